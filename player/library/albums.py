@@ -19,7 +19,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 
-from player.library.names import album_folder, file_disc, is_disc_folder, path_disc, release_folder, title_disc
+from player.library.names import (album_folder, file_disc, is_disc_folder, path_disc, path_numbers, release_folder,
+                                  title_disc)
 from segue_common.normalize import credited_artists, primary_artist
 
 # What the rule reads of each track (the store's column names).
@@ -98,7 +99,10 @@ def in_album_order(rows: list) -> list:
         # (the disc its title names, "The Wall (Disc 2)", else its folder, "CD2", else its file
         # name, "2-01 Song")
         disc = title_disc(r["album"] or "")[1] or path_disc(r["path"] or "", r["track_no"])
-        return album_slot(r["disc_no"], disc, r["track_no"])
+        # (a track without a number tag goes by its file name's, "1 Intro" ... "10 Outro", as the
+        # window lists it and the player joins it)
+        track = r["track_no"] if r["track_no"] is not None else path_numbers(r["path"] or "")[0]
+        return album_slot(r["disc_no"], disc, track)
 
     for end in range(1, len(out) + 1):
         if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):

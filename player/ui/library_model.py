@@ -565,7 +565,8 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         disc = folder_discs.get(folder, 0)
         if disc == 0:
             disc = folder_discs[folder] = path_numbers(folder + "/x")[1]
-        return album_slot(discs[i], title_disc(albums[i])[1] or disc or file_discs[i], tracks[i])
+        track = tracks[i] if tracks[i] is not None else file_tracks[i]
+        return album_slot(discs[i], title_disc(albums[i])[1] or disc or file_discs[i], track)
 
     folded: dict = {}
 
@@ -602,6 +603,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
               and (albums[i], folder_of(i)) in flagged] if flagged else []
     discs, tracks = release["disc_no"], cols["track_no"]
     file_discs = release.get("file_disc") or [None] * n
+    file_tracks = release.get("file_track") or [None] * n
     if not moving:
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come, and in each its
@@ -662,6 +664,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort",
                                                  *_RELEASE)}
         file_discs: list[int | None] = []
+        file_tracks: list[int | None] = []
         files: dict[tuple[str, str], str] = {}
         cols["file"] = []
         for chunk in store.library_row_chunks(keys):
@@ -680,6 +683,11 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
                     # album's order, as its name is not kept)
                     file_discs.extend([file_disc(r[k], r["track_no"]) if r["disc_no"] is None else None
                                        for r in chunk])
+                    # (and the track number, "1 Intro" ... "10 Outro", where no tag gives one:
+                    # by its path the album went 1, 10, 11, 2; the player and Up next go by
+                    # the file name's number)
+                    file_tracks.extend([path_numbers(r[k])[0] if r["track_no"] is None else None
+                                        for r in chunk])
                 elif k in seen:
                     shared = seen[k]
                     cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])
@@ -689,6 +697,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         naming = None
         release = {k: cols.pop(k) for k in _RELEASE}
         release["file_disc"] = file_discs
+        release["file_track"] = file_tracks
         # A compilation found by its folder (no flag in its tags: a soundtrack) goes as a flagged
         # one, as the store orders it (player.library.albums.is_compilation).
         release["compilation"] = [1 if found == 1 else flag

@@ -653,6 +653,22 @@ def test_a_bonus_track_without_a_number_or_disc_ends_an_album_of_two_discs(qapp,
     assert [r["title"] for r in in_album_order(store.tracks_matching("box"))][-1] == "Box bonus"
 
 
+def test_an_album_numbered_only_by_unpadded_file_names_is_listed_and_played_in_their_order(qapp, store, tmp_path):
+    # A concert tagged without track numbers, its files named "1 Intro" ... "11 Encore": the
+    # library and `segue play` went by the path, 1, 10, 11, 2, while the player's gapless
+    # joins and Up next go by the file name's number.
+    from player.library.albums import in_album_order
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    titles = [f"Song {n}" for n in range(1, 12)]
+    for n, title in enumerate(titles, 1):
+        write_track(music / "Band - Live", f"{n} {title}", fmt="mp3", seconds=0.2,
+                    tags={"title": title, "artist": "Band", "album": "Live"})
+    assert _listed_titles(store, music) == titles
+    assert [r["title"] for r in in_album_order(store.tracks_matching("live"))] == titles
+
+
 def test_an_albums_discs_named_in_its_file_names_without_disc_tags_are_in_order(qapp, store, tmp_path):
     # One folder of "1-01 Song", "2-01 Song" files, numbered from 1 on each disc and without
     # disc tags: the discs took turns, 1-01, 2-01, 1-02, 2-02.
