@@ -473,14 +473,17 @@ class RecommenderService:
             self._heard += 1
             self._plays_seen = -1          # next call refreshes the plays (cheap)
 
-    def forget_history(self) -> None:
-        """Delete every play, session, training record and the local models trained from them."""
+    def forget_history(self) -> bool:
+        """Delete every play, session, training record and the local models trained from them.
+        Returns whether the history is gone from the library's files too (see
+        :meth:`player.store.plays.PlaysMixin.forget_history`)."""
         with self._lock:
-            self.store.forget_history()
+            cleaned = self.store.forget_history()
             delete_local_models(self.models_dir)
             self._rec, self._dirty = None, True
             with self._numbers:
                 self._landed = self._started     # a build that read the history before does not land
+            return cleaned
 
     # -- the surfaces ------------------------------------------------------------
     def _session_skips(self, rec: Recommender, session_track_ids: list[int]) -> tuple[list[int], int]:

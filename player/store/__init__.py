@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from pathlib import Path
 
 from player import paths
@@ -31,6 +33,8 @@ __all__ = [
     "ENDED_CODES", "SOURCE_CODES", "PlayColumns", "MapPoints",
 ]
 
+log = logging.getLogger(__name__)
+
 
 class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin, ModelRunsMixin, FeaturesMixin,
             ListeningMixin, NeverSuggestMixin, ResumePositionsMixin, Database):
@@ -49,4 +53,10 @@ class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin
                 path = paths.db_path()
             except OSError as exc:          # the data folder cannot even be created
                 raise DataFolderReadOnlyError(paths.data_dir_location(), exc.strerror or str(exc)) from None
-        return cls(path)
+        store = cls(path)
+        try:
+            # (a forget whose checkpoint another reader held off: its pages go now)
+            store.finish_forgetting()
+        except sqlite3.OperationalError as exc:     # another program writing: the next start tries again
+            log.warning("could not clean the forgotten history out of %s yet: %s", path, exc)
+        return store

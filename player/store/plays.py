@@ -7,6 +7,7 @@ loses at most the last update interval of one play, never the play itself.
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import time
 
@@ -14,12 +15,30 @@ from player.store.tracks import ORDER_ARTIST
 from segue_common.listening import SESSION_GAP_S
 from segue_common.text import search_form
 
+log = logging.getLogger(__name__)
+
 ENDINGS = ("finished", "skipped", "stopped", "error")
 SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 # The setting that holds when the history was last forgotten (see ``forget_history``).
 FORGOTTEN_SETTING = "history_forgotten_at"
 #: how many times plays older than the latest changed (see ``PlaysMixin.rewritten_stamp``)
 REWRITTEN_SETTING = "plays_rewritten"
+
+
+#: set while the forgotten history may still be on disk: its pages are moved out of the WAL by
+#: a checkpoint, which another reader (a long export, another Segue program) can hold off
+UNCLEANED_SETTING = "history_not_yet_cleaned"
+#: checkpoints tried after a forget, each waiting the busy timeout for readers to finish
+_CHECKPOINT_TRIES = 3
+#: how long a start waits for readers before it leaves the cleaning to the start after it
+_START_CHECKPOINT_WAIT_MS = 1000
+
+
+def _checkpointed(conn: sqlite3.Connection) -> bool:
+    """Whether a full checkpoint ended with the WAL emptied: SQLite says "busy" (its first
+    value) where a reader still needed the old pages and the WAL could not be cut."""
+    row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return row is None or row[0] == 0
 
 
 _HISTORY_TABLES = ("imported_listens", "history_imports", "plays", "sessions", "model_runs", "resume_positions")
@@ -332,13 +351,18 @@ class PlaysMixin:
             " AND m.merged_at > p.started_at) "
             "GROUP BY p.track_id ORDER BY t.path", (since,)).fetchall()
 
-    def forget_history(self) -> None:
+    def forget_history(self) -> bool:
         """Delete every play, session, imported history, training record and place a long
-        track was left at ("forget my listening history").
+        track was left at ("forget my listening history"). Returns whether the history is
+        also gone from the files on disk; False where another reader held the checkpoint
+        off (the next start cleans them: :meth:`finish_forgetting`).
 
         ``secure_delete`` overwrites the freed pages and the checkpoint moves them out of
         the WAL, so the history is gone from the file, not only unlinked. (VACUUM would
         need every other connection idle and could fail after the delete had committed.)
+        A reader that outlasts the busy timeout keeps the old pages in the WAL and the
+        database file; the checkpoint is tried again, and if it still cannot finish, the
+        caller is told, not left to think the history is gone from the disk.
 
         Foreign keys are off meanwhile (on this connection only): every table that refers to
         a play, a session or an import goes whole in the same transaction, so nothing is left
@@ -367,12 +391,40 @@ class PlaysMixin:
         finally:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = OFF")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cleaned = any(_checkpointed(conn) for _ in range(_CHECKPOINT_TRIES))
+        if not cleaned:
+            log.warning("the forgotten history stays in the library's files until the next start: "
+                        "another program kept reading the library")
+            self.set_setting(UNCLEANED_SETTING, True)
+        elif self.get_setting(UNCLEANED_SETTING):
+            self.set_setting(UNCLEANED_SETTING, None)
         self.forget_history_in_copies()
         # Log lines name files played and scanned: those paths go too.
         from player.log import scrub_paths
 
         scrub_paths(self.personal_path_prefixes())
+        return cleaned
+
+    def finish_forgetting(self) -> bool:
+        """At a start: the checkpoint a forget could not finish (another reader held it off)
+        is run now, waiting a second at most for readers (the window waits for its library
+        to open), else left to the next start. Returns whether nothing is left to clean."""
+        if not self.get_setting(UNCLEANED_SETTING):
+            return True
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {_START_CHECKPOINT_WAIT_MS}")
+        try:
+            cleaned = _checkpointed(conn)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+        if cleaned:
+            self.set_setting(UNCLEANED_SETTING, None)
+            log.info("the forgotten history's pages were cleaned out of the library's files")
+        return cleaned
+
+    def history_left_on_disk(self) -> bool:
+        """Whether a forget could not yet clean the history out of the library's files."""
+        return bool(self.get_setting(UNCLEANED_SETTING))
 
     def history_forgotten_at(self) -> float:
         """When the listening history was last forgotten (0 if never)."""

@@ -594,6 +594,9 @@ class LibraryTasksMixin:
 
             # (the song shown when it is done, not when asked: one begun meanwhile shared its own)
             unshare_covers(paths.cache_dir(), keep=lambda: self._shown_track)
+            # (another program reading the library kept the forgotten plays' pages in its
+            # files: the person is told, not left to think they are gone from the disk)
+            return store.history_left_on_disk()
 
         self.tasks.start("forget", "Forgetting listening history")
 
@@ -602,8 +605,14 @@ class LibraryTasksMixin:
             self.listening.plays_changed()
             if intelligence is not None:
                 intelligence.refresh_learned()         # "Learned from ..." named the models deleted
-            self.statusBar().showMessage("Listening history forgotten" if error is None else
-                                         f"Could not forget the history: {error}", 10000)
+            if error is not None:
+                said = f"Could not forget the history: {error}"
+            elif result:
+                said = ("Listening history forgotten; another program was reading the library, "
+                        "so its file is cleaned fully at the next start")
+            else:
+                said = "Listening history forgotten"
+            self.statusBar().showMessage(said, 10000)
             if error is None:
                 self._explain_again()
                 # Its captions and reasons were read from the plays forgotten ("you played it

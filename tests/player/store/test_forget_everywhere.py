@@ -61,3 +61,53 @@ def test_logs_lose_windows_paths_logged_with_their_backslashes_doubled(tmp_path)
     assert "Users" not in text and "song one" not in text and "Roses" not in text, text
     assert text.count("<path removed>") == 5 and "window shown" in text
     assert "skipped '<path removed>': damaged" in text and "'<path removed>' moved to \"<path removed>\"" in text
+
+
+def _holding_a_read(db_path):
+    """Another program's connection in the middle of a read of the plays (a long export)."""
+    import sqlite3
+
+    reader = sqlite3.connect(db_path, isolation_level=None)
+    reader.execute("BEGIN")
+    assert reader.execute("SELECT count(*) FROM plays").fetchone()[0] > 0
+    return reader
+
+
+def test_a_reader_that_holds_off_the_checkpoint_is_reported_and_the_next_start_cleans(segue_home):
+    """A reader outlasting the busy timeout kept the forgotten plays' pages in the WAL and the
+    database file, and the forget said nothing: it now says so, and the next start cleans them
+    (here another program starting while the window still has the library open; the last
+    connection to close checkpoints too)."""
+    db = segue_home / "library.db"
+    store = Store(db, busy_timeout_s=0.05)
+    try:
+        tid = _track(store, "/music/a.flac")
+        for _ in range(3):
+            store.end_play(store.start_play(tid), "finished", 1000, error="MARKER-forget-me-0123456789")
+        reader = _holding_a_read(db)
+        try:
+            assert store.forget_history() is False
+            assert store.play_count() == 0 and store.history_left_on_disk()
+        finally:
+            reader.close()
+        # (the forgotten plays are still in the files: what the report is about)
+        assert any(b"MARKER-forget-me" in f.read_bytes() for f in segue_home.glob("library.db*"))
+
+        again = Store.open(db)
+        try:
+            assert not again.history_left_on_disk() and again.play_count() == 0
+            for f in segue_home.glob("library.db*"):
+                assert b"MARKER-forget-me" not in f.read_bytes(), f
+        finally:
+            again.close()
+    finally:
+        store.close()
+
+
+def test_a_forget_with_no_reader_in_the_way_says_the_files_are_clean(store, segue_home):
+    tid = _track(store, "/music/a.flac")
+    store.end_play(store.start_play(tid), "finished", 1000, error="MARKER-forget-me-0123456789")
+    assert store.forget_history() is True
+    assert not store.history_left_on_disk()
+    for f in segue_home.glob("library.db*"):
+        assert b"MARKER-forget-me" not in f.read_bytes(), f

@@ -262,3 +262,30 @@ def test_a_song_cued_at_a_forget_gains_no_place_of_before_when_up_next_or_the_so
     player.seek(0.8)
     qtbot.waitUntil(lambda: saved()[3:4] == [0.8], timeout=5000)
     assert saved()[:1] == [ids[0]] and saved()[4:8] == [0.0, 0.0, None, False]
+
+
+def test_a_forget_that_cannot_clean_the_files_yet_says_so(qtbot, scanned, make_window):
+    # Another program in the middle of a read past the busy timeout: the forgotten plays stayed
+    # in the library's files and the window said "forgotten" as if they were gone from the disk.
+    import sqlite3
+
+    from player.store import Store
+
+    track = scanned.tracks()[0]["id"]
+    scanned.end_play(scanned.start_play(track), "finished", 1000)
+    store = Store(scanned.path, busy_timeout_s=0.1)
+    try:
+        window = make_window(store, with_player=False)
+        reader = sqlite3.connect(scanned.path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM plays").fetchone()
+        try:
+            _forget(qtbot, window)
+        finally:
+            reader.close()
+        said = window.statusBar().currentMessage()
+        assert said.startswith("Listening history forgotten") and "cleaned fully at the next start" in said, said
+        assert store.play_count() == 0
+        window.close()
+    finally:
+        store.close()
