@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import errno
 import functools
 import io
 import json
@@ -75,6 +76,29 @@ class UnsupportedAudioError(AudioError):
 
 class CorruptAudioError(AudioError):
     """The format is supported, but this file could not be decoded."""
+
+
+class ReadFailedError(CorruptAudioError):
+    """Reading the file failed in the system, not in its content (a drive unplugged, a network
+    share dropped): once it is back, the file may play. Its cause is an :class:`OSError`."""
+
+
+#: how ffmpeg says a read of the file failed (EIO: "Input/output error" on Linux and macOS,
+#: "I/O error" on Windows), and libsndfile ("System error", followed by the system's words)
+_READ_FAILED_WORDS = ("Input/output error", "I/O error", "System error")
+
+
+def read_failed(words: str | None) -> bool:
+    """Whether a decoding library's or ffmpeg's ``words`` say reading the file failed (see
+    :class:`ReadFailedError`), rather than what was read is not audio."""
+    return bool(words) and any(w in words for w in _READ_FAILED_WORDS)
+
+
+def _read_failure(message: str, reason: str) -> ReadFailedError:
+    """A :class:`ReadFailedError` saying ``message``, caused by the system's error ``reason``."""
+    error = ReadFailedError(message)
+    error.__cause__ = OSError(errno.EIO, reason)
+    return error
 
 
 def _ext(path: str | os.PathLike) -> str:
@@ -346,9 +370,11 @@ class FallbackStream:
             _end(proc, thread)
 
     def _failure(self, tail: bytearray) -> CorruptAudioError:
-        """The error of an ffmpeg of its own that failed, with the last of its messages."""
-        return CorruptAudioError(f"ffmpeg could not decode {Path(self.path).name}: "
-                                 f"{ffmpeg_reason(bytes(tail), cut=len(tail) >= _STDERR_KEEP)}")
+        """The error of an ffmpeg of its own that failed, with the last of its messages (a
+        :class:`ReadFailedError` where they say reading the file failed)."""
+        reason = ffmpeg_reason(bytes(tail), cut=len(tail) >= _STDERR_KEEP)
+        message = f"ffmpeg could not decode {Path(self.path).name}: {reason}"
+        return _read_failure(message, reason) if read_failed(reason) else CorruptAudioError(message)
 
     def seek(self, frame: int, *, exact: bool = True) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -673,6 +699,10 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
         if rate <= 0 or channels <= 0:
             raise ValueError("no sample rate or channels")
     except (ValueError, IndexError, KeyError, TypeError):
+        reason = ffmpeg_reason(out.stderr.encode("utf-8", "replace"))
+        if read_failed(reason):
+            # (a drive unplugged, a share dropped: not a file of no audio, which it may be again)
+            raise ReadFailedError(f"could not read {Path(path).name}: {reason}") from OSError(errno.EIO, reason)
         raise UnsupportedAudioError(f"no audio stream ffmpeg can read in {path} ({_ext(path)})") from None
     demuxer = str(info.get("format", {}).get("format_name", "")).split(",")[0]
     try:

@@ -219,14 +219,26 @@ def _known_refusal(path: str, stamp: tuple[int, int, int, int] | None) -> Decode
 def _remember_refusal(path: str, stamp: tuple[int, int, int, int] | None, exc: DecodeError) -> None:
     """Keep why ``path`` did not open, while it is as it was (``stamp``). Not kept: one for want
     of ffmpeg (once it is installed, the file plays), nor one of the disk's or the system's
-    rather than the file's (a read that failed, ffprobe out of time on a busy disk)."""
+    rather than the file's (a read that failed, ffprobe out of time on a busy disk).
+
+    A read that failed inside libsndfile ("System error") or ffmpeg ("Input/output error": a
+    drive unplugged, a network share dropped) is one: kept, the song stayed refused once the
+    drive was back, until the file changed. Every error the refusal came through is looked at,
+    those it was raised from and those it was raised while handling: a file libsndfile refuses
+    in its own words is tried with ffmpeg, whose failure to read it is the latter."""
     if stamp is None or audio_io.for_want_of_ffmpeg(str(exc)) or _refused_stamp(path) != stamp:
         return
-    cause = exc
-    while cause is not None:
-        if isinstance(cause, OSError) or "ffprobe took over" in str(cause):
+    seen: set[int] = set()
+    causes: list[BaseException] = [exc]
+    while causes:
+        cause = causes.pop()
+        if id(cause) in seen:
+            continue
+        seen.add(id(cause))
+        if (isinstance(cause, OSError) or "ffprobe took over" in str(cause)
+                or isinstance(cause, sf.LibsndfileError) and audio_io.read_failed(cause.error_string)):
             return
-        cause = cause.__cause__ or cause.__context__
+        causes.extend(c for c in (cause.__cause__, cause.__context__) if c is not None)
     with _refused_lock:
         _REFUSED.pop(path, None)
         _REFUSED[path] = (stamp, type(exc), str(exc))

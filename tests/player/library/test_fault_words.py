@@ -271,6 +271,35 @@ def test_a_file_refused_once_is_refused_again_at_once_in_the_same_words(tmp_path
     assert again == first and more > probes
 
 
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None
+                    or not os.path.isfile("/proc/self/mem"), reason="ffmpeg reads the file; Linux's /proc")
+@pytest.mark.parametrize("name", ["voice.mka", "voice.wav"])
+def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monkeypatch, name):
+    """A read that failed in the system (a drive unplugged, a network share dropped) was kept as
+    the file's refusal: the song stayed refused once the drive was back, until it changed.
+    /proc/self/mem is a file whose read fails for real ("Input/output error", each program
+    reading its own memory at address 0); a .wav is tried by libsndfile first, then ffmpeg."""
+    log = tmp_path / "probes.log"
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    (programs / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    probe = programs / "ffprobe"        # ffprobe itself, each start written down
+    probe.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{shutil.which("ffprobe")}" "$@"\n')
+    probe.chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(programs / "ffmpeg"))
+    song = tmp_path / name
+    song.symlink_to("/proc/self/mem")
+
+    def probes_at_refusal():
+        with pytest.raises(DecodeError):
+            Decoder(str(song), out_rate=44100)
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    first = probes_at_refusal()
+    assert first > 0
+    assert probes_at_refusal() > first                  # read again, not refused from memory
+
+
 @pytest.mark.slow       # (analysis loads its model: some seconds)
 @pytest.mark.parametrize("name", ["cut.wav", "garbage.flac", "notes.ogg"])
 def test_a_damaged_file_reads_the_same_in_the_scan_at_play_and_in_analysis(tmp_path, store, name):
