@@ -224,8 +224,10 @@ def _remember_refusal(path: str, stamp: tuple[int, int, int, int] | None, exc: D
     A read that failed inside libsndfile ("System error") or ffmpeg ("Input/output error": a
     drive unplugged, a network share dropped) is one: kept, the song stayed refused once the
     drive was back, until the file changed. Every error the refusal came through is looked at,
-    those it was raised from and those it was raised while handling: a file libsndfile refuses
-    in its own words is tried with ffmpeg, whose failure to read it is the latter."""
+    those it was raised from and those it was raised while handling: libsndfile says a read
+    that fails while it opens a file as the file's fault ("Format not recognised.", "No 'data'
+    chunk marker"; "System error." only once it reads the sound), and such a file is tried
+    with ffmpeg, whose "Input/output error" is the error the refusal was raised while handling."""
     if stamp is None or audio_io.for_want_of_ffmpeg(str(exc)) or _refused_stamp(path) != stamp:
         return
     seen: set[int] = set()
