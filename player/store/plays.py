@@ -28,16 +28,27 @@ REWRITTEN_SETTING = "plays_rewritten"
 #: set while the forgotten history may still be on disk: its pages are moved out of the WAL by
 #: a checkpoint, which another reader (a long export, another Segue program) can hold off
 UNCLEANED_SETTING = "history_not_yet_cleaned"
-#: checkpoints tried after a forget, each waiting the busy timeout for readers to finish
+#: checkpoints tried after a forget, each waiting at most :data:`_CHECKPOINT_WAIT_MS` for
+#: readers to finish. A checkpoint waits holding the library's write lock: every writer (the
+#: player logging a play, a scan, another program) waits with it, so a try is kept short (with
+#: the connections' own busy timeout, 30 s, three tries held plays off for 90 s, and a play
+#: logged meanwhile failed as "database is locked"), and writers get in between tries.
 _CHECKPOINT_TRIES = 3
+_CHECKPOINT_WAIT_MS = 1000
+_CHECKPOINT_PAUSE_S = 0.1
 #: how long a start waits for readers before it leaves the cleaning to the start after it
 _START_CHECKPOINT_WAIT_MS = 1000
 
 
-def _checkpointed(conn: sqlite3.Connection) -> bool:
+def _checkpointed(conn: sqlite3.Connection, wait_ms: int, busy_timeout_ms: int) -> bool:
     """Whether a full checkpoint ended with the WAL emptied: SQLite says "busy" (its first
-    value) where a reader still needed the old pages and the WAL could not be cut."""
-    row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    value) where a reader still needed the old pages and the WAL could not be cut. It waits
+    ``wait_ms`` at most for readers and writers, then ``conn`` waits ``busy_timeout_ms`` again."""
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     return row is None or row[0] == 0
 
 
@@ -360,7 +371,7 @@ class PlaysMixin:
         ``secure_delete`` overwrites the freed pages and the checkpoint moves them out of
         the WAL, so the history is gone from the file, not only unlinked. (VACUUM would
         need every other connection idle and could fail after the delete had committed.)
-        A reader that outlasts the busy timeout keeps the old pages in the WAL and the
+        A reader that outlasts the checkpoint's short wait keeps the old pages in the WAL and the
         database file; the checkpoint is tried again, and if it still cannot finish, the
         caller is told, not left to think the history is gone from the disk.
 
@@ -391,7 +402,14 @@ class PlaysMixin:
         finally:
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA secure_delete = OFF")
-        cleaned = any(_checkpointed(conn) for _ in range(_CHECKPOINT_TRIES))
+        timeout_ms = int(self._busy_timeout_s * 1000)
+        cleaned = False
+        for attempt in range(_CHECKPOINT_TRIES):
+            if attempt:
+                time.sleep(_CHECKPOINT_PAUSE_S)     # (the writers that waited get in)
+            cleaned = _checkpointed(conn, min(_CHECKPOINT_WAIT_MS, timeout_ms), timeout_ms)
+            if cleaned:
+                break
         if not cleaned:
             log.warning("the forgotten history stays in the library's files until the next start: "
                         "another program kept reading the library")
@@ -411,12 +429,7 @@ class PlaysMixin:
         to open), else left to the next start. Returns whether nothing is left to clean."""
         if not self.get_setting(UNCLEANED_SETTING):
             return True
-        conn = self.conn
-        conn.execute(f"PRAGMA busy_timeout = {_START_CHECKPOINT_WAIT_MS}")
-        try:
-            cleaned = _checkpointed(conn)
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
+        cleaned = _checkpointed(self.conn, _START_CHECKPOINT_WAIT_MS, int(self._busy_timeout_s * 1000))
         if cleaned:
             self.set_setting(UNCLEANED_SETTING, None)
             log.info("the forgotten history's pages were cleaned out of the library's files")

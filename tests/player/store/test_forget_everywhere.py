@@ -1,5 +1,10 @@
 """Forgetting the listening history reaches the copies beside the database and the logs."""
 
+import threading
+import time
+
+import pytest
+
 from player.store import Store
 
 
@@ -111,3 +116,40 @@ def test_a_forget_with_no_reader_in_the_way_says_the_files_are_clean(store, segu
     assert not store.history_left_on_disk()
     for f in segue_home.glob("library.db*"):
         assert b"MARKER-forget-me" not in f.read_bytes(), f
+
+
+@pytest.mark.slow       # (the checkpoint's tries wait for the reader: some seconds)
+def test_a_reader_holding_off_the_checkpoint_does_not_hold_off_play_logging_for_long(segue_home):
+    """A checkpoint waiting for a reader holds the library's write lock: with the busy timeout
+    of the library's connections (30 s) each try waited that long, three times, and a play
+    logged meanwhile (the player on its own thread) waited with it, then failed as "database
+    is locked". The wait is bounded to seconds, and a play logged meanwhile is written."""
+    db = segue_home / "library.db"
+    store = Store(db)           # the library's own busy timeout, as the window opens it
+    threads = []
+    try:
+        tid = _track(store, "/music/a.flac")
+        store.end_play(store.start_play(tid), "finished", 1000)
+        reader = _holding_a_read(db)
+        try:
+            said, logged = [], []
+            forget = threading.Thread(target=lambda: said.append(store.forget_history()), daemon=True)
+            forget.start()
+            threads.append(forget)
+            # (the forget's delete is in: the checkpoint is what it waits on now)
+            deadline = time.monotonic() + 20
+            while store.history_forgotten_at() == 0 and time.monotonic() < deadline:
+                time.sleep(0.01)
+            play = threading.Thread(target=lambda: logged.append(store.start_play(tid)), daemon=True)
+            play.start()
+            threads.append(play)
+            for t in threads:
+                t.join(20)
+            assert said == [False] and len(logged) == 1, (said, logged)
+        finally:
+            reader.close()
+            for t in threads:
+                t.join()
+        assert store.play_count() == 1 and store.history_left_on_disk()
+    finally:
+        store.close()
