@@ -396,6 +396,12 @@ class PlaysMixin:
                 tx.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            (FORGOTTEN_SETTING, json.dumps(time.time())))
+                # Marked as not yet cleaned out of the files with the delete, not after the
+                # checkpoint failed: a program killed before its checkpoint (a crash, a
+                # logout) left the old pages in the WAL and nothing said the next start to
+                # clean them. Taken off once the checkpoint is done.
+                tx.execute("INSERT INTO settings (key, value) VALUES (?, 'true') "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (UNCLEANED_SETTING,))
                 # The imported rows went: the files' count and newest id alone come back as
                 # they were once the next file is imported (the ids are given again).
                 self._imports_changed(tx)
@@ -410,12 +416,11 @@ class PlaysMixin:
             cleaned = _checkpointed(conn, min(_CHECKPOINT_WAIT_MS, timeout_ms), timeout_ms)
             if cleaned:
                 break
-        if not cleaned:
+        if cleaned:
+            self.set_setting(UNCLEANED_SETTING, None)
+        else:
             log.warning("the forgotten history stays in the library's files until the next start: "
                         "another program kept reading the library")
-            self.set_setting(UNCLEANED_SETTING, True)
-        elif self.get_setting(UNCLEANED_SETTING):
-            self.set_setting(UNCLEANED_SETTING, None)
         self.forget_history_in_copies()
         # Log lines name files played and scanned: those paths go too.
         from player.log import scrub_paths

@@ -153,3 +153,36 @@ def test_a_reader_holding_off_the_checkpoint_does_not_hold_off_play_logging_for_
         assert store.play_count() == 1 and store.history_left_on_disk()
     finally:
         store.close()
+
+
+def test_a_forget_killed_before_its_checkpoint_is_cleaned_at_the_next_start(segue_home):
+    """A forget whose program was killed after the delete and before the checkpoint (the
+    window closed by a logout, a crash) left the forgotten plays' pages in the WAL with no
+    word of it: nothing cleaned them at the next start. The mark that the files are not clean
+    yet is written with the delete, and taken off once the checkpoint is done."""
+    import subprocess
+    import sys
+
+    db = segue_home / "library.db"
+    store = Store(db)
+    try:
+        tid = _track(store, "/music/a.flac")
+        store.end_play(store.start_play(tid), "finished", 1000, error="MARKER-forget-me-0123456789")
+    finally:
+        store.close()
+    # (a program of its own, killed at the checkpoint: its connection never closes)
+    killed = subprocess.run([sys.executable, "-c", (
+        "import os, sys\n"
+        "from player.store import Store, plays\n"
+        "plays._checkpointed = lambda *a, **k: os._exit(9)\n"
+        "Store(sys.argv[1]).forget_history()\n"), str(db)], capture_output=True, text=True, timeout=60)
+    assert killed.returncode == 9, killed.stderr
+    assert any(b"MARKER-forget-me" in f.read_bytes() for f in segue_home.glob("library.db*"))
+
+    again = Store.open(db)
+    try:
+        assert again.play_count() == 0 and not again.history_left_on_disk()
+        for f in segue_home.glob("library.db*"):
+            assert b"MARKER-forget-me" not in f.read_bytes(), f
+    finally:
+        again.close()
