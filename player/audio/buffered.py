@@ -119,6 +119,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._prepared: list[_Opening] = []   # opened ahead of time (see _prepare_following)
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None
+        self._faded_end: Decoder | None = None  # the source whose end was faded out for a late next (_fill)
         self._announced: Source | None = None
         self._announced_failed = False
         self._reached = None    # the last segment the output was seen to reach (``_watch``)

@@ -31,19 +31,28 @@ class Crossfade:
     as outside a fade). A that cannot be read any further (a damaged frame in
     its last seconds) is silent for the rest of the fade: B is what is heard by then.
     B that cannot be read raises :class:`DecodeError` from :meth:`step`.
+
+    ``a_head``: A's first frames of the fade as they were written already, its gain applied (a
+    next track set late: A's end, in the buffer and not heard, is taken back to fade over); the
+    rest of A is read from ``a_dec`` after them.
     """
 
-    def __init__(self, a_src: Source, a_dec: Decoder, b_src: Source, b_dec: Decoder, length: int):
+    def __init__(self, a_src: Source, a_dec: Decoder, b_src: Source, b_dec: Decoder, length: int,
+                 a_head: np.ndarray | None = None):
         if length <= 0:
             raise ValueError(f"crossfade length must be positive, got {length}")
         self.a_src, self.a_dec, self.b_src, self.b_dec = a_src, a_dec, b_src, b_dec
         self.length = length
         self.done_frames = 0
-        self.a_start_frame = a_dec.frame  # where A resumes if the fade is taken back
+        head = 0 if a_head is None else len(a_head)
+        self.a_start_frame = a_dec.frame - head  # where A resumes if the fade is taken back
         self.a_lost: str | None = None  # why A could not be read to the end of the fade
         # What was read of one side and not mixed yet: the other side's file was caught
         # halfway through a rewrite as it was read (see step).
         self._a_got = self._b_got = np.zeros((0, a_dec.channels), np.float32)
+        if head:
+            self._a_got = np.asarray(a_head, np.float32)
+        self._a_gained = head   # frames at the front of _a_got with A's gain applied already
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
         """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over.
@@ -76,7 +85,11 @@ class Crossfade:
         a, self._a_got = self._a_got[:k], self._a_got[k:]
         b, self._b_got = self._b_got[:k], self._b_got[k:]
         t = (self.done_frames + np.arange(k, dtype=np.float32)) / self.length * (np.pi / 2)
-        out = a * (np.cos(t) * self.a_src.gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
+        a_gain = np.full(k, self.a_src.gain, np.float32)
+        gained = min(k, self._a_gained)
+        a_gain[:gained] = 1.0
+        self._a_gained -= gained
+        out = a * (np.cos(t) * a_gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
         out = out.astype(np.float32, copy=False)
         if self.a_dec.summed or self.b_dec.summed:
             audio_io.soft_clip(out)     # (a downmix's sum is bent, as outside a fade)

@@ -37,6 +37,12 @@ NEXT_WAIT_S = 0.5
 #: short song just started holds little more than its part before the fade, and that waits
 #: for an open of a tenth of a second or two (an ffmpeg starting) rather than lose its fade.
 PLAY_ON_S = 0.25
+#: A next track set so late that the crossfade into it should have begun already (the person
+#: pressed Play next in a song's last seconds; its file opened late) is faded into over the end
+#: of the song playing that is in the buffer and not heard yet, but for this much (seconds) just
+#: ahead of the output, which it may be playing as the fade is made: two blocks of the sound
+#: card's (46 ms each) and more, for the fade's first block is written at once after.
+LATE_FADE_MARGIN_S = 0.1
 #: How long (seconds) the output is left silent, once it has played all it was given, for the
 #: file of the track to come to open. A file on a network share or a disk that stopped
 #: answering can take minutes to open, or never: the player would stay "playing" silence, the
@@ -744,14 +750,25 @@ class FeederMixin:
                     if self._nseg is not None:
                         return  # the previous hand-over is not heard yet (very short source)
                     # Shorter than what is left (down to nothing): the next source came late.
-                    # A source shorter than the buffer is written whole (the buffer is kept
+                    # What of this one is in the buffer and not heard yet is taken back and
+                    # faded over too (see _late_fade_head): faded over only what was not
+                    # written yet, a next track set in the last second and a half (the buffer)
+                    # followed the end of this one hard, at full level, a click where both were
+                    # loud. A source shorter than the buffer is written whole (the buffer is kept
                     # full) before the player hears it begin and arms what follows, so it joins
                     # that gaplessly: a second-long sound between songs is heard whole, not
                     # half faded away.
-                    if left > 0:
+                    head = self._late_fade_head(src, dec, fade_len - left)
+                    if head is not None or left > 0:
                         self._nseg = ring.mark(self._next, 0)
-                        self._fade = Crossfade(src, dec, self._next, self._ndec, left)
+                        self._fade = Crossfade(src, dec, self._next, self._ndec, left + (
+                            0 if head is None else len(head)), a_head=head)
                         continue
+                    if self._faded_end is not dec and self._ring.segments and dec.total_frames > ring.capacity:
+                        # Too little left even for that: its last moment fades out and the
+                        # next one fades in, as a seek does, rather than one cut into the other.
+                        self._faded_end = dec
+                        ring.fade_out_end(ring.fade)
                     # Nothing of it left to fade over: the next follows on as without a fade
                     # (the read below finds the end and hands over). A fade of one frame there
                     # mixed the next track's first frame in at nothing (the fade's curve
@@ -840,6 +857,27 @@ class FeederMixin:
             return None
         self._push(src, dec.join(ndec), dec)
         return True
+
+    def _late_fade_head(self, src: Source, dec: Decoder, want: int) -> np.ndarray | None:
+        """The end of ``src`` that is in the buffer and not heard yet, up to ``want`` frames and
+        but for LATE_FADE_MARGIN_S ahead of the output, taken out of the buffer to fade over
+        (the next source set too late for the whole fade); None where there is none to take, or
+        too little for a fade that does not click (under FADE frames with what is left to read).
+        Not from a source shorter than the buffer (written whole before its next is set, it joins
+        that gaplessly, see _fill), nor while the next one's file cannot be read at once."""
+        ring = self._ring
+        seg = ring.segments[-1] if ring.segments else None
+        total = dec.total_frames
+        if (want <= 0 or seg is None or seg.source is not src or seg.error is not None or total is None
+                or total <= ring.capacity or self._ndec is None or not self._ndec.ready()):
+            return None
+        at = max(ring.write - want, ring.read + int(LATE_FADE_MARGIN_S * self.rate), seg.start, ring.tail_end)
+        if ring.write - at + (total - dec.frame) < ring.fade or at >= ring.write:
+            return None
+        head = ring.frames(at)
+        if not ring.unwrite(at):
+            return None     # (the output reached it meanwhile)
+        return head
 
     def _fade_over(self, fade: Crossfade) -> None:
         """A fade has ended (written whole, or cut short): the incoming track is "next" no

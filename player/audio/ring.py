@@ -161,6 +161,27 @@ class RingBuffer:
             self.end_of_stream = False
             return True
 
+    def frames(self, at: int) -> np.ndarray:
+        """A copy of the frames written from absolute position ``at`` on, not yet consumed (the
+        producer's: the consumer never changes frames it has not read)."""
+        n = max(0, self.write - at)
+        out = np.empty((n, self.channels), np.float32)
+        s = at % self.capacity
+        first = min(n, self.capacity - s)
+        out[:first] = self.buf[s:s + first]
+        out[first:] = self.buf[:n - first]
+        return out
+
+    def fade_out_end(self, frames: int) -> None:
+        """Fade the last ``frames`` frames written (fewer where fewer are left to play) out to
+        nothing, and what is written next in from nothing over ``fade`` frames: a track that
+        ends mid-wave into another that starts mid-wave, with no time left to mix the two."""
+        with self.lock:
+            k = min(frames, self.write - self.read)
+            if k > 0:
+                self._scale(self.write - k, np.arange(k, 0, -1, dtype=np.float32) / (k + 1))
+            self._fade_in_left = self.fade
+
     def prune(self) -> None:
         """Forget segments the consumer has left behind."""
         # The feeder calls this every tick. Taking the lock when there is nothing to forget

@@ -1,0 +1,85 @@
+"""What is heard where one track ends and the next begins, in the cases that went wrong: a next
+track set too late for the whole crossfade."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState, Source
+from tests.player.audio.test_null_engine import engine, hold_output, next_open  # noqa: F401 (a fixture)
+
+SR = 44100
+
+
+def _ending_on_a_peak(path, n: int, freq: float, amp: float) -> None:
+    """A stereo sine whose last sample is its crest (+``amp``): it ends loud, mid-wave."""
+    t = np.arange(n - 1, -1, -1) / SR
+    sf.write(str(path), np.stack([amp * np.cos(2 * np.pi * freq * t)] * 2, 1).astype(np.float32), SR,
+             subtype="FLOAT")
+
+
+def _starting_on_a_trough(path, n: int, freq: float, amp: float) -> None:
+    """A stereo sine whose first sample is its trough (-``amp``): it starts loud."""
+    t = np.arange(n) / SR
+    sf.write(str(path), np.stack([-amp * np.cos(2 * np.pi * freq * t)] * 2, 1).astype(np.float32), SR,
+             subtype="FLOAT")
+
+
+def _render(e, until=None, blocks: int = 4000) -> list[np.ndarray]:
+    """Be the output a block at a time, a feeder pass after each, until ``until()`` or the end."""
+    block, got = np.zeros((1024, 2), np.float32), []
+    for _ in range(blocks):
+        if e.state is PlaybackState.STOPPED or (until is not None and until()):
+            break
+        e._render(block)
+        got.append(block.copy())
+        assert e.sync(30.0)
+    return got
+
+
+# The two tones' own steepest step from one sample to the next is 0.5 x 2 pi x 660 / 44100 = 0.047;
+# a fade, however short, adds at most its level over its length per sample (0.5 / 512 = 0.001 for the
+# shortest). The splice of the two, the first ending on its crest and the second starting in its
+# trough, is a step of 1.0: a click. Twice the tones' own is the bound.
+STEP_BOUND = 0.1
+
+
+@pytest.mark.parametrize("late_s", [1.2, 0.6, 0.25, 0.04])
+def test_a_next_track_set_in_the_last_seconds_still_fades_in_over_what_is_left(engine, tmp_path, late_s):  # noqa: F811
+    """The person presses Play next (or Up next refills) when the song playing has less left than
+    the crossfade, all of it already in the buffer: the fade is made over what is left of it not
+    yet heard, a shorter fade, rather than the song ending hard into the next at full level."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, 0.5)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    e = engine(speed=1.0, crossfade_s=1.0)
+    hold_output(e)
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    assert e.sync(30.0)
+    got = _render(e, until=lambda: e._ring.read >= na - late_s * SR)
+    assert e._ring.write == na      # (the song is in the buffer to its end)
+    e.set_next(sb)
+    assert next_open(e, 30.0)
+    got += _render(e)
+    assert e.state is PlaybackState.STOPPED
+    out = np.concatenate(got)[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    fade = na - sa.heard_frames     # (the fade is counted as the next track's)
+    assert sb.heard_frames == nb
+    assert len(out) >= na - fade + nb and not out[na - fade + nb:].any()
+    step = np.abs(np.diff(out[:na - fade + nb])).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    if late_s > 0.5:
+        # a real crossfade: most of what was left (less what the output was about to play)
+        assert fade >= min(SR, (late_s - 0.2) * SR)
+        mid = out[na - fade // 2 - 2048:na - fade // 2 + 2048]      # (both tones heard together)
+        spectrum = np.abs(np.fft.rfft(mid * np.hanning(len(mid))))
+        freqs = np.fft.rfftfreq(len(mid), 1 / SR)
+        level = {f: spectrum[np.argmin(np.abs(freqs - f))] / spectrum.max() for f in (440, 660)}
+        assert min(level.values()) > 0.3, level
+    assert np.abs(out).max() <= 1.0
+    assert e.underruns == 0
