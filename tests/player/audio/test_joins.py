@@ -83,3 +83,33 @@ def test_a_next_track_set_in_the_last_seconds_still_fades_in_over_what_is_left(e
         assert min(level.values()) > 0.3, level
     assert np.abs(out).max() <= 1.0
     assert e.underruns == 0
+
+
+def test_a_late_fade_keeps_the_replaygain_of_the_song_it_fades_out(engine, tmp_path):  # noqa: F811
+    """The end of the song taken back out of the buffer for a late fade has its ReplayGain in it
+    already: the fade goes on at the level heard up to there, not at the gain applied twice (a
+    drop of the song to a quarter where the fade begins, a click and a dip)."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, 0.8)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    e = engine(speed=1.0, crossfade_s=1.0)
+    hold_output(e)
+    sa, sb = Source(str(a), gain=0.5), Source(str(b))
+    e.play(sa)
+    assert e.sync(30.0)
+    got = _render(e, until=lambda: e._ring.read >= na - 1.2 * SR)
+    e.set_next(sb)
+    assert next_open(e, 30.0)
+    got += _render(e)
+    out = np.concatenate(got)[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    start = sa.heard_frames         # (where the fade began: the fade is counted as the next track's)
+    assert start < na - 0.5 * SR    # (a late fade, over most of what was left)
+    song = sf.read(str(a), dtype="float32")[0][:, 0]
+
+    def level(lo, hi):
+        return np.sqrt(np.mean(out[lo:hi] ** 2) / np.mean(song[lo:hi] ** 2))
+    # (over the fade's first 256 frames the song is still at 99.9 % and the next under 1 %)
+    assert level(start - 256, start) == pytest.approx(0.5, rel=0.02)
+    assert level(start, start + 256) == pytest.approx(0.5, rel=0.05)
