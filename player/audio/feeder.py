@@ -340,6 +340,7 @@ class FeederMixin:
             source.start_s = 0.0
         source.duration = dec.duration
         self._writing, self._wdec = source, dec
+        self._faded_end = None      # (its end, written again, is not faded out: see _fill)
         self._settling_silent_since = None  # (see _settling_given_up: a wait of the track before counts not)
         self._ring.mark(source, dec.frame)
 
@@ -377,6 +378,7 @@ class FeederMixin:
         self._nseg = None
         if self._fade is not None:  # still writing A mixed with B
             self._wdec.seek_frame(self._fade.a_start_frame)
+            self._faded_end = None  # (its end, written again, is not faded out: see _fill)
             self._fade.b_dec.seek_frame(0)
             self._fade = None
         elif self._prev is not None:
@@ -764,11 +766,14 @@ class FeederMixin:
                         self._fade = Crossfade(src, dec, self._next, self._ndec, left + (
                             0 if head is None else len(head)), a_head=head)
                         continue
-                    if self._faded_end is not dec and self._ring.segments and dec.total_frames > ring.capacity:
+                    if self._ring.segments and dec.total_frames > ring.capacity:
                         # Too little left even for that: its last moment fades out and the
                         # next one fades in, as a seek does, rather than one cut into the other.
+                        # Its end is faded once; what follows it fades in each time, for a next
+                        # one changed again before it is heard (Play next pressed again) follows
+                        # that end, at nothing, as well: it came in at full level, a click.
+                        ring.fade_out_end(0 if self._faded_end is dec else ring.fade)
                         self._faded_end = dec
-                        ring.fade_out_end(ring.fade)
                     # Nothing of it left to fade over: the next follows on as without a fade
                     # (the read below finds the end and hands over). A fade of one frame there
                     # mixed the next track's first frame in at nothing (the fade's curve
@@ -959,8 +964,14 @@ class FeederMixin:
         src.replaced = dec.replaced
         if self._nseg is not None:
             return False  # the previous hand-over is not heard yet (very short source)
-        if self._nopen is not None and not self._next_open_over():
-            return False  # the next is still opening (see _next_opened)
+        if self._nopen is not None:
+            if not self._next_open_over():
+                return False  # the next is still opening (see _next_opened)
+            if self._fade_len(dec):
+                # Open just now, with this one's end read: its end in the buffer is faded into
+                # the next one first (see _fill), then handed over. Handed over at once, the
+                # next one followed the end hard, at full level, a click.
+                return True
         self._close_prev()
         if self._next is None:
             self._ring.end_of_stream = True

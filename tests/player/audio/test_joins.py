@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
-from tests.player.audio.test_null_engine import engine, hold_output, next_open  # noqa: F401 (a fixture)
+from tests.player.audio.test_null_engine import engine, hold_output, next_open, wait_for  # noqa: F401 (a fixture)
 
 SR = 44100
 
@@ -113,3 +113,35 @@ def test_a_late_fade_keeps_the_replaygain_of_the_song_it_fades_out(engine, tmp_p
     # (over the fade's first 256 frames the song is still at 99.9 % and the next under 1 %)
     assert level(start - 256, start) == pytest.approx(0.5, rel=0.02)
     assert level(start, start + 256) == pytest.approx(0.5, rel=0.05)
+
+
+@pytest.mark.parametrize("late_s", [0.12, 0.09, 0.05])
+def test_a_next_track_changed_again_in_the_last_moment_still_fades_in(engine, tmp_path, late_s):  # noqa: F811
+    """A next track set with too little of the song left to mix (its last moment is faded out,
+    the next one written to fade in after it) and changed again before any of it is heard (Play
+    next pressed again, Up next refilled): the one that follows instead fades in too. It started
+    at full level right after the faded-out end, a click."""
+    a, b, c = tmp_path / "a.wav", tmp_path / "b.wav", tmp_path / "c.wav"
+    na, nc = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, 0.5)
+    _starting_on_a_trough(b, 2 * SR, 660.0, 0.5)
+    _starting_on_a_trough(c, nc, 550.0, 0.5)
+    e = engine(speed=1.0, crossfade_s=1.0)
+    hold_output(e)
+    sa, sb, sc = Source(str(a)), Source(str(b)), Source(str(c))
+    e.play(sa)
+    assert e.sync(30.0)
+    got = _render(e, until=lambda: e._ring.read >= na - late_s * SR)
+    e.set_next(sb)
+    assert next_open(e, 30.0)
+    assert wait_for(lambda: e.sync() and e._nseg is not None)     # (the hand-over to it is written, not heard)
+    e.set_next(sc)
+    assert next_open(e, 30.0)
+    got += _render(e)
+    assert e.state is PlaybackState.STOPPED
+    out = np.concatenate(got)[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    assert sa.heard_frames == na and sb.heard_frames == 0 and sc.heard_frames == nc
+    step = np.abs(np.diff(out[:na + nc])).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    assert e.underruns == 0
