@@ -804,8 +804,31 @@ class Player:
         with self._lock:
             moved = self._queue.move_entries(entries, before)
             if moved:
+                self._natural_moved(entries)
                 self._queue_changed()
         return moved
+
+    def _natural_moved(self, entries) -> None:
+        """Under the lock, just after ``entries`` moved: while shuffling, the order shuffle off
+        goes back to follows the move, as it follows Play next. Moved to the top, they come
+        first in it; to the end, last; else just before the entry that follows them now."""
+        if not self._shuffle:
+            return
+        moving = {id(e) for e in entries}
+        queue = self._queue.entries()
+        block = [e for e in queue if id(e) in moving]
+        if not block:
+            return
+        natural = [e for e in self._natural if id(e) not in moving]
+        first = next(i for i, e in enumerate(queue) if id(e) in moving)
+        after = next((e for e in queue[first + len(block):] if id(e) not in moving), None)
+        if first == 0:
+            at = 0
+        elif after is None:
+            at = len(natural)
+        else:
+            at = next((i for i, e in enumerate(natural) if e is after), len(natural))
+        self._natural = natural[:at] + block + natural[at:]
 
     def renumber(self, renumbered: dict[int, int]) -> None:
         """Follow tracks a library scan merged into others (``{gone: now}``): a moved file

@@ -391,3 +391,33 @@ def test_a_pair_of_copies_shuffled_to_the_end_is_parted_too():
                        lambda e: songs[e.track_id], after=playing)
         order = [songs[e.track_id] for e in [playing, *out]]
         assert all(a != b for a, b in zip(order, order[1:])), order
+
+
+def test_songs_moved_while_shuffling_stay_moved_when_shuffle_goes_off(store, tmp_path, make_player):
+    # Moved in Up next (Play next, Move to end, a drag, Alt+Up/Down) while shuffling: shuffle
+    # off keeps each move, as it keeps a Play next of a song from the library.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(9)])
+    p = make_player(speed=1.0)
+    p.play_tracks(ids, source="library")
+    p.pause()
+    p.set_shuffle(True)
+
+    def entry(track_id):
+        return next(e for e in p.queue if e.track_id == track_id)
+
+    def order():
+        return [e.track_id for e in p.queue]
+
+    # Play next on two songs, in the order shown.
+    p.move_queue_entries([entry(ids[6]), entry(ids[3])], [e for e in p.queue if e.track_id not in (ids[3], ids[6])])
+    assert order()[:2] == [ids[6], ids[3]]
+    # Move to end.
+    p.move_queue_entries([entry(ids[2])], [])
+    assert order()[-1] == ids[2]
+    # A drag (or Alt+Up/Down): just before the song shown after the drop point.
+    p.move_queue_entries([entry(ids[8])], [entry(ids[5])])
+    shown = order()
+    assert shown[shown.index(ids[8]) + 1] == ids[5]
+    p.set_shuffle(False)
+    assert order() == [ids[6], ids[3], ids[1], ids[4], ids[8], ids[5], ids[7], ids[2]]
+    p.stop()
