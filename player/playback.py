@@ -744,6 +744,7 @@ class Player:
         False, and nothing changes, when it is no longer queued (it was played or removed).
         """
         with self._lock:
+            entry = self._now_queued([entry])[0]
             if not self._queue.discard(entry):
                 return False
             self._start(entry, ended="skipped", restart_stops=True)
@@ -753,7 +754,7 @@ class Player:
     def remove_queue_entries(self, entries) -> int:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
         with self._lock:
-            gone = [e for e in entries if self._queue.discard(e)]
+            gone = [e for e in self._now_queued(entries) if self._queue.discard(e)]
             if gone:
                 self._pass_over(gone)
                 self._queue_changed()
@@ -800,13 +801,44 @@ class Player:
     def move_queue_entries(self, entries, before) -> int:
         """Move queued ``entries`` (by identity) before the first still-queued of ``before``
         (the entries that were shown after the drop point), else to the end; how many moved.
-        A drag that crossed a track change or a queue refill still moves what was dragged."""
+        A drag that crossed a track change or a queue refill still moves what was dragged.
+
+        A suggestion moved becomes the person's to keep: re-ranks and refills replace only
+        what Segue put there on its own, and one the person placed stays where they put it.
+        It keeps its source, so its play is still logged as Segue's offer (the recommender
+        learns from how its offers were taken, and a moved one was taken gladly)."""
         with self._lock:
+            entries, before = self._now_queued(entries), self._now_queued(before)
             moved = self._queue.move_entries(entries, before)
             if moved:
                 self._natural_moved(entries)
+                self._keep(entries)
                 self._queue_changed()
         return moved
+
+    def _now_queued(self, entries) -> list[QueueEntry]:
+        """``entries`` with each moved suggestion the person keeps now (see :meth:`_keep`)
+        named by the entry that stands in for it: a list not refreshed since still shows it.
+        Once each (a list that named both would have it queued twice)."""
+        stand_in = {id(e.was): e for e in self._queue.entries() if e.was is not None}
+        if not stand_in:
+            return list(entries)
+        return list({id(e): e for e in (stand_in.get(id(x), x) for x in entries)}.values())
+
+    def _keep(self, entries) -> None:
+        """Under the lock: the suggestions among ``entries`` become the person's, in their
+        places. Entries are not changed in place (the window's list and the engine share
+        them): each is replaced, everywhere the player holds it while it is queued."""
+        new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e) for e in entries if not e.manual}
+        if not new:
+            return
+        self._queue.swap(new)
+        if self._natural:
+            self._natural = [new.get(id(e), e) for e in self._natural]
+        # The song opened ahead to follow this one is known by its entry when it starts.
+        for source in (self._armed, *self._armed_recent):
+            if source is not None and id(source.token) in new:
+                source.token = new[id(source.token)]
 
     def _natural_moved(self, entries) -> None:
         """Under the lock, just after ``entries`` moved: while shuffling, the order shuffle off

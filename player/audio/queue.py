@@ -6,14 +6,18 @@ import itertools
 import random
 import threading
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, eq=False)
 class QueueEntry:
-    """One upcoming track. ``manual``: the person queued it (not the recommender).
+    """One upcoming track. ``manual``: the person queued it or placed it (not only the
+    recommender), so re-ranks and refills leave it where it is.
     ``lap``: how many rounds of repeat-all this copy is past the song first queued (0 for
     anything queued otherwise), so that turning repeat off can take the next round back.
+    ``was``: the suggestion this entry stands in for, where the person moved one and it
+    became theirs to keep: a list showing the old entry keeps its row (and its selection)
+    on this one, and a command naming the old entry acts on this one.
 
     Entries compare by identity, so the same track queued twice is two entries.
     """
@@ -22,6 +26,7 @@ class QueueEntry:
     source: str = "queue"
     manual: bool = True
     lap: int = 0
+    was: QueueEntry | None = field(default=None, repr=False)
 
     @property
     def hand_queued(self) -> bool:
@@ -169,6 +174,11 @@ class PlayQueue:
             changed = [id(e) for e in out] != [id(e) for e in self._items]
             self._items = out
             return changed
+
+    def swap(self, new: dict[int, QueueEntry]) -> None:
+        """Each entry whose ``id`` is a key of ``new`` becomes that entry, in its place."""
+        with self._lock:
+            self._items = [new.get(id(e), e) for e in self._items]
 
     def discard(self, entry: QueueEntry) -> bool:
         """Remove ``entry`` (by identity) if it is still queued."""

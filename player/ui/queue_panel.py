@@ -194,9 +194,28 @@ class UpNextModel(QAbstractListModel):
         # what is alike at both ends is left alone (compared at C speed).
         head = alike(old, new)
         tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
+        if self._stand_in(head, old[head:len(old) - tail], new[head:len(new) - tail]):
+            head = alike(old, new)
+            tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
         self._replace(head, old[head:len(old) - tail], new[head:len(new) - tail])
         if self._entries:
             self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
+
+    def _stand_in(self, at: int, old: list, new: list) -> bool:
+        """Rows ``at..`` show ``old`` and are to show ``new``: an entry of ``new`` that stands in
+        for one of ``old`` (a suggestion the person moved, now theirs: its ``was``) takes that
+        row as it is, so the row, and a selection on it, stay with the song. Whether any did."""
+        stand_ins = [e for e in new if getattr(e, "was", None) is not None]
+        if not stand_ins:
+            return False
+        rows = {id(e): r for r, e in enumerate(old, at)}
+        took = False
+        for e in stand_ins:
+            row = rows.pop(id(e.was), None)
+            if row is not None and id(e) not in rows:
+                self._entries[row] = e
+                took = True
+        return took
 
     def _replace(self, at: int, old: list, new: list) -> None:
         """Rows ``at..`` show ``old``; make them show ``new`` (no entry twice in either)."""

@@ -1,0 +1,94 @@
+"""In the real window (offscreen, real SQLite, generated audio, the null engine, the plain
+recommender): a suggestion the person moves in Up next is theirs from then on, and stays where
+they put it through the re-rank that follows an early skip; its play is still logged as
+Segue's offer."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel
+
+from player.audio.base import PlaybackState
+
+
+def _select(view, rows) -> None:
+    model = view.model()
+    selection = QItemSelection()
+    for r in rows:
+        selection.select(model.index(r, 0), model.index(r, 0))
+    view.setCurrentIndex(model.index(rows[0], 0))
+    view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+
+
+def _open_menu(panel, row):
+    """The Up next menu as a right-click on ``row`` opens it, and its actions by text."""
+    panel._menu(panel.list.visualRect(panel.rows.index(row, 0)).center())
+    return panel.last_menu, {a.text(): a for a in panel.last_menu.actions()}
+
+
+def _pause_on(qtbot, window, track_id) -> None:
+    qtbot.waitUntil(lambda: window.player.current_track_id == track_id, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+
+
+def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_suggested(
+        qtbot, scanned, make_window):
+    window = make_window(scanned)
+    player, panel = window.player, window.up_next
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    _pause_on(qtbot, window, first)
+    panel.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
+    s1, s2, s3, s4 = player.queue[:4]
+    assert not any(e.manual for e in (s1, s2, s3, s4)) and {e.source for e in (s1, s2, s3, s4)} == {"up_next"}
+
+    # Play next on the third suggestion, then on the fourth: [4, 3, 1, 2, ...].
+    for row, want in ((2, [s3, s1, s2, s4]), (3, [s4, s3, s1, s2])):
+        menu, actions = _open_menu(panel, row)
+        actions["Play next"].trigger()
+        menu.close()
+        qtbot.waitUntil(lambda: panel.track_ids()[:4] == [e.track_id for e in want], timeout=5000)
+    kept = player.queue[1]
+    offered = player.queue[2:]                               # Segue's own picks, for a re-rank to replace
+
+    # An early skip: the next song (the fourth suggestion) plays, and the suggestions are
+    # ranked again. The third, put next by the person, stays next.
+    window.next_track()
+    _pause_on(qtbot, window, s4.track_id)
+    qtbot.waitUntil(lambda: not any(e is o for e in player.queue for o in offered), timeout=10000)
+    assert [e.track_id for e in player.queue[:1]] == [s3.track_id] and player.queue[0] is kept
+    assert kept.manual and kept.source == "up_next"
+    qtbot.waitUntil(lambda: panel.track_ids()[:1] == [s3.track_id], timeout=5000)
+    assert [e.track_id for e in player.queue].count(s3.track_id) == 1
+
+    # Played, it is logged as the suggestion it came as.
+    window.next_track()
+    _pause_on(qtbot, window, s3.track_id)
+    window.next_track()
+    qtbot.waitUntil(lambda: player.current_track_id not in (s3.track_id, None), timeout=10000)
+    window.pause()
+    plays = [p for p in scanned.plays() if p["track_id"] == s3.track_id]
+    assert plays and plays[-1]["source"] == "up_next"
+
+
+def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, scanned, make_window):
+    # Moved, the suggestion becomes the person's: the row stays on it, selected, so a second
+    # Alt+Up moves it on (and the player finds it, though the list named the entry it was).
+    window = make_window(scanned)
+    player, panel = window.player, window.up_next
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    _pause_on(qtbot, window, first)
+    panel.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
+    ids = [e.track_id for e in player.queue]
+    _select(panel.list, [3])
+    panel.move_selected(-1)
+    qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[1], ids[3], ids[2]], timeout=5000)
+    assert player.queue[2].manual
+    assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
+    panel.move_selected(-1)
+    qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[3], ids[1], ids[2]], timeout=5000)
+    assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
+    assert [e.manual for e in player.queue[:3]] == [False, True, False]
