@@ -132,6 +132,12 @@ class UpNextModel(QAbstractListModel):
         entries = self._entries
         return [entries[r] for r in rows]
 
+    def shown_for(self, entries) -> list:
+        """``entries``, each that a row now shows another entry for (a suggestion the person
+        moved, now theirs: see :meth:`set_entries`) named by that one."""
+        stand_in = {id(e.was): e for e in self._entries if getattr(e, "was", None) is not None}
+        return [stand_in.get(id(e), e) for e in entries]
+
     def flags(self, index):
         return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.ItemIsDropEnabled
 
@@ -468,13 +474,13 @@ class UpNextPanel(QWidget):
             rows.update(range(part.top(), part.bottom() + 1))
         return self.rows.entries_at(sorted(rows))
 
-    def move_selected(self, step: int) -> None:
-        """Move the selected entries one place up (``step`` -1) or down (+1), together; one
-        already at the end it moves towards stays, and the others close up to it. Asked of
-        the player as moves of entries, as a drop is: each stretch of them goes before the
-        entry that follows it in the new order (the lowest stretch first, so that the ones
-        above find theirs in place)."""
-        chosen = {id(e) for e in self._selected_entries()}
+    def move_selected(self, step: int, entries: list | None = None) -> None:
+        """Move the selected entries (or ``entries``) one place up (``step`` -1) or down (+1),
+        together; one already at the end it moves towards stays, and the others close up to
+        it. Asked of the player as moves of entries, as a drop is: each stretch of them goes
+        before the entry that follows it in the new order (the lowest stretch first, so that
+        the ones above find theirs in place)."""
+        chosen = {id(e) for e in (self._selected_entries() if entries is None else self.rows.shown_for(entries))}
         if not chosen:
             return
         order = self.rows.entries()
@@ -490,10 +496,14 @@ class UpNextPanel(QWidget):
         for first, last in reversed(runs):
             self.move.emit(order[first:last + 1], order[last + 1:])
 
-    def move_selected_to(self, *, end: bool) -> None:
-        """Move the selected entries, in their order, to the top of Up next (``end`` False:
-        they play next) or to its end; asked of the player as a drop is."""
-        chosen = self._selected_entries()
+    def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
+        """Move the selected entries (or ``entries``), in their order as shown, to the top of
+        Up next (``end`` False: they play next) or to its end; asked of the player as a drop is."""
+        if entries is None:
+            chosen = self._selected_entries()
+        else:
+            picked = {id(e) for e in self.rows.shown_for(entries)}
+            chosen = [e for e in self.rows.entries() if id(e) in picked]
         if not chosen:
             return
         picked = {id(e) for e in chosen}
@@ -516,17 +526,30 @@ class UpNextPanel(QWidget):
         selected = self._selected_entries() if self.list.selectionModel().isSelected(index) else []
         if not selected:
             self.list.setCurrentIndex(index)     # what Play next and the moves act on, as Remove does
+        # Every item acts on the songs chosen as the menu opens, as Remove does: the list may
+        # change while the menu is open (a song ends, a refill lands), and the moves read from
+        # the selection then would act on whatever it holds by that time.
+        chosen = selected or [entry]
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
+
+        def chosen_action(action: QAction, act) -> QAction:
+            """The list's move ``action`` as the menu shows it (its text and key), on ``chosen``."""
+            item = QAction(action.text(), menu, shortcut=action.shortcut(), shortcutContext=Qt.WidgetShortcut)
+            item.triggered.connect(act)
+            return item
+
         menu.addAction("Play now", lambda: self.play_entry.emit(entry))
-        menu.addAction(self.to_top)
+        menu.addAction(chosen_action(self.to_top, lambda: self.move_selected_to(end=False, entries=chosen)))
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(entry.track_id, entry.source))
         add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],
                           self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, entry.track_id))
         menu.addSeparator()
-        menu.addAction("Remove from Up next", lambda: self.remove_entries.emit(selected or [entry]))
-        menu.addActions([self.move_up, self.move_down, self.to_end])
+        menu.addAction("Remove from Up next", lambda: self.remove_entries.emit(chosen))
+        menu.addActions([chosen_action(self.move_up, lambda: self.move_selected(-1, chosen)),
+                         chosen_action(self.move_down, lambda: self.move_selected(1, chosen)),
+                         chosen_action(self.to_end, lambda: self.move_selected_to(end=True, entries=chosen))])
         menu.addSeparator()
         add_never_actions(menu, entry.track_id, self.artist_of, self.never_suggest.emit)
         self.last_menu = menu

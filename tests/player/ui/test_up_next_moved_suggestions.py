@@ -1,7 +1,8 @@
 """In the real window (offscreen, real SQLite, generated audio, the null engine, the plain
 recommender): a suggestion the person moves in Up next is theirs from then on, and stays where
 they put it through the re-rank that follows an early skip; its play is still logged as
-Segue's offer."""
+Segue's offer. The Up next menu acts on the rows chosen when it opened, whatever the list
+did while it was open."""
 
 from __future__ import annotations
 
@@ -92,3 +93,31 @@ def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, sca
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[3], ids[1], ids[2]], timeout=5000)
     assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
     assert [e.manual for e in player.queue[:3]] == [False, True, False]
+
+
+def test_the_up_next_menu_moves_the_rows_chosen_when_it_opened(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    panel = window.up_next
+    ids = [window.model.track_id(r) for r in range(6)]
+    a, b, c, d, e, y = ids
+    window.enqueue([a, b, c, d, e])
+    qtbot.waitUntil(lambda: panel.track_ids() == [a, b, c, d, e], timeout=5000)
+
+    # b, c and d chosen; while the menu is open a song is put in among them (a file dropped
+    # on Up next from elsewhere: the list refreshes). Move to end moves b, c and d, not it.
+    _select(panel.list, [1, 2, 3])
+    menu, actions = _open_menu(panel, 2)
+    window.player.enqueue([y], before=[window.player.queue[3]])
+    qtbot.waitUntil(lambda: panel.track_ids() == [a, b, c, y, d, e], timeout=5000)
+    actions["Move to end"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == [a, y, e, b, c, d], timeout=5000)
+
+    # One row right-clicked; a song ends meanwhile (the first goes): Play next moves that row.
+    panel.list.clearSelection()
+    menu, actions = _open_menu(panel, 3)                 # b
+    window.player.remove_queue_entries([window.player.queue[0]])
+    qtbot.waitUntil(lambda: panel.track_ids() == [y, e, b, c, d], timeout=5000)
+    actions["Play next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == [b, y, e, c, d], timeout=5000)
