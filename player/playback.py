@@ -764,11 +764,14 @@ class Player:
         """Queue none of ``track_ids`` as a suggestion from now on (the whole set, in place of
         the one given last): their suggested entries leave the queue now, and a fill or a
         station asked for before they were left out adds none of them when it lands. What the
-        person queued stays. Returns how many entries went."""
+        person queued stays. Returns how many entries went.
+
+        Picked by source, not by ``manual``: a suggestion the person moved is theirs to keep
+        from re-ranks, but it is still Segue's offer of a song they now said never to offer."""
         left = frozenset(int(t) for t in track_ids)
         with self._lock:
             self._left_out = left
-            return self._take_out(lambda e: not e.manual and e.track_id in left)
+            return self._take_out(lambda e: e.source in SUGGESTED_SOURCES and e.track_id in left)
 
     def end_station(self, seed: int) -> bool:
         """End the station around ``seed``, if it is still the one going on (another may have

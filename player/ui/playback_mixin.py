@@ -984,7 +984,7 @@ class PlaybackMixin:
         self.left_out = frozenset(never)
         shown = 0
         if self.player is not None:
-            shown = sum(not e.manual and e.track_id in never for e in self.player.queue)
+            shown = sum(e.source in SUGGESTED_SOURCES and e.track_id in never for e in self.player.queue)
             self._command(lambda p: p.leave_out(never))
         self.discover.drop_tracks(never)
         if self.discover.buckets:
