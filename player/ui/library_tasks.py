@@ -16,6 +16,7 @@ from player import paths
 from player.library.names import NAME_COLUMNS, Namer
 from player.ui.folder_watch import FOLLOW_SETTING
 from player.workers import OneAtATime, db_write_pool, run_task
+from segue_common.listening import SUGGESTED_SOURCES
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -642,7 +643,9 @@ class LibraryTasksMixin:
         player, provider = self.player, self.provider
         if player is None:
             return None
-        suggested = list(dict.fromkeys(e.track_id for e in player.queue if not e.manual))
+        # By source, as the rows show reasons: a suggestion the person moved is theirs to keep,
+        # and still Segue's offer, shown with why.
+        suggested = list(dict.fromkeys(e.track_id for e in player.queue if e.source in SUGGESTED_SOURCES))
 
         def work():
             return {t: provider.explain(t) for t in suggested}

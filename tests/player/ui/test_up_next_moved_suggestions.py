@@ -121,3 +121,23 @@ def test_the_up_next_menu_moves_the_rows_chosen_when_it_opened(qtbot, scanned, m
     actions["Play next"].trigger()
     menu.close()
     qtbot.waitUntil(lambda: panel.track_ids() == [b, y, e, c, d], timeout=5000)
+
+
+def test_a_suggestion_moved_keeps_its_reason_when_the_reasons_are_given_again(qtbot, scanned, make_window):
+    # The reasons are given again (a history forgotten or taken out): the suggestion the
+    # person moved is still Segue's offer, shown as one, and gets its reason back with the rest.
+    window = make_window(scanned)
+    player, panel = window.player, window.up_next
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    _pause_on(qtbot, window, first)
+    panel.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 3, timeout=10000)
+    s1, s2, s3 = player.queue[:3]
+    menu, actions = _open_menu(panel, 2)
+    actions["Play next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: player.queue[0].track_id == s3.track_id and player.queue[0].manual, timeout=5000)
+    window._explain_again()
+    qtbot.waitUntil(lambda: {s1.track_id, s2.track_id} <= set(window.reasons), timeout=10000)
+    assert s3.track_id in window.reasons
