@@ -710,7 +710,7 @@ class Player:
             if before is not None:
                 self._natural_after_hand_queued(entries)
                 self._queue.extend(entries)
-                self._queue.move_entries(entries, before)
+                self._queue.move_entries(entries, self._now_queued(before))
             elif all(e.hand_queued for e in entries):
                 if self._shuffle:
                     self._natural_after_hand_queued(entries)

@@ -96,3 +96,14 @@ def test_a_kept_suggestion_is_kept_after_a_restart(store, tmp_path, make_player)
     assert again.restore_state() is not None
     assert [(e.track_id, e.source, e.manual) for e in again.queue] == [
         (ids[3], "radio", True), (ids[1], "radio", False), (ids[2], "radio", False)]
+
+
+def test_songs_dropped_before_a_moved_suggestion_named_by_its_old_entry_go_there(store, tmp_path, make_player):
+    # Files dropped on Up next just after a move, the list not refreshed yet: the row they
+    # went before names the entry the kept one stands in for; they go before it, not at the end.
+    p, ids = _station(store, tmp_path, make_player, seconds=(5.0, 5.0, 5.0, 5.0, 5.0))
+    p.pause()
+    s1, s2, s3, s4 = p.queue
+    p.move_queue_entries([s3], [s1])
+    p.enqueue([ids[0]], before=[s3, s1, s2, s4])
+    assert [e.track_id for e in p.queue] == [ids[0], ids[3], ids[1], ids[2], ids[4]]
