@@ -32,14 +32,19 @@ def _pause_on(qtbot, window, track_id) -> None:
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
 
 
-def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_suggested(
-        qtbot, scanned, make_window):
-    window = make_window(scanned)
-    player, panel = window.player, window.up_next
+def _suggesting(qtbot, window):
+    """``window`` with its first song paused and Keep it going on: Up next fills with suggestions."""
     first = window.model.track_id(0)
     window.play_ids([first], 0, "library")
     _pause_on(qtbot, window, first)
-    panel.keep_going.setChecked(True)
+    window.up_next.keep_going.setChecked(True)
+    return window
+
+
+def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_suggested(
+        qtbot, scanned, make_window):
+    window = _suggesting(qtbot, make_window(scanned))
+    player, panel = window.player, window.up_next
     qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
     s1, s2, s3, s4 = player.queue[:4]
     assert not any(e.manual for e in (s1, s2, s3, s4)) and {e.source for e in (s1, s2, s3, s4)} == {"up_next"}
@@ -76,12 +81,8 @@ def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_su
 def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, scanned, make_window):
     # Moved, the suggestion becomes the person's: the row stays on it, selected, so a second
     # Alt+Up moves it on (and the player finds it, though the list named the entry it was).
-    window = make_window(scanned)
+    window = _suggesting(qtbot, make_window(scanned))
     player, panel = window.player, window.up_next
-    first = window.model.track_id(0)
-    window.play_ids([first], 0, "library")
-    _pause_on(qtbot, window, first)
-    panel.keep_going.setChecked(True)
     qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
     ids = [e.track_id for e in player.queue]
     _select(panel.list, [3])
@@ -126,12 +127,8 @@ def test_the_up_next_menu_moves_the_rows_chosen_when_it_opened(qtbot, scanned, m
 def test_a_suggestion_moved_keeps_its_reason_when_the_reasons_are_given_again(qtbot, scanned, make_window):
     # The reasons are given again (a history forgotten or taken out): the suggestion the
     # person moved is still Segue's offer, shown as one, and gets its reason back with the rest.
-    window = make_window(scanned)
+    window = _suggesting(qtbot, make_window(scanned))
     player, panel = window.player, window.up_next
-    first = window.model.track_id(0)
-    window.play_ids([first], 0, "library")
-    _pause_on(qtbot, window, first)
-    panel.keep_going.setChecked(True)
     qtbot.waitUntil(lambda: panel.rows.rowCount() >= 3, timeout=10000)
     s1, s2, s3 = player.queue[:3]
     menu, actions = _open_menu(panel, 2)
