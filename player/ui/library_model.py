@@ -143,7 +143,8 @@ class LibraryData:
 
     ids: np.ndarray                               # int64 [shape=(n,)]
     text: dict[str, list[str]]                    # title/artist/album/genre
-    numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float)
+    numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float),
+    #                                               disc (int: where the album has more than one, else 0)
     search: "SearchText"                          # search form of "title artist album genre" and _SEARCHED
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
@@ -181,6 +182,7 @@ class LibraryData:
             text["file"] = cols["file"]             # (shared strings already: see load_library)
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
         numbers["duration"] = _float_column(cols["duration"])
+        numbers["disc"] = _int32_column(cols["disc"]) if cols.get("disc") else np.zeros(n, dtype=np.int32)
         # A compilation without an album artist tag is found by "various" as well: the library
         # files it under Various Artists, and someone who sees it there searches for that.
         by = cols.get("album_by") or cols.get("albumartist")
@@ -268,6 +270,12 @@ class LibraryData:
         if cached is None:
             if key in self.numbers:
                 values = self.numbers[key]
+                discs = self.numbers.get("disc") if key == "track_no" else None
+                if discs is not None and discs.any():
+                    # Disc, then track: "1-02" after every album's "1-01" and before "2-01" (a
+                    # disc shown only where its album has two: the others go as disc 1).
+                    disc = np.maximum(discs, 1).astype(np.int64)
+                    values = disc << 32 | values.astype(np.int64)
                 cached = np.argsort(values, kind="stable")
                 in_order = values[cached]
                 same = in_order[1:] == in_order[:-1]
@@ -509,6 +517,40 @@ def _folder_of(path: str) -> str:
     return path.replace("\\", "/").rpartition("/")[0] if path else ""
 
 
+def _discs_shown(albums: list, release: dict[str, list]) -> list[int]:
+    """Each row's disc where its album has more than one (0 elsewhere), for the "#" column: a
+    two-disc set read "1" twice. The disc is found as the album's order finds it
+    (:func:`~player.library.albums.album_slot`): its tag, else its album title's ("The Wall
+    (Disc 2)"), else its folder's ("CD2"), else its file name's ("2-01 Song"). An album is its
+    title (less the disc it names) on one release: its release id, else its folder (the one
+    above a "CD2" folder)."""
+    discs, folders, mb_ids, file_discs = (release[k] for k in ("disc_no", "path", "mb_album_id", "file_disc"))
+    folder_discs: dict[str, int | None] = {}
+    releases: dict[str, str] = {}
+    keys: list = []
+    out: list[int] = []
+    for album, disc, folder, mb_id, file_no in zip(albums, discs, folders, mb_ids, file_discs):
+        if not album or type(album) is not str:
+            keys.append(None)
+            out.append(0)
+            continue
+        title, title_no = title_disc(album)
+        number = _to_int(disc) or title_no
+        if not number:
+            if folder not in folder_discs:
+                folder_discs[folder] = path_numbers(folder + "/x")[1]
+            number = folder_discs[folder] or file_no or 0
+        if not mb_id and folder not in releases:
+            releases[folder] = release_folder(folder + "/x")
+        keys.append((title.casefold(), mb_id or releases[folder]))
+        out.append(number)
+    seen: dict = {}
+    for key, number in zip(keys, out):
+        if key is not None:
+            seen.setdefault(key, set()).add(number or 1)
+    return [number if key is not None and len(seen[key]) > 1 else 0 for key, number in zip(keys, out)]
+
+
 def _release_order(cols: dict[str, list], release: dict[str, list], order_artists):
     """The store's rows in an order that keeps each release together, or None where the
     store's order does (most libraries): ``(row order, the order artist of each row in it,
@@ -698,6 +740,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         release = {k: cols.pop(k) for k in _RELEASE}
         release["file_disc"] = file_discs
         release["file_track"] = file_tracks
+        cols["disc"] = _discs_shown(cols["album"], release)
         # A compilation found by its folder (no flag in its tags: a soundtrack) goes as a flagged
         # one, as the store orders it (player.library.albums.is_compilation).
         release["compilation"] = [1 if found == 1 else flag
@@ -896,6 +939,10 @@ class LibraryModel(QAbstractTableModel):
             if key == "duration":
                 return format_duration(float(self.data_.numbers["duration"][i]))
             value = int(self.data_.numbers[key][i])
+            if key == "track_no" and value:
+                disc = int(self.data_.numbers["disc"][i]) if "disc" in self.data_.numbers else 0
+                if disc:
+                    return f"{disc}-{value:02d}"      # (as a set's CDs and its booklet number them)
             return str(value) if value else ""
         if role == _ALIGNMENT and key in _NUMBERS:
             return _RIGHT

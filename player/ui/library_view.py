@@ -19,7 +19,7 @@ QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to t
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
 #: What the narrow columns hold at their widest: they are at least as wide as that and as their
 #: header in the table's font (at a large font "Year" and "Time" were cut off at 52 and 60 px).
-_SAMPLES = {"track_no": "888", "genre": "", "year": "8888", "duration": "88:88:88"}
+_SAMPLES = {"track_no": "8-88", "genre": "", "year": "8888", "duration": "88:88:88"}
 _SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
 _SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
 #: Hidden, in this order, where the names would otherwise go narrower than ``_SHARING_MIN`` and

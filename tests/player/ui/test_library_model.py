@@ -782,3 +782,43 @@ def test_a_title_that_only_holds_a_disc_or_a_number_is_an_album_of_its_own(qapp,
         for n in (1, 2):
             _tagged_mp3(music, album, n, f"{first} {n}", "Band", album, albumartist="Band")
     assert _listed_titles(store, music) == ["Love 1", "Love 2", "Hits 1", "Hits 2", "Hits V 1", "Hits V 2"]
+
+
+def test_the_number_column_names_the_disc_on_an_album_of_two_and_sorts_disc_then_track(qapp, store, tmp_path):
+    # A two-disc set showed "1" twice in "#": which disc a row was on was nowhere to be read.
+    # Its discs by tag or by "CD1"/"CD2" folders read "1-01" ... "2-02"; a one-disc album, even
+    # tagged disc 1, keeps its plain numbers.
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        for n in (1, 2):
+            # (the tag wins over the folder, as in the album's order)
+            _tagged_mp3(music, f"Set/CD{3 - disc}", n, f"Set {disc}-{n}", "Band", "Set", albumartist="Band", disc=disc)
+            _tagged_mp3(music, f"Double/CD{disc}", n, f"Double {disc}-{n}", "Band", "Double", albumartist="Band")
+    for n in (1, 2, 10):
+        _tagged_mp3(music, "Single", n, f"Single {n}", "Band", "Single", albumartist="Band", disc=1)
+    assert _listed_titles(store, music)      # (scanned)
+    from player.ui.library_model import load_library
+
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    number, title = [k for k, _ in COLUMNS].index("track_no"), [k for k, _ in COLUMNS].index("title")
+
+    def rows():
+        return [(model.index(r, number).data(), model.index(r, title).data()) for r in range(model.rowCount())]
+
+    assert rows() == [
+        ("1-01", "Double 1-1"), ("1-02", "Double 1-2"), ("2-01", "Double 2-1"), ("2-02", "Double 2-2"),
+        ("1-01", "Set 1-1"), ("1-02", "Set 1-2"), ("2-01", "Set 2-1"), ("2-02", "Set 2-2"),
+        ("1", "Single 1"), ("2", "Single 2"), ("10", "Single 10")]
+    # Sorted by "#": disc, then track (a one-disc album's tracks among the first discs'), each
+    # number's rows in library order; turned round as a whole.
+    model.sort(number, Qt.AscendingOrder)
+    assert rows() == [
+        ("1-01", "Double 1-1"), ("1-01", "Set 1-1"), ("1", "Single 1"),
+        ("1-02", "Double 1-2"), ("1-02", "Set 1-2"), ("2", "Single 2"), ("10", "Single 10"),
+        ("2-01", "Double 2-1"), ("2-01", "Set 2-1"), ("2-02", "Double 2-2"), ("2-02", "Set 2-2")]
+    model.sort(number, Qt.DescendingOrder)
+    assert [t for _, t in rows()] == [
+        "Double 2-2", "Set 2-2", "Double 2-1", "Set 2-1", "Single 10",
+        "Double 1-2", "Set 1-2", "Single 2", "Double 1-1", "Set 1-1", "Single 1"]
+
