@@ -25,6 +25,7 @@ class ElidedLabel(QLabel):
     def __init__(self, text: str = "", parent=None, *, least_chars: int = 0, fit_short: bool = False):
         super().__init__(parent)
         self._whole = ""
+        self._note = ""
         self._least_chars = least_chars
         self._fit_short = fit_short
         self.setTextFormat(Qt.PlainText)            # a name is text, never HTML
@@ -38,6 +39,11 @@ class ElidedLabel(QLabel):
             self._keep_room()
         self._fit()
         self.updateGeometry()
+
+    def set_note(self, note: str) -> None:
+        """A line its tooltip always holds, below the whole text where that is cut short."""
+        self._note = note or ""
+        self._fit()
 
     def text(self) -> str:
         return self._whole
@@ -68,7 +74,7 @@ class ElidedLabel(QLabel):
         width = self.contentsRect().width()
         shown = self.fontMetrics().elidedText(self._whole, Qt.ElideRight, width) if width > 0 else self._whole
         super().setText(shown)
-        self.setToolTip(self._whole if shown != self._whole else "")
+        self.setToolTip("\n".join(t for t in (self._whole if shown != self._whole else "", self._note) if t))
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -21,12 +21,18 @@ from player.library.albums import album_slot
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from segue_common.text import search_form, shown
 
-# (key, header); keys are store column names.
+# (key, header); keys are store column names. A column added later goes at the end: a saved
+# header's state knows its columns by their place here (see OPTIONAL).
 COLUMNS: list[tuple[str, str]] = [
     ("track_no", "#"), ("title", "Title"), ("artist", "Artist"), ("album", "Album"),
-    ("genre", "Genre"), ("year", "Year"), ("duration", "Time"),
+    ("genre", "Genre"), ("year", "Year"), ("duration", "Time"), ("composer", "Composer"),
 ]
+#: Columns hidden until chosen from the header's menu, and shown after this one when chosen:
+#: the composer matters on a classical shelf, and is only clutter (or the songwriters' names)
+#: on most others.
+OPTIONAL = {"composer": "artist"}
 _TEXT = ("title", "artist", "album", "genre")
+_SHOWN_TEXT = (*_TEXT, "composer")
 # Found by a search without a column of their own: "various" finds a compilation by its album
 # artist, "bach" the tracks Bach composed, whoever plays them.
 _SEARCHED = ("albumartist", "composer")
@@ -216,6 +222,8 @@ class LibraryData:
             more = _folded(values)
             texts = [f"{t}\t{e}" if e and e != a else t for t, e, a in zip(texts, more, folded["artist"])]
         search = SearchText(texts)
+        if "composer" in extra:
+            text["composer"] = extra["composer"]     # (shown in its column too, the same strings)
         return cls(ids, text, numbers, search, guessed, sort_names, album_by)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -250,6 +258,12 @@ class LibraryData:
             return None
         return self.text["title"][i], self.text["artist"][i], self.text["album"][i]
 
+    def composer(self, track_id: int) -> str:
+        """The composer tag of a loaded track ("" for none, or a track not loaded)."""
+        i = self.position(track_id)
+        names = self.text.get("composer")
+        return names[i] if i is not None and names is not None else ""
+
     def album_artist(self, track_id: int) -> str:
         """The album artist of a loaded track: its tag's, else "Various Artists" for a
         compilation without one (as the library orders it), else "" (none known)."""
@@ -281,7 +295,10 @@ class LibraryData:
                 same = in_order[1:] == in_order[:-1]
             else:
                 names = self.sort_names.get(key)
-                values = self.text[key] if names is None else [s or v for s, v in zip(names, self.text[key])]
+                # (the composer's column is kept only where some track has one)
+                values = self.text[key] if key in self.text else [""] * len(self)
+                if names is not None:
+                    values = [s or v for s, v in zip(names, values)]
                 keys = _sort_forms(values)
                 cached = np.array(sorted(range(len(keys)), key=keys.__getitem__), dtype=np.int64)
                 in_order = [keys[i] for i in cached.tolist()]
@@ -766,7 +783,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
     data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
-    for key in dict.fromkeys((sort_by, *_TEXT)):
+    for key in dict.fromkeys((sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text))):
         if key is not None:
             data.sort_key(key)
     return data
@@ -938,6 +955,9 @@ class LibraryModel(QAbstractTableModel):
                 return self.data_.text[key][i]
             if key == "duration":
                 return format_duration(float(self.data_.numbers["duration"][i]))
+            if key == "composer":
+                composers = self.data_.text.get("composer")
+                return composers[i] if composers is not None else ""
             value = int(self.data_.numbers[key][i])
             if key == "track_no" and value:
                 disc = int(self.data_.numbers["disc"][i]) if "disc" in self.data_.numbers else 0
@@ -954,7 +974,7 @@ class LibraryModel(QAbstractTableModel):
             # (read each time: the theme may change while the disk stays away)
             return QGuiApplication.palette().brush(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text)
         if role == _TOOLTIP:
-            text = self.data_.text[key][i] if key in _TEXT else ""
+            text = self.data_.text[key][i] if key in _SHOWN_TEXT and key in self.data_.text else ""
             file = self.data_.text["file"][i] if key == "title" and "file" in self.data_.text else ""
             away = not_connected(self._away_at[i]) if i in self._away_at else ""
             if away and file.endswith(f" {shown(self._away_at[i])}"):

@@ -10,13 +10,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from player.ui.library_model import COLUMNS, LibraryModel, tracks_mime
+from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
-_WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60}
+_WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60,
+           "composer": 160}
+#: The columns of a layout saved before it named them (see :meth:`ColumnFit.restore`).
+FIRST_COLUMNS = ("track_no", "title", "artist", "album", "genre", "year", "duration")
 #: What the narrow columns hold at their widest: they are at least as wide as that and as their
 #: header in the table's font (at a large font "Year" and "Time" were cut off at 52 and 60 px).
 _SAMPLES = {"track_no": "8-88", "genre": "", "year": "8888", "duration": "88:88:88"}
@@ -198,13 +201,20 @@ class ColumnFit(QObject):
             self.fit()              # (the wider columns may leave no room for year or genre)
         self.font_height = height
 
-    def restore(self, state, share=None, font_height=None) -> bool:
+    def restore(self, state, share=None, font_height=None, keys=None) -> bool:
         """The header's saved state (order, widths, sort) and the :meth:`share` saved with it
         (None: its widths, as much room as they take), fitted to the table as it is now;
-        ``font_height``: the :attr:`font_height` they were saved at (None: not known)."""
+        ``font_height``: the :attr:`font_height` they were saved at (None: not known);
+        ``keys``: the columns the table had then (None: :data:`FIRST_COLUMNS`)."""
         self._fitting = True            # (its widths are the user's, not a resize to make room for)
         try:
             done = self.header.restoreState(state)
+            # A column added since is shown by Qt at the end, 100 px wide: an optional one is
+            # put back as a first start has it, hidden until chosen.
+            known = set(FIRST_COLUMNS if keys is None else str(keys).split())
+            for column, (key, _) in enumerate(COLUMNS):
+                if key in OPTIONAL and key not in known:
+                    self.place_optional(column)
             # Widened only where the font grew since: a column the person made narrower than
             # its values on purpose (there is no hiding one) stays as they left it.
             if font_height is None or self.font_height > font_height:
@@ -222,6 +232,33 @@ class ColumnFit(QObject):
                 self.widths, self.room = dict(zip(self.sharing, widths)), room
         self.fit()
         return done
+
+    def place_optional(self, column: int) -> None:
+        """An optional column (see :data:`~player.ui.library_model.OPTIONAL`) hidden, at its
+        width, after the column it goes with."""
+        h, key = self.header, COLUMNS[column][0]
+        fitting, self._fitting = self._fitting, True
+        try:
+            h.showSection(column)
+            h.resizeSection(column, max(_WIDTHS[key], least_widths(self.table).get(column, 0)))
+            h.hideSection(column)
+            anchor = h.visualIndex([k for k, _ in COLUMNS].index(OPTIONAL[key]))
+            h.moveSection(h.visualIndex(column), anchor + 1 if h.visualIndex(column) > anchor else anchor)
+        finally:
+            self._fitting = fitting
+
+    def keys(self) -> str:
+        """The table's columns, to save beside the header's state (see :meth:`restore`)."""
+        return " ".join(key for key, _ in COLUMNS)
+
+    def choose(self, column: int, shown: bool) -> None:
+        """An optional column shown or hidden (from the header's menu), the names fitted around it."""
+        fitting, self._fitting = self._fitting, True     # (not a resize by the user: see _resized)
+        try:
+            self.header.setSectionHidden(column, not shown)
+        finally:
+            self._fitting = fitting
+        self.fit()
 
     def widen(self) -> None:
         """The narrow columns at least as wide as their header and values need in the font of
@@ -393,6 +430,11 @@ class LibraryView(QWidget):
         for i, (key, _) in enumerate(COLUMNS):
             hh.resizeSection(i, max(_WIDTHS.get(key, 120), least.get(i, 0)))
         self.columns = ColumnFit(t)
+        for i, (key, _) in enumerate(COLUMNS):
+            if key in OPTIONAL:
+                self.columns.place_optional(i)
+        hh.setContextMenuPolicy(Qt.CustomContextMenu)
+        hh.customContextMenuRequested.connect(self._column_menu)
         t.setContextMenuPolicy(Qt.CustomContextMenu)
 
         top = QHBoxLayout()
@@ -463,6 +505,24 @@ class LibraryView(QWidget):
         again.setStatusTip("Read the files of these tracks again, for tags a rescan does not see changed")
         self.last_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def column_menu(self) -> QMenu:
+        """The header's menu: the optional columns, each shown or hidden."""
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        header = self.table.horizontalHeader()
+        for column, (key, name) in enumerate(COLUMNS):
+            if key in OPTIONAL:
+                act = menu.addAction(name)
+                act.setCheckable(True)
+                act.setChecked(not header.isSectionHidden(column))
+                act.toggled.connect(lambda on, c=column: self.columns.choose(c, on))
+        return menu
+
+    def _column_menu(self, pos) -> None:
+        menu = self.column_menu()
+        self.last_menu = menu
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
 
     def set_playlists(self, playlists: list[tuple[int, str]]) -> None:
         """``(id, name)`` of the playlists offered by "Add to playlist"."""

@@ -494,7 +494,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             self.splitter.restoreState(splitter)
         self.show_up_next(str(s.value(UP_NEXT_KEY, "true")).lower() != "false")
         if (columns := _saved(s, "columns", bytes)) is not None:
-            self.library.columns.restore(columns, s.value("column_share"), _saved(s, "column_font", int))
+            self.library.columns.restore(columns, s.value("column_share"), _saved(s, "column_font", int),
+                                         s.value("column_keys"))
         volume = self.transport.volume
         if (level := _saved(s, VOLUME_KEY, int)) is not None:
             volume.setValue(min(volume.maximum(), max(volume.minimum(), level)))
@@ -556,6 +557,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         s.setValue("splitter", self.splitter.saveState())
         s.setValue("columns", self.library.table.horizontalHeader().saveState())
         s.setValue("column_share", self.library.columns.share())
+        s.setValue("column_keys", self.library.columns.keys())
         s.setValue("column_font", self.library.columns.font_height)
         s.setValue(VOLUME_KEY, self.transport.volume.value())
         s.remove(OLD_VOLUME_KEY)

@@ -784,7 +784,7 @@ class PlaybackMixin:
         """The now-playing bar, window title, library row and cover for ``track_id``."""
         self._shown_track = track_id
         title, artist, album = self._info(track_id)
-        self.transport.set_track(title, artist, album)
+        self.transport.set_track(title, artist, album, self.model.data_.composer(track_id))
         self._show_title(title, artist)
         self.model.set_playing(track_id)
         self.listening.set_playing(track_id)
@@ -820,7 +820,7 @@ class PlaybackMixin:
         rescan may have read new tags from the file playing (a tagger wrote into it)."""
         if self._shown_track is not None:
             title, artist, album = self._info(self._shown_track)
-            self.transport.set_names(title, artist, album)
+            self.transport.set_names(title, artist, album, self.model.data_.composer(self._shown_track))
             self._show_title(title, artist)
 
     def _show_title(self, title: str, artist: str) -> None:

@@ -366,20 +366,24 @@ class TransportBar(QFrame):
         for b in (self.prev_btn, self.play_btn, self.next_btn, self.shuffle_btn, self.repeat_btn):
             b.setEnabled(ready)
 
-    def set_track(self, title: str | None, artist: str = "", album: str = "") -> None:
+    def set_track(self, title: str | None, artist: str = "", album: str = "", composer: str = "") -> None:
         playing = title is not None
         self._track_serial += 1
         self._dragging = False          # a drag on the previous track is void
-        self.set_names(title, artist, album)
+        self.set_names(title, artist, album, composer)
         self.radio_btn.setEnabled(playing)
         self.slider.setEnabled(playing)
         if not playing:
             self.set_position(0.0, 0.0)
             self.set_cover(None)
 
-    def set_names(self, title: str | None, artist: str = "", album: str = "") -> None:
-        """Only the names of the track shown: names read after it started leave a drag on it going."""
+    def set_names(self, title: str | None, artist: str = "", album: str = "", composer: str = "") -> None:
+        """Only the names of the track shown: names read after it started leave a drag on it going.
+        A ``composer`` who is not the artist is named in the title's tooltip ("Composer: Bach"):
+        on a classical album the artist is the one playing; on the line itself it would crowd
+        out the work's title, and most pop files name their songwriters there."""
         self.title.setText(title or "Nothing playing")
+        self.title.set_note(f"Composer: {composer}" if title is not None and composer and composer != artist else "")
         self._named = title is not None
         self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if self._named else self._idle_hint)
 

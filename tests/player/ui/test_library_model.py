@@ -822,3 +822,42 @@ def test_the_number_column_names_the_disc_on_an_album_of_two_and_sorts_disc_then
         "Double 2-2", "Set 2-2", "Double 2-1", "Set 2-1", "Single 10",
         "Double 1-2", "Set 1-2", "Single 2", "Double 1-1", "Set 1-1", "Single 1"]
 
+
+def test_the_composer_column_shows_the_tag_and_sorts_by_it(qapp, store, tmp_path):
+    # The composer was searched but shown nowhere: a classical shelf could not be read or
+    # ordered by who wrote the music.
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    for n, (title, composer) in enumerate((("Prelude", "Johann Sebastian Bach"), ("Asturias", "Isaac Albéniz"),
+                                           ("Jam", None), ("Gymnopédie", "Erik Satie")), 1):
+        tags = {"title": title, "artist": "Player", "album": "Recital", "tracknumber": str(n)}
+        if composer:
+            tags["composer"] = composer
+        write_track(music, f"{n:02d}", fmt="flac", seconds=0.2, tags=tags)
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    keys = [k for k, _ in COLUMNS]
+    column = keys.index("composer")
+    assert model.headerData(column, Qt.Horizontal) == "Composer"
+
+    def shown():
+        return [(model.index(r, keys.index("title")).data(), model.index(r, column).data())
+                for r in range(model.rowCount())]
+
+    assert shown() == [("Prelude", "Johann Sebastian Bach"), ("Asturias", "Isaac Albéniz"), ("Jam", ""),
+                       ("Gymnopédie", "Erik Satie")]
+    assert model.index(0, column).data(Qt.ToolTipRole) == "Johann Sebastian Bach"
+    model.sort(column, Qt.AscendingOrder)
+    assert [t for t, _ in shown()] == ["Jam", "Gymnopédie", "Asturias", "Prelude"]     # (by the name as tagged)
+    model.sort(column, Qt.DescendingOrder)
+    assert [t for t, _ in shown()] == ["Prelude", "Asturias", "Gymnopédie", "Jam"]
+    # A library without a composer tag anywhere has the column, empty, and sorts by it.
+    model.set_library(LibraryData.from_rows([dict(id=1, title="A", artist="B", album="C", genre="", track_no=1,
+                                                  year=0, duration=1.0)]))
+    assert model.index(0, column).data() == ""
+    model.sort(column, Qt.AscendingOrder)
+    assert model.rowCount() == 1
