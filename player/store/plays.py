@@ -499,7 +499,7 @@ class PlaysMixin:
 
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
-        """Playable tracks whose title, artist, album artist, album or composer contain every
+        """Playable tracks whose title, artist, album artist, album, composer or genre contain every
         word of ``query`` (ignoring case and accents), in the store's library order, with the artist
         it goes by as ``order_artist`` (used by ``segue play``). A compilation without an album
         artist tag is found as Various Artists', as the library files it. A track
@@ -514,7 +514,8 @@ class PlaysMixin:
         clause = " AND ".join(
             "search_form(CAST(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' "
             "|| coalesce(t.albumartist, '') || ' ' || coalesce(t.album, '') || ' ' || coalesce(t.composer, '') || ' ' "
-            # (what the window's search finds too: "bach" on a classical shelf, "various")
+            "|| coalesce(t.genre, '') || ' ' "
+            # (what the window's search finds too: "bach" on a classical shelf, "various", "jazz")
             "|| CASE WHEN coalesce(t.albumartist, '') = '' AND coalesce(t.albumartistsort, '') = '' "
             "AND (t.compilation = 1 OR t.folder_compilation = 1) THEN 'Various Artists ' ELSE '' END "
             "|| CASE WHEN t.title IS NULL "

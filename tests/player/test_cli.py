@@ -414,6 +414,20 @@ def test_play_finds_a_classical_album_by_its_composer_and_a_compilation_as_vario
         assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
 
 
+def test_play_finds_songs_by_their_genre_as_the_windows_search_does(segue_home, tmp_path):
+    # The window's search finds "jazz" by the genre tag; `segue play jazz` found nothing in a
+    # library whose jazz has no "jazz" in its names.
+    music = tmp_path / "music"
+    for n, (title, genre) in enumerate((("Blue Smoke", "Jazz"), ("Brushes", "Jazz"), ("Stone Road", "Rock")), 1):
+        write_track(music, f"{n:02d}", seconds=0.3,
+                    tags={"title": title, "artist": "Band", "album": "Sampler", "genre": genre, "tracknumber": n})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for query, titles in (("jazz", ["Blue Smoke", "Brushes"]), ("jazz blue", ["Blue Smoke"])):
+        out = segue("play", "--null", query, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
+
+
 def test_play_of_an_album_whose_discs_are_tagged_as_albums_plays_them_in_disc_order(segue_home, tmp_path):
     # "Wall (Disc One)", "(Disc Two)", "(Disc Three)", each in a folder so named without disc
     # tags: played as two albums by the letters of their titles, "Three" before "Two".
