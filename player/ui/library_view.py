@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
@@ -30,6 +30,28 @@ _SHARING_MIN = 80                           # narrower than this, the table scro
 _GIVE_WAY = ("year", "genre")
 #: The least the names go to where the column the songs are sorted by needs their room.
 _SQUEEZED_MIN = 48
+
+
+def saved_count(state) -> int | None:
+    """How many columns a header's saved state holds (None: not a state Qt wrote). A layout
+    written by an older version holds fewer than the table has now, whatever else was saved
+    beside it (an older version leaves the columns' names a newer one saved as they were)."""
+    stream = QDataStream(QByteArray(state))
+    stream.setVersion(QDataStream.Qt_5_0)
+    if stream.readInt32() != 0xFF or stream.readInt32() != 0:      # (Qt's marker and version)
+        return None
+    for _ in range(3):                          # orientation, sort order, sort column
+        stream.readInt32()
+    stream.readBool()                           # sort mark shown
+    for _ in range(2):                          # the columns' places, both ways
+        for _ in range(stream.readUInt32()):
+            stream.readInt32()
+    stream.skipRawData((stream.readUInt32() + 7) // 8)       # the hidden columns
+    for _ in range(2 * stream.readUInt32()):    # the hidden columns' widths
+        stream.readInt32()
+    stream.readInt32()                          # the whole width
+    count = stream.readInt32()
+    return count if stream.status() == QDataStream.Ok and count >= 0 else None
 
 
 def least_widths(table: QTableView) -> dict[int, int]:
@@ -172,6 +194,10 @@ class ColumnFit(QObject):
         keys = [key for key, _ in COLUMNS]
         self.sharing = [keys.index(key) for key in _SHARING]
         self.give_way = [keys.index(key) for key in _GIVE_WAY]
+        #: The optional columns the person chose to see: they give way for want of room after
+        #: year and genre (a Composer column chosen pushed the songs' lengths off a narrow table),
+        #: and come back with the room.
+        self.chosen: set[int] = set()
         self.widths = {c: self.header.sectionSize(c) for c in self.sharing}
         #: The room the other columns left when ``widths`` were set: the width they are for.
         self.room = sum(self.widths.values())
@@ -212,9 +238,14 @@ class ColumnFit(QObject):
             # A column added since is shown by Qt at the end, 100 px wide: an optional one is
             # put back as a first start has it, hidden until chosen.
             known = set(FIRST_COLUMNS if keys is None else str(keys).split())
+            count = saved_count(state)
+            if count is not None:       # (the names left by a newer version, the state by an older)
+                known &= {key for key, _ in COLUMNS[:count]}
             for column, (key, _) in enumerate(COLUMNS):
                 if key in OPTIONAL and key not in known:
                     self.place_optional(column)
+            self.chosen = {c for c, (key, _) in enumerate(COLUMNS) if key in OPTIONAL
+                           and not self.header.isSectionHidden(c)}
             # Widened only where the font grew since: a column the person made narrower than
             # its values on purpose (there is no hiding one) stays as they left it.
             if font_height is None or self.font_height > font_height:
@@ -247,12 +278,36 @@ class ColumnFit(QObject):
         finally:
             self._fitting = fitting
 
+    def state(self) -> QByteArray:
+        """The header's state to save, a chosen column hidden for want of room saved as shown
+        (as chosen: :meth:`restore` takes a hidden optional column for one not chosen)."""
+        h = self.header
+        away = [c for c in self.chosen if h.isSectionHidden(c)]
+        fitting, self._fitting = self._fitting, True
+        try:
+            for c in away:
+                h.showSection(c)
+            state = h.saveState()
+            for c in away:
+                h.hideSection(c)
+        finally:
+            self._fitting = fitting
+        return state
+
     def keys(self) -> str:
         """The table's columns, to save beside the header's state (see :meth:`restore`)."""
         return " ".join(key for key, _ in COLUMNS)
 
     def choose(self, column: int, shown: bool) -> None:
         """An optional column shown or hidden (from the header's menu), the names fitted around it."""
+        if shown:
+            self.chosen.add(column)
+        else:
+            self.chosen.discard(column)
+            if self.header.sortIndicatorSection() == column:
+                # (the order it made, with no column showing the sort mark, would look like no
+                # order at all: the library's order instead)
+                self.table.sortByColumn(-1, Qt.AscendingOrder)
         fitting, self._fitting = self._fitting, True     # (not a resize by the user: see _resized)
         try:
             self.header.setSectionHidden(column, not shown)
@@ -317,18 +372,19 @@ class ColumnFit(QObject):
         names = [c for c in self.sharing if not h.isSectionHidden(c)]
         if not names or self.table.viewport().width() <= 0:
             return
+        give_way = [*self.give_way, *sorted(self.chosen)]   # (a chosen column last: it was asked for)
         fitting, self._fitting = self._fitting, True    # (not a resize by the user)
         try:
             rest = [c for c in range(h.count())
-                    if c not in self.sharing and c not in self.give_way and not h.isSectionHidden(c)]
+                    if c not in self.sharing and c not in give_way and not h.isSectionHidden(c)]
             room = self.table.viewport().width() - sum(h.sectionSize(c) for c in rest) - len(names) * _SHARING_MIN
             sorted_by = h.sortIndicatorSection()
-            shown = {sorted_by} & set(self.give_way)
+            shown = {sorted_by} & set(give_way)
             room -= sum(self.width_of(c) for c in shown)
             # (the names give it their room, down to _SQUEEZED_MIN, before the song's length
             # would be pushed off the right edge)
             self.least = _SHARING_MIN if room >= 0 else max(_SQUEEZED_MIN, _SHARING_MIN + room // len(names))
-            for column in reversed(self.give_way):     # the last to give way is the first shown
+            for column in reversed(give_way):     # the last to give way is the first shown
                 if column in shown:
                     continue
                 width = self.width_of(column)
@@ -336,7 +392,7 @@ class ColumnFit(QObject):
                     break
                 shown.add(column)
                 room -= width
-            for column in self.give_way:
+            for column in give_way:
                 if h.isSectionHidden(column) == (column in shown):
                     h.setSectionHidden(column, column not in shown)
         finally:
@@ -510,12 +566,11 @@ class LibraryView(QWidget):
         """The header's menu: the optional columns, each shown or hidden."""
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)
-        header = self.table.horizontalHeader()
         for column, (key, name) in enumerate(COLUMNS):
             if key in OPTIONAL:
                 act = menu.addAction(name)
                 act.setCheckable(True)
-                act.setChecked(not header.isSectionHidden(column))
+                act.setChecked(column in self.columns.chosen)     # (shown, or hidden for want of room)
                 act.toggled.connect(lambda on, c=column: self.columns.choose(c, on))
         return menu
 

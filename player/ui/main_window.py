@@ -555,7 +555,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         s = self._settings
         s.setValue("geometry", self.saveGeometry())
         s.setValue("splitter", self.splitter.saveState())
-        s.setValue("columns", self.library.table.horizontalHeader().saveState())
+        s.setValue("columns", self.library.columns.state())
         s.setValue("column_share", self.library.columns.share())
         s.setValue("column_keys", self.library.columns.keys())
         s.setValue("column_font", self.library.columns.font_height)

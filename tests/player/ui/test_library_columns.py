@@ -270,6 +270,7 @@ def test_the_column_the_library_is_sorted_by_is_never_hidden_for_want_of_room(qt
 def test_the_composer_column_is_hidden_until_chosen_from_the_headers_menu_and_kept(qtbot, scanned, make_window):
     window = make_window(scanned, with_player=False)
     table, header = window.library.table, window.library.table.horizontalHeader()
+    _resize(qtbot, window, 1280, 780)                   # (room for it: see the test below)
     assert header.isSectionHidden(COMPOSER)
     menu = window.library.column_menu()
     (choice,) = [a for a in menu.actions() if a.text() == "Composer"]
@@ -309,6 +310,7 @@ def test_a_layout_saved_before_the_composer_column_comes_back_with_it_hidden(qtb
     assert restored.isSectionHidden(COMPOSER)
     assert not any(restored.isSectionHidden(c) for c in (TITLE, ARTIST, ALBUM, TIME))
     choice = [a for a in window.library.column_menu().actions() if a.text() == "Composer"][0]
+    _resize(qtbot, window, 1280, 780)                   # (room for it: see the test below)
     choice.trigger()
     assert restored.visualIndex(COMPOSER) == restored.visualIndex(ARTIST) + 1
     assert restored.sectionSize(COMPOSER) >= 100
@@ -335,3 +337,76 @@ def test_the_now_playing_title_names_a_tracks_composer_in_its_tooltip(qtbot, sto
         window.play_ids([ids[title]], 0, "library")
         qtbot.waitUntil(lambda t=title: label.text() == t, timeout=10000)
         assert label.text() == title and label.toolTip() == tip, title
+
+
+def _choose_composer(window, on: bool = True) -> None:
+    (choice,) = [a for a in window.library.column_menu().actions() if a.text() == "Composer"]
+    if choice.isChecked() != on:
+        choice.trigger()
+
+
+def test_a_chosen_composer_column_gives_way_after_year_and_genre_and_stays_chosen(qtbot, scanned, make_window):
+    # Chosen, it kept its 160 px at any width: at the smallest window the names went to 48 px
+    # and the table scrolled sideways with the songs' lengths off its right edge.
+    from PySide6.QtCore import Qt
+
+    window = make_window(scanned, with_player=False)
+    table, header = window.library.table, window.library.table.horizontalHeader()
+    _resize(qtbot, window, 1280, 780)
+    _choose_composer(window)
+    to_smallest(qtbot, window)
+    qtbot.waitUntil(lambda: header.isSectionHidden(COMPOSER), timeout=2000)
+    sizes = _sizes(window)
+    assert header.isSectionHidden(YEAR) and header.isSectionHidden(GENRE)        # (they went first)
+    assert sum(sizes) == table.viewport().width() and table.horizontalScrollBar().maximum() == 0, sizes
+    assert min(sizes[c] for c in SHARING) >= 80, sizes
+    # Still chosen (the menu says so), and kept as chosen by a quit at this width.
+    (choice,) = [a for a in window.library.column_menu().actions() if a.text() == "Composer"]
+    assert choice.isChecked()
+    # Sorted by it, it stays, with its mark (the names make what room they can).
+    table.sortByColumn(COMPOSER, Qt.AscendingOrder)
+    qtbot.waitUntil(lambda: not header.isSectionHidden(COMPOSER), timeout=2000)
+    assert header.isSortIndicatorShown() and header.sectionSize(COMPOSER) > 0
+    table.sortByColumn(-1, Qt.AscendingOrder)
+    qtbot.waitUntil(lambda: header.isSectionHidden(COMPOSER), timeout=2000)
+    window.close()
+    again = make_window(scanned, with_player=False)
+    _resize(qtbot, again, 1920, 1000)
+    header = again.library.table.horizontalHeader()
+    qtbot.waitUntil(lambda: not header.isSectionHidden(COMPOSER), timeout=2000)
+    assert header.visualIndex(COMPOSER) == header.visualIndex(ARTIST) + 1
+
+
+def test_unchoosing_the_composer_column_the_songs_are_sorted_by_goes_back_to_library_order(
+        qtbot, scanned, make_window):
+    # Hidden while the songs were sorted by it: an order no column showed the mark of.
+    from PySide6.QtCore import Qt
+
+    window = make_window(scanned, with_player=False)
+    table, header = window.library.table, window.library.table.horizontalHeader()
+    _choose_composer(window)
+    table.sortByColumn(COMPOSER, Qt.DescendingOrder)
+    _choose_composer(window, False)
+    assert header.isSectionHidden(COMPOSER)
+    assert header.sortIndicatorSection() != COMPOSER and window.model.sort_column_key() is None
+
+
+def test_a_layout_left_by_an_older_version_after_a_newer_one_keeps_the_composer_hidden(
+        qtbot, scanned, make_window, tmp_path):
+    # Run again after going back to an older version: that version wrote its seven columns'
+    # layout and left the newer one's list of columns, naming the composer, as it was; the
+    # composer came back shown at the table's right end though no one had chosen it.
+    from PySide6.QtCore import QSettings
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    old = QTableView()
+    old.setModel(QStandardItemModel(3, 7))
+    settings = QSettings(str(tmp_path / "window.ini"), QSettings.IniFormat)
+    settings.setValue("columns", old.horizontalHeader().saveState())
+    settings.setValue("column_keys", "track_no title artist album genre year duration composer")
+    settings.sync()
+    window = make_window(scanned, with_player=False)
+    header = window.library.table.horizontalHeader()
+    assert header.isSectionHidden(COMPOSER)
+    assert header.visualIndex(COMPOSER) == header.visualIndex(ARTIST) + 1
