@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.albums import album_slot
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
+from player.ui.queue_panel import titles_starting
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names. A column added later goes at the end: a saved
@@ -822,6 +823,21 @@ class LibraryModel(QAbstractTableModel):
         self._italic.setItalic(True)
         self._away: dict[int, str] = {}        # track id -> its library folder, on a disk not connected
         self._away_at: dict[int, str] = {}     # the same by index into data_
+
+    def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
+        """Typing in the table finds the next row whose text in the current column starts with
+        what was typed, an accent typed composed finding it stored decomposed (a name from a
+        Mac) and the other way round (see :func:`~player.ui.queue_panel.typed_form`); Qt's own
+        search compares the characters as they are, and asks ``data`` row by row."""
+        key = COLUMNS[start.column()][0] if start.isValid() else None
+        if (role != _DISPLAY or key not in _TEXT or not isinstance(value, str) or flags & Qt.MatchFlag.MatchRecursive
+                or (flags & Qt.MatchFlag.MatchTypeMask) != Qt.MatchFlag.MatchStartsWith):
+            return super().match(start, role, value, hits, flags)
+        n, first = len(self.visible), start.row()
+        order = list(range(first, n)) + (list(range(first)) if flags & Qt.MatchFlag.MatchWrap else [])
+        texts, visible = self.data_.text[key], self.visible
+        found = titles_starting(order, (texts[int(visible[r])] for r in order), value, hits, flags)
+        return [self.index(row, start.column()) for row in found]
 
     def flags(self, index):
         """Rows can be dragged, onto Up next or a playlist."""

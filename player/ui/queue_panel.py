@@ -13,6 +13,7 @@ titles, artists and reasons are looked up only for the rows drawn.
 from __future__ import annotations
 
 import operator
+import unicodedata
 from typing import Callable
 
 from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
@@ -84,15 +85,25 @@ def stretches(rows) -> list[tuple[int, int]]:
     return out
 
 
+def typed_form(text: str, sensitive: bool = False) -> str:
+    """``text`` as typing to find a row compares it: casefolded unless ``sensitive``, and in
+    one Unicode form (composed). A name from a Mac keeps its accented letters decomposed ("e"
+    and a combining accent, as its file system writes file names), and a keyboard types
+    them composed: the same letters, which a plain comparison found unequal."""
+    if not sensitive:
+        text = text.casefold()
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def titles_starting(order: list[int], titles, value: str, hits: int, flags) -> list[int]:
     """The rows of ``order`` (their titles in ``titles``, alike in order) whose title starts
     with ``value``, at most ``hits`` of them (-1: all), case as ``flags`` say: a list's
     type-ahead search answered in one pass over the titles."""
     sensitive = bool(flags & Qt.MatchFlag.MatchCaseSensitive)
-    wanted = value if sensitive else value.casefold()
+    wanted = typed_form(value, sensitive)
     found = []
     for row, title in zip(order, titles):
-        if (title if sensitive else title.casefold()).startswith(wanted):
+        if typed_form(title, sensitive).startswith(wanted):
             found.append(row)
             if hits != -1 and len(found) >= hits:
                 break

@@ -897,3 +897,29 @@ def test_a_sheets_track_not_scanned_yet_is_exported_with_its_start(qtbot, scanne
         window.export_playlist(pid, str(out))
     back = read_playlist(out)
     assert (back.paths, back.starts, back.titles) == ([str(album)], {0: 61.5}, {0: "The Band - Second Song"})
+
+
+def test_typing_an_accent_in_a_playlist_finds_a_title_written_decomposed(qtbot):
+    # A title from a Mac's file name keeps "é" as "e" and a combining accent; a keyboard types it composed.
+    import unicodedata
+
+    from PySide6.QtWidgets import QApplication
+
+    from player.ui.playlists_panel import _SongList
+
+    view = _SongList()
+    qtbot.addWidget(view)
+    titles = ["Etude", unicodedata.normalize("NFD", "Étude"), "Ecole", unicodedata.normalize("NFD", "Été")]
+    view.songs.replace([(i, t, "Artist", True, f"/m/{i}.flac") for i, t in enumerate(titles)], whole=True)
+    view.show()
+    view.setFocus()
+    view.setCurrentIndex(view.songs.index(0))
+    interval = QApplication.keyboardInputInterval()
+    QApplication.setKeyboardInputInterval(1)          # each word typed on its own, without waiting
+    try:
+        for typed, row in (("été", 3), ("É", 1), ("ét", 3), ("e", 0)):
+            qtbot.wait(20)
+            view.keyboardSearch(typed)
+            assert view.currentIndex().row() == row, typed
+    finally:
+        QApplication.setKeyboardInputInterval(interval)
