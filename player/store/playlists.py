@@ -48,6 +48,13 @@ def _key(part: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFC", readable(part)).casefold())
 
 
+def _name_key(name: str) -> str:
+    """A playlist's name as names are compared: case aside, and accents written decomposed
+    (a playlist file's name from a Mac, "e" and a combining accent) the same as composed,
+    so that two playlists never look alike in the list."""
+    return unicodedata.normalize("NFC", name.casefold())
+
+
 def _parts(path: str) -> list[str]:
     """The folder and file names of ``path`` (either separator), as compared."""
     return [_key(p) for p in _SEPARATORS.split(path) if p and p != "."]
@@ -162,11 +169,11 @@ class PlaylistsMixin:
         return [r["track_id"] for r in self.playlist_entries(playlist_id) if r["playable"]]
 
     def _free_name(self, conn, name: str) -> str:
-        taken = {r[0].casefold() for r in conn.execute("SELECT name FROM playlists")}
-        if name.casefold() not in taken:
+        taken = {_name_key(r[0]) for r in conn.execute("SELECT name FROM playlists")}
+        if _name_key(name) not in taken:
             return name
         n = 2
-        while f"{name} ({n})".casefold() in taken:
+        while _name_key(f"{name} ({n})") in taken:
             n += 1
         return f"{name} ({n})"
 
@@ -357,7 +364,7 @@ class PlaylistsMixin:
             current = conn.execute("SELECT name FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
             if current is None:
                 raise PlaylistError(f"no playlist {playlist_id}")
-            if current[0].casefold() != name.casefold():
+            if _name_key(current[0]) != _name_key(name):
                 name = self._free_name(conn, name)
             conn.execute("UPDATE playlists SET name = ?, updated_at = ? WHERE id = ?",
                          (name, time.time(), playlist_id))

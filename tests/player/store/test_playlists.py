@@ -35,6 +35,17 @@ def test_create_order_names_and_removal(store):
         store.create_playlist("   ")
 
 
+
+def test_a_name_with_its_accents_decomposed_is_the_same_name(store):
+    # A playlist file named on a Mac has "é" as "e" and a combining accent: imported beside a
+    # playlist of the name typed here, the two looked alike in the list.
+    ids = _tracks(store)
+    composed, decomposed = unicodedata.normalize("NFC", "Café"), unicodedata.normalize("NFD", "Café")
+    a = store.create_playlist(composed, ids[:1])
+    b, _ = store.import_playlist(decomposed, ["/m/1.flac"])
+    assert store.playlist(b)["name"] == f"{decomposed} (2)"
+    assert store.rename_playlist(a, decomposed.upper()) == decomposed.upper()     # its own name, written otherwise
+
 def test_reordering_moves_songs_and_refuses_a_list_changed_meanwhile(store):
     ids = _tracks(store)
     a = store.create_playlist("Mix", ids, paths=["/elsewhere/caf\udce9.flac"])     # not UTF-8 (b"caf\xe9")
