@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat as stat_mod
+import unicodedata
 
 from player.library.names import is_disc_folder
 
@@ -70,6 +71,11 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
         # found in a folder beside it of the same names, sizes and times, a backup's, and
         # played from there, where the person was to be told the disk is not connected)
         return None
+    # A folder that comes back from a Mac (renamed there, or synced or copied back from it)
+    # has its files' accented letters decomposed ("e" and a combining accent), as macOS writes
+    # names, where they were composed before, or the other way round: the same names.
+    names = [name] if name.isascii() else list(dict.fromkeys(
+        (name, unicodedata.normalize("NFC", name), unicodedata.normalize("NFD", name))))
     found, looked = [], 0
     try:
         with os.scandir(above) as it:
@@ -84,16 +90,18 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
                 looked += 1
                 if looked > MOVED_LOOK_LIMIT:
                     return None
-                candidate = os.path.join(entry.path, name)
-                try:
-                    st = os.stat(candidate)
-                except OSError:
-                    continue
-                # (a track listed at an estimated length and not counted yet has no time to
-                # go by: its name and size to the byte alone)
-                same_time = mtime_ns == st.st_mtime_ns or mtime_ns in UNCOUNTED_MTIMES
-                if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time:
-                    found.append(candidate)
+                for each in names:
+                    candidate = os.path.join(entry.path, each)
+                    try:
+                        st = os.stat(candidate)
+                    except OSError:
+                        continue
+                    # (a track listed at an estimated length and not counted yet has no time to
+                    # go by: its name and size to the byte alone)
+                    same_time = mtime_ns == st.st_mtime_ns or mtime_ns in UNCOUNTED_MTIMES
+                    if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time:
+                        found.append(candidate)
+                    break       # (one file a folder: where names are compared in one form, both forms are it)
     except OSError:
         return None
     return found[0] if len(found) == 1 else None

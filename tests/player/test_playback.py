@@ -487,6 +487,26 @@ def test_the_songs_of_a_folder_renamed_as_they_play_are_found_in_it(store, tmp_p
     assert ended(store) == [(i, "finished") for i in ids]
 
 
+
+def test_the_songs_of_a_folder_that_came_back_from_a_mac_as_they_play_are_found_in_it(store, tmp_path,
+                                                                                       make_player):
+    # The album's folder renamed and its files' accents written decomposed ("e" and a combining
+    # accent, as macOS writes names; synced back from a Mac) while its first song plays: the
+    # same names, yet the songs not opened yet were "file not found" until a scan.
+    import unicodedata
+
+    names = [unicodedata.normalize("NFC", f"{n} Été") for n in "abcd"]
+    ids = add_tracks(store, tmp_path / "Album", [(name, 0.5) for name in names])
+    p = make_player()
+    p.play_tracks(ids)
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    (tmp_path / "Album").rename(tmp_path / "Album (1999)")
+    for name in names:
+        os.rename(tmp_path / "Album (1999)" / f"{name}.flac",
+                  tmp_path / "Album (1999)" / unicodedata.normalize("NFD", f"{name}.flac"))
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 4)
+    assert ended(store) == [(i, "finished") for i in ids]
+
 def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tmp_path, make_player,
                                                                          monkeypatch):
     # The look for a renamed folder came just before the file was opened; renamed between

@@ -88,3 +88,20 @@ def test_a_song_listed_at_an_estimated_length_is_found_in_its_renamed_folder(tmp
     gone = str(tmp_path / "Live" / "set.shn")
     assert moved_with_its_folder(gone, 100, ESTIMATED_MTIME) == str(song)
     assert moved_with_its_folder(gone, 99, ESTIMATED_MTIME) is None          # (its size to the byte)
+
+
+def test_a_renamed_folders_song_is_found_with_its_accents_written_the_other_way(tmp_path):
+    # A folder synced back from a Mac: renamed, and its files' names decomposed ("e" and a
+    # combining accent, as macOS writes them) where they were composed, or the other way round.
+    import unicodedata
+
+    for there, gone in (("NFD", "NFC"), ("NFC", "NFD")):
+        folder = tmp_path / there / "Album (1999)"
+        folder.mkdir(parents=True)
+        song = folder / unicodedata.normalize(there, "01 Déjà vu.flac")
+        song.write_bytes(b"x" * 100)
+        (tmp_path / there / "Other").mkdir()
+        (tmp_path / there / "Other" / unicodedata.normalize(gone, "01 Déjà vu.flac")).write_bytes(b"y" * 90)
+        st = os.stat(song)
+        gone_path = tmp_path / there / "Album" / unicodedata.normalize(gone, "01 Déjà vu.flac")
+        assert moved_with_its_folder(str(gone_path), st.st_size, st.st_mtime_ns) == str(song), there
