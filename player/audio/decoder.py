@@ -27,6 +27,7 @@ import stat
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import soundfile as sf
@@ -378,6 +379,8 @@ class Decoder:
         with a CUE sheet): from ``begin_s``, up to ``end_s`` (None: the file's end). Frames,
         :attr:`duration` and seeks count from ``begin_s``, so the range is a file of its own
         to whoever reads it; two ranges that meet play on into one another sample-exactly.
+    find_moved : where the file is now, or None, asked where ``path`` is gone as a reader that
+        opens the file again by its name (ffmpeg's, at each seek) is moved: see :meth:`_follow_move`.
 
     Raises
     ------
@@ -386,10 +389,12 @@ class Decoder:
     """
 
     def __init__(self, path: str, *, out_rate: int, channels: int = 2,
-                 duration_hint: float | None = None, begin_s: float = 0.0, end_s: float | None = None):
+                 duration_hint: float | None = None, begin_s: float = 0.0, end_s: float | None = None,
+                 find_moved: Callable[[], str | None] | None = None):
         if out_rate <= 0 or channels <= 0:
             raise ValueError(f"bad output format {out_rate} Hz x {channels}")
         self.path = str(path)
+        self._find_moved = find_moved
         self._range_s = (max(0.0, begin_s), end_s)
         self._begin, self._end = 0, None    # the range in native frames, once the rate is known
         self._native = 0                    # the reader's native frame
@@ -1193,11 +1198,27 @@ class Decoder:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed (the file may end early):"
                                   f" {exc.__cause__ or exc}") from exc
         else:
+            self._follow_move()
             try:
                 self._fallback.seek(native, exact=exact)
             except (audio_io.AudioError, OSError) as exc:
                 raise DecodeError(f"seeking in {shown(Path(self.path).name)} failed: {exc}") from exc
         return native
+
+    def _follow_move(self) -> None:
+        """Where the file is gone from its path (its folder renamed as it played, no scan since),
+        take it where it is now, the same file unchanged: ffmpeg is started afresh at each seek,
+        given the file's name, and the song ended "file not found" there, where the readers
+        that hold the file open read on."""
+        if self._find_moved is None or os.path.exists(self.path):
+            return
+        try:
+            found = self._find_moved()
+        except Exception:   # (not finding it leaves the file missing, as it is)
+            log.exception("looking for %s failed", self.path)
+            return
+        if found is not None and self._opened is not None and _stamp(found) == self._opened:
+            self.path = self._fallback.path = found
 
     def _drop_reopening(self) -> None:
         """The file's open again (see :meth:`_look_again`) is no longer wanted."""

@@ -507,6 +507,29 @@ def test_the_songs_of_a_folder_that_came_back_from_a_mac_as_they_play_are_found_
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 4)
     assert ended(store) == [(i, "finished") for i in ids]
 
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_a_song_ffmpeg_decodes_plays_on_from_a_seek_after_its_folder_is_renamed(store, tmp_path, make_player):
+    # An AAC song (.m4a) is decoded by an ffmpeg started afresh at each seek, given the file's
+    # name: its folder renamed as it played, a seek in it ended it "file not found", where a
+    # FLAC, read from the file it holds open, played on.
+    (tmp_path / "Album").mkdir()
+    path = tmp_path / "Album" / "song.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=6",
+                    "-ac", "2", "-c:a", "aac", "-b:a", "64k", str(path)], check=True)
+    st = os.stat(path)
+    store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(path))}])
+    song = store.track_by_path(str(path))["id"]
+    p = make_player(speed=2.0)
+    p.play_tracks([song])
+    assert wait_for(lambda: p.current_track_id == song and p.position > 0.2)       # (heard: opened)
+    (tmp_path / "Album").rename(tmp_path / "Album (1999)")
+    p.seek(3.0)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1)
+    assert ended(store) == [(song, "finished")]
+
+
 def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tmp_path, make_player,
                                                                          monkeypatch):
     # The look for a renamed folder came just before the file was opened; renamed between
