@@ -830,7 +830,8 @@ class LibraryModel(QAbstractTableModel):
         Mac) and the other way round (see :func:`~player.ui.queue_panel.typed_form`); Qt's own
         search compares the characters as they are, and asks ``data`` row by row."""
         key = COLUMNS[start.column()][0] if start.isValid() else None
-        if (role != _DISPLAY or key not in _TEXT or not isinstance(value, str) or flags & Qt.MatchFlag.MatchRecursive
+        if (role != _DISPLAY or key not in self.data_.text or key not in _SHOWN_TEXT or not isinstance(value, str)
+                or flags & Qt.MatchFlag.MatchRecursive
                 or (flags & Qt.MatchFlag.MatchTypeMask) != Qt.MatchFlag.MatchStartsWith):
             return super().match(start, role, value, hits, flags)
         n, first = len(self.visible), start.row()

@@ -893,5 +893,17 @@ def test_typing_an_accent_in_the_table_finds_it_written_decomposed_and_composed(
             qtbot.wait(20)
             view.keyboardSearch(typed)
             assert unicodedata.normalize("NFC", view.currentIndex().data()) == artist, typed
+        # The Composer column too, where the library has one.
+        composers = ["Bach", "Dvořák", "Satie", "Albéniz", "Élgar", "Brahms"]
+        cols = {k: [r[k] for r in rows] for k in ("id", "title", "artist", "album", "genre", "track_no", "year",
+                                                   "duration")}
+        cols["composer"] = [unicodedata.normalize("NFD" if i % 2 else "NFC", c) for i, c in enumerate(composers)]
+        model.set_library(LibraryData.from_columns(cols))
+        column = [k for k, _ in COLUMNS].index("composer")
+        view.setCurrentIndex(model.index(0, column))
+        for typed, composer in (("dvořá", "Dvořák"), (unicodedata.normalize("NFD", "él"), "Élgar"), ("alb", "Albéniz")):
+            qtbot.wait(20)
+            view.keyboardSearch(typed)
+            assert unicodedata.normalize("NFC", view.currentIndex().data()) == composer, typed
     finally:
         QApplication.setKeyboardInputInterval(interval)
