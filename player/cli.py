@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from player import __version__
@@ -52,7 +53,15 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     _tolerant_streams()
     parser = build_parser()
-    args = parser.parse_args(_files_to_open(parser, sys.argv[1:] if argv is None else list(argv)))
+    argv = sys.argv[1:] if argv is None else list(argv)
+    opened = _files_to_open(parser, argv)
+    args = parser.parse_args(opened)
+    if args.command is None and opened != argv and "stderr" not in NO_CONSOLE:
+        # Files named without --open, typed in a terminal: what is not there is said here, and a
+        # mistyped command opens no window. (With no console, only the window could say it.)
+        args.open, refused = _files_there(parser, args.open, words="--" not in argv)
+        if refused:
+            return 2
     from player.log import setup_logging
 
     # (with no console, stderr is the log already)
@@ -101,6 +110,58 @@ def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
         if not arg.startswith("-"):
             return argv[:i] + ["--open"] + argv[i:]
     return argv
+
+
+#: words people type for a command that has another name here, each the command it means
+_MEANT = {"folder": "scan", "folders": "scan", "add": "scan", "rescan": "scan", "index": "scan", "update": "scan",
+          "refresh": "scan", "list": "library", "ls": "library", "songs": "library", "tracks": "library",
+          "info": "status", "stats": "status", "test": "self-test", "check": "self-test", "selftest": "self-test",
+          "doctor": "self-test", "search": "play", "find": "play", "listen": "play", "history": "import",
+          "load": "import", "remove": "imports", "backup": "export", "dump": "export"}
+
+
+def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bool) -> tuple[list[str], bool]:
+    """``(the paths that are there, refused)``, after saying on stderr what is not there. A
+    first word that is no file and looks like no path (``segue folder add ~/Music``) was
+    meant as a command: nothing is opened then, and the nearest command is suggested. Other
+    paths that are not there are named and left out, and the rest play, as mpv does; with
+    none left nothing is opened. ``words``: whether a bare word may be a command (not after
+    ``--``)."""
+    from player.playlist_files import file_url_path
+    from segue_common.text import shown
+
+    def there(path: str) -> bool:
+        return os.path.exists(file_url_path(path) if path.lower().startswith("file:") else path)
+
+    missing = [path for path in paths if not there(path)]
+    if not missing:
+        return paths, False
+    first = paths[0]
+    commands = ", ".join(sorted(name for name in parser.command_names if name != "analyze"))
+    if words and first in missing and not re.search(r"[./\\:]", first):
+        meant = _nearest_command(first, parser.command_names)
+        print(f"segue: '{shown(first)}' is not a command, nor a file or folder here"
+              + (f"; did you mean `segue {meant}`?" if meant else ""), file=sys.stderr)
+        print(f"segue: the commands are {commands} (`segue --help` says what each does); "
+              "`segue FILE...` plays files, folders or playlists", file=sys.stderr)
+        return [], True
+    names = ", ".join(shown(path) for path in missing)
+    if len(missing) == len(paths):
+        print(f"segue: not found: {names} (nothing to play; the commands are {commands})", file=sys.stderr)
+        return [], True
+    print(f"segue: not found, left out: {names}", file=sys.stderr)
+    return [path for path in paths if path not in missing], False
+
+
+def _nearest_command(word: str, names) -> str | None:
+    """The command a mistyped or other-named word most likely meant, or None."""
+    import difflib
+
+    word = word.lower()
+    if word in _MEANT:
+        return _MEANT[word]
+    close = [word] if word in names else difflib.get_close_matches(word, sorted(names), n=1, cutoff=0.6)
+    return ("analyse" if close[0] == "analyze" else close[0]) if close else None     # (SCAN: scan)
 
 
 def _tolerant_streams() -> None:

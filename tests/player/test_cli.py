@@ -13,10 +13,10 @@ from tests.audiogen import ffmpeg_encodes, path_without_ffmpeg, stepped_tone, wr
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def segue(*args, home, env=None):
+def segue(*args, home, env=None, timeout=120):
     env = {**os.environ, "SEGUE_HOME": str(home), **(env or {})}
     return subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def test_version_and_help(segue_home):
@@ -353,6 +353,33 @@ def test_files_named_without_a_command_are_opened_in_the_window():
         assert _files_to_open(parser, argv) == argv
     args = parser.parse_args(_files_to_open(parser, ["/music/a.flac", "scan"]))
     assert args.open == ["/music/a.flac", "scan"] and args.command is None
+
+
+def test_a_word_that_is_no_command_and_no_file_opens_no_window_and_names_the_commands(segue_home, tmp_path):
+    # `segue folder add ~/Music` (there is no `folder`) opened the window and took "folder"
+    # and "add" for files to play, saying nothing. A window would run until the timeout.
+    music = tmp_path / "music"
+    write_track(music, "one", fmt="flac", tags={"title": "One"})
+    quiet = {"SEGUE_ENGINE": "null", "SEGUE_NO_RECOMMENDER": "1"}
+    for args, meant in ((["folder", "add", str(music)], "scan"), (["scna"], "scan"), (["SCAN", str(music)], "scan"),
+                        (["analize"], "analyse"), (["xyzzy"], None)):
+        try:
+            out = segue(*args, home=segue_home, env=quiet, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"segue {' '.join(args)} opened the window")
+        assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+        assert f"'{args[0]}' is not a command, nor a file or folder here" in out.stderr
+        assert ("did you mean `segue %s`?" % meant in out.stderr) if meant else "did you mean" not in out.stderr
+        assert "scan, self-test, status" in out.stderr, out.stderr          # the commands, all of them
+    # Paths, none of them there: named, and no window either (after --, even a command's name).
+    for args in ([str(tmp_path / "nope.flac"), str(tmp_path / "gone")], ["--", "scan"]):
+        try:
+            out = segue(*args, home=segue_home, env=quiet, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"segue {' '.join(args)} opened the window")
+        named = args[1:] if args[0] == "--" else args
+        assert out.returncode == 2 and f"not found: {', '.join(named)} (nothing to play" in out.stderr, out.stderr
+    assert not (segue_home / "library.db").exists()           # no window made a library
 
 
 def test_after_a_double_dash_every_word_is_a_file_to_open():

@@ -155,6 +155,23 @@ def test_files_named_on_the_command_line_play_with_or_without_a_window(segue_hom
         _close(first)
 
 
+@pytest.mark.slow
+def test_files_named_some_of_them_not_there_play_the_others_and_name_the_missing(segue_home, tmp_path):
+    # As mpv does: what is there plays, and what is not is named on stderr (it was left to a
+    # status-bar line in the window, or nothing at all).
+    song = write_track(tmp_path / "Downloads", "there", fmt="flac", seconds=30.0, tags={"title": "There"})
+    gone = tmp_path / "Downloads" / "not there.flac"
+    window = subprocess.Popen([sys.executable, "-m", "player", str(song), str(gone)], cwd=ROOT,
+                              env=_env(segue_home), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_listening(segue_home, window)
+        assert _wait_played(segue_home / "library.db", "There") == 1
+    finally:
+        window.send_signal(signal.SIGTERM)
+        _, err = window.communicate(timeout=30)
+    assert f"segue: not found, left out: {gone}\n" in err.decode(), err.decode()
+
+
 @pytest.mark.skipif(not COUNTED, reason="counts wake-ups in /proc (Linux)")
 def test_a_window_with_nothing_playing_sleeps_and_still_closes_on_a_signal(segue_home):
     # Left open for days with nothing playing, the window's event loop woke four times a
