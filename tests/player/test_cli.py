@@ -609,3 +609,24 @@ def test_status_after_a_failed_training_says_when_it_tries_again(segue_home, tmp
     store.close()
     out = segue("status", home=segue_home)
     assert "(5 since the last training; waiting for a quiet moment to learn)\n" in out.stdout, out.stdout
+
+
+@pytest.mark.slow
+def test_imports_remove_and_list_typed_as_words_do_what_they_say(segue_home, tmp_path):
+    # `segue imports remove 1` (as git remote remove) was refused with the usage of `segue`
+    # itself, "unrecognized arguments: remove 1", which names neither `imports` nor --remove.
+    from tests.history_fixtures import lastfm_headerless
+
+    history = lastfm_headerless(tmp_path / "scrobbles.csv", [("A", "One", None, 1_600_000_000 + 3600 * i, 0, False)
+                                                            for i in range(3)])
+    assert segue("import", str(history), home=segue_home).returncode == 0
+    for args, said in ((["remove"], "remove which?"), (["remove", "x"], "'x' is no number"),
+                       (["remove", "99"], "no imported file numbered 99"), (["frob"], "does not know 'frob'")):
+        out = segue("imports", *args, home=segue_home)
+        assert out.returncode == 2 and out.stderr.startswith(f"segue imports: {said}"), out.stderr
+        assert out.stderr.count("\n") == 1, out.stderr
+    out = segue("imports", "list", home=segue_home)                 # nothing taken out by those
+    assert out.returncode == 0 and "scrobbles.csv" in out.stdout, out.stderr
+    out = segue("imports", "remove", out.stdout.split()[0], home=segue_home)
+    assert out.returncode == 0 and out.stdout.startswith("removed"), out.stderr
+    assert "no listening history imported" in segue("imports", home=segue_home).stdout
