@@ -43,6 +43,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command began (its imports, the log being set up) or as it ended:
+        # one line, as during the command, not a traceback.
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None) -> int:
     # In a frozen bundle, a spawned worker process (the analysis decoders)
     # re-runs this executable; freeze_support() turns it into the worker and exits. No-op otherwise.
     import multiprocessing

@@ -630,3 +630,28 @@ def test_imports_remove_and_list_typed_as_words_do_what_they_say(segue_home, tmp
     out = segue("imports", "remove", out.stdout.split()[0], home=segue_home)
     assert out.returncode == 0 and out.stdout.startswith("removed"), out.stderr
     assert "no listening history imported" in segue("imports", home=segue_home).stdout
+
+
+@pytest.mark.skipif(not Path("/proc/self/wchan").exists() or not hasattr(os, "mkfifo"), reason="Linux /proc")
+def test_ctrl_c_before_the_command_begins_is_one_line_not_a_traceback(segue_home):
+    # Ctrl-C while `segue` set itself up (its commands' imports, the log) printed a
+    # KeyboardInterrupt traceback. The log's file here is a pipe nobody reads, so the start
+    # waits on it, as on a slow disk, and the signal comes there every time.
+    import signal
+    import time
+
+    (segue_home / "logs").mkdir()
+    os.mkfifo(segue_home / "logs" / "segue.log")
+    proc = subprocess.Popen([sys.executable, "-m", "player", "status"], cwd=ROOT,
+                            env={**os.environ, "SEGUE_HOME": str(segue_home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while Path(f"/proc/{proc.pid}/wchan").read_text() != "wait_for_partner":   # opening the log
+            assert proc.poll() is None and time.monotonic() < deadline, proc.poll()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and err == "interrupted\n", err
