@@ -38,7 +38,13 @@ def run(args) -> int:
         else:
             bar.update(p.seen, None, f"audio {'file' if p.seen == 1 else 'files'} found so far")
 
-    result = Scanner(store, progress=report).scan(args.paths or None)
+    try:
+        result = Scanner(store, progress=report).scan(args.paths or None)
+    except KeyboardInterrupt:
+        # Ctrl-C: what was read is in the library already, and the next scan reads only the rest.
+        bar.close("interrupted: the files read so far are kept; `segue scan` again reads the rest")
+        store.close()
+        return 130
     bar.close(
         f"scanned {some(result.done, 'file')}: {result.read} read, {result.unchanged} unchanged, "
         f"{some(result.errors, 'error')}, {result.missing} now missing, {result.moved} moved"

@@ -655,3 +655,35 @@ def test_ctrl_c_before_the_command_begins_is_one_line_not_a_traceback(segue_home
     finally:
         proc.kill()
     assert proc.returncode == 130 and err == "interrupted\n", err
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_scan_says_what_is_kept_and_the_library_is_whole(segue_home, tmp_path):
+    # Ctrl-C mid-scan printed a bare "interrupted" after the progress line, saying nothing of
+    # what was kept. The library's folders scanned before, and what this scan read, stay.
+    import signal
+
+    kept = tmp_path / "kept"
+    for n in range(3):
+        write_track(kept, f"k{n}", fmt="flac", tags={"title": f"Kept {n}", "artist": "A"})
+    assert segue("scan", str(kept), home=segue_home).returncode == 0
+    one = write_track(tmp_path, "one", fmt="flac", seconds=0.05, tags={"title": "Many", "artist": "B"})
+    many = tmp_path / "many"
+    for n in range(2000):
+        (many / f"d{n // 100}").mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(one, many / f"d{n // 100}" / f"t{n}.flac")
+    proc = subprocess.Popen([sys.executable, "-m", "player", "scan", str(many)], cwd=ROOT,
+                            env={**os.environ, "SEGUE_HOME": str(segue_home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr.readline().startswith("scanning")         # it has begun
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert err.splitlines()[-1].startswith(
+        "interrupted: the files read so far are kept; `segue scan` again reads the rest"), err
+    out = segue("scan", home=segue_home)                             # every folder, again
+    assert out.returncode == 0 and "scanned 2003 files" in out.stderr and ", 0 errors" in out.stderr, out.stderr
+    assert "tracks:    2003" in segue("library", home=segue_home).stdout
