@@ -69,7 +69,7 @@ def _main(argv: list[str] | None) -> int:
     if args.command is None and opened != argv and "stderr" not in NO_CONSOLE:
         # Files named without --open, typed in a terminal: what is not there is said here, and a
         # mistyped command opens no window. (With no console, only the window could say it.)
-        args.open, refused = _files_there(parser, args.open, words="--" not in argv)
+        args.open, refused = _files_there(parser, args.open, words="--" not in argv, terminal=_is_terminal(sys.stderr))
         if refused:
             return 2
     from player.log import setup_logging
@@ -130,13 +130,24 @@ _MEANT = {"folder": "scan", "folders": "scan", "add": "scan", "rescan": "scan", 
           "load": "import", "remove": "imports", "backup": "export", "dump": "export"}
 
 
-def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bool) -> tuple[list[str], bool]:
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bool,
+                 terminal: bool = True) -> tuple[list[str], bool]:
     """``(the paths that are there, refused)``, after saying on stderr what is not there. A
     first word that is no file and looks like no path (``segue folder add ~/Music``) was
     meant as a command: nothing is opened then, and the nearest command is suggested. Other
     paths that are not there are named and left out, and the rest play, as mpv does; with
     none left nothing is opened. ``words``: whether a bare word may be a command (not after
-    ``--``)."""
+    ``--``). ``terminal``: whether stderr is one; where it is not (a file manager's "Open
+    with", whose stderr goes to a journal nobody reads), every path goes to the window, which
+    says in its status bar what is not there: a double-clicked file that vanished opens the
+    window saying so, rather than nothing happening."""
     from player.playlist_files import file_url_path
     from segue_common.text import shown
 
@@ -155,6 +166,8 @@ def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bo
         print(f"segue: the commands are {commands} (`segue --help` says what each does); "
               "`segue FILE...` plays files, folders or playlists", file=sys.stderr)
         return [], True
+    if not terminal:
+        return paths, False
     names = ", ".join(shown(path) for path in missing)
     if len(missing) == len(paths):
         print(f"segue: not found: {names} (nothing to play; the commands are {commands})", file=sys.stderr)

@@ -371,15 +371,30 @@ def test_a_word_that_is_no_command_and_no_file_opens_no_window_and_names_the_com
         assert f"'{args[0]}' is not a command, nor a file or folder here" in out.stderr
         assert ("did you mean `segue %s`?" % meant in out.stderr) if meant else "did you mean" not in out.stderr
         assert "scan, self-test, status" in out.stderr, out.stderr          # the commands, all of them
-    # Paths, none of them there: named, and no window either (after --, even a command's name).
+    # Paths, none of them there, typed in a terminal: named, and no window either (after --,
+    # even a command's name).
     for args in ([str(tmp_path / "nope.flac"), str(tmp_path / "gone")], ["--", "scan"]):
-        try:
-            out = segue(*args, home=segue_home, env=quiet, timeout=20)
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"segue {' '.join(args)} opened the window")
+        status, err = segue_in_a_terminal(*args, home=segue_home, env=quiet)
         named = args[1:] if args[0] == "--" else args
-        assert out.returncode == 2 and f"not found: {', '.join(named)} (nothing to play" in out.stderr, out.stderr
+        assert status == 2 and f"not found: {', '.join(named)} (nothing to play" in err, err
     assert not (segue_home / "library.db").exists()           # no window made a library
+
+
+def segue_in_a_terminal(*args, home, env, timeout=20):
+    """``(exit status, stderr)`` of ``segue ARGS`` with stderr a terminal, as when typed."""
+    terminal = pytest.importorskip("tests.terminal").TerminalStderr() if hasattr(os, "openpty") else None
+    if terminal is None:
+        pytest.skip("no pseudo-terminals here")
+    proc = subprocess.Popen([sys.executable, "-m", "player", *args], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=terminal.slave, env={**os.environ, "SEGUE_HOME": str(home), **env})
+    terminal.started()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"segue {' '.join(args)} opened the window")
+    finally:
+        proc.kill()
+    return proc.returncode, terminal.text()
 
 
 def test_after_a_double_dash_every_word_is_a_file_to_open():
