@@ -111,6 +111,11 @@ def _files_to_open(parser: argparse.ArgumentParser, argv: list[str]) -> list[str
     name starts the files; a file named like a command is opened as ``./scan``. After ``--``
     every word is a file, one named ``-x.mp3`` or ``scan`` too (argparse took ``--`` for a
     command's name, and any word starting with - for an option even after ``--open``)."""
+    # macOS passes an app the Finder opens its process serial number, -psn_0_12345 (older
+    # versions, and a first launch after a download): no option of ours, it made argparse
+    # refuse, and the window never opened. It is left out, before any ``--``.
+    end = argv.index("--") if "--" in argv else len(argv)
+    argv = [arg for arg in argv[:end] if not arg.startswith("-psn_")] + argv[end:]
     for i, arg in enumerate(argv):
         if arg == "--":
             files = [f"./{name}" if name.startswith("-") else name for name in argv[i + 1:]]

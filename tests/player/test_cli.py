@@ -397,6 +397,18 @@ def segue_in_a_terminal(*args, home, env, timeout=20):
     return proc.returncode, terminal.text()
 
 
+def test_the_process_number_the_finder_passes_is_no_argument():
+    # Launched by the Finder, older macOS (and a first launch after a download) passes
+    # -psn_0_12345: argparse refused it ("unrecognized arguments") and the window never opened.
+    from player.cli import _files_to_open, build_parser
+
+    parser = build_parser()
+    for argv, files in ((["-psn_0_12345"], []), (["-psn_0_12345", "/music/a.flac"], ["/music/a.flac"]),
+                        (["--", "-psn_0_1.flac"], ["./-psn_0_1.flac"])):
+        args = parser.parse_args(_files_to_open(parser, argv))
+        assert args.open == files and args.command is None
+
+
 def test_after_a_double_dash_every_word_is_a_file_to_open():
     # `segue -- -live.mp3` was refused ("invalid choice: '--'"), and a name starting with "-"
     # cannot follow --open at all: argparse takes it for an option.
