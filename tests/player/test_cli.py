@@ -674,8 +674,13 @@ def test_ctrl_c_before_the_command_begins_is_one_line_not_a_traceback(segue_home
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 60
-        while Path(f"/proc/{proc.pid}/wchan").read_text() != "wait_for_partner":   # opening the log
-            assert proc.poll() is None and time.monotonic() < deadline, proc.poll()
+        # Opening the log: the kernel's function that waits for a reader, or the one it was
+        # compiled into. A kernel that names neither (or hides where a process waits, "0")
+        # skips the test at the deadline rather than fail it.
+        while Path(f"/proc/{proc.pid}/wchan").read_text() not in ("wait_for_partner", "fifo_open"):
+            assert proc.poll() is None, proc.communicate(timeout=60)
+            if time.monotonic() > deadline:
+                pytest.skip("this kernel does not show a process waiting to open a pipe")
             time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
