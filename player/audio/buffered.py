@@ -146,6 +146,12 @@ class BufferedEngine(FeederMixin, Engine):
     def _output_running(self) -> bool:
         return True
 
+    def _output_reach_s(self) -> float | None:
+        """How far ahead of what it has played (seconds) the output may take audio from the
+        buffer before the feeder writes again: its latency and two of its blocks. None where
+        the output does not say (see LATE_FADE_MARGIN_S)."""
+        return None
+
     # -- output side (audio thread) ---------------------------------------
     def _render(self, out: np.ndarray) -> bool:
         """Fill ``out`` [shape=(n, channels)] float32; called from the output thread.

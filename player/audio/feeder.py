@@ -41,7 +41,11 @@ PLAY_ON_S = 0.25
 #: pressed Play next in a song's last seconds; its file opened late) is faded into over the end
 #: of the song playing that is in the buffer and not heard yet, but for this much (seconds) just
 #: ahead of the output, which it may be playing as the fade is made: two blocks of the sound
-#: card's (46 ms each) and more, for the fade's first block is written at once after.
+#: card's (46 ms each) and more, for the fade's first block is written at once after. Where the
+#: output says how far ahead it takes audio (its latency and two of its blocks, see
+#: _late_fade_margin), and that is more, that is kept instead: on Windows and macOS a stream's
+#: blocks can be 4096-8192 frames and its latency 100-200 ms, and such an output could read
+#: past this tenth of a second, or run dry right after the take-back, before the fade is written.
 LATE_FADE_MARGIN_S = 0.1
 #: How long (seconds) the output is left silent, once it has played all it was given, for the
 #: file of the track to come to open. A file on a network share or a disk that stopped
@@ -877,13 +881,20 @@ class FeederMixin:
         if (want <= 0 or seg is None or seg.source is not src or seg.error is not None or total is None
                 or total <= ring.capacity or self._ndec is None or not self._ndec.ready()):
             return None
-        at = max(ring.write - want, ring.read + int(LATE_FADE_MARGIN_S * self.rate), seg.start, ring.tail_end)
+        at = max(ring.write - want, ring.read + self._late_fade_margin(), seg.start, ring.tail_end)
         if ring.write - at + (total - dec.frame) < ring.fade or at >= ring.write:
             return None
         head = ring.frames(at)
         if not ring.unwrite(at):
             return None     # (the output reached it meanwhile)
         return head
+
+    def _late_fade_margin(self) -> int:
+        """Frames just ahead of the output left as they are by a late fade's take-back (see
+        LATE_FADE_MARGIN_S): as many as the output may take before the fade is written, at
+        least LATE_FADE_MARGIN_S."""
+        reach = self._output_reach_s()
+        return round(max(LATE_FADE_MARGIN_S, reach or 0.0) * self.rate)
 
     def _fade_over(self, fade: Crossfade) -> None:
         """A fade has ended (written whole, or cut short): the incoming track is "next" no

@@ -89,6 +89,10 @@ class NullEngine(BufferedEngine):
     def _output_running(self) -> bool:
         return self._running.is_set()
 
+    def _output_reach_s(self) -> float | None:
+        # (no latency: a block taken is "played" at once)
+        return 2 * self._blocksize / self.rate
+
     def _output_close(self) -> None:
         self._stop_clock = True
         self._running.set()

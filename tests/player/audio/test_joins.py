@@ -27,9 +27,10 @@ def _starting_on_a_trough(path, n: int, freq: float, amp: float) -> None:
              subtype="FLOAT")
 
 
-def _render(e, until=None, blocks: int = 4000) -> list[np.ndarray]:
-    """Be the output a block at a time, a feeder pass after each, until ``until()`` or the end."""
-    block, got = np.zeros((1024, 2), np.float32), []
+def _render(e, until=None, blocks: int = 4000, frames: int = 1024) -> list[np.ndarray]:
+    """Be the output a block (of ``frames``) at a time, a feeder pass after each, until
+    ``until()`` or the end."""
+    block, got = np.zeros((frames, 2), np.float32), []
     for _ in range(blocks):
         if e.state is PlaybackState.STOPPED or (until is not None and until()):
             break
@@ -143,5 +144,66 @@ def test_a_next_track_changed_again_in_the_last_moment_still_fades_in(engine, tm
     out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
     assert sa.heard_frames == na and sb.heard_frames == 0 and sc.heard_frames == nc
     step = np.abs(np.diff(out[:na + nc])).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    assert e.underruns == 0
+
+
+BIG_BLOCK = 8192    # (frames a callback takes on some Windows and macOS outputs: 186 ms)
+
+
+def test_a_late_fade_leaves_alone_what_an_output_of_large_blocks_takes_next(engine, tmp_path):  # noqa: F811
+    """An output that takes 8192 frames at a time (186 ms): a next track set late fades in over
+    the end of the song in the buffer, but the two blocks just ahead of what the output played
+    are left as they were, for it may take them before the fade's first block is written. Taken
+    back up to a tenth of a second ahead of it, less than one of its blocks, it could read past
+    that or run dry: a stutter."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, 0.5)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    e = engine(speed=1.0, crossfade_s=1.0, blocksize=BIG_BLOCK)
+    hold_output(e)
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    assert e.sync(30.0)
+    got = _render(e, until=lambda: e._ring.read >= na - 1.2 * SR, frames=BIG_BLOCK)
+    played = e._ring.read
+    assert e._ring.write == na      # (the song is in the buffer to its end)
+    e.set_next(sb)
+    assert next_open(e, 30.0)
+    got += _render(e, frames=BIG_BLOCK)
+    assert e.state is PlaybackState.STOPPED
+    out = np.concatenate(got)[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    start = sa.heard_frames         # (where the fade began: the fade is counted as the next track's)
+    assert start >= played + 2 * BIG_BLOCK, f"faded from {(start - played) / SR:.3f} s ahead of the output"
+    assert start <= na - 0.5 * SR   # (still a late fade, over most of what was left)
+    assert sb.heard_frames == nb
+    step = np.abs(np.diff(out[:na - (na - start) + nb])).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    assert e.underruns == 0
+
+
+def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap(engine, tmp_path):  # noqa: F811
+    """The same, with the null output taking its 8192-frame blocks on its own clock while the
+    feeder takes the song's end back and writes the fade: no underrun, no step, the next track
+    heard whole."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, 0.5)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    e = engine(speed=8.0, crossfade_s=1.0, blocksize=BIG_BLOCK)
+    sa, sb = Source(str(a)), Source(str(b))
+    e.play(sa)
+    assert wait_for(lambda: e._ring.read >= na - 1.3 * SR, 30.0)
+    assert e._ring.write == na
+    e.set_next(sb)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED, 30.0)
+    out = e.captured()[:, 0]
+    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    start = sa.heard_frames
+    assert start < na - 0.3 * SR    # (a late fade: not the song's end cut into the next)
+    assert sb.heard_frames == nb
+    step = np.abs(np.diff(out[:start + nb])).max()
     assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
     assert e.underruns == 0
