@@ -281,6 +281,8 @@ class SoundDeviceEngine(BufferedEngine):
         stream = made[0]
         with self._stream_lock:
             self._stream = stream
+        # (read here, once: the stream may be closed by another thread when a late fade asks)
+        self._stream_latency = float(stream.latency)
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
                  stream.latency)
 
@@ -293,6 +295,8 @@ class SoundDeviceEngine(BufferedEngine):
             return
         if status.output_underflow:
             self._xruns += 1  # the device ran dry between callbacks (we were late)
+        if frames > self._block_seen:
+            self._block_seen = frames   # (a host that chooses its own blocks: see _output_reach_s)
         if self._warmup > 0:
             # A freshly started stream loses its first tens of milliseconds on some
             # servers (measured on PulseAudio's ALSA plugin): start with silence.
@@ -330,6 +334,17 @@ class SoundDeviceEngine(BufferedEngine):
     _lost = False  # the stream went away with the device: the next start opens a new one
     _warmup = 0
     _xruns = 0
+    _stream_latency: float | None = None   # the output latency the last stream opened reported
+    _block_seen = 0     # the most frames a callback was asked for
+
+    def _output_reach_s(self) -> float | None:
+        """The stream's reported output latency and two of its blocks: the block asked for, or
+        the largest the device took where that is more (a block size of 0 lets PortAudio
+        choose; WASAPI shared and CoreAudio can ask for blocks of their own)."""
+        latency = self._stream_latency
+        if latency is None:
+            return None
+        return latency + 2 * max(self._blocksize, self._block_seen) / self.rate
 
     @property
     def underruns(self) -> int:

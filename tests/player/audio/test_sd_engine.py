@@ -1093,3 +1093,41 @@ def test_with_a_crossfade_a_song_whose_next_does_not_open_is_heard_whole_at_the_
         stuck.release()
     gap = _gap_in(heard, len(song_a))
     assert gap is None, f"heard at the device: {gap}"
+
+
+@pytest.mark.slow
+def test_a_late_fade_at_a_device_of_large_blocks_leaves_its_reach_alone_and_does_not_stutter(sd_engine, tmp_path):
+    """A stream of 8192-frame blocks (186 ms, as Windows and macOS outputs can ask for), and a
+    next track set in the song's last 1.2 s: the song's end in the buffer is taken back to fade
+    over, but not what the device may take before the fade is written -- its reported latency
+    and two of its blocks -- and what is given to PortAudio runs on from the song into the fade
+    with no gap and no step."""
+    from tests.player.audio.test_joins import STEP_BOUND, _ending_on_a_peak, _starting_on_a_trough
+
+    block = 8192
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 2 * SR, 2 * SR     # (longer than the 1.5 s buffer, and than twice the fade)
+    _ending_on_a_peak(a, na, 440.0, 0.5)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    for attempt in range(3):
+        e = sd_engine(crossfade_s=1.0, blocksize=block)
+        given = _given_to_device(e)
+        sa, sb = Source(str(a)), Source(str(b))
+        e.play(sa)
+        assert wait_for(lambda: sa.heard_frames >= na - 1.2 * SR)
+        played = sa.heard_frames
+        reach = e._stream.latency + 2 * block / SR
+        e.set_next(sb)
+        assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+        if e.underruns == 0:
+            break
+        e.close()   # (an overloaded machine: PortAudio's thread kept from running; tried again)
+    assert e.underruns == 0
+    start = sa.heard_frames         # (where the fade began: the fade is counted as the next track's)
+    assert start >= played + reach * SR - 1, f"faded from {(start - played) / SR:.3f} s ahead, reach {reach:.3f} s"
+    assert start <= na - 0.2 * SR   # (still a fade, not the song's end cut into the next)
+    assert sb.heard_frames == nb
+    out = active_region(np.concatenate(given)[:, 0])
+    assert abs(len(out) - (start + nb)) < 0.01 * SR, f"{len(out) / SR:.3f} s given"
+    step = np.abs(np.diff(out[:start + nb - 200])).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} given to the device"
