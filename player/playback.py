@@ -590,8 +590,10 @@ class Player:
             return frozenset(self._passed_over)
 
     def _pass_over(self, entries) -> None:
-        """The person took ``entries`` out of the queue: the suggestions among them are passed over."""
-        ids = {e.track_id for e in entries if not e.manual}
+        """The person took ``entries`` out of the queue: the suggestions among them are passed over.
+        Picked by source, not by ``manual``: a suggestion the person moved is theirs to keep from
+        re-ranks, and taken out after all it is still Segue's offer turned down."""
+        ids = {e.track_id for e in entries if e.source in SUGGESTED_SOURCES}
         if ids:
             self.passed_over                      # a session over by now forgets the older ones
             self._passed_over |= ids

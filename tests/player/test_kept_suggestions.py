@@ -107,3 +107,19 @@ def test_songs_dropped_before_a_moved_suggestion_named_by_its_old_entry_go_there
     p.move_queue_entries([s3], [s1])
     p.enqueue([ids[0]], before=[s3, s1, s2, s4])
     assert [e.track_id for e in p.queue] == [ids[0], ids[3], ids[1], ids[2], ids[4]]
+
+
+def test_a_kept_suggestion_taken_out_is_passed_over_as_any_suggestion_is(store, tmp_path, make_player):
+    # Moved, a suggestion is the person's to keep, and still Segue's offer: taken out of Up
+    # next after all, it is an offer turned down, kept out of the next fills of the session as
+    # any suggestion taken out is. Only songs the person queued themselves are not passed over.
+    p, ids = _station(store, tmp_path, make_player)
+    p.pause()
+    s1, s2, s3 = p.queue
+    p.move_queue_entries([s3], [s1])                     # Play next on it: kept
+    p.enqueue([ids[1]])                                  # and a song queued by hand
+    assert p.remove_queue_entries([s3]) == 1             # (named by the entry the list showed)
+    assert p.passed_over == {ids[3]}
+    mine = next(e for e in p.queue if e.source == "queue")
+    assert p.remove_queue_entries([mine]) == 1
+    assert p.passed_over == {ids[3]}
