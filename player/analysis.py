@@ -134,11 +134,20 @@ def _error_text(exc: BaseException, path: str | None = None) -> str:
     in the library's scan's words, as the player says it: libsndfile's own ("CorruptAudioError:
     cannot decode x.flac: Error opening '/…/x.flac': Error : unknown error in flac decoder.")
     were stored where the scan listed "damaged FLAC file: it ends early, …". Those words go to
-    the log. One for want of ffmpeg is kept as it is: its words tell a later pass to try it again."""
-    from segue_common.audio_io import for_want_of_ffmpeg
+    the log. One for want of ffmpeg is kept as it is: its words tell a later pass to try it again.
+    A read that failed in the system (a drive unplugged, a share dropped, a bad sector) is said as
+    the system says it, "could not read x.flac: Input/output error": the file is not at fault, and
+    the scan's words, read again from the drive that failed, called it empty or damaged."""
+    from segue_common.audio_io import failed_in_system, for_want_of_ffmpeg
 
     text = f"{type(exc).__name__}: {exc}".strip()
-    if path is not None and _refused_file(exc) and not for_want_of_ffmpeg(text):
+    system = failed_in_system(exc) if path is not None and not for_want_of_ffmpeg(text) else None
+    if system is not None:
+        log.info("analysis: %s could not be read: %s", path, text)
+        reason = system.error_string if not isinstance(system, OSError) else (
+            os.strerror(system.errno) if system.errno else str(system))
+        text = f"could not read {os.path.basename(path)}: {reason}"
+    elif path is not None and _refused_file(exc) and not for_want_of_ffmpeg(text):
         log.info("analysis: %s does not decode: %s", path, text)
         text = _scan_words(path, str(exc))
     return text if len(text) < 500 else text[:497] + "..."
@@ -548,15 +557,18 @@ class AnalysisJob:
 
         A file that is not there when its turn comes (its disk or share was disconnected
         during a pass of hours, or it moved since the scan) has nothing wrong with it: no
-        error is stored, and a later pass analyses it when it is back."""
+        error is stored, and a later pass analyses it when it is back. So too one whose read
+        failed in the system as it was decoded (see :func:`_error_text`)."""
+        from segue_common.audio_io import read_failed
+
         self._failed.add(path)
         self._tracks.pop(path, None)
         self._in_flight.pop(path, None)
         if path == self._decoding:
             self._decoding = None
-        if not os.path.exists(self._spans[path][0] if path in self._spans else path):
+        if read_failed(error) or not os.path.exists(self._spans[path][0] if path in self._spans else path):
             result.unavailable += 1
-            log.info("analysis: %s is not there now; it is analysed when it is back", path)
+            log.info("analysis: %s is not there now (%s); it is analysed when it is back", path, error)
             self._report(result, path)
             return
         self.store.save_feature_error(genres[path][0], self.tagger.version, error)

@@ -94,6 +94,29 @@ def read_failed(words: str | None) -> bool:
     return bool(words) and any(w in words for w in _READ_FAILED_WORDS)
 
 
+def error_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every error it was raised from or raised while handling, each once."""
+    seen: dict[int, BaseException] = {}
+    causes = [exc]
+    while causes:
+        cause = causes.pop()
+        if id(cause) not in seen:
+            seen[id(cause)] = cause
+            causes.extend(c for c in (cause.__cause__, cause.__context__) if c is not None)
+    return list(seen.values())
+
+
+def failed_in_system(exc: BaseException) -> OSError | sf.LibsndfileError | None:
+    """The error in ``exc``'s :func:`error_chain` that says the system failed to read the file
+    (an :class:`OSError`, or libsndfile's "System error"), else None: the file is not at fault,
+    and once its drive or share is back it may play. libsndfile says a read that fails while it
+    opens a file as the file's fault ("Format not recognised."), and such a file is tried with
+    ffmpeg, whose "Input/output error" is then only the error the refusal was raised while
+    handling: every error of the chain is looked at."""
+    return next((c for c in error_chain(exc) if isinstance(c, OSError)
+                 or isinstance(c, sf.LibsndfileError) and read_failed(c.error_string)), None)
+
+
 def _read_failure(message: str, reason: str) -> ReadFailedError:
     """A :class:`ReadFailedError` saying ``message``, caused by the system's error ``reason``."""
     error = ReadFailedError(message)

@@ -231,17 +231,9 @@ def _remember_refusal(path: str, stamp: tuple[int, int, int, int] | None, exc: D
     with ffmpeg, whose "Input/output error" is the error the refusal was raised while handling."""
     if stamp is None or audio_io.for_want_of_ffmpeg(str(exc)) or _refused_stamp(path) != stamp:
         return
-    seen: set[int] = set()
-    causes: list[BaseException] = [exc]
-    while causes:
-        cause = causes.pop()
-        if id(cause) in seen:
-            continue
-        seen.add(id(cause))
-        if (isinstance(cause, OSError) or "ffprobe took over" in str(cause)
-                or isinstance(cause, sf.LibsndfileError) and audio_io.read_failed(cause.error_string)):
-            return
-        causes.extend(c for c in (cause.__cause__, cause.__context__) if c is not None)
+    if (audio_io.failed_in_system(exc) is not None
+            or any("ffprobe took over" in str(c) for c in audio_io.error_chain(exc))):
+        return
     with _refused_lock:
         _REFUSED.pop(path, None)
         _REFUSED[path] = (stamp, type(exc), str(exc))

@@ -318,6 +318,43 @@ def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monke
 
 
 @pytest.mark.slow       # (analysis loads its model: some seconds)
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg reads the file")
+@pytest.mark.skipif(not _own_memory_read_fails_as_eio(),
+                    reason="reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+@pytest.mark.parametrize("name", ["voice.wav", "voice.mka"])
+def test_a_file_whose_read_failed_in_analysis_is_not_called_damaged_and_is_analysed_when_back(
+        tmp_path, store, name):
+    """Analysis said a read that failed in the system (a drive unplugged as it was read) in the
+    scan's words, read again from the drive that failed ("no audio: an empty file (0 bytes)"),
+    and stored it: the song was never analysed again, though nothing was wrong with it. It is
+    tried again on a later pass, as a file not there when its turn came is."""
+    from player.analysis import AnalysisJob
+
+    folder = tmp_path / "music"
+    folder.mkdir()
+    song = folder / name
+    sf.write(tmp_path / "voice.wav", _tone(2.0), 44100)
+    if name.endswith(".mka"):
+        import subprocess
+
+        subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i", str(tmp_path / "voice.wav"), "-c:a", "flac",
+                        str(song)], check=True, timeout=60)
+    else:
+        shutil.copyfile(tmp_path / "voice.wav", song)
+    Scanner(store).scan([str(folder)])
+    whole = song.read_bytes()
+    song.unlink()
+    song.symlink_to("/proc/self/mem")       # (a file whose every read fails: "Input/output error")
+    result = AnalysisJob(store, workers=0).run()
+    assert store.feature_errors() == [] and result.errors == 0 and result.unavailable == 1, (
+        store.feature_errors(), result)
+    song.unlink()
+    song.write_bytes(whole)                 # the drive is back, the file as it was
+    assert AnalysisJob(store, workers=0).run().analysed == 1
+
+
+@pytest.mark.slow       # (analysis loads its model: some seconds)
 @pytest.mark.parametrize("name", ["cut.wav", "garbage.flac", "notes.ogg"])
 def test_a_damaged_file_reads_the_same_in_the_scan_at_play_and_in_analysis(tmp_path, store, name):
     """Analysis stored libsndfile's words ("CorruptAudioError: cannot decode cut.wav: Error
