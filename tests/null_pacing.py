@@ -1,5 +1,5 @@
 """A null output, faster than real time, that plays in real time while the next track's file
-opens.
+opens, or while the player has yet to say which track comes next.
 
 The files of the tracks to come open on threads of their own, in real time, while a null
 output at eight times real time plays the song before it in an eighth of the time a sound card
@@ -7,6 +7,13 @@ would. On a loaded machine the song could end before the next file was open, and
 a gap (or a fade that never came) that a sound card, paced by the clock, would never have
 played. This output gives each open the time it would have had in real time, and plays fast
 again once it is done: what comes out is the same, sample for sample.
+
+The player says which track follows one only once that one is heard, and a sound card gives it
+the whole song to answer. Eight times faster, it had an eighth of that: a track of 3.4 s left it
+0.4 s, and on a loaded machine the answer came after the song before had played out, the next
+track then started after a gap (silence at the join, no underrun counted) that a sound card
+would not have played. Once the song playing is written to its end with nothing set after it,
+but tracks are expected after it, the output plays in real time until the answer comes.
 """
 
 from __future__ import annotations
@@ -24,7 +31,17 @@ class OpensInRealTime(NullEngine):
         opening = getattr(self, "_nopen", None)
         if opening is not None and not opening.deferred:
             return min(1.0, self._fast)
+        if self._answer_awaited():
+            return min(1.0, self._fast)
         return self._fast
+
+    def _answer_awaited(self) -> bool:
+        """The song playing is written to its end, nothing is set to follow it, and the player
+        has said that tracks follow it: its answer (the next track) is on its way. (The last
+        track's answer is that nothing follows: the player clears what follows with it.)"""
+        ring = getattr(self, "_ring", None)
+        return (ring is not None and ring.end_of_stream and getattr(self, "_writing", True) is None
+                and getattr(self, "_next", True) is None and bool(getattr(self, "_following", None)))
 
     @_speed.setter
     def _speed(self, speed: float) -> None:

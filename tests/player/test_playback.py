@@ -3304,6 +3304,42 @@ def test_a_live_album_numbered_by_its_file_names_only_follows_on_without_a_cross
     assert np.abs(out - np.asarray(wave[:len(out), 0])).max() < 1e-3
 
 
+def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(store, tmp_path):
+    # The player says which track follows one only once that one is heard, after logging its
+    # play and telling the window (a listener on the engine's event thread). Held up there (a
+    # busy machine), the answer comes after the song is written to its end: it is still joined
+    # on sample for sample while the output has audio left, as a sound card gives it the song's
+    # length to come. (The null output plays in real time while that answer is awaited; at
+    # eight times real time a busy machine ran it dry first, a gap at the join of the album.)
+    import numpy as np
+
+    from tests.player.audio.signals import active_region
+
+    lens = [100003, 150011, 120007]
+    ids, wave = _continuous_album(store, tmp_path, lens, ["Live"] * 3)
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    held = threading.Event()
+
+    def busy_window(event, data):
+        # (the second track heard: its follower is armed only after this returns; 0.8 s is
+        # twice what eight times real time left, well under the 3.4 s a sound card leaves)
+        if event == "track_started" and data["track_id"] == ids[1] and not held.is_set():
+            held.set()
+            threading.Event().wait(0.8)
+
+    p.add_listener(busy_window)
+    try:
+        p.play_tracks(ids)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
+        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
+    finally:
+        p.close()
+    assert held.is_set()
+    assert [e for _, e in ended(store)] == ["finished"] * 3
+    assert abs(len(out) - sum(lens)) <= 2
+    assert np.abs(out - wave[:len(out)]).max() < 1e-3
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path, make_player, shuffle):
     # Files opened from the file manager or dropped on the window: they play at once, in their
