@@ -12,8 +12,9 @@ The player says which track follows one only once that one is heard, and a sound
 the whole song to answer. Eight times faster, it had an eighth of that: a track of 3.4 s left it
 0.4 s, and on a loaded machine the answer came after the song before had played out, the next
 track then started after a gap (silence at the join, no underrun counted) that a sound card
-would not have played. Once the song playing is written to its end with nothing set after it,
-but tracks are expected after it, the output plays in real time until the answer comes.
+would not have played (or, where the next track is to fade in, a fade cut short). Once the
+song playing is written to within a second of its fade, or to its end, with nothing set after
+it but tracks expected after it, the output plays in real time until the answer comes.
 """
 
 from __future__ import annotations
@@ -36,12 +37,18 @@ class OpensInRealTime(NullEngine):
         return self._fast
 
     def _answer_awaited(self) -> bool:
-        """The song playing is written to its end, nothing is set to follow it, and the player
-        has said that tracks follow it: its answer (the next track) is on its way. (The last
-        track's answer is that nothing follows: the player clears what follows with it.)"""
-        ring = getattr(self, "_ring", None)
-        return (ring is not None and ring.end_of_stream and getattr(self, "_writing", True) is None
-                and getattr(self, "_next", True) is None and bool(getattr(self, "_following", None)))
+        """The player has said that tracks follow the song playing but not yet which one is
+        next (its answer is on its way), and the song is written to within a second of where
+        its crossfade would begin, or to its end: from there on, a late answer joins it with
+        a fade cut short, or after a gap. (The last track's answer is that nothing follows:
+        the player clears what follows with it.)"""
+        if getattr(self, "_next", True) is not None or not getattr(self, "_following", None):
+            return False
+        ring, dec = getattr(self, "_ring", None), getattr(self, "_wdec", None)
+        if dec is None:
+            return ring is not None and ring.end_of_stream and getattr(self, "_writing", True) is None
+        total = dec.total_frames
+        return total is not None and total - dec.frame <= (self.crossfade_s + 1.0) * self.rate
 
     @_speed.setter
     def _speed(self, speed: float) -> None:
