@@ -3304,28 +3304,35 @@ def test_a_live_album_numbered_by_its_file_names_only_follows_on_without_a_cross
     assert np.abs(out - np.asarray(wave[:len(out), 0])).max() < 1e-3
 
 
-def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(store, tmp_path):
+@pytest.mark.parametrize("albums, faded, hold_s", [(["Live", "Live", "Live"], 0, 0.8),
+                                                   (["Live", "Live", "Other"], 1, 0.3)],
+                         ids=["one-album", "another-album-last"])
+def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(store, tmp_path, albums, faded,
+                                                                               hold_s):
     # The player says which track follows one only once that one is heard, after logging its
     # play and telling the window (a listener on the engine's event thread). Held up there (a
     # busy machine), the answer comes after the song is written to its end: it is still joined
     # on sample for sample while the output has audio left, as a sound card gives it the song's
-    # length to come. (The null output plays in real time while that answer is awaited; at
-    # eight times real time a busy machine ran it dry first, a gap at the join of the album.)
+    # length to come; one of another album, set before the song is written to where its fade
+    # begins, fades in over the whole second. (The null output plays in real time while that
+    # answer is awaited; at eight times real time a busy machine ran it dry first, a gap at the
+    # join, or wrote past the fade's start, a fade cut short.)
     import numpy as np
 
     from tests.player.audio.signals import active_region
 
     lens = [100003, 150011, 120007]
-    ids, wave = _continuous_album(store, tmp_path, lens, ["Live"] * 3)
+    ids, wave = _continuous_album(store, tmp_path, lens, albums)
     p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
     held = threading.Event()
 
     def busy_window(event, data):
-        # (the second track heard: its follower is armed only after this returns; 0.8 s is
-        # twice what eight times real time left, well under the 3.4 s a sound card leaves)
+        # (the second track heard: its follower is armed only after this returns; longer than
+        # eight times real time left, well under what a sound card leaves: 3.4 s to its end,
+        # 0.9 s to where its fade is written)
         if event == "track_started" and data["track_id"] == ids[1] and not held.is_set():
             held.set()
-            threading.Event().wait(0.8)
+            threading.Event().wait(hold_s)
 
     p.add_listener(busy_window)
     try:
@@ -3336,8 +3343,9 @@ def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(st
         p.close()
     assert held.is_set()
     assert [e for _, e in ended(store)] == ["finished"] * 3
-    assert abs(len(out) - sum(lens)) <= 2
-    assert np.abs(out - wave[:len(out)]).max() < 1e-3
+    assert abs(len(out) - (sum(lens) - faded * 44100)) <= 2
+    upto = len(out) if not faded else lens[0] + lens[1] - 44100 - 1000
+    assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
 
 
 @pytest.mark.parametrize("shuffle", [False, True])
