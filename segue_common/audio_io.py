@@ -1367,6 +1367,7 @@ class SoundfileReader(BlockReader):
             # and played as a song of 0 s.
             self.frames = 0
         self._pos = 0        # the frame read next (libsndfile cannot tell after an error)
+        self._failed: ReadFailedError | None = None   # reading the file failed in the system (see read)
         self._silence = 0    # frames of a damaged stretch skipped, still to be read as silence
         self._ended = False  # nothing after the last damage decodes
         # (first frame, frame it decodes again at, end of that page) of each gap in an Opus file
@@ -1412,6 +1413,8 @@ class SoundfileReader(BlockReader):
         self._unsafe_starts = [first for first, _ in self._unsafe]
 
     def read(self, n: int) -> np.ndarray:
+        if self._failed is not None:
+            raise self._failed
         if self._silence or self._ended:
             k = min(n, self._silence)
             self._silence -= k
@@ -1429,6 +1432,16 @@ class SoundfileReader(BlockReader):
                 n = min(n, self._gap_starts[i] - start)
         block, error = read_frames(self._f, n, direct=self._direct)
         self._pos += len(block)
+        if error is not None and read_failed(error.error_string):
+            # The system could not read the file (a drive unplugged, a network share
+            # dropped): no damage to read on past. Gone past as damage, the rest of the song
+            # was silence, or it ended there as if heard to its end, and the play was logged
+            # whole. What was decoded before the failure is given first.
+            self._failed = _read_failure(f"reading {Path(self.path).name} failed: {error.error_string}",
+                                         error.error_string)
+            if not len(block):
+                raise self._failed
+            return block
         if error is not None:
             self._go_past(self._pos, error)
         elif self._direct:
@@ -1513,7 +1526,7 @@ class SoundfileReader(BlockReader):
         self._silence = resume + lead - at
 
     def seek(self, frame: int) -> None:
-        self._silence, self._ended = 0, False
+        self._silence, self._ended, self._failed = 0, False, None
         if self._gaps or self._unsafe:
             self._seek_around_gaps(frame)
             return

@@ -10,6 +10,7 @@ library's scan uses:
   short), or :data:`DAMAGED` where nothing more can be told;
 - not a format Segue knows (:data:`NOT_RECOGNISED`), or one that needs ffmpeg
   (``format not supported (ext): install ffmpeg to play it``);
+- unreadable for now (:data:`READ_FAILED`): reading it failed in the system, not in its content;
 - missing (``file not found``), no permission (``cannot open: Permission denied``), not a
   regular file (``not a regular file (a named pipe)``).
 
@@ -26,6 +27,9 @@ from segue_common.text import shown
 NO_AUDIO = "no audio in file (length 0)"
 EMPTY_FILE = "no audio: an empty file (0 bytes), a copy or download that did not finish?"
 NOT_RECOGNISED = "not an audio format Segue recognises"
+#: the system could not read the file (an input/output error: a drive unplugged, a network
+#: share dropped); no fault of the file's, and it may play once the drive is back
+READ_FAILED = "it could not be read: the drive or network share it is on may be disconnected"
 #: a file of a known format whose contents do not read as that format's should
 DAMAGED = "damaged file: its contents do not read as its format's should"
 

@@ -885,6 +885,11 @@ class Decoder:
             if not self._unsure:
                 self._last = (self._native - len(block), block)
             return block
+        except audio_io.ReadFailedError as exc:
+            # (the system's words, "System error." or "[Errno 5] Input/output error", tell a
+            # listener nothing: the song ends as an error, and what was heard is logged)
+            log.warning("reading %s failed as it played: %s", self.path, exc)
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.READ_FAILED}") from exc
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc

@@ -1,0 +1,101 @@
+"""A song whose file stops being readable as it plays (a USB drive pulled out, a network share
+dropped): reads of it fail in the system ("Input/output error") from some point on.
+
+The player read on past the failure as past damage: the rest of the song was silence, or it
+ended there as if heard to its end, and the play was logged as finished. It must end as an
+error that says so plainly, log only what was heard, and go on to the next song.
+
+The failure is a real one: the file's open descriptors are made to read /proc/self/mem, whose
+reads fail with EIO where nothing is mapped (each process's memory from address 0 on), as the
+kernel fails a read from a drive that is gone. The engine is the real null engine.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState
+from player.audio.null_engine import NullEngine
+from player.library.tags import read_tags
+from player.playback import Player
+from segue_common import faults
+from tests.player.test_playback import Events, add_tracks, ended, wait_for
+
+SONG_S = 20.0
+RATE = 22050
+
+
+def _memory_reads_fail_up_to(size: int) -> bool:
+    """Whether reading /proc/self/mem fails with EIO at each offset a file of ``size`` bytes
+    is read at (nothing mapped there). A sandboxed kernel may refuse it otherwise."""
+    try:
+        fd = os.open("/proc/self/mem", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        for at in (0, size // 2, size):
+            try:
+                os.pread(fd, 16, at)
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    return False
+            else:
+                return False
+        return True
+    finally:
+        os.close(fd)
+
+
+def _cut_off(path: str) -> int:
+    """Make every descriptor of this process open on ``path`` read /proc/self/mem from where it
+    stood: its reads fail from now on, as a drive's do once it is gone. How many there were."""
+    real, mem, count = os.path.realpath(path), os.open("/proc/self/mem", os.O_RDONLY), 0
+    try:
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                if os.readlink(f"/proc/self/fd/{name}") != real:
+                    continue
+                fd = int(name)
+                os.lseek(mem, os.lseek(fd, 0, os.SEEK_CUR), os.SEEK_SET)
+                os.dup2(mem, fd)
+                count += 1
+            except OSError:
+                pass        # (closed meanwhile)
+    finally:
+        os.close(mem)
+    return count
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    song = folder / f"a.{fmt.lower()}"
+    noise = np.random.default_rng(7).uniform(-0.3, 0.3, int(SONG_S * RATE)).astype(np.float32)
+    sf.write(song, noise, RATE, format=fmt, subtype="PCM_16")      # (noise: a FLAC of it stays large)
+    if not _memory_reads_fail_up_to(song.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+    st = song.stat()
+    store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(song))}])
+    a = store.track_by_path(str(song))["id"]
+    (b,) = add_tracks(store, folder, [("b", 0.6)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        assert _cut_off(str(song)) > 0
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=30.0)
+    finally:
+        p.close()
+    message = f"cannot play a.{fmt.lower()}: {faults.READ_FAILED}"
+    assert ended(store) == [(a, "error"), (b, "finished")]
+    first = store.plays()[0]
+    assert first["error"] == message and 1000 <= first["ms_heard"] < SONG_S * 1000 / 2
+    assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
