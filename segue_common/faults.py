@@ -40,7 +40,8 @@ _UNKNOWN = re.compile(r"Format not recognised|File contains data in an unknown f
 #: libsndfile's own words ("Unspecified internal error.", "Supported file format but file is
 #: malformed.") tell the person nothing they can act on
 _DAMAGED = re.compile(r"malformed|internal error|flac decoder|lost sync|Error in (WAV|AIFF) file|"
-                      r"No 'data' chunk|bad (header|data)|unexpected end|Invalid data found", re.IGNORECASE)
+                      r"No 'data' chunk|bad (header|data)|unexpected end|Invalid data found|"
+                      r"codec can't decode", re.IGNORECASE)
 #: the file's name some libraries' messages start with ("cannot decode x.mp3: …"), where the
 #: name is not known: up to the first ": ", which may cut a name holding one ("Live: 1979.flac")
 _NAMED = re.compile(r"^cannot (decode|play|open) [^:]*: ")

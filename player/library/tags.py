@@ -1123,6 +1123,10 @@ def _format_name(exc: Exception) -> str:
 _NO_MPEG_FRAMES = "damaged MP3 file: can't sync to MPEG frame"
 #: what is said of a file cut short, after where it ends
 _UNFINISHED = audio_io.UNFINISHED
+#: what is said of a file whose header holds bytes where its format has names (see _reason)
+GARBLED_HEADER = "its header is garbled (it holds bytes where names should be)"
+#: Python's words for bytes that are not text, which mutagen passes on as its reason
+_GARBLED = re.compile(r"codec can't decode|ordinal not in range")
 #: what mutagen's FLAC and Ogg readers say of a block or page the file ends inside
 _READ_SHORT = re.compile(r"file said \d+ bytes, read \d+ bytes|unable to read (full data|\d+ lacing bytes)")
 
@@ -1176,6 +1180,11 @@ def _reason(exc: Exception, name: str, path: str) -> str:
             or name in ("WAV file", "AIFF file") and _chunks_run_past_end(path)):
         where = "the file ends inside it" if name.endswith(" tag") else "it ends early"
         return f"{where}, {_UNFINISHED}"
+    if _GARBLED.search(text) or any(isinstance(arg, UnicodeError) for arg in exc.args):
+        # A name in the header (a RIFF file's form type, a chunk's id) is bytes that are no
+        # text: Python's own words ("'ascii' codec can't decode byte 0x95 in position 0:
+        # ordinal not in range(128)") tell a listener nothing.
+        return GARBLED_HEADER
     return text or type(exc).__name__
 
 

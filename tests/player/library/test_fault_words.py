@@ -30,11 +30,15 @@ def _faulty_files(folder):
         sf.write(folder / name, _tone(), 44100, format=fmt)
         _cut(folder / name, 30)                                     # cut inside its header
     (folder / "garbage.flac").write_bytes(b"fLaC but not really" * 10)
+    sf.write(folder / "garbled.wav", _tone(), 44100, format="WAV")
+    whole = (folder / "garbled.wav").read_bytes()           # its form type ("WAVE") no text: Python's
+    (folder / "garbled.wav").write_bytes(whole[:8] + b"\x95AVE" + whole[12:])     # words were said
     (folder / "notes.ogg").write_bytes(b"these are notes, not audio\n" * 60)
     (folder / "notes.m4a").write_bytes(b"these are notes, not audio\n" * 60)
     return {"empty.flac": faults.EMPTY_FILE, "empty.mp3": faults.EMPTY_FILE, "silent.wav": faults.NO_AUDIO,
             "cut.wav": "damaged WAV file: it ends early", "cut.aiff": "damaged AIFF file: it ends early",
-            "garbage.flac": "damaged FLAC file", "notes.ogg": faults.NOT_RECOGNISED,
+            "garbage.flac": "damaged FLAC file", "garbled.wav": "damaged file: its header is garbled",
+            "notes.ogg": faults.NOT_RECOGNISED,
             "notes.m4a": faults.NOT_RECOGNISED}
 
 
@@ -63,6 +67,8 @@ def test_a_decoding_librarys_words_are_put_plainly():
     assert faults.plain("cannot decode x.mp3: not an MP3 stream dr_mp3 reads") == faults.NOT_RECOGNISED
     assert faults.plain("Supported file format but file is malformed.") == faults.DAMAGED
     assert faults.plain("Unspecified internal error.") == faults.DAMAGED
+    assert faults.plain("'ascii' codec can't decode byte 0x95 in position 0: ordinal not in range(128)") == \
+        faults.DAMAGED
     assert faults.plain("cannot decode x.flac: a reason   of its own") == "a reason of its own"
 
 
@@ -355,7 +361,7 @@ def test_a_file_whose_read_failed_in_analysis_is_not_called_damaged_and_is_analy
 
 
 @pytest.mark.slow       # (analysis loads its model: some seconds)
-@pytest.mark.parametrize("name", ["cut.wav", "garbage.flac", "notes.ogg"])
+@pytest.mark.parametrize("name", ["cut.wav", "garbage.flac", "garbled.wav", "notes.ogg"])
 def test_a_damaged_file_reads_the_same_in_the_scan_at_play_and_in_analysis(tmp_path, store, name):
     """Analysis stored libsndfile's words ("CorruptAudioError: cannot decode cut.wav: Error
     opening '/…/cut.wav': Error in WAV file. No 'data' chunk marker.") where the scan listed
