@@ -157,9 +157,19 @@ def _refused_file(exc: BaseException) -> bool:
     """Whether ``exc`` is a decoder's refusal of the file's contents (not the system's fault)."""
     import soundfile as sf
 
-    from segue_common.audio_io import AudioError
+    from segue_common.audio_io import AudioError, failed_reading
 
-    return isinstance(exc, (AudioError, sf.LibsndfileError)) and not isinstance(exc, OSError)
+    return (isinstance(exc, (AudioError, sf.LibsndfileError)) and not isinstance(exc, OSError)
+            and not failed_reading(exc))
+
+
+def _error_part(path: str, exc: BaseException) -> dict:
+    """The part that says decoding ``path`` failed with ``exc``: its error, and ``unreadable``
+    where reading the file failed in the system (a drive unplugged, a share dropped), which
+    is no fault of the file's: see :meth:`AnalysisJob._fail`."""
+    from segue_common.audio_io import failed_reading
+
+    return {"path": path, "error": _error_text(exc, path), "unreadable": failed_reading(exc)}
 
 
 def _scan_words(path: str, raw: str) -> str:
@@ -195,7 +205,7 @@ def decode_part(path: str, max_patches: int | None, first: int = 0, span: tuple 
     try:
         return {"path": path, **_collect_part(path, max_patches, first, span), "decode_s": time.perf_counter() - t0}
     except Exception as exc:  # a bad file is a value, not a crash: MemoryError and decoder errors too
-        return {"path": path, "error": _error_text(exc, path)}
+        return _error_part(path, exc)
 
 
 def _pieces(path: str, max_patches: int | None, span: tuple | None, **kw):
@@ -259,7 +269,7 @@ def _stream_parts(path: str, max_patches: int | None, mix: str = "mean", span: t
             try:
                 part = _take_part(gen, first)
             except Exception as exc:  # MemoryError and decoder errors too: stored against the file
-                yield {"path": path, "error": _error_text(exc, path)}
+                yield _error_part(path, exc)
                 return
             part.update(path=path, decode_s=time.perf_counter() - t0)
             first = part["next"]
@@ -446,7 +456,7 @@ class AnalysisJob:
                 if path in self._failed:
                     continue
                 if "error" in part:
-                    self._fail(path, part["error"], genres, result)
+                    self._fail(path, part["error"], genres, result, unreadable=part.get("unreadable", False))
                 else:
                     result.timings["decode"] += part["decode_s"]
                     batch.append(part)
@@ -550,7 +560,7 @@ class AnalysisJob:
         if changed:
             self._save_in_flight()
 
-    def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult) -> None:
+    def _fail(self, path: str, error: str, genres: dict, result: AnalysisResult, *, unreadable: bool = False) -> None:
         """Store the error against the file: it is not tried again until ``--retry-errors``
         or until the file changes (a rescan of a changed file clears it), or, for a failure
         for want of ffmpeg, until a job finds ffmpeg (:func:`forget_errors_ffmpeg_now_decodes`).
@@ -558,7 +568,8 @@ class AnalysisJob:
         A file that is not there when its turn comes (its disk or share was disconnected
         during a pass of hours, or it moved since the scan) has nothing wrong with it: no
         error is stored, and a later pass analyses it when it is back. So too one whose read
-        failed in the system as it was decoded (see :func:`_error_text`)."""
+        failed in the system as it was decoded (``unreadable``, or see :func:`_error_text`):
+        stored, it stayed unanalysed for good, out of every suggestion made by sound."""
         from segue_common.audio_io import read_failed
 
         self._failed.add(path)
@@ -566,9 +577,10 @@ class AnalysisJob:
         self._in_flight.pop(path, None)
         if path == self._decoding:
             self._decoding = None
-        if read_failed(error) or not os.path.exists(self._spans[path][0] if path in self._spans else path):
+        there = self._spans[path][0] if path in self._spans else path
+        if unreadable or read_failed(error) or not os.path.exists(there):
             result.unavailable += 1
-            log.info("analysis: %s is not there now (%s); it is analysed when it is back", path, error)
+            log.info("analysis: %s is not there or not readable now (%s); it is analysed when it is back", path, error)
             self._report(result, path)
             return
         self.store.save_feature_error(genres[path][0], self.tagger.version, error)
@@ -652,7 +664,7 @@ class AnalysisJob:
                         if stop.is_set() or not put(part):
                             return
                 except Exception as exc:  # MemoryError included: it belongs to this file
-                    if not put({"path": path, "error": _error_text(exc, path)}):
+                    if not put(_error_part(path, exc)):
                         return
             put(None)
 
@@ -705,7 +717,7 @@ class AnalysisJob:
         except BrokenProcessPool:
             pass
         except Exception as exc:  # the result could not come back (MemoryError, pickling)
-            yield {"path": path, "error": _error_text(exc, path)}
+            yield _error_part(path, exc)
             return
         # A worker process died (a decoder crashing in native code): the pool is
         # unusable and every unfinished decode failed with it. Decode those again,
@@ -727,7 +739,7 @@ class AnalysisJob:
                 self._replace_pool()
                 yield {"path": path, "error": "decoder crashed"}
             except Exception as exc:
-                yield {"path": path, "error": _error_text(exc, path)}
+                yield _error_part(path, exc)
 
     def _replace_pool(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

@@ -117,6 +117,22 @@ def failed_in_system(exc: BaseException) -> OSError | sf.LibsndfileError | None:
                  or isinstance(c, sf.LibsndfileError) and read_failed(c.error_string)), None)
 
 
+#: the system's errors for a read of a file that failed for the disk's or the network's sake
+#: (the device gone, a share's server not answering), not the file's
+_READ_FAILED_ERRNOS = frozenset(getattr(errno, name) for name in (
+    "EIO", "ENXIO", "ENODEV", "ESTALE", "ENOTCONN", "ETIMEDOUT", "EHOSTDOWN", "ENETDOWN") if hasattr(errno, name))
+
+
+def failed_reading(exc: BaseException) -> bool:
+    """Whether ``exc``, or an error of its :func:`error_chain`, says reading the file failed in
+    the system (see :class:`ReadFailedError`): no fault of the file's, which may read once the
+    drive or share is back. Narrower than :func:`failed_in_system`, which takes any
+    :class:`OSError`: these are the failures said to the person as a drive or share gone."""
+    return any(isinstance(c, ReadFailedError)
+               or isinstance(c, OSError) and c.errno in _READ_FAILED_ERRNOS
+               or isinstance(c, sf.LibsndfileError) and read_failed(c.error_string) for c in error_chain(exc))
+
+
 def _read_failure(message: str, reason: str) -> ReadFailedError:
     """A :class:`ReadFailedError` saying ``message``, caused by the system's error ``reason``."""
     error = ReadFailedError(message)

@@ -457,6 +457,12 @@ class Decoder:
         try:
             self._open_reader(duration_hint)
         except DecodeError as exc:
+            if audio_io.failed_reading(exc):
+                # Said as what the file's header or size made of the failed read ("damaged WAV
+                # file: [Errno 5] …", "an empty file"), the person looked for damage in a file
+                # that plays once its drive is back. (Not remembered: see _remember_refusal.)
+                log.info("%s does not open, reading it failed: %s", self.path, exc)
+                raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.READ_FAILED}") from exc
             _remember_refusal(self.path, stamp, exc)
             raise
         if not self.samplerate or self.samplerate <= 0:

@@ -299,7 +299,8 @@ def _own_memory_read_fails_as_eio() -> bool:
 @pytest.mark.parametrize("name", ["voice.mka", "voice.wav"])
 def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monkeypatch, name):
     """A read that failed in the system (a drive unplugged, a network share dropped) was kept as
-    the file's refusal: the song stayed refused once the drive was back, until it changed.
+    the file's refusal: the song stayed refused once the drive was back, until it changed. It
+    was said as damage, or as an empty file, where the drive may be what is wrong.
     /proc/self/mem is a file whose read fails for real ("Input/output error", each program
     reading its own memory at address 0); a .wav is tried by libsndfile first, then ffmpeg."""
     log = tmp_path / "probes.log"
@@ -314,8 +315,9 @@ def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monke
     song.symlink_to("/proc/self/mem")
 
     def probes_at_refusal():
-        with pytest.raises(DecodeError):
+        with pytest.raises(DecodeError) as refused:
             Decoder(str(song), out_rate=44100)
+        assert str(refused.value) == f"cannot play {name}: {faults.READ_FAILED}"
         return len(log.read_text().splitlines()) if log.exists() else 0
 
     first = probes_at_refusal()
