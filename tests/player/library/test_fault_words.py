@@ -247,27 +247,34 @@ def test_a_wma_of_no_packet_reads_the_same_in_the_scan_and_at_play(tmp_path, sto
     assert str(played.value) == f"cannot play w.wma: {reason}"
 
 
+def _counted_probes(tmp_path, monkeypatch):
+    """Have the decoder use ffmpeg through ``SEGUE_FFMPEG`` with ffprobe beside it, ffprobe
+    itself each start of which is written down; returns how many starts there were so far."""
+    log = tmp_path / "probes.log"
+    programs = tmp_path / "bin"
+    programs.mkdir()
+    (programs / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    probe = programs / "ffprobe"
+    probe.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{shutil.which("ffprobe")}" "$@"\n')
+    probe.chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(programs / "ffmpeg"))
+    return lambda: len(log.read_text().splitlines()) if log.exists() else 0
+
+
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                     reason="ffmpeg reads the file")
 def test_a_file_refused_once_is_refused_again_at_once_in_the_same_words(tmp_path, monkeypatch):
     """Play pressed again on a damaged song (or Previous back to it) read it again, ffprobe and
     all, to say what was said before. While the file is as it was, it is not read again; once
     it changes, it is."""
-    log = tmp_path / "probes.log"
-    programs = tmp_path / "bin"
-    programs.mkdir()
-    (programs / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
-    probe = programs / "ffprobe"        # ffprobe itself, each start written down
-    probe.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{shutil.which("ffprobe")}" "$@"\n')
-    probe.chmod(0o755)
-    monkeypatch.setenv("SEGUE_FFMPEG", str(programs / "ffmpeg"))
+    started = _counted_probes(tmp_path, monkeypatch)
     song = tmp_path / "notes.mka"
     song.write_bytes(b"\x1aE\xdf\xa3" + b"these are notes, not audio\n" * 100)
 
     def refusal():
         with pytest.raises(DecodeError) as refused:
             Decoder(str(song), out_rate=44100)
-        return str(refused.value), len(log.read_text().splitlines()) if log.exists() else 0
+        return str(refused.value), started()
 
     first, probes = refusal()
     assert first == f"cannot play notes.mka: {faults.NOT_RECOGNISED}" and probes > 0
@@ -303,14 +310,7 @@ def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monke
     was said as damage, or as an empty file, where the drive may be what is wrong.
     /proc/self/mem is a file whose read fails for real ("Input/output error", each program
     reading its own memory at address 0); a .wav is tried by libsndfile first, then ffmpeg."""
-    log = tmp_path / "probes.log"
-    programs = tmp_path / "bin"
-    programs.mkdir()
-    (programs / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
-    probe = programs / "ffprobe"        # ffprobe itself, each start written down
-    probe.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexec "{shutil.which("ffprobe")}" "$@"\n')
-    probe.chmod(0o755)
-    monkeypatch.setenv("SEGUE_FFMPEG", str(programs / "ffmpeg"))
+    started = _counted_probes(tmp_path, monkeypatch)
     song = tmp_path / name
     song.symlink_to("/proc/self/mem")
 
@@ -318,7 +318,7 @@ def test_a_file_refused_as_a_read_failed_is_read_again_next_time(tmp_path, monke
         with pytest.raises(DecodeError) as refused:
             Decoder(str(song), out_rate=44100)
         assert str(refused.value) == f"cannot play {name}: {faults.READ_FAILED}"
-        return len(log.read_text().splitlines()) if log.exists() else 0
+        return started()
 
     first = probes_at_refusal()
     assert first > 0
