@@ -3158,7 +3158,11 @@ class _Mp3Blocks(BlockReader):
     def read(self, n: int) -> np.ndarray:
         try:
             return self._r.read(n)
-        except (mp3.Mp3Error, OSError) as exc:
+        except OSError as exc:
+            if not failed_reading(exc):
+                raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
+            raise ReadFailedError(f"reading {Path(self.path).name} failed: {exc.strerror or exc}") from exc
+        except mp3.Mp3Error as exc:
             raise CorruptAudioError(f"cannot decode {Path(self.path).name}: {exc}") from exc
 
     def seek(self, frame: int) -> None:

@@ -515,6 +515,7 @@ class Mp3Reader:
         self._xing_wrong = False    # the frames hold more or fewer than the Xing header counts
         self._main_at = 0       # where in the file the view of the main decoder starts
         self._skip = 0          # samples the main decoder gives before the first that plays
+        self._failed: OSError | None = None    # reading the file failed in the system (see read)
         self._f = open(path, "rb")
         try:
             self._index = FrameIndex(self._f, os.fstat(self._f.fileno()).st_size)
@@ -674,14 +675,40 @@ class Mp3Reader:
         return out[:got]
 
     def read(self, n: int) -> np.ndarray:
+        if self._failed is not None:
+            raise self._failed
         want = max(0, min(n, self.frames - self.pos) if self.frames_exact else n)
         block = self._decode(want) if want else np.zeros((0, self.channels), np.float32)
         self.pos += len(block)
         if len(block) < want:
+            self._failed = self._read_failure()
+            if self._failed is not None:
+                if not len(block):
+                    raise self._failed
+                return block    # (what was decoded before it first)
             # The end: now it is known, also where it comes before a count that said more (a
             # file whose end is lost in a way its bytes do not show, such as zeros in its place).
             self.frames, self.frames_exact = self.pos, True
         return block
+
+    def _read_failure(self) -> OSError | None:
+        """Where decoding ended, whether it ended as reading the file failed in the system (a
+        drive unplugged, a network share dropped): the error of a read of the file's own about
+        where the decoder had got to, else None. dr_mp3 reads a plain file through C's stdio,
+        which takes a read that fails for the end of the file: the song ended there as if
+        heard to its end. (A file that ends early reads on there, and its end is the end.)"""
+        idx = self._index
+        if self.frames_exact and self.frames > 0 and self.pos < self.frames:
+            at = idx.audio_start + (idx.size - idx.audio_start) * self.pos // self.frames
+        else:
+            at = idx.size
+        try:
+            os.pread(self._f.fileno(), 4096, max(0, min(at, idx.file_size - 1)))
+        except OSError as exc:
+            return exc
+        except (AttributeError, ValueError):
+            pass        # (no pread on this system, or the file closed)
+        return None
 
     def _discard(self, n: int) -> int:
         """Decode ``n`` samples and drop them; returns how many there were (fewer at the end)."""
@@ -696,6 +723,7 @@ class Mp3Reader:
     # -- seeking --------------------------------------------------------------------------
     def seek(self, frame: int) -> None:
         """Continue from sample ``frame`` (the end, past the end)."""
+        self._failed = None
         frame = max(0, int(frame))
         if self.frames_exact:
             frame = min(frame, self.frames)
