@@ -51,6 +51,13 @@ REWRITE_QUIET_S = 0.25
 REWRITE_COARSE_S = 2.0
 #: how long a file that keeps changing is waited for before it is opened again as it is (seconds)
 REWRITE_GIVE_UP_S = 5.0
+#: how long a file whose reads fail in the system mid-song (a network share that drops for a
+#: moment, a USB drive's hiccup) is opened again and again, to read on where it failed, before
+#: the song ends as an error (seconds; the feeder's thread never waits for it: what is buffered
+#: plays meanwhile)
+READ_RETRY_S = 2.5
+#: how long after an open again that failed the next is made (seconds)
+READ_RETRY_EVERY_S = 0.2
 #: how closely the last block read, read again from a rewritten file, must follow what was read
 #: (the cosine of the two) to be the same song: AAC's own noise left 0.97, another song about 0
 SAME_AUDIO_LIKENESS = 0.85
@@ -58,6 +65,10 @@ SAME_AUDIO_LIKENESS = 0.85
 
 class DecodeError(Exception):
     """A file could not be decoded; the message is meant for the user."""
+
+
+class _ReadFailed(DecodeError):
+    """Reading the file failed in the system as it played (see :meth:`Decoder._heal`)."""
 
 
 class _NoAudio(DecodeError):
@@ -425,6 +436,9 @@ class Decoder:
         #: again (see :meth:`seek_frame`)
         self._seek_wanted: int | None = None
         self._seek_near = False     # (that seek is a person's: see seek_frame)
+        #: reads failed in the system as it played: when it is given up, the error it ends with,
+        #: its open again under way, and when the next is made (see :meth:`_heal`)
+        self._healing: tuple[float, DecodeError, _Reopening | None, float] | None = None
         #: the reader was put where it is by a person's seek, which may land up to a ms off
         #: (see seek_frame): what it reads from there lies that far from an exact read
         self._landed_near = False
@@ -895,7 +909,7 @@ class Decoder:
             # (the system's words, "System error." or "[Errno 5] Input/output error", tell a
             # listener nothing: the song ends as an error, and what was heard is logged)
             log.warning("reading %s failed as it played: %s", self.path, exc)
-            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.READ_FAILED}") from exc
+            raise _ReadFailed(f"cannot play {shown(Path(self.path).name)}: {faults.READ_FAILED}") from exc
         except (sf.LibsndfileError, RuntimeError, ValueError, MemoryError, audio_io.AudioError) as exc:
             # (a reader's own error names the file again: its cause says what went wrong)
             raise DecodeError(f"decoding {shown(Path(self.path).name)} failed: {exc.__cause__ or exc}") from exc
@@ -930,14 +944,16 @@ class Decoder:
 
     def ready(self) -> bool:
         """Whether a read now goes ahead without waiting: False while the file is caught
-        halfway through a rewrite (see :attr:`settling`), as a read without waiting finds it."""
-        return self._done or self._follow_rewrite(wait=False)
+        halfway through a rewrite, or opened again after its reads failed (see
+        :attr:`settling`), as a read without waiting finds it."""
+        return self._done or (self._heal(wait=False) and self._follow_rewrite(wait=False))
 
     @property
     def settling(self) -> bool:
         """Whether the file is being waited on, caught halfway through a rewrite (nothing is
-        read from it meanwhile; see :meth:`_follow_rewrite`)."""
-        return self._settling is not None
+        read from it meanwhile; see :meth:`_follow_rewrite`), or opened again after its reads
+        failed (see :meth:`_heal`)."""
+        return self._settling is not None or self._healing is not None
 
     def _look_at_file(self) -> bool:
         """One look at the file, never waiting: True where it may be read (as it was, opened
@@ -1058,6 +1074,12 @@ class Decoder:
             return False
         self._unsure = False
         self._settling = None
+        self._take_fresh(fresh, verdict)
+        return True
+
+    def _take_fresh(self, fresh: Decoder, verdict: str) -> None:
+        """Read on with ``fresh``, the file opened again (see :meth:`_open_again`) holding the
+        same audio: its reader where ``verdict`` is "on", the whole of it where "moved"."""
         if verdict == "on":
             # The same audio, read on from the native frame this resampler was fed up to:
             # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -1071,11 +1093,44 @@ class Decoder:
             fresh._sf = fresh._blocks = fresh._fallback = None
             if counting:
                 self.count_length()
-            return True
+            return
         restless, wanted, near = self._restless, self._seek_wanted, self._seek_near
         self.close()
         self.__dict__.update(fresh.__dict__)
         self._restless, self._seek_wanted, self._seek_near = restless, wanted, near
+
+    def _heal(self, *, wait: bool) -> bool:
+        """Whether the file may be read on, where its reads failed in the system as it played
+        (see :meth:`read`): it is opened again by its path on a thread of its own, a few times
+        over ``READ_RETRY_S``, and read on where it failed once it holds the last block read
+        again. Ended there at once, a network share that dropped for a moment (Wi-Fi) or a
+        drive's hiccup ended the song as an error. False while that goes on (``wait`` off:
+        the feeder's thread plays what is buffered meanwhile); the read's error once given up."""
+        while self._healing is not None:
+            deadline, error, reopening, next_try = self._healing
+            now = time.monotonic()
+            if reopening is None and now >= next_try:
+                reopening = _Reopening(self, self._opened, self._last, self._native, self.frame)
+            elif reopening is not None and (result := reopening.take()) is not None:
+                fresh, verdict = result
+                if fresh is not None and verdict in ("on", "moved"):
+                    self._healing = None
+                    log.info("%s reads again: played on where it failed", self.path)
+                    self._take_fresh(fresh, verdict)
+                    return True
+                if fresh is not None:
+                    fresh.close()
+                reopening, next_try = None, now + READ_RETRY_EVERY_S
+            if now >= deadline:
+                if reopening is not None:
+                    reopening.drop()
+                self._healing = None
+                log.warning("%s did not read again in %g s: its play ends here", self.path, READ_RETRY_S)
+                raise error
+            self._healing = (deadline, error, reopening, next_try)
+            if not wait:
+                return False
+            time.sleep(0.02)
         return True
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
@@ -1127,10 +1182,16 @@ class Decoder:
             raise exc
         if self._held and not hold_end:
             self.finish()
-        readable = self._done or self._follow_rewrite(wait=wait)
+        readable = self._done or (self._heal(wait=wait) and self._follow_rewrite(wait=wait))
         while readable and len(self._pending) < n and not self._done:
             native = max(256, int(n * self.samplerate / self.out_rate) + 1)
-            block = self._raw_block(native)
+            try:
+                block = self._raw_block(native)
+            except _ReadFailed as exc:
+                # (what was read before it is given first; see _heal)
+                self._healing = (time.monotonic() + READ_RETRY_S, exc, None, 0.0)
+                readable = self._heal(wait=wait)
+                continue
             if block is None:
                 self._done = True
                 if not self.replaced:
@@ -1168,7 +1229,7 @@ class Decoder:
             native = min(native, self._end)
         self._pending = np.zeros((0, self.channels), np.float32)
         self._done = False
-        if not self._follow_rewrite(wait=False):
+        if not (self._heal(wait=False) and self._follow_rewrite(wait=False)):
             self._seek_wanted, self._seek_near = native, not exact
             self.frame = int(round((native - self._begin) * self.out_rate / self.samplerate))
             return
@@ -1235,6 +1296,9 @@ class Decoder:
         either way, and the feeder closing it (often because reading it had just failed)
         ended its thread on the error, leaving the player silent until a restart."""
         self._drop_reopening()
+        if self._healing is not None and self._healing[2] is not None:
+            self._healing[2].drop()
+        self._healing = None
         for reader in (self._blocks, self._sf, self._fallback):
             if reader is not None:
                 try:

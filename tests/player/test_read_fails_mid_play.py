@@ -16,6 +16,7 @@ kernel fails a read from a drive that is gone. The engine is the real null engin
 from __future__ import annotations
 
 import errno
+import logging
 import os
 
 import numpy as np
@@ -74,26 +75,45 @@ def _cut_off(path: str) -> int:
     return count
 
 
-@pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
-def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt, subtype):
-    folder = tmp_path / "music"
-    folder.mkdir()
+def _song(store, folder, fmt, subtype, seconds, rate):
+    """A song of noise (a FLAC or MP3 of it stays large) in the store: its path, its id."""
     song = folder / f"a.{fmt.lower()}"
-    noise = np.random.default_rng(7).uniform(-0.3, 0.3, int(SONG_S * RATE)).astype(np.float32)
-    sf.write(song, noise, RATE, format=fmt, subtype=subtype)      # (noise: a FLAC or MP3 of it stays large)
+    noise = np.random.default_rng(7).uniform(-0.3, 0.3, int(seconds * rate)).astype(np.float32)
+    sf.write(song, noise, rate, format=fmt, subtype=subtype)
     if not _memory_reads_fail_up_to(song.stat().st_size):
         pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
     st = song.stat()
     store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                           **read_tags(str(song))}])
-    a = store.track_by_path(str(song))["id"]
+    return song, store.track_by_path(str(song))["id"]
+
+
+def _drive_gone(song) -> None:
+    """The song's drive gone as it plays: the file open, and the file opened again by its path
+    (a symlink to /proc/self/mem in its place), both fail to read."""
+    away = song.with_name("away-" + song.name)
+    song.rename(away)
+    song.symlink_to("/proc/self/mem")
+    assert _cut_off(str(away)) > 0
+
+
+def _drive_back(song) -> None:
+    song.unlink()
+    song.with_name("away-" + song.name).rename(song)
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
+def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt, subtype):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    song, a = _song(store, folder, fmt, subtype, SONG_S, RATE)
     (b,) = add_tracks(store, folder, [("b", 0.6)])
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
     ev = Events(p)
     try:
         p.play_tracks([a, b])
         assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
-        assert _cut_off(str(song)) > 0
+        _drive_gone(song)       # for good: opened again and again, it never reads
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=30.0)
     finally:
         p.close()
@@ -103,3 +123,34 @@ def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(st
     # (what was read before the failure is heard: dr_mp3 reads ahead further than the others)
     assert first["error"] == message and 1000 <= first["ms_heard"] < SONG_S * 1000 - 2000
     assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
+def test_a_song_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, caplog, fmt, subtype):
+    """A network share that drops for a moment (Wi-Fi) and comes back: the song is read on
+    where it failed, once the file opens again, and heard whole, not ended as an error."""
+    caplog.set_level(logging.INFO, logger="player.audio.decoder")
+    folder = tmp_path / "music"
+    folder.mkdir()
+    # (the output's rate: its frames are the file's, as they are; dr_mp3 reads far ahead)
+    seconds, rate = (SONG_S if fmt == "MP3" else 6.0), 44100
+    song, a = _song(store, folder, fmt, subtype, seconds, rate)
+    original = sf.read(song, dtype="float32")[0]
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _drive_gone(song)
+        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records))
+        _drive_back(song)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30.0)
+        heard = p.engine.captured()
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    assert any("reads again" in r.getMessage() for r in caplog.records)
+    if fmt != "MP3":    # (lossless: every frame heard as the file holds it, none twice, none lost)
+        played = heard[np.any(heard != 0.0, axis=1)][:, 0]
+        assert len(played) == np.count_nonzero(original)
+        np.testing.assert_allclose(played, original[original != 0.0], atol=1e-6)
