@@ -439,6 +439,8 @@ class Decoder:
         #: reads failed in the system as it played: when it is given up, the error it ends with,
         #: its open again under way, and when the next is made (see :meth:`_heal`)
         self._healing: tuple[float, DecodeError, _Reopening | None, float] | None = None
+        #: the native frame the last heal read on from, and when its time was up (see read)
+        self._healed: tuple[int, float] | None = None
         #: the reader was put where it is by a person's seek, which may land up to a ms off
         #: (see seek_frame): what it reads from there lies that far from an exact read
         self._landed_near = False
@@ -1117,6 +1119,7 @@ class Decoder:
                     self._healing = None
                     log.info("%s reads again: played on where it failed", self.path)
                     self._take_fresh(fresh, verdict)
+                    self._healed = (self._native, deadline)
                     return True
                 if fresh is not None:
                     fresh.close()
@@ -1188,8 +1191,14 @@ class Decoder:
             try:
                 block = self._raw_block(native)
             except _ReadFailed as exc:
-                # (what was read before it is given first; see _heal)
-                self._healing = (time.monotonic() + READ_RETRY_S, exc, None, 0.0)
+                # (what was read before it is given first; see _heal). Failed again where the
+                # last heal read on from (a bad sector: the file opens, and that place never
+                # reads), the time left is that heal's: a new one each time, it was opened again
+                # for good, the song never ending and the output silent.
+                deadline = time.monotonic() + READ_RETRY_S
+                if self._healed is not None and self._healed[0] == self._native:
+                    deadline = self._healed[1]
+                self._healing = (deadline, exc, None, 0.0)
                 readable = self._heal(wait=wait)
                 continue
             if block is None:

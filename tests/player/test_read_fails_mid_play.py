@@ -18,12 +18,14 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import time
 
 import numpy as np
 import pytest
 import soundfile as sf
 
 from player.audio.base import PlaybackState
+from player.audio.decoder import READ_RETRY_S, DecodeError, Decoder
 from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
 from player.playback import Player
@@ -154,3 +156,25 @@ def test_a_song_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, c
         played = heard[np.any(heard != 0.0, axis=1)][:, 0]
         assert len(played) == np.count_nonzero(original)
         np.testing.assert_allclose(played, original[original != 0.0], atol=1e-6)
+
+
+def test_a_place_that_never_reads_ends_the_song_though_the_file_opens_again(tmp_path):
+    """A bad sector mid-song: the file opens again, and reads up to there, but never past it.
+    Each open again that read the last block counted as healed, and the next read failing
+    there started a new wait: the song never ended, and the output was silent for good."""
+    song = tmp_path / "a.wav"
+    sf.write(song, np.random.default_rng(3).uniform(-0.3, 0.3, 44100 * 4).astype(np.float32), 44100)
+    if not _memory_reads_fail_up_to(song.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+    dec = Decoder(str(song), out_rate=44100)
+    try:
+        assert len(dec.read(44100)) == 44100
+        give_up = time.monotonic() + 10 * READ_RETRY_S
+        with pytest.raises(DecodeError, match="could not be read"):
+            while time.monotonic() < give_up:
+                _cut_off(str(song))     # (every open of it, the ones made again too, fails from where it is)
+                dec.read(4096, wait=False)
+                time.sleep(0.01)
+        assert time.monotonic() < give_up
+    finally:
+        dec.close()
