@@ -947,8 +947,15 @@ class Decoder:
     def ready(self) -> bool:
         """Whether a read now goes ahead without waiting: False while the file is caught
         halfway through a rewrite, or opened again after its reads failed (see
-        :attr:`settling`), as a read without waiting finds it."""
-        return self._done or (self._heal(wait=False) and self._follow_rewrite(wait=False))
+        :attr:`settling`), as a read without waiting finds it. Never raises: a file given up
+        on as it is opened again says so at the next read (a crossfade asks both files before
+        it reads either, and took the failure of the one fading out for the other's)."""
+        try:
+            healed = self._heal(wait=False)
+        except DecodeError as exc:
+            self._failed = exc
+            return True
+        return self._done or (healed and self._follow_rewrite(wait=False))
 
     @property
     def settling(self) -> bool:

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from player.audio.base import PlaybackState
+from player.audio.base import PlaybackState, Source
+from player.audio.crossfade import Crossfade
 from player.audio.decoder import READ_RETRY_S, DecodeError, Decoder
 from player.audio.null_engine import NullEngine
 from player.library.tags import read_tags
@@ -178,3 +179,35 @@ def test_a_place_that_never_reads_ends_the_song_though_the_file_opens_again(tmp_
         assert time.monotonic() < give_up
     finally:
         dec.close()
+
+
+def test_a_song_fading_out_whose_reads_fail_is_silent_and_the_next_fades_in(tmp_path):
+    """The song fading out stops reading under a crossfade and does not read again: it is
+    silent for the rest of the fade, and the song fading in plays on. Its failure, said once
+    its time to read again was up as the fade asked whether it was ready, was taken for the
+    song fading in's: that one, fine, ended as an error."""
+    rate = 44100
+    a_path, b_path = tmp_path / "a.wav", tmp_path / "b.wav"
+    noise = np.random.default_rng(5).uniform(-0.3, 0.3, rate * 4).astype(np.float32)
+    sf.write(a_path, noise, rate)
+    sf.write(b_path, noise[::-1].copy(), rate)
+    if not _memory_reads_fail_up_to(a_path.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+    a_dec, b_dec = Decoder(str(a_path), out_rate=rate), Decoder(str(b_path), out_rate=rate)
+    try:
+        a_dec.seek_frame(rate * 2)
+        fade = Crossfade(Source(str(a_path)), a_dec, Source(str(b_path)), b_dec, rate)
+        away = a_path.with_name("away.wav")
+        a_path.rename(away)
+        a_path.symlink_to("/proc/self/mem")     # (opened again, it does not read either)
+        assert _cut_off(str(away)) > 0
+        mixed, done, give_up = 0, False, time.monotonic() + 10 * READ_RETRY_S
+        while not done and time.monotonic() < give_up:
+            block, done = fade.step(4096)
+            mixed += len(block)
+            time.sleep(0.005)
+        assert done and mixed == rate and fade.a_lost is not None and "could not be read" in fade.a_lost
+        assert len(b_dec.read(rate)) == rate
+    finally:
+        a_dec.close()
+        b_dec.close()
