@@ -3174,6 +3174,18 @@ def _continuous_album(store, folder, lens, albums, *, compilation=False):
     return [store.track_by_path(r["path"])["id"] for r in rows], np.asarray(wave[:, 0])
 
 
+def _heard_through(store, p, ids):
+    """What ``p``'s capturing engine put out, playing ``ids`` to their end (three songs)."""
+    from tests.player.audio.signals import active_region
+
+    try:
+        p.play_tracks(ids)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
+        return active_region(p.engine.captured()[:, 0], threshold=1e-4)
+    finally:
+        p.close()
+
+
 @pytest.mark.parametrize("albums, faded, compilation", [
     (["Live", "Live", "Live"], 0, False), (["Live", "Live", "Other"], 1, False), (["Mix", "Mix", "Mix"], 0, True),
     (["Mix", "Mix", "Mix"], 0, "partly"), (["Hits", "Hits", "Hits"], 1, "two releases"),
@@ -3197,17 +3209,10 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     # and no flag, is another album.
     import numpy as np
 
-    from tests.player.audio.signals import active_region
-
     lens = [100003, 150011, 120007]
     ids, wave = _continuous_album(store, tmp_path, lens, albums, compilation=compilation)
     p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
-    try:
-        p.play_tracks(ids)
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
-        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
-    finally:
-        p.close()
+    out = _heard_through(store, p, ids)
     assert [e for _, e in ended(store)] == ["finished"] * 3
     assert abs(len(out) - (sum(lens) - faded * 44100)) <= 2
     # The joins within the album are the wave itself, sample for sample (16-bit FLAC).
@@ -3319,8 +3324,6 @@ def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(st
     # join, or wrote past the fade's start, a fade cut short.)
     import numpy as np
 
-    from tests.player.audio.signals import active_region
-
     lens = [100003, 150011, 120007]
     ids, wave = _continuous_album(store, tmp_path, lens, albums)
     p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
@@ -3335,12 +3338,7 @@ def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(st
             threading.Event().wait(hold_s)
 
     p.add_listener(busy_window)
-    try:
-        p.play_tracks(ids)
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, 20.0)
-        out = active_region(p.engine.captured()[:, 0], threshold=1e-4)
-    finally:
-        p.close()
+    out = _heard_through(store, p, ids)
     assert held.is_set()
     assert [e for _, e in ended(store)] == ["finished"] * 3
     assert abs(len(out) - (sum(lens) - faded * 44100)) <= 2

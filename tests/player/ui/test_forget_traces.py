@@ -208,10 +208,8 @@ def test_up_next_and_the_song_paused_at_a_forget_come_back_after_closing_untouch
     assert cued.position == 0.0 and cued.play_id is None and scanned.resume_position(ids[0]) is None
 
 
-def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qtbot, scanned, make_window):
-    # The forget cleared the state saved for the next start, and a player paused saves nothing
-    # until something changes: killed (or the computer shut down) before the window closed,
-    # the next start had no Up next. Saved with the forget, the song paused with no place in it.
+def _held_with_up_next_saved(qtbot, scanned, make_window):
+    """A window holding the first song at 1.5 s, the third and fourth in Up next, saved so."""
     from player.playback import STATE_SETTING
 
     ids = [t["id"] for t in scanned.tracks()]
@@ -221,6 +219,16 @@ def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qt
     window.enqueue(ids[2:4])
     qtbot.waitUntil(lambda: [q[0] for q in (scanned.get_setting(STATE_SETTING) or {}).get("queue", [])] == ids[2:4],
                     timeout=5000)
+    return window, ids
+
+
+def test_up_next_paused_at_a_forget_is_saved_at_once_for_a_start_after_a_kill(qtbot, scanned, make_window):
+    # The forget cleared the state saved for the next start, and a player paused saves nothing
+    # until something changes: killed (or the computer shut down) before the window closed,
+    # the next start had no Up next. Saved with the forget, the song paused with no place in it.
+    from player.playback import STATE_SETTING
+
+    window, ids = _held_with_up_next_saved(qtbot, scanned, make_window)
     _forget(qtbot, window)
     saved = scanned.get_setting(STATE_SETTING)
     assert saved is not None and [q[0] for q in saved["queue"]] == ids[2:4]
@@ -235,13 +243,7 @@ def test_a_song_cued_at_a_forget_gains_no_place_of_before_when_up_next_or_the_so
     # a place the person moves it to after the forget is theirs, and is kept.
     from player.playback import STATE_SETTING
 
-    ids = [t["id"] for t in scanned.tracks()]
-    window = _opened(qtbot, scanned, make_window)
-    window.play_ids(ids[:1], 0, "library")
-    _held_at(qtbot, window, ids[0], 1.5)
-    window.enqueue(ids[2:4])
-    qtbot.waitUntil(lambda: [q[0] for q in (scanned.get_setting(STATE_SETTING) or {}).get("queue", [])] == ids[2:4],
-                    timeout=5000)
+    window, ids = _held_with_up_next_saved(qtbot, scanned, make_window)
     window.close()
     window.player.close()
 

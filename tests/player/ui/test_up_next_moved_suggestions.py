@@ -6,18 +6,8 @@ did while it was open."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel
-
 from player.audio.base import PlaybackState
-
-
-def _select(view, rows) -> None:
-    model = view.model()
-    selection = QItemSelection()
-    for r in rows:
-        selection.select(model.index(r, 0), model.index(r, 0))
-    view.setCurrentIndex(model.index(rows[0], 0))
-    view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+from tests.player.ui.test_up_next_keys import _select
 
 
 def _open_menu(panel, row):
