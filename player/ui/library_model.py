@@ -10,7 +10,7 @@ of them kept as one UTF-8 byte array that numpy searches at once (:class:`Search
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
 from player.library.albums import album_slot
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
-from player.ui.queue_panel import titles_starting
+from player.ui.queue_panel import titles_starting, typed_form
 from segue_common.text import search_form, shown
 
 # (key, header); keys are store column names. A column added later goes at the end: a saved
@@ -158,6 +158,7 @@ class LibraryData:
     album_by: dict[str, list[str]] = field(default_factory=dict)    # "albumartist": see album_artist
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
+    typed: dict[str, "TypedIndex"] = field(default_factory=dict, repr=False)    # shown text column -> its index
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -225,7 +226,9 @@ class LibraryData:
         search = SearchText(texts)
         if "composer" in extra:
             text["composer"] = extra["composer"]     # (shown in its column too, the same strings)
-        return cls(ids, text, numbers, search, guessed, sort_names, album_by)
+        # Made here, on the loader's worker: typing to find a row asks at every key.
+        typed = {k: TypedIndex(text[k]) for k in _SHOWN_TEXT if k in text}
+        return cls(ids, text, numbers, search, guessed, sort_names, album_by, typed=typed)
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ids and where each sits (built once): 1.6 MB at 100,000 tracks, where a
@@ -422,6 +425,53 @@ class SearchText:
         hit = np.zeros(n, dtype=bool)
         hit[np.searchsorted(self._starts, at, side="right") - 1] = True
         return hit
+
+
+class TypedIndex:
+    """One text column as typing to find a row compares it (:func:`typed_form`), for a
+    keystroke to find the rows that start with what was typed without folding every row.
+
+    Each distinct value's typed form, sorted and joined into one UTF-8 byte string, and each
+    row's place in that order: the values that start with a given text are one run of that
+    order (found by halving), so the rows that do are those whose place falls in it, a
+    comparison numpy makes for every row at once. Folding every row at each key held the
+    window for 40-50 ms at 100,000 tracks. Bytes keep it small (about 3 MB for 100,000
+    distinct titles, where as many Python strings took about 8 MB) and order as the text
+    does: UTF-8 sorts by code point, and one text starts with another exactly when its bytes do.
+    """
+
+    def __init__(self, values: list[str]):
+        forms: dict[str, str] = {}
+        for v in values:
+            if v not in forms:
+                forms[v] = typed_form(v)
+        distinct = sorted(set(forms.values()))
+        place = {f: i for i, f in enumerate(distinct)}
+        by_value = {v: place[f] for v, f in forms.items()}
+        del forms, place
+        #: each row's place among the sorted distinct forms
+        self.places = np.fromiter((by_value[v] for v in values), dtype=np.int32, count=len(values))
+        encoded = [f.encode("utf-8", "surrogatepass") for f in distinct]
+        self._bytes = b"".join(encoded)
+        self._bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=self._bounds[1:])
+
+    @property
+    def nbytes(self) -> int:
+        """The memory it holds, in bytes."""
+        return len(self._bytes) + self.places.nbytes + self._bounds.nbytes
+
+    def span(self, typed: str) -> tuple[int, int]:
+        """The places ``lo <= place < hi`` of the values that start with ``typed`` (any case)."""
+        wanted = typed_form(typed).encode("utf-8", "surrogatepass")
+        size, data, bounds = len(wanted), self._bytes, self._bounds
+
+        def head(i: int) -> bytes:          # the first bytes of the i-th form, as many as typed
+            at = int(bounds[i])
+            return data[at: min(at + size, int(bounds[i + 1]))]
+
+        places = range(len(bounds) - 1)
+        return bisect_left(places, wanted, key=head), bisect_right(places, wanted, key=head)
 
 
 @dataclass
@@ -834,6 +884,25 @@ class LibraryModel(QAbstractTableModel):
                 or flags & Qt.MatchFlag.MatchRecursive
                 or (flags & Qt.MatchFlag.MatchTypeMask) != Qt.MatchFlag.MatchStartsWith):
             return super().match(start, role, value, hits, flags)
+        index = self.data_.typed.get(key)
+        if index is None or flags & Qt.MatchFlag.MatchCaseSensitive:
+            return self._match_row_by_row(start, key, value, hits, flags)
+        lo, hi = index.span(value)
+        if lo == hi:
+            return []
+        places = index.places[self.visible]
+        rows = np.flatnonzero((places >= lo) & (places < hi))
+        first = int(np.searchsorted(rows, start.row()))
+        found = rows[first:]
+        if flags & Qt.MatchFlag.MatchWrap:
+            found = np.concatenate((found, rows[:first]))
+        if hits != -1:
+            found = found[:max(hits, 1)]    # (at least one, as the row-by-row search)
+        return [self.index(row, start.column()) for row in found.tolist()]
+
+    def _match_row_by_row(self, start, key, value, hits, flags):
+        """:meth:`match` folding each row's text in turn: a case-sensitive search, which the
+        column's index (casefolded) cannot answer."""
         n, first = len(self.visible), start.row()
         order = list(range(first, n)) + (list(range(first)) if flags & Qt.MatchFlag.MatchWrap else [])
         texts, visible = self.data_.text[key], self.visible
