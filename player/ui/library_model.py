@@ -435,9 +435,9 @@ class TypedIndex:
     row's place in that order: the values that start with a given text are one run of that
     order (found by halving), so the rows that do are those whose place falls in it, a
     comparison numpy makes for every row at once. Folding every row at each key held the
-    window for 40-50 ms at 100,000 tracks. Bytes keep it small (about 3 MB for 100,000
-    distinct titles, where as many Python strings took about 8 MB) and order as the text
-    does: UTF-8 sorts by code point, and one text starts with another exactly when its bytes do.
+    window for 40-50 ms at 100,000 tracks. Bytes keep it small (a Python string per distinct
+    value took about three times as much) and order as the text does: UTF-8 sorts by code
+    point, and one text starts with another exactly when its bytes do.
     """
 
     def __init__(self, values: list[str]):
@@ -453,8 +453,10 @@ class TypedIndex:
         self.places = np.fromiter((by_value[v] for v in values), dtype=np.int32, count=len(values))
         encoded = [f.encode("utf-8", "surrogatepass") for f in distinct]
         self._bytes = b"".join(encoded)
-        self._bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=self._bounds[1:])
+        bounds = np.zeros(len(encoded) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=bounds[1:])
+        # (where each form starts: half the memory as int32, which holds any real library's text)
+        self._bounds = bounds.astype(np.int32) if len(self._bytes) <= np.iinfo(np.int32).max else bounds
 
     @property
     def nbytes(self) -> int:
