@@ -1928,11 +1928,17 @@ class Player:
         station, the suggestions) goes on with next, begun: the list goes on after it, as
         it would have, not with that song again. (A copy for the next round of repeat all
         is not the list going on: the round is the person's, song for song.)"""
-        following = next((e for e in self._queue.entries() if not e.hand_queued), None)
-        if (following is not None and not following.lap and following.track_id == entry.track_id
-                and self._queue.discard(following)):
+        following = self._list_copy(entry)
+        if following is not None and self._queue.discard(following):
             if self._natural:
                 self._natural = [e for e in self._natural if e is not following]
+
+    def _list_copy(self, entry: QueueEntry) -> QueueEntry | None:
+        """The list's own entry that :meth:`_drop_list_copy` takes out as ``entry`` begins, if any."""
+        following = next((e for e in self._queue.entries() if not e.hand_queued), None)
+        if following is not None and not following.lap and following.track_id == entry.track_id:
+            return following
+        return None
 
     def _start(self, entry: QueueEntry, *, ended: str, at: float | None = None, restart_stops: bool = False,
                reopen: int | None = None, picked: bool = False) -> None:
@@ -1997,15 +2003,7 @@ class Player:
                 self.engine.set_next(None)
             self._tell_following([])
             return
-        head = self._queue.peek()
-        if self._repeat == "one":
-            playing = self._playing.entry
-            if self._repeat_copy is None or self._repeat_copy[0] is not playing:
-                self._repeat_copy = (playing, _lap(playing))
-            head = self._repeat_copy[1]
-            following = []
-        else:
-            following = self._queue.entries()[1:1 + FOLLOWING]
+        head, following = self._upcoming(self._playing.entry, self._queue.entries())
         if self._armed is not None and head is not None and self._armed.token is head:
             self._tell_following(following)
             return
@@ -2023,6 +2021,45 @@ class Player:
             self._armed_recent = [*self._armed_recent[-4:], self._armed]
         self.engine.set_next(self._armed)
         self._tell_following(following if self._armed is not None else [])
+
+    def _upcoming(self, playing: QueueEntry, entries: list[QueueEntry]) -> tuple[QueueEntry | None, list[QueueEntry]]:
+        """The entry to arm after ``playing`` and the few after it, of the queue's ``entries``."""
+        if self._repeat == "one":
+            if self._repeat_copy is None or self._repeat_copy[0] is not playing:
+                self._repeat_copy = (playing, _lap(playing))
+            return self._repeat_copy[1], []
+        return (entries[0] if entries else None), entries[1:1 + FOLLOWING]
+
+    def _arm_ahead(self, source: Source) -> None:
+        """The engine has gone on into ``source`` without a gap: arm what follows it at once,
+        before its play (and the end of the one before) is logged and the listeners are told.
+        A slow disk or a busy window held that answer up, and a song of a few seconds (an
+        album's interlude) could be written to where its fade begins, or to its end, before the
+        engine knew what came next: a fade cut short, or a gap inside a gapless album. What
+        logging the play does to the queue is foreseen here; whatever a listener changes after
+        is armed again by :meth:`_arm_next`. A failure here leaves the arming to that call: the
+        play is logged all the same."""
+        entry = source.token
+        if (self._armed is not None and self._armed is not source) or self._stop_after:
+            return      # one armed already goes on after it; stopping after it, nothing follows
+        try:
+            copy = self._list_copy(entry) if entry.hand_queued else None
+            head, following = self._upcoming(entry, [e for e in self._queue.entries()
+                                                     if e is not entry and e is not copy])
+            # (none queued: under repeat all the copy of this song queued as it is logged is next)
+            armed = self._source_for(head, after=source) if head is not None else None
+            if armed is None or armed.start_s > 0:
+                return      # a missing file, or a long track going on where it was left: as before
+            self._armed_recent = [*self._armed_recent[-4:], armed]
+            self._armed = armed
+            try:
+                self.engine.set_next(armed)
+            except Exception:
+                self._armed = None
+                raise
+            self._tell_following(following)
+        except Exception:
+            log.exception("could not arm the track after track %s ahead of its play log", entry.track_id)
 
     def _tell_following(self, entries: list[QueueEntry]) -> None:
         """Tell the engine which songs come after the one armed. It arms each only once the one
@@ -2088,6 +2125,7 @@ class Player:
                 self._armed_recent = [s for s in self._armed_recent if s is not src]
                 self._changing += 1
                 try:
+                    self._arm_ahead(src)
                     self._end_current("finished")
                     self._queue.discard(src.token)
                     # A track armed since (queued as this one became audible) is what the

@@ -3346,6 +3346,71 @@ def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(st
     assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
 
 
+@pytest.mark.parametrize("albums, faded, lens", [(["Live", "Live", "Live"], 0, [100003, 44101, 120007]),
+                                                 (["Live", "Live", "Other"], 1, [100003, 110017, 120007])],
+                         ids=["one-album", "another-album-last"])
+@pytest.mark.parametrize("held", ["window", "play-log"])
+def test_the_next_track_is_armed_before_the_play_is_logged_and_the_window_told(store, tmp_path, monkeypatch,
+                                                                               albums, faded, lens, held):
+    # A busy machine held the window's handler of a song's start, or the write of its play,
+    # for longer than a short track lasts (an interlude of a second or two), and the player
+    # said which track follows only after both: the song played out with nothing after it, a
+    # gap inside a gapless album, or was written past where its fade begins, a fade cut
+    # short. The engine is told first; the plays are logged as before, in order.
+    import numpy as np
+
+    ids, wave = _continuous_album(store, tmp_path, lens, albums)
+    p = Player(store, OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True), progress_interval_s=0.2)
+    hold = threading.Event()
+
+    def busy(track_id):
+        if track_id == ids[1] and not hold.is_set():
+            hold.set()
+            threading.Event().wait(2.0)     # (longer than the second track, and its fade's start)
+
+    if held == "window":
+        p.add_listener(lambda event, data: busy(data["track_id"]) if event == "track_started" else None)
+    else:
+        start_play = store.start_play
+
+        def slow_disk(track_id, *args, **kwargs):
+            busy(track_id)
+            return start_play(track_id, *args, **kwargs)
+
+        monkeypatch.setattr(store, "start_play", slow_disk)
+    out = _heard_through(store, p, ids)
+    assert hold.is_set()
+    assert ended(store) == [(i, "finished") for i in ids]
+    assert abs(len(out) - (sum(lens) - faded * 44100)) <= 2
+    upto = len(out) if not faded else lens[0] + lens[1] - 44100 - 1000
+    assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
+
+
+@pytest.mark.parametrize("change", ["moved", "removed"])
+def test_up_next_changed_by_the_window_as_a_song_starts_is_what_follows_it(store, tmp_path, make_player, change):
+    # The track after a song is armed as the engine goes on into it, before the window is
+    # told; a handler of that start that reorders or empties Up next has the song it left
+    # first follow, not the one armed before it ran.
+    a, b, c, d = add_tracks(store, tmp_path, [(n, 1.0) for n in "abcd"])
+    p = make_player(speed=8.0)
+    ev = Events(p)
+
+    def window(event, data):
+        if event == "track_started" and data["track_id"] == b:
+            queued = p.queue
+            if change == "moved":
+                p.move_queue_entries([queued[1]], [queued[0]])
+            else:
+                p.remove_from_queue(0)
+
+    p.add_listener(window)
+    p.play_tracks([a, b, c, d])
+    heard = [a, b, d, c] if change == "moved" else [a, b, d]
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == len(heard))
+    assert ended(store) == [(t, "finished") for t in heard]
+    assert [x["track_id"] for x in ev.of("track_started")] == heard
+
+
 @pytest.mark.parametrize("shuffle", [False, True])
 def test_play_now_plays_the_songs_before_the_queue_and_keeps_it(store, tmp_path, make_player, shuffle):
     # Files opened from the file manager or dropped on the window: they play at once, in their
