@@ -3346,12 +3346,13 @@ def test_the_next_track_of_an_album_armed_late_still_follows_on_without_a_gap(st
     assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
 
 
-@pytest.mark.parametrize("albums, faded, lens", [(["Live", "Live", "Live"], 0, [100003, 44101, 120007]),
-                                                 (["Live", "Live", "Other"], 1, [100003, 110017, 120007])],
+@pytest.mark.parametrize("albums, faded, lens, hold_s", [(["Live", "Live", "Live"], 0, [100003, 22051, 120007], 1.0),
+                                                         (["Live", "Live", "Other"], 1, [100003, 110017, 120007], 2.0)],
                          ids=["one-album", "another-album-last"])
+@pytest.mark.slow
 @pytest.mark.parametrize("held", ["window", "play-log"])
 def test_the_next_track_is_armed_before_the_play_is_logged_and_the_window_told(store, tmp_path, monkeypatch,
-                                                                               albums, faded, lens, held):
+                                                                               albums, faded, lens, hold_s, held):
     # A busy machine held the window's handler of a song's start, or the write of its play,
     # for longer than a short track lasts (an interlude of a second or two), and the player
     # said which track follows only after both: the song played out with nothing after it, a
@@ -3366,7 +3367,7 @@ def test_the_next_track_is_armed_before_the_play_is_logged_and_the_window_told(s
     def busy(track_id):
         if track_id == ids[1] and not hold.is_set():
             hold.set()
-            threading.Event().wait(2.0)     # (longer than the second track, and its fade's start)
+            threading.Event().wait(hold_s)      # (twice the second track; past where its fade begins)
 
     if held == "window":
         p.add_listener(lambda event, data: busy(data["track_id"]) if event == "track_started" else None)
