@@ -65,6 +65,10 @@ class BufferedEngine(FeederMixin, Engine):
         self._ring = RingBuffer(max(BLOCK * 2, int(buffer_s * self.rate)), self.channels, fade=FADE_FRAMES)
         self._listener: Listener | None = None
         self._state = PlaybackState.STOPPED
+        # The time spent playing (see _played_clock): what it summed up to the last pause, and
+        # since when it plays on (None while not playing).
+        self._played_s, self._playing_since = 0.0, None
+        self._played_lock = threading.Lock()
         self._volume = 1.0
         self._crossfade_s = 0.0
         self.crossfade_s = crossfade_s
@@ -244,8 +248,21 @@ class BufferedEngine(FeederMixin, Engine):
 
     def _set_state(self, state: PlaybackState) -> None:
         if state is not self._state:
+            with self._played_lock:
+                now = time.monotonic()
+                if self._playing_since is not None:
+                    self._played_s += now - self._playing_since
+                self._playing_since = now if state is PlaybackState.PLAYING else None
             self._state = state
             self._emit("state", state=state)
+
+    def _played_clock(self) -> float:
+        """Seconds spent playing so far, standing still while paused or stopped: the clock
+        of the decoders' wait for a file whose reads failed (see Decoder._heal), which counts
+        only while the output needs the audio. (Read on the feeder's thread, and the opens'.)"""
+        with self._played_lock:
+            since = self._playing_since
+            return self._played_s + (0.0 if since is None else time.monotonic() - since)
 
     def play(self, source: Source) -> None:
         source.rate = self.rate

@@ -384,6 +384,8 @@ class Decoder:
         to whoever reads it; two ranges that meet play on into one another sample-exactly.
     find_moved : where the file is now, or None, asked where ``path`` is gone as a reader that
         opens the file again by its name (ffmpeg's, at each seek) is moved: see :meth:`_follow_move`.
+    clock : the time (seconds, from any start) that the wait for a file whose reads failed counts
+        (see :meth:`_heal`); the player's stands still while it is paused. The system's by default.
 
     Raises
     ------
@@ -393,11 +395,12 @@ class Decoder:
 
     def __init__(self, path: str, *, out_rate: int, channels: int = 2,
                  duration_hint: float | None = None, begin_s: float = 0.0, end_s: float | None = None,
-                 find_moved: Callable[[], str | None] | None = None):
+                 find_moved: Callable[[], str | None] | None = None, clock: Callable[[], float] | None = None):
         if out_rate <= 0 or channels <= 0:
             raise ValueError(f"bad output format {out_rate} Hz x {channels}")
         self.path = str(path)
         self._find_moved = find_moved
+        self._clock = time.monotonic if clock is None else clock
         self._range_s = (max(0.0, begin_s), end_s)
         self._begin, self._end = 0, None    # the range in native frames, once the rate is known
         self._native = 0                    # the reader's native frame
@@ -1114,10 +1117,13 @@ class Decoder:
         over ``READ_RETRY_S``, and read on where it failed once it holds the last block read
         again. Ended there at once, a network share that dropped for a moment (Wi-Fi) or a
         drive's hiccup ended the song as an error. False while that goes on (``wait`` off:
-        the feeder's thread plays what is buffered meanwhile); the read's error once given up."""
+        the feeder's thread plays what is buffered meanwhile); the read's error once given up.
+        The time is counted by the decoder's clock, the player's standing still while it is
+        paused: counted as it passed, a share that dropped just before a pause and came back
+        during it used the time up, and Play ended the song at once, its file readable again."""
         while self._healing is not None:
             deadline, error, reopening, next_try = self._healing
-            now = time.monotonic()
+            now, counted = time.monotonic(), self._clock()
             if reopening is None and now >= next_try:
                 reopening = _Reopening(self, self._opened, self._last, self._native, self.frame)
             elif reopening is not None and (result := reopening.take()) is not None:
@@ -1131,7 +1137,7 @@ class Decoder:
                 if fresh is not None:
                     fresh.close()
                 reopening, next_try = None, now + READ_RETRY_EVERY_S
-            if now >= deadline:
+            if counted >= deadline:
                 if reopening is not None:
                     reopening.drop()
                 self._healing = None
@@ -1155,7 +1161,8 @@ class Decoder:
         fresh = None
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
-                            duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1])
+                            duration_hint=self._duration_hint, begin_s=self._range_s[0], end_s=self._range_s[1],
+                            clock=self._clock)
             same_format = (fresh.samplerate, fresh._native_channels()) == (self.samplerate, self._native_channels())
             lag = _holds(fresh, last, slack) if same_format else None
             if lag is None:
@@ -1202,7 +1209,7 @@ class Decoder:
                 # last heal read on from (a bad sector: the file opens, and that place never
                 # reads), the time left is that heal's: a new one each time, it was opened again
                 # for good, the song never ending and the output silent.
-                deadline = time.monotonic() + READ_RETRY_S
+                deadline = self._clock() + READ_RETRY_S
                 if self._healed is not None and self._healed[0] == self._native:
                     deadline = self._healed[1]
                 self._healing = (deadline, exc, None, 0.0)

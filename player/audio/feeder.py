@@ -306,7 +306,7 @@ class FeederMixin:
         try:
             dec = Decoder(source.path, out_rate=self.rate, channels=self.channels,
                           duration_hint=source.duration_hint, begin_s=source.begin_s, end_s=source.end_s,
-                          find_moved=source.find_moved)
+                          find_moved=source.find_moved, clock=self._played_clock)
         except DecodeError as exc:
             return None, str(exc)
         except Exception as exc:    # a decoder fault is this file's error, never the track playing now

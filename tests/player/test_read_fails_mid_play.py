@@ -25,6 +25,7 @@ import pytest
 import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
+from player.audio import decoder
 from player.audio.crossfade import Crossfade
 from player.audio.decoder import READ_RETRY_S, DecodeError, Decoder
 from player.audio.null_engine import NullEngine
@@ -211,3 +212,39 @@ def test_a_song_fading_out_whose_reads_fail_is_silent_and_the_next_fades_in(tmp_
     finally:
         a_dec.close()
         b_dec.close()
+
+
+@pytest.mark.parametrize("let_go", [False, True], ids=["output-held", "output-let-go"])
+def test_a_drive_that_drops_and_comes_back_while_paused_plays_on_after_play(
+        store, tmp_path, caplog, monkeypatch, let_go):
+    """The share drops as the song plays, the person pauses, it stays away for longer than the
+    wait for it and is back before Play. The wait counted on through the pause: Play ended the
+    song at once as an error (or it ended during the pause), its file readable again. It counts
+    only while the output needs the audio, so the song plays on whole. ``let_go``: a long pause,
+    the output released and the feeder resting until Play, looks at the file only then."""
+    caplog.set_level(logging.INFO, logger="player.audio.decoder")
+    monkeypatch.setattr(decoder, "READ_RETRY_S", 0.4)   # (the pause outlasts it twice over)
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds, rate = 4.0, 44100
+    song, a = _song(store, folder, "WAV", "PCM_16", seconds, rate)
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    if let_go:
+        p.engine.pause_release_s = 0.0
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _drive_gone(song)
+        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records))
+        p.pause()
+        assert wait_for(lambda: p.state is PlaybackState.PAUSED)
+        away_until = time.monotonic() + 2 * decoder.READ_RETRY_S
+        assert wait_for(lambda: time.monotonic() > away_until)
+        _drive_back(song)
+        p.resume()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30.0)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    assert any("reads again" in r.getMessage() for r in caplog.records)
