@@ -352,8 +352,10 @@ class Scanner:
                     self.progress.playlist_links = self.store.link_playlist_paths()
                 except Exception:
                     log.exception("could not link playlist entries to the scanned tracks")
-        except BaseException:
-            if self._cancelled:
+        except BaseException as exc:
+            # (Ctrl-C in ``segue scan`` stops it as a cancel does, wherever it falls: in a
+            # file's read or count, not only in the progress callback that notes a cancel)
+            if self._cancelled or isinstance(exc, KeyboardInterrupt):
                 self._unlist_uncounted()
             raise
         finally:
@@ -390,8 +392,10 @@ class Scanner:
             self._count_lengths(kept_is_error=True)
             self._find_compilations(folder_ids)
             self._link_history(started)
-        except BaseException:
-            if self._cancelled:
+        except BaseException as exc:
+            # (Ctrl-C in ``segue scan`` stops it as a cancel does, wherever it falls: in a
+            # file's read or count, not only in the progress callback that notes a cancel)
+            if self._cancelled or isinstance(exc, KeyboardInterrupt):
                 self._unlist_uncounted()
             raise
         finally:

@@ -1789,6 +1789,39 @@ def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_
     _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
 
 
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_scan_stopped_by_ctrl_c_in_the_count_leaves_a_known_shorten_file_its_one_failed_count(store, tmp_path,
+                                                                                             monkeypatch):
+    """Ctrl-C in ``segue scan`` as it counts a known Shorten file touched since: the interrupt
+    comes in the count itself, not in the progress callback that notes a cancel, and the track
+    was left as a count that failed leaves it, so the next scan's count failing once (a share
+    answering with errors) made it an error row at once, its plays out of the library."""
+    import signal
+
+    from player.library import scanner
+
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+
+    count_frames = scanner.count_frames
+
+    def interrupted_as_it_counts(counted):
+        signal.raise_signal(signal.SIGINT)      # (Python raises it at once, in the count)
+        return count_frames(counted)
+
+    monkeypatch.setattr(scanner, "count_frames", interrupted_as_it_counts)
+    with pytest.raises(KeyboardInterrupt):
+        Scanner(store).scan()
+    monkeypatch.setattr(scanner, "count_frames", count_frames)
+    [stopped] = store.tracks()
+    assert (stopped["id"], stopped["duration"], stopped["last_error"]) == (track["id"], len(source) / rate, None)
+
+    _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
+
+
 def _scan_stopped_by_the_window(store, when) -> None:
     """A scan of the library stopped as the window stops it (the app closed, Cancel pressed):
     its task cancelled once ``when(progress)``, the task's report, which the scan calls with
