@@ -831,7 +831,7 @@ class Decoder:
         r = self._resampler
         return r.out_at(r.fed) - r.made
 
-    def join(self, other: Decoder) -> np.ndarray:
+    def join(self, other: Decoder) -> np.ndarray | None:
         """The rest of this file (:meth:`join_length` frames), resampled with the start of
         ``other`` after it rather than silence, and ``other`` carries on in the same resampler.
 
@@ -840,14 +840,26 @@ class Decoder:
         add up to the music across the join. One stream through the files gives what
         resampling the whole album gives. The frames are shared out where each file's end
         falls in the output (rounded), so the files' lengths add up to the whole.
-        :meth:`unjoin` takes it back while the frames given here are not heard."""
+        :meth:`unjoin` takes it back while the frames given here are not heard.
+
+        None where reading ``other`` fails in the system (its share dropped for a moment): nothing
+        is joined, ``other`` is put back where it was, and its file is opened again as after any
+        read that fails (see :meth:`_heal`; the caller asks :meth:`ready` before it joins
+        again). Taken for its end, a drive's hiccup ended the next song as an error at once."""
         r = self._resampler
         checkpoint = r.checkpoint()
         end = r.out_at(r.fed)
         got, have = [], 0
+        before = (other._native, other._last)
         while have < end - checkpoint[1] and not other._done:
             try:
                 block = other._raw_block(BLOCK_NATIVE)
+            except _ReadFailed as exc:
+                if r.fed != checkpoint[0]:
+                    self._resampler, self._pending = r.rebuilt(checkpoint)
+                other._native, other._last = before     # (read again from there once it opens)
+                other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
+                return None
             except DecodeError as exc:       # (its own to report, when it is read)
                 other._failed, block = exc, None
             if block is None:

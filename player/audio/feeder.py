@@ -865,7 +865,12 @@ class FeederMixin:
             return False
         if self._ring.free() < dec.join_length():
             return None
-        self._push(src, dec.join(ndec), dec)
+        joined = dec.join(ndec)
+        if joined is None:
+            # Reading the next file failed (its share dropped for a moment): it is opened again
+            # as after any failed read, and waited for as a file caught in a rewrite is (above).
+            return None if self._ring.buffered() > NEXT_WAIT_S * self.rate else False
+        self._push(src, joined, dec)
         return True
 
     def _late_fade_head(self, src: Source, dec: Decoder, want: int) -> np.ndarray | None:

@@ -248,3 +248,45 @@ def test_a_drive_that_drops_and_comes_back_while_paused_plays_on_after_play(
     assert ended(store) == [(a, "finished")]
     assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
     assert any("reads again" in r.getMessage() for r in caplog.records)
+
+
+def test_a_next_song_whose_first_read_fails_as_it_is_joined_on_is_read_again_and_plays_whole(tmp_path):
+    """A gapless album resampled: the next file's start is read to end the one before it (see
+    Decoder.join). Its share dropping for a moment then ended the next song as an error at
+    once, never opened again as any other read that fails is. It is read again once it opens,
+    and what is heard is what a join with no failure gives, frame for frame."""
+    rate, out_rate = 44100, 48000
+    a_path, b_path = tmp_path / "a.wav", tmp_path / "b.wav"
+    noise = np.random.default_rng(11).uniform(-0.3, 0.3, rate * 2).astype(np.float32)
+    sf.write(a_path, noise[:rate], rate)
+    sf.write(b_path, noise[rate:], rate)
+    if not _memory_reads_fail_up_to(b_path.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+
+    def played(cut: bool) -> np.ndarray:
+        a_dec, b_dec = Decoder(str(a_path), out_rate=out_rate), Decoder(str(b_path), out_rate=out_rate)
+        try:
+            heard = []
+            while not a_dec.end_held:
+                heard.append(a_dec.read(4096, hold_end=True))
+            if cut:
+                assert _cut_off(str(b_path)) > 0    # (its path opens again at once: the drive is back)
+            give_up, tail = time.monotonic() + 10 * READ_RETRY_S, None
+            while tail is None and time.monotonic() < give_up:
+                if b_dec.settling and not b_dec.ready():
+                    time.sleep(0.01)
+                    continue
+                assert a_dec.can_join(b_dec)
+                tail = a_dec.join(b_dec)
+            assert tail is not None
+            heard.append(tail)
+            while len(block := b_dec.read(4096)):
+                heard.append(block)
+            return np.concatenate(heard)
+        finally:
+            a_dec.close()
+            b_dec.close()
+
+    whole = played(cut=False)
+    assert len(whole) == out_rate * 2
+    np.testing.assert_array_equal(played(cut=True), whole)
