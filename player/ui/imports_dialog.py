@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QMessageBox, QPushButton, QTreeWidget,
                                QTreeWidgetItem)
 
-from player.ui.list_dialog import hint, lay_out
+from player.ui.list_dialog import delete_presses, hint, lay_out
 from player.workers import run_task
 from segue_common.listen_exports import FORMAT_NAMES
 
@@ -50,6 +50,7 @@ class ImportsDialog(QDialog):
         self.remove_btn = QPushButton("Remove…")
         self.remove_btn.setEnabled(False)
         lay_out(self, self.table, self.empty, note, self.remove_btn)
+        delete_presses(self.table, self.remove_btn)
         # Why a file listed made no plays (none of its songs in the library, its listens another
         # file's): a 0 with nothing said looked like a failed import, or a file to take out at
         # no loss. Shown under the list while a file has none.

@@ -5,6 +5,7 @@ and Close beside the one action the dialog offers."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPushButton, QVBoxLayout, QWidget
 
 
@@ -45,3 +46,15 @@ def lay_out(dialog: QDialog, view: QWidget, empty: QLabel, note: QLabel, action:
     layout = QVBoxLayout(dialog)
     for widget in (view, empty, note, buttons):
         layout.addWidget(widget)
+
+
+def delete_presses(view: QWidget, remove: QPushButton) -> None:
+    """The Delete key in ``view`` presses ``remove``, as in the settings' list of folders and
+    in a file manager: on the rows chosen, through the button's own way (its question first,
+    where it asks one), and not while the button is greyed out (nothing chosen, a removal
+    under way)."""
+    action = QAction(remove.text().rstrip("…"), view)
+    action.setShortcut(QKeySequence.Delete)
+    action.setShortcutContext(Qt.WidgetShortcut)
+    action.triggered.connect(remove.click)
+    view.addAction(action)

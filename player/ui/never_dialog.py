@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QDialog, QListWidget, QListWidgetItem, QPushButton
 
 from player.library.names import Namer
-from player.ui.list_dialog import hint, lay_out
+from player.ui.list_dialog import delete_presses, hint, lay_out
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.text import shown
 
@@ -50,6 +50,7 @@ class NeverSuggestedDialog(QDialog):
         self.remove_btn.setToolTip("Segue may suggest the selected songs and artists again")
         self.remove_btn.setEnabled(False)
         lay_out(self, self.list, self.empty, note, self.remove_btn)
+        delete_presses(self.list, self.remove_btn)
         self.remove_btn.clicked.connect(self.remove_selected)
         self.list.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))

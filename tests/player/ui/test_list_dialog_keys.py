@@ -2,14 +2,15 @@
 suggested) does not close the dialog: a keyboard user who chose a row to copy or to
 remove, and pressed Enter on it as in any list, lost the dialog and the choice. Their
 rows have no action of their own to start (removing is asked for with its button), so
-Enter there does nothing; Escape still closes, and Enter on a button presses it."""
+Enter there does nothing; Escape still closes, and Enter on a button presses it. Delete in
+the list of a dialog that removes presses its Remove, as in the settings' folder list."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from tests import history_fixtures as fx
 from tests.player.ui.conftest import TRACKS
@@ -65,3 +66,47 @@ def test_enter_on_a_row_of_a_list_dialog_keeps_it_open(qtbot, scanned, make_wind
     qtbot.waitUntil(lambda: QApplication.focusWidget() is close, timeout=2000)
     QTest.keyClick(dialog.windowHandle(), Qt.Key_Return)                # Enter on Close closes
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+
+
+def _focus(qtbot, dialog, view, row: int) -> None:
+    """``dialog`` active, the keyboard in ``view``, ``row`` chosen there."""
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    view.setCurrentIndex(view.model().index(row, 0))
+
+
+def test_delete_on_an_imported_history_asks_as_remove_does_then_takes_it_out(qtbot, scanned, make_window,
+                                                                             tmp_path):
+    window = make_window(scanned, with_player=False)
+    dialog, view = _imports(qtbot, window, scanned, tmp_path)
+    assert scanned.imported_play_count() == 3
+    _focus(qtbot, dialog, view, 0)
+    QTest.keyClick(dialog.windowHandle(), Qt.Key_Delete)
+    box = dialog.confirm_box
+    assert box is not None and "Streaming_History_Audio_2020.json" in box.text()
+    assert box.defaultButton() is box.button(QMessageBox.Cancel)        # the same question, No by default
+    with qtbot.waitSignal(window.history_removed, timeout=20000), qtbot.waitSignal(dialog.loaded, timeout=20000):
+        next(b for b in box.buttons() if b.text() == "Remove").click()
+    assert scanned.imported_play_count() == 0 and dialog.table.topLevelItemCount() == 0
+
+
+def test_delete_on_never_suggested_lets_the_rows_chosen_be_suggested_again(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned, with_player=False)
+    kept, taken_back = window.model.track_id(0), window.model.track_id(1)
+    store = scanned
+    store.never_suggest_track(kept)
+    store.never_suggest_track(taken_back)
+    dialog = window.open_never_suggested()
+    qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=10000)
+    row = next(i for i in range(dialog.list.count())
+               if dialog.list.item(i).text().startswith(f"“{store.track(taken_back)['title']}”"))
+    _focus(qtbot, dialog, dialog.list, row)
+    chosen = dialog.list.item(row).text()
+    with qtbot.waitSignal(dialog.removed, timeout=10000) as removed, qtbot.waitSignal(dialog.loaded, timeout=10000):
+        QTest.keyClick(dialog.windowHandle(), Qt.Key_Delete)
+    assert removed.args[0] == [chosen]
+    assert store.never_suggested_ids() == {kept}
+    assert dialog.list.count() == 1
+
