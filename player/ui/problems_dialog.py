@@ -7,14 +7,17 @@ terminal (``segue library --errors``) to find the file to fix or replace.
 
 from __future__ import annotations
 
+import os
 import time
 
 from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractItemView, QDialog, QHeaderView, QPushButton, QTreeWidget, QTreeWidgetItem
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QMenu, QPushButton, QTreeWidget,
+                               QTreeWidgetItem)
 
 from player.library.decoders import ffmpeg_need
 from player.ui.list_dialog import hint, lay_out
+from player.ui.track_menu import add_show_in_folder, reveal
 from player.workers import OneAtATime, run_task
 from segue_common.text import shown
 
@@ -27,12 +30,13 @@ NO_PROBLEMS = ("No problems: every file in the library could be read and analyse
 
 def read_problems(store, now: float | None = None) -> list[tuple[str, str, str]]:
     """``(path, what failed, why)``: the unreadable files, then the tracks whose analysis
-    failed, then those whose last play in :data:`RECENT_PLAYS_S` failed. Run on a worker."""
+    failed, then those whose last play in :data:`RECENT_PLAYS_S` failed. The path is the
+    file's own (shown by the dialog, and opened by Show in folder as it is). Run on a worker."""
     since = (time.time() if now is None else now) - RECENT_PLAYS_S
     rows = [(r["path"], UNREADABLE, r["last_error"]) for r in store.track_errors()]
     rows += [(r["path"], ANALYSIS, r["error"]) for r in store.feature_errors(present=True)]
     rows += [(r["path"], PLAYING, r["error"] or "no reason was given") for r in store.play_errors(since)]
-    return [(shown(path), what, shown(why)) for path, what, why in rows]
+    return [(path, what, shown(why)) for path, what, why in rows]
 
 
 class ProblemsDialog(QDialog):
@@ -70,6 +74,16 @@ class ProblemsDialog(QDialog):
         lay_out(self, self.table, self.empty, note, self.copy_btn)
         self.layout().insertWidget(0, self.ffmpeg_note)
         self.copy_btn.clicked.connect(self.copy)
+        # Show in folder, on a row's menu and with Enter: the file to fix or replace is found
+        # where it is, without typing its path into a file manager.
+        self.table.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._menu)
+        self.table.activated.connect(lambda index: self.show_in_folder(self.table.itemFromIndex(index)))
+        self.last_menu: QMenu | None = None
+        # What Enter on a row whose file is not there said (the dialog has no status bar)
+        self.said = hint("")
+        self.said.hide()
+        self.layout().insertWidget(2, self.said)
         self._reads = OneAtATime()      # a rescan ending during a read reads once more, after it
         self.reload()
 
@@ -95,8 +109,9 @@ class ProblemsDialog(QDialog):
         self.ffmpeg_note.setText(ffmpeg_missing)
         self.ffmpeg_note.setVisible(bool(ffmpeg_missing))
         for path, what, why in rows:
-            item = QTreeWidgetItem([path, what, why])
-            item.setToolTip(0, path)
+            item = QTreeWidgetItem([shown(path), what, why])
+            item.setData(0, Qt.UserRole, path)
+            item.setToolTip(0, shown(path))
             item.setToolTip(2, why)
             table.addTopLevelItem(item)
             if (path, what) == current:
@@ -117,3 +132,32 @@ class ProblemsDialog(QDialog):
 
     def copy(self) -> None:
         QGuiApplication.clipboard().setText(self.text())
+
+    def _menu(self, pos) -> None:
+        item = self.table.itemAt(pos)
+        if item is None:
+            return
+        path = item.data(0, Qt.UserRole)
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one)
+        add_show_in_folder(menu, lambda: path)
+        self.last_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def show_in_folder(self, item: QTreeWidgetItem | None) -> None:
+        """Open the file manager at ``item``'s file, as its menu's Show in folder does; a file
+        that is not there (removed since, a disk not connected) is said under the list. The
+        disk is looked at on a worker: a share slow to answer never holds the window."""
+        if item is None:
+            return
+        path = item.data(0, Qt.UserRole)
+        self.said.hide()
+
+        def done(result=None, error=None) -> None:
+            if error is None and result:
+                reveal(path)
+            else:
+                self.said.setText(f"The file is not there: {shown(path)}")
+                self.said.show()
+
+        run_task(lambda: os.path.isfile(path), done, name="show-in-folder")

@@ -1,19 +1,27 @@
 """Enter in the list of a list dialog (Files with problems, Imported histories, Never
 suggested) does not close the dialog: a keyboard user who chose a row to copy or to
-remove, and pressed Enter on it as in any list, lost the dialog and the choice. Their
-rows have no action of their own to start (removing is asked for with its button), so
-Enter there does nothing; Escape still closes, and Enter on a button presses it. Delete in
-the list of a dialog that removes presses its Remove, as in the settings' folder list."""
+remove, and pressed Enter on it as in any list, lost the dialog and the choice. Enter on
+a row of Files with problems shows its file in its folder (as the row's menu does); on the
+other two it does nothing. Escape still closes, and Enter on a button presses it. Delete
+in the list of a dialog that removes presses its Remove, as in the settings' folder list."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from tests import history_fixtures as fx
 from tests.player.ui.conftest import TRACKS
+from tests.player.ui import test_track_menus as menus
+from tests.player.ui.test_track_menus import _FileManager, _local, _shows
+
+# The file manager's stand-ins of the song menus' tests: the folder opened (``opened``), and a
+# session bus of the test's own for a file manager of the test's own (``session_bus``)
+opened, session_bus = menus.opened, menus.session_bus
 
 
 def _problems(qtbot, window, store, tmp_path):
@@ -43,10 +51,10 @@ def _never(qtbot, window, store, tmp_path):
     return dialog, dialog.list
 
 
-@pytest.mark.parametrize("opened", [_problems, _imports, _never], ids=["problems", "imports", "never"])
-def test_enter_on_a_row_of_a_list_dialog_keeps_it_open(qtbot, scanned, make_window, tmp_path, opened):
+@pytest.mark.parametrize("dialog_of", [_problems, _imports, _never], ids=["problems", "imports", "never"])
+def test_enter_on_a_row_of_a_list_dialog_keeps_it_open(qtbot, scanned, make_window, tmp_path, dialog_of, opened):
     window = make_window(scanned, with_player=False)
-    dialog, view = opened(qtbot, window, scanned, tmp_path)
+    dialog, view = dialog_of(qtbot, window, scanned, tmp_path)
     dialog.activateWindow()
     qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
     view.setFocus(Qt.TabFocusReason)
@@ -60,6 +68,8 @@ def test_enter_on_a_row_of_a_list_dialog_keeps_it_open(qtbot, scanned, make_wind
         QApplication.processEvents()
         assert dialog.isVisible() and view.selectionModel().selectedRows()
     assert activated == [0, 0]                  # the row's own activation, for a dialog that gives it one
+    if dialog_of is _problems:                  # (Show in folder: no file manager here, so the folder opens)
+        qtbot.waitUntil(lambda: len(opened.urls) == 2, timeout=10000)
 
     close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.Close)
     close.setFocus(Qt.TabFocusReason)
@@ -110,3 +120,38 @@ def test_delete_on_never_suggested_lets_the_rows_chosen_be_suggested_again(qtbot
     assert store.never_suggested_ids() == {kept}
     assert dialog.list.count() == 1
 
+
+def test_enter_on_a_file_with_a_problem_shows_it_in_its_folder(qtbot, scanned, make_window, tmp_path, session_bus):
+    window = make_window(scanned, with_player=False)
+    dialog, view = _problems(qtbot, window, scanned, tmp_path)
+    path = scanned.track(window.model.track_id(0))["path"]
+    file_manager = _FileManager(session_bus)
+    try:
+        _focus(qtbot, dialog, view, 0)
+        QTest.keyClick(dialog.windowHandle(), Qt.Key_Return)
+        qtbot.waitUntil(lambda: bool(file_manager.asked), timeout=10000)
+        ((uris, _startup_id),) = file_manager.asked
+        assert [os.path.realpath(_local(QUrl.fromEncoded(u.encode("ascii")))) for u in uris] == \
+            [os.path.realpath(path)]
+        assert dialog.isVisible() and not dialog.said.isVisible()
+    finally:
+        from player.workers import wait_all
+
+        wait_all()
+        file_manager.close()
+
+
+def test_a_file_with_a_problem_offers_show_in_folder_and_says_when_it_is_gone(qtbot, scanned, make_window, tmp_path,
+                                                                             opened):
+    window = make_window(scanned, with_player=False)
+    dialog, view = _problems(qtbot, window, scanned, tmp_path)
+    path = scanned.track(window.model.track_id(0))["path"]
+    view.customContextMenuRequested.emit(view.visualItemRect(view.topLevelItem(0)).center())
+    _shows(qtbot, opened, dialog.last_menu, path)                   # the row's menu opens its folder
+
+    os.remove(path)
+    _focus(qtbot, dialog, view, 0)
+    QTest.keyClick(dialog.windowHandle(), Qt.Key_Return)
+    qtbot.waitUntil(dialog.said.isVisible, timeout=10000)
+    assert dialog.said.text() == f"The file is not there: {path}"
+    assert len(opened.urls) == 1                                    # and nothing was opened for it
