@@ -99,9 +99,10 @@ class ProblemsDialog(QDialog):
         # that runs for hours): the rows chosen, the one at the cursor and the place scrolled
         # to stay, or "Copy list" would copy every row after the next failure.
         table = self.table
-        chosen = {(item.text(0), item.text(1)) for item in table.selectedItems()}
+        # (by the file's own path, which each row keeps: a name that is not UTF-8 is shown otherwise)
+        chosen = {(item.data(0, Qt.UserRole), item.text(1)) for item in table.selectedItems()}
         current = table.currentItem()
-        current = (current.text(0), current.text(1)) if current is not None else None
+        current = (current.data(0, Qt.UserRole), current.text(1)) if current is not None else None
         scrolled = table.verticalScrollBar().value()
         table.clear()
         self.empty.setText(NO_PROBLEMS if error is None else f"The files with problems could not be listed: {error}")
