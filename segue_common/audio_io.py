@@ -1937,16 +1937,23 @@ def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
 _AU_SAMPLE_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}
 
 
+def file_head(path: str | os.PathLike, n: int) -> tuple[bytes, int] | None:
+    """``(the first n bytes of the file at path, its size)``, or None where it cannot be read."""
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n), os.fstat(fh.fileno()).st_size
+    except OSError:
+        return None
+
+
 def au_unsized_frames(path: str | os.PathLike) -> int | None:
     """The frames of the AU file at ``path`` whose header gives its data a size of 0, from the
     header's end to the file's, as ffmpeg plays them; None for any other file. ffprobe gives
     such a file no length, and libsndfile reads none of it."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-            size = os.fstat(fh.fileno()).st_size
-    except OSError:
+    found = file_head(path, 24)
+    if found is None:
         return None
+    head, size = found
     if len(head) < 24 or head[:4] != b".snd":
         return None
     offset, data, encoding, _rate, channels = struct.unpack(">5I", head[4:24])

@@ -1156,12 +1156,10 @@ def _chunks_run_past_end(path: str) -> str | None:
     """"WAV file" or "AIFF file" where a RIFF or FORM file's header says it is longer than it
     is: cut short, as a download or copy that stopped leaves it. None for a whole file (or
     another kind)."""
-    try:
-        with open(path, "rb") as f:
-            head = f.read(12)
-            size = os.fstat(f.fileno()).st_size
-    except OSError:
+    found = audio_io.file_head(path, 12)
+    if found is None:
         return None
+    head, size = found
     order = {b"RIFF": "little", b"FORM": "big"}.get(head[:4])
     if order is None or len(head) < 8 or 8 + int.from_bytes(head[4:8], order) <= size:
         return None
