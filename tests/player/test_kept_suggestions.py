@@ -4,24 +4,8 @@ out, the song opened ahead for it joins on and is logged once, and the queue sav
 
 from __future__ import annotations
 
-import pytest
-
-from player.audio.null_engine import NullEngine
-from player.playback import STATE_SETTING, Player
+from player.playback import STATE_SETTING
 from tests.player.test_playback import Events, add_tracks, wait_for
-
-
-@pytest.fixture
-def make_player(store):
-    players = []
-
-    def make(speed=4.0):
-        players.append(Player(store, NullEngine(speed=speed), progress_interval_s=0.2))
-        return players[-1]
-
-    yield make
-    for p in players:
-        p.close()
 
 
 def _station(store, tmp_path, make_player, seconds=(5.0, 5.0, 5.0, 5.0), speed=4.0):

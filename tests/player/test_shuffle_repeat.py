@@ -4,22 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from player.audio.null_engine import NullEngine
-from player.playback import Player
 from tests.player.test_playback import Events, add_tracks, wait_for
-
-
-@pytest.fixture
-def make_player(store):
-    players = []
-
-    def make(speed=4.0):
-        players.append(Player(store, NullEngine(speed=speed), progress_interval_s=0.2))
-        return players[-1]
-
-    yield make
-    for p in players:
-        p.close()
 
 
 def test_repeat_one_plays_the_track_again_gaplessly_until_next(store, tmp_path, make_player):

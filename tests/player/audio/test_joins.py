@@ -27,6 +27,21 @@ def _starting_on_a_trough(path, n: int, freq: float, amp: float) -> None:
              subtype="FLOAT")
 
 
+def _two_songs(tmp_path, first_level: float = 0.5):
+    """``(a, b, frames of a, frames of b)``: 3 s of 440 Hz ending on its crest at ``first_level``,
+    then 2 s of 660 Hz starting in its trough at 0.5: spliced, a click."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    na, nb = 3 * SR, 2 * SR
+    _ending_on_a_peak(a, na, 440.0, first_level)
+    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    return a, b, na, nb
+
+
+def _from_first_sound(out: np.ndarray) -> np.ndarray:
+    """``out`` from its first sample that is not silence."""
+    return out[np.flatnonzero(np.abs(out) > 0)[0]:]
+
+
 def _render(e, until=None, blocks: int = 4000, frames: int = 1024) -> list[np.ndarray]:
     """Be the output a block (of ``frames``) at a time, a feeder pass after each, until
     ``until()`` or the end."""
@@ -47,15 +62,18 @@ def _render(e, until=None, blocks: int = 4000, frames: int = 1024) -> list[np.nd
 STEP_BOUND = 0.1
 
 
+def _no_click(out: np.ndarray) -> None:
+    """No step from one sample of ``out`` to the next larger than :data:`STEP_BOUND`."""
+    step = np.abs(np.diff(out)).max()
+    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+
+
 @pytest.mark.parametrize("late_s", [1.2, 0.6, 0.25, 0.04])
 def test_a_next_track_set_in_the_last_seconds_still_fades_in_over_what_is_left(engine, tmp_path, late_s):  # noqa: F811
     """The person presses Play next (or Up next refills) when the song playing has less left than
     the crossfade, all of it already in the buffer: the fade is made over what is left of it not
     yet heard, a shorter fade, rather than the song ending hard into the next at full level."""
-    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
-    na, nb = 3 * SR, 2 * SR
-    _ending_on_a_peak(a, na, 440.0, 0.5)
-    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    a, b, na, nb = _two_songs(tmp_path)
     e = engine(speed=1.0, crossfade_s=1.0)
     hold_output(e)
     sa, sb = Source(str(a)), Source(str(b))
@@ -67,13 +85,11 @@ def test_a_next_track_set_in_the_last_seconds_still_fades_in_over_what_is_left(e
     assert next_open(e, 30.0)
     got += _render(e)
     assert e.state is PlaybackState.STOPPED
-    out = np.concatenate(got)[:, 0]
-    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    out = _from_first_sound(np.concatenate(got)[:, 0])
     fade = na - sa.heard_frames     # (the fade is counted as the next track's)
     assert sb.heard_frames == nb
     assert len(out) >= na - fade + nb and not out[na - fade + nb:].any()
-    step = np.abs(np.diff(out[:na - fade + nb])).max()
-    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    _no_click(out[:na - fade + nb])
     if late_s > 0.5:
         # a real crossfade: most of what was left (less what the output was about to play)
         assert fade >= min(SR, (late_s - 0.2) * SR)
@@ -90,10 +106,7 @@ def test_a_late_fade_keeps_the_replaygain_of_the_song_it_fades_out(engine, tmp_p
     """The end of the song taken back out of the buffer for a late fade has its ReplayGain in it
     already: the fade goes on at the level heard up to there, not at the gain applied twice (a
     drop of the song to a quarter where the fade begins, a click and a dip)."""
-    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
-    na, nb = 3 * SR, 2 * SR
-    _ending_on_a_peak(a, na, 440.0, 0.8)
-    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    a, b, na, nb = _two_songs(tmp_path, first_level=0.8)
     e = engine(speed=1.0, crossfade_s=1.0)
     hold_output(e)
     sa, sb = Source(str(a), gain=0.5), Source(str(b))
@@ -103,8 +116,7 @@ def test_a_late_fade_keeps_the_replaygain_of_the_song_it_fades_out(engine, tmp_p
     e.set_next(sb)
     assert next_open(e, 30.0)
     got += _render(e)
-    out = np.concatenate(got)[:, 0]
-    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    out = _from_first_sound(np.concatenate(got)[:, 0])
     start = sa.heard_frames         # (where the fade began: the fade is counted as the next track's)
     assert start < na - 0.5 * SR    # (a late fade, over most of what was left)
     song = sf.read(str(a), dtype="float32")[0][:, 0]
@@ -140,11 +152,9 @@ def test_a_next_track_changed_again_in_the_last_moment_still_fades_in(engine, tm
     assert next_open(e, 30.0)
     got += _render(e)
     assert e.state is PlaybackState.STOPPED
-    out = np.concatenate(got)[:, 0]
-    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    out = _from_first_sound(np.concatenate(got)[:, 0])
     assert sa.heard_frames == na and sb.heard_frames == 0 and sc.heard_frames == nc
-    step = np.abs(np.diff(out[:na + nc])).max()
-    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    _no_click(out[:na + nc])
     assert e.underruns == 0
 
 
@@ -157,10 +167,7 @@ def test_a_late_fade_leaves_alone_what_an_output_of_large_blocks_takes_next(engi
     are left as they were, for it may take them before the fade's first block is written. Taken
     back up to a tenth of a second ahead of it, less than one of its blocks, it could read past
     that or run dry: a stutter."""
-    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
-    na, nb = 3 * SR, 2 * SR
-    _ending_on_a_peak(a, na, 440.0, 0.5)
-    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    a, b, na, nb = _two_songs(tmp_path)
     e = engine(speed=1.0, crossfade_s=1.0, blocksize=BIG_BLOCK)
     hold_output(e)
     sa, sb = Source(str(a)), Source(str(b))
@@ -176,14 +183,12 @@ def test_a_late_fade_leaves_alone_what_an_output_of_large_blocks_takes_next(engi
     assert next_open(e, 30.0)
     got += _render(e, frames=BIG_BLOCK)
     assert e.state is PlaybackState.STOPPED
-    out = np.concatenate(got)[:, 0]
-    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    out = _from_first_sound(np.concatenate(got)[:, 0])
     start = sa.heard_frames         # (where the fade began: the fade is counted as the next track's)
     assert start >= played + 2 * BIG_BLOCK, f"faded from {(start - played) / SR:.3f} s ahead of the output"
     assert start <= na - 0.5 * SR   # (still a late fade, over most of what was left)
     assert sb.heard_frames == nb
-    step = np.abs(np.diff(out[:na - (na - start) + nb])).max()
-    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    _no_click(out[:na - (na - start) + nb])
     assert e.underruns == 0
 
 
@@ -191,10 +196,7 @@ def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap
     """The same, with the null output taking its 8192-frame blocks on its own clock while the
     feeder takes the song's end back and writes the fade: no underrun, no step, the next track
     heard whole."""
-    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
-    na, nb = 3 * SR, 2 * SR
-    _ending_on_a_peak(a, na, 440.0, 0.5)
-    _starting_on_a_trough(b, nb, 660.0, 0.5)
+    a, b, na, nb = _two_songs(tmp_path)
     e = engine(speed=8.0, crossfade_s=1.0, blocksize=BIG_BLOCK)
     sa, sb = Source(str(a)), Source(str(b))
     e.play(sa)
@@ -202,11 +204,9 @@ def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap
     assert e._ring.write == na
     e.set_next(sb)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED, 30.0)
-    out = e.captured()[:, 0]
-    out = out[np.flatnonzero(np.abs(out) > 0)[0]:]
+    out = _from_first_sound(e.captured()[:, 0])
     start = sa.heard_frames
     assert start < na - 0.3 * SR    # (a late fade: not the song's end cut into the next)
     assert sb.heard_frames == nb
-    step = np.abs(np.diff(out[:start + nb])).max()
-    assert step < STEP_BOUND, f"a step of {step:.3f} at the join"
+    _no_click(out[:start + nb])
     assert e.underruns == 0

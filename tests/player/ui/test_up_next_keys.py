@@ -18,12 +18,18 @@ def _select(view, rows) -> None:
     view.selectionModel().select(selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
 
 
-def test_alt_up_and_down_move_the_selected_rows(qtbot, scanned, make_window):
+def _queued(qtbot, scanned, make_window, n: int):
+    """A window with the library's first ``n`` songs in Up next, and their ids."""
     window = make_window(scanned)
     window.activateWindow()
-    ids = [window.model.track_id(r) for r in range(4)]
+    ids = [window.model.track_id(r) for r in range(n)]
     window.enqueue(ids)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    return window, ids
+
+
+def test_alt_up_and_down_move_the_selected_rows(qtbot, scanned, make_window):
+    window, ids = _queued(qtbot, scanned, make_window, 4)
     view = window.up_next.list
     view.setFocus(Qt.TabFocusReason)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
@@ -59,11 +65,7 @@ def test_alt_up_and_down_move_the_selected_rows(qtbot, scanned, make_window):
 
 
 def test_play_next_and_move_to_end_from_the_keys_and_the_menu(qtbot, scanned, make_window):
-    window = make_window(scanned)
-    window.activateWindow()
-    ids = [window.model.track_id(r) for r in range(5)]
-    window.enqueue(ids)
-    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids, timeout=5000)
+    window, ids = _queued(qtbot, scanned, make_window, 5)
     panel, view = window.up_next, window.up_next.list
 
     def order(*rows):
