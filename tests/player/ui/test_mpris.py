@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,13 @@ def _monitor():
     listener = threading.Thread(target=lambda: lines.extend(iter(monitor.stdout.readline, "")), daemon=True)
     listener.start()
     try:
+        # It says who owns the name once the bus has answered it, and so after the bus took its
+        # match for the signals: only from then on is nothing the player says missed. Starting
+        # gdbus on a busy machine can take longer than what the test does next.
+        deadline = time.monotonic() + 20
+        while not any("owned by" in line or "does not have an owner" in line for line in lines):
+            assert time.monotonic() < deadline and monitor.poll() is None, f"gdbus monitor did not start: {lines}"
+            time.sleep(0.02)
         yield lines
     finally:
         monitor.terminate()
