@@ -223,7 +223,10 @@ def test_a_drive_that_drops_and_comes_back_while_paused_plays_on_after_play(
     only while the output needs the audio, so the song plays on whole. ``let_go``: a long pause,
     the output released and the feeder resting until Play, looks at the file only then."""
     caplog.set_level(logging.INFO, logger="player.audio.decoder")
-    monkeypatch.setattr(decoder, "READ_RETRY_S", 0.4)   # (the pause outlasts it twice over)
+    # The pause outlasts the wait twice over. The wait is long enough that the pause comes within
+    # it on a loaded machine: at 0.4 s, the moment between the failure said and the pause taken
+    # used it up on a busy CI runner, and the song ended before the person paused.
+    monkeypatch.setattr(decoder, "READ_RETRY_S", 1.5)
     folder = tmp_path / "music"
     folder.mkdir()
     seconds, rate = 4.0, 44100
