@@ -52,9 +52,12 @@ def delete_presses(view: QWidget, remove: QPushButton) -> None:
     """The Delete key in ``view`` presses ``remove``, as in the settings' list of folders and
     in a file manager: on the rows chosen, through the button's own way (its question first,
     where it asks one), and not while the button is greyed out (nothing chosen, a removal
-    under way)."""
+    under way). Backspace and Ctrl+Backspace do the same: on a Mac the key labelled "delete"
+    is Backspace, and Finder and Music remove with it and with Cmd+delete (Ctrl+Backspace
+    here is Cmd+delete there); nothing else in these lists takes Backspace."""
     action = QAction(remove.text().rstrip("…"), view)
-    action.setShortcut(QKeySequence.Delete)
+    action.setShortcuts(QKeySequence.keyBindings(QKeySequence.Delete)
+                        + [QKeySequence(Qt.Key_Backspace), QKeySequence(Qt.CTRL | Qt.Key_Backspace)])
     action.setShortcutContext(Qt.WidgetShortcut)
     action.triggered.connect(remove.click)
     view.addAction(action)

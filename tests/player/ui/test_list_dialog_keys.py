@@ -155,3 +155,29 @@ def test_a_file_with_a_problem_offers_show_in_folder_and_says_when_it_is_gone(qt
     qtbot.waitUntil(dialog.said.isVisible, timeout=10000)
     assert dialog.said.text() == f"The file is not there: {path}"
     assert len(opened.urls) == 1                                    # and nothing was opened for it
+
+
+@pytest.mark.parametrize("keys", [(Qt.Key_Backspace, Qt.NoModifier), (Qt.Key_Backspace, Qt.ControlModifier)],
+                         ids=["backspace", "ctrl-backspace"])
+def test_backspace_removes_as_delete_does_for_the_mac_delete_key(qtbot, scanned, make_window, tmp_path, keys):
+    # On a Mac the key labelled "delete" sends Backspace, and Cmd+delete arrives as Ctrl+Backspace.
+    window = make_window(scanned, with_player=False)
+    dialog, view = _imports(qtbot, window, scanned, tmp_path)
+    _focus(qtbot, dialog, view, 0)
+    QTest.keyClick(dialog.windowHandle(), *keys)
+    box = dialog.confirm_box
+    assert box is not None and "Streaming_History_Audio_2020.json" in box.text()   # Remove's question
+    box.reject()
+    assert dialog.isVisible() and dialog.table.topLevelItemCount() == 1
+
+    kept, taken_back = window.model.track_id(0), window.model.track_id(1)
+    scanned.never_suggest_track(kept)
+    scanned.never_suggest_track(taken_back)
+    never = window.open_never_suggested()
+    qtbot.waitUntil(lambda: never.list.count() == 2, timeout=10000)
+    row = next(i for i in range(never.list.count())
+               if never.list.item(i).text().startswith(f"“{scanned.track(taken_back)['title']}”"))
+    _focus(qtbot, never, never.list, row)
+    with qtbot.waitSignal(never.removed, timeout=10000), qtbot.waitSignal(never.loaded, timeout=10000):
+        QTest.keyClick(never.windowHandle(), *keys)
+    assert scanned.never_suggested_ids() == {kept}
