@@ -146,7 +146,8 @@ def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bo
                  terminal: bool = True) -> tuple[list[str], bool]:
     """``(the paths that are there, refused)``, after saying on stderr what is not there. A
     first word that is no file and looks like no path (``segue folder add ~/Music``) was
-    meant as a command: nothing is opened then, and the nearest command is suggested. Other
+    meant as a command: nothing is opened then, and the nearest command is suggested; unless it
+    is like no command and other paths given are there, when it is a mistyped name. Other
     paths that are not there are named and left out, and the rest play, as mpv does; with
     none left nothing is opened. ``words``: whether a bare word may be a command (not after
     ``--``). ``terminal``: whether stderr is one; where it is not (a file manager's "Open
@@ -164,8 +165,11 @@ def _files_there(parser: argparse.ArgumentParser, paths: list[str], *, words: bo
         return paths, False
     first = paths[0]
     commands = ", ".join(sorted(name for name in parser.command_names if name != "analyze"))
-    if words and first in missing and not re.search(r"[./\\:]", first):
-        meant = _nearest_command(first, parser.command_names)
+    bare = words and first in missing and not re.search(r"[./\\:]", first)
+    meant = _nearest_command(first, parser.command_names) if bare else None
+    # A bare word like no command, beside paths that are there (``segue Musik song.flac``), is
+    # a mistyped folder's name: named and left out below, as any other, and the rest play.
+    if bare and (meant or len(missing) == len(paths)):
         print(f"segue: '{shown(first)}' is not a command, nor a file or folder here"
               + (f"; did you mean `segue {meant}`?" if meant else ""), file=sys.stderr)
         print(f"segue: the commands are {commands} (`segue --help` says what each does); "

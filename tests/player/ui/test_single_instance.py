@@ -176,6 +176,31 @@ def test_files_named_some_of_them_not_there_play_the_others_and_name_the_missing
 
 
 @pytest.mark.slow
+def test_a_mistyped_folder_named_first_is_left_out_and_the_files_there_play(segue_home, tmp_path):
+    # `segue Musik song.flac`, the folder's name mistyped: the bare first word was taken for a
+    # mistyped command and nothing played. Like no command, beside a file that is there, it is
+    # named and left out as any missing path is, and the file plays (as mpv and VLC do).
+    song = write_track(tmp_path, "song", fmt="flac", seconds=30.0, tags={"title": "Song"})
+    terminal = pytest.importorskip("tests.terminal").TerminalStderr()      # typed, where stderr is read
+    window = subprocess.Popen([sys.executable, "-m", "player", "Musik", song.name], cwd=tmp_path,
+                              env=_env(segue_home), stdout=subprocess.DEVNULL, stderr=terminal.slave)
+    terminal.started()
+    try:
+        from player.ui.single_instance import address
+
+        deadline = time.monotonic() + 60
+        while not Path(address(segue_home)).exists() and window.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert window.poll() is None, f"no window (exit status {window.returncode}): {terminal.text()}"
+        assert _wait_played(segue_home / "library.db", "Song") == 1
+    finally:
+        window.send_signal(signal.SIGTERM)
+        window.wait(30)
+    err = terminal.text()
+    assert "segue: not found, left out: Musik\n" in err and "not a command" not in err, err
+
+
+@pytest.mark.slow
 def test_a_file_manager_opening_a_file_not_there_still_opens_the_window(segue_home, tmp_path):
     # A file manager's "Open with" (the desktop entry's `segue %F`) sends stderr to a journal
     # nobody reads: refusing there meant a double-clicked file that had just vanished did
