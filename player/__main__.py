@@ -1,5 +1,5 @@
 import sys
 
-from player.cli import main
+from player.start import main
 
 sys.exit(main())

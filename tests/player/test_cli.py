@@ -689,6 +689,32 @@ def test_ctrl_c_before_the_command_begins_is_one_line_not_a_traceback(segue_home
     assert proc.returncode == 130 and err == "interrupted\n", err
 
 
+def test_ctrl_c_while_segue_loads_its_own_code_is_one_line_not_a_traceback(segue_home):
+    # Ctrl-C while `segue` (the installed script, `python -m player`, the bundle) loaded the
+    # command's own modules, before any of its code could catch it, printed a KeyboardInterrupt
+    # traceback. Here one of those modules loads slowly, as from a cold disk, until it comes.
+    import signal
+
+    code = ("import runpy, sys, time\n"
+            "class Slow:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'player.console':\n"
+            "            print('loading', flush=True)\n"
+            "            time.sleep(60)\n"
+            "sys.meta_path.insert(0, Slow())\n"
+            "runpy.run_module('player', run_name='__main__', alter_sys=True)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "--version"], cwd=ROOT,
+                            env={**os.environ, "SEGUE_HOME": str(segue_home)},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "loading\n", proc.communicate(timeout=60)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130 and err == "interrupted\n", err
+
+
 @pytest.mark.slow
 def test_ctrl_c_during_a_scan_says_what_is_kept_and_the_library_is_whole(segue_home, tmp_path):
     # Ctrl-C mid-scan printed a bare "interrupted" after the progress line, saying nothing of
