@@ -689,7 +689,18 @@ def test_ctrl_c_before_the_command_begins_is_one_line_not_a_traceback(segue_home
     assert proc.returncode == 130 and err == "interrupted\n", err
 
 
-def test_ctrl_c_while_segue_loads_its_own_code_is_one_line_not_a_traceback(segue_home):
+# How each way in starts: `python -m player` (and the bundle, built from player/__main__.py), and
+# the installed `segue` script, which imports and calls what pyproject.toml names for it.
+_WAYS_IN = {"python -m player": "runpy.run_module('player', run_name='__main__', alter_sys=True)\n",
+            "the segue script": ("import importlib, tomllib\n"
+                                 "with open('pyproject.toml', 'rb') as f:\n"
+                                 "    entry = tomllib.load(f)['project']['scripts']['segue']\n"
+                                 "module, _, name = entry.partition(':')\n"
+                                 "sys.exit(getattr(importlib.import_module(module), name)())\n")}
+
+
+@pytest.mark.parametrize("way_in", list(_WAYS_IN))
+def test_ctrl_c_while_segue_loads_its_own_code_is_one_line_not_a_traceback(segue_home, way_in):
     # Ctrl-C while `segue` (the installed script, `python -m player`, the bundle) loaded the
     # command's own modules, before any of its code could catch it, printed a KeyboardInterrupt
     # traceback. Here one of those modules loads slowly, as from a cold disk, until it comes.
@@ -702,7 +713,7 @@ def test_ctrl_c_while_segue_loads_its_own_code_is_one_line_not_a_traceback(segue
             "            print('loading', flush=True)\n"
             "            time.sleep(60)\n"
             "sys.meta_path.insert(0, Slow())\n"
-            "runpy.run_module('player', run_name='__main__', alter_sys=True)\n")
+            + _WAYS_IN[way_in])
     proc = subprocess.Popen([sys.executable, "-c", code, "--version"], cwd=ROOT,
                             env={**os.environ, "SEGUE_HOME": str(segue_home)},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
