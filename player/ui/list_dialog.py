@@ -53,8 +53,8 @@ def delete_presses(view: QWidget, remove: QPushButton) -> None:
     in a file manager: on the rows chosen, through the button's own way (its question first,
     where it asks one), and not while the button is greyed out (nothing chosen, a removal
     under way). Backspace and Ctrl+Backspace do the same: on a Mac the key labelled "delete"
-    is Backspace, and Finder and Music remove with it and with Cmd+delete (Ctrl+Backspace
-    here is Cmd+delete there); nothing else in these lists takes Backspace."""
+    is Backspace: Music removes with it, and Finder with Cmd+delete (Ctrl+Backspace here is
+    Cmd+delete there); nothing else in these lists takes Backspace."""
     action = QAction(remove.text().rstrip("…"), view)
     action.setShortcuts(QKeySequence.keyBindings(QKeySequence.Delete)
                         + [QKeySequence(Qt.Key_Backspace), QKeySequence(Qt.CTRL | Qt.Key_Backspace)])
