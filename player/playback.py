@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from player.audio.base import Engine, PlaybackState, Source, follows_on
+from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
@@ -1953,13 +1953,14 @@ class Player:
                 # once): no play begins, or it would be logged as a song skipped unheard.
                 return
             self._ran_out = False
-            self._cued = None
+            cued, self._cued = self._cued, None
             playing = self._playing
             after = playing.source if playing is not None else None
             if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
                 ended = "stopped"
                 at = 0.0
             self._changing += 1
+            failed = None
             try:
                 self._end_current(ended)
                 source = self._source_for(entry, picked=picked, after=after)
@@ -1968,28 +1969,41 @@ class Player:
                 if at is not None:
                     source.start_s = at
                 self._armed, self._armed_recent = None, []  # the engine drops them too
-                self._begin(entry, source, reopen=reopen)
+                # The output is started before the play is logged: where it cannot start (its
+                # device gone, PortAudio refusing), nothing was heard, and a play logged first
+                # stood in the history (as an error of a good file) and the window and the
+                # media keys said the song was playing. (Its events wait for the lock held here.)
+                try:
+                    self.engine.play(source)
+                except Exception as exc:  # no output open, a device that refuses: never a skip
+                    failed = exc
+                else:
+                    self._begin(entry, source, reopen=reopen)
             finally:
                 self._changing -= 1
-            try:
-                self.engine.play(source)
-            except Exception as exc:  # no output open, a device that refuses: an error, never a skip
-                self._play_failed(str(exc) or type(exc).__name__)
+            if failed is not None:
+                kept = cued if reopen is not None and cued is not None else None
+                self._play_failed(entry, source, failed, cued=kept)
                 return
             self._arm_next()
         self._maybe_fill()
 
-    def _play_failed(self, message: str) -> None:
-        """The engine refused to start the play just begun: it ends as an error."""
-        track_id = self._playing.entry.track_id
-        path = self._playing.source.path
-        log.warning("cannot start track %s: %s", track_id, message)
-        self._end_current("error", error=message)
+    def _play_failed(self, entry: QueueEntry, source: Source, exc: Exception, *, cued: Cued | None) -> None:
+        """The engine could not start ``source`` (``exc``): no play of it was logged, and the
+        song waits, cued where it was to start, for Play to try the output again (as a song
+        whose device goes away as it plays waits paused). ``cued``: the song cued before, whose
+        place and play of the last run this start went on with; kept as it was."""
+        message = str(exc) or type(exc).__name__
+        log.warning("cannot start track %s: %s", entry.track_id, message)
         try:
             self.engine.stop()
         except Exception:
             log.exception("could not stop the engine after a failed start")
-        self._emit("error", track_id=track_id, message=message, path=path)
+        self._cued = cued if cued is not None else Cued(entry, source.start_s, _length_s(source))
+        if isinstance(exc, AudioEngineError):   # the output, not the song: said as a lost output
+            self._emit("device_lost", message=message)
+        else:
+            self._emit("error", track_id=entry.track_id, message=message, path=source.path)
 
     def _arm_next(self) -> None:
         """Tell the engine what follows the current track (so it buffers it ahead)."""

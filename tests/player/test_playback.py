@@ -2278,7 +2278,8 @@ def test_a_format_nothing_here_decodes_is_logged_as_an_error(store, tmp_path, ma
     assert "install ffmpeg" in ev.of("error")[0]["message"]
 
 
-def test_an_engine_that_cannot_start_logs_an_error_not_a_skip(store, tmp_path, make_player):
+def test_an_engine_that_cannot_start_logs_no_play_and_no_skip(store, tmp_path, make_player):
+    """Nothing was heard: no play is logged, neither a skip nor an error of a good file."""
     from player.audio.base import AudioEngineError
 
     ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4)])
@@ -2292,13 +2293,13 @@ def test_an_engine_that_cannot_start_logs_an_error_not_a_skip(store, tmp_path, m
     p.engine._output_start = no_output  # what SoundDeviceEngine does with no stream
     p.play_track(ids[0])
     assert p.current_track_id is None and p.state is PlaybackState.STOPPED
-    assert ended(store) == [(ids[0], "error")]
-    assert "no audio output" in store.plays()[0]["error"]
-    assert [d["track_id"] for d in ev.of("error")] == [ids[0]]
+    assert ended(store) == []
+    assert "no audio output" in ev.of("device_lost")[0]["message"]
+    assert p.cued.entry.track_id == ids[0]
     p.engine._output_start = start
     p.play_track(ids[1])
-    assert wait_for(lambda: len(ev.of("track_ended")) == 2 and p.state is PlaybackState.STOPPED)
-    assert ended(store) == [(ids[0], "error"), (ids[1], "finished")]
+    assert wait_for(lambda: len(ev.of("track_ended")) == 1 and p.state is PlaybackState.STOPPED)
+    assert ended(store) == [(ids[1], "finished")]
 
 
 def test_state_is_answered_while_a_command_holds_the_player_lock(store, tmp_path, make_player):

@@ -1,0 +1,53 @@
+"""The order in which the player starts a song and logs its play, and hands over to the next."""
+
+import pytest
+
+from player.audio.base import AudioEngineError, PlaybackState
+from player.audio.null_engine import NullEngine
+from player.playback import Player
+from tests.player.test_playback import Events, add_tracks, ended, wait_for
+
+
+class GoneOutputEngine(NullEngine):
+    """The null engine whose output cannot start while ``gone``, failing as the sound card
+    engine's does when its device is gone (PortAudio refuses to open or start the stream)."""
+
+    gone = False
+
+    def _output_start(self) -> None:
+        if self.gone:
+            raise AudioEngineError("cannot start the audio output: Device unavailable [PaErrorCode -9985]")
+        super()._output_start()
+
+
+@pytest.fixture
+def gone_player(store):
+    players = []
+
+    def make(speed=8.0):
+        players.append(Player(store, GoneOutputEngine(speed=speed), progress_interval_s=0.2))
+        return players[-1]
+
+    yield make
+    for p in players:
+        p.close()
+
+
+def test_a_song_whose_output_cannot_start_is_not_logged_and_waits_for_play(store, tmp_path, gone_player):
+    """The output cannot start (its device gone): nothing was heard, so no play is logged
+    (logged first, it stood as an error of a good file, and the window was told it played);
+    the song waits cued, the loss is said, and Play plays it once the output is back."""
+    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 0.5)])
+    p = gone_player()
+    ev = Events(p)
+    p.engine.gone = True
+    p.play_tracks([a, b])
+    assert wait_for(lambda: ev.of("device_lost") or ev.of("error"))
+    assert ended(store) == []
+    assert ev.of("track_started") == [] and ev.of("error") == []
+    assert p.current_track_id is None and p.state is PlaybackState.STOPPED
+    assert p.cued is not None and p.cued.entry.track_id == a
+    p.engine.gone = False
+    p.resume()
+    assert wait_for(lambda: ended(store) == [(a, "finished"), (b, "finished")], 15.0)
+    assert [d["track_id"] for d in ev.of("track_started")] == [a, b]
