@@ -36,6 +36,7 @@ NEXT_WAIT_S = 0.5
 #: dozen feeder ticks and more, kept against a busy machine; not more, for the buffer of a
 #: short song just started holds little more than its part before the fade, and that waits
 #: for an open of a tenth of a second or two (an ffmpeg starting) rather than lose its fade.
+#: More where the output takes more at once (see _play_on_frames).
 PLAY_ON_S = 0.25
 #: A next track set so late that the crossfade into it should have begun already (the person
 #: pressed Play next in a song's last seconds; its file opened late) is faded into over the end
@@ -747,7 +748,7 @@ class FeederMixin:
                 if left <= most:
                     if self._next_open_over():
                         continue    # (opened or given up: faded into, or written on without a fade)
-                    if ring.buffered() > PLAY_ON_S * self.rate:
+                    if ring.buffered() > self._play_on_frames():
                         return
                 else:
                     n = min(n, left - most)
@@ -893,6 +894,15 @@ class FeederMixin:
         if not ring.unwrite(at):
             return None     # (the output reached it meanwhile)
         return head
+
+    def _play_on_frames(self) -> int:
+        """How low the buffer runs before a song held for its next file's open plays on (see
+        PLAY_ON_S): at least as much as the output may take at once before the feeder writes
+        again (its reach). An output of blocks longer than PLAY_ON_S (16384 frames at a time,
+        0.37 s) found less than a block there at each take: the song's last seconds stuttered
+        while the open went on."""
+        reach = self._output_reach_s()
+        return round(max(PLAY_ON_S, reach or 0.0) * self.rate)
 
     def _late_fade_margin(self) -> int:
         """Frames just ahead of the output left as they are by a late fade's take-back (see

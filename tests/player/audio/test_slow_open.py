@@ -431,3 +431,41 @@ def test_a_skip_is_obeyed_while_a_file_that_keeps_changing_is_opened_again(engin
     toucher.join()
     assert wait_for(lambda: e.state is PlaybackState.STOPPED and ("finished", "b.flac") in ev.names(), timeout=WAIT_S)
     assert ("error", "a.m4a") not in ev.names() and src_b.heard_frames == 2 * SR
+
+
+def test_a_song_waiting_for_its_next_file_plays_on_unbroken_through_an_output_of_large_blocks(
+        engine, tmp_path, monkeypatch):
+    """Held where its crossfade would begin for the next file to open, a song plays on once
+    the buffer runs low. An output that takes blocks longer than that low mark (16384 frames,
+    0.37 s: a sound server with a large latency) found less than a block there at each take:
+    the song's last seconds stuttered, a hole in every block. What is kept in the buffer as it
+    plays on covers what such an output takes at once."""
+    from tests.player.audio.test_null_engine import hold_output
+
+    block_frames = 16384
+    a = write_audio(tmp_path / "a.flac", tone(4.0, freq=440), SR)
+    b = m4a(tmp_path / "b.m4a", 1.0, 660)
+    hold, release, _ = held_ffprobe(tmp_path, monkeypatch)
+    hold.touch()            # the next file does not open while the song plays (a disk asleep)
+    e = engine(crossfade_s=2.0, blocksize=block_frames)
+    hold_output(e)          # the test is the output: it takes a block, then the feeder has a pass
+    src_a = Source(str(a), duration_hint=4.0)
+    e.play(src_a)
+    e.set_next(Source(str(b), duration_hint=1.0))
+    assert wait_for(lambda: e.sync() and e._ring.free() < 4096)    # (the buffer full of the song)
+    block, got = np.zeros((block_frames, 2), np.float32), []
+    try:
+        for _ in range(40):
+            if src_a.heard_frames >= 4 * SR:
+                break
+            e._render(block)
+            got.append(block[:, 0].copy())
+            assert e.sync()
+        assert src_a.heard_frames >= 4 * SR
+    finally:
+        release.touch()
+    heard = active_region(np.concatenate(got), threshold=1e-7)[:4 * SR]
+    zero = np.concatenate([[False], heard == 0.0, [False]])
+    edges = np.flatnonzero(np.diff(zero.astype(np.int8)))
+    holes = [(int(at), int(n)) for at, n in zip(edges[::2], edges[1::2] - edges[::2]) if n > 3]
+    assert holes == [], f"holes (where, frames) in the song as it played on: {holes[:4]}"
