@@ -51,3 +51,32 @@ def test_a_song_whose_output_cannot_start_is_not_logged_and_waits_for_play(store
     p.resume()
     assert wait_for(lambda: ended(store) == [(a, "finished"), (b, "finished")], 15.0)
     assert [d["track_id"] for d in ev.of("track_started")] == [a, b]
+
+
+def test_a_song_left_playing_last_time_whose_output_cannot_start_keeps_its_place_and_play(
+        store, tmp_path, gone_player):
+    """Quit 5 s into a song; at the next start Play finds the output gone. The song stays
+    cued where it was, with the play of the last run, and goes on with that play (one row, as
+    without the failure) once the output is back."""
+    from tests.player.test_playback import listen_through
+
+    a, b = add_tracks(store, tmp_path, [("a", 10.0), ("b", 0.5)])
+    p = gone_player()
+    p.restore_state()
+    p.play_tracks([a, b])
+    assert listen_through(p, lambda: p.position > 5.0)
+    p.close()
+    (before,) = [(r["id"], r["ended"]) for r in store.plays()]
+    p = gone_player()
+    assert p.restore_state() is not None
+    ev = Events(p)
+    p.engine.gone = True
+    p.resume()
+    assert wait_for(lambda: ev.of("device_lost") or ev.of("error"))
+    assert [(r["id"], r["ended"]) for r in store.plays()] == [before]
+    assert p.cued is not None and p.cued.entry.track_id == a and p.cued.play_id == before[0]
+    assert p.cued.position > 5.0
+    p.engine.gone = False
+    p.resume()
+    assert wait_for(lambda: p.current_track_id == a and p.position > 5.0)
+    assert [r["id"] for r in store.plays()] == [before[0]]
