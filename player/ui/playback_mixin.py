@@ -722,6 +722,13 @@ class PlaybackMixin:
         self.statusBar().showMessage(
             f"Sound output lost ({data.get('message')}): the song is paused. Press Play to go on, "
             "or choose another output device in Settings.", 30000)
+        player = self.player
+        cued = player.cued if player is not None else None
+        if cued is not None and player.current_track_id is None:
+            # The output could not start as a song was played: that song waits for Play (the
+            # song before it, or nothing, was shown), where it is to start.
+            self._show_track(cued.entry.track_id)
+            self.transport.set_position(cued.position, cued.duration)
 
     def _plays_unsaved(self, data: dict) -> None:
         """The library's disk refused plays (it is full): the player keeps them and writes them
