@@ -77,6 +77,10 @@ RESUME_MARGIN_S = 60.0
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 
 
+class _OutputWaiting(Exception):
+    """The engine took the play but its output did not start (see :meth:`Player._start`)."""
+
+
 def _length_s(source: Source) -> float:
     """The song's length as the player knows it (0 unknown): the file's, else the library's,
     else the library's estimate (a song shown 0:00 long had no seek bar, and a jump to its
@@ -1978,7 +1982,13 @@ class Player:
                 except Exception as exc:  # no output open, a device that refuses: never a skip
                     failed = exc
                 else:
-                    self._begin(entry, source, reopen=reopen)
+                    if self.engine.state is PlaybackState.PAUSED:
+                        # The sound card engine does not raise: it keeps the song paused at its
+                        # start and says the output is lost itself. Begun, its play was logged
+                        # unheard, and moving on from it logged an early skip of a song never heard.
+                        failed = _OutputWaiting("the audio output did not start")
+                    else:
+                        self._begin(entry, source, reopen=reopen)
             finally:
                 self._changing -= 1
             if failed is not None:
@@ -2000,7 +2010,9 @@ class Player:
         except Exception:
             log.exception("could not stop the engine after a failed start")
         self._cued = cued if cued is not None else Cued(entry, source.start_s, _length_s(source))
-        if isinstance(exc, AudioEngineError):   # the output, not the song: said as a lost output
+        if isinstance(exc, _OutputWaiting):
+            pass        # (the engine has said so)
+        elif isinstance(exc, AudioEngineError):   # the output, not the song: said as a lost output
             self._emit("device_lost", message=message)
         else:
             self._emit("error", track_id=entry.track_id, message=message, path=source.path)
@@ -2095,7 +2107,8 @@ class Player:
                        new_session=new_session)
             return
         if event == "device_lost":
-            self._emit("device_lost", message=data["message"])
+            with self._lock:    # (said once a start under way is through: the song it cued is shown)
+                self._emit("device_lost", message=data["message"])
             return
         with self._lock:
             self._handing_over = False      # whatever the engine says next, the hand-over is over
