@@ -1973,6 +1973,12 @@ class Player:
                 if at is not None:
                     source.start_s = at
                 self._armed, self._armed_recent = None, []  # the engine drops them too
+                # Cued while the output starts, as it waits should the output not start: the
+                # state saved meanwhile (the progress tick, the window's close) holds the song,
+                # taken from the queue already, where the open of a sound server that does not
+                # answer takes seconds; saved with none, a quit then lost it from the next start.
+                kept = cued if reopen is not None and cued is not None else None
+                self._cued = kept if kept is not None else Cued(entry, source.start_s, _length_s(source))
                 # The output is started before the play is logged: where it cannot start (its
                 # device gone, PortAudio refusing), nothing was heard, and a play logged first
                 # stood in the history (as an error of a good file) and the window and the
@@ -1988,11 +1994,11 @@ class Player:
                         # unheard, and moving on from it logged an early skip of a song never heard.
                         failed = _OutputWaiting("the audio output did not start")
                     else:
+                        self._cued = None
                         self._begin(entry, source, reopen=reopen)
             finally:
                 self._changing -= 1
             if failed is not None:
-                kept = cued if reopen is not None and cued is not None else None
                 self._play_failed(entry, source, failed, cued=kept)
                 return
             self._arm_next()

@@ -81,3 +81,48 @@ def test_a_song_left_playing_last_time_whose_output_cannot_start_keeps_its_place
     p.resume()
     assert wait_for(lambda: p.current_track_id == a and p.position > 5.0)
     assert [r["id"] for r in store.plays()] == [before[0]]
+
+
+class SlowOutputEngine(NullEngine):
+    """The null engine whose output takes until ``opened`` is set to start (a sound server
+    that does not answer: the sound card engine waits seconds for its open)."""
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        import threading
+
+        self.opening, self.opened = threading.Event(), threading.Event()
+
+    def _output_start(self) -> None:
+        self.opening.set()
+        self.opened.wait(10)
+        super()._output_start()
+
+
+def test_a_quit_while_the_output_opens_keeps_the_song_for_the_next_start(store, tmp_path):
+    """Play pressed, the output slow to open; the window is closed meanwhile. The state saved
+    at the close holds the song being started (taken from the queue already, its play not
+    logged yet): it is cued at the next start, not lost from both the queue and the place."""
+    import threading
+
+    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 0.5)])
+    p = Player(store, SlowOutputEngine(speed=8.0), progress_interval_s=0.2)
+    p.restore_state()
+    play = threading.Thread(target=p.play_tracks, args=([a, b],))
+    play.start()
+    try:
+        assert p.engine.opening.wait(10)
+        close = threading.Thread(target=p.close)
+        close.start()
+        assert wait_for(lambda: not p._remember)     # (the close's last save is written)
+    finally:
+        p.engine.opened.set()
+        play.join(10)
+    close.join(10)
+    again = Player(store, NullEngine(speed=8.0), progress_interval_s=0.2)
+    try:
+        cued = again.restore_state()
+        assert cued is not None and cued.entry.track_id == a
+        assert [e.track_id for e in again.queue] == [b]
+    finally:
+        again.close()
