@@ -403,46 +403,14 @@ def test_play_just_after_the_queue_ran_out_with_the_device_gone_waits_paused(sd_
         sink.reinit_portaudio()     # (it last looked with no server: the tests after need one)
 
 
+@pytest.mark.parametrize("then", ["play", "another"])
 def test_a_song_played_with_the_output_let_go_and_gone_is_not_logged_as_failing(null_sink, store, tmp_path,
-                                                                                  monkeypatch):
+                                                                                  monkeypatch, then):
     """The same through the player: the song waits for Play and is heard whole after it; no
-    play of it is logged as an error (the problems list would show a good song as bad)."""
-    from player.audio import buffered
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.playback import Player
-    from tests.player.test_playback import add_tracks
-
-    monkeypatch.setattr(buffered, "IDLE_RELEASE_S", 0.2)
-    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.5)])
-    server = sink.PrivateServer()
-    engine = SoundDeviceEngine()
-    p = Player(store, engine, progress_interval_s=0.2)
-    try:
-        p.play_tracks([a])
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
-        assert wait_for(lambda: not engine._output_running(), timeout=5)
-        server.kill()
-        time.sleep(0.5)
-        p.play_tracks([b])
-        assert wait_for(lambda: p.cued is not None and p.cued.entry.track_id == b)
-        assert p.current_track_id is None and [r["track_id"] for r in store.plays()] == [a]
-        server.start()
-        p.resume()
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
-        rows = store.plays()
-        assert [(r["track_id"], r["ended"]) for r in rows] == [(a, "finished"), (b, "finished")]
-        assert rows[1]["ms_heard"] == pytest.approx(1500, abs=60)
-    finally:
-        p.close()
-        server.close()
-
-
-def test_a_song_whose_output_is_gone_at_play_is_no_skip_when_another_is_played(null_sink, store, tmp_path,
-                                                                                monkeypatch):
-    """The sound card engine keeps a song whose output cannot start paused at its start; the
-    person then plays another song. Nothing of the first was heard: no play of it is logged,
-    neither an error nor an early skip (begun, it stood as a skip of a song never heard, which
-    tells the suggestions the person does not want it)."""
+    play of it is logged as an error (the problems list would show a good song as bad).
+    Another song played instead, nothing of it was heard: no play of it is logged, nor an
+    early skip (begun, it stood as a skip of a song never heard, telling the suggestions the
+    person does not want it)."""
     from player.audio import buffered
     from player.audio.sd_engine import SoundDeviceEngine
     from player.playback import Player
@@ -462,12 +430,20 @@ def test_a_song_whose_output_is_gone_at_play_is_no_skip_when_another_is_played(n
         time.sleep(0.5)
         p.play_tracks([b])
         assert wait_for(lambda: ev.of("device_lost"))
+        assert p.cued is not None and p.cued.entry.track_id == b and p.current_track_id is None
         assert [d["track_id"] for d in ev.of("track_started")] == [a]
         server.start()
-        p.play_tracks([c])
+        if then == "play":
+            p.resume()
+        else:
+            p.play_tracks([c])
         assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
-        assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "finished"), (c, "finished")]
+        rows = store.plays()
+        heard = b if then == "play" else c
+        assert [(r["track_id"], r["ended"]) for r in rows] == [(a, "finished"), (heard, "finished")]
         assert p.early_skips == []
+        if then == "play":
+            assert rows[1]["ms_heard"] == pytest.approx(1500, abs=60)
     finally:
         p.close()
         server.close()
