@@ -1154,8 +1154,8 @@ class Player:
                 # The engine has gone past it (its end reached, or the next track heard) a
                 # moment before its event reaches the player: it is at its end, not at 0.
                 return _length_s(source)
-            # Begun but not yet handed to the engine (its start is being logged): the
-            # engine's place is still the previous song's, and the state saved in that
+            # Not the engine's song yet (a next track armed ahead, not reached): the
+            # engine's place is still another song's, and the state saved in that
             # moment would resume this one there.
             return source.start_s
         position = self.engine.position
