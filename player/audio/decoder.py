@@ -33,6 +33,7 @@ import numpy as np
 import soundfile as sf
 
 from segue_common import audio_io, faults
+from segue_common.file_stamp import change_mark
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -197,29 +198,30 @@ def _stamp(path: str) -> tuple[int, int, int] | None:
     return st.st_ino, st.st_size, st.st_mtime_ns
 
 
-def _refused_stamp(path: str) -> tuple[int, int, int, int] | None:
-    """:func:`_stamp` of ``path`` and the time its inode last changed, or None. A damaged file
-    put right in place from a copy that keeps its time (``cp -p`` over it, ``rsync -t
-    --inplace``) keeps its inode, size and modification time (a crash's zeros are the same
-    size); any write or change of its times moves the inode's change time, which no tool sets
-    (on Windows it is the file's creation time, which such a copy keeps: there it stays so)."""
+def _refused_stamp(path: str) -> tuple[int, int, int, int | None] | None:
+    """:func:`_stamp` of ``path`` and its change mark, or None. A damaged file put right in
+    place from a copy that keeps its time (``cp -p`` over it, ``rsync -t --inplace``) keeps
+    its inode, size and modification time (a crash's zeros are the same size); the mark moves
+    at any write where the system keeps one (see ``segue_common.file_stamp``: on Windows only a
+    new file at the path is seen, and Play says the refusal again until Segue is started
+    again or the file's time moves)."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+    return st.st_ino, st.st_size, st.st_mtime_ns, change_mark(st)
 
 
 #: Refusals remembered, by path: the file's stamp (:func:`_refused_stamp`) when it was refused, and
 #: the refusal. Opening a damaged file again (Play pressed again on it, Previous back to it)
 #: read it again, and asked ffprobe, and the scan's reader again, a second or more on a slow
 #: disk, to say what was said before; while its stamp is the same, it is said at once.
-_REFUSED: dict[str, tuple[tuple[int, int, int, int], type, str]] = {}
+_REFUSED: dict[str, tuple[tuple[int, int, int, int | None], type, str]] = {}
 _REFUSED_MOST = 256
 _refused_lock = threading.Lock()
 
 
-def _known_refusal(path: str, stamp: tuple[int, int, int, int] | None) -> DecodeError | None:
+def _known_refusal(path: str, stamp: tuple[int, int, int, int | None] | None) -> DecodeError | None:
     """The refusal of ``path`` remembered for the file as it is now (``stamp``), else None."""
     with _refused_lock:
         known = _REFUSED.get(path)
@@ -228,7 +230,7 @@ def _known_refusal(path: str, stamp: tuple[int, int, int, int] | None) -> Decode
     return known[1](known[2])
 
 
-def _remember_refusal(path: str, stamp: tuple[int, int, int, int] | None, exc: DecodeError) -> None:
+def _remember_refusal(path: str, stamp: tuple[int, int, int, int | None] | None, exc: DecodeError) -> None:
     """Keep why ``path`` did not open, while it is as it was (``stamp``). Not kept: one for want
     of ffmpeg (once it is installed, the file plays), nor one of the disk's or the system's
     rather than the file's (a read that failed, ffprobe out of time on a busy disk).

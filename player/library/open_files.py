@@ -18,9 +18,10 @@ import os
 import re
 
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
-from player.library.scanner import change_time, holds_another_song, walk_audio
+from player.library.scanner import holds_another_song, walk_audio
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
+from segue_common.file_stamp import change_mark
 
 
 def files_in(path: str, store=None) -> list[str]:
@@ -151,7 +152,7 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
     for path, stored, st in todo:
         if path in known:
             continue
-        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": change_time(st)}
+        row = {"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": change_mark(st)}
         try:
             row.update(read_tags(path))
         except TagReadError as exc:

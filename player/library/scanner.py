@@ -2,9 +2,9 @@
 
 Walks the configured folders, reads tags of new or changed files (same size and
 mtime means unchanged: the file is not reopened, unless the tag reader's handling of its
-type changed since the folder's last scan, or, on Linux and macOS, its status-change time
-moved: a tagger told to keep a file's modification time sets it back after saving, and
-only that time tells), upserts them in batches,
+type changed since the folder's last scan, or its change mark moved (see
+``segue_common.file_stamp``): a tagger told to keep a file's modification time sets it back
+after saving, and only that mark tells), upserts them in batches,
 flags vanished files as missing (their plays stay), and re-attaches a file that
 moved to its old track when it identifies it: the same file (size and modification
 time), the same MusicBrainz recording, or the same tags, each within a second of its
@@ -54,6 +54,7 @@ from player.memory import let_go as _let_go
 from player.store import Store
 from player.store.tracks import TRACK_FIELDS
 from segue_common.audio_io import INSTALL_FFMPEG, count_frames, ffmpeg_complete
+from segue_common.file_stamp import change_mark, mark_moved
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)
@@ -132,14 +133,6 @@ class FoundFile:
     error: str | None = None
 
 
-def change_time(st: os.stat_result) -> int | None:
-    """The file's status-change time (``st_ctime_ns``) where it is one: on Linux and macOS it
-    moves on every write, and no tagger can set it back. On Windows ``st_ctime`` is the time
-    the file was made, which a save in place leaves as it was: None there (size and
-    modification time decide alone)."""
-    return None if os.name == "nt" else st.st_ctime_ns
-
-
 #: What a track takes from its file's tags, as against where the file is and its times: a file
 #: read again that gives the same values changed nothing the person sees.
 _TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
@@ -175,6 +168,10 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     def emit(root: str, entry: os.DirEntry) -> Iterator[FoundFile]:
         try:
             st = entry.stat()                      # follows a link; fails if it dangles or vanished
+            if st.st_ino == 0 and st.st_dev == 0:
+                # (Windows: a listing's entry has no file id, which file_identity asks the
+                # system for, and change_mark needs: that stat kept, for both)
+                st = os.stat(entry.path)
             key = file_identity(entry.path, st)
         except OSError as exc:
             log.info("skipped %r: %s", entry.path, exc.strerror or exc)
@@ -452,7 +449,7 @@ class Scanner:
             self._error(path, f"could not be read ({type(exc).__name__}: {shown(str(exc))})")
             return None
         row = {"path": path, "folder_id": stored["folder_id"], "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-               "ctime_ns": change_time(st), **tags}
+               "ctime_ns": change_mark(st), **tags}
         if row.pop("length_estimated", False):
             # Counted after the others are read, as a scan does: counted as it was read, a
             # selection of a hundred such files held every other read back for minutes, and
@@ -486,7 +483,7 @@ class Scanner:
         except (OSError, TagReadError, CueError) as exc:
             self._error(path, getattr(exc, "strerror", None) or str(exc))
             return None
-        row.update(folder_id=stored["folder_id"], size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=change_time(st))
+        row.update(folder_id=stored["folder_id"], size=st.st_size, mtime_ns=st.st_mtime_ns, ctime_ns=change_mark(st))
         self.progress.read += 1
         if stored["last_error"] is None and not stored["missing"] and _holds_what_it_had(stored, row):
             self.progress.same += 1
@@ -576,7 +573,7 @@ class Scanner:
                     continue
             except Exception as exc:  # noqa: BLE001 - one file costs only itself
                 row = {"path": found.path, "folder_id": folder.id, "size": found.st.st_size,
-                       "mtime_ns": found.st.st_mtime_ns, "ctime_ns": change_time(found.st),
+                       "mtime_ns": found.st.st_mtime_ns, "ctime_ns": change_mark(found.st),
                        "last_error": f"could not be read ({type(exc).__name__}: {shown(str(exc))})"}
                 self._error(found.path, row["last_error"])
                 log.warning("reading %r failed", found.path, exc_info=True)
@@ -674,7 +671,7 @@ class Scanner:
             if stored is not None and stored["last_error"] == error:
                 return
         batch.append({"path": path, "folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                      "ctime_ns": change_time(st), "last_error": error})
+                      "ctime_ns": change_mark(st), "last_error": error})
         self._error(path, error)
 
     @staticmethod
@@ -718,7 +715,7 @@ class Scanner:
         self._sheets_used.add(sheet_path)
         st = found.st
         stamps = {"folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                  "ctime_ns": change_time(st)}
+                  "ctime_ns": change_mark(st)}
         out = []
         for row in rows:
             row.update(stamps)
@@ -741,12 +738,12 @@ class Scanner:
         """The row to write for one file, or None when it is unchanged or vanished."""
         path, st = found.path, found.st
         old = folder.known.get(path)
-        ctime = change_time(st)
+        ctime = change_mark(st)
         same = old is not None and old[1] == st.st_size and old[2] == st.st_mtime_ns
         # The same size and modification time, but written since: a tagger that keeps the
         # modification time set it back. (So do a change of permissions, a hard link: read
         # again, their tags come back as they were, and only the times are written.)
-        saved = same and ctime is not None and old[4] is not None and old[4] != ctime
+        saved = same and mark_moved(old[4], st)
         ffmpeg_found = same and path in self._want_ffmpeg
         newer_reader = same and not ffmpeg_found and (os.path.splitext(path)[1].lower() in folder.reread
                                                       or path in self._misread)
