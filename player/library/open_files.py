@@ -21,7 +21,7 @@ from player.library.cue import CueError, albums_in_sheets, audio_files, audio_pa
 from player.library.scanner import holds_another_song, walk_audio
 from player.library.skip import skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
-from segue_common.file_stamp import change_mark
+from segue_common.file_stamp import change_mark, mark_moved
 
 
 def files_in(path: str, store=None) -> list[str]:
@@ -143,7 +143,7 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
             continue                     # (a track stays: the decoder says why it cannot play)
         if stored is not None and (stored["folder_id"] is not None
                                    or (stored["size"], stored["mtime_ns"]) == (st.st_size, st.st_mtime_ns)
-                                   and not _sheet_beside(path, beside)):
+                                   and not mark_moved(stored["ctime_ns"], st) and not _sheet_beside(path, beside)):
             # (an album in one file opened before its sheet was read there, or put beside it,
             # was one long track: its sheet's tracks now, the old track kept with its plays)
             continue

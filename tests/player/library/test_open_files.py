@@ -8,7 +8,7 @@ import pytest
 
 from player.library.open_files import tracks_for
 from player.library.scanner import Scanner
-from tests.audiogen import write_track
+from tests.audiogen import write_tags, write_track
 
 
 @pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="symbolic links")
@@ -45,6 +45,26 @@ def test_a_file_outside_the_library_is_read_again_once_it_changed(store, tmp_pat
     (second,), _ = tracks_for(store, [str(path)])
     assert second != first
     assert (store.track(second)["title"], store.track(second)["duration"]) == ("Song B", pytest.approx(3.0, abs=0.01))
+    assert [p["track_id"] for p in store.plays()] == [first]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a file rewritten in place keeps its change mark on Windows")
+def test_a_file_outside_the_library_retagged_keeping_its_time_is_read_again(store, tmp_path):
+    # A tagger told to keep the modification time: the same size (the padding takes the
+    # edit) and time, only the status-change time says it was written. Opened again, the
+    # track showed the old title until the file's time moved.
+    downloads = tmp_path / "downloads"
+    path = write_track(downloads, "x", fmt="flac", seconds=1.0, tags={"title": "Song A", "artist": "Alpha"})
+    (first,), _ = tracks_for(store, [str(path)])
+    store.end_play(store.start_play(first), "finished", 1000)
+    st = os.stat(path)
+    write_tags(path, title="Song A (Live)")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    while os.stat(path).st_ctime_ns == store.track(first)["ctime_ns"]:     # (the clock may tick coarsely)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (os.stat(path).st_size, os.stat(path).st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    assert tracks_for(store, [str(path)])[0] == [first]
+    assert store.track(first)["title"] == "Song A (Live)"
     assert [p["track_id"] for p in store.plays()] == [first]
 
 
