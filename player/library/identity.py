@@ -13,10 +13,10 @@ from player.library.names import is_disc_folder
 #: counts it (see ``Scanner._count_lengths``): no file has it, so a scan finds that file changed
 #: and reads it again, and the player knows not to take that length as the file's
 ESTIMATED_MTIME = -1
-#: the modification time a track counted before is written back with where a scan stopped
-#: before it counted it again (see ``Scanner._unlist_uncounted``): as ``ESTIMATED_MTIME``, no
-#: file has it, and the file is known by its name and size alone, but its length is the one
-#: counted, and a failed count at the next scan keeps the track
+#: the modification time a track counted before is listed with until the scan counts it again,
+#: and left with where the scan stops first (see ``Scanner._listed_at_estimate``): as
+#: ``ESTIMATED_MTIME``, no file has it, and the file is known by its name and size alone, but
+#: its length is the one counted, and a failed count at the next scan keeps the track
 COUNTED_BEFORE_MTIME = -2
 #: the times of a track whose file's time is not written (its file is listed, not counted yet)
 UNCOUNTED_MTIMES = (ESTIMATED_MTIME, COUNTED_BEFORE_MTIME)

@@ -284,7 +284,7 @@ class Scanner:
         self._misread: set[str] = set()
         self._estimated: list[dict] = []        # rows listed at an estimated length, to count (see _count_lengths)
         #: of those, the tracks that were read and counted before (a count that fails keeps them),
-        #: by path: their rows as listed, with the modification time the track had (see _unlist_uncounted)
+        #: by path: their rows as listed (see _listed_at_estimate)
         self._counted_before: dict[str, dict] = {}
         #: of those, the lengths of the ones counted in ``same`` (their tags and track's length
         #: as they were): a count that gives another length, or none, is no longer the same
@@ -306,7 +306,7 @@ class Scanner:
             except BaseException:
                 # Whoever follows the scan may stop it so: the window's task, cancelled (the
                 # app closed, Cancel pressed), raises from its callback. That is a stop as
-                # :meth:`cancel` is (see _unlist_uncounted), not a failure.
+                # :meth:`cancel` is, not a failure.
                 self._cancelled = True
                 raise
 
@@ -349,12 +349,6 @@ class Scanner:
                     self.progress.playlist_links = self.store.link_playlist_paths()
                 except Exception:
                     log.exception("could not link playlist entries to the scanned tracks")
-        except BaseException as exc:
-            # (Ctrl-C in ``segue scan`` stops it as a cancel does, wherever it falls: in a
-            # file's read or count, not only in the progress callback that notes a cancel)
-            if self._cancelled or isinstance(exc, KeyboardInterrupt):
-                self._unlist_uncounted()
-            raise
         finally:
             self.progress.finished = True
             self._report(force=True)
@@ -389,12 +383,6 @@ class Scanner:
             self._count_lengths(kept_is_error=True)
             self._find_compilations(folder_ids)
             self._link_history(started)
-        except BaseException as exc:
-            # (Ctrl-C in ``segue scan`` stops it as a cancel does, wherever it falls: in a
-            # file's read or count, not only in the progress callback that notes a cancel)
-            if self._cancelled or isinstance(exc, KeyboardInterrupt):
-                self._unlist_uncounted()
-            raise
         finally:
             self.progress.finished = True
             self._report(force=True)
@@ -814,15 +802,26 @@ class Scanner:
         """Count ``row``, read again, as holding what its track had; one still to be counted
         only until its count says otherwise (see :meth:`_count_lengths`)."""
         self.progress.same += 1
-        if row["mtime_ns"] == ESTIMATED_MTIME:
+        if row["mtime_ns"] in UNCOUNTED_MTIMES:
             self._same_until_counted[row["path"]] = row["duration"]
 
     def _listed_at_estimate(self, row: dict, stored, *, keep: bool) -> None:
         """``row``, of a file whose length was only estimated (``length_estimated``), listed at
         once at its estimate and counted once every file is listed (see :meth:`_count_lengths`).
         Until then it is written with a modification time no file has: a scan stopped
-        (cancelled, the app closed) before it is counted reads it again next time. ``stored``:
-        the file's track, if it has one; ``keep``: a count that fails keeps that track as it is."""
+        (cancelled, the app closed, the process killed) before it is counted reads it again
+        next time. ``stored``: the file's track, if it has one; ``keep``: a count that fails
+        keeps that track as it is.
+
+        A track counted before is listed with a time of its own (``COUNTED_BEFORE_MTIME``) and
+        the length counted before. Listed as a new file is (``ESTIMATED_MTIME``), a scan
+        stopped before its count left it as a count that failed leaves it, and the next scan's
+        first failure to count it made an error row of it at once, its plays out of the
+        library: a stop is no failed count. Written so as it is listed, not put right when the
+        scan stops: a killed scan runs nothing more. (Listed with the time it had before the
+        scan, the file, touched since, was known by neither that time nor its name and size:
+        its folder renamed, an untagged track was missing and the file a new track, the plays
+        left behind.)"""
         self._estimated.append(dict(row))
         row["mtime_ns"] = ESTIMATED_MTIME
         # A track listed before keeps the length it has until the count: an estimate
@@ -831,20 +830,8 @@ class Scanner:
         if stored is not None and stored["last_error"] is None and stored["duration"]:
             row["duration"] = stored["duration"]
             if keep:
-                self._counted_before[row["path"]] = {**row, "mtime_ns": COUNTED_BEFORE_MTIME}
-
-    def _unlist_uncounted(self) -> None:
-        """A scan stopped (cancelled, the app closed) before it counted the tracks that were
-        counted before: they are written back with the length counted before and a time of
-        their own (``COUNTED_BEFORE_MTIME``). Left as listed (``ESTIMATED_MTIME``), they would
-        read to the next scan as counted and failed once already, and its first failure to
-        count them would make error rows of them at once: a stop is no failed count. Written
-        back with the time they had before the scan, the file, touched since, was known by
-        neither that time nor its name and size: its folder renamed, an untagged track was
-        missing and the file a new track, the plays left behind. No file has that time, so
-        the next scan reads and counts it again."""
-        rows, self._counted_before = list(self._counted_before.values()), {}
-        self._write(rows)
+                row["mtime_ns"] = COUNTED_BEFORE_MTIME
+                self._counted_before[row["path"]] = dict(row)
 
     def _count_lengths(self, *, kept_is_error: bool = False) -> None:
         """The files listed at an estimated length (a Shorten file whose header gives none:
@@ -859,7 +846,7 @@ class Scanner:
         error row. ``kept_is_error``: a kept one is listed with the errors all the same (the
         person asked for it to be read: see :meth:`read_again`)."""
         todo, self._estimated = self._estimated, []
-        kept = self._counted_before     # (each taken out once its count is written: see _unlist_uncounted)
+        kept, self._counted_before = self._counted_before, {}
         same, self._same_until_counted = self._same_until_counted, {}
         batch: list[dict] = []
         self.progress.counting, self.progress.counted = len(todo), 0
@@ -871,7 +858,7 @@ class Scanner:
             except BaseException:
                 # (the counts made so far written: a thousand files take half an hour to count,
                 # and the next scan counts only those left)
-                self._write_counted(batch)
+                self._write(batch)
                 raise
             frames = count_frames(row["path"])
             self.progress.counted += 1
@@ -889,8 +876,9 @@ class Scanner:
                     self.progress.read -= 1
                     self.progress.same -= listed is not None
                     self._error(row["path"], "its length could not be counted: ffmpeg could not decode it to its end")
-                # (left as listed, with no time: the next scan's count failing too makes it an error row)
-                del kept[row["path"]]
+                # (left with no time, as a new file is listed: the next scan's count failing too
+                # makes it an error row)
+                batch.append(kept.pop(row["path"]) | {"mtime_ns": ESTIMATED_MTIME})
             elif os.path.lexists(row["path"]):
                 error = "damaged Shorten file: ffmpeg could not decode it to its end"
                 batch.append({key: row[key] for key in ("path", "folder_id", "size", "mtime_ns", "ctime_ns")}
@@ -899,14 +887,7 @@ class Scanner:
                 self.progress.same -= listed is not None
                 self._error(row["path"], error)
             if len(batch) >= BATCH:
-                self._write_counted(batch)
-        self._write_counted(batch)
-
-    def _write_counted(self, batch: list[dict]) -> None:
-        """:meth:`_write` of rows :meth:`_count_lengths` counted: written, a track counted
-        before is no longer one a stop leaves uncounted (see :meth:`_unlist_uncounted`)."""
-        for row in batch:
-            self._counted_before.pop(row["path"], None)
+                self._write(batch)
         self._write(batch)
 
     def _was_unreadable(self, track_id: int) -> bool:

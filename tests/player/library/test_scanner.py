@@ -3,12 +3,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from player.library.identity import ESTIMATED_MTIME
+from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME
 from player.library.scanner import Scanner
 from tests import unprivileged
 from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, path_without_ffmpeg, step_frequency,
@@ -1789,6 +1790,66 @@ def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_
     _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le") or sys.platform == "win32",
+                    reason="ffmpeg and ffprobe decode Shorten; SIGKILL is POSIX")
+def test_a_scan_killed_in_the_count_leaves_known_shorten_files_their_one_failed_count(store, tmp_path):
+    """``segue scan`` killed as it counts known Shorten files touched since (the computer shut
+    down, the process killed): none of a stop's own clean-up runs, and the tracks not counted
+    yet were left as a count that failed leaves them, so the next scan's count failing once (a
+    share answering with errors) made error rows of them at once, their plays out of the library."""
+    import signal
+
+    from player.library.identity import UNCOUNTED_MTIMES
+
+    rate = 44100
+    music = tmp_path / "music"
+    first = write_shorten(music / "set0.shn", (stepped_samples(4, rate, 2) * 32767).astype(np.int16), rate,
+                          sized=False)
+    paths = [first] + [Path(shutil.copyfile(first, music / f"set{i}.shn")) for i in (1, 2)]
+    Scanner(store).scan([str(music)])
+    tracks = {t["path"]: t for t in store.tracks()}
+    assert len(tracks) == 3 and not any(t["mtime_ns"] in UNCOUNTED_MTIMES for t in tracks.values())
+    for track in tracks.values():
+        store.end_play(store.start_play(track["id"]), "finished", 1000)
+    for path in paths:
+        _bump_mtime(path)
+
+    uncounted = f"SELECT count(*) FROM tracks WHERE mtime_ns IN {UNCOUNTED_MTIMES}"
+    scan = subprocess.Popen([sys.executable, "-m", "player", "scan"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while scan.poll() is None and time.monotonic() < deadline and not store.execute(uncounted).fetchone()[0]:
+            time.sleep(0.005)           # (listed: counting now, a file about every half second)
+        assert scan.poll() is None, "the scan ended before it could be killed in its count"
+        scan.send_signal(signal.SIGKILL)
+        scan.wait(30)
+    finally:
+        if scan.poll() is None:
+            scan.kill()
+    assert store.execute(uncounted).fetchone()[0] > 0
+
+    wholes = {path: (path.read_bytes(), path.stat()) for path in paths}
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            for path, (whole, _st) in wholes.items():
+                path.write_bytes(bytes(len(whole)))     # (what a share answering with errors gives)
+
+    result = Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan()
+    for path, (whole, st) in wholes.items():
+        path.write_bytes(whole)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (result.errors, store.track_errors()) == (0, [])
+    assert {t["path"]: (t["id"], t["duration"]) for t in store.tracks()} == {
+        path: (t["id"], t["duration"]) for path, t in tracks.items()}
+    assert sorted(p["track_id"] for p in store.plays()) == sorted(t["id"] for t in tracks.values())
+    Scanner(store).scan()
+    assert {t["path"]: (t["id"], t["mtime_ns"]) for t in store.tracks()} == {
+        str(path): (tracks[str(path)]["id"], st.st_mtime_ns) for path, (_whole, st) in wholes.items()}
+
+
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_scan_stopped_by_ctrl_c_in_the_count_leaves_a_known_shorten_file_its_one_failed_count(store, tmp_path,
                                                                                              monkeypatch):
@@ -1926,7 +1987,7 @@ def test_a_scan_killed_in_the_count_leaves_a_known_shorten_file_to_be_counted_ne
     assert killed.returncode == 9, killed.stderr
     [left] = store.tracks()
     assert (left["id"], left["mtime_ns"], left["duration"], left["last_error"]) == (
-        track["id"], ESTIMATED_MTIME, len(source) / rate, None)
+        track["id"], COUNTED_BEFORE_MTIME, len(source) / rate, None)
 
     assert Scanner(store).scan([str(music)]).read == 1
     [counted] = store.tracks()
