@@ -1771,6 +1771,33 @@ def test_a_known_shorten_file_whose_count_fails_once_keeps_its_track_and_is_coun
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
+def test_a_known_shorten_file_whose_count_fails_at_two_scans_in_a_row_is_an_error_row(store, tmp_path, monkeypatch):
+    """The first failed count keeps the track; a second, at the next scan, makes it an error
+    row (it does not play to its end). The first failure must leave the track as a new file is
+    listed, not as a track counted before: so listed, every later failure kept it too, and a
+    damaged file stayed in the library for good at a length no decoder reaches."""
+    rate, loud, source, music, path = _unsized_shorten(tmp_path, monkeypatch)
+    Scanner(store).scan([str(music)])
+    [track] = store.tracks()
+    store.end_play(store.start_play(track["id"]), "finished", 1000)
+    _bump_mtime(path)
+    whole, st = path.read_bytes(), path.stat()
+
+    def unreadable_in_the_count(progress):
+        if progress.counting and progress.counted == 0:
+            path.write_bytes(bytes(len(whole)))         # (what a share answering with errors gives)
+
+    errors = []
+    for _scan in range(2):
+        errors.append(Scanner(store, progress=unreadable_in_the_count, progress_interval_s=0).scan([str(music)]).errors)
+        path.write_bytes(whole)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert errors == [0, 1]
+    assert [(row["id"], row["path"]) for row in store.track_errors()] == [(track["id"], str(path))]
+    assert [play["track_id"] for play in store.plays()] == [track["id"]]
+
+
+@pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_scan_stopped_in_the_count_leaves_a_known_shorten_file_its_one_failed_count(store, tmp_path,
                                                                                        monkeypatch):
     """A known Shorten file touched, and the scan that lists it stopped before its count (the
