@@ -29,8 +29,10 @@ def change_mark(st: os.stat_result) -> int | None:
     (``st_ino``, its index on the volume, with Python 3.5 and later): a save to a new file
     renamed over the old one is another file, with another id, and that is seen; a file
     rewritten in place keeps its id, and only its size and modification time tell there (the
-    library's Read again reads it whatever they say). A directory listing's entries, FAT
-    drives and some network shares give an id of 0: None. ReFS's ids are 128 bits long:
+    library's Read again reads it whatever they say). A directory listing's entries and some
+    network shares give an id of 0: None. FAT makes its ids from where the file's entry lies
+    in its folder, so a rename or a defragmenter can change one: the file is read again
+    then, nothing worse. ReFS's ids are 128 bits long:
     folded into what the database holds."""
     if os.name != "nt":
         return st.st_ctime_ns
