@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
+from player.library.albums import library_order
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
@@ -404,6 +405,8 @@ class _Track(NamedTuple):
     mb_album_id: str | None
     compilation: int | None
     folder_compilation: int | None
+    artistsort: str | None          # (the sort names: the library order goes by them)
+    albumartistsort: str | None
 
     def __getitem__(self, column: str):
         return getattr(self, column)
@@ -426,7 +429,7 @@ class _Library:
 
     def __init__(self, stamp: int, values: list[tuple], namer: Namer, *, before: _Library | None = None,
                  changed: Collection[int] = (), order: list[int] | None = None):
-        """``values``: the library's rows in library order; or, given the library read ``before``
+        """``values``: the library's rows in the store's library order; or, given the library read ``before``
         (with the same folders), the rows of the tracks ``changed`` since that the library still
         plays, and the ids it plays in ``order``: the tracks not changed are taken as they were
         read then, the rest worked out again as from a whole read."""
@@ -452,10 +455,11 @@ class _Library:
                 info.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
-             compilation, folder_compilation) in values:
+             compilation, folder_compilation, artistsort, albumartistsort) in values:
             r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
                                  same(album, album), duration, same(genre, genre), same(year, year), track_no, disc_no,
-                                 same(release, release), compilation, folder_compilation)
+                                 same(release, release), compilation, folder_compilation, same(artistsort, artistsort),
+                                 same(albumartistsort, albumartistsort))
             names = namer(r)
             artist = names.artist.casefold()
             named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
@@ -465,6 +469,12 @@ class _Library:
                     bisect.insort(lengths, duration)
         if order is not None:
             rows = {t: rows[t] for t in order}
+        #: the ids in the store's order (what a later read keeps, see ``_kept_order``)
+        self.store_order = list(rows)
+        # Up next goes on in the order the window lists, not the store's: that puts the tracks
+        # without tags first, a bonus track without a number at the head of its album and
+        # "Émile" after Z.
+        rows = {r.id: r for r in library_order(list(rows.values()), namer)}
         self._one, self._named = one, named     # what each track's own row says: kept for the next read
         # Each track's recording (its artist and title normalised), as Discover's songs needed
         # it: most of their time, and the same for a track until it is written again.
@@ -718,7 +728,7 @@ class LibraryRecommendations:
             return self._read
 
     def _kept_order(self, kept: _Library, changed: list[int], values: list[tuple]) -> list[int] | None:
-        """The library's order now, where no track came and those written still sort between
+        """The store's library order now, where no track came and those written still sort between
         the same tracks (a re-tagged genre or year, a file found missing): ``kept``'s, less the
         tracks gone. Else None, for the store to give (a tenth of a second at 100,000 tracks).
         Tracks not written keep their order among themselves, so an order in which each
@@ -727,7 +737,7 @@ class LibraryRecommendations:
         if not now <= kept.rows.keys():
             return None
         gone = set(changed) - now
-        order = [t for t in kept.order if t not in gone] if gone else kept.order
+        order = [t for t in kept.store_order if t not in gone] if gone else kept.store_order
         at = [i for i, t in enumerate(order) if t in now]
         if len(at) > 150:          # (a scan's batch: the store gives the whole order as fast)
             return None

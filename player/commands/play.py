@@ -99,11 +99,13 @@ def run(args) -> int:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1
     else:
-        from player.library.albums import in_album_order
+        from player.library.albums import library_order
+        from player.library.names import Namer
 
-        # (each album as the window lists and plays it: its discs in "CD1" and "CD2" folders
-        # without disc tags, and a bonus track without a number, in their places)
-        ids = [row["id"] for row in in_album_order(store.tracks_matching(what))]
+        # (as the window lists them: each album's discs in "CD1" and "CD2" folders without disc
+        # tags, and a bonus track without a number, in their places; a track without tags
+        # among the others by its folders' names, not first)
+        ids = [row["id"] for row in library_order(store.tracks_matching(what), Namer.of(store))]
         if not ids:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)

@@ -12,6 +12,9 @@ is that answer for one track.
 :func:`album_slot` is where a track goes on its album where its tags say less than its
 path (discs in "CD1" and "CD2" folders, or "2-01 Song" files, without disc tags) or nothing
 (a bonus track without a number): the window's library order and ``segue play``'s (:func:`in_album_order`) go by it.
+
+:func:`library_order` is the order the window lists the library in, for what plays the
+library in its order without the window (Up next, ``segue play``).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from collections.abc import Iterable
 from player.library.names import (album_folder, file_disc, is_disc_folder, path_disc, path_numbers, release_folder,
                                   title_disc)
 from segue_common.normalize import credited_artists, primary_artist
+from segue_common.text import search_form
 
 # What the rule reads of each track (the store's column names).
 RULE_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "track_no", "disc_no",
@@ -88,14 +92,28 @@ def in_album_order(rows: list) -> list:
     and ``track_no``, in the store's library order) with each album's tracks in its order,
     each release (its release id, else its folder) together, as the window lists them. The
     store orders a disc without its tag, and a track without its number, first."""
-    out, at = list(rows), 0
+    return [rows[i] for i in _album_order(rows, [r["order_artist"] for r in rows])]
 
-    def run(r) -> tuple:
-        # (by its title without the disc it names: "The Wall (Disc 1)" and "(Disc 2)" are one album)
-        return (r["order_artist"] or "").casefold(), title_disc(r["album"] or "")[0].casefold()
+
+def _album_order(rows: list, artists: list) -> list[int]:
+    # in_album_order's order, as places in ``rows``; ``artists``: each row's order artist.
+    out, at = list(range(len(rows))), 0
+    runs: dict = {}
+
+    def run(artist, album) -> tuple | None:
+        # (by its title without the disc it names: "The Wall (Disc 1)" and "(Disc 2)" are one
+        # album; each artist's album worked out once)
+        if not album:
+            return None
+        found = runs.get((artist, album))
+        if found is None:
+            found = runs[(artist, album)] = ((artist or "").casefold(), title_disc(album)[0].casefold())
+        return found
+
+    albums = [run(a, r["album"]) for a, r in zip(artists, rows)]
 
     def key(i: int) -> tuple:
-        r = out[i]
+        r = rows[i]
         # (the disc its title names, "The Wall (Disc 2)", else its folder, "CD2", else its file
         # name, "2-01 Song")
         disc = title_disc(r["album"] or "")[1] or path_disc(r["path"] or "", r["track_no"])
@@ -105,15 +123,92 @@ def in_album_order(rows: list) -> list:
         return album_slot(r["disc_no"], disc, track)
 
     for end in range(1, len(out) + 1):
-        if end < len(out) and out[end]["album"] and run(out[end]) == run(out[at]):
+        if end < len(out) and albums[end] is not None and albums[end] == albums[at]:
             continue
-        if end - at > 1 and out[at]["album"]:
+        if end - at > 1 and albums[at] is not None and not _in_place(rows, out[at:end]):
             places: dict = {}
-            keys = {i: (places.setdefault(out[i]["mb_album_id"] or release_folder(out[i]["path"] or ""), len(places)),
-                        *key(i), i) for i in range(at, end)}
-            out[at:end] = [out[i] for i in sorted(range(at, end), key=keys.__getitem__)]
+            keys = {i: (places.setdefault(rows[i]["mb_album_id"] or release_folder(rows[i]["path"] or ""),
+                                          len(places)), *key(i), i) for i in out[at:end]}
+            out[at:end] = sorted(out[at:end], key=keys.__getitem__)
         at = end
     return out
+
+
+def _in_place(rows: list, run: list[int]) -> bool:
+    # Whether the store's order of one album's tracks is its order already, as it is on most
+    # albums: one title in one folder of one release, each track numbered, disc and track
+    # going up (discs without tags in "1-01 Song" files repeat their numbers).
+    first = rows[run[0]]
+    album, release, folder = first["album"], first["mb_album_id"], (first["path"] or "").rpartition("/")[0]
+    last = None
+    for i in run:
+        r = rows[i]
+        if r["track_no"] is None or r["album"] != album or r["mb_album_id"] != release:
+            return False
+        slot = (r["disc_no"] or 0, r["track_no"])
+        if last is not None and not last < slot or (r["path"] or "").rpartition("/")[0] != folder:
+            return False
+        last = slot
+    return True
+
+
+def order_form(name: str) -> str:
+    """A name as the library order compares it: case and accents ignored ("Émile" among the
+    E's; the store's NOCASE folds only ASCII letters and puts it after Z)."""
+    return name.casefold() if name.isascii() else search_form(name)
+
+
+def order_artist(row) -> str | None:
+    """The artist the store orders a track by (``player.store.tracks.ORDER_ARTIST``, which
+    says why), from its row: the album artist's sort name, else the artist's where the album
+    artist is the artist, else the album artist, else "Various Artists" for a compilation,
+    else the artist's sort name, else the artist."""
+    albumartist = row["albumartist"]
+    for name in (row["albumartistsort"],
+                 row["artistsort"] if albumartist is not None and albumartist == row["artist"] else None,
+                 albumartist,
+                 "Various Artists" if row["compilation"] == 1 or row["folder_compilation"] == 1 else None,
+                 row["artistsort"]):
+        if name is not None:
+            return name
+    return row["artist"]
+
+
+def library_order(rows: list, namer) -> list:
+    """``rows`` (tracks in the store's library order, with the columns :func:`order_artist`
+    and :func:`in_album_order` read, ``title`` and ``folder_id``) in the order the window
+    lists them: each album in its order (:func:`in_album_order`); artists and albums compared
+    with case and accents ignored (:func:`order_form`); and a track with neither an artist nor
+    an album artist tag placed by the names the window shows for it (``namer``'s: its
+    folders'), after the tagged tracks of the same artist and album. The store puts those
+    tracks first, so Up next and ``segue play`` began with them where the window lists them
+    among the rest."""
+    artists = [order_artist(r) for r in rows]
+    order = _album_order(rows, artists)
+    forms: dict[str, str] = {}
+
+    def form(name) -> str:
+        name = name if isinstance(name, str) else str(name or "")
+        found = forms.get(name)
+        if found is None:
+            found = forms[name] = order_form(name)
+        return found
+
+    tagged: dict = {}
+    keys = [None] * len(rows)
+    for i, r in enumerate(rows):
+        if r["artist"] or r["albumartist"]:
+            pair = (artists[i], r["album"])
+            found = tagged.get(pair)
+            if found is None:
+                found = tagged[pair] = (form(pair[0]), form(title_disc(pair[1] or "")[0]), 0)
+            keys[i] = found
+        else:
+            names = namer(r)
+            keys[i] = (form(names.artist), form(names.album), 1)
+    if any(keys[a] > keys[b] for a, b in zip(order, order[1:])):
+        order.sort(key=keys.__getitem__)        # (stable: each album's tracks keep their order)
+    return [rows[i] for i in order]
 
 
 def _one_artist_on_every_track(rows: list) -> bool:

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.albums import album_slot
+from player.library.albums import album_slot, order_form
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.ui.queue_panel import titles_starting, typed_form
 from segue_common.text import search_form, shown
@@ -531,21 +531,16 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
     order_artists = naming.order_artists
     if len(order_artists) != n:
         return flags, None
-    keys = [(_order_form(order_artists[i]), _order_form(tagged_albums[i])) for i in staying]
+    keys = [(order_form(order_artists[i]), order_form(tagged_albums[i])) for i in staying]
     slots: list[list[int]] = [[] for _ in range(len(staying) + 1)]
     for i in no_artist:
-        slots[bisect_right(keys, (_order_form(artists[i]), _order_form(albums[i])))].append(i)
+        slots[bisect_right(keys, (order_form(artists[i]), order_form(albums[i])))].append(i)
     order: list[int] = []
     for at, i in enumerate(staying):
         order.extend(slots[at])
         order.append(i)
     order.extend(slots[-1])
     return flags, np.array(order, dtype=np.int64)
-
-
-def _order_form(name: str) -> str:
-    """A name as the library order compares it: case and accents ignored (see :func:`_accent_order`)."""
-    return name.casefold() if name.isascii() else search_form(name)
 
 
 def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | None:
@@ -758,7 +753,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     places: dict[str, int] = {}
     place_rank = [places.setdefault(place(i), len(places)) if albums[i] else -1 for i in range(n)]
     forms: dict[str, str] = {}
-    artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, _order_form(v)) for v in names]
+    artist_forms, album_forms = ([forms[v] if v in forms else forms.setdefault(v, order_form(v)) for v in names]
                                  for names in (order_by, [title_disc(a)[0] for a in albums]))
     keys = [(artist_forms[i], album_forms[i], place_rank[i], *slot(i), i) for i in range(n)]
     order = sorted(range(n), key=keys.__getitem__)

@@ -448,6 +448,21 @@ def test_play_of_an_album_by_name_plays_its_disc_folders_and_a_bonus_track_in_or
         "Set 1-1", "Set 1-2", "Set 2-1", "Set 2-2"], out.stderr
 
 
+def test_play_of_a_search_plays_untagged_files_where_the_window_lists_them(segue_home, tmp_path):
+    # The store orders a track without an artist tag first: `segue play tapes` began with the
+    # untagged files of every artist, where the window lists them by their folders' names.
+    music = tmp_path / "music"
+    write_track(music / "Beta" / "Tapes", "01", seconds=0.3, tags={"title": "Beta tape", "artist": "Beta",
+                                                                   "album": "Tapes", "tracknumber": 1})
+    write_track(music / "Alpha" / "Tapes", "01 raw", seconds=0.3)                     # no tags at all
+    write_track(music / "Zed" / "Tapes", "01 x", seconds=0.3, tags={"title": "Zed tape"})   # a title only
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    out = segue("play", "--null", "tapes", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
+        "01 raw", "Beta tape", "Zed tape"], out.stdout
+
+
 def test_play_finds_a_classical_album_by_its_composer_and_a_compilation_as_various_artists(segue_home, tmp_path):
     # The window's search finds Bach by the composer tag and a compilation without an album
     # artist by "various", as the library files it; `segue play bach` and `segue play various`

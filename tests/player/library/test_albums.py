@@ -217,3 +217,24 @@ def test_a_soundtracks_discs_tagged_as_albums_of_their_own_in_one_folder_are_one
     assert _found(store) == {"Theme": 1, "Opening": 1, "Love Song": 1, "Finale": 1, "One": 0, "Two": 0}
     assert [r["title"] for r in store.library_rows(["title"])] == [
         "One", "Two", "Theme", "Opening", "Love Song", "Finale"]
+
+
+def test_the_order_artist_worked_out_of_a_row_is_the_stores(store):
+    # Up next and `segue play` put the store's rows in the window's order by the artist the
+    # store orders by, worked out of each row: every way of tagging one must give the store's.
+    import itertools
+
+    from player.library.albums import order_artist
+
+    names = (None, "The Band", "Band, The")
+    rows = [{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": "t", "artist": artist,
+             "albumartist": albumartist, "artistsort": artistsort, "albumartistsort": albumartistsort,
+             "compilation": compilation}
+            for i, (artist, albumartist, artistsort, albumartistsort, compilation)
+            in enumerate(itertools.product(("The Band", "Other", None), names, names, (None, "Sorted"), (None, 0, 1)))]
+    store.upsert_tracks(rows)
+    store.set_folder_compilations({r["id"]: 1 for r in store.tracks()[::4]})
+    columns = ["artist", "albumartist", "artistsort", "albumartistsort", "compilation", "folder_compilation"]
+    got = [order_artist(r) or "" for r in store.library_rows(columns)]
+    assert got == store.library_order_artists()
+    assert {"The Band", "Band, The", "Various Artists", "Sorted", "Other", ""} <= set(got)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from PySide6.QtCore import Qt
 
 from player.library.scanner import Scanner
@@ -83,3 +85,48 @@ def test_space_on_a_fresh_launch_queues_named_rows(qtbot, store, tmp_path, make_
     qtbot.waitUntil(lambda: window.up_next.rows.rowCount() == 5, timeout=10000)
     titles = [window.up_next.rows.index(i).data() for i in range(5)]
     assert all(titles) and "Brinstar" in titles, titles
+
+
+def _mixed_library(store, tmp_path):
+    # Tagged albums, a folder of files with no tags at all, a folder of files tagged with a
+    # title only, a bonus track without a number, and an artist whose name starts with an accent.
+    root = tmp_path / "music"
+    for n in (2, 1):
+        write_track(root / "Beta Band" / "Middle", f"{n:02d}", seconds=0.3, freq=300.0 + n,
+                    tags={"title": f"Middle {n}", "artist": "Beta Band", "album": "Middle", "tracknumber": n})
+    write_track(root / "Beta Band" / "Middle", "Bonus", seconds=0.3, freq=310.0,
+                tags={"title": "Middle Bonus", "artist": "Beta Band", "album": "Middle"})
+    write_track(root / "Alpha" / "Demos", "01 raw", seconds=0.3, freq=330.0)
+    write_track(root / "Zed" / "Tapes", "02 tape", seconds=0.3, freq=550.0, tags={"title": "Second tape"})
+    write_track(root / "Zed" / "Tapes", "01 tape", seconds=0.3, freq=560.0, tags={"title": "First tape"})
+    write_track(root / "Zola", "z", seconds=0.3, freq=600.0, tags={"title": "Zola 1", "artist": "Zola", "album": "Z"})
+    write_track(root / "Émile", "e", seconds=0.3, freq=610.0, tags={"title": "Émile 1", "artist": "Émile",
+                                                                      "album": "Songs"})
+    Scanner(store).scan([str(root)])
+    return root
+
+
+def test_up_next_and_segue_play_go_in_the_windows_order_over_untagged_files(store, tmp_path):
+    # The store orders a track without tags first, a bonus track without a number at the head
+    # of its album and "Émile" after Z: Up next and `segue play` went in that order, the
+    # window in another (untagged files among the others by their folders' names).
+    from player.library.albums import library_order
+    from player.library.names import Namer
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    root = _mixed_library(store, tmp_path)
+    paths = {r["id"]: os.path.relpath(r["path"], root) for r in store.tracks()}
+    window = [paths[t] for t in load_library(store).ids.tolist()]
+    assert window == ["Alpha/Demos/01 raw.flac", "Beta Band/Middle/01.flac", "Beta Band/Middle/02.flac",
+                      "Beta Band/Middle/Bonus.flac", "Émile/e.flac", "Zed/Tapes/01 tape.flac",
+                      "Zed/Tapes/02 tape.flac", "Zola/z.flac"]
+    first = next(t for t, p in paths.items() if p == window[0])
+    up_next = [paths[r.track_id] for r in LibraryRecommendations(store).up_next([first], 20)]
+    assert up_next == window[1:]
+    # `segue play` orders the tracks a search finds so (untagged ones found by their paths).
+    found = store.tracks_matching("e")
+    assert {"Alpha/Demos/01 raw.flac", "Zed/Tapes/02 tape.flac", "Beta Band/Middle/Bonus.flac"} <= {
+        paths[r["id"]] for r in found}
+    assert [paths[r["id"]] for r in library_order(found, Namer.of(store))] == [
+        p for p in window if p in {paths[r["id"]] for r in found}]
