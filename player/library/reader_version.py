@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 22
+READER_VERSION = 23
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -62,6 +62,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # an IMA ADPCM, MS ADPCM or GSM WAV whose data size was never written (a recorder killed) at
     # the length it plays, counted from its blocks, not ffprobe's (half of it for IMA ADPCM)
     22: frozenset({".wav", ".wave"}),
+    23: None,       # the composer's sort name ("Bach, Johann Sebastian"), which the Composer column sorts by
 }
 
 

@@ -106,16 +106,19 @@ _COMMON_KEYS = {
     "composer": "composer", "compilation": "compilation", "artistsort": "artistsort",
     "albumartistsort": "albumartistsort", "album artist sort": "albumartistsort",
     "album_artist_sort": "albumartistsort",
+    # (and "Bach, Johann Sebastian" files the composer under B)
+    "composersort": "composersort",
 }
 _ID3_KEYS = {
     "TIT2": "title", "TPE1": "artist", "TALB": "album", "TPE2": "albumartist", "TCON": "genre",
     "TDRC": "year", "TYER": "year", "TRCK": "track_no", "TPOS": "disc_no",
     "TCOM": "composer", "TCMP": "compilation", "TSOP": "artistsort", "TSO2": "albumartistsort",
+    "TSOC": "composersort",
 }
 _MP4_KEYS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "albumartist",
     "\xa9gen": "genre", "\xa9day": "year", "\xa9wrt": "composer", "cpil": "compilation", "soar": "artistsort",
-    "soaa": "albumartistsort",
+    "soaa": "albumartistsort", "soco": "composersort",
 }
 _ASF_KEYS = {
     "title": "title", "author": "artist", "wm/albumtitle": "album", "wm/albumartist": "albumartist",
@@ -123,6 +126,7 @@ _ASF_KEYS = {
     "musicbrainz/track id": "mb_track_id", "musicbrainz/album id": "mb_album_id",
     "musicbrainz/artist id": "mb_artist_id", "wm/composer": "composer", "wm/iscompilation": "compilation",
     "wm/artistsortorder": "artistsort", "wm/albumartistsortorder": "albumartistsort",
+    "wm/composersortorder": "composersort",
 }
 _INT_FIELDS = {"year", "track_no", "disc_no"}
 _GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
@@ -218,7 +222,7 @@ def _coerce(field: str, value):
 #: joined by "; ", as players show them: the track is found by any of its artists,
 #: genres or composers. The first is the one its match key (and the shipped priors' keys)
 #: go by, and a genre's grouping goes by its first value too.
-_ALL_VALUES = ("artist", "albumartist", "genre", "composer")
+_ALL_VALUES = ("artist", "albumartist", "genre", "composer", "composersort")
 _FIRST = {field: f"_first_{field}" for field in ("artist", "albumartist")}
 
 
@@ -506,7 +510,7 @@ def _asf(tags, out: dict) -> None:
 # ffprobe's own names of the sort names, as ffmpeg carries them over from an MP4 or an MP3's
 # ID3 tag into the Matroska file it makes of one.
 _PROBED_KEYS = {"sort_artist": "artistsort", "artist-sort": "artistsort", "sort_album_artist": "albumartistsort",
-                "tso2": "albumartistsort"}
+                "tso2": "albumartistsort", "sort_composer": "composersort", "tsoc": "composersort"}
 
 
 def _probed(tags: dict, out: dict) -> None:

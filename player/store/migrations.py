@@ -506,8 +506,15 @@ def _v23(conn: sqlite3.Connection) -> None:
                      f"BEGIN UPDATE library_changes SET n = n + 1 WHERE id = 1; {noted} END")
 
 
+# v24: the composer's sort name (ID3 TSOC, Vorbis COMPOSERSORT, MP4 soco), which the window's
+# Composer column sorts by: "Johann Sebastian Bach" sorted under J, where a classical shelf
+# tagged "Bach, Johann Sebastian" looks for him under B. NULL for the tracks there are: the tag
+# reader's version went up with it, so the next scan reads every file again.
+_V24 = "ALTER TABLE tracks ADD COLUMN composersort TEXT"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19), _script(_V20), _script(_V21), _v22, _v23]
+              _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -38,8 +38,8 @@ _SHOWN_TEXT = (*_TEXT, "composer")
 # artist, "bach" the tracks Bach composed, whoever plays them.
 _SEARCHED = ("albumartist", "composer")
 # Sorted by, where tagged, in place of the column's own text: "The Beatles" sort under B
-# when their sort name says "Beatles, The".
-_SORT_NAMES = {"artist": "artistsort"}
+# when their sort name says "Beatles, The", "Johann Sebastian Bach" when his says "Bach, Johann Sebastian".
+_SORT_NAMES = {"artist": "artistsort", "composer": "composersort"}
 _NUMBERS = ("track_no", "year", "duration")
 _GUESSABLE = ("title", "artist", "album")
 TRACK_ID_ROLE = Qt.UserRole + 1

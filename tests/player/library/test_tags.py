@@ -330,6 +330,41 @@ def test_the_composer_the_compilation_flag_and_the_sort_names_are_read(tmp_path,
     assert (info["artistsort"], info["albumartistsort"]) == ("Beatles, The", "Various")
 
 
+@pytest.mark.parametrize("fmt", ["mp3", "flac", "m4a", "wv"])
+def test_the_composers_sort_names_are_read(tmp_path, fmt):
+    # The Composer column sorted "John Lennon" under J: the sort names a classical collector's
+    # tagger writes beside the composers ("Lennon, John") were not read.
+    path = _collector_tagged(tmp_path, fmt)
+    names = ["Lennon, John", "McCartney, Paul"]
+    if fmt == "mp3":
+        from mutagen.id3 import ID3, TSOC
+
+        tags = ID3(str(path))
+        tags.add(TSOC(encoding=3, text=names))
+        tags.save(str(path), v2_version=4)
+    elif fmt == "flac":
+        from mutagen.flac import FLAC
+
+        tags = FLAC(str(path))
+        tags["COMPOSERSORT"] = names
+        tags.save()
+    elif fmt == "m4a":
+        from mutagen.mp4 import MP4
+
+        tags = MP4(str(path))
+        tags["soco"] = names
+        tags.save()
+    else:
+        from mutagen.apev2 import APEv2
+
+        tags = APEv2(str(path))
+        tags["ComposerSort"] = "\0".join(names)
+        tags.save(str(path))
+    info = read_tags(str(path))
+    assert info["composer"] == "John Lennon; Paul McCartney"
+    assert info["composersort"] == "Lennon, John; McCartney, Paul"
+
+
 @pytest.mark.parametrize("fmt", ["mp3", "m4a"])
 def test_the_sort_names_of_a_matroska_file_ffmpeg_made_of_a_tagged_file_are_read(tmp_path, fmt):
     # ffprobe names them its own way ("sort_artist" from an MP4, "artist-sort" and "TSO2" from

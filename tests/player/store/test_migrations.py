@@ -874,6 +874,37 @@ def test_migration_22_to_23_keeps_the_library_and_notes_each_written_track_whoev
     store.close()
 
 
+def test_migration_23_to_24_sorts_composers_by_their_sort_names_once_the_next_scan_reads_every_file_again(tmp_path):
+    # A library scanned before the composer's sort name was read: the column starts empty and
+    # the tag reader's new version makes the next scan read the file, unchanged since, again.
+    from mutagen.flac import FLAC
+
+    from player.library import reader_version
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    f = write_track(music, "01", fmt="flac", seconds=0.3, tags={"title": "Prelude", "artist": "Yo-Yo Ma",
+                                                                "composer": "Johann Sebastian Bach"})
+    tags = FLAC(str(f))
+    tags["COMPOSERSORT"] = ["Bach, Johann Sebastian"]
+    tags.save()
+    store = _migrated(tmp_path / "library.db", 23,
+                      ("INSERT INTO folders (id, path, added_at, last_scan_at, tag_reader) VALUES (1, ?, 0, 0, 22)",
+                       (str(music),)),
+                      ("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, ctime_ns, title, artist, composer, "
+                       "duration, added_at, updated_at) VALUES (1, ?, 1, ?, ?, ?, 'Prelude', 'Yo-Yo Ma', "
+                       "'Johann Sebastian Bach', 0.3, 0, 0)",
+                       (str(f), f.stat().st_size, f.stat().st_mtime_ns, f.stat().st_ctime_ns)))
+    assert store.schema_version() == SCHEMA_VERSION >= 24
+    assert [(r["title"], r["composer"], r["composersort"]) for r in store.tracks()] == [
+        ("Prelude", "Johann Sebastian Bach", None)]
+    assert Scanner(store).scan().read == 1
+    assert [f["tag_reader"] for f in store.folders()] == [reader_version.READER_VERSION]
+    assert [(r["id"], r["composersort"]) for r in store.tracks()] == [(1, "Bach, Johann Sebastian")]
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"

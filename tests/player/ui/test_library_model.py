@@ -145,6 +145,45 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
         "Abba", "The Beatles", "David Bowie", "Carpenters", "Moby", "Someone", "Steve Miller Band", "Yo-Yo Ma", "Zed"]
 
 
+def test_the_composer_column_sorts_by_the_composers_sort_name_where_tagged(qapp, store, tmp_path):
+    # "Johann Sebastian Bach" sorted under J and "Ludwig van Beethoven" under L: a classical
+    # shelf tags their sort names (ID3 TSOC, Vorbis COMPOSERSORT), which were not read. A
+    # composer without one goes by the name shown.
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, TSOC
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    shelf = [("Antonio Vivaldi", "Vivaldi, Antonio", "flac"), ("Claude Debussy", None, "flac"),
+             ("Johann Sebastian Bach", "Bach, Johann Sebastian", "flac"),
+             ("Ludwig van Beethoven", "Beethoven, Ludwig van", "mp3")]
+    for n, (composer, sort_name, fmt) in enumerate(shelf, 1):
+        path = write_track(music, f"{n:02d}", fmt=fmt, seconds=0.3,
+                           tags={"title": f"Piece {n}", "artist": "Orchestra", "album": "Works", "tracknumber": n,
+                                 "composer": composer})
+        if sort_name and fmt == "flac":
+            tags = FLAC(str(path))
+            tags["COMPOSERSORT"] = [sort_name]
+            tags.save()
+        elif sort_name:
+            tags = ID3(str(path))
+            tags.add(TSOC(encoding=3, text=[sort_name]))
+            tags.save(str(path))
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    column = [k for k, _ in COLUMNS].index("composer")
+    model.sort(column, Qt.AscendingOrder)
+    assert [model.index(r, column).data() for r in range(model.rowCount())] == [
+        "Johann Sebastian Bach", "Ludwig van Beethoven", "Claude Debussy", "Antonio Vivaldi"]
+    model.sort(column, Qt.DescendingOrder)
+    assert [model.index(r, column).data() for r in range(model.rowCount())] == [
+        "Antonio Vivaldi", "Claude Debussy", "Ludwig van Beethoven", "Johann Sebastian Bach"]
+
+
 def test_the_library_order_places_accented_names_among_their_letters(qapp, store, tmp_path):
     # SQLite's NOCASE folds only ASCII: "Émile" and "Ólafur Arnalds" came after "Zola", and an
     # untagged album in a folder "Ébène" followed them there. Each artist's tracks keep their
