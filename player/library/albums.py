@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from itertools import groupby
+from operator import attrgetter, itemgetter, lt
 
 from player.library.names import (album_folder, file_disc, is_disc_folder, path_disc, path_numbers, release_folder,
                                   title_disc)
@@ -92,64 +94,73 @@ def in_album_order(rows: list) -> list:
     and ``track_no``, in the store's library order) with each album's tracks in its order,
     each release (its release id, else its folder) together, as the window lists them. The
     store orders a disc without its tag, and a track without its number, first."""
-    return [rows[i] for i in _album_order(rows, [r["order_artist"] for r in rows])]
+    return [rows[i] for i in _album_order(rows, _columns(rows, ("album", "path", "mb_album_id", "disc_no", "track_no")),
+                                          [r["order_artist"] for r in rows])]
 
 
-def _album_order(rows: list, artists: list) -> list[int]:
-    # in_album_order's order, as places in ``rows``; ``artists``: each row's order artist.
-    out, at = list(range(len(rows))), 0
+def _columns(rows: list, names) -> dict[str, list]:
+    # Each named column of ``rows`` as a list: read by name from a row of the store or a dict,
+    # by attribute from a named tuple (whose lookup by name is a Python call: it made a
+    # library's order of 100,000 tracks take twice as long).
+    fields = getattr(type(rows[0]), "_fields", ()) if rows else ()
+    pick = attrgetter if fields else itemgetter
+    return {name: list(map(pick(name), rows)) for name in names}
+
+
+def _album_order(rows: list, cols: dict[str, list], artists: list) -> list[int]:
+    # in_album_order's order, as places in ``rows`` (``cols``: their columns it reads);
+    # ``artists``: each row's order artist. (Worked out an album at a time, and each album's
+    # key once: this orders a library of 100,000 tracks for Up next, again after each change.)
+    out = list(range(len(rows)))
+    album, path, release, disc_no, track_no = (cols[k] for k in ("album", "path", "mb_album_id", "disc_no",
+                                                                   "track_no"))
     runs: dict = {}
-
-    def run(artist, album) -> tuple | None:
-        # (by its title without the disc it names: "The Wall (Disc 1)" and "(Disc 2)" are one
-        # album; each artist's album worked out once)
-        if not album:
-            return None
-        found = runs.get((artist, album))
-        if found is None:
-            found = runs[(artist, album)] = ((artist or "").casefold(), title_disc(album)[0].casefold())
-        return found
-
-    albums = [run(a, r["album"]) for a, r in zip(artists, rows)]
+    for pair in set(zip(artists, album)):
+        # (by its title without the disc it names: "The Wall (Disc 1)" and "(Disc 2)" are one album)
+        runs[pair] = ((pair[0] or "").casefold(), title_disc(pair[1])[0].casefold()) if pair[1] else None
+    albums = list(map(runs.__getitem__, zip(artists, album)))
 
     def key(i: int) -> tuple:
-        r = rows[i]
         # (the disc its title names, "The Wall (Disc 2)", else its folder, "CD2", else its file
         # name, "2-01 Song")
-        disc = title_disc(r["album"] or "")[1] or path_disc(r["path"] or "", r["track_no"])
+        disc = title_disc(album[i] or "")[1] or path_disc(path[i] or "", track_no[i])
         # (a track without a number tag goes by its file name's, "1 Intro" ... "10 Outro", as the
         # window lists it and the player joins it)
-        track = r["track_no"] if r["track_no"] is not None else path_numbers(r["path"] or "")[0]
-        return album_slot(r["disc_no"], disc, track)
+        track = track_no[i] if track_no[i] is not None else path_numbers(path[i] or "")[0]
+        return album_slot(disc_no[i], disc, track)
 
-    for end in range(1, len(out) + 1):
-        if end < len(out) and albums[end] is not None and albums[end] == albums[at]:
-            continue
-        if end - at > 1 and albums[at] is not None and not _in_place(rows, out[at:end]):
+    def in_place(lo: int, hi: int) -> bool:
+        # Whether the store's order of one album's tracks is its order already, as it is on
+        # most albums: one title in one folder of one release, each track numbered, disc and
+        # track going up (discs without tags in "1-01 Song" files repeat their numbers).
+        n, tracks, discs = hi - lo, track_no[lo:hi], disc_no[lo:hi]
+        if None in tracks or album[lo:hi].count(album[lo]) != n or release[lo:hi].count(release[lo]) != n:
+            return False
+        if discs.count(None) == n:
+            slots = tracks
+        elif None in discs:
+            return False
+        else:
+            slots = list(zip(discs, tracks))
+        if not all(map(lt, slots, slots[1:])):
+            return False
+        folders = set(map(_folder, path[lo:hi]))
+        return len(folders) == 1
+
+    at = 0
+    for run, rows_of in groupby(range(len(out)), albums.__getitem__):
+        end = at + sum(1 for _ in rows_of)
+        if end - at > 1 and run is not None and not in_place(at, end):
             places: dict = {}
-            keys = {i: (places.setdefault(rows[i]["mb_album_id"] or release_folder(rows[i]["path"] or ""),
-                                          len(places)), *key(i), i) for i in out[at:end]}
-            out[at:end] = sorted(out[at:end], key=keys.__getitem__)
+            keys = {i: (places.setdefault(release[i] or release_folder(path[i] or ""), len(places)), *key(i), i)
+                    for i in range(at, end)}
+            out[at:end] = sorted(range(at, end), key=keys.__getitem__)
         at = end
     return out
 
 
-def _in_place(rows: list, run: list[int]) -> bool:
-    # Whether the store's order of one album's tracks is its order already, as it is on most
-    # albums: one title in one folder of one release, each track numbered, disc and track
-    # going up (discs without tags in "1-01 Song" files repeat their numbers).
-    first = rows[run[0]]
-    album, release, folder = first["album"], first["mb_album_id"], (first["path"] or "").rpartition("/")[0]
-    last = None
-    for i in run:
-        r = rows[i]
-        if r["track_no"] is None or r["album"] != album or r["mb_album_id"] != release:
-            return False
-        slot = (r["disc_no"] or 0, r["track_no"])
-        if last is not None and not last < slot or (r["path"] or "").rpartition("/")[0] != folder:
-            return False
-        last = slot
-    return True
+def _folder(path) -> str:
+    return (path or "").rpartition("/")[0]
 
 
 def order_form(name: str) -> str:
@@ -163,15 +174,18 @@ def order_artist(row) -> str | None:
     says why), from its row: the album artist's sort name, else the artist's where the album
     artist is the artist, else the album artist, else "Various Artists" for a compilation,
     else the artist's sort name, else the artist."""
-    albumartist = row["albumartist"]
-    for name in (row["albumartistsort"],
-                 row["artistsort"] if albumartist is not None and albumartist == row["artist"] else None,
-                 albumartist,
-                 "Various Artists" if row["compilation"] == 1 or row["folder_compilation"] == 1 else None,
-                 row["artistsort"]):
+    return _order_artist(*(row[k] for k in _ORDER_COLUMNS))
+
+
+_ORDER_COLUMNS = ("albumartistsort", "artistsort", "albumartist", "artist", "compilation", "folder_compilation")
+
+
+def _order_artist(albumartistsort, artistsort, albumartist, artist, compilation, folder_compilation) -> str | None:
+    for name in (albumartistsort, artistsort if albumartist is not None and albumartist == artist else None,
+                 albumartist, "Various Artists" if compilation == 1 or folder_compilation == 1 else None, artistsort):
         if name is not None:
             return name
-    return row["artist"]
+    return artist
 
 
 def library_order(rows: list, namer) -> list:
@@ -183,8 +197,9 @@ def library_order(rows: list, namer) -> list:
     folders'), after the tagged tracks of the same artist and album. The store puts those
     tracks first, so Up next and ``segue play`` began with them where the window lists them
     among the rest."""
-    artists = [order_artist(r) for r in rows]
-    order = _album_order(rows, artists)
+    cols = _columns(rows, {*_ORDER_COLUMNS, "album", "path", "mb_album_id", "disc_no", "track_no"})
+    artists = list(map(_order_artist, *(cols[k] for k in _ORDER_COLUMNS)))
+    order = _album_order(rows, cols, artists)
     forms: dict[str, str] = {}
 
     def form(name) -> str:
@@ -194,17 +209,12 @@ def library_order(rows: list, namer) -> list:
             found = forms[name] = order_form(name)
         return found
 
-    tagged: dict = {}
-    keys = [None] * len(rows)
-    for i, r in enumerate(rows):
-        if r["artist"] or r["albumartist"]:
-            pair = (artists[i], r["album"])
-            found = tagged.get(pair)
-            if found is None:
-                found = tagged[pair] = (form(pair[0]), form(title_disc(pair[1] or "")[0]), 0)
-            keys[i] = found
-        else:
-            names = namer(r)
+    # (each artist's album's key made once)
+    tagged = {pair: (form(pair[0]), form(title_disc(pair[1] or "")[0]), 0) for pair in set(zip(artists, cols["album"]))}
+    keys = list(map(tagged.__getitem__, zip(artists, cols["album"])))
+    for i, (artist, albumartist) in enumerate(zip(cols["artist"], cols["albumartist"])):
+        if not (artist or albumartist):
+            names = namer(rows[i])
             keys[i] = (form(names.artist), form(names.album), 1)
     if any(keys[a] > keys[b] for a, b in zip(order, order[1:])):
         order.sort(key=keys.__getitem__)        # (stable: each album's tracks keep their order)
