@@ -738,7 +738,9 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
             if end - at > 1 and albums[at] and (
                     any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
                     or albums[end - 1] != albums[at]      # (its discs' titles, in the order of their letters)
-                    or any(tracks[i] is None or file_discs[i] for i in range(at, end))):
+                    or any(tracks[i] is None or file_discs[i] for i in range(at, end))
+                    # (a track without the disc tag its album's others carry: the store puts it first)
+                    or None in discs[at:end] and discs[at:end].count(None) != end - at):
                 ranks: dict[str, int] = {}
                 keys = {i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i) for i in range(at, end)}
                 runs = sorted(range(at, end), key=keys.__getitem__)

@@ -130,3 +130,28 @@ def test_up_next_and_segue_play_go_in_the_windows_order_over_untagged_files(stor
         paths[r["id"]] for r in found}
     assert [paths[r["id"]] for r in library_order(found, Namer.of(store))] == [
         p for p in window if p in {paths[r["id"]] for r in found}]
+
+
+def test_a_track_without_its_albums_disc_tag_is_listed_in_its_place_as_up_next_plays_it(store):
+    # One track of a disc-tagged album re-tagged by a tool that wrote no disc number: the
+    # store orders it first (NULL first), and the window listed it at the head of its album
+    # where Up next and `segue play` put it in its place.
+    from player.library.albums import library_order
+    from player.library.names import Namer
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    folder = store.add_folder("/music")
+    store.upsert_tracks([{"path": f"/music/A/Album/{n:02d}.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
+                          "title": f"Song {n}", "artist": "A", "album": "Album", "track_no": n,
+                          "disc_no": None if n == 3 else 1} for n in (1, 2, 3)])
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    window = [titles[t] for t in load_library(store).ids.tolist()]
+    assert window == ["Song 1", "Song 2", "Song 3"]
+    assert [r["title"] for r in library_order(store.library_rows(["id", "title", "path", "folder_id", "artist",
+                                                                  "albumartist", "album", "track_no", "disc_no",
+                                                                  "mb_album_id", "compilation", "folder_compilation",
+                                                                  "artistsort", "albumartistsort"]),
+                                              Namer.of(store))] == window
+    first = next(t for t, title in titles.items() if title == "Song 1")
+    assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
