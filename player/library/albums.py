@@ -152,7 +152,17 @@ def _album_order(rows: list, cols: dict[str, list], artists: list) -> list[int]:
         end = at + sum(1 for _ in rows_of)
         if end - at > 1 and run is not None and not in_place(at, end):
             places: dict = {}
-            keys = {i: (places.setdefault(release[i] or release_folder(path[i] or ""), len(places)), *key(i), i)
+            folders = {i: release_folder(path[i] or "") for i in range(at, end)}
+            # (a track without the release id the others of its title in its folder carry, one
+            # tagged by hand, is on their release, as the window lists it; a folder with two
+            # release ids of the title tells nothing)
+            carried: dict = {}
+            for i in range(at, end):
+                if release[i]:
+                    pair = (album[i], folders[i])
+                    carried[pair] = release[i] if carried.get(pair, release[i]) == release[i] else ""
+            keys = {i: (places.setdefault(release[i] or carried.get((album[i], folders[i])) or folders[i],
+                                          len(places)), *key(i), i)
                     for i in range(at, end)}
             out[at:end] = sorted(range(at, end), key=keys.__getitem__)
         at = end

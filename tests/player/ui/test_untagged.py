@@ -155,3 +155,30 @@ def test_a_track_without_its_albums_disc_tag_is_listed_in_its_place_as_up_next_p
                                               Namer.of(store))] == window
     first = next(t for t, title in titles.items() if title == "Song 1")
     assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
+
+
+def test_a_track_without_the_release_id_of_its_folder_plays_with_its_release_as_the_window_lists_it(store):
+    # Two releases of "Gold" by one artist, told apart by their MusicBrainz release ids; one
+    # track tagged by hand lacks its id. The window lists it with the release its folder
+    # carries; Up next and `segue play` put it after the other release.
+    from player.library.albums import library_order
+    from player.library.names import Namer
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    folder = store.add_folder("/music")
+    store.upsert_tracks([{"path": f"/music/Abba/{where}/{n:02d}.flac", "folder_id": folder, "size": 1,
+                          "mtime_ns": 1, "title": f"{where} {n}", "artist": "Abba", "album": "Gold", "track_no": n,
+                          "mb_album_id": release}
+                         for where, n, release in (("Gold", 1, "r1"), ("Gold", 2, "r1"), ("Gold", 3, None),
+                                                   ("Gold2008", 1, "r2"), ("Gold2008", 2, "r2"))])
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    window = [titles[t] for t in load_library(store).ids.tolist()]
+    assert window == ["Gold 1", "Gold 2", "Gold 3", "Gold2008 1", "Gold2008 2"]
+    assert [r["title"] for r in library_order(store.library_rows(["id", "title", "path", "folder_id", "artist",
+                                                                  "albumartist", "album", "track_no", "disc_no",
+                                                                  "mb_album_id", "compilation", "folder_compilation",
+                                                                  "artistsort", "albumartistsort"]),
+                                              Namer.of(store))] == window
+    first = next(t for t, title in titles.items() if title == "Gold 1")
+    assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
