@@ -522,8 +522,16 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
         if not albums[i] and album:
             albums[i] = album
             guessed_album[i] = True
-    if not no_artist or len(no_artist) == n:
+    if not no_artist:
         return flags, None
+
+    def named(i: int) -> tuple:
+        return order_form(artists[i]), order_form(albums[i])
+
+    if len(no_artist) == n:
+        # (none tagged: by the names shown, not the store's order of their album tags)
+        order = sorted(range(n), key=named)
+        return flags, np.array(order, dtype=np.int64) if order != list(range(n)) else None
     moving = np.zeros(n, dtype=bool)
     moving[no_artist] = True
     staying = np.flatnonzero(~moving).tolist()
@@ -536,6 +544,10 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
     for i in no_artist:
         slots[bisect_right(keys, (order_form(artists[i]), order_form(albums[i])))].append(i)
     order: list[int] = []
+    for tracks in slots:
+        # (two between the same tagged tracks by the names shown: the store ordered them by
+        # their album tags only, "Alpha" in a folder "Zed" before "Beta" in a folder "Abba")
+        tracks.sort(key=named)
     for at, i in enumerate(staying):
         order.extend(slots[at])
         order.append(i)

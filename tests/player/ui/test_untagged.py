@@ -182,3 +182,26 @@ def test_a_track_without_the_release_id_of_its_folder_plays_with_its_release_as_
                                               Namer.of(store))] == window
     first = next(t for t, title in titles.items() if title == "Gold 1")
     assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
+
+
+def test_files_with_an_album_tag_but_no_artist_are_listed_by_their_folders_artist_as_up_next_plays_them(store):
+    # The store orders tracks without an artist by their album tags alone: the window listed
+    # "Alpha" from a folder "Zed" before "Beta" from a folder "Abba", its Artist column out of
+    # order, where Up next and `segue play` went Abba, then Zed.
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    folder = store.add_folder("/music")
+    for tagged in (False, True):
+        store.upsert_tracks([{"path": f"/music/{where}/01.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
+                              "title": where, "album": album, "track_no": 1}
+                             for where, album in (("Zed/Tapes", "Alpha"), ("Abba/Demos", "Beta"))])
+        if tagged:      # (and among tagged tracks, between the same two of them)
+            store.upsert_tracks([{"path": "/music/Aaron/Play/01.flac", "folder_id": folder, "size": 1,
+                                  "mtime_ns": 1, "title": "Aaron/Play", "artist": "Aaron", "album": "Play",
+                                  "track_no": 1}])
+        titles = {r["id"]: r["title"] for r in store.tracks()}
+        window = [titles[t] for t in load_library(store).ids.tolist()]
+        assert window == ["Aaron/Play"] * tagged + ["Abba/Demos", "Zed/Tapes"]
+        first = next(t for t, title in titles.items() if title == window[0])
+        assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
