@@ -23,7 +23,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
-from player.library.albums import library_order, order_artist
+from player.library.albums import compilation_flagged_in_part, library_order, order_artist
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
@@ -435,6 +435,8 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
             if t not in before.rows or _ORDERED_BY(rows[t]) != _ORDERED_BY(before.rows[t]):
                 return None
         elif t in before.rows:
+            if compilation_flagged_in_part(before.rows[t]):
+                return None         # (its album's tracks without the flag may go under their artists again)
             gone.append(t)
     if not gone:
         return before.order

@@ -209,7 +209,12 @@ def library_order(rows: list, namer) -> list:
     among the rest."""
     cols = _columns(rows, {*_ORDER_COLUMNS, "album", "path", "mb_album_id", "disc_no", "track_no"})
     artists = list(map(_order_artist, *(cols[k] for k in _ORDER_COLUMNS)))
-    order = _album_order(rows, cols, artists)
+    moved = _compilation_moved(cols, artists)
+    if moved is None:
+        order = _album_order(rows, cols, artists)
+    else:
+        order = [moved[j] for j in _album_order(moved, {k: [v[i] for i in moved] for k, v in cols.items()},
+                                                [artists[i] for i in moved])]
     forms: dict[str, str] = {}
 
     def form(name) -> str:
@@ -229,6 +234,35 @@ def library_order(rows: list, namer) -> list:
     if any(keys[a] > keys[b] for a, b in zip(order, order[1:])):
         order.sort(key=keys.__getitem__)        # (stable: each album's tracks keep their order)
     return [rows[i] for i in order]
+
+
+def compilation_flagged_in_part(row) -> bool:
+    """Whether ``row`` is a compilation's track that makes its album's others without the
+    flag go as the compilation (see :func:`_compilation_moved`)."""
+    return ((row["compilation"] == 1 or row["folder_compilation"] == 1) and bool(row["album"])
+            and not row["albumartist"] and not row["albumartistsort"])
+
+
+def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None:
+    # A compilation flagged on some of its tracks only (no album artist): the store orders
+    # those under "Various Artists" and the rest under each one's artist, and the window puts
+    # the rest with them (tracks of its title in its folder, the one above a "CD2" folder).
+    # Their order artists set so (in place), and the rows' places in an order that brings
+    # each artist's album together; None where no album is flagged so.
+    album, path = cols["album"], cols["path"]
+    flag = [c == 1 or f == 1 for c, f in zip(cols["compilation"], cols["folder_compilation"])]
+    plain = [not (a or s) for a, s in zip(cols["albumartist"], cols["albumartistsort"])]
+    flagged = {(album[i], release_folder(path[i] or "")) for i in range(len(album)) if flag[i] and plain[i] and album[i]}
+    if not flagged:
+        return None
+    moving = [i for i in range(len(album)) if not flag[i] and plain[i] and album[i]
+              and (album[i], release_folder(path[i] or "")) in flagged]
+    if not moving:
+        return None
+    for i in moving:
+        artists[i] = "Various Artists"
+    return sorted(range(len(album)), key=lambda i: ((artists[i] or "").casefold(),
+                                                    title_disc(album[i] or "")[0].casefold()))
 
 
 def _one_artist_on_every_track(rows: list) -> bool:

@@ -205,3 +205,31 @@ def test_files_with_an_album_tag_but_no_artist_are_listed_by_their_folders_artis
         assert window == ["Aaron/Play"] * tagged + ["Abba/Demos", "Zed/Tapes"]
         first = next(t for t, title in titles.items() if title == window[0])
         assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
+
+
+def test_a_compilation_flagged_on_some_tracks_only_plays_together_as_the_window_lists_it(store):
+    # A mix without an album artist whose second track lacks the compilation flag: the window
+    # lists the whole mix under Various Artists; Up next and `segue play` played that track
+    # under its own artist, before Moby's album, away from the rest of the mix.
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    folder = store.add_folder("/music")
+    store.upsert_tracks([{"path": f"/music/{where}.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
+                          "title": where, "artist": artist, "album": album, "track_no": n, "compilation": flag}
+                         for where, artist, album, n, flag in (("Mix/01", "Zappa", "Mix", 1, 1),
+                                                               ("Mix/02", "Abba", "Mix", 2, None),
+                                                               ("Mix/03", "Moby", "Mix", 3, 1),
+                                                               ("Moby/01", "Moby", "Play", 1, None))])
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    window = [titles[t] for t in load_library(store).ids.tolist()]
+    assert window == ["Moby/01", "Mix/01", "Mix/02", "Mix/03"]
+    first = next(t for t, title in titles.items() if title == window[0])
+    provider = LibraryRecommendations(store)
+    assert [titles[r.track_id] for r in provider.up_next([first], 5)] == window[1:]
+    # The flagged tracks gone, the one left goes under its artist again (read again, not kept).
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM tracks WHERE compilation = 1")
+    assert [titles[r.track_id] for r in provider.up_next([first], 5)] == ["Mix/02"]
+    assert provider._library().order == LibraryRecommendations(store)._library().order
+    assert [titles[t] for t in provider._library().order] == ["Mix/02", "Moby/01"]
