@@ -458,11 +458,16 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
                 hi += 1
             albums[lo] = [u for u in old[lo:hi + 1] if u in rows]
     order = [t for t in before.order if t in rows]
-    place = None
+    place = flagged = None
     for tracks in albums.values():
         if len(tracks) > 1:
             if not all(rows[t].artist or rows[t].albumartist for t in tracks):
                 return None         # (a track without tags goes by its folders' names: not one album's place)
+            if flagged is None:
+                flagged = {(u.album, release_folder(u.path or "")) for u in before.rows.values()
+                           if compilation_flagged_in_part(u)}
+            if flagged and any((rows[t].album, release_folder(rows[t].path or "")) in flagged for t in tracks):
+                return None         # (one of them goes with a compilation flagged on its other tracks)
             place = place or {t: i for i, t in enumerate(order)}
             slots = sorted(place[t] for t in tracks)
             for i, r in zip(slots, library_order([rows[t] for t in tracks], namer)):
