@@ -252,7 +252,8 @@ def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None
     album, path = cols["album"], cols["path"]
     flag = [c == 1 or f == 1 for c, f in zip(cols["compilation"], cols["folder_compilation"])]
     plain = [not (a or s) for a, s in zip(cols["albumartist"], cols["albumartistsort"])]
-    flagged = {(album[i], release_folder(path[i] or "")) for i in range(len(album)) if flag[i] and plain[i] and album[i]}
+    flagged = {(album[i], release_folder(path[i] or "")) for i in range(len(album))
+               if flag[i] and plain[i] and album[i]}
     if not flagged:
         return None
     moving = [i for i in range(len(album)) if not flag[i] and plain[i] and album[i]
