@@ -815,7 +815,9 @@ class Player:
         A suggestion moved becomes the person's to keep: re-ranks and refills replace only
         what Segue put there on its own, and one the person placed stays where they put it.
         It keeps its source, so its play is still logged as Segue's offer (the recommender
-        learns from how its offers were taken, and a moved one was taken gladly)."""
+        learns from how its offers were taken, and a moved one was taken gladly). A song of
+        the list played that the person moves is theirs the same way: a new list or station
+        keeps both, as it keeps the songs queued by hand (see :meth:`_set_queue`)."""
         with self._lock:
             entries, before = self._now_queued(entries), self._now_queued(before)
             moved = self._queue.move_entries(entries, before)
@@ -835,10 +837,13 @@ class Player:
         return list({id(e): e for e in (stand_in.get(id(x), x) for x in entries)}.values())
 
     def _keep(self, entries) -> None:
-        """Under the lock: the suggestions among ``entries`` become the person's, in their
-        places. Entries are not changed in place (the window's list and the engine share
-        them): each is replaced, everywhere the player holds it while it is queued."""
-        new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e) for e in entries if not e.manual}
+        """Under the lock: the suggestions and the list's songs among ``entries`` become the
+        person's (``placed``), in their places. Entries are not changed in place (the window's
+        list and the engine share them): each is replaced, everywhere the player holds it
+        while it is queued. A copy for the next round of repeat all stays the round's: the
+        round goes with the list."""
+        new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e, placed=True)
+               for e in entries if not e.own and not (e.manual and e.lap)}
         if not new:
             return
         self._queue.swap(new)
@@ -1235,14 +1240,15 @@ class Player:
 
     def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int,
                    shared: dict[int, tuple[str, float | None]] | None = None) -> None:
-        """The queue becomes ``ids`` after the songs the person queued by hand, which stay first
-        (as they are, shuffled or not): something new started replaces the list played
-        before and the suggestions, not the person's own picks for next. One of them that is
-        ``starting`` now goes (radio from it in Up next): kept, it would be heard twice.
+        """The queue becomes ``ids`` after the songs the person queued by hand or moved in Up
+        next, which stay first (as they are, shuffled or not): something new started replaces
+        the list played before and the suggestions, not the person's own picks for next (as
+        a player's own queue outlives the playlist or station started after it). One of them
+        that is ``starting`` now goes (radio from it in Up next): kept, it would be heard twice.
         ``shared``: the copies to keep apart where shuffle is on (see :meth:`_read_copies`)."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
         with self._lock:
-            kept = [e for e in self._queue.entries() if e.hand_queued]
+            kept = [e for e in self._queue.entries() if e.own]
             same = next((e for e in kept if e.track_id == starting), None)
             kept = [e for e in kept if e is not same]
             if self._shuffle:
@@ -1486,8 +1492,10 @@ class Player:
         if not isinstance(saved, dict):
             return None
         try:
-            # [track, source, manual(, lap)]: the lap of a repeat-all copy, when it is one.
-            queue = [(int(q[0]), str(q[1]), bool(q[2]), int(q[3]) if len(q) > 3 else 0)
+            # [track, source, manual(, lap(, placed))]: the lap of a repeat-all copy, when it is
+            # one; whether the person moved it in Up next, when they did.
+            queue = [(int(q[0]), str(q[1]), bool(q[2]), int(q[3]) if len(q) > 3 else 0,
+                      bool(q[4]) if len(q) > 4 else False)
                      for q in saved.get("queue") or []]
             current = saved.get("current")
             # [track, source, manual, position(, credit(, heard(, play(, to_end(, lap)))))]: a
@@ -1519,8 +1527,8 @@ class Player:
             station_play = None
         playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set())
                                   | ({station} if station is not None else set()))
-        at_place = [QueueEntry(playable[t][0], src, manual, lap) if t in playable else None
-                    for t, src, manual, lap in queue]
+        at_place = [QueueEntry(playable[t][0], src, manual, lap, placed=placed) if t in playable else None
+                    for t, src, manual, lap, placed in queue]
         entries = [e for e in at_place if e is not None]
         # Shuffled, the order they were added in; a state saved without it (or with it
         # damaged) takes the shuffled order for it, as the queue itself is fine.
@@ -1596,7 +1604,8 @@ class Player:
         else:
             current = None
         entries = self._queue.entries()[:MAX_SAVED_QUEUE]
-        queue = [[e.track_id, e.source, e.manual, *([e.lap] if e.lap else [])] for e in entries]
+        queue = [[e.track_id, e.source, e.manual, *([e.lap, True] if e.placed else [e.lap] if e.lap else [])]
+                 for e in entries]
         state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                  "shuffle": self._shuffle, "repeat": self._repeat}
         if self.station_seed is not None:

@@ -18,6 +18,8 @@ class QueueEntry:
     ``was``: the suggestion this entry stands in for, where the person moved one and it
     became theirs to keep: a list showing the old entry keeps its row (and its selection)
     on this one, and a command naming the old entry acts on this one.
+    ``placed``: the person moved it in Up next (a suggestion, or a song of the list played),
+    so it is theirs as a song queued by hand is, and a new list or station keeps it too.
 
     Entries compare by identity, so the same track queued twice is two entries.
     """
@@ -27,12 +29,19 @@ class QueueEntry:
     manual: bool = True
     lap: int = 0
     was: QueueEntry | None = field(default=None, repr=False)
+    placed: bool = False
 
     @property
     def hand_queued(self) -> bool:
         """The person queued it song by song (Play next, Add to Up next), not a list played, a
         suggestion or a copy repeat all made for the next round."""
         return self.source == "queue" and not self.lap
+
+    @property
+    def own(self) -> bool:
+        """The person's own entry: queued by hand or moved by them in Up next. Something new
+        played replaces the list and the suggestions, never these."""
+        return self.hand_queued or self.placed
 
     def renumber(self, track_id: int) -> None:
         """The track became ``track_id`` (a library scan merged it into another). The entry

@@ -491,7 +491,7 @@ class PlaybackMixin:
         # leave it out, and so does the first. In the order heard, the seed last, where the
         # station begins: as a set, the session's songs came in any order, and a station
         # started after a few songs spaced its artists after one of them, not the seed.
-        # The songs queued by hand stay first and play between the seed and the station's
+        # The person's own songs in Up next stay first and play between the seed and the station's
         # own: after it, so that none comes again and the station is spaced after them.
         # Read on the worker: the session and what was passed over are read under the
         # player's lock, which a command holds through a database write or an engine stop.
@@ -499,7 +499,7 @@ class PlaybackMixin:
 
         def work():
             session = player.session if player is not None else []
-            mine = [e.track_id for e in player.queue if e.hand_queued] if player is not None else []
+            mine = [e.track_id for e in player.queue if e.own] if player is not None else []
             heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
             heard += [t for t in dict.fromkeys(mine) if t not in heard]
             passed = player.passed_over if player is not None else frozenset()

@@ -75,11 +75,11 @@ def test_a_kept_suggestion_is_kept_after_a_restart(store, tmp_path, make_player)
     p.move_queue_entries([s3], [s1])
     p.close()
     saved = store.get_setting(STATE_SETTING)
-    assert saved["queue"][0] == [ids[3], "radio", True]
+    assert saved["queue"][0] == [ids[3], "radio", True, 0, True]
     again = make_player()
     assert again.restore_state() is not None
-    assert [(e.track_id, e.source, e.manual) for e in again.queue] == [
-        (ids[3], "radio", True), (ids[1], "radio", False), (ids[2], "radio", False)]
+    assert [(e.track_id, e.source, e.manual, e.placed) for e in again.queue] == [
+        (ids[3], "radio", True, True), (ids[1], "radio", False, False), (ids[2], "radio", False, False)]
 
 
 def test_songs_dropped_before_a_moved_suggestion_named_by_its_old_entry_go_there(store, tmp_path, make_player):
