@@ -2233,13 +2233,18 @@ class Player:
         with self._fill_lock:
             if self._filling:
                 return  # the running filler looks again when it is done
-            if self._playing is None and not self._ran_out:
-                return  # stopped by the person: don't start guessing
+            idle = self._playing is None and not self._ran_out
+            # Stopped by the person: don't start guessing. A song cued (left playing at the last
+            # close) with suggestions after it that were ranked from a history just forgotten
+            # has them ranked anew at once, as a song playing has: kept, Up next went on showing
+            # the forgotten history's picks until play started, and changed under the person then.
+            if idle and not (self._reshape_wanted and self._cued is not None):
+                return
             gen = self._queue_gen     # read before the queue: a newer one drops the fill
             suggested = sum(not e.manual for e in self._queue.entries())
             replacing = suggested if (self._reshape_wanted and self._filler_replaces) else 0
             self._reshape_wanted = False
-            if not replacing and len(self._queue) >= FILL_BELOW:
+            if not replacing and (idle or len(self._queue) >= FILL_BELOW):
                 return
             self._filling = True
         threading.Thread(target=self._fill, args=(replacing, gen), name="queue-filler", daemon=True).start()

@@ -536,6 +536,11 @@ class PlaybackMixin:
         is left out), and as many come back, ranked with the skip.
         """
         history = list(player.session)
+        cued = player.cued
+        if cued is not None and history[-1:] != [cued.entry.track_id]:
+            # The song cued plays first (its play, and the session, went with a forget): the
+            # suggestions follow it, and it is not offered again after itself.
+            history.append(cued.entry.track_id)
         queue = player.queue
         if replacing:
             queue = [e for e in queue if e.manual]

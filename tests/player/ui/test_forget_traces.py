@@ -291,3 +291,27 @@ def test_a_forget_that_cannot_clean_the_files_yet_says_so(qtbot, scanned, make_w
         window.close()
     finally:
         store.close()
+
+
+def test_suggestions_after_a_song_cued_at_a_forget_are_ranked_anew_at_once(qtbot, scanned, make_window):
+    # The song left playing at the last close is cued, Keep it going's picks after it. The
+    # forget takes the history they were ranked from: they are ranked anew then, as after a
+    # song playing, not kept on show until play starts and changed under the person there.
+    # The song cued is not among them (it plays first; the session naming it went too).
+    from tests.player.ui.test_up_next_moved_suggestions import _suggesting
+
+    window = _suggesting(qtbot, make_window(scanned))
+    qtbot.waitUntil(lambda: window.up_next.rows.rowCount() >= 3, timeout=10000)
+    window.close()
+    window.player.close()
+
+    again = _opened(qtbot, scanned, make_window)
+    player, panel = again.player, again.up_next
+    assert player.cued is not None and player.keep_going
+    before = player.queue
+    assert len(before) >= 3 and not any(e.manual for e in before)
+    _forget(qtbot, again)
+    qtbot.waitUntil(lambda: len(player.queue) >= 3 and not any(e is b for e in player.queue for b in before),
+                    timeout=10000)
+    assert player.cued is not None and player.cued.entry.track_id not in [e.track_id for e in player.queue]
+    qtbot.waitUntil(lambda: [id(e) for e in panel.rows.entries()] == [id(e) for e in player.queue], timeout=5000)
