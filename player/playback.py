@@ -330,6 +330,9 @@ class Player:
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
         self._passed_at = 0.0                # when the latest of them was taken out
+        # The latest removal from Up next, for put_back: (the entries taken out, the queue
+        # before, the suggestions it passed over that were not passed over before)
+        self._taken: tuple[list[QueueEntry], list[QueueEntry], set[int]] | None = None
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -741,7 +744,8 @@ class Player:
 
     def remove_from_queue(self, index: int) -> None:
         with self._lock:
-            self._pass_over([self._queue.remove(index)])
+            before = self._queue.entries()
+            self._took([self._queue.remove(index)], before)
             self._queue_changed()
 
     def play_queue_entry(self, entry: QueueEntry) -> bool:
@@ -760,11 +764,55 @@ class Player:
     def remove_queue_entries(self, entries) -> int:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
         with self._lock:
+            before = self._queue.entries()
             gone = [e for e in self._now_queued(entries) if self._queue.discard(e)]
             if gone:
-                self._pass_over(gone)
+                self._took(gone, before)
                 self._queue_changed()
         return len(gone)
+
+    def _took(self, gone: list[QueueEntry], before: list[QueueEntry]) -> None:
+        """Under the lock: the person took ``gone`` out of the queue (which was ``before``):
+        the suggestions among them are passed over, and :meth:`put_back` can undo it."""
+        passed = set(self._passed_over)
+        self._pass_over(gone)
+        self._taken = (list(gone), before, self._passed_over - passed)
+
+    def put_back(self) -> int:
+        """Undo the latest removal from Up next (Remove, Delete, Clear): the entries taken out
+        come back where they were, each before the entry that followed it then if that is still
+        queued, else at the end, and the suggestions among them are no longer passed over.
+        A slip of the Delete key or of Clear lost a queue built song by song for good. Once:
+        a new list or station since ends it (what was taken out was Up next as it was then).
+        Returns how many came back."""
+        with self._lock:
+            taken, self._taken = self._taken, None
+            if taken is None:
+                return 0
+            gone, before, passed = taken
+            queue = self._queue.entries()
+            here, out = {id(e) for e in queue}, {id(e) for e in gone}
+            at: dict[int | None, list[QueueEntry]] = {}
+            anchor = None
+            for e in reversed(before):
+                if id(e) in out:
+                    # (not a suggestion the person has said never to offer since)
+                    if id(e) not in here and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out):
+                        at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
+                elif id(e) in here:
+                    anchor = e
+            back = sum(len(v) for v in at.values())
+            if not back:
+                return 0
+            self._queue.replace([x for e in queue for x in (*at.pop(id(e), ()), e)] + at.pop(None, []))
+            if passed and self._passed_over & passed:
+                self._passed_over -= passed
+                try:
+                    self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
+                except sqlite3.Error:
+                    log.exception("could not save the suggestions passed over")
+            self._queue_changed()
+        return back
 
     def leave_out(self, track_ids) -> int:
         """Queue none of ``track_ids`` as a suggestion from now on (the whole set, in place of
@@ -917,12 +965,16 @@ class Player:
             self._save_state()
         self._emit("queue_changed")
 
-    def clear_queue(self) -> None:
+    def clear_queue(self) -> int:
+        """Empty Up next (:meth:`put_back` undoes it); how many entries went."""
         with self._lock:
-            self._pass_over(self._queue.entries())
+            before = self._queue.entries()
+            if before:
+                self._took(before, before)
             self._queue.clear()
             self._queue_gen += 1
             self._queue_changed()
+        return len(before)
 
     # -- shuffle and repeat ---------------------------------------------------------
     @property
@@ -1263,6 +1315,7 @@ class Player:
             self._queue.replace(kept + rest)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin
+            self._taken = None
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""

@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QTimer
+from PySide6.QtGui import QKeySequence
 
 from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
@@ -161,8 +162,10 @@ class PlaybackMixin:
         # before a command runs (a gapless hand-over, a filler adding tracks), and the player
         # skips entries no longer queued.
         u.play_entry.connect(lambda entry: self._command(lambda p: p.play_queue_entry(entry)))
-        u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries)))
-        u.clear.connect(lambda: self._command(lambda p: p.clear_queue()))
+        u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries),
+                                                               self._took_out))
+        u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
+        u.put_back.connect(lambda: self._command(lambda p: p.put_back(), self._put_back))
         u.move.connect(lambda entries, before: self._command(lambda p: p.move_queue_entries(entries, before)))
         u.keep_going_changed.connect(self._set_keep_going)
         if player is not None:
@@ -273,6 +276,19 @@ class PlaybackMixin:
             self.statusBar().showMessage("Playback is still starting…", 3000)
             return None
         return self.bridge.command(fn, done)
+
+    def _took_out(self, result, error) -> None:
+        """Said once songs are taken out of Up next: how to have them back (a slip of Delete or
+        of Clear is put right at once)."""
+        if error is None and result:
+            keys = QKeySequence(QKeySequence.Undo).toString(QKeySequence.NativeText)
+            self.statusBar().showMessage(f"Removed {result} {'song' if result == 1 else 'songs'} from Up next "
+                                         f"({keys} in Up next puts them back)", 10000)
+
+    def _put_back(self, result, error) -> None:
+        if error is None:
+            self.statusBar().showMessage(f"Put back {result} {'song' if result == 1 else 'songs'} in Up next"
+                                         if result else "Nothing taken out of Up next to put back", 5000)
 
     def current_track_id(self) -> int | None:
         return self.player.current_track_id if self.player is not None else None

@@ -1,0 +1,56 @@
+"""In the real window (offscreen, real SQLite, generated audio, the null engine): Ctrl+Z in Up
+next puts back what Delete, Remove or Clear took out, in its places, as Ctrl+Z does in a
+playlist. Without it a slip of one key lost a queue built song by song."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from tests.player.ui.test_up_next_keys import _queued, _select
+from tests.player.ui.test_up_next_moved_suggestions import _suggesting
+
+
+def _undo(window) -> None:
+    QTest.keyClick(window.windowHandle(), Qt.Key_Z, Qt.ControlModifier)
+
+
+def test_ctrl_z_puts_back_the_songs_deleted_and_the_queue_cleared(qtbot, scanned, make_window):
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    ids.append(window.model.track_id(5))
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [1, 3])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[2], ids[4]], timeout=5000)
+    qtbot.waitUntil(lambda: "Ctrl+Z" in window.statusBar().currentMessage(), timeout=5000)
+    window.enqueue([ids[5]])                             # queued meanwhile: stays where it went
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[2], ids[4], ids[5]], timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == [*ids[:5], ids[5]], timeout=5000)
+    _undo(window)                                        # once: nothing more to put back
+    qtbot.waitUntil(lambda: "Nothing" in window.statusBar().currentMessage(), timeout=5000)
+    assert panel.track_ids() == [*ids[:5], ids[5]]
+
+    QTest.mouseClick(panel.clear_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
+    # (Clear, disabled once Up next is empty, left the keyboard elsewhere in the panel)
+    assert QApplication.focusWidget() is not view and panel.isAncestorOf(QApplication.focusWidget())
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == [*ids[:5], ids[5]], timeout=5000)
+    assert all(e.hand_queued for e in window.player.queue)
+
+
+def test_a_suggestion_put_back_is_no_longer_passed_over(qtbot, scanned, make_window):
+    window = _suggesting(qtbot, make_window(scanned))
+    player, panel = window.player, window.up_next
+    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 3, timeout=10000)
+    shown = panel.track_ids()
+    panel.remove_entries.emit([player.queue[1]])         # "Remove from Up next"
+    qtbot.waitUntil(lambda: panel.track_ids()[:2] == [shown[0], shown[2]], timeout=5000)
+    assert player.passed_over == {shown[1]}
+    panel.put_back.emit()
+    qtbot.waitUntil(lambda: panel.track_ids()[:3] == shown[:3], timeout=5000)
+    assert player.passed_over == frozenset()
