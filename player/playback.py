@@ -792,12 +792,16 @@ class Player:
             gone, before, passed = taken
             queue = self._queue.entries()
             here, out = {id(e) for e in queue}, {id(e) for e in gone}
+            # Taken out as the engine went on into it, a song plays all the same (see
+            # ``_on_engine``): put back, it was queued again while it played, and heard twice.
+            heard = {id(e) for e in self._history}
             at: dict[int | None, list[QueueEntry]] = {}
             anchor = None
             for e in reversed(before):
                 if id(e) in out:
                     # (not a suggestion the person has said never to offer since)
-                    if id(e) not in here and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out):
+                    if (id(e) not in here and id(e) not in heard
+                            and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out)):
                         at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
                 elif id(e) in here:
                     anchor = e

@@ -3997,3 +3997,22 @@ def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(
     assert wait_for(lambda: p.unsaved_plays == 0 and p.unsaved_places == 0)
     assert store.resume_position(chapter) is None   # finished, then begun: nowhere to go on from
     p.stop()
+
+
+@pytest.mark.parametrize("change", ["clear", "remove"])
+def test_put_back_leaves_out_a_song_heard_since_it_was_taken_out(store, tmp_path, make_player, change):
+    # Taken out of Up next as the engine began it, the song plays all the same (see above):
+    # put back after, it was queued again, the same entry as the one playing, and heard twice.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 8.0), ("c", 0.5)])
+    p = make_player(speed=2.0)
+    p.play_tracks([a, b, c])
+    with p._lock:
+        assert engine_in(p, "b")
+        if change == "clear":
+            assert p.clear_queue() == 2
+        else:
+            assert p.remove_queue_entries(p.queue[:1]) == 1
+    assert wait_for(lambda: p.current_track_id == b)
+    assert p.put_back() == (1 if change == "clear" else 0)
+    assert [e.track_id for e in p.queue] == [c]
+    p.stop()
