@@ -774,7 +774,7 @@ class Player:
     def _took(self, gone: list[QueueEntry], before: list[QueueEntry]) -> None:
         """Under the lock: the person took ``gone`` out of the queue (which was ``before``):
         the suggestions among them are passed over, and :meth:`put_back` can undo it."""
-        passed = set(self._passed_over)
+        passed = set(self.passed_over)     # (read so: those of a session over by now lapse first)
         self._pass_over(gone)
         self._taken = (list(gone), before, self._passed_over - passed)
 

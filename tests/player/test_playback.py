@@ -4016,3 +4016,22 @@ def test_put_back_leaves_out_a_song_heard_since_it_was_taken_out(store, tmp_path
     assert p.put_back() == (1 if change == "clear" else 0)
     assert [e.track_id for e in p.queue] == [c]
     p.stop()
+
+
+def test_a_suggestion_put_back_is_offered_again_where_it_was_passed_over_in_a_session_before(
+        store, tmp_path, make_player):
+    # Taken out in a session long over, taken out again now, and put back: no longer passed
+    # over. The older "not now" had lapsed; counted as still standing, the put back left it
+    # passed over, and a re-rank never offered it again this session.
+    from segue_common.listening import SESSION_GAP_S
+
+    (a,) = add_tracks(store, tmp_path, [("a", 0.5)])
+    clock = {"now": 1_000_000.0}
+    p = make_player(clock=lambda: clock["now"])
+    p.enqueue([a], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {a}
+    clock["now"] += SESSION_GAP_S + 60
+    p.enqueue([a], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {a}
+    assert p.put_back() == 1
+    assert [e.track_id for e in p.queue] == [a] and p.passed_over == frozenset()
