@@ -381,7 +381,7 @@ class FallbackStream:
         try:
             while chunk := proc.stdout.read(1 << 20):
                 got += len(chunk)
-            failed = proc.wait() != 0
+            failed = _ended_badly(proc, thread, tail)
         finally:
             _end(proc, thread)
         if failed:
@@ -402,8 +402,7 @@ class FallbackStream:
             while raw := proc.stdout.read(self.blocksize * frame_bytes):
                 raw = raw[: len(raw) - len(raw) % frame_bytes]
                 yield np.frombuffer(raw, dtype="<f4").reshape(-1, self.channels)
-            if proc.wait() != 0:
-                thread.join(5)
+            if _ended_badly(proc, thread, tail):
                 raise self._failure(tail)
         finally:
             _end(proc, thread)
@@ -413,7 +412,9 @@ class FallbackStream:
         :class:`ReadFailedError` where they say reading the file failed)."""
         reason = ffmpeg_reason(bytes(tail), cut=len(tail) >= _STDERR_KEEP)
         message = f"ffmpeg could not decode {Path(self.path).name}: {reason}"
-        return _read_failure(message, reason) if read_failed(reason) else CorruptAudioError(message)
+        # (told from the whole of the messages: the reason is cut to a line, and a long path in
+        # front of "Input/output error" left the words out of it)
+        return _read_failure(message, reason) if _says_read_failed(tail) else CorruptAudioError(message)
 
     def seek(self, frame: int, *, exact: bool = True) -> None:
         """Read on from ``frame`` (past the end: nothing more). Blocks for as long as it
@@ -496,8 +497,7 @@ class FallbackStream:
             frame_bytes = 4 * self.channels
             raw = self._proc.stdout.read(self.blocksize * frame_bytes)
             if not raw:
-                if self._proc.wait() != 0:
-                    self._stderr_thread.join(5)
+                if _ended_badly(self._proc, self._stderr_thread, self._stderr_tail):
                     raise self._failure(self._stderr_tail)
                 raise StopIteration
             raw = raw[: len(raw) - len(raw) % frame_bytes]
@@ -642,6 +642,23 @@ def _jump_offset(stream: FallbackStream) -> int | bool:
     if max(found) - min(found) > rate * _NEAR_AGREE_S:
         return False
     return int(round(sum(found) / len(found)))
+
+
+def _says_read_failed(tail: bytearray) -> bool:
+    """Whether ffmpeg's messages (the last of them, ``tail``) say a read of the file failed."""
+    return read_failed(bytes(tail).decode("utf-8", "replace"))
+
+
+def _ended_badly(proc: subprocess.Popen, thread: threading.Thread, tail: bytearray) -> bool:
+    """Whether an ffmpeg whose output is all read failed: it exited with an error, or it said a
+    read of the file failed. ffmpeg (5.1) takes a read that fails mid-file (EIO: a drive
+    unplugged, a network share dropped) for the input's end and exits 0, having said
+    "Input/output error": the song ended there as if heard to its end, logged as finished, and
+    was not read again once the drive was back. (Its messages are all kept once it exits: the
+    thread keeping them ends with its stderr.)"""
+    failed = proc.wait() != 0
+    thread.join(5)
+    return failed or _says_read_failed(tail)
 
 
 def _end(proc: subprocess.Popen, thread: threading.Thread) -> None:
