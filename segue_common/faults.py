@@ -30,6 +30,9 @@ NOT_RECOGNISED = "not an audio format Segue recognises"
 #: the system could not read the file (an input/output error: a drive unplugged, a network
 #: share dropped); no fault of the file's, and it may play once the drive is back
 READ_FAILED = "it could not be read: the drive or network share it is on may be disconnected"
+#: the file was made shorter as it played (a sync tool rewriting it, a copy of it still coming in)
+#: and did not grow back: what it held was played
+CUT_SHORT = "the file was cut short as it played: a copy or sync of it may not have finished"
 #: a file of a known format whose contents do not read as that format's should
 DAMAGED = "damaged file: its contents do not read as its format's should"
 

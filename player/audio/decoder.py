@@ -59,6 +59,10 @@ REWRITE_GIVE_UP_S = 5.0
 READ_RETRY_S = 2.5
 #: how long after an open again that failed the next is made (seconds)
 READ_RETRY_EVERY_S = 0.2
+#: how far before the song's known length a file that shrank as it played must run out to be
+#: taken for one cut short (seconds): a length from the tags or the headers may be off by the
+#: codec's priming and padding, or be an estimate
+CUT_SHORT_SLACK_S = 1.0
 #: how closely the last block read, read again from a rewritten file, must follow what was read
 #: (the cosine of the two) to be the same song: AAC's own noise left 0.97, another song about 0
 SAME_AUDIO_LIKENESS = 0.85
@@ -446,6 +450,13 @@ class Decoder:
         self._healing: tuple[float, DecodeError, _Reopening | None, float] | None = None
         #: the native frame the last heal read on from, and when its time was up (see read)
         self._healed: tuple[int, float] | None = None
+        #: the file's size where it ran out cut short as it played, while it is waited on to
+        #: grow back (see :meth:`_cut_short`); None otherwise
+        self._cut_size: int | None = None
+        #: the file's stamp when it was first opened, and the native frame the song is known to
+        #: end at (the library's length, else the headers'; see :meth:`_cut_short`)
+        self._first_stamp: tuple[int, int, int] | None = None
+        self._known_end: int | None = None
         #: the reader was put where it is by a person's seek, which may land up to a ms off
         #: (see seek_frame): what it reads from there lies that far from an exact read
         self._landed_near = False
@@ -492,6 +503,11 @@ class Decoder:
         begin_s, end_s = self._range_s
         self._begin = int(round(begin_s * self.samplerate))
         self._end = None if end_s is None else max(self._begin, int(round(end_s * self.samplerate)))
+        known_s = self._file_hint or self.duration
+        if known_s:
+            self._known_end = int(round(known_s * self.samplerate))
+            if self._end is not None:
+                self._known_end = min(self._known_end, self._end)
         self.duration = self._ranged(self.duration)
         #: output frames returned so far, counted from the start of the file (of the range)
         self.frame = 0
@@ -506,7 +522,7 @@ class Decoder:
             except DecodeError:
                 self.close()
                 raise
-        self._opened = _stamp(self.path)
+        self._opened = self._first_stamp = _stamp(self.path)
 
     def _open_reader(self, duration_hint: float | None) -> None:
         """Open the file with the reader that plays it (libsndfile, dr_mp3 or ffmpeg), or raise
@@ -1120,10 +1136,11 @@ class Decoder:
             if counting:
                 self.count_length()
             return
-        restless, wanted, near = self._restless, self._seek_wanted, self._seek_near
+        kept = {name: getattr(self, name) for name in ("_restless", "_seek_wanted", "_seek_near", "_first_stamp",
+                                                       "_known_end", "_cut_size")}
         self.close()
         self.__dict__.update(fresh.__dict__)
-        self._restless, self._seek_wanted, self._seek_near = restless, wanted, near
+        self.__dict__.update(kept)
 
     def _heal(self, *, wait: bool) -> bool:
         """Whether the file may be read on, where its reads failed in the system as it played
@@ -1138,12 +1155,14 @@ class Decoder:
         while self._healing is not None:
             deadline, error, reopening, next_try = self._healing
             now, counted = time.monotonic(), self._clock()
-            if reopening is None and now >= next_try:
+            if reopening is None and now >= next_try and not self._grown():
+                next_try = now + READ_RETRY_EVERY_S    # (cut short, and no longer yet: opened again, it runs out again)
+            elif reopening is None and now >= next_try:
                 reopening = _Reopening(self, self._opened, self._last, self._native, self.frame)
             elif reopening is not None and (result := reopening.take()) is not None:
                 fresh, verdict = result
                 if fresh is not None and verdict in ("on", "moved"):
-                    self._healing = None
+                    self._healing = self._cut_size = None
                     log.info("%s reads again: played on where it failed", self.path)
                     self._take_fresh(fresh, verdict)
                     self._healed = (self._native, deadline)
@@ -1154,7 +1173,7 @@ class Decoder:
             if counted >= deadline:
                 if reopening is not None:
                     reopening.drop()
-                self._healing = None
+                self._healing = self._cut_size = None
                 log.warning("%s did not read again in %g s: its play ends here", self.path, READ_RETRY_S)
                 raise error
             self._healing = (deadline, error, reopening, next_try)
@@ -1162,6 +1181,30 @@ class Decoder:
                 return False
             time.sleep(0.02)
         return True
+
+    def _grown(self) -> bool:
+        """Whether the file may hold more than it did where it ran out cut short (see
+        :meth:`_cut_short`): not cut short, or larger now than it was then."""
+        if self._cut_size is None:
+            return True
+        now = _stamp(self.path)
+        return now is not None and now[1] > self._cut_size
+
+    def _cut_short(self) -> bool:
+        """Whether the file, whose audio ran out here, was cut short as it played: the same file
+        as it was opened, smaller now, and run out before the song's known length (the library's,
+        else the one its headers gave at the open). A sync tool rewriting it, or a copy of it
+        still coming in, truncates it and writes it again: the song ran out where the file then
+        ended, was logged as heard to its end, with that for its length, and never read on as
+        the rest came in. (A file damaged before it was opened, or shorter than its headers say,
+        is as it was opened: it plays what it holds and ends, as before.)"""
+        first, known = self._first_stamp, self._known_end
+        if self.replaced or first is None or known is None:
+            return False
+        if self._native >= known - CUT_SHORT_SLACK_S * self.samplerate:
+            return False
+        now = _stamp(self.path)
+        return now is not None and now[0] == first[0] and now[1] < first[1]
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
                     slack: int = 0) -> tuple[Decoder | None, str]:
@@ -1227,6 +1270,19 @@ class Decoder:
                 if self._healed is not None and self._healed[0] == self._native:
                     deadline = self._healed[1]
                 self._healing = (deadline, exc, None, 0.0)
+                readable = self._heal(wait=wait)
+                continue
+            if block is None and self._cut_short():
+                # Waited on to grow back, as a read that failed is (see _heal): a copy coming in
+                # is read on where it ran out, once it holds more; one that stays so ends the
+                # song as an error, and what was heard is logged (no play heard to its end).
+                log.warning("%s was cut short as it played, at %.1f s", self.path, self._native / self.samplerate)
+                deadline = self._clock() + READ_RETRY_S
+                if self._healed is not None and self._healed[0] == self._native:
+                    deadline = self._healed[1]
+                self._cut_size = (_stamp(self.path) or (0, 0, 0))[1]
+                error = DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.CUT_SHORT}")
+                self._healing = (deadline, error, None, 0.0)
                 readable = self._heal(wait=wait)
                 continue
             if block is None:
