@@ -293,3 +293,170 @@ def test_a_next_song_whose_first_read_fails_as_it_is_joined_on_is_read_again_and
     whole = played(cut=False)
     assert len(whole) == out_rate * 2
     np.testing.assert_array_equal(played(cut=True), whole)
+
+
+# Songs ffmpeg decodes (AAC in an M4A here): ffmpeg reads the file in a process of its own, and
+# took a read that failed mid-file for the file's end (it exits 0 then, saying "Input/output
+# error"): the song ended there, logged as heard to its end, and was never read again.
+
+def _ffmpeg_song(store, folder, seconds, rate):
+    """A song as AAC in an M4A (ffmpeg encodes it) in the store: its path, its id. Tones that
+    glide, not noise: AAC's encoder codes noise as made-up noise, which decodes differently each
+    time, and a block of it read again does not show it is the same song."""
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None or shutil.which("gdb") is None:
+        pytest.skip("needs ffmpeg, and gdb to make ffmpeg's reads fail")
+    wav, song = folder / "src.wav", folder / "a.m4a"
+    t = np.arange(int(seconds * rate)) / rate
+    glide = 2 * np.pi * np.cumsum(300.0 + 40.0 * t) / rate
+    sf.write(wav, (0.3 * np.stack([np.sin(glide), np.sin(1.5 * glide)], axis=1)).astype(np.float32), rate)
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), "-c:a", "aac", "-b:a", "128k",
+                    str(song)], check=True)
+    wav.unlink()
+    if not _memory_reads_fail_up_to(song.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+    st = song.stat()
+    store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(song))}])
+    return song, store.track_by_path(str(song))["id"]
+
+
+def _cut_off_in_children(path: str) -> int:
+    """Make each descriptor open on ``path`` in this process's children (ffmpeg) read
+    /proc/self/mem, as :func:`_cut_off` does here: gdb has the child call dup2. How many."""
+    import subprocess
+
+    real, count = os.path.realpath(path), 0
+    for pid in (n for n in os.listdir("/proc") if n.isdigit()):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) != os.getpid():
+                    continue
+            fds = [int(n) for n in os.listdir(f"/proc/{pid}/fd") if os.readlink(f"/proc/{pid}/fd/{n}") == real]
+        except (OSError, ValueError):
+            continue        # (ended meanwhile)
+        calls = [a for fd in fds for a in ("-ex", f'call (int)dup2((int)open("/proc/self/mem", 0), {fd})')]
+        if calls:
+            said = subprocess.run(["gdb", "-p", pid, "-batch", "-nx", *calls], stdin=subprocess.DEVNULL,
+                                  capture_output=True, text=True, timeout=60).stdout
+            # (each dup2 that took says the descriptor: "$1 = 3"; ffmpeg may end at once after)
+            count += sum(f"= {fd}\n" in said for fd in fds)
+    if not count:
+        pytest.skip("gdb could not make ffmpeg's reads fail here (ptrace not allowed?)")
+    return count
+
+
+def _ffmpeg_drive_gone(song) -> None:
+    away = song.with_name("away-" + song.name)
+    song.rename(away)
+    song.symlink_to("/proc/self/mem")
+    _cut_off_in_children(str(away))
+
+
+@pytest.mark.slow
+def test_a_song_through_ffmpeg_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds = 30.0
+    song, a = _ffmpeg_song(store, folder, seconds, 44100)
+    (b,) = add_tracks(store, folder, [("b", 0.6)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _ffmpeg_drive_gone(song)       # for good: opened again and again, it never reads
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=60.0)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "error"), (b, "finished")]
+    first = store.plays()[0]
+    assert first["error"] == f"cannot play a.m4a: {faults.READ_FAILED}"
+    assert 1000 <= first["ms_heard"] < seconds * 1000 - 5000
+
+
+@pytest.mark.slow
+def test_a_song_through_ffmpeg_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="player.audio.decoder")
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds, rate = 30.0, 44100
+    song, a = _ffmpeg_song(store, folder, seconds, rate)
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _ffmpeg_drive_gone(song)
+        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records), timeout=30.0)
+        _drive_back(song)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=60.0)
+        heard = p.engine.captured()
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    assert any("reads again" in r.getMessage() for r in caplog.records)
+    # (every frame heard once: none lost where it failed, none twice where it read on)
+    assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - seconds * rate) < rate * 0.05
+
+
+# A file cut short as it plays (a sync tool truncating it to write it again, a copy of it still
+# coming in): the song ran out where the file then ended, and was logged as heard to its end,
+# with the cut length for its own. It is waited on to grow back as a read that failed is, then
+# read on; one that stays cut ends as an error, and only what was heard is logged.
+
+def _truncatable_song(store, folder, fmt, seconds, rate):
+    if fmt == "M4A":
+        return _ffmpeg_song(store, folder, seconds, rate)
+    return _song(store, folder, fmt, {"WAV": "PCM_16", "FLAC": "PCM_16", "MP3": "MPEG_LAYER_III"}[fmt],
+                 seconds, rate)
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "MP3", "M4A"])
+def test_a_song_cut_short_as_it_plays_is_no_finished_play_and_logs_what_was_heard(store, tmp_path, fmt):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds = 20.0
+    song, a = _truncatable_song(store, folder, fmt, seconds, 44100)
+    (b,) = add_tracks(store, folder, [("b", 0.6)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        os.truncate(song, song.stat().st_size // 2)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=30.0)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "error"), (b, "finished")]
+    first = store.plays()[0]
+    assert first["error"] == f"cannot play a.{fmt.lower()}: {faults.CUT_SHORT}"
+    # (about half was heard: the file held that much)
+    assert 1000 <= first["ms_heard"] < seconds * 1000 * 0.6
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "M4A"])
+def test_a_song_cut_short_as_it_plays_whose_copy_comes_in_plays_on_whole(store, tmp_path, caplog, fmt):
+    caplog.set_level(logging.INFO, logger="player.audio.decoder")
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds, rate = 20.0, 44100
+    song, a = _truncatable_song(store, folder, fmt, seconds, rate)
+    whole = song.read_bytes()
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        os.truncate(song, len(whole) // 2)
+        assert wait_for(lambda: any("cut short as it played" in r.getMessage() for r in caplog.records))
+        with open(song, "r+b") as f:        # (the rest of the copy comes in)
+            f.seek(len(whole) // 2)
+            f.write(whole[len(whole) // 2:])
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30.0)
+        heard = p.engine.captured()
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    # (every frame heard once: none lost where it ran out, none twice where it read on)
+    assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - seconds * rate) < rate * 0.05
