@@ -454,7 +454,7 @@ class Decoder:
         #: grow back (see :meth:`_cut_short`); None otherwise
         self._cut_size: int | None = None
         #: the file's stamp when it was first opened, and the native frame the song is known to
-        #: end at (the library's length, else the headers'; see :meth:`_cut_short`)
+        #: end at (see :meth:`_cut_short`)
         self._first_stamp: tuple[int, int, int] | None = None
         self._known_end: int | None = None
         #: the reader was put where it is by a person's seek, which may land up to a ms off
@@ -503,7 +503,11 @@ class Decoder:
         begin_s, end_s = self._range_s
         self._begin = int(round(begin_s * self.samplerate))
         self._end = None if end_s is None else max(self._begin, int(round(end_s * self.samplerate)))
-        known_s = self._file_hint or self.duration
+        # (the headers' length where it is exact: the library's may be an estimate, minutes off
+        # for a long MP3 without a Xing header, and a file shrunk by a retag in place as it
+        # played would have been taken for one cut short at its end)
+        exact = self._fallback is None and (self._blocks is None or self._blocks.frames_exact)
+        known_s = (self.duration if exact else None) or self._file_hint or self.duration
         if known_s:
             self._known_end = int(round(known_s * self.samplerate))
             if self._end is not None:
@@ -1192,8 +1196,8 @@ class Decoder:
 
     def _cut_short(self) -> bool:
         """Whether the file, whose audio ran out here, was cut short as it played: the same file
-        as it was opened, smaller now, and run out before the song's known length (the library's,
-        else the one its headers gave at the open). A sync tool rewriting it, or a copy of it
+        as it was opened, smaller now, and run out before the song's known length (its headers'
+        where exact, else the library's). A sync tool rewriting it, or a copy of it
         still coming in, truncates it and writes it again: the song ran out where the file then
         ended, was logged as heard to its end, with that for its length, and never read on as
         the rest came in. (A file damaged before it was opened, or shorter than its headers say,
