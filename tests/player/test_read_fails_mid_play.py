@@ -413,6 +413,7 @@ def _truncatable_song(store, folder, fmt, seconds, rate):
                  seconds, rate)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["WAV", "FLAC", "MP3", "M4A"])
 def test_a_song_cut_short_as_it_plays_is_no_finished_play_and_logs_what_was_heard(store, tmp_path, fmt):
     folder = tmp_path / "music"
@@ -435,6 +436,7 @@ def test_a_song_cut_short_as_it_plays_is_no_finished_play_and_logs_what_was_hear
     assert 1000 <= first["ms_heard"] < seconds * 1000 * 0.6
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["WAV", "M4A"])
 def test_a_song_cut_short_as_it_plays_whose_copy_comes_in_plays_on_whole(store, tmp_path, caplog, fmt):
     caplog.set_level(logging.INFO, logger="player.audio.decoder")
