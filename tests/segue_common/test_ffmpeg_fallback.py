@@ -1,8 +1,10 @@
 """The ffmpeg fallback: seeking, damaged files that flood stderr, and names that look like protocols."""
 
+import os
 import random
 import shutil
 import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -491,3 +493,47 @@ def test_aac_whose_gapless_length_only_itunes_tag_gives_ends_there_an_album_join
     joined = np.concatenate(parts)
     around = slice(2 * rate - 2048, 2 * rate + 2048)
     assert np.abs(joined[around] - tone[around]).max() < 0.1          # (AAC's own error: ~0.02)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal's reads fail with EIO on Linux")
+def test_a_read_that_fails_mid_file_is_a_read_failure_though_ffmpeg_exits_0(tmp_path):
+    # ffmpeg (5.1) takes a read that fails mid-file for the input's end and exits 0, having said
+    # "Input/output error": the song ended there as if heard whole. The failure is a real one,
+    # and needs no debugger: ffmpeg reads the file through a pseudo-terminal, whose reads fail
+    # with EIO once its other end is closed, as a drive's do once it is gone.
+    import tty
+
+    # (WavPack: ffmpeg's demuxer for it says the read failed from a stream it cannot seek in,
+    # as all of them do from a file; its WAV demuxer, say, only that the last packet is short)
+    wav, path = tmp_path / "a.wav", tmp_path / "a.wv"
+    rate = 44100
+    noise = np.random.default_rng(3).uniform(-0.3, 0.3, (4 * rate, 2)).astype(np.float32)
+    sf.write(wav, noise, rate, subtype="PCM_16")
+    _encode(wav, path, "-c:a", "wavpack")
+    data = path.read_bytes()
+    stream = audio_io.open_fallback(path, lazy=True)        # (probed whole; ffmpeg starts at the first read)
+    master, slave = os.openpty()
+    try:
+        tty.setraw(slave)         # (the bytes pass as they are)
+        path.unlink()
+        path.symlink_to(os.ttyname(slave))
+
+        def drive_then_gone():
+            try:
+                # (far more than the terminal holds: written, most of it was read)
+                for at in range(0, len(data) // 2, 4096):
+                    os.write(master, data[at:at + 4096])
+            finally:
+                os.close(master)
+
+        writer = threading.Thread(target=drive_then_gone, daemon=True)
+        got = []
+        with stream:
+            writer.start()
+            with pytest.raises(audio_io.ReadFailedError):
+                for block in stream:
+                    got.append(len(block))
+        writer.join(10)
+    finally:
+        os.close(slave)
+    assert rate // 2 <= sum(got) < 3 * rate, sum(got)
