@@ -9,7 +9,8 @@
 # session bus and drive the window as a desktop media control does.
 # musepack-tools (mpcenc) and libjmac-java (a Monkey's Audio encoder, run by Java: Debian has
 # no other) write the .mpc and .ape files the format tests play: ffmpeg decodes both but
-# writes neither. Where they are missing those tests are skipped.
+# writes neither. gdb makes a running ffmpeg's reads of its file fail, as a drive pulled out does.
+# Where they are missing those tests are skipped.
 # Safe to run more than once; does nothing on macOS/Windows.
 set -euo pipefail
 
@@ -29,7 +30,7 @@ PACKAGES=(
 )
 # Only for tests that make their own files, and skipped without them: a mirror that lacks
 # them, or a failed download, leaves the install as it is.
-OPTIONAL=(musepack-tools libjmac-java default-jre-headless)
+OPTIONAL=(musepack-tools libjmac-java default-jre-headless gdb)
 
 absent() {   # those of the packages named that are not installed
     for p in "$@"; do
