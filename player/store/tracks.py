@@ -298,6 +298,11 @@ class TracksMixin:
         return sum(self.execute("SELECT count(*) FROM tracks WHERE missing = 1 AND id IN "
                                 f"({','.join('?' * len(chunk))})", chunk).fetchone()[0] for chunk in chunks)
 
+    def missing_track_ids(self) -> set[int]:
+        """The tracks whose files the scans found gone (deleted, or moved where no scan has
+        found them yet): kept with their plays, and not playable."""
+        return {r[0] for r in self.execute("SELECT id FROM tracks WHERE missing = 1")}
+
     def mark_present(self, track_ids: Iterable[int]) -> None:
         with self.transaction() as conn:
             conn.executemany("UPDATE tracks SET missing = 0 WHERE id = ?", [(i,) for i in track_ids])

@@ -779,6 +779,10 @@ def not_connected(folder: str) -> str:
     return f"On {shown(folder)}, not connected now"
 
 
+#: What a song queued whose file the last scan found gone (deleted, or moved where no scan found it) says of itself.
+FILE_GONE = "File not found at the last scan"
+
+
 def load_library(store, sort_by: str | None = None) -> LibraryData:
     """Read every playable track (call on a worker thread). ``sort_by``: the column the
     table is sorted by, whose ranks are made here too: made by the table when the library

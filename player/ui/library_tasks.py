@@ -114,6 +114,8 @@ class LibraryTasksMixin:
     _reads_asked = 0            # how many were asked for: each has its own entry among the tasks
     #: track id -> its library folder, for the folders the last scans found away (a disk not connected)
     away_tracks: dict = {}
+    #: the tracks whose files the last scan found gone (see :meth:`_missing_now`)
+    missing_tracks: frozenset = frozenset()
 
     def rescan(self) -> None:
         self.scan(None)
@@ -167,7 +169,8 @@ class LibraryTasksMixin:
             after = store.library_counts()
             # A disk gone or back: what suggestions may offer changes with it.
             return result, after["errors"], (before["tracks"], before["missing"], before["errors"]), \
-                (after["tracks"], after["missing"], after["errors"]), store.away_tracks()
+                (after["tracks"], after["missing"], after["errors"]), store.away_tracks(), \
+                store.missing_track_ids()
 
         self._scan_quiet = quiet
         self._scan_some = bool(folders)
@@ -245,7 +248,7 @@ class LibraryTasksMixin:
             self.scan_finished.emit(None)
             return True
         else:
-            result, unreadable, before, after, away = result
+            result, unreadable, before, after, away, missing = result
             if result.renumbered and self.player is not None:
                 renumbered = result.renumbered
                 # On the player's thread: it takes the player's lock, which a command holds
@@ -261,6 +264,7 @@ class LibraryTasksMixin:
                     # track merged away, it found nothing and the music stopped)
                     self.station.seed = followed(result.renumbered, self.station.seed)
             self._away_now(away)
+            self._missing_now(missing)
             said = self._unavailable_said
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.
@@ -355,6 +359,24 @@ class LibraryTasksMixin:
             run_task(self.store.left_out_ids, read, pool=db_write_pool(), name="left-out-ids")
             self.refresh_up_next()
         self.model.set_away(away)
+
+    def _missing_now(self, missing: set[int]) -> None:
+        """The tracks whose files the scan found gone (deleted, or moved where it found no
+        copy to give them to), as the store has them after a scan.
+
+        Each would fail in turn with "file not found" where Up next reached it. As for a disk
+        not connected: the suggestions of them and the rest of a list played leave Up next,
+        and what the person queued song by song stays, saying its file is gone (they chose
+        it, and see why it will not play). A moved file the scan followed is not among them:
+        its entries follow it to its new row (see ``renumber``)."""
+        missing = frozenset(missing)
+        if missing == self.missing_tracks:
+            return
+        gone = missing - self.missing_tracks
+        self.missing_tracks = missing
+        if gone and self.player is not None:
+            self._command(lambda p: p.drop_list_entries(gone))
+        self.refresh_up_next()
 
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)

@@ -13,7 +13,7 @@ from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
 from player.ui.bridge import PlayerBridge
-from player.ui.library_model import format_duration, not_connected
+from player.ui.library_model import FILE_GONE, format_duration, not_connected
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common import faults
@@ -932,6 +932,8 @@ class PlaybackMixin:
         folder = self.away_tracks.get(entry.track_id)
         if folder is not None:           # (queued by the person: Segue's own picks of it have left)
             return title, artist, not_connected(folder)
+        if entry.track_id in self.missing_tracks:    # (queued by the person, as above)
+            return title, artist, FILE_GONE
         # A recommender's reason belongs to the entries it picked, not to the same track queued by hand.
         reason = self.reasons.get(entry.track_id, "") if entry.source in SUGGESTED_SOURCES else ""
         return title, artist, reason
