@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QPalette
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFileDialog, QHBoxLayout, QLabel, QListWidget, QPushButton, QVBoxLayout, QWidget,
 )
 
 from player import paths
+from player.ui.list_dialog import delete_presses
 
 
 class FolderList(QWidget):
@@ -29,12 +30,9 @@ class FolderList(QWidget):
         self.remove_btn.setEnabled(False)
         self.list.itemSelectionChanged.connect(
             lambda: self.remove_btn.setEnabled(bool(self.list.selectedItems())))
-        # The Delete key in the list removes, as in a file manager.
-        remove = QAction("Remove", self.list)
-        remove.setShortcut(QKeySequence.Delete)
-        remove.setShortcutContext(Qt.WidgetShortcut)
-        remove.triggered.connect(self._remove)
-        self.list.addAction(remove)
+        # Delete in the list removes, as in a file manager, and Backspace and Ctrl+Backspace
+        # as in the window's other lists (a Mac's "delete" key is Backspace).
+        delete_presses(self.list, self.remove_btn)
         buttons = QVBoxLayout()
         buttons.addWidget(self.add_btn)
         buttons.addWidget(self.remove_btn)

@@ -319,6 +319,52 @@ def test_a_folder_added_again_is_shown_where_it_is_in_the_list(qtbot, scanned, m
     dialog.reject()
 
 
+def test_backspace_and_ctrl_backspace_remove_a_music_folder_as_delete_does(qtbot, scanned, music, make_window,
+                                                                           tmp_path):
+    # The window's other lists take Backspace (a Mac's "delete" key) and Ctrl+Backspace too;
+    # the music folders, in the welcome page and in Settings, took Delete alone.
+    from PySide6.QtCore import Qt
+
+    from player.ui.welcome import WelcomePage
+
+    page = WelcomePage()
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    folders = page.folders
+    for name in ("a", "b", "c"):
+        folders.add(str(tmp_path / name))
+    listed = folders.folders()
+    folders.list.setFocus()
+    qtbot.waitUntil(folders.list.hasFocus, timeout=5000)
+    folders.list.setCurrentRow(listed.index(str(tmp_path / "a")))
+    qtbot.keyClick(folders.list, Qt.Key_Backspace)
+    assert str(tmp_path / "a") not in folders.folders() and len(folders.folders()) == len(listed) - 1
+    folders.list.setCurrentRow(folders.folders().index(str(tmp_path / "b")))
+    qtbot.keyClick(folders.list, Qt.Key_Backspace, Qt.ControlModifier)
+    assert str(tmp_path / "b") not in folders.folders()
+    # Only in the list: the key pressed on a button beside it removes nothing.
+    folders.list.setCurrentRow(folders.folders().index(str(tmp_path / "c")))
+    folders.add_btn.setFocus()
+    qtbot.waitUntil(folders.add_btn.hasFocus, timeout=5000)
+    kept = folders.folders()
+    qtbot.keyClick(folders.add_btn, Qt.Key_Backspace)
+    assert folders.folders() == kept
+
+    # In Settings, as before, a removal is undone by Cancel: nothing leaves the library until OK.
+    window = make_window(scanned)
+    dialog = open_settings(qtbot, window)
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    folders = dialog.folders
+    folders.list.setFocus()
+    folders.list.setCurrentRow(0)
+    qtbot.keyClick(folders.list, Qt.Key_Backspace)
+    assert folders.folders() == []
+    dialog.reject()
+    assert [f["path"] for f in scanned.folders()] == [str(music)]
+    assert window.model.rowCount() == len(TRACKS)
+
+
 def test_the_settings_dialog_opens_wide_enough_for_its_words(qtbot, scanned, make_window):
     # The offscreen screen is 800 px wide and a dialog opens at most two thirds of it: the
     # longest check box's words needed more than that.
