@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from player.ui.library_model import FILE_GONE
 from player.ui.queue_panel import ENTRY_ROLE
 from player.ui.two_line import REASON_ROLE
@@ -18,11 +20,16 @@ def _reasons(window) -> dict[int, str]:
             for r in range(rows.rowCount())}
 
 
+@pytest.mark.parametrize("found_by", ["File → Rescan", "following the folders"])
 def test_songs_deleted_while_queued_leave_up_next_at_the_rescan_and_a_moved_one_keeps_its_place(
-        qtbot, scanned, music, make_window):
+        qtbot, scanned, music, make_window, found_by):
     by_title = {t["title"]: t for t in scanned.tracks()}
     deleted, by_hand, moved = by_title["Last Chord"], by_title["Walking Bass"], by_title["Pebble Song"]
-    window = make_window(scanned)
+    following = found_by == "following the folders"
+    window = make_window(scanned, follow=following)
+    if following:
+        qtbot.waitUntil(lambda: window._scan is None and str(music) in window.folder_watch.watched(), timeout=20000)
+        window.folder_watch.quiet_ms = window.folder_watch.look_again_ms = 200
     model = window.model
     window.library._play_from(0)                            # as a double-click on the first row does
     playing = model.track_id(0)
@@ -39,8 +46,13 @@ def test_songs_deleted_while_queued_leave_up_next_at_the_rescan_and_a_moved_one_
     elsewhere = music / "Moved" / os.path.basename(moved["path"])
     elsewhere.parent.mkdir()
     os.rename(moved["path"], elsewhere)
-    with qtbot.waitSignal(window.scan_finished, timeout=20000):
-        window.rescan()
+    if following:       # the watch sees the files go and looks again by itself, quietly
+        qtbot.waitUntil(lambda: scanned.track_by_path(str(elsewhere)) is not None
+                        and scanned.still_missing([deleted["id"], by_hand["id"]]) == 2, timeout=20000)
+        qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    else:
+        with qtbot.waitSignal(window.scan_finished, timeout=20000):
+            window.rescan()
 
     assert scanned.still_missing([deleted["id"], by_hand["id"], moved["id"]]) == 2     # the moved one found
     now_moved = scanned.track_by_path(str(elsewhere))["id"]
