@@ -1375,6 +1375,9 @@ def test_plays_whose_start_cannot_be_written_are_kept_and_written_in_order_when_
     first, second = store.plays()
     assert (first["track_id"], first["ended"], second["track_id"], second["ended"]) == (a, "finished", b, "playing")
     assert first["id"] < second["id"] and began <= first["started_at"] <= second["started_at"] < room
+    # The message is sent just after the last kept play is written, from the player's own
+    # thread: the count can read 0 a moment before the listeners have heard it.
+    assert wait_for(lambda: told[-1:] == [0])
     assert first["ms_heard"] >= 900 and p.unsaved_plays == 0 and told == [1, 2, 0]   # (the window's message)
     heard = store.plays()[1]["ms_heard"]                # the song playing goes on being written
     assert wait_for(lambda: store.plays()[1]["ms_heard"] > heard)
