@@ -132,17 +132,41 @@ class MonitorRecorder:
     def __init__(self, path: Path, *, rate: int = RATE):
         self.path = path
         self.rate = rate
+        path.unlink(missing_ok=True)    # (a recording left by an earlier try would read as this one begun)
         self.proc = subprocess.Popen(
             ["parecord", "--device=nullsink.monitor", "--raw", "--format=float32le",
              f"--rate={rate}", "--channels=2", "--latency-msec=20", str(path)],
             stderr=subprocess.PIPE)
-        time.sleep(0.3)
-        if self.proc.poll() is not None:
+        # Recording once its first samples are written (the null sink's monitor gives silence
+        # all the time): a fixed 0.3 s wait was too short on a loaded machine (parecord took
+        # 0.8 s with three busy loops on 2 cores), and the start of what was played was lost.
+        if not self._wait(lambda: self._size() > 0):
+            self.proc.kill()        # (still running: it recorded nothing)
+            self.proc.wait(10)
             unavailable(f"parecord failed: {self.proc.stderr.read().decode()[-300:]}")
+
+    def _size(self) -> int:
+        try:
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def _wait(self, cond, timeout: float = 15.0) -> bool:
+        """Wait for ``cond``; False at once if parecord ended, or once ``timeout`` ran out."""
+        end = time.monotonic() + timeout
+        while not cond():
+            if self.proc.poll() is not None or time.monotonic() > end:
+                return False
+            time.sleep(0.01)
+        return True
 
     def stop(self) -> np.ndarray:
         """Stop and return the recording [shape=(n, 2)]."""
-        time.sleep(0.3)
+        # What was played last is still in the sink: stopped once 0.3 s more of the monitor
+        # is recorded, not after 0.3 s of the clock (parecord, slow to be scheduled on a loaded
+        # machine, had not yet written the end).
+        more = self._size() + int(0.3 * self.rate) * 2 * 4
+        self._wait(lambda: self._size() >= more)
         self.proc.terminate()
         self.proc.wait(10)
         self.proc.stderr.close()
