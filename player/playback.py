@@ -935,7 +935,9 @@ class Player:
             return followed(renumbered, tid)
 
         with self._lock:
-            held = [*self._queue.entries(), *self._natural, *self._back, *self._history]
+            # (and those taken out of Up next, which put_back may queue again)
+            held = [*self._queue.entries(), *self._natural, *self._back, *self._history,
+                    *(self._taken[0] if self._taken else ())]
             for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
                           *(self._repeat_copy or ())):
                 if extra:

@@ -4038,3 +4038,15 @@ def test_a_suggestion_put_back_is_offered_again_where_it_was_passed_over_in_a_se
     assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {a}
     assert p.put_back() == 1
     assert [e.track_id for e in p.queue] == [a] and p.passed_over == frozenset()
+
+
+def test_put_back_follows_a_track_a_scan_merged_while_it_was_taken_out(store, tmp_path, make_player):
+    # A song taken out of Up next, its file then found moved by a scan and merged into its old
+    # row: put back, it was queued by the row gone from the library, and failed when it came up.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 0.5), ("c", 0.5)])
+    p = make_player()
+    p.enqueue([a, b])
+    assert p.remove_queue_entries(p.queue[:1]) == 1
+    p.renumber({a: c})
+    assert p.put_back() == 1
+    assert [e.track_id for e in p.queue] == [c, b]
