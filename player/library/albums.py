@@ -170,7 +170,10 @@ def _album_order(rows: list, cols: dict[str, list], artists: list) -> list[int]:
 
 
 def _folder(path) -> str:
-    return (path or "").rpartition("/")[0]
+    # (on Windows a path's folders are split by either slash, as ``os.path`` and the window
+    # take them: split at "/" alone, every track of an album was in one folder)
+    path = path or ""
+    return (path.replace("\\", "/") if os.sep == "\\" else path).rpartition("/")[0]
 
 
 def order_form(name: str) -> str:

@@ -238,3 +238,28 @@ def test_the_order_artist_worked_out_of_a_row_is_the_stores(store):
     got = [order_artist(r) or "" for r in store.library_rows(columns)]
     assert got == store.library_order_artists()
     assert {"The Band", "Band, The", "Various Artists", "Sorted", "Other", ""} <= set(got)
+
+
+def test_an_albums_tracks_in_two_folders_go_by_folder_with_windows_paths_too(monkeypatch):
+    # One album's tracks in two folders, numbered so that the store's order alternates them:
+    # the window lists each folder's together. The check that an album is in its order
+    # already split paths at "/" alone: on Windows every track was in one folder, and Up next
+    # and `segue play` played them 1, 2, 3 where the window listed 1, 3, 2.
+    import ntpath
+
+    from player.library import albums
+
+    def row(path, n):
+        return {"path": path, "album": "Album", "mb_album_id": None, "disc_no": None, "track_no": n,
+                "order_artist": "Band"}
+
+    for sep, module in (("/", None), ("\\", ntpath)):
+        if module is not None:
+            monkeypatch.setattr(albums.os, "sep", sep)
+            monkeypatch.setattr(albums.os, "path", module)
+        m = sep.join(("C:" if module else "", "Music", "Band"))
+        rows = [row(sep.join((m, "A", "01.flac")), 1), row(sep.join((m, "B", "02.flac")), 2),
+                row(sep.join((m, "A", "03.flac")), 3)]
+        got = [r["track_no"] for r in albums.in_album_order(rows)]
+        monkeypatch.undo()
+        assert got == [1, 3, 2], sep
