@@ -20,15 +20,16 @@ def provider(request, store):
 
 @pytest.fixture
 def make_player(store):
-    """Players over the null engine (four times real time unless ``speed`` says), closed after
-    the test. (A test file that needs other engine settings has a fixture of its own.)"""
+    """Players over the null engine (four times real time unless ``speed`` says; ``engine``: a
+    subclass of it), closed after the test. (A test file that needs other engine settings has
+    a fixture of its own.)"""
     from player.audio.null_engine import NullEngine
     from player.playback import Player
 
     players = []
 
-    def make(speed=4.0):
-        players.append(Player(store, NullEngine(speed=speed), progress_interval_s=0.2))
+    def make(speed=4.0, engine=NullEngine):
+        players.append(Player(store, engine(speed=speed), progress_interval_s=0.2))
         return players[-1]
 
     yield make

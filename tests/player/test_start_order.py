@@ -21,16 +21,8 @@ class GoneOutputEngine(NullEngine):
 
 
 @pytest.fixture
-def gone_player(store):
-    players = []
-
-    def make(speed=8.0):
-        players.append(Player(store, GoneOutputEngine(speed=speed), progress_interval_s=0.2))
-        return players[-1]
-
-    yield make
-    for p in players:
-        p.close()
+def gone_player(make_player):
+    return lambda: make_player(speed=8.0, engine=GoneOutputEngine)
 
 
 def test_a_song_whose_output_cannot_start_is_not_logged_and_waits_for_play(store, tmp_path, gone_player):
