@@ -23,7 +23,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
-from player.library.albums import compilation_flagged_in_part, library_order, order_artist
+from player.library.albums import compilation_flagged_in_part, library_key, library_order, order_artist
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
@@ -419,6 +419,11 @@ class _Track(NamedTuple):
 _LENGTHS_KEPT = 500
 
 
+# How many new tracks at most are placed in the kept orders one at a time (each costs a few
+# small queries of the store); more, a scan's batch, and the store gives its whole order.
+_PLACED = 32
+
+
 # What the window's order of the library goes by (see ``library_order``).
 _ORDERED_BY = attrgetter("path", "folder_id", "title", "artist", "albumartist", "album", "track_no", "disc_no",
                          "mb_album_id", "compilation", "folder_compilation", "artistsort", "albumartistsort")
@@ -428,23 +433,25 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
     """The window's order of ``rows`` (in the store's order, which is ``before``'s less the
     tracks gone) made from ``before``'s: the same, less the tracks gone, where each track
     written since is ordered by what it was before; each album a track went from put in its
-    order again (its first release may have gone). None where it must be worked out anew."""
-    gone = []
+    order again (its first release may have gone); each new track placed (:func:`_with_new`).
+    None where it must be worked out anew."""
+    gone, came = [], []
     for t in changed:
         if t in rows:
-            if t not in before.rows or _ORDERED_BY(rows[t]) != _ORDERED_BY(before.rows[t]):
+            if t not in before.rows:
+                came.append(t)
+            elif _ORDERED_BY(rows[t]) != _ORDERED_BY(before.rows[t]):
                 return None
         elif t in before.rows:
             if compilation_flagged_in_part(before.rows[t]):
                 return None         # (its album's tracks without the flag may go under their artists again)
             gone.append(t)
     if not gone:
-        return before.order
+        return _with_new(before.order, rows, came, namer) if came else before.order
     old = before.store_order
 
     def run(t: int):
-        r = before.rows[t]
-        return r.album and ((order_artist(r) or "").casefold(), title_disc(r.album)[0].casefold())
+        return _run(before.rows[t])
 
     at = {t: i for i, t in enumerate(old)}
     albums = {}
@@ -472,6 +479,65 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
             slots = sorted(place[t] for t in tracks)
             for i, r in zip(slots, library_order([rows[t] for t in tracks], namer)):
                 order[i] = r.id
+    return _with_new(order, rows, came, namer) if came else order
+
+
+def _run(r: _Track, artist: str | None = None):
+    # The album a track is ordered with in the store's order, as ``library_order`` takes it: its
+    # order artist (``artist`` where given) and its title without the disc it names; None without one.
+    return ((artist if artist is not None else order_artist(r) or "").casefold(),
+            title_disc(r.album)[0].casefold()) if r.album else None
+
+
+def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> list[int] | None:
+    """``order`` (the window's order of ``rows`` but the new tracks ``came``; ``rows`` in the
+    store's order) with those placed, as ``library_order`` of every track lists them: the tracks
+    of each album one came to, it among them, put in their order again, and the album placed
+    among the others by its key (the window's order is sorted by it). A scan that adds one file
+    ordered the whole library again for it (a third of a second at 100,000 tracks). None where
+    that is not sure to be the order: a new track without tags (placed by its folders' names),
+    one on a compilation flagged on some of its tracks, or an album whose tracks are not one
+    run of the store's order."""
+    flagged = {(u.album, release_folder(u.path or "")) for u in rows.values() if compilation_flagged_in_part(u)}
+
+    def moved(u: _Track) -> bool:
+        # (a track without the flag or an album artist, on a compilation flagged on its other
+        # tracks: the window lists it under "Various Artists", see ``library_order``)
+        return bool(flagged) and bool(u.album) and not (u.albumartist or u.albumartistsort) \
+            and (u.album, release_folder(u.path or "")) in flagged
+
+    def key(t: int) -> tuple:
+        u = rows[t]
+        return library_key(u, namer, "Various Artists" if moved(u) else order_artist(u))
+
+    def run(t: int):
+        u = rows[t]
+        return _run(u, "Various Artists" if moved(u) else None)
+
+    by_key: dict[tuple, list[int]] = {}
+    for t in came:
+        u = rows[t]
+        if not (u.artist or u.albumartist) or compilation_flagged_in_part(u) or moved(u):
+            return None
+        by_key.setdefault(key(t), []).append(t)
+    store = list(rows)
+    at = {t: i for i, t in enumerate(store)}
+    order = list(order)
+    for k, new in by_key.items():
+        lo = bisect.bisect_left(order, k, key=key)
+        hi = bisect.bisect_right(order, k, lo, key=key)
+        album = run(new[0])
+        tracks = sorted(order[lo:hi] + new, key=at.__getitem__)
+        if any(run(t) != album or compilation_flagged_in_part(rows[t]) or moved(rows[t]) for t in tracks):
+            return None
+        if album is not None:
+            # (one run of the store's order, as library_order orders an album's tracks together)
+            first, last = at[tracks[0]], at[tracks[-1]]
+            if last - first + 1 != len(tracks) or (first > 0 and run(store[first - 1]) == album) \
+                    or (last + 1 < len(store) and run(store[last + 1]) == album):
+                return None
+            tracks = [r.id for r in library_order([rows[t] for t in tracks], namer)]
+        order[lo:hi] = tracks
     return order
 
 
@@ -792,14 +858,29 @@ class LibraryRecommendations:
     def _kept_order(self, kept: _Library, changed: list[int], values: list[tuple]) -> list[int] | None:
         """The store's library order now, where no track came and those written still sort between
         the same tracks (a re-tagged genre or year, a file found missing): ``kept``'s, less the
-        tracks gone. Else None, for the store to give (a tenth of a second at 100,000 tracks).
+        tracks gone, and with a few new tracks each placed by halves (the store asked which of
+        two comes first). Else None, for the store to give (a tenth of a second at 100,000 tracks).
         Tracks not written keep their order among themselves, so an order in which each
         written track sorts after the one before it and before the one after is the order."""
         now = {v[0] for v in values}
-        if not now <= kept.rows.keys():
+        came = now - kept.rows.keys()
+        if len(came) > _PLACED:
             return None
         gone = set(changed) - now
-        order = [t for t in kept.store_order if t not in gone] if gone else kept.store_order
+        order = [t for t in kept.store_order if t not in gone] if gone or came else kept.store_order
+        lo = 0
+        for t in self.store.library_order_of(sorted(came)):     # (each after the one before it)
+            hi = len(order)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if self.store.library_order_of([order[mid], t])[0] == t:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            order.insert(lo, t)
+            lo += 1
+        if len(order) != len(kept.store_order) - len(gone & kept.rows.keys()) + len(came):
+            return None         # (a new track the store no longer plays)
         at = [i for i, t in enumerate(order) if t in now]
         if len(at) > 150:          # (a scan's batch: the store gives the whole order as fast)
             return None

@@ -239,6 +239,23 @@ def library_order(rows: list, namer) -> list:
     return [rows[i] for i in order]
 
 
+def library_key(row, namer, artist) -> tuple:
+    """Where :func:`library_order` puts ``row``'s album among the others (it lists the library
+    sorted by this key, each album's tracks keeping their order): ``artist`` (its order artist,
+    "Various Artists" where it goes with a compilation flagged on its other tracks) and its
+    album's title, else, without an artist or album artist tag, the names ``namer`` gives it.
+    For placing a new track in a kept order without ordering the whole library again."""
+    if not (row["artist"] or row["albumartist"]):
+        names = namer(row)
+        return _form(names.artist), _form(names.album), 1
+    return _form(artist), _form(title_disc(row["album"] or "")[0]), 0
+
+
+def _form(name) -> str:
+    # (as library_order's own: a name that is not text compared as its text, none as "")
+    return order_form(name if isinstance(name, str) else str(name or ""))
+
+
 def compilation_flagged_in_part(row) -> bool:
     """Whether ``row`` is a compilation's track that makes its album's others without the
     flag go as the compilation (see :func:`_compilation_moved`)."""
