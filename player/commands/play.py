@@ -13,6 +13,11 @@ import sys
 import threading
 
 
+# How many tracks a search plays at most, the first of its matches in library order (a word
+# most of the library matches, "the", queued it all).
+SEARCH_PLAYS = 500
+
+
 def add_parser(sub):
     p = sub.add_parser("play", help="play a file, a folder, or library tracks matching a search")
     p.add_argument("what", nargs="*", help="a file or folder path, or words to search the library for")
@@ -105,11 +110,17 @@ def run(args) -> int:
         # (as the window lists them: each album's discs in "CD1" and "CD2" folders without disc
         # tags, and a bonus track without a number, in their places; a track without tags
         # among the others by its folders' names, not first)
-        ids = [row["id"] for row in library_order(store.tracks_matching(what), Namer.of(store))]
+        # Every match put in that order before the first are kept: kept in the store's order,
+        # the files without tags (which it puts first) took the places of the window's first.
+        found = library_order(store.tracks_matching(what, limit=None), Namer.of(store))
+        ids = [row["id"] for row in found[:SEARCH_PLAYS]]
         if not ids:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)
             return 1
+        if len(found) > len(ids):
+            print(f"segue play: {len(found)} tracks match {what!r}: playing the first {len(ids)} in library "
+                  f"order, {len(found) - len(ids)} more not played (more words find fewer)", file=sys.stderr)
     try:
         engine = create_engine(store, device=args.device, null=args.null)
     except AudioEngineError as exc:

@@ -498,13 +498,16 @@ class PlaysMixin:
         return sorted(p for p in prefixes if p and len(p) > 1)
 
     # -- what to play ----------------------------------------------------
-    def tracks_matching(self, query: str, *, limit: int = 500) -> list[sqlite3.Row]:
+    def tracks_matching(self, query: str, *, limit: int | None = 500) -> list[sqlite3.Row]:
         """Playable tracks whose title, artist, album artist, album, composer or genre contain every
-        word of ``query`` (ignoring case and accents), in the store's library order, with the artist
+        word of ``query`` (ignoring case and accents), the first ``limit`` (None: all) in the
+        store's library order, with the artist
         it goes by as ``order_artist`` (used by ``segue play``). A compilation without an album
         artist tag is found as Various Artists', as the library files it. A track
         missing one of those tags is also found by its path below its library folder (the
-        file and folder names the window shows in their place)."""
+        file and folder names the window shows in their place). The store's order is not the
+        window's (it puts the files without tags first): what plays the first few in the
+        window's order asks for all and orders them before taking those (``segue play``)."""
         # A search typed with bytes that are not UTF-8 (a file name pasted from a terminal)
         # cannot be bound; its bad bytes become U+FFFD, which simply match nothing.
         words = [w.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for w in query.split() if w]
@@ -528,5 +531,5 @@ class PlaysMixin:
             f"WHERE t.missing = 0 AND t.last_error IS NULL AND {clause} "
             # (the library's own order: a compilation's tracks by number, not by each artist on it)
             f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "
-            "t.track_no, t.path LIMIT ?", (*params, limit),
+            "t.track_no, t.path LIMIT ?", (*params, -1 if limit is None else limit),
         ).fetchall()

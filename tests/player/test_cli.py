@@ -771,3 +771,22 @@ def test_ctrl_c_during_a_scan_says_what_is_kept_and_the_library_is_whole(segue_h
     out = segue("scan", home=segue_home)                             # every folder, again
     assert out.returncode == 0 and "scanned 2003 files" in out.stderr and ", 0 errors" in out.stderr, out.stderr
     assert "tracks:    2003" in segue("library", home=segue_home).stdout
+
+
+@pytest.mark.slow
+def test_play_of_a_search_of_more_than_it_plays_plays_the_first_in_library_order_and_says_how_many_more(
+        segue_home, tmp_path):
+    # A search plays its first 500 matches, but they were the first 500 of the store's order,
+    # which puts the files without tags first: `segue play live` with 600 untagged live
+    # recordings left out the one tagged album the window lists first, and said nothing of it.
+    music = tmp_path / "music"
+    write_track(music / "Alpha" / "Live", "01", seconds=0.3, tags={"title": "Alpha live", "artist": "Alpha",
+                                                                   "album": "Live", "tracknumber": 1})
+    for n in range(600):
+        write_track(music / "Zed" / "Live", f"{n:03d}", seconds=0.3)               # no tags at all
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    out = segue("play", "--null", "--seconds", "0.5", "live", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    played = [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")]
+    assert played[0] == "Alpha live", out.stdout
+    assert "601 tracks match 'live': playing the first 500 in library order, 101 more not played" in out.stderr
