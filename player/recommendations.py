@@ -498,7 +498,9 @@ def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> li
     that is not sure to be the order: a new track without tags (placed by its folders' names),
     one on a compilation flagged on some of its tracks, or an album whose tracks are not one
     run of the store's order."""
-    flagged = {(u.album, release_folder(u.path or "")) for u in rows.values() if compilation_flagged_in_part(u)}
+    # (the flags read first, by attribute: asked of each track, the rule's own test was most of the time this took)
+    flagged = {(u.album, release_folder(u.path or "")) for u in rows.values()
+               if (u.compilation == 1 or u.folder_compilation == 1) and compilation_flagged_in_part(u)}
 
     def moved(u: _Track) -> bool:
         # (a track without the flag or an album artist, on a compilation flagged on its other
@@ -521,22 +523,30 @@ def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> li
             return None
         by_key.setdefault(key(t), []).append(t)
     store = list(rows)
-    at = {t: i for i, t in enumerate(store)}
+    at: dict[int, int] | None = None        # (each track's place in the store's order, where asked)
     order = list(order)
     for k, new in by_key.items():
         lo = bisect.bisect_left(order, k, key=key)
         hi = bisect.bisect_right(order, k, lo, key=key)
         album = run(new[0])
-        tracks = sorted(order[lo:hi] + new, key=at.__getitem__)
+        tracks = order[lo:hi] + new
         if any(run(t) != album or compilation_flagged_in_part(rows[t]) or moved(rows[t]) for t in tracks):
             return None
         if album is not None:
-            # (one run of the store's order, as library_order orders an album's tracks together)
-            first, last = at[tracks[0]], at[tracks[-1]]
-            if last - first + 1 != len(tracks) or (first > 0 and run(store[first - 1]) == album) \
-                    or (last + 1 < len(store) and run(store[last + 1]) == album):
+            # The album's run of the store's order (library_order orders an album's tracks
+            # together, a run at a time): it must hold these tracks and no others.
+            first = last = store.index(new[0])
+            while first > 0 and run(store[first - 1]) == album:
+                first -= 1
+            while last + 1 < len(store) and run(store[last + 1]) == album:
+                last += 1
+            if last - first + 1 != len(tracks) or set(store[first:last + 1]) != set(tracks):
                 return None
-            tracks = [r.id for r in library_order([rows[t] for t in tracks], namer)]
+            tracks = [r.id for r in library_order([rows[t] for t in store[first:last + 1]], namer)]
+        else:
+            # (tracks without an album stay in the store's order)
+            at = at or {t: i for i, t in enumerate(store)}
+            tracks.sort(key=at.__getitem__)
         order[lo:hi] = tracks
     return order
 
