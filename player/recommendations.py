@@ -448,6 +448,8 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
             gone.append(t)
     if not gone:
         return _with_new(before.order, rows, came, namer) if came else before.order
+    if any(_moved(before.rows, [before.rows[t] for t in gone])):
+        return None     # (it went under "Various Artists", out of its run of the store's order)
     old = before.store_order
 
     def run(t: int):
@@ -489,6 +491,26 @@ def _run(r: _Track, artist: str | None = None):
             title_disc(r.album)[0].casefold()) if r.album else None
 
 
+def _flagged_releases(rows: dict) -> set[tuple]:
+    # (album, release folder) of each compilation flagged on some of its tracks (see
+    # ``library_order``). (The flags read first, by attribute: the rule's test asked of each
+    # track was most of the time this took at 100,000 tracks.)
+    return {(u.album, release_folder(u.path or "")) for u in rows.values()
+            if (u.compilation == 1 or u.folder_compilation == 1) and compilation_flagged_in_part(u)}
+
+
+def _moved(rows: dict, tracks: list[_Track]) -> list[bool]:
+    # Whether each of ``tracks`` goes under "Various Artists" in the window's order of ``rows``
+    # (``library_order``): no flag or album artist of its own, on a compilation flagged on its
+    # other tracks.
+    plain = [bool(u.album) and not (u.albumartist or u.albumartistsort or u.compilation == 1
+                                    or u.folder_compilation == 1) for u in tracks]
+    if not any(plain):
+        return plain
+    flagged = _flagged_releases(rows)
+    return [p and (u.album, release_folder(u.path or "")) in flagged for p, u in zip(plain, tracks)]
+
+
 def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> list[int] | None:
     """``order`` (the window's order of ``rows`` but the new tracks ``came``; ``rows`` in the
     store's order) with those placed, as ``library_order`` of every track lists them: the tracks
@@ -498,9 +520,7 @@ def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> li
     that is not sure to be the order: a new track without tags (placed by its folders' names),
     one on a compilation flagged on some of its tracks, or an album whose tracks are not one
     run of the store's order."""
-    # (the flags read first, by attribute: asked of each track, the rule's own test was most of the time this took)
-    flagged = {(u.album, release_folder(u.path or "")) for u in rows.values()
-               if (u.compilation == 1 or u.folder_compilation == 1) and compilation_flagged_in_part(u)}
+    flagged = _flagged_releases(rows)
 
     def moved(u: _Track) -> bool:
         # (a track without the flag or an album artist, on a compilation flagged on its other

@@ -759,3 +759,23 @@ def test_a_library_read_before_a_change_is_let_go_once_read_again(store):
     kept.up_next([ids[1]], 3)
     gc.collect()
     assert read() is None
+
+
+def test_up_next_keeps_the_window_s_order_of_a_compilation_after_a_song_filed_with_it_is_gone(store):
+    # A song without the flag on a compilation flagged on its other tracks goes under "Various
+    # Artists" with them. Found missing, the kept order was worked out from its own artist's
+    # album: the compilation's releases stayed in the order that song's release had put first.
+    folders = [store.add_folder(path) for path in ("/m", "/d")]
+    made = {}
+    for name, artist, album, path, n in (("m", "A", "B", "/m/y/01.flac", 1), ("f", "X", "B", "/m/y/02.flac", 2),
+                                         ("n", "B", "B (Disc 2)", "/d/x/01.flac", 1),
+                                         ("g", "Y", "B (Disc 2)", "/d/x/02.flac", 2)):
+        store.upsert_tracks([{"path": path, "size": 1, "mtime_ns": n, "title": name, "artist": artist, "album": album,
+                              "track_no": n, "genre": "Rock", "duration": 200.0,
+                              "folder_id": folders[path.startswith("/d")]}])
+        made[name] = store.execute("SELECT id FROM tracks WHERE path = ?", (path,)).fetchone()[0]
+    store.set_folder_compilations({made["f"]: 1, made["g"]: 1})
+    kept = LibraryRecommendations(store)
+    assert kept._library().order == [made[t] for t in "mfng"]
+    store.mark_missing([made["m"]])
+    assert kept._library().order == LibraryRecommendations(store)._library().order == [made[t] for t in "ngf"]
