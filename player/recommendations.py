@@ -457,6 +457,7 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
 
     at = {t: i for i, t in enumerate(old)}
     albums = {}
+    key = None
     for t in gone:
         album = run(t)
         if album:
@@ -465,6 +466,14 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
                 lo -= 1
             while hi + 1 < len(old) and run(old[hi + 1]) == album:
                 hi += 1
+            # The window's album must be that run: the store's order folds only ASCII letters,
+            # and where a compilation is flagged on some of its tracks the window brings an
+            # album by "Émile" and "émile" together from places apart in the store's order.
+            key = key or _album_key(before.rows, namer)
+            k = key(t)
+            first = bisect.bisect_left(before.order, k, key=key)
+            if set(before.order[first:bisect.bisect_right(before.order, k, first, key=key)]) != set(old[lo:hi + 1]):
+                return None
             albums[lo] = [u for u in old[lo:hi + 1] if u in rows]
     order = [t for t in before.order if t in rows]
     place = flagged = None
@@ -511,15 +520,9 @@ def _moved(rows: dict, tracks: list[_Track]) -> list[bool]:
     return [p and (u.album, release_folder(u.path or "")) in flagged for p, u in zip(plain, tracks)]
 
 
-def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> list[int] | None:
-    """``order`` (the window's order of ``rows`` but the new tracks ``came``; ``rows`` in the
-    store's order) with those placed, as ``library_order`` of every track lists them: the tracks
-    of each album one came to, it among them, put in their order again, and the album placed
-    among the others by its key (the window's order is sorted by it). A scan that adds one file
-    ordered the whole library again for it (a third of a second at 100,000 tracks). None where
-    that is not sure to be the order: a new track without tags (placed by its folders' names),
-    one on a compilation flagged on some of its tracks, or an album whose tracks are not one
-    run of the store's order."""
+def _album_key(rows: dict, namer: Namer):
+    """The key of a track of ``rows`` (by its id) that the window's order of them is sorted
+    by (``library_key``), its ``moved`` the test of whether it goes under "Various Artists"."""
     flagged = _flagged_releases(rows)
 
     def moved(u: _Track) -> bool:
@@ -531,6 +534,22 @@ def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> li
     def key(t: int) -> tuple:
         u = rows[t]
         return library_key(u, namer, "Various Artists" if moved(u) else order_artist(u))
+
+    key.moved = moved
+    return key
+
+
+def _with_new(order: list[int], rows: dict, came: list[int], namer: Namer) -> list[int] | None:
+    """``order`` (the window's order of ``rows`` but the new tracks ``came``; ``rows`` in the
+    store's order) with those placed, as ``library_order`` of every track lists them: the tracks
+    of each album one came to, it among them, put in their order again, and the album placed
+    among the others by its key (the window's order is sorted by it). A scan that adds one file
+    ordered the whole library again for it (a third of a second at 100,000 tracks). None where
+    that is not sure to be the order: a new track without tags (placed by its folders' names),
+    one on a compilation flagged on some of its tracks, or an album whose tracks are not one
+    run of the store's order."""
+    key = _album_key(rows, namer)
+    moved = key.moved
 
     def run(t: int):
         u = rows[t]
