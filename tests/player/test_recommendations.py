@@ -805,3 +805,27 @@ def test_up_next_keeps_the_window_s_order_of_an_album_whose_artist_is_written_in
     assert kept._library().order == LibraryRecommendations(store)._library().order
     assert [t for t in kept._library().order if t in {made[x] for x in "ab"}] == [made[t] for t in "ab"]
 
+
+def test_a_new_track_is_placed_in_the_kept_orders_without_the_whole_library_ordered_again(store, monkeypatch):
+    # A scan adding one file to an album: the kept provider places it in the store's order and
+    # the window's (its album put in order again) rather than asking the store for its whole
+    # order and ordering every track again. A placement that always fell back gave the same
+    # lists, only a third of a second slower per new file at 100,000 tracks.
+    import player.recommendations as recs
+
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i % 3}", "album": f"Album {i % 3}", "genre": "Rock",
+                        "track_no": 2 * (i // 3) + 1} for i in range(12)])
+    kept = LibraryRecommendations(store)
+    kept.up_next([ids[0]], 3)
+    whole, ordered = [], []
+    monkeypatch.setattr(store, "library_order_ids", lambda: whole.append(1) or [])
+    real = recs.library_order
+    monkeypatch.setattr(recs, "library_order", lambda rows, namer: ordered.append(len(rows)) or real(rows, namer))
+    store.upsert_tracks([{"path": "/m/new.flac", "size": 1, "mtime_ns": 1, "title": "new", "artist": "R1",
+                          "albumartist": "R1", "album": "Album 1", "track_no": 2, "genre": "Rock", "duration": 200.0}])
+    new = store.track_by_path("/m/new.flac")["id"]
+    order = kept._library().order
+    assert whole == [] and ordered == [5]           # (Album 1's tracks, the new one among them)
+    monkeypatch.undo()
+    assert order == LibraryRecommendations(store)._library().order
+    assert order[order.index(ids[1]) + 1] == new    # (its track 2, after track 1)
