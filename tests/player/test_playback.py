@@ -2183,14 +2183,19 @@ def test_replaygain_setting_sets_the_source_gain(store, tmp_path, make_player):
     (tid,) = add_tracks(store, tmp_path, [("a", 0.3, {"rg_track_gain": -6.0, "rg_track_peak": 0.5,
                                                        "rg_album_gain": 4.0, "rg_album_peak": 0.9})])
     p = make_player()
+    # What the player hands the engine: the engine's own current song may still be the one
+    # before for a moment (a 0.3 s song started again at once, its start not yet heard).
+    handed = []
+    play = p.engine.play
+    p.engine.play = lambda source: (handed.append(source), play(source))[1]
     p.play_track(tid)
-    assert p.engine.current.gain == pytest.approx(10 ** (-6 / 20))
+    assert handed[-1].gain == pytest.approx(10 ** (-6 / 20))
     store.set_setting("replaygain_mode", "album")
     p.play_track(tid)
-    assert p.engine.current.gain == pytest.approx(1 / 0.9)  # +4 dB would clip the 0.9 peak
+    assert handed[-1].gain == pytest.approx(1 / 0.9)  # +4 dB would clip the 0.9 peak
     store.set_setting("replaygain_mode", "off")
     p.play_track(tid)
-    assert p.engine.current.gain == 1.0
+    assert handed[-1].gain == 1.0 and len(handed) == 3
 
 
 def _armed_with(p, track_id):
@@ -3836,7 +3841,11 @@ def test_a_long_track_left_past_the_end_of_its_file_starts_from_its_start(store,
     # Heard whole from its start, where it was played "finished" with 0 ms heard.
     assert row["ended"] == "finished" and row["ms_heard"] == pytest.approx(2000, abs=300)
     assert store.resume_position(chapter) is None
-    assert [e["track_id"] for e in events.of("started_over")] == [chapter]    # the window's "Resumed at" goes
+    # The window's "Resumed at" goes: said at once where the engine found the place past the
+    # end before the play was logged (the output is started first), else by "started_over".
+    [started] = events.of("track_started")
+    over = [e["track_id"] for e in events.of("started_over")]
+    assert (started["resumed_at"], over) in ((0.0, []), (4.0, [chapter]))
 
 
 def test_a_song_left_part_way_starts_again_from_its_start(store, tmp_path, make_player, long_is_3s):
