@@ -258,13 +258,20 @@ def _lap(entry: QueueEntry) -> QueueEntry:
     return QueueEntry(entry.track_id, "queue", True, entry.lap + 1)
 
 
-def _after_hand_queued(entries) -> int:
-    """Just after the last song queued by hand in ``entries`` (0 when there is none): what is
-    queued by hand next goes there, before the rest of the list played, a station's batch and
-    suggestions. Not where the first other entry is: Previous puts the song gone back from in
-    front of them, and a person may drag a suggestion above their own song; a song queued
-    then went before the ones queued earlier, and before the dragged one."""
-    return next((i + 1 for i in range(len(entries) - 1, -1, -1) if entries[i].hand_queued), 0)
+def _after_own(entries) -> int:
+    """Just after the person's own entries in ``entries``: the last song queued by hand and the
+    entries they moved there just after it (0, then past those moved to the top, when none is
+    queued by hand). What is queued by hand next goes there, before the rest of the list
+    played, a station's batch and suggestions. Not where the first other entry is: Previous
+    puts the song gone back from in front of them, and a person may drag a suggestion above
+    their own song; a song queued then went before the ones queued earlier, and before the
+    dragged one. Nor before a song moved just after their own: it went ahead of what they had
+    placed. Nor after one moved further down (Move to end): the song queued went after the
+    whole list."""
+    at = next((i + 1 for i in range(len(entries) - 1, -1, -1) if entries[i].hand_queued), 0)
+    while at < len(entries) and entries[at].placed:
+        at += 1
+    return at
 
 
 def followed(renumbered: dict[int, int], track_id: int) -> int:
@@ -705,11 +712,11 @@ class Player:
         self._maybe_fill()
 
     def enqueue(self, track_ids, *, source: str = "queue", before=None) -> None:
-        """Add tracks queued by hand (``source`` "queue") after the others queued by hand, before
+        """Add tracks queued by hand (``source`` "queue") after the person's own entries, before
         what the list played, a station or Keep it going put in Up next: the person's own picks
         come first, in the order they were queued (while shuffling, at random places among
         them). Any other ``source`` goes to the end of the queue (to random places after the
-        songs queued by hand while shuffling).
+        person's own entries while shuffling).
 
         ``before``: the entries shown after the place the person put them (files dropped
         on Up next): they go before the first of those still queued, else at the end, where
@@ -723,13 +730,13 @@ class Player:
             elif all(e.hand_queued for e in entries):
                 if self._shuffle:
                     self._natural_after_hand_queued(entries)
-                    self._queue.insert_randomly(entries, self._rng, upto=_after_hand_queued)
+                    self._queue.insert_randomly(entries, self._rng, upto=_after_own)
                 else:
-                    self._queue.insert(_after_hand_queued(self._queue.entries()), entries)
+                    self._queue.insert(_after_own(self._queue.entries()), entries)
             elif self._shuffle:
                 self._natural.extend(entries)
                 # (never before the songs queued by hand: they come first)
-                self._queue.insert_randomly(entries, self._rng, _after_hand_queued)
+                self._queue.insert_randomly(entries, self._rng, _after_own)
             else:
                 self._queue.extend(entries)
             self._queue_changed()
@@ -988,10 +995,10 @@ class Player:
         return self._shuffle
 
     def _natural_after_hand_queued(self, entries: list[QueueEntry]) -> None:
-        """While shuffling: ``entries`` take their place after the songs queued by hand in the
-        order they were added, where shuffle off puts them back (under the lock)."""
+        """While shuffling: ``entries`` take their place after the person's own entries (see
+        :func:`_after_own`) in the order they were added, where shuffle off puts them back (under the lock)."""
         if self._shuffle:
-            at = _after_hand_queued(self._natural)
+            at = _after_own(self._natural)
             self._natural[at:at] = entries
 
     def _read_copies(self, shuffling: bool) -> dict[int, tuple[str, float | None]] | None:
@@ -1018,7 +1025,7 @@ class Player:
         return lambda e: song.get(e.track_id, e.track_id)
 
     def set_shuffle(self, on: bool) -> None:
-        """Shuffle the queue now: the songs queued by hand among themselves, still first, and
+        """Shuffle the queue now: the person's own entries among themselves, still first, and
         the rest after them (songs added later go to random places in their part); turned off,
         the entries still queued go back to the order they were added in."""
         on = bool(on)
@@ -1028,14 +1035,16 @@ class Player:
                 return
             self._shuffle = on
             if on:
-                # The songs queued by hand stay first, mixed among themselves: what the
-                # person asked for still comes before the list played and the suggestions,
-                # and an Up next they filled by hand (an album added) is shuffled too, not
-                # left as it was. (Wherever they are: Previous or a drag may have put another
-                # song among them.)
+                # The person's own entries (queued by hand, or moved in Up next) stay first,
+                # mixed among themselves: what the person asked for still comes before the
+                # list played and the suggestions, and an Up next they filled by hand (an
+                # album added) is shuffled too, not left as it was. (Wherever they are:
+                # Previous or a drag may have put another song among them.) A song they moved
+                # is theirs as one queued is, as a new list keeps it: mixed into the list, it
+                # could go to the end of a long one.
                 self._natural = self._queue.entries()
-                mine = [e for e in self._natural if e.hand_queued]
-                rest = [e for e in self._natural if not e.hand_queued]
+                mine = [e for e in self._natural if e.own]
+                rest = [e for e in self._natural if not e.own]
                 now = self._playing.entry if self._playing is not None else None
                 song = self._song_of(mine + rest + ([now] if now is not None else []), shared)
                 mine = shuffled(mine, self._rng, song, after=now)
@@ -1347,7 +1356,7 @@ class Player:
             rest = [QueueEntry(t, source, True) for t in ids[1:]]
             if rest:
                 self._natural_after_hand_queued(rest)
-                self._queue.insert(_after_hand_queued(self._queue.entries()), rest)
+                self._queue.insert(_after_own(self._queue.entries()), rest)
             self._start(QueueEntry(ids[0], source, True), ended="skipped", restart_stops=True, picked=True)
         self._emit("queue_changed")
 

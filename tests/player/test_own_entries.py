@@ -1,0 +1,62 @@
+"""Up next's own entries: a song queued by hand and one the person moved are theirs alike, over
+the null engine with real files. Shuffle keeps them first together, a song queued by hand goes
+after them, and Ctrl+Z brings back none of what a forget or repeat off has done with."""
+
+from __future__ import annotations
+
+from tests.player.test_playback import add_tracks, wait_for
+
+
+def _list(store, tmp_path, make_player, n, more=0):
+    """A list of ``n`` songs played, paused on its first (and ``more`` songs in the library after them)."""
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(n + more)])
+    p = make_player()
+    p.play_tracks(ids[:n], source="library")
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    p.pause()
+    return p, ids
+
+
+def _entry(p, track_id):
+    return next(e for e in p.queue if e.track_id == track_id)
+
+
+def test_shuffle_keeps_the_songs_the_person_moved_first_with_those_queued_by_hand(store, tmp_path, make_player):
+    # Moved in Up next, a song of the list is theirs (a new list keeps it first, as it keeps
+    # the songs queued by hand); shuffle mixed it into the list, to anywhere in twenty songs.
+    p, ids = _list(store, tmp_path, make_player, 21, more=2)
+    p.enqueue(ids[21:23])                                       # two songs queued by hand
+    p.move_queue_entries([_entry(p, ids[15])], [])              # Move to end on one of the list
+    p.move_queue_entries([_entry(p, ids[9])], [_entry(p, ids[1])])   # one dragged just after theirs
+    mine = {ids[21], ids[22], ids[15], ids[9]}
+    assert {e.track_id for e in p.queue if e.own} == mine
+    p.set_shuffle(True)
+    queue = [e.track_id for e in p.queue]
+    assert set(queue[:4]) == mine and sorted(queue[4:]) == sorted(set(ids[1:21]) - mine)
+    p.set_shuffle(False)                                        # the order they were in comes back
+    assert [e.track_id for e in p.queue] == [ids[21], ids[22], ids[9], *(t for t in ids[1:21] if t not in mine),
+                                             ids[15]]
+    p.stop()
+
+
+def test_a_song_queued_by_hand_goes_after_the_ones_the_person_placed_after_their_own(store, tmp_path, make_player):
+    # Add to Up next put the song after the last one queued by hand: before a song the person
+    # had just dragged there, as if their own order counted for less than the list's.
+    p, ids = _list(store, tmp_path, make_player, 6, more=2)
+    p.enqueue([ids[6]])
+    p.move_queue_entries([_entry(p, ids[4])], [_entry(p, ids[1])])    # dragged just after their song
+    p.move_queue_entries([_entry(p, ids[2])], [])                     # and one moved to the end
+    p.enqueue([ids[7]])
+    # After the one placed with theirs; not after the one sent to the end of the list.
+    assert [e.track_id for e in p.queue] == [ids[6], ids[4], ids[7], ids[1], ids[3], ids[5], ids[2]]
+    p.stop()
+
+
+def test_a_song_queued_by_hand_goes_after_a_song_moved_to_the_top(store, tmp_path, make_player):
+    # None queued by hand yet: Play next on a song of the list, then Add to Up next. It went to
+    # the top, before the song the person had just asked to hear next.
+    p, ids = _list(store, tmp_path, make_player, 5, more=1)
+    p.move_queue_entries([_entry(p, ids[3])], p.queue)
+    p.enqueue([ids[5]])
+    assert [e.track_id for e in p.queue] == [ids[3], ids[5], ids[1], ids[2], ids[4]]
+    p.stop()
