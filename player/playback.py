@@ -685,6 +685,13 @@ class Player:
         self._reshape_wanted = True
         self._passed_over.clear()
         self._passed_at = 0.0
+        # So were the suggestions of the latest removal from Up next: put back, they brought
+        # the forgotten session back into the queue. What the person queued, moved or played
+        # as a list is not history, and a slip of Clear still loses none of it.
+        if self._taken is not None:
+            gone, before, _ = self._taken
+            mine = [e for e in gone if e.manual]
+            self._taken = (mine, before, set()) if mine else None
         playing = self._playing
         if playing is not None:
             playing.forgotten = True

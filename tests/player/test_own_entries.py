@@ -60,3 +60,21 @@ def test_a_song_queued_by_hand_goes_after_a_song_moved_to_the_top(store, tmp_pat
     p.enqueue([ids[5]])
     assert [e.track_id for e in p.queue] == [ids[3], ids[5], ids[1], ids[2], ids[4]]
     p.stop()
+
+
+def test_ctrl_z_after_a_forget_brings_back_the_persons_songs_not_the_suggestions(store, tmp_path, make_player):
+    # A station's picks were ranked from the session: cleared, then the history forgotten,
+    # Ctrl+Z queued them again, and the forgotten listening steered Up next once more.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(6)])
+    p = make_player()
+    p.start_station(ids[0], ids[1:4])
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    p.pause()
+    p.enqueue([ids[5]])                                         # a song queued by hand
+    p.move_queue_entries([_entry(p, ids[3])], [])               # and a pick the person kept
+    assert p.clear_queue() == 4
+    store.forget_history()
+    p.forget_session()
+    assert p.put_back() == 2
+    assert [(e.track_id, e.source) for e in p.queue] == [(ids[5], "queue"), (ids[3], "radio")]
+    p.stop()
