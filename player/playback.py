@@ -1115,6 +1115,12 @@ class Player:
         recent = self._history[max(self._list_from, len(self._history) - len(self._queue) - 1):]
         this_round = max([now.lap if now is not None else 0, *(e.lap for e in recent)])
         gone = self._queue.drop(lambda e: e.lap > this_round)
+        # Nor does the latest removal from Up next bring them back: put back, the list played
+        # round again after the repeat was turned off.
+        if self._taken is not None:
+            taken, before, passed = self._taken
+            mine = [e for e in taken if e.lap <= this_round]
+            self._taken = (mine, before, passed) if mine else None
         if gone and self._natural:
             ids = {id(e) for e in gone}
             self._natural = [e for e in self._natural if id(e) not in ids]

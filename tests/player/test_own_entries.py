@@ -78,3 +78,16 @@ def test_ctrl_z_after_a_forget_brings_back_the_persons_songs_not_the_suggestions
     assert p.put_back() == 2
     assert [(e.track_id, e.source) for e in p.queue] == [(ids[5], "queue"), (ids[3], "radio")]
     p.stop()
+
+
+def test_ctrl_z_after_repeat_all_went_off_brings_back_no_copy_of_the_next_round(store, tmp_path, make_player):
+    # Repeat all turned off takes the next round out of Up next; a Clear just before it was put
+    # back with that round's copies, and the list went round again with the repeat off.
+    p, ids = _list(store, tmp_path, make_player, 4)
+    p.set_repeat("all")
+    assert [(e.track_id, e.lap) for e in p.queue] == [(ids[1], 0), (ids[2], 0), (ids[3], 0), (ids[0], 1)]
+    assert p.clear_queue() == 4
+    p.set_repeat("off")
+    assert p.put_back() == 3
+    assert [(e.track_id, e.lap) for e in p.queue] == [(ids[1], 0), (ids[2], 0), (ids[3], 0)]
+    p.stop()
