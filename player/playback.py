@@ -742,7 +742,7 @@ class Player:
                     self._queue.insert(_after_own(self._queue.entries()), entries)
             elif self._shuffle:
                 self._natural.extend(entries)
-                # (never before the songs queued by hand: they come first)
+                # (never before the person's own entries: they come first)
                 self._queue.insert_randomly(entries, self._rng, _after_own)
             else:
                 self._queue.extend(entries)
@@ -1003,7 +1003,8 @@ class Player:
 
     def _natural_after_hand_queued(self, entries: list[QueueEntry]) -> None:
         """While shuffling: ``entries`` take their place after the person's own entries (see
-        :func:`_after_own`) in the order they were added, where shuffle off puts them back (under the lock)."""
+        :func:`_after_own`) in the order they were added, where shuffle off puts them back
+        (under the lock)."""
         if self._shuffle:
             at = _after_own(self._natural)
             self._natural[at:at] = entries
