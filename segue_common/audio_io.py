@@ -2273,6 +2273,33 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
     return at if at < total else None
 
 
+def holds_whole(path: str | os.PathLike) -> bool:
+    """Whether the file at ``path`` holds all of the audio its own header says it has: a WAV
+    whose data chunk's size (neither 0 nor the unsized 0xFFFFFFFF) fits in the file, a FLAC
+    whose STREAMINFO counts samples and whose last frame reaches that count, whole. False for
+    any other file, or one that cannot be read. libsndfile's length is no measure of it: it
+    shortens a cut WAV's to what the file holds. Only the header and the end of the file are
+    read (a FLAC's last frame's header, nothing decoded)."""
+    try:
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            found = _riff_data(f)
+            if found is not None:
+                start, length = found
+                return 0 < length < 0xFFFFFFFF and start + length <= size
+            flac = _flac_streaminfo(f, size)
+            if flac is None or not flac[1]["total"] or not flac[1]["max_block"]:
+                return False
+            start, info = flac
+            last = _last_flac_frame(f, start, size, info)
+    except OSError:
+        return False
+    # (as flac_frames_held takes a file for whole: its last frame at the count, and no shorter
+    # after its header than the shortest frame the STREAMINFO counts)
+    return (last is not None and last[0] + last[1] >= info["total"]
+            and size - last[2] >= (info.get("min_frame") or 0))
+
+
 #: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and
 #: FLAC (the centre second, the LFE last), and libsndfile hands them over as stored: for
 #: each channel in WAV order, where it lies in the Ogg file.

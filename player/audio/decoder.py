@@ -457,6 +457,8 @@ class Decoder:
         #: end at (see :meth:`_cut_short`)
         self._first_stamp: tuple[int, int, int] | None = None
         self._known_end: int | None = None
+        #: opened again, the file holds all its own header says it has (see :meth:`_open_again`)
+        self._holds_whole = False
         #: the reader was put where it is by a person's seek, which may land up to a ms off
         #: (see seek_frame): what it reads from there lies that far from an exact read
         self._landed_near = False
@@ -1125,7 +1127,14 @@ class Decoder:
 
     def _take_fresh(self, fresh: Decoder, verdict: str) -> None:
         """Read on with ``fresh``, the file opened again (see :meth:`_open_again`) holding the
-        same audio: its reader where ``verdict`` is "on", the whole of it where "moved"."""
+        same audio: its reader where ``verdict`` is "on", the whole of it where "moved".
+
+        The song's known end stays the one of the file as first opened (a file cut short as it
+        plays is told by it: see :meth:`_cut_short`), unless the file as it is now holds all
+        its own header says (:func:`segue_common.audio_io.holds_whole`): a trim or re-encode
+        tool that wrote a whole, shorter version of the song in place ran out at its new end,
+        was waited on to grow back and ended as an error, where it was heard to its end."""
+        known_end = fresh._known_end if fresh._holds_whole and fresh._known_end is not None else self._known_end
         if verdict == "on":
             # The same audio, read on from the native frame this resampler was fed up to:
             # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -1139,12 +1148,14 @@ class Decoder:
             fresh._sf = fresh._blocks = fresh._fallback = None
             if counting:
                 self.count_length()
+            self._known_end = known_end
             return
         kept = {name: getattr(self, name) for name in ("_restless", "_seek_wanted", "_seek_near", "_first_stamp",
-                                                       "_known_end", "_cut_size")}
+                                                       "_cut_size")}
         self.close()
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(kept)
+        self._known_end = known_end
 
     def _heal(self, *, wait: bool) -> bool:
         """Whether the file may be read on, where its reads failed in the system as it played
@@ -1232,6 +1243,7 @@ class Decoder:
             # The reader is there already where the block read again is the last one read: a
             # seek to it again, in a WebM or Matroska file, decoded from the start up to there
             # once more (the longest part of the open of a long one).
+            fresh._holds_whole = audio_io.holds_whole(self.path)
             if fresh._native == native + lag or fresh._seek_reader(native + lag) == native + lag:
                 return fresh, "on"
             fresh.seek_frame(frame)

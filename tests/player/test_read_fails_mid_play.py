@@ -485,3 +485,43 @@ def test_a_song_cut_short_as_it_plays_whose_copy_comes_in_plays_on_whole(store, 
     assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
     # (every frame heard once: none lost where it ran out, none twice where it read on)
     assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - seconds * rate) < rate * 0.05
+
+
+# A file written over in place with a whole, shorter version of the same song as it plays (a
+# trim or re-encode tool that writes into the file it read): read on from where it was, it ran
+# out at the new end, before the length of the file as first opened, and was taken for one cut
+# short: waited on to grow back, and ended as an error. Its header says it is whole: that end is
+# the song's, and the play is finished.
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+def test_a_song_rewritten_in_place_whole_and_shorter_as_it_plays_is_a_finished_play(store, tmp_path, fmt):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds, shorter, rate = 10.0, 6.0, 22050
+    song = folder / f"a.{fmt.lower()}"
+    noise = np.random.default_rng(7).uniform(-0.3, 0.3, int(seconds * rate)).astype(np.float32)
+    sf.write(song, noise, rate, format=fmt, subtype="PCM_16")
+    st = song.stat()
+    store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(song))}])
+    a = store.track_by_path(str(song))["id"]
+    trimmed = tmp_path / f"trimmed.{fmt.lower()}"
+    sf.write(trimmed, noise[:int(shorter * rate)], rate, format=fmt, subtype="PCM_16")
+    (b,) = add_tracks(store, folder, [("b", 0.6)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        inode = song.stat().st_ino
+        with open(song, "r+b") as f:    # (written into the same file: the same inode, smaller)
+            f.write(trimmed.read_bytes())
+            f.truncate()
+        assert song.stat().st_ino == inode
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=30.0)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    first = store.plays()[0]
+    assert first["error"] is None
+    # (the shorter version heard to its end, not the length the file was first opened with)
+    assert (shorter - 0.5) * 1000 <= first["ms_heard"] <= (shorter + 0.5) * 1000

@@ -420,3 +420,37 @@ def test_on_a_mac_ffmpeg_is_found_where_homebrew_puts_it(tmp_path, monkeypatch):
     assert audio_io.ffmpeg_path() == str(brew / "ffmpeg")
     monkeypatch.setattr(audio_io, "sys", types.SimpleNamespace(platform="linux"), raising=False)
     assert audio_io.ffmpeg_path() is None
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+def test_holds_whole_tells_a_whole_file_from_one_its_header_says_is_longer(tmp_path, fmt):
+    # (libsndfile gives a cut WAV the length it holds: only the header's own sizes tell it)
+    from segue_common.audio_io import holds_whole
+
+    noise = np.random.default_rng(3).uniform(-0.3, 0.3, 3 * 22050).astype(np.float32)
+    whole = tmp_path / f"whole.{fmt.lower()}"
+    sf.write(whole, noise, 22050, format=fmt, subtype="PCM_16")
+    assert holds_whole(whole)
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.{fmt.lower()}"
+    cut.write_bytes(data[:len(data) * 2 // 3])
+    assert not holds_whole(cut)
+    cut.write_bytes(data[:-8])      # (a few bytes short of its end: the last frame cut)
+    assert not holds_whole(cut)
+
+
+def test_holds_whole_is_false_where_no_header_gives_the_length(tmp_path):
+    from segue_common.audio_io import holds_whole
+
+    noise = np.random.default_rng(3).uniform(-0.3, 0.3, 22050).astype(np.float32)
+    wav = tmp_path / "unsized.wav"
+    sf.write(wav, noise, 22050, format="WAV", subtype="PCM_16")
+    data = bytearray(wav.read_bytes())
+    at = data.index(b"data") + 4
+    data[at:at + 4] = (0).to_bytes(4, "little")     # (a recorder that never wrote the size back)
+    wav.write_bytes(bytes(data))
+    assert not holds_whole(wav)
+    mp3 = tmp_path / "a.mp3"
+    sf.write(mp3, noise, 22050, format="MP3", subtype="MPEG_LAYER_III")
+    assert not holds_whole(mp3)
+    assert not holds_whole(tmp_path / "missing.wav")
