@@ -2276,13 +2276,16 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
 def holds_whole(path: str | os.PathLike) -> bool:
     """Whether the file at ``path`` holds all of the audio its own header says it has: a WAV
     whose data chunk's size (neither 0 nor the unsized 0xFFFFFFFF) fits in the file, a FLAC
-    whose STREAMINFO counts samples and whose last frame reaches that count, whole. False for
-    any other file, or one that cannot be read. libsndfile's length is no measure of it: it
-    shortens a cut WAV's to what the file holds. Only the header and the end of the file are
-    read (a FLAC's last frame's header, nothing decoded)."""
+    whose STREAMINFO counts samples and whose last frame reaches that count, whole, an Ogg
+    file whose last page is whole and marked its stream's end. False for any other file, or
+    one that cannot be read. libsndfile's length is no measure of it: it shortens a cut WAV's
+    to what the file holds. Only the header and the end of the file are read (a FLAC's last
+    frame's header, an Ogg file's last page; nothing decoded)."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
+            if f.read(4) == b"OggS":
+                return not ogg_ends_unfinished(f)
             found = _riff_data(f)
             if found is not None:
                 start, length = found

@@ -432,12 +432,12 @@ def test_a_song_through_ffmpeg_whose_drive_drops_for_a_moment_plays_on_whole(sto
 def _truncatable_song(store, folder, fmt, seconds, rate):
     if fmt == "M4A":
         return _ffmpeg_song(store, folder, seconds, rate)
-    return _song(store, folder, fmt, {"WAV": "PCM_16", "FLAC": "PCM_16", "MP3": "MPEG_LAYER_III"}[fmt],
-                 seconds, rate)
+    subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "MP3": "MPEG_LAYER_III", "OGG": "VORBIS"}[fmt]
+    return _song(store, folder, fmt, subtype, seconds, rate)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "MP3", "M4A"])
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "MP3", "M4A", "OGG"])
 def test_a_song_cut_short_as_it_plays_is_no_finished_play_and_logs_what_was_heard(store, tmp_path, fmt):
     folder = tmp_path / "music"
     folder.mkdir()
@@ -493,20 +493,21 @@ def test_a_song_cut_short_as_it_plays_whose_copy_comes_in_plays_on_whole(store, 
 # short: waited on to grow back, and ended as an error. Its header says it is whole: that end is
 # the song's, and the play is finished.
 
-@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "OGG"])
 def test_a_song_rewritten_in_place_whole_and_shorter_as_it_plays_is_a_finished_play(store, tmp_path, fmt):
     folder = tmp_path / "music"
     folder.mkdir()
     seconds, shorter, rate = 10.0, 6.0, 22050
     song = folder / f"a.{fmt.lower()}"
     noise = np.random.default_rng(7).uniform(-0.3, 0.3, int(seconds * rate)).astype(np.float32)
-    sf.write(song, noise, rate, format=fmt, subtype="PCM_16")
+    subtype = "VORBIS" if fmt == "OGG" else "PCM_16"
+    sf.write(song, noise, rate, format=fmt, subtype=subtype)
     st = song.stat()
     store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                           **read_tags(str(song))}])
     a = store.track_by_path(str(song))["id"]
     trimmed = tmp_path / f"trimmed.{fmt.lower()}"
-    sf.write(trimmed, noise[:int(shorter * rate)], rate, format=fmt, subtype="PCM_16")
+    sf.write(trimmed, noise[:int(shorter * rate)], rate, format=fmt, subtype=subtype)
     (b,) = add_tracks(store, folder, [("b", 0.6)])
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
     try:

@@ -422,14 +422,14 @@ def test_on_a_mac_ffmpeg_is_found_where_homebrew_puts_it(tmp_path, monkeypatch):
     assert audio_io.ffmpeg_path() is None
 
 
-@pytest.mark.parametrize("fmt", ["WAV", "FLAC"])
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "OGG"])
 def test_holds_whole_tells_a_whole_file_from_one_its_header_says_is_longer(tmp_path, fmt):
     # (libsndfile gives a cut WAV the length it holds: only the header's own sizes tell it)
     from segue_common.audio_io import holds_whole
 
     noise = np.random.default_rng(3).uniform(-0.3, 0.3, 3 * 22050).astype(np.float32)
     whole = tmp_path / f"whole.{fmt.lower()}"
-    sf.write(whole, noise, 22050, format=fmt, subtype="PCM_16")
+    sf.write(whole, noise, 22050, format=fmt, subtype="VORBIS" if fmt == "OGG" else "PCM_16")
     assert holds_whole(whole)
     data = whole.read_bytes()
     cut = tmp_path / f"cut.{fmt.lower()}"
