@@ -106,6 +106,27 @@ def _drive_back(song) -> None:
     song.with_name("away-" + song.name).rename(song)
 
 
+def _played_on_through_a_drop(store, song, a, seconds, caplog, gone) -> np.ndarray:
+    """Play ``a`` (``song``, ``seconds`` long); once a second is heard its drive goes
+    (``gone``), and comes back once the failure is said: it plays on to its end, logged heard
+    whole, and says it read again. What the output was given."""
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        gone(song)
+        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records), timeout=30.0)
+        _drive_back(song)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=60.0)
+        heard = p.engine.captured()
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    assert any("reads again" in r.getMessage() for r in caplog.records)
+    return heard
+
+
 @pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
 def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt, subtype):
     folder = tmp_path / "music"
@@ -140,20 +161,7 @@ def test_a_song_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, c
     seconds, rate = (SONG_S if fmt == "MP3" else 6.0), 44100
     song, a = _song(store, folder, fmt, subtype, seconds, rate)
     original = sf.read(song, dtype="float32")[0]
-    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
-    try:
-        p.play_tracks([a])
-        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
-        _drive_gone(song)
-        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records))
-        _drive_back(song)
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30.0)
-        heard = p.engine.captured()
-    finally:
-        p.close()
-    assert ended(store) == [(a, "finished")]
-    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
-    assert any("reads again" in r.getMessage() for r in caplog.records)
+    heard = _played_on_through_a_drop(store, song, a, seconds, caplog, _drive_gone)
     if fmt != "MP3":    # (lossless: every frame heard as the file holds it, none twice, none lost)
         played = heard[np.any(heard != 0.0, axis=1)][:, 0]
         assert len(played) == np.count_nonzero(original)
@@ -406,20 +414,7 @@ def test_a_song_through_ffmpeg_whose_drive_drops_for_a_moment_plays_on_whole(sto
     seconds, rate = 30.0, 44100
     song, a = _ffmpeg_song(store, folder, seconds, rate)
     _needs_gdb(song)
-    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
-    try:
-        p.play_tracks([a])
-        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
-        _ffmpeg_drive_gone(song)
-        assert wait_for(lambda: any("failed as it played" in r.getMessage() for r in caplog.records), timeout=30.0)
-        _drive_back(song)
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=60.0)
-        heard = p.engine.captured()
-    finally:
-        p.close()
-    assert ended(store) == [(a, "finished")]
-    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
-    assert any("reads again" in r.getMessage() for r in caplog.records)
+    heard = _played_on_through_a_drop(store, song, a, seconds, caplog, _ffmpeg_drive_gone)
     # (every frame heard once: none lost where it failed, none twice where it read on)
     assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - seconds * rate) < rate * 0.05
 
