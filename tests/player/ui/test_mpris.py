@@ -238,8 +238,18 @@ def test_a_long_track_whose_place_lies_past_its_files_end_tells_the_desktop_it_s
                 return "PropertiesChanged" in "".join(lines)
 
             qtbot.waitUntil(heard, timeout=5000)
+            started = []
+            window.bridge.track_started.connect(started.append)
             window.play_ids([row["id"]], 0, "library")
-            qtbot.waitUntil(lambda: re.search(r"Seeked \(int64 0,\)", "".join(lines)) is not None, timeout=5000)
+            qtbot.waitUntil(lambda: bool(started), timeout=5000)
+            # Started where it was left, it is said to start at 0 at once; or the engine found
+            # the place past the end before the play was logged (the output is started first)
+            # and the song was announced at 0, where the desktop reads it: no jump to tell.
+            if started[0]["at"]:
+                qtbot.waitUntil(lambda: re.search(r"Seeked \(int64 0,\)", "".join(lines)) is not None, timeout=5000)
+            else:
+                assert started[0]["resumed_at"] == 0.0
+                assert re.search(r"Seeked \(int64 [1-9]", "".join(lines)) is None
         finally:
             service.close()
 
