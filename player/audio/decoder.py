@@ -1219,7 +1219,12 @@ class Decoder:
         if self._native >= known - CUT_SHORT_SLACK_S * self.samplerate:
             return False
         now = _stamp(self.path)
-        return now is not None and now[0] == first[0] and now[1] < first[1]
+        if now is None or now[0] != first[0] or now[1] >= first[1]:
+            return False
+        # (its size as found here: taken again after the warning, the rest of a copy come in
+        # meanwhile was the size to grow past, and the song waited out its time and ended)
+        self._cut_size = now[1]
+        return True
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
                     slack: int = 0) -> tuple[Decoder | None, str]:
@@ -1296,7 +1301,6 @@ class Decoder:
                 deadline = self._clock() + READ_RETRY_S
                 if self._healed is not None and self._healed[0] == self._native:
                     deadline = self._healed[1]
-                self._cut_size = (_stamp(self.path) or (0, 0, 0))[1]
                 error = DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.CUT_SHORT}")
                 self._healing = (deadline, error, None, 0.0)
                 readable = self._heal(wait=wait)
