@@ -127,27 +127,34 @@ def _played_on_through_a_drop(store, song, a, seconds, caplog, gone) -> np.ndarr
     return heard
 
 
-@pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
-def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt, subtype):
-    folder = tmp_path / "music"
-    folder.mkdir()
-    song, a = _song(store, folder, fmt, subtype, SONG_S, RATE)
+def _played_into_a_drive_gone_for_good(store, folder, song, a, gone, timeout) -> tuple[dict, list]:
+    """Play ``a`` (``song``) then a short song; once a second of ``a`` is heard its drive
+    goes for good (``gone``: opened again and again, it never reads): ``a`` ends as an error
+    and the next song plays. ``a``'s play and the errors said."""
     (b,) = add_tracks(store, folder, [("b", 0.6)])
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
     ev = Events(p)
     try:
         p.play_tracks([a, b])
         assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
-        _drive_gone(song)       # for good: opened again and again, it never reads
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=30.0)
+        gone(song)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=timeout)
     finally:
         p.close()
-    message = f"cannot play a.{fmt.lower()}: {faults.READ_FAILED}"
     assert ended(store) == [(a, "error"), (b, "finished")]
-    first = store.plays()[0]
+    return store.plays()[0], ev.of("error")
+
+
+@pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
+def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(store, tmp_path, fmt, subtype):
+    folder = tmp_path / "music"
+    folder.mkdir()
+    song, a = _song(store, folder, fmt, subtype, SONG_S, RATE)
+    first, errors = _played_into_a_drive_gone_for_good(store, folder, song, a, _drive_gone, 30.0)
+    message = f"cannot play a.{fmt.lower()}: {faults.READ_FAILED}"
     # (what was read before the failure is heard: dr_mp3 reads ahead further than the others)
     assert first["error"] == message and 1000 <= first["ms_heard"] < SONG_S * 1000 - 2000
-    assert [(d["track_id"], d["message"]) for d in ev.of("error")] == [(a, message)]
+    assert [(d["track_id"], d["message"]) for d in errors] == [(a, message)]
 
 
 @pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
@@ -391,17 +398,7 @@ def test_a_song_through_ffmpeg_whose_reads_fail_mid_way_ends_as_an_error_with_wh
     seconds = 30.0
     song, a = _ffmpeg_song(store, folder, seconds, 44100)
     _needs_gdb(song)
-    (b,) = add_tracks(store, folder, [("b", 0.6)])
-    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
-    try:
-        p.play_tracks([a, b])
-        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
-        _ffmpeg_drive_gone(song)       # for good: opened again and again, it never reads
-        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=60.0)
-    finally:
-        p.close()
-    assert ended(store) == [(a, "error"), (b, "finished")]
-    first = store.plays()[0]
+    first, _ = _played_into_a_drive_gone_for_good(store, folder, song, a, _ffmpeg_drive_gone, 60.0)
     assert first["error"] == f"cannot play a.m4a: {faults.READ_FAILED}"
     assert 1000 <= first["ms_heard"] < seconds * 1000 - 5000
 
