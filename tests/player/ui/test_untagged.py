@@ -106,24 +106,37 @@ def _mixed_library(store, tmp_path):
     return root
 
 
+def _in_the_windows_order_everywhere(store, names: dict[int, str]) -> list[str]:
+    """The window's library order, by ``names`` (track id → a name for it), after checking that
+    the library order `segue play` uses and Up next from the window's first track go the same way."""
+    from player.library.albums import library_order
+    from player.library.names import Namer
+    from player.recommendations import LibraryRecommendations
+    from player.ui.library_model import load_library
+
+    window = [names[t] for t in load_library(store).ids.tolist()]
+    rows = store.library_rows(["id", "title", "path", "folder_id", "artist", "albumartist", "album", "track_no",
+                               "disc_no", "mb_album_id", "compilation", "folder_compilation", "artistsort",
+                               "albumartistsort"])
+    assert [names[r["id"]] for r in library_order(rows, Namer.of(store))] == window
+    first = next(t for t, name in names.items() if name == window[0])
+    assert [names[r.track_id] for r in LibraryRecommendations(store).up_next([first], len(window))] == window[1:]
+    return window
+
+
 def test_up_next_and_segue_play_go_in_the_windows_order_over_untagged_files(store, tmp_path):
     # The store orders a track without tags first, a bonus track without a number at the head
     # of its album and "Émile" after Z: Up next and `segue play` went in that order, the
     # window in another (untagged files among the others by their folders' names).
     from player.library.albums import library_order
     from player.library.names import Namer
-    from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
 
     root = _mixed_library(store, tmp_path)
     paths = {r["id"]: os.path.relpath(r["path"], root) for r in store.tracks()}
-    window = [paths[t] for t in load_library(store).ids.tolist()]
+    window = _in_the_windows_order_everywhere(store, paths)
     assert window == ["Alpha/Demos/01 raw.flac", "Beta Band/Middle/01.flac", "Beta Band/Middle/02.flac",
                       "Beta Band/Middle/Bonus.flac", "Émile/e.flac", "Zed/Tapes/01 tape.flac",
                       "Zed/Tapes/02 tape.flac", "Zola/z.flac"]
-    first = next(t for t, p in paths.items() if p == window[0])
-    up_next = [paths[r.track_id] for r in LibraryRecommendations(store).up_next([first], 20)]
-    assert up_next == window[1:]
     # `segue play` orders the tracks a search finds so (untagged ones found by their paths).
     found = store.tracks_matching("e")
     assert {"Alpha/Demos/01 raw.flac", "Zed/Tapes/02 tape.flac", "Beta Band/Middle/Bonus.flac"} <= {
@@ -136,36 +149,18 @@ def test_a_track_without_its_albums_disc_tag_is_listed_in_its_place_as_up_next_p
     # One track of a disc-tagged album re-tagged by a tool that wrote no disc number: the
     # store orders it first (NULL first), and the window listed it at the head of its album
     # where Up next and `segue play` put it in its place.
-    from player.library.albums import library_order
-    from player.library.names import Namer
-    from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
-
     folder = store.add_folder("/music")
     store.upsert_tracks([{"path": f"/music/A/Album/{n:02d}.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
                           "title": f"Song {n}", "artist": "A", "album": "Album", "track_no": n,
                           "disc_no": None if n == 3 else 1} for n in (1, 2, 3)])
     titles = {r["id"]: r["title"] for r in store.tracks()}
-    window = [titles[t] for t in load_library(store).ids.tolist()]
-    assert window == ["Song 1", "Song 2", "Song 3"]
-    assert [r["title"] for r in library_order(store.library_rows(["id", "title", "path", "folder_id", "artist",
-                                                                  "albumartist", "album", "track_no", "disc_no",
-                                                                  "mb_album_id", "compilation", "folder_compilation",
-                                                                  "artistsort", "albumartistsort"]),
-                                              Namer.of(store))] == window
-    first = next(t for t, title in titles.items() if title == "Song 1")
-    assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
+    assert _in_the_windows_order_everywhere(store, titles) == ["Song 1", "Song 2", "Song 3"]
 
 
 def test_a_track_without_the_release_id_of_its_folder_plays_with_its_release_as_the_window_lists_it(store):
     # Two releases of "Gold" by one artist, told apart by their MusicBrainz release ids; one
     # track tagged by hand lacks its id. The window lists it with the release its folder
     # carries; Up next and `segue play` put it after the other release.
-    from player.library.albums import library_order
-    from player.library.names import Namer
-    from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
-
     folder = store.add_folder("/music")
     store.upsert_tracks([{"path": f"/music/Abba/{where}/{n:02d}.flac", "folder_id": folder, "size": 1,
                           "mtime_ns": 1, "title": f"{where} {n}", "artist": "Abba", "album": "Gold", "track_no": n,
@@ -173,24 +168,13 @@ def test_a_track_without_the_release_id_of_its_folder_plays_with_its_release_as_
                          for where, n, release in (("Gold", 1, "r1"), ("Gold", 2, "r1"), ("Gold", 3, None),
                                                    ("Gold2008", 1, "r2"), ("Gold2008", 2, "r2"))])
     titles = {r["id"]: r["title"] for r in store.tracks()}
-    window = [titles[t] for t in load_library(store).ids.tolist()]
-    assert window == ["Gold 1", "Gold 2", "Gold 3", "Gold2008 1", "Gold2008 2"]
-    assert [r["title"] for r in library_order(store.library_rows(["id", "title", "path", "folder_id", "artist",
-                                                                  "albumartist", "album", "track_no", "disc_no",
-                                                                  "mb_album_id", "compilation", "folder_compilation",
-                                                                  "artistsort", "albumartistsort"]),
-                                              Namer.of(store))] == window
-    first = next(t for t, title in titles.items() if title == "Gold 1")
-    assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
+    assert _in_the_windows_order_everywhere(store, titles) == ["Gold 1", "Gold 2", "Gold 3", "Gold2008 1", "Gold2008 2"]
 
 
 def test_files_with_an_album_tag_but_no_artist_are_listed_by_their_folders_artist_as_up_next_plays_them(store):
     # The store orders tracks without an artist by their album tags alone: the window listed
     # "Alpha" from a folder "Zed" before "Beta" from a folder "Abba", its Artist column out of
     # order, where Up next and `segue play` went Abba, then Zed.
-    from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
-
     folder = store.add_folder("/music")
     for tagged in (False, True):
         store.upsert_tracks([{"path": f"/music/{where}/01.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
@@ -201,10 +185,8 @@ def test_files_with_an_album_tag_but_no_artist_are_listed_by_their_folders_artis
                                   "mtime_ns": 1, "title": "Aaron/Play", "artist": "Aaron", "album": "Play",
                                   "track_no": 1}])
         titles = {r["id"]: r["title"] for r in store.tracks()}
-        window = [titles[t] for t in load_library(store).ids.tolist()]
+        window = _in_the_windows_order_everywhere(store, titles)
         assert window == ["Aaron/Play"] * tagged + ["Abba/Demos", "Zed/Tapes"]
-        first = next(t for t, title in titles.items() if title == window[0])
-        assert [titles[r.track_id] for r in LibraryRecommendations(store).up_next([first], 5)] == window[1:]
 
 
 def test_a_compilation_flagged_on_some_tracks_only_plays_together_as_the_window_lists_it(store):
