@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 from player.ui.elided_label import ElidedLabel
 from player.ui.icons import is_palette_change, palette_icon, palette_pixmap
 from player.ui.library_model import format_duration
+from player.ui.seek_access import speak_seek_bars
 
 COVER_PX = 64
 #: Room the title keeps at the window's smallest size, in characters of its font: "Nothing
@@ -83,16 +84,24 @@ class MirroredSlider(QSlider):
 
 class SeekSlider(MirroredSlider):
     """A slider that jumps to where it is clicked (a plain QSlider only steps towards it),
-    then follows the drag; the seek happens when the button is released. A screen reader
-    hears where the song is as its description, :attr:`spoken` ("1:23 of 4:05"); its value
-    stays Qt's own, the milliseconds with their range, for readers that take it as a number.
-    (An accessible interface of our own, written in Python, would stand in for Qt's slider
-    and drop its value and range: readers on Linux and macOS then hear no value, and Qt's
-    Linux bridge drops each of the slider's value changes with a warning.)"""
+    then follows the drag; the seek happens when the button is released. It holds
+    milliseconds, the precision of a click; a screen reader finds it in seconds, its value
+    read as :attr:`spoken` ("1:23 of 4:05", see :mod:`player.ui.seek_access`), which is its
+    description too, for a reader that reads a slider's value only as a number."""
+
+    #: A screen reader set the value (milliseconds): seek there, as a key would.
+    reader_seek = Signal(int)
 
     def __init__(self, *args):
         super().__init__(*args)
         self.spoken = ""
+        speak_seek_bars(SeekSlider)
+
+    def set_by_reader(self, seconds: float) -> None:
+        """A reader's request to move to ``seconds``, kept within the song."""
+        if self.maximum() <= self.minimum() or not self.isEnabled():
+            return
+        self.reader_seek.emit(min(self.maximum(), max(self.minimum(), _ms(seconds))))
 
     def mousePressEvent(self, event) -> None:
         if event.button() == Qt.LeftButton and self.maximum() > self.minimum():
@@ -268,6 +277,7 @@ class TransportBar(QFrame):
         self.slider.sliderReleased.connect(self._seek_released)
         self.slider.sliderMoved.connect(self._dragged)
         self.slider.actionTriggered.connect(self._stepped)
+        self.slider.reader_seek.connect(self._set_by_reader)
         self.volume.valueChanged.connect(self._volume_moved)
         self.set_repeat("off")
         self._set_icons()
@@ -320,6 +330,14 @@ class TransportBar(QFrame):
         self.elapsed.setText(format_duration(position / 1000) or "0:00")
         self._say_where()
         self.seek.emit(position / 1000)
+
+    def _set_by_reader(self, ms: int) -> None:
+        if self._dragging:
+            return
+        self.slider.setValue(ms)
+        self.elapsed.setText(format_duration(ms / 1000) or "0:00")
+        self._say_where()
+        self.seek.emit(ms / 1000)
 
     def _seek_released(self) -> None:
         dragging, self._dragging = self._dragging, False

@@ -93,15 +93,18 @@ def test_the_seek_bar_moves_from_the_keyboard(qtbot):
     bar.set_position(60.0, 200.0)
     assert _said(bar.slider) == "1:00 of 3:20"                # minutes and seconds, not 60000
     assert _name(bar.slider) == "Position in the song"
-    # Qt's own slider under it: a screen reader that reads a slider's value and range as
-    # numbers (Orca, VoiceOver), or moves it by them, still finds them.
-    value = QAccessible.queryAccessibleInterface(bar.slider).valueInterface()
+    # Its value as Qt's accessibility layer hands it to a reader: as text, where the song is
+    # in minutes; as a number (Orca, VoiceOver read and set it so), seconds, not milliseconds.
+    iface = QAccessible.queryAccessibleInterface(bar.slider)
+    assert iface.role() == QAccessible.Slider and iface.text(QAccessible.Value) == "1:00 of 3:20"
+    value = iface.valueInterface()
     assert value is not None
-    assert (value.minimumValue(), value.currentValue(), value.maximumValue()) == (0, 60000, 200000)
+    assert (value.minimumValue(), value.currentValue(), value.maximumValue()) == (0, 60, 200)
     with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
         qtbot.keyClick(bar.slider, Qt.Key_Right)
     assert seeked.args == [65.0]
     assert _said(bar.slider) == "1:05 of 3:20"               # a key's seek is heard at once
+    assert iface.text(QAccessible.Value) == "1:05 of 3:20" and value.currentValue() == 65
     # End would be the end of the song, which is the next one: a skip nobody meant by it.
     with qtbot.assertNotEmitted(bar.seek, wait=100):
         qtbot.keyClick(bar.slider, Qt.Key_End)
@@ -229,3 +232,38 @@ def test_the_seek_bar_says_where_the_song_is_after_a_seek_in_the_window(qtbot, s
     spoken = bar.slider.spoken
     bar.set_position(2.4, 3.0)                               # the same second shown: nothing new to say
     assert bar.slider.spoken is spoken
+
+
+def test_a_screen_reader_seeks_by_setting_the_seek_bars_value(qtbot):
+    # A reader's "set value" (AT-SPI SetCurrentValue) is in the seconds it reads; the slider
+    # keeps the milliseconds a click can reach.
+    import gc
+
+    from player.ui.transport import TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_track("Song", "Artist")
+    bar.set_position(10.0, 200.0)
+    value = QAccessible.queryAccessibleInterface(bar.slider).valueInterface()
+    with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
+        value.setCurrentValue(83.25)
+    assert seeked.args == [83.25] and bar.slider.value() == 83250
+    assert _said(bar.slider) == "1:23 of 3:20" and value.currentValue() == 83.25
+    with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
+        value.setCurrentValue(10_000)                        # past the end: kept within the song
+    assert seeked.args == [200.0]
+    # Nothing playing: there is nowhere to seek.
+    bar.set_track(None)
+    with qtbot.assertNotEmitted(bar.seek, wait=50):
+        value.setCurrentValue(5)
+    # Bars come and go with their windows: the interfaces Qt kept for the old ones go with them.
+    for _ in range(3):
+        other = TransportBar()
+        assert QAccessible.queryAccessibleInterface(other.slider).valueInterface().maximumValue() == 0
+        other.deleteLater()
+        qtbot.wait(10)
+        del other
+        gc.collect()
+    assert QAccessible.queryAccessibleInterface(bar.slider).valueInterface().currentValue() == 0
