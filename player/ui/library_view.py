@@ -23,6 +23,7 @@ FIRST_COLUMNS = ("track_no", "title", "artist", "album", "genre", "year", "durat
 #: What the narrow columns hold at their widest: they are at least as wide as that and as their
 #: header in the table's font (at a large font "Year" and "Time" were cut off at 52 and 60 px).
 _SAMPLES = {"track_no": "8-88", "genre": "", "year": "8888", "duration": "88:88:88"}
+_TITLE = [key for key, _ in COLUMNS].index("title")
 _SHARING = ("title", "artist", "album")     # the columns that share the table's spare width
 _SHARING_MIN = 80                           # narrower than this, the table scrolls sideways instead
 #: Hidden, in this order, where the names would otherwise go narrower than ``_SHARING_MIN`` and
@@ -143,6 +144,17 @@ class LibraryTable(QTableView):
             self.customContextMenuRequested.emit(self.visualRect(current).center())
             return True
         return super().event(event)
+
+    def moveCursor(self, action, modifiers):  # noqa: N802 - Qt's name
+        """The first move onto the list (Tab into it, or an arrow key with no row chosen yet)
+        lands on the row's title. Qt lands on the first column, the track number, and a screen
+        reader going down the list read "3", "1", "2"; the keys then keep to the column the
+        keyboard is in, so the titles are what it reads row after row."""
+        index = super().moveCursor(action, modifiers)
+        if self.currentIndex().isValid() or not index.isValid():
+            return index
+        title = index.siblingAtColumn(_TITLE)
+        return title if title.isValid() and not self.isColumnHidden(_TITLE) else index
 
     def keyPressEvent(self, event) -> None:
         if event.key() in (Qt.Key_Return, Qt.Key_Enter) and self.currentIndex().isValid():

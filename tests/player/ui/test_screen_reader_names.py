@@ -267,3 +267,35 @@ def test_a_screen_reader_seeks_by_setting_the_seek_bars_value(qtbot):
         del other
         gc.collect()
     assert QAccessible.queryAccessibleInterface(bar.slider).valueInterface().currentValue() == 0
+
+
+def test_going_down_the_library_a_screen_reader_hears_the_titles(qtbot, scanned, make_window):
+    # The first key into the list (Tab, or an arrow with no row chosen) landed on the track
+    # number column: a reader going down the list heard "1", "2", "3". The rows' titles are
+    # what it hears now, the cell saying whose column it is; Left and Right go over the others.
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(scanned)
+    window.activateWindow()
+    table = window.library.table
+    qtbot.waitUntil(table.hasFocus, timeout=5000)
+    assert not table.currentIndex().isValid()
+    titles = [window.model.data_.info(window.model.track_id(r))[0] for r in range(3)]
+    iface = QAccessible.queryAccessibleInterface(table)
+    qtbot.keyClick(table, Qt.Key_Down)
+    heard = [iface.focusChild().text(QAccessible.Name)]
+    for _ in range(2):
+        qtbot.keyClick(table, Qt.Key_Down)
+        heard.append(iface.focusChild().text(QAccessible.Name))
+    assert heard == titles
+    cell = iface.focusChild().tableCellInterface()
+    assert [h.text(QAccessible.Name) for h in cell.columnHeaderCells()] == ["Title"]
+    qtbot.keyClick(table, Qt.Key_Right)
+    assert iface.focusChild().tableCellInterface().columnHeaderCells()[0].text(QAccessible.Name) == "Artist"
+    # Tab into the list with no row chosen (a reload empties it): the first title.
+    table.selectionModel().clearCurrentIndex()
+    qtbot.keyClick(table, Qt.Key_Backtab, Qt.ShiftModifier)
+    assert QApplication.focusWidget() is window.library.search
+    qtbot.keyClick(window.library.search, Qt.Key_Tab)
+    assert QApplication.focusWidget() is table
+    assert iface.focusChild().text(QAccessible.Name) == titles[0]
