@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QContextMenuEvent, QDrag, QKeySequence
+from PySide6.QtGui import QActionGroup, QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
     QWidget,
@@ -578,13 +578,43 @@ class LibraryView(QWidget):
         """The header's menu: the optional columns, each shown or hidden."""
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)
+        self.fill_column_menu(menu)
+        return menu
+
+    def fill_sort_menu(self, menu: QMenu) -> None:
+        """View → Sort library by: what a click on a column's header does, for the keyboard
+        (the header takes no focus): the library's own order, or a shown column, and which
+        way. Filled as it opens, from the order the table has then."""
+        menu.clear()
+        header = self.table.horizontalHeader()
+        by = header.sortIndicatorSection()
+        by = by if 0 <= by < len(COLUMNS) and not header.isSectionHidden(by) else -1
+        order = header.sortIndicatorOrder() if by >= 0 else Qt.AscendingOrder
+        group = QActionGroup(menu)
+        shown = sorted((header.visualIndex(c), c) for c in range(len(COLUMNS)) if not header.isSectionHidden(c))
+        for column, name in [(-1, "Library order")] + [(c, COLUMNS[c][1]) for _, c in shown]:
+            act = menu.addAction(name)
+            act.setCheckable(True)
+            act.setChecked(column == by)
+            group.addAction(act)
+            act.triggered.connect(lambda _on=False, c=column: self.table.sortByColumn(c, Qt.AscendingOrder))
+        menu.addSeparator()
+        down = menu.addAction("Descending")
+        down.setCheckable(True)
+        down.setChecked(by >= 0 and order == Qt.DescendingOrder)
+        down.setEnabled(by >= 0)
+        down.toggled.connect(lambda on: self.table.sortByColumn(by, Qt.DescendingOrder if on else Qt.AscendingOrder))
+
+    def fill_column_menu(self, menu: QMenu) -> None:
+        """The optional columns, each shown or hidden: the header's menu, and View → Library
+        columns for the keyboard."""
+        menu.clear()
         for column, (key, name) in enumerate(COLUMNS):
             if key in OPTIONAL:
                 act = menu.addAction(name)
                 act.setCheckable(True)
                 act.setChecked(column in self.columns.chosen)     # (shown, or hidden for want of room)
                 act.toggled.connect(lambda on, c=column: self.columns.choose(c, on))
-        return menu
 
     def _column_menu(self, pos) -> None:
         menu = self.column_menu()

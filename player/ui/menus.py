@@ -90,6 +90,13 @@ def build_menus(window) -> None:
     window.act_up_next.triggered.connect(lambda checked: window.show_up_next(checked))
     view.addAction(window.act_up_next)
     window.addActions(view.actions())
+    # The library's header sorts and chooses columns by mouse only (a header takes no focus):
+    # the same, from the keyboard.
+    view.addSeparator()
+    window.sort_menu = view.addMenu("&Sort library by")
+    window.sort_menu.aboutToShow.connect(lambda: window.library.fill_sort_menu(window.sort_menu))
+    window.columns_menu = view.addMenu("Library &columns")
+    window.columns_menu.aboutToShow.connect(lambda: window.library.fill_column_menu(window.columns_menu))
 
     help_menu = window.help_menu = bar.addMenu("&Help")
     help_menu.addAction("&Keyboard shortcuts", window.show_shortcuts)
