@@ -10,6 +10,7 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
@@ -381,7 +382,15 @@ class LibraryTasksMixin:
     def _status_message_changed(self, text: str) -> None:
         self.problems_link.setVisible(bool(text) and text == self._problems_note)
         said, tip = getattr(self, "_status_tip", ("", ""))
-        self.statusBar().setToolTip(tip if text and text == said else "")
+        bar = self.statusBar()
+        bar.setToolTip(tip if text and text == said else "")
+        # The status bar paints its message; it is no label a screen reader could find or hear
+        # change ("Could not play ...", "Removed 2 songs from Up next"): the message is said as
+        # it comes, without taking the keyboard from where it is, and is the bar's description
+        # while it shows, for a reader asked to read the status bar.
+        bar.setAccessibleDescription(text)
+        if text:
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(bar, text))
 
     def reload_problems(self) -> None:
         """File → Files with problems…, while it is open, reads the problems again."""

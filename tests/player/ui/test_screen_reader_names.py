@@ -299,3 +299,32 @@ def test_going_down_the_library_a_screen_reader_hears_the_titles(qtbot, scanned,
     qtbot.keyClick(window.library.search, Qt.Key_Tab)
     assert QApplication.focusWidget() is table
     assert iface.focusChild().text(QAccessible.Name) == titles[0]
+
+
+def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_window, monkeypatch):
+    # The status bar paints its messages: a reader heard nothing of "Removed 1 song from Up
+    # next" (or of a song that could not play), and found nothing in the bar either. Qt hands
+    # its events to the platform's bridge, which offscreen has none: they are recorded on
+    # their way there (and still sent on).
+    from PySide6.QtGui import QAccessibleAnnouncementEvent
+
+    sent = []
+    real = QAccessible.updateAccessibility
+
+    def record(event):
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            sent.append((event.message(), event.politeness(), event.accessibleInterface().role()))
+        real(event)
+
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(record))
+    window = make_window(scanned)
+    bar = window.statusBar()
+    sent.clear()
+    bar.showMessage("Removed 1 song from Up next", 5000)
+    assert sent == [("Removed 1 song from Up next", QAccessible.AnnouncementPoliteness.Polite,
+                     QAccessible.StatusBar)]
+    assert _said(bar) == "Removed 1 song from Up next"
+    bar.showMessage("Removed 1 song from Up next", 5000)         # the same words, still showing: said once
+    assert len(sent) == 1
+    bar.clearMessage()
+    assert _said(bar) == "" and len(sent) == 1                  # nothing to say of a message gone
