@@ -536,7 +536,14 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def show_up_next(self, on: bool) -> None:
         """Up next beside the library, or hidden to give the library its room; the menu's mark
-        follows, and it is written at once, as the mute is."""
+        follows, and it is written at once, as the mute is. Hidden with the keyboard in it, the
+        keyboard goes where Shift+Tab from it goes (in the library, the track list): Qt put it
+        on whatever came next in its own chain, a button of the top bar."""
+        if not on and self.up_next.isAncestorOf(QApplication.focusWidget()):
+            stops = self.tab_stops()
+            first = next((i for i, w in enumerate(stops) if self.up_next.isAncestorOf(w)), 0)
+            if first > 0:
+                stops[first - 1].setFocus(Qt.BacktabFocusReason)
         self.up_next.setVisible(on)
         self.act_up_next.setChecked(on)
         self._settings.setValue(UP_NEXT_KEY, on)

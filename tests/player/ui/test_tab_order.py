@@ -138,3 +138,27 @@ def test_the_playlists_track_list_is_a_tab_stop_only_while_it_has_tracks(qtbot, 
     qtbot.waitUntil(lambda: panel.entries.count() == 0 and panel.lists.count() == 1, timeout=5000)
     assert QApplication.focusWidget() is panel.lists
     assert panel.entries not in _walk(qtbot, window, tab_bar)
+
+
+def test_hiding_up_next_with_the_keyboard_in_it_leaves_the_keyboard_on_the_page(qtbot, scanned, make_window):
+    # F9 in Up next hid it with the keyboard inside: Qt moved the keyboard on to a button of
+    # the top bar. It goes where Shift+Tab from Up next goes: in the library, the track list.
+    window = make_window(scanned)
+    window.activateWindow()
+    window.enqueue([window.model.track_id(0)])
+    qtbot.waitUntil(lambda: window.up_next.clear_btn.isEnabled(), timeout=5000)
+    for page in (window.library, window.playlists):
+        window.tabs.setCurrentWidget(page)
+        stops = window.tab_stops()
+        first = next(i for i, w in enumerate(stops) if window.up_next.isAncestorOf(w))
+        expected = stops[first - 1]                                     # Shift+Tab from Up next
+        assert page is not window.library or expected is window.library.table
+        up_next = window.up_next.list
+        up_next.setFocus(Qt.OtherFocusReason)
+        qtbot.waitUntil(up_next.hasFocus, timeout=2000)
+        qtbot.keyClick(up_next, Qt.Key_F9)
+        assert not window.up_next.isVisible()
+        assert QApplication.focusWidget() is expected, type(QApplication.focusWidget()).__name__
+        assert page.isAncestorOf(expected) and expected.isVisible()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_F9)
+        assert window.up_next.isVisible() and QApplication.focusWidget() is expected
