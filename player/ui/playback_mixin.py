@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QKeySequence
 
 from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
@@ -793,6 +793,7 @@ class PlaybackMixin:
         self._shown_entry = data.get("entry")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
+        self._say_song(data["track_id"])
         at = data.get("resumed_at") or 0.0
         if at >= 1.0:
             # A long track played again goes on where it was left: said, so a person who wanted
@@ -801,6 +802,17 @@ class PlaybackMixin:
                                          8000)
         else:
             self._clear_resumed()   # about the track before: the one now starts from its start
+
+    def _say_song(self, track_id: int) -> None:
+        """The song that began, said to a screen reader ("Pebble Song, Granite") while Segue is
+        the window in use: Next, Previous or Enter changed only a painted label, and a person
+        who cannot see it heard nothing of what their key did. Polite: it waits for what is
+        being read; nothing is said while another application is in use."""
+        if not self.isActiveWindow():
+            return
+        title, artist, _album = self._info(track_id)
+        words = ", ".join(x for x in (title, artist) if x)
+        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.transport.title, words))
 
     def _clear_resumed(self) -> None:
         """Take the word that a long track went on where it was left off the status bar, once

@@ -301,11 +301,10 @@ def test_going_down_the_library_a_screen_reader_hears_the_titles(qtbot, scanned,
     assert iface.focusChild().text(QAccessible.Name) == titles[0]
 
 
-def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_window, monkeypatch):
-    # The status bar paints its messages: a reader heard nothing of "Removed 1 song from Up
-    # next" (or of a song that could not play), and found nothing in the bar either. Qt hands
-    # its events to the platform's bridge, which offscreen has none: they are recorded on
-    # their way there (and still sent on).
+def _announcements(monkeypatch) -> list:
+    """The announcements the window makes, as (words, politeness, role of the speaker). Qt
+    hands its events to the platform's bridge, which offscreen has none: they are recorded
+    on their way there (and still sent on)."""
     from PySide6.QtGui import QAccessibleAnnouncementEvent
 
     sent = []
@@ -317,6 +316,13 @@ def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_wi
         real(event)
 
     monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(record))
+    return sent
+
+
+def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_window, monkeypatch):
+    # The status bar paints its messages: a reader heard nothing of "Removed 1 song from Up
+    # next" (or of a song that could not play), and found nothing in the bar either.
+    sent = _announcements(monkeypatch)
     window = make_window(scanned)
     bar = window.statusBar()
     sent.clear()
@@ -328,3 +334,19 @@ def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_wi
     assert len(sent) == 1
     bar.clearMessage()
     assert _said(bar) == "" and len(sent) == 1                  # nothing to say of a message gone
+
+
+def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_window, monkeypatch):
+    # Next (Ctrl+Right) changed only the painted title: a reader heard nothing of the song.
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    ids = [window.model.track_id(r) for r in range(2)]
+    names = [window.model.data_.info(t)[:2] for t in ids]
+    window.play_ids(ids, 0, "library")
+    said = [f"{title}, {artist}" for title, artist in names]
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent if m in said] == said[:1], timeout=10000)
+    qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent if m in said] == said, timeout=10000)
+    assert all(polite == QAccessible.AnnouncementPoliteness.Polite for m, polite, _ in sent if m in said)
