@@ -65,6 +65,11 @@ class _SongsModel(QAbstractListModel):
             return subtitle if playable else f"not in the library: {subtitle}"
         if role == POSITION_ROLE:
             return self.rows[row][0]
+        if role == Qt.AccessibleTextRole:
+            # What a screen reader says of the row: the title alone said nothing of whose song
+            # it is, or that it is not in the library (the line under it, as Up next's rows).
+            under = self.data(index, SUBTITLE_ROLE)
+            return f"{self.rows[row][1]}, {under}" if under else self.rows[row][1]
         return None
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
@@ -389,6 +394,8 @@ class PlaylistsPanel(QWidget):
                 missing += f", {away} not connected now"
             count = f"  ({n}{missing})"
             item = QListWidgetItem(name + count)
+            # Read out as "Evening, 12 songs": "Evening (12)" left the number unexplained.
+            item.setData(Qt.AccessibleTextRole, f"{name}, {n} {'song' if n == 1 else 'songs'}{missing}")
             item.setData(COUNT_ROLE, count)
             item.setData(PLAYLIST_ROLE, playlist_id)
             item.setToolTip(name)

@@ -350,3 +350,16 @@ def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_w
     qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ControlModifier)
     qtbot.waitUntil(lambda: [m for m, _, _ in sent if m in said] == said, timeout=10000)
     assert all(polite == QAccessible.AnnouncementPoliteness.Polite for m, polite, _ in sent if m in said)
+
+
+def test_the_playlists_page_says_whose_songs_and_how_many(qtbot, scanned, make_window):
+    # A playlist's songs were read by title alone, and a playlist as "Evening (2)".
+    window = make_window(scanned)
+    panel = window.playlists
+    window.tabs.setCurrentWidget(panel)
+    ids = [window.model.track_id(r) for r in range(2)]
+    window.add_to_playlist(ids, name="Evening")
+    qtbot.waitUntil(lambda: panel.entries.count() == 2, timeout=5000)
+    names = {row["id"]: (row["title"], row["artist"], row["album"]) for row in scanned.tracks()}
+    assert [name for name, _ in _cells(panel.entries)] == [f"{t}, {a} — {al}" for t, a, al in map(names.get, ids)]
+    assert [name for name, _ in _cells(panel.lists)] == ["Evening, 2 songs"]
