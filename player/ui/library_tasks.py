@@ -10,11 +10,11 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
 from player.library.names import NAME_COLUMNS, Namer
+from player.ui.announce import announce
 from player.ui.folder_watch import FOLLOW_SETTING
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common.listening import SUGGESTED_SOURCES
@@ -389,8 +389,7 @@ class LibraryTasksMixin:
         # it comes, without taking the keyboard from where it is, and is the bar's description
         # while it shows, for a reader asked to read the status bar.
         bar.setAccessibleDescription(text)
-        if text:
-            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(bar, text))
+        announce(bar, text)
 
     def reload_problems(self) -> None:
         """File → Files with problems…, while it is open, reads the problems again."""

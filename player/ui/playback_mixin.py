@@ -7,11 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QTimer
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QKeySequence
+from PySide6.QtGui import QKeySequence
 
 from player.library.cue import audio_path
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
+from player.ui.announce import announce
 from player.ui.bridge import PlayerBridge
 from player.ui.library_model import FILE_GONE, format_duration, not_connected
 from player.ui.never_menu import ARTIST
@@ -812,7 +813,7 @@ class PlaybackMixin:
             return
         title, artist, _album = self._info(track_id)
         words = ", ".join(x for x in (title, artist) if x)
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.transport.title, words))
+        announce(self.transport.title, words)
 
     def _clear_resumed(self) -> None:
         """Take the word that a long track went on where it was left off the status bar, once

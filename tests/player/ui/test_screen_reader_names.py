@@ -336,6 +336,25 @@ def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_wi
     assert _said(bar) == "" and len(sent) == 1                  # nothing to say of a message gone
 
 
+def test_the_window_starts_on_a_qt_without_announcements():
+    # Announcements came with Qt 6.8 and the PySide6 Segue installs with may be 6.6: there the
+    # window must still start and show its messages, unsaid. A process of its own, whose
+    # QtGui lacks the class as 6.6's does (looked up first: PySide6 makes its classes as asked).
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from PySide6 import QtGui; QtGui.QAccessibleAnnouncementEvent; del QtGui.QAccessibleAnnouncementEvent; "
+        "from PySide6.QtWidgets import QApplication, QStatusBar; import player.ui.main_window; "
+        "from player.ui.announce import announce; app = QApplication([]); "
+        "announce(QStatusBar(), 'Removed 1 song from Up next'); print('started')"
+    )
+    root = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "started", out.stderr[-2000:]
+
+
 def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_window, monkeypatch):
     # Next (Ctrl+Right) changed only the painted title: a reader heard nothing of the song.
     sent = _announcements(monkeypatch)
