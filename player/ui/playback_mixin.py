@@ -139,6 +139,7 @@ class PlaybackMixin:
         self._unnamed: set[int] = set()          # asked for, not yet read
         self._naming = OneAtATime()
         self._shown_track = None       # the track the now-playing bar names
+        self._unsaid_song = None       # started while its names were being read: said once they are
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
         # A seek sent to the player and not yet done there: (seconds, track id). Commands run on
         # the player's thread, and until this one has, the player still tells the old place:
@@ -331,6 +332,8 @@ class PlaybackMixin:
             title, artist, album = self._info(shown)
             self.transport.set_names(title, artist, album)
             self._show_title(title, artist)
+            if shown == self._unsaid_song:
+                self._say_song(shown)
         self.refresh_up_next()          # its rows are named again as they are drawn
         self.names_read.emit()
 
@@ -809,11 +812,17 @@ class PlaybackMixin:
         the window in use: Next, Previous or Enter changed only a painted label, and a person
         who cannot see it heard nothing of what their key did. Polite: it waits for what is
         being read; nothing is said while another application is in use."""
+        self._unsaid_song = None
         if not self.isActiveWindow():
             return
-        title, artist, _album = self._info(track_id)
-        words = ", ".join(x for x in (title, artist) if x)
-        announce(self.transport.title, words)
+        names = self._info(track_id)
+        if names == UNNAMED:
+            # A song from outside the library whose names are still being read: "…" said
+            # nothing; they are said when read, if it is still the song playing.
+            self._unsaid_song = track_id
+            return
+        title, artist, _album = names
+        announce(self.transport.title, ", ".join(x for x in (title, artist) if x))
 
     def _clear_resumed(self) -> None:
         """Take the word that a long track went on where it was left off the status bar, once

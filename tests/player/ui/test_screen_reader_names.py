@@ -371,6 +371,18 @@ def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_w
     assert all(polite == QAccessible.AnnouncementPoliteness.Polite for m, polite, _ in sent if m in said)
 
 
+def test_a_song_whose_names_are_still_being_read_is_said_once_they_are(qtbot, scanned, make_window, monkeypatch):
+    # A song outside the library is named by a worker after it starts: until then the bar
+    # shows "…", which said nothing; its names are said when they come.
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    sent.clear()
+    window.bridge.track_started.emit({"track_id": 987654})      # one the library does not hold
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent] == ["track 987654"], timeout=10000)
+
+
 def test_the_playlists_page_says_whose_songs_and_how_many(qtbot, scanned, make_window):
     # A playlist's songs were read by title alone, and a playlist as "Evening (2)".
     window = make_window(scanned)
