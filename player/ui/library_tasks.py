@@ -389,7 +389,11 @@ class LibraryTasksMixin:
         # it comes, without taking the keyboard from where it is, and is the bar's description
         # while it shows, for a reader asked to read the status bar.
         bar.setAccessibleDescription(text)
-        announce(bar, text)
+        # Not a menu item's status tip: said at every arrow through a menu, these polite words
+        # queued up behind the items' names and were still being read after the keyboard had
+        # gone on (the item itself is what the reader says).
+        if not getattr(self, "_showing_tip", False):
+            announce(bar, text)
 
     def reload_problems(self) -> None:
         """File → Files with problems…, while it is open, reads the problems again."""

@@ -343,6 +343,14 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             QTimer.singleShot(300, self._startup)
 
     def event(self, event) -> bool:
+        # A menu item's status tip is shown in the status bar as the pointer or the keyboard
+        # goes over it: marked so that it is not announced like Segue's own messages.
+        if event.type() == QEvent.StatusTip:
+            self._showing_tip = True
+            try:
+                return super().event(event)
+            finally:
+                self._showing_tip = False
         handled = super().event(event)
         if event.type() == QEvent.Paint and not self._started:
             QTimer.singleShot(0, self._startup)

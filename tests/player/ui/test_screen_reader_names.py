@@ -336,6 +336,29 @@ def test_a_status_bar_message_is_said_to_a_screen_reader(qtbot, scanned, make_wi
     assert _said(bar) == "" and len(sent) == 1                  # nothing to say of a message gone
 
 
+def test_going_through_a_menu_its_status_tips_are_not_announced(qtbot, scanned, make_window, monkeypatch):
+    # A menu item's status tip goes to the status bar at each arrow key: announced, it queued
+    # behind the items' names and was still being read after the keyboard had moved on.
+    from PySide6.QtWidgets import QApplication
+
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    bar = window.menuBar()
+    top = next(a for a in bar.actions() if a.menu() and window.act_problems in a.menu().actions())
+    sent.clear()
+    bar.setActiveAction(top)
+    qtbot.waitUntil(top.menu().isVisible, timeout=5000)
+    for _ in top.menu().actions():
+        qtbot.keyClick(QApplication.activePopupWidget(), Qt.Key_Down)
+    assert window.statusBar().currentMessage()                  # a tip is shown, as for the mouse
+    assert sent == []
+    top.menu().close()
+    window.statusBar().showMessage("Removed 1 song from Up next", 5000)
+    assert [m for m, _, _ in sent] == ["Removed 1 song from Up next"]     # Segue's own still are
+
+
 def test_the_window_starts_on_a_qt_without_announcements():
     # Announcements came with Qt 6.8 and the PySide6 Segue installs with may be 6.6: there the
     # window must still start and show its messages, unsaid. A process of its own, whose
