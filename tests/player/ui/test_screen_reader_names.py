@@ -259,12 +259,16 @@ def test_a_screen_reader_seeks_by_setting_the_seek_bars_value(qtbot):
     with qtbot.assertNotEmitted(bar.seek, wait=50):
         value.setCurrentValue(5)
     # Bars come and go with their windows: the interfaces Qt kept for the old ones go with them.
+    import shiboken6
+
     for _ in range(3):
         other = TransportBar()
-        assert QAccessible.queryAccessibleInterface(other.slider).valueInterface().maximumValue() == 0
-        other.deleteLater()
-        qtbot.wait(10)
-        del other
+        kept = QAccessible.queryAccessibleInterface(other.slider)
+        assert kept.valueInterface().maximumValue() == 0
+        with qtbot.waitSignal(other.destroyed, timeout=5000):
+            other.deleteLater()
+        assert not shiboken6.isValid(kept)                   # Qt deleted it with its slider
+        del other, kept
         gc.collect()
     assert QAccessible.queryAccessibleInterface(bar.slider).valueInterface().currentValue() == 0
 
