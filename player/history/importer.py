@@ -358,6 +358,11 @@ def removed_text(removed: dict) -> str:
     plays, rows = removed["plays"], removed["listens"]
     text = (f"{removed['name']}: {plays:,} play{'s' * (plays != 1)} and {rows:,} imported "
             f"row{'s' * (rows != 1)} left the history")
+    unfilled = removed.get("unfilled") or 0
+    if unfilled:
+        # Plays still there that end otherwise now (a skip gone): said, not left to be noticed.
+        text += (f", and {unfilled:,} row{'s' * (unfilled != 1)} of other files lost the time heard "
+                 "and skips it had given them")
     later = removed.get("later") or []
     if later:
         # Their rows found already imported were never stored: those that were this file's

@@ -276,9 +276,12 @@ class HistoryMixin:
                 # The same file listed before with none of its rows stored now (they were another
                 # file's, taken out since) is this one: listed twice, the first with no plays
                 # still said to import it again.
-                conn.execute("DELETE FROM history_imports WHERE sha256 = ? AND id != ? AND NOT EXISTS "
-                             "(SELECT 1 FROM imported_listens WHERE import_id = history_imports.id)",
-                             (meta["sha256"], import_id))
+                earlier = ("SELECT id FROM history_imports WHERE sha256 = ? AND id != ? AND NOT EXISTS "
+                           "(SELECT 1 FROM imported_listens WHERE import_id = history_imports.id)")
+                # What that listing taught other files' rows is this file's now: taking it out takes that too.
+                conn.execute(f"UPDATE imported_fill_ins SET import_id = ? WHERE import_id IN ({earlier})",
+                             (import_id, meta["sha256"], import_id))
+                conn.execute(f"DELETE FROM history_imports WHERE id IN ({earlier})", (meta["sha256"], import_id))
         return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
 
     def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:
@@ -309,6 +312,9 @@ class HistoryMixin:
                 continue
             conn.execute("UPDATE imported_listens SET ms_played = ?, skipped = ?, reason_end = ?, ended_at = ? "
                          "WHERE id = ?", (*(got[c] for c in told), row["id"]))
+            # Which columns this file gave, to empty again if it is taken out (see remove_import).
+            conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
+                         (row["id"], import_id, ",".join(c for c in told if row[c] is None and got[c] is not None)))
             filled += 1
             if row["play_id"] is None:
                 continue
@@ -367,7 +373,9 @@ class HistoryMixin:
         back); what Segue logged itself is never touched. ``later`` names the files imported
         after this one that found rows already there: those rows were never stored, so where
         they stood on this file's they went with it, and nothing else would tell the person
-        that those files' listens are gone until imported again.
+        that those files' listens are gone until imported again. What this file taught the rows
+        of files imported before it (their time heard and skips, see :meth:`_fill_in`) goes
+        too: ``unfilled`` counts those rows.
         """
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM history_imports WHERE id = ?", (import_id,)).fetchone()
@@ -384,11 +392,14 @@ class HistoryMixin:
             later = [] if not listens else [r[0] for r in conn.execute(
                 "SELECT name FROM history_imports WHERE id > ? AND duplicates > 0 GROUP BY name ORDER BY min(id)",
                 (import_id,))]
+            unfilled = self._unfill(conn, import_id)
             theirs = "SELECT play_id FROM imported_listens WHERE import_id = ?"
             sessions = [r[0] for r in conn.execute(
                 f"SELECT DISTINCT session_id FROM plays WHERE source = ? AND id IN ({theirs})",
                 (IMPORT_SOURCE, import_id))]
             conn.execute(f"DELETE FROM plays WHERE source = ? AND id IN ({theirs})", (IMPORT_SOURCE, import_id))
+            conn.execute("DELETE FROM imported_fill_ins WHERE listen_id IN "
+                         "(SELECT id FROM imported_listens WHERE import_id = ?)", (import_id,))
             conn.execute("DELETE FROM imported_listens WHERE import_id = ?", (import_id,))
             conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
             self._imports_changed(conn)
@@ -400,7 +411,37 @@ class HistoryMixin:
                 chunk = sessions[i:i + _CHUNK]
                 conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
                              "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
-        return {**dict(row), "plays": span[2], "listens": listens, "later": later}
+        return {**dict(row), "plays": span[2], "listens": listens, "later": later, "unfilled": unfilled}
+
+    def _unfill(self, conn, import_id: int) -> int:
+        """Empty again what import ``import_id`` filled in on other files' rows (see
+        :meth:`_fill_in`), and end the plays those rows made alone as the rows now say, as
+        the import had made them; returns how many rows lost what it gave them."""
+        fills = conn.execute("SELECT listen_id, columns FROM imported_fill_ins WHERE import_id = ?",
+                             (import_id,)).fetchall()
+        now, changed = time.time(), False
+        for listen_id, columns in fills:
+            names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
+            if names:
+                conn.execute(f"UPDATE imported_listens SET {', '.join(f'{c} = NULL' for c in names)} WHERE id = ?",
+                             (listen_id,))
+            row = conn.execute(
+                "SELECT l.id, l.play_id, l.ms_played, l.duration_ms, l.skipped, l.reason_end, p.track_ms "
+                "FROM imported_listens l JOIN plays p ON p.id = l.play_id WHERE l.id = ? AND p.source = ? "
+                "AND NOT EXISTS (SELECT 1 FROM imported_listens o WHERE o.play_id = l.play_id AND o.id != l.id)",
+                (listen_id, IMPORT_SOURCE)).fetchone()
+            if row is None:
+                continue
+            # As the importer makes a play of a row that says not how long it was heard: the whole song.
+            heard = row["ms_played"] if row["ms_played"] is not None else (row["duration_ms"] or row["track_ms"] or 0)
+            skipped = None if row["skipped"] is None else bool(row["skipped"])
+            conn.execute("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?",
+                         (int(heard), play_ending(row["ms_played"], skipped, row["reason_end"]), now, row["play_id"]))
+            changed = True
+        conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
+        if changed:
+            self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)
+        return len({listen_id for listen_id, _ in fills})
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

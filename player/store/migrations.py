@@ -513,8 +513,23 @@ def _v23(conn: sqlite3.Connection) -> None:
 _V24 = "ALTER TABLE tracks ADD COLUMN composersort TEXT"
 
 
+# v25: what an import taught rows of files imported before it (a Spotify history giving
+# Last.fm's scrobbles their time heard and skips): the row, the import, and the columns it
+# filled in, which were empty. Taking that import out empties them again, so that nothing
+# of a file taken out stays in the history. Fills made before this version are not known.
+_V25 = """
+CREATE TABLE imported_fill_ins (
+    listen_id INTEGER NOT NULL REFERENCES imported_listens(id) ON DELETE CASCADE,
+    import_id INTEGER NOT NULL REFERENCES history_imports(id) ON DELETE CASCADE,
+    columns TEXT NOT NULL
+);
+CREATE INDEX imported_fill_ins_import ON imported_fill_ins(import_id);
+CREATE INDEX imported_fill_ins_listen ON imported_fill_ins(listen_id)
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24)]
+              _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -385,6 +385,7 @@ class PlaysMixin:
         conn.execute("PRAGMA foreign_keys = OFF")
         try:
             with self.transaction() as tx:
+                tx.execute("DELETE FROM imported_fill_ins")
                 tx.execute("DELETE FROM imported_listens")
                 tx.execute("DELETE FROM history_imports")
                 tx.execute("DELETE FROM plays")

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from player.history.importer import import_file, link_unmatched
+from player.history.importer import import_file, link_unmatched, removed_text
 from player.store import IMPORT_SOURCE, SESSION_GAP_S
 from tests import full_disk
 from tests import history_fixtures as fx
@@ -173,6 +173,31 @@ def test_scrobbles_imported_first_learn_the_time_heard_and_skips_of_spotify_s_hi
     again = import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
     assert (again.added, again.filled_in) == (0, 0)
     assert len(plays_of(store)) == 4 and store.play_count() == 4
+
+
+def test_taking_out_the_file_the_scrobbles_learned_from_takes_back_what_they_learned(store, tmp_path):
+    # Spotify's history stored none of its rows (the scrobbles had them all) but taught the
+    # scrobbles its time heard and skips. Taken out, it left that behind: scrobbles alone
+    # said Halo was skipped after 9 s, a skip no file in the history gave any more.
+    library(store)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS))
+    before = [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)]
+    rows_before = [tuple(r) for r in store.execute(
+        "SELECT id, ms_played, skipped, reason_end, ended_at FROM imported_listens ORDER BY id")]
+    spotify = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS))
+    assert spotify.filled_in == 4
+    assert [p["ended"] for p in plays_of(store)] == ["finished", "skipped", "finished"]
+    gone = store.remove_import(next(r["id"] for r in store.history_imports() if r["format"] == "spotify_extended"))
+    assert (gone["plays"], gone["listens"], gone["unfilled"]) == (0, 0, 4)
+    assert removed_text(gone) == ("Streaming_History_Audio_2020.json: 0 plays and 0 imported rows left the history, "
+                                  "and 4 rows of other files lost the time heard and skips it had given them")
+    assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == before
+    assert [tuple(r) for r in store.execute(
+        "SELECT id, ms_played, skipped, reason_end, ended_at FROM imported_listens ORDER BY id")] == rows_before
+    assert store.imported_artist_counts()["beyonce"][1] == 0          # the skip no longer counts
+    # Imported again, it teaches them again.
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)).filled_in == 4
+    assert [p["ended"] for p in plays_of(store)] == ["finished", "skipped", "finished"]
 
 
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):

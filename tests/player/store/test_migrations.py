@@ -905,6 +905,24 @@ def test_migration_23_to_24_sorts_composers_by_their_sort_names_once_the_next_sc
     store.close()
 
 
+def test_migration_24_to_25_keeps_the_imports_and_notes_what_later_imports_teach_them(tmp_path):
+    # An import filled in before the fills were noted stays as it is; a removal after the
+    # migration takes back only what it can know it gave.
+    store = _migrated(tmp_path / "library.db", 24,
+                      "INSERT INTO history_imports (id, name, format, sha256, imported_at, rows, matched, unmatched, "
+                      "not_music, duplicates, unreadable) VALUES (1, 'scrobbles.csv', 'lastfm_csv', 'x', 0, 1, 0, 1, "
+                      "0, 0, 0)",
+                      "INSERT INTO imported_listens (id, import_id, fingerprint, started_at, artist, title, "
+                      "artist_key, song_key, ms_played, skipped) VALUES (1, 1, 'f', 10, 'A', 'T', 'a', 'a t', "
+                      "9000, 1)")
+    assert store.schema_version() == SCHEMA_VERSION >= 25
+    assert store.execute("SELECT count(*) FROM imported_fill_ins").fetchone()[0] == 0
+    gone = store.remove_import(1)
+    assert (gone["listens"], gone["unfilled"]) == (1, 0)
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
