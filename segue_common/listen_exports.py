@@ -80,6 +80,9 @@ class Listen:
     #: Why it started, where the file says (Spotify's extended history): a row begun as the
     #: app came back, or as another device took over, may go on with the play before it.
     reason_start: str | None = None
+    #: Played in a private session (Spotify's ``incognito_mode``): the person asked that it
+    #: shape no suggestions.
+    private: bool = False
 
     @property
     def ended_at(self) -> float | None:
@@ -356,7 +359,8 @@ def _spotify_extended_row(row: dict, line: int) -> Listen | str:
                   album=_text(row.get("master_metadata_album_album_name")) or None, ms_played=ms,
                   skipped=_bool(row.get("skipped")), reason_end=_text(row.get("reason_end")) or None,
                   kind=kind, time_written=end, line=line, written_at_end=True,
-                  reason_start=_text(row.get("reason_start")) or None)
+                  reason_start=_text(row.get("reason_start")) or None,
+                  private=_bool(row.get("incognito_mode")) is True)
 
 
 # -- ListenBrainz ----------------------------------------------------------------------

@@ -54,6 +54,7 @@ class ImportSummary:
     matched: int = 0
     unmatched: int = 0
     not_music: int = 0
+    private: int = 0                   # songs played in a private session, left out
     duplicates: int = 0
     repeated: int = 0                  # of the duplicates, rows repeating an earlier row of this file
     unreadable: int = 0
@@ -82,6 +83,9 @@ class ImportSummary:
             parts.insert(1, f"{self.stretches:,} were more of a song heard in stretches")
         if self.not_music:
             parts.append(f"{self.not_music:,} podcasts or audiobooks skipped")
+        if self.private:
+            parts.append(f"{self.private:,} played in a private session (left out, as Spotify leaves them out "
+                         "of its suggestions)")
         parts.append(f"{self.duplicates - self.repeated:,} already imported")
         if self.filled_in:
             parts[-1] += f" ({self.filled_in:,} of them now with the time heard and skips this file gives)"
@@ -172,7 +176,7 @@ def _began_near(starts, listen: Listen) -> bool:
 def _stretches(listens: list[Listen]) -> dict[int, int]:
     """``row -> first row`` for each row that goes on with the play of the row before it in
     time (see :data:`GOES_ON`), the first row being where that play began."""
-    order = sorted((i for i, listen in enumerate(listens) if listen.kind == "music"),
+    order = sorted((i for i, listen in enumerate(listens) if listen.kind == "music" and not listen.private),
                    key=lambda i: listens[i].time_written if listens[i].time_written is not None
                    else listens[i].started_at)
     first: dict[int, int] = {}
@@ -222,6 +226,12 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             progress(n, total, "Matching")
         if listen.kind != "music":
             summary.not_music += 1
+            continue
+        if listen.private:
+            # Spotify's private session: the person asked that these plays teach nothing, and
+            # what is imported is what Segue's suggestions learn from. Not stored either, so
+            # nothing of them stays to be taken out later.
+            summary.private += 1
             continue
         impossible = _impossible_time(listen, now)
         if impossible is not None:
@@ -278,7 +288,8 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             # at once, and then back to the start as the rows were written).
             progress(0, total, "Saving")
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
-                "matched": summary.matched, "unmatched": summary.unmatched, "not_music": summary.not_music,
+                "matched": summary.matched, "unmatched": summary.unmatched,
+                "not_music": summary.not_music + summary.private,      # (rows that are no song to keep)
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
         saving = None if progress is None else (lambda done, total: progress(done, total, "Saving"))
         stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, progress=saving)
@@ -385,7 +396,7 @@ def no_plays_text(row, stored: int) -> str:
         # are that file's listens, or went with it when it was taken out.
         return ("its listens were already imported from another file; if that file was removed, "
                 "they went with it: import this file again to bring them back")
-    return "it holds no songs (only podcasts or rows that could not be read)"
+    return "it holds no songs (only podcasts, songs played in a private session or rows that could not be read)"
 
 
 def batch_text(summaries: list[ImportSummary]) -> str:

@@ -200,6 +200,25 @@ def test_taking_out_the_file_the_scrobbles_learned_from_takes_back_what_they_lea
     assert [p["ended"] for p in plays_of(store)] == ["finished", "skipped", "finished"]
 
 
+def test_songs_played_in_a_spotify_private_session_are_left_out_and_said_so(store, tmp_path):
+    # A private session is Spotify's way to play something (a child's songs, rain sounds for
+    # sleep) without it shaping what it suggests: Segue's suggestions do the same. They
+    # were imported as plays like any other.
+    library(store)
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS)
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows[1]["incognito_mode"] = True                                 # Halo
+    rows[3]["incognito_mode"] = True                                 # the song the library lacks
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    s = import_file(store, path)
+    assert (s.matched, s.unmatched, s.private) == (2, 0, 2)
+    assert "2 played in a private session (left out, as Spotify leaves them out of its suggestions)" in s.text()
+    assert [p["title"] for p in plays_of(store)] == ["Hyperballad", "Hey Jude"]
+    assert store.unmatched_count() == 0 and "beyonce" not in store.imported_artist_counts()
+    again = import_file(store, path)
+    assert (again.added, again.private) == (0, 2)
+
+
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):
     ids = library(store)
     a, b, c = ("Björk", "Hyperballad", None), ("Beyoncé", "Halo", None), ("The Beatles", "Hey Jude", None)
