@@ -43,6 +43,9 @@ FORMAT_NAMES = {"spotify": "Spotify (account data)", "spotify_extended": "Spotif
                 "segue": "Segue (its own export)"}
 #: What a row holds: only music is matched to tracks.
 KINDS = ("music", "podcast", "audiobook")
+#: Why a Last.fm row with no date is no play: its exporters write the song playing as they
+#: ran (Last.fm's "now playing", not scrobbled yet) at the top of each page of scrobbles.
+NOW_PLAYING = "the song playing as the file was made (not scrobbled yet, so no time)"
 
 
 class ExportFormatError(ValueError):
@@ -599,7 +602,8 @@ def _csv_rows(rows, fmt: str, *, artist: int, album: int | None, title: int, tim
             if joined is not None:
                 when, col = joined, split[0]
         if when is None:
-            out.problems.append((line, "no time"))
+            now_playing = fmt == "lastfm_csv" and not any(cell(row, i) for i in times)
+            out.problems.append((line, NOW_PLAYING if now_playing else "no time"))
             continue
         try:
             played = _ms(cell(row, ms))

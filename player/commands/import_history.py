@@ -47,8 +47,9 @@ def run(args) -> int:
             print(summary.text() if summary.error else f"{summary.text()} ({summary.seconds:.1f} s)")
             for line, why in summary.problems[:5]:
                 print(f"  row {line}: {why}")
-            if summary.unreadable > 5:
-                print(f"  ... and {summary.unreadable - 5} more unreadable rows")
+            listed = summary.unreadable + summary.now_playing        # (the rows the problems name)
+            if listed > 5:
+                print(f"  ... and {listed - 5} more rows that are no plays")
             if summary.error:
                 failed += 1
         if len(summaries) > 1:

@@ -22,7 +22,8 @@ from typing import Callable
 
 from player.history.match import TrackMatcher
 from player.memory import let_go
-from segue_common.listen_exports import Export, ExportFormatError, Listen, UnreadableExportError, read_export
+from segue_common.listen_exports import (NOW_PLAYING, Export, ExportFormatError, Listen, UnreadableExportError,
+                                          read_export)
 from segue_common.listening import EARLIEST, FUTURE_SLACK_S, play_ending
 from segue_common.normalize import bare_title, primary_artist
 
@@ -58,6 +59,7 @@ class ImportSummary:
     duplicates: int = 0
     repeated: int = 0                  # of the duplicates, rows repeating an earlier row of this file
     unreadable: int = 0
+    now_playing: int = 0               # Last.fm's rows of the song playing as the file was made
     stretches: int = 0                 # matched rows that go on with another row's play (GOES_ON)
     filled_in: int = 0                 # rows already imported that learned their time heard or skip from this file
     problems: list[tuple[int, str]] = field(default_factory=list)
@@ -93,6 +95,8 @@ class ImportSummary:
             parts.append(f"{self.repeated:,} repeating a row above in the file")
         if self.unreadable:
             parts.append(f"{self.unreadable:,} unreadable")
+        if self.now_playing:
+            parts.append(f"{self.now_playing:,} row{'s' * (self.now_playing != 1)} of {NOW_PLAYING}")
         return f"{self.name}: {self.rows:,} rows: " + ", ".join(parts)
 
 
@@ -201,7 +205,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     """Import rows already read from a file (see :func:`import_file`)."""
     t0 = time.perf_counter()
     now = time.time()
-    summary = ImportSummary(name, export.format, rows=export.rows, unreadable=len(export.problems))
+    now_playing = sum(why == NOW_PLAYING for _line, why in export.problems)
+    summary = ImportSummary(name, export.format, rows=export.rows, unreadable=len(export.problems) - now_playing,
+                            now_playing=now_playing)
     problems = list(export.problems)
     tracks = {int(t["id"]): t for t in store.tracks()}
     matcher = matcher or TrackMatcher(tracks.values())

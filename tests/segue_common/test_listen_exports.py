@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from segue_common.listen_exports import ExportFormatError, UnreadableExportError, parse_time, read_export
+from segue_common.listen_exports import NOW_PLAYING, ExportFormatError, UnreadableExportError, parse_time, read_export
 from tests import history_fixtures as fx
 
 T0 = 1_700_000_000.0          # 2023-11-14 22:13:20 UTC
@@ -84,7 +84,7 @@ def test_spotify_extended_keeps_skips_reasons_and_albums(tmp_path):
 def test_lastfm_headerless_and_mbid_csvs(tmp_path):
     e = read_export(fx.lastfm_headerless(tmp_path / "scrobbles.csv", PLAYS))
     assert e.format == "lastfm_csv" and len(e.listens) == 3
-    assert e.problems == [(1, "no time")]                 # the "now playing" row is reported, not lost
+    assert e.problems == [(1, NOW_PLAYING)]               # the "now playing" row is reported, as what it is
     assert {(x.artist, x.title, x.album, x.started_at) for x in e.listens} == \
         {(a, t, al, s - s % 60) for a, t, al, s, _ms, _k in PLAYS}
     e = read_export(fx.lastfm_mbids(tmp_path / "with_mbids.csv", PLAYS))
@@ -104,7 +104,7 @@ def test_a_headerless_lastfm_csv_whose_first_play_has_names_like_a_header(tmp_pa
     # ...also when that first play is the "now playing" row, written with no time.
     path.write_text("Artist 4,Album 1,Song 16,\nArtist 4,Album 1,Song 15,14 Nov 2023 22:19\n", encoding="utf-8")
     e = read_export(path)
-    assert e.format == "lastfm_csv" and [x.title for x in e.listens] == ["Song 15"] and e.problems == [(1, "no time")]
+    assert e.format == "lastfm_csv" and [x.title for x in e.listens] == ["Song 15"] and e.problems == [(1, NOW_PLAYING)]
     # ...or a play of Last.fm's 1 Jan 1970, its time lost (the time 0, no less a time than another).
     path.write_text("Artist 4,Album 1,Song 16,01 Jan 1970 00:00\nArtist 4,Album 1,Song 15,14 Nov 2023 22:19\n",
                     encoding="utf-8")

@@ -14,6 +14,7 @@ import pytest
 
 from player.history.importer import import_file, link_unmatched, removed_text
 from player.store import IMPORT_SOURCE, SESSION_GAP_S
+from segue_common.listen_exports import NOW_PLAYING
 from tests import full_disk
 from tests import history_fixtures as fx
 from tests.audiogen import write_track
@@ -217,6 +218,25 @@ def test_songs_played_in_a_spotify_private_session_are_left_out_and_said_so(stor
     assert store.unmatched_count() == 0 and "beyonce" not in store.imported_artist_counts()
     again = import_file(store, path)
     assert (again.added, again.private) == (0, 2)
+
+
+def test_the_song_playing_as_a_lastfm_file_was_made_is_said_to_be_that_not_unreadable(store, tmp_path, capsys):
+    # Last.fm's exporters write the song playing at the time without a date, once per page of
+    # 200 scrobbles: a real file of 1,000 rows said "5 unreadable" and "row 1: no time",
+    # which reads as five plays lost.
+    from player.cli import main as segue
+
+    library(store)
+    path = fx.lastfm_headerless(tmp_path / "scrobbles.csv", PLAYS)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(lines[:3] + lines[:1] + lines[3:]), encoding="utf-8")     # the next page's copy
+    s = import_file(store, path)
+    assert (s.matched, s.unmatched, s.unreadable, s.now_playing) == (3, 1, 0, 2)
+    assert "unreadable" not in s.text()
+    assert s.text().endswith("2 rows of the song playing as the file was made (not scrobbled yet, so no time)")
+    assert s.problems == [(1, NOW_PLAYING), (4, NOW_PLAYING)]
+    assert segue(["import", str(path)]) == 0
+    assert "row 1: the song playing as the file was made" in capsys.readouterr().out
 
 
 def test_sessions_follow_the_one_session_rule_across_imports(store, tmp_path):
