@@ -62,6 +62,8 @@ class ImportSummary:
     now_playing: int = 0               # Last.fm's rows of the song playing as the file was made
     stretches: int = 0                 # matched rows that go on with another row's play (GOES_ON)
     filled_in: int = 0                 # rows already imported that learned their time heard or skip from this file
+    rejoined: int = 0                  # rows already imported, plays of their own, that this file shows are
+                                       # stretches of the play before them (GOES_ON), joined to it now
     problems: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
@@ -91,6 +93,8 @@ class ImportSummary:
         parts.append(f"{self.duplicates - self.repeated:,} already imported")
         if self.filled_in:
             parts[-1] += f" ({self.filled_in:,} of them now with the time heard and skips this file gives)"
+        if self.rejoined:
+            parts[-1] += f" ({self.rejoined:,} of them now one play with the stretch of the song before it)"
         if self.repeated:
             parts.append(f"{self.repeated:,} repeating a row above in the file")
         if self.unreadable:
@@ -224,6 +228,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     goes_on = _stretches(export.listens)
     firsts = set(goes_on.values())
     richer: list[dict] = []                # what rows already imported may learn from this file's
+    rejoin: list[dict] = []                # rows already imported that this file shows go on with another's play
     place: dict[int, int | None] = {}      # row of the file -> its place in ``listens``, None: already there
     joined: dict[int, Listen] = {}         # place of a first row -> the play so far, as one row
     joins: dict[int, int] = {}
@@ -263,6 +268,15 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
                 else _tells_more(listen, key)
             if more is not None:
                 richer.append(more)
+            if first is not None and fp not in fingerprints and fp not in seen:
+                # A stretch, its play's first stretch there too: from an export that knew nothing
+                # of stretches (Spotify's account data), each stored as a play of its own. Joined.
+                begun = export.listens[first]
+                was, now_at = (begun.started_at, begun.unpaused_start), (listen.started_at, listen.unpaused_start)
+                rejoin.append({"song_key": key, "first_at": was, "first_from": min(was) - SAME_LISTEN_S,
+                               "first_to": max(was) + SAME_LISTEN_S, "at": now_at, "from": min(now_at) - SAME_LISTEN_S,
+                               "to": max(now_at) + SAME_LISTEN_S, "skipped": listen.skipped,
+                               "reason_end": listen.reason_end})
             continue
         seen.add(fp)
         names = (listen.artist, listen.title, listen.album, listen.duration_ms)
@@ -298,15 +312,16 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
                 "not_music": summary.not_music + summary.private,      # (rows that are no song to keep)
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
         saving = None if progress is None else (lambda done, total: progress(done, total, "Saving"))
-        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, progress=saving)
+        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, rejoin=rejoin, progress=saving)
         # Another import may have stored some of these rows meanwhile: the store's counts are final.
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
         summary.stretches = stored["stretches"]
         summary.filled_in = stored["filled_in"]
+        summary.rejoined = stored["rejoined"]
     # A row or two per row of the file, and every track: freed a piece at a time, not in
     # one step of the interpreter as this returns (see let_go).
-    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer, own)
+    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer, rejoin, own)
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary
@@ -378,8 +393,8 @@ def removed_text(removed: dict) -> str:
     unfilled = removed.get("unfilled") or 0
     if unfilled:
         # Plays still there that end otherwise now (a skip gone): said, not left to be noticed.
-        text += (f", and {unfilled:,} row{'s' * (unfilled != 1)} of other files lost the time heard "
-                 "and skips it had given them")
+        text += (f", and {unfilled:,} row{'s' * (unfilled != 1)} of other files lost what it had told of "
+                 f"{'them' if unfilled != 1 else 'it'} (time heard, skips, songs heard in stretches)")
     later = removed.get("later") or []
     if later:
         # Their rows found already imported were never stored: those that were this file's

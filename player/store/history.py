@@ -172,7 +172,7 @@ class HistoryMixin:
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
                    joins: dict[int, int] | None = None, richer: Sequence[dict] = (),
-                   progress: Callable[[int, int], None] | None = None) -> dict:
+                   rejoin: Sequence[dict] = (), progress: Callable[[int, int], None] | None = None) -> dict:
         """Store one imported file in one transaction; returns its ``history_imports`` row as stored.
 
         ``listens[i]`` holds the ``imported_listens`` columns of a row; ``plays[i]`` the
@@ -191,6 +191,14 @@ class HistoryMixin:
         ``at`` it began, ``ms_played``, ``skipped``, ``reason_end``, ``ended_at``): the row
         stored nearest in time fills in what it lacked, and so does the play it made (the
         returned ``filled_in`` counts them).
+
+        ``rejoin``: rows of the file that go on with the play of an earlier row (a song heard
+        in stretches), both already imported from an export that knew nothing of stretches,
+        each a play of its own there (``song_key``, the windows ``first_from``-``first_to``
+        and ``from``-``to`` and the times ``first_at`` and ``at`` of the first stretch and of
+        this one, and this one's ``skipped`` and ``reason_end``): the later row is linked to
+        the first's play, its own play goes, and that play is the whole of it (the returned
+        ``rejoined`` counts them).
         """
         if len(listens) != len(plays):
             raise ValueError(f"{len(listens)} listens but {len(plays)} plays")
@@ -262,6 +270,8 @@ class HistoryMixin:
                     progress(done, total)
             self._recut_import_sessions(conn, placeholder)
             filled_in = self._fill_in(conn, richer, import_id, now)
+            rejoined = self._rejoin(conn, rejoin, import_id, now)
+            filled_in += rejoined           # (a file that only joined plays is listed, and can be taken out)
             if rows or filled_in:
                 self._imports_changed(conn)
             # The same file imported again, adding nothing, is the import listed already: a
@@ -282,7 +292,83 @@ class HistoryMixin:
                 conn.execute(f"UPDATE imported_fill_ins SET import_id = ? WHERE import_id IN ({earlier})",
                              (import_id, meta["sha256"], import_id))
                 conn.execute(f"DELETE FROM history_imports WHERE id IN ({earlier})", (meta["sha256"], import_id))
-        return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in}
+        return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in - rejoined,
+                "rejoined": rejoined}
+
+    @staticmethod
+    def _nearest(conn, song_key: str, lo: float, hi: float, at, import_id: int, where: str = "", params=()):
+        """The row of another import nearest ``at`` among those of ``song_key`` begun within
+        ``lo``-``hi`` that began no stretch of another row and made a play, with its play."""
+        rows = conn.execute(
+            "SELECT l.id, l.play_id, l.started_at, p.track_id, p.started_at + p.ms_heard / 1000.0 AS ends "
+            "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
+            "WHERE l.song_key = ? AND l.started_at BETWEEN ? AND ? AND l.import_id != ? AND l.stretch_of IS NULL "
+            f"AND p.source = ? {where}", (song_key, lo, hi, import_id, IMPORT_SOURCE, *params)).fetchall()
+        return min(rows, key=lambda r: min(abs(r["started_at"] - t) for t in at), default=None)
+
+    def _rejoin(self, conn, rejoin: Sequence[dict], import_id: int, now: float) -> int:
+        """See :meth:`add_import`'s ``rejoin``; noted in ``imported_fill_ins`` (column
+        ``stretch_of``), so taking the import out parts them again (see :meth:`_unfill`)."""
+        endings: dict[int, tuple] = {}            # play joined to -> (start of its latest stretch, skipped, reason)
+        gone: list[tuple[float, float, int]] = []
+        for more in rejoin:
+            first = self._nearest(conn, more["song_key"], more["first_from"], more["first_to"], more["first_at"],
+                                  import_id)
+            if first is None:
+                continue
+            # A row that made its play alone, and began none of another's.
+            later = self._nearest(
+                conn, more["song_key"], more["from"], more["to"], more["at"], import_id,
+                "AND l.id != ? AND l.started_at > ? AND l.play_id != ? AND p.track_id = ? AND NOT EXISTS "
+                "(SELECT 1 FROM imported_listens o "
+                "WHERE (o.play_id = l.play_id AND o.id != l.id) OR o.stretch_of = l.id)",
+                (first["id"], first["started_at"], first["play_id"], first["track_id"]))
+            if later is None:
+                continue
+            conn.execute("UPDATE imported_listens SET stretch_of = ?, play_id = ? WHERE id = ?",
+                         (first["id"], first["play_id"], later["id"]))
+            session = conn.execute("SELECT session_id FROM plays WHERE id = ?", (later["play_id"],)).fetchone()[0]
+            conn.execute("DELETE FROM plays WHERE id = ?", (later["play_id"],))
+            gone.append((later["started_at"], later["ends"], session))
+            conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, 'stretch_of')",
+                         (later["id"], import_id))
+            if first["play_id"] not in endings or endings[first["play_id"]][0] < later["started_at"]:
+                endings[first["play_id"]] = (later["started_at"], more["skipped"], more["reason_end"])
+        for play_id, (_at, skipped, reason) in endings.items():
+            self._replay(conn, play_id, now, ending=(skipped, reason))
+        if gone:
+            self._recut_around(conn, gone)
+        return len(gone)
+
+    def _replay(self, conn, play_id: int, now: float, *, ending: tuple | None = None) -> None:
+        """Make the play ``play_id`` what its imported rows say, as the importer makes a play
+        of a song's stretches: the time heard of all of them (the whole song where one does
+        not say), and the ending of the last, or ``ending`` (skipped, reason) where given."""
+        rows = conn.execute("SELECT ms_played, duration_ms, skipped, reason_end FROM imported_listens "
+                            "WHERE play_id = ? ORDER BY started_at, id", (play_id,)).fetchall()
+        play = conn.execute("SELECT track_ms FROM plays WHERE id = ?", (play_id,)).fetchone()
+        if not rows or play is None:
+            return
+        ms = None if any(r["ms_played"] is None for r in rows) else sum(r["ms_played"] for r in rows)
+        heard = ms if ms is not None else (rows[0]["duration_ms"] or play["track_ms"] or 0)
+        last = rows[-1]
+        skipped, reason = ending or (None if last["skipped"] is None else bool(last["skipped"]), last["reason_end"])
+        conn.execute("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?",
+                     (int(heard), play_ending(ms, skipped, reason), now, play_id))
+        self._plays_rewritten(conn)
+
+    def _recut_around(self, conn, gone: Sequence[tuple[float, float, int]]) -> None:
+        """Cut the imported sessions again around plays deleted (``(start, end, session)``
+        each), as :meth:`remove_import` does, and drop the sessions they alone held."""
+        lo, hi = min(g[0] for g in gone), max(g[1] for g in gone)
+        placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                   (lo, hi)).lastrowid
+        self._recut_import_sessions(conn, placeholder, span=(lo, hi))
+        sessions = sorted({g[2] for g in gone})
+        for i in range(0, len(sessions), _CHUNK):
+            chunk = sessions[i:i + _CHUNK]
+            conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
+                         "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
 
     def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:
         """See :meth:`add_import`'s ``richer``: how many stored rows learned something. Each
@@ -420,7 +506,36 @@ class HistoryMixin:
         fills = conn.execute("SELECT listen_id, columns FROM imported_fill_ins WHERE import_id = ?",
                              (import_id,)).fetchall()
         now, changed = time.time(), False
+        # Stretches it joined to the play of the row before them (see _rejoin) are plays of their own again.
+        parted = [listen_id for listen_id, columns in fills if columns == "stretch_of"]
+        if parted:
+            placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                       (now, now)).lastrowid
+            joined_to = set()
+            for listen_id in parted:
+                row = conn.execute("SELECT l.started_at, l.ms_played, l.duration_ms, l.skipped, l.reason_end, "
+                                   "l.play_id, p.track_id, p.track_ms FROM imported_listens l "
+                                   "JOIN plays p ON p.id = l.play_id WHERE l.id = ?", (listen_id,)).fetchone()
+                if row is None:
+                    continue
+                heard = row["ms_played"] if row["ms_played"] is not None else (
+                    row["duration_ms"] or row["track_ms"] or 0)
+                skipped = None if row["skipped"] is None else bool(row["skipped"])
+                play_id = conn.execute(
+                    "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                    "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (row["track_id"], placeholder, row["started_at"], int(heard), row["track_ms"],
+                     play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE, now)).lastrowid
+                conn.execute("UPDATE imported_listens SET stretch_of = NULL, play_id = ? WHERE id = ?",
+                             (play_id, listen_id))
+                joined_to.add(row["play_id"])
+            for play_id in joined_to:
+                self._replay(conn, play_id, now)
+            self._recut_import_sessions(conn, placeholder)
+            changed = True
         for listen_id, columns in fills:
+            if columns == "stretch_of":
+                continue
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
             if names:
                 conn.execute(f"UPDATE imported_listens SET {', '.join(f'{c} = NULL' for c in names)} WHERE id = ?",

@@ -191,7 +191,8 @@ def test_taking_out_the_file_the_scrobbles_learned_from_takes_back_what_they_lea
     gone = store.remove_import(next(r["id"] for r in store.history_imports() if r["format"] == "spotify_extended"))
     assert (gone["plays"], gone["listens"], gone["unfilled"]) == (0, 0, 4)
     assert removed_text(gone) == ("Streaming_History_Audio_2020.json: 0 plays and 0 imported rows left the history, "
-                                  "and 4 rows of other files lost the time heard and skips it had given them")
+                                  "and 4 rows of other files lost what it had told of them (time heard, skips, "
+                                  "songs heard in stretches)")
     assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == before
     assert [tuple(r) for r in store.execute(
         "SELECT id, ms_played, skipped, reason_end, ended_at FROM imported_listens ORDER BY id")] == rows_before
@@ -826,6 +827,38 @@ def test_a_song_spotify_logged_in_stretches_is_one_play(store, tmp_path):
     first = store.history_imports()[-1]["id"]
     assert store.import_play_counts()[first] == 2
     assert (store.remove_import(first)["plays"], store.play_count()) == (2, 0)
+
+
+def test_the_account_data_imported_first_is_one_play_of_a_song_the_extended_history_shows_in_stretches(
+        store, tmp_path):
+    # Spotify's account data comes days before the extended history, and is imported first:
+    # it has no word of stretches, so Hyperballad heard in two was two plays, the first of 120 s,
+    # and the extended history, finding both rows already there, left them so: counted twice.
+    library(store)
+    account = import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", STRETCHES))
+    assert account.plays == 3
+    spans = [s[1:] for s in _sessions(store)]
+    assert len(spans) == 2                                           # the evening, and three hours later
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES))
+    s = import_file(store, path)
+    assert (s.added, s.duplicates, s.rejoined) == (0, 3, 1)
+    assert "(1 of them now one play with the stretch of the song before it)" in s.text()
+    got = plays_of(store)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in got] == [("Hyperballad", "finished", 200_000),
+                                                                        ("Halo", "finished", 200_000)]
+    assert got[0]["started_at"] == pytest.approx(T0, abs=60)
+    assert store.imported_artist_counts()["bjork"][0] == 1
+    # No session is left without plays: the second holds Halo alone now.
+    assert len(_sessions(store)) == 2 and store.execute(
+        "SELECT count(*) FROM sessions WHERE id NOT IN (SELECT session_id FROM plays)").fetchone()[0] == 0
+    assert import_file(store, path).rejoined == 0                    # again: nothing more to join
+    # Taken out, the extended history leaves the account data's two rows as they were.
+    gone = store.remove_import(store.history_imports()[0]["id"])
+    assert (gone["plays"], gone["listens"]) == (0, 0)
+    assert [(p["title"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", 120_000), ("Hyperballad", 80_000), ("Halo", 200_000)]
+    assert store.imported_artist_counts()["bjork"][0] == 2
+    assert [s[1:] for s in _sessions(store)] == spans
 
 
 def test_a_scrobble_imported_first_is_the_whole_of_a_play_spotify_logged_in_stretches(store, tmp_path):
