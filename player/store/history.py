@@ -533,26 +533,36 @@ class HistoryMixin:
                 self._replay(conn, play_id, now)
             self._recut_import_sessions(conn, placeholder)
             changed = True
+        # The rest a set at a time (a year of history is a hundred thousand rows taught): the
+        # columns emptied again, then each play those rows made alone ended as the row now says.
+        emptied: dict[str, list[int]] = {}
         for listen_id, columns in fills:
-            if columns == "stretch_of":
-                continue
+            if columns != "stretch_of":
+                emptied.setdefault(columns, []).append(listen_id)
+        for columns, ids in emptied.items():
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
-            if names:
-                conn.execute(f"UPDATE imported_listens SET {', '.join(f'{c} = NULL' for c in names)} WHERE id = ?",
-                             (listen_id,))
-            row = conn.execute(
-                "SELECT l.id, l.play_id, l.ms_played, l.duration_ms, l.skipped, l.reason_end, p.track_ms "
-                "FROM imported_listens l JOIN plays p ON p.id = l.play_id WHERE l.id = ? AND p.source = ? "
-                "AND NOT EXISTS (SELECT 1 FROM imported_listens o WHERE o.play_id = l.play_id AND o.id != l.id)",
-                (listen_id, IMPORT_SOURCE)).fetchone()
-            if row is None:
-                continue
-            # As the importer makes a play of a row that says not how long it was heard: the whole song.
-            heard = row["ms_played"] if row["ms_played"] is not None else (row["duration_ms"] or row["track_ms"] or 0)
-            skipped = None if row["skipped"] is None else bool(row["skipped"])
-            conn.execute("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?",
-                         (int(heard), play_ending(row["ms_played"], skipped, row["reason_end"]), now, row["play_id"]))
-            changed = True
+            for i in range(0, len(ids), _CHUNK) if names else ():
+                chunk = ids[i:i + _CHUNK]
+                conn.execute(f"UPDATE imported_listens SET {', '.join(f'{c} = NULL' for c in names)} "
+                             f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+        ids = [listen_id for ids in emptied.values() for listen_id in ids]
+        ended = []
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i:i + _CHUNK]
+            for row in conn.execute(
+                    "SELECT l.play_id, l.ms_played, l.duration_ms, l.skipped, l.reason_end, p.track_ms "
+                    "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
+                    f"WHERE l.id IN ({','.join('?' * len(chunk))}) AND p.source = ? AND NOT EXISTS "
+                    "(SELECT 1 FROM imported_listens o WHERE o.play_id = l.play_id AND o.id != l.id)",
+                    (*chunk, IMPORT_SOURCE)):
+                # As the importer makes a play of a row that says not how long it was heard: the whole song.
+                heard = row["ms_played"] if row["ms_played"] is not None else (
+                    row["duration_ms"] or row["track_ms"] or 0)
+                skipped = None if row["skipped"] is None else bool(row["skipped"])
+                ended.append((int(heard), play_ending(row["ms_played"], skipped, row["reason_end"]), now,
+                              row["play_id"]))
+        conn.executemany("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?", ended)
+        changed = changed or bool(ended)
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:
             self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)

@@ -515,8 +515,10 @@ _V24 = "ALTER TABLE tracks ADD COLUMN composersort TEXT"
 
 # v25: what an import taught rows of files imported before it (a Spotify history giving
 # Last.fm's scrobbles their time heard and skips): the row, the import, and the columns it
-# filled in, which were empty. Taking that import out empties them again, so that nothing
-# of a file taken out stays in the history. Fills made before this version are not known.
+# filled in, which were empty, or that it joined the row to the play of the stretch before
+# it ("stretch_of"). Taking that import out undoes them, so that nothing of a file taken out
+# stays in the history. Fills made before this version are not known. The rows that go on
+# with another are indexed: a join looks, for each row it would join, whether one goes on from it.
 _V25 = """
 CREATE TABLE imported_fill_ins (
     listen_id INTEGER NOT NULL REFERENCES imported_listens(id) ON DELETE CASCADE,
@@ -524,7 +526,8 @@ CREATE TABLE imported_fill_ins (
     columns TEXT NOT NULL
 );
 CREATE INDEX imported_fill_ins_import ON imported_fill_ins(import_id);
-CREATE INDEX imported_fill_ins_listen ON imported_fill_ins(listen_id)
+CREATE INDEX imported_fill_ins_listen ON imported_fill_ins(listen_id);
+CREATE INDEX imported_listens_stretch ON imported_listens(stretch_of) WHERE stretch_of IS NOT NULL
 """
 
 
