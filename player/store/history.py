@@ -300,8 +300,8 @@ class HistoryMixin:
         """The row of another import nearest ``at`` among those of ``song_key`` begun within
         ``lo``-``hi`` that began no stretch of another row and made a play, with its play."""
         rows = conn.execute(
-            "SELECT l.id, l.play_id, l.started_at, p.track_id, p.started_at + p.ms_heard / 1000.0 AS ends "
-            "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
+            "SELECT l.id, l.import_id, l.play_id, l.started_at, p.track_id, "
+            "p.started_at + p.ms_heard / 1000.0 AS ends FROM imported_listens l JOIN plays p ON p.id = l.play_id "
             "WHERE l.song_key = ? AND l.started_at BETWEEN ? AND ? AND l.import_id != ? AND l.stretch_of IS NULL "
             f"AND p.source = ? {where}", (song_key, lo, hi, import_id, IMPORT_SOURCE, *params)).fetchall()
         return min(rows, key=lambda r: min(abs(r["started_at"] - t) for t in at), default=None)
@@ -316,13 +316,15 @@ class HistoryMixin:
                                   import_id)
             if first is None:
                 continue
-            # A row that made its play alone, and began none of another's.
+            # A row that made its play alone, and began none of another's. Of the first's file:
+            # a play is taken out with the file its rows came from, so a row of another file
+            # joined to it would take the first's play with it when that other file leaves.
             later = self._nearest(
                 conn, more["song_key"], more["from"], more["to"], more["at"], import_id,
-                "AND l.id != ? AND l.started_at > ? AND l.play_id != ? AND p.track_id = ? AND NOT EXISTS "
-                "(SELECT 1 FROM imported_listens o "
+                "AND l.id != ? AND l.started_at > ? AND l.play_id != ? AND p.track_id = ? AND l.import_id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM imported_listens o "
                 "WHERE (o.play_id = l.play_id AND o.id != l.id) OR o.stretch_of = l.id)",
-                (first["id"], first["started_at"], first["play_id"], first["track_id"]))
+                (first["id"], first["started_at"], first["play_id"], first["track_id"], first["import_id"]))
             if later is None:
                 continue
             conn.execute("UPDATE imported_listens SET stretch_of = ?, play_id = ? WHERE id = ?",

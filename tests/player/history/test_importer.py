@@ -861,6 +861,23 @@ def test_the_account_data_imported_first_is_one_play_of_a_song_the_extended_hist
     assert [s[1:] for s in _sessions(store)] == spans
 
 
+def test_stretches_in_two_account_data_files_stay_two_plays_each_taken_out_with_its_file(store, tmp_path):
+    # Spotify splits its account data into files of ten thousand rows: a song heard in
+    # stretches can begin in one and go on in the next. Joined across them, taking out the
+    # second file took the first's play with it (a play leaves with its rows' file).
+    library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", STRETCHES[:1]))
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory1.json", STRETCHES[1:]))
+    s = import_file(store, _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json",
+                                                             STRETCHES)))
+    assert (s.added, s.rejoined) == (0, 0)
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    gone = store.remove_import(ids["StreamingHistory1.json"])
+    assert (gone["plays"], gone["listens"]) == (2, 2)
+    assert [(p["title"], p["ms_heard"]) for p in plays_of(store)] == [("Hyperballad", 120_000)]
+    assert store.execute("SELECT count(*) FROM imported_listens WHERE play_id IS NULL").fetchone()[0] == 0
+
+
 def test_a_scrobble_imported_first_is_the_whole_of_a_play_spotify_logged_in_stretches(store, tmp_path):
     # Last.fm first: its scrobble (the whole song) took the first stretch for a duplicate and
     # the rest became a second play, so the song counted twice.
