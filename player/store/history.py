@@ -280,6 +280,8 @@ class HistoryMixin:
                 "SELECT id FROM history_imports WHERE sha256 = ? AND id != ? ORDER BY id DESC",
                 (meta["sha256"], import_id)).fetchone()
             if listed is not None:
+                # (what it noted it gave too is the listed one's: the same file)
+                conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
                 conn.execute("DELETE FROM history_imports WHERE id = ?", (import_id,))
                 import_id = listed[0]
             elif rows and meta.get("sha256"):
@@ -383,7 +385,8 @@ class HistoryMixin:
             for row in conn.execute(
                     "SELECT id, play_id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
                     "WHERE song_key = ? AND started_at BETWEEN ? AND ? AND import_id != ? AND stretch_of IS NULL "
-                    "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL)",
+                    "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL OR EXISTS (SELECT 1 FROM "
+                    "imported_fill_ins f WHERE f.listen_id = imported_listens.id AND f.columns != 'stretch_of'))",
                     (more["song_key"], more["from"], more["to"], import_id)):
                 pairs.append((min(abs(row["started_at"] - t) for t in more["at"]), k, row))
         pairs.sort(key=lambda pair: pair[:2])
@@ -397,6 +400,13 @@ class HistoryMixin:
             more = richer[k]
             got = {c: row[c] if row[c] is not None else more[c] for c in told}
             if all(got[c] == row[c] for c in told):
+                # Taught already, the same, by another file still imported (two Spotify exports
+                # of the same months): this one gave it too, so taking that other one out leaves it.
+                gave = conn.execute("SELECT columns FROM imported_fill_ins WHERE listen_id = ? AND import_id != ? "
+                                    "AND columns != 'stretch_of'", (row["id"], import_id)).fetchone()
+                if gave is not None and all(more[c] == row[c] for c in gave[0].split(",")):
+                    conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
+                                 (row["id"], import_id, gave[0]))
                 continue
             conn.execute("UPDATE imported_listens SET ms_played = ?, skipped = ?, reason_end = ?, ended_at = ? "
                          "WHERE id = ?", (*(got[c] for c in told), row["id"]))
@@ -537,9 +547,14 @@ class HistoryMixin:
             changed = True
         # The rest a set at a time (a year of history is a hundred thousand rows taught): the
         # columns emptied again, then each play those rows made alone ended as the row now says.
+        # A row another file still imported gave the same keeps it (see _fill_in).
+        kept = {r[0] for r in conn.execute(
+            "SELECT f.listen_id FROM imported_fill_ins f WHERE f.import_id = ? AND f.columns != 'stretch_of' "
+            "AND EXISTS (SELECT 1 FROM imported_fill_ins o WHERE o.listen_id = f.listen_id AND o.import_id != ? "
+            "AND o.columns != 'stretch_of')", (import_id, import_id))}
         emptied: dict[str, list[int]] = {}
         for listen_id, columns in fills:
-            if columns != "stretch_of":
+            if columns != "stretch_of" and listen_id not in kept:
                 emptied.setdefault(columns, []).append(listen_id)
         for columns, ids in emptied.items():
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
@@ -568,7 +583,7 @@ class HistoryMixin:
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:
             self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)
-        return len({listen_id for listen_id, _ in fills})
+        return len({listen_id for listen_id, _ in fills} - kept)
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

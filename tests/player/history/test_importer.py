@@ -202,6 +202,24 @@ def test_taking_out_the_file_the_scrobbles_learned_from_takes_back_what_they_lea
     assert [p["ended"] for p in plays_of(store)] == ["finished", "skipped", "finished"]
 
 
+def test_what_two_spotify_files_taught_the_scrobbles_stays_until_both_are_taken_out(store, tmp_path):
+    # Two Spotify exports covering the same months, the second a later download: the first
+    # taught the scrobbles their skips; taking it out took them back although the second,
+    # still imported, says the same (Halo skipped after 9 s was counted heard whole again).
+    library(store)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS))
+    before = [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)]
+    later = ("Björk", "Hyperballad", "Post", T0 + 5000, 200_000, False)
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS))
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020_2021.json", [*PLAYS, later]))
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    assert store.remove_import(ids["Streaming_History_Audio_2020.json"])["unfilled"] == 0
+    assert [(p["ended"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("finished", 200_000), ("skipped", 9_000), ("finished", 150_000), ("finished", 200_000)]
+    assert store.remove_import(ids["Streaming_History_Audio_2020_2021.json"])["unfilled"] == 4
+    assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == before
+
+
 def test_songs_played_in_a_spotify_private_session_are_left_out_and_said_so(store, tmp_path):
     # A private session is Spotify's way to play something (a child's songs, rain sounds for
     # sleep) without it shaping what it suggests: Segue's suggestions do the same. They
