@@ -91,10 +91,14 @@ class ImportSummary:
             parts.append(f"{self.private:,} played in a private session (left out, as Spotify leaves them out "
                          "of its suggestions)")
         parts.append(f"{self.duplicates - self.repeated:,} already imported")
+        notes = []
         if self.filled_in:
-            parts[-1] += f" ({self.filled_in:,} of them now with the time heard and skips this file gives)"
+            notes.append(f"{self.filled_in:,} of them now with the time heard and skips this file gives")
         if self.rejoined:
-            parts[-1] += f" ({self.rejoined:,} of them now one play with the stretch of the song before it)"
+            notes.append(f"{self.rejoined:,} of them now one play with the stretch of the song before it")
+        if notes:
+            # (one aside: two in a row read as a stutter)
+            parts[-1] += f" ({'; '.join(notes)})"
         if self.repeated:
             parts.append(f"{self.repeated:,} repeating a row above in the file")
         if self.unreadable:
