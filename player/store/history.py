@@ -328,6 +328,17 @@ class HistoryMixin:
                 "WHERE (o.play_id = l.play_id AND o.id != l.id) OR o.stretch_of = l.id)",
                 (first["id"], first["started_at"], first["play_id"], first["track_id"], first["import_id"]))
             if later is None:
+                # Joined already by another file still imported (two extended histories of the
+                # same months): this one joined it too, so taking that other one out leaves it.
+                already = conn.execute(
+                    "SELECT l.id FROM imported_listens l WHERE l.stretch_of = ? AND l.started_at BETWEEN ? AND ? "
+                    "AND EXISTS (SELECT 1 FROM imported_fill_ins f WHERE f.listen_id = l.id "
+                    "AND f.columns = 'stretch_of' AND f.import_id != ?) AND NOT EXISTS (SELECT 1 FROM "
+                    "imported_fill_ins f WHERE f.listen_id = l.id AND f.columns = 'stretch_of' AND f.import_id = ?)",
+                    (first["id"], more["from"], more["to"], import_id, import_id)).fetchone()
+                if already is not None:
+                    conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) "
+                                 "VALUES (?, ?, 'stretch_of')", (already[0], import_id))
                 continue
             conn.execute("UPDATE imported_listens SET stretch_of = ?, play_id = ? WHERE id = ?",
                          (first["id"], first["play_id"], later["id"]))
@@ -518,6 +529,13 @@ class HistoryMixin:
         fills = conn.execute("SELECT listen_id, columns FROM imported_fill_ins WHERE import_id = ?",
                              (import_id,)).fetchall()
         now, changed = time.time(), False
+        # A row another file still imported gave the same, or joined too, keeps it (see _fill_in, _rejoin).
+        kept = {(r[0], r[1] == "stretch_of") for r in conn.execute(
+            "SELECT f.listen_id, f.columns FROM imported_fill_ins f WHERE f.import_id = ? AND EXISTS "
+            "(SELECT 1 FROM imported_fill_ins o WHERE o.listen_id = f.listen_id AND o.import_id != ? "
+            "AND (o.columns = 'stretch_of') = (f.columns = 'stretch_of'))", (import_id, import_id))}
+        fills = [(listen_id, columns) for listen_id, columns in fills
+                 if (listen_id, columns == "stretch_of") not in kept]
         # Stretches it joined to the play of the row before them (see _rejoin) are plays of their own again.
         parted = [listen_id for listen_id, columns in fills if columns == "stretch_of"]
         if parted:
@@ -547,14 +565,9 @@ class HistoryMixin:
             changed = True
         # The rest a set at a time (a year of history is a hundred thousand rows taught): the
         # columns emptied again, then each play those rows made alone ended as the row now says.
-        # A row another file still imported gave the same keeps it (see _fill_in).
-        kept = {r[0] for r in conn.execute(
-            "SELECT f.listen_id FROM imported_fill_ins f WHERE f.import_id = ? AND f.columns != 'stretch_of' "
-            "AND EXISTS (SELECT 1 FROM imported_fill_ins o WHERE o.listen_id = f.listen_id AND o.import_id != ? "
-            "AND o.columns != 'stretch_of')", (import_id, import_id))}
         emptied: dict[str, list[int]] = {}
         for listen_id, columns in fills:
-            if columns != "stretch_of" and listen_id not in kept:
+            if columns != "stretch_of":
                 emptied.setdefault(columns, []).append(listen_id)
         for columns, ids in emptied.items():
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
@@ -583,7 +596,7 @@ class HistoryMixin:
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:
             self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)
-        return len({listen_id for listen_id, _ in fills} - kept)
+        return len({listen_id for listen_id, _ in fills})
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

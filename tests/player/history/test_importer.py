@@ -897,6 +897,27 @@ def test_stretches_in_two_account_data_files_stay_two_plays_each_taken_out_with_
     assert store.execute("SELECT count(*) FROM imported_listens WHERE play_id IS NULL").fetchone()[0] == 0
 
 
+def test_a_song_two_extended_histories_join_stays_one_play_until_both_are_taken_out(store, tmp_path):
+    # Two extended histories of the same months (a later download) both show Hyperballad
+    # heard in two stretches; only the first was noted as joining the account data's two
+    # rows. Taking it out parted them again although the second, still imported, says the same.
+    library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", STRETCHES))
+    before = [(p["title"], p["ms_heard"]) for p in plays_of(store)]
+    first = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", STRETCHES))
+    hey_jude = ("The Beatles", "Hey Jude", None, T0 + 5 * 3600, 200_000, False)
+    later = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020_2021.json",
+                                              [*STRETCHES, hey_jude]))
+    assert import_file(store, first).rejoined == 1
+    assert import_file(store, later).rejoined == 0
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    store.remove_import(ids["Streaming_History_Audio_2020.json"])
+    assert [(p["title"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", 200_000), ("Halo", 200_000), ("Hey Jude", 200_000)]
+    assert store.remove_import(ids["Streaming_History_Audio_2020_2021.json"])["plays"] == 1
+    assert [(p["title"], p["ms_heard"]) for p in plays_of(store)] == before
+
+
 def test_a_scrobble_imported_first_is_the_whole_of_a_play_spotify_logged_in_stretches(store, tmp_path):
     # Last.fm first: its scrobble (the whole song) took the first stretch for a duplicate and
     # the rest became a second play, so the song counted twice.
