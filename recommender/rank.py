@@ -2154,6 +2154,15 @@ class Recommender:
         # the artists of the latest picks, from the end of ``history`` on
         lately = [int(a) for a in cat.artist[history[-max(apart, 3):]]] if len(history) and not follow else []
         tail = len(lately)
+        # the artists of the latest picks whatever ``follow`` says: an artist may follow
+        # itself only within its hour, and a song on topic let past its hour (``on_topic``)
+        # does not follow its own artist. Without this, a station for someone who plays
+        # albums through (``follow``) played the seed's artist eight times in a row once the
+        # genre's other artists had had their hour, as the hour gave way to the genre.
+        picked = [int(a) for a in cat.artist[history[-apart:]]] if len(history) else []
+
+        def past_hour_apart(a) -> bool:
+            return a < 0 or not full(int(a)) or int(a) not in picked[-apart:]
 
         def close(a) -> bool:
             if a < 0:
@@ -2204,7 +2213,7 @@ class Recommender:
                 # which sounds stuck however well they fit)
                 def on_topic() -> int | None:
                     return next((j for j, r in enumerate(deferred)
-                                 if topic[r] and not close(cat.artist[r])
+                                 if topic[r] and not close(cat.artist[r]) and past_hour_apart(cat.artist[r])
                                  and not (cat.album[r] >= 0 and cat.album[r] == prev_album)
                                  and not self._same_recording(int(r), seen)), None)
                 j = on_topic()
@@ -2235,6 +2244,7 @@ class Recommender:
             self._remember(int(pick), seen)
             a = cat.artist[pick]
             heard.setdefault(int(a), []).append(clock)
+            picked.append(int(a))
             if timeline:
                 clock += float(self._seconds(pick))
             if not follow:
