@@ -1079,9 +1079,11 @@ class LibraryRecommendations:
         # genre's row it came straight back.
         lately |= {t for t, when in skipped_here.items() if latest - when < DISCOVER_SKIPPED_REST_S}
         rested = {b: sum(t not in lately for t in members[b]) for b in names}
+        artists = [len({_tagged_artist(rows[t]) for t in members[b] if t not in lately}) for b in names]
         order, pooled = arrange_rows([heard[b] for b in names], [rested[b] for b in names],
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
-                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
+                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None,
+                                     artists=artists)
 
         def ranked(bucket: str) -> Iterator[int]:
             # As the learning rows: no song played lately (a row offered the day's songs at its

@@ -224,7 +224,7 @@ DISCOVER_SKIPPED_REST_S = 8 * 7 * 86400.0
 
 
 def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_ROWS,
-                 untagged: int | None = None) -> tuple[list[int], list[int]]:
+                 untagged: int | None = None, artists=None) -> tuple[list[int], list[int]]:
     """Discover's genres (indices into ``heard`` and ``offered``): those with rows, in order,
     and those whose songs are pooled in one row, :data:`MORE_TO_DISCOVER`.
 
@@ -238,8 +238,24 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     a row however small, its songs of no genre a pooled tile could name; never
     listened to, it is no genre to discover either, and comes after the new ones; listened
     to, it comes among the person's genres, never one of the two favourites that lead.
+
+    ``artists``: how many artists each genre's songs on offer are by. A genre of one artist
+    gets no row of its own where its songs can share the pooled row with another genre's: a
+    "Jazz" row of five songs by the library's one jazz band beside an "Electronic" row of
+    one producer's is two artists' pages, not genres to discover. The only such genre, with
+    no small genres to pool it with, keeps its row (the shared row would be that artist's
+    alone again, and leaving it out would hide the person's music), and so do the person's
+    two favourites, the rows that lead, as above.
     """
     genres = [g for g in range(len(offered)) if offered[g] > 0]
+    if artists is not None:
+        liked = sorted((g for g in genres if heard[g] > 0 and g != untagged), key=lambda g: (-heard[g], -offered[g], g))
+        lone = [g for g in genres if artists[g] == 1 and g != untagged and g not in liked[:2]]
+        if lone and len(lone) < len(genres):
+            rows, pooled = arrange_rows(heard, [0 if g in lone else n for g, n in enumerate(offered)],
+                                        min_row=min_row, max_rows=max_rows, untagged=untagged)
+            if pooled or len(lone) > 1:
+                return rows, sorted(pooled + lone, key=lambda g: (-heard[g], -offered[g], g))
     order = sorted(genres, key=lambda g: (-heard[g], -offered[g], g))
     # A few genres keep a row each however small: a tidy library's rows are as they were.
     # So do the person's two favourites, the rows that lead: a genre they play every day

@@ -1573,8 +1573,12 @@ class Recommender:
         tagged = (cat.bucket >= 0) & np.isfinite(score)
         offered = np.bincount(cat.bucket[tagged], minlength=len(cat.bucket_names))
         names = cat.bucket_names
+        # (songs of no artist tag count as one more artist: nothing says they are the others')
+        pairs = np.unique(np.stack([cat.bucket[tagged], cat.artist[tagged]]), axis=1)
+        artists = np.bincount(pairs[0], minlength=len(names))
         order, pooled = arrange_rows(affinity, offered, min_row=min(MIN_ROW, max(k_per_bucket, 1)),
-                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None)
+                                     untagged=names.index(UNTAGGED) if UNTAGGED in names else None,
+                                     artists=artists)
         for b in order:
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
                                 per_artist=2, among=self.bucket_rows[b], recordings=shown,

@@ -532,19 +532,28 @@ def test_a_three_artist_library_alternates_artists_across_refills():
     assert all(a != b for a, b in zip(order, order[1:])), order
 
 
-def test_discover_fills_a_row_even_when_a_genre_has_one_artist():
-    ids = list(range(1, 13))
-    artists = ["Solo"] * 6 + [f"Band {i}" for i in range(6)]
-    buckets = ["jazz"] * 6 + ["rock"] * 6
+def test_discover_pools_genres_of_one_artist_each_in_one_row():
+    """A genre of one artist is that artist's page, not a genre to discover: with another
+    such genre its songs share a row; the only one, it fills its row (nothing to mix it with)."""
+    ids = list(range(1, 19))
+    artists = ["Solo"] * 6 + [f"Band {i}" for i in range(6)] + ["Duo"] * 6
+    buckets = ["jazz"] * 6 + ["rock"] * 6 + ["folk"] * 6
     rng = np.random.default_rng(0)
-    cat = Catalog.build(track_ids=ids, artists=artists, albums=[f"{a} lp" for a in artists],
-                        durations=[200.0] * 12, embedding=rng.normal(size=(12, 8)).astype(np.float32),
-                        buckets=buckets)
-    rows = {b: [t for t, _ in r] for b, r in Recommender(cat, Models()).discover(5).items()}
-    assert sorted(rows["jazz"]) == sorted(set(rows["jazz"])) and len(rows["jazz"]) == 5
-    assert all(t <= 6 for t in rows["jazz"])
-    rock_artists = [artists[t - 1] for t in rows["rock"]]
+
+    def rows(n):
+        cat = Catalog.build(track_ids=ids[:n], artists=artists[:n], albums=[f"{a} lp" for a in artists[:n]],
+                            durations=[200.0] * n, embedding=rng.normal(size=(n, 8)).astype(np.float32),
+                            buckets=buckets[:n])
+        return {b: [t for t, _ in r] for b, r in Recommender(cat, Models()).discover(5).items()}
+
+    alone = rows(12)
+    assert sorted(alone) == ["jazz", "rock"]
+    assert len(set(alone["jazz"])) == 5 and all(t <= 6 for t in alone["jazz"])
+    rock_artists = [artists[t - 1] for t in alone["rock"]]
     assert len(set(rock_artists)) == 5          # many artists: variety first
+    shared = rows(18)
+    assert sorted(shared) == ["More to discover", "rock"]
+    assert {artists[t - 1] for t in shared["More to discover"]} == {"Solo", "Duo"}
 
 
 def many_genres(big: list[str], tiny: int, *, per_big=20, per_tiny=2, plays=()):
