@@ -846,8 +846,13 @@ class Recommender:
                 # album played in order now does (first: the picks remember the last banned).
                 banned = np.concatenate([self._album_handed_over(tail), banned])
             last = short
-            if short is not None and tail >= 0 and cat.album[tail] >= 0:
-                last = short & (cat.album != cat.album[tail])   # an album's interludes are no stingers
+            if short is not None and self._plays_in_order(tail):
+                # An album's interludes still to come are no stingers: its picks come in its
+                # order, each in its place. One before the tail is: an album entered at its
+                # fourth track went on past its end and back, its two-second intro after
+                # four of its songs.
+                last = short.copy()
+                last[self._album_after(tail)] = False
             score = score_for(heard, tail)
             got = self._pick_fused(score, heard, k - len(out), self.config.tail_head - len(out),
                                    banned, history=history, per_artist=per_artist,
