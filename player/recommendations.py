@@ -347,6 +347,41 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> Iterator[int]:
         depth += 1
 
 
+def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int], k: int, *,
+           run: int = 3) -> Iterator[tuple[int, bool]]:
+    """The first ``k`` of ``ids`` (a station's songs, best first), each as ``(track_id,
+    False)``, with no artist twice in a row while another artist's song is left; where only
+    one artist's songs are left (the genre's other artists all heard), ``run`` of them in a
+    row at most, then a song of ``between`` (the seed's neighbours outside the genre) by
+    another artist, as ``(track_id, True)``; with none of those, the artist's songs follow
+    each other. ``prev``: the artist heard last (``info``'s casefolded artist), None for
+    none. Without this, a station from the one pop artist with two albums ended in five
+    songs of theirs in a row."""
+    pending, spare, n, same = list(ids), [], 0, 1 if prev is not None else 0
+    while pending and n < k:
+        j = next((i for i, t in enumerate(pending) if info[t][1] != prev), None)
+        if j is None and same < run:
+            j = 0
+        if j is None:
+            other = next((i for i, t in enumerate(spare) if info[t][1] != prev), None)
+            while other is None:
+                t = next(between, None)
+                if t is None:
+                    break
+                spare.append(t)
+                other = len(spare) - 1 if info[t][1] != prev else None
+            if other is not None:
+                t = spare.pop(other)
+                yield t, True
+                prev, n, same = info[t][1], n + 1, 1
+                continue
+            j = 0
+        t = pending.pop(j)
+        yield t, False
+        same = same + 1 if info[t][1] == prev else 1
+        prev, n = info[t][1], n + 1
+
+
 def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:
     """Whether a track on ``album`` (:class:`AlbumIds`) by ``artist`` (casefolded) is by the
     seed's artist or on its album."""
@@ -1003,21 +1038,32 @@ class LibraryRecommendations:
         same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
         liked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists))
         disliked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists))
-        ids = liked + disliked
         reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if not untagged \
             else f"near {seed_title} in your library"
-        out = [Rec(t, reason, score=1.0 / (1 + i)) for i, t in enumerate(ids[:k])]
-        if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
+        talk = is_spoken(bucket)
+
+        def neighbours(taken: set[int]) -> Iterator[int]:
             # The neighbours are kept to the station's lengths too: a mix filed next to the
             # seed's album is no song to play between songs, whatever its genre.
             # So is a chapter or an episode tagged as speech, unless the seed is one.
             # (From the library as read above: read again, a track a scan added in between
             # was not in it, and a station from a small genre failed.)
-            taken = skip | {r.track_id for r in out}
-            talk = is_spoken(bucket)
-            near = (t for t in _ahead(order, info, rows, seed_track_id, taken, [seed_track_id, *taken])
+            return (t for t in _ahead(order, info, rows, seed_track_id, taken, [seed_track_id, *taken])
                     if not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)
                     and (talk or not is_spoken(info[t][2])))
+
+        # The station's last song so far (``exclude`` in play order, as the window gives it);
+        # the seed's artist may lead, after the seed itself.
+        tail = list(exclude)[-1] if isinstance(exclude, (list, tuple)) and exclude else seed_track_id
+        prev = info[tail][1] if tail in info and tail != seed_track_id else None
+        # (A station from a song of no genre tag is its artist's and album's: nothing between.)
+        between = neighbours(skip | set(same)) if not untagged else iter(())
+        out = []
+        for t, filler in _apart(liked + disliked, info, prev, between, k):
+            out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
+                           score=1.0 / (1 + len(out))))
+        if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
+            near = neighbours(skip | {r.track_id for r in out})
             out += _in_order(itertools.islice(near, k - len(out)), info, seed_track_id)
         return out
 

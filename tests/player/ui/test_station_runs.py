@@ -46,6 +46,14 @@ def library(store, tmp_path):
     return ids
 
 
+def _longest_run(artists: list[str]) -> int:
+    longest, run = 1, 1
+    for a, b in zip(artists, artists[1:]):
+        run = run + 1 if a == b else 1
+        longest = max(longest, run)
+    return longest
+
+
 def test_a_station_does_not_play_its_seeds_artist_over_and_over(qtbot, store, library, make_window):
     from player.recommender_service import RecommenderService
 
@@ -61,10 +69,27 @@ def test_a_station_does_not_play_its_seeds_artist_over_and_over(qtbot, store, li
     player = window.player
     qtbot.waitUntil(lambda: player.current_track_id == seed and len(player.queue) >= 15, timeout=15000)
     station = [artist_of[e.track_id] for e in player.queue][:15]
-    longest, run = 1, 1
-    for a, b in zip(station, station[1:]):
-        run = run + 1 if a == b else 1
-        longest = max(longest, run)
     # An artist may follow itself (this person's habit), but not for half an hour.
-    assert longest <= 2, station
+    assert _longest_run(station) <= 2, station
     assert station.count("Aurora Lane") <= 6, station
+
+
+def test_a_station_without_learning_plays_no_long_run_of_one_artist(qtbot, store, library, make_window):
+    """The library's own station (no learning recommender): once the genre's other artists
+    are all queued, the seed's artist's songs left are not queued one after another: another
+    genre's song comes between every three."""
+    from player.recommendations import LibraryRecommendations
+
+    window = make_window(store)
+    assert isinstance(window.provider, LibraryRecommendations)
+    artist_of = {row["id"]: row["artist"] for row in store.tracks()}
+    genre_of = {row["id"]: row["genre"] for row in store.tracks()}
+    seed = library["Skylines 2"]
+
+    window.start_radio(seed, "library")
+    player = window.player
+    qtbot.waitUntil(lambda: player.current_track_id == seed and len(player.queue) >= 15, timeout=15000)
+    queued = [e.track_id for e in player.queue][:15]
+    station = [artist_of[t] for t in queued]
+    assert _longest_run(station) <= 3, station
+    assert [genre_of[t] for t in queued].count("Pop") >= 12, station     # still a pop station
