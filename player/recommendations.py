@@ -348,16 +348,17 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> Iterator[int]:
 
 
 def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int], k: int, *,
-           run: int = 3) -> Iterator[tuple[int, bool]]:
+           run: int = 3, ran: int = 1) -> Iterator[tuple[int, bool]]:
     """The first ``k`` of ``ids`` (a station's songs, best first), each as ``(track_id,
     False)``, with no artist twice in a row while another artist's song is left; where only
     one artist's songs are left (the genre's other artists all heard), ``run`` of them in a
     row at most, then a song of ``between`` (the seed's neighbours outside the genre) by
     another artist, as ``(track_id, True)``; with none of those, the artist's songs follow
     each other. ``prev``: the artist heard last (``info``'s casefolded artist), None for
-    none. Without this, a station from the one pop artist with two albums ended in five
-    songs of theirs in a row."""
-    pending, spare, n, same = list(ids), [], 0, 1 if prev is not None else 0
+    none; ``ran``: how many of ``prev``'s songs in a row end what is heard and queued (a
+    refill goes on with that run rather than start one). Without this, a station from the
+    one pop artist with two albums ended in five songs of theirs in a row."""
+    pending, spare, n, same = list(ids), [], 0, ran if prev is not None else 0
     while pending and n < k:
         j = next((i for i, t in enumerate(pending) if info[t][1] != prev), None)
         if j is None and same < run:
@@ -1054,12 +1055,21 @@ class LibraryRecommendations:
 
         # The station's last song so far (``exclude`` in play order, as the window gives it);
         # the seed's artist may lead, after the seed itself.
-        tail = list(exclude)[-1] if isinstance(exclude, (list, tuple)) and exclude else seed_track_id
+        before = list(exclude) if isinstance(exclude, (list, tuple)) else []
+        tail = before[-1] if before else seed_track_id
         prev = info[tail][1] if tail in info and tail != seed_track_id else None
+        # The run of that artist the station ends in so far (back to the seed): counted from
+        # one at each refill, a station filled ten at a time played two of the artist's songs
+        # at the end of one batch and three at the start of the next, five in a row.
+        ran = 0
+        for t in reversed(before):
+            if t == seed_track_id or t not in info or info[t][1] != prev:
+                break
+            ran += 1
         # (A station from a song of no genre tag is its artist's and album's: nothing between.)
         between = neighbours(skip | set(same)) if not untagged else iter(())
         out = []
-        for t, filler in _apart(liked + disliked, info, prev, between, k):
+        for t, filler in _apart(liked + disliked, info, prev, between, k, ran=max(ran, 1)):
             out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
                            score=1.0 / (1 + len(out))))
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order

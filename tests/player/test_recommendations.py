@@ -831,3 +831,29 @@ def test_a_new_track_is_placed_in_the_kept_orders_without_the_whole_library_orde
     monkeypatch.undo()
     assert order == LibraryRecommendations(store)._library().order
     assert order[order.index(ids[1]) + 1] == new    # (its track 2, after track 1)
+
+
+def test_a_stations_run_of_one_artist_counts_the_songs_queued_before_a_refill(store):
+    # The genre's other artist used up in the first batch, the seed's artist's songs left:
+    # each refill counted its run from one, and a station queued in batches of three played
+    # A A | A A A, five in a row, where it puts another genre's song between every three.
+    ids = _add(store, [{"title": "seed", "artist": "A", "genre": "Pop"}, {"title": "b1", "artist": "B", "genre": "Pop"}]
+               + [{"title": f"a{i}", "artist": "A", "genre": "Pop"} for i in range(8)]
+               + [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(6)])
+    p = LibraryRecommendations(store)
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    station = [ids[0]]
+    for _ in range(4):
+        station += [r.track_id for r in p.radio(ids[0], 3, exclude=list(station))]
+    runs = "".join("A" if artist[t] == "A" else "-" for t in station[1:])
+    assert len(station) == 13 and "AAAA" not in runs, runs
+
+
+def test_a_station_from_a_library_of_one_artist_still_fills(store):
+    # Nothing by another artist to put between the songs: they follow each other.
+    ids = _add(store, [{"title": f"a{i}", "artist": "A", "genre": "Pop"} for i in range(8)])
+    p = LibraryRecommendations(store)
+    station = [ids[0]]
+    for _ in range(3):
+        station += [r.track_id for r in p.radio(ids[0], 2, exclude=list(station))]
+    assert sorted(station) == sorted(set(station)) and len(station) == 7
