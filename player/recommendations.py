@@ -348,7 +348,7 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> Iterator[int]:
 
 
 def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int], k: int, *,
-           run: int = 3, ran: int = 1) -> Iterator[tuple[int, bool]]:
+           run: int = 3, ran: int = 1, later: list[int] = ()) -> Iterator[tuple[int, bool]]:
     """The first ``k`` of ``ids`` (a station's songs, best first), each as ``(track_id,
     False)``, with no artist twice in a row while another artist's song is left; where only
     one artist's songs are left (the genre's other artists all heard), ``run`` of them in a
@@ -356,10 +356,16 @@ def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int],
     another artist, as ``(track_id, True)``; with none of those, the artist's songs follow
     each other. ``prev``: the artist heard last (``info``'s casefolded artist), None for
     none; ``ran``: how many of ``prev``'s songs in a row end what is heard and queued (a
-    refill goes on with that run rather than start one). Without this, a station from the
-    one pop artist with two albums ended in five songs of theirs in a row."""
+    refill goes on with that run rather than start one). ``later``: songs taken the same way
+    only once ``ids`` are all taken (those of the artists skipped on the station: breaking a
+    run with one of them brought a skipped artist back second, where they go last). Without
+    this, a station from the one pop artist with two albums ended in five songs of theirs in
+    a row."""
     pending, spare, n, same = list(ids), [], 0, ran if prev is not None else 0
-    while pending and n < k:
+    later = list(later)
+    while (pending or later) and n < k:
+        if not pending:
+            pending, later = later, []
         j = next((i for i, t in enumerate(pending) if info[t][1] != prev), None)
         if j is None and same < run:
             j = 0
@@ -1069,7 +1075,7 @@ class LibraryRecommendations:
         # (A station from a song of no genre tag is its artist's and album's: nothing between.)
         between = neighbours(skip | set(same)) if not untagged else iter(())
         out = []
-        for t, filler in _apart(liked + disliked, info, prev, between, k, ran=max(ran, 1)):
+        for t, filler in _apart(liked, info, prev, between, k, ran=max(ran, 1), later=disliked):
             out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
                            score=1.0 / (1 + len(out))))
         if len(out) < k:   # a small genre: continue with the seed's neighbours in library order

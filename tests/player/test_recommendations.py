@@ -857,3 +857,16 @@ def test_a_station_from_a_library_of_one_artist_still_fills(store):
     for _ in range(3):
         station += [r.track_id for r in p.radio(ids[0], 2, exclude=list(station))]
     assert sorted(station) == sorted(set(station)) and len(station) == 7
+
+
+def test_a_station_keeps_an_artist_skipped_on_it_last_however_long_the_run_before(store):
+    # The genre's songs left are the seed's artist's and those of an artist skipped on the
+    # station: the skipped one's songs broke the seed's artist's runs, second in the station.
+    ids = _add(store, [{"title": "seed", "artist": "A", "genre": "Pop"}]
+               + [{"title": f"a{i}", "artist": "A", "genre": "Pop"} for i in range(5)]
+               + [{"title": f"b{i}", "artist": "B", "genre": "Pop"} for i in range(3)]
+               + [{"title": f"r{i}", "artist": f"R{i % 3}", "genre": "Rock"} for i in range(6)])
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 9, skipped=[ids[6]])]
+    assert got.index("B") > max(i for i, a in enumerate(got) if a == "A"), got
+    assert "AAAA" not in "".join(a if a in "AB" else "-" for a in got), got
