@@ -2029,8 +2029,11 @@ class Player:
                 self._natural = [e for e in self._natural if e is not following]
 
     def _list_copy(self, entry: QueueEntry) -> QueueEntry | None:
-        """The list's own entry that :meth:`_drop_list_copy` takes out as ``entry`` begins, if any."""
-        following = next((e for e in self._queue.entries() if not e.hand_queued), None)
+        """The list's own entry that :meth:`_drop_list_copy` takes out as ``entry`` begins, if any.
+        The first entry that is not the person's own: one they moved (``placed``) is theirs as a
+        song queued by hand is, and where the list goes on is after those. A copy they dragged
+        just after their song is a second hearing they set up, not the list's turn to drop."""
+        following = next((e for e in self._queue.entries() if not e.own), None)
         if following is not None and not following.lap and following.track_id == entry.track_id:
             return following
         return None

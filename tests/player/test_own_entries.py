@@ -91,3 +91,33 @@ def test_ctrl_z_after_repeat_all_went_off_brings_back_no_copy_of_the_next_round(
     assert p.put_back() == 3
     assert [(e.track_id, e.lap) for e in p.queue] == [(ids[1], 0), (ids[2], 0), (ids[3], 0)]
     p.stop()
+
+
+def test_a_copy_the_person_placed_after_their_own_is_not_dropped_when_theirs_begins(store, tmp_path, make_player):
+    # A song queued by hand that is the list's next takes that entry's place as it begins (the
+    # list goes on after it). The entry taken was the first not queued by hand, which could be
+    # a second hearing the person had dragged there themselves: it went without a word.
+    p, ids = _list(store, tmp_path, make_player, 5)
+    p.enqueue([ids[3]])                                         # queued by hand
+    p.move_queue_entries([p.queue[-2]], [_entry(p, ids[1])])    # and the album's copy dragged after it
+    assert [(e.track_id, e.placed) for e in p.queue] == [(ids[3], False), (ids[3], True), (ids[1], False),
+                                                         (ids[2], False), (ids[4], False)]
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[3])
+    assert [e.track_id for e in p.queue] == [ids[3], ids[1], ids[2], ids[4]]
+    p.stop()
+
+
+def test_the_lists_own_copy_after_a_placed_song_still_goes_when_the_hand_queued_one_begins(
+        store, tmp_path, make_player):
+    # A song the person placed after theirs is theirs too, not where the list goes on: the list's
+    # next song, the same as the one queued by hand, still followed it and was heard twice.
+    p, ids = _list(store, tmp_path, make_player, 5)
+    p.enqueue([ids[1]])                                         # the album's next, queued by hand
+    p.move_queue_entries([_entry(p, ids[4])], [p.queue[1]])     # another song dragged just after it
+    assert [(e.track_id, e.own) for e in p.queue] == [(ids[1], True), (ids[4], True), (ids[1], False),
+                                                      (ids[2], False), (ids[3], False)]
+    p.next()
+    assert wait_for(lambda: p.current_track_id == ids[1])
+    assert [e.track_id for e in p.queue] == [ids[4], ids[2], ids[3]]
+    p.stop()
