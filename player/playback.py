@@ -1034,7 +1034,8 @@ class Player:
 
     def set_shuffle(self, on: bool) -> None:
         """Shuffle the queue now: the person's own entries among themselves, still first, and
-        the rest after them (songs added later go to random places in their part); turned off,
+        the rest after them (songs added later go to random places in their part), but for
+        those they sent after the whole list, which stay last; turned off,
         the entries still queued go back to the order they were added in."""
         on = bool(on)
         shared = self._read_copies(on and not self._shuffle)
@@ -1049,14 +1050,20 @@ class Player:
                 # album added) is shuffled too, not left as it was. (Wherever they are:
                 # Previous or a drag may have put another song among them.) A song they moved
                 # is theirs as one queued is, as a new list keeps it: mixed into the list, it
-                # could go to the end of a long one.
+                # could go to the end of a long one. Those after the whole list are the ones
+                # they sent to the end (Move to end, a drag below the last row): they asked to
+                # hear them last, and they stay last, mixed among themselves.
                 self._natural = self._queue.entries()
-                mine = [e for e in self._natural if e.own]
-                rest = [e for e in self._natural if not e.own]
+                end = 1 + max((i for i, e in enumerate(self._natural) if not e.own), default=len(self._natural) - 1)
+                mine = [e for e in self._natural[:end] if e.own]
+                rest = [e for e in self._natural[:end] if not e.own]
+                last = self._natural[end:]
                 now = self._playing.entry if self._playing is not None else None
-                song = self._song_of(mine + rest + ([now] if now is not None else []), shared)
+                song = self._song_of(mine + rest + last + ([now] if now is not None else []), shared)
                 mine = shuffled(mine, self._rng, song, after=now)
-                self._queue.replace(mine + shuffled(rest, self._rng, song, after=(mine or [now])[-1]))
+                rest = shuffled(rest, self._rng, song, after=(mine or [now])[-1])
+                last = shuffled(last, self._rng, song, after=(mine + rest or [now])[-1])
+                self._queue.replace(mine + rest + last)
             else:
                 self._queue.order_like(self._natural)
                 self._natural = []

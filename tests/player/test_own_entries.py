@@ -28,13 +28,16 @@ def test_shuffle_keeps_the_songs_the_person_moved_first_with_those_queued_by_han
     p.enqueue(ids[21:23])                                       # two songs queued by hand
     p.move_queue_entries([_entry(p, ids[15])], [])              # Move to end on one of the list
     p.move_queue_entries([_entry(p, ids[9])], [_entry(p, ids[1])])   # one dragged just after theirs
-    mine = {ids[21], ids[22], ids[15], ids[9]}
-    assert {e.track_id for e in p.queue if e.own} == mine
+    mine = {ids[21], ids[22], ids[9]}
+    assert {e.track_id for e in p.queue if e.own} == mine | {ids[15]}
     p.set_shuffle(True)
     queue = [e.track_id for e in p.queue]
-    assert set(queue[:4]) == mine and sorted(queue[4:]) == sorted(set(ids[1:21]) - mine)
+    # (the one sent to the end is theirs too, and stays last: see the test below)
+    assert set(queue[:3]) == mine and queue[-1] == ids[15]
+    assert sorted(queue[3:-1]) == sorted(set(ids[1:21]) - mine - {ids[15]})
     p.set_shuffle(False)                                        # the order they were in comes back
-    assert [e.track_id for e in p.queue] == [ids[21], ids[22], ids[9], *(t for t in ids[1:21] if t not in mine),
+    moved = mine | {ids[15]}
+    assert [e.track_id for e in p.queue] == [ids[21], ids[22], ids[9], *(t for t in ids[1:21] if t not in moved),
                                              ids[15]]
     p.stop()
 
@@ -120,4 +123,24 @@ def test_the_lists_own_copy_after_a_placed_song_still_goes_when_the_hand_queued_
     p.next()
     assert wait_for(lambda: p.current_track_id == ids[1])
     assert [e.track_id for e in p.queue] == [ids[4], ids[2], ids[3]]
+    p.stop()
+
+
+def test_shuffle_leaves_the_songs_sent_to_the_end_last(store, tmp_path, make_player):
+    # Move to end on songs of the list and on one queued by hand, then shuffle: they were the
+    # person's own, so shuffle put them first, to play next; they had asked to hear them last.
+    p, ids = _list(store, tmp_path, make_player, 12, more=2)
+    p.enqueue(ids[12:14])                                       # two songs queued by hand
+    ends = [_entry(p, ids[4]), _entry(p, ids[7]), _entry(p, ids[13])]
+    p.move_queue_entries(ends, [])                              # Move to end on three of them
+    last = {ids[4], ids[7], ids[13]}
+    for _ in range(8):                                          # (wherever the random order falls)
+        p.set_shuffle(True)
+        queue = [e.track_id for e in p.queue]
+        assert queue[0] == ids[12], queue                       # the one still theirs to hear next
+        assert set(queue[-3:]) == last, queue                   # the three sent to the end, mixed, last
+        assert sorted(queue[1:-3]) == sorted(set(ids[1:12]) - last)
+        p.set_shuffle(False)
+        assert [e.track_id for e in p.queue] == [ids[12], *(t for t in ids[1:12] if t not in last),
+                                                 ids[4], ids[7], ids[13]]
     p.stop()
