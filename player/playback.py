@@ -266,12 +266,21 @@ def _after_own(entries) -> int:
     puts the song gone back from in front of them, and a person may drag a suggestion above
     their own song; a song queued then went before the ones queued earlier, and before the
     dragged one. Nor before a song moved just after their own: it went ahead of what they had
-    placed. Nor after one moved further down (Move to end): the song queued went after the
-    whole list."""
-    at = next((i + 1 for i in range(len(entries) - 1, -1, -1) if entries[i].hand_queued), 0)
+    placed. Nor after one moved further down (Move to end), or after one of their own sent
+    after the whole list (:func:`_sent_to_end`): the song queued went after the whole list."""
+    end = _sent_to_end(entries)
+    at = next((i + 1 for i in range(end - 1, -1, -1) if entries[i].hand_queued), 0)
     while at < len(entries) and entries[at].placed:
         at += 1
     return at
+
+
+def _sent_to_end(entries) -> int:
+    """Where the person's own entries that come after the whole list and the suggestions
+    begin in ``entries`` (their length if none do): the ones they sent to the end (Move to
+    end, a drag below the last row). Theirs, but asked for last, not next. Where every
+    entry is their own, none is after the list."""
+    return 1 + max((i for i, e in enumerate(entries) if not e.own), default=len(entries) - 1)
 
 
 def followed(renumbered: dict[int, int], track_id: int) -> int:
@@ -1054,7 +1063,7 @@ class Player:
                 # they sent to the end (Move to end, a drag below the last row): they asked to
                 # hear them last, and they stay last, mixed among themselves.
                 self._natural = self._queue.entries()
-                end = 1 + max((i for i, e in enumerate(self._natural) if not e.own), default=len(self._natural) - 1)
+                end = _sent_to_end(self._natural)
                 mine = [e for e in self._natural[:end] if e.own]
                 rest = [e for e in self._natural[:end] if not e.own]
                 last = self._natural[end:]

@@ -144,3 +144,16 @@ def test_shuffle_leaves_the_songs_sent_to_the_end_last(store, tmp_path, make_pla
         assert [e.track_id for e in p.queue] == [ids[12], *(t for t in ids[1:12] if t not in last),
                                                  ids[4], ids[7], ids[13]]
     p.stop()
+
+
+def test_a_song_queued_by_hand_goes_before_the_list_when_theirs_was_sent_to_the_end(store, tmp_path, make_player):
+    # Add to Up next goes after the last song queued by hand: when that one had been sent to the
+    # end (Move to end), the new song went after the whole list too, not before it as queued.
+    p, ids = _list(store, tmp_path, make_player, 4, more=3)
+    p.enqueue([ids[4]])
+    p.move_queue_entries([_entry(p, ids[4])], [])               # Move to end on it
+    p.enqueue([ids[5]])
+    assert [e.track_id for e in p.queue] == [ids[5], ids[1], ids[2], ids[3], ids[4]]
+    p.enqueue([ids[6]])                                         # and the next after that one
+    assert [e.track_id for e in p.queue] == [ids[5], ids[6], ids[1], ids[2], ids[3], ids[4]]
+    p.stop()
