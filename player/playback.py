@@ -54,6 +54,7 @@ STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track,
 # a restart within the session keeps them out (see ``Player.passed_over``).
 PASSED_SETTING = "playback.passed_over"
 MAX_SAVED_QUEUE = 1000
+UNDO_MOVES = 50  # the moves in Up next Ctrl+Z can take back, one by one
 #: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
 #: 2 s the window ticks at), not at each: killed, the next start resumes it at most that much
 #: before where it was, and the play log (written every tick) still loses at most one tick
@@ -275,6 +276,23 @@ def _after_own(entries) -> int:
     return at
 
 
+def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[QueueEntry]) -> list[QueueEntry]:
+    """``queue`` with ``entries`` where they were in ``before``: each just before the entry that
+    followed it there, if that one is in ``queue``, else at the end. Each of ``entries`` found
+    in ``before`` goes there, wherever it is in ``queue`` now; the others stay as they are."""
+    out = {id(e) for e in entries} & {id(e) for e in before}
+    rest = [e for e in queue if id(e) not in out]
+    here = {id(e) for e in rest}
+    at: dict[int | None, list[QueueEntry]] = {}
+    anchor = None
+    for e in reversed(before):
+        if id(e) in out:
+            at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
+        elif id(e) in here:
+            anchor = e
+    return [x for e in rest for x in (*at.pop(id(e), ()), e)] + at.pop(None, [])
+
+
 def _sent_to_end(entries) -> int:
     """Where the person's own entries that come after the whole list and the suggestions
     begin in ``entries`` (their length if none do): the ones they sent to the end (Move to
@@ -349,6 +367,9 @@ class Player:
         # The latest removal from Up next, for put_back: (the entries taken out, the queue
         # before, the suggestions it passed over that were not passed over before)
         self._taken: tuple[list[QueueEntry], list[QueueEntry], set[int]] | None = None
+        # The moves in Up next since then, for undo, latest last: (the entries moved, the queue
+        # and the order shuffle off goes back to before it, {id(kept): the entry it stands in for})
+        self._moves: list[tuple[list[QueueEntry], list[QueueEntry], list[QueueEntry], dict]] = []
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -800,6 +821,7 @@ class Player:
         passed = set(self.passed_over)     # (read so: those of a session over by now lapse first)
         self._pass_over(gone)
         self._taken = (list(gone), before, self._passed_over - passed)
+        self._moves = []        # (what Ctrl+Z takes back now is this removal)
 
     def put_back(self) -> int:
         """Undo the latest removal from Up next (Remove, Delete, Clear): the entries taken out
@@ -818,20 +840,12 @@ class Player:
             # Taken out as the engine went on into it, a song plays all the same (see
             # ``_on_engine``): put back, it was queued again while it played, and heard twice.
             heard = {id(e) for e in self._history}
-            at: dict[int | None, list[QueueEntry]] = {}
-            anchor = None
-            for e in reversed(before):
-                if id(e) in out:
-                    # (not a suggestion the person has said never to offer since)
-                    if (id(e) not in here and id(e) not in heard
-                            and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out)):
-                        at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
-                elif id(e) in here:
-                    anchor = e
-            back = sum(len(v) for v in at.values())
+            # (not a suggestion the person has said never to offer since)
+            back = [e for e in gone if id(e) in out and id(e) not in here and id(e) not in heard
+                    and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out)]
             if not back:
                 return 0
-            self._queue.replace([x for e in queue for x in (*at.pop(id(e), ()), e)] + at.pop(None, []))
+            self._queue.replace(_in_places(queue, back, before))
             if passed and self._passed_over & passed:
                 self._passed_over -= passed
                 try:
@@ -839,7 +853,38 @@ class Player:
                 except sqlite3.Error:
                     log.exception("could not save the suggestions passed over")
             self._queue_changed()
-        return back
+        return len(back)
+
+    def undo(self) -> tuple[str, int]:
+        """Ctrl+Z in Up next: take back the latest move (a drag, Play next, Move to end,
+        Alt+Up/Down), else put back the latest removal (:meth:`put_back`). What was done last
+        is what is undone: a drag to the wrong place could not be taken back, and Ctrl+Z just
+        after it brought back a song deleted before, the drag left as it was. Returns
+        ``("moved", how many went back)`` or ``("put back", how many came back)``."""
+        with self._lock:
+            while self._moves:
+                moved = self._move_back(*self._moves.pop())
+                if moved:
+                    self._queue_changed()
+                    return "moved", moved
+        return "put back", self.put_back()
+
+    def _move_back(self, entries, queue, natural, kept) -> int:
+        """Under the lock: ``entries`` go back where they were in ``queue`` (see :func:`_in_places`),
+        and in ``natural``, the order shuffle off goes back to, where shuffle was on then and
+        is now. The ones the move made the person's (``kept``) are what they were again: a move
+        taken back did not happen, and a suggestion is Segue's to re-rank once more. How many
+        of them are still queued."""
+        if kept:
+            self._swap({id(new): old for new, old in kept.values()})
+        now = self._queue.entries()
+        here = {id(e) for e in now}
+        back = [e for e in entries if id(e) in here]
+        if back:
+            self._queue.replace(_in_places(now, back, queue))
+            if natural and self._natural:
+                self._natural = _in_places(self._natural, back, natural)
+        return len(back)
 
     def leave_out(self, track_ids) -> int:
         """Queue none of ``track_ids`` as a suggestion from now on (the whole set, in place of
@@ -895,10 +940,14 @@ class Player:
         keeps both, as it keeps the songs queued by hand (see :meth:`_set_queue`)."""
         with self._lock:
             entries, before = self._now_queued(entries), self._now_queued(before)
+            queue, natural = self._queue.entries(), list(self._natural)
             moved = self._queue.move_entries(entries, before)
             if moved:
                 self._natural_moved(entries)
-                self._keep(entries)
+                kept = self._keep(entries)
+                here = {id(e) for e in queue}
+                self._moves = [*self._moves[1 - UNDO_MOVES:], ([e for e in entries if id(e) in here], queue, natural,
+                                                              kept)]
                 self._queue_changed()
         return moved
 
@@ -911,14 +960,20 @@ class Player:
             return list(entries)
         return list({id(e): e for e in (stand_in.get(id(x), x) for x in entries)}.values())
 
-    def _keep(self, entries) -> None:
+    def _keep(self, entries) -> dict[int, tuple[QueueEntry, QueueEntry]]:
         """Under the lock: the suggestions and the list's songs among ``entries`` become the
         person's (``placed``), in their places. Entries are not changed in place (the window's
         list and the engine share them): each is replaced, everywhere the player holds it
         while it is queued. A copy for the next round of repeat all stays the round's: the
-        round goes with the list."""
+        round goes with the list. Returns ``{id(old): (new, old)}``."""
         new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e, placed=True)
                for e in entries if not e.own and not (e.manual and e.lap)}
+        self._swap(new)
+        return {k: (n, n.was) for k, n in new.items()}
+
+    def _swap(self, new: dict[int, QueueEntry]) -> None:
+        """Under the lock: each entry whose ``id`` is a key of ``new`` becomes that entry,
+        everywhere the player holds it while it is queued."""
         if not new:
             return
         self._queue.swap(new)
@@ -960,7 +1015,9 @@ class Player:
         with self._lock:
             # (and those taken out of Up next, which put_back may queue again)
             held = [*self._queue.entries(), *self._natural, *self._back, *self._history,
-                    *(self._taken[0] if self._taken else ())]
+                    *(self._taken[0] if self._taken else ()),
+                    *(e for _, queue, natural, kept in self._moves
+                      for e in (*queue, *natural, *(old for _, old in kept.values())))]
             for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
                           *(self._repeat_copy or ())):
                 if extra:
@@ -1361,6 +1418,7 @@ class Player:
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin
             self._taken = None
+            self._moves = []
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""

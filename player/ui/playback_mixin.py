@@ -167,7 +167,7 @@ class PlaybackMixin:
         u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries),
                                                                self._took_out))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
-        u.put_back.connect(lambda: self._command(lambda p: p.put_back(), self._put_back))
+        u.put_back.connect(lambda: self._command(lambda p: p.undo(), self._put_back))
         u.move.connect(lambda entries, before: self._command(lambda p: p.move_queue_entries(entries, before)))
         u.keep_going_changed.connect(self._set_keep_going)
         if player is not None:
@@ -289,8 +289,11 @@ class PlaybackMixin:
 
     def _put_back(self, result, error) -> None:
         if error is None:
-            self.statusBar().showMessage(f"Put back {result} {'song' if result == 1 else 'songs'} in Up next"
-                                         if result else "Nothing taken out of Up next to put back", 5000)
+            done, n = result
+            songs = "song" if n == 1 else "songs"
+            self.statusBar().showMessage(f"Moved {n} {songs} back in Up next" if done == "moved" and n
+                                         else f"Put back {n} {songs} in Up next" if n
+                                         else "Nothing moved or taken out of Up next to undo", 5000)
 
     def current_track_id(self) -> int | None:
         return self.player.current_track_id if self.player is not None else None

@@ -157,3 +157,40 @@ def test_a_song_queued_by_hand_goes_before_the_list_when_theirs_was_sent_to_the_
     p.enqueue([ids[6]])                                         # and the next after that one
     assert [e.track_id for e in p.queue] == [ids[5], ids[6], ids[1], ids[2], ids[3], ids[4]]
     p.stop()
+
+
+def test_ctrl_z_takes_back_the_latest_move_before_the_removal_before_it(store, tmp_path, make_player):
+    # Ctrl+Z put back only what was taken out: a drag to the wrong place could not be taken
+    # back, and Ctrl+Z just after it brought back a song deleted minutes before, the drag left.
+    p, ids = _list(store, tmp_path, make_player, 6, more=1)
+    p.enqueue([ids[6]])
+    start = [ids[6], *ids[1:6]]
+    assert p.remove_queue_entries([_entry(p, ids[5])]) == 1     # a song deleted
+    p.move_queue_entries([_entry(p, ids[2]), _entry(p, ids[4])], [])     # two of the album sent to the end
+    p.move_queue_entries([_entry(p, ids[3])], p.queue)          # and one to the top
+    assert [e.track_id for e in p.queue] == [ids[3], ids[6], ids[1], ids[2], ids[4]]
+    assert p.undo() == ("moved", 1)                             # the latest move first
+    assert [e.track_id for e in p.queue] == [ids[6], ids[1], ids[3], ids[2], ids[4]]
+    assert p.undo() == ("moved", 2)
+    assert [(e.track_id, e.placed) for e in p.queue] == [(t, False) for t in start[:-1]]   # no longer theirs
+    assert p.undo() == ("put back", 1)                          # then the song deleted
+    assert [e.track_id for e in p.queue] == start
+    assert p.undo() == ("put back", 0)                          # and that is all
+    p.move_queue_entries([_entry(p, ids[1])], [])
+    p.remove_queue_entries([_entry(p, ids[2])])                 # a removal after a move: first back
+    assert p.undo() == ("put back", 1) and p.undo() == ("put back", 0)
+    assert [e.track_id for e in p.queue] == [ids[6], ids[2], ids[3], ids[4], ids[5], ids[1]]
+    p.stop()
+
+
+def test_ctrl_z_takes_back_a_move_made_while_shuffling_in_the_order_shuffle_off_brings_back(
+        store, tmp_path, make_player):
+    p, ids = _list(store, tmp_path, make_player, 8)
+    p.set_shuffle(True)
+    shuffled = [e.track_id for e in p.queue]
+    p.move_queue_entries([p.queue[3]], p.queue)                 # Play next on one
+    assert p.undo() == ("moved", 1)
+    assert [e.track_id for e in p.queue] == shuffled
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == ids[1:8]
+    p.stop()

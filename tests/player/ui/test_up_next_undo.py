@@ -4,7 +4,8 @@ playlist. Without it a slip of one key lost a queue built song by song."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -54,3 +55,28 @@ def test_a_suggestion_put_back_is_no_longer_passed_over(qtbot, scanned, make_win
     panel.put_back.emit()
     qtbot.waitUntil(lambda: panel.track_ids()[:3] == shown[:3], timeout=5000)
     assert player.passed_over == frozenset()
+
+
+def test_ctrl_z_after_a_drag_takes_the_drag_back_before_a_removal(qtbot, scanned, make_window):
+    # Ctrl+Z put back only what was taken out: two rows dropped in the wrong place stayed
+    # there, and the song deleted before the drag came back instead.
+    window, ids = _queued(qtbot, scanned, make_window, 6)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [5])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids[:5], timeout=5000)
+    model = view.model()
+    _select(view, [0, 2])                               # rows 0 and 2 dragged below row 3
+    mime = model.mimeData([model.index(0, 0), model.index(2, 0)])
+    rect = view.visualRect(model.index(3, 0))
+    view.dropEvent(QDropEvent(QPoint(rect.center().x(), rect.bottom() - 2), Qt.MoveAction, mime,
+                              Qt.LeftButton, Qt.NoModifier))
+    dragged = [ids[1], ids[3], ids[0], ids[2], ids[4]]
+    qtbot.waitUntil(lambda: panel.track_ids() == dragged, timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids[:5], timeout=5000)
+    qtbot.waitUntil(lambda: "Moved 2 songs back" in window.statusBar().currentMessage(), timeout=5000)
+    _undo(window)                                       # then the song deleted
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
