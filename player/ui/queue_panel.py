@@ -221,14 +221,18 @@ class UpNextModel(QAbstractListModel):
     def _stand_in(self, at: int, old: list, new: list) -> bool:
         """Rows ``at..`` show ``old`` and are to show ``new``: an entry of ``new`` that stands in
         for one of ``old`` (a suggestion the person moved, now theirs: its ``was``) takes that
-        row as it is, so the row, and a selection on it, stay with the song. Whether any did."""
-        stand_ins = [e for e in new if getattr(e, "was", None) is not None]
-        if not stand_ins:
+        row as it is, so the row, and a selection on it, stay with the song. So does the entry
+        it stood in for, back in its place where the move is taken back (Ctrl+Z). Whether any
+        did."""
+        taken = {id(e) for e in new}
+        pairs = [(e, e.was) for e in new if getattr(e, "was", None) is not None]
+        pairs += [(e.was, e) for e in old if getattr(e, "was", None) is not None and id(e.was) in taken]
+        if not pairs:
             return False
         rows = {id(e): r for r, e in enumerate(old, at)}
         took = False
-        for e in stand_ins:
-            row = rows.pop(id(e.was), None)
+        for e, was in pairs:
+            row = rows.pop(id(was), None)
             if row is not None and id(e) not in rows:
                 self._entries[row] = e
                 took = True

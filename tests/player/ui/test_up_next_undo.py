@@ -80,3 +80,20 @@ def test_ctrl_z_after_a_drag_takes_the_drag_back_before_a_removal(qtbot, scanned
     qtbot.waitUntil(lambda: "Moved 2 songs back" in window.statusBar().currentMessage(), timeout=5000)
     _undo(window)                                       # then the song deleted
     qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+
+
+def test_a_suggestion_moved_and_taken_back_stays_selected(qtbot, scanned, make_window):
+    # Moved, a suggestion becomes the person's (another entry in its row); taken back, it is
+    # Segue's again, and its row lost the selection: a second Alt+Up or Ctrl+Z found nothing.
+    window = _suggesting(qtbot, make_window(scanned))
+    player, panel = window.player, window.up_next
+    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
+    ids = [e.track_id for e in player.queue]
+    _select(panel.list, [3])
+    panel.move_selected(-1)
+    qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[1], ids[3], ids[2]], timeout=5000)
+    assert player.queue[2].placed
+    panel.put_back.emit()                                # Ctrl+Z
+    qtbot.waitUntil(lambda: panel.track_ids()[:4] == ids[:4] and not player.queue[3].placed, timeout=5000)
+    assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
+    assert panel.rows.entry(panel.list.currentIndex().row()).track_id == ids[3]
