@@ -367,9 +367,10 @@ class Player:
         # The latest removal from Up next, for put_back: (the entries taken out, the queue
         # before, the suggestions it passed over that were not passed over before)
         self._taken: tuple[list[QueueEntry], list[QueueEntry], set[int]] | None = None
-        # The moves in Up next since then, for undo, latest last: (the entries moved, the queue
-        # and the order shuffle off goes back to before it, {id(kept): the entry it stands in for})
-        self._moves: list[tuple[list[QueueEntry], list[QueueEntry], list[QueueEntry], dict]] = []
+        # The moves in Up next since then, for undo, latest last, each the steps of one command
+        # (Alt+Down on rows apart moves each stretch): (the entries moved, the queue and the
+        # order shuffle off goes back to before it, {id(kept): (kept, the entry it stands in for)})
+        self._moves: list[list[tuple[list[QueueEntry], list[QueueEntry], list[QueueEntry], dict]]] = []
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -863,7 +864,7 @@ class Player:
         ``("moved", how many went back)`` or ``("put back", how many came back)``."""
         with self._lock:
             while self._moves:
-                moved = self._move_back(*self._moves.pop())
+                moved = sum(self._move_back(*step) for step in reversed(self._moves.pop()))
                 if moved:
                     self._queue_changed()
                     return "moved", moved
@@ -927,7 +928,7 @@ class Player:
                 self._queue_changed()
         return removed
 
-    def move_queue_entries(self, entries, before) -> int:
+    def move_queue_entries(self, entries, before, *, joined: bool = False) -> int:
         """Move queued ``entries`` (by identity) before the first still-queued of ``before``
         (the entries that were shown after the drop point), else to the end; how many moved.
         A drag that crossed a track change or a queue refill still moves what was dragged.
@@ -937,7 +938,10 @@ class Player:
         It keeps its source, so its play is still logged as Segue's offer (the recommender
         learns from how its offers were taken, and a moved one was taken gladly). A song of
         the list played that the person moves is theirs the same way: a new list or station
-        keeps both, as it keeps the songs queued by hand (see :meth:`_set_queue`)."""
+        keeps both, as it keeps the songs queued by hand (see :meth:`_set_queue`).
+
+        ``joined``: the move is another step of the one before (the next stretch of the rows
+        one key press moves): :meth:`undo` takes them back together."""
         with self._lock:
             entries, before = self._now_queued(entries), self._now_queued(before)
             queue, natural = self._queue.entries(), list(self._natural)
@@ -946,8 +950,11 @@ class Player:
                 self._natural_moved(entries)
                 kept = self._keep(entries)
                 here = {id(e) for e in queue}
-                self._moves = [*self._moves[1 - UNDO_MOVES:], ([e for e in entries if id(e) in here], queue, natural,
-                                                              kept)]
+                step = ([e for e in entries if id(e) in here], queue, natural, kept)
+                if joined and self._moves:
+                    self._moves[-1].append(step)
+                else:
+                    self._moves = [*self._moves[1 - UNDO_MOVES:], [step]]
                 self._queue_changed()
         return moved
 
@@ -1016,7 +1023,7 @@ class Player:
             # (and those taken out of Up next, which put_back may queue again)
             held = [*self._queue.entries(), *self._natural, *self._back, *self._history,
                     *(self._taken[0] if self._taken else ()),
-                    *(e for _, queue, natural, kept in self._moves
+                    *(e for steps in self._moves for _, queue, natural, kept in steps
                       for e in (*queue, *natural, *(old for _, old in kept.values())))]
             for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
                           *(self._repeat_copy or ())):

@@ -168,7 +168,8 @@ class PlaybackMixin:
                                                                self._took_out))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
         u.put_back.connect(lambda: self._command(lambda p: p.undo(), self._put_back))
-        u.move.connect(lambda entries, before: self._command(lambda p: p.move_queue_entries(entries, before)))
+        u.move.connect(lambda entries, before, joined: self._command(
+            lambda p: p.move_queue_entries(entries, before, joined=joined)))
         u.keep_going_changed.connect(self._set_keep_going)
         if player is not None:
             self.attach_player(player)

@@ -412,7 +412,9 @@ class UpNextPanel(QWidget):
     remove_entries = Signal(list)
     clear = Signal()
     put_back = Signal()                # undo the latest move, else the latest Remove or Clear
-    move = Signal(list, list)          # entries to move, entries they go before (first still queued)
+    # entries to move, entries they go before (first still queued), whether it is another
+    # step of the move before (the next stretch of the rows one key press moves: undone together)
+    move = Signal(list, list, bool)
     keep_going_changed = Signal(bool)
     radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
@@ -457,7 +459,7 @@ class UpNextPanel(QWidget):
         self.clear_btn.clicked.connect(self.clear)
         self.save_btn.clicked.connect(self.save_requested)
         self.keep_going.toggled.connect(self.keep_going_changed)
-        self.list.move_requested.connect(self.move)
+        self.list.move_requested.connect(lambda entries, before: self.move.emit(entries, before, False))
         self.list.activated.connect(lambda index: self.play_entry.emit(index.data(ENTRY_ROLE)))
         self.list.setContextMenuPolicy(Qt.CustomContextMenu)
         self.list.customContextMenuRequested.connect(self._menu)
@@ -515,8 +517,8 @@ class UpNextPanel(QWidget):
         if all(a is b for a, b in zip(order, shown)):
             return
         runs = stretches([r for r, e in enumerate(order) if id(e) in chosen])
-        for first, last in reversed(runs):
-            self.move.emit(order[first:last + 1], order[last + 1:])
+        for n, (first, last) in enumerate(reversed(runs)):
+            self.move.emit(order[first:last + 1], order[last + 1:], n > 0)
 
     def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
         """Move the selected entries (or ``entries``), in their order as shown, to the top of
@@ -530,7 +532,7 @@ class UpNextPanel(QWidget):
             return
         picked = {id(e) for e in chosen}
         rest = [e for e in self.rows.entries() if id(e) not in picked]
-        self.move.emit(chosen, [] if end else rest)
+        self.move.emit(chosen, [] if end else rest, False)
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:

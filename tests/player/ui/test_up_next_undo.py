@@ -97,3 +97,19 @@ def test_a_suggestion_moved_and_taken_back_stays_selected(qtbot, scanned, make_w
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == ids[:4] and not player.queue[3].placed, timeout=5000)
     assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
     assert panel.rows.entry(panel.list.currentIndex().row()).track_id == ids[3]
+
+
+def test_ctrl_z_takes_back_all_that_one_key_press_moved(qtbot, scanned, make_window):
+    # Alt+Down on rows apart moves each stretch of them on its own: Ctrl+Z took back only the
+    # last stretch moved, and the rows the person moved together came apart.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [0, 2])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
+    moved = [ids[1], ids[0], ids[3], ids[2], ids[4]]
+    qtbot.waitUntil(lambda: panel.track_ids() == moved, timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    qtbot.waitUntil(lambda: "Moved 2 songs back" in window.statusBar().currentMessage(), timeout=5000)
