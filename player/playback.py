@@ -276,10 +276,13 @@ def _after_own(entries) -> int:
     return at
 
 
-def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[QueueEntry]) -> list[QueueEntry]:
+def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[QueueEntry], *,
+               first: frozenset[int] = frozenset()) -> list[QueueEntry]:
     """``queue`` with ``entries`` where they were in ``before``: each just before the entry that
     followed it there, if that one is in ``queue``, else at the end. Each of ``entries`` found
-    in ``before`` goes there, wherever it is in ``queue`` now; the others stay as they are."""
+    in ``before`` goes there, wherever it is in ``queue`` now; the others stay as they are.
+    ``first``: the ids of those that, with no entry after them still queued, go just after
+    the person's own entries instead (see :func:`_after_own`)."""
     out = {id(e) for e in entries} & {id(e) for e in before}
     rest = [e for e in queue if id(e) not in out]
     here = {id(e) for e in rest}
@@ -290,7 +293,13 @@ def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[
             at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
         elif id(e) in here:
             anchor = e
-    return [x for e in rest for x in (*at.pop(id(e), ()), e)] + at.pop(None, [])
+    out = [x for e in rest for x in (*at.pop(id(e), ()), e)]
+    loose = at.pop(None, [])
+    lead = [e for e in loose if id(e) in first]
+    if lead:
+        i = _after_own(out)
+        out[i:i] = lead
+    return out + [e for e in loose if id(e) not in first]
 
 
 def _sent_to_end(entries) -> int:
@@ -846,7 +855,11 @@ class Player:
                     and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out)]
             if not back:
                 return 0
-            self._queue.replace(_in_places(queue, back, before))
+            # The person's own songs that came first (queued by hand, or placed with them) still
+            # come first where all that followed them is gone: cleared with Keep it going on,
+            # Up next filled with suggestions at once, and theirs came back after all of those.
+            own = frozenset(id(e) for e in before[:_after_own(before)] if e.own)
+            self._queue.replace(_in_places(queue, back, before, first=own))
             if passed and self._passed_over & passed:
                 self._passed_over -= passed
                 try:

@@ -194,3 +194,23 @@ def test_ctrl_z_takes_back_a_move_made_while_shuffling_in_the_order_shuffle_off_
     p.set_shuffle(False)
     assert [e.track_id for e in p.queue] == ids[1:8]
     p.stop()
+
+
+def test_ctrl_z_after_clear_puts_the_persons_songs_first_again_when_keep_it_going_refilled(
+        store, tmp_path, make_player):
+    # Cleared with Keep it going on, Up next filled again with suggestions at once; Ctrl+Z put
+    # the person's own songs back after all of them, where nothing they queued had been.
+    p, ids = _list(store, tmp_path, make_player, 1, more=12)
+    pool = iter(ids[5:])
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.enqueue(ids[1:3])
+    p.keep_going = True
+    assert wait_for(lambda: len(p.queue) >= 4)
+    was = [e.track_id for e in p.queue]
+    assert p.clear_queue() == len(was)
+    assert wait_for(lambda: len(p.queue) >= 2)                  # suggested again
+    assert p.put_back() == len(was)
+    queue = [e.track_id for e in p.queue]
+    assert queue[:2] == ids[1:3]                                # theirs first, as they were
+    assert set(was) <= set(queue) and len(queue) == len(set(queue))
+    p.stop()
