@@ -1036,8 +1036,9 @@ class Player:
             # (and those taken out of Up next, which put_back may queue again)
             held = [*self._queue.entries(), *self._natural, *self._back, *self._history,
                     *(self._taken[0] if self._taken else ()),
-                    *(e for steps in self._moves for _, queue, natural, kept in steps
-                      for e in (*queue, *natural, *(old for _, old in kept.values())))]
+                    # (and those a move made the person's, which Ctrl+Z brings back: the
+                    # queue as it was before a move is known by identity only)
+                    *(old for steps in self._moves for *_, kept in steps for _, old in kept.values())]
             for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
                           *(self._repeat_copy or ())):
                 if extra:

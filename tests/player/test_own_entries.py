@@ -214,3 +214,14 @@ def test_ctrl_z_after_clear_puts_the_persons_songs_first_again_when_keep_it_goin
     assert queue[:2] == ids[1:3]                                # theirs first, as they were
     assert set(was) <= set(queue) and len(queue) == len(set(queue))
     p.stop()
+
+
+def test_a_move_taken_back_follows_a_track_a_scan_merged_since(store, tmp_path, make_player):
+    # A song of the list moved is another entry, the person's: taken back, the entry it stood
+    # in for comes back, and it follows the merge as the one queued did.
+    p, ids = _list(store, tmp_path, make_player, 4, more=1)
+    p.move_queue_entries([_entry(p, ids[3])], p.queue)
+    p.renumber({ids[3]: ids[4]})
+    assert p.undo() == ("moved", 1)
+    assert [(e.track_id, e.placed) for e in p.queue] == [(ids[1], False), (ids[2], False), (ids[4], False)]
+    p.stop()
