@@ -283,13 +283,13 @@ def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[
     in ``before`` goes there, wherever it is in ``queue`` now; the others stay as they are.
     ``first``: the ids of those that, with no entry after them still queued, go just after
     the person's own entries instead (see :func:`_after_own`)."""
-    out = {id(e) for e in entries} & {id(e) for e in before}
-    rest = [e for e in queue if id(e) not in out]
+    going = {id(e) for e in entries} & {id(e) for e in before}
+    rest = [e for e in queue if id(e) not in going]
     here = {id(e) for e in rest}
     at: dict[int | None, list[QueueEntry]] = {}
     anchor = None
     for e in reversed(before):
-        if id(e) in out:
+        if id(e) in going:
             at.setdefault(None if anchor is None else id(anchor), []).insert(0, e)
         elif id(e) in here:
             anchor = e
