@@ -54,7 +54,7 @@ STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track,
 # a restart within the session keeps them out (see ``Player.passed_over``).
 PASSED_SETTING = "playback.passed_over"
 MAX_SAVED_QUEUE = 1000
-UNDO_MOVES = 50  # the moves in Up next Ctrl+Z can take back, one by one
+UNDO_STEPS = 50  # the moves and removals in Up next Ctrl+Z can take back, one by one
 #: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
 #: 2 s the window ticks at), not at each: killed, the next start resumes it at most that much
 #: before where it was, and the play log (written every tick) still loses at most one tick
@@ -373,13 +373,13 @@ class Player:
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
         self._passed_at = 0.0                # when the latest of them was taken out
-        # The latest removal from Up next, for put_back: (the entries taken out, the queue
-        # before, the suggestions it passed over that were not passed over before)
-        self._taken: tuple[list[QueueEntry], list[QueueEntry], set[int]] | None = None
-        # The moves in Up next since then, for undo, latest last, each the steps of one command
-        # (Alt+Down on rows apart moves each stretch): (the entries moved, the queue and the
-        # order shuffle off goes back to before it, {id(kept): (kept, the entry it stands in for)})
-        self._moves: list[list[tuple[list[QueueEntry], list[QueueEntry], list[QueueEntry], dict]]] = []
+        # What Ctrl+Z in Up next takes back (undo, put_back), latest last: a removal
+        # ("taken", (the entries taken out, the queue before, the suggestions it passed over
+        # that were not passed over before)) or a move ("moved", its steps: one command may
+        # move several stretches (Alt+Down on rows apart), each (the entries moved, the queue
+        # and the order shuffle off goes back to before it, {id(kept): (kept, the entry it
+        # stands in for)})).
+        self._undo: list[tuple[str, tuple | list]] = []
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -725,13 +725,10 @@ class Player:
         self._reshape_wanted = True
         self._passed_over.clear()
         self._passed_at = 0.0
-        # So were the suggestions of the latest removal from Up next: put back, they brought
-        # the forgotten session back into the queue. What the person queued, moved or played
+        # So were the suggestions of the removals from Up next: put back, they brought the
+        # forgotten session back into the queue. What the person queued, moved or played
         # as a list is not history, and a slip of Clear still loses none of it.
-        if self._taken is not None:
-            gone, before, _ = self._taken
-            mine = [e for e in gone if e.manual]
-            self._taken = (mine, before, set()) if mine else None
+        self._narrow_taken(lambda e: e.manual, passed=False)
         playing = self._playing
         if playing is not None:
             playing.forgotten = True
@@ -830,21 +827,35 @@ class Player:
         the suggestions among them are passed over, and :meth:`put_back` can undo it."""
         passed = set(self.passed_over)     # (read so: those of a session over by now lapse first)
         self._pass_over(gone)
-        self._taken = (list(gone), before, self._passed_over - passed)
-        self._moves = []        # (what Ctrl+Z takes back now is this removal)
+        self._undo = [*self._undo[1 - UNDO_STEPS:], ("taken", (list(gone), before, self._passed_over - passed))]
+
+    def _narrow_taken(self, keep, *, passed: bool = True) -> None:
+        """Under the lock: each removal Ctrl+Z can put back brings back only the entries
+        ``keep(entry)`` picks (one with none left is no longer one), and unpasses none of the
+        suggestions it passed over unless ``passed``."""
+        narrowed = []
+        for kind, rec in self._undo:
+            if kind == "taken":
+                gone, before, unpassed = rec
+                gone = [e for e in gone if keep(e)]
+                if not gone:
+                    continue
+                rec = (gone, before, unpassed if passed else set())
+            narrowed.append((kind, rec))
+        self._undo = narrowed
 
     def put_back(self) -> int:
         """Undo the latest removal from Up next (Remove, Delete, Clear): the entries taken out
         come back where they were, each before the entry that followed it then if that is still
         queued, else at the end, and the suggestions among them are no longer passed over.
-        A slip of the Delete key or of Clear lost a queue built song by song for good. Once:
-        a new list or station since ends it (what was taken out was Up next as it was then).
-        Returns how many came back."""
+        A slip of the Delete key or of Clear lost a queue built song by song for good. Each
+        removal once, the latest first; a new list or station since ends them (what was taken
+        out was Up next as it was then). Returns how many came back."""
         with self._lock:
-            taken, self._taken = self._taken, None
-            if taken is None:
+            at = next((i for i in range(len(self._undo) - 1, -1, -1) if self._undo[i][0] == "taken"), None)
+            if at is None:
                 return 0
-            gone, before, passed = taken
+            gone, before, passed = self._undo.pop(at)[1]
             queue = self._queue.entries()
             here, out = {id(e) for e in queue}, {id(e) for e in gone}
             # Taken out as the engine went on into it, a song plays all the same (see
@@ -876,12 +887,17 @@ class Player:
         after it brought back a song deleted before, the drag left as it was. Returns
         ``("moved", how many went back)`` or ``("put back", how many came back)``."""
         with self._lock:
-            while self._moves:
-                moved = sum(self._move_back(*step) for step in reversed(self._moves.pop()))
+            while self._undo:
+                if self._undo[-1][0] == "taken":
+                    back = self.put_back()
+                    if back:
+                        return "put back", back
+                    continue
+                moved = sum(self._move_back(*step) for step in reversed(self._undo.pop()[1]))
                 if moved:
                     self._queue_changed()
                     return "moved", moved
-        return "put back", self.put_back()
+        return "put back", 0
 
     def _move_back(self, entries, queue, natural, kept) -> int:
         """Under the lock: ``entries`` go back where they were in ``queue`` (see :func:`_in_places`),
@@ -964,10 +980,10 @@ class Player:
                 kept = self._keep(entries)
                 here = {id(e) for e in queue}
                 step = ([e for e in entries if id(e) in here], queue, natural, kept)
-                if joined and self._moves:
-                    self._moves[-1].append(step)
+                if joined and self._undo and self._undo[-1][0] == "moved":
+                    self._undo[-1][1].append(step)
                 else:
-                    self._moves = [*self._moves[1 - UNDO_MOVES:], [step]]
+                    self._undo = [*self._undo[1 - UNDO_STEPS:], ("moved", [step])]
                 self._queue_changed()
         return moved
 
@@ -1033,12 +1049,12 @@ class Player:
             return followed(renumbered, tid)
 
         with self._lock:
-            # (and those taken out of Up next, which put_back may queue again)
+            # (and those taken out of Up next, which put_back may queue again, and those a move
+            # made the person's, which Ctrl+Z brings back: the queue as it was before a move or
+            # a removal is known by identity only)
             held = [*self._queue.entries(), *self._natural, *self._back, *self._history,
-                    *(self._taken[0] if self._taken else ()),
-                    # (and those a move made the person's, which Ctrl+Z brings back: the
-                    # queue as it was before a move is known by identity only)
-                    *(old for steps in self._moves for *_, kept in steps for _, old in kept.values())]
+                    *(e for kind, rec in self._undo
+                      for e in (rec[0] if kind == "taken" else [old for *_, kept in rec for _, old in kept.values()]))]
             for extra in (self._cued and self._cued.entry, self._playing and self._playing.entry,
                           *(self._repeat_copy or ())):
                 if extra:
@@ -1210,12 +1226,9 @@ class Player:
         recent = self._history[max(self._list_from, len(self._history) - len(self._queue) - 1):]
         this_round = max([now.lap if now is not None else 0, *(e.lap for e in recent)])
         gone = self._queue.drop(lambda e: e.lap > this_round)
-        # Nor does the latest removal from Up next bring them back: put back, the list played
-        # round again after the repeat was turned off.
-        if self._taken is not None:
-            taken, before, passed = self._taken
-            mine = [e for e in taken if e.lap <= this_round]
-            self._taken = (mine, before, passed) if mine else None
+        # Nor does a removal from Up next bring them back: put back, the list played round
+        # again after the repeat was turned off.
+        self._narrow_taken(lambda e: e.lap <= this_round)
         if gone and self._natural:
             ids = {id(e) for e in gone}
             self._natural = [e for e in self._natural if id(e) not in ids]
@@ -1438,8 +1451,7 @@ class Player:
             self._queue.replace(kept + rest)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin
-            self._taken = None
-            self._moves = []
+            self._undo = []
 
     def play_track(self, track_id: int, *, source: str = "library") -> None:
         """Play one track now; the queue stays as it is."""

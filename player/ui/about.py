@@ -26,7 +26,8 @@ SHORTCUTS = [
     ("Delete", "remove the selected Up next entries (or a playlist's songs)"),
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Alt+Home / Alt+End", "in Up next: play the selected entries next / move them to the end"),
-    ("Ctrl+Z", "in Up next: take back the last move, else put back what Delete, Remove or Clear took out last; "
+    ("Ctrl+Z", "in Up next: take back the last move, or put back what Delete, Remove or Clear took out, "
+               "the latest first; "
                "in the Playlists tab: the songs last removed from a playlist"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("F9", "show / hide Up next"),
