@@ -411,7 +411,7 @@ class UpNextPanel(QWidget):
     play_entry = Signal(object)        # the entry to play now
     remove_entries = Signal(list)
     clear = Signal()
-    put_back = Signal()                # undo the latest move, else the latest Remove or Clear
+    put_back = Signal()                # undo the latest move, Remove or Clear
     # entries to move, entries they go before (first still queued), whether it is another
     # step of the move before (the next stretch of the rows one key press moves: undone together)
     move = Signal(list, list, bool)
@@ -476,9 +476,9 @@ class UpNextPanel(QWidget):
         self.to_end = QAction("Move to end", self.list, shortcut=QKeySequence("Alt+End"),
                               shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected_to(end=True))
         self.list.addActions([self.move_up, self.move_down, self.to_top, self.to_end])
-        # Ctrl+Z takes back the latest move (a drag dropped in the wrong place), else puts back
-        # what Remove or Clear took out, as it does in a playlist: anywhere in the panel (Clear
-        # leaves the keyboard on its button, and the list may be empty then).
+        # Ctrl+Z takes back the latest move (a drag dropped in the wrong place) or puts back what
+        # Remove or Clear took out, one at a time, the latest first: anywhere in the panel
+        # (Clear leaves the keyboard on its button, and the list may be empty then).
         self.undo = QAction("Undo", self, shortcut=QKeySequence.Undo, shortcutContext=Qt.WidgetWithChildrenShortcut,
                             triggered=lambda: self.put_back.emit())
         self.addAction(self.undo)
