@@ -911,9 +911,13 @@ class Player:
         here = {id(e) for e in now}
         back = [e for e in entries if id(e) in here]
         if back:
-            self._queue.replace(_in_places(now, back, queue))
-            if natural and self._natural:
-                self._natural = _in_places(self._natural, back, natural)
+            # Shuffle turned on or off since, each order follows the one it was then: the queue
+            # as it was in shuffle off's order (the queue itself where shuffle was off), else
+            # shuffle off brought the move taken back to the top again, or the queue shuffle
+            # left put a song back among strangers.
+            self._queue.replace(_in_places(now, back, natural if natural and not self._natural else queue))
+            if self._natural:
+                self._natural = _in_places(self._natural, back, natural or queue)
         return len(back)
 
     def leave_out(self, track_ids) -> int:

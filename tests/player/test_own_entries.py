@@ -242,3 +242,26 @@ def test_a_move_taken_back_follows_a_track_a_scan_merged_since(store, tmp_path, 
     assert p.undo() == ("moved", 1)
     assert [(e.track_id, e.placed) for e in p.queue] == [(ids[1], False), (ids[2], False), (ids[4], False)]
     p.stop()
+
+
+def test_ctrl_z_takes_back_a_move_in_both_orders_when_shuffle_was_turned_on_or_off_since(
+        store, tmp_path, make_player):
+    # Moved with shuffle off, then shuffle on, Ctrl+Z left the order shuffle off goes back to as
+    # the move made it: shuffle off put the song taken back at the top again. Moved while
+    # shuffling, then shuffle off, the song went back before the one that followed it in the
+    # shuffled order, among songs it had never been near.
+    p, ids = _list(store, tmp_path, make_player, 10)
+    p.move_queue_entries([_entry(p, ids[5])], p.queue)          # Play next, shuffle off
+    p.set_shuffle(True)
+    assert p.undo() == ("moved", 1)
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == ids[1:10]
+    p.set_shuffle(True)
+    queue = [e.track_id for e in p.queue]
+    # (one whose neighbour in the shuffled order is not the one in the order it goes back to)
+    song = next(t for t, after in zip(queue[1:], queue[2:]) if after != t + 1)
+    p.move_queue_entries([_entry(p, song)], p.queue)            # Play next while shuffling
+    p.set_shuffle(False)
+    assert p.undo() == ("moved", 1)
+    assert [e.track_id for e in p.queue] == ids[1:10]
+    p.stop()
