@@ -277,12 +277,13 @@ def _after_own(entries) -> int:
 
 
 def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[QueueEntry], *,
-               first: frozenset[int] = frozenset()) -> list[QueueEntry]:
+               first: frozenset[int] = frozenset(), listed: frozenset[int] = frozenset()) -> list[QueueEntry]:
     """``queue`` with ``entries`` where they were in ``before``: each just before the entry that
     followed it there, if that one is in ``queue``, else at the end. Each of ``entries`` found
     in ``before`` goes there, wherever it is in ``queue`` now; the others stay as they are.
     ``first``: the ids of those that, with no entry after them still queued, go just after
-    the person's own entries instead (see :func:`_after_own`)."""
+    the person's own entries instead (see :func:`_after_own`); ``listed``: those that so go
+    after the list's songs still queued, before the suggestions and the songs sent to the end."""
     going = {id(e) for e in entries} & {id(e) for e in before}
     rest = [e for e in queue if id(e) not in going]
     here = {id(e) for e in rest}
@@ -299,7 +300,13 @@ def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[
     if lead:
         i = _after_own(out)
         out[i:i] = lead
-    return out + [e for e in loose if id(e) not in first]
+    songs = [e for e in loose if id(e) in listed and id(e) not in first]
+    if songs:
+        end = _sent_to_end(out)
+        i = next((i for i, e in enumerate(out) if not e.manual or i >= end), len(out))
+        i = max(i, _after_own(out))
+        out[i:i] = songs
+    return out + [e for e in loose if id(e) not in first and id(e) not in listed]
 
 
 def _sent_to_end(entries) -> int:
@@ -869,8 +876,12 @@ class Player:
             # The person's own songs that came first (queued by hand, or placed with them) still
             # come first where all that followed them is gone: cleared with Keep it going on,
             # Up next filled with suggestions at once, and theirs came back after all of those.
+            # So do the list's songs that came before any suggestion: Up next refilled, the rest
+            # of the album playing came back after the new suggestions, where it had never been.
             own = frozenset(id(e) for e in before[:_after_own(before)] if e.own)
-            self._queue.replace(_in_places(queue, back, before, first=own))
+            head = next((i for i, e in enumerate(before) if not e.manual), _sent_to_end(before))
+            songs = frozenset(id(e) for e in before[:head] if e.manual)
+            self._queue.replace(_in_places(queue, back, before, first=own, listed=songs - own))
             if passed and self._passed_over & passed:
                 self._passed_over -= passed
                 try:

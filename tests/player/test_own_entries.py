@@ -233,6 +233,25 @@ def test_ctrl_z_after_clear_puts_the_persons_songs_first_again_when_keep_it_goin
     p.stop()
 
 
+def test_ctrl_z_after_clear_puts_the_lists_songs_back_before_the_suggestions_keep_it_going_added(
+        store, tmp_path, make_player):
+    # Cleared with Keep it going on, Up next filled again with suggestions at once; Ctrl+Z put
+    # the rest of the album playing after all of them, though it had been before any suggestion.
+    p, ids = _list(store, tmp_path, make_player, 4, more=12)
+    pool = iter(ids[6:])
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.enqueue(ids[4:6])
+    p.keep_going = True
+    was = [ids[4], ids[5], ids[1], ids[2], ids[3]]
+    assert [e.track_id for e in p.queue] == was
+    assert p.clear_queue() == len(was)
+    assert wait_for(lambda: len(p.queue) >= 2)                  # suggested
+    assert p.put_back() == len(was)
+    queue = [e.track_id for e in p.queue]
+    assert queue[:5] == was and set(queue[5:]) <= set(ids[6:])  # theirs, then the album, as they were
+    p.stop()
+
+
 def test_a_move_taken_back_follows_a_track_a_scan_merged_since(store, tmp_path, make_player):
     # A song of the list moved is another entry, the person's: taken back, the entry it stood
     # in for comes back, and it follows the merge as the one queued did.
