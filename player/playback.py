@@ -922,10 +922,11 @@ class Player:
         here = {id(e) for e in now}
         back = [e for e in entries if id(e) in here]
         if back:
-            # Shuffle turned on or off since, each order follows the one it was then: the queue
-            # as it was in shuffle off's order (the queue itself where shuffle was off), else
-            # shuffle off brought the move taken back to the top again, or the queue shuffle
-            # left put a song back among strangers.
+            # Each order follows the same order as it was then, shuffle turned on or off since:
+            # shuffle off's order then is ``natural``, or ``queue`` itself where shuffle was off.
+            # Else shuffle off, turned on since, brought a song Played next and taken back to
+            # the top again; and shuffle turned off since put a song back before the one that
+            # followed it in the shuffled order, among songs it had never been near.
             self._queue.replace(_in_places(now, back, natural if natural and not self._natural else queue))
             if self._natural:
                 self._natural = _in_places(self._natural, back, natural or queue)
