@@ -39,7 +39,7 @@ from typing import Iterator
 import numpy as np
 import soundfile as sf
 
-from segue_common import mp3
+from segue_common import mp3, mp4
 from segue_common.environment import system_environment
 
 log = logging.getLogger(__name__)
@@ -2277,10 +2277,14 @@ def holds_whole(path: str | os.PathLike) -> bool:
     """Whether the file at ``path`` holds all of the audio its own header says it has: a WAV
     whose data chunk's size (neither 0 nor the unsized 0xFFFFFFFF) fits in the file, a FLAC
     whose STREAMINFO counts samples and whose last frame reaches that count, whole, an Ogg
-    file whose last page is whole and marked its stream's end. False for any other file, or
+    file whose last page is whole and marked its stream's end, an MP4 file (M4A) whose
+    sample tables place its last chunks within it (:func:`segue_common.mp4.holds_whole`), an
+    MP3 with as many whole frames as its Xing or VBRI header counts, or without one, frames
+    whole to its end (:func:`segue_common.mp3.holds_whole`). False for any other file, or
     one that cannot be read. libsndfile's length is no measure of it: it shortens a cut WAV's
-    to what the file holds. Only the header and the end of the file are read (a FLAC's last
-    frame's header, an Ogg file's last page; nothing decoded)."""
+    to what the file holds. Nothing is decoded: only the header and the end of the file are
+    read (a FLAC's last frame's header, an Ogg file's last page, an MP4 file's boxes), but
+    an MP3's frame headers all are."""
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
@@ -2291,7 +2295,12 @@ def holds_whole(path: str | os.PathLike) -> bool:
                 start, length = found
                 return 0 < length < 0xFFFFFFFF and start + length <= size
             flac = _flac_streaminfo(f, size)
-            if flac is None or not flac[1]["total"] or not flac[1]["max_block"]:
+            if flac is None:
+                f.seek(4)
+                if f.read(4) == b"ftyp":
+                    return mp4.holds_whole(f, size)
+                return mp3.holds_whole(f, size)
+            if not flac[1]["total"] or not flac[1]["max_block"]:
                 return False
             start, info = flac
             last = _last_flac_frame(f, start, size, info)
@@ -2301,6 +2310,20 @@ def holds_whole(path: str | os.PathLike) -> bool:
     # after its header than the shortest frame the STREAMINFO counts)
     return (last is not None and last[0] + last[1] >= info["total"]
             and size - last[2] >= (info.get("min_frame") or 0))
+
+
+def mp4_length(path: str | os.PathLike) -> float | None:
+    """The length in seconds the MP4 file (M4A) at ``path`` gives in its own movie header, or
+    None for any other file, or one that cannot be read. (ffmpeg plays such a file, and the
+    player takes the library's length for it: after a rewrite, that is the file's as it was.)"""
+    try:
+        with open(path, "rb") as f:
+            f.seek(4)
+            if f.read(4) != b"ftyp":
+                return None
+            return mp4.movie_length(f, os.fstat(f.fileno()).st_size)
+    except OSError:
+        return None
 
 
 #: Ogg Vorbis and Opus store a multichannel file's channels in another order than WAV and

@@ -248,6 +248,7 @@ class FrameIndex:
         self.delay = self.padding = 0
         self.checkpoints = array("q")
         self.frames = self.spf = 0
+        self.frames_end = 0
         self.xing_frames: int | None = None
         self.xing_bytes: int | None = None
         self.bytes_per_frame = 0.0
@@ -329,8 +330,9 @@ class FrameIndex:
 
     def _scan(self, pos: int) -> None:
         """Count the frames as minimp3 takes them: a frame counts when the next one follows
-        it or nothing does; after junk it looks for a fresh run of frames."""
-        buf, at, n = b"", pos, 0
+        it or nothing does; after junk it looks for a fresh run of frames. ``frames_end``:
+        where the last frame counted ends."""
+        buf, at, n, last_end = b"", pos, 0, pos
         ref, checkpoints = self.ref, self.checkpoints
         while True:
             i = pos - at
@@ -356,12 +358,14 @@ class FrameIndex:
                 if n % CHECKPOINT == 0:
                     checkpoints.append(pos)
                 n += 1
+                last_end = pos + hdr[0]
                 break
             if n % CHECKPOINT == 0:
                 checkpoints.append(pos)
             n += 1
             pos += hdr[0]
-        self.frames = n
+            last_end = pos
+        self.frames, self.frames_end = n, last_end
 
     def expected_samples(self) -> int:
         return self.frames * self.spf - self.delay - self.padding
@@ -432,6 +436,41 @@ class FrameIndex:
             starts.append(i)
             i += hdr[0]
         return buf[:i], starts
+
+
+def vbri_frames(buf: bytes) -> int | None:
+    """The frames a VBRI header (Fraunhofer's encoder's, in place of a Xing one: 32 bytes after
+    the frame header, whatever the channels) counts in the MP3 frame at the start of ``buf``,
+    or None where that frame holds none."""
+    if len(buf) >= 4 + 32 + 18 and frame_header(_u32(buf, 0)) is not None and buf[36:40] == b"VBRI":
+        return _u32(buf, 36 + 14)
+    return None
+
+
+def holds_whole(f, size: int) -> bool:
+    """Whether the MP3 file ``f`` (open, binary, ``size`` bytes) holds all its frames: as many
+    whole frames as its Xing/Info or VBRI header counts, or, with no such header (no count
+    to hold it to), frames that run whole to the end of its audio (a cut almost never falls
+    between two frames: an encoder or tagger that wrote the file through ends with a whole
+    frame and its tags). Every frame header is read (no audio decoded): a pass over the
+    file's bytes, made only when a file changed as it played. False where the file's audio
+    does not start with a frame (no MP3 file: nothing is searched for in it)."""
+    f.seek(audio_range(f, size)[0])
+    head = f.read(4)
+    if len(head) < 4 or frame_header(_u32(head, 0)) is None:
+        return False
+    index = FrameIndex(f, size)
+    if index.start is None:
+        return False
+    count = index.xing_frames
+    vbri = vbri_frames(index._read(index.start, 64)) if count is None else None
+    index.scan()
+    if count is not None:
+        return 0 < count <= index.frames
+    if vbri is not None:
+        # (the VBRI frame is counted by the scan as audio: dr_mp3 plays it as silence)
+        return 0 < vbri <= index.frames
+    return index.frames > 0 and index.frames_end == index.size
 
 
 def constant_bit_rate_at_start(f, offset: int) -> bool | None:

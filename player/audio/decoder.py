@@ -459,6 +459,9 @@ class Decoder:
         self._known_end: int | None = None
         #: opened again, the file holds all its own header says it has (see :meth:`_open_again`)
         self._holds_whole = False
+        #: the native frame the file's own header says it ends at (through ffmpeg, where the
+        #: song's known end is the library's length: see :meth:`_take_fresh`)
+        self._header_end: int | None = None
         #: the reader was put where it is by a person's seek, which may land up to a ms off
         #: (see seek_frame): what it reads from there lies that far from an exact read
         self._landed_near = False
@@ -514,6 +517,11 @@ class Decoder:
             self._known_end = int(round(known_s * self.samplerate))
             if self._end is not None:
                 self._known_end = min(self._known_end, self._end)
+        if self.duration:
+            # (the file's own length, where it holds all its header says: see _take_fresh)
+            self._header_end = int(round(self.duration * self.samplerate))
+            if self._end is not None:
+                self._header_end = min(self._header_end, self._end)
         self.duration = self._ranged(self.duration)
         #: output frames returned so far, counted from the start of the file (of the range)
         self.frame = 0
@@ -1133,8 +1141,10 @@ class Decoder:
         plays is told by it: see :meth:`_cut_short`), unless the file as it is now holds all
         its own header says (:func:`segue_common.audio_io.holds_whole`): a trim or re-encode
         tool that wrote a whole, shorter version of the song in place ran out at its new end,
-        was waited on to grow back and ended as an error, where it was heard to its end."""
-        known_end = fresh._known_end if fresh._holds_whole and fresh._known_end is not None else self._known_end
+        was waited on to grow back and ended as an error, where it was heard to its end.
+        Its end is then the one its header gives: the library's length, which a file played
+        through ffmpeg (an M4A) is held to, is the length of the file as it was."""
+        known_end = fresh._header_end if fresh._holds_whole and fresh._header_end is not None else self._known_end
         if verdict == "on":
             # The same audio, read on from the native frame this resampler was fed up to:
             # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -1249,6 +1259,13 @@ class Decoder:
             # seek to it again, in a WebM or Matroska file, decoded from the start up to there
             # once more (the longest part of the open of a long one).
             fresh._holds_whole = audio_io.holds_whole(self.path)
+            if fresh._holds_whole and fresh._fallback is not None:
+                # (through ffmpeg its length is the library's, the file's as it was: the
+                # file's own header gives its length now)
+                length = audio_io.mp4_length(self.path)
+                fresh._header_end = None if length is None else int(round(length * fresh.samplerate))
+                if fresh._header_end is not None and fresh._end is not None:
+                    fresh._header_end = min(fresh._header_end, fresh._end)
             if fresh._native == native + lag or fresh._seek_reader(native + lag) == native + lag:
                 return fresh, "on"
             fresh.seek_frame(frame)

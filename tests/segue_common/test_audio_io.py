@@ -450,7 +450,89 @@ def test_holds_whole_is_false_where_no_header_gives_the_length(tmp_path):
     data[at:at + 4] = (0).to_bytes(4, "little")     # (a recorder that never wrote the size back)
     wav.write_bytes(bytes(data))
     assert not holds_whole(wav)
-    mp3 = tmp_path / "a.mp3"
-    sf.write(mp3, noise, 22050, format="MP3", subtype="MPEG_LAYER_III")
-    assert not holds_whole(mp3)
     assert not holds_whole(tmp_path / "missing.wav")
+    # (a fragmented MP4 lists its samples fragment by fragment: no one table gives its end)
+    frag = _ffmpeg_encode(tmp_path, noise, "frag.m4a", "-c:a", "aac", "-movflags", "frag_keyframe+empty_moov")
+    assert not holds_whole(frag)
+
+
+def _ffmpeg_encode(tmp_path, audio, name, *options):
+    import shutil
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("needs ffmpeg")
+    wav, out = tmp_path / f"{name}.src.wav", tmp_path / name
+    sf.write(wav, audio, 22050)
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), *options, str(out)], check=True)
+    return out
+
+
+def _mp3_frame_starts(data: bytes) -> list[int]:
+    """Where each frame of an MP3 file of frames alone (no tags) starts."""
+    from segue_common.mp3 import frame_header
+
+    starts, at = [], 0
+    while at + 4 <= len(data) and (hdr := frame_header(int.from_bytes(data[at:at + 4], "big"))) is not None:
+        starts.append(at)
+        at += hdr[0]
+    assert at == len(data)
+    return starts
+
+
+# MP3 and MP4 files, checked from their own headers: an MP3's Xing/Info or VBRI header counts
+# its frames (and without one, a whole file ends with a whole frame); an MP4's sample tables
+# place its last chunk. A cut that falls between two frames is told only by a count.
+@pytest.mark.parametrize("kind", ["mp3-libsndfile", "mp3-vbr", "mp3-no-xing", "m4a", "m4a-moov-first", "m4a-alac"])
+def test_holds_whole_tells_a_whole_mp3_or_m4a_from_one_cut_short(tmp_path, kind):
+    from segue_common.audio_io import holds_whole
+
+    audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
+    options = {"mp3-vbr": ("-c:a", "libmp3lame", "-q:a", "4"),
+               "mp3-no-xing": ("-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0", "-id3v2_version", "0"),
+               "m4a": ("-c:a", "aac",), "m4a-moov-first": ("-c:a", "aac", "-movflags", "+faststart"),
+               "m4a-alac": ("-c:a", "alac",)}
+    if kind == "mp3-libsndfile":
+        whole = tmp_path / "whole.mp3"
+        sf.write(whole, audio, 22050, format="MP3", subtype="MPEG_LAYER_III")
+    else:
+        whole = _ffmpeg_encode(tmp_path, audio, f"whole.{kind[:3]}", *options[kind])
+    assert holds_whole(whole)
+    data = whole.read_bytes()
+    cut = tmp_path / f"cut.{kind[:3]}"
+    # (inside a frame: two thirds of the MP3 without a count falls between two)
+    for size in (len(data) * 2 // 3 + 7, len(data) - 8, len(data) - 1):
+        cut.write_bytes(data[:size])
+        assert not holds_whole(cut), size
+    if kind == "mp3-libsndfile":
+        # (cut between two frames, three frames short: the Xing header's count tells it)
+        starts = _mp3_frame_starts(data)
+        cut.write_bytes(data[:starts[-3]])
+        assert not holds_whole(cut)
+
+
+def test_holds_whole_holds_an_mp3_to_its_vbri_count(tmp_path):
+    # A VBRI header (Fraunhofer's encoder writes it in place of a Xing one) counts the frames:
+    # a file cut between two of them is told by it, as one without a count is not.
+    from segue_common.audio_io import holds_whole
+
+    audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
+    plain = _ffmpeg_encode(tmp_path, audio, "plain.mp3", "-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0",
+                           "-id3v2_version", "0")
+    data = plain.read_bytes()
+    starts = _mp3_frame_starts(data)
+    head = data[:4]
+    vbri = bytearray(starts[1] - starts[0])     # (a frame as long as the first, its header copied)
+    vbri[:4] = head
+    vbri[36:40] = b"VBRI"
+    vbri[40:42] = (1).to_bytes(2, "big")
+    vbri[46:50] = len(data).to_bytes(4, "big")
+    vbri[50:54] = len(starts).to_bytes(4, "big")
+    with_vbri = tmp_path / "vbri.mp3"
+    with_vbri.write_bytes(bytes(vbri) + data)
+    assert holds_whole(with_vbri)
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(bytes(vbri) + data[:starts[-3]])
+    assert not holds_whole(cut)
+    plain_cut = tmp_path / "plain-cut.mp3"
+    plain_cut.write_bytes(data[:starts[-3]])
+    assert holds_whole(plain_cut)       # (no count: a cut between frames is taken for the end)
