@@ -874,26 +874,37 @@ class Decoder:
         falls in the output (rounded), so the files' lengths add up to the whole.
         :meth:`unjoin` takes it back while the frames given here are not heard.
 
-        None where reading ``other`` fails in the system (its share dropped for a moment): nothing
-        is joined, ``other`` is put back where it was, and its file is opened again as after any
-        read that fails (see :meth:`_heal`; the caller asks :meth:`ready` before it joins
-        again). Taken for its end, a drive's hiccup ended the next song as an error at once."""
+        None where reading ``other`` fails in the system (its share dropped for a moment), or its
+        file was cut short since it was opened: nothing is joined, ``other`` is put back where
+        it was, and its file is opened again as after any read that fails (see :meth:`_heal`;
+        the caller asks :meth:`ready` before it joins again). Taken for its end, a drive's
+        hiccup ended the next song as an error at once, and a cut one as a song heard whole."""
         r = self._resampler
         checkpoint = r.checkpoint()
         end = r.out_at(r.fed)
         got, have = [], 0
         before = (other._native, other._last)
+
+        def put_back() -> None:
+            if r.fed != checkpoint[0]:
+                self._resampler, self._pending = r.rebuilt(checkpoint)
+            other._native, other._last = before     # (read again from there once it opens)
+
         while have < end - checkpoint[1] and not other._done:
             try:
                 block = other._raw_block(BLOCK_NATIVE)
             except _ReadFailed as exc:
-                if r.fed != checkpoint[0]:
-                    self._resampler, self._pending = r.rebuilt(checkpoint)
-                other._native, other._last = before     # (read again from there once it opens)
+                put_back()
                 other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
                 return None
             except DecodeError as exc:       # (its own to report, when it is read)
-                other._failed, block = exc, None
+                other._failed, block = (None if other._cut_short() else exc), None
+            if block is None and other._cut_short():
+                # Cut short since it was opened ahead (see read): waited on to grow back as
+                # the song playing is, not taken for a song that ends here.
+                put_back()
+                other._wait_for_cut()
+                return None
             if block is None:
                 other._done = True
                 other._update_duration()
@@ -1236,6 +1247,18 @@ class Decoder:
         self._cut_size = now[1]
         return True
 
+    def _wait_for_cut(self) -> None:
+        """Wait on the file, found cut short (see :meth:`_cut_short`), to grow back, as a read
+        that failed is (see :meth:`_heal`): a copy coming in is read on where it ran out, once it
+        holds more; one that stays so ends the song as an error, and what was heard is logged
+        (no play heard to its end)."""
+        log.warning("%s was cut short as it played, at %.1f s", self.path, self._native / self.samplerate)
+        deadline = self._clock() + READ_RETRY_S
+        if self._healed is not None and self._healed[0] == self._native:
+            deadline = self._healed[1]
+        error = DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.CUT_SHORT}")
+        self._healing = (deadline, error, None, 0.0)
+
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
                     slack: int = 0) -> tuple[Decoder | None, str]:
         """The file opened again (on a thread of its own: see :meth:`_look_again`), and what it
@@ -1310,16 +1333,17 @@ class Decoder:
                 self._healing = (deadline, exc, None, 0.0)
                 readable = self._heal(wait=wait)
                 continue
+            except DecodeError:
+                # ffmpeg is started on the file at its first read: one opened ahead of its turn
+                # and cut short before it is heard fails there ("moov atom not found": an M4A's
+                # index is written after its audio), where it would have run out as it played.
+                # Ended at once with ffmpeg's words, the rest of a copy coming in was never
+                # waited for, as it is for the song playing.
+                if not self._cut_short():
+                    raise
+                block = None
             if block is None and self._cut_short():
-                # Waited on to grow back, as a read that failed is (see _heal): a copy coming in
-                # is read on where it ran out, once it holds more; one that stays so ends the
-                # song as an error, and what was heard is logged (no play heard to its end).
-                log.warning("%s was cut short as it played, at %.1f s", self.path, self._native / self.samplerate)
-                deadline = self._clock() + READ_RETRY_S
-                if self._healed is not None and self._healed[0] == self._native:
-                    deadline = self._healed[1]
-                error = DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.CUT_SHORT}")
-                self._healing = (deadline, error, None, 0.0)
+                self._wait_for_cut()
                 readable = self._heal(wait=wait)
                 continue
             if block is None:
