@@ -491,6 +491,11 @@ class Decoder:
         known = _known_refusal(self.path, stamp)
         if known is not None:
             raise known
+        # (taken before the reader reads the headers: a file cut short as it opens, its header
+        # read whole, ran out at the cut and was taken, by a stamp of the file as cut, for one
+        # as it was opened, a play heard to its end; one opened ahead of its turn opens on a
+        # thread as the song before it plays, while a copy or sync may still be at it)
+        opened = _stamp(self.path)
         try:
             self._open_reader(duration_hint)
         except DecodeError as exc:
@@ -536,7 +541,7 @@ class Decoder:
             except DecodeError:
                 self.close()
                 raise
-        self._opened = self._first_stamp = _stamp(self.path)
+        self._opened = self._first_stamp = opened
 
     def _open_reader(self, duration_hint: float | None) -> None:
         """Open the file with the reader that plays it (libsndfile, dr_mp3 or ffmpeg), or raise
@@ -898,10 +903,11 @@ class Decoder:
                 other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
                 return None
             except DecodeError as exc:       # (its own to report, when it is read)
-                other._failed, block = (None if other._cut_short() else exc), None
+                other._failed, block = exc, None
             if block is None and other._cut_short():
                 # Cut short since it was opened ahead (see read): waited on to grow back as
                 # the song playing is, not taken for a song that ends here.
+                other._failed = None
                 put_back()
                 other._wait_for_cut()
                 return None

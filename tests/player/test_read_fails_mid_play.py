@@ -637,3 +637,40 @@ def test_a_next_song_cut_to_its_headers_before_the_join_is_no_finished_play(stor
         p.close()
     assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
     assert store.plays()[1]["error"] == f"cannot play {song.name}: {faults.CUT_SHORT}"
+
+
+@pytest.mark.slow
+def test_a_next_song_cut_short_as_it_is_opened_ahead_is_no_finished_play(store, tmp_path, monkeypatch):
+    # Cut once libsndfile has read its header (which gave the whole length) and before the
+    # open was over: taken then as the file as it was opened, it ran out at the cut and was
+    # logged heard to its end.
+    from segue_common import audio_io
+
+    folder = tmp_path / "music"
+    (folder / "one").mkdir(parents=True)
+    (folder / "two").mkdir()
+    seconds = 20.0
+    _, a = _truncatable_song(store, folder / "one", "WAV", 3.0, 44100)
+    song, b = _truncatable_song(store, folder / "two", "WAV", seconds, 44100)
+    (c,) = add_tracks(store, folder, [("c", 0.6)])
+    real_open, cut = audio_io.open_soundfile, []
+
+    def open_then_cut(path):
+        opened = real_open(path)
+        if path == str(song) and not cut:       # (a sync tool truncates it just then)
+            cut.append(song.stat().st_size)
+            os.truncate(song, cut[0] // 2)
+        return opened
+
+    monkeypatch.setattr(audio_io, "open_soundfile", open_then_cut)
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=60.0)
+    finally:
+        p.close()
+    assert cut
+    assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+    second = store.plays()[1]
+    assert second["error"] == f"cannot play {song.name}: {faults.CUT_SHORT}"
+    assert 1000 <= second["ms_heard"] < seconds * 1000 * 0.6
