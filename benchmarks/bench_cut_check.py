@@ -12,6 +12,10 @@ the same run, two ways:
   checked only for too many, as before);
 - ``now`` -- with the checks.
 
+Then what the check of a file rewritten in place as it plays costs (``audio_io.holds_whole``:
+an MP3's every frame header read), made once per such rewrite on the thread that opens the
+file again, against opening the same MP3s with the decoder (what that thread does anyway).
+
 Generated library: ``--files`` tagged files, a third each FLAC written by libsndfile (no
 seek table), FLAC written by ffmpeg and MP3 with a LAME/Xing header, 20 s of pink noise
 each (frames the size of music's). Caches are warm (both ways read from memory); the ways
@@ -136,6 +140,20 @@ def open_flacs(paths: list[Path]) -> float:
     return time.perf_counter() - t
 
 
+def open_files(paths: list[Path]) -> float:
+    t = time.perf_counter()
+    for p in paths:
+        Decoder(str(p), out_rate=44100).close()
+    return time.perf_counter() - t
+
+
+def check_whole(paths: list[Path]) -> float:
+    t = time.perf_counter()
+    for p in paths:
+        assert audio_io.holds_whole(p), p
+    return time.perf_counter() - t
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=300)
@@ -162,6 +180,12 @@ def main(argv=None) -> int:
                     times[way]["tags"].append(took)
                     times[way]["scan"].append(scan(root, db))
                     times[way]["open"].append(open_flacs(flacs))
+        mp3s = [p for p in paths if p.suffix == ".mp3"]
+        rewrite = {"open": [], "check": []}
+        open_files(mp3s), check_whole(mp3s)
+        for i in range(args.repeat):
+            for what in ("open", "check") if i % 2 == 0 else ("check", "open"):
+                rewrite[what].append((open_files if what == "open" else check_whole)(mp3s))
     assert lengths["before"] == lengths["now"], "a whole file's length changed"
     print(f"\n{'what':<34}{'before s':>10}{'now s':>10}{'now/before':>12}{'fastest':>10}")
     ratios = {}
@@ -171,6 +195,10 @@ def main(argv=None) -> int:
         fastest = min(times["now"][what]) / min(times["before"][what])
         ratios[what] = w / b
         print(f"{label + f' ({n})':<34}{b:>10.3f}{w:>10.3f}{w / b:>11.3f}x{fastest:>9.3f}x")
+    opened, checked = statistics.median(rewrite["open"]), statistics.median(rewrite["check"])
+    print(f"\n{'after a rewrite in place, MP3s (' + str(len(mp3s)) + ')':<34}{'s':>10}{'ms/file':>10}{'x open':>12}")
+    for label, took in (("Decoder open (baseline)", opened), ("holds_whole (the check)", checked)):
+        print(f"{label:<34}{took:>10.3f}{took / len(mp3s) * 1000:>10.2f}{took / opened:>11.3f}x")
     ok = ratios["scan"] <= 1.10
     print(f"\nmedians of {args.repeat} (fastest: the ratio of the fastest runs, which other work on the machine "
           f"slows least); whole files' lengths the same both ways; target (first scan within 1.10x) "
