@@ -368,7 +368,8 @@ class _Reopening(Opening):
 
     def __init__(self, dec: Decoder, stamp: tuple[int, int, int], last, native: int, frame: int):
         slack = int(dec.samplerate / 1000) + 1 if dec._landed_near else 0   # (see Decoder._open_again)
-        super().__init__(lambda: dec._open_again(last, native, frame, slack), name="audio-file-reopen",
+        first = dec._first_stamp
+        super().__init__(lambda: dec._open_again(last, native, frame, slack, first), name="audio-file-reopen",
                          path=dec.path)
         self.stamp = stamp      # the file's stamp it is opened for
         self.start()
@@ -1266,14 +1267,15 @@ class Decoder:
         self._healing = (deadline, error, None, 0.0)
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
-                    slack: int = 0) -> tuple[Decoder | None, str]:
+                    slack: int = 0, first: tuple[int, int, int] | None = None) -> tuple[Decoder | None, str]:
         """The file opened again (on a thread of its own: see :meth:`_look_again`), and what it
         holds: ("on": the last block read ``last``, the reader at the native frame ``native``
         read up to; "moved": that block, the decoder started afresh at output frame ``frame``,
         where the reader could not be put at ``native``; "other": other audio; "fails": it does
         not open). Reads nothing of this decoder but its format. ``slack``: how far the block
         may lie off where it was read (the reader put there by a person's seek); the reader is
-        put on where that audio goes on, for it to be heard on seamlessly."""
+        put on where that audio goes on, for it to be heard on seamlessly. ``first``: the
+        file's stamp as it was first opened (see :meth:`_cut_short`)."""
         fresh = None
         try:
             fresh = Decoder(self.path, out_rate=self.out_rate, channels=self.channels,
@@ -1284,10 +1286,14 @@ class Decoder:
             if lag is None:
                 fresh.close()
                 return None, "other"
-            # The reader is there already where the block read again is the last one read: a
-            # seek to it again, in a WebM or Matroska file, decoded from the start up to there
-            # once more (the longest part of the open of a long one).
-            fresh._holds_whole = audio_io.holds_whole(self.path)
+            # Whole as it is now (see _take_fresh)? Looked at only where the file is smaller than
+            # it was first opened, where alone it may be taken for cut short: the look reads
+            # every frame header of an MP3, all of a 2-hour mix (half a second from a local
+            # disk, far longer from a share or a disk waking up) at every retag that grows its
+            # tag or fills its padding, while the output plays out its buffer of a second or two.
+            now = _stamp(self.path)
+            fresh._holds_whole = (first is not None and now is not None and now[1] < first[1]
+                                  and audio_io.holds_whole(self.path))
             if fresh._holds_whole and fresh._fallback is not None:
                 # (through ffmpeg its length is the library's, the file's as it was: the
                 # file's own header gives its length now)
@@ -1295,6 +1301,9 @@ class Decoder:
                 fresh._header_end = None if length is None else int(round(length * fresh.samplerate))
                 if fresh._header_end is not None and fresh._end is not None:
                     fresh._header_end = min(fresh._header_end, fresh._end)
+            # The reader is there already where the block read again is the last one read: a
+            # seek to it again, in a WebM or Matroska file, decoded from the start up to there
+            # once more (the longest part of the open of a long one).
             if fresh._native == native + lag or fresh._seek_reader(native + lag) == native + lag:
                 return fresh, "on"
             fresh.seek_frame(frame)

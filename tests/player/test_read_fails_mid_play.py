@@ -574,6 +574,50 @@ def test_a_song_rewritten_in_place_whole_and_shorter_as_it_plays_is_a_finished_p
     assert (shorter - 0.5) * 1000 <= first["ms_heard"] <= (shorter + 0.5) * 1000
 
 
+
+def test_a_retag_that_grows_a_playing_mp3_does_not_read_all_its_frames_again(tmp_path, monkeypatch):
+    # Whether a file rewritten in place is whole (audio_io.holds_whole) matters only where it is
+    # smaller than it was opened: only then may it be taken for cut short. For an MP3 that look
+    # reads every frame header (all of a 2-hour mix, on the thread that opens it again, while the
+    # output plays out its buffer); a retag that grew its tag looked at it each time.
+    from mutagen import id3
+
+    from segue_common import audio_io
+    from tests.player.audio.test_decoder import read_on
+
+    rate = 22050
+    song, trimmed = tmp_path / "a.mp3", tmp_path / "trimmed.mp3"
+    audio = _glide(6.0, rate)
+    _write_version(song, audio, rate, "MP3")
+    _write_version(trimmed, audio[:3 * rate], rate, "MP3")
+    looked, real_holds_whole = [], audio_io.holds_whole
+
+    def holds_whole(path):      # (the real look, counted)
+        looked.append(real_holds_whole(path))
+        return looked[-1]
+
+    monkeypatch.setattr(audio_io, "holds_whole", holds_whole)
+    dec = Decoder(str(song), out_rate=rate)
+    try:
+        got = [dec.read(rate)]
+        tags = id3.ID3()
+        tags.add(id3.APIC(encoding=3, mime="image/jpeg", type=3, desc="", data=os.urandom(200_000)))
+        tags.save(str(song))    # (in place, the file grown by the cover)
+        got.append(dec.read(rate))     # (waits for the file to be opened again)
+        assert dec._opened == decoder._stamp(str(song))
+        assert looked == []
+        inode = song.stat().st_ino
+        with open(song, "r+b") as f:    # (a whole, shorter version written over it: smaller)
+            f.write(trimmed.read_bytes())
+            f.truncate()
+        assert song.stat().st_ino == inode
+        read_on(dec, got)
+    finally:
+        dec.close()
+    assert looked == [True]
+    assert abs(sum(len(b) for b in got) - 3 * rate) < 0.1 * rate
+
+
 # The same for the next song, opened ahead while the one before it plays (gaplessly joined to
 # it where both are resampled alike): its file cut short after it was opened is no finished
 # play either, as for the first song.
