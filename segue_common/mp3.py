@@ -449,10 +449,10 @@ def vbri_frames(buf: bytes) -> int | None:
 
 def holds_whole(f, size: int) -> bool:
     """Whether the MP3 file ``f`` (open, binary, ``size`` bytes) holds all its frames: as many
-    whole frames as its Xing/Info or VBRI header counts, or, with no such header (no count
-    to hold it to), frames that run whole to the end of its audio (a cut almost never falls
-    between two frames: an encoder or tagger that wrote the file through ends with a whole
-    frame and its tags). Every frame header is read (no audio decoded): a pass over the
+    whole frames as its Xing/Info or VBRI header counts (where it holds more, frames whole to
+    its end as well), or, with no such header (no count to hold it to), frames that run whole
+    to the end of its audio (a cut almost never falls between two frames: an encoder or
+    tagger that wrote the file through ends with a whole frame and its tags). Every frame header is read (no audio decoded): a pass over the
     file's bytes, made only when a file changed as it played. False where the file's audio
     does not start with a frame (no MP3 file: nothing is searched for in it)."""
     f.seek(audio_range(f, size)[0])
@@ -465,12 +465,15 @@ def holds_whole(f, size: int) -> bool:
     count = index.xing_frames
     vbri = vbri_frames(index._read(index.start, 64)) if count is None else None
     index.scan()
+    ends_whole = index.frames > 0 and index.frames_end == index.size
+    # (more frames than counted: files joined one after the other keep the first one's header,
+    # whose count then says nothing of where the rest ends)
     if count is not None:
-        return 0 < count <= index.frames
+        return 0 < count <= index.frames and (count == index.frames or ends_whole)
     if vbri is not None:
         # (the VBRI frame is counted by the scan as audio: dr_mp3 plays it as silence)
-        return 0 < vbri <= index.frames
-    return index.frames > 0 and index.frames_end == index.size
+        return 0 < vbri <= index.frames and (index.frames <= vbri + 1 or ends_whole)
+    return ends_whole
 
 
 def constant_bit_rate_at_start(f, offset: int) -> bool | None:

@@ -536,3 +536,21 @@ def test_holds_whole_holds_an_mp3_to_its_vbri_count(tmp_path):
     plain_cut = tmp_path / "plain-cut.mp3"
     plain_cut.write_bytes(data[:starts[-3]])
     assert holds_whole(plain_cut)       # (no count: a cut between frames is taken for the end)
+
+
+def test_holds_whole_takes_no_count_for_an_mp3_of_more_frames_than_it_counts(tmp_path):
+    # Files joined one after the other (an audiobook's chapters) keep the first one's Xing
+    # header: its count is of the first alone, and a cut anywhere in the rest was taken for
+    # a file that holds all it counts. Its frames must then run whole to its end.
+    from segue_common.audio_io import holds_whole
+
+    audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
+    parts = [_ffmpeg_encode(tmp_path, audio, f"{n}.mp3", "-c:a", "libmp3lame", "-q:a", "4", "-id3v2_version", "0")
+             for n in ("one", "two")]
+    data = parts[0].read_bytes() + parts[1].read_bytes()
+    joined = tmp_path / "joined.mp3"
+    joined.write_bytes(data)
+    assert holds_whole(joined)
+    starts = _mp3_frame_starts(data)
+    joined.write_bytes(data[:starts[-20] + 100])     # (inside a frame of the second file)
+    assert not holds_whole(joined)
