@@ -718,3 +718,44 @@ def test_a_next_song_cut_short_as_it_is_opened_ahead_is_no_finished_play(store, 
     second = store.plays()[1]
     assert second["error"] == f"cannot play {song.name}: {faults.CUT_SHORT}"
     assert 1000 <= second["ms_heard"] < seconds * 1000 * 0.6
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("rate", [44100, 22050], ids=["handed-over", "joined-in-the-resampler"])
+def test_a_next_song_cut_short_once_opened_ahead_whose_copy_comes_in_plays_on_whole(store, tmp_path, rate):
+    # Waited on as the song playing is (see above): the rest of the copy, come in meanwhile, is
+    # read on where the next song ran out, every frame once, and the play is finished.
+    folder = tmp_path / "music"
+    (folder / "one").mkdir(parents=True)
+    (folder / "two").mkdir()
+    seconds = 12.0
+    _, a = _truncatable_song(store, folder / "one", "WAV", 3.0, rate)
+    song, b = _truncatable_song(store, folder / "two", "WAV", seconds, rate)
+    whole = song.read_bytes()
+    p = Player(store, NullEngine(speed=4.0, capture=True), progress_interval_s=0.2)
+
+    class RestComesIn(logging.Handler):
+        """The rest comes in as the cut is said, on the thread that says it (see above)."""
+
+        def emit(self, record: logging.LogRecord) -> None:
+            if "cut short as it played" in record.getMessage():
+                with open(song, "r+b") as f:
+                    f.seek(_audio_start(song))
+                    f.write(whole[_audio_start(song):])
+
+    coming = RestComesIn()
+    logging.getLogger("player.audio.decoder").addHandler(coming)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.engine._ndec is not None and p.engine._ndec.path == str(song))
+        os.truncate(song, _audio_start(song))
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 2, timeout=60.0)
+        heard = p.engine.captured()
+    finally:
+        logging.getLogger("player.audio.decoder").removeHandler(coming)
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    assert store.plays()[1]["ms_heard"] >= seconds * 1000 - 100
+    # (every frame heard once, at the output's rate: none lost where it ran out, none twice)
+    out = p.engine.rate
+    assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - (3.0 + seconds) * out) < out * 0.05
