@@ -326,22 +326,48 @@ def test_a_next_song_whose_first_read_fails_as_it_is_joined_on_is_read_again_and
 # took a read that failed mid-file for the file's end (it exits 0 then, saying "Input/output
 # error"): the song ended there, logged as heard to its end, and was never read again.
 
-def _ffmpeg_song(store, folder, seconds, rate):
-    """A song as AAC in an M4A (ffmpeg encodes it) in the store: its path, its id. Tones that
-    glide, not noise: AAC's encoder codes noise as made-up noise, which decodes differently each
-    time, and a block of it read again does not show it is the same song."""
+#: how each version of a song is written: by libsndfile (a PCM or Vorbis subtype; its MP3 has
+#: a Xing/Info header), or by ffmpeg with these options (an AAC M4A with its moov after the
+#: audio or in front of it, an MP3 of one bit rate with no header that counts its frames)
+_WRITERS = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III",
+            "MP3-no-xing": ["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"],
+            "M4A": ["-c:a", "aac", "-b:a", "128k"], "M4A-moov-first": ["-c:a", "aac", "-movflags", "+faststart"]}
+
+
+def _write_version(path, audio, rate, kind) -> None:
+    """``audio`` written to ``path`` as ``kind`` (see :data:`_WRITERS`)."""
     import shutil
     import subprocess
 
+    how = _WRITERS[kind]
+    if isinstance(how, str):
+        sf.write(path, audio, rate, format=kind, subtype=how)
+        return
     if shutil.which("ffmpeg") is None:
         pytest.skip("needs ffmpeg")
-    wav, song = folder / "src.wav", folder / "a.m4a"
+    wav = path.with_name(path.stem + "-src.wav")
+    sf.write(wav, audio, rate)
+    fmt = "ipod" if kind.startswith("M4A") else "mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), *how, "-f", fmt, str(path)],
+                   check=True)
+    wav.unlink()
+
+
+def _glide(seconds, rate):
+    """Stereo tones that glide (AAC codes noise as made-up noise, different at each decode);
+    the same song's shorter version is its start."""
     t = np.arange(int(seconds * rate)) / rate
     glide = 2 * np.pi * np.cumsum(300.0 + 40.0 * t) / rate
-    sf.write(wav, (0.3 * np.stack([np.sin(glide), np.sin(1.5 * glide)], axis=1)).astype(np.float32), rate)
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), "-c:a", "aac", "-b:a", "128k",
-                    str(song)], check=True)
-    wav.unlink()
+    return (0.3 * np.stack([np.sin(glide), np.sin(1.5 * glide)], axis=1)).astype(np.float32)
+
+
+def _ffmpeg_song(store, folder, seconds, rate, kind="M4A"):
+    """A song ffmpeg encodes (an AAC M4A by default; see :data:`_WRITERS`) in the store: its
+    path, its id. Tones that glide, not noise: AAC's encoder codes noise as made-up noise,
+    which decodes differently each time, and a block of it read again does not show it is the
+    same song."""
+    song = folder / f"a.{kind.split('-')[0].lower()}"
+    _write_version(song, _glide(seconds, rate), rate, kind)
     st = song.stat()
     store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                           **read_tags(str(song))}])
@@ -416,56 +442,14 @@ def test_a_song_through_ffmpeg_whose_drive_drops_for_a_moment_plays_on_whole(sto
     assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - seconds * rate) < rate * 0.05
 
 
-#: how each version of a song is written: by libsndfile (a PCM or Vorbis subtype; its MP3 has
-#: a Xing/Info header), or by ffmpeg with these options (an AAC M4A with its moov after the
-#: audio or in front of it, an MP3 of one bit rate with no header that counts its frames)
-_WRITERS = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III",
-            "MP3-no-xing": ["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"],
-            "M4A": ["-c:a", "aac", "-b:a", "128k"], "M4A-moov-first": ["-c:a", "aac", "-movflags", "+faststart"]}
-
-
-def _write_version(path, audio, rate, kind) -> None:
-    """``audio`` written to ``path`` as ``kind`` (see :data:`_WRITERS`)."""
-    import shutil
-    import subprocess
-
-    how = _WRITERS[kind]
-    if isinstance(how, str):
-        sf.write(path, audio, rate, format=kind, subtype=how)
-        return
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("needs ffmpeg")
-    wav = path.with_name(path.stem + "-src.wav")
-    sf.write(wav, audio, rate)
-    fmt = "ipod" if kind.startswith("M4A") else "mp3"
-    subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), *how, "-f", fmt, str(path)],
-                   check=True)
-    wav.unlink()
-
-
-def _glide(seconds, rate):
-    """Stereo tones that glide (AAC codes noise as made-up noise, different at each decode:
-    see :func:`_ffmpeg_song`); the same song's shorter version is its start."""
-    t = np.arange(int(seconds * rate)) / rate
-    glide = 2 * np.pi * np.cumsum(300.0 + 40.0 * t) / rate
-    return (0.3 * np.stack([np.sin(glide), np.sin(1.5 * glide)], axis=1)).astype(np.float32)
-
-
 # A file cut short as it plays (a sync tool truncating it to write it again, a copy of it still
 # coming in): the song ran out where the file then ended, and was logged as heard to its end,
 # with the cut length for its own. It is waited on to grow back as a read that failed is, then
 # read on; one that stays cut ends as an error, and only what was heard is logged.
 
 def _truncatable_song(store, folder, fmt, seconds, rate):
-    if fmt == "M4A":
-        return _ffmpeg_song(store, folder, seconds, rate)
-    if fmt in ("MP3-no-xing", "M4A-moov-first"):
-        song = folder / f"a.{fmt.split('-')[0].lower()}"
-        _write_version(song, _glide(seconds, rate), rate, fmt)
-        st = song.stat()
-        store.upsert_tracks([{"path": str(song), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-                              **read_tags(str(song))}])
-        return song, store.track_by_path(str(song))["id"]
+    if fmt in ("M4A", "MP3-no-xing", "M4A-moov-first"):
+        return _ffmpeg_song(store, folder, seconds, rate, fmt)
     subtype = {"WAV": "PCM_16", "FLAC": "PCM_16", "MP3": "MPEG_LAYER_III", "OGG": "VORBIS"}[fmt]
     return _song(store, folder, fmt, subtype, seconds, rate)
 
