@@ -452,9 +452,10 @@ def holds_whole(f, size: int) -> bool:
     whole frames as its Xing/Info or VBRI header counts (where it holds more, frames whole to
     its end as well), or, with no such header (no count to hold it to), frames that run whole
     to the end of its audio (a cut almost never falls between two frames: an encoder or
-    tagger that wrote the file through ends with a whole frame and its tags). Every frame header is read (no audio decoded): a pass over the
-    file's bytes, made only when a file changed as it played. False where the file's audio
-    does not start with a frame (no MP3 file: nothing is searched for in it)."""
+    tagger that wrote the file through ends with a whole frame and its tags). Every frame
+    header is read (no audio decoded): a pass over the file's bytes, made only when a file
+    rewritten as it played is smaller than it was. False where the file's audio does not
+    start with a frame (no MP3 file: nothing is searched for in it)."""
     f.seek(audio_range(f, size)[0])
     head = f.read(4)
     if len(head) < 4 or frame_header(_u32(head, 0)) is None:
