@@ -13,8 +13,9 @@ the same run, two ways:
 - ``now`` -- with the checks.
 
 Then what the check of a file rewritten in place as it plays costs (``audio_io.holds_whole``:
-an MP3's every frame header read), made once per such rewrite on the thread that opens the
-file again, against opening the same MP3s with the decoder (what that thread does anyway).
+an MP3's every frame header read), made at such a rewrite that left the file smaller, on the
+thread that opens the file again, against opening the same MP3s with the decoder (what that
+thread does anyway).
 
 Generated library: ``--files`` tagged files, a third each FLAC written by libsndfile (no
 seek table), FLAC written by ffmpeg and MP3 with a LAME/Xing header, 20 s of pink noise

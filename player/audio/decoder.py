@@ -1354,9 +1354,12 @@ class Decoder:
                 # index is written after its audio), where it would have run out as it played.
                 # Ended at once with ffmpeg's words, the rest of a copy coming in was never
                 # waited for, as it is for the song playing.
+                # (asked once: a file that grows between two asks would end here as finished)
                 if not self._cut_short():
                     raise
-                block = None
+                self._wait_for_cut()
+                readable = self._heal(wait=wait)
+                continue
             if block is None and self._cut_short():
                 self._wait_for_cut()
                 readable = self._heal(wait=wait)
