@@ -36,6 +36,7 @@ from player.audio.queue import PlayQueue, QueueEntry, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
+from player.library.scanner import copy_of_missing
 from player.library.names import path_disc, path_numbers, release_folder, title_disc
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
@@ -1918,7 +1919,29 @@ class Player:
         row = self.store.track(live) if live is not None else None
         if row is not None and not row["missing"] and audio_path(row) != path and os.path.isfile(audio_path(row)):
             return audio_path(row)
+        if row is not None and row["missing"]:
+            copy = self._copy_taking_over(live)
+            if copy is not None:
+                return copy
         return moved_with_its_folder(path, size, mtime_ns, root)
+
+    def _copy_taking_over(self, track_id: int) -> str | None:
+        """The file of the copy that takes over the missing track ``track_id``, if it has one.
+        The scan that saw its file go gives a track's history to a copy of its file, but
+        this one had none yet: its play is logged as its output starts, just after the file
+        is opened, and a scan in between left it missing and the song "file not found". It
+        plays from the copy, and the track goes to the copy now, as the scan would have
+        done with the play seen (a play logged already goes with it)."""
+        copy = copy_of_missing(self.store, track_id)
+        if copy is None or not os.path.isfile(audio_path(copy)):
+            return None
+        try:
+            self.store.merge_duplicate(track_id, copy["id"])
+        except sqlite3.Error:   # played from the copy all the same; the next scan gives it the play
+            log.exception("could not give track %s to its copy %r", track_id, copy["path"])
+        else:
+            log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
+        return audio_path(copy)
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on

@@ -994,17 +994,30 @@ class Scanner:
         present = _Candidates(self.store.copies_of_missing())
         merged = 0
         for old in gone:
-            # Only the same file (size and modification time, as a copy that keeps dates
-            # makes): the merge cannot be undone, and a track only gone for a while (a
-            # folder moved out and back, a disk inside a library folder not connected)
-            # must not fold into another version of its song (a remaster, a compilation's).
-            copy = present.best(old, added_after=old["added_at"], at_least=3)
+            copy = _copy_of(present, old)
             if copy is not None:
                 self.store.merge_duplicate(old["id"], copy["id"])
                 self.progress.renumbered[old["id"]] = copy["id"]
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged
+
+
+def _copy_of(present: _Candidates, old):
+    """The row of ``present`` that takes the history of the missing track ``old``, or None.
+    Only the same file (size and modification time, as a copy that keeps dates makes),
+    added after it: the merge cannot be undone, and a track only gone for a while (a folder
+    moved out and back, a disk inside a library folder not connected) must not fold into
+    another version of its song (a remaster, a compilation's)."""
+    return present.best(old, added_after=old["added_at"], at_least=3)
+
+
+def copy_of_missing(store: Store, track_id: int):
+    """The playable track a scan gives the history of the missing track ``track_id`` to (see
+    :meth:`Scanner._adopt_late`), or None. For a track that gains its history only now: the
+    player opening it as its file goes, where the scan that saw it go found no play to give."""
+    old = next((row for row in store.missing_tracks() if row["id"] == track_id), None)
+    return _copy_of(_Candidates(store.copies_of_missing()), old) if old is not None else None
 
 
 def _inside(path: str, folder: str) -> bool:
