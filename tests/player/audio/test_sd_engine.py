@@ -695,24 +695,35 @@ def test_replaygain_turned_off_just_before_the_next_song_reaches_it_without_a_ga
                      **extra})
     store.upsert_tracks(rows)
     ids = [store.track_by_path(r["path"])["id"] for r in rows]
-    for attempt in range(3):
+    for attempt in range(5):
         store.set_setting("replaygain_mode", "track")
         # (the plays of this try alone: a try given up after an underrun logged its own)
         first_play = max((r["id"] for r in store.plays()), default=0) + 1
         engine = sd_engine()
         p = Player(store, engine, progress_interval_s=0.2)
+        armed = again = None
         try:
             recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
             p.play_tracks(ids)
-            assert wait_for(lambda: p._armed is not None and p.position > 1.0 - before_end_s, 10.0)
-            store.set_setting("replaygain_mode", "off")
-            p.replaygain_changed()
+            assert wait_for(lambda: (p._armed is not None and p.position > 1.0 - before_end_s)
+                            or p.current_track_id != ids[0], 10.0)
+            if p.current_track_id == ids[0]:
+                armed = p._armed
+                store.set_setting("replaygain_mode", "off")
+                p.replaygain_changed()
+                again = p._armed
             assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
             heard = active_region(recorder.stop()[:, 0])
         finally:
             p.close()
-        if engine.underruns == 0:
+        # The change came before the output reached the next song: the song set again with
+        # the new gain is the one heard. An overloaded machine can hold this thread past the
+        # window (the first song over before it looked, or the next one reached as it acted:
+        # that one is rightly kept at its gain); tried again, as after an underrun.
+        in_time = again is not None and again is not armed and again.heard_frames > 0
+        if engine.underruns == 0 and in_time:
             break
+    assert in_time, "the setting never changed before the output reached the next song, in 5 tries"
     assert abs(len(heard) - len(whole)) < 0.01 * len(whole)
     residual = np.abs(sine_residual(heard[200:-200], freq=440.0, sr=SR))
     assert residual.max() < 0.01, f"discontinuity at sample {residual.argmax() + 200} of {len(heard)}"
