@@ -432,6 +432,10 @@ class Player:
         # thread, resting while nothing plays and all is saved, waits for it instead of waking
         # every interval for nothing.
         self._nudged = threading.Event()
+        # Tracks the engine's thread gave to their copies as it opened them ({gone: copy}; see
+        # _copy_taking_over), for the progress thread to follow: the engine's threads never take
+        # the player's lock, which the player holds as it calls into the engine.
+        self._taken_over: dict[int, int] = {}
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
@@ -1941,7 +1945,21 @@ class Player:
             log.exception("could not give track %s to its copy %r", track_id, copy["path"])
         else:
             log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
+            # Its play may be logged already, on the track now gone: the song playing, Up next
+            # and the history follow it, else the window, the media keys and "never suggest"
+            # named a track that is no more for as long as it played.
+            self._taken_over[track_id] = copy["id"]
+            self._nudged.set()
         return audio_path(copy)
+
+    def _follow_taken_over(self) -> None:
+        """Follow the tracks given to their copies as they were opened (see ``_taken_over``)."""
+        taken = {}
+        while self._taken_over:
+            gone, copy = self._taken_over.popitem()
+            taken[gone] = copy
+        if taken:
+            self.renumber(taken)
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
@@ -2667,6 +2685,10 @@ class Player:
             self._nudged.clear()
             if self._closed.wait(self._interval):
                 return
+            try:
+                self._follow_taken_over()
+            except Exception:   # (the song plays on; its play is the copy's in the library already)
+                log.exception("could not follow a track given to its copy")
             now = self._clock()
             if now - ticked >= SESSION_GAP_S and self._woke(now):
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)

@@ -642,6 +642,8 @@ def test_a_song_never_played_a_scan_elsewhere_moved_before_its_play_was_logged_p
     assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30)
     assert store.track(seed) is None and ended(store) == [(copy, "finished")]
     assert store.live_track_id(seed) == copy
+    # The player follows it too (its play logged first, the entry named the track gone).
+    assert wait_for(lambda: p.history == [copy])
 
 
 def _scanned(store, path) -> int:
