@@ -416,7 +416,7 @@ class PlaybackMixin:
 
         if self._command(lambda pl: pl.seek(target), done) is None:
             self._seeking = None
-        self.transport.set_position(target, p.duration)
+        self.transport.set_position(target, p.duration, sought=True)
 
     def _position_shown(self, p) -> float:
         """The player's position, or the place of a seek it has not yet done in this track."""

@@ -60,7 +60,9 @@ class SeekAccessible(QAccessibleWidget):
         return super().interface_cast(kind)
 
     def text(self, kind):
-        if kind == QAccessible.Text.Value:
+        # The description as well: as the song is now when asked (a widget's stored description
+        # would have to be set at each second, and each setting is said).
+        if kind in (QAccessible.Text.Value, QAccessible.Text.Description):
             return self.widget().spoken
         return super().text(kind)
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QImage, QPixmap
 from PySide6.QtWidgets import (
-    QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout, QWidget,
+    QAbstractSlider, QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
+    QWidget,
 )
 
 from player.ui.elided_label import ElidedLabel
@@ -87,15 +88,64 @@ class SeekSlider(MirroredSlider):
     then follows the drag; the seek happens when the button is released. It holds
     milliseconds, the precision of a click; a screen reader finds it in seconds, its value
     read as :attr:`spoken` ("1:23 of 4:05", see :mod:`player.ui.seek_access`), which is its
-    description too, for a reader that reads a slider's value only as a number."""
+    description too, for a reader that reads a slider's value only as a number.
+
+    The playing song moves it by :meth:`follow`, not by ``setValue``: Qt tells a screen reader
+    of every value set, and a reader resting on the bar spoke at each tick of the clock. The
+    handle is drawn where the song is; Qt's own value stays where it was last set (by a key,
+    a click, a drag, a reader or a seek) until it is set again, and :meth:`value` is where the
+    handle is."""
 
     #: A screen reader set the value (milliseconds): seek there, as a key would.
     reader_seek = Signal(int)
 
+    _STEP_ACTIONS = {
+        QAbstractSlider.SliderAction.SliderSingleStepAdd.value: (1, False),
+        QAbstractSlider.SliderAction.SliderSingleStepSub.value: (-1, False),
+        QAbstractSlider.SliderAction.SliderPageStepAdd.value: (1, True),
+        QAbstractSlider.SliderAction.SliderPageStepSub.value: (-1, True),
+    }
+
     def __init__(self, *args):
         super().__init__(*args)
         self.spoken = ""
+        self._song_ms: int | None = None          # where the song moved the handle, past Qt's value
+        # Connected before anyone else's: the step is corrected before a listener reads it.
+        self.actionTriggered.connect(self._step_from_the_song)
         speak_seek_bars(SeekSlider)
+
+    def value(self) -> int:
+        """Where the handle is: where the song is while it moves it, else the value last set."""
+        return QAbstractSlider.value(self) if self._song_ms is None else self._song_ms
+
+    def follow(self, ms: int, maximum: int) -> None:
+        """Show the song at ``ms`` of ``maximum`` without a value change a reader would speak:
+        with tracking off, moving the handle sets no value (and so tells no one)."""
+        self.setTracking(False)
+        if maximum != self.maximum():
+            # The new range bounds Qt's value again; the handle back on it first, so that an
+            # unchanged value is not taken for a changed one.
+            self.setSliderPosition(QAbstractSlider.value(self))
+            self.setRange(0, maximum)
+        ms = min(max(ms, self.minimum()), self.maximum())
+        self.setSliderPosition(ms)
+        self.setTracking(True)
+        self._song_ms = ms
+
+    def sliderChange(self, change) -> None:
+        if change == QAbstractSlider.SliderChange.SliderValueChange:
+            self._song_ms = None                   # set: the value is where the handle is again
+        super().sliderChange(change)
+
+    def _step_from_the_song(self, action: int) -> None:
+        """Qt steps from its own value, which the song has left behind: a key steps from where
+        the handle shows the song instead."""
+        step = self._STEP_ACTIONS.get(action)
+        if step is None or self._song_ms is None:
+            return
+        sign, page = step
+        target = self._song_ms + sign * (self.pageStep() if page else self.singleStep())
+        self.setSliderPosition(min(self.maximum(), max(self.minimum(), target)))
 
     def set_by_reader(self, seconds: float) -> None:
         """A reader's request to move to ``seconds``, kept within the song."""
@@ -420,24 +470,32 @@ class TransportBar(QFrame):
         self.play_btn.setAccessibleName("Pause" if playing else "Play")
         self.play_btn.setToolTip("Pause (Space)" if playing else "Play (Space)")
 
-    def set_position(self, position: float, duration: float) -> None:
+    def set_position(self, position: float, duration: float, sought: bool = False) -> None:
+        """Show the song at ``position``: as the clock moves, silently; where the person
+        ``sought`` (a key or a media key anywhere in the window), as a value a screen reader hears."""
         if self._dragging:
             return
         self.slider.blockSignals(True)
-        self.slider.setRange(0, _ms(duration))
-        self.slider.setValue(_ms(position))
+        if sought:
+            self.slider.setRange(0, _ms(duration))
+            self.slider.setValue(_ms(position))
+        else:
+            self.slider.follow(_ms(position), _ms(duration))
         self.slider.blockSignals(False)
         self.elapsed.setText(format_duration(position) or "0:00")
         self.total.setText(format_duration(duration) or "0:00")
-        self._say_where()
+        self._say_where(moved=sought)
 
-    def _say_where(self) -> None:
+    def _say_where(self, moved: bool = True) -> None:
         """What a screen reader hears of the seek bar, as the labels beside it show it; changed
-        only when the second shown changes, not at every tick of the clock."""
+        only when the second shown changes. A reader reads it when asked (the bar's
+        interface gives it as it is then); it is told of a change only where the person moved
+        the bar: told at every second of the song, a reader resting there spoke all along."""
         spoken = f"{self.elapsed.text()} of {self.total.text()}"
         if spoken != self.slider.spoken:
             self.slider.spoken = spoken
-            self.slider.setAccessibleDescription(spoken)
+            if moved:
+                QAccessible.updateAccessibility(QAccessibleEvent(self.slider, QAccessible.Event.DescriptionChanged))
 
     def set_cover(self, image: QImage | None) -> None:
         ratio = self.ratio()
