@@ -392,8 +392,23 @@ class LibraryTasksMixin:
         # Not a menu item's status tip: said at every arrow through a menu, these polite words
         # queued up behind the items' names and were still being read after the keyboard had
         # gone on (the item itself is what the reader says).
-        if not getattr(self, "_showing_tip", False):
+        if getattr(self, "_showing_tip", False):
+            return
+        # While another application is in use, only what went wrong with the music itself is
+        # said (see show_trouble): a scan done or a playlist saved spoke over the other
+        # application's words; it is still in the bar when the person comes back.
+        if self.isActiveWindow() or getattr(self, "_trouble_showing", False):
             announce(bar, text)
+
+    def show_trouble(self, text: str, timeout_ms: int) -> None:
+        """Show ``text`` in the status bar as music gone wrong (a song that cannot play, the
+        sound output lost, playback stopped): said to a screen reader even while another
+        application is in use, as the silence it explains is heard there too."""
+        self._trouble_showing = True
+        try:
+            self.statusBar().showMessage(text, timeout_ms)
+        finally:
+            self._trouble_showing = False
 
     def reload_problems(self) -> None:
         """File → Files with problems…, while it is open, reads the problems again."""

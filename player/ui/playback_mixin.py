@@ -187,7 +187,7 @@ class PlaybackMixin:
 
         def ready(result, error):
             if error is not None:
-                self.statusBar().showMessage(f"Playback is not available: {error}", 15000)
+                self.show_trouble(f"Playback is not available: {error}", 15000)
                 return
             self.attach_player(result)
             self._owns_player = True
@@ -215,7 +215,7 @@ class PlaybackMixin:
         self.refresh_up_next()
         notice = getattr(getattr(player, "engine", None), "notice", None)
         if notice:      # the output in the settings is missing: the person hears where it plays
-            self.statusBar().showMessage(notice, 30000)
+            self.show_trouble(notice, 30000)
         # The queue, Keep it going and the last track as the last run left them; that track
         # is named on the player's thread too, as the library may not have loaded yet.
         store = self.store
@@ -726,9 +726,12 @@ class PlaybackMixin:
             if path:
                 why = why.replace(f"'{path}'", shown(name)).replace(path, shown(name))
             message = f"Could not play {song}{why}"
-        self.statusBar().showMessage(message, 10000)
+        # The file's place is the bar's tooltip, chosen as the message shows; set here too for
+        # the same words again, which show no new message. (Handling the message a second time
+        # for it said the song twice to a screen reader.)
         self._status_tip = (message, f"{message}\n{shown(path)}" if path else "")
-        self._status_message_changed(message)
+        self.show_trouble(message, 10000)
+        self.statusBar().setToolTip(self._status_tip[1])
         self._play_error = short
 
     def _gave_up(self, data: dict) -> None:
@@ -742,13 +745,13 @@ class PlaybackMixin:
         else:
             message = f"Stopped: {why_stopped(data)}{last}"
         self._problems_note = message
-        self.statusBar().showMessage(message, 20000)
+        self.show_trouble(message, 20000)
 
     def _output_lost(self, data: dict) -> None:
         """The sound output went away (unplugged, the sound server stopped): the song is paused
         where it was, and Play opens the output again; the person is told so, or they would
         only see the song stop."""
-        self.statusBar().showMessage(
+        self.show_trouble(
             f"Sound output lost ({data.get('message')}): the song is paused. Press Play to go on, "
             "or choose another output device in Settings.", 30000)
         player = self.player
@@ -1106,7 +1109,6 @@ class PlaybackMixin:
         def applied(result, error):
             if error is not None:   # (the device went away since the list was read, say)
                 where = engine.device or "the system default"
-                self.statusBar().showMessage(f"Could not switch the sound output ({error}); it stays on {where}",
-                                             15000)
+                self.show_trouble(f"Could not switch the sound output ({error}); it stays on {where}", 15000)
 
         self._command(apply, applied)

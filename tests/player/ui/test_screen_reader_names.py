@@ -441,6 +441,37 @@ def test_going_through_a_menu_its_status_tips_are_not_announced(qtbot, scanned, 
     assert [m for m, _, _ in sent] == ["Removed 1 song from Up next"]     # Segue's own still are
 
 
+def test_while_another_application_is_in_use_only_music_gone_wrong_is_said(qtbot, scanned, make_window, monkeypatch):
+    # A scan finishing spoke over another application's words, where a song starting did not.
+    # What is said from the background is what the person hears go wrong: a song that cannot
+    # play (they hear the silence); the rest waits in the bar for them to come back.
+    from PySide6.QtWidgets import QWidget
+
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    other = QWidget()
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(lambda: other.isActiveWindow() and not window.isActiveWindow(), timeout=5000)
+    bar = window.statusBar()
+    sent.clear()
+    bar.showMessage("Scan done: 3 new songs", 10000)
+    assert sent == [] and _said(bar) == "Scan done: 3 new songs"     # shown, and there when asked
+    window.bridge.error.emit({"track_id": 987654, "path": "/far/away/x.mp3", "message": "no audio in it"})
+    qtbot.waitUntil(lambda: bar.currentMessage().startswith("Could not play"), timeout=5000)
+    assert [m for m, _, _ in sent] == [bar.currentMessage()]
+    # Back in Segue, its messages are said again.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    sent.clear()
+    bar.showMessage("Removed 1 song from Up next", 5000)
+    assert [m for m, _, _ in sent] == ["Removed 1 song from Up next"]
+    window.bridge.error.emit({"track_id": 987655, "path": "/far/away/y.mp3", "message": "no audio in it"})
+    qtbot.waitUntil(lambda: "y.mp3" in bar.currentMessage(), timeout=5000)
+    assert [m for m, _, _ in sent][1:] == [bar.currentMessage()]         # said once
+
+
 def test_the_window_starts_on_a_qt_without_announcements():
     # Announcements came with Qt 6.8 and the PySide6 Segue installs with may be 6.6: there the
     # window must still start and show its messages, unsaid. A process of its own, whose
