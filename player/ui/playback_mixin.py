@@ -140,6 +140,7 @@ class PlaybackMixin:
         self._naming = OneAtATime()
         self._shown_track = None       # the track the now-playing bar names
         self._unsaid_song = None       # started while its names were being read: said once they are
+        self._started_track = None     # the song that last started, until playback stops
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
         # A seek sent to the player and not yet done there: (seconds, track id). Commands run on
         # the player's thread, and until this one has, the player still tells the old place:
@@ -802,9 +803,14 @@ class PlaybackMixin:
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
+        # The song again right after itself (repeat one, a one-song list repeated, the same
+        # song queued twice) is a lap of what is already said: said at each, a reader repeated
+        # the name every few minutes over the music.
+        again, self._started_track = self._started_track == data["track_id"], data["track_id"]
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
-        self._say_song(data["track_id"])
+        if not again:
+            self._say_song(data["track_id"])
         at = data.get("resumed_at") or 0.0
         if at >= 1.0:
             # A long track played again goes on where it was left: said, so a person who wanted
@@ -889,6 +895,8 @@ class PlaybackMixin:
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
         self._show_position_while(state)
+        if state == PlaybackState.STOPPED:
+            self._started_track = None      # started again after a stop, a song is said again
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
             self._shown_entry = self._shown_track = None     # Next from here starts what is queued
             self.transport.set_track(None)

@@ -507,6 +507,31 @@ def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_w
     assert all(polite == QAccessible.AnnouncementPoliteness.Polite for m, polite, _ in sent if m in said)
 
 
+def test_repeat_one_says_the_song_once_not_at_every_lap(qtbot, scanned, make_window, monkeypatch):
+    # Repeating one song, its title and artist were said again each time it came round.
+    # The song that starts again after itself is the one already said; Stop, then Play, and it
+    # is said again (a start the person made after silence).
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    first = window.model.track_id(0)
+    title, artist = window.model.data_.info(first)[:2]
+    said = f"{title}, {artist}"
+    starts = []
+    window.bridge.track_started.connect(lambda data: starts.append(data["track_id"]))
+    window.set_repeat("one")
+    qtbot.waitUntil(lambda: window.repeat_mode() == "one", timeout=5000)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: len(starts) >= 3, timeout=30000)        # two laps of a 3 s song
+    assert set(starts) == {first}
+    assert [m for m, _, _ in sent if m == said] == [said]
+    window.stop()
+    qtbot.waitUntil(lambda: window.current_track_id() is None, timeout=10000)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent if m == said] == [said, said], timeout=10000)
+
+
 def test_a_song_whose_names_are_still_being_read_is_said_once_they_are(qtbot, scanned, make_window, monkeypatch):
     # A song outside the library is named by a worker after it starts: until then the bar
     # shows "…", which said nothing; its names are said when they come.
