@@ -137,6 +137,16 @@ class SeekSlider(MirroredSlider):
             self._song_ms = None                   # set: the value is where the handle is again
         super().sliderChange(change)
 
+    def wheelEvent(self, event) -> None:
+        # Qt scrolls from its own value, which the song has left behind: from there the wheel
+        # threw the handle back to the last place set (a minute off, or more) instead of a
+        # step from where the song is. The value is put where the handle is first.
+        if self._song_ms is not None and not self.isSliderDown():
+            self.blockSignals(True)
+            self.setValue(self._song_ms)
+            self.blockSignals(False)
+        super().wheelEvent(event)
+
     def _step_from_the_song(self, action: int) -> None:
         """Qt steps from its own value, which the song has left behind: a key steps from where
         the handle shows the song instead."""

@@ -353,3 +353,27 @@ def test_with_no_tracks_the_bar_says_how_to_get_some_not_to_press_space(qtbot, s
         window.scan([str(music)])
     qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
     assert bar.subtitle.text() == IDLE_HINT         # now it does
+
+
+def test_the_wheel_on_the_seek_bar_moves_it_from_where_the_song_is(qtbot):
+    # The clock moves the handle without setting the slider's value (a set value is told to a
+    # screen reader), and Qt's wheel scrolls from that value: a song at 1:30 after a seek to
+    # 0:10 showed the handle thrown back to 0:25 on a turn of the wheel, not on at 1:45.
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from player.ui.transport import TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_track("Song", "Artist")
+    bar.set_position(10.0, 200.0, sought=True)
+    bar.set_position(90.0, 200.0)                                # the clock, 80 s on
+    slider = bar.slider
+    assert slider.sliderPosition() == 90000
+    at = QPointF(slider.width() / 2, slider.height() / 2)
+    QApplication.sendEvent(slider, QWheelEvent(at, slider.mapToGlobal(at), QPoint(0, 0), QPoint(0, 120), Qt.NoButton,
+                                               Qt.NoModifier, Qt.NoScrollPhase, False))
+    assert slider.sliderPosition() > 90000 and slider.value() == slider.sliderPosition()
