@@ -200,6 +200,7 @@ class PlaybackMixin:
         self.bridge = b = PlayerBridge(player, self)
         b.track_started.connect(self._track_started)
         b.track_ended.connect(lambda _data: self.listening.plays_changed())
+        b.track_ended.connect(self._track_ended)
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
         b.error.connect(self._play_failed)
@@ -800,6 +801,13 @@ class PlaybackMixin:
                         f"cannot be written ({why or 'no reason given'}). What is kept is saved as soon as it "
                         "can be written again; quitting Segue before that loses it.")
         note.show()
+
+    def _track_ended(self, data: dict) -> None:
+        # Only a song that played to its end comes round again unasked: one the person moved
+        # on from (Enter on the song playing, Previous) starts because they asked, and hearing
+        # it named is what tells a screen reader's user that the key did something.
+        if data.get("ended") != "finished":
+            self._started_track = None
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
