@@ -404,9 +404,16 @@ class LibraryTasksMixin:
         """Show ``text`` in the status bar as music gone wrong (a song that cannot play, the
         sound output lost, playback stopped): said to a screen reader even while another
         application is in use, as the silence it explains is heard there too."""
+        bar = self.statusBar()
+        again = bool(text) and bar.currentMessage() == text
         self._trouble_showing = True
         try:
-            self.statusBar().showMessage(text, timeout_ms)
+            bar.showMessage(text, timeout_ms)
+            if again:
+                # The same words still showing make no new message, and so were not said: the
+                # song tried again and failed again (Enter on it twice) went by in silence, as
+                # if the key had done nothing.
+                self._status_message_changed(text)
         finally:
             self._trouble_showing = False
 

@@ -474,6 +474,11 @@ def test_while_another_application_is_in_use_only_music_gone_wrong_is_said(qtbot
     window.bridge.error.emit({"track_id": 987655, "path": "/far/away/y.mp3", "message": "no audio in it"})
     qtbot.waitUntil(lambda: "y.mp3" in bar.currentMessage(), timeout=5000)
     assert [m for m, _, _ in sent][1:] == [bar.currentMessage()]         # said once
+    # The same song tried again fails again: the same words, said again (else the second try
+    # seemed to do nothing).
+    window.bridge.error.emit({"track_id": 987655, "path": "/far/away/y.mp3", "message": "no audio in it"})
+    qtbot.waitUntil(lambda: len(sent) == 3, timeout=5000)
+    assert [m for m, _, _ in sent][1:] == [bar.currentMessage()] * 2
 
 
 def test_the_window_starts_on_a_qt_without_announcements():
