@@ -10,7 +10,7 @@ import logging
 from datetime import date
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from player import paths
 from player.library.names import NAME_COLUMNS, Namer
@@ -397,8 +397,19 @@ class LibraryTasksMixin:
         # While another application is in use, only what went wrong with the music itself is
         # said (see show_trouble): a scan done or a playlist saved spoke over the other
         # application's words; it is still in the bar when the person comes back.
-        if self.isActiveWindow() or getattr(self, "_trouble_showing", False):
+        if getattr(self, "_trouble_showing", False) or self._segue_in_use():
             announce(bar, text)
+
+    def _segue_in_use(self) -> bool:
+        """Whether the window in use is Segue's: this one or a dialog of it (Files with
+        problems, Settings). Asked of this window alone, a scan a person started from such a
+        dialog finished unsaid, as if another application were in use."""
+        active = QApplication.activeWindow()
+        while active is not None:
+            if active is self:
+                return True
+            active = active.parentWidget()
+        return False
 
     def show_trouble(self, text: str, timeout_ms: int) -> None:
         """Show ``text`` in the status bar as music gone wrong (a song that cannot play, the
