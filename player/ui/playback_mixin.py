@@ -728,12 +728,10 @@ class PlaybackMixin:
             if path:
                 why = why.replace(f"'{path}'", shown(name)).replace(path, shown(name))
             message = f"Could not play {song}{why}"
-        # The file's place is the bar's tooltip, chosen as the message shows; set here too for
-        # the same words again, which show no new message. (Handling the message a second time
-        # for it said the song twice to a screen reader.)
+        # The file's place is the bar's tooltip, chosen as the message shows (the same words
+        # again too: show_trouble hands them on as a message though the bar's is unchanged).
         self._status_tip = (message, f"{message}\n{shown(path)}" if path else "")
         self.show_trouble(message, 10000)
-        self.statusBar().setToolTip(self._status_tip[1])
         self._play_error = short
 
     def _gave_up(self, data: dict) -> None:
