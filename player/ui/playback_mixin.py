@@ -830,9 +830,10 @@ class PlaybackMixin:
         """The song that began, said to a screen reader ("Pebble Song, Granite") while Segue is
         the window in use: Next, Previous or Enter changed only a painted label, and a person
         who cannot see it heard nothing of what their key did. Polite: it waits for what is
-        being read; nothing is said while another application is in use."""
+        being read; nothing is said while another application is in use (a dialog of Segue's
+        in use is Segue in use)."""
         self._unsaid_song = None
-        if not self.isActiveWindow():
+        if not self._segue_in_use():
             return
         names = self._info(track_id)
         if names == UNNAMED:

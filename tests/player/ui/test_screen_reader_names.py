@@ -525,6 +525,17 @@ def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_w
     qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ControlModifier)
     qtbot.waitUntil(lambda: [m for m, _, _ in sent if m in said] == said, timeout=10000)
     assert all(polite == QAccessible.AnnouncementPoliteness.Polite for m, polite, _ in sent if m in said)
+    # A dialog of Segue's in use (Settings, Files with problems) is Segue in use: a song
+    # started from there is said too.
+    from PySide6.QtWidgets import QDialog
+
+    dialog = QDialog(window)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.isActiveWindow() and not window.isActiveWindow(), timeout=5000)
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent if m in said] == [*said, said[0]], timeout=10000)
+    dialog.close()
 
 
 def test_repeat_one_says_the_song_once_not_at_every_lap(qtbot, scanned, make_window, monkeypatch):
