@@ -109,6 +109,7 @@ class SeekSlider(MirroredSlider):
     def __init__(self, *args):
         super().__init__(*args)
         self.spoken = ""
+        self.wheeling = False
         self._song_ms: int | None = None          # where the song moved the handle, past Qt's value
         # Connected before anyone else's: the step is corrected before a listener reads it.
         self.actionTriggered.connect(self._step_from_the_song)
@@ -145,7 +146,13 @@ class SeekSlider(MirroredSlider):
             self.blockSignals(True)
             self.setValue(self._song_ms)
             self.blockSignals(False)
-        super().wheelEvent(event)
+        # Qt tells a turn of the wheel as a plain move, as it tells a drag: marked, so that
+        # it seeks as a key does (a drag seeks when let go).
+        self.wheeling = True
+        try:
+            super().wheelEvent(event)
+        finally:
+            self.wheeling = False
 
     def _step_from_the_song(self, action: int) -> None:
         """Qt steps from its own value, which the song has left behind: a key steps from where
@@ -381,7 +388,8 @@ class TransportBar(QFrame):
     def _stepped(self, action: int) -> None:
         """A key (or the wheel) moved the bar: seek there now (a drag seeks when let go). End
         does not: the end of the song is the next one, a skip no one pressing a key there meant."""
-        if self._dragging or action == QSlider.SliderAction.SliderMove.value or self.slider.maximum() <= 0:
+        moved = action == QSlider.SliderAction.SliderMove.value and not self.slider.wheeling
+        if self._dragging or moved or self.slider.maximum() <= 0:
             return
         if action == QSlider.SliderAction.SliderToMaximum.value:
             self.slider.setSliderPosition(self.slider.value())     # (not moved yet: where it was)

@@ -373,7 +373,12 @@ def test_the_wheel_on_the_seek_bar_moves_it_from_where_the_song_is(qtbot):
     bar.set_position(90.0, 200.0)                                # the clock, 80 s on
     slider = bar.slider
     assert slider.sliderPosition() == 90000
+    sought = []
+    bar.seek.connect(sought.append)
     at = QPointF(slider.width() / 2, slider.height() / 2)
     QApplication.sendEvent(slider, QWheelEvent(at, slider.mapToGlobal(at), QPoint(0, 0), QPoint(0, 120), Qt.NoButton,
                                                Qt.NoModifier, Qt.NoScrollPhase, False))
     assert slider.sliderPosition() > 90000 and slider.value() == slider.sliderPosition()
+    # and the song goes there, as for a key: the handle moved alone, and the next tick of
+    # the clock put it back where the song had gone on playing.
+    assert sought == [slider.sliderPosition() / 1000]
