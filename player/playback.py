@@ -1921,6 +1921,11 @@ class Player:
         the library knew where it was. Else its folder may have been renamed, with no scan yet."""
         live = self.store.live_track_id(track_id)
         row = self.store.track(live) if live is not None else None
+        if live is not None and live != track_id:
+            # That scan merged the track into another after the start looked (see _begin): the
+            # player follows it as it follows one given to its copy here (``_taken_over``).
+            self._taken_over[track_id] = live
+            self._nudged.set()
         if row is not None and not row["missing"] and audio_path(row) != path and os.path.isfile(audio_path(row)):
             return audio_path(row)
         if row is not None and row["missing"]:
@@ -1960,6 +1965,8 @@ class Player:
             taken[gone] = copy
         if taken:
             self.renumber(taken)
+            # (the window follows too: what it shows of the song playing, and its library)
+            self._emit("tracks_followed", renumbered=taken)
 
     def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on

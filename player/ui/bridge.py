@@ -29,6 +29,7 @@ class PlayerBridge(QObject):
     gave_up = Signal(dict)
     plays_unsaved = Signal(dict)
     started_over = Signal(dict)
+    tracks_followed = Signal(dict)     # {"renumbered": {gone: now}}: merged as the player opened them
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -39,6 +40,7 @@ class PlayerBridge(QObject):
             "queue_changed": self.queue_changed, "error": self.error, "device_lost": self.device_lost,
             "stop_after_changed": self.stop_after_changed, "gave_up": self.gave_up,
             "plays_unsaved": self.plays_unsaved, "started_over": self.started_over,
+            "tracks_followed": self.tracks_followed,
         }
         player.add_listener(self._on_event)
 

@@ -258,12 +258,7 @@ class LibraryTasksMixin:
                 # library read again meanwhile may have asked the player too early).
                 self._command(lambda p: p.renumber(renumbered),
                               lambda result=None, error=None: self._shown_song_follows(renumbered))
-                if self.station is not None:
-                    from player.playback import followed
-
-                    # (the station follows its seed, as the player does: asked around the
-                    # track merged away, it found nothing and the music stopped)
-                    self.station.seed = followed(result.renumbered, self.station.seed)
+                self._station_follows(renumbered)
             self._away_now(away)
             self._missing_now(missing)
             said = self._unavailable_said
@@ -310,6 +305,23 @@ class LibraryTasksMixin:
         self.reload_library()
         self.refresh_playlists()
         return True
+
+    def _station_follows(self, renumbered: dict[int, int]) -> None:
+        """The station follows its seed, as the player does: asked around the track merged
+        away, it found nothing and the music stopped."""
+        if self.station is not None:
+            from player.playback import followed
+
+            self.station.seed = followed(renumbered, self.station.seed)
+
+    def _tracks_followed(self, renumbered: dict[int, int]) -> None:
+        """The player opened tracks that a scan elsewhere (``segue scan``), or the player
+        itself, had merged into others, and has followed them (``{gone: now}``): the window
+        follows as it does after its own scan's merges, and reads the library again, where
+        the track gone was still listed, marked as the song playing."""
+        self._shown_song_follows(renumbered)
+        self._station_follows(renumbered)
+        self.reload_library()
 
     def _shown_song_follows(self, renumbered: dict[int, int]) -> None:
         """The window shows the song playing as the player now has it: its library row, and

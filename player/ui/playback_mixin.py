@@ -208,6 +208,7 @@ class PlaybackMixin:
         b.device_lost.connect(self._output_lost)
         b.plays_unsaved.connect(self._plays_unsaved)
         b.started_over.connect(lambda data: self._clear_resumed())    # its place lay past its end
+        b.tracks_followed.connect(lambda data: self._tracks_followed(data["renumbered"]))
         b.stop_after_changed.connect(self._stop_after_changed)
         player.set_queue_filler(self._fill_queue)
         player.volume = self.transport.gain()

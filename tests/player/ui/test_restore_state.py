@@ -682,6 +682,55 @@ def test_the_now_playing_bar_and_row_follow_the_song_playing_that_a_rescan_merge
     window.player.close()
 
 
+def test_the_now_playing_bar_and_row_follow_a_song_given_to_its_copy_as_its_file_was_opened(
+        qtbot, scanned, make_window, monkeypatch):
+    # A song never played, its file copied to another folder (its dates kept), then moved
+    # and a scan run elsewhere (``segue scan``) just as the player opens it: the copy plays and
+    # the track is merged into it (by that scan, or by the player where the scan had no play
+    # to give), with no scan here to say so. The player and the window follow as they do after
+    # a rescan's merge: left on the track gone, the library marked its row (gone at the next
+    # load) as playing, and the bar, "never suggest" and the media keys named it.
+    import shutil
+    import threading
+    from pathlib import Path
+
+    from player.audio import feeder
+    from player.library.scanner import Scanner
+    from player.store import Store
+
+    song = next(t for t in scanned.tracks() if t["title"] == "Stone Road")
+    original = Path(song["path"])
+    (original.parent.parent / "Copies").mkdir()
+    copied = shutil.copy2(original, original.parent.parent / "Copies" / original.name)
+    Scanner(scanned).scan()
+    copy = scanned.track_by_path(str(copied))["id"]
+    real_decoder = feeder.Decoder
+    copy_opened = threading.Event()
+
+    def moved_first(path, *args, **kwargs):
+        if path == str(original) and original.exists():
+            original.unlink()
+            elsewhere = Store(scanned.path)
+            Scanner(elsewhere).scan()
+            elsewhere.close()
+        elif path == str(copied):
+            copy_opened.set()
+        return real_decoder(path, *args, **kwargs)
+
+    monkeypatch.setattr(feeder, "Decoder", moved_first)
+    window = make_window(scanned)
+    window.play_ids([song["id"]], 0, "library")
+    assert copy_opened.wait(10)
+    window.player.pause()       # (held: a song that ended meanwhile leaves nothing shown to follow)
+    qtbot.waitUntil(lambda: window.player.history == [copy], timeout=5000)
+    assert window.player.current_track_id == copy
+    qtbot.waitUntil(lambda: window.model.playing_id == copy and window._shown_track == copy, timeout=5000)
+    qtbot.waitUntil(lambda: window.model.row_of(song["id"]) == -1, timeout=5000)     # (the library read again)
+    assert window.transport.title.text() == "Stone Road"
+    window.close()
+    window.player.close()
+
+
 def test_up_next_after_a_restart_within_the_session_gap_leaves_out_the_songs_heard_before(
         qtbot, scanned, make_window):
     # Closed mid-evening and opened again at once: Up next goes on from the song left
