@@ -1100,6 +1100,16 @@ class Player:
             seed = self.station_seed
             if seed is not None:
                 self.station_seed = final(seed)
+            # The suggestions passed over too (and those a removal Ctrl+Z can undo passed over):
+            # else the copy a suggestion taken out went to was offered again in the session.
+            if self._passed_over & renumbered.keys():
+                self._passed_over = {final(t) for t in self._passed_over}
+                try:
+                    self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
+                except sqlite3.Error:
+                    log.exception("could not save the suggestions passed over")
+            self._undo = [(kind, (rec[0], rec[1], {final(t) for t in rec[2]}) if kind == "taken" else rec)
+                          for kind, rec in self._undo]
             if not changed:
                 if seed != self.station_seed:
                     self._save_state()

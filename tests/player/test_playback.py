@@ -4107,6 +4107,20 @@ def test_a_suggestion_put_back_is_offered_again_where_it_was_passed_over_in_a_se
     assert [e.track_id for e in p.queue] == [a] and p.passed_over == frozenset()
 
 
+def test_a_suggestion_passed_over_stays_passed_over_in_the_copy_a_scan_merged_it_into(store, tmp_path, make_player):
+    # A suggestion taken out of Up next, its track then merged by a scan into another row (its
+    # file moved): the copy was offered again in the same session, and put back it stayed
+    # passed over under the id gone from the library.
+    a, b = add_tracks(store, tmp_path, [("a", 0.5), ("b", 0.5)])
+    p = make_player()
+    p.enqueue([a], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {a}
+    p.renumber({a: b})
+    assert p.passed_over == {b}
+    assert p.put_back() == 1
+    assert [e.track_id for e in p.queue] == [b] and p.passed_over == frozenset()
+
+
 def test_put_back_follows_a_track_a_scan_merged_while_it_was_taken_out(store, tmp_path, make_player):
     # A song taken out of Up next, its file then found moved by a scan and merged into its old
     # row: put back, it was queued by the row gone from the library, and failed when it came up.
