@@ -18,7 +18,7 @@ import struct
 _TO_TABLE = (b"mdia", b"minf", b"stbl")
 
 
-def _boxes(f, start: int, end: int):
+def boxes(f, start: int, end: int):
     """The boxes from ``start`` to ``end``: (name, where its body starts, where it ends, whether
     it fits); the walk stops after one that does not fit."""
     while start + 8 <= end:
@@ -43,7 +43,7 @@ def _boxes(f, start: int, end: int):
 
 
 def _child(f, span: tuple[int, int], name: bytes) -> tuple[int, int] | None:
-    return next(((body, stop) for found, body, stop, fits in _boxes(f, *span) if found == name and fits), None)
+    return next(((body, stop) for found, body, stop, fits in boxes(f, *span) if found == name and fits), None)
 
 
 def _u32s(f, at: int, n: int) -> tuple[int, ...]:
@@ -84,7 +84,7 @@ def movie_length(f, size: int) -> float | None:
     """The length in seconds the movie header (``mvhd``) of the MP4 file ``f`` gives (the
     encoder's delay trimmed by its edit list), or None where it has none or it cannot be read."""
     try:
-        moov = next(((body, stop) for name, body, stop, fits in _boxes(f, 0, size) if name == b"moov" and fits), None)
+        moov = next(((body, stop) for name, body, stop, fits in boxes(f, 0, size) if name == b"moov" and fits), None)
         mvhd = moov and _child(f, moov, b"mvhd")
         if not mvhd:
             return None
@@ -107,7 +107,7 @@ def holds_whole(f, size: int) -> bool:
     it. False for a file that is no MP4 file, or whose tables cannot be read."""
     moov = None
     try:
-        for at, (name, body, stop, fits) in enumerate(_boxes(f, 0, size)):
+        for at, (name, body, stop, fits) in enumerate(boxes(f, 0, size)):
             if not fits or (at == 0 and name != b"ftyp") or name == b"moof":
                 return False
             if name == b"moov":
@@ -115,7 +115,7 @@ def holds_whole(f, size: int) -> bool:
         if moov is None:
             return False
         ends = []
-        for name, body, stop, fits in _boxes(f, *moov):
+        for name, body, stop, fits in boxes(f, *moov):
             if name != b"trak" or not fits:
                 continue
             span = (body, stop)

@@ -50,6 +50,7 @@ from mutagen.wave import WAVE
 
 from segue_common import audio_io, faults
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
+from segue_common.mp4 import boxes as mp4_boxes
 from segue_common.normalize import ARTISTS_JOINED_BY, match_key
 
 log = logging.getLogger(__name__)
@@ -707,22 +708,12 @@ def _xing_length(f, info) -> float | None:
 
 
 def _boxes(f, start: int, end: int):
-    """The MP4 boxes from ``start`` to ``end``: (name, where its body starts, where it ends)."""
-    while start + 8 <= end:
-        f.seek(start)
-        head = f.read(16)
-        if len(head) < 8:
+    """The MP4 boxes from ``start`` to ``end``: (name, where its body starts, where it ends),
+    up to the first that does not fit."""
+    for name, body, stop, fits in mp4_boxes(f, start, end):
+        if not fits:
             return
-        size, name = struct.unpack_from(">I4s", head)
-        body = start + 8
-        if size == 1 and len(head) == 16:
-            size, body = struct.unpack_from(">Q", head, 8)[0], start + 16
-        elif size == 0:
-            size = end - start
-        if size < body - start or start + size > end:
-            return
-        yield name, body, start + size
-        start += size
+        yield name, body, stop
 
 
 def _box(f, start: int, end: int, name: bytes) -> tuple[int, int] | None:
