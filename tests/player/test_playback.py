@@ -551,18 +551,12 @@ def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tm
     assert ended(store) == [(i, "finished") for i in ids]
 
 
-def test_a_song_a_scan_elsewhere_moved_as_it_is_opened_plays_from_its_new_place(store, tmp_path, make_player,
-                                                                                 monkeypatch):
-    # Its file moved to another folder (a copy kept with its dates, the original deleted) and
-    # the library scanned by another process (``segue scan`` in a terminal) after its source
-    # was made and before the engine opened it (timing forced here, the move and the scan
-    # real): the scan gave its track, plays and all, to the copy, and the song was "file not
-    # found" and skipped, its play an error on the copy. It plays from the copy.
+def _a_song_and_its_dated_copy(store, tmp_path):
+    """A song scanned into the library, and a copy of its file in another folder of it made
+    with its dates kept, scanned too: (song, copy's path, song's track id, copy's track id)."""
     import shutil
 
-    from player.audio import feeder
     from player.library.scanner import Scanner
-    from player.store import Store
 
     song = write_track(tmp_path / "music" / "Album", "song", fmt="flac", seconds=0.5, freq=330.0,
                        tags={"title": "song", "artist": "Artist", "album": "Album"})
@@ -570,15 +564,35 @@ def test_a_song_a_scan_elsewhere_moved_as_it_is_opened_plays_from_its_new_place(
     (tmp_path / "music" / "Copies").mkdir()
     copied = shutil.copy2(song, tmp_path / "music" / "Copies" / song.name)
     Scanner(store).scan()
-    seed, copy = store.track_by_path(str(song))["id"], store.track_by_path(str(copied))["id"]
+    return song, copied, store.track_by_path(str(song))["id"], store.track_by_path(str(copied))["id"]
+
+
+def _scan_elsewhere(store) -> None:
+    """The library scanned by another process (``segue scan`` in a terminal)."""
+    from player.library.scanner import Scanner
+    from player.store import Store
+
+    elsewhere = Store(store.path)
+    Scanner(elsewhere).scan()
+    elsewhere.close()
+
+
+def test_a_song_a_scan_elsewhere_moved_as_it_is_opened_plays_from_its_new_place(store, tmp_path, make_player,
+                                                                                 monkeypatch):
+    # Its file moved to another folder (a copy kept with its dates, the original deleted) and
+    # the library scanned by another process (``segue scan`` in a terminal) after its source
+    # was made and before the engine opened it (timing forced here, the move and the scan
+    # real): the scan gave its track, plays and all, to the copy, and the song was "file not
+    # found" and skipped, its play an error on the copy. It plays from the copy.
+    from player.audio import feeder
+
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
     real = feeder.Decoder
 
     def moved_first(path, *args, **kwargs):
         if path == str(song) and song.exists():
             song.unlink()
-            elsewhere = Store(store.path)
-            Scanner(elsewhere).scan()
-            elsewhere.close()
+            _scan_elsewhere(store)
         return real(path, *args, **kwargs)
 
     monkeypatch.setattr(feeder, "Decoder", moved_first)
@@ -596,19 +610,9 @@ def test_a_song_never_played_a_scan_elsewhere_moved_before_its_play_was_logged_p
     # the copy a track of its own, and the song was "file not found", its play an error.
     # (Forced here: the play is logged only once the scan is over; and the copy looked for
     # either before the play is logged or after.) It plays from the copy, logged there once.
-    import shutil
-
     from player.audio import feeder
-    from player.library.scanner import Scanner
-    from player.store import Store
 
-    song = write_track(tmp_path / "music" / "Album", "song", fmt="flac", seconds=0.5, freq=330.0,
-                       tags={"title": "song", "artist": "Artist", "album": "Album"})
-    Scanner(store).scan([str(tmp_path / "music")])
-    (tmp_path / "music" / "Copies").mkdir()
-    copied = shutil.copy2(song, tmp_path / "music" / "Copies" / song.name)
-    Scanner(store).scan()
-    seed, copy = store.track_by_path(str(song))["id"], store.track_by_path(str(copied))["id"]
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
     assert store.plays() == []
     real_decoder, real_start = feeder.Decoder, store.start_play
     scanned, copy_opened, logged = threading.Event(), threading.Event(), threading.Event()
@@ -616,9 +620,7 @@ def test_a_song_never_played_a_scan_elsewhere_moved_before_its_play_was_logged_p
     def moved_first(path, *args, **kwargs):
         if path == str(song) and song.exists():
             song.unlink()
-            elsewhere = Store(store.path)
-            Scanner(elsewhere).scan()
-            elsewhere.close()
+            _scan_elsewhere(store)
             scanned.set()
             if order == "play logged, then copy found":
                 logged.wait(10)
