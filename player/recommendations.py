@@ -389,6 +389,31 @@ def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int],
         prev, n = info[t][1], n + 1
 
 
+def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int = 20) -> Iterator[int]:
+    """``ids`` (a station's neighbours in library order) lazily, in their order but for no
+    artist twice in a row (``info``'s casefolded artist; ``prev`` the one heard last) where a
+    song by another is among the next ``ahead``: the first of those comes first. An album's
+    songs lie side by side in the library, and a small genre's station went on with one
+    artist's songs one after another while other artists' were next to them."""
+    held: list[int] = []
+    while True:
+        j = next((i for i, t in enumerate(held) if info[t][1] != prev), None)
+        while j is None and len(held) < ahead:
+            t = next(ids, None)
+            if t is None:
+                break
+            held.append(t)
+            if info[t][1] != prev:
+                j = len(held) - 1
+        if j is None:
+            if not held:
+                return
+            j = 0
+        t = held.pop(j)
+        yield t
+        prev = info[t][1]
+
+
 def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:
     """Whether a track on ``album`` (:class:`AlbumIds`) by ``artist`` (casefolded) is by the
     seed's artist or on its album."""
@@ -1049,15 +1074,16 @@ class LibraryRecommendations:
             else f"near {seed_title} in your library"
         talk = is_spoken(bucket)
 
-        def neighbours(taken: set[int]) -> Iterator[int]:
+        def neighbours(taken: set[int], *, of_skipped: bool = False) -> Iterator[int]:
             # The neighbours are kept to the station's lengths too: a mix filed next to the
             # seed's album is no song to play between songs, whatever its genre.
             # So is a chapter or an episode tagged as speech, unless the seed is one.
             # (From the library as read above: read again, a track a scan added in between
             # was not in it, and a station from a small genre failed.)
+            # ``of_skipped``: those of the artists skipped on the station, else the others'.
             return (t for t in _ahead(order, info, rows, seed_track_id, taken, [seed_track_id, *taken])
                     if not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)
-                    and (talk or not is_spoken(info[t][2])))
+                    and (talk or not is_spoken(info[t][2])) and (info[t][1] in skipped_artists) == of_skipped)
 
         # The station's last song so far (``exclude`` in play order, as the window gives it);
         # the seed's artist may lead, after the seed itself.
@@ -1072,15 +1098,33 @@ class LibraryRecommendations:
             if t == seed_track_id or t not in info or info[t][1] != prev:
                 break
             ran += 1
+        out: list[Rec] = []
+
+        def add(picks: Iterable[tuple[int, bool]]) -> None:
+            for t, filler in picks:
+                out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
+                               score=1.0 / (1 + len(out))))
+
+        def last_artist() -> str | None:
+            return info[out[-1].track_id][1] if out else prev
+
         # (A station from a song of no genre tag is its artist's and album's: nothing between.)
+        # Only the songs of artists not skipped on the station come between: one of a skipped
+        # artist's (the next rock song of the one the person skipped between pop songs) brought
+        # them back where they go last.
         between = neighbours(skip | set(same)) if not untagged else iter(())
-        out = []
-        for t, filler in _apart(liked, info, prev, between, k, ran=max(ran, 1), later=disliked):
-            out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
-                           score=1.0 / (1 + len(out))))
-        if len(out) < k:   # a small genre: continue with the seed's neighbours in library order
+        add(_apart(liked, info, prev, between, k, ran=max(ran, 1), later=disliked))
+        # A small genre goes on with the seed's neighbours in library order, no artist twice in
+        # a row where another's song is near (an album's songs lie side by side: a top-up played
+        # R0 R0), and the artists skipped on the station after all the others (the top-up played
+        # a skipped artist's next songs as the neighbours came). The genre's own songs, those of
+        # skipped artists too, still come before any other genre's: the station is the genre's.
+        if len(out) < k:
             near = neighbours(skip | {r.track_id for r in out})
-            out += _in_order(itertools.islice(near, k - len(out)), info, seed_track_id)
+            add((t, True) for t in itertools.islice(_no_repeats(near, info, last_artist()), k - len(out)))
+        if len(out) < k:
+            near = neighbours(skip | {r.track_id for r in out}, of_skipped=True)
+            add((t, True) for t in itertools.islice(_no_repeats(near, info, last_artist()), k - len(out)))
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:

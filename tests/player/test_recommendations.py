@@ -870,3 +870,18 @@ def test_a_station_keeps_an_artist_skipped_on_it_last_however_long_the_run_befor
     got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 9, skipped=[ids[6]])]
     assert got.index("B") > max(i for i, a in enumerate(got) if a == "A"), got
     assert "AAAA" not in "".join(a if a in "AB" else "-" for a in got), got
+
+
+def test_a_stations_fillers_and_top_up_keep_an_artist_skipped_on_it_last_and_apart(store):
+    # A pop artist's songs, then rock albums in library order: K's (whose song the person
+    # skipped on the station), R0's and R1's. The filler between the pop songs was K's next
+    # song, and the top-up went on with K's and then R0's songs as they lie, one album's back
+    # to back.
+    ids = _add(store, [{"title": "seed", "artist": "A", "genre": "Pop"}]
+               + [{"title": f"a{i}", "artist": "A", "genre": "Pop"} for i in range(5)]
+               + [{"title": f"k{i}", "artist": "K", "genre": "Rock"} for i in range(3)]
+               + [{"title": f"r0{i}", "artist": "R0", "genre": "Rock"} for i in range(3)]
+               + [{"title": f"r1{i}", "artist": "R1", "genre": "Rock"} for i in range(2)])
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 12, skipped=[ids[6]])]
+    assert got == ["A", "A", "A", "R0", "A", "A", "R0", "R1", "R0", "R1", "K", "K"], got

@@ -93,3 +93,60 @@ def test_a_station_without_learning_plays_no_long_run_of_one_artist(qtbot, store
     station = [artist_of[t] for t in queued]
     assert _longest_run(station) <= 3, station
     assert [genre_of[t] for t in queued].count("Pop") >= 12, station     # still a pop station
+
+
+@pytest.fixture
+def small_genre(store, tmp_path):
+    """One pop song, then rock albums of three artists of three songs each: a pop station is
+    its seed's neighbours from its first song on. Songs of a minute (the station's lengths)."""
+    from player.library.scanner import Scanner
+
+    root = tmp_path / "music"
+    albums = [("Aurora Lane", "Skylines", "Pop", 1), ("Basalt", "Stones", "Rock", 3),
+              ("Cinder Fox", "Embers", "Rock", 3), ("Zephyr", "Winds", "Rock", 3)]
+    for i, (artist, album, genre, n) in enumerate(albums):
+        (root / album).mkdir(parents=True)
+        for k in range(n):
+            path = write_audio(root / album / f"{k + 1:02d}.flac",
+                               tone(60, freq=150.0 + 40 * i + 5 * k, sr=8000, channels=1), 8000)
+            write_tags(path, title=f"{album} {k + 1}", artist=artist, album=album, genre=genre, tracknumber=k + 1)
+    Scanner(store).scan([str(root)])
+    return {row["title"]: row["id"] for row in store.tracks()}
+
+
+def test_a_small_genres_station_without_learning_keeps_artists_apart_and_a_skipped_one_last(
+        qtbot, store, small_genre, make_window):
+    """The library's own station from a genre's only song goes on with its neighbours in
+    library order: not one album's songs back to back where another artist's are next to
+    them, and, once the person skipped one artist's song on it, that artist's other songs
+    after everyone else's (they came next, as they lie in the library)."""
+    from player.recommendations import LibraryRecommendations
+
+    window = make_window(store)
+    assert isinstance(window.provider, LibraryRecommendations)
+    artist_of = {row["id"]: row["artist"] for row in store.tracks()}
+    seed, player = small_genre["Skylines 1"], window.player
+
+    window.start_radio(seed, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == seed and len(player.queue) >= 9, timeout=15000)
+    station = [artist_of[e.track_id] for e in player.queue]
+    # (Nine songs of three artists, taken near library order: the last artist's may end in a run.)
+    assert _longest_run(station[:6]) == 1, station
+    first = player.queue[0].track_id
+    assert artist_of[first] == "Basalt", station
+
+    # The person skips the seed, then the rock song that follows it, each at once.
+    window.next_track()
+    qtbot.waitUntil(lambda: player.current_track_id == first, timeout=15000)
+    qtbot.waitUntil(lambda: window._shown_entry is not None and window._shown_entry.track_id == first, timeout=15000)
+    window.next_track()
+
+    def others_first():
+        queued = [artist_of[e.track_id] for e in player.queue]
+        return player.current_track_id not in (seed, first) and len(queued) >= 6 \
+            and "Basalt" in queued and queued.index("Basalt") == len(queued) - queued.count("Basalt")
+
+    qtbot.waitUntil(others_first, timeout=15000)
+    heard = [artist_of[player.current_track_id]] + [artist_of[e.track_id] for e in player.queue]
+    assert heard[0] != "Basalt" and heard.count("Basalt") == 2, heard
+    assert _longest_run([a for a in heard if a != "Basalt"]) == 1, heard
