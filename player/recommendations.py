@@ -414,6 +414,16 @@ def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int 
         prev = info[t][1]
 
 
+def _on_compilation(r) -> bool:
+    """Whether track row ``r`` is on an album not its artist's own (:func:`album_by`): a
+    compilation (flagged, found one by its folder, or of another album artist, a soundtrack's
+    "Various Artists"). "Queen & David Bowie" on Queen's album is on Queen's own."""
+    if r["compilation"] != 1 and r["folder_compilation"] != 1 \
+            and (not r["albumartist"] or r["albumartist"] == r["artist"]):
+        return False        # (most tracks: asked of every one Discover may offer, names not normalised)
+    return primary_artist(album_by(r)) != primary_artist(r["artist"] or r["albumartist"])
+
+
 def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:
     """Whether a track on ``album`` (:class:`AlbumIds`) by ``artist`` (casefolded) is by the
     seed's artist or on its album."""
@@ -860,8 +870,14 @@ class _Library:
                    and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         # A song played in one copy was played: the copy a row offers (the first in library
         # order) is not "not played yet" because the plays were of the phone's MP3.
+        # The copy offered is the one on its artist's own album where there is one: a
+        # compilation (under "Various Artists", first in library order) put "Fields 1 [Now
+        # Hits 2016]" on a tile, and people know a song by its album.
         chosen = set(offered)
-        first = _first_copies(offered + [t for t in order if t not in chosen], rows, self._keys)
+        own = [t for t in offered if not _on_compilation(rows[t])]
+        mine = set(own)
+        first = _first_copies(own + [t for t in offered if t not in mine] + [t for t in order if t not in chosen],
+                              rows, self._keys)
         members: dict[str, list[int]] = defaultdict(list)
         for t in offered:
             if first[t] == t:

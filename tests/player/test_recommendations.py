@@ -885,3 +885,23 @@ def test_a_stations_fillers_and_top_up_keep_an_artist_skipped_on_it_last_and_apa
     artist = {r["id"]: r["artist"] for r in store.tracks()}
     got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 12, skipped=[ids[6]])]
     assert got == ["A", "A", "A", "R0", "A", "A", "R0", "R1", "R0", "R1", "K", "K"], got
+
+
+def test_discover_offers_a_song_in_its_albums_copy_not_a_compilations(store):
+    # "Fields 1" on Yarrow's album and on a hits compilation (flagged, or only by its album
+    # artist): the compilation, under "Various Artists", comes first in library order, and
+    # Discover offered its copy, "Fields 1 [Now Hits 2016]", a song people know by its album.
+    ids = _add(store, [
+        {"title": "Fields 1", "artist": "Yarrow", "album": "Now Hits 2016", "albumartist": "Various Artists",
+         "compilation": 1, "genre": "Pop"},
+        {"title": "Fields 2", "artist": "Yarrow", "album": "Club Mix", "albumartist": "Various Artists",
+         "genre": "Pop"},
+        {"title": "Other hit", "artist": "Basalt", "album": "Now Hits 2016", "albumartist": "Various Artists",
+         "compilation": 1, "genre": "Pop"},
+        {"title": "Fields 1", "artist": "Yarrow", "album": "Fields", "genre": "Pop"},
+        {"title": "Fields 2", "artist": "Yarrow", "album": "Fields", "genre": "Pop"},
+    ])
+    row = [r.track_id for r in LibraryRecommendations(store).discover(10)["pop"]]
+    assert sorted(row) == sorted([ids[2], ids[3], ids[4]]), row
+    # A song found only on a compilation is still offered in that copy.
+    assert ids[2] in row
