@@ -462,6 +462,40 @@ def _kin_genres(rows, info, albums: dict) -> dict[int, str]:
     return out
 
 
+def _station_genre(lib: _Library, seed: int) -> str:
+    """The genre a station from ``seed`` (in ``lib``) keeps to: the seed's, or for a song of no
+    genre tag the one it is taken for (:func:`_kin_genres`); :data:`UNTAGGED` for none."""
+    bucket = lib.info[seed][2]
+    return lib.kin.get(seed, UNTAGGED) if bucket == UNTAGGED else bucket
+
+
+def _station_member(lib: _Library, seed: int):
+    """Whether a track of ``lib`` is one of the songs of the station from ``seed`` (its genre's),
+    rather than a neighbour in the library that comes between them or after them."""
+    info, kin, albums = lib.info, lib.kin, lib.albums
+    bucket, untagged = _station_genre(lib, seed), info[seed][2] == UNTAGGED
+    seed_album, seed_artist = albums[seed], info[seed][1]
+
+    def member(t: int) -> bool:
+        # (an untagged song on an album of the genre is of it, as the learning station has it)
+        if bucket != UNTAGGED and kin.get(t, info[t][2]) == bucket:
+            return True
+        # Songs of no genre tag share no genre: one is the station's only where it is the
+        # seed's artist's or album's (a station from one played every untagged song).
+        return untagged and info[t][2] == UNTAGGED and _kin(albums[t], info[t][1], seed_album, seed_artist)
+
+    return member
+
+
+def _station_says(info: dict, seed: int, bucket: str) -> str:
+    """The reason given for a song of the station from ``seed`` keeping to genre ``bucket``
+    (:func:`_station_genre`)."""
+    seed_title = info[seed][0]
+    if info[seed][2] != UNTAGGED:
+        return f"{genre_in_sentence(bucket)}, like {seed_title}"
+    return f"near {seed_title} in your library"
+
+
 class _Track(NamedTuple):
     """What the plain provider reads and keeps of a track, read as a row is (``r["year"]``):
     a third of the time of reading every column, and less memory than keeping the rows
@@ -1072,22 +1106,13 @@ class LibraryRecommendations:
                 near += 0.3 / (1 + abs(r["year"] - seed["year"]) / 4)
             return near + 0.15 * rng.random()
 
-        def member(t):
-            # (an untagged song on an album of the genre is of it, as the learning station has it)
-            if bucket != UNTAGGED and kin.get(t, info[t][2]) == bucket:
-                return True
-            # Songs of no genre tag share no genre: one is the station's only where it is the
-            # seed's artist's or album's (a station from one played every untagged song).
-            return untagged and info[t][2] == UNTAGGED and _kin(albums[t], info[t][1], albums[seed_track_id],
-                                                                seed_artist)
-
+        member = _station_member(lib, seed_track_id)
         same = [t for t in order if t not in skip and member(t)
                 and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
         same = _one_per_recording(sorted(same, key=closeness, reverse=True), rows, [seed_track_id, *exclude])
         liked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] not in skipped_artists))
         disliked = list(_spread_artists((t, info[t][1]) for t in same if info[t][1] in skipped_artists))
-        reason = f"{genre_in_sentence(bucket)}, like {seed_title}" if not untagged \
-            else f"near {seed_title} in your library"
+        reason = _station_says(info, seed_track_id, bucket)
         talk = is_spoken(bucket)
 
         def neighbours(taken: set[int], *, of_skipped: bool = False) -> Iterator[int]:
@@ -1258,11 +1283,31 @@ class LibraryRecommendations:
                 if b != UNTAGGED}
 
     def explain(self, track_id: int, context: str = "") -> str:
+        """Why ``track_id`` is suggested, given again without its list (the history it came
+        with forgotten). ``context`` ``"radio:<seed>"``: it is on the station from that song,
+        and says so as the station said it; other words are said after it in brackets."""
+        if context.startswith("radio:"):
+            said = self._on_station(track_id, context.partition(":")[2])
+            if said:
+                return said
+            context = ""
         row = self.store.track(track_id)
         if row is None:
             return ""
         bucket = genre_bucket(row["genre"])
-        where = f" ({context})" if context else ""
+        where = f" ({context})" if context and not context.startswith(("after:", "discover:")) else ""
         if bucket == UNTAGGED:
             return f"From your library{where}; it has no genre tag"
         return f"Tagged {first_genre(row['genre'])} in your library{where}"     # as the person wrote it
+
+    def _on_station(self, track_id: int, seed: str) -> str:
+        """The reason :meth:`radio` gives ``track_id`` on the station from track ``seed`` (its
+        id, as text): its genre's song like the seed, else the seed's neighbour in the library;
+        "" where either is not in the library."""
+        lib = self._library()
+        seed_id = int(seed) if seed.isdigit() else None
+        if seed_id not in lib.info or track_id not in lib.info:
+            return ""
+        if _station_member(lib, seed_id)(track_id):
+            return _station_says(lib.info, seed_id, _station_genre(lib, seed_id))
+        return _in_order([track_id], lib.info, seed_id)[0].reason

@@ -724,10 +724,17 @@ class LibraryTasksMixin:
             return None
         # By source, as the rows show reasons: a suggestion the person moved is theirs to keep,
         # and still Segue's offer, shown with why.
-        suggested = list(dict.fromkeys(e.track_id for e in player.queue if e.source in SUGGESTED_SOURCES))
+        # A station's songs are given their reasons on the station, as it gave them ("pop, like
+        # ..."): asked without it, they said only their genre, as if from nowhere.
+        station = self.station
+        on_air = f"radio:{station.seed}" if station is not None else ""
+        suggested: dict[int, str] = {}
+        for e in player.queue:
+            if e.source in SUGGESTED_SOURCES:
+                suggested[e.track_id] = on_air if e.source == "radio" else suggested.get(e.track_id, "")
 
         def work():
-            return {t: provider.explain(t) for t in suggested}
+            return {t: provider.explain(t, context) for t, context in suggested.items()}
 
         def done(result, error):
             if error is None:

@@ -905,3 +905,19 @@ def test_discover_offers_a_song_in_its_albums_copy_not_a_compilations(store):
     assert sorted(row) == sorted([ids[2], ids[3], ids[4]]), row
     # A song found only on a compilation is still offered in that copy.
     assert ids[2] in row
+
+
+@pytest.mark.parametrize("seed_genre", ["Pop", None])
+def test_a_stations_songs_are_explained_on_the_station_as_it_gave_them(store, seed_genre):
+    # Given again (the history forgotten), a station's song said only "Tagged Pop in your
+    # library"; its genre's songs and the neighbours between them say what the station said.
+    ids = _add(store, [{"title": "seed", "artist": "A", "album": "Al", "genre": seed_genre}]
+               + [{"title": f"a{i}", "artist": "A", "album": "Al", "genre": "Pop"} for i in range(5)]
+               + [{"title": f"r{i}", "artist": f"R{i % 2}", "album": f"R{i % 2}", "genre": "Rock"} for i in range(4)])
+    p = LibraryRecommendations(store)
+    recs = p.radio(ids[0], 9)
+    said = "pop, like seed" if seed_genre else "near seed in your library"    # (untagged, taken for its album's)
+    assert {r.reason for r in recs} == {said, "next in your library after seed"}, recs
+    assert [p.explain(r.track_id, f"radio:{ids[0]}") for r in recs] == [r.reason for r in recs]
+    # A station whose seed is gone from the library: the song's own reason, with no "radio:" in it.
+    assert p.explain(ids[1], "radio:999999") == p.explain(ids[1]) == "Tagged Pop in your library"

@@ -8,6 +8,8 @@ import zlib
 
 import pytest
 
+from player.audio.base import PlaybackState
+
 from tests.audiogen import tone, write_audio, write_tags
 
 # (artist, album, genre, year, songs): one pop artist of two albums, one other pop artist,
@@ -150,3 +152,31 @@ def test_a_small_genres_station_without_learning_keeps_artists_apart_and_a_skipp
     heard = [artist_of[player.current_track_id]] + [artist_of[e.track_id] for e in player.queue]
     assert heard[0] != "Basalt" and heard.count("Basalt") == 2, heard
     assert _longest_run([a for a in heard if a != "Basalt"]) == 1, heard
+
+
+def test_a_stations_songs_say_the_station_again_after_the_history_is_forgotten(qtbot, store, library, make_window):
+    """"Forget my listening history" gives the reasons beside Up next's suggestions again
+    without the plays forgotten: a station's songs still say which station they are on (they
+    said "Tagged Pop in your library", as if picked from nowhere)."""
+    from player.recommendations import LibraryRecommendations
+
+    window = make_window(store)
+    assert isinstance(window.provider, LibraryRecommendations)
+    seed, player = library["Skylines 2"], window.player
+    window.start_radio(seed, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == seed and len(player.queue) >= 15, timeout=15000)
+
+    def said() -> list[str]:
+        return [window._describe_entry(e)[2] for e in player.queue]
+
+    assert all("Skylines 2" in why for why in said()), said()
+    # Stopped, the station's songs stay queued as they were (nothing is ranked anew): the
+    # reasons are all that is given again.
+    queued = [e.track_id for e in player.queue]
+    window.stop()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.STOPPED, timeout=10000)
+    window.forget_history()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+    qtbot.waitUntil(lambda: all(said()), timeout=15000)
+    assert [e.track_id for e in player.queue] == queued
+    assert all("Skylines 2" in why for why in said()), said()
