@@ -33,7 +33,8 @@ from recommender.genres import (
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
-from segue_common.normalize import FirstCopies, first_of_artists, primary_artist, recording_key, same_length
+from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
+                                    same_length)
 
 
 def _length_limits(median: float | None, seed_s: float | None = None) -> tuple[float, float]:
@@ -417,11 +418,13 @@ def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int 
 def _on_compilation(r) -> bool:
     """Whether track row ``r`` is on an album not its artist's own (:func:`album_by`): a
     compilation (flagged, found one by its folder, or of another album artist, a soundtrack's
-    "Various Artists"). "Queen & David Bowie" on Queen's album is on Queen's own."""
+    "Various Artists"). "Queen & David Bowie" on Queen's album is on Queen's own; so is a
+    split single's or a duet album's song by the artist its album artists name second
+    ("A / B", "A & B": B's release as much as A's, not a compilation to pass over)."""
     if r["compilation"] != 1 and r["folder_compilation"] != 1 \
             and (not r["albumartist"] or r["albumartist"] == r["artist"]):
         return False        # (most tracks: asked of every one Discover may offer, names not normalised)
-    return primary_artist(album_by(r)) != primary_artist(r["artist"] or r["albumartist"])
+    return primary_artist(r["artist"] or r["albumartist"]) not in credited_artists(album_by(r))
 
 
 def _kin(album: str | None, artist: str, seed_album: str | None, seed_artist: str) -> bool:

@@ -921,3 +921,17 @@ def test_a_stations_songs_are_explained_on_the_station_as_it_gave_them(store, se
     assert [p.explain(r.track_id, f"radio:{ids[0]}") for r in recs] == [r.reason for r in recs]
     # A station whose seed is gone from the library: the song's own reason, with no "radio:" in it.
     assert p.explain(ids[1], "radio:999999") == p.explain(ids[1]) == "Tagged Pop in your library"
+
+
+@pytest.mark.parametrize("albumartist", ["Zinnia / Yarrow", "Zinnia & Yarrow"], ids=["split single", "duet album"])
+def test_discover_takes_a_shared_release_for_the_artists_own_over_a_compilation(store, albumartist):
+    # A split single or a duet album names the song's artist among its album artists, but not
+    # first: it is theirs, not "someone else's album", and the hits compilation ahead of it in
+    # library order ("Various Artists" before "Zinnia") is still the worse copy.
+    ids = _add(store, [
+        {"title": "Fields 1", "artist": "Yarrow", "album": "Now Hits 2016", "albumartist": "Various Artists",
+         "compilation": 1, "genre": "Pop"},
+        {"title": "Fields 1", "artist": "Yarrow", "album": "Fields", "albumartist": albumartist, "genre": "Pop"},
+    ])
+    row = [r.track_id for r in LibraryRecommendations(store).discover(10)["pop"]]
+    assert row == [ids[1]], row
