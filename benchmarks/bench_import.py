@@ -56,7 +56,7 @@ from player.history.importer import import_file  # noqa: E402
 from player.library.scanner import Scanner  # noqa: E402
 from player.store import Store  # noqa: E402
 from segue_common.listen_exports import read_export  # noqa: E402
-from segue_common.listening import SESSION_GAP_S  # noqa: E402
+from segue_common.listening import MIN_LISTEN_MS, SESSION_GAP_S  # noqa: E402
 from tests import history_fixtures as fx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,12 +145,17 @@ def match_rates(path: Path, work: Path, *, limit: int | None = None) -> dict:
     """Generate the library for one export, scan it, ``segue import`` the file twice."""
     from player.cli import main as segue
 
+    def listened(export) -> list:
+        # (a row heard for under a second is no listen, and becomes no play: see MIN_LISTEN_MS)
+        return [x for x in export.listens if x.kind == "music" and not x.private
+                and not (x.ms_played is not None and x.ms_played < MIN_LISTEN_MS)]
+
     export = read_export(path)
-    listens = [x for x in export.listens if x.kind == "music"][:limit]
+    listens = listened(export)[:limit]
     if limit:                      # a shorter copy of the file, in the same format
         path = _shorter(path, work, limit)
         export = read_export(path)
-        listens = [x for x in export.listens if x.kind == "music"]
+        listens = listened(export)
     songs = list(dict.fromkeys((x.artist, x.title, x.album) for x in listens))
     songs = list({(a, t): (a, t, al) for a, t, al in songs}.values())
     written = write_library(songs, work / "music")
@@ -307,7 +312,7 @@ def time_formats(rows: int, n_library: int, repeat: int, tmp: Path) -> list[dict
             again_s.append(time.perf_counter() - t)
             store.close()
         out.append({"format": fmt, "rows": s.rows, "matched": s.matched, "unmatched": s.unmatched,
-                    "second_added": s2.added, "read_s": statistics.median(read_s),
+                    "too_short": s.too_short, "second_added": s2.added, "read_s": statistics.median(read_s),
                     "import_s": statistics.median(first_s), "again_s": statistics.median(again_s),
                     "shape": shape["source"]})
     return out

@@ -38,6 +38,12 @@ LONG_FLOOR_S = 30 * 60.0
 #: Play sources where Segue picked the track (the store's ``plays.source``); every other
 #: source is the person's own choice.
 SUGGESTED_SOURCES = ("up_next", "radio", "discover")
+#: A row of an imported history heard for less than this many milliseconds is no listen at
+#: all, not even a skip: Spotify writes rows of 0 ms and a few hundred as its app opens on a
+#: paused song or as the queue moves on by itself, and taken for plays each would teach
+#: "not this song" of songs nobody turned down. A song passed over in less than a second
+#: (Next pressed twice to go further down the queue) was not heard, so not turned down either.
+MIN_LISTEN_MS = 1_000
 #: 2000-01-01 UTC. No service kept listening history before it: an earlier time is a broken
 #: one (Last.fm writes 1 Jan 1970 for a scrobble that lost its time).
 EARLIEST = 946_684_800.0

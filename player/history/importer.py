@@ -24,7 +24,7 @@ from player.history.match import TrackMatcher
 from player.memory import let_go
 from segue_common.listen_exports import (NOW_PLAYING, Export, ExportFormatError, Listen, UnreadableExportError,
                                           read_export)
-from segue_common.listening import EARLIEST, FUTURE_SLACK_S, play_ending
+from segue_common.listening import EARLIEST, FUTURE_SLACK_S, MIN_LISTEN_MS, play_ending
 from segue_common.normalize import bare_title, primary_artist
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ class ImportSummary:
     unmatched: int = 0
     not_music: int = 0
     private: int = 0                   # songs played in a private session, left out
+    too_short: int = 0                 # rows heard for less than MIN_LISTEN_MS: no listen, left out
     duplicates: int = 0
     repeated: int = 0                  # of the duplicates, rows repeating an earlier row of this file
     unreadable: int = 0
@@ -90,6 +91,8 @@ class ImportSummary:
         if self.private:
             parts.append(f"{self.private:,} played in a private session (left out, as Spotify leaves them out "
                          "of its suggestions)")
+        if self.too_short:
+            parts.append(f"{self.too_short:,} too short to be a listen (under a second heard, left out)")
         parts.append(f"{self.duplicates - self.repeated:,} already imported")
         notes = []
         if self.filled_in:
@@ -138,6 +141,11 @@ def _tells_more(listen: Listen, key: str) -> dict | None:
             "at": times, "ms_played": listen.ms_played,
             "skipped": None if listen.skipped is None else int(listen.skipped),
             "reason_end": listen.reason_end, "ended_at": listen.ended_at}
+
+
+def _too_short(listen: Listen) -> bool:
+    """A row heard for less than :data:`MIN_LISTEN_MS`: no listen, neither a play nor a skip."""
+    return listen.ms_played is not None and listen.ms_played < MIN_LISTEN_MS
 
 
 def _more_of(so_far: Listen, listen: Listen) -> Listen:
@@ -230,6 +238,9 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     # its first (``joins``), matched or not. Matched, it is one play, its first row's, which
     # the later rows' time heard and ending join; each row is kept, linked to that play.
     goes_on = _stretches(export.listens)
+    # Segue's own export keeps its plays as its player logged them: a library moved to
+    # another computer has the same history there, a skip of half a second included.
+    no_listen = _too_short if export.format != "segue" else (lambda listen: False)
     firsts = set(goes_on.values())
     richer: list[dict] = []                # what rows already imported may learn from this file's
     rejoin: list[dict] = []                # rows already imported that this file shows go on with another's play
@@ -247,6 +258,11 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             # what is imported is what Segue's suggestions learn from. Not stored either, so
             # nothing of them stays to be taken out later.
             summary.private += 1
+            continue
+        if no_listen(listen):
+            # Not stored either: kept for later, a scan adding its song would make it a play after all.
+            # (A stretch after it still joins its song's play: its first is found past it.)
+            summary.too_short += 1
             continue
         impossible = _impossible_time(listen, now)
         if impossible is not None:
@@ -313,7 +329,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             progress(0, total, "Saving")
         meta = {"name": name, "format": export.format, "sha256": sha256, "rows": summary.rows,
                 "matched": summary.matched, "unmatched": summary.unmatched,
-                "not_music": summary.not_music + summary.private,      # (rows that are no song to keep)
+                "not_music": summary.not_music + summary.private + summary.too_short,   # (rows not to keep)
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
         saving = None if progress is None else (lambda done, total: progress(done, total, "Saving"))
         stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, rejoin=rejoin, progress=saving)
@@ -421,7 +437,8 @@ def no_plays_text(row, stored: int) -> str:
         # are that file's listens, or went with it when it was taken out.
         return ("its listens were already imported from another file; if that file was removed, "
                 "they went with it: import this file again to bring them back")
-    return "it holds no songs (only podcasts, songs played in a private session or rows that could not be read)"
+    return ("it holds no songs (only podcasts, songs played in a private session, rows too short to be a "
+            "listen or rows that could not be read)")
 
 
 def batch_text(summaries: list[ImportSummary]) -> str:

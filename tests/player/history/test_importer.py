@@ -1100,3 +1100,67 @@ def test_a_kept_discover_learns_the_skips_an_import_fills_in_on_plays_imported_b
     fresh = shown(LibraryRecommendations(store))
     assert [store.track(t)["title"] for row in fresh.values() for t in row] == ["Hyperballad", "Hey Jude", "Halo"]
     assert shown(kept) == fresh
+
+
+# Halo opened paused (0 ms), a row Spotify logged as the queue moved (600 ms), one just short
+# of a second, and a real early skip of Hey Jude (1 s), among whole plays.
+BLIPS = [("Björk", "Hyperballad", "Post", T0, 200_000, False),
+         ("Beyonce", "HALO", None, T0 + 1000, 0, False),
+         ("Beyonce", "HALO", None, T0 + 2000, 600, True),
+         ("Nobody", "Not In The Library", None, T0 + 3000, 999, True),
+         ("The Beatles", "Hey Jude", None, T0 + 4000, 1_000, True),
+         ("Beyonce", "HALO", None, T0 + 5000, 200_000, False)]
+
+
+def _blips_csv(path, plays):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["artist", "title", "timestamp", "ms_played"])
+        w.writerows([a, t, int(s), ms] for a, t, _al, s, ms, _sk in plays)
+    return path
+
+
+@pytest.mark.parametrize("write", [
+    lambda p: fx.spotify(p / "StreamingHistory0.json", BLIPS),
+    lambda p: fx.spotify_extended(p / "Streaming_History_Audio_2020.json", BLIPS),
+    lambda p: _blips_csv(p / "plays.csv", BLIPS)], ids=["spotify", "spotify_extended", "csv"])
+def test_a_row_heard_for_less_than_a_second_is_no_listen_not_a_skip(store, tmp_path, write):
+    # Each became a skipped play (or a kept row, a skip-to-be), teaching "not this song" of
+    # a song nobody turned down: Halo, heard whole, counted two skips against it.
+    library(store)
+    s = import_file(store, write(tmp_path))
+    assert (s.rows, s.too_short, s.matched, s.unmatched) == (6, 3, 3, 0)
+    assert "3 too short to be a listen (under a second heard, left out)" in s.text()
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", "finished", 200_000), ("Hey Jude", "skipped", 1_000), ("Halo", "finished", 200_000)]
+    assert store.unmatched_count() == 0
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 3
+
+
+def test_a_moment_the_app_was_open_between_two_stretches_of_a_song_does_not_part_them(store, tmp_path):
+    # The app came back for 0 ms and closed again between Hyperballad's two stretches: passed
+    # over, the song is still one play of both.
+    library(store)
+    blip = [STRETCHES[0], ("Björk", "Hyperballad", "Post", T0 + 3600, 0, False), *STRETCHES[1:]]
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", blip),
+                         ends=("logout", "unexpected-exit"), starts=("appload", "appload"))
+    s = import_file(store, path)
+    assert (s.too_short, s.stretches, s.plays) == (1, 1, 2)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", "finished", 200_000), ("Halo", "finished", 200_000)]
+
+
+def test_segue_s_own_export_keeps_a_skip_of_half_a_second_as_its_player_logged_it(tmp_path):
+    # Moving a library keeps its history whole: Segue logged the person's own press of Next.
+    from player.store import Store
+
+    old = Store(tmp_path / "old.db")
+    ids = library(old)
+    old.end_play(old.start_play(ids["Halo"], track_ms=200_000, now=T0), "skipped", 500, now=T0 + 1)
+    new = Store(tmp_path / "new.db")
+    library(new)
+    s = import_file(new, exported(old, "plays", tmp_path / "plays.csv"))
+    assert (s.too_short, s.matched) == (0, 1)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(new)] == [("Halo", "skipped", 500)]
+    old.close()
+    new.close()
