@@ -21,7 +21,7 @@ def add_parser(sub):
 
 
 def run(args) -> int:
-    from player.history.importer import batch_text, history_files, import_file
+    from player.history.importer import batch_text, history_files, import_file, shown_progress
     from player.history.match import TrackMatcher
     from player.progress import ProgressBar
     from player.store import Store
@@ -35,8 +35,12 @@ def run(args) -> int:
         matcher = TrackMatcher(store.tracks())     # the library does not change between files: index it once
         for path, named in files:
             bar = ProgressBar(f"importing {path.name}")
-            summary = import_file(store, path, matcher=matcher,
-                                  progress=lambda done, total, stage: bar.update(done, total, stage.lower()))
+
+            def show(*at, bar=bar):
+                done, total, stage = shown_progress(*at)
+                bar.update(done, total, stage[:1].lower() + stage[1:])
+
+            summary = import_file(store, path, matcher=matcher, progress=show)
             bar.close()
             if summary.not_history and not named:
                 passed_over += 1          # a folder's playlists, account details, ...

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 #: by the minute Spotify rounds to and the scrobbler's own clock).
 SAME_LISTEN_S = 90.0
 
+#: ``progress(done, total, stage)``: "Reading" counts bytes of the file, "Matching" and
+#: "Saving" its rows. What it raises (a stop) ends the import, nothing of the file kept.
 Progress = Callable[[int, int, str], None]
 
 
@@ -43,6 +45,14 @@ Progress = Callable[[int, int, str], None]
 #: of the play before it, not another play of the song.
 BROKEN_OFF = ("logout", "remote", "unexpected-exit", "unexpected-exit-while-paused")
 GOES_ON = ("appload", "remote")
+
+
+def shown_progress(done: int, total: int, stage: str) -> tuple[int, int, str]:
+    """``(done, total, stage)`` of :data:`Progress` as a person is shown them: bytes read in MB
+    (a count of bytes reads as noise, and a file over 2 GB would pass a bar's largest number)."""
+    if stage == "Reading":
+        return done // 1_000_000, max(1, -(-total // 1_000_000)), "Reading (MB)"
+    return done, total, stage
 
 
 @dataclass
@@ -208,12 +218,31 @@ def _stretches(listens: list[Listen]) -> dict[int, int]:
     return first
 
 
-def _sha256(path: Path) -> str:
+def _sha256(path: Path, still: Callable[[], None] | None = None) -> str:
+    """The file's SHA-256; ``still`` is called between blocks (a stop asked is heard)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(4 << 20), b""):
             h.update(block)
+            if still is not None:
+                still()
     return h.hexdigest()
+
+
+def _not_read(path: Path, exc: Exception) -> ImportSummary:
+    """The summary of a file that could not be read (``exc`` says why)."""
+    if isinstance(exc, UnreadableExportError):
+        return ImportSummary(path.name, error=str(exc))
+    if isinstance(exc, ExportFormatError):
+        return ImportSummary(path.name, error=str(exc), not_history=True)
+    if isinstance(exc, OSError):
+        return ImportSummary(path.name, error=f"cannot read it ({exc.strerror or exc})")
+    if isinstance(exc, UnicodeError):
+        return ImportSummary(path.name, error=str(exc))
+    if isinstance(exc, MemoryError):
+        return ImportSummary(path.name, error="it is too large to read")
+    log.error("reading %s failed", path, exc_info=exc)       # a fault of the reader's: this file only
+    return ImportSummary(path.name, error=f"cannot read it ({type(exc).__name__}: {exc})")
 
 
 def import_export(store, export: Export, *, name: str, sha256: str = "", matcher: TrackMatcher | None = None,
@@ -354,8 +383,9 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
     other files of a batch are imported whatever this one holds."""
     path = Path(path)
     # ``progress`` is also the caller's way to stop (a window's Cancel, or its closing): what it
-    # raises is the caller's, not a fault of this file, and goes on up. Raised while the rows are
-    # matched or stored, the store's transaction has not begun or rolls back: nothing of the file is kept.
+    # raises is the caller's, not a fault of this file, and goes on up. Raised while the file is
+    # read, or its rows are matched or stored, the store's transaction has not begun or rolls
+    # back: nothing of the file is kept.
     stopped: list[BaseException] = []
 
     def reporting(done: int, total: int, stage: str) -> None:
@@ -366,24 +396,18 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
             raise
 
     try:
-        export = read_export(path)
-        digest = _sha256(path)
-    except UnreadableExportError as exc:
-        return ImportSummary(path.name, error=str(exc))
-    except ExportFormatError as exc:
-        return ImportSummary(path.name, error=str(exc), not_history=True)
-    except OSError as exc:
-        return ImportSummary(path.name, error=f"cannot read it ({exc.strerror or exc})")
-    except UnicodeError as exc:
-        return ImportSummary(path.name, error=str(exc))
-    except MemoryError:
-        return ImportSummary(path.name, error="it is too large to read")
-    except Exception as exc:                  # a fault of the reader's: this file only
-        log.exception("reading %s failed", path)
-        return ImportSummary(path.name, error=f"cannot read it ({type(exc).__name__}: {exc})")
+        # Reading is seconds of a large file (5 s of 150 MB of Spotify's history): it says how
+        # far it got, in bytes of the file, and a stop is heard as it reads.
+        export = read_export(path, progress=None if progress is None else reporting)
+        size = path.stat().st_size
+        digest = _sha256(path, None if progress is None else lambda: reporting(size, size, "Reading"))
+    except Exception as exc:
+        if stopped:
+            raise
+        return _not_read(path, exc)
     try:
         if progress is not None:
-            reporting(0, len(export.listens), "Matching")      # a stop asked while the file was read
+            reporting(0, len(export.listens), "Matching")
         summary = import_export(store, export, name=path.name, sha256=digest, matcher=matcher,
                                 progress=None if progress is None else reporting)
     except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept

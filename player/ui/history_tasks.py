@@ -93,9 +93,12 @@ class HistoryTasksMixin:
         self._history_imported(list(summaries), None, left=[Path(p).name for p in paths[len(summaries):]])
 
     def _import_progress(self, value, n_files: int) -> None:
+        from player.history.importer import shown_progress
+
         i, done, total, stage = value
         where = f" (file {i + 1} of {n_files})" if n_files > 1 else ""
-        self.tasks.update("import", done, total, f"Importing history{where}, {stage.lower()}:")
+        done, total, stage = shown_progress(done, total, stage)
+        self.tasks.update("import", done, total, f"Importing history{where}, {stage[:1].lower()}{stage[1:]}:")
 
     def _history_imported(self, result, error, left: list[str] = ()) -> None:
         """``left``: the files a stop left out, nothing of them kept."""

@@ -373,3 +373,19 @@ def test_a_history_damaged_anywhere_is_told_and_other_rows_cut_short_are_no_hist
     with pytest.raises(ExportFormatError, match="not valid JSON") as got:
         read_export(queries)
     assert not isinstance(got.value, UnreadableExportError)
+
+
+@pytest.mark.parametrize("write", ["json", "jsonl", "csv", "zip"])
+def test_reading_says_how_far_it_got_in_bytes_of_the_file(tmp_path, write):
+    plays = [("Artist", f"Song {i}", None, T0 + 240 * i, 180_000, False) for i in range(3000)]
+    path = {"json": lambda: fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays),
+            "jsonl": lambda: fx.listenbrainz_jsonl(tmp_path / "listens.jsonl", plays),
+            "csv": lambda: fx.lastfm_mbids(tmp_path / "scrobbles.csv", plays),
+            "zip": lambda: fx.listenbrainz_zip(tmp_path / "listenbrainz.zip", plays)}[write]()
+    size, seen = path.stat().st_size, []
+    e = read_export(path, progress=lambda done, total, stage: seen.append((done, total, stage)))
+    assert len(e.listens) == 3000
+    assert {(total, stage) for _, total, stage in seen} == {(size, "Reading")}
+    done = [d for d, _, _ in seen]
+    assert done == sorted(done) and done[0] == 0 and done[-1] == size
+    assert len(set(done)) >= 5                             # steps between (a zip's too, packed small)

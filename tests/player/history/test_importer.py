@@ -1164,3 +1164,27 @@ def test_segue_s_own_export_keeps_a_skip_of_half_a_second_as_its_player_logged_i
     assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(new)] == [("Halo", "skipped", 500)]
     old.close()
     new.close()
+
+
+def test_a_stop_while_a_large_file_is_read_is_heard_then_and_keeps_nothing(store, tmp_path):
+    # Reading is seconds of a large export and said nothing: the bar stood still, and a stop
+    # was heard only once the whole file was read. It now counts the file's bytes as it reads.
+    library(store)
+    rows = [(*SONGS[i % 3], T0 + 240 * i, 180_000, False) for i in range(40_000)]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", rows)
+    size = path.stat().st_size
+    seen = []
+
+    def progress(done, total, stage):
+        seen.append((stage, done, total))
+        if stage == "Reading" and done >= size // 4:
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        import_file(store, path, progress=progress)
+    reading = [done for stage, done, total in seen if stage == "Reading" and total == size]
+    assert len(reading) == len(seen) >= 5 and reading == sorted(reading)     # how far, as it read
+    assert size // 4 <= reading[-1] < size // 2                              # stopped while it read
+    assert store.play_count() == 0 and store.history_imports() == []
+    assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
+    assert import_file(store, path).matched == 40_000                        # the next try imports it whole

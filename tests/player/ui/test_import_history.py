@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
@@ -326,3 +327,28 @@ def test_an_import_s_progress_never_goes_back_within_a_stage(qtbot, scanned, mak
     assert len(saving) > 2 and saving == sorted(saving) and saving[-1] == 1.0
     matching = [done / total for _i, done, total, stage in seen if stage == "Matching"]
     assert matching == sorted(matching)
+
+
+def test_a_large_file_says_how_far_its_read_got_and_a_stop_then_is_heard_before_its_rows_are_matched(
+        qtbot, scanned, make_window, tmp_path):
+    # Reading a large export stood still in the status bar, and Stop waited until it was read.
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    big = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", _many(songs, 30_000, T0))
+    megabytes = -(-big.stat().st_size // 1_000_000)
+    seen, labels = [], []
+    original = window._import_progress
+
+    def progress(value, n):
+        seen.append(value)
+        original(value, n)
+        labels.append(window.tasks.describe("import"))
+        if value[3] == "Reading" and value[1] > 0 and window.stop_import_btn.isVisible():
+            window.stop_import_btn.click()
+
+    window._import_progress = progress
+    with qtbot.waitSignal(window.history_imported, timeout=60000) as got:
+        window.import_history_files([str(big)])
+    assert got.args[0] == [] and scanned.imported_play_count() == 0 and scanned.history_imports() == []
+    assert {stage for *_, stage in seen} == {"Reading"}             # (what came after the stop is dropped)
+    assert re.fullmatch(rf"Importing history, reading \(MB\): \d+ of {megabytes}", labels[-1]), labels[-1]
