@@ -22,8 +22,10 @@ from typing import Callable
 
 from player.history.match import TrackMatcher
 from player.memory import let_go
-from segue_common.listen_exports import (NOW_PLAYING, Export, ExportFormatError, Listen, UnreadableExportError,
-                                          read_export)
+# Progress: ``progress(done, total, stage)``; an import's stages are the read's "Reading" (bytes
+# of the file), then "Matching" and "Saving" (its rows). What it raises (a stop) ends the import.
+from segue_common.listen_exports import (NOW_PLAYING, Export, ExportFormatError, Listen, Progress,
+                                          UnreadableExportError, read_export)
 from segue_common.listening import EARLIEST, FUTURE_SLACK_S, MIN_LISTEN_MS, play_ending
 from segue_common.normalize import bare_title, primary_artist
 
@@ -33,10 +35,6 @@ log = logging.getLogger(__name__)
 #: (Spotify's two exports, or Last.fm scrobbles of Spotify plays: start times differ
 #: by the minute Spotify rounds to and the scrobbler's own clock).
 SAME_LISTEN_S = 90.0
-
-#: ``progress(done, total, stage)``: "Reading" counts bytes of the file, "Matching" and
-#: "Saving" its rows. What it raises (a stop) ends the import, nothing of the file kept.
-Progress = Callable[[int, int, str], None]
 
 
 #: Spotify's extended history writes one row per stretch of a song heard: closed or cut off
