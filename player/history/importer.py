@@ -201,10 +201,13 @@ def _began_near(starts, listen: Listen) -> bool:
     return _near(starts, listen.started_at) or _near(starts, listen.unpaused_start)
 
 
-def _stretches(listens: list[Listen]) -> dict[int, int]:
+def _stretches(listens: list[Listen], no_listen: Callable[[Listen], bool] = lambda listen: False) -> dict[int, int]:
     """``row -> first row`` for each row that goes on with the play of the row before it in
-    time (see :data:`GOES_ON`), the first row being where that play began."""
-    order = sorted((i for i, listen in enumerate(listens) if listen.kind == "music" and not listen.private),
+    time (see :data:`GOES_ON`), the first row being where that play began. Rows that are no
+    listen (``no_listen``) are passed over: whatever Spotify wrote as their reasons, a moment
+    the app was open between two stretches neither parts them nor begins a play never stored."""
+    order = sorted((i for i, listen in enumerate(listens)
+                    if listen.kind == "music" and not listen.private and not no_listen(listen)),
                    key=lambda i: listens[i].time_written if listens[i].time_written is not None
                    else listens[i].started_at)
     first: dict[int, int] = {}
@@ -264,10 +267,10 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     # A song heard in stretches (see GOES_ON) is one listen: each later row is stored naming
     # its first (``joins``), matched or not. Matched, it is one play, its first row's, which
     # the later rows' time heard and ending join; each row is kept, linked to that play.
-    goes_on = _stretches(export.listens)
     # Segue's own export keeps its plays as its player logged them: a library moved to
     # another computer has the same history there, a skip of half a second included.
     no_listen = _too_short if export.format != "segue" else (lambda listen: False)
+    goes_on = _stretches(export.listens, no_listen)
     firsts = set(goes_on.values())
     richer: list[dict] = []                # what rows already imported may learn from this file's
     rejoin: list[dict] = []                # rows already imported that this file shows go on with another's play
@@ -287,8 +290,8 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
             summary.private += 1
             continue
         if no_listen(listen):
-            # Not stored either: kept for later, a scan adding its song would make it a play after all.
-            # (A stretch after it still joins its song's play: its first is found past it.)
+            # Not stored either: no play whatever song it names, now or after a scan adds the song.
+            # (A stretch after it still joins its song's play: _stretches passes over it.)
             summary.too_short += 1
             continue
         impossible = _impossible_time(listen, now)

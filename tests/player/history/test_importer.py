@@ -1150,6 +1150,22 @@ def test_a_moment_the_app_was_open_between_two_stretches_of_a_song_does_not_part
         ("Hyperballad", "finished", 200_000), ("Halo", "finished", 200_000)]
 
 
+def test_a_moment_the_app_was_open_between_stretches_does_not_part_them_whatever_its_reasons(store, tmp_path):
+    # Spotify's rows under a second mostly read "playbtn" to "endplay": the stretch after such
+    # a row followed a row that was not cut off, and the song counted as two plays.
+    library(store)
+    blip = [STRETCHES[0], ("Björk", "Hyperballad", "Post", T0 + 3600, 0, False), *STRETCHES[1:]]
+    path = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", blip),
+                         ends=("logout",), starts=("playbtn", "appload"))
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    rows[1]["reason_end"] = "endplay"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    s = import_file(store, path)
+    assert (s.too_short, s.stretches, s.plays) == (1, 1, 2)
+    assert [(p["title"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == [
+        ("Hyperballad", "finished", 200_000), ("Halo", "finished", 200_000)]
+
+
 def test_segue_s_own_export_keeps_a_skip_of_half_a_second_as_its_player_logged_it(tmp_path):
     # Moving a library keeps its history whole: Segue logged the person's own press of Next.
     from player.store import Store
