@@ -47,9 +47,11 @@ GOES_ON = ("appload", "remote")
 
 def shown_progress(done: int, total: int, stage: str) -> tuple[int, int, str]:
     """``(done, total, stage)`` of :data:`Progress` as a person is shown them: bytes read in MB
-    (a count of bytes reads as noise, and a file over 2 GB would pass a bar's largest number)."""
+    (a count of bytes reads as noise, and a file over 2 GB would pass a bar's largest number).
+    The whole file read is the whole bar: rounded down, 2.5 MB read would stay at 2 of 3."""
     if stage == "Reading":
-        return done // 1_000_000, max(1, -(-total // 1_000_000)), "Reading (MB)"
+        megabytes = max(1, -(-total // 1_000_000))
+        return (megabytes if done >= total else done // 1_000_000), megabytes, "Reading (MB)"
     return done, total, stage
 
 

@@ -12,7 +12,7 @@ import zipfile
 
 import pytest
 
-from player.history.importer import import_file, link_unmatched, removed_text
+from player.history.importer import import_file, link_unmatched, removed_text, shown_progress
 from player.store import IMPORT_SOURCE, SESSION_GAP_S
 from segue_common.listen_exports import NOW_PLAYING
 from tests import full_disk
@@ -1204,3 +1204,16 @@ def test_a_stop_while_a_large_file_is_read_is_heard_then_and_keeps_nothing(store
     assert store.play_count() == 0 and store.history_imports() == []
     assert store.execute("SELECT count(*) FROM imported_listens").fetchone()[0] == 0
     assert import_file(store, path).matched == 40_000                        # the next try imports it whole
+
+
+def test_the_read_of_a_file_shown_in_megabytes_ends_with_the_bar_full(store, tmp_path):
+    # Rounded down, a file of 2.5 MB read whole showed "2 of 3" until the matching began.
+    library(store)
+    rows = [(*SONGS[i % 3], T0 + 240 * i, 180_000, False) for i in range(8_000)]
+    path = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", rows)
+    assert path.stat().st_size % 1_000_000
+    shown = []
+    import_file(store, path, progress=lambda *at: shown.append(shown_progress(*at)))
+    reading = [(done, total) for done, total, stage in shown if stage == "Reading (MB)"]
+    megabytes = -(-path.stat().st_size // 1_000_000)
+    assert reading == sorted(reading) and reading[-1] == (megabytes, megabytes) and megabytes >= 2
