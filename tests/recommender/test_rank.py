@@ -130,7 +130,10 @@ def test_radio_skip_pushes_away_from_the_skipped_neighbourhood():
     # Skip the second-closest kind's nearest track repeatedly: its neighbours must drop.
     skipped = [t for t, _ in rec.radio(seed, 40) if kind_of(t) == "rock"][:3]
     after = [t for t, _ in rec.radio(seed, 10, exclude=skipped, skipped=skipped)]
-    sim = lambda ids: float(np.mean(cat.embedding[cat.rows(ids)] @ cat.embedding[cat.rows(skipped)].T))
+
+    def sim(ids):
+        return float(np.mean(cat.embedding[cat.rows(ids)] @ cat.embedding[cat.rows(skipped)].T))
+
     assert not set(after) & set(skipped)
     assert sim(after) < sim(before)
 

@@ -66,7 +66,8 @@ def test_rows_become_imported_plays_with_their_time_heard_and_skip(store, tmp_pa
     assert [p["started_at"] for p in got] == pytest.approx([T0, T0 + 200, T0 + 210], abs=1)
     assert {p["track_id"] for p in got} == set(ids.values())
     kept = store.unmatched_listens()
-    assert [(r["artist"], r["title"], r["ms_played"]) for r in kept] == [("Unknown Artist", "Not In The Library", 180_000)]
+    assert [(r["artist"], r["title"], r["ms_played"]) for r in kept] == [
+        ("Unknown Artist", "Not In The Library", 180_000)]
     assert store.imported_artist_counts()["unknown artist"] == (1, 0)
     (imp,) = store.history_imports()
     assert (imp["name"], imp["format"], imp["matched"], imp["unmatched"]) == (path.name, "spotify_extended", 3, 1)
