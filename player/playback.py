@@ -388,6 +388,9 @@ class Player:
         # and the order shuffle off goes back to before it, {id(kept): (kept, the entry it
         # stands in for)})).
         self._undo: list[tuple[str, tuple | list]] = []
+        # The steps of the latest move command not joined to the one before (see
+        # move_queue_entries): where its next stretches go, None where it moved nothing.
+        self._press: list | None = None
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -996,15 +999,21 @@ class Player:
             entries, before = self._now_queued(entries), self._now_queued(before)
             queue, natural = self._queue.entries(), list(self._natural)
             moved = self._queue.move_entries(entries, before)
+            if not joined:
+                # A key press's first stretch starts its step even where it moved nothing (its
+                # rows played, or were re-ranked away, just before): the press's next stretches
+                # went into the step of the press before, and one Ctrl+Z took back both.
+                self._press = None
             if moved:
                 self._natural_moved(entries)
                 kept = self._keep(entries)
                 here = {id(e) for e in queue}
                 step = ([e for e in entries if id(e) in here], queue, natural, kept)
-                if joined and self._undo and self._undo[-1][0] == "moved":
-                    self._undo[-1][1].append(step)
+                if joined and self._press is not None and self._undo and self._undo[-1][1] is self._press:
+                    self._press.append(step)
                 else:
-                    self._undo = [*self._undo[1 - UNDO_STEPS:], ("moved", [step])]
+                    self._press = [step]
+                    self._undo = [*self._undo[1 - UNDO_STEPS:], ("moved", self._press)]
                 self._queue_changed()
         return moved
 

@@ -284,3 +284,23 @@ def test_ctrl_z_takes_back_a_move_in_both_orders_when_shuffle_was_turned_on_or_o
     assert p.undo() == ("moved", 1)
     assert [e.track_id for e in p.queue] == ids[1:10]
     p.stop()
+
+
+def test_a_key_press_whose_first_stretch_moved_nothing_is_a_step_of_its_own(store, tmp_path, make_player):
+    # Alt+Down on rows apart asks for each stretch as a move, the first not joined to the one
+    # before. Where the first moved nothing (its song began playing just before the player took
+    # the press), the next stretch went into the previous press's step: Ctrl+Z took both back.
+    p, ids = _list(store, tmp_path, make_player, 6)
+    p.move_queue_entries([_entry(p, ids[2])], [_entry(p, ids[4])])          # the first press
+    assert [e.track_id for e in p.queue] == [ids[1], ids[3], ids[2], ids[4], ids[5]]
+    top = _entry(p, ids[1])
+    p.next()                                                    # the top song plays: the press's first
+    assert wait_for(lambda: p.current_track_id == ids[1])       # stretch, sent as it began, finds it gone
+    assert p.move_queue_entries([top], [_entry(p, ids[3])]) == 0
+    assert p.move_queue_entries([_entry(p, ids[5])], [_entry(p, ids[4])], joined=True) == 1
+    assert [e.track_id for e in p.queue] == [ids[3], ids[2], ids[5], ids[4]]
+    assert p.undo() == ("moved", 1)                             # the second press only
+    assert [e.track_id for e in p.queue] == [ids[3], ids[2], ids[4], ids[5]]
+    assert p.undo() == ("moved", 1)                             # then the first
+    assert [e.track_id for e in p.queue] == [ids[2], ids[3], ids[4], ids[5]]
+    p.stop()
