@@ -269,10 +269,10 @@ def _after_own(entries) -> int:
     their own song; a song queued then went before the ones queued earlier, and before the
     dragged one. Nor before a song moved just after their own: it went ahead of what they had
     placed. Nor after one moved further down (Move to end), or after one of their own sent
-    after the whole list (:func:`_sent_to_end`): the song queued went after the whole list."""
-    end = _sent_to_end(entries)
-    at = next((i + 1 for i in range(end - 1, -1, -1) if entries[i].hand_queued), 0)
-    while at < len(entries) and entries[at].placed:
+    to the end (``sent_to_end``): the song queued went after the whole list."""
+    at = next((i + 1 for i in range(len(entries) - 1, -1, -1)
+               if entries[i].hand_queued and not entries[i].sent_to_end), 0)
+    while at < len(entries) and entries[at].placed and not entries[at].sent_to_end:
         at += 1
     return at
 
@@ -303,19 +303,10 @@ def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[
         out[i:i] = lead
     songs = [e for e in loose if id(e) in listed and id(e) not in first]
     if songs:
-        end = _sent_to_end(out)
-        i = next((i for i, e in enumerate(out) if not e.manual or i >= end), len(out))
+        i = next((i for i, e in enumerate(out) if not e.manual or e.sent_to_end), len(out))
         i = max(i, _after_own(out))
         out[i:i] = songs
     return out + [e for e in loose if id(e) not in first and id(e) not in listed]
-
-
-def _sent_to_end(entries) -> int:
-    """Where the person's own entries that come after the whole list and the suggestions
-    begin in ``entries`` (their length if none do): the ones they sent to the end (Move to
-    end, a drag below the last row). Theirs, but asked for last, not next. Where every
-    entry is their own, none is after the list."""
-    return 1 + max((i for i, e in enumerate(entries) if not e.own), default=len(entries) - 1)
 
 
 def followed(renumbered: dict[int, int], track_id: int) -> int:
@@ -385,8 +376,9 @@ class Player:
         # ("taken", (the entries taken out, the queue before, the suggestions it passed over
         # that were not passed over before)) or a move ("moved", its steps: one command may
         # move several stretches (Alt+Down on rows apart), each (the entries moved, the queue
-        # and the order shuffle off goes back to before it, {id(kept): (kept, the entry it
-        # stands in for)})).
+        # and the order shuffle off goes back to before it, {id(own): (own, whether it was sent
+        # to the end)} for those of theirs it sent there or back, {id(kept): (kept, the entry
+        # it stands in for)})).
         self._undo: list[tuple[str, tuple | list]] = []
         # The steps of the latest move command not joined to the one before (see
         # move_queue_entries): where its next stretches go, None where it moved nothing.
@@ -887,7 +879,7 @@ class Player:
             # So do the list's songs that came before any suggestion: Up next refilled, the rest
             # of the album playing came back after the new suggestions, where it had never been.
             own = frozenset(id(e) for e in before[:_after_own(before)] if e.own)
-            head = next((i for i, e in enumerate(before) if not e.manual), _sent_to_end(before))
+            head = next((i for i, e in enumerate(before) if not e.manual or e.sent_to_end), len(before))
             songs = frozenset(id(e) for e in before[:head] if e.manual)
             self._queue.replace(_in_places(queue, back, before, first=own, listed=songs - own))
             if passed and self._passed_over & passed:
@@ -918,12 +910,15 @@ class Player:
                     return "moved", moved
         return "put back", 0
 
-    def _move_back(self, entries, queue, natural, kept) -> int:
+    def _move_back(self, entries, queue, natural, sent, kept) -> int:
         """Under the lock: ``entries`` go back where they were in ``queue`` (see :func:`_in_places`),
         and in ``natural``, the order shuffle off goes back to, where shuffle was on then and
         is now. The ones the move made the person's (``kept``) are what they were again: a move
-        taken back did not happen, and a suggestion is Segue's to re-rank once more. How many
-        of them are still queued."""
+        taken back did not happen, and a suggestion is Segue's to re-rank once more. So are
+        those of theirs it sent to the end or back from it (``sent``: ``{id: (entry, was it
+        sent to the end)}``). How many of them are still queued."""
+        for e, was_sent in sent.values():
+            e.send_to_end(was_sent)
         if kept:
             self._swap({id(new): old for new, old in kept.values()})
         now = self._queue.entries()
@@ -999,6 +994,10 @@ class Player:
             entries, before = self._now_queued(entries), self._now_queued(before)
             queue, natural = self._queue.entries(), list(self._natural)
             moved = self._queue.move_entries(entries, before)
+            # Left at the end of Up next (Move to end, a drag below the last row, Alt+Down onto
+            # the last row), they are sent to the end; moved anywhere else, no longer.
+            ids = {id(e) for e in entries}
+            to_end = bool(moved) and all(id(e) in ids for e in self._queue.entries()[-moved:])
             if not joined:
                 # A key press's first stretch starts its step even where it moved nothing (its
                 # rows played, or were re-ranked away, just before): the press's next stretches
@@ -1006,9 +1005,16 @@ class Player:
                 self._press = None
             if moved:
                 self._natural_moved(entries)
-                kept = self._keep(entries)
+                kept = self._keep(entries, to_end=to_end)
+                # The person's own entries are sent to the end, or no longer, in place (which
+                # entry it is does not change: a list showing it still names it); Ctrl+Z sets
+                # each back as it was.
                 here = {id(e) for e in queue}
-                step = ([e for e in entries if id(e) in here], queue, natural, kept)
+                sent = {id(e): (e, e.sent_to_end) for e in entries
+                        if id(e) in here and e.own and e.sent_to_end != to_end}
+                for e, _ in sent.values():
+                    e.send_to_end(to_end)
+                step = ([e for e in entries if id(e) in here], queue, natural, sent, kept)
                 if joined and self._press is not None and self._undo and self._undo[-1][1] is self._press:
                     self._press.append(step)
                 else:
@@ -1026,13 +1032,14 @@ class Player:
             return list(entries)
         return list({id(e): e for e in (stand_in.get(id(x), x) for x in entries)}.values())
 
-    def _keep(self, entries) -> dict[int, tuple[QueueEntry, QueueEntry]]:
+    def _keep(self, entries, *, to_end: bool) -> dict[int, tuple[QueueEntry, QueueEntry]]:
         """Under the lock: the suggestions and the list's songs among ``entries`` become the
-        person's (``placed``), in their places. Entries are not changed in place (the window's
-        list and the engine share them): each is replaced, everywhere the player holds it
-        while it is queued. A copy for the next round of repeat all stays the round's: the
-        round goes with the list. Returns ``{id(old): (new, old)}``."""
-        new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e, placed=True)
+        person's (``placed``), in their places, sent to the end or not as ``to_end`` says.
+        Entries are not changed in place (the window's list and the engine share them): each
+        is replaced, everywhere the player holds it while it is queued. A copy for the next
+        round of repeat all stays the round's: the round goes with the list. Returns
+        ``{id(old): (new, old)}``."""
+        new = {id(e): QueueEntry(e.track_id, e.source, True, e.lap, was=e, placed=True, sent_to_end=to_end)
                for e in entries if not e.own and not (e.manual and e.lap)}
         self._swap(new)
         return {k: (n, n.was) for k, n in new.items()}
@@ -1193,14 +1200,13 @@ class Player:
                 # album added) is shuffled too, not left as it was. (Wherever they are:
                 # Previous or a drag may have put another song among them.) A song they moved
                 # is theirs as one queued is, as a new list keeps it: mixed into the list, it
-                # could go to the end of a long one. Those after the whole list are the ones
-                # they sent to the end (Move to end, a drag below the last row): they asked to
-                # hear them last, and they stay last, mixed among themselves.
+                # could go to the end of a long one. Those they sent to the end (Move to end, a
+                # drag below the last row) they asked to hear last: they stay last, mixed
+                # among themselves, whatever Keep it going has added after them since.
                 self._natural = self._queue.entries()
-                end = _sent_to_end(self._natural)
-                mine = [e for e in self._natural[:end] if e.own]
-                rest = [e for e in self._natural[:end] if not e.own]
-                last = self._natural[end:]
+                mine = [e for e in self._natural if e.own and not e.sent_to_end]
+                rest = [e for e in self._natural if not e.own]
+                last = [e for e in self._natural if e.sent_to_end]
                 now = self._playing.entry if self._playing is not None else None
                 song = self._song_of(mine + rest + last + ([now] if now is not None else []), shared)
                 mine = shuffled(mine, self._rng, song, after=now)
@@ -1479,16 +1485,21 @@ class Player:
             kept = [e for e in self._queue.entries() if e.own]
             same = next((e for e in kept if e.track_id == starting), None)
             kept = [e for e in kept if e is not same]
+            # (those they sent to the end stay after the new list too: asked for last)
+            last = [e for e in kept if e.sent_to_end]
+            kept = [e for e in kept if not e.sent_to_end]
             if self._shuffle:
                 # (they are mixed among themselves: the order they were queued in is kept for
                 # shuffle off, as it was)
-                queued = {id(e) for e in kept}
+                queued = {id(e) for e in kept + last}
                 natural = [e for e in self._natural if id(e) in queued]
                 known = {id(e) for e in natural}
-                self._natural = natural + [e for e in kept if id(e) not in known] + rest
+                natural += [e for e in kept + last if id(e) not in known]
+                self._natural = ([e for e in natural if not e.sent_to_end] + rest
+                                 + [e for e in natural if e.sent_to_end])
                 before = kept[-1] if kept else QueueEntry(starting)
                 rest = shuffled(rest, self._rng, self._song_of([*rest, before], shared), after=before)
-            self._queue.replace(kept + rest)
+            self._queue.replace(kept + rest + last)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin
             self._undo = []
@@ -1638,6 +1649,8 @@ class Player:
                 # to the round.
                 self._drop_copies_of([back, *([self._playing.entry] if self._playing is not None else [])])
             if self._playing is not None:
+                # (next now: sent to the end once, it was heard there; at the top it is not last)
+                self._playing.entry.send_to_end(False)
                 self._queue.insert(0, [self._playing.entry])
                 if self._shuffle and not any(e is self._playing.entry for e in self._natural):
                     # Playing when shuffle went on, it has no place in the order added: it is
@@ -1721,10 +1734,11 @@ class Player:
         if not isinstance(saved, dict):
             return None
         try:
-            # [track, source, manual(, lap(, placed))]: the lap of a repeat-all copy, when it is
-            # one; whether the person moved it in Up next, when they did.
+            # [track, source, manual(, lap(, placed(, sent to the end)))]: the lap of a
+            # repeat-all copy, when it is one; whether the person moved it in Up next, and sent
+            # it to the end, when they did (a state saved before that was kept has neither).
             queue = [(int(q[0]), str(q[1]), bool(q[2]), int(q[3]) if len(q) > 3 else 0,
-                      bool(q[4]) if len(q) > 4 else False)
+                      bool(q[4]) if len(q) > 4 else False, bool(q[5]) if len(q) > 5 else False)
                      for q in saved.get("queue") or []]
             current = saved.get("current")
             # [track, source, manual, position(, credit(, heard(, play(, to_end(, lap)))))]: a
@@ -1756,8 +1770,8 @@ class Player:
             station_play = None
         playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set())
                                   | ({station} if station is not None else set()))
-        at_place = [QueueEntry(playable[t][0], src, manual, lap, placed=placed) if t in playable else None
-                    for t, src, manual, lap, placed in queue]
+        at_place = [QueueEntry(playable[t][0], src, manual, lap, placed=placed, sent_to_end=last)
+                    if t in playable else None for t, src, manual, lap, placed, last in queue]
         entries = [e for e in at_place if e is not None]
         # Shuffled, the order they were added in; a state saved without it (or with it
         # damaged) takes the shuffled order for it, as the queue itself is fine.
@@ -1833,7 +1847,8 @@ class Player:
         else:
             current = None
         entries = self._queue.entries()[:MAX_SAVED_QUEUE]
-        queue = [[e.track_id, e.source, e.manual, *([e.lap, True] if e.placed else [e.lap] if e.lap else [])]
+        queue = [[e.track_id, e.source, e.manual, *([e.lap, e.placed, True] if e.sent_to_end else [e.lap, True]
+                                                     if e.placed else [e.lap] if e.lap else [])]
                  for e in entries]
         state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                  "shuffle": self._shuffle, "repeat": self._repeat}

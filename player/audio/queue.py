@@ -20,6 +20,9 @@ class QueueEntry:
     on this one, and a command naming the old entry acts on this one.
     ``placed``: the person moved it in Up next (a suggestion, or a song of the list played),
     so it is theirs as a song queued by hand is, and a new list or station keeps it too.
+    ``sent_to_end``: the person sent this entry of theirs to the end of Up next (Move to end,
+    a drag below the last row): asked for last, not next, it stays after the rest however
+    much Keep it going adds after it, until they move it elsewhere.
 
     Entries compare by identity, so the same track queued twice is two entries.
     """
@@ -30,6 +33,7 @@ class QueueEntry:
     lap: int = 0
     was: QueueEntry | None = field(default=None, repr=False)
     placed: bool = False
+    sent_to_end: bool = False
 
     @property
     def hand_queued(self) -> bool:
@@ -42,6 +46,11 @@ class QueueEntry:
         """The person's own entry: queued by hand or moved by them in Up next. Something new
         played replaces the list and the suggestions, never these."""
         return self.hand_queued or self.placed
+
+    def send_to_end(self, sent: bool) -> None:
+        """The person sent it to the end of Up next, or moved it back from there (``sent``). The
+        entry stays the same object, as in :meth:`renumber`: the window's list names it."""
+        object.__setattr__(self, "sent_to_end", bool(sent))
 
     def renumber(self, track_id: int) -> None:
         """The track became ``track_id`` (a library scan merged it into another). The entry

@@ -4,6 +4,7 @@ after them, and Ctrl+Z brings back none of what a forget or repeat off has done 
 
 from __future__ import annotations
 
+from player.playback import STATE_SETTING
 from tests.player.test_playback import add_tracks, wait_for
 
 
@@ -303,4 +304,71 @@ def test_a_key_press_whose_first_stretch_moved_nothing_is_a_step_of_its_own(stor
     assert [e.track_id for e in p.queue] == [ids[3], ids[2], ids[4], ids[5]]
     assert p.undo() == ("moved", 1)                             # then the first
     assert [e.track_id for e in p.queue] == [ids[2], ids[3], ids[4], ids[5]]
+    p.stop()
+
+
+def test_a_song_sent_to_the_end_stays_last_after_keep_it_going_adds_more_and_a_restart(
+        store, tmp_path, make_player):
+    # Sent to the end was read from where a song was: once Keep it going added suggestions
+    # after it, it was an ordinary song of theirs again. Shuffle put it first, and a song
+    # queued by hand went after it, behind the list it had been sent past.
+    p, ids = _list(store, tmp_path, make_player, 2, more=6)
+    p.restore_state()                                           # (saves from now on, as the window's does)
+    pool = iter(ids[4:])
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.enqueue([ids[2]])
+    p.move_queue_entries([_entry(p, ids[2])], [])               # Move to end on the song queued
+    p.keep_going = True
+    assert wait_for(lambda: len(p.queue) == 4)                  # two suggestions after it
+    assert [e.track_id for e in p.queue] == [ids[1], ids[2], ids[4], ids[5]]
+    p.set_shuffle(True)
+    assert p.queue[-1].track_id == ids[2], [e.track_id for e in p.queue]
+    p.set_shuffle(False)
+    p.enqueue([ids[3]])                                         # queued by hand: before the list
+    assert [e.track_id for e in p.queue] == [ids[3], ids[1], ids[2], ids[4], ids[5]]
+    for _ in range(6):                                          # (wherever the random order falls)
+        p.set_shuffle(True)
+        queue = [e.track_id for e in p.queue]
+        assert queue[0] == ids[3] and queue[-1] == ids[2], queue
+        p.set_shuffle(False)
+    p.close()
+    saved = store.get_setting(STATE_SETTING)["queue"]
+    assert [q[0] for q in saved] == [ids[3], ids[1], ids[2], ids[4], ids[5]]
+    assert saved[2] == [ids[2], "queue", True, 0, False, True] and len(saved[0]) == 3   # (others as before)
+
+    again = make_player()                                       # a restart keeps it sent to the end
+    assert again.restore_state() is not None
+    assert [e.sent_to_end for e in again.queue] == [False, False, True, False, False]
+    again.set_shuffle(True)
+    queue = [e.track_id for e in again.queue]
+    assert queue[0] == ids[3] and queue[-1] == ids[2], queue
+    again.set_shuffle(False)
+    # Moved elsewhere (Play next), it is an ordinary song of theirs again; Ctrl+Z sends it back.
+    again.move_queue_entries([_entry(again, ids[2])], again.queue)
+    assert not again.queue[0].sent_to_end
+    again.enqueue([ids[6]])                                     # (after it: one of theirs again)
+    assert [e.track_id for e in again.queue] == [ids[2], ids[3], ids[6], ids[1], ids[4], ids[5]]
+    assert again.undo() == ("moved", 1)
+    assert [(e.track_id, e.sent_to_end) for e in again.queue][-3:] == [
+        (ids[2], True), (ids[4], False), (ids[5], False)]
+
+
+def test_a_song_sent_to_the_end_stays_after_a_new_list_and_is_next_again_after_previous(
+        store, tmp_path, make_player):
+    # A new list keeps the person's own songs before it: one they had sent to the end came
+    # before the new album, and shuffle then sent it after it. Gone back to with Previous, it
+    # is next, and no longer one to hear last.
+    p, ids = _list(store, tmp_path, make_player, 3, more=4)
+    p.enqueue(ids[3:5])
+    p.move_queue_entries([_entry(p, ids[3])], [])               # Move to end
+    p.play_tracks(ids[5:7], source="library")                   # a new album: theirs stay, that one last
+    assert wait_for(lambda: p.current_track_id == ids[5])
+    p.pause()
+    assert [e.track_id for e in p.queue] == [ids[4], ids[6], ids[3]]
+    for t in (ids[4], ids[6], ids[3]):                          # on to it
+        p.next()
+        assert wait_for(lambda: p.current_track_id == t)
+    p.previous()
+    assert wait_for(lambda: p.current_track_id == ids[6])
+    assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[3], False)]
     p.stop()
