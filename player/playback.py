@@ -778,6 +778,15 @@ class Player:
                 self._natural_after_hand_queued(entries)
                 self._queue.extend(entries)
                 self._queue.move_entries(entries, self._now_queued(before))
+                # Dropped below the last row, after the list or the suggestions, they are sent
+                # to the end as songs moved there are. (Dropped after the person's own songs
+                # only, or on an empty Up next, they are just added: queued later by hand, a
+                # song goes after them.)
+                queue = self._queue.entries()
+                if entries and all(e.hand_queued for e in entries) and queue[-len(entries):] == entries \
+                        and any(not e.own for e in queue[:-len(entries)]):
+                    for e in entries:
+                        e.send_to_end(True)
             elif all(e.hand_queued for e in entries):
                 if self._shuffle:
                     self._natural_after_hand_queued(entries)

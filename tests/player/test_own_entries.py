@@ -8,9 +8,9 @@ from player.playback import STATE_SETTING
 from tests.player.test_playback import add_tracks, wait_for
 
 
-def _list(store, tmp_path, make_player, n, more=0):
+def _list(store, tmp_path, make_player, n, more=0, seconds=5.0):
     """A list of ``n`` songs played, paused on its first (and ``more`` songs in the library after them)."""
-    ids = add_tracks(store, tmp_path, [(f"t{i}", 5.0) for i in range(n + more)])
+    ids = add_tracks(store, tmp_path, [(f"t{i}", seconds) for i in range(n + more)])
     p = make_player()
     p.play_tracks(ids[:n], source="library")
     assert wait_for(lambda: p.current_track_id == ids[0])
@@ -312,7 +312,8 @@ def test_a_song_sent_to_the_end_stays_last_after_keep_it_going_adds_more_and_a_r
     # Sent to the end was read from where a song was: once Keep it going added suggestions
     # after it, it was an ordinary song of theirs again. Shuffle put it first, and a song
     # queued by hand went after it, behind the list it had been sent past.
-    p, ids = _list(store, tmp_path, make_player, 2, more=6)
+    # (songs long enough that the first cannot end before it is paused on a busy machine)
+    p, ids = _list(store, tmp_path, make_player, 2, more=6, seconds=30.0)
     p.restore_state()                                           # (saves from now on, as the window's does)
     pool = iter(ids[4:])
     p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
@@ -358,7 +359,7 @@ def test_a_song_sent_to_the_end_stays_after_a_new_list_and_is_next_again_after_p
     # A new list keeps the person's own songs before it: one they had sent to the end came
     # before the new album, and shuffle then sent it after it. Gone back to with Previous, it
     # is next, and no longer one to hear last.
-    p, ids = _list(store, tmp_path, make_player, 3, more=4)
+    p, ids = _list(store, tmp_path, make_player, 3, more=4, seconds=30.0)
     p.enqueue(ids[3:5])
     p.move_queue_entries([_entry(p, ids[3])], [])               # Move to end
     p.play_tracks(ids[5:7], source="library")                   # a new album: theirs stay, that one last
@@ -371,4 +372,21 @@ def test_a_song_sent_to_the_end_stays_after_a_new_list_and_is_next_again_after_p
     p.previous()
     assert wait_for(lambda: p.current_track_id == ids[6])
     assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[3], False)]
+    p.stop()
+
+
+def test_songs_dropped_below_the_list_are_sent_to_the_end_and_on_their_own_songs_are_not(
+        store, tmp_path, make_player):
+    # Files dropped below the last row, after the list: the person put them after it, as Move to
+    # end does, and they stay last once Keep it going adds more. Dropped on an Up next of their
+    # own songs only, they are just added, and a song queued by hand later goes after them.
+    p, ids = _list(store, tmp_path, make_player, 3, more=4, seconds=30.0)
+    p.enqueue([ids[3]], before=[])
+    assert p.queue[-1].sent_to_end
+    p.enqueue([ids[4]])
+    assert [e.track_id for e in p.queue] == [ids[4], ids[1], ids[2], ids[3]]
+    p.clear_queue()
+    p.enqueue([ids[5]])
+    p.enqueue([ids[6]], before=[])
+    assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[5], False), (ids[6], False)]
     p.stop()
