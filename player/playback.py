@@ -1003,10 +1003,14 @@ class Player:
             entries, before = self._now_queued(entries), self._now_queued(before)
             queue, natural = self._queue.entries(), list(self._natural)
             moved = self._queue.move_entries(entries, before)
-            # Left at the end of Up next (Move to end, a drag below the last row, Alt+Down onto
-            # the last row), they are sent to the end; moved anywhere else, no longer.
+            # Left at the end of Up next after the list or the suggestions (Move to end, a drag
+            # below the last row, Alt+Down onto the last row), they are sent to the end; moved
+            # anywhere else, no longer. Last among the person's own songs only, they are after
+            # no list: a song queued by hand later goes after them, as after files dropped there.
             ids = {id(e) for e in entries}
-            to_end = bool(moved) and all(id(e) in ids for e in self._queue.entries()[-moved:])
+            now = self._queue.entries()
+            to_end = bool(moved) and all(id(e) in ids for e in now[-moved:]) \
+                and any(not e.own for e in now[:-moved])
             if not joined:
                 # A key press's first stretch starts its step even where it moved nothing (its
                 # rows played, or were re-ranked away, just before): the press's next stretches

@@ -390,3 +390,17 @@ def test_songs_dropped_below_the_list_are_sent_to_the_end_and_on_their_own_songs
     p.enqueue([ids[6]], before=[])
     assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[5], False), (ids[6], False)]
     p.stop()
+
+
+def test_a_song_moved_last_among_their_own_songs_only_is_not_sent_to_the_end(store, tmp_path, make_player):
+    # On an Up next of their own songs only, a song moved onto the last row (Alt+Down, Move to
+    # end) is not after any list: it was read as sent to the end, and a song queued by hand
+    # after that went before it, as a file dropped there is not.
+    p, ids = _list(store, tmp_path, make_player, 1, more=4, seconds=30.0)
+    p.pause()
+    p.enqueue(ids[1:4])
+    assert p.move_queue_entries([_entry(p, ids[2])], []) == 1
+    assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[1], False), (ids[3], False), (ids[2], False)]
+    p.enqueue([ids[4]])
+    assert [e.track_id for e in p.queue] == [ids[1], ids[3], ids[2], ids[4]]
+    p.stop()
