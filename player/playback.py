@@ -1007,10 +1007,11 @@ class Player:
             # below the last row, Alt+Down onto the last row), they are sent to the end; moved
             # anywhere else, no longer. Last among the person's own songs only, they are after
             # no list: a song queued by hand later goes after them, as after files dropped there.
+            # (After one already sent to the end, they are sent there too: asked for later still.)
             ids = {id(e) for e in entries}
             now = self._queue.entries()
             to_end = bool(moved) and all(id(e) in ids for e in now[-moved:]) \
-                and any(not e.own for e in now[:-moved])
+                and any(not e.own or e.sent_to_end for e in now[:-moved])
             if not joined:
                 # A key press's first stretch starts its step even where it moved nothing (its
                 # rows played, or were re-ranked away, just before): the press's next stretches

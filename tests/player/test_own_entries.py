@@ -403,4 +403,8 @@ def test_a_song_moved_last_among_their_own_songs_only_is_not_sent_to_the_end(sto
     assert [(e.track_id, e.sent_to_end) for e in p.queue] == [(ids[1], False), (ids[3], False), (ids[2], False)]
     p.enqueue([ids[4]])
     assert [e.track_id for e in p.queue] == [ids[1], ids[3], ids[2], ids[4]]
+    # Moved after one sent to the end, a song is sent there too, though all before it are theirs.
+    p.queue[0].send_to_end(True)
+    p.move_queue_entries([_entry(p, ids[2])], [])
+    assert p.queue[-1].sent_to_end and p.queue[-1].track_id == ids[2]
     p.stop()
