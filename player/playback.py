@@ -477,6 +477,10 @@ class Player:
     def keep_going(self, on: bool) -> None:
         self._keep_going = on
         self._nudged.set()          # saved with the state at the next tick
+        # Filled now, not at the engine's next word: turned on while paused (no word comes
+        # until play goes on), Up next stayed short however long the person waited.
+        if on:
+            self._maybe_fill()
 
     # -- queue -------------------------------------------------------------------
     @property

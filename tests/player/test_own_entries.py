@@ -4,6 +4,7 @@ after them, and Ctrl+Z brings back none of what a forget or repeat off has done 
 
 from __future__ import annotations
 
+from player.audio.base import PlaybackState
 from player.playback import STATE_SETTING
 from tests.player.test_playback import add_tracks, wait_for
 
@@ -211,6 +212,23 @@ def test_ctrl_z_takes_back_a_move_made_while_shuffling_in_the_order_shuffle_off_
     assert [e.track_id for e in p.queue] == shuffled
     p.set_shuffle(False)
     assert [e.track_id for e in p.queue] == ids[1:8]
+    p.stop()
+
+
+def test_keep_it_going_turned_on_while_paused_fills_up_next_at_once(store, tmp_path, make_player):
+    # It filled only at the engine's next word; paused, none comes: Up next stayed short until
+    # play went on. (The engine's word of the pause is let pass first, as it had on a busy
+    # machine: that is when the fill was missed.)
+    import time
+
+    p, ids = _list(store, tmp_path, make_player, 1, more=6)
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in ids[3:5]])
+    p.enqueue(ids[1:3])
+    assert wait_for(lambda: p.engine.state is PlaybackState.PAUSED)
+    time.sleep(0.5)
+    p.keep_going = True
+    assert wait_for(lambda: len(p.queue) == 4, timeout=5.0)
+    assert [e.track_id for e in p.queue] == ids[1:5]
     p.stop()
 
 
