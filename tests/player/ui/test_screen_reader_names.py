@@ -13,6 +13,18 @@ def _name(widget) -> str:
     return QAccessible.queryAccessibleInterface(widget).text(QAccessible.Name)
 
 
+def _bar_at(qtbot, position: float):
+    """A now-playing bar shown, a 3:20 song ("Song" by "Artist") at ``position`` seconds."""
+    from player.ui.transport import TransportBar
+
+    bar = TransportBar()
+    qtbot.addWidget(bar)
+    bar.show()
+    bar.set_track("Song", "Artist")
+    bar.set_position(position, 200.0)
+    return bar
+
+
 def _said(widget) -> str:
     return QAccessible.queryAccessibleInterface(widget).text(QAccessible.Description)
 
@@ -85,13 +97,7 @@ def test_the_settings_dialog_from_a_screen_reader_and_the_keyboard(qtbot, scanne
 
 
 def test_the_seek_bar_moves_from_the_keyboard(qtbot):
-    from player.ui.transport import TransportBar
-
-    bar = TransportBar()
-    qtbot.addWidget(bar)
-    bar.show()
-    bar.set_track("Song", "Artist")
-    bar.set_position(60.0, 200.0)
+    bar = _bar_at(qtbot, 60.0)
     assert _said(bar.slider) == "1:00 of 3:20"                # minutes and seconds, not 60000
     assert _name(bar.slider) == "Position in the song"
     # Its value as Qt's accessibility layer hands it to a reader: as text, where the song is
@@ -152,13 +158,7 @@ def qt_events():
 def test_a_screen_reader_resting_on_the_seek_bar_hears_the_song_move_only_when_asked(qtbot, qt_events):
     # Qt's slider tells a reader of every value set, and the clock set the seek bar's ten
     # times a second: a reader resting on the bar while music played spoke all the time.
-    from player.ui.transport import TransportBar
-
-    bar = TransportBar()
-    qtbot.addWidget(bar)
-    bar.show()
-    bar.set_track("Song", "Artist")
-    bar.set_position(60.0, 200.0)
+    bar = _bar_at(qtbot, 60.0)
     slider = bar.slider
     value = QAccessible.queryAccessibleInterface(slider).valueInterface()
 
@@ -323,11 +323,7 @@ def test_a_screen_reader_seeks_by_setting_the_seek_bars_value(qtbot):
 
     from player.ui.transport import TransportBar
 
-    bar = TransportBar()
-    qtbot.addWidget(bar)
-    bar.show()
-    bar.set_track("Song", "Artist")
-    bar.set_position(10.0, 200.0)
+    bar = _bar_at(qtbot, 10.0)
     value = QAccessible.queryAccessibleInterface(bar.slider).valueInterface()
     with qtbot.waitSignal(bar.seek, timeout=1000) as seeked:
         value.setCurrentValue(83.25)

@@ -68,16 +68,24 @@ def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_su
     assert plays and plays[-1]["source"] == "up_next"
 
 
-def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, scanned, make_window):
-    # Moved, the suggestion becomes the person's: the row stays on it, selected, so a second
-    # Alt+Up moves it on (and the player finds it, though the list named the entry it was).
-    window = _suggesting(qtbot, make_window(scanned))
+def _fourth_suggestion_moved_up(qtbot, window):
+    """``window`` suggesting (see :func:`_suggesting`), its fourth suggestion moved up one row
+    with the keys (Alt+Up); the window and the suggestions' track ids as they were before."""
+    window = _suggesting(qtbot, window)
     player, panel = window.player, window.up_next
     qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
     ids = [e.track_id for e in player.queue]
     _select(panel.list, [3])
     panel.move_selected(-1)
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[1], ids[3], ids[2]], timeout=5000)
+    return window, ids
+
+
+def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, scanned, make_window):
+    # Moved, the suggestion becomes the person's: the row stays on it, selected, so a second
+    # Alt+Up moves it on (and the player finds it, though the list named the entry it was).
+    window, ids = _fourth_suggestion_moved_up(qtbot, make_window(scanned))
+    player, panel = window.player, window.up_next
     assert player.queue[2].manual
     assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
     panel.move_selected(-1)

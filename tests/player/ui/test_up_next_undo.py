@@ -10,7 +10,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from tests.player.ui.test_up_next_keys import _queued, _select
-from tests.player.ui.test_up_next_moved_suggestions import _suggesting
+from tests.player.ui.test_up_next_moved_suggestions import _fourth_suggestion_moved_up, _suggesting
 
 
 def _undo(window) -> None:
@@ -85,13 +85,8 @@ def test_ctrl_z_after_a_drag_takes_the_drag_back_before_a_removal(qtbot, scanned
 def test_a_suggestion_moved_and_taken_back_stays_selected(qtbot, scanned, make_window):
     # Moved, a suggestion becomes the person's (another entry in its row); taken back, it is
     # Segue's again, and its row lost the selection: a second Alt+Up or Ctrl+Z found nothing.
-    window = _suggesting(qtbot, make_window(scanned))
+    window, ids = _fourth_suggestion_moved_up(qtbot, make_window(scanned))
     player, panel = window.player, window.up_next
-    qtbot.waitUntil(lambda: panel.rows.rowCount() >= 4, timeout=10000)
-    ids = [e.track_id for e in player.queue]
-    _select(panel.list, [3])
-    panel.move_selected(-1)
-    qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[1], ids[3], ids[2]], timeout=5000)
     assert player.queue[2].placed
     panel.put_back.emit()                                # Ctrl+Z
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == ids[:4] and not player.queue[3].placed, timeout=5000)
