@@ -232,21 +232,32 @@ def test_keep_it_going_turned_on_while_paused_fills_up_next_at_once(store, tmp_p
     p.stop()
 
 
+def _two_suggestions_at_a_time(ids):
+    """A queue filler suggesting ``ids`` in turn, two at each fill."""
+    pool = iter(ids)
+    return lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))]
+
+
+def _put_back_after_a_refill(p, was) -> list[int]:
+    """Clear ``p``'s Up next (``was``, by track), let Keep it going suggest again, then Ctrl+Z:
+    Up next by track as it is then, all of ``was`` put back."""
+    assert p.clear_queue() == len(was)
+    assert wait_for(lambda: len(p.queue) >= 2)                  # suggested again
+    assert p.put_back() == len(was)
+    return [e.track_id for e in p.queue]
+
+
 def test_ctrl_z_after_clear_puts_the_persons_songs_first_again_when_keep_it_going_refilled(
         store, tmp_path, make_player):
     # Cleared with Keep it going on, Up next filled again with suggestions at once; Ctrl+Z put
     # the person's own songs back after all of them, where nothing they queued had been.
     p, ids = _list(store, tmp_path, make_player, 1, more=12)
-    pool = iter(ids[5:])
-    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.set_queue_filler(_two_suggestions_at_a_time(ids[5:]))
     p.enqueue(ids[1:3])
     p.keep_going = True
     assert wait_for(lambda: len(p.queue) >= 4)
     was = [e.track_id for e in p.queue]
-    assert p.clear_queue() == len(was)
-    assert wait_for(lambda: len(p.queue) >= 2)                  # suggested again
-    assert p.put_back() == len(was)
-    queue = [e.track_id for e in p.queue]
+    queue = _put_back_after_a_refill(p, was)
     assert queue[:2] == ids[1:3]                                # theirs first, as they were
     assert set(was) <= set(queue) and len(queue) == len(set(queue))
     p.stop()
@@ -257,16 +268,12 @@ def test_ctrl_z_after_clear_puts_the_lists_songs_back_before_the_suggestions_kee
     # Cleared with Keep it going on, Up next filled again with suggestions at once; Ctrl+Z put
     # the rest of the album playing after all of them, though it had been before any suggestion.
     p, ids = _list(store, tmp_path, make_player, 4, more=12)
-    pool = iter(ids[6:])
-    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.set_queue_filler(_two_suggestions_at_a_time(ids[6:]))
     p.enqueue(ids[4:6])
     p.keep_going = True
     was = [ids[4], ids[5], ids[1], ids[2], ids[3]]
     assert [e.track_id for e in p.queue] == was
-    assert p.clear_queue() == len(was)
-    assert wait_for(lambda: len(p.queue) >= 2)                  # suggested
-    assert p.put_back() == len(was)
-    queue = [e.track_id for e in p.queue]
+    queue = _put_back_after_a_refill(p, was)
     assert queue[:5] == was and set(queue[5:]) <= set(ids[6:])  # theirs, then the album, as they were
     p.stop()
 
@@ -333,8 +340,7 @@ def test_a_song_sent_to_the_end_stays_last_after_keep_it_going_adds_more_and_a_r
     # (songs long enough that the first cannot end before it is paused on a busy machine)
     p, ids = _list(store, tmp_path, make_player, 2, more=6, seconds=30.0)
     p.restore_state()                                           # (saves from now on, as the window's does)
-    pool = iter(ids[4:])
-    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in (next(pool), next(pool))])
+    p.set_queue_filler(_two_suggestions_at_a_time(ids[4:]))
     p.enqueue([ids[2]])
     p.move_queue_entries([_entry(p, ids[2])], [])               # Move to end on the song queued
     p.keep_going = True
