@@ -16,7 +16,9 @@ import operator
 import unicodedata
 from typing import Callable
 
-from PySide6.QtCore import QAbstractListModel, QEvent, QMimeData, QModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
@@ -438,6 +440,8 @@ class UpNextPanel(QWidget):
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of: Callable | None = None
         self._playlists: list[tuple[int, str]] = []
+        # (the entry to choose, the ids of those being removed) once a removal shows
+        self._to_choose: tuple[object, set[int]] | None = None
         self.list = QueueList()
         self.list.setModel(self.rows)
         self.list.setAccessibleName("Up next")
@@ -538,9 +542,37 @@ class UpNextPanel(QWidget):
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
             entries = self._selected_entries()
             if entries:
-                self.remove_entries.emit(entries)
+                self.remove(entries)
                 return
         super().keyPressEvent(event)
+
+    def remove(self, entries: list) -> None:
+        """Ask for ``entries`` to leave Up next; once they have, the row that took the place of
+        the first of them (the one before it where none follows) is the current and selected
+        one, as in a playlist: the next Delete removes it, with no choosing again."""
+        gone = {id(e) for e in self.rows.shown_for(entries)}
+        order = self.rows.entries()
+        first = next((r for r, e in enumerate(order) if id(e) in gone), None)
+        if first is not None:
+            after = (e for e in order[first:] if id(e) not in gone)
+            before = (e for e in reversed(order[:first]) if id(e) not in gone)
+            self._to_choose = (next(after, None) or next(before, None), gone)
+        self.remove_entries.emit(entries)
+
+    def choose(self, entries: list) -> None:
+        """Make the rows of ``entries`` (those still shown) the selected ones, the first of
+        them current and in view."""
+        wanted = {id(e) for e in self.rows.shown_for(entries)}
+        rows = [r for r, e in enumerate(self.rows.entries()) if id(e) in wanted]
+        if not rows:
+            return
+        selection = QItemSelection()
+        for first, last in stretches(rows):
+            selection.select(self.rows.index(first, 0), self.rows.index(last, 0))
+        chosen = self.list.selectionModel()
+        chosen.setCurrentIndex(self.rows.index(rows[0], 0), QItemSelectionModel.NoUpdate)
+        chosen.select(selection, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+        self.list.scrollTo(self.rows.index(rows[0], 0))
 
     def _menu(self, pos) -> None:
         index = self.list.indexAt(pos)
@@ -570,7 +602,7 @@ class UpNextPanel(QWidget):
                           self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, entry.track_id))
         menu.addSeparator()
-        menu.addAction("Remove from Up next", lambda: self.remove_entries.emit(chosen))
+        menu.addAction("Remove from Up next", lambda: self.remove(chosen))
         menu.addActions([chosen_action(self.move_up, lambda: self.move_selected(-1, chosen)),
                          chosen_action(self.move_down, lambda: self.move_selected(1, chosen)),
                          chosen_action(self.to_end, lambda: self.move_selected_to(end=True, entries=chosen))])
@@ -588,6 +620,12 @@ class UpNextPanel(QWidget):
         the rows that changed are taken out or put in (see :meth:`UpNextModel.set_entries`),
         and the names are looked up for the rows drawn."""
         self.rows.set_entries(entries)
+        if self._to_choose is not None:
+            target, gone = self._to_choose
+            if not any(id(e) in gone for e in self.rows.entries()):    # the removal is shown
+                self._to_choose = None
+                if target is not None:
+                    self.choose([target])
         n = self.rows.rowCount()
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))

@@ -104,3 +104,42 @@ def test_play_next_and_move_to_end_from_the_keys_and_the_menu(qtbot, scanned, ma
     actions["Remove from Up next"].trigger()
     menu.close()
     qtbot.waitUntil(lambda: panel.track_ids() == order(4, 1, 0, 3), timeout=5000)
+
+
+def _current_and_selected(panel) -> tuple[int | None, list[int]]:
+    """The track of Up next's current row (None: none) and those of its selected rows."""
+    current = panel.list.currentIndex()
+    return (panel.rows.entry(current.row()).track_id if current.isValid() else None,
+            [e.track_id for e in panel._selected_entries()])
+
+
+def test_delete_leaves_the_next_row_chosen_for_the_next_delete(qtbot, scanned, make_window):
+    # Deleted with the Delete key, a song left no row selected: a second Delete did nothing,
+    # and a person deleting songs one by one from the keyboard had to choose each again.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [1])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], *ids[2:]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[2], [ids[2]]), timeout=5000)
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)            # the one that took its place
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[3], ids[4]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[3], [ids[3]]), timeout=5000)
+    _select(view, [2])                                               # the last: the one before it
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[3]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[3], [ids[3]]), timeout=5000)
+
+
+def test_remove_from_the_menu_leaves_the_next_row_chosen(qtbot, scanned, make_window):
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    _select(view, [1, 3])                                            # apart: the one after the first
+    panel._menu(view.visualRect(panel.rows.index(1, 0)).center())
+    menu = panel.last_menu
+    {a.text(): a for a in menu.actions()}["Remove from Up next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[2], ids[4]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[2], [ids[2]]), timeout=5000)
