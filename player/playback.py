@@ -383,6 +383,8 @@ class Player:
         # The steps of the latest move command not joined to the one before (see
         # move_queue_entries): where its next stretches go, None where it moved nothing.
         self._press: list | None = None
+        #: the entries the latest :meth:`put_back` brought back (the window chooses their rows)
+        self.last_put_back: list[QueueEntry] = []
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
@@ -886,6 +888,7 @@ class Player:
                     and not (e.source in SUGGESTED_SOURCES and e.track_id in self._left_out)]
             if not back:
                 return 0
+            self.last_put_back = back
             # The person's own songs that came first (queued by hand, or placed with them) still
             # come first where all that followed them is gone: cleared with Keep it going on,
             # Up next filled with suggestions at once, and theirs came back after all of those.
@@ -911,6 +914,7 @@ class Player:
         after it brought back a song deleted before, the drag left as it was. Returns
         ``("moved", how many went back)`` or ``("put back", how many came back)``."""
         with self._lock:
+            self.last_put_back = []
             while self._undo:
                 if self._undo[-1][0] == "taken":
                     back = self.put_back()

@@ -96,6 +96,13 @@ def _balanced(name: str) -> str:
     return "".join(kept) + "\u2069" * opened
 
 
+def _undo(player) -> tuple[str, int, list]:
+    """Ctrl+Z in Up next, on the player's thread: what :meth:`Player.undo` did, how many it
+    did it to, and the entries it put back (none for a move taken back)."""
+    done, n = player.undo()
+    return done, n, list(player.last_put_back) if done == "put back" else []
+
+
 @dataclass
 class Station:
     """A radio station in progress: its seed, and where the player's count of early skips in
@@ -168,7 +175,7 @@ class PlaybackMixin:
         u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries),
                                                                self._took_out))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
-        u.put_back.connect(lambda: self._command(lambda p: p.undo(), self._put_back))
+        u.put_back.connect(lambda: self._command(_undo, self._put_back))
         u.move.connect(lambda entries, before, joined: self._command(
             lambda p: p.move_queue_entries(entries, before, joined=joined)))
         u.keep_going_changed.connect(self._set_keep_going)
@@ -293,7 +300,10 @@ class PlaybackMixin:
 
     def _put_back(self, result, error) -> None:
         if error is None:
-            done, n = result
+            done, n, back = result
+            if back:         # the songs put back are the rows chosen: seen at once, Delete takes them again
+                self.refresh_up_next()
+                self.up_next.choose(back)
             songs = "song" if n == 1 else "songs"
             self.statusBar().showMessage(f"Moved {n} {songs} back in Up next" if done == "moved" and n
                                          else f"Put back {n} {songs} in Up next" if n

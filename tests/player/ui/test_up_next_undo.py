@@ -108,3 +108,26 @@ def test_ctrl_z_takes_back_all_that_one_key_press_moved(qtbot, scanned, make_win
     _undo(window)
     qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
     qtbot.waitUntil(lambda: "Moved 2 songs back" in window.statusBar().currentMessage(), timeout=5000)
+
+
+def test_the_songs_ctrl_z_puts_back_are_the_ones_chosen(qtbot, scanned, make_window):
+    # Put back, a song came back unselected, the keyboard on the row after it: the person
+    # could not see at once what came back, nor delete it again with one key.
+    from tests.player.ui.test_up_next_keys import _current_and_selected
+
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [2])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [*ids[:2], *ids[3:]], timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[2], [ids[2]]), timeout=5000)
+    _select(view, [1, 3])                                # several: all of them, the first current
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[2], ids[4]], timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[1], [ids[1], ids[3]]), timeout=5000)
