@@ -777,13 +777,16 @@ class Player:
 
         ``before``: the entries shown after the place the person put them (files dropped
         on Up next): they go before the first of those still queued, else at the end, where
-        they were seen to go. (Shuffle off, they go back among the songs queued by hand.)"""
+        they were seen to go. While shuffling, the order shuffle off goes back to takes them
+        as it takes rows dragged there (see :meth:`_natural_moved`): dropped below the last
+        row they were last in both orders, not put back among the songs queued by hand, at
+        the top, when shuffle went off."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
             if before is not None:
-                self._natural_after_hand_queued(entries)
                 self._queue.extend(entries)
                 self._queue.move_entries(entries, self._now_queued(before))
+                self._natural_moved(entries)
                 # Dropped below the last row, after the list or the suggestions, they are sent
                 # to the end as songs moved there are. (Dropped after the person's own songs
                 # only, or on an empty Up next, they are just added: queued later by hand, a

@@ -432,3 +432,28 @@ def test_a_song_moved_last_among_their_own_songs_only_is_not_sent_to_the_end(sto
     p.move_queue_entries([_entry(p, ids[2])], [])
     assert p.queue[-1].sent_to_end and p.queue[-1].track_id == ids[2]
     p.stop()
+
+
+def test_songs_dropped_while_shuffling_stay_where_they_were_dropped_with_shuffle_off_and_on(
+        store, tmp_path, make_player):
+    # Dropped below the last row while shuffling, files went last in Up next; turned off,
+    # shuffle put them back among the songs queued by hand, at the top, where the person had
+    # never put them. Dropped among the shuffled rows, they go just before the song shown
+    # after them in both orders, as a drag of rows there does.
+    p, ids = _list(store, tmp_path, make_player, 6, more=3, seconds=30.0)
+    p.enqueue([ids[6]])                                         # one song queued by hand
+    p.set_shuffle(True)
+    p.enqueue([ids[7]], before=[])                              # below the last row
+    assert p.queue[-1].track_id == ids[7] and p.queue[-1].sent_to_end
+    shown = p.queue
+    p.enqueue([ids[8]], before=shown[3:])                       # just before the fourth row
+    assert [e.track_id for e in p.queue] == [*(e.track_id for e in shown[:3]), ids[8],
+                                             *(e.track_id for e in shown[3:])]
+    after_drop = shown[3].track_id
+    p.set_shuffle(False)
+    off = [e.track_id for e in p.queue]
+    assert off[-1] == ids[7]                                    # last, as dropped
+    assert off.index(ids[8]) == off.index(after_drop) - 1       # before the song it was dropped on
+    p.set_shuffle(True)
+    assert p.queue[-1].track_id == ids[7]
+    p.stop()
