@@ -374,7 +374,8 @@ class Player:
         self._passed_at = 0.0                # when the latest of them was taken out
         # What Ctrl+Z in Up next takes back (undo, put_back), latest last: a removal
         # ("taken", (the entries taken out, the queue before, the suggestions it passed over
-        # that were not passed over before)) or a move ("moved", its steps: one command may
+        # that were not passed over before, the order shuffle off goes back to then, [] where
+        # shuffle was off)) or a move ("moved", its steps: one command may
         # move several stretches (Alt+Down on rows apart), each (the entries moved, the queue
         # and the order shuffle off goes back to before it, {id(own): (own, whether it was sent
         # to the end)} for those of theirs it sent there or back, {id(kept): (kept, the entry
@@ -852,7 +853,8 @@ class Player:
         the suggestions among them are passed over, and :meth:`put_back` can undo it."""
         passed = set(self.passed_over)     # (read so: those of a session over by now lapse first)
         self._pass_over(gone)
-        self._undo = [*self._undo[1 - UNDO_STEPS:], ("taken", (list(gone), before, self._passed_over - passed))]
+        self._undo = [*self._undo[1 - UNDO_STEPS:],
+                      ("taken", (list(gone), before, self._passed_over - passed, list(self._natural)))]
 
     def _narrow_taken(self, keep, *, passed: bool = True) -> None:
         """Under the lock: each removal Ctrl+Z can put back brings back only the entries
@@ -861,11 +863,11 @@ class Player:
         narrowed = []
         for kind, rec in self._undo:
             if kind == "taken":
-                gone, before, unpassed = rec
+                gone, before, unpassed, natural = rec
                 gone = [e for e in gone if keep(e)]
                 if not gone:
                     continue
-                rec = (gone, before, unpassed if passed else set())
+                rec = (gone, before, unpassed if passed else set(), natural)
             narrowed.append((kind, rec))
         self._undo = narrowed
 
@@ -880,7 +882,16 @@ class Player:
             at = next((i for i in range(len(self._undo) - 1, -1, -1) if self._undo[i][0] == "taken"), None)
             if at is None:
                 return 0
-            gone, before, passed = self._undo.pop(at)[1]
+            gone, before, passed, natural = self._undo.pop(at)[1]
+            # Each order takes them back as it was then, shuffle turned on or off since (as a
+            # move taken back does): shuffle off's order then is ``natural``, or ``before``
+            # itself where shuffle was off. Else a song deleted, shuffle turned on, Ctrl+Z, went
+            # last once shuffle went off (the order it goes back to never had it), and one
+            # deleted while shuffling and put back after shuffle went off went before the song
+            # that followed it in the shuffled order.
+            unshuffled = natural or before
+            if natural and not self._natural:
+                before = natural
             queue = self._queue.entries()
             here, out = {id(e) for e in queue}, {id(e) for e in gone}
             # Taken out as the engine went on into it, a song plays all the same (see
@@ -901,6 +912,11 @@ class Player:
             head = next((i for i, e in enumerate(before) if not e.manual or e.sent_to_end), len(before))
             songs = frozenset(id(e) for e in before[:head] if e.manual)
             self._queue.replace(_in_places(queue, back, before, first=own, listed=songs - own))
+            if self._natural:
+                known = {id(e) for e in self._natural}
+                missing = [e for e in back if id(e) not in known]
+                if missing:
+                    self._natural = _in_places(self._natural, missing, unshuffled)
             if passed and self._passed_over & passed:
                 self._passed_over -= passed
                 try:
@@ -1149,7 +1165,7 @@ class Player:
                     self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
                 except sqlite3.Error:
                     log.exception("could not save the suggestions passed over")
-            self._undo = [(kind, (rec[0], rec[1], {final(t) for t in rec[2]}) if kind == "taken" else rec)
+            self._undo = [(kind, (rec[0], rec[1], {final(t) for t in rec[2]}, rec[3]) if kind == "taken" else rec)
                           for kind, rec in self._undo]
             if not changed:
                 if seed != self.station_seed:

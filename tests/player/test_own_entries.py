@@ -457,3 +457,47 @@ def test_songs_dropped_while_shuffling_stay_where_they_were_dropped_with_shuffle
     p.set_shuffle(True)
     assert p.queue[-1].track_id == ids[7]
     p.stop()
+
+
+def test_ctrl_z_puts_a_song_back_in_its_place_in_both_orders_shuffle_turned_on_or_off_since(
+        store, tmp_path, make_player):
+    # Deleted, shuffle turned on, Ctrl+Z: the song came back, but the order shuffle off goes
+    # back to never had it, and it went last when shuffle went off. Deleted while shuffling and
+    # put back once shuffle was off, it went before the song that followed it in the shuffled
+    # order, somewhere in the person's own order where it had never been.
+    p, ids = _list(store, tmp_path, make_player, 1, more=8, seconds=30.0)
+    p.enqueue(ids[1:9])
+    mine = ids[1:9]
+
+    def order():
+        return [e.track_id for e in p.queue]
+
+    p.remove_queue_entries([_entry(p, mine[1])])
+    p.set_shuffle(True)
+    assert p.undo() == ("put back", 1)
+    p.set_shuffle(False)
+    assert order() == mine
+    p.set_shuffle(True)
+    p.remove_queue_entries([_entry(p, mine[3])])
+    p.set_shuffle(False)
+    assert p.undo() == ("put back", 1)
+    assert order() == mine
+    p.set_shuffle(True)
+    p.set_shuffle(False)
+    assert order() == mine
+    p.stop()
+
+
+def test_ctrl_z_after_a_delete_and_a_move_of_the_song_after_it_restores_both(store, tmp_path, make_player):
+    # The song that followed the one deleted is moved: Ctrl+Z takes the move back first, so the
+    # song put back by the next Ctrl+Z finds its neighbours as they were, and comes back
+    # between them (not before the moved song in its new place).
+    p, ids = _list(store, tmp_path, make_player, 1, more=5, seconds=30.0)
+    p.enqueue(ids[1:6])
+    mine = ids[1:6]
+    p.remove_queue_entries([_entry(p, mine[1])])
+    p.move_queue_entries([_entry(p, mine[2])], [])
+    assert p.undo() == ("moved", 1)
+    assert p.undo() == ("put back", 1)
+    assert [e.track_id for e in p.queue] == mine
+    p.stop()
