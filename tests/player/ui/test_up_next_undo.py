@@ -131,3 +131,28 @@ def test_the_songs_ctrl_z_puts_back_are_the_ones_chosen(qtbot, scanned, make_win
     _undo(window)
     qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
     qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[1], [ids[1], ids[3]]), timeout=5000)
+
+
+def test_ctrl_z_after_a_restart_says_there_is_nothing_to_undo(qtbot, scanned, make_window):
+    # What Ctrl+Z can undo lasts as long as the run, as in the players people know: a song
+    # deleted before a restart stays deleted, and Ctrl+Z after it says so rather than nothing.
+    window, ids = _queued(qtbot, scanned, make_window, 4)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [1])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], *ids[2:]], timeout=5000)
+    window.close()
+    window.player.close()
+
+    again = make_window(scanned, wait_library=False)
+    again.activateWindow()
+    qtbot.waitUntil(lambda: again.restored and again.up_next.track_ids() == [ids[0], *ids[2:]], timeout=10000)
+    again.up_next.list.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is again.up_next.list, timeout=2000)
+    _undo(again)
+    bar = again.statusBar()
+    qtbot.waitUntil(lambda: bar.currentMessage() == "Nothing moved or taken out of Up next to undo", timeout=5000)
+    assert bar.accessibleDescription() == bar.currentMessage()      # what a screen reader is given
+    assert again.up_next.track_ids() == [ids[0], *ids[2:]]
