@@ -502,13 +502,23 @@ class UpNextPanel(QWidget):
             rows.update(range(part.top(), part.bottom() + 1))
         return self.rows.entries_at(sorted(rows))
 
+    def _chosen_entries(self) -> list:
+        """What the keys act on: the selected entries, else the row the keyboard is on (drawn
+        with the focus frame) while the list has the keyboard. Tab into Up next puts the
+        keyboard on a row without selecting it, and Delete or Alt+Down did nothing there."""
+        chosen = self._selected_entries()
+        current = self.list.currentIndex()
+        if not chosen and current.isValid() and self.list.hasFocus():
+            chosen = [self.rows.entry(current.row())]
+        return chosen
+
     def move_selected(self, step: int, entries: list | None = None) -> None:
-        """Move the selected entries (or ``entries``) one place up (``step`` -1) or down (+1),
-        together; one already at the end it moves towards stays, and the others close up to
-        it. Asked of the player as moves of entries, as a drop is: each stretch of them goes
+        """Move the chosen entries (see :meth:`_chosen_entries`; or ``entries``) one place up
+        (``step`` -1) or down (+1), together; one already at the end it moves towards stays,
+        and the others close up to it. Asked of the player as moves of entries, as a drop is: each stretch of them goes
         before the entry that follows it in the new order (the lowest stretch first, so that
         the ones above find theirs in place)."""
-        chosen = {id(e) for e in (self._selected_entries() if entries is None else self.rows.shown_for(entries))}
+        chosen = {id(e) for e in (self._chosen_entries() if entries is None else self.rows.shown_for(entries))}
         if not chosen:
             return
         order = self.rows.entries()
@@ -525,10 +535,10 @@ class UpNextPanel(QWidget):
             self.move.emit(order[first:last + 1], order[last + 1:], n > 0)
 
     def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
-        """Move the selected entries (or ``entries``), in their order as shown, to the top of
+        """Move the chosen entries (or ``entries``), in their order as shown, to the top of
         Up next (``end`` False: they play next) or to its end; asked of the player as a drop is."""
         if entries is None:
-            chosen = self._selected_entries()
+            chosen = self._chosen_entries()
         else:
             picked = {id(e) for e in self.rows.shown_for(entries)}
             chosen = [e for e in self.rows.entries() if id(e) in picked]
@@ -540,7 +550,7 @@ class UpNextPanel(QWidget):
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
-            entries = self._selected_entries()
+            entries = self._chosen_entries()
             if entries:
                 self.remove(entries)
                 return

@@ -143,3 +143,22 @@ def test_remove_from_the_menu_leaves_the_next_row_chosen(qtbot, scanned, make_wi
     menu.close()
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[2], ids[4]], timeout=5000)
     qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[2], [ids[2]]), timeout=5000)
+
+
+def test_the_keys_act_on_the_row_the_keyboard_is_on_when_none_is_selected(qtbot, scanned, make_window):
+    # Tab into Up next puts the keyboard on its first row, drawn with the focus frame, but
+    # selects nothing: Delete, Alt+Down and Alt+End did nothing there, with no word why.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    assert _current_and_selected(panel) == (ids[0], [])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[1], ids[0], *ids[2:]], timeout=5000)
+    view.clearSelection()                                            # (Ctrl+Space leaves it so too)
+    QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[1], *ids[2:], ids[0]], timeout=5000)
+    view.clearSelection()
+    assert _current_and_selected(panel) == (ids[0], [])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[1], *ids[2:]], timeout=5000)
