@@ -442,6 +442,8 @@ class UpNextPanel(QWidget):
         self._playlists: list[tuple[int, str]] = []
         # (the entry to choose, the ids of those being removed) once a removal shows
         self._to_choose: tuple[object, set[int]] | None = None
+        # (the entry the keyboard is on, its row) as a key moves it: see _follow_keys
+        self._following: tuple[object, int] | None = None
         self.list = QueueList()
         self.list.setModel(self.rows)
         self.list.setAccessibleName("Up next")
@@ -515,12 +517,14 @@ class UpNextPanel(QWidget):
     def move_selected(self, step: int, entries: list | None = None) -> None:
         """Move the chosen entries (see :meth:`_chosen_entries`; or ``entries``) one place up
         (``step`` -1) or down (+1), together; one already at the end it moves towards stays,
-        and the others close up to it. Asked of the player as moves of entries, as a drop is: each stretch of them goes
-        before the entry that follows it in the new order (the lowest stretch first, so that
-        the ones above find theirs in place)."""
+        and the others close up to it. Asked of the player as moves of entries, as a drop is:
+        each stretch of them goes before the entry that follows it in the new order (the
+        lowest stretch first, so that the ones above find theirs in place)."""
         chosen = {id(e) for e in (self._chosen_entries() if entries is None else self.rows.shown_for(entries))}
         if not chosen:
             return
+        if entries is None:
+            self._follow_keys()
         order = self.rows.entries()
         shown = list(order)
         indices = range(1, len(order)) if step < 0 else range(len(order) - 2, -1, -1)
@@ -544,9 +548,19 @@ class UpNextPanel(QWidget):
             chosen = [e for e in self.rows.entries() if id(e) in picked]
         if not chosen:
             return
+        if entries is None:
+            self._follow_keys()
         picked = {id(e) for e in chosen}
         rest = [e for e in self.rows.entries() if id(e) not in picked]
         self.move.emit(chosen, [] if end else rest, False)
+
+    def _follow_keys(self) -> None:
+        """The rows the keys move are followed: once the row the keyboard is on has moved, it
+        is scrolled into view. Alt+End on a long Up next took the rows out of sight, and the
+        next Alt+Up moved rows the person could not see."""
+        current = self.list.currentIndex()
+        if current.isValid():
+            self._following = (self.rows.entry(current.row()), current.row())
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
@@ -636,6 +650,14 @@ class UpNextPanel(QWidget):
                 self._to_choose = None
                 if target is not None:
                     self.choose([target])
+        if self._following is not None:
+            entry, row = self._following
+            current = self.list.currentIndex()
+            if not current.isValid() or self.rows.entry(current.row()) is not entry:
+                self._following = None           # the keyboard went elsewhere meanwhile
+            elif current.row() != row:
+                self._following = None
+                self.list.scrollTo(current)
         n = self.rows.rowCount()
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))

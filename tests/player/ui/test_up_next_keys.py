@@ -162,3 +162,28 @@ def test_the_keys_act_on_the_row_the_keyboard_is_on_when_none_is_selected(qtbot,
     assert _current_and_selected(panel) == (ids[0], [])
     QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[1], *ids[2:]], timeout=5000)
+
+
+def test_the_rows_the_keys_move_stay_in_view(qtbot, scanned, make_window):
+    # Alt+End on an Up next longer than its panel took the row out of sight, and the next
+    # Alt+Up or Delete acted on a row the person could not see.
+    window, ids = _queued(qtbot, scanned, make_window, 8)
+    panel, view = window.up_next, window.up_next.list
+    view.setFixedHeight(view.rowHeight(0) * 2 + 2 * view.frameWidth())
+
+    def in_view() -> bool:
+        return view.viewport().rect().contains(view.visualRect(view.currentIndex()))
+
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [0])
+    QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids()[-1] == ids[0], timeout=5000)
+    qtbot.waitUntil(in_view, timeout=5000)
+    QTest.keyClick(window.windowHandle(), Qt.Key_Home, Qt.AltModifier)
+    qtbot.waitUntil(lambda: panel.track_ids()[0] == ids[0], timeout=5000)
+    qtbot.waitUntil(in_view, timeout=5000)
+    for row in range(1, 5):                                          # down one at a time
+        QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
+        qtbot.waitUntil(lambda: panel.track_ids()[row] == ids[0], timeout=5000)
+        qtbot.waitUntil(in_view, timeout=5000)
