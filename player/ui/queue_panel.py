@@ -440,8 +440,9 @@ class UpNextPanel(QWidget):
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of: Callable | None = None
         self._playlists: list[tuple[int, str]] = []
-        # (the entry to choose, the ids of those being removed) once a removal shows
-        self._to_choose: tuple[object, set[int]] | None = None
+        # The ids of the entries asked to leave and still shown (the player's queue has not
+        # come back without them yet): no row goes to one of them in their place.
+        self._leaving: set[int] = set()
         # (the entry the keyboard is on, its row) as a key moves it: see _follow_keys
         self._following: tuple[object, int] | None = None
         self.list = QueueList()
@@ -571,16 +572,24 @@ class UpNextPanel(QWidget):
         super().keyPressEvent(event)
 
     def remove(self, entries: list) -> None:
-        """Ask for ``entries`` to leave Up next; once they have, the row that took the place of
-        the first of them (the one before it where none follows) is the current and selected
-        one, as in a playlist: the next Delete removes it, with no choosing again."""
+        """Ask for ``entries`` to leave Up next, and make the row that takes the place of the
+        first of them (the one before it where none follows) the current and selected one, as
+        in a playlist: the next Delete removes it, with no choosing again. At once, not once
+        the player has taken them out: Delete pressed again meanwhile (held down, it repeats)
+        asked for the same songs again, and the row after them stayed."""
         gone = {id(e) for e in self.rows.shown_for(entries)}
         order = self.rows.entries()
         first = next((r for r, e in enumerate(order) if id(e) in gone), None)
         if first is not None:
-            after = (e for e in order[first:] if id(e) not in gone)
-            before = (e for e in reversed(order[:first]) if id(e) not in gone)
-            self._to_choose = (next(after, None) or next(before, None), gone)
+            self._leaving |= gone
+            leaving = self._leaving
+            after = (e for e in order[first:] if id(e) not in leaving)
+            before = (e for e in reversed(order[:first]) if id(e) not in leaving)
+            target = next(after, None) or next(before, None)
+            if target is not None:
+                self.choose([target])
+            else:
+                self.list.clearSelection()
         self.remove_entries.emit(entries)
 
     def choose(self, entries: list) -> None:
@@ -644,12 +653,8 @@ class UpNextPanel(QWidget):
         the rows that changed are taken out or put in (see :meth:`UpNextModel.set_entries`),
         and the names are looked up for the rows drawn."""
         self.rows.set_entries(entries)
-        if self._to_choose is not None:
-            target, gone = self._to_choose
-            if not any(id(e) in gone for e in self.rows.entries()):    # the removal is shown
-                self._to_choose = None
-                if target is not None:
-                    self.choose([target])
+        if self._leaving:
+            self._leaving &= {id(e) for e in self.rows.entries()}
         if self._following is not None:
             entry, row = self._following
             current = self.list.currentIndex()

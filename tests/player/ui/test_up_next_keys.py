@@ -187,3 +187,25 @@ def test_the_rows_the_keys_move_stay_in_view(qtbot, scanned, make_window):
         QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
         qtbot.waitUntil(lambda: panel.track_ids()[row] == ids[0], timeout=5000)
         qtbot.waitUntil(in_view, timeout=5000)
+
+
+def test_delete_pressed_again_before_the_first_is_done_removes_the_next_row(qtbot, scanned, make_window):
+    # The next row was chosen only once the player's queue came back without the song: Delete
+    # pressed again before that (held down, it repeats; the player busy starting a song) asked
+    # for the same song again, and the row after it stayed.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [1])
+    with window.player._lock:                                        # the player busy a moment
+        QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+        QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[3], ids[4]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[3], [ids[3]]), timeout=5000)
+    _select(view, [2])                                               # the last, twice: on up the list
+    with window.player._lock:
+        QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+        QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0]], timeout=5000)
+    qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[0], [ids[0]]), timeout=5000)
