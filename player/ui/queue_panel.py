@@ -302,6 +302,14 @@ class UpNextModel(QAbstractListModel):
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
 
+    def show_order(self, order: list) -> None:
+        """Show the same entries in ``order`` (the rows move, and a selection with them);
+        nothing where ``order`` holds other entries (the queue has changed meanwhile)."""
+        if len(order) == len(self._entries) and {id(e) for e in order} == {id(e) for e in self._entries}:
+            head = alike(self._entries, order)
+            if head < len(order):
+                self._reorder(0, list(order))
+
     # -- dragging rows ---------------------------------------------------------
     def mimeTypes(self) -> list[str]:
         return [QUEUE_MIME]
@@ -443,8 +451,6 @@ class UpNextPanel(QWidget):
         # The ids of the entries asked to leave and still shown (the player's queue has not
         # come back without them yet): no row goes to one of them in their place.
         self._leaving: set[int] = set()
-        # (the entry the keyboard is on, its row) as a key moves it: see _follow_keys
-        self._following: tuple[object, int] | None = None
         self.list = QueueList()
         self.list.setModel(self.rows)
         self.list.setAccessibleName("Up next")
@@ -524,8 +530,6 @@ class UpNextPanel(QWidget):
         chosen = {id(e) for e in (self._chosen_entries() if entries is None else self.rows.shown_for(entries))}
         if not chosen:
             return
-        if entries is None:
-            self._follow_keys()
         order = self.rows.entries()
         shown = list(order)
         indices = range(1, len(order)) if step < 0 else range(len(order) - 2, -1, -1)
@@ -538,6 +542,7 @@ class UpNextPanel(QWidget):
         runs = stretches([r for r, e in enumerate(order) if id(e) in chosen])
         for n, (first, last) in enumerate(reversed(runs)):
             self.move.emit(order[first:last + 1], order[last + 1:], n > 0)
+        self._moved(order, entries is None)
 
     def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
         """Move the chosen entries (or ``entries``), in their order as shown, to the top of
@@ -549,19 +554,21 @@ class UpNextPanel(QWidget):
             chosen = [e for e in self.rows.entries() if id(e) in picked]
         if not chosen:
             return
-        if entries is None:
-            self._follow_keys()
         picked = {id(e) for e in chosen}
         rest = [e for e in self.rows.entries() if id(e) not in picked]
         self.move.emit(chosen, [] if end else rest, False)
+        self._moved(rest + chosen if end else chosen + rest, entries is None)
 
-    def _follow_keys(self) -> None:
-        """The rows the keys move are followed: once the row the keyboard is on has moved, it
-        is scrolled into view. Alt+End on a long Up next took the rows out of sight, and the
-        next Alt+Up moved rows the person could not see."""
-        current = self.list.currentIndex()
-        if current.isValid():
-            self._following = (self.rows.entry(current.row()), current.row())
+    def _moved(self, order: list, keys: bool) -> None:
+        """Show the rows in ``order`` at once, the move just asked of the player: a key pressed
+        again before the player has made it (held down, it repeats) works on from there, not
+        from the rows as they were, which asked for the same move twice. The player's queue,
+        when it comes, is the truth (:meth:`set_entries` shows it). From the keys (``keys``),
+        the row the keyboard is on is scrolled into view: Alt+End on a long Up next took the
+        rows out of sight, and the next Alt+Up moved rows the person could not see."""
+        self.rows.show_order(order)
+        if keys and self.list.currentIndex().isValid():
+            self.list.scrollTo(self.list.currentIndex())
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
@@ -655,14 +662,6 @@ class UpNextPanel(QWidget):
         self.rows.set_entries(entries)
         if self._leaving:
             self._leaving &= {id(e) for e in self.rows.entries()}
-        if self._following is not None:
-            entry, row = self._following
-            current = self.list.currentIndex()
-            if not current.isValid() or self.rows.entry(current.row()) is not entry:
-                self._following = None           # the keyboard went elsewhere meanwhile
-            elif current.row() != row:
-                self._following = None
-                self.list.scrollTo(current)
         n = self.rows.rowCount()
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))

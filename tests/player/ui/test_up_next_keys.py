@@ -209,3 +209,25 @@ def test_delete_pressed_again_before_the_first_is_done_removes_the_next_row(qtbo
         QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[0]], timeout=5000)
     qtbot.waitUntil(lambda: _current_and_selected(panel) == (ids[0], [ids[0]]), timeout=5000)
+
+
+def test_alt_down_pressed_again_before_the_first_is_done_moves_on(qtbot, scanned, make_window):
+    # Each press worked out its move from the rows as shown, and they showed the move only once
+    # the player had made it: pressed again before that (held down, it repeats; the player
+    # busy starting a song) the same move was asked for twice, and the song went one place.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [0])
+    with window.player._lock:                                        # the player busy a moment
+        for _ in range(3):
+            QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
+    moved = [ids[1], ids[2], ids[3], ids[0], ids[4]]
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == moved, timeout=5000)
+    qtbot.waitUntil(lambda: panel.track_ids() == moved, timeout=5000)
+    assert _current_and_selected(panel) == (ids[0], [ids[0]])
+    with window.player._lock:
+        QTest.keyClick(window.windowHandle(), Qt.Key_Home, Qt.AltModifier)
+        QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == [ids[1], ids[0], *ids[2:]], timeout=5000)

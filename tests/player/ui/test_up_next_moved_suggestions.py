@@ -44,6 +44,8 @@ def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_su
         menu, actions = _open_menu(panel, row)
         actions["Play next"].trigger()
         menu.close()
+        qtbot.waitUntil(lambda: [e.track_id for e in player.queue[:4]] == [e.track_id for e in want],
+                        timeout=5000)
         qtbot.waitUntil(lambda: panel.track_ids()[:4] == [e.track_id for e in want], timeout=5000)
     kept = player.queue[1]
     offered = player.queue[2:]                               # Segue's own picks, for a re-rank to replace
@@ -77,6 +79,9 @@ def _fourth_suggestion_moved_up(qtbot, window):
     ids = [e.track_id for e in player.queue]
     _select(panel.list, [3])
     panel.move_selected(-1)
+    # (the rows show the move at once; the player makes it on its thread)
+    qtbot.waitUntil(lambda: [e.track_id for e in player.queue[:4]] == [ids[0], ids[1], ids[3], ids[2]],
+                    timeout=5000)
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[1], ids[3], ids[2]], timeout=5000)
     return window, ids
 
@@ -89,6 +94,8 @@ def test_a_suggestion_moved_with_the_keys_stays_selected_and_moves_on(qtbot, sca
     assert player.queue[2].manual
     assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
     panel.move_selected(-1)
+    qtbot.waitUntil(lambda: [e.track_id for e in player.queue[:4]] == [ids[0], ids[3], ids[1], ids[2]],
+                    timeout=5000)
     qtbot.waitUntil(lambda: panel.track_ids()[:4] == [ids[0], ids[3], ids[1], ids[2]], timeout=5000)
     assert [e.track_id for e in panel._selected_entries()] == [ids[3]]
     assert [e.manual for e in player.queue[:3]] == [False, True, False]
