@@ -304,6 +304,13 @@ class PlaybackMixin:
             if back:         # the songs put back are the rows chosen: seen at once, Delete takes them again
                 self.refresh_up_next()
                 self.up_next.choose(back)
+            elif done == "moved" and n:
+                # The rows moved back take the selection and the keyboard with them: kept in
+                # view, or the next key acted on a row out of sight (Alt+End, then Ctrl+Z).
+                self.refresh_up_next()
+                current = self.up_next.list.currentIndex()
+                if current.isValid():
+                    self.up_next.list.scrollTo(current)
             songs = "song" if n == 1 else "songs"
             self.statusBar().showMessage(f"Moved {n} {songs} back in Up next" if done == "moved" and n
                                          else f"Put back {n} {songs} in Up next" if n

@@ -156,3 +156,26 @@ def test_ctrl_z_after_a_restart_says_there_is_nothing_to_undo(qtbot, scanned, ma
     qtbot.waitUntil(lambda: bar.currentMessage() == "Nothing moved or taken out of Up next to undo", timeout=5000)
     assert bar.accessibleDescription() == bar.currentMessage()      # what a screen reader is given
     assert again.up_next.track_ids() == [ids[0], *ids[2:]]
+
+
+def test_ctrl_z_of_a_move_brings_the_rows_moved_back_into_view(qtbot, scanned, make_window):
+    # Alt+End on a long Up next, then Ctrl+Z: the song went back to the top with the keyboard
+    # on it, but the view stayed at the end, and the next key acted on a row out of sight.
+    window, ids = _queued(qtbot, scanned, make_window, 8)
+    panel, view = window.up_next, window.up_next.list
+    view.setFixedHeight(view.rowHeight(0) * 2 + 2 * view.frameWidth())
+
+    def in_view() -> bool:
+        return view.viewport().rect().contains(view.visualRect(view.currentIndex()))
+
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [0])
+    QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue][-1] == ids[0], timeout=5000)
+    qtbot.waitUntil(in_view, timeout=5000)
+    _undo(window)
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    qtbot.waitUntil(lambda: "Moved 1 song back" in window.statusBar().currentMessage(), timeout=5000)
+    assert panel.rows.entry(view.currentIndex().row()).track_id == ids[0]
+    qtbot.waitUntil(in_view, timeout=5000)
