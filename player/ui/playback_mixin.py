@@ -172,8 +172,7 @@ class PlaybackMixin:
         # before a command runs (a gapless hand-over, a filler adding tracks), and the player
         # skips entries no longer queued.
         u.play_entry.connect(lambda entry: self._command(lambda p: p.play_queue_entry(entry)))
-        u.remove_entries.connect(lambda entries: self._command(lambda p: p.remove_queue_entries(entries),
-                                                               self._took_out))
+        u.remove_entries.connect(self._remove_from_up_next)
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
         u.put_back.connect(lambda: self._command(_undo, self._put_back))
         u.move.connect(lambda entries, before, joined: self._command(
@@ -289,6 +288,14 @@ class PlaybackMixin:
             self.statusBar().showMessage("Playback is still starting…", 3000)
             return None
         return self.bridge.command(fn, done)
+
+    def _remove_from_up_next(self, entries: list) -> None:
+        def done(result, error):
+            # (its queue, changed or not, was shown before: the player's signal came first)
+            self.up_next.removal_answered(entries)
+            self._took_out(result, error)
+
+        self._command(lambda p: p.remove_queue_entries(entries), done)
 
     def _took_out(self, result, error) -> None:
         """Said once songs are taken out of Up next: how to have them back (a slip of Delete or

@@ -599,6 +599,14 @@ class UpNextPanel(QWidget):
                 self.list.clearSelection()
         self.remove_entries.emit(entries)
 
+    def removal_answered(self, entries: list) -> None:
+        """The player has answered the removal of ``entries``: those of them still shown did
+        not leave (refused, or put back by Ctrl+Z before the window showed them gone), and are
+        rows as any other again. Else a song so kept was passed over for good by the row a
+        Delete chooses, as one still on its way out."""
+        if self._leaving:
+            self._leaving -= {id(e) for e in self.rows.shown_for(entries)}
+
     def choose(self, entries: list) -> None:
         """Make the rows of ``entries`` (those still shown) the selected ones, the first of
         them current and in view."""

@@ -4,6 +4,8 @@ selected rows one place, together; Ctrl+Up / Ctrl+Down stay the volume keys. Alt
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -231,3 +233,27 @@ def test_alt_down_pressed_again_before_the_first_is_done_moves_on(qtbot, scanned
         QTest.keyClick(window.windowHandle(), Qt.Key_Home, Qt.AltModifier)
         QTest.keyClick(window.windowHandle(), Qt.Key_Down, Qt.AltModifier)
     qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue] == [ids[1], ids[0], *ids[2:]], timeout=5000)
+
+
+def test_a_song_put_back_before_its_removal_was_shown_is_chosen_as_any_row(qtbot, scanned, make_window):
+    # Delete then Ctrl+Z, both made by the player before the window showed the first (the
+    # window busy a moment): the song was kept as one on its way out for as long as it was
+    # shown, and a Delete on the row above it chose the row after it instead.
+    window, ids = _queued(qtbot, scanned, make_window, 5)
+    panel, view = window.up_next, window.up_next.list
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
+    _select(view, [2])
+    with window.player._lock:                        # the player removes it once the key is done with
+        QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    deadline = time.monotonic() + 5
+    while ids[2] in [e.track_id for e in window.player.queue]:     # no events handled: the window busy
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert window.player.put_back() == 1                            # Ctrl+Z, as the player makes it
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Removed 1 song"), timeout=5000)
+    assert panel.track_ids() == ids
+    _select(view, [1])
+    QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], *ids[2:]], timeout=5000)
+    assert _current_and_selected(panel) == (ids[2], [ids[2]])
