@@ -80,6 +80,7 @@ class PlaylistTasksMixin:
         p.play_requested.connect(self.play_playlist)
         p.play_all_requested.connect(lambda pid: self.play_playlist(pid, None))
         p.enqueue_requested.connect(self.enqueue_playlist)
+        p.play_next_requested.connect(lambda pid: self.enqueue_playlist(pid, next_=True))
         p.queue_entries.connect(lambda pid, positions, next_: self.enqueue_playlist(pid, positions, next_=next_))
         p.rename_requested.connect(lambda pid: self.rename_playlist(pid))
         p.delete_requested.connect(lambda pid: self.delete_playlist(pid))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import operator
 
-from PySide6.QtCore import QAbstractListModel, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import (
+    QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, QPoint, Qt, Signal,
+)
+from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
     QSplitter, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget,
@@ -241,6 +243,26 @@ class _SongList(QueueList):
         self.reorder.emit(order)
 
 
+class _PlaylistNames(QListWidget):
+    """The list of playlists. The menu key (or Shift+F10) opens the menu of the playlist with
+    the keyboard, at its row: Qt asks for it in the list's own coordinates, a frame's width off
+    the rows', and in the middle of the list when no playlist has the keyboard, where the
+    menu would be for a playlist no one chose. With none, the menu of the empty list opens."""
+
+    def event(self, event) -> bool:
+        if (event.type() == QEvent.ContextMenu and event.reason() == QContextMenuEvent.Keyboard
+                and self.contextMenuPolicy() == Qt.CustomContextMenu):
+            item = self.currentItem()
+            if item is None:
+                self.customContextMenuRequested.emit(QPoint(-1, -1))     # on no row
+            else:
+                self.scrollToItem(item)
+                self.customContextMenuRequested.emit(self.visualItemRect(item).center())
+            event.accept()
+            return True
+        return super().event(event)
+
+
 class PlaylistsPanel(QWidget):
     """Shows playlists and asks for what the person does with them (the window does it)."""
 
@@ -248,6 +270,7 @@ class PlaylistsPanel(QWidget):
     play_requested = Signal(int, int)         # playlist id, position to start at
     play_all_requested = Signal(int)          # playlist id: the whole playlist (its Play button)
     enqueue_requested = Signal(int)
+    play_next_requested = Signal(int)         # playlist id: all of it to play after the song playing
     queue_entries = Signal(int, list, bool)   # playlist id, positions, to play next (else after the rest)
     rename_requested = Signal(int)
     delete_requested = Signal(int)
@@ -260,7 +283,7 @@ class PlaylistsPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.lists = QListWidget()
+        self.lists = _PlaylistNames()
         self.lists.setSelectionMode(QAbstractItemView.SingleSelection)
         self.lists.setItemDelegate(_NameThenCount(self.lists))
         self.lists.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -352,6 +375,8 @@ class PlaylistsPanel(QWidget):
         self.import_btn.clicked.connect(self.import_requested)
         self.entries.setContextMenuPolicy(Qt.CustomContextMenu)
         self.entries.customContextMenuRequested.connect(self._menu)
+        self.lists.setContextMenuPolicy(Qt.CustomContextMenu)
+        self.lists.customContextMenuRequested.connect(self._lists_menu)
         self.set_playlists([])
 
     def current_playlist(self) -> int | None:
@@ -529,6 +554,30 @@ class PlaylistsPanel(QWidget):
         menu.addActions([self.move_up, self.move_down])
         self.last_menu = menu
         menu.popup(self.entries.viewport().mapToGlobal(pos))
+
+    def _lists_menu(self, pos) -> None:
+        """The right-click menu of the list of playlists: what the buttons and the More menu
+        do, for the playlist under the pointer (made the one shown, as a file manager selects
+        what it opens a menu for); on no playlist, Import."""
+        item = self.lists.itemAt(pos)
+        menu = QMenu(self)
+        menu.setAttribute(Qt.WA_DeleteOnClose)
+        if item is None:
+            menu.addAction("Import playlist files…", self.import_requested)
+        else:
+            pid = item.data(PLAYLIST_ROLE)      # taken now: the list may be read again before a choice
+            if self.lists.currentItem() is not item:
+                self.lists.setCurrentItem(item)
+            menu.addAction("Play", lambda: self.play_all_requested.emit(pid))
+            add_queue_actions(menu, [pid], lambda _ids: self.play_next_requested.emit(pid),
+                              lambda _ids: self.enqueue_requested.emit(pid))
+            menu.addSeparator()
+            menu.addAction("Rename…", lambda: self.rename_requested.emit(pid)).setShortcut(QKeySequence(Qt.Key_F2))
+            menu.addAction(self.export_btn.text(), lambda: self.export_requested.emit(pid))
+            menu.addSeparator()
+            menu.addAction("Delete…", lambda: self.delete_requested.emit(pid)).setShortcut(QKeySequence.Delete)
+        self.last_lists_menu = menu
+        menu.popup(self.lists.viewport().mapToGlobal(pos))
 
     def keyPressEvent(self, event) -> None:
         delete = event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace

@@ -923,3 +923,64 @@ def test_typing_an_accent_in_a_playlist_finds_a_title_written_decomposed(qtbot):
             assert view.currentIndex().row() == row, typed
     finally:
         QApplication.setKeyboardInputInterval(interval)
+
+
+def test_the_list_of_playlists_has_a_right_click_menu_that_the_menu_key_opens_too(qtbot, scanned, make_window):
+    # The list of playlists had no menu at all: right-click and the menu key did nothing, and
+    # playing, queueing, renaming or deleting a playlist went through the buttons and More only.
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from tests.player.ui.test_menu_key import _press_menu_key
+
+    window = make_window(scanned)
+    ids = [t["id"] for t in scanned.tracks()[:4]]
+    first, second = scanned.create_playlist("First", ids[:1]), scanned.create_playlist("Second", ids[1:3])
+    window.tabs.setCurrentWidget(window.playlists)
+    window.refresh_playlists(select=first)
+    panel, lists = window.playlists, window.playlists.lists
+    qtbot.waitUntil(lambda: lists.count() == 2 and panel.current_playlist() == first, timeout=5000)
+    window.play_ids(ids[3:4], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[3], timeout=10000)
+    window.pause()
+
+    def menu_at(pos):
+        lists.customContextMenuRequested.emit(pos)
+        menu = panel.last_lists_menu
+        qtbot.waitUntil(menu.isVisible, timeout=5000)
+        return menu, {a.text(): a for a in menu.actions() if a.text()}
+
+    row = next(i for i in range(lists.count()) if lists.item(i).data(Qt.UserRole + 1) == second)
+    menu, actions = menu_at(lists.visualItemRect(lists.item(row)).center())
+    assert list(actions) == ["Play", "Play next", "Add to Up next", "Rename…", "Export as M3U8…", "Delete…"]
+    assert panel.current_playlist() == second              # the playlist right-clicked is the one shown
+    actions["Add to Up next"].trigger()
+    menu.close()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:3], timeout=5000)
+
+    menu, actions = menu_at(lists.viewport().rect().bottomLeft())     # below the last playlist
+    assert list(actions) == ["Import playlist files…"]
+    menu.close()
+
+    asked = []
+
+    def rename(dialog: QInputDialog) -> None:
+        dialog.setTextValue("Later")
+        dialog.accept()
+
+    window.activateWindow()                 # (offscreen, a menu closed gives the keyboard to no one)
+    lists.setFocus()
+    qtbot.waitUntil(lists.hasFocus, timeout=5000)
+    _press_menu_key(lists)
+    menu = panel.last_lists_menu
+    qtbot.waitUntil(menu.isVisible, timeout=5000)
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    answer_modal(asked, lambda d: (d.textValue(), rename(d))[0], QInputDialog)
+    actions["Rename…"].trigger()            # (the dialog opened closes the menu)
+    qtbot.waitUntil(lambda: panel.name_of(second) == "Later", timeout=5000)
+    assert asked == ["Second"]                              # the playlist with the keyboard, as named
+
+    menu, actions = menu_at(lists.visualItemRect(lists.currentItem()).center())
+    answer_modal(asked, lambda d: (d.text(), d.button(QMessageBox.Yes).click())[0], QMessageBox)
+    actions["Delete…"].trigger()                            # asked first, as the Delete key is
+    qtbot.waitUntil(lambda: [p["id"] for p in scanned.playlists()] == [first], timeout=5000)
+    assert asked[-1] == "Delete the playlist “Later”? The music files are not touched."
