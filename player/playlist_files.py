@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -355,9 +356,17 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     (see the module docstring).
 
     Paths are relative to the playlist's folder when ``relative`` (and possible).
-    The file is replaced atomically: a reader never sees half of it.
+    The file is replaced atomically: a reader never sees half of it. A file there that is
+    read-only is refused, not replaced: the rename that makes the write atomic would go
+    round its mode, where Windows and a text editor keep it (or ask).
     """
     path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        mode = 0                            # (none there: a new file)
+    if stat.S_ISREG(mode) and not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise PlaylistFileError(f"cannot write {path.name}: the file there is read-only, and is kept as it was")
     folder = os.path.abspath(path.parent)
     lines = ["#EXTM3U"]
     for file_path, label, seconds, *span in entries:

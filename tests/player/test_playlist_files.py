@@ -184,3 +184,18 @@ def test_files_on_the_same_windows_drive_stay_relative_even_sharing_only_its_roo
     assert _as_written(r"C:\Music\a.flac", r"D:\Lists", ntpath) == r"C:\Music\a.flac"
     assert _as_written("/home/me/Music/a.flac", "/media/me/STICK/Lists", posixpath) == "/home/me/Music/a.flac"
     assert _as_written("/media/me/STICK/Music/a.flac", "/media/me/STICK/Lists", posixpath) == "../Music/a.flac"
+
+
+def test_a_read_only_playlist_file_is_refused_and_kept_as_it_was(tmp_path):
+    # Made read-only to keep it, a playlist file was replaced all the same: the rename that
+    # makes the write atomic needs only the folder to be writable.
+    song = tmp_path / "Music" / "01 Song.flac"
+    song.parent.mkdir()
+    song.write_bytes(b"x")
+    out = write_playlist(tmp_path / "Music" / "kept.m3u8", [(str(song), "Kept", 1.0)])
+    before = out.read_bytes()
+    out.chmod(0o444)
+    with pytest.raises(PlaylistFileError, match="kept.m3u8: the file there is read-only, and is kept as it was"):
+        write_playlist(out, [(str(song), "Other", 2.0)] * 3)
+    assert out.read_bytes() == before
+    assert sorted(os.listdir(out.parent)) == ["01 Song.flac", "kept.m3u8"]      # no file half written beside it
