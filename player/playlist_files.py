@@ -113,12 +113,14 @@ def _text(data: bytes, name: str) -> str:
     except UnicodeDecodeError:
         pass
     lines = []
-    for line in data.split(b"\n"):
+    # Split at every kind of line end: iTunes on the Mac ends lines with a lone CR, and split
+    # at LF only, such a file was one line, all of it read in the code page for one stray byte.
+    for line in data.splitlines(keepends=True):
         try:
             lines.append(line.decode("utf-8"))
         except UnicodeDecodeError:
             lines.append(line.decode("cp1252", errors="replace"))   # old .m3u files from Windows players
-    return "\n".join(lines)
+    return "".join(lines)
 
 
 def file_url_path(entry: str) -> str:

@@ -81,6 +81,16 @@ def test_file_urls_are_decoded_once_and_a_stray_code_page_byte_spoils_only_its_l
         str(tmp_path / "Björk - Jóga.flac"), str(tmp_path / "Motörhead.flac")]
 
 
+def test_a_stray_code_page_byte_spoils_only_its_line_where_lines_end_with_a_lone_cr(tmp_path):
+    # iTunes on the Mac ends an exported M3U's lines with CR alone: read as one line, a single
+    # byte of the old code page turned every name and title in the file to nonsense ("BjÃ¶rk").
+    data = "#EXTM3U\r#EXTINF:241,Björk - Human Behaviour\r/m/Björk/01.mp3\r".encode("utf-8")
+    (tmp_path / "itunes.m3u").write_bytes(data + "/m/Motörhead/02.mp3\r".encode("cp1252"))
+    got = read_playlist(tmp_path / "itunes.m3u")
+    assert got.paths == ["/m/Björk/01.mp3", "/m/Motörhead/02.mp3"]
+    assert got.titles == {0: "Björk - Human Behaviour"}
+
+
 def test_windows_paths_are_kept_as_given(tmp_path):
     data = ("#EXTM3U\r\nC:\\Users\\me\\Music\\Album\\01 Song.flac\r\nD:/Music/Album/02 Other.flac\r\n"
             "\\\\nas\\music\\Album\\03.flac\r\nfile:///C:/Users/me/Music/Album/04%20Four.flac\r\n"
