@@ -9,6 +9,9 @@ with the same file name, by being the same file on disk (a path through a link);
 its last folders and file name, compared without regard to case or Unicode form, where
 exactly one track shares the most of them (at least the file name and its folder). So a
 playlist from another computer or system, or from before the music moved, finds its songs.
+Last, where the playlist file gives the entry's "Artist - Title" (an ``#EXTINF`` line, an
+XSPF creator and title), by those tags, where exactly one library track has them: the
+music renamed or sorted into other folders since, or converted to another format.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class PathMatch:
     path: str                       # as given
     track_id: int | None
     track_path: str | None          # the library's path of that track
-    how: str | None                 # "path", "same file", "name" (file name and folders), None
+    how: str | None                 # "path", "same file", "name" (file name and folders), "tags", None
 
 
 def _key(part: str) -> str:
@@ -60,6 +63,10 @@ def _parts(path: str) -> list[str]:
     return [_key(p) for p in _SEPARATORS.split(path) if p and p != "."]
 
 
+def _label_key(label: str) -> str:
+    return " ".join(_key(label).split())
+
+
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -74,6 +81,7 @@ class _Matcher:
     def __init__(self, conn) -> None:
         self.conn = conn
         self._by_name: dict[str, list[tuple[int, str, list[str]]]] | None = None
+        self._by_tags: dict[str, set[tuple[int, str]]] | None = None
         self._sheet_numbers: dict[str, list[str]] | None = None
 
     def _index(self) -> dict[str, list[tuple[int, str, list[str]]]]:
@@ -99,9 +107,31 @@ class _Matcher:
         parts = _parts(path)
         return self._sheet_numbers.get(parts[-1], []) if parts else []
 
-    def match(self, path: str, *, exact: bool = True) -> PathMatch:
+    def _tagged(self, label: str) -> set[tuple[int, str]]:
+        """The library tracks (id, path) whose artist and title ``label`` gives, as
+        "Artist - Title" or, as iTunes writes it, "Title - Artist"."""
+        if self._by_tags is None:
+            self._by_tags = {}
+            for track_id, path, artist, title in self.conn.execute(
+                    "SELECT id, path, artist, title FROM tracks WHERE missing = 0 "
+                    "AND artist IS NOT NULL AND title IS NOT NULL AND artist != '' AND title != ''"):
+                for key in (f"{artist} - {title}", f"{title} - {artist}"):
+                    self._by_tags.setdefault(_label_key(key), set()).add((track_id, path))
+        return self._by_tags.get(_label_key(label), set())
+
+    def match(self, path: str, *, exact: bool = True, title: str | None = None) -> PathMatch:
         """How ``path`` names a library track; ``exact`` False: the path itself is known not
-        to be one (it was just looked up)."""
+        to be one (it was just looked up); ``title``: the "Artist - Title" the playlist file
+        gives for it, where it gives one."""
+        found = self._match_path(path, exact)
+        if found.track_id is None and title and " - " in title:
+            tracks = self._tagged(title)
+            if len(tracks) == 1:        # (two: another version, a live one; neither is taken)
+                track_id, track_path = next(iter(tracks))
+                return PathMatch(path, track_id, track_path, "tags")
+        return found
+
+    def _match_path(self, path: str, exact: bool) -> PathMatch:
         row = self.conn.execute("SELECT id, path FROM tracks WHERE path = CAST(? AS TEXT)",
                                 (sql_text(path),)).fetchone() if exact else None
         if row is not None:
@@ -262,8 +292,8 @@ class PlaylistsMixin:
             if row is not None:
                 rows.append((int(t), row[0], None, None))
         matcher = _Matcher(conn)
-        matches = [matcher.match(path) for path in paths]
-        notes = list(notes) + [(None, None)] * (len(matches) - len(notes))
+        notes = list(notes) + [(None, None)] * (len(paths) - len(notes))
+        matches = [matcher.match(path, title=title) for path, (title, _) in zip(paths, notes)]
         # A matched entry keeps the library's path: the one that names the file here.
         rows += [(m.track_id, m.track_path or m.path, title, None if m.track_id else at)
                  for m, (title, at) in zip(matches, notes)]
@@ -407,13 +437,13 @@ class PlaylistsMixin:
                 "(SELECT t.id FROM tracks t WHERE t.path = playlist_entries.path) "
                 "WHERE track_id IS NULL AND EXISTS (SELECT 1 FROM tracks t WHERE t.path = playlist_entries.path)"
             ).rowcount
-            rest = conn.execute("SELECT playlist_id, position, path FROM playlist_entries "
+            rest = conn.execute("SELECT playlist_id, position, path, title FROM playlist_entries "
                                 "WHERE track_id IS NULL").fetchall()
             if rest:
                 matcher = _Matcher(conn)
                 found = []
-                for playlist_id, position, path in rest:
-                    m = matcher.match(path, exact=False)    # (the update above took the exact ones)
+                for playlist_id, position, path, title in rest:
+                    m = matcher.match(path, exact=False, title=title)    # (the update above took the exact ones)
                     if m.track_id is not None:
                         found.append((m.track_id, sql_text(m.track_path), playlist_id, position))
                 conn.executemany("UPDATE playlist_entries SET track_id = ?, path = CAST(? AS TEXT) "

@@ -45,6 +45,11 @@ def _import_note(name: str, entries, matches, skipped: list[str]) -> str:
                  + (", …)" if len(by_name) > 1 else ")"))
         for m in by_name:
             log.info("playlist %r: %r matched by file name and folder to %r", name, m.path, m.track_path)
+    by_tags = [m for m in matches if m.how == "tags"]
+    if by_tags:
+        note += f", {len(by_tags)} found by artist and title as neither path nor file name is in the library"
+        for m in by_tags:
+            log.info("playlist %r: %r matched by artist and title to %r", name, m.path, m.track_path)
     web = sum(is_web_address(s) for s in skipped)
     if web:
         note += f", {web} web addresses skipped"

@@ -268,3 +268,34 @@ def test_linking_entries_whose_sheet_is_not_in_the_library_does_not_read_the_lib
         store.conn.set_progress_handler(None, 0)
     # One read of the library is some 3,000 rows; one for each entry was 600 of them.
     assert steps[0] * 100 < 40 * 3000 * 10, steps[0]
+
+
+def test_a_file_renamed_moved_or_converted_since_is_found_by_the_artist_and_title_its_playlist_gives(store):
+    # A playlist made before the music was sorted into other folders, or converted from FLAC
+    # to MP3, named files whose name and folder the library no longer has: its songs stayed
+    # out, though each line gave the song's artist and title.
+    store.upsert_tracks([
+        {"path": "/m/Björk/Debut/01 Human Behaviour.mp3", "size": 1, "mtime_ns": 1,
+         "artist": "Björk", "title": "Human Behaviour"},
+        {"path": "/m/Sigur Rós/Svefn-g-englar.ogg", "size": 1, "mtime_ns": 1,
+         "artist": "Sigur Rós", "title": "Svefn-g-englar"},
+        {"path": "/m/Band/Studio/Song.flac", "size": 1, "mtime_ns": 1, "artist": "Band", "title": "Song"},
+        {"path": "/m/Band/Live/Song.flac", "size": 1, "mtime_ns": 1, "artist": "Band", "title": "Song"},
+    ])
+    ids = {r["path"]: r["id"] for r in store.tracks()}
+    paths = ["D:\\Music\\Bjork - Debut\\01 Human Behaviour.flac",     # converted, and the folder renamed
+             "/old/Sigur Ros/02 Svefn-g-englar.ogg",                   # renamed
+             "E:\\Band\\Song.flac",                                    # two versions have the tags: neither
+             "/old/nothing.flac"]                                      # no tags given: left out
+    p, matches = store.import_playlist("Old", paths, None, {0: "BJÖRK - human  behaviour",
+                                                            1: "Svefn-g-englar - Sigur Rós",    # as iTunes writes it
+                                                            2: "Band - Song"})
+    assert [m.how for m in matches] == ["tags", "tags", None, None]
+    assert [e["track_id"] for e in store.playlist_entries(p)] == [
+        ids["/m/Björk/Debut/01 Human Behaviour.mp3"], ids["/m/Sigur Rós/Svefn-g-englar.ogg"], None, None]
+    # A playlist imported before the scan: the scan that brings the song links it the same way.
+    q, _ = store.import_playlist("Before", ["C:\\x\\Other Name.wma"], None, {0: "Late - Arrival"})
+    store.upsert_tracks([{"path": "/m/Late/Arrival.opus", "size": 1, "mtime_ns": 1,
+                          "artist": "Late", "title": "Arrival"}])
+    assert store.link_playlist_paths() == 1
+    assert store.playlist_entries(q)[0]["track_id"] == store.track_by_path("/m/Late/Arrival.opus")["id"]

@@ -283,6 +283,18 @@ def test_importing_says_what_was_matched_by_name_and_refuses_what_is_no_playlist
     assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [r2, j2]
 
 
+def test_importing_says_which_songs_were_found_by_their_artist_and_title(qtbot, scanned, make_window, tmp_path):
+    window = make_window(scanned)
+    road = next(t["id"] for t in scanned.tracks() if t["title"] == "Stone Road")
+    old = tmp_path / "old.m3u"
+    old.write_bytes("#EXTM3U\r\n#EXTINF:3,Granite - Stone Road\r\nD:\\Rips\\stone_road.mp3\r\n".encode("cp1252"))
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(old)])
+    assert imported.args[0] == ["“old”: 1 track, 1 found by artist and title as neither path nor file name "
+                                "is in the library"]
+    assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [road]
+
+
 def test_a_read_of_the_playlists_that_ends_late_does_not_hide_one_saved_meanwhile(qtbot, scanned, make_window):
     # The reads run on several threads: one made before a save can end after the read made
     # after it, and showed the list as it was before (the saved playlist gone from the tab).
