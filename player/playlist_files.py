@@ -360,7 +360,8 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     Paths are relative to the playlist's folder when ``relative`` (and possible).
     The file is replaced atomically: a reader never sees half of it. A file there that is
     read-only is refused, not replaced: the rename that makes the write atomic would go
-    round its mode, where Windows and a text editor keep it (or ask).
+    round its mode, where Windows and a text editor keep it (or ask). A link is written
+    through, to the file it names.
     """
     path = Path(path)
     try:
@@ -392,8 +393,13 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
             if end is not None:
                 lines.append(f"#EXTVLCOPT:stop-time={_seconds(end)}")
         lines.append(shown)
+    # A link (the file kept in a synced folder, linked from the music's) is written through:
+    # the new file renamed over it replaced the link, and the file it named stayed as it was.
+    # The paths in it stay relative to the folder as named, where players open it from. A link
+    # to nothing (a disk not connected) is replaced, as no folder is made on a disk not there.
+    target = Path(os.path.realpath(path)) if path.is_symlink() and path.exists() else path
     try:
-        with atomic_open(path, "w", encoding="utf-8", newline="\n") as fh:
+        with atomic_open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
     except OSError as exc:
         raise PlaylistFileError(f"cannot write {path.name}: {exc.strerror or exc}") from None

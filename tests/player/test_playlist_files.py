@@ -209,3 +209,22 @@ def test_a_read_only_playlist_file_is_refused_and_kept_as_it_was(tmp_path):
         write_playlist(out, [(str(song), "Other", 2.0)] * 3)
     assert out.read_bytes() == before
     assert sorted(os.listdir(out.parent)) == ["01 Song.flac", "kept.m3u8"]      # no file half written beside it
+
+
+def test_a_playlist_file_that_is_a_link_is_written_through_and_stays_a_link(tmp_path):
+    # The file kept in a synced folder and linked from the music's: exporting over the link
+    # replaced it with a new file, and the synced file stayed as it was.
+    song = tmp_path / "Music" / "Band" / "01 Song.flac"
+    song.parent.mkdir(parents=True)
+    song.write_bytes(b"x")
+    synced = tmp_path / "Sync" / "mix.m3u8"
+    synced.parent.mkdir()
+    synced.write_text("#EXTM3U\nold.flac\n", encoding="utf-8")
+    link = tmp_path / "Music" / "Lists" / "mix.m3u8"
+    link.parent.mkdir()
+    link.symlink_to(synced)
+    write_playlist(link, [(str(song), "Band - Song", 60.0)])
+    assert link.is_symlink() and os.readlink(link) == str(synced)
+    assert synced.read_text(encoding="utf-8").splitlines() == ["#EXTM3U", "#EXTINF:60,Band - Song",
+                                                               "../Band/01 Song.flac"]
+    assert read_playlist(link).paths == [str(song)]
