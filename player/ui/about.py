@@ -28,10 +28,11 @@ SHORTCUTS = [
     ("Alt+Home / Alt+End", "in Up next: play the selected entries next / move them to the end"),
     ("Ctrl+Z", "in Up next: take back the last move, or put back what Delete, Remove or Clear took out, "
                "the latest first; "
-               "in the Playlists tab: the songs last removed from a playlist"),
+               "in the Playlists tab: the songs last removed from a playlist, or the playlist last deleted"),
     ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("F9", "show / hide Up next"),
     ("Delete / F2", "on the list of playlists: delete the playlist (asked first) / rename it"),
+    ("Menu / Shift+F10", "the right-click menu of the row with the keyboard (the library, the playlists)"),
     ("Click on the seek bar", "jump there"),
 ]
 

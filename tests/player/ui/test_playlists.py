@@ -996,3 +996,14 @@ def test_the_list_of_playlists_has_a_right_click_menu_that_the_menu_key_opens_to
     actions["Delete…"].trigger()                            # asked first, as the Delete key is
     qtbot.waitUntil(lambda: [p["id"] for p in scanned.playlists()] == [first], timeout=5000)
     assert asked[-1] == "Delete the playlist “Later”? The music files are not touched."
+
+
+def test_the_keyboard_shortcuts_say_what_ctrl_z_and_the_menu_key_do_in_the_playlists_tab():
+    # The help said Ctrl+Z put back songs removed from a playlist only, though it brings back
+    # a playlist deleted too, and named no key for the menus the keyboard opens.
+    from player.ui.about import SHORTCUTS
+
+    keys = dict(SHORTCUTS)
+    assert keys["Ctrl+Z"].endswith("in the Playlists tab: the songs last removed from a playlist, "
+                                   "or the playlist last deleted")
+    assert "the playlists" in keys["Menu / Shift+F10"]
