@@ -24,29 +24,45 @@ from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from segue_common.file_stamp import change_mark, mark_moved
 
 
+#: why a web address in a playlist file opened is not played
+WEB_ENTRY = "a web address: Segue plays files on this computer, without going online"
+
+
 def files_in(path: str, store=None) -> list[str]:
     """The path itself unless it is a folder or a playlist file, else the audio files in
     the folder (each real file once) or the files the playlist names, in its order (a
-    track of a CUE sheet, named by its file and where it starts, as ``store`` names it).
-    A playlist that cannot be read gives itself (and its reason when it is played)."""
+    track of a CUE sheet, named by its file and where it starts, as ``store`` names it; a
+    file not on this computer as the library track an import would take for it: a playlist
+    made on another computer, or before the music moved). A playlist that cannot be read
+    gives itself (and its reason when it is played)."""
+    return _files_and_addresses(path, store)[0]
+
+
+def _files_and_addresses(path: str, store=None) -> tuple[list[str], list[str]]:
+    """:func:`files_in`, and the web addresses (and other URLs) a playlist file names."""
     from player.playlist_files import EXTENSIONS, PlaylistFileError, read_playlist
 
     if os.path.isdir(path):
-        return [os.path.abspath(found.path) for found in walk_audio(path)]
+        return [os.path.abspath(found.path) for found in walk_audio(path)], []
     if os.path.splitext(path)[1].lower() in EXTENSIONS:
         try:
             content = read_playlist(path)
-            return store.sheet_tracks_named(content.paths, content.starts) if store is not None else content.paths
         except PlaylistFileError:
             pass
+        else:
+            if store is None:
+                return content.paths, content.skipped
+            # (an entry with a start is a sheet's track: sheet_tracks_named finds it, moved or not)
+            here = store.files_named(content.paths, content.titles, skip=set(content.starts))
+            return store.sheet_tracks_named(here, content.starts), content.skipped
     if path.lower().endswith(".cue"):
         # A CUE sheet: its audio files (each then the sheet's tracks in it, see
         # _tracks_of). One that cannot be used gives itself, and its reason.
         try:
-            return [os.path.normpath(os.path.abspath(audio)) for audio in audio_files(read_sheet(path), path)]
+            return [os.path.normpath(os.path.abspath(audio)) for audio in audio_files(read_sheet(path), path)], []
         except CueError:
             pass
-    return [os.path.abspath(path)]
+    return [os.path.abspath(path)], []
 
 
 def _sheets_beside(folder: str) -> dict:
@@ -231,8 +247,11 @@ def tracks_for(store, paths: list[str]) -> tuple[list[int], list[tuple[str, str]
     files in the order given, playlists in theirs, and each folder as its albums play."""
     ids, problems = [], []
     for path in paths:
-        found, bad = _tracks_of(store, files_in(path, store))
-        problems += bad
+        files, addresses = _files_and_addresses(path, store)
+        found, bad = _tracks_of(store, files)
+        # (left out with the reason, in the playlist's order: dropped without a word, a radio
+        # station's playlist opened did nothing at all)
+        problems += bad + [(address, WEB_ENTRY) for address in addresses]
         if os.path.isdir(path) and len(found) > 1:
             numbers = store.tracks_by_id([track_id for _path, track_id in found], ["track_no", "disc_no", "album"])
             found.sort(key=lambda pair: _album_place(pair[0], numbers.get(pair[1])))

@@ -22,7 +22,7 @@ import sqlite3
 import time
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 from player.playlist_files import foreign_path, readable
 from player.store.connection import sql_text
@@ -222,6 +222,22 @@ class PlaylistsMixin:
         file is not here still says what song it was."""
         named = self._sheet_tracks_named(paths, starts, titles)
         return self._create(name, (), [p for p, _, _ in named], [(t, s) for _, t, s in named])
+
+    def files_named(self, paths: Sequence[str], titles: dict[int, str] | None = None, *,
+                    skip: Collection[int] = ()) -> list[str]:
+        """``paths`` (a playlist file's, opened to play) each as the file it names here: one
+        that names no file on this computer (another computer's path, or the music moved
+        since) as the library track an import matches it to (see the module docstring), where
+        one is; the rest, and the indexes in ``skip``, as given. ``titles``: index -> the
+        "Artist - Title" the file gives."""
+        matcher = _Matcher(self)
+        out = []
+        for i, path in enumerate(paths):
+            if i not in skip and (foreign_path(path) or not os.path.exists(path)):
+                found = matcher.match(path, title=(titles or {}).get(i))
+                path = found.track_path or path
+            out.append(path)
+        return out
 
     def sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None) -> list[str]:
         """``paths`` with each entry that starts inside its file (``starts``: index -> second)

@@ -18,6 +18,7 @@ On macOS the Finder names no files on the command line: it sends the running app
 
 from __future__ import annotations
 
+import logging
 import re
 import sys
 
@@ -26,6 +27,8 @@ from PySide6.QtWidgets import QApplication
 
 from player.ui.library_model import carries_tracks, dragged_track_ids
 from player.ui.playlists_panel import PLAYLIST_ROLE
+
+log = logging.getLogger(__name__)
 
 URI_LIST = "text/uri-list"
 _FILE_LINE = re.compile(rb"^[ \t]*file:", re.IGNORECASE | re.MULTILINE)
@@ -81,7 +84,12 @@ def open_paths(window, paths: list[str], *, queue: bool = False, before: list | 
             return
         ids, problems = result
         if problems:
-            window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}", 10000)
+            # Each one in the log; the count in the bar (a playlist with five songs not here
+            # named the first and left the other four unsaid).
+            for path, why in problems:
+                log.info("could not open %r: %s", path, why)
+            more = f" (and {len(problems) - 1} more, named in the log)" if len(problems) > 1 else ""
+            window.statusBar().showMessage(f"Could not open {shown(problems[0][0])}: {problems[0][1]}{more}", 10000)
         if not ids:
             return
         if playlist is not None:

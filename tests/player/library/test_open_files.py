@@ -140,3 +140,24 @@ def test_a_folder_plays_a_file_named_by_a_title_that_looks_like_disc_and_track_i
                     tags={"title": name, "artist": "A", "album": "B", "tracknumber": str(n)})
     ids, _ = tracks_for(store, [str(album)])
     assert [store.track(t)["title"] for t in ids] == ["Intro", "7-11", "Outro"]
+
+
+def test_a_playlist_from_another_computer_opened_plays_the_library_songs_it_names(store, tmp_path):
+    # Opened (not imported), a foobar2000 playlist naming D:\Music\... played nothing: each
+    # path was looked for on this disk only, and its web radio line was dropped without a word.
+    music = tmp_path / "music"
+    write_track(music / "Artist" / "Album", "01 Song", fmt="flac", tags={"title": "Song", "artist": "Artist"})
+    write_track(music / "Sorted" / "Elsewhere", "other name", fmt="flac", tags={"title": "Moved", "artist": "Band"})
+    Scanner(store).scan([str(music)])
+    song = store.track_by_path(str(music / "Artist" / "Album" / "01 Song.flac"))["id"]
+    moved = store.track_by_path(str(music / "Sorted" / "Elsewhere" / "other name.flac"))["id"]
+    mix = tmp_path / "mix.m3u"
+    mix.write_bytes("#EXTM3U\r\nD:\\Music\\Artist\\Album\\01 Song.flac\r\n"
+                    "#EXTINF:200,Band - Moved\r\nD:\\Rips\\Band\\Moved.mp3\r\n"
+                    "http://radio.example/live\r\nD:\\Music\\Gone\\Nowhere.flac\r\n".encode("cp1252"))
+    ids, problems = tracks_for(store, [str(mix)])
+    assert ids == [song, moved]
+    assert problems[0][0] == "D:\\Music\\Gone\\Nowhere.flac"
+    assert problems[1:] == [("http://radio.example/live",
+                             "a web address: Segue plays files on this computer, without going online")]
+    assert len(store.tracks()) == 2                     # nothing stored for what is not here

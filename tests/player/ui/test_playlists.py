@@ -1031,3 +1031,19 @@ def test_the_keyboard_shortcuts_say_what_ctrl_z_and_the_menu_key_do_in_the_playl
     assert keys["Ctrl+Z"].endswith("in the Playlists tab: the songs last removed from a playlist, "
                                    "or the playlist last deleted")
     assert "the playlists" in keys["Menu / Shift+F10"]
+
+
+def test_a_playlist_opened_to_play_says_how_many_of_its_songs_could_not_be_opened(qtbot, scanned, make_window,
+                                                                                 tmp_path):
+    from player.ui.opening import open_paths
+
+    window = make_window(scanned)
+    r2 = scanned.track_by_path(str(next(p for p in (t["path"] for t in scanned.tracks()) if p.endswith("r2.flac"))))
+    mix = tmp_path / "mix.m3u"
+    mix.write_bytes("C:\\Music\\Rock\\r2.flac\r\nhttp://radio.example/live\r\n/gone/x.flac\r\n".encode("cp1252"))
+    said = []
+    window.statusBar().messageChanged.connect(said.append)       # (another word may follow it)
+    open_paths(window, [str(mix)])
+    qtbot.waitUntil(lambda: window.player.current_track_id == r2["id"], timeout=10000)
+    assert [m for m in said if m.startswith("Could not open")] == [
+        "Could not open /gone/x.flac: No such file or directory (and 1 more, named in the log)"]
