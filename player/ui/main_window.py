@@ -27,7 +27,7 @@ from player.ui.library_view import LibraryView
 from player.ui.folder_watch import FOLLOW_SETTING, FolderWatch
 from player.ui.library_tasks import LibraryTasksMixin
 from player.ui.listening_tab import ListeningTab
-from player.ui import plain_text
+from player.ui import menu_key, plain_text
 from player.ui.menus import build_menus
 from player.ui.playback_mixin import PlaybackMixin
 from player.ui.playlist_tasks import PlaylistTasksMixin
@@ -144,6 +144,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
                  provider: RecommendationProvider | None = None, settings_file: str | None = None):
         super().__init__()
         plain_text.install()            # tags are text in every widget (also when made without create_app)
+        menu_key.install()              # Shift+F10 opens a menu on Linux too
         self.setWindowTitle("Segue")
         self.store = store
         self.provider = provider or LibraryRecommendations(store)

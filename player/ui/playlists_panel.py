@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import operator
-import sys
 
 from PySide6.QtCore import (
     QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, QPoint, Qt, Signal,
@@ -245,8 +244,8 @@ class _SongList(QueueList):
 
 
 class _PlaylistNames(QListWidget):
-    """The list of playlists. The menu key and Shift+F10 open the menu of the playlist with
-    the keyboard, at its row: Qt asks for it in the list's own coordinates, a frame's width off
+    """The list of playlists. The menu key (and Shift+F10, see ``menu_key``) opens the menu of
+    the playlist with the keyboard, at its row: Qt asks for it in the list's own coordinates, a frame's width off
     the rows', and in the middle of the list when no playlist has the keyboard, where the
     menu would be for a playlist no one chose. With none, the menu of the empty list opens."""
 
@@ -266,14 +265,6 @@ class _PlaylistNames(QListWidget):
             return True
         return super().event(event)
 
-    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        # Windows makes Shift+F10 the menu key's event itself; on Linux Qt makes that event of
-        # the menu key only, and Shift+F10, the key GTK and KDE programs open menus with, did nothing.
-        if (event.key() == Qt.Key_F10 and event.modifiers() == Qt.ShiftModifier and sys.platform != "win32"
-                and self.contextMenuPolicy() == Qt.CustomContextMenu):
-            self._menu_from_keyboard()
-            return
-        super().keyPressEvent(event)
 
 
 class PlaylistsPanel(QWidget):

@@ -95,3 +95,40 @@ def test_a_right_click_acts_on_the_row_under_the_mouse(qtbot, scanned, make_wind
     next(a for a in menu.actions() if a.text() == "Start radio from this song").trigger()
     menu.close()
     assert radio == [window.model.track_id(2)]
+
+
+def test_shift_f10_opens_the_menu_of_the_row_with_the_keyboard_in_the_library_and_a_playlist(qtbot, scanned,
+                                                                                             make_window):
+    # Qt on Linux makes a menu event of the menu key only: Shift+F10, the key other desktop
+    # programs open menus with (and keyboards without a menu key have), did nothing.
+    window = make_window(scanned)
+    library, table = window.library, window.library.table
+    table.setFocus()
+    table.selectRow(2)
+    here = window.model.track_id(2)
+    radio = []
+    library.radio_requested.connect(radio.append)
+    library.last_menu = None
+    qtbot.keyClick(table, Qt.Key_F10, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: library.last_menu is not None and library.last_menu.isVisible(), timeout=5000)
+    next(a for a in library.last_menu.actions() if a.text() == "Start radio from this song").trigger()
+    library.last_menu.close()
+    assert radio == [here]
+
+    ids = [t["id"] for t in scanned.tracks()[:3]]
+    second = scanned.create_playlist("Second", ids[1:3])
+    window.tabs.setCurrentWidget(window.playlists)
+    window.refresh_playlists(select=second)
+    panel, lists = window.playlists, window.playlists.lists
+    qtbot.waitUntil(lambda: panel.current_playlist() == second, timeout=5000)
+    window.activateWindow()             # (offscreen, a menu closed gives the keyboard to no one)
+    lists.setFocus()
+    qtbot.waitUntil(lists.hasFocus, timeout=5000)
+    panel.last_lists_menu = None
+    queued = []
+    panel.enqueue_requested.connect(queued.append)
+    qtbot.keyClick(lists, Qt.Key_F10, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: panel.last_lists_menu is not None and panel.last_lists_menu.isVisible(), timeout=5000)
+    next(a for a in panel.last_lists_menu.actions() if a.text() == "Add to Up next").trigger()
+    panel.last_lists_menu.close()
+    assert queued == [second]

@@ -998,30 +998,6 @@ def test_the_list_of_playlists_has_a_right_click_menu_that_the_menu_key_opens_to
     assert asked[-1] == "Delete the playlist “Later”? The music files are not touched."
 
 
-def test_shift_f10_on_the_list_of_playlists_opens_the_menu_of_the_one_with_the_keyboard(qtbot, scanned,
-                                                                                        make_window):
-    # Qt on Linux makes a menu event of the menu key only: Shift+F10, the key other desktop
-    # programs open menus with (and keyboards without a menu key have), did nothing.
-    window = make_window(scanned)
-    ids = [t["id"] for t in scanned.tracks()[:3]]
-    scanned.create_playlist("First", ids[:1])
-    second = scanned.create_playlist("Second", ids[1:3])
-    window.tabs.setCurrentWidget(window.playlists)
-    window.refresh_playlists(select=second)
-    panel, lists = window.playlists, window.playlists.lists
-    qtbot.waitUntil(lambda: lists.count() == 2 and panel.current_playlist() == second, timeout=5000)
-    window.activateWindow()
-    lists.setFocus()
-    qtbot.waitUntil(lists.hasFocus, timeout=5000)
-    panel.last_lists_menu = None
-    qtbot.keyClick(lists, Qt.Key_F10, Qt.ShiftModifier)
-    qtbot.waitUntil(lambda: panel.last_lists_menu is not None and panel.last_lists_menu.isVisible(), timeout=5000)
-    menu = panel.last_lists_menu
-    next(a for a in menu.actions() if a.text() == "Add to Up next").trigger()
-    menu.close()
-    qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:3], timeout=5000)
-
-
 def test_the_keyboard_shortcuts_say_what_ctrl_z_and_the_menu_key_do_in_the_playlists_tab():
     # The help said Ctrl+Z put back songs removed from a playlist only, though it brings back
     # a playlist deleted too, and named no key for the menus the keyboard opens.
