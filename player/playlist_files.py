@@ -402,5 +402,8 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
         with atomic_open(target, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("\n".join(lines) + "\n")
     except OSError as exc:
-        raise PlaylistFileError(f"cannot write {path.name}: {exc.strerror or exc}") from None
+        # (the write is atomic: a playlist there is whole as it was, which is what a person
+        # told "No space left on device" asks next)
+        kept = "; the file there is kept as it was" if stat.S_ISREG(mode) else ""
+        raise PlaylistFileError(f"cannot write {path.name}: {exc.strerror or exc}{kept}") from None
     return path

@@ -228,3 +228,31 @@ def test_a_playlist_file_that_is_a_link_is_written_through_and_stays_a_link(tmp_
     assert synced.read_text(encoding="utf-8").splitlines() == ["#EXTM3U", "#EXTINF:60,Band - Song",
                                                                "../Band/01 Song.flac"]
     assert read_playlist(link).paths == [str(song)]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a file size limit stands in for a full disk")
+def test_a_playlist_file_not_written_for_want_of_room_is_kept_whole_and_the_message_says_so(tmp_path):
+    # The message gave the system's words ("No space left on device") and no more: whether the
+    # playlist there was lost is what the person asks next.
+    import subprocess
+    import sys
+    import textwrap
+
+    out = write_playlist(tmp_path / "lists" / "kept.m3u8", [("/m/a.flac", "A", 1.0)])
+    before = out.read_bytes()
+    code = textwrap.dedent(f"""
+        import resource, signal, sys
+        from player.playlist_files import PlaylistFileError, write_playlist
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, ({len(before) + 10}, resource.RLIM_INFINITY))
+        try:
+            write_playlist(sys.argv[1], [("/m/a.flac", "A" * 100, 1.0)] * 100)
+        except PlaylistFileError as exc:
+            print(exc)
+    """)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    run = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, cwd=root,
+                         timeout=120)
+    assert run.stdout.strip() == "cannot write kept.m3u8: File too large; the file there is kept as it was"
+    assert out.read_bytes() == before
+    assert os.listdir(out.parent) == ["kept.m3u8"]            # nothing half written left beside it
