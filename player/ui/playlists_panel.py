@@ -245,9 +245,10 @@ class _SongList(QueueList):
 
 class _PlaylistNames(QListWidget):
     """The list of playlists. The menu key (and Shift+F10, see ``menu_key``) opens the menu of
-    the playlist with the keyboard, at its row: Qt asks for it in the list's own coordinates, a frame's width off
-    the rows', and in the middle of the list when no playlist has the keyboard, where the
-    menu would be for a playlist no one chose. With none, the menu of the empty list opens."""
+    the playlist with the keyboard, at its row: Qt asks for it in the list's own coordinates,
+    a frame's width off the rows', and in the middle of the list when no playlist has the
+    keyboard, where the menu would be for a playlist no one chose. With none, the menu of the
+    empty list opens."""
 
     def _menu_from_keyboard(self) -> None:
         item = self.currentItem()
@@ -264,7 +265,6 @@ class _PlaylistNames(QListWidget):
             event.accept()
             return True
         return super().event(event)
-
 
 
 class PlaylistsPanel(QWidget):
@@ -567,7 +567,7 @@ class PlaylistsPanel(QWidget):
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)
         if item is None:
-            menu.addAction("Import playlist files…", self.import_requested)
+            menu.addAction("Import playlist files…", lambda: self.import_requested.emit())
         else:
             pid = item.data(PLAYLIST_ROLE)      # taken now: the list may be read again before a choice
             if self.lists.currentItem() is not item:

@@ -971,7 +971,12 @@ def test_the_list_of_playlists_has_a_right_click_menu_that_the_menu_key_opens_to
 
     menu, actions = menu_at(lists.viewport().rect().bottomLeft())     # below the last playlist
     assert list(actions) == ["Import playlist files…"]
+    imports = []
+    panel.import_requested.disconnect()                 # (the window's file dialog would wait for an answer)
+    panel.import_requested.connect(lambda: imports.append(True))
+    actions["Import playlist files…"].trigger()
     menu.close()
+    assert imports == [True]
 
     asked = []
 
