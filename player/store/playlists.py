@@ -26,6 +26,7 @@ from typing import Collection, Sequence
 
 from player.playlist_files import foreign_path, readable
 from player.store.connection import sql_text
+from segue_common.text import sort_form
 
 _SEPARATORS = re.compile(r"[\\/]+")
 # A path that is not UTF-8 (a file name in an old code page) is bound as its bytes.
@@ -168,15 +169,18 @@ _AWAY_JOIN = "LEFT JOIN folders f ON f.id = t.folder_id AND f.away_since IS NOT 
 class PlaylistsMixin:
     def playlists(self) -> list[sqlite3.Row]:
         """Every playlist by name: ``id, name, created_at, updated_at, entries, playable,
-        away`` (``away``: how many of the playable are on a library folder not connected now)."""
-        return self.execute(
+        away`` (``away``: how many of the playable are on a library folder not connected now).
+        By name as the library sorts names (:func:`sort_form`): SQLite's order put "Été" after
+        "Zen" and "Mix 10" before "Mix 2"."""
+        rows = self.execute(
             "SELECT p.id, p.name, p.created_at, p.updated_at, count(e.position) AS entries, "
             f"coalesce(sum({_PLAYABLE}), 0) AS playable, "
             f"coalesce(sum({_PLAYABLE} AND f.id IS NOT NULL), 0) AS away "
             "FROM playlists p LEFT JOIN playlist_entries e ON e.playlist_id = p.id "
             f"LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
-            "GROUP BY p.id ORDER BY p.name COLLATE NOCASE"
+            "GROUP BY p.id"
         ).fetchall()
+        return sorted(rows, key=lambda r: (sort_form(readable(r["name"])), r["name"], r["id"]))
 
     def playlist(self, playlist_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM playlists WHERE id = ?", (playlist_id,)).fetchone()

@@ -9,7 +9,6 @@ of them kept as one UTF-8 byte array that numpy searches at once (:class:`Search
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
@@ -20,7 +19,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from player.library.albums import album_slot, order_form
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.ui.queue_panel import titles_starting, typed_form
-from segue_common.text import search_form, shown
+from segue_common.text import search_form, shown, sort_form
 
 # (key, header); keys are store column names. A column added later goes at the end: a saved
 # header's state knows its columns by their place here (see OPTIONAL).
@@ -318,16 +317,6 @@ class LibraryData:
         return cached[np.argsort(-self._sort_runs[key], kind="stable")]
 
 
-_DIGIT_RUN = re.compile(r"\d+")
-
-
-def _number_form(digits: re.Match) -> str:
-    # A run of digits led by its length (two digits): a shorter number sorts first, so
-    # "Track 2" comes before "Track 10" and "Op. 9" before "Op. 27", as people count.
-    run = digits.group(0).lstrip("0") or "0"
-    return f"{min(len(run), 99):02d}{run}"
-
-
 def _sort_forms(values: list[str]) -> list[str]:
     """What a text column sorts by: each value in search form (case and accents ignored: "Émile"
     among the E's, not after "Zola") with its numbers compared as numbers. Each distinct value
@@ -337,7 +326,7 @@ def _sort_forms(values: list[str]) -> list[str]:
     for v in values:
         f = seen.get(v)
         if f is None:
-            f = seen[v] = _DIGIT_RUN.sub(_number_form, search_form(v))
+            f = seen[v] = sort_form(v)
         out.append(f)
     return out
 

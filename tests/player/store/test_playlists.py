@@ -299,3 +299,11 @@ def test_a_file_renamed_moved_or_converted_since_is_found_by_the_artist_and_titl
                           "artist": "Late", "title": "Arrival"}])
     assert store.link_playlist_paths() == 1
     assert store.playlist_entries(q)[0]["track_id"] == store.track_by_path("/m/Late/Arrival.opus")["id"]
+
+
+def test_playlists_are_listed_by_name_as_the_library_sorts_names(store):
+    # SQLite's order listed "Été" after "Zen" (an accent is a byte past "z") and "Mix 10"
+    # before "Mix 2", where the library's columns sort them as people do.
+    for name in ("Zen", "Été", "Mix 10", "mix 2", "apple", "Ecoute"):
+        store.create_playlist(name)
+    assert [p["name"] for p in store.playlists()] == ["apple", "Ecoute", "Été", "mix 2", "Mix 10", "Zen"]
