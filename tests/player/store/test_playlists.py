@@ -301,6 +301,29 @@ def test_a_file_renamed_moved_or_converted_since_is_found_by_the_artist_and_titl
     assert store.playlist_entries(q)[0]["track_id"] == store.track_by_path("/m/Late/Arrival.opus")["id"]
 
 
+def test_an_entry_left_out_costs_a_scan_no_unicode_work_for_each_track_of_a_plain_library(store, monkeypatch):
+    # Each scan links again the entries still out; one with an "Artist - Title" put every
+    # track's artist and title through the Unicode steps twice, each time: a second more a scan
+    # of a 50,000-track library. Plain ASCII tags need none of it, and a title's dash still reads.
+    from player.store import playlists
+    store.upsert_tracks([{"path": f"/m/A{i}/{i}.flac", "size": 1, "mtime_ns": 1,
+                          "artist": f"Artist {i}", "title": f"Song - Part {i}"} for i in range(500)])
+    store.import_playlist("Out", ["C:\\gone\\x.mp3"], None, {0: "Nobody - Nothing"})
+    calls = []
+    real = playlists._key
+    monkeypatch.setattr(playlists, "_key", lambda part: calls.append(part) or real(part))
+    assert store.link_playlist_paths() == 0
+    with_label = len(calls)
+    store.execute("UPDATE playlist_entries SET title = NULL")
+    calls.clear()
+    assert store.link_playlist_paths() == 0
+    assert with_label - len(calls) < 50, (with_label, len(calls))
+    # Both readings, at a title's own dash: found all the same.
+    _, matches = store.import_playlist("In", ["/old/a.mp3", "/old/b.mp3"], None,
+                                       {0: "ARTIST 7 - song -  part 7", 1: "Song - Part 9 - Artist 9"})
+    assert [m.track_path for m in matches] == ["/m/A7/7.flac", "/m/A9/9.flac"]
+
+
 def test_playlists_are_listed_by_name_as_the_library_sorts_names(store):
     # SQLite's order listed "Été" after "Zen" (an accent is a byte past "z") and "Mix 10"
     # before "Mix 2", where the library's columns sort them as people do.
