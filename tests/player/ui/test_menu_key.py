@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 
@@ -97,6 +98,14 @@ def test_a_right_click_acts_on_the_row_under_the_mouse(qtbot, scanned, make_wind
     assert radio == [window.model.track_id(2)]
 
 
+def _let_go_of_shift(widget) -> None:
+    """Offscreen, the Shift that a key click lets go of while the menu it opened has the
+    keyboard never reaches the application, which then holds Shift down for the tests after
+    this one (rows chosen in Up next there went by Shift's rules, and one was lost)."""
+    QTest.keyRelease(widget, Qt.Key_Shift)
+    assert QApplication.keyboardModifiers() == Qt.NoModifier
+
+
 def test_shift_f10_opens_the_menu_of_the_row_with_the_keyboard_in_the_library_and_a_playlist(qtbot, scanned,
                                                                                              make_window):
     # Qt on Linux makes a menu event of the menu key only: Shift+F10, the key other desktop
@@ -113,6 +122,7 @@ def test_shift_f10_opens_the_menu_of_the_row_with_the_keyboard_in_the_library_an
     qtbot.waitUntil(lambda: library.last_menu is not None and library.last_menu.isVisible(), timeout=5000)
     next(a for a in library.last_menu.actions() if a.text() == "Start radio from this song").trigger()
     library.last_menu.close()
+    _let_go_of_shift(table)
     assert radio == [here]
 
     ids = [t["id"] for t in scanned.tracks()[:3]]
@@ -131,4 +141,5 @@ def test_shift_f10_opens_the_menu_of_the_row_with_the_keyboard_in_the_library_an
     qtbot.waitUntil(lambda: panel.last_lists_menu is not None and panel.last_lists_menu.isVisible(), timeout=5000)
     next(a for a in panel.last_lists_menu.actions() if a.text() == "Add to Up next").trigger()
     panel.last_lists_menu.close()
+    _let_go_of_shift(lists)
     assert queued == [second]
