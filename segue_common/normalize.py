@@ -130,6 +130,30 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
     return normalize_name(text) or normalize_name(title)
 
 
+# Quotes and dashes that keyboards and taggers write in several ways: one spelling each.
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "`": "'", "\u00b4": "'",
+                              "\u201c": '"', "\u201d": '"', "\u2010": "-", "\u2013": "-", "\u2014": "-"})
+
+
+@functools.lru_cache(maxsize=65536)
+def spelled_title(title: str | None) -> str:
+    """A title as it is spelled, punctuation kept: only case, accents, typographic quotes and
+    dashes, spacing and version words ("(Remastered)", "- Remastered 2011", "feat.") go.
+    Two songs of one artist may differ in nothing else ("In the Flesh?" and "In the Flesh"
+    on one album), which every looser form joins.
+
+    >>> spelled_title("In the Flesh? - 2011 Remaster"), spelled_title("Don\u2019t  Stop (feat. X)")
+    ('in the flesh?', "don't stop")
+    """
+    if not title:
+        return ""
+    text = unicodedata.normalize("NFKC", title).strip()
+    text = _FEAT.sub("", _BRACKETS.sub("", _DASH_VERSION.sub("", text)))
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold().translate(_TYPOGRAPHIC)
+    return " ".join(text.split())
+
+
 # One song (same :func:`recording_key`) whose copies' lengths are this close is one recording:
 # a live take or an edit runs longer or shorter, a re-encode or a remaster does not.
 SAME_RECORDING_S = 4.0
@@ -221,5 +245,5 @@ def bare_title(title: str | None, artist: str | None = None) -> str:
 def clear_caches() -> None:
     """Forget the remembered results of this module's functions (up to 65,536 each; a
     long-running process that normalised a whole library once need not keep them)."""
-    for fn in (normalize_name, primary_artist, loose_title, bare_title):
+    for fn in (normalize_name, primary_artist, loose_title, bare_title, spelled_title):
         fn.cache_clear()

@@ -17,7 +17,8 @@ play of "Song", nor "Song" of "Song - Remix", whatever the looser forms join.
 A file without tags takes part with the names its path gives ("Artist/Album/03
 Title.mp3", "Artist - Title.mp3").
 
-When several tracks share the name, the one on the row's album wins, then the one
+When several tracks share the name, the one spelled as the row spells it wins (punctuation
+kept: "In the Flesh?" is not "In the Flesh"), then the one on the row's album, then the one
 whose length is nearest the row's. Levels 1-2 are built per artist on first use, so
 a large library costs little more than its stored match keys. Qt-free and
 store-free: it works on plain rows.
@@ -30,7 +31,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist
+from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist, spelled_title
 
 _STEM_ARTIST_TITLE = " - "
 # What, in a bracket or a dash tail, makes a title name another recording of the song than
@@ -194,12 +195,16 @@ class TrackMatcher:
             return found[0].track_id
         want_album = normalize_name(album) if album else ""
         want_bare = bare_title(title, artist)
+        want_spelled = spelled_title(title)
 
         def rank(c: Candidate):
-            # The same recording first ("Song" is not "Song - Remix", though loose levels join
-            # them), then the row's album, then the nearest length.
+            # The title spelled as the row spells it first: every level ignores punctuation, and
+            # "In the Flesh?" and "In the Flesh" are two songs of one album, whose lengths a row
+            # of Spotify's does not say. Then the same recording ("Song" is not "Song - Remix",
+            # though loose levels join them), then the row's album, then the nearest length.
+            respelled = not c.title or spelled_title(c.title) != want_spelled
             other = bool(c.title) and bare_title(c.title, c.artist or None) != want_bare
             off = abs(c.duration_s * 1000 - duration_ms) if duration_ms and c.duration_s else float("inf")
-            return (c.missing, other, not (want_album and c.album == want_album), off, c.track_id)
+            return (respelled, c.missing, other, not (want_album and c.album == want_album), off, c.track_id)
 
         return min(found, key=rank).track_id

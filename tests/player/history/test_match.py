@@ -126,3 +126,26 @@ def test_a_collaboration_credited_the_east_asian_way_finds_its_first_artist_s_tr
     assert m.match("米津玄師、菅田将暉", "まちがいさがし") is None      # the first artist's song only
     assert m.match("はるか2号[準備中]", "灰色と青") is None
     assert primary_artist("米津玄師、菅田将暉") == "米津玄師 菅田将暉"          # the stored key is not changed
+
+
+def test_two_songs_that_differ_only_in_punctuation_each_get_their_own_plays():
+    # "In the Flesh?" opens The Wall and "In the Flesh" comes near its end: one artist, one
+    # album, and Spotify's rows give no length. Every level ignores punctuation, so only the
+    # spelling tells them apart; spelled otherwise (a remaster's tail, curly quotes, case) the
+    # song is still found, and where the library has one of them any spelling finds it.
+    wall = [{"id": 1, "artist": "Pink Floyd", "title": "In the Flesh", "album": "The Wall", "duration": 255.0,
+             "path": "/m/pf/21.flac"},
+            {"id": 2, "artist": "Pink Floyd", "title": "In the Flesh?", "album": "The Wall", "duration": 196.0,
+             "path": "/m/pf/01.flac"},
+            {"id": 3, "artist": "Pink Floyd", "title": "Don\u2019t Leave Me Now", "album": "The Wall",
+             "duration": 248.0, "path": "/m/pf/16.flac"}]
+    for library in (wall, wall[::-1]):                  # whichever the scan stored first
+        m = TrackMatcher(library)
+        assert m.match("Pink Floyd", "In the Flesh?", album="The Wall") == 2
+        assert m.match("Pink Floyd", "In the Flesh", album="The Wall") == 1
+        assert m.match("Pink Floyd", "In The Flesh? - 2011 Remastered Version", album="The Wall") == 2
+        assert m.match("PINK FLOYD", "in the flesh", album="The Wall") == 1
+        assert m.match("Pink Floyd", "Don't Leave Me Now", album="The Wall") == 3
+    alone = TrackMatcher([wall[1]])
+    assert alone.match("Pink Floyd", "In the Flesh", album="The Wall") == 2
+    assert alone.match("Pink Floyd", "In the Flesh!") == 2
