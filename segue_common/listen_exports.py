@@ -124,6 +124,8 @@ class Export:
     format: str
     listens: list[Listen] = field(default_factory=list)
     problems: list[tuple[int, str]] = field(default_factory=list)   # (line, reason)
+    #: SHA-256 of the file's bytes, hashed as they were read (see :func:`read_export`).
+    sha256: str = ""
 
     @property
     def rows(self) -> int:
@@ -955,11 +957,12 @@ def _unpack(archive: zipfile.ZipFile, name: str, zip_name: str) -> bytes:
         raise UnreadableExportError(f"{zip_name} cannot be unpacked ({exc}): unzip it and import the folder") from None
 
 
-def _read_zip(path: Path) -> Export:
-    """Every history file inside a zip (Spotify's and ListenBrainz's downloads are zips)."""
+def _read_zip(data: bytes | bytearray, path: Path) -> Export:
+    """Every history file inside a zip (Spotify's and ListenBrainz's downloads are zips), its
+    bytes ``data`` already read from ``path``."""
     parts: list[Export] = []
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = sorted(archive.namelist())
             meter, base = _meter.get(), 0
             for name in names:
@@ -1006,6 +1009,9 @@ def read_export(path: str | Path, *, progress: Progress | None = None) -> Export
     of the file (its rows read, which is most of the time: 5 s of 150 MB of Spotify's history,
     where loading its bytes took 0.07 s), often enough that what it raises (a stop) ends the
     read within a fraction of a second; that goes on up.
+
+    The file is read once: ``Export.sha256`` is hashed from the bytes as they are read (a zip's
+    too, unpacked from memory), so the hash is of the very bytes imported, with no second pass.
     """
     path = Path(path)
     if progress is None:
@@ -1022,29 +1028,41 @@ def read_export(path: str | Path, *, progress: Progress | None = None) -> Export
     return export
 
 
-def _read_bytes(path: Path) -> bytes | bytearray:
-    """The file's bytes, a block at a time where a read is metered: a stop is heard while a
-    large file loads from a slow disk too. (Into one buffer of the file's size: blocks
-    joined would hold the file twice over for a moment.)"""
+def _read_bytes(path: Path) -> tuple[bytes | bytearray, str]:
+    """The file's bytes and their SHA-256, hashed block by block as they arrive, a block at a
+    time where a read is metered: a stop is heard while a large file loads from a slow disk
+    too. (Into one buffer of the file's size: blocks joined would hold the file twice over
+    for a moment.)"""
     meter = _meter.get()
     if meter is None:
-        return path.read_bytes()
+        data = path.read_bytes()
+        return data, hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256()
     with open(path, "rb") as f:
         data = bytearray(os.fstat(f.fileno()).st_size)
         view, got = memoryview(data), 0
         while got < len(data) and (n := f.readinto(view[got:got + 4 * _STEP])):
+            digest.update(view[got:got + n])
             got += n
             meter.check()
         view.release()
         del data[got:]                  # (a file cut shorter meanwhile)
-        data += f.read()                # (or one grown)
-    return data
+        more = f.read()                 # (or one grown)
+        digest.update(more)
+        data += more
+    return data, digest.hexdigest()
 
 
 def _read_path(path: Path) -> Export:
-    if zipfile.is_zipfile(path):
-        return _read_zip(path)
-    data = _read_bytes(path)
+    data, digest = _read_bytes(path)
+    export = _read_data(data, path)
+    export.sha256 = digest
+    return export
+
+
+def _read_data(data: bytes | bytearray, path: Path) -> Export:
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        return _read_zip(data, path)
     if not data or data.isspace():
         raise ExportFormatError(f"{path.name} is empty")
     if data.startswith(b"PK\x03\x04"):

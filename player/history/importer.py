@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
-import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -221,17 +220,6 @@ def _stretches(listens: list[Listen], no_listen: Callable[[Listen], bool] = lamb
     return first
 
 
-def _sha256(path: Path, still: Callable[[], None] | None = None) -> str:
-    """The file's SHA-256; ``still`` is called between blocks (a stop asked is heard)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(4 << 20), b""):
-            h.update(block)
-            if still is not None:
-                still()
-    return h.hexdigest()
-
-
 def _not_read(path: Path, exc: Exception) -> ImportSummary:
     """The summary of a file that could not be read (``exc`` says why)."""
     if isinstance(exc, UnreadableExportError):
@@ -400,10 +388,9 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
 
     try:
         # Reading is seconds of a large file (5 s of 150 MB of Spotify's history): it says how
-        # far it got, in bytes of the file, and a stop is heard as it reads.
+        # far it got, in bytes of the file, and a stop is heard as it reads. It hashes the bytes
+        # it reads: the file is read once, and its hash is of the very bytes imported.
         export = read_export(path, progress=None if progress is None else reporting)
-        size = path.stat().st_size
-        digest = _sha256(path, None if progress is None else lambda: reporting(size, size, "Reading"))
     except Exception as exc:
         if stopped:
             raise
@@ -411,7 +398,7 @@ def import_file(store, path: str | Path, *, progress: Progress | None = None,
     try:
         if progress is not None:
             reporting(0, len(export.listens), "Matching")
-        summary = import_export(store, export, name=path.name, sha256=digest, matcher=matcher,
+        summary = import_export(store, export, name=path.name, sha256=export.sha256, matcher=matcher,
                                 progress=None if progress is None else reporting)
     except Exception as exc:                  # the store's transaction rolled back: nothing of it is kept
         if stopped:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
 import logging
+import os
 import re
 import shutil
+import sys
 import zipfile
 
 import pytest
@@ -1218,3 +1221,38 @@ def test_the_read_of_a_file_shown_in_megabytes_ends_with_the_bar_full(store, tmp
     reading = [(done, total) for done, total, stage in shown if stage == "Reading (MB)"]
     megabytes = -(-path.stat().st_size // 1_000_000)
     assert reading == sorted(reading) and reading[-1] == (megabytes, megabytes) and megabytes >= 2
+
+
+_OPENED: list[str] = []
+_WATCHING: list[bool] = []
+_HOOKED: list[bool] = []
+
+
+def _count_opens(event, args):
+    # An audit hook stays for the whole session: it counts only while a test asks it to.
+    if _WATCHING and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENED.append(os.fsdecode(args[0]))
+
+
+def test_an_imported_file_is_read_once_and_its_hash_is_of_the_bytes_read(store, tmp_path):
+    # The file was read whole for its rows, then read whole again for its SHA-256 (and a zip
+    # opened a third time to ask whether it is one): twice the disk for a large export, and a
+    # hash of bytes that could differ from those imported. It is now hashed as it is read.
+    if not _HOOKED:
+        sys.addaudithook(_count_opens)
+        _HOOKED.append(True)
+    library(store)
+    files = [fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS),
+             fx.listenbrainz_zip(tmp_path / "listenbrainz_me_1.zip", PLAYS)]
+    for path, progress in [(f, p) for f in files for p in (None, lambda *at: None)]:
+        _OPENED.clear()
+        _WATCHING.append(True)
+        try:
+            summary = import_file(store, path, progress=progress)
+        finally:
+            _WATCHING.clear()
+        assert summary.error is None, summary.error
+        assert _OPENED.count(str(path)) == 1, (path.name, _OPENED)
+        if progress is None:
+            digest = store.execute("SELECT sha256 FROM history_imports WHERE name = ?", (path.name,)).fetchone()[0]
+            assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
