@@ -1256,3 +1256,30 @@ def test_an_imported_file_is_read_once_and_its_hash_is_of_the_bytes_read(store, 
         if progress is None:
             digest = store.execute("SELECT sha256 FROM history_imports WHERE name = ?", (path.name,)).fetchone()[0]
             assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_stop_while_a_large_zip_member_unpacks_is_heard_then(store, tmp_path):
+    # A member of a zip was unpacked in one call: a history of hundreds of MB inside a zip of
+    # a few kept a stop waiting until all of it was out. It now unpacks a block at a time,
+    # with a look between: while the member unpacks, how far the read got stays where the
+    # member begins, and the look there is told again after each block.
+    library(store)
+    one = json.loads(fx.spotify_extended(tmp_path / "one.json", PLAYS[:1]).read_text(encoding="utf-8"))[0]
+    text = "[" + ",".join([json.dumps(one)] * 120_000) + "]"      # about 40 MB, a few hundred kB packed
+    path = tmp_path / "my_spotify_data.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Spotify Extended Streaming History/Streaming_History_Audio_2020.json", text)
+    assert len(text) > 30_000_000 and path.stat().st_size < len(text) // 20
+    looks = []
+
+    def progress(done, total, stage):
+        looks.append(done)
+        # Asked as the member unpacks (the sixth look before the read moved on), or else at
+        # the first look once it moved: the member was out by then.
+        if stage == "Reading" and (looks.count(0) >= 6 or done > 0):
+            raise _Stop
+
+    with pytest.raises(_Stop):
+        import_file(store, path, progress=progress)
+    assert looks == [0] * 6, looks[:10]             # heard while the member unpacked, not after
+    assert store.play_count() == 0 and store.history_imports() == []
