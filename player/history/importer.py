@@ -74,6 +74,8 @@ class ImportSummary:
     filled_in: int = 0                 # rows already imported that learned their time heard or skip from this file
     rejoined: int = 0                  # rows already imported, plays of their own, that this file shows are
                                        # stretches of the play before them (GOES_ON), joined to it now
+    made_private: int = 0              # rows already imported from a file that did not say they were played
+                                       # in a private session (Spotify's account data): no plays now
     problems: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
     error: str | None = None
@@ -100,6 +102,9 @@ class ImportSummary:
         if self.private:
             parts.append(f"{self.private:,} played in a private session (left out, as Spotify leaves them out "
                          "of its suggestions)")
+            if self.made_private:
+                parts[-1] = parts[-1][:-1] + (f"; {self.made_private:,} of them imported before from a file that "
+                                              "did not say so, no longer plays)")
         if self.too_short:
             parts.append(f"{self.too_short:,} too short to be a listen (under a second heard, left out)")
         parts.append(f"{self.duplicates - self.repeated:,} already imported")
@@ -264,6 +269,7 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
     firsts = set(goes_on.values())
     richer: list[dict] = []                # what rows already imported may learn from this file's
     rejoin: list[dict] = []                # rows already imported that this file shows go on with another's play
+    private: list[dict] = []               # rows of a private session, perhaps imported already from another export
     place: dict[int, int | None] = {}      # row of the file -> its place in ``listens``, None: already there
     joined: dict[int, Listen] = {}         # place of a first row -> the play so far, as one row
     joins: dict[int, int] = {}
@@ -276,8 +282,15 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
         if listen.private:
             # Spotify's private session: the person asked that these plays teach nothing, and
             # what is imported is what Segue's suggestions learn from. Not stored either, so
-            # nothing of them stays to be taken out later.
+            # nothing of them stays to be taken out later. The account data, which does not
+            # say which plays were private, may have brought the same listen in already: that
+            # row is one no more (the store keeps it marked, to give it back if this file goes).
             summary.private += 1
+            key = song_key(listen.artist, listen.title)
+            if _began_near(starts.get(key), listen):
+                times = (listen.started_at, listen.unpaused_start)
+                private.append({"song_key": key, "from": min(times) - SAME_LISTEN_S,
+                                "to": max(times) + SAME_LISTEN_S, "at": times})
             continue
         if no_listen(listen):
             # Not stored either: no play whatever song it names, now or after a scan adds the song.
@@ -352,16 +365,19 @@ def import_export(store, export: Export, *, name: str, sha256: str = "", matcher
                 "not_music": summary.not_music + summary.private + summary.too_short,   # (rows not to keep)
                 "duplicates": summary.duplicates, "unreadable": summary.unreadable}
         saving = None if progress is None else (lambda done, total: progress(done, total, "Saving"))
-        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, rejoin=rejoin, progress=saving)
+        stored = store.add_import(meta, listens, plays, joins=joins, richer=richer, rejoin=rejoin, private=private,
+                                  progress=saving)
         # Another import may have stored some of these rows meanwhile: the store's counts are final.
         summary.matched, summary.unmatched = stored["matched"], stored["unmatched"]
         summary.duplicates = stored["duplicates"]
         summary.stretches = stored["stretches"]
         summary.filled_in = stored["filled_in"]
         summary.rejoined = stored["rejoined"]
+        summary.made_private = stored["made_private"]
     # A row or two per row of the file, and every track: freed a piece at a time, not in
     # one step of the interpreter as this returns (see let_go).
-    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer, rejoin, own)
+    let_go(listens, plays, joins, joined, place, cache, seen, fingerprints, starts, tracks, richer, rejoin, private,
+           own)
     summary.seconds = time.perf_counter() - t0
     log.info("%s", summary.text())
     return summary
@@ -428,7 +444,8 @@ def removed_text(removed: dict) -> str:
     if unfilled:
         # Plays still there that end otherwise now (a skip gone): said, not left to be noticed.
         text += (f", and {unfilled:,} row{'s' * (unfilled != 1)} of other files lost what it had told of "
-                 f"{'them' if unfilled != 1 else 'it'} (time heard, skips, songs heard in stretches)")
+                 f"{'them' if unfilled != 1 else 'it'} (time heard, skips, songs heard in stretches, "
+                 "plays of a private session)")
     later = removed.get("later") or []
     if later:
         # Their rows found already imported were never stored: those that were this file's

@@ -41,6 +41,12 @@ _LISTEN_COLUMNS = ("fingerprint", "started_at", "artist", "title", "album", "art
                    "ms_played", "duration_ms", "skipped", "reason_end", "ended_at")
 
 
+#: A row another import says was heard in a private session (see HistoryMixin._make_private),
+#: ``{0}`` the table's name or alias in the query.
+_NOT_PRIVATE = ("NOT EXISTS (SELECT 1 FROM imported_fill_ins f_private WHERE f_private.listen_id = {0}.id "
+                "AND f_private.columns = 'private')")
+
+
 def _utils(conn) -> sqlite_utils.Database:
     """sqlite-utils over an existing connection (no plugins, no pragmas of its own)."""
     return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
@@ -94,13 +100,16 @@ class HistoryMixin:
             "SELECT import_id, count(*), count(DISTINCT play_id) FROM imported_listens GROUP BY import_id")}
 
     def unmatched_listens(self) -> list:
-        """Imported music rows no library track matched yet (oldest first)."""
+        """Imported music rows no library track matched yet (oldest first); not those another
+        import says were heard in a private session (see :meth:`_make_private`)."""
         return self.execute(
             "SELECT id, started_at, artist, title, album, ms_played, duration_ms, skipped, reason_end, stretch_of "
-            "FROM unmatched_listens ORDER BY started_at, id").fetchall()
+            f"FROM unmatched_listens WHERE {_NOT_PRIVATE.format('unmatched_listens')} ORDER BY started_at, id"
+        ).fetchall()
 
     def unmatched_count(self) -> int:
-        return self.execute("SELECT count(*) FROM unmatched_listens").fetchone()[0]
+        return self.execute(
+            f"SELECT count(*) FROM unmatched_listens WHERE {_NOT_PRIVATE.format('unmatched_listens')}").fetchone()[0]
 
     def imported_play_count(self) -> int:
         return self.execute("SELECT count(*) FROM plays WHERE source = ?", (IMPORT_SOURCE,)).fetchone()[0]
@@ -135,6 +144,7 @@ class HistoryMixin:
             "               CASE WHEN count(l.ms_played) = count(*) THEN sum(l.ms_played) END AS ms_played, "
             "               max(nullif(l.duration_ms, 0)) AS duration_ms, max(nullif(p.track_ms, 0)) AS track_ms "
             "        FROM imported_listens l LEFT JOIN plays p ON p.id = l.play_id "
+            f"       WHERE {_NOT_PRIVATE.format('l')} "
             "        GROUP BY coalesce(l.stretch_of, l.id)), "
             "one AS (SELECT s.*, e.skipped, e.reason_end FROM stretches s JOIN imported_listens e ON e.id = s.last), "
             "whole AS (SELECT song_key, max(ms_played) AS ms FROM one "
@@ -172,7 +182,8 @@ class HistoryMixin:
     # -- writing ----------------------------------------------------------------------
     def add_import(self, meta: dict, listens: Sequence[dict], plays: Sequence[dict | None], *,
                    joins: dict[int, int] | None = None, richer: Sequence[dict] = (),
-                   rejoin: Sequence[dict] = (), progress: Callable[[int, int], None] | None = None) -> dict:
+                   rejoin: Sequence[dict] = (), private: Sequence[dict] = (),
+                   progress: Callable[[int, int], None] | None = None) -> dict:
         """Store one imported file in one transaction; returns its ``history_imports`` row as stored.
 
         ``listens[i]`` holds the ``imported_listens`` columns of a row; ``plays[i]`` the
@@ -199,6 +210,11 @@ class HistoryMixin:
         this one, and this one's ``skipped`` and ``reason_end``): the later row is linked to
         the first's play, its own play goes, and that play is the whole of it (the returned
         ``rejoined`` counts them).
+
+        ``private``: rows of the file heard in a private session, each perhaps a row already
+        imported from an export that did not say so (``song_key``, the window ``from``-``to``
+        and the times ``at`` it began): that row stays, marked, and its play goes (the
+        returned ``made_private`` counts them; see :meth:`_make_private`).
         """
         if len(listens) != len(plays):
             raise ValueError(f"{len(listens)} listens but {len(plays)} plays")
@@ -271,7 +287,9 @@ class HistoryMixin:
             self._recut_import_sessions(conn, placeholder)
             filled_in = self._fill_in(conn, richer, import_id, now)
             rejoined = self._rejoin(conn, rejoin, import_id, now)
-            filled_in += rejoined           # (a file that only joined plays is listed, and can be taken out)
+            made_private = self._make_private(conn, private, import_id)
+            # (a file that only joined plays, or only took private ones out, is listed, and can be taken out)
+            filled_in += rejoined + made_private
             if rows or filled_in:
                 self._imports_changed(conn)
             # The same file imported again, adding nothing, is the import listed already: a
@@ -294,8 +312,8 @@ class HistoryMixin:
                 conn.execute(f"UPDATE imported_fill_ins SET import_id = ? WHERE import_id IN ({earlier})",
                              (import_id, meta["sha256"], import_id))
                 conn.execute(f"DELETE FROM history_imports WHERE id IN ({earlier})", (meta["sha256"], import_id))
-        return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in - rejoined,
-                "rejoined": rejoined}
+        return {**meta, "id": import_id, "stretches": stretches, "filled_in": filled_in - rejoined - made_private,
+                "rejoined": rejoined, "made_private": made_private}
 
     @staticmethod
     def _nearest(conn, song_key: str, lo: float, hi: float, at, import_id: int, where: str = "", params=()):
@@ -355,6 +373,51 @@ class HistoryMixin:
             self._recut_around(conn, gone)
         return len(gone)
 
+    def _make_private(self, conn, private: Sequence[dict], import_id: int) -> int:
+        """See :meth:`add_import`'s ``private``. Spotify's account data lists the songs of a
+        private session as any other; its extended history says which they were. The row
+        stays (importing the account data again finds it there and adds nothing) but teaches
+        nothing: its play goes, no scan links it again, and it counts for no artist. Noted in
+        ``imported_fill_ins`` (column ``private``, with the track of the play), so that taking
+        this import out gives the play back (see :meth:`_unfill`)."""
+        gone: list[tuple[float, float, int]] = []
+        made = 0
+        for row in private:
+            found = conn.execute(
+                "SELECT l.id, l.play_id, l.started_at, p.track_id, p.session_id, "
+                "p.started_at + p.ms_heard / 1000.0 AS ends FROM imported_listens l "
+                "LEFT JOIN plays p ON p.id = l.play_id AND p.source = ? "
+                "WHERE l.song_key = ? AND l.started_at BETWEEN ? AND ? AND l.import_id != ? AND l.stretch_of IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM imported_fill_ins f WHERE f.listen_id = l.id AND f.import_id = ? "
+                "AND f.columns = 'private')",
+                (IMPORT_SOURCE, row["song_key"], row["from"], row["to"], import_id, import_id)).fetchall()
+            if not found:
+                continue
+            near = min(found, key=lambda r: min(abs(r["started_at"] - t) for t in row["at"]))
+            hidden = conn.execute("SELECT track_id FROM imported_fill_ins WHERE listen_id = ? AND columns = 'private'",
+                                  (near["id"],)).fetchone()
+            if hidden is not None:
+                # Taken out already by another file still imported (two extended histories of the
+                # same months): noted for this one too, so taking that other one out leaves it so.
+                conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns, track_id) "
+                             "VALUES (?, ?, 'private', ?)", (near["id"], import_id, hidden[0]))
+                continue
+            track_id = near["track_id"]
+            if track_id is not None:
+                conn.execute("UPDATE imported_listens SET play_id = NULL WHERE id = ?", (near["id"],))
+                if conn.execute("SELECT 1 FROM imported_listens WHERE play_id = ?", (near["play_id"],)).fetchone():
+                    self._replay(conn, near["play_id"], time.time())     # (the rest of a song heard in stretches)
+                else:
+                    conn.execute("DELETE FROM plays WHERE id = ?", (near["play_id"],))
+                    gone.append((near["started_at"], near["ends"], near["session_id"]))
+            conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns, track_id) "
+                         "VALUES (?, ?, 'private', ?)", (near["id"], import_id, track_id))
+            made += 1
+        if gone:
+            self._recut_around(conn, gone)
+            self._plays_rewritten(conn)         # (plays stored before went: see ``rewritten_stamp``)
+        return made
+
     def _replay(self, conn, play_id: int, now: float, *, ending: tuple | None = None) -> None:
         """Make the play ``play_id`` what its imported rows say, as the importer makes a play
         of a song's stretches: the time heard of all of them (the whole song where one does
@@ -397,7 +460,8 @@ class HistoryMixin:
                     "SELECT id, play_id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
                     "WHERE song_key = ? AND started_at BETWEEN ? AND ? AND import_id != ? AND stretch_of IS NULL "
                     "AND (ms_played IS NULL OR skipped IS NULL OR reason_end IS NULL OR EXISTS (SELECT 1 FROM "
-                    "imported_fill_ins f WHERE f.listen_id = imported_listens.id AND f.columns != 'stretch_of'))",
+                    "imported_fill_ins f WHERE f.listen_id = imported_listens.id "
+                    "AND f.columns NOT IN ('stretch_of', 'private')))",
                     (more["song_key"], more["from"], more["to"], import_id)):
                 pairs.append((min(abs(row["started_at"] - t) for t in more["at"]), k, row))
         pairs.sort(key=lambda pair: pair[:2])
@@ -414,7 +478,7 @@ class HistoryMixin:
                 # Taught already, the same, by another file still imported (two Spotify exports
                 # of the same months): this one gave it too, so taking that other one out leaves it.
                 gave = conn.execute("SELECT columns FROM imported_fill_ins WHERE listen_id = ? AND import_id != ? "
-                                    "AND columns != 'stretch_of'", (row["id"], import_id)).fetchone()
+                                    "AND columns NOT IN ('stretch_of', 'private')", (row["id"], import_id)).fetchone()
                 if gave is not None and all(more[c] == row[c] for c in gave[0].split(",")):
                     conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
                                  (row["id"], import_id, gave[0]))
@@ -526,16 +590,23 @@ class HistoryMixin:
         """Empty again what import ``import_id`` filled in on other files' rows (see
         :meth:`_fill_in`), and end the plays those rows made alone as the rows now say, as
         the import had made them; returns how many rows lost what it gave them."""
-        fills = conn.execute("SELECT listen_id, columns FROM imported_fill_ins WHERE import_id = ?",
+        fills = conn.execute("SELECT listen_id, columns, track_id FROM imported_fill_ins WHERE import_id = ?",
                              (import_id,)).fetchall()
         now, changed = time.time(), False
-        # A row another file still imported gave the same, or joined too, keeps it (see _fill_in, _rejoin).
-        kept = {(r[0], r[1] == "stretch_of") for r in conn.execute(
-            "SELECT f.listen_id, f.columns FROM imported_fill_ins f WHERE f.import_id = ? AND EXISTS "
+        # A row another file still imported gave the same, joined too or took out too keeps it
+        # (see _fill_in, _rejoin, _make_private).
+        kind = "CASE WHEN {0}.columns IN ('stretch_of', 'private') THEN {0}.columns ELSE '' END"
+        kept = {(r[0], r[1]) for r in conn.execute(
+            f"SELECT f.listen_id, {kind.format('f')} FROM imported_fill_ins f WHERE f.import_id = ? AND EXISTS "
             "(SELECT 1 FROM imported_fill_ins o WHERE o.listen_id = f.listen_id AND o.import_id != ? "
-            "AND (o.columns = 'stretch_of') = (f.columns = 'stretch_of'))", (import_id, import_id))}
-        fills = [(listen_id, columns) for listen_id, columns in fills
-                 if (listen_id, columns == "stretch_of") not in kept]
+            f"AND {kind.format('o')} = {kind.format('f')})", (import_id, import_id))}
+        private = [(listen_id, track_id) for listen_id, columns, track_id in fills
+                   if columns == "private" and (listen_id, "private") not in kept]
+        fills = [(listen_id, columns) for listen_id, columns, _track in fills if columns != "private"
+                 and (listen_id, columns if columns == "stretch_of" else "") not in kept]
+        if private:
+            self._unmake_private(conn, private, now)
+            changed = True
         # Stretches it joined to the play of the row before them (see _rejoin) are plays of their own again.
         parted = [listen_id for listen_id, columns in fills if columns == "stretch_of"]
         if parted:
@@ -596,7 +667,30 @@ class HistoryMixin:
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:
             self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)
-        return len({listen_id for listen_id, _ in fills})
+        return len({listen_id for listen_id, _ in fills} | {listen_id for listen_id, _ in private})
+
+    def _unmake_private(self, conn, private: Sequence[tuple[int, int | None]], now: float) -> None:
+        """Give back the plays :meth:`_make_private` took from rows (``(row, track)`` each), on
+        the track they were plays of; a row that made none, or whose track is gone from the
+        library, is kept unmatched again (a scan links it when the song comes back)."""
+        placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
+                                   (now, now)).lastrowid
+        for listen_id, track_id in private:
+            row = conn.execute("SELECT l.started_at, l.ms_played, l.duration_ms, l.skipped, l.reason_end, "
+                               "t.duration FROM imported_listens l JOIN tracks t ON t.id = ? "
+                               "WHERE l.id = ? AND l.play_id IS NULL", (track_id, listen_id)).fetchone()
+            if track_id is None or row is None:
+                continue
+            track_ms = int(round(row["duration"] * 1000)) if row["duration"] else row["duration_ms"]
+            heard = row["ms_played"] if row["ms_played"] is not None else (row["duration_ms"] or track_ms or 0)
+            skipped = None if row["skipped"] is None else bool(row["skipped"])
+            play_id = conn.execute(
+                "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (track_id, placeholder, row["started_at"], int(heard), track_ms,
+                 play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE, now)).lastrowid
+            conn.execute("UPDATE imported_listens SET play_id = ? WHERE id = ?", (play_id, listen_id))
+        self._recut_import_sessions(conn, placeholder)
 
     def _recut_import_sessions(self, conn, placeholder: int, *, span: tuple[float, float] | None = None) -> None:
         """Cut the imported plays near the new ones (those of ``placeholder``, the session

@@ -531,8 +531,18 @@ CREATE INDEX imported_listens_stretch ON imported_listens(stretch_of) WHERE stre
 """
 
 
+# v26: a row an import took a play from: Spotify's extended history says a play that its
+# account data gave (which does not say so) was heard in a private session, and the play
+# goes ("private" in ``imported_fill_ins.columns``). The track it was a play of is noted,
+# so that taking that import out gives the play back as it was.
+_V26 = """
+ALTER TABLE imported_fill_ins ADD COLUMN track_id INTEGER
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
-              _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25)]
+              _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
+              _script(_V26)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -196,7 +196,7 @@ def test_taking_out_the_file_the_scrobbles_learned_from_takes_back_what_they_lea
     assert (gone["plays"], gone["listens"], gone["unfilled"]) == (0, 0, 4)
     assert removed_text(gone) == ("Streaming_History_Audio_2020.json: 0 plays and 0 imported rows left the history, "
                                   "and 4 rows of other files lost what it had told of them (time heard, skips, "
-                                  "songs heard in stretches)")
+                                  "songs heard in stretches, plays of a private session)")
     assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == before
     assert [tuple(r) for r in store.execute(
         "SELECT id, ms_played, skipped, reason_end, ended_at FROM imported_listens ORDER BY id")] == rows_before
@@ -1283,3 +1283,42 @@ def test_a_stop_while_a_large_zip_member_unpacks_is_heard_then(store, tmp_path):
         import_file(store, path, progress=progress)
     assert looks == [0] * 6, looks[:10]             # heard while the member unpacked, not after
     assert store.play_count() == 0 and store.history_imports() == []
+
+
+def _private(path, *titles):
+    """The extended history at ``path`` with the rows of ``titles`` played in a private session."""
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    for row in rows:
+        row["incognito_mode"] = row["master_metadata_track_name"] in titles
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+def test_plays_of_a_private_session_the_account_data_brought_go_when_the_extended_history_says_so(store, tmp_path):
+    # The account data does not say which plays were private and comes days first: its
+    # private plays stayed plays after the extended history, which says so, was imported.
+    # They go now; the row stays marked, so neither a scan nor the account data again makes
+    # it a play, and taking the extended history out gives the play back as it was.
+    ids = library(store)
+    account = fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS)
+    import_file(store, account)
+    before = [(p["title"], p["started_at"], p["ms_heard"], p["ended"]) for p in plays_of(store)]
+    assert sorted(p[0] for p in before) == ["Halo", "Hey Jude", "Hyperballad"] and store.unmatched_count() == 1
+    artists = store.imported_artist_counts()
+    extended = _private(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS),
+                        "HALO", "Not In The Library")
+    s = import_file(store, extended)
+    assert s.private == 2 and sorted(p["title"] for p in plays_of(store)) == ["Hey Jude", "Hyperballad"]
+    assert s.made_private == 2
+    assert "2 played in a private session (left out, as Spotify leaves them out of its suggestions; " \
+           "2 of them imported before from a file that did not say so, no longer plays)" in s.text()
+    assert store.unmatched_count() == 0 and link_unmatched(store) == 0
+    assert "beyonce" not in store.imported_artist_counts() and "unknown artist" not in store.imported_artist_counts()
+    assert import_file(store, account).added == 0 and store.play_count() == 2       # not brought back
+    assert len(store.execute("SELECT * FROM sessions WHERE id NOT IN (SELECT session_id FROM plays)").fetchall()) == 0
+    # The extended history taken out: the account data's plays are as they were.
+    gone = store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[extended.name])
+    assert gone["unfilled"] >= 2
+    assert [(p["title"], p["started_at"], p["ms_heard"], p["ended"]) for p in plays_of(store)] == before
+    assert store.unmatched_count() == 1 and store.imported_artist_counts() == artists
+    assert {p["title"]: p["track_id"] for p in plays_of(store)}["Halo"] == ids["Halo"]

@@ -923,6 +923,28 @@ def test_migration_24_to_25_keeps_the_imports_and_notes_what_later_imports_teach
     store.close()
 
 
+def test_migration_25_to_26_keeps_what_imports_taught_and_notes_plays_taken_as_private(tmp_path):
+    # What an import taught before stays noted, with no track (it took no play); taking the
+    # import out undoes it as before.
+    store = _migrated(tmp_path / "library.db", 25,
+                      "INSERT INTO history_imports (id, name, format, sha256, imported_at, rows, matched, unmatched, "
+                      "not_music, duplicates, unreadable) VALUES (1, 'scrobbles.csv', 'lastfm_csv', 'x', 0, 1, 0, 1, "
+                      "0, 0, 0), (2, 'Streaming_History_Audio_2020.json', 'spotify_extended', 'y', 0, 1, 0, 0, 0, "
+                      "1, 0)",
+                      "INSERT INTO imported_listens (id, import_id, fingerprint, started_at, artist, title, "
+                      "artist_key, song_key, ms_played, skipped) VALUES (1, 1, 'f', 10, 'A', 'T', 'a', 'a t', "
+                      "9000, 1)",
+                      "INSERT INTO imported_fill_ins (listen_id, import_id, columns) "
+                      "VALUES (1, 2, 'ms_played,skipped')")
+    assert store.schema_version() == SCHEMA_VERSION >= 26
+    noted = store.execute("SELECT listen_id, import_id, columns, track_id FROM imported_fill_ins").fetchall()
+    assert [tuple(r) for r in noted] == [(1, 2, "ms_played,skipped", None)]
+    assert store.unmatched_count() == 1
+    assert store.remove_import(2)["unfilled"] == 1
+    assert tuple(store.execute("SELECT ms_played, skipped FROM imported_listens").fetchone()) == (None, None)
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
