@@ -383,14 +383,21 @@ class HistoryMixin:
         gone: list[tuple[float, float, int]] = []
         made = 0
         for row in private:
-            found = conn.execute(
+            # Only a row of the account data, the one export that lists private plays without
+            # saying so (a scrobbler is not told of them: a scrobble near is another play), and
+            # only one begun near either start: a play paused for hours spans a window that
+            # may hold other plays of the song, nowhere near it.
+            margin = min(row["at"]) - row["from"]
+            found = [r for r in conn.execute(
                 "SELECT l.id, l.play_id, l.started_at, p.track_id, p.session_id, "
                 "p.started_at + p.ms_heard / 1000.0 AS ends FROM imported_listens l "
+                "JOIN history_imports h ON h.id = l.import_id AND h.format = 'spotify' "
                 "LEFT JOIN plays p ON p.id = l.play_id AND p.source = ? "
                 "WHERE l.song_key = ? AND l.started_at BETWEEN ? AND ? AND l.import_id != ? AND l.stretch_of IS NULL "
                 "AND NOT EXISTS (SELECT 1 FROM imported_fill_ins f WHERE f.listen_id = l.id AND f.import_id = ? "
                 "AND f.columns = 'private')",
-                (IMPORT_SOURCE, row["song_key"], row["from"], row["to"], import_id, import_id)).fetchall()
+                (IMPORT_SOURCE, row["song_key"], row["from"], row["to"], import_id, import_id))
+                if min(abs(r["started_at"] - t) for t in row["at"]) <= margin]
             if not found:
                 continue
             near = min(found, key=lambda r: min(abs(r["started_at"] - t) for t in row["at"]))

@@ -1322,3 +1322,33 @@ def test_plays_of_a_private_session_the_account_data_brought_go_when_the_extende
     assert [(p["title"], p["started_at"], p["ms_heard"], p["ended"]) for p in plays_of(store)] == before
     assert store.unmatched_count() == 1 and store.imported_artist_counts() == artists
     assert {p["title"]: p["track_id"] for p in plays_of(store)}["Halo"] == ids["Halo"]
+
+
+def _extended_private(path, plays, *private_rows):
+    """The extended history of ``plays`` at ``path``, its rows at ``private_rows`` played in a private session."""
+    rows = json.loads(fx.spotify_extended(path, plays).read_text(encoding="utf-8"))
+    for i in private_rows:
+        rows[i]["incognito_mode"] = True
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    return path
+
+
+def test_a_private_play_takes_no_other_play_of_the_song_from_a_scrobble_or_from_hours_away(store, tmp_path):
+    # Only the account data lists private plays without saying so: a scrobble a minute after a
+    # private skip of the song is the play heard next, and a play paused for two hours takes
+    # nothing from the hour between its two starts. Both were taken as the private play.
+    library(store)
+    skip_then_play = [("Beyonce", "HALO", None, T0, 9_000, True), ("Beyonce", "HALO", None, T0 + 60, 200_000, False)]
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", skip_then_play[1:]))
+    s = import_file(store, _extended_private(tmp_path / "Streaming_History_Audio_2020.json", skip_then_play, 0))
+    assert s.private == 1 and s.made_private == 0
+    assert [(p["started_at"], p["ms_heard"]) for p in plays_of(store)] == [(T0 + 60, 200_000)]
+
+    paused = ("The Beatles", "Hey Jude", None, T0 + 10_000, 9_000, True, 7200)     # heard 9 s over two hours
+    later = ("The Beatles", "Hey Jude", None, T0 + 13_600, 150_000, False)
+    import_file(store, fx.lastfm_mbids(tmp_path / "more_scrobbles.csv", [paused[:6]]))
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", [later]))
+    s = import_file(store, _extended_private(tmp_path / "Streaming_History_Audio_2021.json", [paused, later], 0))
+    assert s.private == 1 and s.made_private == 0
+    heard = [(p["started_at"], p["ms_heard"]) for p in plays_of(store) if p["title"] == "Hey Jude"]
+    assert len(heard) == 2 and heard[0][0] == T0 + 10_000 and heard[1][1] == 150_000   # (the account's: to the minute)
