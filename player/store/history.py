@@ -523,9 +523,10 @@ class HistoryMixin:
                                        (now, now)).lastrowid
             for listen_ids, play in links:
                 ids = [int(i) for i in listen_ids]
+                # (nor a row an import took out as private meanwhile: see _make_private)
                 free = [r[0] for r in conn.execute(
-                    f"SELECT id FROM imported_listens WHERE play_id IS NULL AND id IN ({','.join('?' * len(ids))})",
-                    ids)]
+                    f"SELECT id FROM imported_listens WHERE play_id IS NULL "
+                    f"AND {_NOT_PRIVATE.format('imported_listens')} AND id IN ({','.join('?' * len(ids))})", ids)]
                 if len(free) < len(ids):         # a play may stand only for rows none has taken
                     continue
                 play_id = conn.execute(

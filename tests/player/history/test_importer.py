@@ -15,9 +15,9 @@ import zipfile
 
 import pytest
 
-from player.history.importer import import_file, link_unmatched, removed_text, shown_progress
+from player.history.importer import import_file, link_unmatched, play_for, removed_text, shown_progress
 from player.store import IMPORT_SOURCE, SESSION_GAP_S
-from segue_common.listen_exports import NOW_PLAYING
+from segue_common.listen_exports import NOW_PLAYING, Listen
 from tests import full_disk
 from tests import history_fixtures as fx
 from tests.audiogen import write_track
@@ -1352,3 +1352,18 @@ def test_a_private_play_takes_no_other_play_of_the_song_from_a_scrobble_or_from_
     assert s.private == 1 and s.made_private == 0
     heard = [(p["started_at"], p["ms_heard"]) for p in plays_of(store) if p["title"] == "Hey Jude"]
     assert len(heard) == 2 and heard[0][0] == T0 + 10_000 and heard[1][1] == 150_000   # (the account's: to the minute)
+
+
+def test_a_row_taken_out_as_private_while_a_scan_links_rows_stays_out(store, tmp_path):
+    # A scan links the rows it read as unmatched in a transaction of its own, later: a row the
+    # extended history took out as private meanwhile had no play, so it was linked all the same.
+    ids = library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
+    (row,) = store.unmatched_listens()
+    listen = Listen(row["artist"], row["title"], row["started_at"], ms_played=row["ms_played"])
+    link = ([row["id"]], play_for(listen, {"id": ids["Halo"], "duration": 200.0}))      # as the scan read it
+    extended = _private(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS),
+                        "Not In The Library")
+    assert import_file(store, extended).made_private == 1
+    plays = store.play_count()
+    assert store.link_listens([link]) == 0 and store.play_count() == plays
