@@ -104,7 +104,7 @@ def run(args) -> int:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1
     else:
-        from player.library.albums import library_order
+        from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
         from player.library.names import Namer
 
         # (as the window lists them: each album's discs in "CD1" and "CD2" folders without disc
@@ -112,7 +112,8 @@ def run(args) -> int:
         # among the others by its folders' names, not first)
         # Every match put in that order before the first are kept: kept in the store's order,
         # the files without tags (which it puts first) took the places of the window's first.
-        found = library_order(store.tracks_matching(what, limit=None), Namer.of(store))
+        found = library_order(store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS),
+                              Namer.of(store))
         ids = [row["id"] for row in found[:SEARCH_PLAYS]]
         if not ids:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",

@@ -551,3 +551,42 @@ def test_tracks_matching_with_an_untagged_file_whose_name_is_not_utf8(store):
     sunrise = _track(store, "/m/Other/Sunrise.wav", title="Sunrise", artist="Other")
     assert [r["id"] for r in store.tracks_matching("sunrise")] == [sunrise]
     assert [r["id"] for r in store.tracks_matching("hyperballad")] == [odd]
+
+
+def test_tracks_matching_of_only_the_columns_the_library_order_reads_plays_the_same_in_the_same_order(store):
+    # `segue play e` on a large library read every column of nearly every track to order the
+    # matches; read with only the columns the order needs, a mix of tags that each take
+    # another turn of the order (a compilation flagged on part of its tracks, sort names,
+    # files without tags in disc folders, a bonus track without a number, accented and
+    # decomposed names) must come out the same.
+    from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
+    from player.library.names import Namer
+
+    root = "/music"
+    folder = store.add_folder(root)
+    rows = [
+        dict(path=f"{root}/Now/01.flac", title="Hit one", artist="Zed", album="Now", track_no=1, compilation=1),
+        dict(path=f"{root}/Now/02.flac", title="Hit two", artist="Abba", album="Now", track_no=2),
+        dict(path=f"{root}/Beatles/Abbey/01.flac", title="Come together", artist="The Beatles",
+             artistsort="Beatles, The", albumartist="The Beatles", album="Abbey Road", track_no=1),
+        dict(path=f"{root}/Émile/Été/01.flac", title="Été", artist="Émile", album="Été", track_no=1),
+        dict(path=f"{root}/Emile/Hiver/01.flac", title="Hiver", artist="E\u0301mile", album="Hiver", track_no=1),
+        dict(path=f"{root}/Double/CD2/01.flac", title="Two one", artist="Eve", album="Double", track_no=1),
+        dict(path=f"{root}/Double/CD1/01.flac", title="One one", artist="Eve", album="Double", track_no=1),
+        dict(path=f"{root}/Double/CD1/Bonus.flac", title="Bonus", artist="Eve", album="Double"),
+        dict(path=f"{root}/Alpha/Tapes/01 raw.flac", title=None, artist=None, album=None),
+        dict(path=f"{root}/Zorro/Tapes/02 take.flac", title="Take", artist=None, album=None),
+        dict(path=f"{root}/Box/Set (Disc 2)/01.flac", title="Late", artist="Eve", album="Set (Disc 2)", disc_no=None,
+             track_no=1, mb_album_id="r1"),
+        dict(path=f"{root}/Box/Set (Disc 1)/01.flac", title="Early", artist="Eve", album="Set (Disc 1)", track_no=1,
+             mb_album_id="r1"),
+    ]
+    store.upsert_tracks([{"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "genre": "Pop", **r}
+                         for r in rows])
+    namer = Namer.of(store)
+    for query in ("e", "pop", "tapes", "now"):
+        whole = library_order(store.tracks_matching(query, limit=None), namer)
+        narrow = store.tracks_matching(query, limit=None, columns=LIBRARY_ORDER_COLUMNS)
+        assert set(narrow[0].keys()) == {*LIBRARY_ORDER_COLUMNS, "order_artist"}
+        assert [r["id"] for r in library_order(narrow, namer)] == [r["id"] for r in whole], query
+    assert len(whole) >= 2 and len(library_order(store.tracks_matching("pop", limit=None), namer)) == len(rows)
