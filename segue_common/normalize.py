@@ -96,15 +96,19 @@ def primary_artist(artist: str | None) -> str:
     return _THE_PREFIX.sub("", normalize_name(first) or normalize_name(text))
 
 
-def credited_artists(artist: str | None) -> set[str]:
-    """Every artist a credit names, each as :func:`primary_artist` keys it.
+@functools.lru_cache(maxsize=65536)
+def credited_artists(artist: str | None) -> frozenset[str]:
+    """Every artist a credit names, each as :func:`primary_artist` keys it. Kept for each
+    credit, as :func:`primary_artist` is: Discover asks it of every compilation's track at
+    each refresh, most of them "Various Artists", and splitting the same credit each time
+    was most of that work (frozen, as one set is handed to every caller).
 
     >>> sorted(credited_artists("Everlast & Santana")), sorted(credited_artists("The Beatles"))
     (['everlast', 'santana'], ['beatles'])
     """
     if not artist:
-        return set()
-    return {primary_artist(p) for p in _ARTIST_SPLIT.split(artist) if p and p.strip()} - {""}
+        return frozenset()
+    return frozenset({primary_artist(p) for p in _ARTIST_SPLIT.split(artist) if p and p.strip()} - {""})
 
 
 def _drop_artist_prefix(title: str, artist: str | None) -> str:

@@ -296,7 +296,7 @@ def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None
 def _one_artist_on_every_track(rows: list) -> bool:
     # An artist's album whose guests are sometimes named first ("Everlast & Santana" on a
     # Santana album) has that artist credited on every track; a soundtrack has nobody so.
-    return bool(set.intersection(*(credited_artists(r["artist"]) for r in rows)))
+    return bool(frozenset.intersection(*(credited_artists(r["artist"]) for r in rows)))
 
 
 def _numbered_as_one_album(rows: list) -> bool:
