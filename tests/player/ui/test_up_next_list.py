@@ -241,3 +241,25 @@ def test_a_song_added_to_up_next_plays_before_the_suggestions_and_stays_through_
     after = [model.track_id(r) for r in range(other + 1, model.rowCount())]
     qtbot.waitUntil(lambda: window.up_next.track_ids()[1:len(after) + 1] == after, timeout=5000)
     window.pause()
+
+
+def test_the_whole_library_selected_and_added_goes_to_up_next_in_the_tables_order_and_comes_out_again(
+        qtbot, scanned, make_window):
+    # Every track id (a whole library) goes from the table to Up next and back out as one
+    # list handed over as it is: the songs, their order and the Delete of all of them must
+    # be what the table and Up next show.
+    window = make_window(scanned)
+    model, table = window.model, window.library.table
+    _start_paused(qtbot, window, model.track_id(0))
+    table.sortByColumn(1, Qt.DescendingOrder)
+    shown = [model.track_id(r) for r in range(model.rowCount())]
+    assert len(shown) >= 3 and shown != sorted(shown)
+    table.setFocus()
+    table.selectAll()
+    _menu_action(window.library, table.visualRect(model.index(0, 1)), "Add to Up next").trigger()
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == shown, timeout=10000)
+    panel = window.up_next
+    panel.list.setFocus()
+    panel.list.selectAll()
+    qtbot.keyClick(panel, Qt.Key_Delete)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [], timeout=10000)
