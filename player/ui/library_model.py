@@ -712,8 +712,13 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
 
     def run_key(i: int) -> tuple:
         # The rows of one title by one artist, as the store orders them (near enough: a
-        # false alarm costs only the time to find the order they have).
-        return title(albums[i]), fold(sort_names[i] or album_artists[i] or (_VARIOUS if flags[i] == 1 else None)
+        # false alarm costs only the time to find the order they have). The artist's sort
+        # name comes before the album artist where the two are one artist, as in the store's
+        # order: else one release's track by "Björk" sorted as "Abba" was taken for another
+        # run than its album's others, and stayed apart from them.
+        by = album_artists[i]
+        own_sort = artist_sorts[i] if by is not None and by == artists[i] else None
+        return title(albums[i]), fold(sort_names[i] or own_sort or by or (_VARIOUS if flags[i] == 1 else None)
                                      or artist_sorts[i] or artists[i])
 
     # Albums flagged as a compilation on one of their tracks, by title and folder (the one

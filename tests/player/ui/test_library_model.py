@@ -1018,3 +1018,33 @@ def test_typing_to_find_a_row_finds_what_folding_each_row_finds_without_folding_
     assert answered > keystrokes // 2        # (most keys find something: the rows compared are not all empty)
     # Only what was typed was folded, never the rows' text (which a key once folded by the thousand).
     assert len(folds) <= keystrokes
+
+
+def test_a_release_whose_discs_name_their_artists_sort_name_in_two_ways_stays_together(qapp, store):
+    # Disc 1 of a release tagged with the album artist's sort name, disc 2 (another tagger)
+    # with only the artist's, and an older rip of the same title beside them: the library
+    # orders all three under "Beatles, The", but the window took disc 2 for another artist's
+    # album and listed the older rip between the release's two discs, where `segue play` and
+    # Up next go from disc 1 to disc 2.
+    from player.library.albums import library_order
+    from player.library.names import Namer
+    from player.ui.library_model import load_library
+
+    folder = store.add_folder("/music")
+    beatles = {"artist": "The Beatles", "albumartist": "The Beatles", "artistsort": "Beatles, The", "album": "1"}
+    store.upsert_tracks([{"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "track_no": 1, **r}
+                         for r in (
+        {**beatles, "path": "/music/Beatles/1/CD1/01.flac", "title": "Love Me Do", "disc_no": 1,
+         "albumartistsort": "Beatles, The", "mb_album_id": "release-1"},
+        {**beatles, "path": "/music/Beatles/1/CD2/01.flac", "title": "Yesterday", "disc_no": 2,
+         "mb_album_id": "release-1"},
+        {**beatles, "path": "/music/Beatles/1/old rip/01.flac", "title": "Love Me Do (old rip)", "disc_no": 1,
+         "albumartistsort": "Beatles, The"},
+    )])
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    window = [titles[t] for t in load_library(store).ids.tolist()]
+    assert window == ["Love Me Do", "Yesterday", "Love Me Do (old rip)"]
+    rows = store.library_rows(["id", "title", "path", "folder_id", "artist", "albumartist", "album", "track_no",
+                               "disc_no", "mb_album_id", "compilation", "folder_compilation", "artistsort",
+                               "albumartistsort"])
+    assert [titles[r["id"]] for r in library_order(rows, Namer.of(store))] == window
