@@ -563,7 +563,8 @@ class LibraryView(QWidget):
         here = self.model.track_id(index.row())
         menu = QMenu(self)
         menu.setAttribute(Qt.WA_DeleteOnClose)    # (else each right-click leaves one, window and all)
-        menu.addAction("Play", lambda: self.play_requested.emit(ids, 0, self._source()))
+        # (each item hands over a list of its own: the signals pass Python objects as they are)
+        menu.addAction("Play", lambda: self.play_requested.emit(list(ids), 0, self._source()))
         add_queue_actions(menu, ids, self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self._playlists, ids, self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, here))
@@ -572,7 +573,7 @@ class LibraryView(QWidget):
         menu.addSeparator()
         add_never_actions(menu, here, self.artist_of, self.never_suggest.emit)
         menu.addSeparator()
-        again = menu.addAction("Read tags again", lambda: self.read_tags_again_requested.emit(ids))
+        again = menu.addAction("Read tags again", lambda: self.read_tags_again_requested.emit(list(ids)))
         again.setStatusTip("Read the files of these tracks again, for tags a rescan does not see changed")
         self.last_menu = menu
         menu.popup(self.table.viewport().mapToGlobal(pos))

@@ -172,11 +172,10 @@ class PlaybackMixin:
         # before a command runs (a gapless hand-over, a filler adding tracks), and the player
         # skips entries no longer queued.
         u.play_entry.connect(lambda entry: self._command(lambda p: p.play_queue_entry(entry)))
-        u.remove_entries.connect(self._remove_from_up_next)
+        u.remove_entries.connect(lambda entries: self._remove_from_up_next(list(entries)))
         u.clear.connect(lambda: self._command(lambda p: p.clear_queue(), self._took_out))
         u.put_back.connect(lambda: self._command(_undo, self._put_back))
-        u.move.connect(lambda entries, before, joined: self._command(
-            lambda p: p.move_queue_entries(entries, before, joined=joined)))
+        u.move.connect(lambda entries, before, joined: self._move_entries(list(entries), list(before), joined))
         u.keep_going_changed.connect(self._set_keep_going)
         if player is not None:
             self.attach_player(player)
@@ -289,6 +288,8 @@ class PlaybackMixin:
             return None
         return self.bridge.command(fn, done)
 
+    # Up next hands over its lists as Python objects (the sender's own list): each is copied
+    # on this thread as it arrives, before the player thread reads it.
     def _remove_from_up_next(self, entries: list) -> None:
         def done(result, error):
             # (its queue, changed or not, was shown before: the player's signal came first)
@@ -296,6 +297,9 @@ class PlaybackMixin:
             self._took_out(result, error)
 
         self._command(lambda p: p.remove_queue_entries(entries), done)
+
+    def _move_entries(self, entries: list, before: list, joined: bool) -> None:
+        self._command(lambda p: p.move_queue_entries(entries, before, joined=joined))
 
     def _took_out(self, result, error) -> None:
         """Said once songs are taken out of Up next: how to have them back (a slip of Delete or
@@ -502,21 +506,27 @@ class PlaybackMixin:
             ids = [t for _i, t in kept]
         if source != "radio":
             self.station = None
-        self._command(lambda p: p.play_tracks(list(ids), start, source=source))
+        ids = list(ids)     # (copied here: the caller's list may change before the player thread reads it)
+        self._command(lambda p: p.play_tracks(ids, start, source=source))
 
     def play_now(self, ids: list[int], source: str = "library") -> None:
         """Play ``ids[0]`` now and the others after the songs queued by hand; the rest of Up
         next stays (``Player.play_now``)."""
         if ids:
-            self._command(lambda p: p.play_now(list(ids), source=source))
+            ids = list(ids)
+            self._command(lambda p: p.play_now(ids, source=source))
 
     def enqueue(self, ids: list[int], before: list | None = None) -> None:
         """Add ``ids`` to Up next after the songs queued by hand, or before the first still
         queued of ``before`` (the entries shown after where they were dropped)."""
-        self._command(lambda p: p.enqueue(list(ids), source="queue", before=before))
+        # (each list copied on this thread: the player thread reads them later, and a signal of
+        # Python objects hands over the sender's own list)
+        ids, before = list(ids), None if before is None else list(before)
+        self._command(lambda p: p.enqueue(ids, source="queue", before=before))
 
     def play_next(self, ids: list[int]) -> None:
-        self._command(lambda p: p.insert_next(list(ids), source="queue"))
+        ids = list(ids)
+        self._command(lambda p: p.insert_next(ids, source="queue"))
 
     def _set_keep_going(self, on: bool) -> None:
         if self.player is None:

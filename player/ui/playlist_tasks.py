@@ -262,6 +262,7 @@ class PlaylistTasksMixin:
         the status bar says what was added, and how many were in the playlist already (a
         playlist not shown changed with no word, and a song added twice by mistake went unseen)."""
         store = self.store
+        ids = list(ids)     # (the worker reads them later; a signal of Python objects hands over the sender's list)
         if playlist_id is None:
             if name is None:
                 name, ok = QInputDialog.getText(self, "New playlist", "Name:")

@@ -4,6 +4,7 @@ selection following its entries."""
 from __future__ import annotations
 
 import random
+import threading
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QDropEvent
@@ -263,3 +264,34 @@ def test_the_whole_library_selected_and_added_goes_to_up_next_in_the_tables_orde
     panel.list.selectAll()
     qtbot.keyClick(panel, Qt.Key_Delete)
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [], timeout=10000)
+
+
+def test_a_list_handed_to_up_next_is_its_own_once_the_signal_returns(qtbot, scanned, make_window):
+    # The table and Up next hand their lists over as Python objects, the sender's own list,
+    # and the player thread acts on them later: a list the sender reuses (emptied here) as
+    # soon as the signal returns must not change what Up next is asked to do. The player's
+    # one thread is held until then, so that it reads each list only after it was emptied.
+    window = make_window(scanned)
+    model, panel = window.model, window.up_next
+    ids = [model.track_id(r) for r in range(model.rowCount())]
+    assert len(ids) >= 3
+    _start_paused(qtbot, window, ids[0])
+
+    def handed_over(signal, *lists):
+        gate = threading.Event()
+        window._command(lambda _player: gate.wait(10))
+        signal.emit(*lists, *([False] if signal is panel.move else []))
+        for handed in lists:
+            handed.clear()
+        gate.set()
+
+    handed_over(window.library.enqueue_requested, list(ids))
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    handed_over(window.library.play_next_requested, [ids[-1]])
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[-1], *ids], timeout=5000)
+    entries = panel.rows.entries()
+    handed_over(panel.move, entries[-1:], entries[:1])          # the last entry to the top
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[-1], ids[-1], *ids[:-1]], timeout=5000)
+    handed_over(panel.remove_entries, panel.rows.entries())
+    qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
+    window.pause()
