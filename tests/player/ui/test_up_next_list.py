@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QItemSelectionModel, QPointF, Qt
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from player.audio.base import PlaybackState
 from player.audio.queue import QueueEntry
 from player.ui.two_line import REASON_ROLE
 from tests.player.ui.test_never_suggest import _menu_action, _start_paused
@@ -277,20 +278,28 @@ def test_a_list_handed_to_up_next_is_its_own_once_the_signal_returns(qtbot, scan
     assert len(ids) >= 3
     _start_paused(qtbot, window, ids[0])
 
-    def handed_over(signal, *lists):
+    def handed_over(signal, *args):
         gate = threading.Event()
         window._command(lambda _player: gate.wait(10))
-        signal.emit(*lists, *([False] if signal is panel.move else []))
-        for handed in lists:
-            handed.clear()
+        signal.emit(*args)
+        for handed in args:
+            if isinstance(handed, list):
+                handed.clear()
         gate.set()
 
+    handed_over(window.library.play_requested, [ids[1], ids[0]], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1] and panel.track_ids() == [ids[0]],
+                    timeout=5000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    handed_over(panel.remove_entries, panel.rows.entries())
+    qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
     handed_over(window.library.enqueue_requested, list(ids))
     qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
     handed_over(window.library.play_next_requested, [ids[-1]])
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[-1], *ids], timeout=5000)
     entries = panel.rows.entries()
-    handed_over(panel.move, entries[-1:], entries[:1])          # the last entry to the top
+    handed_over(panel.move, entries[-1:], entries[:1], False)          # the last entry to the top
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[-1], ids[-1], *ids[:-1]], timeout=5000)
     handed_over(panel.remove_entries, panel.rows.entries())
     qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
