@@ -39,7 +39,7 @@ from typing import Iterator
 import numpy as np
 import soundfile as sf
 
-from segue_common import mp3, mp4
+from segue_common import mp3, mp4, whole_files
 from segue_common.environment import system_environment
 
 log = logging.getLogger(__name__)
@@ -2294,36 +2294,69 @@ def holds_whole(path: str | os.PathLike) -> bool:
     file whose last page is whole and marked its stream's end, an MP4 file (M4A) whose
     sample tables place its last chunks within it (:func:`segue_common.mp4.holds_whole`), an
     MP3 with as many whole frames as its Xing or VBRI header counts, or without one, frames
-    whole to its end (:func:`segue_common.mp3.holds_whole`). False for any other file, or
-    one that cannot be read. libsndfile's length is no measure of it: it shortens a cut WAV's
-    to what the file holds. Nothing is decoded: only the header and the end of the file are
-    read (a FLAC's last frame's header, an Ogg file's last page, an MP4 file's boxes), but
-    an MP3's frame headers all are."""
+    whole to its end (:func:`segue_common.mp3.holds_whole`), an AIFF, WavPack, Matroska/WebM
+    or WMA file whose sizes and counts fit (:mod:`segue_common.whole_files`). False for any
+    other file, or one that cannot be read. libsndfile's length is no measure of it: it
+    shortens a cut WAV's to what the file holds. Nothing is decoded: only the header and the
+    end of the file are read (a FLAC's last frame's header, an Ogg file's last page, an MP4
+    file's boxes), but an MP3's frame headers all are, and a WavPack file's block headers."""
     try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if f.read(4) == b"OggS":
-                return not ogg_ends_unfinished(f)
-            found = _riff_data(f)
-            if found is not None:
-                start, length = found
-                return 0 < length < 0xFFFFFFFF and start + length <= size
-            flac = _flac_streaminfo(f, size)
-            if flac is None:
-                f.seek(4)
-                if f.read(4) == b"ftyp":
-                    return mp4.holds_whole(f, size)
-                return mp3.holds_whole(f, size)
-            if not flac[1]["total"] or not flac[1]["max_block"]:
-                return False
-            start, info = flac
-            last = _last_flac_frame(f, start, size, info)
-    except OSError:
+        return _holds_whole(path)
+    except (OSError, ValueError, struct.error, IndexError, OverflowError, MemoryError):
+        # (a damaged or foreign file read as one of these formats: its sizes and counts are
+        # garbage, and what it holds is not known, as for a file no check knows)
         return False
+
+
+def _holds_whole(path: str | os.PathLike) -> bool:
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        magic = f.read(4)
+        if magic == b"OggS":
+            return not ogg_ends_unfinished(f)
+        if magic == whole_files.AIFF_MAGIC and f.read(8)[4:] in (b"AIFF", b"AIFC"):
+            return whole_files.aiff_holds_whole(f, size)
+        if magic == whole_files.WAVPACK_MAGIC:
+            return whole_files.wavpack_holds_whole(f, size)
+        if magic == whole_files.MATROSKA_MAGIC:
+            return whole_files.matroska_holds_whole(f, size)
+        if magic == whole_files.ASF_MAGIC[:4]:
+            return whole_files.asf_holds_whole(f, size)
+        found = _riff_data(f)
+        if found is not None:
+            start, length = found
+            return 0 < length < 0xFFFFFFFF and start + length <= size
+        flac = _flac_streaminfo(f, size)
+        if flac is None:
+            f.seek(4)
+            if f.read(4) == b"ftyp":
+                return mp4.holds_whole(f, size)
+            return mp3.holds_whole(f, size)
+        if not flac[1]["total"] or not flac[1]["max_block"]:
+            return False
+        start, info = flac
+        last = _last_flac_frame(f, start, size, info)
     # (as flac_frames_held takes a file for whole: its last frame at the count, and no shorter
     # after its header than the shortest frame the STREAMINFO counts)
     return (last is not None and last[0] + last[1] >= info["total"]
             and size - last[2] >= (info.get("min_frame") or 0))
+
+
+def whole_file_length(path: str | os.PathLike) -> float | None:
+    """The length in seconds of the file at ``path``, played through ffmpeg and found whole
+    (:func:`holds_whole`), as it is now: an MP4 file's movie header's, else (a fragmented MP4,
+    whose movie header counts only what precedes its fragments; WavPack, Matroska, WMA)
+    ffprobe's, which reads only the headers. None where neither gives one. (The player takes
+    the library's length for such a file: after a rewrite, that is the file's as it was.)"""
+    try:
+        with open(path, "rb") as f:
+            f.seek(4)
+            if f.read(4) == b"ftyp" and not mp4.is_fragmented(f, os.fstat(f.fileno()).st_size):
+                return mp4_length(path)
+    except OSError:
+        return None
+    probed = probe_stream(path, count=False)
+    return None if probed is None else probed["duration"]
 
 
 def mp4_length(path: str | os.PathLike) -> float | None:

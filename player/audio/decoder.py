@@ -1297,7 +1297,7 @@ class Decoder:
             if fresh._holds_whole and fresh._fallback is not None:
                 # (through ffmpeg its length is the library's, the file's as it was: the
                 # file's own header gives its length now)
-                length = audio_io.mp4_length(self.path)
+                length = audio_io.whole_file_length(self.path)
                 fresh._header_end = None if length is None else int(round(length * fresh.samplerate))
                 if fresh._header_end is not None and fresh._end is not None:
                     fresh._header_end = min(fresh._header_end, fresh._end)

@@ -451,9 +451,107 @@ def test_holds_whole_is_false_where_no_header_gives_the_length(tmp_path):
     wav.write_bytes(bytes(data))
     assert not holds_whole(wav)
     assert not holds_whole(tmp_path / "missing.wav")
-    # (a fragmented MP4 lists its samples fragment by fragment: no one table gives its end)
+    # (a fragmented MP4 lists its samples fragment by fragment: without the index written at
+    # its end, nothing says where the last fragment is)
     frag = _ffmpeg_encode(tmp_path, noise, "frag.m4a", "-c:a", "aac", "-movflags", "frag_keyframe+empty_moov")
+    data = frag.read_bytes()
+    at = data.rindex(b"mfra") - 4
+    frag.write_bytes(data[:at])
     assert not holds_whole(frag)
+    # (a Matroska file written to a pipe leaves its Segment's size unknown)
+    mka = tmp_path / "piped.mka"
+    wav_again = _ffmpeg_encode(tmp_path, noise, "again.wav")
+    with open(mka, "wb") as out:
+        subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(wav_again), "-c:a", "libvorbis", "-f",
+                        "matroska", "pipe:1"], stdout=out, check=True)
+    assert not holds_whole(mka)
+
+
+# AIFF, WavPack, WMA, Matroska/WebM and fragmented MP4 files, checked from their own sizes
+# and counts (segue_common.whole_files; an MP4's index of fragments): whole as written, and
+# not once cut anywhere in their audio or their index.
+_CONTAINERS = {"aiff": ("-c:a", "pcm_s16be"), "wv": ("-c:a", "wavpack"), "wma": ("-c:a", "wmav2"),
+               "webm": ("-c:a", "libopus"), "mka": ("-c:a", "libvorbis"),
+               "m4a": ("-c:a", "aac", "-movflags", "frag_keyframe+empty_moov", "-frag_duration", "500000")}
+
+
+@pytest.mark.parametrize("ext", sorted(_CONTAINERS))
+def test_holds_whole_tells_a_whole_file_of_another_container_from_one_cut_short(tmp_path, ext):
+    from segue_common.audio_io import holds_whole
+
+    audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
+    whole = _ffmpeg_encode(tmp_path, audio, f"whole.{ext}", *_CONTAINERS[ext])
+    assert holds_whole(whole)
+    data = whole.read_bytes()
+    # (a WavPack file's APEv2 tag follows its blocks: a cut in it loses no audio)
+    end = data.index(b"APETAGEX") if ext == "wv" else len(data)
+    cut = tmp_path / f"cut.{ext}"
+    for size in (end // 3, end * 2 // 3 + 7, end - 8, end - 1):
+        cut.write_bytes(data[:size])
+        assert not holds_whole(cut), size
+
+
+def test_holds_whole_takes_an_empty_track_of_an_m4a_for_nothing_missing(tmp_path):
+    # A chapter or text track that lists no sample held nothing that could be missing: the
+    # file was taken for not whole, and a whole, shorter version of a song written over it in
+    # place as it played was ended as cut short.
+    from segue_common import mp4
+    from segue_common.audio_io import holds_whole
+
+    audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
+    two = _ffmpeg_encode(tmp_path, audio, "two.m4a", "-map", "0:a", "-map", "0:a", "-c:a", "aac")
+    data = bytearray(two.read_bytes())
+    with open(two, "rb") as f:
+        moov = next((body, stop) for name, body, stop, _ in mp4.boxes(f, 0, len(data)) if name == b"moov")
+        tracks = [(body, stop) for name, body, stop, _ in mp4.boxes(f, *moov) if name == b"trak"]
+        assert len(tracks) == 2
+        stbl = tracks[1]
+        for inner in mp4._TO_TABLE:
+            stbl = mp4._child(f, stbl, inner)
+        for name, body, _, _ in mp4.boxes(f, *stbl):
+            # (the second track's tables emptied: no chunk, no sample, no chunk run)
+            at = {b"stco": body + 4, b"co64": body + 4, b"stsc": body + 4, b"stsz": body + 8}.get(name)
+            if at is not None:
+                data[at:at + 4] = bytes(4)
+    empty = tmp_path / "empty-track.m4a"
+    empty.write_bytes(bytes(data))
+    assert holds_whole(empty)
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(bytes(data[:len(data) - 8]))
+    assert not holds_whole(cut)
+
+
+@pytest.mark.parametrize("ext", sorted(_CONTAINERS) + ["wav", "flac", "ogg", "mp3", "m4a-plain"])
+def test_holds_whole_says_not_known_of_garbage_and_never_raises(tmp_path, ext):
+    # A damaged file, or bytes that only begin as one of these formats, has sizes and counts
+    # that are garbage: the look says "not known" (False), raises nothing and ends.
+    import time
+
+    from segue_common.audio_io import holds_whole
+
+    rng = np.random.default_rng(11)
+    audio = rng.uniform(-0.3, 0.3, (22050, 2)).astype(np.float32)
+    options = {"wav": (), "flac": (), "ogg": ("-c:a", "libvorbis"), "mp3": ("-c:a", "libmp3lame"),
+               "m4a-plain": ("-c:a", "aac")}
+    name = "whole.m4a" if ext == "m4a-plain" else f"whole.{ext}"
+    data = _ffmpeg_encode(tmp_path, audio, name, *(_CONTAINERS.get(ext) or options[ext])).read_bytes()
+    probe = tmp_path / f"probe.{ext}"
+    started = time.monotonic()
+    for trial in range(150):
+        pick = trial % 3
+        if pick == 0:       # (cut anywhere)
+            mangled = data[:int(rng.integers(0, len(data)))]
+        elif pick == 1:     # (bytes overwritten with random ones, the first 4 kept)
+            buf = bytearray(data)
+            for _ in range(int(rng.integers(1, 40))):
+                at = int(rng.integers(4, len(buf)))
+                buf[at:at + 8] = rng.bytes(8)
+            mangled = bytes(buf[:len(data)])
+        else:               # (its header, then random bytes)
+            mangled = data[:int(rng.integers(4, 200))] + rng.bytes(int(rng.integers(0, 4000)))
+        probe.write_bytes(mangled)
+        assert holds_whole(probe) in (True, False)
+    assert time.monotonic() - started < 60.0
 
 
 def _ffmpeg_encode(tmp_path, audio, name, *options):
