@@ -328,11 +328,13 @@ def test_a_next_song_whose_first_read_fails_as_it_is_joined_on_is_read_again_and
 
 #: how each version of a song is written: by libsndfile (a PCM or Vorbis subtype; its MP3 has
 #: a Xing/Info header), or by ffmpeg with these options (an AAC M4A with its moov after the
-#: audio or in front of it, or in fragments of a second; an MP3 of one bit rate with no header
-#: that counts its frames; WavPack, WMA, Opus in WebM, Vorbis in Matroska)
+#: audio or in front of it, or in fragments of a second, or beside a track that lists no
+#: sample; an MP3 of one bit rate with no header that counts its frames; WavPack, WMA, Opus in
+#: WebM, Vorbis in Matroska)
 _WRITERS = {"WAV": "PCM_16", "FLAC": "PCM_16", "OGG": "VORBIS", "MP3": "MPEG_LAYER_III",
             "MP3-no-xing": ["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"],
             "M4A": ["-c:a", "aac", "-b:a", "128k"], "M4A-moov-first": ["-c:a", "aac", "-movflags", "+faststart"],
+            "M4A-empty-track": ["-map", "0:a", "-map", "0:a", "-c:a", "aac"],
             "M4A-fragmented": ["-c:a", "aac", "-movflags", "frag_keyframe+empty_moov", "-frag_duration", "1000000"],
             "AIFF": "PCM_16", "WV": ["-c:a", "wavpack"], "WMA": ["-c:a", "wmav2"],
             "WEBM": ["-c:a", "libopus"], "MKA": ["-c:a", "libvorbis"]}
@@ -357,6 +359,10 @@ def _write_version(path, audio, rate, kind) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-y", "-i", str(wav), *how, "-f", fmt, str(path)],
                    check=True)
     wav.unlink()
+    if kind == "M4A-empty-track":
+        from tests.segue_common.test_audio_io import empty_second_track
+
+        path.write_bytes(empty_second_track(path.read_bytes()))
 
 
 def _glide(seconds, rate):
@@ -531,7 +537,7 @@ def test_a_song_cut_short_as_it_plays_whose_copy_comes_in_plays_on_whole(store, 
 # the song's, and the play is finished.
 
 @pytest.mark.parametrize("kind", ["WAV", "FLAC", "OGG", "MP3", "MP3-no-xing", "M4A", "M4A-moov-first",
-                                  "M4A-fragmented", "AIFF", "WV", "WMA", "WEBM", "MKA"])
+                                  "M4A-empty-track", "M4A-fragmented", "AIFF", "WV", "WMA", "WEBM", "MKA"])
 def test_a_song_rewritten_in_place_whole_and_shorter_as_it_plays_is_a_finished_play(store, tmp_path, kind):
     folder = tmp_path / "music"
     folder.mkdir()
