@@ -1338,6 +1338,14 @@ class Decoder:
             try:
                 block = self._raw_block(native)
             except _ReadFailed as exc:
+                # ffmpeg says a WavPack file that ends inside a block failed to read
+                # ("Input/output error"), where it ran out: one now smaller than it was opened,
+                # before its end, was cut short as it played (a drive that is gone gives no
+                # size to compare), and is said so and waited on to grow back as such.
+                if self._cut_short():
+                    self._wait_for_cut()
+                    readable = self._heal(wait=wait)
+                    continue
                 # (what was read before it is given first; see _heal). Failed again where the
                 # last heal read on from (a bad sector: the file opens, and that place never
                 # reads), the time left is that heal's: a new one each time, it was opened again
