@@ -6,6 +6,7 @@ Used by tests across the tree (``from tests.audiogen import write_track``).
 from __future__ import annotations
 
 import atexit
+import io
 import os
 import shutil
 import struct
@@ -655,3 +656,22 @@ def write_tak(path: Path, samples: np.ndarray, sr: int, *, frame: int = 4096) ->
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"".join(out))
     return path
+
+
+def empty_second_track(data: bytes) -> bytes:
+    """An MP4 file of two tracks (``data``), its second track's sample tables made to list
+    nothing (no chunk, no sample, no chunk run), as a chapter or text track left empty does."""
+    from segue_common import mp4
+
+    f, out = io.BytesIO(data), bytearray(data)
+    moov = next((body, stop) for name, body, stop, _ in mp4.boxes(f, 0, len(data)) if name == b"moov")
+    tracks = [(body, stop) for name, body, stop, _ in mp4.boxes(f, *moov) if name == b"trak"]
+    assert len(tracks) == 2
+    stbl = tracks[1]
+    for inner in mp4._TO_TABLE:
+        stbl = mp4._child(f, stbl, inner)
+    for name, body, _, _ in mp4.boxes(f, *stbl):
+        at = {b"stco": body + 4, b"co64": body + 4, b"stsc": body + 4, b"stsz": body + 8}.get(name)
+        if at is not None:
+            out[at:at + 4] = bytes(4)
+    return bytes(out)

@@ -360,7 +360,7 @@ def _write_version(path, audio, rate, kind) -> None:
                    check=True)
     wav.unlink()
     if kind == "M4A-empty-track":
-        from tests.segue_common.test_audio_io import empty_second_track
+        from tests.audiogen import empty_second_track
 
         path.write_bytes(empty_second_track(path.read_bytes()))
 

@@ -491,32 +491,12 @@ def test_holds_whole_tells_a_whole_file_of_another_container_from_one_cut_short(
         assert not holds_whole(cut), size
 
 
-def empty_second_track(data: bytes) -> bytes:
-    """An MP4 file of two tracks (``data``), its second track's sample tables made to list
-    nothing (no chunk, no sample, no chunk run), as a chapter or text track left empty does."""
-    import io
-
-    from segue_common import mp4
-
-    f, out = io.BytesIO(data), bytearray(data)
-    moov = next((body, stop) for name, body, stop, _ in mp4.boxes(f, 0, len(data)) if name == b"moov")
-    tracks = [(body, stop) for name, body, stop, _ in mp4.boxes(f, *moov) if name == b"trak"]
-    assert len(tracks) == 2
-    stbl = tracks[1]
-    for inner in mp4._TO_TABLE:
-        stbl = mp4._child(f, stbl, inner)
-    for name, body, _, _ in mp4.boxes(f, *stbl):
-        at = {b"stco": body + 4, b"co64": body + 4, b"stsc": body + 4, b"stsz": body + 8}.get(name)
-        if at is not None:
-            out[at:at + 4] = bytes(4)
-    return bytes(out)
-
-
 def test_holds_whole_takes_an_empty_track_of_an_m4a_for_nothing_missing(tmp_path):
     # A chapter or text track that lists no sample held nothing that could be missing: the
     # file was taken for not whole, and a whole, shorter version of a song written over it in
     # place as it played was ended as cut short.
     from segue_common.audio_io import holds_whole
+    from tests.audiogen import empty_second_track
 
     audio = np.random.default_rng(3).uniform(-0.3, 0.3, (3 * 22050, 2)).astype(np.float32)
     two = _ffmpeg_encode(tmp_path, audio, "two.m4a", "-map", "0:a", "-map", "0:a", "-c:a", "aac")
