@@ -2015,13 +2015,21 @@ class Player:
         this one had none yet: its play is logged as its output starts, just after the file
         is opened, and a scan in between left it missing and the song "file not found". It
         plays from the copy, and the track goes to the copy now, as the scan would have
-        done with the play seen (a play logged already goes with it)."""
-        copy = copy_of_missing(self.store, track_id)
-        if copy is None or not os.path.isfile(audio_path(copy)):
-            return None
+        done with the play seen (a play logged already goes with it).
+        The copy is looked for and the track given to it in one write transaction: another
+        process (a scan that found the file back, the disk reconnected) changing the library
+        between the look and the merge had a track whose file is there merged away, for good."""
+        copy = None
         try:
-            self.store.merge_duplicate(track_id, copy["id"])
+            with self.store.transaction():
+                copy = copy_of_missing(self.store, track_id)
+                if copy is None or not os.path.isfile(audio_path(copy)):
+                    return None
+                self.store.merge_duplicate(track_id, copy["id"])
         except sqlite3.Error:   # played from the copy all the same; the next scan gives it the play
+            copy = copy or copy_of_missing(self.store, track_id)
+            if copy is None or not os.path.isfile(audio_path(copy)):
+                return None
             log.exception("could not give track %s to its copy %r", track_id, copy["path"])
         else:
             log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])

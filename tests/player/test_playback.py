@@ -3,6 +3,7 @@
 import os
 import shutil
 import subprocess
+import sys
 import threading
 import time
 
@@ -646,6 +647,59 @@ def test_a_song_never_played_a_scan_elsewhere_moved_before_its_play_was_logged_p
     assert store.live_track_id(seed) == copy
     # The player follows it too (its play logged first, the entry named the track gone).
     assert wait_for(lambda: p.history == [copy])
+
+
+_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_MARK_PRESENT = """
+import sqlite3, sys
+from player.store import Store
+store = Store(sys.argv[1])
+store.conn.execute("PRAGMA busy_timeout = 0")   # (refused at once where the player holds the write lock)
+try:
+    store.mark_present([int(sys.argv[2])])
+except sqlite3.OperationalError as exc:
+    sys.exit(3 if "locked" in str(exc) else 1)
+"""
+
+
+def test_a_song_whose_file_comes_back_as_its_copy_is_looked_for_is_not_given_to_the_copy(
+        store, tmp_path, make_player, monkeypatch):
+    # Its file gone and the track left missing (it had no play to give: see above), the player
+    # plays it from its copy and gives the track to the copy. Just as it looked for the copy,
+    # another process (a scan, the disk reconnected) found the file back and marked the track
+    # present: a merge after that took a track whose file is there into another, for good.
+    # The competing change is made by a second real process at the forced moment, each time the
+    # player has found the copy; it either lands before the player decides, or waits for it.
+    from player import playback
+
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
+    song.unlink()
+    _scan_elsewhere(store)
+    assert store.track(seed)["missing"] == 1 and store.track(copy)["missing"] == 0
+    real_copy_of_missing = playback.copy_of_missing
+    landed = []
+
+    def file_back_meanwhile(store_, track_id):
+        found = real_copy_of_missing(store_, track_id)
+        if found is not None:
+            if not song.exists():
+                shutil.copy2(copied, song)
+            done = subprocess.run([sys.executable, "-c", _MARK_PRESENT, str(store.path), str(track_id)],
+                                  capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": _ROOT})
+            assert done.returncode in (0, 3), done.stderr
+            landed.append(done.returncode == 0)
+        return found
+
+    monkeypatch.setattr(playback, "copy_of_missing", file_back_meanwhile)
+    p = make_player()
+    p.play_tracks([seed])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=60)
+    assert landed
+    if any(landed):     # marked present before the player decided: the track stays its own
+        assert store.track(seed) is not None and store.track(seed)["missing"] == 0
+    else:               # marked present only after the merge: nothing was found back to keep apart
+        assert store.track(seed) is None
+    assert store.track(copy) is not None
 
 
 def _scanned(store, path) -> int:
