@@ -1008,8 +1008,24 @@ def _copy_of(present: _Candidates, old):
     Only the same file (size and modification time, as a copy that keeps dates makes),
     added after it: the merge cannot be undone, and a track only gone for a while (a folder
     moved out and back, a disk inside a library folder not connected) must not fold into
-    another version of its song (a remaster, a compilation's)."""
-    return present.best(old, added_after=old["added_at"], at_least=3)
+    another version of its song (a remaster, a compilation's). Nor another song whose file
+    happens to be of that size and time (two WAV rips of one length, their times set by a sync
+    tool): the copy is also of its length and has its tags or its file's name (see
+    :func:`_same_song`)."""
+    return present.best(old, added_after=old["added_at"], at_least=3, also=_same_song)
+
+
+def _same_song(old, copy) -> bool:
+    """Whether ``copy``, a file of the size and time of the file of ``old``, is its song: of its
+    length (where one is an estimate, seconds off, the name and format tell: see
+    :func:`_uncounted_same_file`) and with its tags or its file's name. A copy keeps both; a
+    tagger that renamed it kept the tags, and a rename by hand the tags too where there are any."""
+    if _uncounted_same_file(old, copy):
+        return True
+    if not _close(old, copy):
+        return False
+    tagged = bool(old["match_key"]) and old["match_key"] == copy["match_key"]
+    return tagged or os.path.basename(old["path"]) == os.path.basename(copy["path"])
 
 
 def copy_of_missing(store: Store, track_id: int):
@@ -1192,13 +1208,13 @@ class _Candidates:
     def remove(self, row) -> None:
         self.rows.pop(row["id"], None)
 
-    def best(self, target, *, added_after: float | None = None, at_least: int = 1):
+    def best(self, target, *, added_after: float | None = None, at_least: int = 1, also=None):
         """The row most surely the recording of ``target`` (ties: the same file to the
         nanosecond, then the same file name, then the one with more plays, then the older), at
         least ``at_least`` sure (see :func:`_same_recording`), or None. (A track not counted yet
         is paired on its file's name and size alone: a copy of its file beside it, copied with
         new times, is as sure by those, and took the file of its own track, to the
-        nanosecond, where it was played more.)"""
+        nanosecond, where it was played more.) ``also(target, row)``: what a row must pass besides."""
         ranked = []
         # (a target not counted yet may be any row of its size: a row's own time is no help)
         near = [("size", target["size"])] if target["mtime_ns"] in UNCOUNTED_MTIMES else [("uncounted", target["size"])]
@@ -1208,7 +1224,7 @@ class _Candidates:
                 if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):
                     continue
                 sure = _same_recording(target, row)
-                if sure >= at_least:
+                if sure >= at_least and (also is None or also(target, row)):
                     same_name = os.path.basename(row["path"]) == os.path.basename(target["path"])
                     same_file = (row["size"], row["mtime_ns"]) == (target["size"], target["mtime_ns"])
                     ranked.append(((sure, same_file, same_name, row["plays"], -tid), row))

@@ -1,6 +1,7 @@
 import os
 import shlex
 import shutil
+import struct
 import subprocess
 import sys
 import time
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME
-from player.library.scanner import Scanner
+from player.library.scanner import Scanner, copy_of_missing
 from tests import unprivileged
 from tests.audiogen import (FORMATS, encoder_installed, ffmpeg_encodes, path_without_ffmpeg, step_frequency,
                             stepped_encoded, stepped_samples, stepped_tone, write_dff, write_dsf, write_shorten,
@@ -803,6 +804,47 @@ def test_a_copy_scanned_before_the_original_went_missing_takes_its_history(store
     assert store.track(old_id) is None and store.track(copy["id"])["missing"] == 0
     assert _plays_of(store, copy["id"]) == 6 and not store.play_errors(0)
     assert store.playlist_track_ids(playlist) == [copy["id"]]
+
+
+def _padded_to(path, size: int) -> None:
+    """``path``, a WAV, made ``size`` bytes long by a chunk of padding at its end (as tools that
+    leave room for tags write it); its sound is untouched."""
+    raw = path.read_bytes()
+    n = size - len(raw) - 8
+    assert n >= 0 and n % 2 == 0
+    raw += b"JUNK" + struct.pack("<I", n) + bytes(n)
+    path.write_bytes(raw[:4] + struct.pack("<I", len(raw) - 8) + raw[8:])
+
+
+@pytest.mark.parametrize("tags", ["untagged", "tagged apart"])
+def test_another_song_of_the_same_size_and_time_does_not_take_a_missing_tracks_history(store, tmp_path, tags):
+    # Two different songs of one length in one format (a WAV rip of each, from one session, its
+    # times copied by a sync tool) have files of one size and modification time. The one played
+    # went missing: its plays are not the other's, though the file of the other was added later.
+    # Only the same length and the same tags, or the same file name, make it its copy.
+    root = tmp_path / "music"
+    old = write_track(root / "A", "rain", fmt="wav", seconds=2.0, freq=330.0,
+                      tags={"title": "Rain", "artist": "A"} if tags == "tagged apart" else None)
+    Scanner(store).scan([str(root)])
+    old_id = store.track_by_path(str(old))["id"]
+    _play(store, old_id, 3)
+    other = write_track(root / "B", "sunrise", fmt="wav", seconds=2.0, freq=550.0,
+                        tags={"title": "Sunrise", "artist": "Bee"} if tags == "tagged apart" else None)
+    size = max(old.stat().st_size, other.stat().st_size) + 16
+    for path in (old, other):
+        _padded_to(path, size)
+        os.utime(path, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    Scanner(store).scan()
+    other_id = store.track_by_path(str(other))["id"]
+    assert (store.track(old_id)["size"], store.track(old_id)["mtime_ns"]) == \
+        (store.track(other_id)["size"], store.track(other_id)["mtime_ns"])
+    assert abs(store.track(old_id)["duration"] - store.track(other_id)["duration"]) < 0.01
+    old.unlink()
+    assert copy_of_missing(store, old_id) is None     # (not missing yet)
+    Scanner(store).scan()
+    assert store.track(old_id)["missing"] == 1 and _plays_of(store, old_id) == 3
+    assert _plays_of(store, other_id) == 0
+    assert copy_of_missing(store, old_id) is None     # (the player's look, as it opens the song)
 
 
 def test_a_folder_added_again_through_a_link_doubles_nothing(store, tmp_path):
