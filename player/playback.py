@@ -430,10 +430,14 @@ class Player:
         # thread, resting while nothing plays and all is saved, waits for it instead of waking
         # every interval for nothing.
         self._nudged = threading.Event()
-        # Tracks the engine's thread gave to their copies as it opened them ({gone: copy}; see
-        # _copy_taking_over), for the progress thread to follow: the engine's threads never take
-        # the player's lock, which the player holds as it calls into the engine.
+        # Tracks given to their copies as the engine opened them ({gone: copy}; by the progress
+        # thread, see _copy_taking_over, or by a scan elsewhere, see _moved_to), for the progress
+        # thread to follow: the engine's threads never take the player's lock, which the player
+        # holds as it calls into the engine.
         self._taken_over: dict[int, int] = {}
+        # Tracks the engine's threads found opened from their copies, not given to them yet
+        # ({gone: copy}): the progress thread gives them (see _copy_taking_over).
+        self._to_give: dict[int, int] = {}
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
@@ -2014,34 +2018,53 @@ class Player:
         The scan that saw its file go gives a track's history to a copy of its file, but
         this one had none yet: its play is logged as its output starts, just after the file
         is opened, and a scan in between left it missing and the song "file not found". It
-        plays from the copy, and the track goes to the copy now, as the scan would have
-        done with the play seen (a play logged already goes with it).
-        The copy is looked for and the track given to it in one write transaction: another
-        process (a scan that found the file back, the disk reconnected) changing the library
-        between the look and the merge had a track whose file is there merged away, for good."""
-        copy = None
-        try:
-            with self.store.transaction():
-                copy = copy_of_missing(self.store, track_id)
-                if copy is None or not os.path.isfile(audio_path(copy)):
-                    return None
-                self.store.merge_duplicate(track_id, copy["id"])
-        except sqlite3.Error:   # played from the copy all the same; the next scan gives it the play
-            copy = copy or copy_of_missing(self.store, track_id)
-            if copy is None or not os.path.isfile(audio_path(copy)):
-                return None
-            log.exception("could not give track %s to its copy %r", track_id, copy["path"])
-        else:
-            log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
-            # Its play may be logged already, on the track now gone: the song playing, Up next
-            # and the history follow it, else the window, the media keys and "never suggest"
-            # named a track that is no more for as long as it played.
-            self._taken_over[track_id] = copy["id"]
-            self._nudged.set()
+        plays from the copy, and the track goes to the copy, as the scan would have done
+        with the play seen (a play logged already goes with it).
+        Asked from the engine's threads, this only reads: the merge waits for the library's
+        write lock, up to the store's 30 s while a scan or an import writes, and the feeder's
+        thread asks here too (at a seek in a file ffmpeg decodes, started afresh by name),
+        where a wait is the output run dry and no Pause or Next obeyed; a file's open waited
+        for longer than the feeder gives it (OPEN_WAIT_S) was the song given up, its disk said
+        not to answer. The progress thread gives the track to its copy (see _give_to_copy)."""
+        copy = copy_of_missing(self.store, track_id)
+        if copy is None or not os.path.isfile(audio_path(copy)):
+            return None
+        self._to_give[track_id] = copy["id"]
+        self._nudged.set()
         return audio_path(copy)
 
+    def _give_to_copy(self, track_id: int, copy_id: int) -> bool:
+        """Give the missing track ``track_id`` to its copy ``copy_id`` (see _copy_taking_over),
+        on the progress thread; whether it was. The copy is looked for again and the track
+        given to it in one write transaction: another process (a scan that found the file
+        back, the disk reconnected) changing the library between a look and the merge had a
+        track whose file is there merged away, for good."""
+        with self.store.transaction():
+            copy = copy_of_missing(self.store, track_id)
+            if copy is None or copy["id"] != copy_id or not os.path.isfile(audio_path(copy)):
+                return False
+            self.store.merge_duplicate(track_id, copy_id)
+        log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
+        return True
+
     def _follow_taken_over(self) -> None:
-        """Follow the tracks given to their copies as they were opened (see ``_taken_over``)."""
+        """Give the tracks opened from their copies to them, and follow those given (see
+        ``_taken_over``)."""
+        while self._to_give:
+            gone, copy = self._to_give.popitem()
+            try:
+                if self._give_to_copy(gone, copy):
+                    # Its play may be logged already, on the track now gone: the song playing, Up
+                    # next and the history follow it, else the window, the media keys and "never
+                    # suggest" named a track that is no more for as long as it played.
+                    self._taken_over[gone] = copy
+                elif (live := self.store.live_track_id(gone)) not in (None, gone):
+                    self._taken_over[gone] = live       # (given to it by a scan meanwhile)
+            except sqlite3.Error:   # (the library busy: tried again at the next tick)
+                log.exception("could not give track %s to its copy yet", gone)
+                self._to_give.setdefault(gone, copy)
+                self._nudged.set()
+                break
         taken = {}
         while self._taken_over:
             gone, copy = self._taken_over.popitem()
