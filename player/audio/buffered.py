@@ -92,6 +92,11 @@ class BufferedEngine(FeederMixin, Engine):
         # Plays asked for, and the last the feeder has dropped the old buffer for: until it
         # has, a play from silence hears nothing (what is buffered is the old track's).
         self._plays = self._played = 0
+        # The plays and stops asked for (counted under _ctl, as they set ``_current``), and the
+        # latest of each the feeder has taken: until it has, the track asked for is the current
+        # one, whatever the output reaches of the old buffer meanwhile (see FeederMixin._watch).
+        self._plays_taken = 0
+        self._stops = self._stops_taken = 0
         # The volume as the output has it: a change glides there from where it was, in a
         # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
         self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
@@ -312,7 +317,8 @@ class BufferedEngine(FeederMixin, Engine):
             # output is let go a little later, as after the last track: stopped at once, it
             # would cut off what it holds mid-wave.
             self._level_full = False
-            self._cmds.put(("stop", None))
+            self._stops += 1
+            self._cmds.put(("stop", self._stops))
             self._current = None
             self._moving = None
             self._set_state(PlaybackState.STOPPED)

@@ -135,6 +135,7 @@ class FeederMixin:
     def _command(self, name: str, arg) -> None:
         if name == "play":
             source, move, n = arg
+            self._plays_taken = n
             try:
                 self._play(source, move)
             finally:
@@ -158,6 +159,7 @@ class FeederMixin:
             finally:
                 self._arrived_or_starting(move)
         elif name == "stop":
+            self._stops_taken = arg
             self._drop_all()
         elif name == "sync":
             done, opened = arg
@@ -1076,7 +1078,13 @@ class FeederMixin:
                 if self._announced is not None and not self._announced_failed:
                     self._emit("finished", source=self._announced, last=False)
                 self._announced, self._announced_failed = seg.source, False
-                self._current = seg.source
+                with self._ctl:
+                    # A play or stop asked since this pass took the commands sets the current
+                    # track itself: the output reached the next track of the old buffer just
+                    # before, and made current here, that track was the engine's again until the
+                    # feeder took the play (the player took the song asked for as not reached).
+                    if self._plays == self._plays_taken and self._stops == self._stops_taken:
+                        self._current = seg.source
                 self._emit("started", source=seg.source)
                 if self._nseg is seg:
                     self._nseg = None

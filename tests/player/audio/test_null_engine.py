@@ -444,6 +444,58 @@ def test_in_the_moment_before_a_hand_over_is_announced_the_current_track_is_at_i
     assert src_b.heard_frames == 2 * SR
 
 
+@pytest.mark.parametrize("asked", ["play", "stop"])
+def test_a_track_played_as_the_output_reaches_the_next_one_is_the_current_one_from_the_start(engine, tmp_path,
+                                                                                             asked):
+    # engine.current is the track played from the moment play() is called (None from stop()).
+    # The output had just read into the next track, and the feeder, looking at it before it
+    # took the play (that look forced here to come just after the call), announced that next
+    # track and made it the current one again until the play was done: the player, reading the
+    # engine's track in that moment, took the song asked for as not reached yet and the one
+    # left as playing (after a stop, a track as still playing).
+    (a, b, c), _ = write_sine_parts(tmp_path, [SR, 2 * SR, SR])
+    e = engine(speed=1.0)
+    rec = Recorder(e)
+    e.simulate_device_loss()            # the test is the output: it reads block by block
+    e._watchdog_s = 60.0                # (a pause of the test's on a loaded machine is no lost device)
+    src_a, src_b, src_c = Source(str(a)), Source(str(b)), Source(str(c))
+    e.play(src_a)
+    e.set_next(src_b)
+    assert wait_for(lambda: e._nseg is not None)
+    block = np.zeros((1024, 2), np.float32)
+    e._render(block)
+    assert wait_for(lambda: ("started", "part0.wav") in rec.names())
+    boundary = e._nseg.start
+    real_watch = e._watch
+    holding, go, seen = threading.Event(), threading.Event(), []
+
+    def held_watch():
+        if not go.is_set():
+            holding.set()
+            assert go.wait(30)
+            real_watch()
+            seen.append(e.current)
+            return
+        real_watch()
+
+    e._watch = held_watch
+    assert holding.wait(10)             # the feeder, its commands taken, is about to look
+    read_whole_blocks(e, block, boundary + len(block))      # the output is into the next track
+    want = src_c if asked == "play" else None
+    e.play(src_c) if asked == "play" else e.stop()
+    assert e.current is want
+    go.set()
+    assert e.sync() and seen
+    assert seen[0] is want
+    del e._watch
+    if asked == "stop":
+        assert e.current is None and e.state is PlaybackState.STOPPED
+        return
+    e.set_device(None)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED)
+    assert ("started", "part2.wav") in rec.names() and src_c.heard_frames == SR
+
+
 @pytest.mark.parametrize("damaged", ["part0.wav", "part1.wav"])
 def test_a_damaged_frame_under_a_crossfade_ends_the_right_track(engine, tmp_path, monkeypatch, damaged):
     # The end of the track fading out is damaged: it falls silent, the next one plays on.
