@@ -81,6 +81,14 @@ RADIO_OPENING = 4
 # Radio: the most of a station's latest songs its hourly limit per artist looks back over
 # (an hour of songs a minute long; ``_pick`` counts back an hour of them by their lengths).
 RADIO_HOUR_SONGS = 60
+# Radio for someone who stays with an artist (runs, several plays of one an hour): a station
+# still mixes. An artist follows itself at most once (two in a row), and comes at most this
+# often an hour whatever the habit; their album runs are Keep it going's (Up next keeps the
+# whole habit). With the habit's ten an hour and no limit on runs, a station from one
+# artist's song, for someone who plays albums, played another artist four times in a row
+# and then the seed's six times.
+RADIO_RUN = 2
+RADIO_HABIT_HOUR = 3
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -1471,8 +1479,9 @@ class Recommender:
         # Up next).
         # A station from a short track (a jingle radio) may play short tracks, and one from a
         # long mix long ones.
-        # Someone who stays with an artist (runs, several plays of one an hour) keeps that
-        # habit on a station too, as in Up next.
+        # Someone who stays with an artist (runs, several plays of one an hour) keeps some of
+        # that habit on a station: pairs, and a little more of an artist an hour
+        # (``RADIO_RUN``, ``RADIO_HABIT_HOUR``); a station still mixes.
         # A seed not analysed yet has no sound to go by: its genre tag is all that says what
         # was asked for, so the station keeps to it while a song of it is allowed, the
         # person's taste choosing among them. Their taste outweighed the genre before: a
@@ -1497,8 +1506,8 @@ class Recommender:
         mine = own[~np.isin(own, skip_rows)][-max(RADIO_APART, 3):]
         on_lately = genre >= 0 and bool((self.genre[mine] == genre).any())
         return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
-                          per_artist=max(cfg.max_per_artist_hour, self.artist_hour),
-                          follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate,
+                          per_artist=max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_HABIT_HOUR)),
+                          follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate, run=RADIO_RUN,
                           last=self.tired_of | self._off_length(seed),
                           topic=(self.genre == genre) if genre >= 0
                           and cat.bucket_names[genre] != UNTAGGED else None,
@@ -2082,7 +2091,7 @@ class Recommender:
               recordings: dict[str, list[float]] | None = None,
               follow_album: bool = False, timeline: bool = True,
               topic: np.ndarray | None = None, stay: bool = False, was_on: bool = False, apart: int = 1,
-              opening: int = 0) -> list[tuple[int, float]]:
+              opening: int = 0, run: int = 0) -> list[tuple[int, float]]:
         """Best ``k`` rows (of ``among``, default all) with artist/album spacing.
 
         ``follow``: an artist or album may follow itself (only the per-hour limit holds);
@@ -2109,6 +2118,8 @@ class Recommender:
         twice in a row).
         ``opening``: the first this many picks hold ``apart`` as 1, and no two artists take
         turns (A B A may be picked, A B A B not; the last three of ``history`` count).
+        ``run``: with ``follow``, an artist follows itself only until this many of its songs
+        are in a row (the tail of ``history`` counts) while others are allowed; 0: no limit.
         """
         cat = self.catalog
         if len(banned):
@@ -2168,7 +2179,7 @@ class Recommender:
         # does not follow its own artist. Without this, a station for someone who plays
         # albums through (``follow``) played the seed's artist eight times in a row once the
         # genre's other artists had had their hour, as the hour gave way to the genre.
-        picked = [int(a) for a in cat.artist[history[-apart:]]] if len(history) else []
+        picked = [int(a) for a in cat.artist[history[-max(apart, run):]]] if len(history) else []
 
         def past_hour_apart(a) -> bool:
             return a < 0 or not full(int(a)) or int(a) not in picked[-apart:]
@@ -2177,6 +2188,8 @@ class Recommender:
             if a < 0:
                 return False
             a = int(a)
+            if run and len(picked) >= run and picked[-run:] == [a] * run:
+                return True
             if len(lately) - tail >= opening:
                 return a in lately[-apart:]
             # (back after one other song, unless the one between came back the same way)

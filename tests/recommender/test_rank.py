@@ -1504,6 +1504,49 @@ def test_one_album_played_through_is_not_yet_a_habit_of_runs_on_a_station():
     assert max(got.count(a) for a in got) <= 6
 
 
+def _album_runs_person():
+    """Two genres of six artists, two albums of six numbered tracks each (ids from 1, by
+    genre, artist, album, track). Sixty sessions of ten: four tracks of an album by the
+    favourite (genre 0, artist 0) in order, then six songs of six other artists: a third of
+    the person's moves stay with an artist, four of its songs in 16 minutes."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(2, 16))
+
+    def tid(g, a, al, t):
+        return 1 + ((g * 6 + a) * 2 + al) * 6 + t
+    ids = list(range(1, 2 * 6 * 2 * 6 + 1))
+    artist = [f"g{(t - 1) // 72} artist {(t - 1) // 12 % 6}" for t in ids]
+    emb = np.array([centres[(t - 1) // 72] + 0.4 * rng.normal(size=16) for t in ids], np.float32)
+    events = []
+    for s in range(60):
+        start = (s // 2) % 3
+        events += [(tid(0, 0, s % 2, start + j), "finished") for j in range(4)]
+        events += [(tid(j % 2, 1 + (s + j) % 5, (s + j) % 2, (s * 7 + j) % 6), "finished") for j in range(6)]
+    cat = Catalog.build(track_ids=ids, artists=artist, albums=[f"album {(t - 1) // 6}" for t in ids],
+                        titles=[f"t{t}" for t in ids], durations=[200.0] * len(ids), embedding=emb,
+                        factors=emb[:, :8] * 2, buckets=[f"genre {(t - 1) // 72}" for t in ids],
+                        track_numbers=[(t - 1) % 6 + 1 for t in ids], plays=playlog(events, session_len=10))
+    return Recommender(cat, now=1_700_000_000.0 + 30 * 86400), artist, tid
+
+
+def test_a_station_for_someone_who_plays_albums_mixes_artists_where_keep_it_going_plays_the_album():
+    # With the habit's eight an hour and runs allowed, a station from another artist's song
+    # played the favourite four times in a row and then the seed's artist five times.
+    rec, artist, tid = _album_runs_person()
+    assert 0.25 < rec.artist_run < 0.4 and rec.artist_hour >= 6
+    for seed in (tid(0, 3, 0, 2), tid(0, 0, 1, 0)):
+        got = [artist[t - 1] for t, _ in rec.radio(seed, 20)]
+        played = [artist[seed - 1]] + got
+        # An artist follows itself at most once...
+        assert not any(a == b == c for a, b, c in zip(played, played[1:], played[2:])), played
+        # ...and comes at most three times in any hour (18 songs of 200 s), the seed counted.
+        assert max(played[i:i + 18].count(a) for i in range(len(played)) for a in set(played)) <= 3, played
+    # Keep it going keeps the habit: the favourite's album goes on in order, four songs of it
+    # as the person plays them.
+    first = tid(0, 0, 1, 0)
+    assert [t for t, _ in rec.up_next([first], 4)][:3] == [first + 1, first + 2, first + 3]
+
+
 def test_a_play_ahead_of_the_clock_does_not_make_every_other_play_old():
     # Logged under a clock set three years ahead: "now" was taken from it, and the songs
     # just played were years old, none of them recent.
