@@ -28,7 +28,7 @@ from player.library.names import Namer, path_disc, path_numbers, release_folder,
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
-    file_genre_bucket, first_genre, genre_in_sentence, is_spoken,
+    file_genre_bucket, first_genre, genre_in_sentence, is_spoken, pooled_heading,
 )
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
@@ -1229,11 +1229,12 @@ class LibraryRecommendations:
         # genre's row it came straight back.
         lately |= {t for t, when in skipped_here.items() if latest - when < DISCOVER_SKIPPED_REST_S}
         rested = {b: sum(t not in lately for t in members[b]) for b in names}
-        artists = [len({_tagged_artist(rows[t]) for t in members[b] if t not in lately}) for b in names]
+        who = [{_tagged_artist(rows[t]) for t in members[b] if t not in lately} for b in names]
         order, pooled = arrange_rows([heard[b] for b in names], [rested[b] for b in names],
                                      min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None,
-                                     artists=artists)
+                                     artists=[len(a) for a in who])
+        heading = pooled_heading(pooled, names, who)
 
         def ranked(bucket: str) -> Iterator[int]:
             # As the learning rows: no song played lately (a row offered the day's songs at its
@@ -1260,7 +1261,7 @@ class LibraryRecommendations:
                 reasons.append(f"you played {isolate(first_of_artists(rows[t]['artist'] or rows[t]['albumartist']))}"
                                f" {by_artist[artist]} times")
             why = " · ".join(reasons)
-            if pooled and info[t][2] != UNTAGGED:
+            if pooled and info[t][2] not in (UNTAGGED, heading):
                 why = f"{genre_title(info[t][2])} · {why}" if why else genre_title(info[t][2])
             return Rec(t, why, score=0.0 if t in last_played else 1.0)
 
@@ -1269,7 +1270,7 @@ class LibraryRecommendations:
         if pooled and k_per_bucket:
             # a song of each small genre before a second of any, the largest genres first
             turns = itertools.zip_longest(*(ranked(names[g]) for g in pooled))
-            out[MORE_TO_DISCOVER] = [rec(t, pooled=True) for t in itertools.islice(
+            out[heading] = [rec(t, pooled=True) for t in itertools.islice(
                 (t for turn in turns for t in turn if t is not None), k_per_bucket)]
         self._heard = heard
         return out

@@ -29,7 +29,7 @@ from player.library.names import Namer, title_disc
 from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
-from recommender.genres import MORE_TO_DISCOVER, UNTAGGED, assign_buckets
+from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
@@ -570,11 +570,12 @@ class RecommenderService:
     @staticmethod
     def _discover_reason(rec, track_id: int, bucket: str) -> str:
         """A Discover tile's reason; in the row of many small genres, with its own genre in
-        front (the row's heading names none)."""
+        front (the row's heading names none), and so in the row of one artist's genres for
+        the songs of a genre other than the one that heads it."""
         why = rec.explain(track_id, f"discover:{bucket}")
         cat = rec.catalog
         b = cat.bucket[cat.row(track_id)]
-        if bucket != MORE_TO_DISCOVER or b < 0 or cat.bucket_names[b] == UNTAGGED:
+        if b < 0 or cat.bucket_names[b] in (UNTAGGED, bucket):
             return why
         genre = genre_title(cat.bucket_names[b])
         return f"{genre} · {why}" if why else genre

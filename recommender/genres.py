@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -221,6 +222,21 @@ MAX_ROWS = 20
 DISCOVER_RECENT_S = 14 * 86400.0
 #: how long a song skipped early when Discover offered it (not heard since) stays out of it
 DISCOVER_SKIPPED_REST_S = 8 * 7 * 86400.0
+
+
+def pooled_heading(pooled: Sequence[int], names: Sequence[str], artists: Sequence) -> str:
+    """The heading of the row the ``pooled`` genres share (:func:`arrange_rows`):
+    :data:`MORE_TO_DISCOVER`, a mix of many genres, unless all of its songs are one
+    artist's, whose songs are tagged with genres no one else's are (a jazz band's "Jazz"
+    and "Jazz Fusion" in a library of rock): that row is the artist's songs, no mix,
+    and is headed by the first of those genres (the person's most played, else the
+    largest), as the artist's only genre would head its own row. ``names``: the genres'
+    names; ``artists``: per genre, the artists of its songs on offer (None for songs of
+    no artist tag, which may be anyone's)."""
+    who = set().union(*(set(artists[g]) for g in pooled)) if len(pooled) else set()
+    if len(who) == 1 and None not in who:
+        return names[pooled[0]]
+    return MORE_TO_DISCOVER
 
 
 def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_ROWS,

@@ -23,7 +23,7 @@ import scipy.sparse as sp
 from recommender.catalog import Catalog, _of_rows, _unit_rows
 from recommender.explain import explain_row
 from recommender.genres import (
-    DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows, is_spoken,
+    DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, UNTAGGED, arrange_rows, is_spoken, pooled_heading,
 )
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
@@ -1590,6 +1590,9 @@ class Recommender:
         # (songs of no artist tag count as one more artist: nothing says they are the others')
         pairs = np.unique(np.stack([cat.bucket[tagged], cat.artist[tagged]]), axis=1)
         artists = np.bincount(pairs[0], minlength=len(names))
+        who: list[list] = [[] for _ in names]
+        for b, a in pairs.T:
+            who[b].append(int(a) if a >= 0 else None)
         order, pooled = arrange_rows(affinity, offered, min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None,
                                      artists=artists)
@@ -1609,7 +1612,7 @@ class Recommender:
             picked = self._pick(pool, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
                                 per_artist=2, among=among, recordings=shown, timeline=False)
             if picked:
-                rows[MORE_TO_DISCOVER] = picked
+                rows[pooled_heading(pooled, names, who)] = picked
         return rows
 
     def _skipped_in_discover(self) -> np.ndarray:

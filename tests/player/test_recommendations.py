@@ -191,6 +191,26 @@ def test_discover_without_learning_pools_the_small_genres_of_a_library_of_many(s
     assert rows[MORE_TO_DISCOVER][2].reason == "Tiny 00"      # its genre: the row's heading names none
 
 
+def test_discover_gives_one_artists_genres_one_row_without_learning_and_with_it(store):
+    # Genres only one artist is tagged with, all the same artist's, shared the row "More to
+    # discover" under a caption of "a song or two from each of many genres": one artist's
+    # songs. They keep one row, headed by the largest, its other genre named on its tiles.
+    from player.recommender_service import RecommenderService
+    from recommender.genres import MORE_TO_DISCOVER
+
+    genres = ["Fado"] * 4 + ["Zouk"] * 2 + ["Rock"] * 6
+    artists = ["Solo"] * 6 + [f"Band {i}" for i in range(6)]
+    ids = _add(store, [{"title": f"s{i}", "artist": a, "genre": g} for i, (a, g) in enumerate(zip(artists, genres))])
+    for provider in (LibraryRecommendations(store), RecommenderService(store, priors=None)):
+        rows = provider.discover(6)
+        assert sorted(rows) == ["Fado", "rock"] and MORE_TO_DISCOVER not in rows
+        assert sorted(r.track_id for r in rows["Fado"]) == ids[:6]
+        reasons = {r.track_id: r.reason for r in rows["Fado"]}
+        assert all(reasons[t].startswith("Zouk") for t in ids[4:6])
+        assert not any(reasons[t].startswith("Fado") for t in ids[:4])
+        assert provider.discover_captions(["Fado"]) == {"Fado": "new to you"}
+
+
 def test_discover_without_learning_orders_the_rows_as_the_learning_recommender(store):
     # The plain rows went by size alone: the person's favourite genre, small, was in the
     # shared row until the recommender was ready and moved it to the top, every row below

@@ -559,6 +559,21 @@ def test_discover_pools_genres_of_one_artist_each_in_one_row():
     assert {artists[t - 1] for t in shared["More to discover"]} == {"Solo", "Duo"}
 
 
+def test_discover_gives_one_artists_genres_one_row_headed_by_its_largest_not_a_mix():
+    """Genres only one artist is tagged with, all the same artist's, shared the row "More to
+    discover": a row of that one artist under the heading of a mix of many genres. They
+    keep one row, headed by the largest of them, as the artist's only genre would."""
+    artists = ["Solo"] * 6 + [f"Band {i}" for i in range(6)]
+    buckets = ["fado"] * 4 + ["zouk"] * 2 + ["rock"] * 6
+    ids = list(range(1, 13))
+    emb = np.random.default_rng(0).normal(size=(12, 8)).astype(np.float32)
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=[f"{a} lp" for a in artists],
+                        durations=[200.0] * 12, embedding=emb, buckets=buckets)
+    rows = {b: [t for t, _ in r] for b, r in Recommender(cat, Models()).discover(6).items()}
+    assert sorted(rows) == ["fado", "rock"]
+    assert sorted(rows["fado"]) == ids[:6]          # both of Solo's genres, none left out
+
+
 def many_genres(big: list[str], tiny: int, *, per_big=20, per_tiny=2, plays=()):
     """A library tagged by many hands: ``big`` genres of ``per_big`` songs (or ``(genre, songs)``),
     ``tiny`` genres of ``per_tiny``, each song its own artist; ``plays``: ``(genre, songs of it
