@@ -726,19 +726,31 @@ class LibraryTasksMixin:
         # and still Segue's offer, shown with why.
         # A station's songs are given their reasons on the station, as it gave them ("pop, like
         # ..."): asked without it, they said only their genre, as if from nowhere.
-        station = self.station
-        on_air = f"radio:{station.seed}" if station is not None else ""
+        # The seed is followed through the store, on the worker: a scan in another process
+        # (``segue scan``) may have merged it into its copy while no fill ran to follow it (the
+        # station stopped), and asked around the track merged away, every song of the station
+        # lost it. The window and the player follow it too, as at a fill's word.
+        station, store = self.station, self.store
+        seed = station.seed if station is not None else None
+        radio: list[int] = []
         suggested: dict[int, str] = {}
         for e in player.queue:
-            if e.source in SUGGESTED_SOURCES:
-                suggested[e.track_id] = on_air if e.source == "radio" else suggested.get(e.track_id, "")
+            if e.source == "radio":
+                radio.append(e.track_id)
+            elif e.source in SUGGESTED_SOURCES:
+                suggested.setdefault(e.track_id, "")
 
         def work():
-            return {t: provider.explain(t, context) for t, context in suggested.items()}
+            live = (store.live_track_id(seed) or seed) if seed is not None else None
+            asked = {**suggested, **{t: f"radio:{live}" if live is not None else "" for t in radio}}
+            return {t: provider.explain(t, context) for t, context in asked.items()}, live
 
         def done(result, error):
             if error is None:
-                self.reasons.update({t: r for t, r in result.items() if t not in self.reasons})
+                said, live = result
+                if live is not None and live != seed:
+                    self._station_followed((station, seed, live))
+                self.reasons.update({t: r for t, r in said.items() if t not in self.reasons})
                 self.refresh_up_next()
 
         return run_task(work, done, name="explain-again")

@@ -759,3 +759,34 @@ def test_up_next_after_a_restart_within_the_session_gap_leaves_out_the_songs_hea
     # (the resumed song goes on in its own row, and is in the session once)
     assert again.player.session[:4] in (ids[:3], ids[:3] + offered[:1])
     assert [r["track_id"] for r in scanned.plays()][:4] in (ids[:3], ids[:3] + offered[:1])
+
+
+def test_after_a_forget_a_station_whose_seed_a_scan_elsewhere_merged_names_the_copy(qtbot, scanned, make_window):
+    # ``segue scan`` in a terminal merged the seed into its copy while the station was
+    # stopped (no fill to follow it), then the history was forgotten: the reasons given again
+    # asked around the track merged away, and every queued song of the station lost the
+    # station ("Tagged ... in your library"), the window and the player still on the dead id.
+    from player.library.scanner import Scanner
+    from player.store import Store
+
+    seed, original, copy, window = _station_on_a_song_with_a_copy(qtbot, scanned, make_window)
+    player = window.player
+    window.stop()
+    qtbot.waitUntil(lambda: player.state == PlaybackState.STOPPED, timeout=10000)
+
+    def said() -> list[str]:
+        return [window._describe_entry(e)[2] for e in player.queue if e.source == "radio"]
+
+    qtbot.waitUntil(lambda: said() and all("Stone Road" in why for why in said()), timeout=10000)
+    original.unlink()
+    elsewhere = Store(scanned.path)
+    Scanner(elsewhere).scan()
+    elsewhere.close()
+    assert scanned.track(seed["id"]) is None and scanned.live_track_id(seed["id"]) == copy
+    window.forget_history()
+    qtbot.waitUntil(lambda: "forgotten" in window.statusBar().currentMessage(), timeout=15000)
+    qtbot.waitUntil(lambda: window.station is not None and window.station.seed == copy
+                    and player.station_seed == copy, timeout=10000)
+    qtbot.waitUntil(lambda: said() and all("Stone Road" in why for why in said()), timeout=10000)
+    window.close()
+    player.close()
