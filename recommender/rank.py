@@ -82,17 +82,16 @@ RADIO_OPENING = 4
 # (an hour of songs a minute long; ``_pick`` counts back an hour of them by their lengths).
 RADIO_HOUR_SONGS = 60
 # Radio for someone who stays with an artist (runs, several plays of one an hour): a station
-# still mixes. An artist follows itself at most once (two in a row), an artist other than the
-# seed's comes at most ``RADIO_HABIT_HOUR`` times an hour whatever the habit, and the seed's
-# artist, what was asked for, as often as the habit says up to ``RADIO_SEED_HOUR`` (a third
-# of an hour of songs). Their album runs are Keep it going's (Up next keeps the whole habit).
-# With the habit's eight an hour for every artist and no limit on runs, a station from one
-# artist's song, for someone who plays albums, played their favourite four times in a row
-# and then the seed's artist five times. (Held to three an hour, the seed's artist too, the
-# stations found fewer of the songs people went on to play: benchmarks in the commit.)
+# still mixes. An artist follows itself at most once (two in a row), and an artist other than
+# the seed's comes at most ``RADIO_HABIT_HOUR`` times an hour whatever the habit; the seed's
+# artist, what was asked for, as often as the habit says. Their album runs are Keep it
+# going's (Up next keeps the whole habit). With the habit's eight an hour for every artist
+# and no limit on runs, a station from one artist's song, for someone who plays albums,
+# played their favourite four times in a row and then the seed's artist five times. Held
+# tighter (the seed's artist to six an hour, or every artist to three or four), the
+# stations found fewer of the songs people went on to play: benchmarks in the commits.
 RADIO_RUN = 2
 RADIO_HABIT_HOUR = 3
-RADIO_SEED_HOUR = 6
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -1512,8 +1511,7 @@ class Recommender:
         on_lately = genre >= 0 and bool((self.genre[mine] == genre).any())
         return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_HABIT_HOUR)),
-                          own_artist=(int(cat.artist[seed]),
-                                      max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_SEED_HOUR))),
+                          own_artist=(int(cat.artist[seed]), max(cfg.max_per_artist_hour, self.artist_hour)),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate, run=RADIO_RUN,
                           last=self.tired_of | self._off_length(seed),
                           topic=(self.genre == genre) if genre >= 0
