@@ -20,6 +20,7 @@ from PySide6.QtCore import (
     QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
+from player.ui.announce import announce
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_show_in_folder, finder
@@ -540,11 +541,13 @@ class UpNextPanel(QWidget):
             if id(order[i]) in chosen and id(order[j]) not in chosen:
                 order[i], order[j] = order[j], order[i]
         if all(a is b for a, b in zip(order, shown)):
+            # Said, as the row moved is: the key did something, it did not go unheard.
+            announce(self.list, "Already at the top" if step < 0 else "Already at the end")
             return
         runs = stretches([r for r, e in enumerate(order) if id(e) in chosen])
         for n, (first, last) in enumerate(reversed(runs)):
             self.move.emit(order[first:last + 1], order[last + 1:], n > 0)
-        self._moved(order, entries is None)
+        self._moved(order, entries is None, chosen)
 
     def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
         """Move the chosen entries (or ``entries``), in their order as shown, to the top of
@@ -559,18 +562,27 @@ class UpNextPanel(QWidget):
         picked = {id(e) for e in chosen}
         rest = [e for e in self.rows.entries() if id(e) not in picked]
         self.move.emit(chosen, [] if end else rest, False)
-        self._moved(rest + chosen if end else chosen + rest, entries is None)
+        self._moved(rest + chosen if end else chosen + rest, entries is None, picked)
 
-    def _moved(self, order: list, keys: bool) -> None:
+    def _moved(self, order: list, keys: bool, moved: set[int]) -> None:
         """Show the rows in ``order`` at once, the move just asked of the player: a key pressed
         again before the player has made it (held down, it repeats) works on from there, not
         from the rows as they were, which asked for the same move twice. The player's queue,
         when it comes, is the truth (:meth:`set_entries` shows it). From the keys (``keys``),
         the row the keyboard is on is scrolled into view: Alt+End on a long Up next took the
-        rows out of sight, and the next Alt+Up moved rows the person could not see."""
+        rows out of sight, and the next Alt+Up moved rows the person could not see.
+
+        Where the first of the entries moved (ids in ``moved``) now is, is said to a screen
+        reader ("Moved to 3 of 12"): the row the keyboard is on is the same song, so a reader
+        said nothing, and a person who cannot see the list did not know where it went."""
         self.rows.show_order(order)
         if keys and self.list.currentIndex().isValid():
             self.list.scrollTo(self.list.currentIndex())
+        at = next((r for r, e in enumerate(order) if id(e) in moved), None)
+        if at is not None:
+            count = sum(id(e) in moved for e in order)
+            what = "Moved" if count == 1 else f"Moved {count} songs"
+            announce(self.list, f"{what} to {at + 1} of {len(order)}")
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:
