@@ -292,21 +292,32 @@ class UpNextModel(QAbstractListModel):
         self.layoutAboutToBeChanged.emit()
         before, after = [], []
         persistent = self.persistentIndexList()
-        if persistent:                           # (built at C speed: a shuffle moves every row)
+        moved = None
+        if persistent and not self._unique:
+            # One entry in several rows: each of them goes to its place in turn, the first
+            # to the first (by identity alone, all went to the last of them).
+            places: dict[int, list[int]] = {}
+            for row, e in reversed(list(enumerate(order, at))):
+                places.setdefault(id(e), []).append(row)
+            moved = {row: places[id(self._entries[row])].pop() for row in range(at, end)}
+        elif persistent:                         # (built at C speed: a shuffle moves every row)
             row_of = dict(zip(map(id, order), range(at, end)))
-            for index in persistent:
-                row = index.row()
-                if at <= row < end:
-                    before.append(index)
-                    after.append(self.index(row_of[id(self._entries[row])]))
+        for index in persistent:
+            row = index.row()
+            if at <= row < end:
+                before.append(index)
+                after.append(self.index(row_of[id(self._entries[row])] if moved is None else moved[row]))
         self._entries[at:end] = order
         self.changePersistentIndexList(before, after)
         self.layoutChanged.emit()
 
     def show_order(self, order: list) -> None:
         """Show the same entries in ``order`` (the rows move, and a selection with them);
-        nothing where ``order`` holds other entries (the queue has changed meanwhile)."""
-        if len(order) == len(self._entries) and {id(e) for e in order} == {id(e) for e in self._entries}:
+        nothing where ``order`` holds other entries (the queue has changed meanwhile), or the
+        same ones in other numbers (one shown twice where it was once)."""
+        same = (sorted(map(id, order)) == sorted(map(id, self._entries)) if not self._unique
+                else {id(e) for e in order} == {id(e) for e in self._entries})
+        if len(order) == len(self._entries) and same:
             head = alike(self._entries, order)
             if head < len(order):
                 self._reorder(0, list(order))

@@ -304,3 +304,23 @@ def test_a_list_handed_to_up_next_is_its_own_once_the_signal_returns(qtbot, scan
     handed_over(panel.remove_entries, panel.rows.entries())
     qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
     window.pause()
+
+
+def test_a_move_shown_at_once_keeps_an_entry_shown_twice_apart(qtbot):
+    # The rows a move shows at once were matched to entries by identity alone: with one entry
+    # in two rows, both rows' selection went to the last of its new places, and an order with
+    # the same entries in other numbers (one row of it, two of another) was shown as it came.
+    from player.ui.queue_panel import UpNextPanel
+
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "band", ""))
+    qtbot.addWidget(panel)
+    a, b, c = QueueEntry(1), QueueEntry(2), QueueEntry(3)
+    panel.set_entries([a, b, a, c])                  # one song twice: its rows follow where it goes
+    _select(panel, 0)
+    panel.list.selectionModel().setCurrentIndex(panel.rows.index(0), QItemSelectionModel.NoUpdate)
+    panel.move_selected(1)                           # both rows of it go one place down
+    assert panel.rows.entries() == [b, a, c, a]
+    assert [i.row() for i in panel.list.selectionModel().selectedRows()] == [1]
+    assert panel.list.currentIndex().row() == 1
+    panel.rows.show_order([b, c, c, a])              # not the same rows: nothing to show
+    assert panel.rows.entries() == [b, a, c, a]
