@@ -1124,6 +1124,29 @@ class Player:
             at = next((i for i, e in enumerate(natural) if e is after), len(natural))
         self._natural = natural[:at] + block + natural[at:]
 
+    def _natural_refilled(self, fresh: list[QueueEntry]) -> None:
+        """Under the lock, while shuffling, just after ``fresh`` replaced the suggestions queued
+        (re-ranked): the order shuffle off goes back to takes them in the places of the ones
+        gone, as the queue itself does with shuffle off, and any more just after them. Else
+        they were in no place there, and went after all of it when shuffle went off: after the
+        songs the person had sent to the end to hear last."""
+        here = {id(e) for e in self._queue.entries()}
+        known = {id(e) for e in self._natural}
+        new = iter([e for e in fresh if id(e) in here and id(e) not in known])
+        out: list[QueueEntry] = []
+        last = None
+        for e in self._natural:
+            if e.manual or id(e) in here:
+                out.append(e)
+                continue
+            nxt = next(new, None)          # (a suggestion gone: the next new one in its place)
+            if nxt is not None:
+                out.append(nxt)
+                last = len(out)
+        more = list(new)
+        at = len(out) if last is None else last
+        self._natural = out[:at] + more + out[at:]
+
     def renumber(self, renumbered: dict[int, int]) -> None:
         """Follow tracks a library scan merged into others (``{gone: now}``): a moved file
         the person queued or played while the scan still showed it as a track of its own."""
@@ -2639,6 +2662,8 @@ class Player:
                     now = {e.track_id for e in self._history[max(started - 1, 0):]}
                     fresh = [e for e in entries if e.track_id not in now]
                     changed = bool(fresh) and self._queue.replace_suggestions(fresh)
+                    if changed and self._shuffle:
+                        self._natural_refilled(fresh)
                 elif entries:
                     self._queue.extend(entries)
                     changed = True

@@ -501,3 +501,36 @@ def test_ctrl_z_after_a_delete_and_a_move_of_the_song_after_it_restores_both(sto
     assert p.undo() == ("put back", 1)
     assert [e.track_id for e in p.queue] == mine
     p.stop()
+
+
+def test_suggestions_re_ranked_while_shuffling_come_before_the_songs_sent_to_the_end_when_it_goes_off(
+        store, tmp_path, make_player):
+    # An early skip re-ranks the suggestions: the new ones took the old ones' places in the
+    # shuffled Up next, but the order shuffle off goes back to still held the old ones, so
+    # the new ones went after everything in it once shuffle went off, after the song the
+    # person had sent to the end to hear last.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 8.0) for i in range(14)])
+    asked = []
+
+    def filler(player, *, replacing=0):
+        asked.append(replacing)
+        taken = set(player.history) | {e.track_id for e in player.queue if e.manual} | {ids[13]}
+        pool = [i for i in ids if i not in taken]
+        return [(i, "up_next") for i in (pool[::-1] if player.early_skips else pool)][:replacing or 4]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(ids[0])
+    assert wait_for(lambda: len(p.queue) == 4)
+    p.enqueue([ids[13]])
+    last = _entry(p, ids[13])
+    assert p.move_queue_entries([last], []) == 1                 # Move to end: to hear it last
+    assert last.sent_to_end and p.queue[-1] is last
+    p.set_shuffle(True)
+    p.next()                                                    # an early skip: the suggestions re-ranked
+    assert wait_for(lambda: len(asked) == 2 and asked[-1] == 3)
+    assert wait_for(lambda: [e.track_id for e in p.queue if not e.manual] == ids[12:9:-1])
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == [*ids[12:9:-1], ids[13]]
+    p.stop()
