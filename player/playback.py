@@ -893,8 +893,10 @@ class Player:
             # last once shuffle went off (the order it goes back to never had it), and one
             # deleted while shuffling and put back after shuffle went off went before the song
             # that followed it in the shuffled order.
+            # (shuffle's own flag says which it is now: the order shuffle off goes back to is
+            # empty while shuffling too, where shuffle came on with Up next empty)
             unshuffled = natural or before
-            if natural and not self._natural:
+            if natural and not self._shuffle:
                 before = natural
             queue = self._queue.entries()
             here, out = {id(e) for e in queue}, {id(e) for e in gone}
@@ -916,7 +918,7 @@ class Player:
             head = next((i for i, e in enumerate(before) if not e.manual or e.sent_to_end), len(before))
             songs = frozenset(id(e) for e in before[:head] if e.manual)
             self._queue.replace(_in_places(queue, back, before, first=own, listed=songs - own))
-            if self._natural:
+            if self._shuffle:
                 known = {id(e) for e in self._natural}
                 missing = [e for e in back if id(e) not in known]
                 if missing:
@@ -970,8 +972,8 @@ class Player:
             # Else shuffle off, turned on since, brought a song Played next and taken back to
             # the top again; and shuffle turned off since put a song back before the one that
             # followed it in the shuffled order, among songs it had never been near.
-            self._queue.replace(_in_places(now, back, natural if natural and not self._natural else queue))
-            if self._natural:
+            self._queue.replace(_in_places(now, back, natural if natural and not self._shuffle else queue))
+            if self._shuffle:
                 self._natural = _in_places(self._natural, back, natural or queue)
         return len(back)
 

@@ -534,3 +534,23 @@ def test_suggestions_re_ranked_while_shuffling_come_before_the_songs_sent_to_the
     p.set_shuffle(False)
     assert [e.track_id for e in p.queue] == [*ids[12:9:-1], ids[13]]
     p.stop()
+
+
+def test_ctrl_z_after_clear_while_shuffling_brings_back_the_shuffled_order_shuffle_toggled_since(
+        store, tmp_path, make_player):
+    # Shuffle off and on again on an empty Up next leaves the order shuffle off goes back to
+    # empty: Ctrl+Z took that for shuffle off, put the songs back in the order they were added
+    # (not the shuffled one they were cleared in) while shuffling, and gave them no place in
+    # the order shuffle off goes back to.
+    p, ids = _list(store, tmp_path, make_player, 9)
+    p.set_shuffle(True)
+    shown = [e.track_id for e in p.queue]
+    assert shown != ids[1:9] and sorted(shown) == ids[1:9]
+    assert p.clear_queue() == 8
+    p.set_shuffle(False)
+    p.set_shuffle(True)
+    assert p.put_back() == 8
+    assert [e.track_id for e in p.queue] == shown               # as it was cleared: shuffle is on
+    p.set_shuffle(False)
+    assert [e.track_id for e in p.queue] == ids[1:9]
+    p.stop()
