@@ -32,7 +32,7 @@ from typing import Callable
 
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
-from player.audio.queue import PlayQueue, QueueEntry, shuffled
+from player.audio.queue import PlayQueue, QueueEntry, before_sent_to_end, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
@@ -1129,14 +1129,14 @@ class Player:
     def _natural_refilled(self, fresh: list[QueueEntry]) -> None:
         """Under the lock, while shuffling, just after ``fresh`` replaced the suggestions queued
         (re-ranked): the order shuffle off goes back to takes them in the places of the ones
-        gone, as the queue itself does with shuffle off, and any more just after them. Else
-        they were in no place there, and went after all of it when shuffle went off: after the
-        songs the person had sent to the end to hear last."""
+        gone, and any more at its end before the songs sent there, as the queue itself does
+        with shuffle off (:meth:`PlayQueue.replace_suggestions`). Else they were in no place
+        there, and went after all of it when shuffle went off: after the songs the person had
+        sent to the end to hear last."""
         here = {id(e) for e in self._queue.entries()}
         known = {id(e) for e in self._natural}
         new = iter([e for e in fresh if id(e) in here and id(e) not in known])
         out: list[QueueEntry] = []
-        last = None
         for e in self._natural:
             if e.manual or id(e) in here:
                 out.append(e)
@@ -1144,10 +1144,9 @@ class Player:
             nxt = next(new, None)          # (a suggestion gone: the next new one in its place)
             if nxt is not None:
                 out.append(nxt)
-                last = len(out)
-        more = list(new)
-        at = len(out) if last is None else last
-        self._natural = out[:at] + more + out[at:]
+        at = before_sent_to_end(out)
+        out[at:at] = new
+        self._natural = out
 
     def renumber(self, renumbered: dict[int, int]) -> None:
         """Follow tracks a library scan merged into others (``{gone: now}``): a moved file

@@ -115,6 +115,18 @@ def _part_copies(out: list, keys: list, fixed: int = 0) -> None:
             break
 
 
+def before_sent_to_end(entries) -> int:
+    """Where the entries the person sent to the end (``sent_to_end``) with nothing else after
+    them begin in ``entries`` (its length where none are). More suggestions than a re-rank
+    replaced go there: it is no refill of an Up next running out (that one adds after them,
+    or they would never come), and the song asked for last stayed where it was, before them.
+    """
+    at = len(entries)
+    while at and entries[at - 1].sent_to_end:
+        at -= 1
+    return at
+
+
 class PlayQueue:
     """A list of :class:`QueueEntry` guarded by a lock; the UI names entries, not positions."""
 
@@ -176,7 +188,8 @@ class PlayQueue:
         """Put ``entries`` in the places of the entries the person did not queue by hand.
 
         Hand-queued entries keep their places; suggested ones are replaced in order by
-        ``entries``, the rest of which go at the end. Returns whether anything changed.
+        ``entries``, the rest of which go at the end, before the person's entries they sent
+        there to hear last (:func:`before_sent_to_end`). Returns whether anything changed.
         """
         with self._lock:
             new = iter(entries)
@@ -188,7 +201,8 @@ class PlayQueue:
                     nxt = next(new, None)
                     if nxt is not None:
                         out.append(nxt)
-            out.extend(new)
+            at = before_sent_to_end(out)
+            out[at:at] = new
             changed = [id(e) for e in out] != [id(e) for e in self._items]
             self._items = out
             return changed

@@ -554,3 +554,34 @@ def test_ctrl_z_after_clear_while_shuffling_brings_back_the_shuffled_order_shuff
     p.set_shuffle(False)
     assert [e.track_id for e in p.queue] == ids[1:9]
     p.stop()
+
+
+def test_more_suggestions_from_a_re_rank_go_before_the_song_sent_to_the_end(store, tmp_path, make_player):
+    # An early skip re-ranks the suggestions, and the window's filler gives back more than it
+    # was asked to re-rank (a whole batch): those more went after everything, after the song
+    # the person had sent to the end to hear last, shuffle on or off.
+    for shuffle in (False, True):
+        ids = add_tracks(store, tmp_path / str(shuffle), [(f"t{i}", 8.0) for i in range(14)])
+        asked = []
+
+        def filler(player, *, replacing=0):
+            asked.append(replacing)
+            taken = set(player.history) | {e.track_id for e in player.queue if e.manual} | {ids[13]}
+            pool = [i for i in ids if i not in taken]
+            return [(i, "up_next") for i in (pool[::-1] if player.early_skips else pool)][:replacing + 2 or 4]
+
+        p = make_player(speed=1.0)
+        p.keep_going = True
+        p.set_queue_filler(filler)
+        p.play_track(ids[0])
+        assert wait_for(lambda: len(p.queue) == 4)
+        p.enqueue([ids[13]])
+        last = _entry(p, ids[13])
+        assert p.move_queue_entries([last], []) == 1             # Move to end: to hear it last
+        p.set_shuffle(shuffle)
+        p.next()                                                # an early skip: three re-ranked, two more
+        assert wait_for(lambda: asked[-1:] == [3] and sum(not e.manual for e in p.queue) == 5)
+        assert p.queue[-1] is last, [e.track_id for e in p.queue]
+        p.set_shuffle(False)
+        assert [e.track_id for e in p.queue] == [*ids[12:7:-1], ids[13]]
+        p.stop()
