@@ -17,7 +17,7 @@ import unicodedata
 from typing import Callable
 
 from PySide6.QtCore import (
-    QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, Signal,
+    QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, QTimer, Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
 from player.ui.announce import announce
@@ -503,6 +503,12 @@ class UpNextPanel(QWidget):
         self.to_end = QAction("Move to end", self.list, shortcut=QKeySequence("Alt+End"),
                               shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected_to(end=True))
         self.list.addActions([self.move_up, self.move_down, self.to_top, self.to_end])
+        # Where a move left the songs is said once the keys rest (see _say): a held Alt+Down
+        # repeats, and a polite announcement for each step queued up behind one another, the
+        # reader still counting places long after the key was let go.
+        self._words = ""
+        self._say_later = QTimer(self, singleShot=True, interval=250)
+        self._say_later.timeout.connect(lambda: announce(self.list, self._words))
         # Ctrl+Z takes back the latest move (a drag dropped in the wrong place) or puts back what
         # Remove or Clear took out, one at a time, the latest first: anywhere in the panel
         # (Clear leaves the keyboard on its button, and the list may be empty then).
@@ -553,7 +559,7 @@ class UpNextPanel(QWidget):
                 order[i], order[j] = order[j], order[i]
         if all(a is b for a, b in zip(order, shown)):
             # Said, as the row moved is: the key did something, it did not go unheard.
-            announce(self.list, "Already at the top" if step < 0 else "Already at the end")
+            self._say("Already at the top" if step < 0 else "Already at the end", instead=False)
             return
         runs = stretches([r for r, e in enumerate(order) if id(e) in chosen])
         for n, (first, last) in enumerate(reversed(runs)):
@@ -593,7 +599,17 @@ class UpNextPanel(QWidget):
         if at is not None:
             count = sum(id(e) in moved for e in order)
             what = "Moved" if count == 1 else f"Moved {count} songs"
-            announce(self.list, f"{what} to {at + 1} of {len(order)}")
+            self._say(f"{what} to {at + 1} of {len(order)}")
+
+    def _say(self, words: str, *, instead: bool = True) -> None:
+        """Have a screen reader say ``words`` once no move has come for a moment, in place of
+        what an earlier one would have said: a key pressed once is said once, and a key held
+        down (it repeats, moving the songs on) is said where it stopped, not at every step.
+        Not ``instead`` of words still to be said: held down until the song reached the end,
+        the place it got to is said, not only that it could go no further."""
+        if instead or not self._say_later.isActive():
+            self._words = words
+        self._say_later.start()
 
     def keyPressEvent(self, event) -> None:
         if event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace:

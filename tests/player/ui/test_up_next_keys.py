@@ -10,6 +10,8 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from tests.player.ui.test_screen_reader_names import _announcements
+
 
 def _select(view, rows) -> None:
     model = view.model()
@@ -259,23 +261,6 @@ def test_a_song_put_back_before_its_removal_was_shown_is_chosen_as_any_row(qtbot
     assert _current_and_selected(panel) == (ids[2], [ids[2]])
 
 
-def _said(monkeypatch) -> list[str]:
-    """The words the window gives a screen reader to say, as they are sent (offscreen, Qt has
-    no reader to hand them to: they are recorded on their way there)."""
-    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-
-    sent = []
-    real = QAccessible.updateAccessibility
-
-    def record(event):
-        if isinstance(event, QAccessibleAnnouncementEvent):
-            sent.append(event.message())
-        real(event)
-
-    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(record))
-    return sent
-
-
 def test_a_screen_reader_is_told_where_the_moved_song_went(qtbot, scanned, make_window, monkeypatch):
     # The row the keyboard is on is the same song after Alt+Up/Down/Home/End: a reader said
     # nothing, and a person who cannot see the list did not know where the song had gone.
@@ -283,24 +268,31 @@ def test_a_screen_reader_is_told_where_the_moved_song_went(qtbot, scanned, make_
     panel, view = window.up_next, window.up_next.list
     view.setFocus(Qt.TabFocusReason)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
-    sent = _said(monkeypatch)
+    sent = _announcements(monkeypatch)
     _select(view, [1])
 
-    def press(key, order):
+    def said():
+        return [w for w, *_ in sent if w.startswith(("Moved", "Already"))]
+
+    def press(key, order, times=1):
         sent.clear()
-        QTest.keyClick(window.windowHandle(), key, Qt.AltModifier)
-        qtbot.waitUntil(lambda: panel.track_ids() == order, timeout=5000)
-        return [w for w in sent if w.startswith(("Moved", "Already"))]
+        for _ in range(times):                  # (back to back: as a key held down repeats)
+            QTest.keyClick(window.windowHandle(), key, Qt.AltModifier)
+        qtbot.waitUntil(lambda: panel.track_ids() == order and bool(said()), timeout=5000)
+        return said()
 
     assert press(Qt.Key_Down, [ids[0], ids[2], ids[1], *ids[3:]]) == ["Moved to 3 of 5"]
     assert press(Qt.Key_End, [ids[0], ids[2], ids[3], ids[4], ids[1]]) == ["Moved to 5 of 5"]
     assert press(Qt.Key_Down, [ids[0], ids[2], ids[3], ids[4], ids[1]]) == ["Already at the end"]
     assert press(Qt.Key_Home, [ids[1], ids[0], ids[2], ids[3], ids[4]]) == ["Moved to 1 of 5"]
     assert press(Qt.Key_Up, [ids[1], ids[0], ids[2], ids[3], ids[4]]) == ["Already at the top"]
-    _select(view, [2, 3])
-    assert press(Qt.Key_Up, [ids[1], ids[2], ids[3], ids[0], ids[4]]) == ["Moved 2 songs to 2 of 5"]
+    # Held down, the key repeats: said once, where the song stopped, not a place at each step
+    # queued up behind the last (nor "Already at the end" over and over once it got there).
+    assert press(Qt.Key_Down, [ids[0], ids[2], ids[3], ids[4], ids[1]], times=6) == ["Moved to 5 of 5"]
+    _select(view, [1, 2])
+    assert press(Qt.Key_Up, [ids[2], ids[3], ids[0], ids[4], ids[1]]) == ["Moved 2 songs to 1 of 5"]
     # Delete is said already: the reader reads the row the keyboard goes on to, then the status
     # bar's "Removed 2 songs from Up next" with the key that puts it back.
     sent.clear()
     QTest.keyClick(window.windowHandle(), Qt.Key_Delete)
-    qtbot.waitUntil(lambda: any(w.startswith("Removed 2 songs from Up next") for w in sent), timeout=5000)
+    qtbot.waitUntil(lambda: any(w.startswith("Removed 2 songs from Up next") for w, *_ in sent), timeout=5000)
