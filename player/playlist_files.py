@@ -1,13 +1,14 @@
-"""Playlist files: read the M3U, PLS and XSPF files people have; write portable M3U8.
+"""Playlist files: read the M3U, PLS, XSPF, WPL and ASX files people have; write portable M3U8.
 
 Reading accepts what players write. M3U: a UTF-8 or UTF-16 byte-order mark, ``#EXTM3U``
 and ``#EXTINF`` lines (other comments are ignored), relative paths (resolved against the
 playlist's own folder as it was named, links kept, the way the scanner names files),
 absolute paths, ``file:`` URLs, Windows separators, and lines in an old Windows code
 page (each line on its own: one stray byte does not turn the rest to nonsense). PLS
-(``FileN=``) as Winamp and Audacious write it, and XSPF (``<location>``) as VLC writes
-it; an XSPF file with a DOCTYPE is refused, as no XSPF file needs one and it is how
-entity tricks get in. Paths of another computer (``C:\\...``, ``\\\\server\\...``) are kept
+(``FileN=``) as Winamp and Audacious write it, XSPF (``<location>``) as VLC writes
+it, and Windows Media Player's WPL (``<media src=>``) and ASX (``<ref href=>``); an XML
+file with a DOCTYPE is refused, as no such playlist needs one and it is how entity tricks
+get in. Paths of another computer (``C:\\...``, ``\\\\server\\...``) are kept
 as given: the library matches them by their last folders and file name. Web addresses
 are not local music: they are reported as skipped, never dropped silently. A file that
 is none of these (a song picked by mistake, a text file) is refused with a message.
@@ -40,7 +41,7 @@ from xml.parsers import expat
 
 from segue_common.atomic import atomic_open
 
-EXTENSIONS = (".m3u8", ".m3u", ".pls", ".xspf")
+EXTENSIONS = (".m3u8", ".m3u", ".pls", ".xspf", ".wpl", ".asx")
 #: larger than any playlist a person has (10,000 entries is about a megabyte)
 MAX_BYTES = 64 * 1024 * 1024
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]+://")
@@ -65,7 +66,7 @@ class PlaylistFile:
     paths: list[str]                # absolute and normalised; another computer's paths as given
     titles: dict[int, str]          # index in ``paths`` -> the title the file gives, where given
     skipped: list[str]              # web addresses and other URLs that name no local file
-    kind: str = "M3U"               # "M3U", "PLS" or "XSPF"
+    kind: str = "M3U"               # "M3U", "PLS", "XSPF", "WPL" or "ASX"
     #: index in ``paths`` -> the second the entry starts at in its file, where the file gives
     #: one (a track of a CUE sheet, see the module docstring)
     starts: dict[int, float] = field(default_factory=dict)
@@ -187,31 +188,58 @@ def _pls(text: str) -> list[tuple[str, str | None]]:
     return [(e["file"], e.get("title") or None, None) for _, e in sorted(entries.items()) if e.get("file")]
 
 
-def _xspf(data: bytes, name: str) -> list[tuple[str, str | None]]:
-    """Track locations and titles, read with expat: a DOCTYPE (where entities would be
-    declared) is refused, so nothing is fetched and nothing expands."""
+# XML playlists: the root element says which kind. (namespace, root) -> kind; ASX's names
+# are compared without regard to case, as Windows Media Player reads them.
+_XML_ROOTS = {("http://xspf.org/ns/0/", "playlist"): "XSPF", ("", "playlist"): "XSPF",
+              ("", "smil"): "WPL", ("", "asx"): "ASX"}
+
+
+def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None]]]:
+    """The kind (XSPF, WPL or ASX) and the entries of an XML playlist, read with expat: a
+    DOCTYPE (where entities would be declared) is refused, so nothing is fetched and nothing
+    expands; the five entities XML itself has (``&amp;`` in a path) are read as always.
+
+    XSPF: each track's ``<location>``, a URI, with its creator and title. WPL (Windows Media
+    Player's, SMIL): each ``<media src=>`` of the ``<seq>``, a path as Windows writes it.
+    ASX: each ``<entry>``'s first ``<ref href=>`` (the others are the same song elsewhere, to
+    try where the first fails), with its author and title."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[str] = []
     tracks: list[dict[str, str]] = []
     text: list[str] = []
+    kind = ""
 
     def refuse(*_args):
-        raise _refuse(name, "an XML file with a DOCTYPE, which no XSPF playlist has")
+        raise _refuse(name, "an XML file with a DOCTYPE, which no playlist has")
 
-    def start(tag, _attrs):
-        local = tag.rpartition(" ")[2]
-        if not stack and (local != "playlist" or tag.rpartition(" ")[0] not in ("", "http://xspf.org/ns/0/")):
-            raise _refuse(name, "an XML file that is not an XSPF playlist")
-        if local == "track" and stack[-1:] == ["trackList"]:
+    def start(tag, attrs):
+        nonlocal kind
+        space, _, local = tag.rpartition(" ")
+        if not stack:
+            kind = _XML_ROOTS.get((space, local), "") or _XML_ROOTS.get((space, local.lower()), "")
+            if not kind:
+                raise _refuse(name, "an XML file that is not a playlist (XSPF, WPL or ASX)")
+        if kind == "ASX":
+            local = local.lower()
+            attrs = {k.lower(): v for k, v in attrs.items()}
+        if kind == "XSPF" and local == "track" and stack[-1:] == ["trackList"]:
             tracks.append({})
+        elif kind == "WPL" and local == "media" and stack[-1:] == ["seq"] and attrs.get("src"):
+            tracks.append({"location": attrs["src"]})
+        elif kind == "ASX" and local == "entry" and stack[-1:] == ["asx"]:
+            tracks.append({})
+        elif kind == "ASX" and local == "ref" and stack[-2:] == ["asx", "entry"] and attrs.get("href"):
+            tracks[-1].setdefault("location", attrs["href"].strip())
         stack.append(local)
         text.clear()
 
     def end(tag):
         local = stack.pop()
-        if stack[-1:] == ["track"] and stack[-2:-1] == ["trackList"] and local in ("location", "title", "creator"):
+        if kind == "XSPF" and stack[-2:] == ["trackList", "track"] and local in ("location", "title", "creator"):
             tracks[-1].setdefault(local, "".join(text).strip())
+        elif kind == "ASX" and stack[-2:] == ["asx", "entry"] and local in ("title", "author"):
+            tracks[-1].setdefault("creator" if local == "author" else local, "".join(text).strip())
         text.clear()
 
     parser.StartDoctypeDeclHandler = refuse
@@ -228,7 +256,7 @@ def _xspf(data: bytes, name: str) -> list[tuple[str, str | None]]:
         if t.get("location"):
             title = " - ".join(x for x in (t.get("creator"), t.get("title")) if x)
             out.append((t["location"], title or None, None))
-    return out
+    return kind, out
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -260,15 +288,15 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
     elif first.startswith("<"):
         if re.match(r"<(!doctype\s+)?html", first, re.IGNORECASE):
             raise _refuse(path.name, "a web page, saved in place of the playlist it offered?")
-        kind, entries = "XSPF", _xspf(data, path.name)
+        kind, entries = _xml(data, path.name)
     elif _CONTROL.search(text):
         raise _refuse(path.name, "it holds binary data: a music file or another kind of file?")
     elif first.upper().startswith("#EXTM3U") or suffix in (".m3u", ".m3u8"):
         kind, entries = "M3U", _m3u(text, path.name)
-    elif suffix in (".pls", ".xspf"):
+    elif suffix in (".pls", ".xspf", ".wpl", ".asx"):
         raise _refuse(path.name, f"it does not start the way a {suffix[1:].upper()} file does")
     else:
-        raise _refuse(path.name, "not M3U, PLS or XSPF")
+        raise _refuse(path.name, "not M3U, PLS, XSPF, WPL or ASX")
     paths: list[str] = []
     titles: dict[int, str] = {}
     skipped: list[str] = []

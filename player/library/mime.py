@@ -60,6 +60,8 @@ BY_EXTENSION = {
     ".m3u8": ("audio/x-mpegurl", "application/vnd.apple.mpegurl"),
     ".pls": ("audio/x-scpls",),
     ".xspf": ("application/xspf+xml",),
+    ".wpl": ("application/vnd.ms-wpl",),
+    ".asx": ("audio/x-ms-asx",),
 }
 
 #: every type above once, in a fixed order (the desktop entry's MimeType= list)

@@ -33,7 +33,7 @@ def build_menus(window) -> None:
     window.act_imports = file.addAction("Imported &histories…", window.open_imports)
     window.act_imports.setStatusTip("The listening histories imported so far: one imported by mistake can be "
                                     "taken out")
-    file.addAction("Import p&laylist (M3U8, PLS, XSPF)…", window.import_playlists)
+    file.addAction("Import p&laylist (M3U8, PLS, XSPF, WPL, ASX)…", window.import_playlists)
     file.addAction("Save Up &next as playlist…", window.save_up_next_as_playlist, QKeySequence("Ctrl+Shift+S"))
     file.addAction("&Settings…", window.open_settings, QKeySequence.Preferences)
     window.file_separator = file.addSeparator()     # imports and exports go above it

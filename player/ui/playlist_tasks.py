@@ -20,7 +20,7 @@ from player.library.names import Namer
 from player.workers import TaskHandle, db_write_pool, run_task
 
 log = logging.getLogger(__name__)
-FILTER = "Playlists (*.m3u8 *.m3u *.pls *.xspf);;All files (*)"
+FILTER = "Playlists (*.m3u8 *.m3u *.pls *.xspf *.wpl *.asx);;All files (*)"
 EXPORT_FILTER = "M3U8 playlists (*.m3u8 *.m3u);;All files (*)"
 
 
@@ -425,7 +425,7 @@ class PlaylistTasksMixin:
 
     # -- files --------------------------------------------------------------------------------
     def import_playlists(self, paths_: list[str] | None = None) -> None:
-        """Import playlist files (M3U, PLS, XSPF) as playlists (asks which); files not in the
+        """Import playlist files (M3U, PLS, XSPF, WPL, ASX) as playlists (asks which); files not in the
         library are kept, and a file that is no playlist is refused with a note."""
         if paths_ is None:
             paths_, _ = QFileDialog.getOpenFileNames(self, "Import playlists", str(paths.default_music_dir()), FILTER)

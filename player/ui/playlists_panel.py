@@ -329,7 +329,7 @@ class PlaylistsPanel(QWidget):
         self.play_btn = QPushButton("Play")
         self.enqueue_btn = QPushButton("Add to Up next")
         self.import_btn = QPushButton("Import…")
-        self.import_btn.setToolTip("Import playlist files: M3U, M3U8, PLS or XSPF")
+        self.import_btn.setToolTip("Import playlist files: M3U, M3U8, PLS, XSPF, WPL or ASX")
         self.more_btn = QToolButton()
         self.more_btn.setText("More")
         self.more_btn.setProperty("role", "button")

@@ -127,6 +127,38 @@ def test_pls_xspf_and_utf16_m3u_as_other_players_write_them(tmp_path):
     assert read_playlist(tmp_path / "notepad.m3u").paths == ["/m/Ünï.flac"]
 
 
+def test_wpl_and_asx_as_windows_media_player_writes_them(tmp_path):
+    # WPL: SMIL, each song a <media src=> in the <seq>, paths as Windows writes them
+    # (backslashes, relative to the playlist's folder or whole), "&" written as "&amp;".
+    (tmp_path / "Lists").mkdir()
+    (tmp_path / "Lists" / "Road trip.wpl").write_bytes(
+        '<?wpl version="1.0"?>\r\n<smil>\r\n  <head>\r\n    <meta name="Generator" content="Microsoft Windows Media '
+        'Player -- 12.0.19041.1"/>\r\n    <title>Road trip</title>\r\n  </head>\r\n  <body>\r\n    <seq>\r\n'
+        '      <media src="..\\Music\\Simon &amp; Garfunkel\\01 Ünï.mp3" tid="{6E2F}"/>\r\n'
+        '      <media src="C:\\Users\\me\\Music\\02 Two.wma"/>\r\n'
+        '      <media src="http://radio.example/live"/>\r\n'
+        '      <media src="/m/it&apos;s.flac"/>\r\n'
+        '    </seq>\r\n  </body>\r\n</smil>\r\n'.encode("utf-8"))
+    got = read_playlist(tmp_path / "Lists" / "Road trip.wpl")
+    assert got.kind == "WPL" and got.name == "Road trip"
+    assert got.paths == [str(tmp_path / "Music" / "Simon & Garfunkel" / "01 Ünï.mp3"),
+                         "C:\\Users\\me\\Music\\02 Two.wma", "/m/it's.flac"]
+    assert got.skipped == ["http://radio.example/live"] and got.titles == {}
+    # ASX: names in any case, each <entry>'s first <ref> (the others are the same song
+    # elsewhere), its author and title; a web entry is reported, never fetched.
+    (tmp_path / "Lists" / "mix.asx").write_text(
+        '<ASX version="3.0">\n<Title>Mix</Title>\n'
+        '<Entry><Title>Song &amp; Dance</Title><Author>Band</Author>'
+        '<Ref HREF="songs\\a.wma"/><Ref href="mms://backup.example/a.wma"/></Entry>\n'
+        '<entry><ref href="file:///m/b%20c.mp3"/></entry>\n'
+        '<entry><ref href="mms://radio.example/live"/></entry>\n'
+        '<entry><title>no ref</title></entry>\n</ASX>\n', encoding="utf-8")
+    got = read_playlist(tmp_path / "Lists" / "mix.asx")
+    assert got.kind == "ASX"
+    assert got.paths == [str(tmp_path / "Lists" / "songs" / "a.wma"), "/m/b c.mp3"]
+    assert got.titles == {0: "Band - Song & Dance"} and got.skipped == ["mms://radio.example/live"]
+
+
 def test_a_title_with_line_breaks_control_characters_or_no_end_is_kept_as_one_line(tmp_path):
     (tmp_path / "odd.xspf").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/"><trackList>'
@@ -144,9 +176,13 @@ def test_a_title_with_line_breaks_control_characters_or_no_end_is_kept_as_one_li
 
 @pytest.mark.parametrize("name, data, why", [
     ("oops.m3u", b"fLaC\x00\x00\x00\x22" + bytes(range(256)) * 4, "binary data"),
-    ("notes.txt", b"Things to buy\nmilk\n", "not M3U, PLS or XSPF"),
+    ("notes.txt", b"Things to buy\nmilk\n", "not M3U, PLS, XSPF, WPL or ASX"),
     ("page.m3u8", b"<!doctype html><html><body>Not found</body></html>", "a web page"),
-    ("feed.xspf", b'<?xml version="1.0"?><rss><channel/></rss>', "not an XSPF playlist"),
+    ("feed.xspf", b'<?xml version="1.0"?><rss><channel/></rss>', "not a playlist (XSPF, WPL or ASX)"),
+    ("bomb.wpl", b'<?wpl version="1.0"?><!DOCTYPE smil [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+                 b'<smil><body><seq><media src="&b;"/></seq></body></smil>', "DOCTYPE"),
+    ("external.asx", b'<!DOCTYPE asx SYSTEM "file:///etc/passwd"><asx version="3.0"/>', "DOCTYPE"),
+    ("broken.asx", b'<asx version="3.0"><entry><ref href="a & b.wma"/></entry></asx>', "not well-formed"),
     ("bomb.xspf", b'<?xml version="1.0"?><!DOCTYPE playlist [<!ENTITY a "aaaaaaaaaa">'
                   b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
                   b'<playlist><trackList><track><location>&b;</location></track></trackList></playlist>', "DOCTYPE"),
