@@ -51,6 +51,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 TITLE_CHARS = 500                # the most of a title kept from a playlist file
 _ESCAPED = re.compile(r"[\udc80-\udcff]+")
 _WEB = ("http://", "https://", "ftp://", "rtsp://", "rtmp://", "mms://")
+_EXTINF_LENGTH = re.compile(r"^#EXTINF:\s*(-?\d+(?:\.\d*)?)", re.IGNORECASE)
 _START = re.compile(r"^#EXTVLCOPT:\s*start-time\s*=\s*(\d+(?:\.\d*)?)\s*$", re.IGNORECASE)
 
 
@@ -70,6 +71,9 @@ class PlaylistFile:
     #: index in ``paths`` -> the second the entry starts at in its file, where the file gives
     #: one (a track of a CUE sheet, see the module docstring)
     starts: dict[int, float] = field(default_factory=dict)
+    #: index in ``paths`` -> the song's length in seconds, where the file gives one (``#EXTINF``,
+    #: PLS ``LengthN``, XSPF ``<duration>``): it tells a studio and a live take apart
+    lengths: dict[int, float] = field(default_factory=dict)
 
 
 def readable(text: str) -> str:
@@ -158,10 +162,20 @@ def _local_path(entry: str, base: str, *, uri: bool = False) -> str | None:
     return os.path.normpath(os.path.join(base, os.path.expanduser(entry)))
 
 
-def _m3u(text: str, name: str) -> list[tuple[str, str | None, float | None]]:
+def _length(text: str | None, scale: float = 1.0) -> float | None:
+    """A song's length given as ``text`` (seconds, or ``scale`` of them), or None where it
+    is none (``-1``: unknown, as M3U and PLS write it)."""
+    try:
+        value = float((text or "").strip()) * scale
+    except ValueError:
+        return None
+    return value if 0 < value < 1e7 else None
+
+
+def _m3u(text: str, name: str) -> list[tuple[str, str | None, float | None, float | None]]:
     if any(line.startswith("#EXT-X-") for line in text.splitlines()):
         raise _refuse(name, "an HLS stream index, the parts of a video or radio stream, not a list of songs")
-    out, title, start = [], None, None
+    out, title, start, length = [], None, None, None
     for raw in text.splitlines():
         line = raw.strip()
         if not line:
@@ -170,22 +184,24 @@ def _m3u(text: str, name: str) -> list[tuple[str, str | None, float | None]]:
             if line.upper().startswith("#EXTINF:"):
                 _, _, title = line.partition(",")
                 title = title.strip() or None
+                length = _length(m[1]) if (m := _EXTINF_LENGTH.match(line)) else None
             elif m := _START.match(line):
                 start = float(m[1])
             continue
-        out.append((line, title, start))
-        title = start = None
+        out.append((line, title, start, length))
+        title = start = length = None
     return out
 
 
-def _pls(text: str) -> list[tuple[str, str | None]]:
+def _pls(text: str) -> list[tuple[str, str | None, None, float | None]]:
     entries: dict[int, dict[str, str]] = {}
     for line in text.splitlines():
         key, sep, value = line.partition("=")
-        m = re.fullmatch(r"(file|title)(\d+)", key.strip().lower()) if sep else None
+        m = re.fullmatch(r"(file|title|length)(\d+)", key.strip().lower()) if sep else None
         if m:
             entries.setdefault(int(m[2]), {})[m[1]] = value.strip()
-    return [(e["file"], e.get("title") or None, None) for _, e in sorted(entries.items()) if e.get("file")]
+    return [(e["file"], e.get("title") or None, None, _length(e.get("length")))
+            for _, e in sorted(entries.items()) if e.get("file")]
 
 
 # XML playlists: the root element says which kind. (namespace, root) -> kind; ASX's names
@@ -194,12 +210,12 @@ _XML_ROOTS = {("http://xspf.org/ns/0/", "playlist"): "XSPF", ("", "playlist"): "
               ("", "smil"): "WPL", ("", "asx"): "ASX"}
 
 
-def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None]]]:
+def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None, float | None]]]:
     """The kind (XSPF, WPL or ASX) and the entries of an XML playlist, read with expat: a
     DOCTYPE (where entities would be declared) is refused, so nothing is fetched and nothing
     expands; the five entities XML itself has (``&amp;`` in a path) are read as always.
 
-    XSPF: each track's ``<location>``, a URI, with its creator and title. WPL (Windows Media
+    XSPF: each track's ``<location>``, a URI, with its creator, title and duration. WPL (Windows Media
     Player's, SMIL): each ``<media src=>`` of the ``<seq>``, a path as Windows writes it.
     ASX: each ``<entry>``'s first ``<ref href=>`` (the others are the same song elsewhere, to
     try where the first fails), with its author and title."""
@@ -236,7 +252,8 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None]
 
     def end(tag):
         local = stack.pop()
-        if kind == "XSPF" and stack[-2:] == ["trackList", "track"] and local in ("location", "title", "creator"):
+        if kind == "XSPF" and stack[-2:] == ["trackList", "track"] and local in (
+                "location", "title", "creator", "duration"):
             tracks[-1].setdefault(local, "".join(text).strip())
         elif kind == "ASX" and stack[-2:] == ["asx", "entry"] and local in ("title", "author"):
             tracks[-1].setdefault("creator" if local == "author" else local, "".join(text).strip())
@@ -255,7 +272,7 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None]
     for t in tracks:
         if t.get("location"):
             title = " - ".join(x for x in (t.get("creator"), t.get("title")) if x)
-            out.append((t["location"], title or None, None))
+            out.append((t["location"], title or None, None, _length(t.get("duration"), 0.001)))   # (ms)
     return kind, out
 
 
@@ -301,7 +318,8 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
     titles: dict[int, str] = {}
     skipped: list[str] = []
     starts: dict[int, float] = {}
-    for entry, title, start in entries:
+    lengths: dict[int, float] = {}
+    for entry, title, start, length in entries:
         local = _local_path(entry, base, uri=kind == "XSPF")
         if local is None:
             skipped.append(entry)
@@ -311,8 +329,10 @@ def read_playlist(path: str | os.PathLike) -> PlaylistFile:
             titles[len(paths)] = title
         if start is not None:
             starts[len(paths)] = start
+        if length is not None:
+            lengths[len(paths)] = length
         paths.append(local)
-    return PlaylistFile(path.stem, paths, titles, skipped, kind, starts)
+    return PlaylistFile(path.stem, paths, titles, skipped, kind, starts, lengths)
 
 
 # -- writing -----------------------------------------------------------------------------

@@ -53,7 +53,8 @@ def _files_and_addresses(path: str, store=None) -> tuple[list[str], list[str]]:
             if store is None:
                 return content.paths, content.skipped
             # (an entry with a start is a sheet's track: sheet_tracks_named finds it, moved or not)
-            here = store.files_named(content.paths, content.titles, skip=set(content.starts))
+            here = store.files_named(content.paths, content.titles, skip=set(content.starts),
+                                     lengths=content.lengths)
             return store.sheet_tracks_named(here, content.starts), content.skipped
     if path.lower().endswith(".cue"):
         # A CUE sheet: its audio files (each then the sheet's tracks in it, see

@@ -11,7 +11,9 @@ exactly one track shares the most of them (at least the file name and its folder
 playlist from another computer or system, or from before the music moved, finds its songs.
 Last, where the playlist file gives the entry's "Artist - Title" (an ``#EXTINF`` line, an
 XSPF creator and title), by those tags, where exactly one library track has them: the
-music renamed or sorted into other folders since, or converted to another format.
+music renamed or sorted into other folders since, or converted to another format. Where
+several have them (a studio and a live take, a single and its album version), the length
+the file gives picks the one within a few seconds of it, where only one is.
 """
 
 from __future__ import annotations
@@ -29,6 +31,10 @@ from player.store.connection import sql_text
 from segue_common.text import sort_form
 
 _SEPARATORS = re.compile(r"[\\/]+")
+#: how far a track's length may be from the one a playlist file gives, and still be its song:
+#: ``#EXTINF`` gives whole seconds, and a song converted to another format gains or loses a
+#: fraction; two takes of a song differ by more
+LENGTH_SLACK_S = 3.0
 # A path that is not UTF-8 (a file name in an old code page) is bound as its bytes.
 _INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id, path, title, start_s) "
                  "VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?)")
@@ -84,7 +90,8 @@ class _Matcher:
     def __init__(self, conn) -> None:
         self.conn = conn
         self._by_name: dict[str, list[tuple[int, str, list[str]]]] | None = None
-        self._by_tags: dict[tuple[str, str], tuple[int, str] | set[tuple[int, str]]] | None = None
+        self._by_tags: dict[tuple[str, str], tuple[int, str, float | None]
+                            | set[tuple[int, str, float | None]]] | None = None
         self._sheet_numbers: dict[str, list[str]] | None = None
 
     def _index(self) -> dict[str, list[tuple[int, str, list[str]]]]:
@@ -110,27 +117,27 @@ class _Matcher:
         parts = _parts(path)
         return self._sheet_numbers.get(parts[-1], []) if parts else []
 
-    def _tagged(self, label: str) -> set[tuple[int, str]]:
-        """The library tracks (id, path) whose artist and title ``label`` gives, as
+    def _tagged(self, label: str) -> set[tuple[int, str, float | None]]:
+        """The library tracks (id, path, length) whose artist and title ``label`` gives, as
         "Artist - Title" or, as iTunes writes it, "Title - Artist"."""
         if self._by_tags is None:
             # One key a track, (artist, title), and the label read both ways at each of its
             # " - ": two joined keys a track, each through the Unicode steps, cost a scan of a
             # 50,000-track library a second more each time an entry stayed out.
             self._by_tags = {}
-            for track_id, path, artist, title in self.conn.execute(
-                    "SELECT id, path, artist, title FROM tracks WHERE missing = 0 "
+            for track_id, path, artist, title, length in self.conn.execute(
+                    "SELECT id, path, artist, title, duration FROM tracks WHERE missing = 0 "
                     "AND artist IS NOT NULL AND title IS NOT NULL AND artist != '' AND title != ''"):
                 key = (_label_key(artist), _label_key(title))
                 found = self._by_tags.get(key)
                 if found is None:
-                    self._by_tags[key] = (track_id, path)
+                    self._by_tags[key] = (track_id, path, length)
                 elif isinstance(found, tuple):
-                    self._by_tags[key] = {found, (track_id, path)}
+                    self._by_tags[key] = {found, (track_id, path, length)}
                 else:
-                    found.add((track_id, path))
+                    found.add((track_id, path, length))
         parts = _label_key(label).split(" - ")
-        tracks: set[tuple[int, str]] = set()
+        tracks: set[tuple[int, str, float | None]] = set()
         for k in range(1, len(parts)):
             first, last = " - ".join(parts[:k]), " - ".join(parts[k:])
             for key in ((first, last), (last, first)):
@@ -139,15 +146,19 @@ class _Matcher:
                     tracks.update([found] if isinstance(found, tuple) else found)
         return tracks
 
-    def match(self, path: str, *, exact: bool = True, title: str | None = None) -> PathMatch:
+    def match(self, path: str, *, exact: bool = True, title: str | None = None,
+              seconds: float | None = None) -> PathMatch:
         """How ``path`` names a library track; ``exact`` False: the path itself is known not
         to be one (it was just looked up); ``title``: the "Artist - Title" the playlist file
-        gives for it, where it gives one."""
+        gives for it, where it gives one; ``seconds``: the length it gives, where it gives one."""
         found = self._match_path(path, exact)
         if found.track_id is None and title and " - " in title:
             tracks = self._tagged(title)
-            if len(tracks) == 1:        # (two: another version, a live one; neither is taken)
-                track_id, track_path = next(iter(tracks))
+            if len(tracks) > 1 and seconds:
+                # A studio and a live take: the one as long as the file says, where one is.
+                tracks = {t for t in tracks if t[2] is not None and abs(t[2] - seconds) <= LENGTH_SLACK_S}
+            if len(tracks) == 1:        # (two alike: neither is taken, as either may be wrong)
+                track_id, track_path, _ = next(iter(tracks))
                 return PathMatch(path, track_id, track_path, "tags")
         return found
 
@@ -237,27 +248,29 @@ class PlaylistsMixin:
         return self._create(name, track_ids, paths)[0]
 
     def import_playlist(self, name: str, paths: Sequence[str], starts: dict[int, float] | None = None,
-                        titles: dict[int, str] | None = None) -> tuple[int, list[PathMatch]]:
+                        titles: dict[int, str] | None = None,
+                        lengths: dict[int, float] | None = None) -> tuple[int, list[PathMatch]]:
         """A new playlist of the files a playlist file names, and how each was matched
         to a library track (see the module docstring), for telling the person. ``starts``:
         index in ``paths`` -> where that entry starts in its file (a CUE sheet's track);
         ``titles``: index -> the title the file gives, kept with the entry so that one whose
-        file is not here still says what song it was."""
-        named = self._sheet_tracks_named(paths, starts, titles)
-        return self._create(name, (), [p for p, _, _ in named], [(t, s) for _, t, s in named])
+        file is not here still says what song it was; ``lengths``: index -> the length in
+        seconds the file gives, which picks between takes of a song matched by its tags."""
+        named = self._sheet_tracks_named(paths, starts, titles, lengths)
+        return self._create(name, (), [p for p, _, _, _ in named], [(t, s, n) for _, t, s, n in named])
 
     def files_named(self, paths: Sequence[str], titles: dict[int, str] | None = None, *,
-                    skip: Collection[int] = ()) -> list[str]:
+                    skip: Collection[int] = (), lengths: dict[int, float] | None = None) -> list[str]:
         """``paths`` (a playlist file's, opened to play) each as the file it names here: one
         that names no file on this computer (another computer's path, or the music moved
         since) as the library track an import matches it to (see the module docstring), where
         one is; the rest, and the indexes in ``skip``, as given. ``titles``: index -> the
-        "Artist - Title" the file gives."""
+        "Artist - Title" the file gives; ``lengths``: index -> the seconds it gives."""
         matcher = _Matcher(self)
         out = []
         for i, path in enumerate(paths):
             if i not in skip and (foreign_path(path) or not os.path.exists(path)):
-                found = matcher.match(path, title=(titles or {}).get(i))
+                found = matcher.match(path, title=(titles or {}).get(i), seconds=(lengths or {}).get(i))
                 path = found.track_path or path
             out.append(path)
         return out
@@ -267,25 +280,26 @@ class PlaylistsMixin:
         named as the library's track of the file's CUE sheet that starts there, and each CUE
         sheet named (as other players add an album ripped to one file) as its tracks, where
         the library has them."""
-        return [p for p, _, _ in self._sheet_tracks_named(paths, starts, None)]
+        return [p for p, _, _, _ in self._sheet_tracks_named(paths, starts, None)]
 
     def _sheet_tracks_named(self, paths: Sequence[str], starts: dict[int, float] | None,
-                            titles: dict[int, str] | None) -> list[tuple[str, str | None, float | None]]:
+                            titles: dict[int, str] | None, lengths: dict[int, float] | None = None,
+                            ) -> list[tuple[str, str | None, float | None, float | None]]:
         """:meth:`sheet_tracks_named`, each path with its title in ``titles`` (a CUE sheet
-        named as its tracks: none, as the file's one title names the sheet, not a song), and
-        its start where no sheet's track was found for it: kept, so that a scan that finds
-        the sheet later links it (:meth:`link_playlist_paths`)."""
-        out: list[tuple[str, str | None, float | None]] = []
+        named as its tracks: none, as the file's one title names the sheet, not a song), its
+        start where no sheet's track was found for it: kept, so that a scan that finds the
+        sheet later links it (:meth:`link_playlist_paths`), and its length in ``lengths``."""
+        out: list[tuple[str, str | None, float | None, float | None]] = []
         matcher = _Matcher(self)
         for i, path in enumerate(paths):
-            start, title = (starts or {}).get(i), (titles or {}).get(i)
+            start, title, length = (starts or {}).get(i), (titles or {}).get(i), (lengths or {}).get(i)
             if start is not None:
                 track = self._sheet_track_named(matcher, path, start)
-                out.append((track, title, None) if track else (path, title, start))
+                out.append((track, title, None, length) if track else (path, title, start, length))
             elif path.lower().endswith(".cue") and (tracks := self.sheet_track_paths(path)):
-                out += [(t, None, None) for t in tracks]
+                out += [(t, None, None, None) for t in tracks]
             else:
-                out.append((path, title, None))
+                out.append((path, title, None, length))
         return out
 
     def _sheet_track_named(self, matcher: _Matcher, path: str, start: float) -> str | None:
@@ -308,7 +322,7 @@ class PlaylistsMixin:
         return None
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str],
-                notes: Sequence[tuple[str | None, float | None]] = ()) -> tuple[int, list[PathMatch]]:
+                notes: Sequence[tuple] = ()) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())
         if not name:
             raise PlaylistError("a playlist needs a name")
@@ -320,9 +334,9 @@ class PlaylistsMixin:
             return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths, notes)[1]
 
     def _append(self, conn, playlist_id: int, track_ids: Sequence[int], paths: Sequence[str],
-                notes: Sequence[tuple[str | None, float | None]] = ()) -> tuple[int, list[PathMatch]]:
-        """Append library tracks, then ``paths``, each with its ``(title, start)`` in ``notes``
-        where given (see :meth:`playlist_entries`)."""
+                notes: Sequence[tuple] = ()) -> tuple[int, list[PathMatch]]:
+        """Append library tracks, then ``paths``, each with its ``(title, start, length)`` in
+        ``notes`` where given (see :meth:`playlist_entries`; the length only picks its track)."""
         start = conn.execute("SELECT coalesce(max(position) + 1, 0) FROM playlist_entries WHERE playlist_id = ?",
                              (playlist_id,)).fetchone()[0]
         rows = []
@@ -331,8 +345,9 @@ class PlaylistsMixin:
             if row is not None:
                 rows.append((int(t), row[0], None, None))
         matcher = _Matcher(conn)
-        notes = list(notes) + [(None, None)] * (len(paths) - len(notes))
-        matches = [matcher.match(path, title=title) for path, (title, _) in zip(paths, notes)]
+        notes = [(*n, None, None, None)[:3] for n in notes] + [(None, None, None)] * (len(paths) - len(notes))
+        matches = [matcher.match(path, title=title, seconds=seconds) for path, (title, _, seconds) in zip(paths, notes)]
+        notes = [(title, at) for title, at, _ in notes]
         # A matched entry keeps the library's path: the one that names the file here.
         rows += [(m.track_id, m.track_path or m.path, title, None if m.track_id else at)
                  for m, (title, at) in zip(matches, notes)]

@@ -447,7 +447,8 @@ class PlaylistTasksMixin:
                     # A radio station's file: an empty playlist made of it would only puzzle.
                     notes.append(_streams_only_note(os.path.basename(path), content.skipped))
                     continue
-                pid, matches = store.import_playlist(content.name, content.paths, content.starts, content.titles)
+                pid, matches = store.import_playlist(content.name, content.paths, content.starts, content.titles,
+                                                     content.lengths)
                 made.append(pid)
                 notes.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
                                           content.skipped))

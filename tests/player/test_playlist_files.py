@@ -113,16 +113,19 @@ def test_pls_xspf_and_utf16_m3u_as_other_players_write_them(tmp_path):
     got = read_playlist(tmp_path / "radio.pls")
     assert got.kind == "PLS" and got.paths == ["/m/a.flac", str(tmp_path / "b.flac")]
     assert got.titles == {0: "One", 1: "Two"} and got.skipped == ["http://radio.example/live"]
+    assert got.lengths == {0: 2.0}
     (tmp_path / "vlc.xspf").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/">'
         "<title>Mix</title><trackList>"
-        "<track><location>file:///m/a%20b.flac</location><title>A &amp; B</title><creator>X</creator></track>"
+        "<track><location>file:///m/a%20b.flac</location><title>A &amp; B</title><creator>X</creator>"
+        "<duration>231400</duration></track>"
         "<track><location>sub/c%23.flac</location></track>"
         "<track><location>https://example.org/s.mp3</location></track>"
         "</trackList></playlist>\n", encoding="utf-8")
     got = read_playlist(tmp_path / "vlc.xspf")
     assert got.kind == "XSPF" and got.paths == ["/m/a b.flac", str(tmp_path / "sub" / "c#.flac")]
     assert got.titles == {0: "X - A & B"} and got.skipped == ["https://example.org/s.mp3"]
+    assert got.lengths == {0: 231.4}
     (tmp_path / "notepad.m3u").write_bytes("#EXTM3U\r\n/m/Ünï.flac\r\n".encode("utf-16"))   # with its BOM
     assert read_playlist(tmp_path / "notepad.m3u").paths == ["/m/Ünï.flac"]
 

@@ -301,6 +301,35 @@ def test_a_file_renamed_moved_or_converted_since_is_found_by_the_artist_and_titl
     assert store.playlist_entries(q)[0]["track_id"] == store.track_by_path("/m/Late/Arrival.opus")["id"]
 
 
+def test_the_length_a_playlist_file_gives_picks_the_studio_or_the_live_take(store, tmp_path):
+    # Two library tracks have the "Artist - Title" of an entry whose file is not here (a
+    # studio and a live take): the entry stayed out, though its #EXTINF gave the song's length.
+    from player.playlist_files import read_playlist
+
+    store.upsert_tracks([
+        {"path": "/m/Band/Studio/Song.flac", "size": 1, "mtime_ns": 1, "artist": "Band", "title": "Song",
+         "duration": 231.4},
+        {"path": "/m/Band/Live/Song.flac", "size": 1, "mtime_ns": 1, "artist": "Band", "title": "Song",
+         "duration": 298.0},
+    ])
+    ids = {r["path"]: r["id"] for r in store.tracks()}
+    (tmp_path / "old.m3u").write_text(
+        "#EXTM3U\n#EXTINF:298,Band - Song\nE:\\Live\\Song.mp3\n"
+        "#EXTINF:231,Band - Song\nE:\\Studio\\Song.mp3\n"
+        "#EXTINF:-1,Band - Song\nE:\\Unknown\\Song.mp3\n"      # no length: either may be it, neither is taken
+        "#EXTINF:265,Band - Song\nE:\\Other\\Song.mp3\n",      # a third take, not in the library
+        encoding="utf-8")
+    content = read_playlist(tmp_path / "old.m3u")
+    assert content.lengths == {0: 298.0, 1: 231.0, 3: 265.0}
+    p, matches = store.import_playlist(content.name, content.paths, content.starts, content.titles, content.lengths)
+    assert [m.how for m in matches] == ["tags", "tags", None, None]
+    assert [e["track_id"] for e in store.playlist_entries(p)] == [
+        ids["/m/Band/Live/Song.flac"], ids["/m/Band/Studio/Song.flac"], None, None]
+    # Opened to play, the file finds the same songs.
+    assert store.files_named(content.paths, content.titles, lengths=content.lengths)[:2] == [
+        "/m/Band/Live/Song.flac", "/m/Band/Studio/Song.flac"]
+
+
 def test_an_entry_left_out_costs_a_scan_no_unicode_work_for_each_track_of_a_plain_library(store, monkeypatch):
     # Each scan links again the entries still out; one with an "Artist - Title" put every
     # track's artist and title through the Unicode steps twice, each time: a second more a scan
