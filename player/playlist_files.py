@@ -18,7 +18,12 @@ playlist's folder (``/`` separated), so a music folder moved or copied together 
 its playlists keeps working; a file on another drive, or that shares no folder with the
 playlist but ``/`` (a playlist saved on a USB stick), is written absolute, as ``../../../home/..``
 would name nothing once the stick is mounted elsewhere, and a path that a plain line cannot
-carry (not UTF-8, a line break in it) as a ``file://`` URL.
+carry (not UTF-8, a line break in it) as a ``file://`` URL. A file named ``.m3u`` is
+written in the Windows code page (cp1252), as VLC, foobar2000 and Winamp write ``.m3u``
+and the players that read it (Windows Media Player, car stereos) take it: in UTF-8 there,
+"Motörhead" was read as "MotÃ¶rhead" and named no file. A path that code page cannot hold
+is refused with a word to export as ``.m3u8``, as foobar2000 does; a title it cannot hold
+is written with ``?`` for what it cannot, as a title only labels the line.
 
 A track of a CUE sheet is a stretch of one audio file, and an M3U line can only name a
 file. It is written as that file, with its stretch in ``#EXTVLCOPT:start-time=`` and
@@ -396,12 +401,21 @@ def _as_written(whole: str, folder: str, path=os.path) -> str:
     return path.relpath(whole, folder)
 
 
+def _fits_code_page(line: str) -> bool:
+    try:
+        line.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relative: bool = True) -> Path:
-    """Write ``entries`` ``(file path, "Artist - Title", seconds or None)`` as UTF-8 M3U8;
+    """Write ``entries`` ``(file path, "Artist - Title", seconds or None)`` as UTF-8 M3U8
+    (a ``.m3u`` name: in the Windows code page, see the module docstring);
     a track of a CUE sheet as ``(its audio file, label, seconds, (start, end or None))``
     (see the module docstring).
 
@@ -419,6 +433,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     if stat.S_ISREG(mode) and not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise PlaylistFileError(f"cannot write {path.name}: the file there is read-only, and is kept as it was")
     folder = os.path.abspath(path.parent)
+    code_page = path.suffix.lower() == ".m3u"
     lines = ["#EXTM3U"]
     for file_path, label, seconds, *span in entries:
         if foreign_path(file_path):
@@ -433,6 +448,10 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
                 shown = shown.replace(os.sep, "/")
             if shown.startswith("#"):       # "#9 Dream.flac" would be read as a comment
                 shown = "./" + shown
+        if code_page and not _fits_code_page(shown):
+            raise PlaylistFileError(
+                f"cannot write {path.name}: “{readable(shown)}” has letters an .m3u file cannot hold "
+                "(other players read it in the Windows code page); export as .m3u8, which holds every name")
         length = int(round(seconds)) if seconds else -1
         lines.append(f"#EXTINF:{length},{_one_line(label)}")
         if span and span[0] is not None:
@@ -446,9 +465,11 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     # The paths in it stay relative to the folder as named, where players open it from. A link
     # to nothing (a disk not connected) is replaced, as no folder is made on a disk not there.
     target = Path(os.path.realpath(path)) if path.is_symlink() and path.exists() else path
+    text = "\n".join(lines) + "\n"
+    data = text.encode("cp1252", errors="replace") if code_page else text.encode("utf-8")
     try:
-        with atomic_open(target, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write("\n".join(lines) + "\n")
+        with atomic_open(target, "wb") as fh:
+            fh.write(data)
     except OSError as exc:
         # (the write is atomic: a playlist there is whole as it was, which is what a person
         # told "No space left on device" asks next)

@@ -295,3 +295,22 @@ def test_a_playlist_file_not_written_for_want_of_room_is_kept_whole_and_the_mess
     assert run.stdout.strip() == "cannot write kept.m3u8: File too large; the file there is kept as it was"
     assert out.read_bytes() == before
     assert os.listdir(out.parent) == ["kept.m3u8"]            # nothing half written left beside it
+
+
+def test_an_m3u_is_written_in_the_windows_code_page_that_players_read_it_in(tmp_path):
+    # Exported to a ".m3u" name, the file was UTF-8: Windows Media Player and car stereos read
+    # .m3u in the Windows code page, as VLC, foobar2000 and Winamp write it, and "Motörhead"
+    # came out as "MotÃ¶rhead", a folder that is not there.
+    song = tmp_path / "Motörhead" / "Ace of Spades.flac"
+    out = write_playlist(tmp_path / "car.m3u", [(str(song), "Motörhead - Ace of Spades ♠", 169.4)])
+    data = out.read_bytes()
+    assert data == b"#EXTM3U\n#EXTINF:169,Mot\xf6rhead - Ace of Spades ?\nMot\xf6rhead/Ace of Spades.flac\n"
+    got = read_playlist(out)
+    assert got.paths == [str(song)] and got.titles == {0: "Motörhead - Ace of Spades ?"}
+    # .m3u8 stays UTF-8, with no byte-order mark.
+    assert write_playlist(tmp_path / "car.m3u8", [(str(song), "x", None)]).read_bytes().startswith(b"#EXTM3U\n")
+    assert "Motörhead/Ace".encode("utf-8") in (tmp_path / "car.m3u8").read_bytes()
+    # A name the code page cannot hold is refused, with the way out, and the file there is kept.
+    with pytest.raises(PlaylistFileError, match=r"car\.m3u: .*ピアノ.*export as \.m3u8"):
+        write_playlist(tmp_path / "car.m3u", [(str(song), "x", None), (str(tmp_path / "ピアノ.flac"), "y", None)])
+    assert out.read_bytes() == data
