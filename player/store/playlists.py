@@ -190,6 +190,16 @@ class _Matcher:
         return PathMatch(path, best[0], best[1], "name")
 
 
+def _entries(matcher: _Matcher, paths: Sequence[str], notes: Sequence[tuple]) -> tuple[list[PathMatch], list[tuple]]:
+    """How each of ``paths`` is matched, and the entries ``(track id, path, title, start)``
+    they make, each with its ``(title, start, length)`` in ``notes`` where given."""
+    notes = [(*n, None, None, None)[:3] for n in notes] + [(None, None, None)] * (len(paths) - len(notes))
+    matches = [matcher.match(path, title=title, seconds=seconds) for path, (title, _, seconds) in zip(paths, notes)]
+    # A matched entry keeps the library's path: the one that names the file here.
+    return matches, [(m.track_id, m.track_path or m.path, title, None if m.track_id else at)
+                     for m, (title, at, _) in zip(matches, notes)]
+
+
 # An entry's track is still in the library; and the library folder it is on, joined only
 # where a scan found that folder not connected (a disk or share away).
 _PLAYABLE = "(t.id IS NOT NULL AND t.missing = 0 AND t.last_error IS NULL)"
@@ -258,6 +268,25 @@ class PlaylistsMixin:
         seconds the file gives, which picks between takes of a song matched by its tags."""
         named = self._sheet_tracks_named(paths, starts, titles, lengths)
         return self._create(name, (), [p for p, _, _, _ in named], [(t, s, n) for _, t, s, n in named])
+
+    def same_playlist(self, name: str, paths: Sequence[str], starts: dict[int, float] | None = None,
+                      titles: dict[int, str] | None = None, lengths: dict[int, float] | None = None) -> int | None:
+        """The playlist that importing this (see :meth:`import_playlist`) would only make again:
+        named ``name`` (or ``name (2)``... as a second import named it), with the very entries
+        it would have, in order; else None. A playlist changed since, or another file of the
+        same name, is no such playlist."""
+        key = _name_key(" ".join(name.split()))
+        alike = [r["id"] for r in self.execute("SELECT id, name FROM playlists")
+                 if _name_key(re.sub(r" \(\d+\)$", "", r["name"])) == key or _name_key(r["name"]) == key]
+        if not alike:
+            return None
+        named = self._sheet_tracks_named(paths, starts, titles, lengths)
+        _, wanted = _entries(_Matcher(self), [p for p, _, _, _ in named], [(t, s, n) for _, t, s, n in named])
+        for playlist_id in sorted(alike):
+            held = [(e["track_id"], e["path"], e["title"], e["start_s"]) for e in self.playlist_entries(playlist_id)]
+            if held == wanted:
+                return playlist_id
+        return None
 
     def files_named(self, paths: Sequence[str], titles: dict[int, str] | None = None, *,
                     skip: Collection[int] = (), lengths: dict[int, float] | None = None) -> list[str]:
@@ -344,13 +373,8 @@ class PlaylistsMixin:
             row = conn.execute("SELECT path FROM tracks WHERE id = ?", (int(t),)).fetchone()
             if row is not None:
                 rows.append((int(t), row[0], None, None))
-        matcher = _Matcher(conn)
-        notes = [(*n, None, None, None)[:3] for n in notes] + [(None, None, None)] * (len(paths) - len(notes))
-        matches = [matcher.match(path, title=title, seconds=seconds) for path, (title, _, seconds) in zip(paths, notes)]
-        notes = [(title, at) for title, at, _ in notes]
-        # A matched entry keeps the library's path: the one that names the file here.
-        rows += [(m.track_id, m.track_path or m.path, title, None if m.track_id else at)
-                 for m, (title, at) in zip(matches, notes)]
+        matches, entries = _entries(_Matcher(conn), paths, notes)
+        rows += entries
         conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p), title, at)
                                          for i, (t, p, title, at) in enumerate(rows)])
         conn.execute("UPDATE playlists SET updated_at = ? WHERE id = ?", (time.time(), playlist_id))

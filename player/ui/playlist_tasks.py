@@ -426,7 +426,9 @@ class PlaylistTasksMixin:
     # -- files --------------------------------------------------------------------------------
     def import_playlists(self, paths_: list[str] | None = None) -> None:
         """Import playlist files (M3U, PLS, XSPF, WPL, ASX) as playlists (asks which); files not in the
-        library are kept, and a file that is no playlist is refused with a note."""
+        library are kept, and a file that is no playlist is refused with a note. A file imported
+        before and unchanged since (see ``Store.same_playlist``) is not made again: the
+        playlist it made is shown, and the note says so."""
         if paths_ is None:
             paths_, _ = QFileDialog.getOpenFileNames(self, "Import playlists", str(paths.default_music_dir()), FILTER)
             if not paths_:
@@ -436,7 +438,7 @@ class PlaylistTasksMixin:
         def work():
             from player.playlist_files import PlaylistFileError, read_playlist
 
-            made, notes = [], []
+            made, notes, new = [], [], []     # (notes: of the files not imported)
             for path in paths_:
                 try:
                     content = read_playlist(path)
@@ -447,19 +449,28 @@ class PlaylistTasksMixin:
                     # A radio station's file: an empty playlist made of it would only puzzle.
                     notes.append(_streams_only_note(os.path.basename(path), content.skipped))
                     continue
-                pid, matches = store.import_playlist(content.name, content.paths, content.starts, content.titles,
-                                                     content.lengths)
+                args = (content.name, content.paths, content.starts, content.titles, content.lengths)
+                same = store.same_playlist(*args)
+                if same is not None:
+                    # The same file imported again: a second copy, "Mix (2)", only doubles the
+                    # list; the one there is shown instead, as a file opened twice is.
+                    made.append(same)
+                    notes.append(f"“{store.playlist(same)['name']}” is in the playlists already, as "
+                                 f"{os.path.basename(path)} has it: shown, not imported again")
+                    continue
+                pid, matches = store.import_playlist(*args)
                 made.append(pid)
-                notes.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
-                                          content.skipped))
-            return made, notes
+                new.append(_import_note(store.playlist(pid)["name"], store.playlist_entries(pid), matches,
+                                        content.skipped))
+            return made, new + notes, new
 
         def done(result):
-            made, notes = result
+            made, notes, new = result
             self.refresh_playlists(select=made[-1] if made else None)
             if made:
                 self.tabs.setCurrentWidget(self.playlists)
-            self.statusBar().showMessage("Imported " + "; ".join(notes) if made else "; ".join(notes), 15000)
+            self.statusBar().showMessage("; ".join((["Imported " + "; ".join(new)] if new else [])
+                                                   + notes[len(new):]), 15000)
             self.playlists_imported.emit(notes)
 
         self._write(work, done, "import-playlists")

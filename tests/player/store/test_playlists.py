@@ -359,3 +359,18 @@ def test_playlists_are_listed_by_name_as_the_library_sorts_names(store):
     for name in ("Zen", "Été", "Mix 10", "mix 2", "apple", "Ecoute"):
         store.create_playlist(name)
     assert [p["name"] for p in store.playlists()] == ["apple", "Ecoute", "Été", "mix 2", "Mix 10", "Zen"]
+
+
+def test_the_same_playlist_is_the_one_a_file_imported_again_would_only_make_again(store):
+    ids = _tracks(store)
+    paths, titles = ["/m/1.flac", "/elsewhere/x.flac"], {1: "Gone - Song"}
+    first, _ = store.import_playlist("Mix", paths, None, titles)
+    assert store.same_playlist("Mix", paths, None, titles) == first
+    assert store.same_playlist("mix", paths, None, titles) == first                # (names as compared)
+    assert store.same_playlist("Other", paths, None, titles) is None               # another file
+    assert store.same_playlist("Mix", paths, None, {1: "Gone - Other"}) is None     # changed since
+    store.add_to_playlist(first, [ids[2]])                                          # edited since: not the same
+    assert store.same_playlist("Mix", paths, None, titles) is None
+    second, _ = store.import_playlist("Mix", paths, None, titles)
+    assert store.playlist(second)["name"] == "Mix (2)"
+    assert store.same_playlist("Mix", paths, None, titles) == second

@@ -295,6 +295,33 @@ def test_importing_says_which_songs_were_found_by_their_artist_and_title(qtbot, 
     assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == [road]
 
 
+def test_importing_the_same_playlist_file_again_shows_the_one_there_instead_of_a_copy(qtbot, scanned, make_window,
+                                                                                     music, tmp_path):
+    # Imported twice (the file picked again, dropped again), a playlist file made "mix (2)",
+    # the same songs again, and a list of doubles to clear up by hand.
+    window = make_window(scanned)
+    mix = tmp_path / "mix.m3u8"
+    mix.write_text(f"#EXTM3U\n#EXTINF:3,Granite - Stone Road\n{music / 'Rock' / 'r1.wav'}\n"
+                   f"#EXTINF:2,Gone - Song\n{tmp_path / 'gone.flac'}\n", encoding="utf-8")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000):
+        window.import_playlists([str(mix)])
+    first = scanned.playlists()[0]["id"]
+    window.show_playlist(scanned.create_playlist("other", []))      # (another playlist shown meanwhile)
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(mix)])
+    assert imported.args[0] == ["“mix” is in the playlists already, as mix.m3u8 has it: shown, not imported again"]
+    assert [p["name"] for p in scanned.playlists()] == ["mix", "other"]
+    qtbot.waitUntil(lambda: window.playlists.current_playlist() == first, timeout=5000)
+    assert window.statusBar().currentMessage() == imported.args[0][0]
+    # The file changed since (a song added): that is another playlist, and it is imported.
+    with mix.open("a", encoding="utf-8") as fh:
+        fh.write(f"{music / 'Rock' / 'r2.flac'}\n")
+    with qtbot.waitSignal(window.playlists_imported, timeout=5000) as imported:
+        window.import_playlists([str(mix)])
+    assert imported.args[0][0].startswith("“mix (2)”: 3 tracks")
+    assert [p["name"] for p in scanned.playlists()] == ["mix", "mix (2)", "other"]
+
+
 def test_a_read_of_the_playlists_that_ends_late_does_not_hide_one_saved_meanwhile(qtbot, scanned, make_window):
     # The reads run on several threads: one made before a save can end after the read made
     # after it, and showed the list as it was before (the saved playlist gone from the tab).
