@@ -207,12 +207,16 @@ def test_playlist_files_dropped_beside_the_playlists_are_imported(qtbot, scanned
     assert scanned.playlist_track_ids(scanned.playlists()[0]["id"]) == ids
     qtbot.waitUntil(lambda: panel.lists.count() == 1, timeout=5000)
     below = QPoint(10, panel.lists.visualItemRect(panel.lists.item(0)).bottom() + 20)
-    with qtbot.waitSignal(window.playlists_imported, timeout=10000):
+    with qtbot.waitSignal(window.playlists_imported, timeout=10000) as imported:
         assert _drop(panel.lists.viewport(), _file_manager_drag([os.fsencode(trip)]), below)
-    assert [p["name"] for p in scanned.playlists()] == ["Road Trip", "Road Trip (2)"]
+    # (the same file again: the playlist it made is shown, not made twice)
+    assert imported.args[0][0].startswith("“Road Trip” is in the playlists already")
+    assert [p["name"] for p in scanned.playlists()] == ["Road Trip"]
+    with trip.open("a", encoding="utf-8") as fh:
+        fh.write(f"{music / 'Rock' / 'r2.flac'}\n")
     with qtbot.waitSignal(window.playlists_imported, timeout=10000):
         assert _drop(panel.import_btn, _file_manager_drag([os.fsencode(trip)]))
-    assert len(scanned.playlists()) == 3
+    assert [p["name"] for p in scanned.playlists()] == ["Road Trip", "Road Trip (2)"]
     qtbot.wait(300)
     assert window.player.current_track_id is None and not _queued(window)        # nothing played
 
