@@ -223,7 +223,8 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None,
     XSPF: each track's ``<location>``, a URI, with its creator, title and duration. WPL (Windows Media
     Player's, SMIL): each ``<media src=>`` of the ``<seq>``, a path as Windows writes it.
     ASX: each ``<entry>``'s first ``<ref href=>`` (the others are the same song elsewhere, to
-    try where the first fails), with its author and title."""
+    try where the first fails), with its author and title; an ``<entryref>`` to a list online
+    is given as its address, to be reported as skipped, not dropped unsaid."""
     parser = expat.ParserCreate(namespace_separator=" ")
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     stack: list[str] = []
@@ -252,6 +253,9 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None,
             tracks.append({})
         elif kind == "ASX" and local == "ref" and stack[-2:] == ["asx", "entry"] and attrs.get("href"):
             tracks[-1].setdefault("location", attrs["href"].strip())
+        elif kind == "ASX" and local == "entryref" and stack[-1:] == ["asx"] and _URL.match(attrs.get("href", "")) \
+                and not attrs["href"].lower().startswith("file:"):
+            tracks.append({"location": attrs["href"]})      # another list online: reported as skipped
         stack.append(local)
         text.clear()
 

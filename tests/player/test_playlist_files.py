@@ -155,11 +155,13 @@ def test_wpl_and_asx_as_windows_media_player_writes_them(tmp_path):
         '<Ref HREF="songs\\a.wma"/><Ref href="mms://backup.example/a.wma"/></Entry>\n'
         '<entry><ref href="file:///m/b%20c.mp3"/></entry>\n'
         '<entry><ref href="mms://radio.example/live"/></entry>\n'
+        '<EntryRef href="http://radio.example/more.asx"/>\n'
         '<entry><title>no ref</title></entry>\n</ASX>\n', encoding="utf-8")
     got = read_playlist(tmp_path / "Lists" / "mix.asx")
     assert got.kind == "ASX"
     assert got.paths == [str(tmp_path / "Lists" / "songs" / "a.wma"), "/m/b c.mp3"]
-    assert got.titles == {0: "Band - Song & Dance"} and got.skipped == ["mms://radio.example/live"]
+    assert got.titles == {0: "Band - Song & Dance"}
+    assert got.skipped == ["mms://radio.example/live", "http://radio.example/more.asx"]
 
 
 def test_a_title_with_line_breaks_control_characters_or_no_end_is_kept_as_one_line(tmp_path):
