@@ -19,11 +19,13 @@ its playlists keeps working; a file on another drive, or that shares no folder w
 playlist but ``/`` (a playlist saved on a USB stick), is written absolute, as ``../../../home/..``
 would name nothing once the stick is mounted elsewhere, and a path that a plain line cannot
 carry (not UTF-8, a line break in it) as a ``file://`` URL. A file named ``.m3u`` is
-written in the Windows code page (cp1252), as VLC, foobar2000 and Winamp write ``.m3u``
-and the players that read it (Windows Media Player, car stereos) take it: in UTF-8 there,
-"Motörhead" was read as "MotÃ¶rhead" and named no file. A path that code page cannot hold
-is refused with a word to export as ``.m3u8``, as foobar2000 does; a title it cannot hold
-is written with ``?`` for what it cannot, as a title only labels the line.
+written in the system's code page (:data:`M3U_ENCODING`), as foobar2000, Winamp and VLC
+write ``.m3u``: on Windows the ANSI code page (cp1252 on a Western one), which Windows Media
+Player and the players beside it read ``.m3u`` in (in UTF-8 there, "Motörhead" was read as
+"MotÃ¶rhead" and named no file); on macOS and Linux UTF-8, which their players (mpv,
+Rhythmbox, Strawberry) read ``.m3u`` in and their file names are. A path that code page
+cannot hold is refused with a word to export as ``.m3u8``, as foobar2000 does; a title it
+cannot hold is written with ``?`` for what it cannot, as a title only labels the line.
 
 A track of a CUE sheet is a stretch of one audio file, and an M3U line can only name a
 file. It is written as that file, with its stretch in ``#EXTVLCOPT:start-time=`` and
@@ -35,6 +37,8 @@ such a track under (``Album.flac#03``) names no file, and other players could no
 
 from __future__ import annotations
 
+import codecs
+import locale
 import os
 import re
 import stat
@@ -58,6 +62,15 @@ _ESCAPED = re.compile(r"[\udc80-\udcff]+")
 _WEB = ("http://", "https://", "ftp://", "rtsp://", "rtmp://", "mms://")
 _EXTINF_LENGTH = re.compile(r"^#EXTINF:\s*(-?\d+(?:\.\d*)?)", re.IGNORECASE)
 _START = re.compile(r"^#EXTVLCOPT:\s*start-time\s*=\s*(\d+(?:\.\d*)?)\s*$", re.IGNORECASE)
+#: the encoding a ``.m3u`` file is written in (see the module docstring): the system's, as other
+#: players there read ``.m3u`` in it; Windows gives its ANSI code page (cp1252, cp1251, cp932...)
+M3U_ENCODING = locale.getencoding() if os.name == "nt" else "utf-8"
+
+
+def _code_page() -> str | None:
+    """:data:`M3U_ENCODING` where it is a code page, not UTF-8."""
+    name = codecs.lookup(M3U_ENCODING).name
+    return None if name == "utf-8" else name
 
 
 class PlaylistFileError(Exception):
@@ -129,7 +142,9 @@ def _text(data: bytes, name: str) -> str:
         try:
             lines.append(line.decode("utf-8"))
         except UnicodeDecodeError:
-            lines.append(line.decode("cp1252", errors="replace"))   # old .m3u files from Windows players
+            # old .m3u files from Windows players (most in the Western code page), and those
+            # written here (see M3U_ENCODING): a cp1251 line read as cp1252 is nonsense
+            lines.append(line.decode(_code_page() or "cp1252", errors="replace"))
     return "".join(lines)
 
 
@@ -405,9 +420,9 @@ def _as_written(whole: str, folder: str, path=os.path) -> str:
     return path.relpath(whole, folder)
 
 
-def _fits_code_page(line: str) -> bool:
+def _fits_code_page(line: str, code_page: str) -> bool:
     try:
-        line.encode("cp1252")
+        line.encode(code_page)
     except UnicodeEncodeError:
         return False
     return True
@@ -419,7 +434,7 @@ def _seconds(value: float) -> str:
 
 def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relative: bool = True) -> Path:
     """Write ``entries`` ``(file path, "Artist - Title", seconds or None)`` as UTF-8 M3U8
-    (a ``.m3u`` name: in the Windows code page, see the module docstring);
+    (a ``.m3u`` name: in the system's code page, see the module docstring);
     a track of a CUE sheet as ``(its audio file, label, seconds, (start, end or None))``
     (see the module docstring).
 
@@ -437,7 +452,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     if stat.S_ISREG(mode) and not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise PlaylistFileError(f"cannot write {path.name}: the file there is read-only, and is kept as it was")
     folder = os.path.abspath(path.parent)
-    code_page = path.suffix.lower() == ".m3u"
+    code_page = _code_page() if path.suffix.lower() == ".m3u" else None
     lines = ["#EXTM3U"]
     for file_path, label, seconds, *span in entries:
         if foreign_path(file_path):
@@ -452,7 +467,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
                 shown = shown.replace(os.sep, "/")
             if shown.startswith("#"):       # "#9 Dream.flac" would be read as a comment
                 shown = "./" + shown
-        if code_page and not _fits_code_page(shown):
+        if code_page and not _fits_code_page(shown, code_page):
             raise PlaylistFileError(
                 f"cannot write {path.name}: “{readable(shown)}” has letters an .m3u file cannot hold "
                 "(other players read it in the Windows code page); export as .m3u8, which holds every name")
@@ -470,7 +485,7 @@ def write_playlist(path: str | os.PathLike, entries: Sequence[tuple], *, relativ
     # to nothing (a disk not connected) is replaced, as no folder is made on a disk not there.
     target = Path(os.path.realpath(path)) if path.is_symlink() and path.exists() else path
     text = "\n".join(lines) + "\n"
-    data = text.encode("cp1252", errors="replace") if code_page else text.encode("utf-8")
+    data = text.encode(code_page, errors="replace") if code_page else text.encode("utf-8")
     try:
         with atomic_open(target, "wb") as fh:
             fh.write(data)

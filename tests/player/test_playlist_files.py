@@ -8,6 +8,7 @@ import shutil
 
 import pytest
 
+from player import playlist_files
 from player.playlist_files import TITLE_CHARS, PlaylistFileError, read_playlist, write_playlist
 
 
@@ -299,10 +300,12 @@ def test_a_playlist_file_not_written_for_want_of_room_is_kept_whole_and_the_mess
     assert os.listdir(out.parent) == ["kept.m3u8"]            # nothing half written left beside it
 
 
-def test_an_m3u_is_written_in_the_windows_code_page_that_players_read_it_in(tmp_path):
+def test_an_m3u_is_written_in_the_windows_code_page_that_players_read_it_in(tmp_path, monkeypatch):
     # Exported to a ".m3u" name, the file was UTF-8: Windows Media Player and car stereos read
-    # .m3u in the Windows code page, as VLC, foobar2000 and Winamp write it, and "Motörhead"
-    # came out as "MotÃ¶rhead", a folder that is not there.
+    # .m3u in the Windows code page, as foobar2000 and Winamp write it there, and "Motörhead"
+    # came out as "MotÃ¶rhead", a folder that is not there. (The code page is the system's;
+    # Windows gives it, set here as a Western Windows has it.)
+    monkeypatch.setattr(playlist_files, "M3U_ENCODING", "cp1252")
     song = tmp_path / "Motörhead" / "Ace of Spades.flac"
     out = write_playlist(tmp_path / "car.m3u", [(str(song), "Motörhead - Ace of Spades ♠", 169.4)])
     data = out.read_bytes()
@@ -316,3 +319,21 @@ def test_an_m3u_is_written_in_the_windows_code_page_that_players_read_it_in(tmp_
     with pytest.raises(PlaylistFileError, match=r"car\.m3u: .*ピアノ.*export as \.m3u8"):
         write_playlist(tmp_path / "car.m3u", [(str(song), "x", None), (str(tmp_path / "ピアノ.flac"), "y", None)])
     assert out.read_bytes() == data
+
+
+def test_an_m3u_written_here_is_read_back_in_the_code_page_it_was_written_in(tmp_path, monkeypatch):
+    # A Russian Windows writes .m3u in cp1251: read back as cp1252 (the Western code page),
+    # "Кино" named no file, in Segue's own export.
+    monkeypatch.setattr(playlist_files, "M3U_ENCODING", "cp1251")
+    songs = [str(tmp_path / "Кино" / "Группа крови.flac"), str(tmp_path / "Björk" / "Jóga.flac")]
+    out = write_playlist(tmp_path / "mix.m3u", [(songs[0], "Кино - Группа крови", 285.0)])
+    assert "Кино".encode("cp1251") in out.read_bytes()
+    assert read_playlist(out).paths == songs[:1]
+    # Elsewhere the system's text is UTF-8, as the players there read .m3u: "Björk" and
+    # "Sigur Rós" come back, and a name no Windows code page holds is written, not refused.
+    monkeypatch.setattr(playlist_files, "M3U_ENCODING", "utf-8")
+    songs.append(str(tmp_path / "Sigur Rós" / "Hoppípolla.flac"))
+    songs.append(str(tmp_path / "坂本龍一" / "ピアノ.flac"))
+    out = write_playlist(tmp_path / "mix.m3u", [(p, "x - y", None) for p in songs[1:]])
+    assert out.read_bytes().decode("utf-8").splitlines()[2] == "Björk/Jóga.flac"
+    assert read_playlist(out).paths == songs[1:]
