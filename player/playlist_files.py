@@ -230,6 +230,15 @@ _XML_ROOTS = {("http://xspf.org/ns/0/", "playlist"): "XSPF", ("", "playlist"): "
               ("", "smil"): "WPL", ("", "asx"): "ASX"}
 
 
+def _xml_bytes(data: bytes, name: str) -> bytes:
+    """``data`` as expat reads it: an XML file that declares no encoding is UTF-8, but an ASX
+    written in Notepad or by an old web server is in the Windows code page, and expat refused
+    the whole list for its one "ö". Such a file is read as an M3U is (see :func:`_text`)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or re.match(rb"(\xef\xbb\xbf)?<\?xml[^>]*encoding", data):
+        return data
+    return _text(data, name).encode("utf-8")
+
+
 def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None, float | None]]]:
     """The kind (XSPF, WPL or ASX) and the entries of an XML playlist, read with expat: a
     DOCTYPE (where entities would be declared) is refused, so nothing is fetched and nothing
@@ -289,7 +298,7 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None,
     parser.EndElementHandler = end
     parser.CharacterDataHandler = text.append
     try:
-        parser.Parse(data, True)
+        parser.Parse(_xml_bytes(data, name), True)
     except expat.ExpatError as exc:
         raise _refuse(name, f"not well-formed XML: {expat.errors.messages[exc.code]}") from None
     out = []

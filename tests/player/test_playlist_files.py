@@ -165,6 +165,19 @@ def test_wpl_and_asx_as_windows_media_player_writes_them(tmp_path):
     assert got.skipped == ["mms://radio.example/live", "http://radio.example/more.asx"]
 
 
+def test_an_asx_in_the_windows_code_page_that_declares_none_is_read(tmp_path):
+    # Written in Notepad, an ASX is in the code page and says nothing of it: XML without a
+    # declaration is UTF-8, and the whole list was refused for one "ö".
+    (tmp_path / "old.asx").write_bytes('<asx version="3.0"><entry><title>Jóga</title><author>Björk</author>'
+                                       '<ref href="C:\\Music\\Björk\\Jóga.wma"/></entry></asx>'.encode("cp1252"))
+    got = read_playlist(tmp_path / "old.asx")
+    assert got.paths == ["C:\\Music\\Björk\\Jóga.wma"] and got.titles == {0: "Björk - Jóga"}
+    # One that says its encoding is read in it.
+    (tmp_path / "said.asx").write_bytes('<?xml version="1.0" encoding="ISO-8859-1"?><asx version="3.0"><entry>'
+                                        '<ref href="/m/Sigur Rós.mp3"/></entry></asx>'.encode("latin-1"))
+    assert read_playlist(tmp_path / "said.asx").paths == ["/m/Sigur Rós.mp3"]
+
+
 def test_a_title_with_line_breaks_control_characters_or_no_end_is_kept_as_one_line(tmp_path):
     (tmp_path / "odd.xspf").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<playlist version="1" xmlns="http://xspf.org/ns/0/"><trackList>'
