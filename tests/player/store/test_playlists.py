@@ -374,3 +374,9 @@ def test_the_same_playlist_is_the_one_a_file_imported_again_would_only_make_agai
     second, _ = store.import_playlist("Mix", paths, None, titles)
     assert store.playlist(second)["name"] == "Mix (2)"
     assert store.same_playlist("Mix", paths, None, titles) == second
+    # Deleted since, the playlist is made again by an import, under its own name.
+    store.delete_playlist(first)
+    store.delete_playlist(second)
+    assert store.same_playlist("Mix", paths, None, titles) is None
+    third, _ = store.import_playlist("Mix", paths, None, titles)
+    assert store.playlist(third)["name"] == "Mix" and store.same_playlist("Mix", paths, None, titles) == third
