@@ -82,14 +82,15 @@ RADIO_OPENING = 4
 # (an hour of songs a minute long; ``_pick`` counts back an hour of them by their lengths).
 RADIO_HOUR_SONGS = 60
 # Radio for someone who stays with an artist (runs, several plays of one an hour): a station
-# still mixes. An artist follows itself at most once (two in a row), and an artist other than
-# the seed's comes at most ``RADIO_HABIT_HOUR`` times an hour whatever the habit; the seed's
-# artist, what was asked for, as often as the habit says. Their album runs are Keep it
-# going's (Up next keeps the whole habit). With the habit's eight an hour for every artist
-# and no limit on runs, a station from one artist's song, for someone who plays albums,
-# played their favourite four times in a row and then the seed's artist five times. Held
-# tighter (the seed's artist to six an hour, or every artist to three or four), the
-# stations found fewer of the songs people went on to play: benchmarks in the commits.
+# still mixes. An artist other than the seed's follows itself at most once (two in a row) and
+# comes at most ``RADIO_HABIT_HOUR`` times an hour whatever the habit; the seed's artist, what
+# was asked for, up to three in a row (the seed's album going on after it) and as often an
+# hour as the habit says. Their long album runs are Keep it going's (Up next keeps the whole
+# habit). With the habit's eight an hour for every artist and no limit on runs, a station from
+# one artist's song, for someone who plays albums, played their favourite four times in a row
+# and then the seed's artist five times. Held tighter (the seed's artist to two in a row or
+# six an hour, or every artist to three or four an hour), the stations found fewer of the
+# songs people went on to play, and found them later.
 RADIO_RUN = 2
 RADIO_HABIT_HOUR = 3
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
@@ -2129,7 +2130,7 @@ class Recommender:
         ``run``: with ``follow``, an artist follows itself only until this many of its songs
         are in a row (the tail of ``history`` counts) while others are allowed; 0: no limit.
         ``own_artist``: ``(artist code, limit)``, that artist's own hourly limit in place of
-        ``per_artist`` (a station's seed's artist).
+        ``per_artist``, and one more song in a row than ``run`` (a station's seed's artist).
         """
         cat = self.catalog
         if len(banned):
@@ -2190,7 +2191,7 @@ class Recommender:
         # does not follow its own artist. Without this, a station for someone who plays
         # albums through (``follow``) played the seed's artist eight times in a row once the
         # genre's other artists had had their hour, as the hour gave way to the genre.
-        picked = [int(a) for a in cat.artist[history[-max(apart, run):]]] if len(history) else []
+        picked = [int(a) for a in cat.artist[history[-max(apart, run + 1):]]] if len(history) else []
 
         def past_hour_apart(a) -> bool:
             return a < 0 or not full(int(a)) or int(a) not in picked[-apart:]
@@ -2199,7 +2200,8 @@ class Recommender:
             if a < 0:
                 return False
             a = int(a)
-            if run and len(picked) >= run and picked[-run:] == [a] * run:
+            r = run + 1 if run and own_artist is not None and a == own_artist[0] else run
+            if r and len(picked) >= r and picked[-r:] == [a] * r:
                 return True
             if len(lately) - tail >= opening:
                 return a in lately[-apart:]
