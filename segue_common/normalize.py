@@ -12,7 +12,8 @@ import math
 import re
 import unicodedata
 
-_BRACKETS = re.compile(r"\s*[\(\[][^\)\]]*(remaster|live|version|edit|mono|stereo|mix|feat|ft\.|bonus|demo)[^\)\]]*[\)\]]", re.I)
+_BRACKETS = re.compile(
+    r"\s*[\(\[][^\)\]]*(remaster|live|version|edit|mono|stereo|mix|feat|ft\.|bonus|demo)[^\)\]]*[\)\]]", re.I)
 _FEAT = re.compile(r"\s+(feat\.?|ft\.?|featuring)\s+.*$", re.I)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _THE_SUFFIX = re.compile(r",\s*the$", re.I)
@@ -54,7 +55,8 @@ def match_key(artist: str | None, title: str | None) -> str | None:
 # They never change normalize_name / match_key: the shipped priors are keyed by those.
 # Services write versions as a dash suffix ("Song - Remastered 2009", "Song - From
 # "Film"", "Song - Radio Edit") where tags use brackets or nothing.
-_VERSION = r"(remaster|live|version|edit|mono|stereo|mix|feat|ft\.|featuring|bonus|demo|from\s|recorded|session|\b\d{4}\b)"
+_VERSION = (r"(remaster|live|version|edit|mono|stereo|mix|feat|ft\.|featuring|bonus|demo|from\s|recorded|session"
+            r"|\b\d{4}\b)")
 _DASH_VERSION = re.compile(r"\s+[-\u2013\u2014]\s+[^-\u2013\u2014]*" + _VERSION + r".*$", re.I)
 _BRACKET_FROM = re.compile(r"\s*[\(\[][^\)\]]*\bfrom\b[^\)\]]*[\)\]]", re.I)
 _ANY_BRACKET = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]")

@@ -51,7 +51,8 @@ def test_transaction_rolls_back_on_error(store):
 def test_one_connection_per_thread(store):
     seen = []
     t = threading.Thread(target=lambda: seen.append(store.conn))
-    t.start(); t.join()
+    t.start()
+    t.join()
     assert seen[0] is not store.conn
 
 
@@ -384,7 +385,8 @@ def test_a_failed_commit_leaves_the_connection_usable(store):
     assert not store.conn.in_transaction
     pid = store.start_play(tid)               # later writes on this thread still commit
     other = threading.Thread(target=lambda: store.end_play(pid, "finished", 1))
-    other.start(); other.join()
+    other.start()
+    other.join()
     assert store.play(pid)["ended"] == "finished"
 
 
