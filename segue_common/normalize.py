@@ -38,8 +38,13 @@ def normalize_name(text: str | None) -> str:
     if _THE_SUFFIX.search(text):
         text = "the " + _THE_SUFFIX.sub("", text)
     text = text.replace("&", " and ")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    if text.isascii():
+        # (no accent to take off an ASCII name: walking it a character at a time was most of
+        # the time Discover took to key a large library's songs, nearly all of them ASCII)
+        text = text.casefold()
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     return " ".join(_NON_WORD.sub(" ", text).split())
 
 
