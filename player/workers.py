@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import logging
 import threading
 from typing import Any, Callable
@@ -37,10 +38,13 @@ class TaskCancelled(Exception):
 
 
 class TaskHandle(QObject):
-    """A running (or queued) task. Lives on the GUI thread; ``cancel()`` from anywhere."""
+    """A running (or queued) task. Lives on the GUI thread; ``cancel()`` from anywhere.
 
-    _done = Signal(object, object)      # result, error  (emitted from the worker)
-    _progress = Signal(object)          # emitted from the worker
+    Only the GUI thread holds it: the worker knows its task by a number and sends through
+    :class:`_Relay`. A handle the worker still held was freed there, on the worker, when the
+    GUI thread had already delivered and let go of it: a GUI-thread object destroyed on
+    another thread while the GUI thread was still returning from the delivery into it."""
+
     finished = Signal()                 # on the GUI thread after next_func ran (or was skipped)
 
     def __init__(self, name: str, next_func: NextFunc | None, progress: Callable | None):
@@ -52,9 +56,6 @@ class TaskHandle(QObject):
         self.done = False
         self.error: BaseException | None = None
         self.result: Any = None
-        # A bound slot of a GUI-thread QObject: Qt queues the call to the GUI thread.
-        self._done.connect(self._deliver)
-        self._progress.connect(self._deliver_progress)
 
     @property
     def cancelled(self) -> bool:
@@ -64,21 +65,12 @@ class TaskHandle(QObject):
         """Ask the task to stop; its result (if any) is dropped."""
         self._cancel_event.set()
 
-    def report(self, value: Any) -> None:
-        """Called by the task (any thread): forward ``value`` to the progress callback."""
-        if self.cancelled:
-            raise TaskCancelled(self.name)
-        self._progress.emit(value)
-
-    @Slot(object)
     def _deliver_progress(self, value) -> None:
         if self._progress_cb is not None and not self.cancelled:
             self._progress_cb(value)
 
-    @Slot(object, object)
     def _deliver(self, result, error) -> None:
         self.result, self.error, self.done = result, error, True
-        _live.discard(self)
         try:
             if self._next is not None and not self.cancelled:
                 self._next(result=result, error=error)
@@ -88,43 +80,93 @@ class TaskHandle(QObject):
             self.finished.emit()
 
 
+class _Relay(QObject):
+    """One for the program, made on the GUI thread: what the workers send (by task number)
+    reaches the handles there. It is never freed, so a worker may emit through it at any time."""
+
+    done = Signal(object, object, object)      # task number, result, error  (emitted from a worker)
+    progress = Signal(object, object)          # task number, value  (emitted from a worker)
+
+    def __init__(self):
+        super().__init__()
+        # Bound slots of a GUI-thread QObject: Qt queues the calls to the GUI thread.
+        self.done.connect(self._deliver)
+        self.progress.connect(self._deliver_progress)
+
+    @Slot(object, object, object)
+    def _deliver(self, number, result, error) -> None:
+        handle = _by_number.pop(number, None)
+        if handle is None:
+            return
+        _live.discard(handle)
+        if shiboken6.isValid(handle):
+            handle._deliver(result, error)
+        else:
+            # Qt deleted the handle at quit while the task still ran (a device list still loading
+            # when the window closed): there is no one left to tell, and that is not an error.
+            log.debug("task %s ended after its handle was deleted; its result is dropped", handle.name)
+
+    @Slot(object, object)
+    def _deliver_progress(self, number, value) -> None:
+        handle = _by_number.get(number)
+        if handle is not None and shiboken6.isValid(handle):
+            handle._deliver_progress(value)
+
+
 class _Runnable(QRunnable):
-    def __init__(self, func: Callable, handle: TaskHandle, with_report: bool):
+    """The worker's side of a task: the function, the task's number, its cancel flag; never the
+    handle itself (see :class:`TaskHandle`)."""
+
+    def __init__(self, func: Callable, number: int, name: str, cancelled: threading.Event, with_report: bool,
+                 relay: _Relay):
         super().__init__()
         self.setAutoDelete(True)
         self._func = func
-        self._handle = handle
+        self._number = number
+        self._name = name
+        self._cancelled = cancelled
         self._with_report = with_report
+        self._relay = relay
+
+    def report(self, value: Any) -> None:
+        """Given to the task (its thread): forward ``value`` to the progress callback; raises
+        :class:`TaskCancelled` once the handle was cancelled."""
+        if self._cancelled.is_set():
+            raise TaskCancelled(self._name)
+        _emit(self._relay, "progress", self._name, self._number, value)
 
     def run(self) -> None:  # worker thread
-        handle = self._handle
-        if handle.cancelled:
-            handle._done.emit(None, TaskCancelled(handle.name))
+        if self._cancelled.is_set():
+            _emit(self._relay, "done", self._name, self._number, None, TaskCancelled(self._name))
             return
+        # Let go of the function as it is called: a runnable outlives its run here (PySide frees
+        # it later, on a worker), and what the function holds should not live on with it.
+        func, self._func = self._func, None
         try:
-            result = self._func(handle.report) if self._with_report else self._func()
+            result = func(self.report) if self._with_report else func()
         except BaseException as exc:  # delivered, not lost: the GUI decides what to show
             if not isinstance(exc, TaskCancelled):
-                log.debug("task %s raised %r", handle.name, exc)
-            _send_done(handle, None, exc)
+                log.debug("task %s raised %r", self._name, exc)
+            _emit(self._relay, "done", self._name, self._number, None, exc)
         else:
-            _send_done(handle, result, None)
+            _emit(self._relay, "done", self._name, self._number, result, None)
 
 
-def _send_done(handle: TaskHandle, result, error) -> None:
+def _emit(relay: _Relay, signal: str, name: str, *args) -> None:
     try:
-        handle._done.emit(result, error)
+        getattr(relay, signal).emit(*args)
     except RuntimeError:
-        if shiboken6.isValid(handle):
+        if shiboken6.isValid(relay):
             raise
-        # Qt deleted the handle at quit while the task still ran (a device list still loading
-        # when the window closed): there is no one left to tell, and that is not an error.
-        _live.discard(handle)
-        log.debug("task %s ended after its handle was deleted; its result is dropped", handle.name)
+        # The relay is gone: the program is ending and no one is left to tell.
+        log.debug("task %s ended after the program's end; what it sent is dropped", name)
 
 
 # Handles stay referenced until delivered, so callers may ignore the return value.
 _live: set[TaskHandle] = set()
+_by_number: dict[int, TaskHandle] = {}
+_numbers = itertools.count()
+_relay: _Relay | None = None
 _pools: dict[str, QThreadPool] = {}
 
 
@@ -134,9 +176,15 @@ def run_task(func: Callable, next_func: NextFunc | None = None, *, pool: QThread
 
     Must be called from the GUI thread (the handle, and so the delivery, lives there).
     """
+    global _relay
+    if _relay is None:
+        _relay = _Relay()
     handle = TaskHandle(name or getattr(func, "__name__", "task"), next_func, progress)
+    number = next(_numbers)
     _live.add(handle)
-    (pool or QThreadPool.globalInstance()).start(_Runnable(func, handle, progress is not None))
+    _by_number[number] = handle
+    (pool or QThreadPool.globalInstance()).start(
+        _Runnable(func, number, handle.name, handle._cancel_event, progress is not None, _relay))
     return handle
 
 

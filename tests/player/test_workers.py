@@ -225,3 +225,30 @@ def test_a_result_for_a_handle_deleted_at_quit_is_dropped_quietly(qtbot, monkeyp
     go.set()
     assert pool.waitForDone(10_000)
     assert printed == []
+
+
+def test_a_handle_is_freed_on_the_gui_thread_once_its_task_is_delivered(qtbot):
+    """A handle is a GUI-thread object: the worker must never hold the last reference to it.
+    When it did, a handle whose result the window had taken was freed later on the worker
+    thread (or kept with its result until then), while the GUI thread could still be returning
+    from its delivery into that very object: the window crashed now and then on a big library.
+    A reply that takes the GUI thread a moment (as drawing a result does) let the worker fall
+    behind the delivery reliably."""
+    import weakref
+
+    freed, delivered = [], []
+
+    def took_a_moment(result, error):
+        start = time.perf_counter()
+        while time.perf_counter() - start < 0.002:     # the GUI thread busy, holding the interpreter
+            pass
+        delivered.append(result)
+
+    for i in range(40):
+        handle = run_task(lambda: i, took_a_moment, name=f"task {i}")
+        weakref.finalize(handle, lambda i=i: freed.append((i, threading.current_thread().name)))
+        del handle
+        qtbot.waitUntil(lambda: len(delivered) == i + 1, timeout=10_000)
+        qtbot.waitUntil(lambda: len(freed) == i + 1, timeout=5_000)
+    assert delivered == list(range(40))
+    assert freed == [(i, threading.main_thread().name) for i in range(40)]
