@@ -1952,26 +1952,34 @@ def test_a_scan_stopped_by_ctrl_c_in_the_count_leaves_a_known_shorten_file_its_o
     _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
 
 
-def _scan_stopped_by_the_window(store, when) -> None:
+def _scan_stopped_by_the_window(store, qtbot, when) -> None:
     """A scan of the library stopped as the window stops it (the app closed, Cancel pressed):
-    its task cancelled once ``when(progress)``, the task's report, which the scan calls with
-    its progress, raises."""
-    from player.workers import TaskCancelled, TaskHandle
+    run as the window's task, on a worker, its handle cancelled once ``when(progress)``; the
+    task's report, which the scan calls with its progress, then raises."""
+    import threading
 
-    task = TaskHandle("scan", None, None)
+    from player.workers import TaskCancelled, run_task
 
-    def report(progress):
-        if when(progress):
-            task.cancel()
-        task.report(progress)
+    handed_out = threading.Event()      # the handle is the test's before the scan may stop it
 
-    with pytest.raises(TaskCancelled):
-        Scanner(store, progress=report, progress_interval_s=0).scan()
+    def scan(report):
+        def stopped_when(progress):
+            if when(progress):
+                task.cancel()
+            report(progress)
+
+        handed_out.wait()
+        return Scanner(store, progress=stopped_when, progress_interval_s=0).scan()
+
+    task = run_task(scan, progress=lambda progress: None, name="scan")
+    handed_out.set()
+    qtbot.waitUntil(lambda: task.done, timeout=30_000)
+    assert isinstance(task.error, TaskCancelled)
 
 
 @pytest.mark.skipif(not ffmpeg_encodes("pcm_s16le"), reason="ffmpeg and ffprobe decode Shorten")
 def test_a_scan_the_window_stops_in_the_count_keeps_the_one_failed_count_and_the_counts_made(store, tmp_path,
-                                                                                           monkeypatch, qapp):
+                                                                                           monkeypatch, qtbot):
     """The window stops a scan through its task (the app closed, Cancel pressed), whose
     report raises inside the scan, not through the scan's own cancel: a known Shorten file
     touched and stopped in its count was left as a failed count leaves it (the next count
@@ -1985,7 +1993,7 @@ def test_a_scan_the_window_stops_in_the_count_keeps_the_one_failed_count_and_the
     store.end_play(store.start_play(track["id"]), "finished", 1000)
     _bump_mtime(path)
 
-    _scan_stopped_by_the_window(store, lambda progress: progress.counting)
+    _scan_stopped_by_the_window(store, qtbot, lambda progress: progress.counting)
     [stopped] = store.tracks()
     assert (stopped["id"], stopped["duration"], stopped["last_error"]) == (track["id"], len(source) / rate, None)
     _count_fails_once_then_counted(store, music, path, track["id"], len(source) / rate)
@@ -1993,7 +2001,7 @@ def test_a_scan_the_window_stops_in_the_count_keeps_the_one_failed_count_and_the
     added = ["encore.shn", "bonus.shn"]
     for name in added:
         shutil.copyfile(path, music / name)
-    _scan_stopped_by_the_window(store, lambda progress: progress.counting and progress.counted == 1)
+    _scan_stopped_by_the_window(store, qtbot, lambda progress: progress.counting and progress.counted == 1)
     rows = {Path(t["path"]).name: t for t in store.tracks()}
     assert sum(rows[name]["mtime_ns"] == (music / name).stat().st_mtime_ns for name in added) == 1
     assert Scanner(store).scan().counting == 1
