@@ -95,7 +95,9 @@ class _Relay(QObject):
 
     @Slot(object, object, object)
     def _deliver(self, number, result, error) -> None:
-        handle = _by_number.pop(number, None)
+        # The task's function is let go of here, after the delivery, on the GUI thread (see
+        # _Runnable.run).
+        handle, func = _by_number.pop(number, (None, None))
         if handle is None:
             return
         _live.discard(handle)
@@ -108,7 +110,7 @@ class _Relay(QObject):
 
     @Slot(object, object)
     def _deliver_progress(self, number, value) -> None:
-        handle = _by_number.get(number)
+        handle = _by_number.get(number, (None, None))[0]
         if handle is not None and shiboken6.isValid(handle):
             handle._deliver_progress(value)
 
@@ -136,19 +138,25 @@ class _Runnable(QRunnable):
         _emit(self._relay, "progress", self._name, self._number, value)
 
     def run(self) -> None:  # worker thread
+        # The worker lets go of the function before it sends the task's end: what the function
+        # holds (a view or dialog its lambda closes over) may have no other holder left than
+        # the function, and must not be freed here, on a worker. run_task keeps the function
+        # on the GUI thread until the delivery, which comes after; a runnable is also freed
+        # late (by PySide, on a worker), and the function should not live on with it.
+        func, self._func = self._func, None
         if self._cancelled.is_set():
+            del func
             _emit(self._relay, "done", self._name, self._number, None, TaskCancelled(self._name))
             return
-        # Let go of the function as it is called: a runnable outlives its run here (PySide frees
-        # it later, on a worker), and what the function holds should not live on with it.
-        func, self._func = self._func, None
         try:
             result = func(self.report) if self._with_report else func()
         except BaseException as exc:  # delivered, not lost: the GUI decides what to show
+            del func        # (the exception's traceback holds this frame)
             if not isinstance(exc, TaskCancelled):
                 log.debug("task %s raised %r", self._name, exc)
             _emit(self._relay, "done", self._name, self._number, None, exc)
         else:
+            del func
             _emit(self._relay, "done", self._name, self._number, result, None)
 
 
@@ -164,7 +172,7 @@ def _emit(relay: _Relay, signal: str, name: str, *args) -> None:
 
 # Handles stay referenced until delivered, so callers may ignore the return value.
 _live: set[TaskHandle] = set()
-_by_number: dict[int, TaskHandle] = {}
+_by_number: dict[int, tuple[TaskHandle, Callable]] = {}   # a task's handle and function, by number
 _numbers = itertools.count()
 _relay: _Relay | None = None
 _pools: dict[str, QThreadPool] = {}
@@ -182,7 +190,7 @@ def run_task(func: Callable, next_func: NextFunc | None = None, *, pool: QThread
     handle = TaskHandle(name or getattr(func, "__name__", "task"), next_func, progress)
     number = next(_numbers)
     _live.add(handle)
-    _by_number[number] = handle
+    _by_number[number] = handle, func
     (pool or QThreadPool.globalInstance()).start(
         _Runnable(func, number, handle.name, handle._cancel_event, progress is not None, _relay))
     return handle

@@ -252,3 +252,39 @@ def test_a_handle_is_freed_on_the_gui_thread_once_its_task_is_delivered(qtbot):
         qtbot.waitUntil(lambda: len(freed) == i + 1, timeout=5_000)
     assert delivered == list(range(40))
     assert freed == [(i, threading.main_thread().name) for i in range(40)]
+
+
+def test_a_task_s_function_is_freed_on_the_gui_thread(qtbot):
+    """What a task's function holds (a view, a dialog, a model its lambda closes over) is the
+    GUI's: once the window has let go of it, the function may be its last holder. The worker
+    lets go of the function before it sends its result, so the last reference is the GUI
+    thread's, dropped there with the delivery, whether the task returned, raised or was
+    cancelled before it ran."""
+    import weakref
+
+    class Work:
+        def __init__(self, how):
+            self.how = how
+
+        def __call__(self):
+            if self.how == "raises":
+                raise ValueError("no")
+            return self.how
+
+    freed, ended = [], []
+    gate, hold = threading.Event(), db_write_pool()
+    for i, how in enumerate(["returns", "raises", "cancelled"]):
+        if how == "cancelled":
+            run_task(gate.wait, pool=hold)         # the pool busy, so the next waits its turn
+        work = Work(how)
+        weakref.finalize(work, lambda: freed.append(threading.current_thread().name))
+        handle = run_task(work, lambda result, error: None, pool=hold, name=how)
+        handle.finished.connect(lambda how=how: ended.append(how))
+        if how == "cancelled":
+            handle.cancel()
+            gate.set()
+        del work, handle
+        qtbot.waitUntil(lambda: len(ended) == i + 1, timeout=10_000)
+        qtbot.waitUntil(lambda: len(freed) == i + 1, timeout=5_000)
+    assert ended == ["returns", "raises", "cancelled"]
+    assert freed == [threading.main_thread().name] * 3
