@@ -6,6 +6,7 @@ import gc
 import threading
 import time
 
+from player import workers
 from player.workers import OneAtATime, TaskCancelled, collector_paused, db_write_pool, player_pool, run_task
 
 
@@ -224,6 +225,8 @@ def test_a_result_for_a_handle_deleted_at_quit_is_dropped_quietly(qtbot, monkeyp
     shiboken6.delete(reporting)
     go.set()
     assert pool.waitForDone(10_000)
+    # Their ends reach the GUI thread, where they find the handles deleted.
+    qtbot.waitUntil(lambda: not ({handle, reporting} & workers._live), timeout=10_000)
     assert printed == []
 
 
