@@ -234,7 +234,8 @@ def test_a_handle_is_freed_on_the_gui_thread_once_its_task_is_delivered(qtbot):
     """A handle is a GUI-thread object: the worker must never hold the last reference to it.
     When it did, a handle whose result the window had taken was freed later on the worker
     thread (or kept with its result until then), while the GUI thread could still be returning
-    from its delivery into that very object: the window crashed now and then on a big library.
+    from its delivery into that very object: a QObject destroyed off its own thread, which Qt
+    does not allow and which can bring the program down.
     A reply that takes the GUI thread a moment (as drawing a result does) let the worker fall
     behind the delivery reliably."""
     import weakref
