@@ -679,11 +679,14 @@ class HistoryMixin:
 
     def _unmake_private(self, conn, private: Sequence[tuple[int, int | None]], now: float) -> None:
         """Give back the plays :meth:`_make_private` took from rows (``(row, track)`` each), on
-        the track they were plays of; a row that made none, or whose track is gone from the
-        library, is kept unmatched again (a scan links it when the song comes back)."""
+        the track they were plays of (or the one a scan merged it into since); a row that made
+        none, or whose track is gone from the library, is kept unmatched again (a scan links
+        it when the song comes back)."""
         placeholder = conn.execute("INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)",
                                    (now, now)).lastrowid
         for listen_id, track_id in private:
+            # (the track noted may have been merged into a copy since: the play goes to that)
+            track_id = None if track_id is None else self._live_id(conn, track_id)
             row = conn.execute("SELECT l.started_at, l.ms_played, l.duration_ms, l.skipped, l.reason_end, "
                                "t.duration FROM imported_listens l JOIN tracks t ON t.id = ? "
                                "WHERE l.id = ? AND l.play_id IS NULL", (track_id, listen_id)).fetchone()

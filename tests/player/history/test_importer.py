@@ -1324,6 +1324,23 @@ def test_plays_of_a_private_session_the_account_data_brought_go_when_the_extende
     assert {p["title"]: p["track_id"] for p in plays_of(store)}["Halo"] == ids["Halo"]
 
 
+def test_a_private_play_given_back_goes_to_the_copy_its_track_was_merged_into(store, tmp_path):
+    # The row notes the track the play was of; a scan (or the player) may merge that track
+    # into a copy before the extended history is taken out. The play given back was lost
+    # then: its track was no longer there, and the copy was in the library before, so no
+    # scan linked the row again.
+    ids = library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
+    extended = _private(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS), "HALO")
+    assert import_file(store, extended).made_private == 1
+    store.upsert_tracks([{"path": "/n/halo.flac", "size": 1, "mtime_ns": 1, "title": "Halo", "artist": "Beyoncé",
+                          "album": "I Am... Sasha Fierce", "duration": 200.0}])
+    copy = store.track_by_path("/n/halo.flac")["id"]
+    store.merge_duplicate(ids["Halo"], copy)
+    store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[extended.name])
+    assert {p["title"]: p["track_id"] for p in plays_of(store)}["Halo"] == copy
+
+
 def _extended_private(path, plays, *private_rows):
     """The extended history of ``plays`` at ``path``, its rows at ``private_rows`` played in a private session."""
     rows = json.loads(fx.spotify_extended(path, plays).read_text(encoding="utf-8"))
