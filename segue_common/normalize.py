@@ -255,6 +255,9 @@ def bare_title(title: str | None, artist: str | None = None) -> str:
 
 def clear_caches() -> None:
     """Forget the remembered results of this module's functions (up to 65,536 each; a
-    long-running process that normalised a whole library once need not keep them)."""
-    for fn in (normalize_name, primary_artist, loose_title, bare_title, spelled_title):
-        fn.cache_clear()
+    long-running process that normalised a whole library once need not keep them). Each
+    one found here, not named in a list: a cache added later and left off the list was kept
+    for good (``credited_artists`` was)."""
+    for fn in list(globals().values()):
+        if callable(getattr(fn, "cache_clear", None)) and getattr(fn, "__module__", None) == __name__:
+            fn.cache_clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from segue_common import normalize
 from segue_common.normalize import credited_artists
 
 
@@ -24,3 +25,14 @@ def test_each_credit_names_the_same_artists_every_time_whatever_a_caller_did_wit
                     pass
     for credit, artists in credits.items():
         assert credited_artists(credit) == artists, credit
+
+
+def test_memory_given_back_forgets_every_remembered_credit_and_name():
+    # A long-running window gives back what normalising a whole library kept; a cache left
+    # out of that (the credits Discover splits) stayed at its 65,536 entries for good.
+    cached = [fn for fn in vars(normalize).values() if hasattr(fn, "cache_info")]
+    assert credited_artists in cached
+    for fn in cached:
+        fn("Everlast & Santana")
+    normalize.clear_caches()
+    assert {fn.__name__: fn.cache_info().currsize for fn in cached} == {fn.__name__: 0 for fn in cached}
