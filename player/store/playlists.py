@@ -370,9 +370,13 @@ class PlaylistsMixin:
                              (playlist_id,)).fetchone()[0]
         rows = []
         for t in track_ids:
-            row = conn.execute("SELECT path FROM tracks WHERE id = ?", (int(t),)).fetchone()
+            t = int(t)
+            row = conn.execute("SELECT path FROM tracks WHERE id = ?", (t,)).fetchone()
+            if row is None and (live := self._live_id(conn, t)) is not None:
+                # (the copy the player or a scan merged it into after the window named it)
+                t, row = live, conn.execute("SELECT path FROM tracks WHERE id = ?", (live,)).fetchone()
             if row is not None:
-                rows.append((int(t), row[0], None, None))
+                rows.append((t, row[0], None, None))
         matches, entries = _entries(_Matcher(conn), paths, notes)
         rows += entries
         conn.executemany(_INSERT_ENTRY, [(playlist_id, start + i, t, sql_text(p), title, at)
