@@ -32,7 +32,7 @@ SHORTCUTS = [
     ("Ctrl+Shift+S", "save Up next as a playlist"),
     ("F9", "show / hide Up next"),
     ("Delete / F2", "on the list of playlists: delete the playlist (asked first) / rename it"),
-    ("Menu / Shift+F10", "the right-click menu of the row with the keyboard (the library, the playlists)"),
+    ("Menu / Shift+F10", "the right-click menu of the row with the keyboard (the library, Up next, the playlists)"),
     ("Click on the seek bar", "jump there"),
 ]
 

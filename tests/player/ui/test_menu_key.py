@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
@@ -143,3 +143,26 @@ def test_shift_f10_opens_the_menu_of_the_row_with_the_keyboard_in_the_library_an
     panel.last_lists_menu.close()
     _let_go_of_shift(lists)
     assert queued == [second]
+
+
+def test_shift_f10_in_up_next_opens_the_menu_of_the_row_with_the_keyboard(qtbot, scanned, make_window):
+    # Up next takes its own keys (Delete, Alt+arrows, typing to search): Shift+F10 still
+    # opens the menu of the row the keyboard is on, selected or not (Tab into the list puts
+    # the keyboard on a row without selecting it), and Remove there takes that row only.
+    window = make_window(scanned)
+    window.activateWindow()
+    ids = [window.model.track_id(r) for r in range(4)]
+    window.enqueue(ids)
+    panel, view = window.up_next, window.up_next.list
+    qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=5000)
+    view.selectionModel().clear()
+    view.selectionModel().setCurrentIndex(panel.rows.index(2, 0), QItemSelectionModel.NoUpdate)
+    panel.last_menu = None
+    qtbot.keyClick(view, Qt.Key_F10, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: panel.last_menu is not None and panel.last_menu.isVisible(), timeout=5000)
+    next(a for a in panel.last_menu.actions() if a.text() == "Remove from Up next").trigger()
+    panel.last_menu.close()
+    _let_go_of_shift(view)
+    qtbot.waitUntil(lambda: panel.track_ids() == [ids[0], ids[1], ids[3]], timeout=5000)
