@@ -23,7 +23,7 @@ SHORTCUTS = [
     ("Ctrl+R", "repeat: off → all → one"),
     ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),
     ("Enter", "play the selected track and the ones after it"),
-    ("Delete", "remove the selected Up next entries (or a playlist's songs)"),
+    ("Delete", "remove the selected Up next entries, or the one the keyboard is on (or a playlist's songs)"),
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Alt+Home / Alt+End", "in Up next: play the selected entries next / move them to the end"),
     ("Ctrl+Z", "in Up next: take back the last move, or put back what Delete, Remove or Clear took out, "
