@@ -900,8 +900,15 @@ class Decoder:
             try:
                 block = other._raw_block(BLOCK_NATIVE)
             except _ReadFailed as exc:
+                # (ffmpeg says a WavPack file that ends inside a block failed to read: one cut
+                # short since it was opened ahead is waited on as cut, as in read, not opened
+                # again at once as if its drive had come back, to fail at the cut once more)
+                cut = other._cut_short()
                 put_back()
-                other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
+                if cut:
+                    other._wait_for_cut()
+                else:
+                    other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
                 return None
             except DecodeError as exc:       # (its own to report, when it is read)
                 other._failed, block = exc, None
