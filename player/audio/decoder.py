@@ -761,7 +761,12 @@ class Decoder:
             if seconds:
                 self.duration = self._ranged(seconds)
         elif self._sf is not None and self._sf.frames:
-            self.duration = self._ranged(self._sf.frames / self.samplerate)
+            # Not less than the song's known end (see _take_fresh): a file cut short as it plays
+            # is opened again at its change, and its reader then holds only what is left. Taken
+            # for the song's length, a crossfade was set at the cut, the song read up to it and
+            # no further, never found cut short, and logged as a play heard to its end.
+            frames = max(self._sf.frames, self._known_end or 0)
+            self.duration = self._ranged(frames / self.samplerate)
 
     @property
     def length_exact(self) -> bool:
