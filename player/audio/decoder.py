@@ -458,6 +458,9 @@ class Decoder:
         #: end at (see :meth:`_cut_short`)
         self._first_stamp: tuple[int, int, int] | None = None
         self._known_end: int | None = None
+        #: that end, once the file was opened again (see :meth:`_take_fresh`): an MP3's length
+        #: is not less (see :meth:`_update_duration`); None before
+        self._end_kept: int | None = None
         #: opened again, the file holds all its own header says it has (see :meth:`_open_again`)
         self._holds_whole = False
         #: the native frame the file's own header says it ends at (through ffmpeg, where the
@@ -758,6 +761,10 @@ class Decoder:
         if self._blocks is not None:
             self._take_count()
             seconds = self._mp3_seconds()
+            if seconds and self._end_kept:
+                # (opened again cut short, its frames are counted up to the cut: see below;
+                # only then, for an end read before an estimate of the length is the length)
+                seconds = max(seconds, self._end_kept / self.samplerate)
             if seconds:
                 self.duration = self._ranged(seconds)
         elif self._sf is not None and self._sf.frames:
@@ -1188,14 +1195,14 @@ class Decoder:
             fresh._sf = fresh._blocks = fresh._fallback = None
             if counting:
                 self.count_length()
-            self._known_end = known_end
+            self._known_end = self._end_kept = known_end
             return
         kept = {name: getattr(self, name) for name in ("_restless", "_seek_wanted", "_seek_near", "_first_stamp",
                                                        "_cut_size")}
         self.close()
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(kept)
-        self._known_end = known_end
+        self._known_end = self._end_kept = known_end
 
     def _heal(self, *, wait: bool) -> bool:
         """Whether the file may be read on, where its reads failed in the system as it played

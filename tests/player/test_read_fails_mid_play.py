@@ -493,7 +493,7 @@ def test_a_song_cut_short_as_it_plays_is_no_finished_play_and_logs_what_was_hear
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "AIFF", "OGG", "WV"])
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "AIFF", "OGG", "MP3", "WV"])
 def test_a_song_cut_short_as_it_plays_under_a_crossfade_is_no_finished_play(store, tmp_path, fmt):
     # Opened again at its change, the file's reader holds only what is left: taken for the
     # song's length, the crossfade into the next song was set at the cut, the song was read up
