@@ -746,6 +746,31 @@ def test_a_next_song_cut_short_as_it_is_opened_ahead_is_no_finished_play(store, 
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["WAV", "FLAC", "MP3"])
+def test_a_next_song_cut_short_once_opened_ahead_under_a_crossfade_is_no_finished_play(store, tmp_path, fmt):
+    # (its length dropped to the cut as it was opened again: see the crossfade test above)
+    folder = tmp_path / "music"
+    (folder / "one").mkdir(parents=True)
+    (folder / "two").mkdir()
+    seconds = 20.0
+    _, a = _truncatable_song(store, folder / "one", fmt, 5.0, 44100)
+    song, b = _truncatable_song(store, folder / "two", fmt, seconds, 44100)
+    (c,) = add_tracks(store, folder, [("c", 0.6)])
+    p = Player(store, NullEngine(speed=4.0, crossfade_s=2.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a, b, c])
+        assert wait_for(lambda: p.engine._ndec is not None and p.engine._ndec.path == str(song))
+        os.truncate(song, song.stat().st_size // 2)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3, timeout=60.0)
+    finally:
+        p.close()
+    assert ended(store) == [(a, "finished"), (b, "error"), (c, "finished")]
+    second = store.plays()[1]
+    assert second["error"] == f"cannot play {song.name}: {faults.CUT_SHORT}"
+    assert 1000 <= second["ms_heard"] < seconds * 1000 * 0.6
+
+
+@pytest.mark.slow
 def test_a_next_wavpack_song_cut_short_before_the_join_is_waited_on_as_cut(store, tmp_path, monkeypatch):
     # ffmpeg says a WavPack file that ends inside a block failed to read ("Input/output
     # error"). Cut as it is opened ahead (once ffprobe has read its header, before ffmpeg read
