@@ -458,9 +458,11 @@ class Decoder:
         #: end at (see :meth:`_cut_short`)
         self._first_stamp: tuple[int, int, int] | None = None
         self._known_end: int | None = None
-        #: that end, once the file was opened again (see :meth:`_take_fresh`): an MP3's length
-        #: is not less (see :meth:`_update_duration`); None before
+        #: that end, once the file was opened again smaller than it was first opened (see
+        #: :meth:`_take_fresh`): the song's length is not less (see :meth:`_update_duration`)
         self._end_kept: int | None = None
+        #: opened again, the file is smaller than it was first opened (see :meth:`_open_again`)
+        self._shrunk = False
         #: opened again, the file holds all its own header says it has (see :meth:`_open_again`)
         self._holds_whole = False
         #: the native frame the file's own header says it ends at (through ffmpeg, where the
@@ -768,11 +770,12 @@ class Decoder:
             if seconds:
                 self.duration = self._ranged(seconds)
         elif self._sf is not None and self._sf.frames:
-            # Not less than the song's known end (see _take_fresh): a file cut short as it plays
-            # is opened again at its change, and its reader then holds only what is left. Taken
-            # for the song's length, a crossfade was set at the cut, the song read up to it and
-            # no further, never found cut short, and logged as a play heard to its end.
-            frames = max(self._sf.frames, self._known_end or 0)
+            # Not less than the song's known end, once opened again smaller (see _take_fresh): a
+            # file cut short as it plays is opened again at its change, and its reader then holds
+            # only what is left. Taken for the song's length, a crossfade was set at the cut, the
+            # song read up to it and no further, never found cut short, and logged as a play
+            # heard to its end. (A larger file is no cut: its length is its own.)
+            frames = max(self._sf.frames, self._end_kept or 0)
             self.duration = self._ranged(frames / self.samplerate)
 
     @property
@@ -1180,8 +1183,14 @@ class Decoder:
         tool that wrote a whole, shorter version of the song in place ran out at its new end,
         was waited on to grow back and ended as an error, where it was heard to its end.
         Its end is then the one its header gives: the library's length, which a file played
-        through ffmpeg (an M4A) is held to, is the length of the file as it was."""
+        through ffmpeg (an M4A) is held to, is the length of the file as it was.
+
+        The song's length is held to that end only where the file is now smaller than it was
+        first opened, as only such a one may be cut short: a file grown by a retag or a whole,
+        shorter version written over it in more bytes has the length its reader gives (an MP3's
+        estimate of it, from its size as first opened, was held to for good after a retag)."""
         known_end = fresh._header_end if fresh._holds_whole and fresh._header_end is not None else self._known_end
+        end_kept = known_end if fresh._shrunk else None
         if verdict == "on":
             # The same audio, read on from the native frame this resampler was fed up to:
             # the resampler and what it gave stay, so nothing is heard (a fresh resampler
@@ -1195,14 +1204,14 @@ class Decoder:
             fresh._sf = fresh._blocks = fresh._fallback = None
             if counting:
                 self.count_length()
-            self._known_end = self._end_kept = known_end
+            self._known_end, self._end_kept = known_end, end_kept
             return
         kept = {name: getattr(self, name) for name in ("_restless", "_seek_wanted", "_seek_near", "_first_stamp",
                                                        "_cut_size")}
         self.close()
         self.__dict__.update(fresh.__dict__)
         self.__dict__.update(kept)
-        self._known_end = self._end_kept = known_end
+        self._known_end, self._end_kept = known_end, end_kept
 
     def _heal(self, *, wait: bool) -> bool:
         """Whether the file may be read on, where its reads failed in the system as it played
@@ -1311,8 +1320,8 @@ class Decoder:
             # disk, far longer from a share or a disk waking up) at every retag that grows its
             # tag or fills its padding, while the output plays out its buffer of a second or two.
             now = _stamp(self.path)
-            fresh._holds_whole = (first is not None and now is not None and now[1] < first[1]
-                                  and audio_io.holds_whole(self.path))
+            fresh._shrunk = first is not None and now is not None and now[1] < first[1]
+            fresh._holds_whole = fresh._shrunk and audio_io.holds_whole(self.path)
             if fresh._holds_whole and fresh._fallback is not None:
                 # (through ffmpeg its length is the library's, the file's as it was: the
                 # file's own header gives its length now)

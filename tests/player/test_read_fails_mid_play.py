@@ -600,6 +600,32 @@ def test_a_song_rewritten_in_place_whole_and_shorter_as_it_plays_is_a_finished_p
 
 
 
+def test_a_song_rewritten_in_place_shorter_and_larger_takes_its_new_length(tmp_path):
+    # A whole, shorter version written over a song in more bytes than it had (a re-encode at
+    # more bits a sample): no larger file is cut short, so its length is its own, not the
+    # length of the file as first opened (the seek bar and a crossfade's start are set by it).
+    from tests.player.audio.test_decoder import read_on
+
+    rate = 22050
+    song, trimmed = tmp_path / "a.wav", tmp_path / "trimmed.wav"
+    audio = _glide(10.0, rate)
+    sf.write(song, audio, rate, subtype="PCM_16")
+    sf.write(trimmed, audio[:8 * rate], rate, subtype="PCM_24")
+    assert trimmed.stat().st_size > song.stat().st_size
+    dec = Decoder(str(song), out_rate=rate)
+    try:
+        got = [dec.read(rate)]
+        with open(song, "r+b") as f:    # (in place: the same inode, larger)
+            f.write(trimmed.read_bytes())
+        got.append(dec.read(rate))     # (waits for the file to be opened again)
+        assert dec._opened == decoder._stamp(str(song))
+        assert dec.total_frames == 8 * rate
+        read_on(dec, got)
+    finally:
+        dec.close()
+    assert sum(len(b) for b in got) == 8 * rate
+
+
 def test_a_retag_that_grows_a_playing_mp3_does_not_read_all_its_frames_again(tmp_path, monkeypatch):
     # Whether a file rewritten in place is whole (audio_io.holds_whole) matters only where it is
     # smaller than it was opened: only then may it be taken for cut short. For an MP3 that look
