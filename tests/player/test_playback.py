@@ -984,9 +984,11 @@ def test_a_song_being_begun_reads_its_own_start_never_the_place_of_the_song_befo
     assert wait_for(lambda: p.position > 20.0)
     p.add_listener(on_event)
     p.play_track(b)
-    assert seen == [0.0]
+    # (its own start: the output is started before the play is logged, so on a loaded machine
+    # the new song may have been heard for a few milliseconds by then; the old song was 20 s in)
+    assert len(seen) == 1 and 0.0 <= seen[0] < 0.5, seen
     saved = store.get_setting(STATE_SETTING)["current"]
-    assert saved[0] == b and saved[3] == 0.0
+    assert saved[0] == b and 0.0 <= saved[3] < 0.5, saved
     assert wait_for(lambda: p.position > 1.0)       # and once the engine has it, its own place
 
 def test_a_song_jumped_to_its_end_is_logged_as_next_would_and_heard_songs_still_finish(
