@@ -168,11 +168,12 @@ def test_the_keys_act_on_the_row_the_keyboard_is_on_when_none_is_selected(qtbot,
     qtbot.waitUntil(lambda: panel.track_ids() == [ids[1], *ids[2:]], timeout=5000)
 
 
-def test_the_rows_the_keys_move_stay_in_view(qtbot, scanned, make_window):
-    # Alt+End on an Up next longer than its panel took the row out of sight, and the next
-    # Alt+Up or Delete acted on a row the person could not see.
+def _first_sent_to_the_end_of_a_short_panel(qtbot, scanned, make_window):
+    """Eight songs in Up next, a panel two rows high, the keyboard on it: the first song
+    chosen and sent to the end with Alt+End, once the player has it there and its row is in
+    view. The window, the ids, and whether the current row is in view."""
     window, ids = _queued(qtbot, scanned, make_window, 8)
-    panel, view = window.up_next, window.up_next.list
+    view = window.up_next.list
     view.setFixedHeight(view.rowHeight(0) * 2 + 2 * view.frameWidth())
 
     def in_view() -> bool:
@@ -182,8 +183,17 @@ def test_the_rows_the_keys_move_stay_in_view(qtbot, scanned, make_window):
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
     _select(view, [0])
     QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
-    qtbot.waitUntil(lambda: panel.track_ids()[-1] == ids[0], timeout=5000)
+    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue][-1] == ids[0], timeout=5000)
+    qtbot.waitUntil(lambda: window.up_next.track_ids()[-1] == ids[0], timeout=5000)
     qtbot.waitUntil(in_view, timeout=5000)
+    return window, ids, in_view
+
+
+def test_the_rows_the_keys_move_stay_in_view(qtbot, scanned, make_window):
+    # Alt+End on an Up next longer than its panel took the row out of sight, and the next
+    # Alt+Up or Delete acted on a row the person could not see.
+    window, ids, in_view = _first_sent_to_the_end_of_a_short_panel(qtbot, scanned, make_window)
+    panel = window.up_next
     QTest.keyClick(window.windowHandle(), Qt.Key_Home, Qt.AltModifier)
     qtbot.waitUntil(lambda: panel.track_ids()[0] == ids[0], timeout=5000)
     qtbot.waitUntil(in_view, timeout=5000)

@@ -9,7 +9,7 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.player.ui.test_up_next_keys import _queued, _select
+from tests.player.ui.test_up_next_keys import _first_sent_to_the_end_of_a_short_panel, _queued, _select
 from tests.player.ui.test_up_next_moved_suggestions import _fourth_suggestion_moved_up, _suggesting
 
 
@@ -161,19 +161,8 @@ def test_ctrl_z_after_a_restart_says_there_is_nothing_to_undo(qtbot, scanned, ma
 def test_ctrl_z_of_a_move_brings_the_rows_moved_back_into_view(qtbot, scanned, make_window):
     # Alt+End on a long Up next, then Ctrl+Z: the song went back to the top with the keyboard
     # on it, but the view stayed at the end, and the next key acted on a row out of sight.
-    window, ids = _queued(qtbot, scanned, make_window, 8)
+    window, ids, in_view = _first_sent_to_the_end_of_a_short_panel(qtbot, scanned, make_window)
     panel, view = window.up_next, window.up_next.list
-    view.setFixedHeight(view.rowHeight(0) * 2 + 2 * view.frameWidth())
-
-    def in_view() -> bool:
-        return view.viewport().rect().contains(view.visualRect(view.currentIndex()))
-
-    view.setFocus(Qt.TabFocusReason)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=2000)
-    _select(view, [0])
-    QTest.keyClick(window.windowHandle(), Qt.Key_End, Qt.AltModifier)
-    qtbot.waitUntil(lambda: [e.track_id for e in window.player.queue][-1] == ids[0], timeout=5000)
-    qtbot.waitUntil(in_view, timeout=5000)
     _undo(window)
     qtbot.waitUntil(lambda: panel.track_ids() == ids, timeout=5000)
     qtbot.waitUntil(lambda: "Moved 1 song back" in window.statusBar().currentMessage(), timeout=5000)
