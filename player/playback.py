@@ -1286,6 +1286,9 @@ class Player:
                 self._queue.order_like(self._natural)
                 self._natural = []
             self._queue_changed()
+        # In album mode shuffle decides the gain (see _source_for): the song opened ahead took
+        # the one of the order before, and one still next after the shuffle would keep it.
+        self.replaygain_changed()
 
     @property
     def repeat(self) -> str:
@@ -1990,6 +1993,12 @@ class Player:
         if row is None:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
+        if mode == "album" and (self._shuffle or entry.source in SUGGESTED_SOURCES):
+            # An album's own levels are kept where the album is heard in its order. Shuffled, or
+            # a station's and Keep it going's songs from anywhere, one song follows another of
+            # another album: each at its own track gain, or a quiet album's song came 6 dB or
+            # more below a loud one's (foobar2000's "by playback order", Quod Libet's automatic).
+            mode = "track"
         try:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
         except ValueError:

@@ -2359,6 +2359,43 @@ def test_replaygain_setting_sets_the_source_gain(store, tmp_path, make_player):
     assert handed[-1].gain == 1.0 and len(handed) == 3
 
 
+# Track gain -9 dB (its peak allows it), album gain -3 dB: which one a song plays at is heard.
+ALBUM_TAGS = {"rg_track_gain": -9.0, "rg_track_peak": 0.5, "rg_album_gain": -3.0, "rg_album_peak": 0.9}
+TRACK_GAIN, ALBUM_GAIN = 10 ** (-9 / 20), 10 ** (-3 / 20)
+
+
+def _armed_gain(p):
+    armed = p._armed
+    return None if armed is None else armed.gain
+
+
+def test_album_gain_is_for_an_album_heard_in_order_not_for_shuffle_or_suggestions(store, tmp_path, make_player):
+    # Album mode keeps an album's own loud and quiet songs as the album has them, which is only
+    # worth it where the album is heard in its order. Shuffled, or one song of a station
+    # after another, each song came at its album's level: a quiet album's song next to a loud
+    # one's was 6 dB apart or more, what track gain is there to even out (foobar2000's gain
+    # "by playback order", Quod Libet's automatic mode).
+    a, b, d = add_tracks(store, tmp_path, [(n, 20.0, ALBUM_TAGS) for n in "abd"])
+    store.set_setting("replaygain_mode", "album")
+    p = make_player(speed=1.0)
+    handed = []
+    play = p.engine.play
+    p.engine.play = lambda source: (handed.append(source), play(source))[1]
+    p.play_tracks([a, b])
+    assert handed[-1].gain == pytest.approx(ALBUM_GAIN)
+    assert wait_for(lambda: _armed_with(p, b) is not None)
+    assert _armed_gain(p) == pytest.approx(ALBUM_GAIN)
+    p.set_shuffle(True)     # (the song opened ahead, still next, is set again at its new gain)
+    assert wait_for(lambda: _armed_gain(p) == pytest.approx(TRACK_GAIN))
+    p.set_shuffle(False)
+    assert wait_for(lambda: _armed_gain(p) == pytest.approx(ALBUM_GAIN))
+    p.start_station(d, [a, b])          # the seed is the person's pick; the station's songs are not
+    assert wait_for(lambda: handed[-1].token.track_id == d)
+    assert handed[-1].gain == pytest.approx(ALBUM_GAIN)
+    assert wait_for(lambda: _armed_with(p, a) is not None)
+    assert _armed_gain(p) == pytest.approx(TRACK_GAIN)
+
+
 def _armed_with(p, track_id):
     armed = p._armed
     return armed if armed is not None and armed.token.track_id == track_id else None
