@@ -1993,11 +1993,13 @@ class Player:
         if row is None:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
-        if mode == "album" and (self._shuffle or entry.source in SUGGESTED_SOURCES):
+        if mode == "album" and (self._shuffle or entry.source in SUGGESTED_SOURCES
+                                or entry.track_id == self.station_seed):
             # An album's own levels are kept where the album is heard in its order. Shuffled, or
             # a station's and Keep it going's songs from anywhere, one song follows another of
             # another album: each at its own track gain, or a quiet album's song came 6 dB or
             # more below a loud one's (foobar2000's "by playback order", Quod Libet's automatic).
+            # A station's seed is the first song of that mix, at the level of the rest.
             mode = "track"
         try:
             gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))

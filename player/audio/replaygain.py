@@ -2,7 +2,7 @@
 
 Modes: ``"track"`` (every track at the same loudness), ``"album"`` (an album keeps
 its internal dynamics; falls back to the track gain; the player asks for track gain where
-songs are not heard in their album's order: shuffled, or suggested), ``"off"``. Clipping
+songs are not heard in their album's order: shuffled, a station, or suggested), ``"off"``. Clipping
 prevention: the factor never lifts the stored peak above full scale.
 
 Tags are written by anyone: the gain is clamped to ±24 dB (real corrections stay well
