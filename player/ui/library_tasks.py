@@ -589,7 +589,7 @@ class LibraryTasksMixin:
         self.settings_opened.emit(dialog)
 
     def save_settings(self, dialog) -> None:
-        from player.ui.settings_dialog import KEY_REPLAYGAIN
+        from player.ui.settings_dialog import KEY_PREAMP, KEY_REPLAYGAIN
 
         store, values, changed = self.store, dialog.values(), dialog.changed()
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
@@ -614,7 +614,8 @@ class LibraryTasksMixin:
                 self._settings_wanted = False
                 self.open_settings()
             self.apply_settings(values)
-            if values[KEY_REPLAYGAIN] != dialog.initial_values[KEY_REPLAYGAIN] and self.player is not None:
+            if self.player is not None and any(values[key] != dialog.initial_values[key]
+                                               for key in (KEY_REPLAYGAIN, KEY_PREAMP)):
                 self._command(lambda p: p.replaygain_changed())
             if self.intelligence is not None:
                 self.intelligence.apply_settings(values)
