@@ -868,14 +868,17 @@ class Decoder:
 
     def can_join(self, other: Decoder) -> bool:
         """Whether :meth:`join` can run this file's resampler on into ``other``, one not read
-        yet: both are resampled from the same rate and have as many channels. Not one waited
+        yet: both are resampled from the same rate to as many channels. A file's channels are
+        mixed to the output's before they are resampled, so a mono or a 5.1 track inside a
+        stereo album joins as well (each resampled apart, the edges of two resamplers ticked
+        at the join). Not one waited
         on halfway through a rewrite (see :meth:`_follow_rewrite`): the join read its start
         from the file as it was, and a seek asked of it meanwhile put it back there after,
         for that start to be heard twice."""
         return (self._held and other._resampler is not None and not other._done and other._settling is None
                 and other._resampler.fed == 0 and not len(other._pending)
-                and (other.samplerate, other.out_rate, other.channels, other._native_channels())
-                == (self.samplerate, self.out_rate, self.channels, self._native_channels())
+                and (other.samplerate, other.out_rate, other.channels)
+                == (self.samplerate, self.out_rate, self.channels)
                 and self._resampler.checkpoint() is not None)
 
     def join_length(self) -> int:

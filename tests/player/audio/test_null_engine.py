@@ -1032,6 +1032,39 @@ def test_a_gapless_album_resampled_to_the_output_rate_joins_as_one_continuous_st
     assert e.underruns == 0
 
 
+@pytest.mark.parametrize("channels", [1, 6])
+def test_a_gapless_album_with_a_mono_or_surround_track_still_joins_in_one_resampler(engine, tmp_path, channels):
+    """An album of 44.1 kHz stereo with a mono track in its middle (an old recording, a bonus
+    mono mix) or a 5.1 one, on a 48 kHz device: the files are mixed to stereo before they are
+    resampled, so one resampler can run through them all, as through files of the same
+    channels. Joined only where the files had as many channels, each such join was two
+    resamplers' edges, a tick of a thousandth of full scale in a 0.5 sine (-55 dB) right at
+    the join."""
+    import soxr
+
+    rate = 48000
+    lengths = [80011, 100007, 50003]
+    paths, whole = write_sine_parts(tmp_path, lengths, amp=0.5, ext="flac")
+    middle = whole[lengths[0]:lengths[0] + lengths[1]]
+    if channels == 1:
+        data = middle[:, None]
+    else:       # (the fronts alone: the downmix hears them as they are, the rest silent)
+        data = np.zeros((len(middle), 6), np.float32)
+        data[:, 0] = data[:, 1] = middle
+    sf.write(str(paths[1]), data, SR, subtype="PCM_24")
+    want = soxr.resample(np.stack([whole, whole], 1), SR, rate, quality="HQ")
+    e = engine(rate=rate)
+    release = (None, "/m/album")
+    sources = [Source(str(p), album_place=("album", "artist", release, 1, i + 1)) for i, p in enumerate(paths)]
+    out = render_chain(e, sources)
+    start = np.flatnonzero(np.abs(out).max(axis=1) > 0)[0]
+    out = out[start:start + len(want)]
+    error = np.abs(out - want).max()
+    assert error < 1e-5, f"{error:.4f} away from the album resampled in one go"
+    ends = [round(n * rate / SR) for n in np.cumsum(lengths)]
+    assert [s.heard_frames for s in sources] == list(np.diff([0] + ends))
+
+
 def test_taking_back_a_next_track_joined_in_one_resampler_makes_the_end_again(engine, tmp_path):
     """The next track set is written after the current one through the same resampler, and
     then another is set instead: the end of the current track, made with the first samples
