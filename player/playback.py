@@ -31,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
-from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, replaygain_factor
+from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAGGED_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, before_sent_to_end, shuffled
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
@@ -2001,10 +2001,12 @@ class Player:
             # more below a loud one's (foobar2000's "by playback order", Quod Libet's automatic).
             # A station's seed is the first song of that mix, at the level of the rest.
             mode = "track"
+        levels = {"preamp_db": self.store.get_setting(PREAMP_SETTING, 0.0),
+                  "untagged_db": self.store.get_setting(UNTAGGED_SETTING, 0.0)}
         try:
-            gain = replaygain_factor(row, mode, preamp_db=self.store.get_setting(PREAMP_SETTING, 0.0))
+            gain = replaygain_factor(row, mode, **levels)
         except ValueError:
-            gain = replaygain_factor(row, "track")
+            gain = replaygain_factor(row, "track", **levels)
         path = audio_path(row)
         # Its folder renamed since the last scan (which follows such a move, keeping the
         # track's history): the file is found beside it as the engine opens it, else the

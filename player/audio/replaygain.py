@@ -8,6 +8,10 @@ prevention: the factor never lifts the stored peak above full scale.
 Tags are written by anyone: the gain is clamped to ±24 dB (real corrections stay well
 inside), and without a stored peak it never boosts above unity, since nothing says the
 boosted track would not clip. A gain that is not a finite number is ignored.
+
+A track with no gain at all plays at ``untagged_db`` (0 dB unless the person sets another,
+never above unity): most such files were mastered louder than ReplayGain's level, and
+foobar2000's "preamp without RG info" is there to bring them down to it.
 """
 
 from __future__ import annotations
@@ -18,10 +22,12 @@ from typing import Mapping
 MODES = ("track", "album", "off")
 SETTING = "replaygain_mode"  # store setting holding one of MODES
 PREAMP_SETTING = "replaygain_preamp_db"
+UNTAGGED_SETTING = "replaygain_untagged_db"  # the gain of a track that has none (dB)
 MAX_GAIN_DB = 24.0
 
 
-def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float = 0.0) -> float:
+def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float = 0.0,
+                      untagged_db: float = 0.0) -> float:
     """Linear gain for ``track`` (a tracks row or dict with rg_* fields).
 
     Parameters
@@ -30,11 +36,14 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
         (gains in dB, peaks as linear sample peaks; any may be None).
     mode : "track", "album" or "off".
     preamp_db : added to the stored gain.
+    untagged_db : the gain of a track with none stored (the preamp is not added: it is the
+        level of the files without ReplayGain, set on its own).
 
     Returns
     -------
     float
-        1.0 when the mode is off or the track has no gain; otherwise
+        1.0 when the mode is off; ``10 ** (untagged_db / 20)``, at most 1.0, when the track has
+        no gain; otherwise
         ``10 ** ((gain + preamp) / 20)`` with ``gain + preamp`` clamped to ±24 dB, lowered so
         that ``peak * factor <= 1``, and at most 1.0 when the track has no peak.
 
@@ -55,12 +64,7 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
             return None
         return value if math.isfinite(value) else None
 
-    try:
-        preamp_db = float(preamp_db)
-    except (TypeError, ValueError):
-        preamp_db = 0.0
-    if not math.isfinite(preamp_db):
-        preamp_db = 0.0
+    preamp_db, untagged_db = _db(preamp_db), _db(untagged_db)
     order = ("album", "track") if mode == "album" else ("track", "album")
     for kind in order:
         gain = get(f"rg_{kind}_gain")
@@ -70,4 +74,14 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
             factor = 10.0 ** (db / 20.0)
             ceiling = 1.0 / peak if peak is not None and peak > 0 else 1.0
             return max(min(factor, ceiling), 10.0 ** (-MAX_GAIN_DB / 20.0))
-    return 1.0
+    return 10.0 ** (min(max(untagged_db, -MAX_GAIN_DB), 0.0) / 20.0)
+
+
+def _db(value) -> float:
+    """``value`` as a number of decibels; 0.0 for anything that is not a finite number (a
+    setting edited by hand)."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0

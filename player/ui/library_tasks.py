@@ -589,7 +589,7 @@ class LibraryTasksMixin:
         self.settings_opened.emit(dialog)
 
     def save_settings(self, dialog) -> None:
-        from player.ui.settings_dialog import KEY_PREAMP, KEY_REPLAYGAIN
+        from player.ui.settings_dialog import KEY_PREAMP, KEY_REPLAYGAIN, KEY_UNTAGGED
 
         store, values, changed = self.store, dialog.values(), dialog.changed()
         before, after = set(dialog.initial_folders), set(dialog.folders.folders())
@@ -615,7 +615,7 @@ class LibraryTasksMixin:
                 self.open_settings()
             self.apply_settings(values)
             if self.player is not None and any(values[key] != dialog.initial_values[key]
-                                               for key in (KEY_REPLAYGAIN, KEY_PREAMP)):
+                                               for key in (KEY_REPLAYGAIN, KEY_PREAMP, KEY_UNTAGGED)):
                 self._command(lambda p: p.replaygain_changed())
             if self.intelligence is not None:
                 self.intelligence.apply_settings(values)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.audio import CROSSFADE_SETTING, DEVICE_SETTING, crossfade_setting
-from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING
+from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAGGED_SETTING
 from player.ui.folder_watch import FOLLOW_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
@@ -28,11 +28,13 @@ log = logging.getLogger(__name__)
 KEY_DEVICE = DEVICE_SETTING            # None: the system default output
 KEY_REPLAYGAIN = RG_SETTING             # "track" | "album" | "off"
 KEY_PREAMP = PREAMP_SETTING             # dB added to the ReplayGain of tracks that have one
+KEY_UNTAGGED = UNTAGGED_SETTING         # dB, the gain of tracks that have none (0 or less)
 KEY_CROSSFADE = CROSSFADE_SETTING       # seconds, 0 = gapless
 KEY_USE_GPU = "analysis.use_gpu"        # bool (player/analysis.py; SEGUE_DEVICE overrides)
 KEY_WHILE_PLAYING = "analysis.while_playing"   # "auto" | "pause" | "run" (player/learner/process.py)
 KEY_FOLLOW = FOLLOW_SETTING             # bool: look for new and removed music by itself
-DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_PREAMP: 0.0, KEY_CROSSFADE: 0.0, KEY_USE_GPU: True,
+DEFAULTS = {KEY_DEVICE: None, KEY_REPLAYGAIN: "track", KEY_PREAMP: 0.0, KEY_UNTAGGED: 0.0,
+            KEY_CROSSFADE: 0.0, KEY_USE_GPU: True,
             KEY_WHILE_PLAYING: "auto", KEY_FOLLOW: True}
 #: the preamp's range, foobar2000's: past it a track's gain is a correction no longer
 PREAMP_DB = 15.0
@@ -41,7 +43,8 @@ REPLAYGAIN_CHOICES = [("track", "Track (every song equally loud)"), ("album", "A
 WHILE_PLAYING_CHOICES = [("auto", "Keep going; pause a while if the sound stutters"),
                          ("pause", "Always pause"), ("run", "Keep going")]
 CHOICES = {KEY_REPLAYGAIN: REPLAYGAIN_CHOICES, KEY_WHILE_PLAYING: WHILE_PLAYING_CHOICES}
-LABELS = {KEY_DEVICE: "Output device", KEY_REPLAYGAIN: "ReplayGain", KEY_PREAMP: "Preamp", KEY_CROSSFADE: "Crossfade",
+LABELS = {KEY_DEVICE: "Output device", KEY_REPLAYGAIN: "ReplayGain", KEY_PREAMP: "Preamp",
+          KEY_UNTAGGED: "Untagged tracks", KEY_CROSSFADE: "Crossfade",
           KEY_USE_GPU: "Use the GPU", KEY_WHILE_PLAYING: "Analysis while music plays",
           KEY_FOLLOW: "Look for new and removed music"}
 
@@ -75,9 +78,9 @@ def _usable(key: str, value) -> bool:
         return isinstance(value, bool)
     if key in CHOICES:
         return value in [choice for choice, _label in CHOICES[key]]
-    if key == KEY_PREAMP:
+    if key in (KEY_PREAMP, KEY_UNTAGGED):
         return (isinstance(value, (int, float)) and not isinstance(value, bool)
-                and abs(value) <= PREAMP_DB)
+                and -PREAMP_DB <= value <= (PREAMP_DB if key == KEY_PREAMP else 0.0))
     return True
 
 
@@ -120,6 +123,15 @@ class SettingsDialog(QDialog):
         self.preamp.setSuffix(" dB")
         self.preamp.setToolTip("Added to the ReplayGain of every track that has one. A track's stored peak "
                                "still keeps it from clipping.")
+        # A file without ReplayGain was mostly mastered louder than its level: it can be
+        # brought down to it (never lifted: nothing says it would not clip).
+        self.untagged = QDoubleSpinBox()
+        self.untagged.setRange(-PREAMP_DB, 0.0)
+        self.untagged.setSingleStep(0.5)
+        self.untagged.setDecimals(1)
+        self.untagged.setSuffix(" dB")
+        self.untagged.setToolTip("The gain of a track that has no ReplayGain. Most such files are louder "
+                                 "than those levelled by it: -6 dB or so brings them near.")
         self.crossfade = QDoubleSpinBox()
         self.crossfade.setRange(0.0, 12.0)
         self.crossfade.setSingleStep(0.5)
@@ -143,6 +155,7 @@ class SettingsDialog(QDialog):
         form.addRow("Output &device:", self.device)
         form.addRow("&ReplayGain:", self.replaygain)
         form.addRow("&Preamp:", self.preamp)
+        form.addRow("&Untagged tracks:", self.untagged)
         form.addRow("Cross&fade:", self.crossfade)
         form.addRow("", self.gpu)
         form.addRow("&Analysis while music plays:", self.while_playing)
@@ -191,6 +204,7 @@ class SettingsDialog(QDialog):
         self.device.setCurrentIndex(self.device.findData(device) if device else 0)
         self.replaygain.setCurrentIndex(max(0, self.replaygain.findData(values[KEY_REPLAYGAIN])))
         self.preamp.setValue(values[KEY_PREAMP])
+        self.untagged.setValue(values[KEY_UNTAGGED])
         self.crossfade.setValue(values[KEY_CROSSFADE])
         self.gpu.setChecked(bool(values[KEY_USE_GPU]))
         self.while_playing.setCurrentIndex(max(0, self.while_playing.findData(values[KEY_WHILE_PLAYING])))
@@ -235,6 +249,7 @@ class SettingsDialog(QDialog):
             KEY_DEVICE: self.device.currentData(),
             KEY_REPLAYGAIN: self.replaygain.currentData(),
             KEY_PREAMP: float(self.preamp.value()),
+            KEY_UNTAGGED: float(self.untagged.value()),
             KEY_CROSSFADE: float(self.crossfade.value()),
             KEY_USE_GPU: self.gpu.isChecked(),
             KEY_WHILE_PLAYING: self.while_playing.currentData(),

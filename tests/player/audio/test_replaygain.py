@@ -27,6 +27,21 @@ def test_missing_gains_fall_back_then_leave_the_track_alone():
     assert replaygain_factor({}, "album") == 1.0
 
 
+def test_a_track_without_a_gain_plays_at_the_level_set_for_those_never_above_unity():
+    # Most files without ReplayGain were mastered louder than its level: they played at full
+    # level among songs brought 6 to 10 dB down, with nothing to bring them near.
+    untagged = {"rg_track_gain": None, "rg_track_peak": 0.5}
+    for mode in ("track", "album"):
+        assert replaygain_factor(untagged, mode, untagged_db=-6.0) == pytest.approx(10 ** (-6 / 20))
+        # (the preamp is for the tracks that have a gain)
+        with_preamp = replaygain_factor(untagged, mode, untagged_db=-6.0, preamp_db=4.0)
+        assert with_preamp == pytest.approx(10 ** (-6 / 20))
+    assert replaygain_factor(untagged, "track", untagged_db=6.0) == 1.0    # never lifted
+    assert replaygain_factor(untagged, "off", untagged_db=-6.0) == 1.0
+    assert replaygain_factor(untagged, "track", untagged_db="loud") == 1.0
+    assert replaygain_factor(TRACK, "track", untagged_db=-6.0) == pytest.approx(10 ** (-7.5 / 20))
+
+
 def test_clipping_prevention_uses_the_stored_peak():
     loud_peak = {"rg_track_gain": 6.0, "rg_track_peak": 0.8}
     factor = replaygain_factor(loud_peak, "track")

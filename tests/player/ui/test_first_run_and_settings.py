@@ -13,7 +13,7 @@ from player import paths
 from player.playback import STATE_SETTING
 from player.store import Store
 from player.ui.settings_dialog import (KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_PREAMP, KEY_REPLAYGAIN,
-                                      KEY_WHILE_PLAYING)
+                                      KEY_UNTAGGED, KEY_WHILE_PLAYING)
 from tests.player.ui.conftest import TRACKS, open_settings
 
 
@@ -159,26 +159,31 @@ def test_replaygain_turned_off_while_a_song_plays_reaches_the_next_song(qtbot, s
     assert engine.current.gain == 1.0
 
 
-def test_the_replaygain_preamp_is_set_in_settings_and_reaches_the_next_song(qtbot, scanned, make_window):
+def test_the_replaygain_preamp_and_untagged_level_are_set_in_settings_and_reach_the_next_songs(qtbot, scanned,
+                                                                                               make_window):
     # The player read a preamp that nothing let the person set: ReplayGain's level (-18 LUFS,
     # quieter than most music mastered since) could not be raised, nor lowered to keep the
     # peaks of loud tracks lifted by their gain from bending.
-    first, second = (t["id"] for t in scanned.tracks()[:2])
+    first, second, third = (t["id"] for t in scanned.tracks()[:3])
     scanned.execute("UPDATE tracks SET rg_track_gain = -12.0, rg_track_peak = 0.5 WHERE id = ?", (second,))
     window = make_window(scanned)
-    window.play_ids([first, second], 0, "library")
+    window.play_ids([first, second, third], 0, "library")
     engine = window.player.engine
     qtbot.waitUntil(lambda: engine.current is not None and engine.position > 0.2, timeout=5000)
     dialog = open_settings(qtbot, window)
-    assert dialog.preamp.value() == 0.0                         # the default
+    assert dialog.preamp.value() == 0.0 and dialog.untagged.value() == 0.0      # the defaults
     dialog.preamp.setValue(-6.0)
+    # and the files without ReplayGain, mostly mastered louder than its level, brought down
+    dialog.untagged.setValue(-10.0)
     with qtbot.waitSignal(window.settings_saved, timeout=10000):
         dialog.accept()
-    assert scanned.get_setting(KEY_PREAMP) == -6.0
+    assert scanned.get_setting(KEY_PREAMP) == -6.0 and scanned.get_setting(KEY_UNTAGGED) == -10.0
     qtbot.waitUntil(lambda: window.player.current_track_id == second, timeout=10000)
     assert engine.current.gain == pytest.approx(10 ** (-18 / 20))
+    qtbot.waitUntil(lambda: window.player.current_track_id == third, timeout=10000)
+    assert engine.current.gain == pytest.approx(10 ** (-10 / 20))
     reopened = open_settings(qtbot, window)
-    assert reopened.preamp.value() == -6.0
+    assert reopened.preamp.value() == -6.0 and reopened.untagged.value() == -10.0
     reopened.reject()
 
 
@@ -254,6 +259,7 @@ def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say
     scanned.set_setting(KEY_USE_GPU, "false")
     scanned.set_setting(KEY_WHILE_PLAYING, ["run"])
     scanned.set_setting(KEY_PREAMP, "+6 dB")
+    scanned.set_setting(KEY_UNTAGGED, 6.0)                      # (never lifted: not shown)
     scanned.set_setting(KEY_REPLAYGAIN, "album")                 # a good one is kept
     window = make_window(scanned)
     with caplog.at_level(logging.WARNING, logger="player.ui.settings_dialog"):
@@ -263,6 +269,7 @@ def test_settings_that_cannot_be_shown_open_the_dialog_with_the_defaults_and_say
     note = dialog.ignored_note.text()
     assert "Output device" in note and "Use the GPU" in note and "Analysis while music plays" in note
     assert "Preamp" in note and dialog.preamp.value() == 0.0
+    assert "Untagged tracks" in note and dialog.untagged.value() == 0.0
     assert "ReplayGain" not in note
     assert "analysis.use_gpu" in caplog.text
     dialog.gpu.setChecked(False)                                # one changed here is written
@@ -308,7 +315,8 @@ def test_a_setting_the_dialog_shows_rounded_stays_as_stored_when_ok_saves_anothe
 def test_restore_defaults_puts_the_choices_back_and_only_ok_saves_them(qtbot, scanned, make_window):
     from player.ui.settings_dialog import DEFAULTS, KEY_FOLLOW
 
-    chosen = {KEY_DEVICE: "USB DAC", KEY_REPLAYGAIN: "off", KEY_PREAMP: 4.5, KEY_CROSSFADE: 4.0, KEY_USE_GPU: False,
+    chosen = {KEY_DEVICE: "USB DAC", KEY_REPLAYGAIN: "off", KEY_PREAMP: 4.5, KEY_UNTAGGED: -6.0,
+              KEY_CROSSFADE: 4.0, KEY_USE_GPU: False,
               KEY_WHILE_PLAYING: "pause", KEY_FOLLOW: False}
     for key, value in chosen.items():
         scanned.set_setting(key, value)
