@@ -1994,12 +1994,14 @@ class Player:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
         if mode == "album" and (self._shuffle or entry.source in SUGGESTED_SOURCES
-                                or entry.track_id == self.station_seed):
+                                or (entry.track_id == self.station_seed and entry.source != "queue")):
             # An album's own levels are kept where the album is heard in its order. Shuffled, or
             # a station's and Keep it going's songs from anywhere, one song follows another of
             # another album: each at its own track gain, or a quiet album's song came 6 dB or
             # more below a loud one's (foobar2000's "by playback order", Quod Libet's automatic).
-            # A station's seed is the first song of that mix, at the level of the rest.
+            # A station's seed is the first song of that mix, at the level of the rest; queued
+            # by hand again (its album put in Up next while the station goes on), it is one of
+            # the songs queued, heard among them at their level.
             mode = "track"
         levels = {"preamp_db": self.store.get_setting(PREAMP_SETTING, 0.0),
                   "untagged_db": self.store.get_setting(UNTAGGED_SETTING, 0.0)}

@@ -2396,6 +2396,21 @@ def test_album_gain_is_for_an_album_heard_in_order_not_for_shuffle_or_suggestion
     assert _armed_gain(p) == pytest.approx(TRACK_GAIN)
 
 
+def test_a_stations_seed_queued_by_hand_again_plays_at_its_albums_gain(store, tmp_path, make_player):
+    # The station's seed plays at track gain as the station's songs do. Its album queued by
+    # hand while the station goes on (shuffle off) is heard in its order: the seed came among
+    # its album's songs at its track gain, a jump of 6 dB inside the album.
+    a, b, d = add_tracks(store, tmp_path, [(n, 20.0, ALBUM_TAGS) for n in "abd"])
+    store.set_setting("replaygain_mode", "album")
+    p = make_player(speed=1.0)
+    p.start_station(d, [a])
+    assert wait_for(lambda: _armed_with(p, a) is not None)
+    p.insert_next([d])
+    assert wait_for(lambda: _armed_with(p, d) is not None)
+    assert _armed_gain(p) == pytest.approx(ALBUM_GAIN)
+    assert p.station_seed == d
+
+
 def _armed_with(p, track_id):
     armed = p._armed
     return armed if armed is not None and armed.token.track_id == track_id else None
