@@ -70,6 +70,7 @@ def test_the_settings_dialog_from_a_screen_reader_and_the_keyboard(qtbot, scanne
     dialog = open_settings(qtbot, window)
     assert _name(dialog.folders.list) == "Music folders"
     for box, label in ((dialog.device, "Output device:"), (dialog.replaygain, "ReplayGain:"),
+                       (dialog.preamp, "Preamp:"), (dialog.untagged, "Untagged tracks:"),
                        (dialog.while_playing, "Analysis while music plays:")):
         iface = QAccessible.queryAccessibleInterface(box)
         assert [other.text(QAccessible.Name) for other, _ in iface.relations(QAccessible.Label)] == [label]
@@ -90,7 +91,7 @@ def test_the_settings_dialog_from_a_screen_reader_and_the_keyboard(qtbot, scanne
     from PySide6.QtWidgets import QApplication
 
     for key, box in ((Qt.Key_D, dialog.device), (Qt.Key_F, dialog.crossfade), (Qt.Key_A, dialog.while_playing),
-                     (Qt.Key_R, dialog.replaygain)):
+                     (Qt.Key_R, dialog.replaygain), (Qt.Key_P, dialog.preamp), (Qt.Key_U, dialog.untagged)):
         qtbot.keyClick(QApplication.focusWidget(), key, Qt.AltModifier)
         assert QApplication.focusWidget() is box or QApplication.focusWidget().parent() is box
     dialog.reject()
