@@ -75,7 +75,8 @@ def test_create_engine_follows_the_settings(store):
 def test_hostile_gains_are_bounded(gain, peak, expected):
     factor = replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track")
     assert factor == pytest.approx(expected)
-    assert replaygain_factor({"rg_track_gain": gain, "rg_track_peak": peak}, "track", preamp_db=1e308) <= 10 ** (24 / 20)
+    row = {"rg_track_gain": gain, "rg_track_peak": peak}
+    assert replaygain_factor(row, "track", preamp_db=1e308) <= 10 ** (24 / 20)
 
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
