@@ -35,6 +35,7 @@ library holds that path.
 
 from __future__ import annotations
 
+import filecmp
 import logging
 import os
 import stat as stat_mod
@@ -935,12 +936,17 @@ class Scanner:
             return 0
         moved = 0
         unknown = []
-        for path in new_paths:
-            new = self.store.track_by_path(path)
-            if new is None or new["last_error"] or new["missing"]:
-                continue
+        news = [row for row in map(self.store.track_by_path, new_paths)
+                if row is not None and not row["last_error"] and not row["missing"]]
+        fitted = _fitted_alike(missing, news)
+        for new in news:
             old = missing.best(new)
-            if old is not None:
+            if old is not None and old["id"] in fitted.get(new["id"], ()):
+                # (two songs whose files tell them apart by nothing the library knows: which
+                # history is whose cannot be told, and the merge cannot be undone)
+                log.info("%r is left a new track: it fits missing tracks of other songs alike", new["path"])
+                unknown.append(new)
+            elif old is not None:
                 self._moved(old, new)
                 missing.remove(old)
                 moved += 1
@@ -1001,6 +1007,48 @@ class Scanner:
                 log.info("%r went missing: its history goes to its copy %r", old["path"], copy["path"])
                 merged += 1
         return merged
+
+
+def _fitted_alike(missing: _Candidates, news: list) -> dict[int, set[int]]:
+    """For each new file, the missing tracks it may not take: those that it and another song
+    fit by the same evidence. Files of one size, modification time and length (two untagged
+    takes of one length, their times set alike by a sync tool) renamed together (``mv a.wav
+    y.wav; mv b.wav x.wav``) fit each other's tracks as well as their own, and the one most
+    played went to whichever new name came first. Rivals that are copies of one song do not
+    count: of the same name and tags on the missing side (a track kept twice), of the same
+    bytes on the new side."""
+    tops: dict[int, list] = {}
+    for new in news:
+        ranked = missing.ranked(new)
+        if ranked:
+            best = ranked[0][0][:3]
+            tops[new["id"]] = [row for key, row in ranked if key[:3] == best]
+    takers: dict[int, list] = {}
+    for new in news:
+        for old in tops.get(new["id"], ()):
+            takers.setdefault(old["id"], []).append(new)
+    alike: dict[int, set[int]] = {}
+    for new in news:
+        rows = tops.get(new["id"], [])
+        if any(not _kept_twice(rows[0], row) for row in rows[1:]):
+            alike.setdefault(new["id"], set()).update(row["id"] for row in rows)
+        for old in rows:
+            if any(not _same_bytes(new, other) for other in takers[old["id"]] if other is not new):
+                alike.setdefault(new["id"], set()).add(old["id"])
+    return alike
+
+
+def _kept_twice(a, b) -> bool:
+    """Whether two tracks of one size and time are one song kept twice: same name and tags."""
+    return os.path.basename(a["path"]) == os.path.basename(b["path"]) and a["match_key"] == b["match_key"]
+
+
+def _same_bytes(a, b) -> bool:
+    """Whether the files of two tracks hold the same bytes (copies of one file)."""
+    try:
+        return filecmp.cmp(a["path"], b["path"], shallow=False)
+    except OSError:
+        return False
 
 
 def _copy_of(present: _Candidates, old):
@@ -1215,17 +1263,24 @@ class _Candidates:
         is paired on its file's name and size alone: a copy of its file beside it, copied with
         new times, is as sure by those, and took the file of its own track, to the
         nanosecond, where it was played more.) ``also(target, row)``: what a row must pass besides."""
-        ranked = []
+        ranked = self.ranked(target, added_after=added_after, at_least=at_least, also=also)
+        return ranked[0][1] if ranked else None
+
+    def ranked(self, target, *, added_after: float | None = None, at_least: int = 1, also=None) -> list:
+        """The rows :meth:`best` chooses from, as ``(rank, row)``, the best first."""
+        ranked, seen = [], set()
         # (a target not counted yet may be any row of its size: a row's own time is no help)
         near = [("size", target["size"])] if target["mtime_ns"] in UNCOUNTED_MTIMES else [("uncounted", target["size"])]
         for key in [*(key for key in self._keys(target) if key[0] != "size"), *near]:
             for tid in self._by.get(key, ()):
                 row = self.rows.get(tid)
-                if row is None or tid == target["id"] or (added_after is not None and row["added_at"] <= added_after):
+                if row is None or tid == target["id"] or tid in seen \
+                        or (added_after is not None and row["added_at"] <= added_after):
                     continue
+                seen.add(tid)
                 sure = _same_recording(target, row)
                 if sure >= at_least and (also is None or also(target, row)):
                     same_name = os.path.basename(row["path"]) == os.path.basename(target["path"])
                     same_file = (row["size"], row["mtime_ns"]) == (target["size"], target["mtime_ns"])
                     ranked.append(((sure, same_file, same_name, row["plays"], -tid), row))
-        return max(ranked, key=lambda r: r[0])[1] if ranked else None
+        return sorted(ranked, key=lambda r: r[0], reverse=True)

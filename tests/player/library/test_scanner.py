@@ -2686,3 +2686,36 @@ def test_a_wav_of_no_audio_with_a_chunk_after_its_data_is_listed_as_no_audio(sto
     assert [r["last_error"] for r in store.track_errors()] == ["no audio in file (length 0)"]
     with pytest.raises(DecodeError, match="no audio in file"):   # (the chunk is not played as sound)
         Decoder(str(path), out_rate=8000)
+
+
+@pytest.mark.parametrize("how", ["crossed", "one renamed"])
+def test_untagged_songs_of_one_size_and_time_renamed_never_trade_their_histories(store, tmp_path, how):
+    # Two untagged WAV takes of one length, their times set alike by a sync tool: files of one
+    # size and modification time, nothing in a tag or a name to tell them apart. Renamed with
+    # mv (``a.wav`` to ``y.wav``, ``b.wav`` to ``x.wav``), the scan paired each new file with
+    # the missing track most played, whichever it was: the new name that came first took the
+    # played song's history. One renamed alone is its own song's: it keeps its history.
+    root = tmp_path / "music"
+    a = write_track(root, "a", fmt="wav", seconds=2.0, freq=330.0)
+    b = write_track(root, "b", fmt="wav", seconds=2.0, freq=550.0)
+    for path in (a, b):
+        os.utime(path, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    Scanner(store).scan([str(root)])
+    a_id, b_id = store.track_by_path(str(a))["id"], store.track_by_path(str(b))["id"]
+    assert (store.track(a_id)["size"], store.track(a_id)["mtime_ns"]) == \
+        (store.track(b_id)["size"], store.track(b_id)["mtime_ns"])
+    _play(store, a_id, 3)
+    if how == "crossed":
+        os.rename(a, root / "y.wav")
+        os.rename(b, root / "x.wav")
+    else:
+        os.rename(a, root / "x.wav")
+    Scanner(store).scan()
+    holds = {name: store.track_by_path(str(root / name)) for name in ("x.wav", "y.wav")}
+    if how == "crossed":
+        # (which one is which cannot be told: neither takes a history that may be the other's)
+        assert holds["x.wav"]["id"] != a_id and _plays_of(store, holds["x.wav"]["id"]) == 0
+        assert holds["y.wav"]["id"] != b_id and _plays_of(store, a_id) == 3
+    else:
+        assert holds["x.wav"]["id"] == a_id and _plays_of(store, a_id) == 3
+        assert store.track_by_path(str(b))["id"] == b_id
