@@ -1782,6 +1782,7 @@ class Player:
             self._closed.set()
         self._nudged.set()
         self._ticker.join(5)
+        self._give_left_to_copies()
         if self._write_unsaved():
             # Nowhere to keep them that a full disk would not refuse as well: said plainly.
             n = len(self._unsaved)
@@ -2085,6 +2086,20 @@ class Player:
             self.store.merge_duplicate(track_id, copy_id)
         log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
         return True
+
+    def _give_left_to_copies(self) -> None:
+        """At close: give the tracks still waiting for the progress thread's next tick to their
+        copies (see _copy_taking_over). Left, the play just logged stayed on a missing track, the
+        copy shown as never played, until a scan gave it. (A library busy past the store's wait
+        leaves them to that scan, which gives a missing track's plays to its copy.)"""
+        while self._to_give:
+            gone, copy = self._to_give.popitem()
+            try:
+                self._give_to_copy(gone, copy)
+            except sqlite3.Error as exc:
+                log.warning("track %s could not be given to its copy before closing (%s): "
+                            "the next scan gives it its plays", gone, exc)
+                return
 
     def _follow_taken_over(self) -> None:
         """Give the tracks opened from their copies to them, and follow those given (see

@@ -691,6 +691,26 @@ def test_a_song_never_played_a_scan_elsewhere_moved_before_its_play_was_logged_p
     assert wait_for(lambda: p.history == [copy])
 
 
+def test_a_song_given_to_its_copy_as_the_player_closes_is_given_before_it_closes(store, tmp_path):
+    # The track left missing with no play to give (see above), the song plays from its copy and
+    # its play is logged on the track; the progress thread was to give the track to the copy at
+    # its next tick, and the player closed first: the play stayed on a missing track, the copy
+    # shown as never played, until a scan found it. Closing gives it (its next tick is a minute
+    # away here: the close comes first).
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
+    song.unlink()
+    _scan_elsewhere(store)
+    assert store.track(seed)["missing"] == 1 and store.plays() == []
+    p = Player(store, NullEngine(speed=1.0), progress_interval_s=60.0)
+    try:
+        p.play_tracks([seed])
+        assert wait_for(lambda: p.position > 0.1 and len(store.plays()) == 1)
+    finally:
+        p.close()
+    assert store.track(seed) is None and store.live_track_id(seed) == copy
+    assert ended(store) == [(copy, "stopped")]
+
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _MARK_PRESENT = """
 import sqlite3, sys
