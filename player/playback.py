@@ -438,6 +438,7 @@ class Player:
         # Tracks the engine's threads found opened from their copies, not given to them yet
         # ({gone: copy}): the progress thread gives them (see _copy_taking_over).
         self._to_give: dict[int, int] = {}
+        self._giving_failed: set[int] = set()     # of those, the ones said to wait for a busy library
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
@@ -2114,11 +2115,18 @@ class Player:
                     self._taken_over[gone] = copy
                 elif (live := self.store.live_track_id(gone)) not in (None, gone):
                     self._taken_over[gone] = live       # (given to it by a scan meanwhile)
-            except sqlite3.Error:   # (the library busy: tried again at the next tick)
-                log.exception("could not give track %s to its copy yet", gone)
+            except sqlite3.Error as exc:   # (the library busy: tried again at the next tick)
+                # Another process may hold the library for long (a scan, an import): each tick
+                # waits out the store's wait and fails alike, and a traceback every 30 s said
+                # nothing more than the first. One line, until the track is given.
+                if gone not in self._giving_failed:
+                    self._giving_failed.add(gone)
+                    log.warning("could not give track %s to its copy yet: the library is busy or cannot be "
+                                "written (%s); tried again at every tick", gone, exc)
                 self._to_give.setdefault(gone, copy)
                 self._nudged.set()
                 break
+            self._giving_failed.discard(gone)
         taken = {}
         while self._taken_over:
             gone, copy = self._taken_over.popitem()

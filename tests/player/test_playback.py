@@ -711,6 +711,52 @@ def test_a_song_given_to_its_copy_as_the_player_closes_is_given_before_it_closes
     assert ended(store) == [(copy, "stopped")]
 
 
+def test_a_song_given_to_its_copy_while_another_process_holds_the_library_says_so_once(store, tmp_path,
+                                                                                      monkeypatch, caplog):
+    # Another process writing to the library for long (a scan, an import: the write lock held
+    # here by a second real connection) as the player gives a track to its copy (see above):
+    # each tick waited out the store's wait and logged a traceback, every 30 s for as long as
+    # it lasted. One line says the library is busy; the track is given, and its play kept,
+    # once it is free.
+    import logging
+
+    from player.store import Store
+
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
+    song.unlink()
+    _scan_elsewhere(store)
+    busy = Store(store.path, busy_timeout_s=0.2)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    writer = sqlite3.connect(store.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    p = Player(busy, NullEngine(speed=1.0), progress_interval_s=0.05)
+    tries = []
+    give = p._give_to_copy
+
+    def counted(*args):
+        tries.append(args)
+        return give(*args)
+
+    monkeypatch.setattr(p, "_give_to_copy", counted)
+    try:
+        p.play_tracks([seed])
+        assert wait_for(lambda: len(tries) >= 4, timeout=60)
+        said = [r for r in caplog.records if "to its copy" in r.getMessage()]
+        assert len(said) == 1 and said[0].exc_info is None and said[0].levelno == logging.WARNING, said
+        assert "busy" in said[0].getMessage()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert wait_for(lambda: store.track(seed) is None, timeout=30)
+        assert store.live_track_id(seed) == copy
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=30)
+    finally:
+        p.close()
+        busy.close()
+    assert ended(store) == [(copy, "finished")]
+
+
 _ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _MARK_PRESENT = """
 import sqlite3, sys
