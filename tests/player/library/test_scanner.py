@@ -2719,3 +2719,30 @@ def test_untagged_songs_of_one_size_and_time_renamed_never_trade_their_histories
     else:
         assert holds["x.wav"]["id"] == a_id and _plays_of(store, a_id) == 3
         assert store.track_by_path(str(b))["id"] == b_id
+
+
+@pytest.mark.parametrize("beside", ["another song", "a copy"])
+def test_a_missing_untagged_track_two_new_files_fit_alike_goes_to_neither_unless_they_are_copies(
+        store, tmp_path, beside):
+    # ``a.wav`` renamed to ``x.wav`` as another untagged take of its size and time comes in as
+    # ``y.wav``: both fit the missing track alike, and the first new name scanned took its
+    # history, the other song's as likely as its own. Two copies of its file (cp -p, then mv)
+    # are both its song: one takes it.
+    root = tmp_path / "music"
+    a = write_track(root, "a", fmt="wav", seconds=2.0, freq=330.0)
+    os.utime(a, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+    Scanner(store).scan([str(root)])
+    a_id = store.track_by_path(str(a))["id"]
+    _play(store, a_id, 3)
+    if beside == "a copy":
+        shutil.copy2(a, root / "y.wav")
+    else:
+        other = write_track(tmp_path / "elsewhere", "b", fmt="wav", seconds=2.0, freq=550.0)
+        os.utime(other, ns=(1_700_000_000_123_456_789, 1_700_000_000_123_456_789))
+        shutil.copy2(other, root / "y.wav")
+    os.rename(a, root / "x.wav")
+    assert (root / "x.wav").stat().st_size == (root / "y.wav").stat().st_size
+    Scanner(store).scan()
+    taken = [store.track_by_path(str(root / name))["id"] == a_id for name in ("x.wav", "y.wav")]
+    assert _plays_of(store, a_id) == 3
+    assert sorted(taken) == ([False, True] if beside == "a copy" else [False, False])
