@@ -77,6 +77,9 @@ RESUME_LONGER_THAN_S = 20 * 60.0
 #: ...left further than this from its start (it was only begun) and from its end (it was heard).
 RESUME_MARGIN_S = 60.0
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
+#: how long closing waits for a library another process holds to give a track to its copy (the
+#: store's own wait is 30 s, on the GUI thread); past it, the next scan gives the track its plays
+CLOSE_GIVE_WAIT_MS = 1000
 
 
 class _OutputWaiting(Exception):
@@ -2093,14 +2096,22 @@ class Player:
         copies (see _copy_taking_over). Left, the play just logged stayed on a missing track, the
         copy shown as never played, until a scan gave it. (A library busy past the store's wait
         leaves them to that scan, which gives a missing track's plays to its copy.)"""
-        while self._to_give:
-            gone, copy = self._to_give.popitem()
-            try:
-                self._give_to_copy(gone, copy)
-            except sqlite3.Error as exc:
-                log.warning("track %s could not be given to its copy before closing (%s): "
-                            "the next scan gives it its plays", gone, exc)
-                return
+        if not self._to_give:
+            return
+        conn = self.store.conn
+        (wait_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute(f"PRAGMA busy_timeout = {min(int(wait_ms), CLOSE_GIVE_WAIT_MS)}")
+        try:
+            while self._to_give:
+                gone, copy = self._to_give.popitem()
+                try:
+                    self._give_to_copy(gone, copy)
+                except sqlite3.Error as exc:
+                    log.warning("track %s could not be given to its copy before closing (%s): "
+                                "the next scan gives it its plays", gone, exc)
+                    return
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
 
     def _follow_taken_over(self) -> None:
         """Give the tracks opened from their copies to them, and follow those given (see

@@ -711,6 +711,43 @@ def test_a_song_given_to_its_copy_as_the_player_closes_is_given_before_it_closes
     assert ended(store) == [(copy, "stopped")]
 
 
+def test_closing_waits_a_moment_not_the_store_s_wait_for_a_busy_library_to_give_a_track_to_its_copy(
+        store, tmp_path, caplog):
+    # Closing gives the tracks still waiting for the progress thread to their copies (see
+    # above), on the GUI thread. Another process holding the library (a scan, an import) had
+    # it wait out the store's 30 s wait there, the window frozen for it, for what the next
+    # scan does as well: a moment's wait, one line, and the track is left to that scan.
+    import logging
+
+    song, copied, seed, copy = _a_song_and_its_dated_copy(store, tmp_path)
+    song.unlink()
+    _scan_elsewhere(store)
+    p = Player(store, NullEngine(speed=1.0), progress_interval_s=60.0)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    try:
+        p.play_tracks([seed])
+        assert wait_for(lambda: p.position > 0.1 and len(store.plays()) == 1)
+        assert p._to_give == {seed: copy}
+        writer = sqlite3.connect(store.path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")
+        try:
+            began = time.monotonic()
+            p._give_left_to_copies()
+            took = time.monotonic() - began
+        finally:
+            writer.execute("ROLLBACK")
+            writer.close()
+        assert took < 10, took
+        said = [r for r in caplog.records if "before closing" in r.getMessage()]
+        assert len(said) == 1 and said[0].levelno == logging.WARNING
+        assert store.track(seed)["missing"] == 1       # (left to the next scan)
+        assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000   # (as it was after)
+    finally:
+        p.close()
+    _scan_elsewhere(store)
+    assert store.track(seed) is None and store.live_track_id(seed) == copy
+
+
 def test_a_song_given_to_its_copy_while_another_process_holds_the_library_says_so_once(store, tmp_path,
                                                                                       monkeypatch, caplog):
     # Another process writing to the library for long (a scan, an import: the write lock held
