@@ -944,7 +944,7 @@ class Scanner:
             if old is not None and old["id"] in fitted.get(new["id"], ()):
                 # (two songs whose files tell them apart by nothing the library knows: which
                 # history is whose cannot be told, and the merge cannot be undone)
-                log.info("%r is left a new track: it fits missing tracks of other songs alike", new["path"])
+                log.info("%r is left a new track: another song's file or missing track fits as well", new["path"])
                 unknown.append(new)
             elif old is not None:
                 self._moved(old, new)
@@ -1016,24 +1016,32 @@ def _fitted_alike(missing: _Candidates, news: list) -> dict[int, set[int]]:
     y.wav; mv b.wav x.wav``) fit each other's tracks as well as their own, and the one most
     played went to whichever new name came first. Rivals that are copies of one song do not
     count: of the same name and tags on the missing side (a track kept twice), of the same
-    bytes on the new side."""
-    tops: dict[int, list] = {}
+    bytes on the new side. Nor may a file take a track that another file fits better."""
+    tops: dict[int, tuple] = {}
     for new in news:
         ranked = missing.ranked(new)
         if ranked:
             best = ranked[0][0][:3]
-            tops[new["id"]] = [row for key, row in ranked if key[:3] == best]
+            tops[new["id"]] = (best, [row for key, row in ranked if key[:3] == best])
     takers: dict[int, list] = {}
     for new in news:
-        for old in tops.get(new["id"], ()):
-            takers.setdefault(old["id"], []).append(new)
+        best, rows = tops.get(new["id"], (None, ()))
+        for old in rows:
+            takers.setdefault(old["id"], []).append((best, new))
     alike: dict[int, set[int]] = {}
+    same: dict[frozenset, bool] = {}
     for new in news:
-        rows = tops.get(new["id"], [])
+        best, rows = tops.get(new["id"], (None, []))
         if any(not _kept_twice(rows[0], row) for row in rows[1:]):
             alike.setdefault(new["id"], set()).update(row["id"] for row in rows)
+            continue        # (none of them its: no file need be read to tell)
         for old in rows:
-            if any(not _same_bytes(new, other) for other in takers[old["id"]] if other is not new):
+            # (a file that fits the track by less than another does is no rival to it: a moved
+            # file, its size and time to the nanosecond, beside another recording of its song
+            # tagged alike, is the track's; and the weaker fit never takes it, met first)
+            rivals = [other for rank, other in takers[old["id"]] if other is not new and rank == best]
+            if any(rank > best for rank, other in takers[old["id"]]) or any(
+                    not _same_bytes(new, other, same) for other in rivals):
                 alike.setdefault(new["id"], set()).add(old["id"])
     return alike
 
@@ -1043,12 +1051,16 @@ def _kept_twice(a, b) -> bool:
     return os.path.basename(a["path"]) == os.path.basename(b["path"]) and a["match_key"] == b["match_key"]
 
 
-def _same_bytes(a, b) -> bool:
-    """Whether the files of two tracks hold the same bytes (copies of one file)."""
-    try:
-        return filecmp.cmp(a["path"], b["path"], shallow=False)
-    except OSError:
-        return False
+def _same_bytes(a, b, known: dict) -> bool:
+    """Whether the files of two tracks hold the same bytes (copies of one file). ``known``: the
+    pairs compared already, each read once (a copy's files are read whole to tell)."""
+    pair = frozenset((a["id"], b["id"]))
+    if pair not in known:
+        try:
+            known[pair] = filecmp.cmp(a["path"], b["path"], shallow=False)
+        except OSError:
+            known[pair] = False
+    return known[pair]
 
 
 def _copy_of(present: _Candidates, old):

@@ -2746,3 +2746,23 @@ def test_a_missing_untagged_track_two_new_files_fit_alike_goes_to_neither_unless
     taken = [store.track_by_path(str(root / name))["id"] == a_id for name in ("x.wav", "y.wav")]
     assert _plays_of(store, a_id) == 3
     assert sorted(taken) == ([False, True] if beside == "a copy" else [False, False])
+
+
+def test_a_moved_file_keeps_its_history_as_another_take_of_its_song_comes_in(store, tmp_path):
+    # A folder renamed as another recording of one of its songs (same artist and title, other
+    # bytes) is added elsewhere: the moved file is its track's to the byte and time, the other
+    # fits it by its tags alone. The weaker fit is no rival: the moved file keeps the history,
+    # and the other recording takes none of it, whichever path the scan meets first.
+    root = tmp_path / "music"
+    song = write_track(root / "old", "song", seconds=2.0, freq=330.0, tags={"artist": "Ann", "title": "Tune"})
+    Scanner(store).scan([str(root)])
+    song_id = store.track_by_path(str(song))["id"]
+    _play(store, song_id, 3)
+    os.rename(root / "old", root / "new")
+    write_track(root / "live", "tune", seconds=2.0, freq=550.0, tags={"artist": "Ann", "title": "Tune"})
+    write_track(root / "zlive", "tune", seconds=2.0, freq=660.0, tags={"artist": "Ann", "title": "Tune"})
+    Scanner(store).scan()
+    assert store.track_by_path(str(root / "new" / "song.flac"))["id"] == song_id
+    assert _plays_of(store, song_id) == 3
+    for other in (root / "live" / "tune.flac", root / "zlive" / "tune.flac"):
+        assert store.track_by_path(str(other))["id"] != song_id
