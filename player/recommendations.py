@@ -349,7 +349,7 @@ def _spread_artists(rows: Iterable[tuple[int, str]]) -> Iterator[int]:
 
 
 def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int], k: int, *,
-           run: int = 3, ran: int = 1, later: list[int] = ()) -> Iterator[tuple[int, bool]]:
+           run: int = 3, ran: int = 1, later: list[int] = (), heard: Iterable[str] = ()) -> Iterator[tuple[int, bool]]:
     """The first ``k`` of ``ids`` (a station's songs, best first), each as ``(track_id,
     False)``, with no artist twice in a row while another artist's song is left; where only
     one artist's songs are left (the genre's other artists all heard), ``run`` of them in a
@@ -361,9 +361,13 @@ def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int],
     only once ``ids`` are all taken (those of the artists skipped on the station: breaking a
     run with one of them brought a skipped artist back second, where they go last). Without
     this, a station from the one pop artist with two albums ended in five songs of theirs in
-    a row."""
+    a row. ``heard``: the artists of the station so far, oldest first; of the next
+    neighbours, the one by the artist heard least lately comes between (the first by a new
+    one): the next neighbour each time, one album's songs lying side by side, put the same
+    artist between every run, or two in turns."""
     pending, spare, n, same = list(ids), [], 0, ran if prev is not None else 0
     later = list(later)
+    when = _Heard(heard)
     while (pending or later) and n < k:
         if not pending:
             pending, later = later, []
@@ -371,48 +375,83 @@ def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int],
         if j is None and same < run:
             j = 0
         if j is None:
-            other = next((i for i, t in enumerate(spare) if info[t][1] != prev), None)
-            while other is None:
-                t = next(between, None)
-                if t is None:
-                    break
-                spare.append(t)
-                other = len(spare) - 1 if info[t][1] != prev else None
+            other = when.pick(spare, between, info, prev)
             if other is not None:
                 t = spare.pop(other)
                 yield t, True
                 prev, n, same = info[t][1], n + 1, 1
+                when.add(prev)
                 continue
             j = 0
         t = pending.pop(j)
         yield t, False
         same = same + 1 if info[t][1] == prev else 1
         prev, n = info[t][1], n + 1
+        when.add(prev)
 
 
-def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int = 20) -> Iterator[int]:
-    """``ids`` (a station's neighbours in library order) lazily, in their order but for no
-    artist twice in a row (``info``'s casefolded artist; ``prev`` the one heard last) where a
-    song by another is among the next ``ahead``: the first of those comes first. An album's
-    songs lie side by side in the library, and a small genre's station went on with one
-    artist's songs one after another while other artists' were next to them."""
-    held: list[int] = []
-    while True:
-        j = next((i for i, t in enumerate(held) if info[t][1] != prev), None)
-        while j is None and len(held) < ahead:
-            t = next(ids, None)
+class _Heard:
+    """When each artist was last heard on a station (by count of songs), to take the next of
+    a station's neighbours by the artist heard least lately: taken in library order, no
+    artist twice in a row, two artists' albums side by side played in turns (V W V W) while
+    a third's songs were next to them."""
+
+    def __init__(self, artists: Iterable[str] = ()):
+        self.last: dict[str, int] = {}
+        self.n = 0
+        for a in artists:
+            self.add(a)
+
+    def add(self, artist: str | None) -> None:
+        self.last[artist] = self.n
+        self.n += 1
+
+    def pick(self, held: list[int], more: Iterator[int], info: dict, prev: str | None, *,
+             ahead: int = 20, beyond: bool = True) -> int | None:
+        """The index in ``held`` (topped up from ``more``, up to ``ahead`` songs; with
+        ``beyond``, further while all are ``prev``'s) of the first song by the artist heard
+        least lately, never ``prev``'s; None where no other artist's song is held."""
+        def new(t: int) -> bool:
+            return info[t][1] not in self.last and info[t][1] != prev
+
+        while len(held) < ahead and not any(new(t) for t in held):
+            t = next(more, None)
             if t is None:
                 break
             held.append(t)
-            if info[t][1] != prev:
-                j = len(held) - 1
+        while not any(info[t][1] != prev for t in held) and (beyond or len(held) < ahead):
+            t = next(more, None)
+            if t is None:
+                return None
+            held.append(t)
+        others = [i for i, t in enumerate(held) if info[t][1] != prev]
+        return min(others, key=lambda i: (self.last.get(info[held[i]][1], -1), i))
+
+
+def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int = 20,
+                heard: Iterable[str] = ()) -> Iterator[int]:
+    """``ids`` (a station's neighbours in library order) lazily, in their order but for no
+    artist twice in a row (``info``'s casefolded artist; ``prev`` the one heard last) where a
+    song by another is among the next ``ahead``: of those, the first by the artist heard least
+    lately (``heard``: the station's artists so far, oldest first). An album's songs lie side
+    by side in the library, and a small genre's station went on with one artist's songs one
+    after another while other artists' were next to them, then with two artists' in turns
+    while a third's were next to them."""
+    held: list[int] = []
+    when = _Heard(heard)
+    while True:
+        j = when.pick(held, ids, info, prev, ahead=ahead, beyond=False) if prev is not None or held else None
         if j is None:
             if not held:
-                return
+                t = next(ids, None)
+                if t is None:
+                    return
+                held.append(t)
             j = 0
         t = held.pop(j)
         yield t
         prev = info[t][1]
+        when.add(prev)
 
 
 def _on_compilation(r) -> bool:
@@ -1152,12 +1191,16 @@ class LibraryRecommendations:
         def last_artist() -> str | None:
             return info[out[-1].track_id][1] if out else prev
 
-        # (A station from a song of no genre tag is its artist's and album's: nothing between.)
         # Only the songs of artists not skipped on the station come between: one of a skipped
         # artist's (the next rock song of the one the person skipped between pop songs) brought
-        # them back where they go last.
-        between = neighbours(skip | set(same)) if not untagged else iter(())
-        add(_apart(liked, info, prev, between, k, ran=max(ran, 1), later=disliked))
+        # them back where they go last. A station from a song of no genre tag (nor taken for
+        # one) has only its artist's and album's songs for its own, and nothing more known of
+        # them: its neighbours come between every one (the seed's artist's eleven songs played
+        # in a row, as a playlist of the artist would, not a station).
+        heard = [info[t][1] for t in before if t in info]
+        between = neighbours(skip | set(same))
+        add(_apart(liked, info, prev, between, k, run=1 if bucket == UNTAGGED else 3, ran=max(ran, 1), later=disliked,
+                   heard=heard))
         # A small genre goes on with the seed's neighbours in library order, no artist twice in
         # a row where another's song is near (an album's songs lie side by side: a top-up played
         # R0 R0), and the artists skipped on the station after all the others (the top-up played
@@ -1165,10 +1208,12 @@ class LibraryRecommendations:
         # skipped artists too, still come before any other genre's: the station is the genre's.
         if len(out) < k:
             near = neighbours(skip | {r.track_id for r in out})
-            add((t, True) for t in itertools.islice(_no_repeats(near, info, last_artist()), k - len(out)))
+            add((t, True) for t in itertools.islice(
+                _no_repeats(near, info, last_artist(), heard=heard + [info[r.track_id][1] for r in out]), k - len(out)))
         if len(out) < k:
             near = neighbours(skip | {r.track_id for r in out}, of_skipped=True)
-            add((t, True) for t in itertools.islice(_no_repeats(near, info, last_artist()), k - len(out)))
+            add((t, True) for t in itertools.islice(
+                _no_repeats(near, info, last_artist(), heard=heard + [info[r.track_id][1] for r in out]), k - len(out)))
         return out
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:

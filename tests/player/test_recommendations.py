@@ -100,8 +100,11 @@ def test_a_station_from_an_untagged_song_keeps_to_its_album_not_to_every_untagge
     ])
     p = LibraryRecommendations(store)
     assert sorted(r.track_id for r in p.radio(ids[0], 4)) == ids[1:5]       # the album's genre
-    # A song of the rock band's, whose album names no genre: its album's songs first.
-    assert sorted(r.track_id for r in p.radio(ids[5], 3)) == ids[6:9]
+    # A song of the rock band's, whose album names no genre: its album's songs are the
+    # station's own, with its neighbours between them, no other song of no genre tag taken
+    # for one of its genre.
+    got = [r.track_id for r in p.radio(ids[5], 6)]
+    assert got[0::2] == [t for t in got if t in ids[5:9]] and set(ids[6:9]) <= set(got), got
 
 
 def test_radio_and_discover_leave_out_mixes_and_chapters_unless_the_seed_is_one(store):
@@ -896,7 +899,7 @@ def test_a_stations_fillers_and_top_up_keep_an_artist_skipped_on_it_last_and_apa
     # A pop artist's songs, then rock albums in library order: K's (whose song the person
     # skipped on the station), R0's and R1's. The filler between the pop songs was K's next
     # song, and the top-up went on with K's and then R0's songs as they lie, one album's back
-    # to back.
+    # to back. (The second filler was R0's again, R1's song next to it.)
     ids = _add(store, [{"title": "seed", "artist": "A", "genre": "Pop"}]
                + [{"title": f"a{i}", "artist": "A", "genre": "Pop"} for i in range(5)]
                + [{"title": f"k{i}", "artist": "K", "genre": "Rock"} for i in range(3)]
@@ -904,7 +907,7 @@ def test_a_stations_fillers_and_top_up_keep_an_artist_skipped_on_it_last_and_apa
                + [{"title": f"r1{i}", "artist": "R1", "genre": "Rock"} for i in range(2)])
     artist = {r["id"]: r["artist"] for r in store.tracks()}
     got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 12, skipped=[ids[6]])]
-    assert got == ["A", "A", "A", "R0", "A", "A", "R0", "R1", "R0", "R1", "K", "K"], got
+    assert got == ["A", "A", "A", "R0", "A", "A", "R1", "R0", "R1", "R0", "K", "K"], got
 
 
 def test_discover_offers_a_song_in_its_albums_copy_not_a_compilations(store):
@@ -955,3 +958,37 @@ def test_discover_takes_a_shared_release_for_the_artists_own_over_a_compilation(
     ])
     row = [r.track_id for r in LibraryRecommendations(store).discover(10)["pop"]]
     assert row == [ids[1]], row
+
+
+def _ping_pong(artists: list[str]) -> bool:
+    """Whether two artists take turns four songs running (X Y X Y)."""
+    return any(a == c and b == d and a != b for a, b, c, d in zip(artists, artists[1:], artists[2:], artists[3:]))
+
+
+def test_a_station_from_an_untagged_song_mixes_its_artist_with_its_neighbours_without_ping_pong(store):
+    # A new library, a third of it of no genre tag: U's two albums, V's and W's, then rock and
+    # pop albums. The station from U's song played U's eleven songs in a row, then V W V W V W
+    # as their albums lie side by side, with rock and pop by five other artists next to them.
+    ids = _add(store, [{"title": f"u{i}", "artist": "U", "album": f"U{i // 6}", "year": 2001} for i in range(11)]
+               + [{"title": f"v{i}", "artist": "V", "album": "Va", "year": 2002} for i in range(5)]
+               + [{"title": f"w{i}", "artist": "W", "album": "Wa", "year": 2003} for i in range(4)]
+               + [{"title": f"r{i}", "artist": f"R{i // 3}", "album": f"R{i // 3}", "genre": "Rock"} for i in range(9)]
+               + [{"title": f"p{i}", "artist": f"P{i // 3}", "album": f"P{i // 3}", "genre": "Pop"} for i in range(6)])
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    station = [r.track_id for r in LibraryRecommendations(store).radio(ids[0], 20)]
+    got = [artist[t] for t in station]
+    assert len(station) == len(set(station)) == 20 and ids[0] not in station, got
+    assert got[0] == "U" and 3 <= got.count("U") <= 10, got         # its artist leads, and keeps coming back
+    assert all(a != b for a, b in zip(got, got[1:])), got           # never one artist twice in a row
+    assert not _ping_pong(got) and len(set(got)) >= 6, got
+
+
+def test_a_small_genres_station_goes_on_through_its_neighbours_artists_in_turns(store):
+    # One folk song, then three rock artists' albums in library order: the station went on
+    # R0 R1 R0 R1 R0 R1 R2 R2, two artists taking turns while a third's songs were next to them.
+    ids = _add(store, [{"title": "folk", "artist": "F", "album": "F", "genre": "Folk"}]
+               + [{"title": f"r{i}", "artist": f"R{i // 3}", "album": f"R{i // 3}", "genre": "Rock"} for i in range(9)])
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 9)]
+    assert sorted(got) == sorted(artist[t] for t in ids[1:]), got
+    assert not _ping_pong(got[:6]), got
