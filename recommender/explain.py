@@ -343,8 +343,10 @@ def _kin_says(cat, row: int, bucket: int, after: str = "") -> str:
     return f"{genre}, like {after} and {kin}" if after else f"{genre}, like {kin}"
 
 
-#: the caption of Discover's row of many small genres
-MORE_CAPTION = "a song or two from each of many genres"
+#: the caption of Discover's shared row: true of all it may hold (many genres of a song or
+#: two, or two genres of one artist each with five songs apiece, which "a song or two from
+#: each of many genres" misdescribed)
+MORE_CAPTION = "songs of the genres with no row of their own"
 
 
 def genre_captions(rec, buckets) -> dict[str, str]:

@@ -297,6 +297,6 @@ def arrange_rows(heard, offered, *, min_row: int = MIN_ROW, max_rows: int = MAX_
     pooled = [g for g in order if g not in shown]
     if len(pooled) == 1:
         # One genre left over keeps its own name: the shared row would hold its songs alone
-        # under a heading of "a song or two from each of many genres".
+        # under a heading of "songs of the genres with no row of their own".
         return rows + pooled, []
     return rows, pooled

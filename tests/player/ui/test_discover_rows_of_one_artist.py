@@ -51,3 +51,7 @@ def test_no_discover_row_is_one_artists_own(qtbot, library, make_window, learnin
     assert sorted(rows) == ["More to discover", "pop", "rock"], rows
     assert all(len(set(artists)) >= 2 for artists in rows.values()), rows
     assert set(rows["More to discover"]) == {"Delta Rae", "Echo Park"}, rows
+    # What its heading says of it holds: two genres of five songs each, shown whole, under "a
+    # song or two from each of many genres".
+    shared = next(row for row in panel.rows if row.bucket == "More to discover")
+    assert shared.caption.text() == "· songs of the genres with no row of their own", shared.caption.text()
