@@ -1124,8 +1124,10 @@ class LibraryRecommendations:
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
         """Same genre tag as the seed, closest first by what the tags say (same artist,
         album, years), ties shuffled per seed, artists spread out; skipped artists go last.
-        Stingers (far shorter than the library's median), mixes and audiobook chapters (far
-        longer) and second copies of one recording are left out."""
+        From a song of no genre tag (nor taken for one), its artist's and album's songs, each
+        followed by one of its neighbours in the library. Stingers (far shorter than the
+        library's median), mixes and audiobook chapters (far longer) and second copies of one
+        recording are left out."""
         lib = self._library()        # read once: a scan may write between two reads
         order, info, rows = lib.order, lib.info, lib.rows
         if seed_track_id not in info or k <= 0:
