@@ -564,11 +564,15 @@ class PlaybackMixin:
             heard = [t for t in dict.fromkeys(session) if t != seed] + [seed]
             heard += [t for t in dict.fromkeys(mine) if t not in heard]
             passed = player.passed_over if player is not None else frozenset()
-            return provider.radio(seed, RADIO_BATCH, exclude=heard, passed=passed)
+            recs = provider.radio(seed, RADIO_BATCH, exclude=heard, passed=passed)
+            # Nothing around the seed and nothing else in the library either (a library of one
+            # song): the song played and the music stopped under "Radio from ...", unexplained.
+            return recs, not recs and not provider.up_next([seed], 1)
 
         def done(result, error):
             if error is not None or self.station is not station:
                 return
+            result, alone = result
             self.reasons.update({r.track_id: r.reason for r in result})
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
 
@@ -577,7 +581,9 @@ class PlaybackMixin:
                 station.skip_mark = p.skip_count   # the skip that ended the last track is not the station's
 
             self._command(play)
-            self.statusBar().showMessage(f"Radio from “{self._info(seed)[0]}”", 5000)
+            said = f"Radio from “{self._info(seed)[0]}”"
+            self.statusBar().showMessage(f"{said}: no other song in the library to play after it" if alone else said,
+                                         10000 if alone else 5000)
 
         run_task(work, done, name="radio")
 

@@ -42,6 +42,7 @@ def test_radio_from_an_untagged_song_mixes_its_artist_with_others_without_two_ta
     qtbot.waitUntil(lambda: window.player.current_track_id == seed and len(window.player.queue) >= 20,
                     timeout=10000)
     queued = [e.track_id for e in window.player.queue][:20]
+    assert window.statusBar().currentMessage() == "Radio from “First Light 1”"     # (more to follow)
     got = [artist[t] for t in queued]
     assert seed not in queued and len(set(queued)) == 20, got
     # Umber's own songs come first and back again, never two in a row (the plain station
@@ -52,3 +53,23 @@ def test_radio_from_an_untagged_song_mixes_its_artist_with_others_without_two_ta
     # rock and pop artists' songs lie next to theirs.
     assert not any(a == c and b == d and a != b for a, b, c, d in zip(got, got[1:], got[2:], got[3:])), got
     assert len(set(got)) >= 6, got
+
+
+@pytest.mark.parametrize("learning", [False, True], ids=["plain", "learning"])
+def test_radio_in_a_library_of_one_song_says_there_is_nothing_to_follow_it(qtbot, store, tmp_path, make_window,
+                                                                             learning):
+    # The song played under "Radio from “Porch 1”" and the music stopped, nothing said.
+    from player.library.scanner import Scanner
+
+    write_track(tmp_path / "music", "01", seconds=2.0, tags={"title": "Porch 1", "artist": "Willow Creek"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    (seed,) = [t["id"] for t in store.tracks()]
+    window = make_window(store)
+    if learning:
+        window.enable_intelligence(analyse=False, learn=False)
+        with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+            pass
+    window.start_radio(seed)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Radio from"), timeout=10000)
+    assert window.statusBar().currentMessage() == "Radio from “Porch 1”: no other song in the library to play after it"
+    assert not window.player.queue
