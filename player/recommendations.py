@@ -1199,10 +1199,13 @@ class LibraryRecommendations:
         # one) has only its artist's and album's songs for its own, and nothing more known of
         # them: its neighbours come between every one (the seed's artist's eleven songs played
         # in a row, as a playlist of the artist would, not a station).
+        # Such a station's own songs are its artist's: that artist skipped on it, they go after
+        # all the neighbours, as a skipped artist goes after the genre's others (taken between
+        # the neighbours, the artist skipped came back every other song).
         heard = [info[t][1] for t in before if t in info]
         between = neighbours(skip | set(same))
-        add(_apart(liked, info, prev, between, k, run=1 if bucket == UNTAGGED else 3, ran=max(ran, 1), later=disliked,
-                   heard=heard))
+        add(_apart(liked, info, prev, between, k, run=1 if bucket == UNTAGGED else 3, ran=max(ran, 1),
+                   later=disliked if bucket != UNTAGGED else (), heard=heard))
         # A small genre goes on with the seed's neighbours in library order, no artist twice in
         # a row where another's song is near (an album's songs lie side by side: a top-up played
         # R0 R0), and the artists skipped on the station after all the others (the top-up played

@@ -983,6 +983,20 @@ def test_a_station_from_an_untagged_song_mixes_its_artist_with_its_neighbours_wi
     assert not _ping_pong(got) and len(set(got)) >= 6, got
 
 
+def test_a_station_from_an_untagged_song_moves_away_from_its_artist_once_skipped_on_it(store):
+    # The seed's artist's songs are an untagged station's own; the person skipped one of them
+    # and the next batch still played them every other song (U P0 U P1 U R0 ...).
+    ids = _add(store, [{"title": f"u{i}", "artist": "U", "album": "Ua"} for i in range(6)]
+               + [{"title": f"r{i}", "artist": f"R{i // 2}", "album": f"R{i // 2}", "genre": "Rock"} for i in range(6)])
+    artist = {r["id"]: r["artist"] for r in store.tracks()}
+    p = LibraryRecommendations(store)
+    first = [r.track_id for r in p.radio(ids[0], 2, exclude=[ids[0]])]
+    assert [artist[t] for t in first] == ["U", "R0"], first
+    got = [artist[r.track_id] for r in p.radio(ids[0], 10, exclude=[ids[0], *first], skipped=first[:1])]
+    # The other artists' songs first, the skipped artist's only once those are all taken.
+    assert "U" not in got[:5] and got[5:] == ["U"] * 4, got
+
+
 def test_a_small_genres_station_goes_on_through_its_neighbours_artists_in_turns(store):
     # One folk song, then three rock artists' albums in library order: the station went on
     # R0 R1 R0 R1 R0 R1 R2 R2, two artists taking turns while a third's songs were next to them.
