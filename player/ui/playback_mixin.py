@@ -567,6 +567,8 @@ class PlaybackMixin:
             recs = provider.radio(seed, RADIO_BATCH, exclude=heard, passed=passed)
             # Nothing around the seed and nothing else in the library either (a library of one
             # song): the song played and the music stopped under "Radio from ...", unexplained.
+            # (Nothing else to suggest, rather: the others may all be ones the person asked
+            # never to suggest, or on a disk unplugged, which Up next leaves out too.)
             return recs, not recs and not provider.up_next([seed], 1)
 
         def done(result, error):
@@ -582,7 +584,7 @@ class PlaybackMixin:
 
             self._command(play)
             said = f"Radio from “{self._info(seed)[0]}”"
-            self.statusBar().showMessage(f"{said}: no other song in the library to play after it" if alone else said,
+            self.statusBar().showMessage(f"{said}: no other song in the library to suggest after it" if alone else said,
                                          10000 if alone else 5000)
 
         run_task(work, done, name="radio")

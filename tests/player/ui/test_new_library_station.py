@@ -71,5 +71,25 @@ def test_radio_in_a_library_of_one_song_says_there_is_nothing_to_follow_it(qtbot
             pass
     window.start_radio(seed)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Radio from"), timeout=10000)
-    assert window.statusBar().currentMessage() == "Radio from “Porch 1”: no other song in the library to play after it"
+    said = window.statusBar().currentMessage()
+    assert said == "Radio from “Porch 1”: no other song in the library to suggest after it", said
     assert not window.player.queue
+
+
+def test_radio_says_nothing_follows_where_the_library_s_other_songs_are_never_to_be_suggested(
+        qtbot, store, tmp_path, make_window):
+    # A second song, asked never to be suggested: the library holds it, and "no other song in
+    # the library to play after it" said it did not.
+    from player.library.scanner import Scanner
+
+    for n, title in enumerate(["Porch 1", "Porch 2"], 1):
+        write_track(tmp_path / "music", f"{n:02d}", seconds=2.0, freq=200.0 + 40 * n,
+                    tags={"title": title, "artist": "Willow Creek"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    ids = {t["title"]: t["id"] for t in store.tracks()}
+    store.never_suggest_track(ids["Porch 2"])
+    window = make_window(store)
+    window.start_radio(ids["Porch 1"])
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Radio from"), timeout=10000)
+    said = window.statusBar().currentMessage()
+    assert said == "Radio from “Porch 1”: no other song in the library to suggest after it", said
