@@ -425,6 +425,10 @@ class _Heard:
                 return None
             held.append(t)
         others = [i for i, t in enumerate(held) if info[t][1] != prev]
+        # (none where the next ``ahead`` are all ``prev``'s, one artist's long discography in
+        # a row: min() of nothing raised, and the station failed)
+        if not others:
+            return None
         return min(others, key=lambda i: (self.last.get(info[held[i]][1], -1), i))
 
 

@@ -1006,3 +1006,13 @@ def test_a_small_genres_station_goes_on_through_its_neighbours_artists_in_turns(
     got = [artist[r.track_id] for r in LibraryRecommendations(store).radio(ids[0], 9)]
     assert sorted(got) == sorted(artist[t] for t in ids[1:]), got
     assert not _ping_pong(got[:6]), got
+
+
+def test_a_small_genres_station_goes_on_past_one_artists_twenty_songs_in_a_row(store):
+    # One folk song, then a rock artist's 25 songs in library order and another's three: the
+    # top-up found no other artist among the next twenty and the station failed (ValueError).
+    ids = _add(store, [{"title": "folk", "artist": "F", "album": "F", "genre": "Folk"}]
+               + [{"title": f"r{i}", "artist": "R", "album": "R", "genre": "Rock"} for i in range(25)]
+               + [{"title": f"s{i}", "artist": "S", "album": "S", "genre": "Rock"} for i in range(3)])
+    got = [r.track_id for r in LibraryRecommendations(store).radio(ids[0], 10)]
+    assert len(got) == len(set(got)) == 10 and ids[0] not in got, got
