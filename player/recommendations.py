@@ -361,7 +361,8 @@ def _apart(ids: list[int], info: dict, prev: str | None, between: Iterator[int],
     only once ``ids`` are all taken (those of the artists skipped on the station: breaking a
     run with one of them brought a skipped artist back second, where they go last). Without
     this, a station from the one pop artist with two albums ended in five songs of theirs in
-    a row. ``heard``: the artists of the station so far, oldest first; of the next
+    a row. ``heard``: the artists heard and queued so far, oldest first (the session's
+    before the station's, as the window's ``exclude`` holds them); of the next
     neighbours, the one by the artist heard least lately comes between (the first by a new
     one): the next neighbour each time, one album's songs lying side by side, put the same
     artist between every run, or two in turns."""
@@ -437,7 +438,7 @@ def _no_repeats(ids: Iterator[int], info: dict, prev: str | None, *, ahead: int 
     """``ids`` (a station's neighbours in library order) lazily, in their order but for no
     artist twice in a row (``info``'s casefolded artist; ``prev`` the one heard last) where a
     song by another is among the next ``ahead``: of those, the first by the artist heard least
-    lately (``heard``: the station's artists so far, oldest first). An album's songs lie side
+    lately (``heard``: the artists heard and queued so far, oldest first). An album's songs lie side
     by side in the library, and a small genre's station went on with one artist's songs one
     after another while other artists' were next to them, then with two artists' in turns
     while a third's were next to them."""
