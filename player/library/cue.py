@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shlex
 from dataclasses import dataclass, field
 
 from segue_common.normalize import match_key
@@ -103,11 +102,15 @@ def _time(text: str, line_no: int) -> float:
     return minutes * 60 + seconds + frames / FRAMES_PER_S
 
 
-def _words(line: str) -> list[str]:
-    try:
-        return shlex.split(line, posix=True)
-    except ValueError:          # an unclosed quote: the rest of the line is the value
-        return line.replace('"', " ").split()
+def _unquoted(text: str) -> str:
+    """A value as a sheet writes it: the words between its first and its last quote, as they
+    are (a title may quote a word, ``"Say "Hello""``, and a name hold a backslash), else the
+    words themselves; an unclosed quote leaves the rest of the line."""
+    text = text.strip()
+    if text.startswith('"'):
+        end = text.rfind('"')
+        return text[1:end] if end > 0 else text[1:]
+    return text
 
 
 def parse_sheet(text: str) -> CueSheet:
@@ -126,17 +129,20 @@ def parse_sheet(text: str) -> CueSheet:
         line = raw.strip()
         if not line:
             continue
-        words = _words(line)
-        if not words:
-            continue
+        words = line.split()
         key = words[0].upper()
-        value = " ".join(words[1:]).strip() or None
+        rest = line[len(words[0]):].strip()
+        value = _unquoted(rest) or None
         where = track if track is not None else sheet
         if key == "FILE":
             # (the file type, WAVE or MP3 or BINARY, is the last word)
             if len(words) < 2:
                 raise CueError(f"line {line_no}: FILE names no file")
-            file = " ".join(words[1:-1]) if len(words) > 2 else words[1]
+            if len(words) > 2 and not rest.endswith('"'):
+                rest = rest[:-len(words[-1])]
+            file = _unquoted(rest)
+            if not file:
+                raise CueError(f"line {line_no}: FILE names no file")
         elif key == "TRACK":
             if file is None:
                 raise CueError(f"line {line_no}: a TRACK before any FILE")
@@ -161,7 +167,7 @@ def parse_sheet(text: str) -> CueSheet:
         elif key == "SONGWRITER":
             where.songwriter = value
         elif key == "REM" and len(words) >= 3:
-            where.rem[words[1].upper()] = " ".join(words[2:])
+            where.rem[words[1].upper()] = _unquoted(rest[len(words[1]):])
     if not sheet.tracks:
         raise CueError("it names no audio track")
     seen = set()

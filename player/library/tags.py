@@ -1990,8 +1990,8 @@ def _flac_cuesheet(block, tags, rate: int | None) -> str | None:
         lines.append(f"  TRACK {track.track_number:02d} AUDIO")
         for field in ("TITLE", "PERFORMER"):
             if (value := named.get((track.track_number, field))) is not None:
-                quoted = value.replace("\\", "\\\\").replace('"', '\\"')
-                lines.append(f'    {field} "{quoted}"')
+                # (a sheet's value runs from its line's first quote to its last: no escapes)
+                lines.append(f'    {field} "{" ".join(value.split())}"')
         lines.append(f"    INDEX 01 {frames // 4500:02d}:{frames // 75 % 60:02d}:{frames % 75:02d}")
     return "\n".join(lines) + "\n" if len(lines) > 1 else None
 

@@ -524,3 +524,18 @@ def test_an_album_file_opened_as_one_track_plays_its_sheets_tracks_once_the_shee
     assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
     assert store.track(whole)["missing"] == 1
     assert tracks_for(store, [str(audio)]) == (ids, [])
+
+
+def test_quotes_and_backslashes_inside_a_sheets_titles_and_names_are_kept(tmp_path, store):
+    # A title that quotes a word, as taggers and EAC write it ("Say "Hello""), and a name with
+    # a backslash outside quotes: foobar2000 takes the words between a line's first and last
+    # quote, or the rest of the line, as they are.
+    music = tmp_path / "music"
+    text = _sheet().replace('TITLE "One File Album"', 'TITLE "Live "Unplugged" Album"')
+    text = text.replace('TITLE "Second Song"', 'TITLE "Say "Hello" (Live)"')
+    text = text.replace('PERFORMER "A Guest"', "PERFORMER AC\\DC  &  Friends")
+    _album(music / "The Band", sheet=text)
+    Scanner(store).scan([str(music)])
+    second = store.tracks()[1]
+    assert (second["title"], second["artist"], second["album"]) == (
+        'Say "Hello" (Live)', "AC\\DC  &  Friends", 'Live "Unplugged" Album')
