@@ -5,7 +5,9 @@ as the tracks the sheet names, each a range of the file: from its ``INDEX 01`` t
 track's (the gap before a track, its ``INDEX 00``, is heard at the end of the track before
 it, as a CD plays it), the last one to the file's end.
 
-The first track of a file starts with the file, so that nothing in it goes unheard.
+What lies before the first track's ``INDEX 01`` is heard, not lost: a short gap with that
+track, a longer stretch (a song hidden before the first track of a CD) as a track of its own,
+number 0, so that the first track starts where the sheet says it does.
 
 A track of a sheet is stored under a name no file has, the audio file's path with ``#`` and
 its number (``/music/Album.flac#03``): the path stays the track's one key (a rescan of an
@@ -38,6 +40,10 @@ _CODE_PAGES = ("cp1252", "cp932", "cp1251", "gbk", "big5", "cp949", "cp1250")
 #: a hiragana or a katakana in Shift-JIS
 _SJIS_KANA = re.compile(rb"\x82[\x9f-\xf1]|\x83[\x40-\x96]")
 _TIME = re.compile(r"^(\d+):(\d{1,2}):(\d{1,2})$")
+#: the shortest audio before a file's first track (from the file's start to its INDEX 01) that
+#: is a track of its own, a hidden track, and not a gap heard with the first track: a CD's gap
+#: before its first track is two seconds, a song hidden there minutes
+HIDDEN_TRACK_S = 10.0
 
 
 class CueError(Exception):
@@ -321,13 +327,21 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         album_gain = file_tags.get("rg_album_gain", file_tags.get("rg_track_gain"))
         album_peak = file_tags.get("rg_album_peak", file_tags.get("rg_track_peak"))
     year = _number(sheet.rem.get("DATE"))
+    if (len(tracks) > 1 and tracks[0].start_s >= HIDDEN_TRACK_S
+            and all(t.number != 0 for t in tracks)):
+        # A song hidden before the first track (a CD's "track 0", reached by rewinding from
+        # track 1): a track of its own, before it, as rippers that rip it (XLD, CUETools)
+        # list it. Heard with track 1, that track opened with minutes of another song, its
+        # length was not the one its copy as separate files has, and a skip of the hidden
+        # song was counted against it.
+        tracks = [CueTrack(0, tracks[0].file, 0.0), *tracks]
     for i, t in enumerate(tracks):
         end = tracks[i + 1].start_s if i + 1 < len(tracks) else None
         if t.start_s >= length:
             raise CueError(f"track {t.number} starts at {_clock(t.start_s)}, after the end of "
                            f"{os.path.basename(audio)} ({_clock(length)})")
         # The first track of a file starts with the file: what lies before its INDEX 01 (the
-        # gap before it, where a rip gives each track a file of its own, or audio hidden
+        # gap before it, where a rip gives each track a file of its own, or a short gap
         # before the first track of a CD) is heard, not lost.
         begin = 0.0 if i == 0 else t.start_s
         artist = t.performer or sheet.performer or file_tags.get("artist")

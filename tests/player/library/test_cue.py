@@ -407,6 +407,27 @@ def test_audio_before_the_first_track_of_a_file_is_heard_with_it(tmp_path, store
     assert [(r["cue_start_s"], r["duration"]) for r in store.tracks()][0] == (0.0, 2.0)
 
 
+def test_a_song_hidden_before_the_first_track_is_a_track_of_its_own_and_the_first_starts_at_its_index(
+        tmp_path, store):
+    # A CD with a song hidden in the first track's gap (INDEX 01 at 0:12), ripped as an image:
+    # "First Song" opened with the 12 s of the hidden song and was listed 12 s long too long.
+    # foobar2000 starts the track at its INDEX 01; the hidden song stays heard, as track 0.
+    music = tmp_path / "music"
+    music.mkdir()
+    parts = [tone(s, freq=f, sr=SR) for s, f in ((12.0, 330.0), (2.0, 440.0), (2.0, 660.0), (2.0, 880.0))]
+    write_audio(music / "Album.flac", np.concatenate(parts), SR)
+    (music / "Album.cue").write_text(_sheet(starts=("00:12:00", "00:14:00", "00:16:00")).replace(
+        "INDEX 00 00:01:70", "INDEX 00 00:13:70"), encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    assert [(r["track_no"], r["title"], r["artist"], r["cue_start_s"], r["cue_end_s"], round(r["duration"], 3))
+            for r in store.tracks()] == [
+        (0, "Track 00", "The Band", 0.0, 12.0, 12.0), (1, "First Song", "The Band", 12.0, 14.0, 2.0),
+        (2, "Second Song", "A Guest", 14.0, 16.0, 2.0), (3, "Third Song", "The Band", 16.0, None, 2.0)]
+    ids = [r["id"] for r in store.tracks()]
+    Scanner(store).scan()
+    assert [r["id"] for r in store.tracks()] == ids
+
+
 def test_a_library_scanned_before_sheets_inside_files_were_read_finds_their_tracks(tmp_path, store):
     music = tmp_path / "music"
     audio = _album(music)
