@@ -66,6 +66,15 @@ _CLEAR_CHANGED_ERRORS = (
     " AND (track_features.error IS NOT NULL "
     "      OR (:last_error IS NULL AND abs(coalesce(duration, 0) - coalesce(:duration, 0)) > 1.0)))"
 )
+# A CUE sheet's track whose stretch of the file moved (the sheet edited, the file as it was)
+# is other audio too: its analysis goes, whatever else changed.
+_CLEAR_MOVED_RANGES = (
+    "DELETE FROM track_features WHERE track_id IN "
+    "(SELECT id FROM tracks WHERE path = CAST(:path AS TEXT) AND :last_error IS NULL "
+    " AND cue_start_s IS NOT NULL AND :cue_start_s IS NOT NULL "
+    " AND (abs(cue_start_s - :cue_start_s) > 0.01 "
+    "      OR abs(coalesce(cue_end_s, 1e12) - coalesce(:cue_end_s, 1e12)) > 0.01))"
+)
 
 
 # The artist the library is ordered by: the album artist's sort name, else (where the album
@@ -239,6 +248,7 @@ class TracksMixin:
         with self.transaction() as conn:
             try:
                 conn.executemany(_CLEAR_CHANGED_ERRORS, params)
+                conn.executemany(_CLEAR_MOVED_RANGES, params)
             except _ROW_ERRORS:
                 pass  # a row that cannot be stored has no analysis to clear
             try:

@@ -560,3 +560,25 @@ def test_quotes_and_backslashes_inside_a_sheets_titles_and_names_are_kept(tmp_pa
     second = store.tracks()[1]
     assert (second["title"], second["artist"], second["album"]) == (
         'Say "Hello" (Live)', "AC\\DC  &  Friends", 'Live "Unplugged" Album')
+
+
+def test_a_sheet_edited_to_move_a_track_has_the_moved_tracks_analysed_again(tmp_path, store):
+    # A sheet whose second track started half a second late, fixed by hand: the two tracks
+    # whose stretch of the file changed kept the analysis of the old stretch (the audio file
+    # itself unchanged), so Radio judged them by what they no longer are.
+    music = tmp_path / "music"
+    folder = music / "The Band"
+    _album(folder)
+    Scanner(store).scan([str(music)])
+    ids = [r["id"] for r in store.tracks()]
+    tags = np.ones(4, dtype=np.float32)
+    store.save_features([{"track_id": t, "model_version": "m1", "tags": tags, "bucket": "rock"} for t in ids])
+    assert store.tracks_to_analyse("m1") == []
+    (folder / "Album.cue").write_text(_sheet(starts=("00:00:00", "00:02:40", "00:03:37")), encoding="utf-8")
+    Scanner(store).scan()
+    assert [r["id"] for r in store.tracks()] == ids
+    assert [r["id"] for r in store.tracks_to_analyse("m1")] == ids[:2]
+    # a rescan of the sheet as it is leaves the new analysis be
+    store.save_features([{"track_id": t, "model_version": "m1", "tags": tags, "bucket": "rock"} for t in ids[:2]])
+    Scanner(store).scan()
+    assert store.tracks_to_analyse("m1") == []
