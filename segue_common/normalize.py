@@ -209,14 +209,25 @@ class FirstCopies:
         return item
 
 
+#: A title that only stands in for one (what a CUE sheet's track without a TITLE is listed as,
+#: and what iTunes and rippers name a CD's tracks they found no names for)
+_STAND_IN_TITLE = re.compile(r"^\s*(?:audio\s*)?track\s*\d{1,3}\s*$", re.I)
+
+
 def recording_key(artist: str | None, title: str | None) -> str | None:
     """Like :func:`match_key`, but version words in a dash tail go as well as in brackets:
     "Song - Remastered 2011" on a best-of is the album's "Song". Whether two copies are one
     recording is then up to their lengths (a live take or an edit runs longer or shorter).
+    None for a title that only stands in for one ("Track 03"): it names no song, and the
+    third tracks of two of an artist's untitled concerts are not one song.
 
     >>> recording_key("Queen", "Bicycle Race - Remastered 2011") == recording_key("Queen", "Bicycle Race")
     True
+    >>> recording_key("Queen", "Track 03") is None
+    True
     """
+    if title and _STAND_IN_TITLE.match(title):
+        return None
     a, t = normalize_name(artist), loose_title(title, artist)
     if not a or not t:
         return None

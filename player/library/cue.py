@@ -364,7 +364,8 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
             "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),
             "rg_album_gain": album_gain,
             "rg_album_peak": album_peak,
-            "match_key": match_key(artist, title),
+            # (a title the sheet does not give names no song: the track has no match key)
+            "match_key": match_key(artist, title) if t.title else None,
             "cue_sheet": sheet_path,
             "cue_start_s": begin,
             "cue_end_s": end,

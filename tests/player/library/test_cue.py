@@ -582,3 +582,27 @@ def test_a_sheet_edited_to_move_a_track_has_the_moved_tracks_analysed_again(tmp_
     store.save_features([{"track_id": t, "model_version": "m1", "tags": tags, "bucket": "rock"} for t in ids[:2]])
     Scanner(store).scan()
     assert store.tracks_to_analyse("m1") == []
+
+
+def test_untitled_tracks_of_two_shows_of_one_artist_are_not_taken_for_one_song(tmp_path, store):
+    # Two concerts, each one file with a sheet that names no titles (a FLAC's CUESHEET block
+    # without comments is the same): the tracks are "Track 01", "Track 02"... of one artist,
+    # and the one of the second show as long as the first's was taken for the same song, so
+    # Discover and Up next never offered the second show.
+    from player.recommendations import LibraryRecommendations
+
+    music = tmp_path / "music"
+    for show in ("Live 1991", "Live 1992"):
+        (music / show).mkdir(parents=True)
+        write_audio(music / show / "Show.flac", np.concatenate([tone(3.0, freq=f, sr=SR) for f in (440.0, 660.0)]), SR)
+        (music / show / "Show.cue").write_text(
+            'PERFORMER "The Band"\nREM GENRE Rock\nFILE "Show.wav" WAVE\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n'
+            '  TRACK 02 AUDIO\n    INDEX 01 00:03:00\n', encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    ids = {(r["path"].split(os.sep)[-2], r["title"]): r["id"] for r in store.tracks()}
+    assert set(ids) == {(show, f"Track 0{n}") for show in ("Live 1991", "Live 1992") for n in (1, 2)}
+    recs = LibraryRecommendations(store)
+    assert {r.track_id for r in recs.discover(10)["rock"]} == set(ids.values())
+    after = {r.track_id for r in recs.up_next([ids["Live 1991", "Track 01"]], 10)}
+    assert after == set(ids.values()) - {ids["Live 1991", "Track 01"]}
+    assert store.shared_recording_keys() == {}         # (nor kept apart in shuffle as copies)
