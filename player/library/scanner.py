@@ -711,6 +711,14 @@ class Scanner:
             folder.seen.add(row["path"])
             old = folder.known.get(row["path"])
             stored = self.store.track(old[0]) if old is not None else None
+            if stored is not None and _another_track_of_the_sheet(stored, row, rows):
+                # The sheet was renumbered (a track split in two, one added before): its number
+                # names another song now. The old track goes aside, missing, for the number
+                # its song has now to take it back, plays and all (see _adopt_moved).
+                log.info("%r is now %r of its sheet: a new track", row["path"], row["title"])
+                self.store.detach_replaced(old[0])
+                del folder.known[row["path"]]
+                stored = None
             if (stored is not None and stored["last_error"] is None and _holds_what_it_had(stored, row)
                     and all(stored[k] == v for k, v in stamps.items())):
                 if old[3]:
@@ -1230,6 +1238,17 @@ def _same_audio(new, old) -> bool:
 def _holds_what_it_had(stored, row: dict) -> bool:
     """Whether a file read again gave its track every value it has (its times aside)."""
     return all(stored[key] == row.get(key) for key in _TAG_FIELDS)
+
+
+def _another_track_of_the_sheet(stored, row: dict, rows: list[dict]) -> bool:
+    """Whether a sheet's track (``row``, one of the file's ``rows``) now names another song
+    than its stored track: another title, and the stored track's start is another track's now.
+    (Another title alone is a title put right; another start alone, or both with no track
+    starting where it did, an index put right.)"""
+    return (stored["cue_start_s"] is not None and row.get("cue_start_s") is not None
+            and bool(stored["match_key"]) and bool(row.get("match_key")) and stored["match_key"] != row["match_key"]
+            and not _same_range(stored, row)
+            and any(other is not row and _same_range(stored, other) for other in rows))
 
 
 def holds_another_song(stored, row: dict) -> bool:

@@ -606,3 +606,33 @@ def test_untitled_tracks_of_two_shows_of_one_artist_are_not_taken_for_one_song(t
     after = {r.track_id for r in recs.up_next([ids["Live 1991", "Track 01"]], 10)}
     assert after == set(ids.values()) - {ids["Live 1991", "Track 01"]}
     assert store.shared_recording_keys() == {}         # (nor kept apart in shuffle as copies)
+
+
+def test_a_sheet_renumbered_by_a_track_split_in_two_keeps_each_songs_plays_with_it(tmp_path, store):
+    # The second track was two songs: the sheet fixed by hand splits it, and the third is the
+    # fourth now. Its plays stayed with the number: "Third Song" had none, and the second
+    # half of the old second track had the third song's.
+    music = tmp_path / "music"
+    folder = music / "The Band"
+    _album(folder)
+    Scanner(store).scan([str(music)])
+    first, second, third = (r["id"] for r in store.tracks())
+    store.start_play(third)
+    split = _sheet().replace("  TRACK 03 AUDIO\n", '  TRACK 03 AUDIO\n    TITLE "Hidden Half"\n    INDEX 01 00:02:50\n'
+                             "  TRACK 04 AUDIO\n")
+    (folder / "Album.cue").write_text(split, encoding="utf-8")
+    Scanner(store).scan()
+    rows = {r["title"]: r for r in store.tracks()}
+    assert [(r["track_no"], r["title"]) for r in store.tracks()] == [
+        (1, "First Song"), (2, "Second Song"), (3, "Hidden Half"), (4, "Third Song")]
+    assert (rows["First Song"]["id"], rows["Second Song"]["id"], rows["Third Song"]["id"]) == (first, second, third)
+    assert rows["Hidden Half"]["id"] not in (first, second, third)
+    assert [p["track_id"] for p in store.plays()] == [third]
+    # a title and an index put right together on one track (no track starts where it did) is
+    # that track still
+    half = rows["Hidden Half"]["id"]
+    (folder / "Album.cue").write_text(split.replace('"Hidden Half"', '"Second Half"').replace("00:02:50", "00:02:55"),
+                                      encoding="utf-8")
+    Scanner(store).scan()
+    assert [(r["id"], r["title"]) for r in store.tracks()] == [
+        (first, "First Song"), (second, "Second Song"), (half, "Second Half"), (third, "Third Song")]
