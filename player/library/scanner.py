@@ -706,12 +706,18 @@ class Scanner:
         stamps = {"folder_id": folder.id, "size": st.st_size, "mtime_ns": st.st_mtime_ns,
                   "ctime_ns": change_mark(st)}
         out = []
+        # Where each of the file's stored tracks started (read before any is set aside below):
+        # a track removed from the sheet moves the numbers after it down, and a number then
+        # names the song stored under the next one.
+        prefix = f"{found.path}#"
+        stored_starts = [(r["id"], r["cue_start_s"]) for r in self.store.tracks_by_id(
+            [known[0] for path, known in folder.known.items() if path.startswith(prefix)], ["cue_start_s"]).values()]
         for row in rows:
             row.update(stamps)
             folder.seen.add(row["path"])
             old = folder.known.get(row["path"])
             stored = self.store.track(old[0]) if old is not None else None
-            if stored is not None and _another_track_of_the_sheet(stored, row, rows):
+            if stored is not None and _another_track_of_the_sheet(stored, row, rows, stored_starts):
                 # The sheet was renumbered (a track split in two, one added before): its number
                 # names another song now. The old track goes aside, missing, for the number
                 # its song has now to take it back, plays and all (see _adopt_moved).
@@ -1240,15 +1246,23 @@ def _holds_what_it_had(stored, row: dict) -> bool:
     return all(stored[key] == row.get(key) for key in _TAG_FIELDS)
 
 
-def _another_track_of_the_sheet(stored, row: dict, rows: list[dict]) -> bool:
+def _another_track_of_the_sheet(stored, row: dict, rows: list[dict], stored_starts: list[tuple]) -> bool:
     """Whether a sheet's track (``row``, one of the file's ``rows``) now names another song
-    than its stored track: another title, and the stored track's start is another track's now.
-    (Another title alone is a title put right; another start alone, or both with no track
-    starting where it did, an index put right.)"""
-    return (stored["cue_start_s"] is not None and row.get("cue_start_s") is not None
-            and bool(stored["match_key"]) and bool(row.get("match_key")) and stored["match_key"] != row["match_key"]
-            and not _same_range(stored, row)
-            and any(other is not row and _same_range(stored, other) for other in rows))
+    than its stored track: not the same title, another start, and either the stored track's
+    start is another track's now (a track split in two, one added) or the track starts where
+    another stored track of the file did (one removed, the numbers after it moved down).
+    ``stored_starts``: ``(id, start)`` of the file's stored tracks. (The same title with
+    another start is an index put right; another title and another start, with no other
+    track starting where either does, a title and an index put right together. A file's
+    first track is listed from the file's start whatever its index says: that start tells
+    nothing.)"""
+    if stored["cue_start_s"] is None or row.get("cue_start_s") is None or _same_range(stored, row):
+        return False
+    if stored["match_key"] and stored["match_key"] == row.get("match_key"):
+        return False
+    return ((stored["cue_start_s"] > 0 and any(other is not row and _same_range(stored, other) for other in rows))
+            or any(track_id != stored["id"] and start is not None and abs(start - row["cue_start_s"]) < 0.01
+                   for track_id, start in stored_starts))
 
 
 def holds_another_song(stored, row: dict) -> bool:

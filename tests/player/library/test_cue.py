@@ -636,3 +636,37 @@ def test_a_sheet_renumbered_by_a_track_split_in_two_keeps_each_songs_plays_with_
     Scanner(store).scan()
     assert [(r["id"], r["title"]) for r in store.tracks()] == [
         (first, "First Song"), (second, "Second Song"), (half, "Second Half"), (third, "Third Song")]
+
+
+def test_a_sheet_with_a_track_taken_out_keeps_each_songs_plays_with_it(tmp_path, store):
+    # The second track merged into the first by hand: the third is the second now. Its
+    # number's old track, another song that started elsewhere, took the third song's place
+    # with its own plays, and the third song's plays waited, missing.
+    music = tmp_path / "music"
+    folder = music / "The Band"
+    _album(folder)
+    Scanner(store).scan([str(music)])
+    first, second, third = (r["id"] for r in store.tracks())
+    store.start_play(second)
+    store.start_play(third)
+    store.start_play(third)
+    merged = _sheet().replace('  TRACK 02 AUDIO\n    TITLE "Second Song"\n    PERFORMER "A Guest"\n'
+                              "    INDEX 00 00:01:70\n    INDEX 01 00:02:00\n", "").replace("TRACK 03", "TRACK 02")
+    (folder / "Album.cue").write_text(merged, encoding="utf-8")
+    Scanner(store).scan()
+    assert [(r["id"], r["track_no"], r["title"]) for r in store.tracks()] == [
+        (first, 1, "First Song"), (third, 2, "Third Song")]
+    assert sorted(p["track_id"] for p in store.plays()) == [second, third, third]
+    assert [r["id"] for r in store.missing_tracks()] == [second]
+    # the same done to untitled tracks ("Track 02" the third's audio now): they go by where they start
+    folder2 = music / "Untitled"
+    _album(folder2, sheet=_sheet().replace('    TITLE "First Song"\n', "").replace('    TITLE "Second Song"\n', "")
+           .replace('    TITLE "Third Song"\n', ""))
+    Scanner(store).scan()
+    ids = [r["id"] for r in store.tracks() if "Untitled" in r["path"]]
+    store.start_play(ids[2])
+    (folder2 / "Album.cue").write_text(merged.replace('    TITLE "First Song"\n', "")
+                                       .replace('    TITLE "Third Song"\n', ""), encoding="utf-8")
+    Scanner(store).scan()
+    assert [r["id"] for r in store.tracks() if "Untitled" in r["path"]] == [ids[0], ids[2]]
+    assert sorted(p["track_id"] for p in store.plays()) == sorted([second, third, third, ids[2]])
