@@ -115,7 +115,8 @@ def _unquoted(text: str) -> str:
     text = text.strip()
     if text.startswith('"'):
         end = text.rfind('"')
-        return text[1:end] if end > 0 else text[1:]
+        # (spaces padding a value inside its quotes are no part of it: "  " is no title)
+        return (text[1:end] if end > 0 else text[1:]).strip()
     return text
 
 

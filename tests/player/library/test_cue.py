@@ -562,6 +562,12 @@ def test_quotes_and_backslashes_inside_a_sheets_titles_and_names_are_kept(tmp_pa
         'Say "Hello" (Live)', "AC\\DC  &  Friends", 'Live "Unplugged" Album')
 
 
+def test_spaces_inside_a_sheets_quotes_are_no_part_of_the_value():
+    # ("   " as a title is no title: the track is listed as its number, as for TITLE "")
+    sheet = parse_sheet(_sheet().replace('"First Song"', '"  First Song  "').replace('"Second Song"', '"   "'))
+    assert [t.title for t in sheet.tracks] == ["First Song", None, "Third Song"]
+
+
 def test_a_sheet_edited_to_move_a_track_has_the_moved_tracks_analysed_again(tmp_path, store):
     # A sheet whose second track started half a second late, fixed by hand: the two tracks
     # whose stretch of the file changed kept the analysis of the old stretch (the audio file
