@@ -160,19 +160,34 @@ def parse_int(text: str | None, field: str = "track_no") -> int | None:
     """
     if text is None:
         return None
+    if field == "year":
+        return _parse_year(text)
     m = _DIGITS.search(text)
     if m is None:
         return None
     digits = m.group(0).lstrip("0") or "0"
-    if field == "year":
-        if len(m.group(0)) == 8:
-            digits = m.group(0)[:4]
-        if len(digits) > 4:
-            return None
-        year = int(digits)
-        return year if 1 <= year <= 9999 else None
     # int() of thousands of digits is refused by Python (and pointless): count them first.
     return INT32_MAX if len(digits) > 10 else min(int(digits), INT32_MAX)
+
+
+def _parse_year(text: str) -> int | None:
+    """The year of a date as taggers write it: its four-digit number wherever it stands, as
+    a date written month or day first ("05/01/2004", "01.05.2004") puts it last; an 8-digit
+    "20010502" is read as its first four. A date of several numbers none of which has four
+    digits ("05/01/04") names no year that can be told, and gives none."""
+    runs = _DIGITS.findall(text)
+    if not runs:
+        return None
+    four = next((run for run in runs if len(run) == 4), None)
+    if four is None and len(runs[0]) == 8:
+        four = runs[0][:4]
+    if four is None and len(runs) > 1:
+        return None
+    digits = (four or runs[0]).lstrip("0") or "0"
+    if len(digits) > 4:
+        return None
+    year = int(digits)
+    return year if 1 <= year <= 9999 else None
 
 
 def parse_float(text: str | None) -> float | None:

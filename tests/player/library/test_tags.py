@@ -217,7 +217,9 @@ def test_numbers_are_clamped_to_what_the_store_and_the_window_hold(tmp_path):
 
 
 @pytest.mark.parametrize("raw,year", [("1959-08-17", 1959), ("c. 1999", 1999), ("20010502", 2001),
-                                      ("[2003]", 2003), ("0", None), ("12345", None), ("soon", None)])
+                                      ("[2003]", 2003), ("0", None), ("12345", None), ("soon", None),
+                                      # a date written month or day first, as Windows taggers did
+                                      ("05/01/2004", 2004), ("01.05.2004", 2004), ("05/01/04", None)])
 def test_years_are_read_leniently(tmp_path, raw, year):
     path = write_track(tmp_path, "y", fmt="flac", tags={"title": "Y", "date": raw})
     assert read_tags(str(path)).get("year") == year
@@ -1434,7 +1436,7 @@ def test_greek_in_a_latin1_frame_is_never_read_as_cyrillic(tmp_path):
         assert (info["title"], info["artist"]) == (raw.decode("latin-1"), "Сплин")
 
 
-@pytest.mark.parametrize("year", ["c. 1975", "1975/2011", "1975 "])
+@pytest.mark.parametrize("year", ["c. 1975", "1975/2011", "1975 ", "05/01/1975"])
 @pytest.mark.parametrize("fmt", ["mp3", "wav"])
 def test_the_year_of_an_id3v23_tag_written_with_more_than_its_digits_is_read(tmp_path, fmt, year):
     # (an ID3v2.3 TYER frame that is not four digits alone: an estimate, a reissue's two years)
