@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 24
+READER_VERSION = 25
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -64,6 +64,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     22: frozenset({".wav", ".wave"}),
     23: None,       # the composer's sort name ("Bach, Johann Sebastian"), which the Composer column sorts by
     24: None,       # the year of a date written month or day first ("05/01/2004"), not its first number
+    25: None,       # names with accents written decomposed (macOS: "o" and a combining mark) read composed
 }
 
 

@@ -28,6 +28,7 @@ import os
 import re
 import stat
 import struct
+import unicodedata
 from collections import namedtuple
 
 import mutagen
@@ -149,6 +150,12 @@ def clean_text(value) -> str | None:
     # Lone surrogates (from a decoder's error handler) cannot be stored as UTF-8.
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     text = _CONTROL.sub(" ", text).strip()
+    if not text.isascii():
+        # One form of each accented letter: macOS taggers (and names copied from its file
+        # names) write "ö" as "o" and a combining mark, others as one character. Kept as
+        # written, the two spellings of one artist or album were two names to the library's
+        # order, and a track so tagged was listed apart from the rest of its album.
+        text = unicodedata.normalize("NFC", text)
     return text[:MAX_TEXT].rstrip() or None
 
 
