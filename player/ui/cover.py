@@ -43,26 +43,41 @@ def embedded_picture(path: str) -> bytes | None:
         return None
     pictures = getattr(audio, "pictures", None)      # FLAC
     if pictures:
-        return pictures[0].data
+        return _front(pictures).data
     tags = audio.tags
     if tags is None:
         return None
     if hasattr(tags, "getall"):                      # ID3
         apic = tags.getall("APIC")
         if apic:
-            front = [p for p in apic if p.type == 3]
-            return (front or apic)[0].data
+            return _front(apic).data
     if "covr" in tags:                               # MP4
         return bytes(tags["covr"][0])
     blocks = tags.get("metadata_block_picture") if hasattr(tags, "get") else None
     if blocks:                                       # Ogg Vorbis / Opus
         from mutagen.flac import Picture
 
-        try:
-            return Picture(base64.b64decode(blocks[0])).data
-        except Exception:  # noqa: BLE001
-            return None
+        found = []
+        for block in blocks:
+            try:
+                found.append(Picture(base64.b64decode(block)))
+            except Exception:  # noqa: BLE001 - a damaged picture is passed over, never the others
+                continue
+            if found[-1].type == _FRONT_COVER:
+                break
+        return _front(found).data if found else None
     return None
+
+
+#: the picture type (ID3's and FLAC's) of the album's front cover
+_FRONT_COVER = 3
+
+
+def _front(pictures: list):
+    # The front cover where the file has one: rippers and taggers (Picard, foobar2000) embed
+    # the back, the booklet or the artist beside it, in whatever order, and an album shown
+    # by its back cover is not the album a person looks for. Else the first picture.
+    return next((p for p in pictures if p.type == _FRONT_COVER), pictures[0])
 
 
 def _images(folder: str) -> dict[str, str]:

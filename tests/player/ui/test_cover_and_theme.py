@@ -34,6 +34,34 @@ def test_cover_embedded_in_flac_tags(qapp, tmp_path):
     assert QColor(image.pixel(10, 10)).red() > 180
 
 
+@pytest.mark.parametrize("fmt", ["flac", "ogg"])
+def test_the_front_cover_is_shown_where_the_back_cover_is_embedded_before_it(qapp, tmp_path, fmt):
+    # A rip with its back cover (and the artist's photo) embedded before the front one, as
+    # taggers add them in any order: the album was shown by its back cover.
+    import base64
+
+    import mutagen
+    from mutagen.flac import Picture
+
+    path = write_track(tmp_path / "a", "t", fmt=fmt, tags={"title": "x"})
+    pictures = []
+    for kind, color in ((4, "#cc2020"), (8, "#20cc20"), (3, "#2040d0")):     # back, artist, front
+        pic = Picture()
+        pic.type, pic.mime, pic.data = kind, "image/png", _png(color)
+        pictures.append(pic)
+    audio = mutagen.File(str(path))
+    if fmt == "flac":
+        for pic in pictures:
+            audio.add_picture(pic)
+    else:                 # (Ogg Vorbis keeps its pictures as FLAC's, in base64 comments)
+        audio["metadata_block_picture"] = [base64.b64encode(p.write()).decode("ascii") for p in pictures]
+    audio.save()
+    image = load_cover(str(path), 32)
+    assert image is not None
+    color = QColor(image.pixel(5, 5))
+    assert color.blue() > 180 and color.red() < 100, color.name()
+
+
 def test_cover_from_folder_image_any_case(qapp, tmp_path):
     path = write_track(tmp_path / "b", "t", fmt="wav")
     (tmp_path / "b" / "Folder.PNG").write_bytes(_png("#2040d0"))
