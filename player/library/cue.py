@@ -327,7 +327,12 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         # (a tag on the whole file is the album's gain, whichever field it sits in)
         album_gain = file_tags.get("rg_album_gain", file_tags.get("rg_track_gain"))
         album_peak = file_tags.get("rg_album_peak", file_tags.get("rg_track_peak"))
-    year = _number(sheet.rem.get("DATE"))
+    # (the tag reader's year: its module is loaded by now, the file's tags read with it; this
+    # one is imported by the player too, where mutagen need not load)
+    from player.library.tags import parse_int
+
+    # A sheet's date as taggers write a tag's ("REM DATE 05/01/1999"): its year, not its first number
+    year = parse_int(sheet.rem.get("DATE"), "year")
     if (len(tracks) > 1 and tracks[0].start_s >= HIDDEN_TRACK_S
             and all(t.number != 0 for t in tracks)):
         # A song hidden before the first track (a CD's "track 0", reached by rewinding from

@@ -63,7 +63,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # the length it plays, counted from its blocks, not ffprobe's (half of it for IMA ADPCM)
     22: frozenset({".wav", ".wave"}),
     23: None,       # the composer's sort name ("Bach, Johann Sebastian"), which the Composer column sorts by
-    24: None,       # the year of a date written month or day first ("05/01/2004"), not its first number
+    24: None,       # the year of a date written month or day first ("05/01/2004", a tag or a CUE sheet's)
     25: None,       # names with accents written decomposed (macOS: "o" and a combining mark) read composed
 }
 

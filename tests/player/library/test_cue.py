@@ -107,6 +107,15 @@ def test_the_scan_lists_an_album_in_one_file_as_the_tracks_of_its_sheet(tmp_path
     assert store.library_counts()["tracks"] == 3
 
 
+@pytest.mark.parametrize("date", ["1999", "1999-05-01", "05/01/1999", "01.05.1999"])
+def test_the_year_of_a_sheets_date_is_read_as_a_tags_is(tmp_path, store, date):
+    # A sheet dated month or day first was listed as year 5 or 1, sorted before every real year.
+    music = tmp_path / "music"
+    _album(music / "The Band", sheet=_sheet().replace("REM DATE 1999", f"REM DATE {date}"))
+    Scanner(store).scan([str(music)])
+    assert [r["year"] for r in store.tracks()] == [1999, 1999, 1999]
+
+
 def test_a_rescan_keeps_the_tracks_and_an_edited_or_removed_sheet_updates_them(tmp_path, store):
     music = tmp_path / "music"
     folder = music / "The Band"
