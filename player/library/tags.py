@@ -90,6 +90,7 @@ class TagReadError(Exception):
 _DIGITS = re.compile(r"\d+")
 _FLOAT = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d{1,3})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060"
 
 _COMMON_KEYS = {
     "title": "title", "artist": "artist", "album": "album", "albumartist": "albumartist",
@@ -151,6 +152,11 @@ def clean_text(value) -> str | None:
     text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     text = _CONTROL.sub(" ", text).strip()
     if not text.isascii():
+        # A byte order mark inside the text (Windows tools write one at the start of UTF-8,
+        # and a second one after a UTF-16 frame's own) and zero-width spaces at its ends show
+        # as nothing, but made "\ufeffHomework" another album than "Homework", listed apart
+        # from its other tracks after every other title, and a title of them alone a blank row.
+        text = text.replace("\ufeff", "").strip().strip(_ZERO_WIDTH).strip()
         # One form of each accented letter: macOS taggers (and names copied from its file
         # names) write "ö" as "o" and a combining mark, others as one character. Kept as
         # written, the two spellings of one artist or album were two names to the library's

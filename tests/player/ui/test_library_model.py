@@ -561,6 +561,19 @@ def test_an_album_whose_names_are_written_decomposed_on_one_track_is_one_album(q
     assert _listed_titles(store, music) == ["Jóga 1", "Jóga 2", "Jóga 3"]
 
 
+def test_an_album_whose_title_a_tagger_began_with_a_byte_order_mark_on_one_track_is_one_album(qapp, store, tmp_path):
+    # A Windows tool wrote UTF-8 with its byte order mark into one track's album frame, and
+    # another a zero-width space after the artist: unseen, but that track was listed apart,
+    # after the artist's other album. A title of such marks alone is no title: the row is
+    # named by its file, not left blank.
+    music = tmp_path / "music"
+    for n, album, artist in ((1, "Homework", "Daft Punk"), (2, "\ufeffHomework", "Daft Punk\u200b"),
+                             (3, "Homework", "Daft Punk")):
+        _tagged_mp3(music, "Homework", n, f"Homework {n}", artist, album)
+    _tagged_mp3(music, "Discovery", 1, "\ufeff\u200b", "Daft Punk", "Discovery")
+    assert _listed_titles(store, music) == ["01", "Homework 1", "Homework 2", "Homework 3"]
+
+
 def test_a_compilation_flagged_on_some_of_its_tracks_is_one_album(qapp, store, tmp_path):
     # The flagged tracks went under Various Artists, the others under their own artists:
     # the album was split.
