@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from segue_common.normalize import match_key
@@ -224,10 +225,13 @@ def _audio_file(folder: str, name: str) -> str | None:
         return exact
     where = os.path.dirname(exact)
     try:
-        entries = {e.lower(): e for e in os.listdir(where)}
+        # (compared composed: a sheet written on Windows names "Homogénic.flac" with its "é" as
+        # one character, where a file that has been on a Mac has it as "e" and a combining
+        # accent, as macOS writes names; the album was left out as its file "not there")
+        entries = {unicodedata.normalize("NFC", e).lower(): e for e in os.listdir(where)}
     except OSError:
         return None
-    base = os.path.basename(exact)
+    base = unicodedata.normalize("NFC", os.path.basename(exact))
     stem = os.path.splitext(base)[0].lower()
     for candidate in (base.lower(), *(stem + ext for ext in _INSTEAD)):
         found = entries.get(candidate)

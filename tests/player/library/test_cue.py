@@ -107,6 +107,25 @@ def test_the_scan_lists_an_album_in_one_file_as_the_tracks_of_its_sheet(tmp_path
     assert store.library_counts()["tracks"] == 3
 
 
+@pytest.mark.parametrize("on_disk, in_sheet", [("NFD", "NFC"), ("NFC", "NFD")])
+def test_a_sheet_finds_its_file_whose_accented_name_is_written_in_the_other_unicode_form(tmp_path, store, on_disk,
+                                                                                         in_sheet):
+    # A sheet written on Windows names "Homogénic.flac" with "é" as one character; the file,
+    # copied from a Mac, has it as "e" and a combining accent (or the other way round). On
+    # Linux the two are other names: the sheet was refused as naming a file not there, and
+    # the album went unlisted.
+    import unicodedata
+
+    music = tmp_path / "music"
+    audio = _album(music / "The Band")
+    name = "Homogénic.flac"
+    audio.rename(audio.with_name(unicodedata.normalize(on_disk, name)))
+    (audio.parent / "Album.cue").write_text(_sheet(unicodedata.normalize(in_sheet, name)), encoding="utf-8")
+    progress = Scanner(store).scan([str(music)])
+    assert progress.errors == 0
+    assert [r["title"] for r in store.tracks()] == ["First Song", "Second Song", "Third Song"]
+
+
 @pytest.mark.parametrize("date", ["1999", "1999-05-01", "05/01/1999", "01.05.1999"])
 def test_the_year_of_a_sheets_date_is_read_as_a_tags_is(tmp_path, store, date):
     # A sheet dated month or day first was listed as year 5 or 1, sorted before every real year.
