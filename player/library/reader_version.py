@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 26
+READER_VERSION = 24
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -63,9 +63,10 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # the length it plays, counted from its blocks, not ffprobe's (half of it for IMA ADPCM)
     22: frozenset({".wav", ".wave"}),
     23: None,       # the composer's sort name ("Bach, Johann Sebastian"), which the Composer column sorts by
-    24: None,       # the year of a date written month or day first ("05/01/2004", a tag or a CUE sheet's)
-    25: None,       # names with accents written decomposed (macOS: "o" and a combining mark) read composed
-    26: None,       # byte order marks and zero-width spaces a tagger left in a name taken out
+    # the year of a date written month or day first ("05/01/2004", a tag or a CUE sheet's); names
+    # with accents written decomposed (macOS: "o" and a combining mark) read composed; byte order
+    # marks and zero-width spaces a tagger left in a name taken out
+    24: None,
 }
 
 
