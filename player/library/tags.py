@@ -90,7 +90,8 @@ class TagReadError(Exception):
 _DIGITS = re.compile(r"\d+")
 _FLOAT = re.compile(r"[-+]?\d+(?:[.,]\d+)?(?:[eE][-+]?\d{1,3})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060"
+# (the spaces and zero-width marks at a name's ends, however mixed: "Daft Punk\u200b \u200b")
+_BLANK_ENDS = re.compile(r"^[\s\u200b\u200c\u200d\u2060]+|[\s\u200b\u200c\u200d\u2060]+$")
 
 _COMMON_KEYS = {
     "title": "title", "artist": "artist", "album": "album", "albumartist": "albumartist",
@@ -156,7 +157,7 @@ def clean_text(value) -> str | None:
         # and a second one after a UTF-16 frame's own) and zero-width spaces at its ends show
         # as nothing, but made "\ufeffHomework" another album than "Homework", listed apart
         # from its other tracks after every other title, and a title of them alone a blank row.
-        text = text.replace("\ufeff", "").strip().strip(_ZERO_WIDTH).strip()
+        text = _BLANK_ENDS.sub("", text.replace("\ufeff", ""))
         # One form of each accented letter: macOS taggers (and names copied from its file
         # names) write "ö" as "o" and a combining mark, others as one character. Kept as
         # written, the two spellings of one artist or album were two names to the library's

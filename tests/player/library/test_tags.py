@@ -225,6 +225,16 @@ def test_years_are_read_leniently(tmp_path, raw, year):
     assert read_tags(str(path)).get("year") == year
 
 
+@pytest.mark.parametrize("raw,read", [
+    # (spaces and zero-width marks mixed at the ends: a strip of one kind, then the other, left a mark)
+    ("Daft Punk\u200b \u200b", "Daft Punk"), ("\u200b \ufeffHomework", "Homework"),
+    # a zero-width joiner inside an emoji holds its people together: kept
+    ("\U0001f468\u200d\U0001f469\u200d\U0001f467 Family", "\U0001f468\u200d\U0001f469\u200d\U0001f467 Family")])
+def test_invisible_marks_are_taken_from_a_names_ends_only(tmp_path, raw, read):
+    path = write_track(tmp_path, "z", fmt="flac", tags={"title": raw})
+    assert read_tags(str(path)).get("title") == read
+
+
 def test_text_is_one_line_of_valid_utf8_and_bounded(tmp_path):
     path = write_track(tmp_path, "long", fmt="flac", tags={
         "title": "Line one\nline two\x00\x07 <b>bold</b>", "artist": "x" * 100_000})
