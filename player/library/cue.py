@@ -331,9 +331,9 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         # (a tag on the whole file is the album's gain, whichever field it sits in)
         album_gain = file_tags.get("rg_album_gain", file_tags.get("rg_track_gain"))
         album_peak = file_tags.get("rg_album_peak", file_tags.get("rg_track_peak"))
-    # (the tag reader's year: its module is loaded by now, the file's tags read with it; this
-    # one is imported by the player too, where mutagen need not load)
-    from player.library.tags import parse_int
+    # (the tag reader's year and text: its module is loaded by now, the file's tags read with
+    # it; this one is imported by the player too, where mutagen need not load)
+    from player.library.tags import clean_text, parse_int
 
     # A sheet's date as taggers write a tag's ("REM DATE 05/01/1999"): its year, not its first number
     year = parse_int(sheet.rem.get("DATE"), "year")
@@ -354,21 +354,24 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         # gap before it, where a rip gives each track a file of its own, or a short gap
         # before the first track of a CD) is heard, not lost.
         begin = 0.0 if i == 0 else t.start_s
-        artist = t.performer or sheet.performer or file_tags.get("artist")
-        title = t.title or f"Track {t.number:02d}"
+        # The sheet's names as a tag's are read (composed, no marks at their ends): a sheet
+        # written on a Mac names "Björk" decomposed, another artist than the one of her
+        # tagged albums, listed apart from them.
+        artist = clean_text(t.performer) or clean_text(sheet.performer) or file_tags.get("artist")
+        title = clean_text(t.title) or f"Track {t.number:02d}"
         rows.append({
             **{k: file_tags.get(k) for k in ("codec", "sample_rate", "channels", "bitrate", "mb_album_id",
                                              "compilation", "albumartistsort")},
             "path": track_path(audio, t.number),
             "title": title,
             "artist": artist,
-            "album": sheet.title or file_tags.get("album"),
-            "albumartist": sheet.performer or file_tags.get("albumartist"),
-            "genre": sheet.rem.get("GENRE") or file_tags.get("genre"),
+            "album": clean_text(sheet.title) or file_tags.get("album"),
+            "albumartist": clean_text(sheet.performer) or file_tags.get("albumartist"),
+            "genre": clean_text(sheet.rem.get("GENRE")) or file_tags.get("genre"),
             "year": year if year and 0 < year < 10000 else file_tags.get("year"),
             "track_no": t.number,
             "disc_no": _number(sheet.rem.get("DISCNUMBER")) or file_tags.get("disc_no"),
-            "composer": t.songwriter or sheet.songwriter,
+            "composer": clean_text(t.songwriter) or clean_text(sheet.songwriter),
             "duration": (min(end, length) if end is not None else length) - begin,
             "rg_track_gain": _gain(t.rem.get("REPLAYGAIN_TRACK_GAIN")),
             "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),

@@ -135,6 +135,20 @@ def test_the_year_of_a_sheets_date_is_read_as_a_tags_is(tmp_path, store, date):
     assert [r["year"] for r in store.tracks()] == [1999, 1999, 1999]
 
 
+def test_a_sheets_names_written_decomposed_are_read_composed_as_tags_are(tmp_path, store):
+    # A sheet written on a Mac names "Björk" with "o" and a combining mark: read as written,
+    # its album stood apart from the artist's albums tagged in files, under another name.
+    import unicodedata
+
+    music = tmp_path / "music"
+    sheet = _sheet().replace("The Band", "Björk").replace("One File Album", "Homogénic").replace("First", "Jóga")
+    _album(music / "Bjork", sheet=unicodedata.normalize("NFD", sheet))
+    Scanner(store).scan([str(music)])
+    rows = store.tracks()
+    assert {(r["albumartist"], r["album"]) for r in rows} == {("Björk", "Homogénic")}
+    assert (rows[0]["artist"], rows[0]["title"]) == ("Björk", "Jóga Song")
+
+
 def test_a_rescan_keeps_the_tracks_and_an_edited_or_removed_sheet_updates_them(tmp_path, store):
     music = tmp_path / "music"
     folder = music / "The Band"
