@@ -28,7 +28,8 @@ IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
 
 
 def embedded_picture(path: str) -> bytes | None:
-    """The first picture in the file's tags (ID3 APIC, FLAC, MP4 covr, Vorbis/Opus), or None."""
+    """The picture in the file's tags (ID3 APIC, FLAC, MP4 covr, Vorbis/Opus): its front cover
+    where one is marked so, else the first; or None."""
     import mutagen
 
     from player.library.tags import open_regular
