@@ -17,6 +17,20 @@ _BRACKETS = re.compile(
 _FEAT = re.compile(r"\s+(feat\.?|ft\.?|featuring)\s+.*$", re.I)
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
 _THE_SUFFIX = re.compile(r",\s*the$", re.I)
+# What any rewrite of a plain-ASCII name or title below looks for: a bracket, a dash, "&", a
+# comma (", The"), "ft"/"feat". Most of a library's titles have none, and for those the key
+# is the lower-cased words alone (see :func:`_plain_words`).
+_REWRITTEN = re.compile(r"[-(\[&,]|ft|feat", re.I)
+
+
+def _plain_words(text: str) -> str | None:
+    """The key of an ASCII ``text`` that no rewrite touches: its words, lower-cased, one space
+    apart; None where a rewrite may apply. Going through every pattern of each rewrite for
+    each of 100,000 titles, most of them plain, was most of the time Discover took to tell
+    which files are one song."""
+    if not text.isascii() or _REWRITTEN.search(text):
+        return None
+    return " ".join(_NON_WORD.sub(" ", text.casefold()).split())
 
 
 @functools.lru_cache(maxsize=65536)
@@ -32,6 +46,9 @@ def normalize_name(text: str | None) -> str:
     """
     if not text:
         return ""
+    plain = _plain_words(text)
+    if plain is not None:
+        return plain
     text = unicodedata.normalize("NFKC", text).strip()
     text = _BRACKETS.sub("", text)
     text = _FEAT.sub("", text)
@@ -136,6 +153,9 @@ def loose_title(title: str | None, artist: str | None = None) -> str:
     """
     if not title:
         return ""
+    plain = _plain_words(title)
+    if plain is not None:
+        return plain
     text = _drop_artist_prefix(unicodedata.normalize("NFKC", title).strip(), artist)
     text = _BRACKET_FROM.sub("", _DASH_VERSION.sub("", text))
     return normalize_name(text) or normalize_name(title)

@@ -57,3 +57,34 @@ def test_a_name_is_keyed_the_same_whether_or_not_it_is_plain_ascii():
             text = "the " + _THE_SUFFIX.sub("", text)
         assert normalize_name(name) == _walked(text.replace("&", " and ")), name
     assert normalize_name("Beatles, The") == "the beatles" and normalize_name("AC/DC") == "ac dc"
+
+
+def test_a_plain_title_is_keyed_as_if_every_rewrite_had_been_tried(monkeypatch):
+    # Plain ASCII names and titles skip the rewrites (brackets, dash tails, "feat.", ", The",
+    # "&"): the keys must be those the rewrites give, or two copies of one song would stop
+    # being told apart from two songs, and the plays matched before would stop finding theirs.
+    import random
+
+    import segue_common.normalize as normalize
+
+    rng = random.Random(5)
+    pieces = ["Hey", "jude", " ", "  ", "-", " - ", "(Live)", "[Demo]", "(", "]", "&", ",", ", The", "ft", "Ft.",
+              "feat", "FEAT.", "Featuring", "soft", "left", "after", "from", "Remastered 2011", "2009", "/",
+              "'", "!", "_", "\t", "Caf\u00e9", "\u2013", "\uff21", "Queen", "Queen - ", "Song", "Lift Off"]
+    texts = ["Hey Jude", "Lift Off", "Soft Cell", "Beatles, The", "Queen - Bicycle Race", "Song - Remastered 2011",
+             "Song (feat. X)", "Song ft X", "Salt & Pepper", "AC/DC", "Track 10", "  spaced   out  "]
+    texts += ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    artists = [None, "Queen", "Hey", "Song", "Beatles, The", "Simon & Garfunkel"]
+
+    def keys():
+        for cached in (normalize.normalize_name, normalize.loose_title):
+            cached.cache_clear()
+        return [(normalize.normalize_name(t), normalize.loose_title(t, a), recording_key(a, t), normalize.match_key(a, t))
+                for t in texts for a in artists]
+
+    short = keys()
+    assert sum(normalize._plain_words(t) is not None for t in texts) > 300      # (the shortcut is taken)
+    monkeypatch.setattr(normalize, "_plain_words", lambda text: None)          # every rewrite tried
+    assert keys() == short
+    for cached in (normalize.normalize_name, normalize.loose_title):
+        cached.cache_clear()
