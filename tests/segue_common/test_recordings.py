@@ -79,8 +79,8 @@ def test_a_plain_title_is_keyed_as_if_every_rewrite_had_been_tried(monkeypatch):
     def keys():
         for cached in (normalize.normalize_name, normalize.loose_title):
             cached.cache_clear()
-        return [(normalize.normalize_name(t), normalize.loose_title(t, a), recording_key(a, t), normalize.match_key(a, t))
-                for t in texts for a in artists]
+        return [(normalize.normalize_name(t), normalize.loose_title(t, a), recording_key(a, t),
+                 normalize.match_key(a, t)) for t in texts for a in artists]
 
     short = keys()
     assert sum(normalize._plain_words(t) is not None for t in texts) > 300      # (the shortcut is taken)
