@@ -324,3 +324,44 @@ def test_a_move_shown_at_once_keeps_an_entry_shown_twice_apart(qtbot):
     assert panel.list.currentIndex().row() == 1
     panel.rows.show_order([b, c, c, a])              # not the same rows: nothing to show
     assert panel.rows.entries() == [b, a, c, a]
+
+
+def test_a_stand_in_keeps_its_row_and_selection_whatever_else_changes_with_it(qtbot):
+    # A suggestion the person moved is replaced by an entry standing in for it (its ``was``),
+    # and taking the move back (Ctrl+Z) puts the suggestion back: either way the row, and a
+    # selection on it, stay with the song, whatever else changed in the same refresh (songs
+    # added or ended, suggestions re-ranked), in a queue where nothing else stands in.
+    from player.ui.queue_panel import UpNextPanel
+
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
+    qtbot.addWidget(panel)
+    rng = random.Random(11)
+    serial = iter(range(10**9))
+    queue = [QueueEntry(next(serial), "upnext", False) for _ in range(200)]
+    panel.set_entries(queue)
+    for _ in range(120):
+        panel.list.clearSelection()
+        _select(panel, *rng.sample(range(panel.rows.rowCount()), 8))
+        selected = _selected(panel)
+        q = list(queue)
+        kind = rng.choice(["none", "add", "next", "swap"])
+        if kind == "add":
+            q += [QueueEntry(next(serial), "upnext", False) for _ in range(rng.randint(1, 30))]
+        elif kind == "next":
+            q.pop(0)
+        elif kind == "swap":
+            q = [QueueEntry(next(serial), "upnext", False) if rng.random() < 0.1 else e for e in q]
+        became = {}
+        for at in rng.sample(range(len(q)), rng.randint(0, 4)):
+            e = q[at]
+            q[at] = e.was if e.was is not None and rng.random() < 0.5 else QueueEntry(e.track_id, was=e, placed=True)
+            became[id(e)] = q[at]
+        panel.set_entries(q)
+        assert panel.rows.entries() == q
+        place = {id(e): i for i, e in enumerate(q)}
+        assert _selected(panel) == sorted((s for s in (became.get(id(e), e) for e in selected) if id(s) in place),
+                                          key=lambda s: place[id(s)])
+        if len(q) < 150:
+            q += [QueueEntry(next(serial), "upnext", False) for _ in range(100)]
+            panel.set_entries(q)
+        queue = q
