@@ -293,6 +293,12 @@ def collector_paused():
                 gc.enable()
 
 
+def collector_is_paused() -> bool:
+    """Whether a job is inside :func:`collector_paused` now (the window's own collector,
+    which runs on the GUI thread, waits for it too)."""
+    return _gc_pauses > 0
+
+
 def wait_all(timeout_ms: int = 5000) -> bool:
     """Wait for every pool to drain (at exit and in tests); True if all finished."""
     ok = True

@@ -54,11 +54,13 @@ def create_app(argv: list[str] | None = None):
     from PySide6.QtWidgets import QApplication
 
     from player import APP_ID
-    from player.ui import errors, plain_text
+    from player.ui import collector, errors, plain_text
     from player.ui.opening import SegueApplication
     from player.ui.theme import apply_theme
 
     app = QApplication.instance() or SegueApplication(argv or sys.argv[:1])
+    if getattr(app, "gui_collector", None) is None:
+        collector.install(app)      # cycles holding Qt objects are freed on the GUI thread only
     app.setApplicationName("Segue")
     app.setOrganizationName("Segue")
     app.setDesktopFileName(APP_ID)

@@ -1,0 +1,106 @@
+"""Reference cycles holding Qt objects are freed on the GUI thread, whichever thread allocates."""
+
+from __future__ import annotations
+
+import gc
+import textwrap
+import threading
+
+from tests.player.ui.conftest import run_window_script
+
+# Running timers in reference cycles, dropped on the GUI thread; then a worker allocates well
+# past the collector's threshold while the GUI thread waits for it (so that, with Python's own
+# collector, the pass that frees the cycles runs on the worker). A timer deleted there stays
+# registered with the GUI thread's event loop, which later fires it into freed memory.
+CHILD = textwrap.dedent("""
+    import faulthandler, gc, json, threading, time
+    faulthandler.enable()
+    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from player.store import Store
+    from player.ui.main import create_app
+    from player.ui.main_window import MainWindow
+    from player.workers import wait_all
+
+    app = create_app()
+    store = Store.open()
+    window = MainWindow(store, engine_factory=None)
+    loaded = []
+    window.library_loaded.connect(lambda: loaded.append(True))
+    window.show()
+    clock = QElapsedTimer()
+    clock.start()
+    while not loaded and clock.elapsed() < 30_000:     # (it freezes what lives then)
+        app.processEvents()
+        time.sleep(0.005)
+    freed_on = []
+
+    def cycles(n):
+        for _ in range(n):
+            timer = QTimer()
+            timer.destroyed.connect(lambda *_: freed_on.append(threading.current_thread().name),
+                                    Qt.DirectConnection)
+            timer.itself = timer
+            timer.start(1)
+
+    cycles(50)
+    held = []
+    worker = threading.Thread(target=lambda: held.extend([[] for _ in range(5)] for _ in range(20_000)),
+                              name="allocating-worker")
+    worker.start()
+    worker.join()
+    clock.restart()
+    while len(freed_on) < 50 and clock.elapsed() < 30_000:
+        app.processEvents()
+        time.sleep(0.005)
+    # Some events after the last timer was freed: where one was deleted on the worker, the event
+    # loop fires it into freed memory.
+    end = QTimer()
+    end.setSingleShot(True)
+    end.timeout.connect(app.quit)
+    end.start(500)
+    app.exec()
+    out = {"freed_on": sorted(set(freed_on)), "freed": len(freed_on), "automatic": gc.isenabled(),
+           "runs": app.gui_collector.runs}
+    window.close()
+    wait_all(10_000)
+    store.close()
+    print(json.dumps(out))
+""")
+
+
+def test_cycles_with_qt_objects_are_freed_on_the_gui_thread_when_a_worker_allocates(tmp_path):
+    out, proc = run_window_script(CHILD, tmp_path, timeout=120)
+    assert out["freed"] == 50, proc.stderr[-2000:]
+    assert out["freed_on"] == ["MainThread"]
+    assert "another thread" not in proc.stderr, proc.stderr[-2000:]
+    assert out["automatic"] is False               # the window's process leaves it to its own timer
+    assert out["runs"][0] >= 1
+
+
+def test_the_window_collector_waits_for_a_paused_job_and_gives_collection_back(qapp):
+    from player.ui.collector import GuiCollector
+    from player.workers import collector_paused
+
+    assert gc.isenabled()
+    collector = GuiCollector(interval_ms=60_000)
+    try:
+        assert not gc.isenabled()
+        gc.collect(1)                               # the counts from zero
+        held = [[] for _ in range(3 * collector.threshold[0])]
+        with collector_paused():
+            assert collector.check() is None        # an import building its index is left alone
+        assert collector.check() == 0
+        assert gc.get_count()[0] < collector.threshold[0]
+        assert collector.runs[0] == 1
+        del held
+        # After as many young passes as Python waits for, the next one takes the middle one too.
+        kept = []
+        for _ in range(collector.threshold[1]):
+            kept.append([[] for _ in range(2 * collector.threshold[0])])
+            assert collector.check() == 0
+        kept.append([[] for _ in range(2 * collector.threshold[0])])
+        assert collector.check() in (1, 2)
+    finally:
+        collector.stop()
+    assert gc.isenabled()
+    assert threading.current_thread() is threading.main_thread()
