@@ -10,12 +10,16 @@ the loop delivers it to freed memory (a segmentation fault a moment later, far f
 cause). Other Qt objects deleted off their thread race with the GUI thread's use of them.
 
 So the window's process turns the automatic collector off and runs the same generational
-passes from a timer on the GUI thread: a young pass once as many new objects as Python's
-own threshold are counted, the older generations after as many young passes as Python
-waits for. Garbage without cycles is still freed at once, by reference counting, on any
-thread; only cycles wait, for at most one interval. A job that pauses the collector
-(:func:`player.workers.collector_paused`) pauses these passes too. Command-line commands
-and the learner's process (spawned, a Python of its own) keep Python's own collector.
+passes on the GUI thread: a young pass once more new objects are counted than Python's own
+threshold, the older generations after as many young passes as Python waits for. The counts
+are looked at each time the GUI thread's event loop is about to sleep, and, while a pass keeps
+being needed (a worker allocating), again a few milliseconds later even where the GUI thread
+does not sleep. Each pass then covers a few milliseconds of allocation: one pass over a
+second's worth held the window for 100 ms and more. A window with nothing to do is not woken.
+Garbage without cycles is still freed at once, by reference counting, on any thread; only
+cycles wait, until the GUI thread next runs. A job that pauses the collector
+(:func:`player.workers.collector_paused`) pauses these passes too. Command-line commands and
+the learner's process (spawned, a Python of its own) keep Python's own collector.
 """
 
 from __future__ import annotations
@@ -23,13 +27,14 @@ from __future__ import annotations
 import gc
 import time
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QAbstractEventDispatcher, QObject, QTimer
 
 from player.workers import collector_is_paused
 
-# How often the counts are looked at: reading them costs next to nothing, and a short wait
-# keeps the cycles waiting few and each pass as short as Python's own would be.
-INTERVAL_MS = 100
+# How soon the counts are looked at again after a pass (a worker still allocating): a pass
+# costs about a microsecond for each object allocated since the last, and a busy worker
+# allocates a few million a second.
+AGAIN_MS = 10
 
 
 class GuiCollector(QObject):
@@ -38,16 +43,19 @@ class GuiCollector(QObject):
     ``runs`` counts the passes by generation and ``longest_ms`` is the longest one (how long
     the window was held by a pass)."""
 
-    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS):
+    def __init__(self, parent: QObject | None = None, again_ms: int = AGAIN_MS):
         super().__init__(parent)
         self.threshold = gc.get_threshold()
         self._was_enabled = gc.isenabled()
         self.runs = [0, 0, 0]
         self.longest_ms = 0.0
         gc.disable()
-        self._timer = QTimer(self)
-        self._timer.timeout.connect(self.check)
-        self._timer.start(interval_ms)
+        self._again = QTimer(self)
+        self._again.setSingleShot(True)
+        self._again.setInterval(again_ms)
+        self._again.timeout.connect(self.check)
+        self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
+        self._dispatcher.aboutToBlock.connect(self.check)
 
     def check(self) -> int | None:
         """One pass if the counts call for one, of the oldest generation they call for; the
@@ -64,11 +72,14 @@ class GuiCollector(QObject):
         gc.collect(generation)
         self.longest_ms = max(self.longest_ms, (time.perf_counter() - start) * 1000)
         self.runs[generation] += 1
+        if not self._again.isActive():
+            self._again.start()
         return generation
 
     def stop(self) -> None:
         """Python's own collector back (as it was before this started)."""
-        self._timer.stop()
+        self._dispatcher.aboutToBlock.disconnect(self.check)
+        self._again.stop()
         if self._was_enabled:
             gc.enable()
 

@@ -13,13 +13,24 @@ from tests.player.ui.conftest import run_window_script
 # collector, the pass that frees the cycles runs on the worker). A timer deleted there stays
 # registered with the GUI thread's event loop, which later fires it into freed memory.
 CHILD = textwrap.dedent("""
-    import faulthandler, gc, json, threading, time
+    import faulthandler, gc, json, threading
     faulthandler.enable()
-    from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
     from player.store import Store
     from player.ui.main import create_app
     from player.ui.main_window import MainWindow
     from player.workers import wait_all
+
+    def spin(done, timeout_ms):
+        # The event loop turned (and asleep between events) until done() or the timeout.
+        loop = QEventLoop()
+        look = QTimer(interval=10)
+        look.timeout.connect(lambda: done() and loop.quit())
+        look.start()
+        QTimer.singleShot(timeout_ms, loop.quit)
+        if not done():
+            loop.exec()
+        look.stop()
 
     app = create_app()
     store = Store.open()
@@ -27,11 +38,7 @@ CHILD = textwrap.dedent("""
     loaded = []
     window.library_loaded.connect(lambda: loaded.append(True))
     window.show()
-    clock = QElapsedTimer()
-    clock.start()
-    while not loaded and clock.elapsed() < 30_000:     # (it freezes what lives then)
-        app.processEvents()
-        time.sleep(0.005)
+    spin(lambda: loaded, 30_000)                     # (it freezes what lives then)
     freed_on = []
 
     def cycles(n):
@@ -48,10 +55,7 @@ CHILD = textwrap.dedent("""
                               name="allocating-worker")
     worker.start()
     worker.join()
-    clock.restart()
-    while len(freed_on) < 50 and clock.elapsed() < 30_000:
-        app.processEvents()
-        time.sleep(0.005)
+    spin(lambda: len(freed_on) == 50, 30_000)
     # Some events after the last timer was freed: where one was deleted on the worker, the event
     # loop fires it into freed memory.
     end = QTimer()
@@ -82,7 +86,7 @@ def test_the_window_collector_waits_for_a_paused_job_and_gives_collection_back(q
     from player.workers import collector_paused
 
     assert gc.isenabled()
-    collector = GuiCollector(interval_ms=60_000)
+    collector = GuiCollector(again_ms=60_000)
     try:
         assert not gc.isenabled()
         gc.collect(1)                               # the counts from zero
