@@ -32,9 +32,9 @@ from PySide6.QtCore import QAbstractEventDispatcher, QObject, QTimer
 from player.workers import collector_is_paused
 
 # How soon the counts are looked at again after a pass (a worker still allocating): a pass
-# costs about a microsecond for each object allocated since the last, and a busy worker
-# allocates a few million a second.
-AGAIN_MS = 10
+# costs about half a microsecond for each object allocated since the last, and a busy worker
+# allocates a few million a second (10 ms let young passes of 30 ms build up).
+AGAIN_MS = 2
 
 
 class GuiCollector(QObject):
@@ -49,6 +49,7 @@ class GuiCollector(QObject):
         self._was_enabled = gc.isenabled()
         self.runs = [0, 0, 0]
         self.longest_ms = 0.0
+        self._old = len(gc.get_objects(2))     # the oldest generation after the last full pass
         gc.disable()
         self._again = QTimer(self)
         self._again.setSingleShot(True)
@@ -67,14 +68,23 @@ class GuiCollector(QObject):
             return None
         generation = 0
         if count[1] > threshold[1]:
-            generation = 2 if count[2] > threshold[2] else 1
+            generation = 2 if count[2] > threshold[2] and self._old_grew() else 1
         start = time.perf_counter()
         gc.collect(generation)
         self.longest_ms = max(self.longest_ms, (time.perf_counter() - start) * 1000)
         self.runs[generation] += 1
+        if generation == 2:
+            self._old = len(gc.get_objects(2))
         if not self._again.isActive():
             self._again.start()
         return generation
+
+    def _old_grew(self) -> bool:
+        # Python's own rule for a full pass: only once the oldest generation has grown by a
+        # quarter since the last one, else a program holding many objects spends most of its
+        # time in full passes. (A full pass over a big library not yet frozen held the window
+        # for 140 ms.)
+        return len(gc.get_objects(2)) - self._old > self._old // 4
 
     def stop(self) -> None:
         """Python's own collector back (as it was before this started)."""
