@@ -14,8 +14,8 @@ passes on the GUI thread: a young pass once more new objects are counted than Py
 threshold, the older generations after as many young passes as Python waits for. The counts
 are looked at each time the GUI thread's event loop is about to sleep, and, while a pass keeps
 being needed (a worker allocating), again a few milliseconds later even where the GUI thread
-does not sleep. Each pass then covers a few milliseconds of allocation: one pass over a
-second's worth held the window for 100 ms and more. A window with nothing to do is not woken.
+does not sleep. Each pass then covers a few milliseconds of allocation: passes 100 ms apart
+held the window for up to 116 ms each. A window with nothing to do is not woken.
 Garbage without cycles is still freed at once, by reference counting, on any thread; only
 cycles wait, until the GUI thread next runs. A job that pauses the collector
 (:func:`player.workers.collector_paused`) pauses these passes too. Command-line commands and
