@@ -308,14 +308,30 @@ NATIVE_QPA = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
 
 def step_ui(ctx: Context) -> str:
     """The real main window, built offscreen and never shown, loads the library on its workers."""
+    from PySide6.QtWidgets import QApplication
+
+    from player.ui import collector
+    from player.ui.main import create_app
+
+    tracks = need(ctx, "tracks")
+    had_collector = getattr(QApplication.instance(), "gui_collector", None) is not None
+    app = create_app()
+    try:
+        return _window_step(ctx, app, tracks)
+    finally:
+        # The window's collector turns Python's off for the whole process: a step run inside
+        # a test session or a command would leave the rest of it collecting only when an
+        # event loop sleeps.
+        if not had_collector:
+            collector.uninstall(app)
+
+
+def _window_step(ctx: Context, app, tracks) -> str:
     from PySide6.QtCore import QEventLoop, QLibraryInfo, QTimer
 
-    from player.ui.main import create_app
     from player.ui.main_window import MainWindow
     from player.workers import wait_all
 
-    tracks = need(ctx, "tracks")
-    app = create_app()
     check(app.platformName() == "offscreen", f"Qt platform {app.platformName()!r}, expected offscreen")
     window = MainWindow(need(ctx, "store"), settings_file=str(ctx.workdir / "window.ini"))
     loop = QEventLoop()

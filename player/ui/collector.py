@@ -87,8 +87,11 @@ class GuiCollector(QObject):
         return len(gc.get_objects(2)) - self._old > self._old // 4
 
     def stop(self) -> None:
-        """Python's own collector back (as it was before this started)."""
+        """Python's own collector back (as it was before this started); once only."""
+        if self._dispatcher is None:
+            return
         self._dispatcher.aboutToBlock.disconnect(self.check)
+        self._dispatcher = None
         self._again.stop()
         if self._was_enabled:
             gc.enable()
@@ -99,3 +102,13 @@ def install(app: QObject) -> GuiCollector:
     collector = GuiCollector(app)
     app.gui_collector = collector
     return collector
+
+
+def uninstall(app: QObject) -> None:
+    """Python's own collector back, for a process that goes on without the window (the
+    self-test's window step, run inside a test session or a command)."""
+    collector = getattr(app, "gui_collector", None)
+    if collector is not None:
+        collector.stop()
+        collector.setParent(None)
+        app.gui_collector = None

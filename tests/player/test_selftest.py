@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import os
@@ -218,6 +219,9 @@ def test_the_ui_step_builds_the_listening_tab():
     rc, text = _run(only=["ui"])
     assert rc == 0 and re.search(r"^ui +ok .*Listening tab built \(Your listening, Segue's report card, "
                                  r"Sound map\)", text, re.M), text
+    # The window's own collector, on the GUI thread, is for the window's process: the rest of
+    # this one (a test session, a command) has Python's back.
+    assert gc.isenabled()
 
 
 def test_with_no_console_the_self_test_writes_its_report_to_a_file(tmp_path):
