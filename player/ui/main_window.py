@@ -36,7 +36,7 @@ from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
 from player.ui.transport import EMPTY_HINT, IDLE_HINT, TransportBar, volume_percent
 from player.ui.welcome import WelcomePage
-from player.workers import OneAtATime, run_task
+from player.workers import OneAtATime, collector_is_paused, run_task
 
 log = logging.getLogger(__name__)
 SCAN_REFRESH_MS = 1000
@@ -479,6 +479,11 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.outside_names.clear()      # read again where still needed: a scan may have renamed them
         # The library's objects live as long as the window: keep them out of the cyclic
         # collector, whose full passes otherwise stall the GUI when workers allocate a lot.
+        # Cycles already garbage would be frozen with them, never freed: the young generations
+        # are collected first (milliseconds; not while a job pauses the collector, whose young
+        # objects are many and freed by counting).
+        if not collector_is_paused():
+            gc.collect(1)
         gc.freeze()
         self.model.set_playing(self.current_track_id())
         self._name_shown_again()
