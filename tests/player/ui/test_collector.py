@@ -131,3 +131,40 @@ def test_a_library_load_does_not_freeze_cyclic_garbage(make_window, scanned, qtb
         assert gone() is None
     finally:
         gc.enable()
+
+
+def test_the_window_collector_does_not_list_the_old_generation_to_decide_on_a_full_pass(qapp, monkeypatch):
+    # Listing the oldest generation costs about as much as collecting it: deciding whether a
+    # full pass is due must not do it at every middle pass while a big one has not grown.
+    from player.ui.collector import GuiCollector
+
+    gc.collect()
+    old = [[] for _ in range(600_000)]
+    gc.collect()
+    collector = GuiCollector(again_ms=60_000)
+    listed = []
+    get_objects = gc.get_objects
+
+    def listing(generation=None):
+        listed.append(generation)
+        return get_objects(generation)
+
+    monkeypatch.setattr(gc, "get_objects", listing)
+    try:
+        kept = []
+        for _ in range(15 * (collector.threshold[1] + 1)):
+            kept.append([[] for _ in range(collector.threshold[0] + 1)])
+            assert collector.check() is not None
+        assert collector.runs[1] > collector.threshold[2] + 1  # full passes weighed (and not due)
+        assert collector.runs[2] == 0                           # the old generation grew by less than a quarter
+        assert 2 not in listed
+        # Once a quarter more has moved there, the full pass comes.
+        for _ in range(20 * (collector.threshold[1] + 1)):
+            kept.append([[] for _ in range(collector.threshold[0] + 1)])
+            if collector.check() == 2:
+                break
+        assert collector.runs[2] == 1
+    finally:
+        collector.stop()
+        monkeypatch.undo()
+    del old, kept
