@@ -299,6 +299,11 @@ def collector_is_paused() -> bool:
     return _gc_pauses > 0
 
 
+def any_running() -> bool:
+    """Whether a task runs on any pool now."""
+    return any(pool.activeThreadCount() for pool in [QThreadPool.globalInstance(), *_pools.values()])
+
+
 def wait_all(timeout_ms: int = 5000) -> bool:
     """Wait for every pool to drain (at exit and in tests); True if all finished."""
     ok = True

@@ -14,8 +14,9 @@ passes on the GUI thread: a young pass once more new objects are counted than Py
 threshold, the older generations after as many young passes as Python waits for. The counts
 are looked at each time the GUI thread's event loop is about to sleep, and, while a pass keeps
 being needed (a worker allocating), again a few milliseconds later even where the GUI thread
-does not sleep. Each pass then covers a few milliseconds of allocation: passes 100 ms apart
-held the window for up to 116 ms each. A window with nothing to do is not woken.
+does not sleep, and every few tens of milliseconds while a task runs on a worker (the GUI
+thread may sleep through it). Each pass then covers a few milliseconds of allocation: passes
+100 ms apart held the window for up to 116 ms each. A window with nothing to do is not woken.
 Garbage without cycles is still freed at once, by reference counting, on any thread; only
 cycles wait, until the GUI thread next runs. A job that pauses the collector
 (:func:`player.workers.collector_paused`) pauses these passes too. Command-line commands and
@@ -29,12 +30,17 @@ import time
 
 from PySide6.QtCore import QAbstractEventDispatcher, QObject, QTimer
 
-from player.workers import collector_is_paused
+from player.workers import any_running, collector_is_paused
 
 # How soon the counts are looked at again after a pass (a worker still allocating): a pass
 # costs about half a microsecond for each object allocated since the last, and a busy worker
 # allocates a few million a second (10 ms let young passes of 30 ms build up).
 AGAIN_MS = 2
+# How soon they are looked at again while a task runs on a worker and no pass was needed: the
+# GUI thread may sleep for the whole task (nothing to draw, the window hidden), and a task
+# making garbage in cycles filled memory with it (1.1 million cycles, 200 MB, in 3 s), all
+# left to one long pass once the window woke.
+LATER_MS = 50
 
 
 class GuiCollector(QObject):
@@ -54,7 +60,7 @@ class GuiCollector(QObject):
         gc.disable()
         self._again = QTimer(self)
         self._again.setSingleShot(True)
-        self._again.setInterval(again_ms)
+        self._again_ms = again_ms
         self._again.timeout.connect(self.check)
         self._dispatcher = QAbstractEventDispatcher.instance(self.thread())
         self._dispatcher.aboutToBlock.connect(self.check)
@@ -62,10 +68,10 @@ class GuiCollector(QObject):
     def check(self) -> int | None:
         """One pass if the counts call for one, of the oldest generation they call for; the
         generation collected, or None."""
-        if collector_is_paused():
-            return None
         count, threshold = gc.get_count(), self.threshold
-        if threshold[0] <= 0 or count[0] <= threshold[0]:
+        if collector_is_paused() or threshold[0] <= 0 or count[0] <= threshold[0]:
+            if any_running():
+                self._look_in(LATER_MS)
             return None
         generation = 0
         if count[1] > threshold[1]:
@@ -79,9 +85,12 @@ class GuiCollector(QObject):
             self._old, self._moved = len(gc.get_objects(2)), 0
         self.longest_ms = max(self.longest_ms, (time.perf_counter() - start) * 1000)
         self.runs[generation] += 1
-        if not self._again.isActive():
-            self._again.start()
+        self._look_in(self._again_ms)
         return generation
+
+    def _look_in(self, ms: int) -> None:
+        if not self._again.isActive() or self._again.remainingTime() > ms:
+            self._again.start(ms)
 
     def _old_grew(self) -> bool:
         # Python's own rule for a full pass: only once the oldest generation has grown by a

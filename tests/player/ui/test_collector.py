@@ -168,3 +168,43 @@ def test_the_window_collector_does_not_list_the_old_generation_to_decide_on_a_fu
         collector.stop()
         monkeypatch.undo()
     del old, kept
+
+
+# A task on a worker makes garbage in cycles while the GUI thread has nothing to do (the window
+# hidden): the task starts once the GUI thread's event loop is about to sleep, and nothing
+# wakes that until the task ends.
+IDLE_WINDOW = textwrap.dedent("""
+    import gc, json, threading
+    from PySide6.QtCore import QAbstractEventDispatcher, QCoreApplication, QEvent, Qt, QTimer
+    from player.ui.main import create_app
+    from player.workers import run_task
+
+    app = create_app()
+    TOTAL = 1_500_000
+    most = [0]
+    asleep = threading.Event()
+    dispatcher = QAbstractEventDispatcher.instance()
+
+    def task():
+        # Once this thread runs (what starting it woke is done), the GUI thread is woken once
+        # more, and this goes on as it is about to sleep again.
+        dispatcher.aboutToBlock.connect(asleep.set, Qt.DirectConnection)
+        QCoreApplication.postEvent(app, QEvent(QEvent.User))
+        asleep.wait(30)
+        for i in range(TOTAL // 1000):
+            for _ in range(1000):
+                cycle = []
+                cycle.append(cycle)
+            most[0] = max(most[0], gc.get_count()[0])
+
+    QTimer.singleShot(0, lambda: run_task(task, lambda result, error: app.quit()))
+    app.exec()
+    print(json.dumps({"most": most[0], "total": TOTAL, "runs": app.gui_collector.runs}))
+""")
+
+
+def test_a_task_making_cycles_while_the_window_sleeps_has_them_collected(tmp_path):
+    out, proc = run_window_script(IDLE_WINDOW, tmp_path, timeout=120)
+    # Without a look while the task runs, every cycle it made waited for its end.
+    assert out["runs"][0] >= 2, out
+    assert out["most"] < out["total"] // 2, out
