@@ -308,13 +308,13 @@ NATIVE_QPA = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
 
 def step_ui(ctx: Context) -> str:
     """The real main window, built offscreen and never shown, loads the library on its workers."""
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QCoreApplication
 
     from player.ui import collector
     from player.ui.main import create_app
 
     tracks = need(ctx, "tracks")
-    had_collector = getattr(QApplication.instance(), "gui_collector", None) is not None
+    had_collector = getattr(QCoreApplication.instance(), "gui_collector", None) is not None
     app = create_app()
     try:
         return _window_step(ctx, app, tracks)
