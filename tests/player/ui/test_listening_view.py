@@ -271,10 +271,18 @@ def test_first_open_shows_loading_then_builds_a_plot_per_turn(qtbot, scanned, ma
         assert now - 8 * 7 * 86400 < lo < hi < now + 8 * 7 * 86400, (plot, lo, hi)
 
 
+def _in_one_week(end: float, n: int, apart: float = 200) -> float:
+    """``end``, or the end of the week before it where ``n`` plays ``apart`` seconds up to it
+    would start in the week before (a chart of plays per week counts them all in one bar)."""
+    week = float(week_starts(np.array([end]))[0])
+    return end if end - apart * (n - 1) >= week else week - 3600
+
+
 def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot, scanned, make_window):
     track = scanned.tracks()[0]["id"]
     now = time.time()
-    scanned.log_plays([(track, now - 3600 - 200 * i, 180_000, 180_000, "finished", "library") for i in range(40)])
+    end = _in_one_week(now - 3600, 40)        # (early on a Monday: all in last week)
+    scanned.log_plays([(track, end - 200 * i, 180_000, 180_000, "finished", "library") for i in range(40)])
     window = make_window(scanned)
     view = _opened(qtbot, window, summary=False)
     o, r = view.overview, view.report
@@ -297,8 +305,8 @@ def test_after_forgetting_the_history_the_empty_charts_drop_the_old_scales(qtbot
             assert (x0, x1) == pytest.approx((this_week - 3 * WEEK_S, this_week + WEEK_S)), (plot, x0, x1)
     assert o.top_plot.getPlotItem().viewRange()[0][1] == pytest.approx(10)
     # Played again: the charts follow the new plays, not the fixed axes of none.
-    scanned.log_plays([(track, now - 60 * 86400 - 200 * i, 180_000, 180_000, "finished", "library")
-                       for i in range(30)])
+    end = _in_one_week(now - 60 * 86400, 30)
+    scanned.log_plays([(track, end - 200 * i, 180_000, 180_000, "finished", "library") for i in range(30)])
     window.listening.plays_changed()
     qtbot.waitUntil(lambda: o.summary is not None and o.summary.plays == 30, timeout=10000)
     for plot in (o.plays_plot, r.count_plot):
