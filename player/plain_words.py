@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from datetime import date, timedelta
 
 
 # The trainer's stages, as the progress shows them.
@@ -42,6 +43,21 @@ def when(t: float | None, now: float | None = None) -> str:
             k = round(s / size)
             return f"{stamp} ({k} {unit}{'s' if k != 1 else ''} ago)"
     return f"{stamp} (just now)"
+
+
+def clock_time(t: float, now: float | None = None) -> str:
+    """When ``t`` was, by the local clock, as short as it can be said without being
+    mistaken for another day: ``at 14:03`` today, ``yesterday at 14:03``, ``on 3 Dec at
+    14:03`` this year, ``on 3 Dec 2025 at 14:03`` before it or ahead of the clock. A time of
+    day alone read as today's a day later, and a week or a year later."""
+    clock = time.strftime("%H:%M", time.localtime(t))
+    day, today = date.fromtimestamp(t), date.fromtimestamp(time.time() if now is None else now)
+    if day == today:
+        return f"at {clock}"
+    if day == today - timedelta(days=1):
+        return f"yesterday at {clock}"
+    shown = f"{day.day} {day.strftime('%b')}" + (f" {day.year}" if day.year != today.year or day > today else "")
+    return f"on {shown} at {clock}"
 
 
 def learned_from(metrics: dict, n_plays: int | None = None) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QLabel
@@ -288,10 +287,10 @@ class Intelligence(QObject):
     def _show_learned(self, when: float | None, n_plays: int | None, metrics: dict | None = None) -> None:
         if not when:
             return
-        from player.plain_words import learned_from, training_summary
+        from player.plain_words import clock_time, learned_from, training_summary
 
         self._learned = (when, n_plays, metrics)
-        text = f"Learned from {n_plays or 0:,} plays at {time.strftime('%H:%M', time.localtime(when))}"
+        text = f"Learned from {n_plays or 0:,} plays {clock_time(when)}"
         self.learned.setText(f"{text} ({self._behind})" if self._behind else text)
         if metrics:
             lines = [f"Learned from {learned_from(metrics, n_plays)}.", *training_summary(metrics)]

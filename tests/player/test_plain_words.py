@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from player.plain_words import learned_from, stage, training_summary
+import time
+
+import pytest
+
+from player.plain_words import clock_time, learned_from, stage, training_summary
 
 METRICS = {"n_plays": 1234, "n_listened": 980, "n_sessions": 96, "gru_hr@20": 0.0, "popularity_hr@20": 0.12,
            "wmf_recall@20": 0.153, "popularity_recall@20": 0.101, "upnext_hr@20": 0.61, "upnext_queries": 40,
@@ -25,3 +29,30 @@ def test_training_numbers_become_sentences():
         assert jargon not in text
     assert training_summary({}) == [] and stage("wmf") == "taste model" and stage("new-stage") == "new-stage"
 
+
+
+@pytest.fixture
+def berlin(monkeypatch):
+    monkeypatch.setenv("TZ", "Europe/Berlin")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def _berlin(stamp: str) -> float:
+    return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M"))
+
+
+def test_a_time_not_of_today_names_its_day(berlin):
+    # The morning after the clocks went forward (29 March 2026): the night before is
+    # yesterday, 00:30 that night is today, though fewer than 24 hours lie between.
+    now = _berlin("2026-03-29 10:00")
+    assert clock_time(_berlin("2026-03-29 00:30"), now) == "at 00:30"
+    assert clock_time(_berlin("2026-03-28 23:30"), now) == "yesterday at 23:30"
+    assert clock_time(_berlin("2026-03-28 00:10"), now) == "yesterday at 00:10"
+    assert clock_time(_berlin("2026-03-20 18:05"), now) == "on 20 Mar at 18:05"
+    assert clock_time(_berlin("2025-03-29 10:00"), now) == "on 29 Mar 2025 at 10:00"
+    # Trained while the clock ran a year ahead: its day, with the year, not a time of today.
+    assert clock_time(_berlin("2027-03-29 09:00"), now) == "on 29 Mar 2027 at 09:00"
+    assert clock_time(_berlin("2026-03-30 09:00"), now) == "on 30 Mar 2026 at 09:00"

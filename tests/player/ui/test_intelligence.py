@@ -162,6 +162,10 @@ def test_the_learned_tooltip_in_the_window(qtbot, store, make_window):
     brain = Intelligence(window, analyse=False, learn=False)
     brain._show_learned(1_700_000_000.0, 1234, METRICS)
     tip = brain.learned.toolTip()
+    # Models learnt in November 2023 are not said to be of today: "at 22:13" alone read so.
+    assert brain.learned.text().startswith("Learned from 1,234 plays on ")
+    assert brain.learned.text().endswith(time.strftime(" %b 2023 at %H:%M", time.localtime(1_700_000_000.0)))
+    brain._show_learned(time.time(), 1234, METRICS)
     assert brain.learned.text().startswith("Learned from 1,234 plays at ")
     assert "heard through" in tip and "of the time" in tip and "hr@20" not in tip and "n_listened" not in tip
 
