@@ -33,11 +33,14 @@ def _n(value) -> str:
 
 
 def when(t: float | None, now: float | None = None) -> str:
-    """``2026-12-01 14:03 (2 hours ago)``, or ``never``."""
+    """``2026-12-01 14:03 (2 hours ago)``, or ``never``. A time ahead of the clock (written
+    while it ran ahead, and since put right) says so: "just now" read as this minute's."""
     if not t:
         return "never"
-    s = max(0.0, (now or time.time()) - t)
+    s = (time.time() if now is None else now) - t
     stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(t))
+    if s < -60:
+        return f"{stamp} (ahead of this computer's clock)"
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if s >= size:
             k = round(s / size)

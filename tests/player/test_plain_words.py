@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from player.plain_words import clock_time, learned_from, stage, training_summary
+from player.plain_words import clock_time, learned_from, stage, training_summary, when
 
 METRICS = {"n_plays": 1234, "n_listened": 980, "n_sessions": 96, "gru_hr@20": 0.0, "popularity_hr@20": 0.12,
            "wmf_recall@20": 0.153, "popularity_recall@20": 0.101, "upnext_hr@20": 0.61, "upnext_queries": 40,
@@ -56,3 +56,11 @@ def test_a_time_not_of_today_names_its_day(berlin):
     # Trained while the clock ran a year ahead: its day, with the year, not a time of today.
     assert clock_time(_berlin("2027-03-29 09:00"), now) == "on 29 Mar 2027 at 09:00"
     assert clock_time(_berlin("2026-03-30 09:00"), now) == "on 30 Mar 2026 at 09:00"
+
+
+def test_a_time_ahead_of_the_clock_is_not_just_now(berlin):
+    now = _berlin("2026-03-29 10:00")
+    assert when(_berlin("2026-03-29 08:00"), now) == "2026-03-29 08:00 (2 hours ago)"
+    assert when(now + 5, now) == "2026-03-29 10:00 (just now)"      # a clock a few seconds behind
+    # Learnt while the clock ran a year ahead, read after NTP put it right.
+    assert when(_berlin("2027-03-29 09:00"), now) == "2027-03-29 09:00 (ahead of this computer's clock)"
