@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from player.listening_stats import genre_name, week_starts
+from segue_common.listening import FUTURE_SLACK_S
 
 #: Colours are given to this many genres, largest first; the rest share "Other".
 MAX_GENRES = 11
@@ -131,10 +132,14 @@ def build_map(points, week_ids, *, seed: int = 0) -> SoundMap:
 
 
 def week_track_ids(store, *, now: float | None = None) -> set[int]:
-    """Tracks played since this week's Monday (local time)."""
+    """Tracks played since this week's Monday (local time). Not those of plays ahead of
+    now: logged while the clock ran ahead (a year, say, and since put right), they were
+    heard some other week, and would stay "this week" until that day came, as the
+    Listening charts leave them out."""
     now = time.time() if now is None else now
     monday = float(week_starts(np.array([now]))[0])
-    return set(store.play_columns(since=monday).track_id.tolist())
+    cols = store.play_columns(since=monday)
+    return set(cols.track_id[cols.started_at <= now + FUTURE_SLACK_S].tolist())
 
 
 def load_map(store, *, now: float | None = None) -> SoundMap:
