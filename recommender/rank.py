@@ -595,11 +595,12 @@ class Recommender:
         same, pairs, chance = cat.album_order_runs
         self.album_order = float(max(0.0, same - chance) / (pairs - chance + cfg.album_order_prior_n))
         self.skip_artist_push = self._skip_artist_push()
-        self.recently_played = (cat.last_played > 0) & (self.now - cat.last_played < cfg.recent_s)
+        last = self._last_played()
+        self.recently_played = (last > 0) & (self.now - last < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
-        played = np.flatnonzero(cat.last_played > 0)
+        played = np.flatnonzero(last > 0)
         self.freshness = np.zeros(cat.n, np.float32)
-        age = np.maximum(self.now - cat.last_played[played], 0.0)
+        age = np.maximum(self.now - last[played], 0.0)
         self.freshness[played] = np.exp2(-age / cfg.repeat_half_life_s)
         # What the person has been playing lately: every listened play, halving with age.
         p = cat.plays
@@ -2357,6 +2358,22 @@ class Recommender:
         cfg = self.config
         same, n = self.catalog.artist_runs
         return float((same + cfg.artist_run_prior * cfg.artist_run_prior_n) / (n + cfg.artist_run_prior_n))
+
+    def _last_played(self) -> np.ndarray:
+        """When each track was last played, for how recent it is [shape=(n,)] (0: never, or
+        only ahead of now): the catalogue's, but from its latest play not ahead of
+        ``now``. A play logged while the clock ran a year ahead, then put right, has no
+        time that can be placed; taken as it was, the song stayed "just played" (held back
+        by Up next, not "not played lately" for Discover) until the clock caught up."""
+        cat = self.catalog
+        limit = self.now + FUTURE_SLACK_S
+        if not (cat.last_played > limit).any():
+            return cat.last_played
+        t, rows = cat.plays.started_at, cat.play_rows
+        ok = (rows >= 0) & (t <= limit)
+        last = np.zeros(cat.n, np.float64)
+        np.maximum.at(last, rows[ok], t[ok])
+        return np.where(cat.last_played > limit, last, cat.last_played)
 
     def _artist_hour(self) -> int:
         """How many plays of one artist an hour the person's habit allows

@@ -1681,3 +1681,19 @@ def test_discover_counts_the_plays_of_untagged_songs_on_a_tagged_album_for_its_g
         got.append((rows, genre_captions(rec, rows)))
     assert got[0] == got[1]
     assert got[1][0][0] == "rock" and got[1][1]["rock"] == "you played it 12 times"
+
+
+def test_a_song_played_under_a_clock_set_ahead_is_not_just_played_for_a_year():
+    # Heard a month ago, and again while the laptop's clock ran a year ahead (since put right
+    # by NTP): that play said "just played" until the clock caught up with it, so Up next held
+    # the song back, and Discover counted it played lately, for a year.
+    events = [(1019, "finished")] + [(1000 + i, "finished") for i in range(19)] + [(1019, "finished")]
+    plays = playlog(events)
+    plays.started_at[0] -= 30 * 86400
+    plays.started_at[-1] = time.time() + 365 * 86400
+    rec = Recommender(library(plays=plays))
+    assert rec.now == 1_700_000_000.0 + 240.0 * 19
+    song, just = rec.catalog.row(1019), rec.catalog.row(1018)
+    assert rec.recently_played[just] and rec.freshness[just] > 0.99
+    assert not rec.recently_played[song]
+    assert rec.freshness[song] < 0.01
