@@ -1253,9 +1253,14 @@ class LibraryRecommendations:
         if counted is not None and counted[0][0] is plays and counted[0][1] == lib.stamp and counted[0][2] is first:
             last_played, heard, listened, by_artist, skipped_here = counted[1]
         else:
+            # A play logged while the clock ran ahead (then put right) has no time that can be
+            # placed: the song is played, but not lately; taken as it was, it stayed "played
+            # lately", out of these rows, until the clock caught up (the learning rows do so).
+            ahead = time.time() + FUTURE_SLACK_S
             for _, track_id, started_at, said, source, _ in plays.rows:
                 t = first.get(track_id, track_id)
-                last_played[t] = started_at             # (oldest first: the latest stays)
+                # (oldest first: the latest stays)
+                last_played[t] = started_at if started_at <= ahead else last_played.get(t, 0.0)
                 if said > 0:
                     listened[t] += 1
                     skipped_here.pop(t, None)

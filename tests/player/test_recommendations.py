@@ -1016,3 +1016,20 @@ def test_a_small_genres_station_goes_on_past_one_artists_twenty_songs_in_a_row(s
                + [{"title": f"s{i}", "artist": "S", "album": "S", "genre": "Rock"} for i in range(3)])
     got = [r.track_id for r in LibraryRecommendations(store).radio(ids[0], 10)]
     assert len(got) == len(set(got)) == 10 and ids[0] not in got, got
+
+
+def test_discover_offers_a_song_played_under_a_clock_set_ahead(store):
+    # Heard a month ago, and once more while the laptop's clock ran a year ahead (since put
+    # right by NTP): that play kept the song "played lately", out of Discover, for a year.
+    from player.recommender_service import RecommenderService
+
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": "Jazz"} for i in range(8)])
+    month_ago = time.time() - 30 * 86400
+    store.log_plays([(ids[i], month_ago + 600 * i, 200_000, 200_000, "finished", "library") for i in range(4)]
+                    + [(ids[7], time.time() - 600, 200_000, 200_000, "finished", "library"),
+                       (ids[0], time.time() + 365 * 86400, 200_000, 200_000, "finished", "library")])
+    plain = LibraryRecommendations(store).discover(14)
+    assert ids[1] in [r.track_id for row in plain.values() for r in row]
+    assert ids[0] in [r.track_id for row in plain.values() for r in row]
+    learning = RecommenderService(store, priors=None).discover(14)
+    assert ids[0] in [r.track_id for row in learning.values() for r in row]
