@@ -1250,17 +1250,24 @@ class LibraryRecommendations:
         # of this call's time with a long history).
         self._plays = plays = _Plays.read(self.store, self._plays)
         counted = self._counted
-        if counted is not None and counted[0][0] is plays and counted[0][1] == lib.stamp and counted[0][2] is first:
+        # (and only until the clock reaches the first play left out as ahead of it: from then on
+        # that play is placed, and the counts kept would hold the song as not played lately)
+        if (counted is not None and counted[0][0] is plays and counted[0][1] == lib.stamp and counted[0][2] is first
+                and time.time() + FUTURE_SLACK_S < counted[0][3]):
             last_played, heard, listened, by_artist, skipped_here = counted[1]
         else:
             # A play logged while the clock ran ahead (then put right) has no time that can be
             # placed: the song is played, but not lately; taken as it was, it stayed "played
             # lately", out of these rows, until the clock caught up (the learning rows do so).
-            ahead = time.time() + FUTURE_SLACK_S
+            ahead, soonest = time.time() + FUTURE_SLACK_S, float("inf")
             for _, track_id, started_at, said, source, _ in plays.rows:
                 t = first.get(track_id, track_id)
                 # (oldest first: the latest stays)
-                last_played[t] = started_at if started_at <= ahead else last_played.get(t, 0.0)
+                if started_at <= ahead:
+                    last_played[t] = started_at
+                else:
+                    last_played.setdefault(t, 0.0)
+                    soonest = min(soonest, started_at)
                 if said > 0:
                     listened[t] += 1
                     skipped_here.pop(t, None)
@@ -1272,7 +1279,8 @@ class LibraryRecommendations:
                     skipped_here[t] = started_at
             # (by the library's count, not the library itself: kept, a read before a change
             # would stay in memory beside the one after it until Discover is asked again)
-            self._counted = ((plays, lib.stamp, first), (last_played, heard, listened, by_artist, skipped_here))
+            self._counted = ((plays, lib.stamp, first, soonest),
+                             (last_played, heard, listened, by_artist, skipped_here))
         now = time.time()
         # As the learning recommender's rows (recommender.genres.arrange_rows), by the same
         # listened plays: the person's two favourites, then new genres and theirs in turns;

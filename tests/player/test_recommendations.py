@@ -13,6 +13,7 @@ import pytest
 from player.recommendations import (
     UNTAGGED, LibraryRecommendations, Rec, RecommendationProvider, genre_bucket,
 )
+from segue_common.listening import FUTURE_SLACK_S
 
 
 def _add(store, rows):
@@ -1033,3 +1034,23 @@ def test_discover_offers_a_song_played_under_a_clock_set_ahead(store):
     assert ids[0] in [r.track_id for row in plain.values() for r in row]
     learning = RecommenderService(store, priors=None).discover(14)
     assert ids[0] in [r.track_id for row in learning.values() for r in row]
+
+
+def test_discover_counts_a_play_set_ahead_once_the_clock_reaches_it(store, monkeypatch):
+    # A play logged an hour past the slack allowed for a clock ahead is left out of "played
+    # lately"; two hours on, the clock has reached it and the song was just played. The
+    # counts kept between calls (the plays unchanged) held it as not played lately for good.
+    import types
+
+    from player import recommendations
+
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": "Jazz"} for i in range(8)])
+    real = time.time()
+    store.log_plays([(ids[i], real - 30 * 86400 + 600 * i, 200_000, 200_000, "finished", "library")
+                     for i in range(4)]
+                    + [(ids[7], real - 600, 200_000, 200_000, "finished", "library"),
+                       (ids[0], real + FUTURE_SLACK_S + 3600, 200_000, 200_000, "finished", "library")])
+    plain = LibraryRecommendations(store)
+    assert ids[0] in [r.track_id for row in plain.discover(14).values() for r in row]
+    monkeypatch.setattr(recommendations, "time", types.SimpleNamespace(time=lambda: real + 7200))
+    assert ids[0] not in [r.track_id for row in plain.discover(14).values() for r in row]
