@@ -1275,7 +1275,7 @@ class LibraryRecommendations:
                         by_artist[_tagged_artist(rows[t])] += 1
                     if t in info:
                         heard[kin.get(t, info[t][2])] += 1
-                elif said < 0 and source == "discover":
+                elif said < 0 and source == "discover" and started_at <= ahead:
                     skipped_here[t] = started_at
             # (by the library's count, not the library itself: kept, a read before a change
             # would stay in memory beside the one after it until Discover is asked again)

@@ -1637,7 +1637,8 @@ class Recommender:
         last_heard = np.full(cat.n, -1, np.int64)
         np.maximum.at(last_heard, rows[heard], at[heard])
         skipped = ((rows >= 0) & (fb < 0) & (plays.source.astype(str) == "discover")
-                   & (self.now - plays.started_at < self.config.skipped_rest_s))
+                   & (self.now - plays.started_at < self.config.skipped_rest_s)
+                   & (plays.started_at <= self.now + FUTURE_SLACK_S))
         skipped &= at > _of_rows(last_heard, rows, -1)
         out[rows[skipped]] = True
         return out

@@ -1054,3 +1054,20 @@ def test_discover_counts_a_play_set_ahead_once_the_clock_reaches_it(store, monke
     assert ids[0] in [r.track_id for row in plain.discover(14).values() for r in row]
     monkeypatch.setattr(recommendations, "time", types.SimpleNamespace(time=lambda: real + 7200))
     assert ids[0] not in [r.track_id for row in plain.discover(14).values() for r in row]
+
+
+def test_discover_offers_a_song_skipped_there_under_a_clock_set_ahead(store):
+    # Skipped when Discover offered it, while the laptop's clock ran a year ahead (since put
+    # right): a skip rests a song for eight weeks from its time, and this one for a year and
+    # eight weeks, in both the plain and the learning rows.
+    from player.recommender_service import RecommenderService
+
+    ids = _add(store, [{"title": f"s{i}", "artist": f"A{i}", "genre": "Jazz"} for i in range(8)])
+    month_ago = time.time() - 30 * 86400
+    store.log_plays([(ids[i], month_ago + 600 * i, 200_000, 200_000, "finished", "library") for i in range(4)]
+                    + [(ids[7], time.time() - 600, 200_000, 200_000, "finished", "library"),
+                       (ids[0], time.time() + 365 * 86400, 2_000, 200_000, "skipped", "discover")])
+    plain = LibraryRecommendations(store).discover(14)
+    assert ids[0] in [r.track_id for row in plain.values() for r in row]
+    learning = RecommenderService(store, priors=None).discover(14)
+    assert ids[0] in [r.track_id for row in learning.values() for r in row]
