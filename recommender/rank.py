@@ -607,7 +607,10 @@ class Recommender:
         rows, fb = cat.play_rows, cat.play_feedback
         # (not the plays older than 1,100 half-lives: each weighs exactly 0.0, below the least
         # double, and in a long history they were most of the 25 ms this took each song)
-        heard = (rows >= 0) & (fb > 0) & (p.started_at > self.now - RECENT_LIMIT * cfg.recent_half_life_s)
+        # (nor those ahead of now: no age can be given them, and as of none they weighed as
+        # plays of this moment until the clock caught up, as they did for "just played")
+        heard = ((rows >= 0) & (fb > 0) & (p.started_at > self.now - RECENT_LIMIT * cfg.recent_half_life_s)
+                 & (p.started_at <= self.now + FUTURE_SLACK_S))
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 

@@ -1697,3 +1697,15 @@ def test_a_song_played_under_a_clock_set_ahead_is_not_just_played_for_a_year():
     assert rec.recently_played[just] and rec.freshness[just] > 0.99
     assert not rec.recently_played[song]
     assert rec.freshness[song] < 0.01
+
+
+def test_a_song_played_only_under_a_clock_set_ahead_is_not_what_the_person_plays_lately():
+    # Its one play was logged while the laptop's clock ran a year ahead (since put right):
+    # as an age of nothing, it weighed as a play of this very moment in "what the person has
+    # been playing lately", for a year, as much as the song they have just heard.
+    events = [(1000 + i, "finished") for i in range(20)] + [(1030, "finished")]
+    plays = playlog(events)
+    plays.started_at[-1] = time.time() + 365 * 86400
+    rec = Recommender(library(plays=plays))
+    assert rec.recent[rec.catalog.row(1019)] > 0
+    assert rec.recent[rec.catalog.row(1030)] == 0
