@@ -319,6 +319,7 @@ class RecommenderService:
         self._reread_from: int | None = None     # the plays from this id on may change: see _refresh_plays
         self._imports_seen: tuple[int, int, int] | None = None
         self._rewritten_seen = -1        # the store's rewritten_stamp as the plays were last read whole
+        self._library_seen: int | None = None    # the store's library_stamp the catalogue was read at
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
         # Each build takes a number as it starts; a build lands only if none started after it
@@ -346,11 +347,17 @@ class RecommenderService:
         # An import (from the window or from ``segue import`` in a terminal) may add only
         # rows the library has no song for: no new plays, yet new taste (build_catalog).
         imports = self.store.imports_stamp()
+        # Tracks written since the catalogue was read (a scan still under way, one in a terminal,
+        # a folder renamed and its tracks renumbered) make a new one: a song added since
+        # the last training had no station, no place in Up next or Discover, and its plays and
+        # skips counted for nothing until the scan ended, or until the next training.
+        library = self.store.library_stamp()
         if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
-                and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen:
+                and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen \
+                and library == self._library_seen:
             return rec
         with self._lock:
-            if self._rec is None or self._dirty or imports != self._imports_seen:
+            if self._rec is None or self._dirty or imports != self._imports_seen or library != self._library_seen:
                 self._rebuild()
             elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:
                 self._refresh_plays()
@@ -370,6 +377,7 @@ class RecommenderService:
             self._dirty = False
         try:
             imports = self.store.imports_stamp()     # before reading: an import meanwhile rebuilds again
+            library = self.store.library_stamp()     # (and so a scan meanwhile)
             rewritten = self.store.rewritten_stamp()  # (older plays changed meanwhile: see _refresh_plays)
             cat, _ = build_catalog(self.store, priors=self.priors)
             # Compact: the window holds this for as long as it runs (51 MB less at 100,000
@@ -378,9 +386,9 @@ class RecommenderService:
         except BaseException:
             self._dirty = self._dirty or was_dirty
             raise
-        return number, rec, imports, heard, rewritten
+        return number, rec, imports, heard, rewritten, library
 
-    def _land(self, number: int, rec: Recommender, imports, heard: int, rewritten: int) -> None:
+    def _land(self, number: int, rec: Recommender, imports, heard: int, rewritten: int, library: int) -> None:
         """Swap in a recommender :meth:`_build` made, unless a later build landed first."""
         with self._lock:
             if number > self._landed:
@@ -391,6 +399,7 @@ class RecommenderService:
                 self._reread_from = _first_changing(rec.catalog.plays)
                 self._imports_seen = imports
                 self._rewritten_seen = rewritten
+                self._library_seen = library
                 self._builds += 1
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
