@@ -94,3 +94,4 @@ def test_a_song_deleted_or_renamed_away_is_never_offered(store, trained):
     renamed = _ids(store, "Jazz Album 2")
     station = [r.track_id for r in service.radio(renamed[0], 8, exclude=[renamed[0]])]
     assert len(station) == 8 and set(station) <= playable
+
