@@ -357,6 +357,9 @@ class RecommenderService:
                 and library == self._library_seen:
             return rec
         with self._lock:
+            # (read again: a build that landed while this call waited for the lock may have
+            # read the library as it is now; the stamp read before it would build once more)
+            library = self.store.library_stamp()
             if self._rec is None or self._dirty or imports != self._imports_seen or library != self._library_seen:
                 self._rebuild()
             elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:

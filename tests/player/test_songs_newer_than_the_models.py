@@ -95,3 +95,35 @@ def test_a_song_deleted_or_renamed_away_is_never_offered(store, trained):
     station = [r.track_id for r in service.radio(renamed[0], 8, exclude=[renamed[0]])]
     assert len(station) == 8 and set(station) <= playable
 
+
+
+def test_a_call_that_waited_for_a_catalogue_of_the_library_as_it_is_now_builds_no_other(store, trained, monkeypatch):
+    # A scan writes while Radio waits for the lock and Up next builds the catalogue: Radio
+    # then finds it made from the library as it is now, and does not build it again (a few
+    # seconds of a large library's, for every song ended during a scan).
+    import threading
+
+    service, music = trained
+    read, stamp, here = threading.Event(), store.library_stamp, threading.current_thread()
+
+    def noted():
+        if threading.current_thread() is not here:
+            read.set()                        # (the other call has read it)
+        return stamp()
+
+    _album(music / "New Jazz Band" / "New Record", "New Jazz Band", "New Record", "Jazz", freq=900.0)
+    Scanner(store).scan([str(music)])         # the scan writes a first album
+    with service._lock:
+        monkeypatch.setattr(store, "library_stamp", noted)
+        other = threading.Thread(target=service.recommender)
+        other.start()
+        assert read.wait(30)                  # Radio read the library with it, and waits
+        _album(music / "Second Band" / "Second Record", "Second Band", "Second Record", "Rock", freq=700.0)
+        Scanner(store).scan([str(music)])     # then a second
+        builds = service._builds
+        service.recommender()                 # Up next builds from the library with both
+        assert service._builds == builds + 1
+    other.join(30)
+    assert not other.is_alive()
+    assert service._builds == builds + 1
+    assert len(service.radio(_ids(store, "Second Record")[0], 4)) == 4
