@@ -352,15 +352,20 @@ class RecommenderService:
         # the last training had no station, no place in Up next or Discover, and its plays and
         # skips counted for nothing until the scan ended, or until the next training.
         library = self.store.library_stamp()
+        started = self._started     # (after the stamp: a build numbered above read the library later)
         if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
                 and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen \
                 and library == self._library_seen:
             return rec
         with self._lock:
-            # (read again: a build that landed while this call waited for the lock may have
-            # read the library as it is now; the stamp read before it would build once more)
-            library = self.store.library_stamp()
-            if self._rec is None or self._dirty or imports != self._imports_seen or library != self._library_seen:
+            # A build that started after this call read the stamp and landed while it waited for
+            # the lock read the library as it was when this call was made, or later: this call
+            # takes it. Comparing the stamp again instead built once more whenever the scan
+            # wrote during that build (every second of a long scan), and so each call queued
+            # behind the one before had to wait for a build of its own (seconds apiece at
+            # 100,000 tracks).
+            stale = library != self._library_seen and self._landed <= started
+            if self._rec is None or self._dirty or imports != self._imports_seen or stale:
                 self._rebuild()
             elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:
                 self._refresh_plays()

@@ -127,3 +127,50 @@ def test_a_call_that_waited_for_a_catalogue_of_the_library_as_it_is_now_builds_n
     assert not other.is_alive()
     assert service._builds == builds + 1
     assert len(service.radio(_ids(store, "Second Record")[0], 4)) == 4
+
+
+def test_a_call_that_waited_takes_a_catalogue_begun_after_it_asked_though_the_scan_wrote_during_it(
+        store, trained, monkeypatch):
+    # Radio waits for the lock while Up next builds the catalogue, and the scan writes once Up
+    # next has read the library: the catalogue Radio gets was read after Radio asked, so Radio
+    # takes it. Had it built again, each call queued behind another during a long scan (one
+    # that writes every second) would wait for a build of its own.
+    import threading
+
+    from player import recommender_service
+
+    service, music = trained
+    read, stamp, here = threading.Event(), store.library_stamp, threading.current_thread()
+    build = recommender_service.build_catalog
+
+    def noted():
+        if threading.current_thread() is not here:
+            read.set()                        # (the other call has read it)
+        return stamp()
+
+    def scan_writes_meanwhile(*args, **kwargs):
+        got = build(*args, **kwargs)
+        if threading.current_thread() is here:
+            _album(music / "Second Band" / "Second Record", "Second Band", "Second Record", "Rock", freq=700.0)
+            Scanner(store).scan([str(music)])
+        return got
+
+    _album(music / "New Jazz Band" / "New Record", "New Jazz Band", "New Record", "Jazz", freq=900.0)
+    Scanner(store).scan([str(music)])
+    with service._lock:
+        monkeypatch.setattr(store, "library_stamp", noted)
+        other = threading.Thread(target=service.recommender)
+        other.start()
+        assert read.wait(30)                  # Radio read the library with the first album, and waits
+        monkeypatch.setattr(recommender_service, "build_catalog", scan_writes_meanwhile)
+        builds = service._builds
+        service.recommender()                 # Up next builds; the second album comes meanwhile
+        monkeypatch.setattr(recommender_service, "build_catalog", build)
+        assert service._builds == builds + 1
+    other.join(30)
+    assert not other.is_alive()
+    assert service._builds == builds + 1
+    assert _ids(store, "New Record")[0] in service._rec.catalog.track_ids
+    # The next call finds the second album and builds for it.
+    assert len(service.radio(_ids(store, "Second Record")[0], 4)) == 4
+    assert service._builds == builds + 2
