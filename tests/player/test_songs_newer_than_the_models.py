@@ -96,7 +96,6 @@ def test_a_song_deleted_or_renamed_away_is_never_offered(store, trained):
     assert len(station) == 8 and set(station) <= playable
 
 
-
 def test_a_call_that_waited_for_a_catalogue_of_the_library_as_it_is_now_builds_no_other(store, trained, monkeypatch):
     # A scan writes while Radio waits for the lock and Up next builds the catalogue: Radio
     # then finds it made from the library as it is now, and does not build it again (a few
