@@ -308,18 +308,21 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
 def _first_copies(ids: Iterable[int], rows: dict, keys: dict | None = None) -> dict[int, int]:
     """Each of ``ids`` -> the first of ``ids`` that is the same recording (itself when none is).
     ``keys``: track id -> its :func:`recording_key`, those known; it is given the others."""
-    copies = FirstCopies()
-    out = {}
+    ids = list(ids)
     keys = {} if keys is None else keys
+    for t in {t for t in ids if t in rows} - keys.keys():      # (only those not keyed before)
+        r = rows[t]
+        keys[t] = recording_key(r["artist"], r["title"])
+    # Most recordings have one copy: each of those is its own first, and only the others are
+    # told apart by their lengths (asked of every track, that was most of Discover's time).
+    met = Counter(keys.get(t) for t in ids if t in rows)
+    met[None] = 0
+    copies = FirstCopies()
+    out = dict(zip(ids, ids))
     for t in ids:
-        r = rows.get(t)
-        if r is None:
-            out[t] = t
-            continue
-        key = keys.get(t, keys)
-        if key is keys:
-            key = keys[t] = recording_key(r["artist"], r["title"])
-        out[t] = copies.first(key, r["duration"], t)
+        key = keys.get(t) if t in rows else None
+        if met[key] > 1:
+            out[t] = copies.first(key, rows[t]["duration"], t)
     return out
 
 
@@ -771,9 +774,10 @@ class _Library:
         self.stamp = stamp
         if before is None:
             one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
-            rows, named, keys = {}, {}, {}
+            rows, named, keys, elsewhere = {}, {}, {}, {}
         else:
-            one, rows, named, keys = before._one, dict(before.rows), dict(before._named), dict(before._keys)
+            one, rows, named = before._one, dict(before.rows), dict(before._named)
+            keys, elsewhere = dict(before._keys), dict(before._elsewhere)
             # What the whole library adds up to, less the tracks written (added back below as they are now)
             info, counts = dict(before.info), before._counts.copy()
             # (the lengths kept sorted, a track at a time, where few changed: each a move of
@@ -787,6 +791,7 @@ class _Library:
                 rows.pop(t, None)
                 named.pop(t, None)
                 keys.pop(t, None)
+                elsewhere.pop(t, None)
                 info.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
@@ -819,6 +824,10 @@ class _Library:
         # Each track's recording (its artist and title normalised), as Discover's songs needed
         # it: most of their time, and the same for a track until it is written again.
         self._keys: dict[int, str | None] = keys
+        # And whether each is on a compilation (:func:`_on_compilation`), as Discover asks it
+        # of every song it may offer: the same for a track until it is written again, so a
+        # Discover after a scan of one song asks it of that song only.
+        self._elsewhere: dict[int, bool] = elsewhere
         if before is None:
             counts = Counter(n[2] for n in named.values())
         if before is None or lengths is None:
@@ -955,7 +964,10 @@ class _Library:
         # compilation (under "Various Artists", first in library order) put "Fields 1 [Now
         # Hits 2016]" on a tile, and people know a song by its album.
         chosen = set(offered)
-        own = [t for t in offered if not _on_compilation(rows[t])]
+        elsewhere = self._elsewhere
+        for t in chosen - elsewhere.keys():     # (only the tracks written since the last pool)
+            elsewhere[t] = _on_compilation(rows[t])
+        own = [t for t in offered if not elsewhere[t]]
         mine = set(own)
         first = _first_copies(own + [t for t in offered if t not in mine] + [t for t in order if t not in chosen],
                               rows, self._keys)

@@ -579,6 +579,43 @@ def test_the_library_read_again_after_each_change_is_the_one_a_whole_read_gives(
     assert _state(kept._library()) == _state(LibraryRecommendations(store)._library())
 
 
+_POOL_STEPS = {
+    # a second copy of a song that had one: the two are told apart by their lengths
+    "a copy added": lambda store, ids: store.upsert_tracks([{
+        "path": "/m/900.flac", "size": 1, "mtime_ns": 1, "title": "s1", "artist": "Zed", "albumartist": "Zed",
+        "album": "Live", "genre": "Rock", "track_no": 1, "duration": 201.0}]),
+    # its artist's own album re-tagged a compilation: the copy Discover offers goes to the other
+    "an album re-tagged a compilation": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET albumartist = 'Various Artists', compilation = 1 WHERE album = 'A'", []),
+    "a copy removed": lambda store, ids: _write_elsewhere(store.path, "DELETE FROM tracks WHERE id = ?", [ids[1]]),
+    "a file moved": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET path = '/m/zz/001.flac' WHERE id = ?", [ids[4]]),
+    "a song re-titled as another's": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET title = 'o0', artist = 'O0' WHERE id = ?", [ids[9]]),
+    "a length read again": lambda store, ids: _write_elsewhere(
+        store.path, "UPDATE tracks SET duration = 290 WHERE id = ?", [ids[3]]),
+}
+
+
+def test_discovers_kept_songs_after_each_change_are_the_ones_a_whole_read_gives(store):
+    # What Discover works out of each track (its recording, whether it is on a compilation) is
+    # kept from one read of the library to the next and worked out again only for the tracks
+    # written since: after each change its pool is the one a provider reading afresh gives.
+    # (their artist sorts after "Various Artists": a compilation of theirs comes first in library order)
+    ids = _add(store, [{"title": f"s{i % 3}", "artist": "Zed", "genre": "Rock", "album": "A" if i < 3 else "Best"}
+                       for i in range(6)]
+               + [{"title": f"o{i}", "artist": f"O{i}", "genre": "Jazz"} for i in range(4)])
+    kept = LibraryRecommendations(store)
+    kept.discover(3)
+    for step, change in _POOL_STEPS.items():
+        before = kept._library().discover_pool(frozenset())
+        change(store, ids)
+        now = kept._library().discover_pool(frozenset())
+        assert now == LibraryRecommendations(store)._library().discover_pool(frozenset()), step
+        assert now != before, step
+        assert kept.discover(3) == LibraryRecommendations(store).discover(3), step
+
+
 def test_a_kept_provider_reads_the_library_again_only_when_it_changed(store, monkeypatch):
     # A song ending writes a play: the Up next refill that follows must not read and name the
     # whole library again for it (at 100,000 tracks that was most of a second, per refill).
