@@ -956,8 +956,10 @@ class _Library:
             return kept[1], kept[2]
         order, info, rows = self.order, self.info, self.rows
         short, long_ = _length_limits(self.median)
-        offered = [t for t in order if t not in never and not is_spoken(info[t][2])
-                   and not (rows[t]["duration"] and not short <= rows[t]["duration"] <= long_)]
+        # (speech asked once of each genre, not of each of its songs)
+        spoken = {b for b in self._spelled.values() if is_spoken(b)}
+        offered = [t for t in order if t not in never and info[t][2] not in spoken
+                   and not ((d := rows[t].duration) and not short <= d <= long_)]
         # A song played in one copy was played: the copy a row offers (the first in library
         # order) is not "not played yet" because the plays were of the phone's MP3.
         # The copy offered is the one on its artist's own album where there is one: a
