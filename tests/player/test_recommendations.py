@@ -616,6 +616,38 @@ def test_discovers_kept_songs_after_each_change_are_the_ones_a_whole_read_gives(
         assert kept.discover(3) == LibraryRecommendations(store).discover(3), step
 
 
+def test_discovers_kept_songs_follow_a_folder_that_stops_being_a_compilation(store):
+    # Whether a song is on a compilation may turn on its folder's OTHER songs (a folder of
+    # two artists' songs under one album title, no album artist, is a soundtrack): one song
+    # retagged to the other artist makes the folder one artist's album. The scan writes that
+    # answer into each of the folder's tracks, so their kept answers go too; were it read
+    # from the siblings instead, the untouched song would keep its "compilation" answer.
+    from player.library.scanner import Scanner
+
+    folder = store.add_folder("/m")
+
+    def song(path, title, artist, album, n, albumartist=None):
+        return {"path": path, "folder_id": folder, "size": 1, "mtime_ns": 1, "title": title, "artist": artist,
+                "albumartist": albumartist, "album": album, "genre": "Rock", "track_no": n, "duration": 200.0}
+
+    store.upsert_tracks([song("/m/OST/01.flac", "Theme", "Ann", "Film", 1),
+                         song("/m/OST/02.flac", "Chase", "Bob", "Film", 2),
+                         song("/m/Ann/01.flac", "Theme", "Ann", "Own", 1, "Ann")]
+                        + [song(f"/m/Z/{i:02d}.flac", f"z{i}", "Zoe", "Z", i, "Zoe") for i in range(1, 4)])
+    Scanner(store)._find_compilations([folder])
+    theme = store.track_by_path("/m/OST/01.flac")["id"]
+    assert store.track(theme)["folder_compilation"] == 1
+    kept = LibraryRecommendations(store)
+    before = kept._library().discover_pool(frozenset())
+    assert before[0][theme] != theme        # (the soundtrack's copy: Ann's own album's is offered)
+    store.upsert_tracks([song("/m/OST/02.flac", "Chase", "Ann", "Film", 2)])
+    Scanner(store)._find_compilations([folder])
+    assert store.track(theme)["folder_compilation"] == 0
+    now = kept._library().discover_pool(frozenset())
+    assert now == LibraryRecommendations(store)._library().discover_pool(frozenset())
+    assert now[0][theme] == theme           # (Ann's album "Film" is her own now, and first in library order)
+
+
 def test_a_kept_provider_reads_the_library_again_only_when_it_changed(store, monkeypatch):
     # A song ending writes a play: the Up next refill that follows must not read and name the
     # whole library again for it (at 100,000 tracks that was most of a second, per refill).
