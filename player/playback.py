@@ -19,6 +19,7 @@ part of the queue at once, on a worker (what the person queued by hand stays put
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import logging
@@ -30,6 +31,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Callable
 
+from player import kept_plays
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAGGED_SETTING, replaygain_factor
 from player.audio.queue import PlayQueue, QueueEntry, before_sent_to_end, shuffled
@@ -80,6 +82,14 @@ DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is th
 #: how long closing waits for a library another process holds to give a track to its copy (the
 #: store's own wait is 30 s, on the GUI thread); past it, the next scan gives the track its plays
 CLOSE_GIVE_WAIT_MS = 1000
+#: how long each write at close waits for a library another process holds (the store's own
+#: wait is 30 s, on the GUI thread: Quit froze for it once per write); what the library refuses
+#: by then is kept in a file beside it for the next start (see ``player.kept_plays``)
+CLOSE_WRITE_WAIT_MS = 1000
+#: how long the progress thread's writes wait for a library another process holds: each is tried
+#: again at the next tick, and one waiting the store's 30 s held closing (which waits for the
+#: thread, and for the kept plays it was writing) as long
+PROGRESS_WRITE_WAIT_MS = 1000
 
 
 class _OutputWaiting(Exception):
@@ -152,6 +162,14 @@ class _Unsaved:
     # When the history was last forgotten, as it stood when the play began (None: not known):
     # a forget since takes it (see ``Store.forgotten_since``).
     forgotten_known: float | None = None
+    # Read from the file a close kept it in: the log may hold it already (the last start wrote
+    # it and was killed before it removed the file), so it is looked for before it is written.
+    journaled: bool = False
+
+
+#: what of a ``_Unsaved`` the file kept at close holds (see ``player.kept_plays``)
+_KEPT_FIELDS = ("track_id", "source", "track_ms", "started_at", "play_id", "ended", "reopen", "logged_ms",
+                "forgotten_known")
 
 
 @dataclass(eq=False)
@@ -450,6 +468,8 @@ class Player:
         self._owner = store.play_owner()
         self._crash_left_open = True
         self._close_interrupted(at_start=True)
+        self._kept_file = kept_plays.journal_path(store.path)
+        self._kept_read = self._read_kept()
         # When the history was last forgotten, as this player's session knows it: a forget since
         # (the window's, or another process's) ends the session (see ``_forget_session``). Read
         # before the session is: a forget between the two is one since.
@@ -1780,21 +1800,19 @@ class Player:
             self.engine.sync(1.0, opened=False)
         except Exception:
             log.exception("the engine did not answer before closing")
-        self._save_state(final=True)
-        with self._lock:    # (a command under way finishes first: its play ends as stopped)
-            self.stop()
-            self._closed.set()
-        self._nudged.set()
-        self._ticker.join(5)
-        self._give_left_to_copies()
-        if self._write_unsaved():
-            # Nowhere to keep them that a full disk would not refuse as well: said plainly.
-            n = len(self._unsaved)
-            log.error("%d %s could not be saved: the library's disk is full or cannot be written "
-                      "(lost with this close)", n, "play" if n == 1 else "plays")
-        if self._unsaved_places:
-            log.error("where %d long %s left could not be saved (lost with this close)",
-                      len(self._unsaved_places), "track was" if len(self._unsaved_places) == 1 else "tracks were")
+        # Another process holding the library (an import, a scan elsewhere) had each write here
+        # wait out the store's 30 s on the GUI thread: Quit froze for a minute or more. Each
+        # waits a moment; what the library refuses by then is kept in a file for the next start.
+        with self._store_waits_at_most(CLOSE_WRITE_WAIT_MS):
+            self._save_state(final=True)
+            with self._lock:    # (a command under way finishes first: its play ends as stopped)
+                self.stop()
+                self._closed.set()
+            self._nudged.set()
+            self._ticker.join(5)
+            self._give_left_to_copies()
+            self._write_unsaved()
+        self._keep_unsaved()
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
 
@@ -2090,6 +2108,64 @@ class Player:
             self.store.merge_duplicate(track_id, copy_id)
         log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
         return True
+
+    @contextlib.contextmanager
+    def _store_waits_at_most(self, wait_ms: int):
+        """Within it, this thread's writes wait at most ``wait_ms`` for a library another
+        process holds (its connection's own wait is put back after)."""
+        conn = self.store.conn
+        (was,) = conn.execute("PRAGMA busy_timeout").fetchone()
+        conn.execute(f"PRAGMA busy_timeout = {min(int(was), int(wait_ms))}")
+        try:
+            yield
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(was)}")
+
+    def _read_kept(self) -> bool:
+        """Take the plays and places the last close kept in a file (the library refused them
+        then) to be written as the store takes them, before any of this run; whether there were."""
+        plays, places = kept_plays.read(self._kept_file)
+        if not plays and not places:
+            return False
+        kept = []
+        for p in plays:
+            try:
+                ended = tuple(p["ended"]) if p.get("ended") is not None else None
+                kept.append(_Unsaved(**{**{f: p.get(f) for f in _KEPT_FIELDS}, "ended": ended,
+                                        "logged_ms": int(p.get("logged_ms") or 0)}, journaled=True))
+            except (TypeError, KeyError, ValueError):
+                log.error("a play kept at the last close is unreadable, left out: %r", p)
+        with self._unsaved_lock:
+            self._unsaved[:0] = kept
+            for track_id, place in places.items():
+                self._unsaved_places.setdefault(track_id, tuple(place))
+        log.info("%d plays kept at the last close are written once the library takes them", len(kept))
+        return True
+
+    def _keep_unsaved(self) -> None:
+        """At close: keep what the library still refuses in the file beside it, for the next
+        start. A full disk refuses that too: then it is lost, and said so."""
+        with self._unsaved_lock:
+            plays = [{f: getattr(k, f) for f in _KEPT_FIELDS} for k in self._unsaved]
+            places = {t: list(v) for t, v in self._unsaved_places.items()}
+        if not plays and not places:
+            return
+        try:
+            if "disk is full" in self._unsaved_why:
+                # Nowhere to keep them that the full disk would not refuse as well.
+                raise OSError(self._unsaved_why)
+            kept_plays.write(self._kept_file, plays, places)
+        except OSError as exc:
+            if plays:
+                log.error("%d %s could not be saved: the library's disk is full or cannot be written "
+                          "(lost with this close: %s)", len(plays), "play" if len(plays) == 1 else "plays", exc)
+            if places:
+                log.error("where %d long %s left could not be saved (lost with this close)",
+                          len(places), "track was" if len(places) == 1 else "tracks were")
+            return
+        log.warning("the library is busy or cannot be written: %d %s and %d %s kept in %s, written at "
+                    "the next start", len(plays), "play" if len(plays) == 1 else "plays", len(places),
+                    "place" if len(places) == 1 else "places", self._kept_file)
 
     def _give_left_to_copies(self) -> None:
         """At close: give the tracks still waiting for the progress thread's next tick to their
@@ -2801,6 +2877,10 @@ class Player:
                             playing.unsaved = None
                         self._unsaved.pop(0)
                         continue
+                    if (kept.journaled and kept.play_id is None and kept.reopen is not None
+                            and kept.ended is not None and self.store.play_ended_at(kept.reopen, kept.ended[4])):
+                        self._unsaved.pop(0)        # (gone on with and closed by a start since killed)
+                        continue
                     if kept.play_id is None and kept.reopen is not None:
                         logged = self.store.resume_play(kept.reopen, kept.track_id, source=kept.source,
                                                         owner=self._owner.token, now=kept.started_at)
@@ -2812,7 +2892,8 @@ class Player:
                         kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
                                                              track_ms=kept.track_ms, owner=self._owner.token,
                                                              now=kept.started_at, unless_forgotten=True,
-                                                             forgotten_known=kept.forgotten_known)
+                                                             forgotten_known=kept.forgotten_known,
+                                                             once=kept.journaled)
                         if kept.play_id is None:
                             if playing is not None and playing.unsaved is kept:
                                 playing.unsaved = None
@@ -2859,10 +2940,21 @@ class Player:
                 except sqlite3.Error:
                     break
                 del self._unsaved_places[track_id]
+            if self._kept_read and not any(k.journaled for k in self._unsaved) and not self._unsaved_places:
+                # All the file held is in the library now (a kill before this line leaves the
+                # file, and the next start finds each of its plays in the log and skips it).
+                kept_plays.remove(self._kept_file)
+                self._kept_read = False
         self._tell_unsaved()
         return len(self._unsaved)
 
     def _progress_loop(self) -> None:
+        try:
+            conn = self.store.conn
+            (was,) = conn.execute("PRAGMA busy_timeout").fetchone()
+            conn.execute(f"PRAGMA busy_timeout = {min(int(was), PROGRESS_WRITE_WAIT_MS)}")
+        except sqlite3.Error:   # (a library that cannot be read now: the ticks say so)
+            log.exception("could not set how long play progress waits for a busy library")
         last, ticked = None, self._clock()
         resting = progress_failing = False
         while True:

@@ -125,7 +125,7 @@ class PlaysMixin:
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
                    owner: str | None = None, now: float | None = None, unless_forgotten: bool = False,
-                   forgotten_known: float | None = None) -> int | None:
+                   forgotten_known: float | None = None, once: bool = False) -> int | None:
         """Log the start of a play; returns its id. A track a scan merged into another (a
         queued row of a moved file, folded into its old track while the scan ran) is logged
         as the track that took it over: looked up in the transaction that logs it, so a merge
@@ -135,14 +135,23 @@ class PlaysMixin:
         library could not be written, begun before the history was last forgotten, is not
         written (None): looked at in the transaction that would write it, as a forget made
         on another thread a moment before must hold. ``forgotten_known``: when the history
-        was last forgotten as the play was kept (see :meth:`forgotten_since`)."""
+        was last forgotten as the play was kept (see :meth:`forgotten_since`). ``once``: a play
+        kept in a file at a close and written again after a kill may be in the log already: the
+        row of the same track begun at the same moment is that play (its id is returned), looked
+        for in the transaction that would write it, so two players writing it at once write one."""
         if source not in SOURCES:
             raise ValueError(f"unknown play source {source!r}; expected one of {SOURCES}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
             if unless_forgotten and self.forgotten_since(forgotten_known, now, self._forgotten_at(conn)):
                 return None
-            track_id = self._live_id(conn, int(track_id)) or track_id
+            asked = int(track_id)
+            track_id = self._live_id(conn, asked) or track_id
+            if once:
+                row = conn.execute("SELECT id FROM plays WHERE track_id IN (?, ?) AND started_at = ?",
+                                   (track_id, asked, now)).fetchone()
+                if row is not None:
+                    return int(row[0])
             session = self._session_for(conn, now)
             return conn.execute(
                 "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at, owner) "
@@ -245,6 +254,13 @@ class PlaysMixin:
                 (ended, int(ms_heard), error, now, track_ms, play_id),
             )
             self._still_active(conn, play_id, now)
+
+    def play_ended_at(self, play_id: int, when: float) -> bool:
+        """Whether play ``play_id`` was closed at ``when`` exactly: an end kept in a file at a
+        close is in the log already (written before a kill kept the file from being removed)."""
+        row = self.conn.execute("SELECT 1 FROM plays WHERE id = ? AND ended != 'playing' AND updated_at = ?",
+                                (int(play_id), float(when))).fetchone()
+        return row is not None
 
     def play_owner(self):
         """A lock that marks the plays of one player as its own while it runs (see

@@ -4389,3 +4389,90 @@ def test_put_back_follows_a_track_a_scan_merged_while_it_was_taken_out(store, tm
     p.renumber({a: c})
     assert p.put_back() == 1
     assert [e.track_id for e in p.queue] == [c, b]
+
+
+def _hold_library(store):
+    """Another process writing to the library (an import, a scan in another window): a second
+    real connection holding its write lock. Returns that connection; ROLLBACK frees it."""
+    writer = sqlite3.connect(store.path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    return writer
+
+
+def test_closing_while_another_process_holds_the_library_is_quick_and_its_play_is_written_at_the_next_start(
+        store, tmp_path, caplog):
+    # Quit while another process held the library's write lock: each write at close (the state,
+    # the end of the play, the plays kept) waited out the store's 30 s on the GUI thread, the
+    # window frozen for a minute and more, and the play's end was then "lost with this close".
+    # Closing waits a moment; what the library refused is kept beside it and written at the
+    # next start.
+    import logging
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    p.play_track(a)
+    assert wait_for(lambda: p.position > 2.0 and store.plays() and store.plays()[0]["ms_heard"] > 1000)
+    writer = _hold_library(store)
+    try:
+        began = time.monotonic()
+        p.close()
+        took = time.monotonic() - began
+        assert store.plays()[0]["ended"] == "playing"       # (its end refused: kept)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    print(f"closed in {took:.1f} s")
+    assert took < 20, took
+    assert not any("lost with this close" in r.getMessage() for r in caplog.records)
+    from player.kept_plays import journal_path
+
+    assert journal_path(store.path).exists()
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert wait_for(lambda: store.plays()[0]["ended"] == "stopped", timeout=30)
+        assert wait_for(lambda: p.unsaved_plays == 0, timeout=30)
+    finally:
+        p.close()
+    (row,) = store.plays()
+    assert (row["track_id"], row["ended"]) == (a, "stopped") and row["ms_heard"] > 2000
+    assert not journal_path(store.path).exists()
+
+
+def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their_file_after_writing_them(
+        store, tmp_path):
+    # The next start writes the plays kept at close, then removes their file: killed between
+    # the two, the start after it found the file again and wrote every play a second time. Each
+    # is found in the log by its own identity first (a copy of the file put back is what such
+    # a kill leaves).
+    import shutil
+
+    from player.kept_plays import journal_path
+
+    from player.store import Store
+
+    a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
+    busy = Store(store.path, busy_timeout_s=0.2)     # (the plays' starts refused at once, not in 30 s)
+    p = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
+    writer = _hold_library(store)
+    try:
+        p.play_tracks([a, b])
+        assert wait_for(lambda: p.current_track_id == b and p.position > 1.0 and p.unsaved_plays == 2, timeout=30)
+        p.close()
+        assert store.plays() == []
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        busy.close()
+    kept = journal_path(store.path)
+    shutil.copy(kept, tmp_path / "kept-before-the-kill.json")
+    for killed in (True, False):
+        p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+        try:
+            assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
+        finally:
+            p.close()
+        assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "finished"), (b, "stopped")]
+        assert store.plays()[1]["ms_heard"] > 1000
+        if killed:
+            shutil.copy(tmp_path / "kept-before-the-kill.json", kept)

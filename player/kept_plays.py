@@ -1,0 +1,75 @@
+"""Plays (and places in long tracks) the library refused as the player closed, kept in a small
+file beside it until the next start writes them.
+
+Another process can hold the library's write lock for long (an import, a scan in another
+window, a backup tool). Closing cannot wait for it: the window would freeze on Quit for the
+store's whole wait, once per write. What the store refused then is written here instead
+(atomically: a reader finds the old file or the new one) and the next player to start writes
+it into the library, exactly once (see ``Player._write_unsaved``: each play is found again by
+its own identity before it is written). A full disk refuses this file as well: then the plays
+are lost, and the log says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from segue_common.atomic import write_text
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+def journal_path(db_path: str | os.PathLike) -> Path:
+    """The file beside the library's database that holds what it refused at close."""
+    db_path = Path(db_path)
+    return db_path.with_name(db_path.name + ".kept-plays.json")
+
+
+def write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
+    """Keep ``plays`` and ``places`` in ``path`` with what it holds already (a run before,
+    whose plays the library has not taken yet either). Raises OSError where it cannot."""
+    old_plays, old_places = read(path)
+    known = {(p.get("track_id"), p.get("started_at"), p.get("play_id"), p.get("reopen")) for p in old_plays}
+    merged = old_plays + [p for p in plays
+                          if (p.get("track_id"), p.get("started_at"), p.get("play_id"), p.get("reopen")) not in known]
+    old_places.update(places)
+    write_text(path, json.dumps({"version": VERSION, "plays": merged,
+                                 "places": {str(t): v for t, v in old_places.items()}}))
+
+
+def read(path: Path) -> tuple[list[dict], dict[int, list]]:
+    """The plays and places kept in ``path`` (none where there is no file). An unreadable
+    file is set aside beside it, never written over: what it held may still be read by hand."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return [], {}
+    except OSError as exc:
+        log.error("the plays kept at the last close cannot be read (%s): left in %s", exc, path)
+        return [], {}
+    try:
+        data = json.loads(text)
+        plays = [dict(p) for p in data.get("plays") or []]
+        places = {int(t): list(v) for t, v in (data.get("places") or {}).items()}
+        return plays, places
+    except (ValueError, TypeError, AttributeError) as exc:
+        aside = path.with_name(path.name + ".unreadable")
+        log.error("the plays kept at the last close are unreadable (%s): set aside as %s", exc, aside)
+        try:
+            os.replace(path, aside)
+        except OSError:
+            pass
+        return [], {}
+
+
+def remove(path: Path) -> None:
+    """Forget the file once the library holds everything it kept."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
