@@ -4476,3 +4476,46 @@ def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their
         assert store.plays()[1]["ms_heard"] > 1000
         if killed:
             shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
+
+
+def test_a_resumed_play_kept_at_a_busy_close_is_gone_on_with_once_even_when_a_kill_left_its_file(store, tmp_path):
+    # The song left playing at the last close, resumed while another process held the library:
+    # its play goes on in the same row once written. Written again from a file a kill left,
+    # the row's time heard was counted a second time on top of itself.
+    import shutil
+
+    from player.kept_plays import journal_path
+    from player.playback import STATE_SETTING
+    from player.store import Store
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    left = store.start_play(a, track_ms=60_000)
+    store.end_play(left, "stopped", 10_000)
+    store.set_setting(STATE_SETTING, {"queue": [], "keep_going": False,
+                                      "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
+    busy = Store(store.path, busy_timeout_s=0.2)
+    p = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
+    assert p.restore_state().play_id == left
+    writer = _hold_library(store)
+    try:
+        p.resume()
+        assert wait_for(lambda: p.position > 12.0 and p.unsaved_plays == 1, timeout=30)
+        p.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        busy.close()
+    kept = journal_path(store.path)
+    shutil.copy(kept, tmp_path / "kept-before-the-kill.json")
+    heard = []
+    for killed in (True, False):
+        p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+        try:
+            assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
+        finally:
+            p.close()
+        assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
+        heard.append(store.play(left)["ms_heard"])
+        if killed:
+            shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
+    assert 11_000 < heard[0] < 20_000 and heard[1] == heard[0], heard
