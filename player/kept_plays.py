@@ -30,16 +30,23 @@ def journal_path(db_path: str | os.PathLike) -> Path:
     return db_path.with_name(db_path.name + ".kept-plays.json")
 
 
+def _key(play: dict) -> tuple:
+    return play.get("track_id"), play.get("started_at"), play.get("play_id"), play.get("reopen")
+
+
+def _write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
+    write_text(path, json.dumps({"version": VERSION, "plays": plays,
+                                 "places": {str(t): v for t, v in places.items()}}))
+
+
 def write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     """Keep ``plays`` and ``places`` in ``path`` with what it holds already (a run before,
     whose plays the library has not taken yet either). Raises OSError where it cannot."""
     old_plays, old_places = read(path)
-    known = {(p.get("track_id"), p.get("started_at"), p.get("play_id"), p.get("reopen")) for p in old_plays}
-    merged = old_plays + [p for p in plays
-                          if (p.get("track_id"), p.get("started_at"), p.get("play_id"), p.get("reopen")) not in known]
+    known = {_key(p) for p in old_plays}
+    merged = old_plays + [p for p in plays if _key(p) not in known]
     old_places.update(places)
-    write_text(path, json.dumps({"version": VERSION, "plays": merged,
-                                 "places": {str(t): v for t, v in old_places.items()}}))
+    _write(path, merged, old_places)
 
 
 def read(path: Path) -> tuple[list[dict], dict[int, list]]:
@@ -67,8 +74,18 @@ def read(path: Path) -> tuple[list[dict], dict[int, list]]:
         return [], {}
 
 
-def remove(path: Path) -> None:
-    """Forget the file once the library holds everything it kept."""
+def forget(path: Path, plays: list[dict], places: dict[int, list]) -> None:
+    """Take out of ``path`` the ``plays`` and ``places`` read from it, the library holding
+    them now; the file goes once nothing else is left in it. Another player on the library
+    (the window and ``segue play``) that closed since, the library still busy for it, added
+    its own to the file: removed whole, those were lost. Raises OSError where it cannot."""
+    now_plays, now_places = read(path)
+    done = {_key(p) for p in plays}
+    left = [p for p in now_plays if _key(p) not in done]
+    left_places = {t: v for t, v in now_places.items() if places.get(t) != v}
+    if left or left_places:
+        _write(path, left, left_places)
+        return
     try:
         os.unlink(path)
     except FileNotFoundError:

@@ -2121,12 +2121,13 @@ class Player:
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(was)}")
 
-    def _read_kept(self) -> bool:
+    def _read_kept(self) -> tuple[list[dict], dict[int, list]] | None:
         """Take the plays and places the last close kept in a file (the library refused them
-        then) to be written as the store takes them, before any of this run; whether there were."""
+        then) to be written as the store takes them, before any of this run; what the file
+        held (None: nothing), taken out of it once written (see ``kept_plays.forget``)."""
         plays, places = kept_plays.read(self._kept_file)
         if not plays and not places:
-            return False
+            return None
         kept = []
         for p in plays:
             try:
@@ -2140,7 +2141,7 @@ class Player:
             for track_id, place in places.items():
                 self._unsaved_places.setdefault(track_id, tuple(place))
         log.info("%d plays kept at the last close are written once the library takes them", len(kept))
-        return True
+        return plays, places
 
     def _keep_unsaved(self) -> None:
         """At close: keep what the library still refuses in the file beside it, for the next
@@ -2943,8 +2944,12 @@ class Player:
             if self._kept_read and not any(k.journaled for k in self._unsaved) and not self._unsaved_places:
                 # All the file held is in the library now (a kill before this line leaves the
                 # file, and the next start finds each of its plays in the log and skips it).
-                kept_plays.remove(self._kept_file)
-                self._kept_read = False
+                try:
+                    kept_plays.forget(self._kept_file, *self._kept_read)
+                except OSError:
+                    log.exception("could not take the plays written from %s out of it (the next "
+                                  "start finds them in the library and skips them)", self._kept_file)
+                self._kept_read = None
         self._tell_unsaved()
         return len(self._unsaved)
 

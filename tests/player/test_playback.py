@@ -4519,3 +4519,46 @@ def test_a_resumed_play_kept_at_a_busy_close_is_gone_on_with_once_even_when_a_ki
         if killed:
             shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
     assert 11_000 < heard[0] < 20_000 and heard[1] == heard[0], heard
+
+
+def test_plays_another_player_kept_in_the_file_while_this_one_wrote_it_stay_there(store, tmp_path):
+    # Two players on one library (the window and ``segue play``) both read the plays kept at
+    # the last close. The library still busy, one of them closes and adds its own play to the
+    # file; the other, writing what it read once the library is free, removed the file whole,
+    # and the play the first one kept there was lost. It takes out only what it read.
+    from player.kept_plays import journal_path, read
+    from player.store import Store
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    kept = journal_path(store.path)
+    busy = Store(store.path, busy_timeout_s=0.2)
+    writer = _hold_library(store)
+    try:
+        first = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
+        first.play_track(a)
+        assert wait_for(lambda: first.position > 1.0 and first.unsaved_plays == 1, timeout=30)
+        first.close()
+        assert [p["track_id"] for p in read(kept)[0]] == [a]
+        window = Player(Store(store.path, busy_timeout_s=0.2), NullEngine(speed=4.0), progress_interval_s=0.05)
+        other = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
+        other.play_track(b)
+        assert wait_for(lambda: other.position > 1.0 and other.unsaved_plays == 2, timeout=30)
+        other.close()
+        assert sorted(p["track_id"] for p in read(kept)[0]) == [a, b]
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert wait_for(lambda: window.unsaved_plays == 0 and store.plays(), timeout=30)
+    finally:
+        window.close()
+        window.store.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "stopped")]
+    assert [p["track_id"] for p in read(kept)[0]] == [b]
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
+    finally:
+        p.close()
+        busy.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "stopped"), (b, "stopped")]
