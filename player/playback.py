@@ -2867,52 +2867,60 @@ class Player:
             while self._unsaved:
                 kept = self._unsaved[0]
                 playing = self._playing
+                before = kept.play_id, kept.logged_ms
                 try:
-                    if forgotten is None:
-                        forgotten = self.store.history_forgotten_at()
-                    if kept.play_id is None and self.store.forgotten_since(kept.forgotten_known, kept.started_at,
-                                                                           forgotten):
-                        # Begun before the person forgot the history: it goes with the rest,
-                        # as the row of a play written before the forget went.
-                        if playing is not None and playing.unsaved is kept:
-                            playing.unsaved = None
-                        self._unsaved.pop(0)
-                        continue
-                    if (kept.journaled and kept.play_id is None and kept.reopen is not None
-                            and kept.ended is not None and self.store.play_ended_at(kept.reopen, kept.ended[4])):
-                        self._unsaved.pop(0)        # (gone on with and closed by a start since killed)
-                        continue
-                    if kept.play_id is None and kept.reopen is not None:
-                        logged = self.store.resume_play(kept.reopen, kept.track_id, source=kept.source,
-                                                        owner=self._owner.token, now=kept.started_at)
-                        if logged is not None:
-                            kept.play_id, kept.logged_ms = kept.reopen, int(logged)
-                    if kept.play_id is None:
-                        # The forget read above may be a moment old: the store looks again in
-                        # the transaction that writes the play.
-                        kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
-                                                             track_ms=kept.track_ms, owner=self._owner.token,
-                                                             now=kept.started_at, unless_forgotten=True,
-                                                             forgotten_known=kept.forgotten_known,
-                                                             once=kept.journaled)
-                        if kept.play_id is None:
+                    # Read from the file a close kept it in, another player on the library (the window
+                    # and ``segue play``) may be writing it too: looked for and written in one
+                    # transaction, else one went on with a play between the other's resume and end
+                    # (found open, it began a second row) or after them (counted its time twice).
+                    with self.store.transaction() if kept.journaled else contextlib.nullcontext():
+                        if forgotten is None:
+                            forgotten = self.store.history_forgotten_at()
+                        if kept.play_id is None and self.store.forgotten_since(kept.forgotten_known,
+                                                                               kept.started_at, forgotten):
+                            # Begun before the person forgot the history: it goes with the rest,
+                            # as the row of a play written before the forget went.
                             if playing is not None and playing.unsaved is kept:
                                 playing.unsaved = None
                             self._unsaved.pop(0)
                             continue
-                    if kept.ended is not None:
-                        ended, heard, error, track_ms, at = kept.ended
-                        if ended == "error" and kept.play_id == kept.reopen:
-                            # Gone on with from the last run and failing now: what was heard
-                            # before the close stands, only this sitting failed (see ``_end_current``).
-                            ended, error = "stopped", None
-                        self.store.end_play(kept.play_id, ended, kept.logged_ms + heard, error=error,
-                                            track_ms=track_ms, now=at)
-                    elif playing is not None and playing.unsaved is kept:
-                        playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
-                        self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
-                        playing.play_id, playing.unsaved = kept.play_id, None
+                        if (kept.journaled and kept.play_id is None and kept.reopen is not None and kept.ended
+                                is not None and self.store.play_ended_at(kept.reopen, kept.ended[4])):
+                            self._unsaved.pop(0)        # (gone on with and closed by a start since killed)
+                            continue
+                        if kept.play_id is None and kept.reopen is not None:
+                            logged = self.store.resume_play(kept.reopen, kept.track_id, source=kept.source,
+                                                            owner=self._owner.token, now=kept.started_at)
+                            if logged is not None:
+                                kept.play_id, kept.logged_ms = kept.reopen, int(logged)
+                        if kept.play_id is None:
+                            # The forget read above may be a moment old: the store looks again in
+                            # the transaction that writes the play.
+                            kept.play_id = self.store.start_play(kept.track_id, source=kept.source,
+                                                                 track_ms=kept.track_ms, owner=self._owner.token,
+                                                                 now=kept.started_at, unless_forgotten=True,
+                                                                 forgotten_known=kept.forgotten_known,
+                                                                 once=kept.journaled)
+                            if kept.play_id is None:
+                                if playing is not None and playing.unsaved is kept:
+                                    playing.unsaved = None
+                                self._unsaved.pop(0)
+                                continue
+                        if kept.ended is not None:
+                            ended, heard, error, track_ms, at = kept.ended
+                            if ended == "error" and kept.play_id == kept.reopen:
+                                # Gone on with from the last run and failing now: what was heard
+                                # before the close stands, only this sitting failed (see ``_end_current``).
+                                ended, error = "stopped", None
+                            self.store.end_play(kept.play_id, ended, kept.logged_ms + heard, error=error,
+                                                track_ms=track_ms, now=at)
+                        elif playing is not None and playing.unsaved is kept:
+                            playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
+                            self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())
+                            playing.play_id, playing.unsaved = kept.play_id, None
                 except sqlite3.IntegrityError as exc:
+                    if kept.journaled:      # (its transaction rolled back: the row it named is not there)
+                        kept.play_id, kept.logged_ms = before
                     if exc.sqlite_errorname not in _NEVER_TAKEN:
                         self._unsaved_why = str(exc)
                         break
@@ -2922,6 +2930,8 @@ class Player:
                     if playing is not None and playing.unsaved is kept:
                         playing.unsaved = None
                 except sqlite3.Error as exc:
+                    if kept.journaled:
+                        kept.play_id, kept.logged_ms = before
                     self._unsaved_why = str(exc)
                     break
                 self._unsaved.pop(0)
