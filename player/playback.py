@@ -90,6 +90,9 @@ CLOSE_WRITE_WAIT_MS = 1000
 #: again at the next tick, and one waiting the store's 30 s held closing (which waits for the
 #: thread, and for the kept plays it was writing) as long
 PROGRESS_WRITE_WAIT_MS = 1000
+#: how long logging a play's start waits for a library another process holds (on the GUI
+#: thread, for a click); refused by then, the play is kept and written later, as at close
+BEGIN_WRITE_WAIT_MS = 1000
 
 
 class _OutputWaiting(Exception):
@@ -2401,19 +2404,23 @@ class Player:
         # by another process): this play begins the session anew, not after the plays forgotten.
         self._forget_session(forgotten)
         try:
-            # Armed before a merge, heard after it: the entry may name a row gone since.
-            self._follow(entry)
-            if self._unsaved:
-                pass    # plays before it wait to be written: it is written after them, never before
-            elif reopen is not None:
-                self._close_interrupted()
-                logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
-                                                owner=self._owner.token, now=now)
-            if logged is not None:
-                play_id = reopen
-            elif not self._unsaved:
-                play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
-                                                owner=self._owner.token, now=now)
+            # Run on the GUI thread (a click): another process holding the library (an import, a
+            # scan elsewhere) froze the window for the store's 30 s. Refused by then, the play
+            # is kept and written by the progress thread as the library takes writes again.
+            with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                # Armed before a merge, heard after it: the entry may name a row gone since.
+                self._follow(entry)
+                if self._unsaved:
+                    pass    # plays before it wait to be written: it is written after them, never before
+                elif reopen is not None:
+                    self._close_interrupted()
+                    logged = self.store.resume_play(reopen, entry.track_id, source=entry.source,
+                                                    owner=self._owner.token, now=now)
+                if logged is not None:
+                    play_id = reopen
+                elif not self._unsaved:
+                    play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
+                                                    owner=self._owner.token, now=now)
         except sqlite3.Error as exc:  # played anyway; its play is kept until the store takes it
             self._unsaved_why = str(exc)
             log.exception("could not record the start of track %s (kept, written once the library "

@@ -4562,3 +4562,29 @@ def test_plays_another_player_kept_in_the_file_while_this_one_wrote_it_stay_ther
         p.close()
         busy.close()
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "stopped"), (b, "stopped")]
+
+
+def test_a_click_while_another_process_holds_the_library_plays_at_once_and_its_play_is_written_later(
+        store, tmp_path):
+    # Logging a play's start runs on the GUI thread: with another process holding the
+    # library's write lock (an import, a scan in another window), a click froze the window for
+    # the store's 30 s. It waits a moment; the play refused by then is kept, and written once
+    # the library is free.
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    writer = _hold_library(store)
+    try:
+        began = time.monotonic()
+        p.play_track(a)
+        took = time.monotonic() - began
+        assert p.unsaved_plays == 1
+        p.play_track(b)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert took < 20, took
+        assert wait_for(lambda: p.unsaved_plays == 0 and len(store.plays()) == 2, timeout=30)
+    finally:
+        p.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "skipped"), (b, "stopped")]
