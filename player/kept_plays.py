@@ -41,22 +41,28 @@ def _write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
 
 def write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     """Keep ``plays`` and ``places`` in ``path`` with what it holds already (a run before,
-    whose plays the library has not taken yet either). Raises OSError where it cannot."""
-    old_plays, old_places = read(path)
+    whose plays the library has not taken yet either). Raises OSError where it cannot, and
+    where the file there cannot be read: written over, what it held would be lost."""
+    old_plays, old_places = read(path, changing=True)
     known = {_key(p) for p in old_plays}
     merged = old_plays + [p for p in plays if _key(p) not in known]
     old_places.update(places)
     _write(path, merged, old_places)
 
 
-def read(path: Path) -> tuple[list[dict], dict[int, list]]:
+def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, list]]:
     """The plays and places kept in ``path`` (none where there is no file). An unreadable
-    file is set aside beside it, never written over: what it held may still be read by hand."""
+    file is set aside beside it, never written over: what it held may still be read by hand.
+    A file there that cannot be opened (on Windows, another process replacing it as it is
+    read) raises OSError where ``changing`` it is the reason for reading: taken for none, it
+    was written over, or removed, with the plays in it."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return [], {}
     except OSError as exc:
+        if changing:
+            raise
         log.error("the plays kept at the last close cannot be read (%s): left in %s", exc, path)
         return [], {}
     try:
@@ -78,8 +84,9 @@ def forget(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     """Take out of ``path`` the ``plays`` and ``places`` read from it, the library holding
     them now; the file goes once nothing else is left in it. Another player on the library
     (the window and ``segue play``) that closed since, the library still busy for it, added
-    its own to the file: removed whole, those were lost. Raises OSError where it cannot."""
-    now_plays, now_places = read(path)
+    its own to the file: removed whole, those were lost. Raises OSError where it cannot (the
+    file then stays as it was: what it holds of the library's is found there and not written twice)."""
+    now_plays, now_places = read(path, changing=True)
     done = {_key(p) for p in plays}
     left = [p for p in now_plays if _key(p) not in done]
     left_places = {t: v for t, v in now_places.items() if places.get(t) != v}

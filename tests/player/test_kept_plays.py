@@ -1,0 +1,52 @@
+"""The file of plays kept at a busy close: never written over, nor removed, unread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from player import kept_plays
+
+
+def _play(track_id: int, started_at: float) -> dict:
+    return {"track_id": track_id, "started_at": started_at, "play_id": None, "reopen": False}
+
+
+@pytest.fixture
+def unopenable(monkeypatch):
+    """Reading one path fails as on Windows while another process replaces the file (a sharing
+    violation: no such thing on Linux, so the read itself is made to fail, for that path only)."""
+    real = Path.read_text
+    paths = set()
+
+    def read_text(self, *args, **kwargs):
+        if self in paths:
+            raise PermissionError(13, "The process cannot access the file", str(self))
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", read_text)
+    return paths
+
+
+def test_a_kept_file_that_cannot_be_read_is_neither_written_over_nor_removed(tmp_path, unopenable):
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    kept_plays.write(path, [_play(1, 100.0)], {})
+    held = path.read_bytes()
+    unopenable.add(path)
+
+    # Taken for an empty file, the close's write put its own play in place of the one kept there.
+    with pytest.raises(OSError):
+        kept_plays.write(path, [_play(2, 200.0)], {})
+    assert path.read_bytes() == held
+    # And a player that wrote play 2 from an earlier read removed the file with play 1 in it.
+    with pytest.raises(OSError):
+        kept_plays.forget(path, [_play(2, 200.0)], {})
+    assert path.read_bytes() == held
+
+    unopenable.clear()
+    assert [p["track_id"] for p in kept_plays.read(path)[0]] == [1]
+    # Reading to replay it is not changing it: an unopenable file is read as none, left in place.
+    unopenable.add(path)
+    assert kept_plays.read(path) == ([], {})
+    assert path.read_bytes() == held
