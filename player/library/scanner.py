@@ -1068,10 +1068,12 @@ def _kept_twice(a, b) -> bool:
 def _same_bytes(a, b, known: dict) -> bool:
     """Whether the files of two tracks hold the same bytes (copies of one file). ``known``: the
     pairs compared already, each read once (a copy's files are read whole to tell)."""
-    pair = frozenset((a["id"], b["id"]))
+    # (a CUE sheet's track is named by its file's path and its number, a name no file has:
+    # its file's bytes are compared, each file once for all the tracks of the album in it)
+    pair = frozenset((audio_path(a), audio_path(b)))
     if pair not in known:
         try:
-            known[pair] = filecmp.cmp(a["path"], b["path"], shallow=False)
+            known[pair] = filecmp.cmp(audio_path(a), audio_path(b), shallow=False)
         except OSError:
             known[pair] = False
     return known[pair]

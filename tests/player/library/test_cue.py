@@ -718,3 +718,32 @@ def test_a_sheet_with_a_track_taken_out_keeps_each_songs_plays_with_it(tmp_path,
     Scanner(store).scan()
     assert [r["id"] for r in store.tracks() if "Untitled" in r["path"]] == [ids[0], ids[2]]
     assert sorted(p["track_id"] for p in store.plays()) == sorted([second, third, third, ids[2]])
+
+
+@pytest.mark.parametrize("copies", [1, 2])
+@pytest.mark.parametrize("titled", [True, False])
+def test_an_album_in_one_file_moved_keeps_every_tracks_plays_and_so_do_two_copies_of_it(
+        tmp_path, store, titled, copies):
+    # Its tracks share the file's size and time. Kept twice (copied with its times) and both
+    # folders renamed, each track of a copy fits its own track and the other copy's alike:
+    # the copies' files are compared to tell them apart as copies, not the tracks' names,
+    # which no file has (their plays went to the first copy's tracks, the second's were new).
+    import shutil
+
+    sheet = _sheet() if titled else "\n".join(
+        line for line in _sheet().splitlines() if not line.strip().startswith('TITLE "')) + "\n"
+    music = tmp_path / "music"
+    _album(music / "Old 0", sheet=sheet)
+    for n in range(1, copies):
+        shutil.copytree(music / "Old 0", music / f"Old {n}")
+    Scanner(store).scan([str(music)])
+    ids = sorted(r["id"] for r in store.tracks())
+    assert len(ids) == 3 * copies
+    for tid in ids:
+        store.start_play(tid)
+    for n in range(copies):
+        os.rename(music / f"Old {n}", music / f"New {n}")
+    progress = Scanner(store).scan()
+    assert (progress.moved, progress.missing) == (3 * copies, 0)
+    assert sorted(r["id"] for r in store.tracks()) == ids
+    assert sorted(p["track_id"] for p in store.plays()) == ids
