@@ -358,7 +358,8 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
         # written on a Mac names "Björk" decomposed, another artist than the one of her
         # tagged albums, listed apart from them.
         artist = clean_text(t.performer) or clean_text(sheet.performer) or file_tags.get("artist")
-        title = clean_text(t.title) or f"Track {t.number:02d}"
+        titled = clean_text(t.title)
+        title = titled or f"Track {t.number:02d}"
         rows.append({
             **{k: file_tags.get(k) for k in ("codec", "sample_rate", "channels", "bitrate", "mb_album_id",
                                              "compilation", "albumartistsort")},
@@ -377,8 +378,9 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
             "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),
             "rg_album_gain": album_gain,
             "rg_album_peak": album_peak,
-            # (a title the sheet does not give names no song: the track has no match key)
-            "match_key": match_key(artist, title) if t.title else None,
+            # (a title the sheet does not give, or gives as marks alone, names no song: the
+            # track has no match key)
+            "match_key": match_key(artist, title) if titled else None,
             "cue_sheet": sheet_path,
             "cue_start_s": begin,
             "cue_end_s": end,

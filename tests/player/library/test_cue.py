@@ -747,3 +747,14 @@ def test_an_album_in_one_file_moved_keeps_every_tracks_plays_and_so_do_two_copie
     assert (progress.moved, progress.missing) == (3 * copies, 0)
     assert sorted(r["id"] for r in store.tracks()) == ids
     assert sorted(p["track_id"] for p in store.plays()) == ids
+
+
+def test_a_sheets_title_of_marks_alone_is_untitled_and_names_no_song(tmp_path, store):
+    # A title of nothing a person sees (a zero-width space or a byte order mark a tool left)
+    # is cleaned to none: the track is listed "Track 02", and, as a track the sheet gives no
+    # title, has no match key ("Track 02" of two albums of one artist is not one song).
+    music = tmp_path / "music"
+    _album(music, sheet=_sheet(second_title="\ufeff\u200b"))
+    Scanner(store).scan([str(music)])
+    row = [r for r in store.tracks() if r["track_no"] == 2][0]
+    assert (row["title"], row["match_key"]) == ("Track 02", None)
