@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+
+
+@pytest.fixture
+def time_zone(monkeypatch):
+    """Sets this process's time zone for the test (``time_zone("Europe/Berlin")``), and gives
+    the one it had back after it: a zone left set shifts every later test's local days."""
+    def set_zone(name: str) -> None:
+        monkeypatch.setenv("TZ", name)
+        time.tzset()
+
+    yield set_zone
+    monkeypatch.undo()
+    time.tzset()
 
 
 @pytest.fixture(params=["learning", "plain"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -14,12 +12,8 @@ from player.store import PlayColumns
 
 
 @pytest.fixture
-def utc(monkeypatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def utc(time_zone):
+    time_zone("UTC")
 
 
 MONDAY = 1_704_067_200.0          # 2024-01-01 00:00 UTC, a Monday
@@ -122,19 +116,14 @@ def test_unknown_track_length_uses_the_30_second_rule_and_long_mixes_four_minute
     assert hours[2] == pytest.approx(180 / 3600)             # finished with no time logged: its length
 
 
-def test_local_weeks_and_hours_follow_daylight_saving(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    try:
-        # 2024-03-31 is the Sunday clocks go forward; 2024-03-25 00:00 CET is 2024-03-24 23:00 UTC.
-        before = 1_711_321_200.0 + 6 * 86400 + 3600          # Sun 01:00 CET
-        after = before + 2 * 3600                            # Sun 04:00 CEST (03:00 UTC)
-        assert list(hours_of_day(np.array([before, after]))) == [1, 4]
-        assert list(week_starts(np.array([before, after]))) == [1_711_321_200.0, 1_711_321_200.0]
-        assert week_starts(np.array([after + 86400]))[0] == 1_711_321_200.0 + WEEK_S - 3600
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+def test_local_weeks_and_hours_follow_daylight_saving(time_zone):
+    time_zone("Europe/Berlin")
+    # 2024-03-31 is the Sunday clocks go forward; 2024-03-25 00:00 CET is 2024-03-24 23:00 UTC.
+    before = 1_711_321_200.0 + 6 * 86400 + 3600          # Sun 01:00 CET
+    after = before + 2 * 3600                            # Sun 04:00 CEST (03:00 UTC)
+    assert list(hours_of_day(np.array([before, after]))) == [1, 4]
+    assert list(week_starts(np.array([before, after]))) == [1_711_321_200.0, 1_711_321_200.0]
+    assert week_starts(np.array([after + 86400]))[0] == 1_711_321_200.0 + WEEK_S - 3600
 
 
 def test_wilson_interval_narrows_with_more_plays():

@@ -32,12 +32,8 @@ def test_training_numbers_become_sentences():
 
 
 @pytest.fixture
-def berlin(monkeypatch):
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def berlin(time_zone):
+    time_zone("Europe/Berlin")
 
 
 def _berlin(stamp: str) -> float:

@@ -113,29 +113,24 @@ def test_log_plays_numbers_sessions_and_refuses_bad_rows(store):
     assert store.play_count() == 3
 
 
-def test_played_this_week_is_the_local_week_and_not_a_clock_set_ahead(store, monkeypatch):
+def test_played_this_week_is_the_local_week_and_not_a_clock_set_ahead(store, time_zone):
     # Berlin, the Monday after the clocks went forward: the week before had 167 hours, and
     # a play logged while the laptop's clock ran a year ahead is no play of this week.
-    monkeypatch.setenv("TZ", "Europe/Berlin")
-    time.tzset()
-    try:
-        store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"T{i}", "artist": "A",
-                              "genre": "Rock"} for i in range(4)])
-        ids = [r["id"] for r in store.tracks()]
-        rng = np.random.default_rng(0)
-        store.save_features([{"track_id": t, "model_version": "v1", "embedding": rng.normal(size=200),
-                              "bucket": "rock"} for t in ids])
+    time_zone("Europe/Berlin")
+    store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"T{i}", "artist": "A",
+                          "genre": "Rock"} for i in range(4)])
+    ids = [r["id"] for r in store.tracks()]
+    rng = np.random.default_rng(0)
+    store.save_features([{"track_id": t, "model_version": "v1", "embedding": rng.normal(size=200),
+                          "bucket": "rock"} for t in ids])
 
-        def local(stamp):
-            return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M"))
+    def local(stamp):
+        return time.mktime(time.strptime(stamp, "%Y-%m-%d %H:%M"))
 
-        now = local("2026-03-30 00:30")
-        store.log_plays([(ids[0], local("2026-03-29 23:50"), 1000, 2000, "finished", "library"),   # Sunday
-                         (ids[1], local("2026-03-30 00:10"), 1000, 2000, "finished", "library"),   # Monday
-                         (ids[2], local("2026-03-29 02:30") + 3600, 1000, 2000, "finished", "library"),
-                         (ids[3], local("2027-03-30 00:10"), 1000, 2000, "finished", "library")])
-        m = load_map(store, now=now)
-        assert list(m.this_week) == [False, True, False, False]
-    finally:
-        monkeypatch.undo()
-        time.tzset()
+    now = local("2026-03-30 00:30")
+    store.log_plays([(ids[0], local("2026-03-29 23:50"), 1000, 2000, "finished", "library"),   # Sunday
+                     (ids[1], local("2026-03-30 00:10"), 1000, 2000, "finished", "library"),   # Monday
+                     (ids[2], local("2026-03-29 02:30") + 3600, 1000, 2000, "finished", "library"),
+                     (ids[3], local("2027-03-30 00:10"), 1000, 2000, "finished", "library")])
+    m = load_map(store, now=now)
+    assert list(m.this_week) == [False, True, False, False]
