@@ -4399,6 +4399,27 @@ def _hold_library(store):
     return writer
 
 
+def _started_twice_on_kept_plays(store, tmp_path, after_each) -> None:
+    """Starts a player on ``store`` until it has written the plays kept in the file at a busy
+    close, twice: the second time with the file put back as a kill between writing its plays
+    and removing it leaves it. ``after_each()`` once each player has closed."""
+    import shutil
+
+    from player.kept_plays import journal_path
+
+    kept = journal_path(store.path)
+    shutil.copy(kept, tmp_path / "kept-before-the-kill.json")
+    for killed in (True, False):
+        p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+        try:
+            assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
+        finally:
+            p.close()
+        after_each()
+        if killed:
+            shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
+
+
 def test_closing_while_another_process_holds_the_library_is_quick_and_its_play_is_written_at_the_next_start(
         store, tmp_path, caplog):
     # Quit while another process held the library's write lock: each write at close (the state,
@@ -4445,10 +4466,6 @@ def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their
     # the two, the start after it found the file again and wrote every play a second time. Each
     # is found in the log by its own identity first (a copy of the file put back is what such
     # a kill leaves).
-    import shutil
-
-    from player.kept_plays import journal_path
-
     from player.store import Store
 
     a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
@@ -4464,27 +4481,18 @@ def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their
         writer.execute("ROLLBACK")
         writer.close()
         busy.close()
-    kept = journal_path(store.path)
-    shutil.copy(kept, tmp_path / "kept-before-the-kill.json")
-    for killed in (True, False):
-        p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
-        try:
-            assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
-        finally:
-            p.close()
+
+    def written_once():
         assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "finished"), (b, "stopped")]
         assert store.plays()[1]["ms_heard"] > 1000
-        if killed:
-            shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
+
+    _started_twice_on_kept_plays(store, tmp_path, written_once)
 
 
 def test_a_resumed_play_kept_at_a_busy_close_is_gone_on_with_once_even_when_a_kill_left_its_file(store, tmp_path):
     # The song left playing at the last close, resumed while another process held the library:
     # its play goes on in the same row once written. Written again from a file a kill left,
     # the row's time heard was counted a second time on top of itself.
-    import shutil
-
-    from player.kept_plays import journal_path
     from player.playback import STATE_SETTING
     from player.store import Store
 
@@ -4505,19 +4513,13 @@ def test_a_resumed_play_kept_at_a_busy_close_is_gone_on_with_once_even_when_a_ki
         writer.execute("ROLLBACK")
         writer.close()
         busy.close()
-    kept = journal_path(store.path)
-    shutil.copy(kept, tmp_path / "kept-before-the-kill.json")
     heard = []
-    for killed in (True, False):
-        p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
-        try:
-            assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
-        finally:
-            p.close()
+
+    def gone_on_with_once():
         assert [(r["id"], r["ended"]) for r in store.plays()] == [(left, "stopped")]
         heard.append(store.play(left)["ms_heard"])
-        if killed:
-            shutil.copy(tmp_path / "kept-before-the-kill.json", kept)
+
+    _started_twice_on_kept_plays(store, tmp_path, gone_on_with_once)
     assert 11_000 < heard[0] < 20_000 and heard[1] == heard[0], heard
 
 
