@@ -20,6 +20,18 @@ STAGES = {"reading plays": "reading your plays", "sessions": "finding your liste
           "calibrate": "fitting Up next to your habits", "written": "saved"}
 
 
+# Month names in the window's language, English. ``strftime``'s ``%b`` is the system's: once
+# Qt has set the locale, a German system read "on 3 Dez at 14:03", half in one language.
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def month(t: float, short: bool = False) -> str:
+    """The month of ``t`` by the local clock: ``December``, or ``Dec`` where ``short``."""
+    name = MONTHS[time.localtime(t).tm_mon - 1]
+    return name[:3] if short else name
+
+
 def stage(name: str | None) -> str:
     return STAGES.get(name or "", name or "learning")
 
@@ -59,7 +71,7 @@ def clock_time(t: float, now: float | None = None) -> str:
         return f"at {clock}"
     if day == today - timedelta(days=1):
         return f"yesterday at {clock}"
-    shown = f"{day.day} {day.strftime('%b')}" + (f" {day.year}" if day.year != today.year or day > today else "")
+    shown = f"{day.day} {MONTHS[day.month - 1][:3]}" + (f" {day.year}" if day.year != today.year or day > today else "")
     return f"on {shown} at {clock}"
 
 

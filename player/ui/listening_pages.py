@@ -16,13 +16,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QGridLayout, QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
 
 from player.listening_stats import PERIODS, TOP_KINDS, WEEK_S, ListeningSummary, week_starts, wilson
+from player.plain_words import month
 from player.ui import charts
 
 _BAR = WEEK_S * 0.8
 
 
 def _week_label(t: float) -> str:
-    return "week of " + time.strftime("%d %b %Y", time.localtime(t)).lstrip("0")
+    day = time.localtime(t)
+    return f"week of {day.tm_mday} {month(t, short=True)} {day.tm_year}"
 
 
 def _plot(title: str, **kwargs):
@@ -200,7 +202,8 @@ class OverviewPage(QWidget):
         imported = f" ({s.imported:,} imported)" if s.imported else ""
         # The month of the first play, not of the Monday its week began on (a first play on
         # 1 October read "since September").
-        since = time.strftime('%B %Y', time.localtime(s.first if s.first is not None else w.week[0]))
+        first = s.first if s.first is not None else w.week[0]
+        since = f"{month(first)} {time.localtime(first).tm_year}"
         self.headline.setText(
             f"{_plays(s.plays)}{imported}, {_time_words(s.hours)} since {since}"
             f" · last 4 weeks: {_plays(plays)}, {_time_words(hours)}, {_pct(skips, decided)} skipped early"

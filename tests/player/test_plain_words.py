@@ -60,3 +60,30 @@ def test_a_time_ahead_of_the_clock_is_not_just_now(berlin):
     assert when(now + 5, now) == "2026-03-29 10:00 (just now)"      # a clock a few seconds behind
     # Learnt while the clock ran a year ahead, read after NTP put it right.
     assert when(_berlin("2027-03-29 09:00"), now) == "2027-03-29 09:00 (ahead of this computer's clock)"
+
+
+def test_months_are_named_in_english_whatever_the_system_s_language(tmp_path):
+    # Qt sets the C library's locale from the system's as it starts; the month names strftime
+    # gave were then German on a German system: "on 3 Dez 2025 at 14:03", "week of 1 Dez 2025".
+    # A German locale is compiled here for a child Python (none is installed on a build box).
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("localedef") is None:
+        pytest.skip("no localedef to compile a German locale with")
+    subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(tmp_path / "de_DE.UTF-8")], capture_output=True)
+    if not (tmp_path / "de_DE.UTF-8").exists():
+        pytest.skip("the German locale's sources are not installed")
+    code = ("import locale, time\n"
+            "locale.setlocale(locale.LC_ALL, '')\n"
+            "t = 1764770580.0\n"                        # 2025-12-03 14:03 UTC, a Wednesday
+            "assert time.strftime('%b', time.gmtime(t)) == 'Dez', 'the German locale did not take'\n"
+            "from player.plain_words import clock_time\n"
+            "from player.ui.listening_pages import _week_label\n"
+            "print(clock_time(t, now=t + 200 * 86400)); print(_week_label(t - 2 * 86400))\n")
+    env = dict(os.environ, LOCPATH=str(tmp_path), LC_ALL="de_DE.UTF-8", TZ="UTC", QT_QPA_PLATFORM="offscreen")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split("\n")[:2] == ["on 3 Dec 2025 at 14:03", "week of 1 Dec 2025"]
