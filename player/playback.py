@@ -90,8 +90,10 @@ CLOSE_WRITE_WAIT_MS = 1000
 #: again at the next tick, and one waiting the store's 30 s held closing (which waits for the
 #: thread, and for the kept plays it was writing) as long
 PROGRESS_WRITE_WAIT_MS = 1000
-#: how long logging a play's start waits for a library another process holds (on the GUI
-#: thread, for a click); refused by then, the play is kept and written later, as at close
+#: how long logging a play's start or end, where a long track was left, and the saved state wait
+#: for a library another process holds (on the GUI thread, for a click, a skip, Pause);
+#: refused by then, the play and the place are kept and written later in order, as at close,
+#: and the state is saved again at the next tick
 BEGIN_WRITE_WAIT_MS = 1000
 
 
@@ -2245,6 +2247,9 @@ class Player:
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
         heard = playing.logged_heard_ms()
+        # Where it was left, read now: the writes below may wait a moment for a busy library,
+        # the song playing on meanwhile (a place read after them was past where Next was pressed).
+        left_at = self._position_in(playing)
         if ended != "error" and playing.source.heard_s > 0:
             self._failed_in_row = []    # a song was heard: the failures before it were not in a row with those after
         track_s = _length_s(playing.source)
@@ -2302,14 +2307,21 @@ class Player:
             if playing.unsaved is not None:     # not written yet: it is written whole, ended
                 playing.unsaved.ended = ending
             play_id, kept = playing.play_id, playing.unsaved is not None
+        refused = False     # the library refused the end just now: the place is kept without waiting again
         if not kept and play_id is not None:    # (None: a play the forgotten history took)
             written = False
             try:
+                # A skip or Next runs on the GUI thread: another process holding the library froze
+                # the window for the store's 30 s. Refused by then, the end is kept with its play
+                # and written by the progress thread, after the plays before it.
                 if not self._unsaved:   # (else plays before it wait to be written: its end comes after theirs)
-                    self.store.end_play(play_id, row_ended, heard, error=row_error, track_ms=track_ms, now=ending[4])
+                    with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                        self.store.end_play(play_id, row_ended, heard, error=row_error, track_ms=track_ms,
+                                            now=ending[4])
                     written = True
             except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
                 self._unsaved_why = str(exc)
+                refused = True
                 log.exception("could not record the end of play %s (kept, written once the library "
                               "takes writes again)", play_id)
             if not written:
@@ -2318,7 +2330,7 @@ class Player:
                                                   play_id=play_id, ended=ending))
                 self._tell_unsaved()
         if ended != "error":
-            self._keep_place(playing, ended)
+            self._keep_place(playing, ended, left_at, write=not refused)
         if self._history and self._history[-1] is playing.entry:
             self._history_times[-1][1] = self._clock()
         # Cleared after the row is closed: state and current_track_id read _playing
@@ -2327,40 +2339,51 @@ class Player:
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
                    early_skip=early)
 
-    def _keep_place(self, playing: _Playing, ended: str) -> None:
-        """Remember where a long track was left, to go on from there when it is played again
-        (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end, forget it."""
+    def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
+        """Remember that a long track was left ``at`` seconds in, to go on from there when it is
+        played again (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end,
+        forget it. ``write``: False keeps it to write later (see ``_set_place``)."""
         track_s = _length_s(playing.source)
         # (long by the library's length, short by the file's: re-encoded since; its place goes)
         listed_long = (playing.source.duration_hint or playing.source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         if track_s < RESUME_LONGER_THAN_S and not listed_long:
             return
-        at = self._position_in(playing)
         # Begun before the history was forgotten, its place would say what was listened to
         # then (as its play would, which is gone): it is not kept, as every place was not.
         self._set_place(playing.entry.track_id,
                         at if ended != "finished" and not playing.forgotten and track_s >= RESUME_LONGER_THAN_S
-                        and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None)
+                        and RESUME_MARGIN_S < at < track_s - RESUME_MARGIN_S else None, write=write)
 
-    def _set_place(self, track_id: int, at: float | None) -> None:
+    def _set_place(self, track_id: int, at: float | None, *, write: bool = True) -> None:
         """Remember that ``track_id`` was left ``at`` seconds in (None: forget where). Refused
-        (a full disk), it is kept in ``_unsaved_places`` until the store takes it: the place
-        still holding there was an earlier one, or one heard to the end since."""
+        (a full disk, a library another process holds), it is kept in ``_unsaved_places`` until
+        the store takes it: the place still holding there was an earlier one, or one heard to
+        the end since. ``write``: False keeps it so at once (the library refused the play's end
+        a moment ago: on the GUI thread, a second wait for it doubled the freeze of a skip)."""
         now = self._clock()
         forgotten = self._last_forget() if at is not None else None
         with self._unsaved_lock:
-            try:
-                if at is not None:
-                    self.store.set_resume_position(track_id, at, now=now)
-                else:
-                    self.store.forget_resume_position(track_id)
-                self._unsaved_places.pop(track_id, None)
-            except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
-                if track_id not in self._unsaved_places:
-                    log.exception("could not remember where track %s was left (kept, written once the "
-                                  "library takes writes again)", track_id)
+            refused = None if write else self._unsaved_why
+            if write:
+                try:
+                    # (as a play's end: on the GUI thread for a skip, kept where a busy library refuses it)
+                    with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                        if at is not None:
+                            self.store.set_resume_position(track_id, at, now=now)
+                        else:
+                            self.store.forget_resume_position(track_id)
+                    self._unsaved_places.pop(track_id, None)
+                except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
+                    refused = str(exc)
+                    if track_id not in self._unsaved_places:
+                        log.exception("could not remember where track %s was left (kept, written once the "
+                                      "library takes writes again)", track_id)
+            if refused is not None:
+                if write is False and track_id not in self._unsaved_places:
+                    log.warning("where track %s was left is kept, written once the library takes writes "
+                                "again (%s)", track_id, refused)
                 self._unsaved_places[track_id] = (at, now, forgotten)
-                self._unsaved_why = str(exc)
+                self._unsaved_why = refused
         # Said as the plays kept are: a place refused alone (its play written) was said nowhere
         # but the log, and quitting lost it.
         self._tell_unsaved()

@@ -4590,3 +4590,61 @@ def test_a_click_while_another_process_holds_the_library_plays_at_once_and_its_p
     finally:
         p.close()
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "skipped"), (b, "stopped")]
+
+
+def test_next_while_another_process_holds_the_library_answers_at_once_and_the_skip_is_written_once_later(
+        store, tmp_path):
+    # Ending a play whose start was written runs on the GUI thread for Next: with another
+    # process holding the library's write lock, the window froze for the store's 30 s. It
+    # waits a moment; the end refused by then is kept with its play, and written once, in
+    # order, when the library is free.
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 1.0 and store.plays() and store.plays()[0]["ms_heard"] > 0, timeout=30)
+    writer = _hold_library(store)
+    try:
+        began = time.monotonic()
+        p.next()
+        took = time.monotonic() - began
+        assert p.current_track_id == b
+        assert [r["ended"] for r in store.plays()] == ["playing"]   # (its end refused: kept)
+        assert p.unsaved_plays == 2                                 # a's end, and b's start behind it
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert took < 20, took
+        assert wait_for(lambda: p.unsaved_plays == 0 and len(store.plays()) == 2
+                        and store.plays()[0]["ended"] != "playing", timeout=30)
+    finally:
+        p.close()
+    rows = store.plays()
+    assert [(r["track_id"], r["ended"]) for r in rows] == [(a, "skipped"), (b, "stopped")]
+    assert rows[0]["id"] < rows[1]["id"] and 1000 <= rows[0]["ms_heard"] < 30_000
+
+
+def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_left_and_writes_it_later(
+        store, tmp_path, long_is_3s):
+    # Where a long track was left is written as its play ends, on the GUI thread too: held by
+    # another process, the skip waited the store's 30 s for it. Kept, it is written later.
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.play_tracks([chapter, song])
+    assert wait_for(lambda: p.position > 2.0 and store.plays(), timeout=30)
+    writer = _hold_library(store)
+    try:
+        began = time.monotonic()
+        p.next()
+        took = time.monotonic() - began
+        assert p.current_track_id == song and p.unsaved_places == 1
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert took < 20, took
+        assert wait_for(lambda: p.unsaved_plays == 0 and p.unsaved_places == 0, timeout=30)
+    finally:
+        p.close()
+    assert 2.0 < store.resume_position(chapter) < 5.5
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(chapter, "skipped"), (song, "stopped")]
