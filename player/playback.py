@@ -1984,7 +1984,11 @@ class Player:
                 self._place_unsaved += 1
                 return False
             try:
-                self.store.set_setting(STATE_SETTING, state)
+                # Called on the GUI thread for a change (Pause, a station ended): another process
+                # holding the library froze the window for the store's 30 s. Refused by then, the
+                # progress thread tries it again at its next tick.
+                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                    self.store.set_setting(STATE_SETTING, state)
                 self._saved_state = state
                 self._place_unsaved = 0
             except Exception:  # a busy, full or closed database must not stop playback

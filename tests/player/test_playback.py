@@ -4648,3 +4648,36 @@ def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_l
         p.close()
     assert 2.0 < store.resume_position(chapter) < 5.5
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(chapter, "skipped"), (song, "stopped")]
+
+
+def test_a_pause_while_another_process_holds_the_library_answers_at_once_and_its_place_is_saved_later(
+        store, tmp_path):
+    # The window's player saves where it paused at once, on the GUI thread: held by another
+    # process, Pause froze the window for the store's 30 s. Refused after a moment, the state
+    # is saved at a tick once the library is free.
+    from player.playback import STATE_SETTING
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.restore_state()
+    p.play_track(a)
+
+    def saved_at():
+        return ((store.get_setting(STATE_SETTING) or {}).get("current") or [None] * 4)[3]
+
+    assert wait_for(lambda: p.position > 1.0 and saved_at() is not None, timeout=30)
+    writer = _hold_library(store)
+    try:
+        began = time.monotonic()
+        p.pause()
+        took = time.monotonic() - began
+        at = p.position
+        assert p.state is PlaybackState.PAUSED and saved_at() != pytest.approx(at, abs=0.1)
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert took < 20, took
+        assert wait_for(lambda: saved_at() == pytest.approx(at, abs=0.1), timeout=30), (saved_at(), at)
+    finally:
+        p.close()
