@@ -2154,16 +2154,15 @@ class Player:
 
     def _keep_unsaved(self) -> None:
         """At close: keep what the library still refuses in the file beside it, for the next
-        start. A full disk refuses that too: then it is lost, and said so."""
+        start. A full disk refuses that too: then it is lost, and said so. The file is tried
+        whatever the library said last: a "disk is full" from earlier (a place refused then)
+        kept it from being tried when the library was only busy now, and lost what it held."""
         with self._unsaved_lock:
             plays = [{f: getattr(k, f) for f in _KEPT_FIELDS} for k in self._unsaved]
             places = {t: list(v) for t, v in self._unsaved_places.items()}
         if not plays and not places:
             return
         try:
-            if "disk is full" in self._unsaved_why:
-                # Nowhere to keep them that the full disk would not refuse as well.
-                raise OSError(self._unsaved_why)
             kept_plays.write(self._kept_file, plays, places)
         except OSError as exc:
             if plays:

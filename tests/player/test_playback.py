@@ -1671,11 +1671,16 @@ def test_a_play_whose_end_cannot_be_written_is_kept_and_the_next_waits_behind_it
 
 
 def test_plays_still_unsaved_at_close_are_said_to_be_lost(store, tmp_path, make_player, caplog):
+    # The full disk refuses the file beside the library as well (the trigger refuses only the
+    # library's writes: a folder where the file goes refuses it, as a disk with no room would).
     import logging
+
+    from player.kept_plays import journal_path
 
     (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
     p = make_player(speed=4.0, interval=0.02)
     full_disk.refuse(store, "INSERT")
+    journal_path(store.path).mkdir()
     caplog.set_level(logging.INFO, logger="player.playback")
     p.play_track(a)
     assert wait_for(lambda: p.position > 0)
@@ -4681,3 +4686,40 @@ def test_a_pause_while_another_process_holds_the_library_answers_at_once_and_its
         assert wait_for(lambda: saved_at() == pytest.approx(at, abs=0.1), timeout=30), (saved_at(), at)
     finally:
         p.close()
+
+
+def test_a_place_kept_on_a_full_disk_goes_to_the_file_when_the_library_is_only_busy_at_close(
+        store, tmp_path, long_is_3s, caplog):
+    # A place refused on a full disk left "disk is full" as the reason; room again, but the
+    # library held by another process at close, the file beside it was not even tried (the
+    # full disk "would refuse it too") and the place was lost with the close. The file is tried.
+    import logging
+
+    from player.kept_plays import journal_path
+
+    (chapter,) = add_tracks(store, tmp_path, [("chapter", 6.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    for op in ("INSERT", "UPDATE", "DELETE"):
+        full_disk.refuse(store, op, "resume_positions")
+    p.play_track(chapter)
+    assert wait_for(lambda: p.position > 2.0, timeout=30)
+    p.stop()                                        # (its end written: the place alone is kept)
+    assert p.unsaved_places == 1 and p.unsaved_plays == 0
+    caplog.set_level(logging.INFO, logger="player.playback")
+    writer = _hold_library(store)
+    for op in ("INSERT", "UPDATE", "DELETE"):       # room again, seen once the other process lets go
+        writer.execute(f"DROP TRIGGER no_room_resume_positions_{op}")
+    try:
+        p.close()
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    assert not any("lost with this close" in r.getMessage() for r in caplog.records)
+    assert journal_path(store.path).exists()
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert wait_for(lambda: not journal_path(store.path).exists() and p.unsaved_places == 0, timeout=30)
+    finally:
+        p.close()
+    assert 2.0 < store.resume_position(chapter) < 5.5
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(chapter, "stopped")]
