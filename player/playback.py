@@ -2183,10 +2183,7 @@ class Player:
         leaves them to that scan, which gives a missing track's plays to its copy.)"""
         if not self._to_give:
             return
-        conn = self.store.conn
-        (wait_ms,) = conn.execute("PRAGMA busy_timeout").fetchone()
-        conn.execute(f"PRAGMA busy_timeout = {min(int(wait_ms), CLOSE_GIVE_WAIT_MS)}")
-        try:
+        with self._store_waits_at_most(CLOSE_GIVE_WAIT_MS):
             while self._to_give:
                 gone, copy = self._to_give.popitem()
                 try:
@@ -2195,8 +2192,6 @@ class Player:
                     log.warning("track %s could not be given to its copy before closing (%s): "
                                 "the next scan gives it its plays", gone, exc)
                     return
-        finally:
-            conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
 
     def _follow_taken_over(self) -> None:
         """Give the tracks opened from their copies to them, and follow those given (see
