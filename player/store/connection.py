@@ -219,6 +219,7 @@ class Database:
         # (and Qt pool threads, whose Python state comes and goes) do not pile up open files.
         self._all: list[tuple[weakref.ref, sqlite3.Connection]] = []
         self._all_lock = threading.Lock()
+        self._retired: list[threading.local] = []     # local storage of the connections before a close
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -315,6 +316,11 @@ class Database:
                         conn.interrupt()
                     running.append((ref, conn))
             self._all = running
+            # Every thread opens a new connection after this; the running threads' owners stay
+            # alive with the old local storage until those threads end. Dropped with it, they
+            # were freed at once: the next connection opened took the still running threads'
+            # connections for dead ones and closed them under a statement (a segmentation fault).
+            self._retired.append(self._local)
         self._local = threading.local()
 
     @contextlib.contextmanager

@@ -592,3 +592,34 @@ def test_tracks_matching_of_only_the_columns_the_library_order_reads_plays_the_s
         assert set(narrow[0].keys()) == {*LIBRARY_ORDER_COLUMNS, "order_artist"}
         assert [r["id"] for r in library_order(narrow, namer)] == [r["id"] for r in whole], query
     assert len(whole) >= 2 and len(library_order(store.tracks_matching("pop", limit=None), namer)) == len(rows)
+
+
+def test_a_thread_still_running_as_the_store_closes_keeps_its_connection_when_another_opens(tmp_path):
+    # The store closed with a thread still at work (the player's progress thread, as a window
+    # closed in the wrong order): that thread's connection was interrupted, left open, and
+    # then closed by the next thread to open one, as a dead thread's, while the live thread
+    # ran a statement on it: a segmentation fault inside SQLite. (Done here without the
+    # statement running, the closed connection says so instead of crashing.)
+    from player.store import Store
+
+    store = Store(tmp_path / "lib.db")
+    opened, closed, done = threading.Event(), threading.Event(), []
+
+    def worker():
+        conn = store.conn
+        opened.set()
+        closed.wait(10)
+        try:
+            done.append(conn.execute("SELECT count(*) FROM settings").fetchone()[0])
+        except sqlite3.ProgrammingError as exc:
+            done.append(str(exc))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert opened.wait(10)
+    store.close()
+    store.conn.execute("SELECT 1")          # this thread opens one again (the window closing the player)
+    closed.set()
+    thread.join(10)
+    assert done == [0]
+    store.close()
