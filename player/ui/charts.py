@@ -7,6 +7,8 @@ item per series so thousands of bars stay one paint call.
 
 from __future__ import annotations
 
+import copy
+import re
 import unicodedata
 
 import numpy as np
@@ -14,6 +16,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
+
+from player.plain_words import MONTHS
 
 SEGUE_COLOR = QColor("#4a88db")      # plays Segue chose
 OWN_COLOR = QColor("#e07b39")        # plays the person chose
@@ -32,9 +36,41 @@ def palette_colors() -> tuple[QColor, QColor, QColor]:
     return pal.color(QPalette.Base), pal.color(QPalette.Text), pal.color(QPalette.PlaceholderText)
 
 
+WEEKDAYS = ("Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat")     # as strftime's %w counts them
+# strftime's numbers for what its names would be, between marks no date format writes.
+_NAMED = {"%b": "\x01%m\x02", "%a": "\x03%w\x04"}
+_MARKED = re.compile("\x01(\\d+)\x02|\x03(\\d)\x04")
+
+
+class DateAxis(pg.DateAxisItem):
+    """pyqtgraph's date axis with its month and day names in English, as the window's other words.
+
+    pyqtgraph names them with ``strftime``, which follows the system's language once Qt has set
+    the locale: a German system read "Dez" and "Mi 03" under the charts of an English window.
+    The names are asked for as numbers and put in words here.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The zoom levels are pyqtgraph's, shared by every axis: this one keeps copies to rewrite.
+        self.zoomLevels = copy.deepcopy(self.zoomLevels)
+        for level in self.zoomLevels.values():
+            for spec in level.tickSpecs:
+                for name, number in _NAMED.items():
+                    spec.format = spec.format.replace(name, number)
+
+    def tickStrings(self, values, scale, spacing):
+        return [_MARKED.sub(_in_words, text) for text in super().tickStrings(values, scale, spacing)]
+
+
+def _in_words(match: re.Match) -> str:
+    month, weekday = match.groups()
+    return MONTHS[int(month) - 1][:3] if month else WEEKDAYS[int(weekday)]
+
+
 def themed_plot(title: str, *, date_axis: bool = False, interactive: bool = False) -> pg.PlotWidget:
     """A plot in the palette's colours; a date axis reads unix seconds as local dates."""
-    axes = {"bottom": pg.DateAxisItem(orientation="bottom")} if date_axis else {}
+    axes = {"bottom": DateAxis(orientation="bottom")} if date_axis else {}
     # Without a menu, its view box does not build the right-click menu's widgets at all
     # (dozens of them, a third of the plot's cost).
     plot = pg.PlotWidget(axisItems=axes, enableMenu=interactive)

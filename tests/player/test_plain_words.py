@@ -62,10 +62,12 @@ def test_a_time_ahead_of_the_clock_is_not_just_now(berlin):
     assert when(_berlin("2027-03-29 09:00"), now) == "2027-03-29 09:00 (ahead of this computer's clock)"
 
 
-def test_months_are_named_in_english_whatever_the_system_s_language(tmp_path):
-    # Qt sets the C library's locale from the system's as it starts; the month names strftime
-    # gave were then German on a German system: "on 3 Dez 2025 at 14:03", "week of 1 Dez 2025".
-    # A German locale is compiled here for a child Python (none is installed on a build box).
+@pytest.fixture
+def in_german(tmp_path):
+    """Runs Python code in a child whose system language is German; returns what it printed.
+
+    Qt sets the C library's locale from the system's as it starts, and strftime's names follow
+    it. A German locale is compiled here for the child (none is installed on a build box)."""
     import os
     import shutil
     import subprocess
@@ -76,14 +78,44 @@ def test_months_are_named_in_english_whatever_the_system_s_language(tmp_path):
     subprocess.run(["localedef", "-i", "de_DE", "-f", "UTF-8", str(tmp_path / "de_DE.UTF-8")], capture_output=True)
     if not (tmp_path / "de_DE.UTF-8").exists():
         pytest.skip("the German locale's sources are not installed")
-    code = ("import locale, time\n"
-            "locale.setlocale(locale.LC_ALL, '')\n"
-            "t = 1764770580.0\n"                        # 2025-12-03 14:03 UTC, a Wednesday
-            "assert time.strftime('%b', time.gmtime(t)) == 'Dez', 'the German locale did not take'\n"
-            "from player.plain_words import clock_time\n"
-            "from player.ui.listening_pages import _week_label\n"
-            "print(clock_time(t, now=t + 200 * 86400)); print(_week_label(t - 2 * 86400))\n")
     env = dict(os.environ, LOCPATH=str(tmp_path), LC_ALL="de_DE.UTF-8", TZ="UTC", QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split("\n")[:2] == ["on 3 Dec 2025 at 14:03", "week of 1 Dec 2025"]
+
+    def run(code: str) -> list[str]:
+        code = ("import locale, time\n"
+                "locale.setlocale(locale.LC_ALL, '')\n"
+                "assert time.strftime('%b', time.gmtime(1764770580)) == 'Dez', 'the German locale did not take'\n"
+                + code)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.split("\n")[:-1]
+    return run
+
+
+def test_months_are_named_in_english_whatever_the_system_s_language(in_german):
+    # The month names strftime gave were German on a German system: "on 3 Dez 2025 at 14:03".
+    out = in_german("t = 1764770580.0\n"                        # 2025-12-03 14:03 UTC, a Wednesday
+                    "from player.plain_words import clock_time\n"
+                    "from player.ui.listening_pages import _week_label\n"
+                    "print(clock_time(t, now=t + 200 * 86400)); print(_week_label(t - 2 * 86400))\n")
+    assert out[:2] == ["on 3 Dec 2025 at 14:03", "week of 1 Dec 2025"]
+
+
+def test_the_charts_date_axes_name_months_and_days_in_english_whatever_the_system_s_language(in_german):
+    # pyqtgraph names them with strftime: the Listening charts read "Dez" and "Mi 03" on a German system.
+    out = in_german("from PySide6.QtWidgets import QApplication\n"
+                    "app = QApplication([])\n"
+                    "from player.ui.charts import themed_plot\n"
+                    "t = 1764770580.0\n"                        # 2025-12-03 14:03 UTC, a Wednesday
+                    "for days in (120, 1):\n"                   # months, then days of the week
+                    "    plot = themed_plot('Plays per week', date_axis=True)\n"
+                    "    plot.resize(800, 300)\n"
+                    "    plot.setXRange(t - days * 86400, t + days * 86400, padding=0)\n"
+                    "    plot.grab()\n"                         # painted: the axis has chosen its scale
+                    "    axis = plot.getAxis('bottom')\n"
+                    "    ticks = axis.tickValues(*axis.range, axis.width())\n"
+                    "    print('|'.join(s for spacing, at in ticks for s in axis.tickStrings(at, 1, spacing)))\n")
+    months, days = (line.split("|") for line in out)
+    assert {"Oct", "Nov", "Dec", "Feb"} <= set(months), months
+    assert {"Dez", "Okt", "Mär", "Mai"}.isdisjoint(months), months
+    assert "Wed 03" in days and not any(label.startswith("Mi ") for label in days), days
+
