@@ -240,6 +240,8 @@ class Catalog:
     # of songs from it, not of an artist by that name); None: every artist is a tag
     artist_guessed: np.ndarray = None
     album_next: np.ndarray = None         # int64 [n] row of the album's next track (disc, track number), -1 none
+    # float64 [n] unix seconds each track came into the library, NaN unknown; None: not known of any
+    added: np.ndarray = None
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
@@ -301,7 +303,8 @@ class Catalog:
               album_places: Sequence[str | None] | None = None,
               album_ids: Sequence[str | None] | None = None,
               outside: np.ndarray | None = None, gone: np.ndarray | None = None,
-              artists_guessed: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
+              artists_guessed: Sequence[bool] | np.ndarray | None = None,
+              added: Sequence[float | None] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -331,6 +334,9 @@ class Catalog:
             longer in the catalogue and their taste, then of its genre's (see ``gone``); None: none
         artists_guessed : [shape=(n,)] True where ``artists`` holds no artist tag but the
             album or its folder (an untagged track); None: all are tags
+        added : [shape=(n,)] unix seconds each track came into the library (None/NaN
+            unknown): tells the songs the person just added from those they have had all
+            along (``Recommender.new_release``); None: not known of any
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -400,6 +406,9 @@ class Catalog:
             cat.gone[:, 0::2] = np.maximum(cat.gone[:, 0::2], 0)
         guessed = aligned(artists_guessed, "artists_guessed")
         cat.artist_guessed = None if guessed is None else np.array(guessed, bool)
+        came = aligned(added, "added")
+        if came is not None:
+            cat.added = np.array([np.nan if a is None else a for a in came], np.float64)
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat.set_plays(plays or PlayLog.empty())
         return cat

@@ -189,6 +189,11 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
     first = _evidence_says(rec, row, evidence)
     if first:
         reasons.append(first)
+    # A loved artist's new song is offered for being new (``Recommender.new_release``): said
+    # first, else it read as one more song of theirs, "also by X".
+    new = getattr(rec, "new_release", None)
+    if not first and new is not None and new[row]:
+        reasons.append("new in your library")
     # (after what it followed, what came just before it is said already)
     if ctx >= 0 and ctx != row and not first.startswith(("often played after", "you played it soon after")):
         after = cat.transitions[ctx, row] if cat.transitions is not None else 0

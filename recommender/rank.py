@@ -100,6 +100,14 @@ OUTSIDE_ARTIST = 0.3
 OUTSIDE_DISCOVER = 0.5
 OUTSIDE_RADIO = 0.25
 DAY = 86400.0
+#: A song just added to the library, never heard, by one of the artists the person plays
+#: most (``Recommender.new_release``): a new album of theirs is news the person wants to
+#: hear. Without a lift, the plays of the albums they already know outweighed it wherever
+#: their past counts (Radio and Up next from one of that artist's songs offered none of it).
+NEW_RELEASE_S = 28 * DAY          # new for four weeks after it came in (or until heard)
+NEW_RELEASE_AFTER_FIRST_S = DAY   # the tracks of the library's first scan are not news
+NEW_RELEASE_TOP_ARTISTS = 10      # among the person's ten most played artists...
+NEW_RELEASE_MIN_PLAYS = 10        # ...with this many listened plays at least
 # A track Segue offered and the person skipped early n times since they last heard it is
 # pushed down in their taste by this much of log(1 + n - 1) (a single skip says little)...
 TIRED = 0.8
@@ -595,6 +603,7 @@ class Recommender:
         same, pairs, chance = cat.album_order_runs
         self.album_order = float(max(0.0, same - chance) / (pairs - chance + cfg.album_order_prior_n))
         self.skip_artist_push = self._skip_artist_push()
+        self.new_release = self._new_release()
         last = self._last_played()
         self.recently_played = (last > 0) & (self.now - last < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
@@ -819,7 +828,7 @@ class Recommender:
                 # another player's history got the library's famous artists first, above the
                 # ones that history was full of: see ``_popular``)
                 score = score + self._popular(0.3)
-            return score - skip_push - refused
+            return self._new_in_turns(score - skip_push - refused, banned)
 
         # An album being played in order right now goes on to its end first, in its order
         # and with its interludes, whatever the spacing: that is what the person is doing,
@@ -941,6 +950,9 @@ class Recommender:
         voted = voted[np.lexsort((tie[voted], -vote[voted]))]
         fused[voted] += share / (c + np.arange(1, len(voted) + 1))
         fused[~np.isfinite(s)] = -np.inf
+        # (the vote knows only songs played before: a new one of a loved artist keeps its
+        # turns with the artist's known ones in the fused order too)
+        fused = self._new_in_turns(fused, banned)
         rest = self._pick(fused, k - len(got), banned, history=history, **rules)
         if why is not None:
             w = self.up_next_weights()
@@ -1324,6 +1336,64 @@ class Recommender:
         mine = (p.session_id == p.session_now()) & cat.play_chosen & (cat.play_feedback > 0)
         return bool(np.isin(cat.play_rows[mine], here).any())
 
+    def _new_release(self) -> np.ndarray:
+        """True for the songs new in the library by an artist the person loves: added within
+        ``NEW_RELEASE_S`` of now (or after it), not with the library's first tracks (a whole
+        library scanned on the first day is no news), never heard nor skipped, by one of the
+        person's ``NEW_RELEASE_TOP_ARTISTS`` most played artists with at least
+        ``NEW_RELEASE_MIN_PLAYS`` listened plays and more plays than skips. None where the
+        catalogue does not say when its tracks came in. [shape=(n,)] bool"""
+        cat = self.catalog
+        out = np.zeros(cat.n, bool)
+        if cat.added is None or not cat.n:
+            return out
+        came = cat.added
+        known = np.isfinite(came)
+        if not known.any():
+            return out
+        first = float(came[known].min())
+        with np.errstate(invalid="ignore"):
+            new = known & (came > first + NEW_RELEASE_AFTER_FIRST_S) & (self.now - came < NEW_RELEASE_S)
+        new &= (cat.play_count == 0) & (cat.skip_count == 0) & (cat.artist >= 0)
+        if not new.any():
+            return out
+        art = cat.artist
+        has = art >= 0
+        size = int(art.max()) + 1
+        heard = np.bincount(art[has], weights=cat.play_count[has], minlength=size)
+        skipped = np.bincount(art[has], weights=cat.skip_count[has], minlength=size)
+        top = np.argsort(-heard, kind="stable")[:NEW_RELEASE_TOP_ARTISTS]
+        loved = top[(heard[top] >= NEW_RELEASE_MIN_PLAYS) & (heard[top] > skipped[top])]
+        return new & np.isin(art, loved)
+
+    def _new_in_turns(self, score: np.ndarray, banned: np.ndarray) -> np.ndarray:
+        """``score`` with the songs new from a loved artist (``new_release``) taking turns
+        with that artist's songs the person knows: the best new one just ahead of the best
+        known one (not ``banned``), the second new one just ahead of the second, and so on.
+        Where the surface wants that artist (its sound, its seed, the person's own sessions
+        around it) the new album comes with it, first; where it does not, the new songs stay
+        as far down as their artist. A bonus of a fixed size could do neither: the weight of
+        the person's own plays around a song grows with their history (a long one put the
+        known songs ten points ahead). [shape=(n,)] float32"""
+        new = self.new_release
+        if not new.any():
+            return score
+        cat = self.catalog
+        score = score.copy()
+        out = np.zeros(cat.n, bool)
+        out[banned[banned >= 0]] = True
+        for a in np.unique(cat.artist[new]):
+            mine = cat.artist == a
+            fresh = np.flatnonzero(mine & new & ~out & np.isfinite(score))
+            known = score[mine & ~new & ~out & np.isfinite(score)]
+            if not len(fresh) or not len(known):
+                continue
+            known = np.sort(known)[::-1]
+            fresh = fresh[np.argsort(-score[fresh], kind="stable")][:len(known)]
+            lift = known[:len(fresh)] + np.float32(1e-3) * np.maximum(np.abs(known[:len(fresh)]), 1.0)
+            score[fresh] = np.maximum(score[fresh], lift)
+        return score
+
     def _chosen_now(self, kept: np.ndarray) -> np.ndarray | None:
         """True for the tracks by the artists of the session's kept tracks that the person
         picked themselves, the one playing now included (the plays of the log's latest
@@ -1478,6 +1548,7 @@ class Recommender:
                 np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
         banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
+        score = self._new_in_turns(score, banned)
         # ``exclude`` in station order (played, then queued): no artist follows the tail's, nor
         # comes back after one other song across batches (the player asks ten at a time).
         # The hourly cap counts the seed, the station's last hour and this batch. When the next song allowed is of
