@@ -1364,7 +1364,18 @@ class Recommender:
         skipped = np.bincount(art[has], weights=cat.skip_count[has], minlength=size)
         top = np.argsort(-heard, kind="stable")[:NEW_RELEASE_TOP_ARTISTS]
         loved = top[(heard[top] >= NEW_RELEASE_MIN_PLAYS) & (heard[top] > skipped[top])]
-        return new & np.isin(art, loved)
+        new &= np.isin(art, loved)
+        # A song the library already held is no news in another file: a copy of the folder
+        # on a new drive (scanned before the old one goes), a best-of or a deluxe edition of
+        # albums the person has. Only the loved artists' songs are looked at.
+        fresh = np.flatnonzero(new)
+        if len(fresh):
+            had: dict[str, list[float]] = {}
+            for r in np.flatnonzero(np.isin(art, art[fresh]) & ~new):
+                self._remember(int(r), had)
+            if had:
+                new[[r for r in fresh if self._same_recording(int(r), had)]] = False
+        return new
 
     def _new_in_turns(self, score: np.ndarray, banned: np.ndarray) -> np.ndarray:
         """``score`` with the songs new from a loved artist (``new_release``) taking turns

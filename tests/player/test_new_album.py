@@ -3,9 +3,15 @@ plays: the app's Radio and Up next offer it, from the times the library keeps.""
 
 from __future__ import annotations
 
+import shutil
 import time
 
-from player.recommender_service import RecommenderService
+import numpy as np
+
+from player.library.scanner import Scanner
+from player.recommender_service import RecommenderService, build_catalog
+from recommender.rank import Models, Recommender
+from tests.audiogen import write_track
 from tests.player.test_recommender_service import listen
 
 DAY = 86400.0
@@ -46,3 +52,44 @@ def test_a_new_album_of_the_most_played_artist_is_on_radio_and_up_next(store):
     assert any(t in new for t in up_next), up_next
     for picks in (radio, up_next):
         assert not any(a in new and b in new for a, b in zip(picks, picks[1:])), picks
+
+
+def _write_album(folder, album, first, n=4):
+    for i in range(n):
+        k = first + i           # (each song its own length and tone: no two taken for one)
+        write_track(folder / album, f"{i + 1:02d}", seconds=1.0 + 0.05 * k, freq=300 + 20 * k,
+                    tags={"title": f"{album} {i + 1}", "artist": "Loved", "album": album,
+                          "tracknumber": str(i + 1), "genre": "Rock"})
+
+
+def test_a_copy_of_the_loved_artists_folder_is_no_news_a_new_album_is(store, tmp_path):
+    """A real scan: the artist's folder copied to a new drive and scanned while the old one is
+    still there holds the songs the person has had all along (heard or not); their album
+    added after it is news."""
+    old = tmp_path / "music" / "Loved"
+    _write_album(old, "Loved A", 0)
+    _write_album(old, "Loved B", 4)
+    for a in range(3):
+        write_track(tmp_path / "music" / f"Other {a}", "01", seconds=2.0 + 0.05 * a, freq=900 + 20 * a,
+                    tags={"title": f"Other {a}", "artist": f"Other {a}", "album": f"Other {a}", "genre": "Rock"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    with store.transaction() as conn:
+        conn.execute("UPDATE tracks SET added_at = ?", (time.time() - 60 * DAY,))
+    heard = [t["id"] for t in store.tracks() if t["title"].endswith((" 1", " 2"))]
+    t = time.time() - 30 * DAY
+    for day in range(20):
+        listen(store, heard[day % len(heard)], now=t + day * DAY)
+    drive = tmp_path / "drive"
+    shutil.copytree(old, drive / "Loved")               # (the files' times kept)
+    Scanner(store).scan([str(drive)])
+
+    def new_titles():
+        cat, _ = build_catalog(store, priors=None)
+        rec = Recommender(cat, Models())
+        return {store.track(int(cat.track_ids[r]))["title"] for r in np.flatnonzero(rec.new_release)}
+
+    assert len(store.tracks()) == 8 + 8 + 3
+    assert new_titles() == set()
+    _write_album(drive / "Loved", "Loved C", 8)
+    Scanner(store).scan()
+    assert new_titles() == {f"Loved C {i + 1}" for i in range(4)}

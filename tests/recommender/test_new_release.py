@@ -55,12 +55,16 @@ def _library(seed=1):
     return lib, loved, plays
 
 
-def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = None, plays_too=()):
+def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = None, plays_too=(), known=0):
     """The ranker over the library; the library came in 100 days before the latest play and
     album C at ``new_at`` (None: the catalogue knows no times, as in the evaluation's);
-    ``new_artist``: C credited to another artist; ``plays_too``: more plays of (track, time)."""
+    ``new_artist``: C credited to another artist; ``plays_too``: more plays of (track, time);
+    ``known``: C's first songs are that many of A's (a best-of, a copy)."""
     lib, loved, plays = _library()
     ids = lib["track_ids"]
+    titles = [f"t{i}" for i in ids]
+    for a, c in zip(loved["A"][:known], loved["C"]):
+        titles[ids.index(c)] = titles[ids.index(a)]
     if new_artist is not None:
         for t in loved["C"]:
             lib["artists"][ids.index(t)] = new_artist
@@ -74,7 +78,7 @@ def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = N
         added = [START - 100 * DAY] * len(ids)
         for t in loved["C"]:
             added[ids.index(t)] = new_at
-    cat = Catalog.build(**lib, titles=[f"t{i}" for i in ids], durations=[200.0] * len(ids), plays=plays,
+    cat = Catalog.build(**lib, titles=titles, durations=[200.0] * len(ids), plays=plays,
                         added=added)
     return Recommender(cat, Models()), set(loved["C"]), loved
 
@@ -133,3 +137,12 @@ def test_a_new_song_heard_is_no_longer_news_the_rest_of_the_album_still_is():
     rec, new, _ = _recommender(plays_too=[(heard, NOW + 600.0)])
     assert not rec.new_release[rec.catalog.row(heard)]
     assert rec.new_release[rec.catalog.rows(loved["C"][1:])].all()
+
+
+@pytest.mark.parametrize("known", [4, 10])
+def test_songs_the_library_had_already_are_no_news_in_another_file(known):
+    """A best-of of albums the person has, or the artist's folder copied to a new drive (the
+    old one not yet gone): its songs, heard or not, came in before; only the others are new."""
+    rec, _, loved = _recommender(known=known)
+    assert not rec.new_release[rec.catalog.rows(loved["C"][:known])].any()
+    assert rec.new_release[rec.catalog.rows(loved["C"][known:])].all()
