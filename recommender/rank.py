@@ -108,6 +108,7 @@ NEW_RELEASE_S = 28 * DAY          # new for four weeks after it came in (or unti
 NEW_RELEASE_AFTER_FIRST_S = DAY   # the tracks of the library's first scan are not news
 NEW_RELEASE_TOP_ARTISTS = 10      # among the person's ten most played artists...
 NEW_RELEASE_MIN_PLAYS = 10        # ...with this many listened plays at least
+NEW_RELEASE_SKIPS = 2             # the artist's new songs skipped this often, more than heard: no more
 # A track Segue offered and the person skipped early n times since they last heard it is
 # pushed down in their taste by this much of log(1 + n - 1) (a single skip says little)...
 TIRED = 0.8
@@ -1341,8 +1342,9 @@ class Recommender:
         ``NEW_RELEASE_S`` of now (or after it), not with the library's first tracks (a whole
         library scanned on the first day is no news), never heard nor skipped, by one of the
         person's ``NEW_RELEASE_TOP_ARTISTS`` most played artists with at least
-        ``NEW_RELEASE_MIN_PLAYS`` listened plays and more plays than skips. None where the
-        catalogue does not say when its tracks came in. [shape=(n,)] bool"""
+        ``NEW_RELEASE_MIN_PLAYS`` listened plays and more plays than skips, whose new songs the
+        person has not skipped more often than heard (``NEW_RELEASE_SKIPS`` times at least).
+        All False where the catalogue does not say when its tracks came in. [shape=(n,)] bool"""
         cat = self.catalog
         out = np.zeros(cat.n, bool)
         if cat.added is None or not cat.n:
@@ -1353,8 +1355,9 @@ class Recommender:
             return out
         first = float(came[known].min())
         with np.errstate(invalid="ignore"):
-            new = known & (came > first + NEW_RELEASE_AFTER_FIRST_S) & (self.now - came < NEW_RELEASE_S)
-        new &= (cat.play_count == 0) & (cat.skip_count == 0) & (cat.artist >= 0)
+            recent = known & (came > first + NEW_RELEASE_AFTER_FIRST_S) & (self.now - came < NEW_RELEASE_S)
+        recent &= cat.artist >= 0
+        new = recent & (cat.play_count == 0) & (cat.skip_count == 0)
         if not new.any():
             return out
         art = cat.artist
@@ -1364,6 +1367,12 @@ class Recommender:
         skipped = np.bincount(art[has], weights=cat.skip_count[has], minlength=size)
         top = np.argsort(-heard, kind="stable")[:NEW_RELEASE_TOP_ARTISTS]
         loved = top[(heard[top] >= NEW_RELEASE_MIN_PLAYS) & (heard[top] > skipped[top])]
+        # How the person took the artist's new songs so far: skipped more often than heard (twice
+        # at least: one skip says little), the rest of them is not what they want now either,
+        # however much they love the artist's older albums.
+        tried = np.bincount(art[recent], weights=cat.play_count[recent], minlength=size)
+        turned = np.bincount(art[recent], weights=cat.skip_count[recent], minlength=size)
+        loved = loved[(turned[loved] < NEW_RELEASE_SKIPS) | (turned[loved] <= tried[loved])]
         new &= np.isin(art, loved)
         # A song the library already held is no news in another file: a copy of the folder
         # on a new drive (scanned before the old one goes), a best-of or a deluxe edition of

@@ -55,11 +55,13 @@ def _library(seed=1):
     return lib, loved, plays
 
 
-def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = None, plays_too=(), known=0):
+def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = None, plays_too=(), known=0,
+                 skipped=()):
     """The ranker over the library; the library came in 100 days before the latest play and
     album C at ``new_at`` (None: the catalogue knows no times, as in the evaluation's);
     ``new_artist``: C credited to another artist; ``plays_too``: more plays of (track, time);
-    ``known``: C's first songs are that many of A's (a best-of, a copy)."""
+    ``known``: C's first songs are that many of A's (a best-of, a copy); ``skipped``: early
+    skips of (track, time)."""
     lib, loved, plays = _library()
     ids = lib["track_ids"]
     titles = [f"t{i}" for i in ids]
@@ -68,11 +70,12 @@ def _recommender(*, new_at: float | None = NOW - DAY, new_artist: str | None = N
     if new_artist is not None:
         for t in loved["C"]:
             lib["artists"][ids.index(t)] = new_artist
-    if plays_too:
-        n = len(plays_too)
-        plays = plays.concat(PlayLog(np.array([t for t, _ in plays_too], np.int64), np.full(n, DAYS),
-                                     np.array([s for _, s in plays_too]), np.full(n, 200e3), np.full(n, 200e3),
-                                     np.array(["finished"] * n, dtype=object)))
+    for more, heard, ended in ((plays_too, 200e3, "finished"), (skipped, 4e3, "skipped")):
+        if more:
+            n = len(more)
+            plays = plays.concat(PlayLog(np.array([t for t, _ in more], np.int64), np.full(n, DAYS),
+                                         np.array([s for _, s in more]), np.full(n, heard), np.full(n, 200e3),
+                                         np.array([ended] * n, dtype=object)))
     added = None
     if new_at is not None:
         added = [START - 100 * DAY] * len(ids)
@@ -146,3 +149,24 @@ def test_songs_the_library_had_already_are_no_news_in_another_file(known):
     rec, _, loved = _recommender(known=known)
     assert not rec.new_release[rec.catalog.rows(loved["C"][:known])].any()
     assert rec.new_release[rec.catalog.rows(loved["C"][known:])].all()
+
+
+@pytest.mark.parametrize("skips", [[0, 0], [0, 1, 2]])
+def test_a_new_album_the_person_skipped_is_not_pushed_on_them(skips):
+    """Its first song skipped twice, or three of its songs once each: the rest of the album is
+    ranked as any song of the artist, as without the times."""
+    _, _, loved = _recommender()
+    skipped = [(loved["C"][i], NOW + 60.0 * (j + 1)) for j, i in enumerate(skips)]
+    rec, _, _ = _recommender(skipped=skipped)
+    assert not rec.new_release.any()
+    plain, _, _ = _recommender(new_at=None, skipped=skipped)
+    seed = loved["A"][0]
+    assert rec.radio(seed, 20) == plain.radio(seed, 20)
+    assert rec.up_next([seed], 20) == plain.up_next([seed], 20)
+
+
+def test_one_skip_of_a_new_song_leaves_the_rest_new():
+    _, _, loved = _recommender()
+    rec, _, _ = _recommender(skipped=[(loved["C"][0], NOW + 60.0)])
+    assert not rec.new_release[rec.catalog.row(loved["C"][0])]
+    assert rec.new_release[rec.catalog.rows(loved["C"][1:])].all()
