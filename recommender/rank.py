@@ -1377,11 +1377,14 @@ class Recommender:
         # A song the library already held is no news in another file: a copy of the folder
         # on a new drive (scanned before the old one goes), a best-of or a deluxe edition of
         # albums the person has. Only the loved artists' songs are looked at.
+        # (this runs after every play: only the keys of the new songs are collected)
         fresh = np.flatnonzero(new)
-        if len(fresh):
+        keys = {self._recording(int(r)) for r in fresh} - {None}
+        if keys:
             had: dict[str, list[float]] = {}
-            for r in np.flatnonzero(np.isin(art, art[fresh]) & ~new):
-                self._remember(int(r), had)
+            for r in np.flatnonzero(np.isin(art, art[fresh]) & ~new).tolist():
+                if self._recording(r) in keys:
+                    self._remember(r, had)
             if had:
                 new[[r for r in fresh if self._same_recording(int(r), had)]] = False
         return new
