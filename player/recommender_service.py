@@ -17,6 +17,7 @@ import logging
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Collection
 from datetime import date
 from pathlib import Path
@@ -306,11 +307,28 @@ def load_shipped_priors():
         return None
 
 
-class RecommenderService:
-    """Up next, Radio, Discover and reasons from the person's own library and plays."""
+#: While the library keeps changing (a long scan writes every second or so), a new catalogue
+#: is read at most this often, or ten times the last build's time, whichever is longer: a
+#: build takes 2.6 s at 100,000 tracks, and built for every call after each write (each
+#: Up next refill, Radio top-up and Discover) it kept a core busy for the whole of a
+#: half-hour scan. Ten times its time keeps building to a tenth of one core at most, and
+#: fifteen seconds is about how soon a person who just added an album looks for it in
+#: Discover or Up next. A song asked for by name (Radio from it, the song just played,
+#: its reasons) is built for at once, and a song the library lost meanwhile is never offered.
+SETTLE_S = 15.0
+SETTLE_BUILDS = 10.0
 
-    def __init__(self, store, *, models_dir: str | Path | None = None, priors="shipped"):
+
+class RecommenderService:
+    """Up next, Radio, Discover and reasons from the person's own library and plays.
+
+    ``settle_s``: the least time between two catalogues read for changes of the library (see
+    :data:`SETTLE_S`); 0 reads a new one on every call after a change."""
+
+    def __init__(self, store, *, models_dir: str | Path | None = None, priors="shipped",
+                 settle_s: float = SETTLE_S):
         self.store = store
+        self.settle_s = settle_s
         self.models_dir = Path(models_dir) if models_dir else paths.local_models_dir()
         self._priors_arg = priors
         self._priors_loaded = priors != "shipped"
@@ -323,6 +341,9 @@ class RecommenderService:
         self._library_seen: int | None = None    # the store's library_stamp the catalogue was read at
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
+        self._build_s = 0.0             # how long the last one took to read
+        self._following: float | None = None    # when a catalogue read for a library change landed
+        self._gone: tuple | None = None     # ((stamp read at, stamp now), songs it holds the library lost)
         # Each build takes a number as it starts; a build lands only if none started after it
         # landed first (it would swap older models or plays back in).
         self._numbers = threading.Lock()
@@ -342,8 +363,15 @@ class RecommenderService:
         return self._priors_arg
 
     # -- state ------------------------------------------------------------------
-    def recommender(self) -> Recommender:
-        """The current recommender, rebuilt first if the library or the plays changed."""
+    def recommender(self, need: Collection[int] = ()) -> Recommender:
+        """The current recommender, rebuilt first if the library or the plays changed (a
+        change of the library's songs alone waits while they keep changing: see :data:`SETTLE_S`).
+        ``need``: songs the call is about; one the library plays and the catalogue lacks is
+        built for at once."""
+        return self._serving(need)[0]
+
+    def _serving(self, need: Collection[int] = ()) -> tuple[Recommender, int | None]:
+        """:meth:`recommender` and the library stamp its catalogue was read at."""
         rec = self._rec
         # An import (from the window or from ``segue import`` in a terminal) may add only
         # rows the library has no song for: no new plays, yet new taste (build_catalog).
@@ -353,24 +381,58 @@ class RecommenderService:
         # the last training had no station, no place in Up next or Discover, and its plays and
         # skips counted for nothing until the scan ended, or until the next training.
         library = self.store.library_stamp()
-        started = self._started     # (after the stamp: a build numbered above read the library later)
+        started = self._started     # (after the stamps: a build numbered above read them later)
         if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
                 and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen \
                 and library == self._library_seen:
-            return rec
+            return rec, library
         with self._lock:
-            # A build that started after this call read the stamp and landed while it waited for
-            # the lock read the library as it was when this call was made, or later: this call
-            # takes it. Comparing the stamp again instead built once more whenever the scan
-            # wrote during that build (every second of a long scan), and so each call queued
-            # behind the one before had to wait for a build of its own (seconds apiece at
-            # 100,000 tracks).
-            stale = library != self._library_seen and self._landed <= started
-            if self._rec is None or self._dirty or imports != self._imports_seen or stale:
+            # A build that started after this call read the stamps and landed while it waited for
+            # the lock read the library and the imports as they were when this call was made, or
+            # later: this call takes it. Comparing the stamps again instead built once more
+            # whenever the scan wrote (or an import landed) during that build, and so each call
+            # queued behind the one before had to wait for a build of its own (seconds apiece
+            # at 100,000 tracks).
+            covered = self._landed > started
+            stale = library != self._library_seen and not covered
+            imported = imports != self._imports_seen and not covered
+            if self._rec is None or self._dirty or imported or (stale and not self._may_wait(need)):
+                for_change = not (self._rec is None or self._dirty or imported)
                 self._rebuild()
+                if for_change:
+                    self._following = time.monotonic()
             elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:
                 self._refresh_plays()
-            return self._rec
+            return self._rec, self._library_seen
+
+    def _may_wait(self, need: Collection[int]) -> bool:
+        """Whether the catalogue may serve on though the library changed since it was read: the
+        one before was read for a change of the library too, not long ago (the library keeps
+        changing: a scan under way), and it holds each song of ``need`` the library plays."""
+        every = max(self.settle_s, SETTLE_BUILDS * self._build_s) if self.settle_s > 0 else 0.0
+        if self._following is None or time.monotonic() - self._following >= every:
+            return False
+        cat = self._rec.catalog
+        lacking = [t for t in need if cat.row(t) < 0]
+        return not (lacking and self.store.library_order_of(lacking))
+
+    def library_settled(self) -> None:
+        """A scan ended: the next call reads a new catalogue if the library changed since the
+        one it has was read, at once; if not, none (the library's stamp tells)."""
+        self._following = None
+
+    def _gone_since(self, rec: Recommender, seen: int | None) -> frozenset[int]:
+        """The songs of ``rec`` (read at library stamp ``seen``) the library no longer plays:
+        deleted, missing or unreadable since. Read once per change of the stamp (the ids
+        written since it, a few hundredths of a second at 100,000 tracks)."""
+        now = self.store.library_stamp()        # (first: a write meanwhile reads them again)
+        if seen is None or now == seen:
+            return frozenset()
+        kept = self._gone
+        if kept is None or kept[0] != (seen, now):
+            changed = [t for t in self.store.library_changed_ids(seen) if rec.catalog.row(t) >= 0]
+            kept = self._gone = ((seen, now), frozenset(changed) - set(self.store.library_order_of(changed)))
+        return kept[1]
 
     def _rebuild(self) -> None:
         self._land(*self._build())
@@ -379,6 +441,7 @@ class RecommenderService:
         """A new recommender from the store and the latest models, not swapped in yet; any
         thread, with or without the lock (a reload builds without it)."""
         release_free_memory()       # first too: the build reuses what the caches held
+        began = time.monotonic()
         with self._numbers:
             self._started += 1
             number, was_dirty, heard = self._started, self._dirty, self._heard
@@ -392,6 +455,7 @@ class RecommenderService:
             # Compact: the window holds this for as long as it runs (51 MB less at 100,000
             # tracks with trained models); new models mean a new catalogue (reload_models).
             rec = Recommender(cat, self._load_models(cat)).compact()
+            self._build_s = time.monotonic() - began
         except BaseException:
             self._dirty = self._dirty or was_dirty
             raise
@@ -410,6 +474,7 @@ class RecommenderService:
                 self._rewritten_seen = rewritten
                 self._library_seen = library
                 self._builds += 1
+                self._following = None      # (the caller that built it for a change says so)
         release_free_memory()       # what the build used and freed (tens of MB at 100,000 tracks)
 
     def _refresh_plays(self) -> None:
@@ -538,25 +603,26 @@ class RecommenderService:
             streak += int(f < 0)
         return skipped, streak, heard
 
-    def _never_suggested(self) -> frozenset[int]:
-        """The tracks no suggestion offers: those the person asked never to be suggested, and
+    def _never_suggested(self, rec: Recommender | None = None, seen: int | None = None) -> frozenset[int]:
+        """The tracks no suggestion offers: those the person asked never to be suggested,
         those of a library folder the last scan found away (an unplugged disk), which would not
-        play. A stamp of both is read on every call, so a change holds at once, with no rebuild
+        play, and those of ``rec`` (read at library stamp ``seen``) the library lost since. A
+        stamp of the first two is read on every call, so a change holds at once, with no rebuild
         and no training; the tracks (a read of the whole library when an artist is named) are
         read again only when it changed or a new catalogue may hold new songs of an artist."""
         key = (self.store.left_out_stamp(), self._builds)
         kept = self._never
         if kept is None or kept[0] != key:
             kept = self._never = (key, frozenset(self.store.left_out_ids()))
-        return kept[1]
+        return kept[1] | self._gone_since(rec, seen) if rec is not None else kept[1]
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
                 passed: Collection[int] = frozenset()) -> list[Rec]:
-        rec = self.recommender()
+        rec, seen = self._serving(list(session_track_ids)[-1:])      # (Up next follows the latest)
         skipped, streak, heard = self._session_plays(rec, list(session_track_ids))
         why: dict = {}          # what put each of the later places' songs there, for their reasons
         got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
-                          never=sorted(self._never_suggested() | set(passed)), heard_through=heard, why=why)
+                          never=sorted(self._never_suggested(rec, seen) | set(passed)), heard_through=heard, why=why)
         # (the reasons name the session's latest song the catalogue still has, as the picks
         # follow it: after a song deleted since it was heard they said only "from your library")
         last = next((t for t in reversed(session_track_ids) if rec.catalog.row(t) >= 0), None)
@@ -565,11 +631,11 @@ class RecommenderService:
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = (),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
-        rec = self.recommender()
+        rec, seen = self._serving([seed_track_id])
         if rec.catalog.row(seed_track_id) < 0:
             return []
         got = rec.radio(seed_track_id, k, exclude=list(exclude), skipped=list(skipped), streak=streak,
-                        never=sorted(self._never_suggested() | (set(passed) - {seed_track_id})))
+                        never=sorted(self._never_suggested(rec, seen) | (set(passed) - {seed_track_id})))
         return [Rec(t, rec.explain(t, f"radio:{seed_track_id}"), s) for t, s in got]
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
@@ -580,9 +646,9 @@ class RecommenderService:
         The rows are the day's by the clock, not by the latest play: someone who opened
         Discover on days they played nothing saw the same rows each day, for as long as
         they did not play. ``today``: the day to show, by default the clock's (local) day."""
-        rec = self.recommender()
+        rec, seen = self._serving()
         day = (today or date.today()).toordinal()
-        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested()), day=day)
+        rows = rec.discover(k_per_bucket, never=sorted(self._never_suggested(rec, seen)), day=day)
         return {b: [Rec(t, self._discover_reason(rec, t, b), s) for t, s in row] for b, row in rows.items()}
 
     @staticmethod
@@ -604,4 +670,4 @@ class RecommenderService:
         return genre_captions(self.recommender(), buckets)
 
     def explain(self, track_id: int, context: str = "") -> str:
-        return self.recommender().explain(track_id, context)
+        return self.recommender([track_id]).explain(track_id, context)

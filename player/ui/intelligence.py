@@ -228,7 +228,9 @@ class Intelligence(QObject):
 
     def library_changed(self) -> None:
         if self.service is not None:
-            self.service.invalidate()
+            # (the library's stamp says whether the scan changed what the catalogue holds: a
+            # forced build here read 100,000 tracks again after every scan, changed or not)
+            self.service.library_settled()
         self.analyse()
         self.refresh_learned()            # a scan may have moved plays onto other tracks
 

@@ -1,0 +1,88 @@
+"""The learning recommender while the library keeps changing (a long scan, an import, the
+scanner's own notes): it reads a new catalogue when what it holds changed, not once per
+call after each write, and never offers a song the library lost meanwhile."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+from player.library.scanner import Scanner
+from tests.player.test_recommender_service import listen
+from tests.player.test_songs_newer_than_the_models import _album, _ids, trained  # noqa: F401
+
+
+def _offered(service, seed) -> set[int]:
+    got = {r.track_id for r in service.radio(seed, 20, exclude=[seed])}
+    got |= {r.track_id for r in service.up_next([seed], 20)}
+    return got | {r.track_id for row in service.discover(6).values() for r in row}
+
+
+def test_a_long_scan_reads_a_new_catalogue_once_a_while_and_never_offers_a_song_it_lost(store, trained):  # noqa: F811
+    # A scan writes an album at a time, and Up next and Discover are asked between writes:
+    # each call read the whole library again (2.6 s at 100,000 tracks) for the whole scan.
+    service, music = trained
+    service.settle_s = 3600.0        # (the scan is quicker than any wait: the clock plays no part)
+    seed = _ids(store, "Jazz Album 0")[0]
+    builds = service._builds
+    for n in range(4):
+        _album(music / f"Band {n}" / f"Record {n}", f"Band {n}", f"Record {n}", "Jazz", freq=900.0 + 40 * n)
+        Scanner(store).scan([str(music)])
+        assert len(service.up_next([seed], 10)) == 10
+        assert service.discover(4)
+    assert service._builds == builds + 1        # the first change's at once; the others wait
+    # Radio from a song of the latest album has its station at once.
+    new = _ids(store, "Record 3")
+    station = [r.track_id for r in service.radio(new[0], 6, exclude=[new[0]])]
+    assert len(station) == 6 and set(new[1:]) & set(station)
+    assert service._builds == builds + 2
+    # An album deleted while the scan goes on: the catalogue served meanwhile still holds
+    # its songs, and none of them is offered.
+    gone = _ids(store, "Jazz Album 1")
+    assert set(gone) & _offered(service, seed)
+    shutil.rmtree(music / "Jazz Artist 1")
+    Scanner(store).scan([str(music)])
+    got = _offered(service, seed)
+    assert service._builds == builds + 2 and set(gone) <= set(service._rec.catalog.track_ids.tolist())
+    playable = {r["id"] for r in store.tracks() if not r["missing"] and not r["last_error"]}
+    assert got and got <= playable and not set(gone) & got
+    # The scan ends: the next call reads the library as it is, once.
+    service.library_settled()
+    assert service.discover(4)
+    assert service._builds == builds + 3 and not set(gone) & set(service._rec.catalog.track_ids.tolist())
+    # A scan that changed nothing reads nothing again at its end.
+    Scanner(store).scan([str(music)])
+    service.library_settled()
+    assert service.discover(4) and len(service.up_next([seed], 10)) == 10
+    assert service._builds == builds + 3
+
+
+def test_a_call_that_waited_while_an_import_was_read_builds_no_other(store, trained, tmp_path, monkeypatch):  # noqa: F811
+    # Radio reads the imports' stamp and waits for the lock; an import lands and Up next
+    # builds a catalogue with it: Radio then built another, the same.
+    from player.history.importer import import_file
+    from tests.player.test_trainer import _spotify_plays
+
+    service, music = trained
+    seed = _ids(store, "Jazz Album 0")[0]
+    listen(store, seed, now=1_800_000_000.0)      # (a song ended: the next call reads again)
+    read, stamp, here = threading.Event(), store.imports_stamp, threading.current_thread()
+
+    def noted():
+        got = stamp()
+        if threading.current_thread() is not here:
+            read.set()
+        return got
+
+    with service._lock:
+        monkeypatch.setattr(store, "imports_stamp", noted)
+        other = threading.Thread(target=service.recommender)
+        other.start()
+        assert read.wait(30)                   # Radio read the imports' stamp, and waits
+        import_file(store, _spotify_plays(tmp_path / "jazz.json", "Jazz", 6, 1_600_000_000.0))
+        builds = service._builds
+        service.recommender()                  # Up next reads the import
+        assert service._builds == builds + 1
+    other.join(30)
+    assert not other.is_alive()
+    assert service._builds == builds + 1
