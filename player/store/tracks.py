@@ -223,11 +223,30 @@ class TracksMixin:
 
     def record_ctimes(self, ctimes: Iterable[tuple[int, int]]) -> None:
         """Note ``(ctime_ns, track id)``: the status-change times of files found as they were,
-        whose tracks were stored without one (see the scanner)."""
+        whose tracks were stored without one (see the scanner).
+
+        The library's stamp (:meth:`library_stamp`) and the tracks' changes are put back as
+        they were, in the same transaction: the time is the scanner's own note, which no
+        reader of the library shows, and a stamp moved by it had the learning recommender
+        read 100,000 tracks again after each folder of the first scan that notes them."""
         rows = list(ctimes)
         if rows:
             with self.transaction() as conn:
+                n = conn.execute("SELECT n FROM library_changes WHERE id = 1").fetchone()
+                ids = [r[1] for r in rows]
+                noted = []
+                for i in range(0, len(ids), _ID_CHUNK):
+                    chunk = ids[i:i + _ID_CHUNK]
+                    noted += conn.execute(f"SELECT track_id, n FROM track_changes "
+                                          f"WHERE track_id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
                 conn.executemany("UPDATE tracks SET ctime_ns = ? WHERE id = ?", rows)
+                if n is not None:
+                    conn.execute("UPDATE library_changes SET n = ? WHERE id = 1", (n[0],))
+                    was = dict(noted)
+                    conn.executemany("DELETE FROM track_changes WHERE track_id = ?",
+                                     [(t,) for t in set(ids) - set(was)])
+                    conn.executemany("UPDATE track_changes SET n = ? WHERE track_id = ?",
+                                     [(v, t) for t, v in was.items()])
 
     def upsert_tracks(self, rows: Sequence[dict]) -> list[tuple[str, str]]:
         """Insert or update tracks by path, in one transaction.

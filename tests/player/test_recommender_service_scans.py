@@ -57,6 +57,29 @@ def test_a_long_scan_reads_a_new_catalogue_once_a_while_and_never_offers_a_song_
     assert service._builds == builds + 3
 
 
+def test_noting_the_files_status_change_times_reads_no_new_catalogue(store, trained):  # noqa: F811
+    # The first scan after the times were kept notes each file's: the library's stamp moved
+    # for each folder, and the catalogue (the same songs, the same tags) was read again.
+    service, music = trained
+    service.settle_s = 0.0          # (each change read at once: only the stamp decides here)
+    with store.transaction() as conn:
+        conn.execute("UPDATE tracks SET ctime_ns = NULL")     # (tracks stored before they were kept)
+    seed = _ids(store, "Jazz Album 0")[0]
+    assert service.up_next([seed], 5)
+    builds, stamp = service._builds, store.library_stamp()
+    Scanner(store).scan([str(music)])
+    assert all(r["ctime_ns"] is not None for r in store.tracks())
+    assert store.library_stamp() == stamp and store.library_changed_ids(stamp) == []
+    assert len(service.up_next([seed], 5)) == 5
+    assert service._builds == builds
+    # A change of a song still moves it, and is read.
+    with store.transaction() as conn:
+        conn.execute("UPDATE tracks SET genre = 'Rock' WHERE id = ?", (seed,))
+    assert store.library_stamp() != stamp and store.library_changed_ids(stamp) == [seed]
+    service.up_next([seed], 5)
+    assert service._builds == builds + 1
+
+
 def test_a_call_that_waited_while_an_import_was_read_builds_no_other(store, trained, tmp_path, monkeypatch):  # noqa: F811
     # Radio reads the imports' stamp and waits for the lock; an import lands and Up next
     # builds a catalogue with it: Radio then built another, the same.
