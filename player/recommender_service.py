@@ -527,7 +527,9 @@ class RecommenderService:
             return Models()
 
     def invalidate(self) -> None:
-        """The library changed (scan, analysis): rebuild on the next call."""
+        """Something the store's stamps do not tell changed (the analysis's features): rebuild
+        on the next call. A scan's end needs none: the library's stamp tells whether it changed
+        what the catalogue holds (see :meth:`library_settled`)."""
         self._dirty = True
 
     def reload_models(self) -> dict:
