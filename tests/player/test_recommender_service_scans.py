@@ -109,3 +109,23 @@ def test_a_call_that_waited_while_an_import_was_read_builds_no_other(store, trai
     other.join(30)
     assert not other.is_alive()
     assert service._builds == builds + 1
+
+
+def test_a_song_scanned_in_while_the_library_keeps_changing_is_offered_soon(store, trained):  # noqa: F811
+    # The wait while the scan goes on is a bound, not a stop: the catalogue read after it
+    # holds the songs written meanwhile, with no call naming them and no end of the scan.
+    import time
+
+    service, music = trained
+    service.settle_s = 0.5
+    seed = _ids(store, "Jazz Album 0")[0]
+    _album(music / "Band 0" / "Record 0", "Band 0", "Record 0", "Jazz", freq=900.0)
+    Scanner(store).scan([str(music)])
+    assert service.up_next([seed], 5)                      # read for the first album, at once
+    _album(music / "Band 1" / "Record 1", "Band 1", "Record 1", "Jazz", freq=940.0)
+    Scanner(store).scan([str(music)])
+    later = _ids(store, "Record 1")
+    deadline = time.monotonic() + 120
+    while not set(later) <= set(service.recommender().catalog.track_ids.tolist()):
+        assert time.monotonic() < deadline, "the songs scanned in meanwhile never came"
+        time.sleep(0.05)                                   # (polled: the wait is the service's)
