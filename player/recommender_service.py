@@ -342,7 +342,8 @@ class RecommenderService:
         self._dirty = True
         self._builds = 0                # catalogues built: tracks may have come since the last one
         self._build_s = 0.0             # how long the last one took to read
-        self._following: float | None = None    # when a catalogue read for a library change landed
+        self._following: tuple | None = None    # (when a catalogue read for a library change landed, _settled then)
+        self._settled = 0               # scans ended (library_settled): a catalogue begun before one follows none
         self._gone: tuple | None = None     # ((stamp read at, stamp now), songs it holds the library lost)
         # Each build takes a number as it starts; a build lands only if none started after it
         # landed first (it would swap older models or plays back in).
@@ -398,9 +399,12 @@ class RecommenderService:
             imported = imports != self._imports_seen and not covered
             if self._rec is None or self._dirty or imported or (stale and not self._may_wait(need)):
                 for_change = not (self._rec is None or self._dirty or imported)
+                # (read before the build reads the library: a scan that ends while it is read may
+                # write after that, and its last songs must not wait for the next window)
+                settled = self._settled
                 self._rebuild()
                 if for_change:
-                    self._following = time.monotonic()
+                    self._following = (time.monotonic(), settled)
             elif self.store.play_count() != self._plays_seen or self.store.rewritten_stamp() != self._rewritten_seen:
                 self._refresh_plays()
             return self._rec, self._library_seen
@@ -410,7 +414,8 @@ class RecommenderService:
         one before was read for a change of the library too, not long ago (the library keeps
         changing: a scan under way), and it holds each song of ``need`` the library plays."""
         every = max(self.settle_s, SETTLE_BUILDS * self._build_s) if self.settle_s > 0 else 0.0
-        if self._following is None or time.monotonic() - self._following >= every:
+        following = self._following
+        if following is None or following[1] != self._settled or time.monotonic() - following[0] >= every:
             return False
         cat = self._rec.catalog
         lacking = [t for t in need if cat.row(t) < 0]
@@ -418,7 +423,12 @@ class RecommenderService:
 
     def library_settled(self) -> None:
         """A scan ended: the next call reads a new catalogue if the library changed since the
-        one it has was read, at once; if not, none (the library's stamp tells)."""
+        one it has was read, at once; if not, none (the library's stamp tells). The GUI thread
+        calls it, with no lock (a build holds that for seconds): a build under way as the scan
+        ends may have read the library before its last writes, and landing after this it set
+        the catalogue as following again, so the scan's last songs waited out a whole window;
+        a count read before each build tells it the scan ended meanwhile."""
+        self._settled += 1
         self._following = None
 
     def _gone_since(self, rec: Recommender, seen: int | None) -> frozenset[int]:

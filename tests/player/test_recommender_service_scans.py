@@ -129,3 +129,31 @@ def test_a_song_scanned_in_while_the_library_keeps_changing_is_offered_soon(stor
     while not set(later) <= set(service.recommender().catalog.track_ids.tolist()):
         assert time.monotonic() < deadline, "the songs scanned in meanwhile never came"
         time.sleep(0.05)                                   # (polled: the wait is the service's)
+
+
+def test_a_scan_that_ends_while_a_catalogue_is_read_has_its_last_songs_read_at_once(store, trained, monkeypatch):  # noqa: F811
+    # The scan writes its last album while a catalogue is read for its first, and ends (the
+    # window says so, from the GUI thread) before that one lands: the catalogue then served on
+    # as though the scan went on, and the last album waited out a whole window.
+    from player import recommender_service
+
+    service, music = trained
+    service.settle_s = 3600.0        # (a window no test outlasts: only the scan's end lifts it)
+    seed = _ids(store, "Jazz Album 0")[0]
+    build = recommender_service.build_catalog
+
+    def scan_ends_meanwhile(*args, **kwargs):
+        got = build(*args, **kwargs)
+        monkeypatch.setattr(recommender_service, "build_catalog", build)
+        _album(music / "Band 1" / "Record 1", "Band 1", "Record 1", "Jazz", freq=940.0)
+        Scanner(store).scan([str(music)])
+        service.library_settled()
+        return got
+
+    _album(music / "Band 0" / "Record 0", "Band 0", "Record 0", "Jazz", freq=900.0)
+    Scanner(store).scan([str(music)])
+    monkeypatch.setattr(recommender_service, "build_catalog", scan_ends_meanwhile)
+    assert service.up_next([seed], 5)                      # read for the first album; the scan ends meanwhile
+    assert set(_ids(store, "Record 0")) <= set(service._rec.catalog.track_ids.tolist())
+    assert service.discover(4)
+    assert set(_ids(store, "Record 1")) <= set(service._rec.catalog.track_ids.tolist())
