@@ -385,7 +385,9 @@ class RecommenderService:
         started = self._started     # (after the stamps: a build numbered above read them later)
         if rec is not None and not self._dirty and self.store.play_count() == self._plays_seen \
                 and imports == self._imports_seen and self.store.rewritten_stamp() == self._rewritten_seen \
-                and library == self._library_seen:
+                and library == self._library_seen and self._rec is rec:
+            # (the last test: a catalogue landed since ``rec`` was taken set the stamp compared,
+            # and served with it ``rec`` counted nothing lost between the two as gone)
             return rec, library
         with self._lock:
             # A build that started after this call read the stamps and landed while it waited for

@@ -157,3 +157,25 @@ def test_a_scan_that_ends_while_a_catalogue_is_read_has_its_last_songs_read_at_o
     assert set(_ids(store, "Record 0")) <= set(service._rec.catalog.track_ids.tolist())
     assert service.discover(4)
     assert set(_ids(store, "Record 1")) <= set(service._rec.catalog.track_ids.tolist())
+
+
+def test_a_call_serves_the_catalogue_it_read_with_that_ones_stamp(store, trained, monkeypatch):  # noqa: F811
+    # Radio takes the catalogue it serves, then reads the stamps; another call lands a new one
+    # (read after an album was deleted) in between: Radio served the older catalogue as read
+    # at the newer stamp, so nothing it holds counted as lost, and it offered the deleted songs.
+    service, music = trained
+    seed = _ids(store, "Jazz Album 0")[0]
+    gone = _ids(store, "Jazz Album 1")
+    assert set(gone) & {r.track_id for r in service.radio(seed, 20, exclude=[seed])}
+    stamp = store.imports_stamp
+
+    def another_call_lands():
+        monkeypatch.setattr(store, "imports_stamp", stamp)
+        shutil.rmtree(music / "Jazz Artist 1")
+        Scanner(store).scan([str(music)])
+        service.recommender()
+        return stamp()
+
+    monkeypatch.setattr(store, "imports_stamp", another_call_lands)
+    got = {r.track_id for r in service.radio(seed, 20, exclude=[seed])}
+    assert got and not set(gone) & got
