@@ -106,6 +106,14 @@ def _int32_column(values: list) -> np.ndarray:
     return np.clip(wide, 0, _INT32.max).astype(np.int32)
 
 
+def _is_zero(value) -> bool:
+    # (0 and "0" as another program may have written it; None, "" and text are no number)
+    try:
+        return value is not None and value != "" and int(value) == 0
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
 def _to_int(value) -> int:
     try:
         return max(0, min(int(value or 0), _INT32.max))
@@ -150,7 +158,8 @@ class LibraryData:
     ids: np.ndarray                               # int64 [shape=(n,)]
     text: dict[str, list[str]]                    # title/artist/album/genre
     numbers: dict[str, np.ndarray]                # track_no/year (int, 0 = none), duration (float),
-    #                                               disc (int: where the album has more than one, else 0)
+    #                                               disc (int: where the album has more than one, else 0),
+    #                                               track_zero (bool: a track numbered 0, not unnumbered)
     search: "SearchText"                          # search form of "title artist album genre" and _SEARCHED
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
@@ -188,6 +197,9 @@ class LibraryData:
         if cols.get("file"):
             text["file"] = cols["file"]             # (shared strings already: see load_library)
         numbers = {k: _int32_column(cols[k]) for k in ("track_no", "year")}
+        # A song hidden before a CD's first track is track 0 of its album (as XLD and CUETools
+        # rip it): shown "0", where a track with no number shows nothing.
+        numbers["track_zero"] = np.fromiter((_is_zero(v) for v in cols["track_no"]), dtype=bool, count=n)
         numbers["duration"] = _float_column(cols["duration"])
         numbers["disc"] = _int32_column(cols["disc"]) if cols.get("disc") else np.zeros(n, dtype=np.int32)
         # A compilation without an album artist tag is found by "various" as well: the library
@@ -1066,11 +1078,13 @@ class LibraryModel(QAbstractTableModel):
                 composers = self.data_.text.get("composer")
                 return composers[i] if composers is not None else ""
             value = int(self.data_.numbers[key][i])
-            if key == "track_no" and value:
+            zeros = self.data_.numbers.get("track_zero") if key == "track_no" else None
+            zero = zeros is not None and bool(zeros[i])
+            if key == "track_no" and (value or zero):
                 disc = int(self.data_.numbers["disc"][i]) if "disc" in self.data_.numbers else 0
                 if disc:
                     return f"{disc}-{value:02d}"      # (as a set's CDs and its booklet number them)
-            return str(value) if value else ""
+            return str(value) if value or zero else ""
         if role == _ALIGNMENT and key in _NUMBERS:
             return _RIGHT
         if role == _FONT and self.playing_id is not None and int(self.data_.ids[i]) == self.playing_id:

@@ -1143,3 +1143,35 @@ def test_titles_differing_only_by_accents_sort_together_in_the_library_order(qap
     assert [title_of[t] for t in model.visible_ids()] == ["Abc", *[title_of[t] for t in eclairs], "Ecole", "Zebra"]
     model.sort(col, Qt.DescendingOrder)
     assert [title_of[t] for t in model.visible_ids()] == ["Zebra", "Ecole", *[title_of[t] for t in eclairs], "Abc"]
+
+
+def test_a_song_hidden_before_a_cds_first_track_is_numbered_0_and_a_track_without_a_number_blank(
+        qapp, tmp_path, store):
+    # An album in one file whose sheet starts track 1 at 0:12: the 12 s before it are a track
+    # of its own, number 0 (as XLD and CUETools rip it). Its "#" was blank, as a file with no
+    # number's is, so it looked unnumbered at the top of a numbered album.
+    import numpy as np
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import tone, write_audio, write_track
+
+    music = tmp_path / "music"
+    (music / "Album").mkdir(parents=True)
+    sr = 44100
+    write_audio(music / "Album" / "Album.flac",
+                np.concatenate([tone(s, freq=f, sr=sr) for s, f in ((12.0, 330.0), (2.0, 440.0), (2.0, 660.0))]), sr)
+    (music / "Album" / "Album.cue").write_text(
+        'PERFORMER "The Band"\nTITLE "One File"\nFILE "Album.flac" WAVE\n'
+        '  TRACK 01 AUDIO\n    TITLE "First"\n    INDEX 01 00:12:00\n'
+        '  TRACK 02 AUDIO\n    TITLE "Second"\n    INDEX 01 00:14:00\n', encoding="utf-8")
+    write_track(music / "Loose", "loose", seconds=0.3, tags={"title": "Loose", "artist": "Zed", "album": "Zed"})
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    shown = {model.index(r, 1).data(): model.index(r, 0).data() for r in range(model.rowCount())}
+    assert shown == {"Track 00": "0", "First": "1", "Second": "2", "Loose": ""}
+    # sorted by "#", track 0 goes before track 1
+    model.sort(0, Qt.AscendingOrder)
+    titles = [model.index(r, 1).data() for r in range(model.rowCount())]
+    assert titles.index("Track 00") < titles.index("First") < titles.index("Second")
