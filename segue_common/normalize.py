@@ -234,19 +234,35 @@ class FirstCopies:
 _STAND_IN_TITLE = re.compile(r"^\s*(?:audio\s*)?track\s*\d{1,3}\s*$", re.I)
 
 
-def recording_key(artist: str | None, title: str | None) -> str | None:
+def stands_in(title: str | None, cue_sheet: str | None = None, key: str | None = None) -> bool:
+    """Whether ``title`` only stands in for one, and names no song. A CUE sheet's track (of
+    the sheet ``cue_sheet``) says which it is: "Track 03" is what we list it as when its sheet
+    names no title (it then has no match ``key``), and a song's own name when the sheet names
+    it so (it has a key). A file's title is judged by its words: "Track 03" is what rippers
+    and iTunes name tracks they found no names for.
+
+    >>> stands_in("Track 10"), stands_in("Track 10", "/m/a.cue", None), stands_in("Track 10", "/m/a.cue", "k")
+    (True, True, False)
+    """
+    if not title or not _STAND_IN_TITLE.match(title):
+        return False
+    return cue_sheet is None or not key
+
+
+def recording_key(artist: str | None, title: str | None, *, stand_in: bool | None = None) -> str | None:
     """Like :func:`match_key`, but version words in a dash tail go as well as in brackets:
     "Song - Remastered 2011" on a best-of is the album's "Song". Whether two copies are one
     recording is then up to their lengths (a live take or an edit runs longer or shorter).
     None for a title that only stands in for one ("Track 03"): it names no song, and the
-    third tracks of two of an artist's untitled concerts are not one song.
+    third tracks of two of an artist's untitled concerts are not one song. ``stand_in``:
+    whether it does, where the caller knows (see :func:`stands_in`); else its words tell.
 
     >>> recording_key("Queen", "Bicycle Race - Remastered 2011") == recording_key("Queen", "Bicycle Race")
     True
     >>> recording_key("Queen", "Track 03") is None
     True
     """
-    if title and _STAND_IN_TITLE.match(title):
+    if stand_in if stand_in is not None else stands_in(title):
         return None
     a, t = normalize_name(artist), loose_title(title, artist)
     if not a or not t:

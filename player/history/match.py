@@ -31,7 +31,8 @@ import re
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
-from segue_common.normalize import bare_title, loose_title, match_key, normalize_name, primary_artist, spelled_title
+from segue_common.normalize import (bare_title, loose_title, match_key, normalize_name, primary_artist, spelled_title,
+                                    stands_in)
 
 _STEM_ARTIST_TITLE = " - "
 # What, in a bracket or a dash tail, makes a title name another recording of the song than
@@ -116,6 +117,11 @@ class TrackMatcher:
         artist, title = _get(t, "artist") or _get(t, "albumartist"), _get(t, "title")
         cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
                          bool(_get(t, "missing") or 0), title or "", artist or "")
+        if title and _get(t, "cue_sheet") and stands_in(title, _get(t, "cue_sheet"), _get(t, "match_key")):
+            # A sheet's track it names no title of, listed by its number ("Track 03"): no row
+            # names it, and another album's untitled third track is no play of it.
+            self.size += 1
+            return
         if artist and title:
             self._add_names(cand, artist, title, _get(t, "match_key"))
         else:

@@ -1384,3 +1384,32 @@ def test_a_row_taken_out_as_private_while_a_scan_links_rows_stays_out(store, tmp
     assert import_file(store, extended).made_private == 1
     plays = store.play_count()
     assert store.link_listens([link]) == 0 and store.play_count() == plays
+
+
+def test_a_scrobble_titled_track_03_is_no_play_of_a_sheets_untitled_third_track(store, tmp_path):
+    # A live album in one file whose sheet names no titles lists its tracks "Track 01",
+    # "Track 02"...: names we made from the numbers, no song's. A scrobble of another album's
+    # untitled third track ("Track 03", as a player that knew no better sent it) was matched to
+    # it by that name, and the concert got a play of a song it may not have. The sheet's real
+    # title "Track 02" (the band named the song so) is matched as any title is.
+    import numpy as np
+
+    from player.library.scanner import Scanner
+    from tests.audiogen import tone, write_audio
+
+    music = tmp_path / "music"
+    for name, titles in (("Live", ("", "", "")), ("Studio", ("Intro", "Track 02", "Outro"))):
+        (music / name).mkdir(parents=True)
+        write_audio(music / name / "Show.flac",
+                    np.concatenate([tone(2.0, freq=f, sr=44100) for f in (440.0, 660.0, 880.0)]), 44100)
+        tracks = "".join(f"  TRACK 0{n} AUDIO\n" + (f'    TITLE "{title}"\n' if title else "")
+                         + f"    INDEX 01 00:0{2 * (n - 1)}:00\n" for n, title in enumerate(titles, 1))
+        head = f'PERFORMER "The Band"\nTITLE "{name}"\nFILE "Show.flac" WAVE\n'
+        (music / name / "Show.cue").write_text(head + tracks, encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    assert sorted(r["title"] for r in store.tracks()) == sorted(
+        ["Track 01", "Track 02", "Track 03", "Intro", "Track 02", "Outro"])
+    s = import_file(store, fx.lastfm_headerless(tmp_path / "scrobbles.csv", [
+        ("The Band", "Track 03", "", T0, 2_000, False), ("The Band", "Track 02", "Studio", T0 + 100, 2_000, False)]))
+    assert (s.matched, s.unmatched) == (1, 1)
+    assert [(p["title"], store.track(p["track_id"])["album"]) for p in plays_of(store)] == [("Track 02", "Studio")]
