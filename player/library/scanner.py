@@ -292,6 +292,9 @@ class Scanner:
         self._same_until_counted: dict[str, float] = {}
         self._sheets_used: set[str] = set()     # CUE sheets that made tracks or need none, and those that could not
         self._sheets_failed: set[str] = set()
+        #: ``(track id, path)``: a sheet's track whose song another number of its sheet holds
+        #: now, and that number's path, to take once it is written (see _songs_renumbered)
+        self._sheet_moves: list[tuple[int, str]] = []
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -613,12 +616,27 @@ class Scanner:
             read_all = not blind or not any(path not in seen and any(_inside(path, b) for b in blind)
                                             for path in folder.known)
             self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
+        new_paths = self._take_renumbered(new_paths)
         moved = self._adopt_moved(new_paths) + self._adopt_late()
         # Gone are those still missing: a file moved took its track along with it.
         self.progress.missing += self.store.still_missing(vanished_now)
         self._find_compilations(folder.id for folder in state.values())
         _let_go(files, by_key, seen, *(f.known for f in state.values()), *(f.seen for f in state.values()))
         return moved
+
+    def _take_renumbered(self, new_paths: list[str]) -> list[str]:
+        """Each sheet's track set aside for the number its song has now (see
+        :meth:`_sheet_tracks`) takes that number's new row, plays and all; ``new_paths`` less
+        those rows'."""
+        taken = set()
+        for track_id, path in self._sheet_moves:
+            new = self.store.track_by_path(path)
+            if new is not None and new["id"] != track_id:
+                self.store.adopt_moved(track_id, new["id"])
+                self.progress.renumbered[new["id"]] = track_id
+                taken.add(path)
+        self._sheet_moves = []
+        return [p for p in new_paths if p not in taken]
 
     def _add_sheet_tracks(self, rows: list[dict], folder: _Folder, state: dict, new_paths: list[str],
                           batch: list[dict]) -> None:
@@ -710,8 +728,22 @@ class Scanner:
         # a track removed from the sheet moves the numbers after it down, and a number then
         # names the song stored under the next one.
         prefix = f"{found.path}#"
-        stored_starts = [(r["id"], r["cue_start_s"]) for r in self.store.tracks_by_id(
-            [known[0] for path, known in folder.known.items() if path.startswith(prefix)], ["cue_start_s"]).values()]
+        stored = list(self.store.tracks_by_id(
+            [known[0] for path, known in folder.known.items() if path.startswith(prefix)],
+            ["path", "cue_start_s", "duration", "match_key"]).values())
+        stored_starts = [(r["id"], r["cue_start_s"]) for r in stored]
+        moves = _songs_renumbered([r for r in stored if not folder.known[r["path"]][3]], rows)
+        if moves:
+            # The album ripped again with a track more or less before its songs (an intro
+            # made track 1): each song's number is another now. A track goes with its song,
+            # and the number it leaves, another song's or none, is free for a new row.
+            taken = set(moves.values())
+            for r in stored:
+                if r["id"] in moves or r["path"] in taken:
+                    log.info("%r is now %r of its sheet", r["path"], moves.get(r["id"], "no track"))
+                    self.store.detach_replaced(r["id"])
+                    del folder.known[r["path"]]
+            self._sheet_moves += list(moves.items())
         for row in rows:
             row.update(stamps)
             folder.seen.add(row["path"])
@@ -1265,6 +1297,36 @@ def _another_track_of_the_sheet(stored, row: dict, rows: list[dict], stored_star
     return ((stored["cue_start_s"] > 0 and any(other is not row and _same_range(stored, other) for other in rows))
             or any(track_id != stored["id"] and start is not None and abs(start - row["cue_start_s"]) < 0.01
                    for track_id, start in stored_starts))
+
+
+#: how near two of a sheet's tracks' lengths are for one song ripped twice: half a CD frame
+#: (a sheet's times are whole frames; a rip of the same CD gives each track its frames again)
+SHEET_LENGTH_S = 0.5 / 75
+
+
+def _songs_renumbered(stored: list, rows: list[dict]) -> dict[int, str]:
+    """``stored track id -> path`` of a sheet's stored tracks (of one file) whose song is
+    another number of the sheet now: the one row of the same title (match key), or, where
+    neither names one, the one row of its length to the frame, each the only stored track
+    that fits that row. Tracks whose song keeps its number are not in it."""
+    def key(r, named: bool):
+        return r["match_key"] if named else round(r["duration"] / SHEET_LENGTH_S) if r["duration"] else None
+
+    out = {}
+    for named in (True, False):
+        for r in stored:
+            k = key(r, named)
+            if k is None or bool(r["match_key"]) != named:
+                continue
+            fits = [row for row in rows if bool(row.get("match_key")) == named and _fits(key(row, named), k, named)]
+            rivals = [o for o in stored if bool(o["match_key"]) == named and _fits(key(o, named), k, named)]
+            if len(fits) == 1 and len(rivals) == 1 and fits[0]["path"] != r["path"]:
+                out[r["id"]] = fits[0]["path"]
+    return out
+
+
+def _fits(a, b, named: bool) -> bool:
+    return a is not None and (a == b if named else abs(a - b) <= 1)
 
 
 def holds_another_song(stored, row: dict) -> bool:

@@ -758,3 +758,42 @@ def test_a_sheets_title_of_marks_alone_is_untitled_and_names_no_song(tmp_path, s
     Scanner(store).scan([str(music)])
     row = [r for r in store.tracks() if r["track_no"] == 2][0]
     assert (row["title"], row["match_key"]) == ("Track 02", None)
+
+
+@pytest.mark.parametrize("titled", [True, False])
+def test_an_album_ripped_again_with_an_intro_as_its_first_track_keeps_each_songs_plays(tmp_path, store, titled):
+    # The CD ripped again, this time with the 12 s before its first song (an intro the first
+    # rip left out) as track 1 of the sheet: every song's number went up by one. The intro
+    # took the first song's plays, as the track that starts the file, and each song the
+    # plays of the one before it. The plays go with the songs: by title, or where the sheet
+    # names none, by their lengths.
+    music = tmp_path / "music"
+    folder = music / "The Band"
+    sheet = _sheet() if titled else "".join(
+        line + "\n" for line in _sheet().splitlines() if not line.startswith('    TITLE "'))
+    _album(folder, sheet=sheet)
+    Scanner(store).scan([str(music)])
+    first, second, third = (r["id"] for r in store.tracks())
+    for tid, times in ((first, 1), (second, 2), (third, 3)):
+        for _ in range(times):
+            store.start_play(tid)
+    parts = [tone(s, freq=f, sr=SR) for s, f in ((12.0, 220.0), (2.0, 440.0), (1 + 37 / 75, 660.0),
+                                                 (2 - 37 / 75, 880.0))]
+    write_audio(folder / "Album.flac", np.concatenate(parts), SR)
+    again = sheet.replace("TRACK 03", "TRACK 04").replace("TRACK 02", "TRACK 03").replace("TRACK 01", "TRACK 02")
+    again = again.replace("00:03:37", "00:15:37").replace("00:02:00", "00:14:00").replace("00:01:70", "00:13:70")
+    again = again.replace("INDEX 01 00:00:00", "INDEX 01 00:12:00").replace(
+        "  TRACK 02 AUDIO\n", "  TRACK 01 AUDIO\n" + ('    TITLE "Intro"\n' if titled else "")
+        + "    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n", 1)
+    (folder / "Album.cue").write_text(again, encoding="utf-8")
+    Scanner(store).scan()
+    rows = store.tracks()
+    assert [(r["track_no"], round(r["cue_start_s"], 2), round(r["duration"], 2)) for r in rows] == [
+        (1, 0.0, 12.0), (2, 12.0, 2.0), (3, 14.0, 1.49), (4, 15.49, 1.51)]
+    assert [r["id"] for r in rows][1:] == [first, second, third]
+    assert rows[0]["id"] not in (first, second, third)
+    plays = {}
+    for p in store.plays():
+        plays[p["track_id"]] = plays.get(p["track_id"], 0) + 1
+    assert plays == {first: 1, second: 2, third: 3}
+    assert store.missing_tracks() == []
