@@ -270,12 +270,13 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
     song_of = np.arange(len(tracks))
     most = plays.copy()             # per song (its first copy's row): the plays of the copy it is named by
     for i, t in enumerate(tracks.tolist()):
-        title, artist, genre, bucket, path, duration = (*labels.get(t, ()), None, None, None, None, "", None)[:6]
+        title, artist, genre, bucket, path, duration, stand_in = (
+            *labels.get(t, ()), None, None, None, None, "", None, None)[:7]
         artists.append(artist or "Unknown artist")
         genres.append(genre_name(bucket, genre))
         shown = title or (path.rsplit("/", 1)[-1] if path else f"Track {t}")
         titles.append(f"{shown} — {artist}" if artist else shown)
-        same = copies.first(recording_key(artist, title), duration, i)
+        same = copies.first(recording_key(artist, title, stand_in=stand_in), duration, i)
         if same != i:
             first = song_of[i] = song_of[same]
             if plays[i] > most[first]:

@@ -34,7 +34,7 @@ from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
 from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
-                                    same_length)
+                                    same_length, stands_in)
 
 
 def _length_limits(median: float | None, seed_s: float | None = None) -> tuple[float, float]:
@@ -284,6 +284,11 @@ def genre_title(bucket: str) -> str:
     return bucket[:1].upper() + bucket[1:]
 
 
+def _stand_in(r) -> bool | None:
+    """What a row says of whether its title only stands in for one (see :class:`_Track`)."""
+    return getattr(r, "stand_in", None)
+
+
 def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) -> Iterator[int]:
     """``ids`` without second copies of one recording (same normalised artist and title,
     lengths within ``SAME_RECORDING_S``), nor of the recordings in ``taken``; lazily, so a
@@ -292,7 +297,7 @@ def _firsts_of_recordings(ids: Iterable[int], rows: dict, taken: Iterable[int]) 
 
     def twin(t) -> bool:
         r = rows.get(t)
-        key = recording_key(r["artist"], r["title"]) if r is not None else None
+        key = recording_key(r["artist"], r["title"], stand_in=_stand_in(r)) if r is not None else None
         if key is None:
             return False
         d = r["duration"]
@@ -312,7 +317,7 @@ def _first_copies(ids: Iterable[int], rows: dict, keys: dict | None = None) -> d
     keys = {} if keys is None else keys
     for t in {t for t in ids if t in rows} - keys.keys():      # (only those not keyed before)
         r = rows[t]
-        keys[t] = recording_key(r["artist"], r["title"])
+        keys[t] = recording_key(r["artist"], r["title"], stand_in=_stand_in(r))
     # Most recordings have one copy: each of those is its own first, and only the others are
     # told apart by their lengths (asked of every track, that was most of Discover's time).
     met = Counter(keys.get(t) for t in ids if t in rows)
@@ -569,6 +574,9 @@ class _Track(NamedTuple):
     folder_compilation: int | None
     artistsort: str | None          # (the sort names: the library order goes by them)
     albumartistsort: str | None
+    #: whether the title only stands in for one, where the track says (a CUE sheet's: see
+    #: :func:`segue_common.normalize.stands_in`); None for a file, whose title's words tell
+    stand_in: bool | None = None
 
     def __getitem__(self, column: str):
         return getattr(self, column)
@@ -583,6 +591,11 @@ _LENGTHS_KEPT = 500
 # How many new tracks at most are placed in the kept orders one at a time (each costs a few
 # small queries of the store); more, a scan's batch, and the store gives its whole order.
 _PLACED = 32
+
+
+#: The columns a :class:`_Track` is read from: its own, but for what a sheet's track says of
+#: its title, read from its sheet and match key
+_READ = (*_Track._fields[:-1], "cue_sheet", "match_key")
 
 
 # What the window's order of the library goes by (see ``library_order``).
@@ -795,11 +808,12 @@ class _Library:
                 info.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
-             compilation, folder_compilation, artistsort, albumartistsort) in values:
+             compilation, folder_compilation, artistsort, albumartistsort, cue_sheet, key) in values:
             r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
                                  same(album, album), duration, same(genre, genre), same(year, year), track_no, disc_no,
                                  same(release, release), compilation, folder_compilation, same(artistsort, artistsort),
-                                 same(albumartistsort, albumartistsort))
+                                 same(albumartistsort, albumartistsort),
+                                 None if cue_sheet is None else stands_in(title, cue_sheet, key))
             names = namer(r)
             artist = names.artist.casefold()
             named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
@@ -1079,11 +1093,11 @@ class LibraryRecommendations:
                 changed = self.store.library_changed_ids(kept.stamp) \
                     if kept is not None and namer.roots == kept.roots else None
                 if changed is not None and len(changed) <= len(kept.rows) // 2 + 64:
-                    values = self.store.library_rows_of(_Track._fields, changed)
+                    values = self.store.library_rows_of(_READ, changed)
                     order = self._kept_order(kept, changed, values) or self.store.library_order_ids()
                 else:
                     kept, changed, order = None, (), None
-                    values = self.store.library_rows(_Track._fields, plain=True)
+                    values = self.store.library_rows(_READ, plain=True)
             self._read = _Library(stamp, values, namer, before=kept, changed=changed, order=order)
             return self._read
 

@@ -18,6 +18,7 @@ import numpy as np
 from player.store.history import IMPORT_SOURCE
 from player.store.plays import ENDINGS, SOURCES
 from segue_common.listening import SESSION_GAP_S
+from segue_common.normalize import stands_in
 
 #: Codes of :attr:`PlayColumns.ended` and :attr:`PlayColumns.source` index these tuples.
 ENDED_CODES: tuple[str, ...] = ("playing", *ENDINGS)
@@ -93,16 +94,19 @@ class ListeningMixin:
         )
 
     def played_track_labels(self) -> dict[int, tuple[str | None, str | None, str | None, str | None, str,
-                                                       float | None]]:
-        """``track_id -> (title, artist, genre, analysed bucket, path, duration)`` for every track
-        ever played (the bucket from the latest analysis, None where a track has none)."""
+                                                       float | None, bool | None]]:
+        """``track_id -> (title, artist, genre, analysed bucket, path, duration, stand-in)`` for
+        every track ever played (the bucket from the latest analysis, None where a track has
+        none; stand-in: whether a CUE sheet's track's title only stands in for one, None for a
+        file: see :func:`segue_common.normalize.stands_in`)."""
         rows = _tuples(
             self.conn,
-            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path, t.duration "
+            "SELECT t.id, t.title, coalesce(t.artist, t.albumartist), t.genre, f.bucket, t.path, t.duration, "
+            "t.cue_sheet, t.match_key "
             "FROM tracks t LEFT JOIN track_features f ON f.track_id = t.id AND f.model_version = ? "
             "AND f.error IS NULL WHERE t.id IN (SELECT DISTINCT track_id FROM plays)",
             (self.served_feature_version(),))
-        return {r[0]: tuple(r[1:]) for r in rows}
+        return {r[0]: (*r[1:7], None if r[7] is None else stands_in(r[1], r[7], r[8])) for r in rows}
 
     def map_points(self, model_version: str | None = None) -> MapPoints:
         """Present, readable tracks that have an embedding under ``model_version`` (default: the

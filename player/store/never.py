@@ -20,7 +20,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
-from segue_common.normalize import normalize_name, primary_artist, recording_key, same_length
+from segue_common.normalize import normalize_name, primary_artist, recording_key, same_length, stands_in
 
 
 # A track's artist as :func:`artist_of` gives it, in SQL.
@@ -109,18 +109,20 @@ def _copies(conn, track_ids: set[int], names: list[str]) -> set[int]:
     wanted = set()
     for i in range(0, len(named), 500):
         chunk = named[i:i + 500]
-        for artist, title, duration in conn.execute(
-                f"SELECT {_ARTIST}, title, duration FROM tracks WHERE id IN ({','.join('?' * len(chunk))})", chunk):
-            key = recording_key(artist, title)
+        for artist, title, duration, sheet, match in conn.execute(
+                f"SELECT {_ARTIST}, title, duration, cue_sheet, match_key FROM tracks "
+                f"WHERE id IN ({','.join('?' * len(chunk))})", chunk):
+            key = recording_key(artist, title, stand_in=stands_in(title, sheet, match))
             if key is not None:
                 lengths.setdefault(key, []).append(duration)
                 wanted.add(normalize_name(artist))
     if not lengths:
         return set()
     out = set()
-    for track_id, artist, title, d in _tracks_of(conn, [n for n in names if normalize_name(n) in wanted],
-                                                 f"id, {_ARTIST}, title, duration"):
-        known = lengths.get(recording_key(artist, title))
+    wanted_names = [n for n in names if normalize_name(n) in wanted]
+    for track_id, artist, title, d, sheet, match in _tracks_of(
+            conn, wanted_names, f"id, {_ARTIST}, title, duration, cue_sheet, match_key"):
+        known = lengths.get(recording_key(artist, title, stand_in=stands_in(title, sheet, match)))
         if known and any(same_length(d, o) for o in known):
             out.add(track_id)
     return out

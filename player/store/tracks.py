@@ -467,20 +467,21 @@ class TracksMixin:
         shuffle of 100,000 tracks read them all in 0.4 s); a title with a dash tail ("Song -
         Remastered 2011" on a best-of, the album's "Song") or naming its film has another
         match key, so those few are read and keyed here, with the tracks of their keys."""
-        from segue_common.normalize import recording_key
+        from segue_common.normalize import recording_key, stands_in
 
         rows = self.execute(
-            "SELECT id, coalesce(artist, albumartist), title, duration, match_key FROM tracks "
+            "SELECT id, coalesce(artist, albumartist), title, duration, match_key, cue_sheet FROM tracks "
             "WHERE match_key IN (SELECT match_key FROM tracks WHERE match_key IS NOT NULL "
             "GROUP BY match_key HAVING count(*) > 1) OR (match_key IS NOT NULL AND (title LIKE '% - %' "
             "OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %' OR title LIKE '%from%'))").fetchall()
-        keys = {r[0]: (recording_key(r[1], r[2]) or r[4], r[3]) for r in rows}
+        # (a sheet's track says whether its title stands in for one; a file's title's words tell)
+        keys = {r[0]: (recording_key(r[1], r[2], stand_in=stands_in(r[2], r[5], r[4])) or r[4], r[3]) for r in rows}
         others = sorted({k for k, _ in keys.values()} - {r[4] for r in rows})
         for i in range(0, len(others), _ID_CHUNK):
             chunk = others[i:i + _ID_CHUNK]
-            for r in self.execute("SELECT id, coalesce(artist, albumartist), title, duration FROM tracks "
-                                  f"WHERE match_key IN ({','.join('?' * len(chunk))})", chunk):
-                keys.setdefault(r[0], (recording_key(r[1], r[2]) or "", r[3]))
+            for r in self.execute("SELECT id, coalesce(artist, albumartist), title, duration, match_key, cue_sheet "
+                                  f"FROM tracks WHERE match_key IN ({','.join('?' * len(chunk))})", chunk):
+                keys.setdefault(r[0], (recording_key(r[1], r[2], stand_in=stands_in(r[2], r[5], r[4])) or "", r[3]))
         count: dict[str, int] = {}
         for k, _ in keys.values():
             count[k] = count.get(k, 0) + 1

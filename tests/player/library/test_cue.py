@@ -797,3 +797,33 @@ def test_an_album_ripped_again_with_an_intro_as_its_first_track_keeps_each_songs
         plays[p["track_id"]] = plays.get(p["track_id"], 0) + 1
     assert plays == {first: 1, second: 2, third: 3}
     assert store.missing_tracks() == []
+
+
+def test_a_song_its_sheet_titles_track_10_is_one_song_in_two_rips_as_any_titled_one(tmp_path, store):
+    # "Track 10" is what a track with no title is listed as, and names no song; but here the
+    # sheet names the song so (a band's own title). It lost its recording key with the
+    # placeholders: its two rips were two songs to Discover, offered twice, where "Intro" of
+    # the same two rips was one song.
+    from player.listening_stats import load_summary
+    from player.recommendations import LibraryRecommendations
+
+    music = tmp_path / "music"
+    for rip in ("First Rip", "Second Rip"):
+        (music / rip).mkdir(parents=True)
+        write_audio(music / rip / "Album.flac", np.concatenate([tone(3.0, freq=f, sr=SR) for f in (440.0, 660.0)]), SR)
+        (music / rip / "Album.cue").write_text(
+            'PERFORMER "The Band"\nREM GENRE Rock\nTITLE "Numbers"\nFILE "Album.wav" WAVE\n'
+            '  TRACK 01 AUDIO\n    TITLE "Intro"\n    INDEX 01 00:00:00\n'
+            '  TRACK 02 AUDIO\n    TITLE "Track 10"\n    INDEX 01 00:03:00\n', encoding="utf-8")
+    Scanner(store).scan([str(music)])
+    rows = store.tracks()
+    assert sorted((r["title"], bool(r["match_key"])) for r in rows) == [("Intro", True)] * 2 + [("Track 10", True)] * 2
+    offered = [store.track(r.track_id)["title"] for r in LibraryRecommendations(store).discover(10)["rock"]]
+    assert sorted(offered) == ["Intro", "Track 10"]
+    assert set(store.shared_recording_keys()) == {r["id"] for r in rows}
+    # played once in each rip, it is one song of two plays in the top tracks
+    for r in rows:
+        if r["title"] == "Track 10":
+            store.end_play(store.start_play(r["id"]), "finished", 3000)
+    top = load_summary(store).top["All time"]["tracks"]
+    assert [(e.name.split(" — ")[0], e.plays) for e in top] == [("Track 10", 2)]
