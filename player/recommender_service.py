@@ -34,13 +34,14 @@ from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import Models, Recommender
-from segue_common.normalize import first_of_artists, primary_artist
+from segue_common.normalize import first_of_artists, primary_artist, stands_in
 
 log = logging.getLogger(__name__)
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "album", "duration", "genre",
-                   "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation", "added_at")
+                   "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation", "added_at",
+                   "cue_sheet", "match_key")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -126,6 +127,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     ids: list[int] = []
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
     years, album_artists, track_numbers, disc_numbers, places, album_ids, added = [], [], [], [], [], [], []
+    named: list[bool] = []
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
     # long after they are gone.
@@ -149,6 +151,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             albums.append(album)
             titles.append(names.title)
             tag_titles.append(r["title"])
+            # (a CUE sheet's own title "Track 10": a song's name, not the one we list an untitled track as)
+            named.append(r["cue_sheet"] is not None and stands_in(r["title"]) and not stands_in(
+                r["title"], r["cue_sheet"], r["match_key"]))
             durations.append(r["duration"])
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
@@ -195,7 +200,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         album_ids=album_ids,
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
-                        artists_guessed=[t is None for t in tagged_artists], added=added)
+                        artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named)
     return cat, prior
 
 

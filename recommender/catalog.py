@@ -239,6 +239,9 @@ class Catalog:
     # bool [n]: no artist tag, the "artist" is the album or its folder (reasons then speak
     # of songs from it, not of an artist by that name); None: every artist is a tag
     artist_guessed: np.ndarray = None
+    # bool [n]: a title that reads as one standing in for a title ("Track 10") but is a song's
+    # name (its CUE sheet's TITLE says so); None: none is
+    titles_named: np.ndarray = None
     album_next: np.ndarray = None         # int64 [n] row of the album's next track (disc, track number), -1 none
     # float64 [n] unix seconds each track came into the library, NaN unknown; None: not known of any
     added: np.ndarray = None
@@ -304,7 +307,8 @@ class Catalog:
               album_ids: Sequence[str | None] | None = None,
               outside: np.ndarray | None = None, gone: np.ndarray | None = None,
               artists_guessed: Sequence[bool] | np.ndarray | None = None,
-              added: Sequence[float | None] | np.ndarray | None = None) -> "Catalog":
+              added: Sequence[float | None] | np.ndarray | None = None,
+              titles_named: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -337,6 +341,8 @@ class Catalog:
         added : [shape=(n,)] unix seconds each track came into the library (None/NaN
             unknown): tells the songs the person just added from those they have had all
             along (``Recommender.new_release``); None: not known of any
+        titles_named : [shape=(n,)] True where ``titles`` reads as one that only stands in for
+            a title ("Track 10") but is a song's name (a CUE sheet's own TITLE); None: none is
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -409,6 +415,8 @@ class Catalog:
         came = aligned(added, "added")
         if came is not None:
             cat.added = np.array([np.nan if a is None else a for a in came], np.float64)
+        named = aligned(titles_named, "titles_named")
+        cat.titles_named = np.array(named, bool) if named is not None and any(named) else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat.set_plays(plays or PlayLog.empty())
         return cat

@@ -2177,7 +2177,10 @@ class Recommender:
         if key == "":
             cat = self.catalog
             a = cat.artist[row]
-            key = keys[row] = recording_key(cat.artist_names[a] if a >= 0 else None, cat.titles[row])
+            # (a title that reads as a stand-in, "Track 10", is a song's name where its sheet says so)
+            named = cat.titles_named is not None and bool(cat.titles_named[row])
+            key = keys[row] = recording_key(cat.artist_names[a] if a >= 0 else None, cat.titles[row],
+                                            stand_in=False if named else None)
         return key
 
     def _same_recording(self, row: int, seen: dict[str, list[float]]) -> bool:

@@ -821,6 +821,13 @@ def test_a_song_its_sheet_titles_track_10_is_one_song_in_two_rips_as_any_titled_
     offered = [store.track(r.track_id)["title"] for r in LibraryRecommendations(store).discover(10)["rock"]]
     assert sorted(offered) == ["Intro", "Track 10"]
     assert set(store.shared_recording_keys()) == {r["id"] for r in rows}
+    # and to the trained ranker's Discover alike
+    from player.recommender_service import build_catalog
+    from recommender.rank import Recommender
+
+    cat, _ = build_catalog(store, priors=None)
+    ranked = [store.track(int(t))["title"] for row in Recommender(cat).discover(10).values() for t, _ in row]
+    assert sorted(ranked) == ["Intro", "Track 10"]
     # played once in each rip, it is one song of two plays in the top tracks
     for r in rows:
         if r["title"] == "Track 10":
