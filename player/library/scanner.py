@@ -732,7 +732,10 @@ class Scanner:
             [known[0] for path, known in folder.known.items() if path.startswith(prefix)],
             ["path", "cue_start_s", "duration", "match_key"]).values())
         stored_starts = [(r["id"], r["cue_start_s"]) for r in stored]
-        moves = _songs_renumbered([r for r in stored if not folder.known[r["path"]][3]], rows)
+        # (with the tracks a stopped scan set aside below and could not pair with their rows:
+        # missing outside any folder, they are no longer known, and kept their plays from them)
+        moves = _songs_renumbered([r for r in stored if not folder.known[r["path"]][3]]
+                                  + list(self.store.set_aside_of(found.path)), rows)
         if moves:
             # The album ripped again with a track more or less before its songs (an intro
             # made track 1): each song's number is another now. A track goes with its song,

@@ -380,6 +380,17 @@ class TracksMixin:
             conn.execute("UPDATE tracks SET path = CAST(? AS TEXT), folder_id = NULL, missing = 1, last_error = NULL "
                          "WHERE id = ?", (sql_text(f"{row[0]} (replaced by another song; track {track_id})"), track_id))
 
+    def set_aside_of(self, audio_path: str) -> list[sqlite3.Row]:
+        """The tracks of a CUE sheet's file ``audio_path`` that :meth:`detach_replaced` set
+        aside and no track took back yet (``id``, ``path``, ``cue_start_s``, ``duration``,
+        ``match_key``): a scan stopped between the two leaves them so, and the next one pairs
+        them with their songs' rows. (Their paths keep the track's, so an index finds them.)"""
+        prefix = f"{audio_path}#"
+        return self.execute(
+            "SELECT id, path, cue_start_s, duration, match_key FROM tracks WHERE path >= CAST(? AS TEXT) "
+            "AND path < CAST(? AS TEXT) AND folder_id IS NULL AND missing = 1 AND cue_sheet IS NOT NULL",
+            (sql_text(prefix), sql_text(f"{audio_path}$"))).fetchall()
+
     @staticmethod
     def _merged(conn: sqlite3.Connection, gone_id: int, into_id: int) -> None:
         """Remember that ``gone_id`` is now ``into_id`` (in the transaction that deletes it):
