@@ -845,3 +845,7 @@ def test_a_song_its_sheet_titles_track_10_is_one_song_in_two_rips_as_any_titled_
             store.end_play(store.start_play(r["id"]), "finished", 3000)
     top = load_summary(store).top["All time"]["tracks"]
     assert [(e.name.split(" — ")[0], e.plays) for e in top] == [("Track 10", 2)]
+    # and never to suggest one rip's keeps the other's copy out too
+    tens = sorted(r["id"] for r in rows if r["title"] == "Track 10")
+    store.never_suggest_track(tens[0])
+    assert store.never_suggested_ids() == set(tens)
