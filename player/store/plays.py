@@ -24,6 +24,11 @@ SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 FORGOTTEN_SETTING = "history_forgotten_at"
 #: how many times plays older than the latest changed (see ``PlaysMixin.rewritten_stamp``)
 REWRITTEN_SETTING = "plays_rewritten"
+# A play's last progress and its end, as written: the time given, or its start where the
+# clock was put back after it began (NTP correcting a clock that ran ahead, the person setting
+# it): written as given, the play ended before it began, hours of negative length to whatever
+# reads its span. Its time heard is what was played, whatever the clocks said.
+_NOT_BEFORE_START = "max(?, started_at)"
 
 
 #: set while the forgotten history may still be on disk: its pages are moved out of the WAL by
@@ -234,8 +239,9 @@ class PlaysMixin:
         each; a gap of ``SESSION_GAP_S`` cannot tell a minute)."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
+            # (never before its start: see ``_NOT_BEFORE_START``)
             conn.execute(
-                "UPDATE plays SET ms_heard = ?, updated_at = ? WHERE id = ? AND ended = 'playing'",
+                f"UPDATE plays SET ms_heard = ?, updated_at = {_NOT_BEFORE_START} WHERE id = ? AND ended = 'playing'",
                 (int(ms_heard), now, play_id),
             )
             self._still_active(conn, play_id, now, session_every_s)
@@ -249,7 +255,7 @@ class PlaysMixin:
         now = time.time() if now is None else now
         with self.transaction() as conn:
             conn.execute(
-                "UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = ?, "
+                f"UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = {_NOT_BEFORE_START}, "
                 "track_ms = coalesce(?, track_ms) WHERE id = ?",
                 (ended, int(ms_heard), error, now, track_ms, play_id),
             )
@@ -258,8 +264,8 @@ class PlaysMixin:
     def play_ended_at(self, play_id: int, when: float) -> bool:
         """Whether play ``play_id`` was closed at ``when`` exactly: an end kept in a file at a
         close is in the log already (written before a kill kept the file from being removed)."""
-        row = self.conn.execute("SELECT 1 FROM plays WHERE id = ? AND ended != 'playing' AND updated_at = ?",
-                                (int(play_id), float(when))).fetchone()
+        row = self.conn.execute("SELECT 1 FROM plays WHERE id = ? AND ended != 'playing' "
+                                f"AND updated_at = {_NOT_BEFORE_START}", (int(play_id), float(when))).fetchone()
         return row is not None
 
     def play_owner(self):

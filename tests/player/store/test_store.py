@@ -623,3 +623,29 @@ def test_a_thread_still_running_as_the_store_closes_keeps_its_connection_when_an
     thread.join(10)
     assert done == [0]
     store.close()
+
+
+def test_a_clock_put_back_as_a_song_plays_never_ends_its_play_before_it_began(store):
+    # The clock corrected hours back (NTP on a laptop whose clock ran ahead) while a song
+    # played: its progress and end come with times before its start. The play logs the time
+    # heard it was given (what was played, not the clocks' difference), and does not end
+    # before it began: an end before the start read as a play of negative length.
+    tid = _track(store)
+    began = 1_000_000.0
+    pid = store.start_play(tid, track_ms=200_000, now=began)
+    store.update_play(pid, 40_000, now=began + 40 - 3 * 3600)
+    row = store.play(pid)
+    assert row["ms_heard"] == 40_000 and row["started_at"] == began and row["updated_at"] >= began
+    store.end_play(pid, "finished", 200_000, now=began + 200 - 3 * 3600)
+    row = store.play(pid)
+    assert (row["ended"], row["ms_heard"], row["started_at"]) == ("finished", 200_000, began)
+    assert row["updated_at"] >= row["started_at"]
+    assert store.play_ended_at(pid, began + 200 - 3 * 3600)     # (its end as given is found: kept plays look)
+    # The next song, begun by the clock as it now is, starts a session of its own, as one
+    # begun after a restart with the clock put back does.
+    nxt = store.start_play(tid, now=began + 200 - 3 * 3600)
+    assert store.play(nxt)["session_id"] != row["session_id"]
+    # Put forward instead (a clock that ran behind, set right): the end is as given.
+    other = store.start_play(tid, now=began + 10 * 3600)
+    store.end_play(other, "skipped", 5_000, now=began + 12 * 3600)
+    assert store.play(other)["updated_at"] == began + 12 * 3600
