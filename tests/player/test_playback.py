@@ -2965,6 +2965,38 @@ def test_a_song_playing_while_the_computer_slept_goes_on_in_the_session_of_now(s
     assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
 
 
+@pytest.mark.parametrize("heard_s, early", [(12.0, True), (40.0, False)])
+def test_a_night_asleep_mid_song_counts_only_what_was_played_toward_the_play(store, tmp_path, make_player,
+                                                                              heard_s, early):
+    # The lid closed mid-song, opened eight hours later, and the person moves on soon after.
+    # By the wall clock the song "played" all night; by what the output took it was heard
+    # for seconds. The play logs what was played, and is judged by it: a minute's song moved
+    # on from after 12 s heard is an early skip, after 40 s it was listened to (the early-skip
+    # rule's 30 s), whatever the night between; the part before the night counts too. Nor
+    # does the play end before it began.
+    from segue_common.listening import SESSION_GAP_S
+
+    clock = {"now": time.time()}
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = make_player(speed=1.0, clock=lambda: clock["now"])
+    ev = Events(p)
+    p.play_tracks([a, b])
+    assert listen_through(p, lambda: p.current_track_id == a and p.position > heard_s / 2)
+    pid = store.plays()[-1]["id"]
+    evening = store.play(pid)["session_id"]
+    clock["now"] += 8 * 3600 + SESSION_GAP_S           # the night passes between two progress ticks
+    assert wait_for(lambda: store.play(pid)["session_id"] != evening)
+    assert listen_through(p, lambda: p.position > heard_s)
+    at = p.position
+    p.next()
+    assert wait_for(lambda: p.current_track_id == b and store.play(pid)["ended"] != "playing")
+    row = store.play(pid)
+    assert row["ended"] == "skipped" and at * 1000 - 50 <= row["ms_heard"] <= at * 1000 + 1000
+    assert row["updated_at"] >= row["started_at"]
+    assert [d["early_skip"] for d in ev.of("track_ended")] == [early]
+    assert p.skip_streak == int(early)
+
+
 def test_after_the_clock_was_set_back_up_next_reads_the_session_logged_last(store, tmp_path, make_player):
     # Three early skips with the computer's clock hours ahead; the clock is put right and
     # Segue started again: the plays logged now lie before those in time. Up next reads the
