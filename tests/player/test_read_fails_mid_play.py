@@ -157,6 +157,51 @@ def test_a_song_whose_reads_fail_mid_way_ends_as_an_error_with_what_was_heard(st
     assert [(d["track_id"], d["message"]) for d in errors] == [(a, message)]
 
 
+def test_a_usb_disk_pulled_mid_song_ends_it_tries_a_few_more_then_waits_with_the_rest_queued(store, tmp_path):
+    """The disk the album is on is pulled as its first song plays (the mount point goes with
+    it). That song ends as an error saying the disk may be disconnected, logged with what was
+    heard; the songs after it, on the same disk, are tried and fail as not found; after a few
+    in a row the player stops there, the rest of Up next kept (a song from the computer's own
+    disk among it), not run through in a burst of failures. The disk back, Play goes on with
+    the first song kept."""
+    from player.playback import MAX_CONSECUTIVE_ERRORS
+
+    disk = tmp_path / "usb-disk"
+    disk.mkdir()
+    song, a = _song(store, disk, "FLAC", "PCM_16", SONG_S, RATE)
+    on_disk = add_tracks(store, disk, [(n, 0.6) for n in "bcdefg"])
+    store.add_folder(str(disk))
+    home = tmp_path / "home-disk"
+    home.mkdir()
+    (h,) = add_tracks(store, home, [("h", 0.6)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    ev = Events(p)
+    try:
+        p.play_tracks([a, *on_disk, h])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _drive_gone(song)
+        away = tmp_path.with_name(tmp_path.name + "-unplugged")     # (outside the library: not a move)
+        disk.rename(away)
+        assert wait_for(lambda: ev.of("gave_up") and p.state is PlaybackState.STOPPED, timeout=30.0)
+        tried = [a, *on_disk[:MAX_CONSECUTIVE_ERRORS - 1]]
+        assert ended(store) == [(t, "error") for t in tried]
+        first = store.plays()[0]
+        assert first["error"] == f"cannot play a.flac: {faults.READ_FAILED}"
+        assert 1000 <= first["ms_heard"] < SONG_S * 1000 - 2000
+        assert [d["track_id"] for d in ev.of("error")] == tried
+        assert all(d["message"].startswith("file not found") for d in ev.of("error")[1:])
+        assert [e.track_id for e in p.queue] == [*on_disk[MAX_CONSECUTIVE_ERRORS - 1:], h]
+        assert p.current_track_id is None
+        away.rename(disk)                                               # plugged in again
+        (song.with_name("away-" + song.name)).rename(song)              # (its file as it was)
+        p.resume()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == len(tried) + 3,
+                        timeout=30.0)
+        assert ended(store)[len(tried):] == [(t, "finished") for t in [*on_disk[MAX_CONSECUTIVE_ERRORS - 1:], h]]
+    finally:
+        p.close()
+
+
 @pytest.mark.parametrize(("fmt", "subtype"), [("WAV", "PCM_16"), ("FLAC", "PCM_16"), ("MP3", "MPEG_LAYER_III")])
 def test_a_song_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, caplog, fmt, subtype):
     """A network share that drops for a moment (Wi-Fi) and comes back: the song is read on
