@@ -542,14 +542,18 @@ class Player:
                 self._paused_at = self._paused_at or now
                 return False
             paused_at, self._paused_at = self._paused_at, None
-            if not (state is PlaybackState.PLAYING and paused_at is not None and now - paused_at >= SESSION_GAP_S):
+            # (either way, as the log cuts sessions: a clock put back hours while paused too)
+            if not (state is PlaybackState.PLAYING and paused_at is not None
+                    and abs(now - paused_at) >= SESSION_GAP_S):
                 return False
             return self._goes_on_now(now)
 
     def _woke(self, now: float) -> bool:
         """The computer slept while a song played (the wall clock moved on by the session gap
         or more between two progress ticks): the song went quiet then as if paused, so it goes
-        on in the session of now as one resumed after so long a pause does. True then."""
+        on in the session of now as one resumed after so long a pause does. So does a song
+        playing as the clock is put back that far: the log's session is over then (its next
+        play begins another, see ``PlaysMixin._session_for``). True then."""
         with self._lock:
             if self._paused_at is not None or self.engine.state is not PlaybackState.PLAYING:
                 return False        # a paused song is handled when it resumes
@@ -659,14 +663,17 @@ class Player:
                 began, ended = self._history_times[i]
                 if ended is None:                # playing, or paused since it was
                     ended = self._paused_at or now
-                if after - ended >= SESSION_GAP_S:
+                # A gap either way ends a session, as in the log: a clock put back hours begins
+                # another there, and so does one put back as this song played (it ended before it
+                # began), which leaves the song in the session before.
+                if abs(after - ended) >= SESSION_GAP_S or began - ended >= SESSION_GAP_S:
                     break
                 start, after = i, began
             else:               # nothing of this run's ended it: the last run's goes on before
                 carried = len(self._carried)
                 for i in range(len(self._carried) - 1, -1, -1):
                     _track, _play, began, ended = self._carried[i]
-                    if after - ended >= SESSION_GAP_S:
+                    if abs(after - ended) >= SESSION_GAP_S:
                         break
                     carried, after = i, began
                 mine = self._history[self._session_from:]
@@ -3013,7 +3020,7 @@ class Player:
             except Exception:   # (the song plays on; its play is the copy's in the library already)
                 log.exception("could not follow a track given to its copy")
             now = self._clock()
-            if now - ticked >= SESSION_GAP_S and self._woke(now):
+            if abs(now - ticked) >= SESSION_GAP_S and self._woke(now):     # (slept, or the clock put back)
                 self._emit("state_changed", state=PlaybackState.PLAYING, new_session=True)
             ticked = now
             wrote = self._save_state(tick=True)

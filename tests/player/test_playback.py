@@ -2997,6 +2997,66 @@ def test_a_night_asleep_mid_song_counts_only_what_was_played_toward_the_play(sto
     assert p.skip_streak == int(early)
 
 
+@pytest.mark.parametrize("when", ["mid_song", "mid_song_before_a_tick", "paused", "stopped"])
+def test_a_clock_put_back_by_hours_mid_evening_ends_the_session_up_next_reads_as_the_log_does(
+        store, tmp_path, make_player, when):
+    # Two early skips in the evening, then the clock is put back three hours (NTP correcting
+    # a clock that ran ahead), as a song plays or is paused, or while nothing plays. The log ends the
+    # evening's session there (a gap either way begins another); the player's own, which Up
+    # next reads, went on with the evening's plays and their run of skips, as only a gap
+    # forward ended it. ("before a tick", and paused: the progress writer has not seen the
+    # clock go back before the song is moved on from or resumed, as with a song near its end.)
+    from player.recommender_service import RecommenderService
+
+    clock = {"now": time.time()}
+    b, c, d, e = add_tracks(store, tmp_path, [(n, 60.0) for n in "bcde"])
+    service = RecommenderService(store, priors=None, models_dir=tmp_path / "models")
+    p = make_player(speed=1.0, clock=lambda: clock["now"], interval=0.2 if when in ("mid_song", "stopped") else 600.0)
+    p.add_listener(service.on_player_event)
+    p.play_tracks([b, c, d, e])
+    for t in (b, c):
+        assert wait_for(lambda: p.current_track_id == t and p.position > 0.3)
+        p.next()
+    assert wait_for(lambda: p.current_track_id == d and p.position > 0.5)
+    pid = max(r["id"] for r in store.plays())
+    evening = store.play(pid)["session_id"]
+    assert p.session == [b, c, d] and p.skip_streak == 2
+
+    def logged_now():
+        return [r["track_id"] for r in store.session_in_progress(clock["now"])]
+
+    if when in ("mid_song", "paused"):
+        if when == "paused":
+            p.pause()
+            assert wait_for(lambda: p.state is PlaybackState.PAUSED)
+        clock["now"] -= 3 * 3600
+        if when == "paused":
+            p.resume()
+        # The song playing goes on in the session of now, in the log and for the player.
+        assert wait_for(lambda: store.play(pid)["session_id"] != evening)
+        assert p.session == [d] == logged_now() and p.skip_streak == 0
+        assert wait_for(lambda: p.position > 1.0)
+        p.next()
+        assert wait_for(lambda: p.current_track_id == e and store.play_count() == 4)
+        assert p.session == [d, e] == logged_now()
+        assert service._session_skips(service.recommender(), p.session) == ([d], 1)
+        return
+    if when == "stopped":
+        p.stop()
+        assert wait_for(lambda: store.play(pid)["ended"] != "playing")
+        clock["now"] -= 3 * 3600
+        p.play_tracks([e])
+    else:
+        clock["now"] -= 3 * 3600
+        assert p.session == [] == logged_now()      # (the song stays in the evening's, as logged)
+        p.next()
+    assert wait_for(lambda: p.current_track_id == e and store.play_count() == 4)
+    assert store.play(pid)["session_id"] == evening
+    assert store.play(max(r["id"] for r in store.plays()))["session_id"] != evening
+    assert p.session == [e] == logged_now()
+    assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
+
+
 def test_after_the_clock_was_set_back_up_next_reads_the_session_logged_last(store, tmp_path, make_player):
     # Three early skips with the computer's clock hours ahead; the clock is put right and
     # Segue started again: the plays logged now lie before those in time. Up next reads the
