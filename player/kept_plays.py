@@ -43,11 +43,32 @@ def write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     """Keep ``plays`` and ``places`` in ``path`` with what it holds already (a run before,
     whose plays the library has not taken yet either). Raises OSError where it cannot, and
     where the file there cannot be read: written over, what it held would be lost."""
-    old_plays, old_places = read(path, changing=True)
-    known = {_key(p) for p in old_plays}
-    merged = old_plays + [p for p in plays if _key(p) not in known]
-    old_places.update(places)
-    _write(path, merged, old_places)
+    replace(path, [], {}, plays, places)
+
+
+def replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
+            plays: list[dict], places: dict[int, list]) -> None:
+    """Put ``plays`` and ``places`` in ``path`` in place of ``gone_plays`` and ``gone_places``
+    (what one player put there last, or read from it): a player keeps the file in step with
+    what the library still refuses it as that changes, not only at its close, so that a kill
+    loses nothing. The rest (another player's, closed or killed meanwhile) stays as it is. A
+    play is known by its identity, not by what is known of it (its end comes later); the file
+    goes once nothing is left in it. Raises OSError where it cannot, and where the file there
+    cannot be read: written over, what it held would be lost."""
+    now_plays, now_places = read(path, changing=True)
+    done = {_key(p) for p in gone_plays}
+    left = [p for p in now_plays if _key(p) not in done]
+    known = {_key(p) for p in left}
+    merged = left + [p for p in plays if _key(p) not in known]
+    merged_places = {t: v for t, v in now_places.items() if gone_places.get(t) != v}
+    merged_places.update(places)
+    if merged or merged_places:
+        _write(path, merged, merged_places)
+        return
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, list]]:
@@ -86,14 +107,4 @@ def forget(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     (the window and ``segue play``) that closed since, the library still busy for it, added
     its own to the file: removed whole, those were lost. Raises OSError where it cannot (the
     file then stays as it was: what it holds of the library's is found there and not written twice)."""
-    now_plays, now_places = read(path, changing=True)
-    done = {_key(p) for p in plays}
-    left = [p for p in now_plays if _key(p) not in done]
-    left_places = {t: v for t, v in now_places.items() if places.get(t) != v}
-    if left or left_places:
-        _write(path, left, left_places)
-        return
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
+    replace(path, plays, places, [], {})

@@ -40,6 +40,7 @@ from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
 from player.library.scanner import copy_of_missing
 from player.library.names import path_disc, path_numbers, release_folder, title_disc
+from player.store.owners import owner_alive, owners_folder
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
@@ -474,7 +475,13 @@ class Player:
         self._crash_left_open = True
         self._close_interrupted(at_start=True)
         self._kept_file = kept_plays.journal_path(store.path)
+        # Held while the kept file is brought in step with what the library refuses (see
+        # ``_keep_unsaved``), by the GUI thread as a play is refused and by the progress thread.
+        self._kept_lock = threading.Lock()
         self._kept_read = self._read_kept()
+        # What this player put in the kept file last (at first, what it took from it): replaced
+        # there by what is left as the library takes it, or refuses more.
+        self._kept_mine: tuple[list[dict], dict[int, list]] = self._kept_read or ([], {})
         # When the history was last forgotten, as this player's session knows it: a forget since
         # (the window's, or another process's) ends the session (see ``_forget_session``). Read
         # before the session is: a forget between the two is one since.
@@ -1824,7 +1831,7 @@ class Player:
             self._ticker.join(5)
             self._give_left_to_copies()
             self._write_unsaved()
-        self._keep_unsaved()
+        self._keep_unsaved(closing=True)
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
 
@@ -2142,6 +2149,10 @@ class Player:
         then) to be written as the store takes them, before any of this run; what the file
         held (None: nothing), taken out of it once written (see ``kept_plays.forget``)."""
         plays, places = kept_plays.read(self._kept_file)
+        # A player running now (the window, beside this ``segue play``) keeps there what the
+        # library refuses it as it plays: its own to write, taken here they were written twice.
+        folder = owners_folder(self.store.path)
+        plays = [p for p in plays if not p.get("owner") or not owner_alive(folder, p["owner"])]
         if not plays and not places:
             return None
         kept = []
@@ -2159,29 +2170,51 @@ class Player:
         log.info("%d plays kept at the last close are written once the library takes them", len(kept))
         return plays, places
 
-    def _keep_unsaved(self) -> None:
-        """At close: keep what the library still refuses in the file beside it, for the next
-        start. A full disk refuses that too: then it is lost, and said so. The file is tried
-        whatever the library said last: a "disk is full" from earlier (a place refused then)
-        kept it from being tried when the library was only busy now, and lost what it held."""
-        with self._unsaved_lock:
-            plays = [{f: getattr(k, f) for f in _KEPT_FIELDS} for k in self._unsaved]
-            places = {t: list(v) for t, v in self._unsaved_places.items()}
-        if not plays and not places:
-            return
-        try:
-            kept_plays.write(self._kept_file, plays, places)
-        except OSError as exc:
-            if plays:
-                log.error("%d %s could not be saved: the library's disk is full or cannot be written "
-                          "(lost with this close: %s)", len(plays), "play" if len(plays) == 1 else "plays", exc)
-            if places:
-                log.error("where %d long %s left could not be saved (lost with this close)",
-                          len(places), "track was" if len(places) == 1 else "tracks were")
-            return
-        log.warning("the library is busy or cannot be written: %d %s and %d %s kept in %s, written at "
-                    "the next start", len(plays), "play" if len(plays) == 1 else "plays", len(places),
-                    "place" if len(places) == 1 else "places", self._kept_file)
+    def _kept_entry(self, kept: _Unsaved) -> dict:
+        """What the kept file holds of ``kept``: the play still playing as a kill now would
+        leave it, stopped with what was heard so far (as the next start closes a play a kill
+        left open in the library), its end replaced by the real one as it comes."""
+        entry = {f: getattr(kept, f) for f in _KEPT_FIELDS}
+        entry["ended"] = list(kept.ended) if kept.ended is not None else None
+        entry["owner"] = self._owner.token
+        playing = self._playing
+        if kept.ended is None and playing is not None and playing.unsaved is kept:
+            entry["ended"] = ["stopped", int(playing.source.heard_s * 1000), None, None, self._clock()]
+        return entry
+
+    def _keep_unsaved(self, *, closing: bool = False) -> None:
+        """Keep what the library still refuses in the file beside it, for the next start: as
+        soon as a play, its end or a place is refused, and again as that changes (killed, or
+        the battery dead, while another process held the library, the plays kept only in
+        memory until the close were lost). A full disk refuses the file too: tried again at
+        the next change or tick; at ``closing``, lost, and said so. The file is tried whatever
+        the library said last: a "disk is full" from earlier (a place refused then) kept it
+        from being tried when the library was only busy now, and lost what it held."""
+        with self._kept_lock:
+            with self._unsaved_lock:
+                plays = [self._kept_entry(k) for k in self._unsaved]
+                places = {t: list(v) for t, v in self._unsaved_places.items()}
+            if (plays, places) != self._kept_mine:
+                try:
+                    kept_plays.replace(self._kept_file, *self._kept_mine, plays, places)
+                except OSError as exc:
+                    if not closing:
+                        log.error("could not keep the plays the library refused in %s (kept in memory, "
+                                  "tried again: %s)", self._kept_file, exc)
+                        return
+                    if plays:
+                        log.error("%d %s could not be saved: the library's disk is full or cannot be written "
+                                  "(lost with this close: %s)", len(plays), "play" if len(plays) == 1 else "plays",
+                                  exc)
+                    if places:
+                        log.error("where %d long %s left could not be saved (lost with this close)",
+                                  len(places), "track was" if len(places) == 1 else "tracks were")
+                    return
+                self._kept_mine = (plays, places)
+        if closing and (plays or places):
+            log.warning("the library is busy or cannot be written: %d %s and %d %s kept in %s, written at "
+                        "the next start", len(plays), "play" if len(plays) == 1 else "plays", len(places),
+                        "place" if len(places) == 1 else "places", self._kept_file)
 
     def _give_left_to_copies(self) -> None:
         """At close: give the tracks still waiting for the progress thread's next tick to their
@@ -2334,6 +2367,8 @@ class Player:
                     self._unsaved.append(_Unsaved(playing.entry.track_id, playing.entry.source, None, ending[4],
                                                   play_id=play_id, ended=ending))
                 self._tell_unsaved()
+        if kept or refused or (play_id is not None and self._unsaved):
+            self._keep_unsaved()    # its end, in the kept file at once (a kill while the library is busy)
         if ended != "error":
             self._keep_place(playing, ended, left_at, write=not refused)
         if self._history and self._history[-1] is playing.entry:
@@ -2392,6 +2427,8 @@ class Player:
         # Said as the plays kept are: a place refused alone (its play written) was said nowhere
         # but the log, and quitting lost it.
         self._tell_unsaved()
+        if refused is not None:
+            self._keep_unsaved()
 
     @staticmethod
     def _goes_on(entry: QueueEntry, picked: bool, after: Source | None, source: Source) -> bool:
@@ -2466,6 +2503,7 @@ class Player:
             with self._unsaved_lock:
                 self._unsaved.append(self._playing.unsaved)
             self._tell_unsaved()
+            self._keep_unsaved()    # (a kill while the library is busy keeps it)
         if self._repeat == "all":
             self._requeue(entry)
         if entry.hand_queued:
@@ -2986,16 +3024,11 @@ class Player:
                 except sqlite3.Error:
                     break
                 del self._unsaved_places[track_id]
-            if self._kept_read and not any(k.journaled for k in self._unsaved) and not self._unsaved_places:
-                # All the file held is in the library now (a kill before this line leaves the
-                # file, and the next start finds each of its plays in the log and skips it).
-                try:
-                    kept_plays.forget(self._kept_file, *self._kept_read)
-                except OSError:
-                    log.exception("could not take the plays written from %s out of it (the next "
-                                  "start finds them in the library and skips them)", self._kept_file)
-                self._kept_read = None
         self._tell_unsaved()
+        # What the library took goes from the kept file (a kill before this leaves it there,
+        # and the next start finds each such play in the log by its identity and skips it);
+        # the time heard of a play still refused is brought up to date there, a tick at most behind.
+        self._keep_unsaved()
         return len(self._unsaved)
 
     def _progress_loop(self) -> None:

@@ -209,3 +209,99 @@ def test_a_killed_window_resumes_its_song_at_most_a_few_ticks_before_where_it_wa
     finally:
         player.close()
         store.close()
+
+
+BUSY = textwrap.dedent("""
+    import os, sys, time
+    from player.audio.null_engine import NullEngine
+    from player.library.tags import read_tags
+    from player.playback import Player
+    from player.store import Store
+
+    path = sys.argv[1]
+    store = Store.open()
+    st = os.stat(path)
+    store.upsert_tracks([{"path": path, "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(path)}])
+    player = Player(store, NullEngine(), progress_interval_s=0.5)
+    track_id = store.track_by_path(path)["id"]
+    print("ready", flush=True)
+    sys.stdin.readline()            # the library is held by the test now
+    player.play_track(track_id, source="cli")
+    print("playing", flush=True)
+    time.sleep(600)
+""")
+
+
+def _kept(db_path: Path) -> list[dict]:
+    from player.kept_plays import journal_path, read
+
+    return read(journal_path(db_path))[0]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+@pytest.mark.parametrize("taken_before_kill", [False, True], ids=["killed-while-held", "killed-once-written"])
+def test_a_play_refused_by_a_busy_library_survives_a_kill_exactly_once(tmp_path, segue_home, taken_before_kill):
+    # Another process holds the library's write lock as the player starts a song: the play
+    # is refused and kept. Killed while the lock is still held, the kept play was only in its
+    # memory (the file was written at close) and was lost; now it is in the file at once, its
+    # time heard brought up to date at each tick, and the next start writes it, once. Killed
+    # after the library took it, the file no longer holds it and the next start adds nothing.
+    from player.kept_plays import journal_path
+
+    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
+                       tags={"title": "Long", "artist": "Someone"})
+    db_path = segue_home / "library.db"
+    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", BUSY, str(song)], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = None
+    try:
+        assert child.stdout.readline().split() == ["ready"], child.stderr.read()
+        writer = sqlite3.connect(db_path, isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")     # an import in another process
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline().split() == ["playing"], child.stderr.read()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            kept = _kept(db_path)
+            if kept and kept[0]["ended"] and kept[0]["ended"][1] >= 1000:
+                break
+            time.sleep(0.1)
+        assert len(kept) == 1 and kept[0]["ended"][1] >= 1000, kept      # in the file as it plays
+        heard_kept = kept[0]["ended"][1]
+        if taken_before_kill:
+            writer.execute("ROLLBACK")
+            deadline = time.monotonic() + 60
+            while (journal_path(db_path).exists() or heard_so_far(db_path) < heard_kept) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not journal_path(db_path).exists()       # written, and out of the file
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(10) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            pipe.close()
+        if writer is not None:
+            writer.close()      # (a transaction still open is rolled back: the import ends)
+
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+    from player.store import Store
+
+    store = Store.open()
+    player = Player(store, NullEngine())        # the next start
+    try:
+        deadline = time.monotonic() + 60
+        while (player.unsaved_plays or journal_path(db_path).exists()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert player.unsaved_plays == 0 and not journal_path(db_path).exists()
+        rows = store.plays()
+        assert len(rows) == 1
+        assert rows[0]["ended"] == "stopped" and rows[0]["ms_heard"] >= heard_kept
+        assert rows[0]["source"] == "cli"
+    finally:
+        player.close()
+        store.close()
