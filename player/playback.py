@@ -399,6 +399,11 @@ class Player:
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
         self._passed_at = 0.0                # when the latest of them was taken out
+        # The passed over still to be saved, as (value,) (the library refused them: see
+        # ``_save_passed``), None where all are; the lock is held as they are written.
+        self._passed_pending: tuple | None = None
+        self._passed_lock = threading.Lock()
+        self._passed_failing = False
         # What Ctrl+Z in Up next takes back (undo, put_back), latest last: a removal
         # ("taken", (the entries taken out, the queue before, the suggestions it passed over
         # that were not passed over before, the order shuffle off goes back to then, [] where
@@ -576,7 +581,10 @@ class Player:
         playing = self._playing
         if playing is not None and playing.play_id is not None:
             try:
-                self.store.resume_paused_play(playing.play_id, now=now)
+                # (on the engine's thread, the lock held: a library another process holds made
+                # the next song wait the store's 30 s; refused, the play stays in its session)
+                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                    self.store.resume_paused_play(playing.play_id, now=now)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not move play %s to the session of now", playing.play_id)
         return True
@@ -715,10 +723,40 @@ class Player:
             self._passed_at = self._clock()
             # Kept for a restart within the session (see ``_carry_passed_over``); written on the
             # player's thread, where the person's commands run, never the GUI thread.
+            self._save_passed()
+
+    def _save_passed(self) -> None:
+        """Save the suggestions passed over as they are now (none: the setting goes), under
+        the lock. Another process holding the library (an import, a scan elsewhere) had this
+        wait the store's 30 s with the lock held: the song's end and the next one's start, and
+        every command after, waited as long. Now it waits as a play's start does; refused by
+        then, the progress thread writes it at its next ticks (only the latest matters)."""
+        self._passed_pending = ({"at": self._passed_at, "ids": sorted(self._passed_over)}
+                                if self._passed_over else None,)
+        self._nudged.set()
+        self._write_passed()
+
+    def _write_passed(self) -> bool:
+        """Write the suggestions passed over that wait to be (see ``_save_passed``); whether
+        none wait now."""
+        with self._passed_lock:
+            pending = self._passed_pending
+            if pending is None:
+                return True
             try:
-                self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
-            except sqlite3.Error:   # a locked or full database: passed over in this run still
-                log.exception("could not save the suggestions passed over")
+                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                    self.store.set_setting(PASSED_SETTING, pending[0])
+            except sqlite3.Error as exc:     # passed over in this run still; tried again at the next tick
+                if not self._passed_failing:
+                    log.warning("could not save the suggestions passed over (tried again at every tick: %s)", exc)
+                self._passed_failing = True
+                return False
+            if self._passed_failing:
+                log.info("the suggestions passed over are saved again")
+            self._passed_failing = False
+            if self._passed_pending is pending:
+                self._passed_pending = None
+            return self._passed_pending is None
 
     @property
     def early_skips(self) -> list[int]:
@@ -755,7 +793,7 @@ class Player:
             # (and the suggestions passed over, also where a play begun since ended the session)
             self._passed_over.clear()
             self._passed_at = 0.0
-            self.store.set_setting(PASSED_SETTING, None)
+            self._save_passed()
         # The forget emptied the state saved for the next start; what this player holds now
         # (the song playing, Up next, Previous cut to that song) is written again at once.
         # Else, paused, nothing changed it again, and the next start had nothing to go on with.
@@ -968,10 +1006,7 @@ class Player:
                     self._natural = _in_places(self._natural, missing, unshuffled)
             if passed and self._passed_over & passed:
                 self._passed_over -= passed
-                try:
-                    self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
-                except sqlite3.Error:
-                    log.exception("could not save the suggestions passed over")
+                self._save_passed()
             self._queue_changed()
         return len(back)
 
@@ -1232,10 +1267,7 @@ class Player:
             # else the copy a suggestion taken out went to was offered again in the session.
             if self._passed_over & renumbered.keys():
                 self._passed_over = {final(t) for t in self._passed_over}
-                try:
-                    self.store.set_setting(PASSED_SETTING, {"at": self._passed_at, "ids": sorted(self._passed_over)})
-                except sqlite3.Error:
-                    log.exception("could not save the suggestions passed over")
+                self._save_passed()
             self._undo = [(kind, (rec[0], rec[1], {final(t) for t in rec[2]}, rec[3]) if kind == "taken" else rec)
                           for kind, rec in self._undo]
             if not changed:
@@ -1831,6 +1863,8 @@ class Player:
             self._ticker.join(5)
             self._give_left_to_copies()
             self._write_unsaved()
+            if not self._write_passed():    # (a setting, not a play: the next session starts without it)
+                log.warning("the suggestions passed over could not be saved as the player closed")
         self._keep_unsaved(closing=True)
         self.engine.close()
         self._owner.release()       # its last play is closed: nothing of it is left open
@@ -3058,10 +3092,12 @@ class Player:
             ticked = now
             wrote = self._save_state(tick=True)
             unsaved = self._write_unsaved()
+            passed_saved = self._write_passed()
             # A save that failed (the library busy or full) is tried again at every tick, not
             # left for the next change: killed meanwhile, the change would be lost. So are
             # plays the store refused.
             resting = (not wrote and not self._state_save_failing and not unsaved and not self._unsaved_places
+                       and passed_saved
                        and self.state is not PlaybackState.PLAYING)
             playing = self._playing
             if playing is None or playing.play_id is None:

@@ -4817,3 +4817,37 @@ def test_a_place_kept_on_a_full_disk_goes_to_the_file_when_the_library_is_only_b
         p.close()
     assert 2.0 < store.resume_position(chapter) < 5.5
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(chapter, "stopped")]
+
+
+def test_a_suggestion_passed_over_while_the_library_is_held_does_not_hold_up_the_next_song(store, tmp_path):
+    # Taking a suggestion out of Up next saves it as passed over, on the player's thread with
+    # its lock held: with another process holding the library's write lock, that waited the
+    # store's 30 s, and the song ending meanwhile had the next one wait as long (its start
+    # needs the lock). It waits as a play's start does; refused, it is saved at a later tick.
+    from player.playback import PASSED_SETTING
+
+    a, b, c = add_tracks(store, tmp_path, [("a", 16.0), ("b", 60.0), ("c", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.play_tracks([a, b])
+    p.enqueue([c], source="radio")
+    assert wait_for(lambda: p.current_track_id == a and store.plays(), timeout=30)
+    (offer,) = [e for e in p.queue if e.track_id == c]
+    writer = _hold_library(store)
+    try:
+        assert p.current_track_id == a
+        remover = threading.Thread(target=p.remove_queue_entries, args=([offer],), daemon=True)
+        remover.start()
+        assert wait_for(lambda: offer not in p.queue, timeout=15)   # (taken out: now it saves it)
+        # a runs out (4 s at 4x) while the removal waits for the library: b starts on time
+        assert wait_for(lambda: p.current_track_id == b, timeout=15)
+        assert store.get_setting(PASSED_SETTING) is None
+        remover.join(15)
+        assert not remover.is_alive()
+        assert p.passed_over == {c}
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    try:
+        assert wait_for(lambda: (store.get_setting(PASSED_SETTING) or {}).get("ids") == [c], timeout=30)
+    finally:
+        p.close()
