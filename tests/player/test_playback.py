@@ -1,5 +1,6 @@
 """The Player over the null engine: queue logic, gapless hand-over and play logging."""
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -4490,12 +4491,19 @@ def test_put_back_follows_a_track_a_scan_merged_while_it_was_taken_out(store, tm
     assert [e.track_id for e in p.queue] == [c, b]
 
 
-def _hold_library(store):
+@contextlib.contextmanager
+def _library_held(store):
     """Another process writing to the library (an import, a scan in another window): a second
-    real connection holding its write lock. Returns that connection; ROLLBACK frees it."""
+    real connection holding its write lock for the block (that connection is what it gives;
+    a transaction it still has at the end is rolled back, and the connection closed)."""
     writer = sqlite3.connect(store.path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    return writer
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        yield writer
+    finally:
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+        writer.close()
 
 
 def _started_twice_on_kept_plays(store, tmp_path, after_each) -> None:
@@ -4533,15 +4541,11 @@ def test_closing_while_another_process_holds_the_library_is_quick_and_its_play_i
     caplog.set_level(logging.INFO, logger="player.playback")
     p.play_track(a)
     assert wait_for(lambda: p.position > 2.0 and store.plays() and store.plays()[0]["ms_heard"] > 1000)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         began = time.monotonic()
         p.close()
         took = time.monotonic() - began
         assert store.plays()[0]["ended"] == "playing"       # (its end refused: kept)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     print(f"closed in {took:.1f} s")
     assert took < 20, took
     assert not any("lost with this close" in r.getMessage() for r in caplog.records)
@@ -4570,16 +4574,11 @@ def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their
     a, b = add_tracks(store, tmp_path, [("a", 1.0), ("b", 60.0)])
     busy = Store(store.path, busy_timeout_s=0.2)     # (the plays' starts refused at once, not in 30 s)
     p = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
-    writer = _hold_library(store)
-    try:
+    with contextlib.closing(busy), _library_held(store):
         p.play_tracks([a, b])
         assert wait_for(lambda: p.current_track_id == b and p.position > 1.0 and p.unsaved_plays == 2, timeout=30)
         p.close()
         assert store.plays() == []
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
-        busy.close()
 
     def written_once():
         assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "finished"), (b, "stopped")]
@@ -4603,15 +4602,10 @@ def test_a_resumed_play_kept_at_a_busy_close_is_gone_on_with_once_even_when_a_ki
     busy = Store(store.path, busy_timeout_s=0.2)
     p = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
     assert p.restore_state().play_id == left
-    writer = _hold_library(store)
-    try:
+    with contextlib.closing(busy), _library_held(store):
         p.resume()
         assert wait_for(lambda: p.position > 12.0 and p.unsaved_plays == 1, timeout=30)
         p.close()
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
-        busy.close()
     heard = []
 
     def gone_on_with_once():
@@ -4633,8 +4627,7 @@ def test_plays_another_player_kept_in_the_file_while_this_one_wrote_it_stay_ther
     a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
     kept = journal_path(store.path)
     busy = Store(store.path, busy_timeout_s=0.2)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         first = Player(busy, NullEngine(speed=4.0), progress_interval_s=0.05)
         first.play_track(a)
         assert wait_for(lambda: first.position > 1.0 and first.unsaved_plays == 1, timeout=30)
@@ -4646,9 +4639,6 @@ def test_plays_another_player_kept_in_the_file_while_this_one_wrote_it_stay_ther
         assert wait_for(lambda: other.position > 1.0 and other.unsaved_plays == 2, timeout=30)
         other.close()
         assert sorted(p["track_id"] for p in read(kept)[0]) == [a, b]
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert wait_for(lambda: window.unsaved_plays == 0 and store.plays(), timeout=30)
     finally:
@@ -4673,16 +4663,12 @@ def test_a_click_while_another_process_holds_the_library_plays_at_once_and_its_p
     # the library is free.
     a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         began = time.monotonic()
         p.play_track(a)
         took = time.monotonic() - began
         assert p.unsaved_plays == 1
         p.play_track(b)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert took < 20, took
         assert wait_for(lambda: p.unsaved_plays == 0 and len(store.plays()) == 2, timeout=30)
@@ -4701,17 +4687,13 @@ def test_next_while_another_process_holds_the_library_answers_at_once_and_the_sk
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
     p.play_tracks([a, b])
     assert wait_for(lambda: p.position > 1.0 and store.plays() and store.plays()[0]["ms_heard"] > 0, timeout=30)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         began = time.monotonic()
         p.next()
         took = time.monotonic() - began
         assert p.current_track_id == b
         assert [r["ended"] for r in store.plays()] == ["playing"]   # (its end refused: kept)
         assert p.unsaved_plays == 2                                 # a's end, and b's start behind it
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert took < 20, took
         assert wait_for(lambda: p.unsaved_plays == 0 and len(store.plays()) == 2
@@ -4731,15 +4713,11 @@ def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_l
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
     p.play_tracks([chapter, song])
     assert wait_for(lambda: p.position > 2.0 and store.plays(), timeout=30)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         began = time.monotonic()
         p.next()
         took = time.monotonic() - began
         assert p.current_track_id == song and p.unsaved_places == 1
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert took < 20, took
         assert wait_for(lambda: p.unsaved_plays == 0 and p.unsaved_places == 0, timeout=30)
@@ -4765,16 +4743,12 @@ def test_a_pause_while_another_process_holds_the_library_answers_at_once_and_its
         return ((store.get_setting(STATE_SETTING) or {}).get("current") or [None] * 4)[3]
 
     assert wait_for(lambda: p.position > 1.0 and saved_at() is not None, timeout=30)
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         began = time.monotonic()
         p.pause()
         took = time.monotonic() - began
         at = p.position
         assert p.state is PlaybackState.PAUSED and saved_at() != pytest.approx(at, abs=0.1)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert took < 20, took
         assert wait_for(lambda: saved_at() == pytest.approx(at, abs=0.1), timeout=30), (saved_at(), at)
@@ -4800,14 +4774,13 @@ def test_a_place_kept_on_a_full_disk_goes_to_the_file_when_the_library_is_only_b
     p.stop()                                        # (its end written: the place alone is kept)
     assert p.unsaved_places == 1 and p.unsaved_plays == 0
     caplog.set_level(logging.INFO, logger="player.playback")
-    writer = _hold_library(store)
-    for op in ("INSERT", "UPDATE", "DELETE"):       # room again, seen once the other process lets go
-        writer.execute(f"DROP TRIGGER no_room_resume_positions_{op}")
-    try:
-        p.close()
-    finally:
-        writer.execute("COMMIT")
-        writer.close()
+    with _library_held(store) as writer:
+        for op in ("INSERT", "UPDATE", "DELETE"):   # room again, seen once the other process lets go
+            writer.execute(f"DROP TRIGGER no_room_resume_positions_{op}")
+        try:
+            p.close()
+        finally:
+            writer.execute("COMMIT")
     assert not any("lost with this close" in r.getMessage() for r in caplog.records)
     assert journal_path(store.path).exists()
     p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
@@ -4832,8 +4805,7 @@ def test_a_suggestion_passed_over_while_the_library_is_held_does_not_hold_up_the
     p.enqueue([c], source="radio")
     assert wait_for(lambda: p.current_track_id == a and store.plays(), timeout=30)
     (offer,) = [e for e in p.queue if e.track_id == c]
-    writer = _hold_library(store)
-    try:
+    with _library_held(store):
         assert p.current_track_id == a
         remover = threading.Thread(target=p.remove_queue_entries, args=([offer],), daemon=True)
         remover.start()
@@ -4844,9 +4816,6 @@ def test_a_suggestion_passed_over_while_the_library_is_held_does_not_hold_up_the
         remover.join(15)
         assert not remover.is_alive()
         assert p.passed_over == {c}
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     try:
         assert wait_for(lambda: (store.get_setting(PASSED_SETTING) or {}).get("ids") == [c], timeout=30)
     finally:
