@@ -483,6 +483,7 @@ class Player:
         # Held while the kept file is brought in step with what the library refuses (see
         # ``_keep_unsaved``), by the GUI thread as a play is refused and by the progress thread.
         self._kept_lock = threading.Lock()
+        self._kept_failing = False      # the kept file could not be written at the last try (said once)
         self._kept_read = self._read_kept()
         # What this player put in the kept file last (at first, what it took from it): replaced
         # there by what is left as the library takes it, or refuses more.
@@ -2233,8 +2234,11 @@ class Player:
                     kept_plays.replace(self._kept_file, *self._kept_mine, plays, places)
                 except OSError as exc:
                     if not closing:
-                        log.error("could not keep the plays the library refused in %s (kept in memory, "
-                                  "tried again: %s)", self._kept_file, exc)
+                        # (tried at every tick while plays wait: a full disk said so once, not every two seconds)
+                        if not self._kept_failing:
+                            log.error("could not keep the plays the library refused in %s (kept in memory, "
+                                      "tried again at every tick: %s)", self._kept_file, exc)
+                        self._kept_failing = True
                         return
                     if plays:
                         log.error("%d %s could not be saved: the library's disk is full or cannot be written "
@@ -2245,6 +2249,9 @@ class Player:
                                   len(places), "track was" if len(places) == 1 else "tracks were")
                     return
                 self._kept_mine = (plays, places)
+                if self._kept_failing:
+                    log.info("the plays the library refused are kept in %s again", self._kept_file)
+                self._kept_failing = False
         if closing and (plays or places):
             log.warning("the library is busy or cannot be written: %d %s and %d %s kept in %s, written at "
                         "the next start", len(plays), "play" if len(plays) == 1 else "plays", len(places),

@@ -4820,3 +4820,33 @@ def test_a_suggestion_passed_over_while_the_library_is_held_does_not_hold_up_the
         assert wait_for(lambda: (store.get_setting(PASSED_SETTING) or {}).get("ids") == [c], timeout=30)
     finally:
         p.close()
+
+
+def test_a_kept_file_that_cannot_be_written_is_said_once_not_at_every_tick(store, tmp_path, caplog):
+    # While the library refuses plays, the file beside it is brought up to date at every
+    # tick: where it cannot be written (a full disk), the log said so every tick, for as long
+    # as it lasted. Once; and once more when it can be written again.
+    import logging
+
+    from player.kept_plays import journal_path, read
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    caplog.set_level(logging.INFO, logger="player.playback")
+    kept = journal_path(store.path)
+    kept.mkdir()                    # (neither read nor replaced: as a disk refusing it)
+    try:
+        with _library_held(store):
+            p.play_track(a)
+            assert p.unsaved_plays == 1
+            ticks = p.position
+            # (each tick waits a second for the library first: some 4 s, several ticks)
+            assert wait_for(lambda: p.position > ticks + 16.0, timeout=60)
+            said = [r for r in caplog.records if "could not keep the plays" in r.getMessage()]
+            assert len(said) == 1, [r.getMessage() for r in said]
+            kept.rmdir()
+            assert wait_for(lambda: kept.is_file(), timeout=30)
+            assert [q["track_id"] for q in read(kept)[0]] == [a]
+            assert sum("refused are kept in" in r.getMessage() for r in caplog.records) == 1
+    finally:
+        p.close()
