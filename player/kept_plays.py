@@ -1,13 +1,16 @@
-"""Plays (and places in long tracks) the library refused as the player closed, kept in a small
-file beside it until the next start writes them.
+"""Plays (and places in long tracks) the library refused, kept in a small file beside it
+until it takes them, or until the next start writes them.
 
 Another process can hold the library's write lock for long (an import, a scan in another
-window, a backup tool). Closing cannot wait for it: the window would freeze on Quit for the
-store's whole wait, once per write. What the store refused then is written here instead
-(atomically: a reader finds the old file or the new one) and the next player to start writes
-it into the library, exactly once (see ``Player._write_unsaved``: each play is found again by
-its own identity before it is written). A full disk refuses this file as well: then the plays
-are lost, and the log says so.
+window, a backup tool). Playing and closing cannot wait for it: the window would freeze for
+the store's whole wait, once per write. What the store refuses is written here as soon as it
+is refused, and again as that changes (atomically: a reader finds the old file or the new
+one), so that a kill or a crash meanwhile loses nothing; what the library takes goes from it.
+The next player to start writes what is left into the library, exactly once (see
+``Player._write_unsaved``: each play is found again by its own identity before it is
+written), leaving alone the plays of a player still running. A full disk refuses this file as
+well: the plays wait in memory, and are lost if the player closes before there is room (the
+log says so).
 """
 
 from __future__ import annotations

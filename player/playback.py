@@ -2180,9 +2180,10 @@ class Player:
             conn.execute(f"PRAGMA busy_timeout = {int(was)}")
 
     def _read_kept(self) -> tuple[list[dict], dict[int, list]] | None:
-        """Take the plays and places the last close kept in a file (the library refused them
-        then) to be written as the store takes them, before any of this run; what the file
-        held (None: nothing), taken out of it once written (see ``kept_plays.forget``)."""
+        """Take the plays and places a player before this one kept in a file (the library
+        refused them; it closed, or was killed) to be written as the store takes them, before
+        any of this run; what was taken (None: nothing), taken out of it once written (see
+        ``_keep_unsaved``)."""
         plays, places = kept_plays.read(self._kept_file)
         # A player running now (the window, beside this ``segue play``) keeps there what the
         # library refuses it as it plays: its own to write, taken here they were written twice.
