@@ -4850,3 +4850,30 @@ def test_a_kept_file_that_cannot_be_written_is_said_once_not_at_every_tick(store
             assert sum("refused are kept in" in r.getMessage() for r in caplog.records) == 1
     finally:
         p.close()
+
+
+def test_a_player_starting_beside_one_that_keeps_refused_plays_leaves_them_to_it(store, tmp_path):
+    # The window keeps what a busy library refuses it in the file beside the library as it
+    # plays. ``segue play`` starting meanwhile read the file as if a close had left it, and
+    # wrote the window's play too: once by each, two rows for one play. It leaves the plays of
+    # a player still running to that player.
+    from player.kept_plays import journal_path, read
+    from player.store import Store
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    kept = journal_path(store.path)
+    window = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    other = None
+    try:
+        with _library_held(store):
+            window.play_track(a)
+            assert window.unsaved_plays == 1 and [q["track_id"] for q in read(kept)[0]] == [a]
+            other = Player(Store(store.path), NullEngine(speed=4.0), progress_interval_s=0.05)
+            assert other.unsaved_plays == 0
+        assert wait_for(lambda: window.unsaved_plays == 0 and not kept.exists(), timeout=30)
+    finally:
+        window.close()
+        if other is not None:
+            other.close()
+            other.store.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "stopped")]
