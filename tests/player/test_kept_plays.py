@@ -50,3 +50,25 @@ def test_a_kept_file_that_cannot_be_read_is_neither_written_over_nor_removed(tmp
     unopenable.add(path)
     assert kept_plays.read(path) == ([], {})
     assert path.read_bytes() == held
+
+
+def test_replace_puts_a_players_plays_in_place_of_its_last_and_leaves_the_rest(tmp_path):
+    # A running player keeps the file in step with what the library refuses it: what it put
+    # there last goes, what is left now comes in (a play known by its identity, its end newer),
+    # another player's plays and places stay, and the file goes once nothing is left.
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    others = [_play(9, 50.0)]
+    kept_plays.write(path, others, {7: [100.0, 50.0, None]})
+    mine = [{**_play(1, 100.0), "ended": ["stopped", 1000, None, None, 101.0]}]
+    kept_plays.replace(path, [], {}, mine, {3: [80.0, 100.0, None]})
+    later = [{**_play(1, 100.0), "ended": ["finished", 5000, None, None, 105.0]}, _play(2, 105.0)]
+    kept_plays.replace(path, mine, {3: [80.0, 100.0, None]}, later, {})
+
+    plays, places = kept_plays.read(path)
+    assert plays == others + later          # play 1 once, with its real end
+    assert places == {7: [100.0, 50.0, None]}
+
+    kept_plays.replace(path, later, {}, [], {})
+    assert kept_plays.read(path) == (others, {7: [100.0, 50.0, None]})
+    kept_plays.forget(path, others, {7: [100.0, 50.0, None]})
+    assert not path.exists()
