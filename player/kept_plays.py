@@ -15,12 +15,14 @@ log says so).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 from pathlib import Path
 
 from segue_common.atomic import write_text
+from segue_common.file_lock import lock, unlock
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,35 @@ def journal_path(db_path: str | os.PathLike) -> Path:
 
 def _key(play: dict) -> tuple:
     return play.get("track_id"), play.get("started_at"), play.get("play_id"), play.get("reopen")
+
+
+@contextlib.contextmanager
+def _changing(path: Path):
+    """Held while ``path`` is read and written again: two players on one library (the window
+    and ``segue play``) each rewrite the file at every tick while the library is busy, and
+    one that read it before the other's write then wrote its own over it, without the play
+    the other had just put there (lost at a kill). An OS lock on a file beside it, dropped
+    however the process ends. Where the file system has no locks, changed as without one."""
+    try:
+        fd = os.open(path.with_name(path.name.removesuffix(".json") + ".lock"),
+                     os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
+    except OSError:
+        fd = None
+    try:
+        if fd is not None:
+            try:
+                lock(fd, wait=True)
+            except OSError:
+                os.close(fd)
+                fd = None
+        yield
+    finally:
+        if fd is not None:
+            try:
+                unlock(fd)
+            except OSError:
+                pass
+            os.close(fd)
 
 
 def _write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
@@ -58,6 +89,12 @@ def replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
     play is known by its identity, not by what is known of it (its end comes later); the file
     goes once nothing is left in it. Raises OSError where it cannot, and where the file there
     cannot be read: written over, what it held would be lost."""
+    with _changing(path):
+        _replace(path, gone_plays, gone_places, plays, places)
+
+
+def _replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
+             plays: list[dict], places: dict[int, list]) -> None:
     now_plays, now_places = read(path, changing=True)
     done = {_key(p) for p in gone_plays}
     left = [p for p in now_plays if _key(p) not in done]

@@ -72,3 +72,36 @@ def test_replace_puts_a_players_plays_in_place_of_its_last_and_leaves_the_rest(t
     assert kept_plays.read(path) == (others, {7: [100.0, 50.0, None]})
     kept_plays.forget(path, others, {7: [100.0, 50.0, None]})
     assert not path.exists()
+
+
+def test_players_rewriting_the_file_at_once_keep_each_others_plays(tmp_path):
+    # The window and ``segue play`` on one busy library each rewrite the file at every tick
+    # (as opened by two processes: each call opens the file anew). One that read it before
+    # the other's write wrote its own over it, without the play the other had just added.
+    import threading
+
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    players, rounds = 6, 40
+    start = threading.Barrier(players)
+    failed = []
+
+    def player(n: int) -> None:
+        mine: list[dict] = []
+        start.wait()
+        try:
+            for i in range(rounds):
+                now = mine + [_play(n, float(i))]
+                kept_plays.replace(path, mine, {}, now, {})
+                mine = now
+        except Exception as exc:        # (said in the main thread)
+            failed.append(exc)
+
+    threads = [threading.Thread(target=player, args=(n,)) for n in range(players)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failed
+    plays, _ = kept_plays.read(path)
+    assert sorted((p["track_id"], p["started_at"]) for p in plays) == [
+        (n, float(i)) for n in range(players) for i in range(rounds)]
