@@ -30,7 +30,7 @@ VERSION = 1
 
 
 def journal_path(db_path: str | os.PathLike) -> Path:
-    """The file beside the library's database that holds what it refused at close."""
+    """The file beside the library's database that holds what it refused."""
     db_path = Path(db_path)
     return db_path.with_name(db_path.name + ".kept-plays.json")
 
@@ -71,13 +71,6 @@ def _changing(path: Path):
 def _write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
     write_text(path, json.dumps({"version": VERSION, "plays": plays,
                                  "places": {str(t): v for t, v in places.items()}}))
-
-
-def write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
-    """Keep ``plays`` and ``places`` in ``path`` with what it holds already (a run before,
-    whose plays the library has not taken yet either). Raises OSError where it cannot, and
-    where the file there cannot be read: written over, what it held would be lost."""
-    replace(path, [], {}, plays, places)
 
 
 def replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
@@ -140,11 +133,3 @@ def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, l
             pass
         return [], {}
 
-
-def forget(path: Path, plays: list[dict], places: dict[int, list]) -> None:
-    """Take out of ``path`` the ``plays`` and ``places`` read from it, the library holding
-    them now; the file goes once nothing else is left in it. Another player on the library
-    (the window and ``segue play``) that closed since, the library still busy for it, added
-    its own to the file: removed whole, those were lost. Raises OSError where it cannot (the
-    file then stays as it was: what it holds of the library's is found there and not written twice)."""
-    replace(path, plays, places, [], {})

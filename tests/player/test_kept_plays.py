@@ -31,17 +31,17 @@ def unopenable(monkeypatch):
 
 def test_a_kept_file_that_cannot_be_read_is_neither_written_over_nor_removed(tmp_path, unopenable):
     path = kept_plays.journal_path(tmp_path / "library.db")
-    kept_plays.write(path, [_play(1, 100.0)], {})
+    kept_plays.replace(path, [], {}, [_play(1, 100.0)], {})
     held = path.read_bytes()
     unopenable.add(path)
 
     # Taken for an empty file, the close's write put its own play in place of the one kept there.
     with pytest.raises(OSError):
-        kept_plays.write(path, [_play(2, 200.0)], {})
+        kept_plays.replace(path, [], {}, [_play(2, 200.0)], {})
     assert path.read_bytes() == held
     # And a player that wrote play 2 from an earlier read removed the file with play 1 in it.
     with pytest.raises(OSError):
-        kept_plays.forget(path, [_play(2, 200.0)], {})
+        kept_plays.replace(path, [_play(2, 200.0)], {}, [], {})
     assert path.read_bytes() == held
 
     unopenable.clear()
@@ -58,7 +58,7 @@ def test_replace_puts_a_players_plays_in_place_of_its_last_and_leaves_the_rest(t
     # another player's plays and places stay, and the file goes once nothing is left.
     path = kept_plays.journal_path(tmp_path / "library.db")
     others = [_play(9, 50.0)]
-    kept_plays.write(path, others, {7: [100.0, 50.0, None]})
+    kept_plays.replace(path, [], {}, others, {7: [100.0, 50.0, None]})
     mine = [{**_play(1, 100.0), "ended": ["stopped", 1000, None, None, 101.0]}]
     kept_plays.replace(path, [], {}, mine, {3: [80.0, 100.0, None]})
     later = [{**_play(1, 100.0), "ended": ["finished", 5000, None, None, 105.0]}, _play(2, 105.0)]
@@ -70,7 +70,7 @@ def test_replace_puts_a_players_plays_in_place_of_its_last_and_leaves_the_rest(t
 
     kept_plays.replace(path, later, {}, [], {})
     assert kept_plays.read(path) == (others, {7: [100.0, 50.0, None]})
-    kept_plays.forget(path, others, {7: [100.0, 50.0, None]})
+    kept_plays.replace(path, others, {7: [100.0, 50.0, None]}, [], {})
     assert not path.exists()
 
 
