@@ -19,10 +19,11 @@ import contextlib
 import json
 import logging
 import os
+import time
 from pathlib import Path
 
 from segue_common.atomic import write_text
-from segue_common.file_lock import lock, unlock
+from segue_common.file_lock import HELD_ERRNOS, lock, unlock
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ def _key(play: dict) -> tuple:
     return play.get("track_id"), play.get("started_at"), play.get("play_id"), play.get("reopen")
 
 
+# How long a change waits for another player's change of the file (a read and a small
+# write: milliseconds). Past it (that player stopped mid-change: Ctrl+Z in its terminal) the
+# change is refused as one the disk refused, and tried again at the next tick; on the GUI
+# thread a skip must not wait for it.
+CHANGE_WAIT_S = 2.0
+
+
 @contextlib.contextmanager
 def _changing(path: Path):
     """Held while ``path`` is read and written again: two players on one library (the window
@@ -51,13 +59,21 @@ def _changing(path: Path):
                      os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o600)
     except OSError:
         fd = None
-    try:
-        if fd is not None:
-            try:
-                lock(fd, wait=True)
-            except OSError:
+    deadline = time.monotonic() + CHANGE_WAIT_S
+    while fd is not None:
+        try:
+            lock(fd, wait=False)
+            break
+        except OSError as exc:
+            if exc.errno not in HELD_ERRNOS:        # (no locks here)
                 os.close(fd)
                 fd = None
+            elif time.monotonic() >= deadline:
+                os.close(fd)
+                raise OSError(exc.errno, "another player has been changing it for too long", str(path)) from exc
+            else:
+                time.sleep(0.01)    # (lock() cannot wait a bounded time on every system)
+    try:
         yield
     finally:
         if fd is not None:

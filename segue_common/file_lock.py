@@ -4,8 +4,14 @@ byte). The system drops it when the process ends, however it ends."""
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
+
+# The answers of a lock held by someone else: EWOULDBLOCK/EAGAIN from flock, EACCES (and
+# EDEADLOCK after its retries) from msvcrt.locking. Any other error cannot tell.
+HELD_ERRNOS = frozenset({errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, getattr(errno, "EDEADLK", -1),
+                         getattr(errno, "EDEADLOCK", -1)})
 
 if sys.platform == "win32":
     import msvcrt

@@ -14,7 +14,6 @@ asking.
 
 from __future__ import annotations
 
-import errno
 import logging
 import os
 import secrets
@@ -22,14 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from segue_common.file_lock import lock, unlock
+from segue_common.file_lock import HELD_ERRNOS, lock, unlock
 
 log = logging.getLogger(__name__)
-
-# The answers of a lock held by someone else: EWOULDBLOCK/EAGAIN from flock, EACCES (and
-# EDEADLOCK after its retries) from msvcrt.locking. Any other error cannot tell.
-_HELD = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, getattr(errno, "EDEADLK", -1),
-         getattr(errno, "EDEADLOCK", -1)}
 
 # A lock file found unlocked and empty may be a player between creating it and locking it:
 # it is only removed once it is this old.
@@ -123,7 +117,7 @@ def _take(path: Path) -> tuple[str, int | None]:
         lock(fd, wait=False)
     except OSError as exc:
         os.close(fd)
-        return ("held" if exc.errno in _HELD else "unknown"), None
+        return ("held" if exc.errno in HELD_ERRNOS else "unknown"), None
     return "free", fd
 
 

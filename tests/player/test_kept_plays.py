@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -74,12 +75,13 @@ def test_replace_puts_a_players_plays_in_place_of_its_last_and_leaves_the_rest(t
     assert not path.exists()
 
 
-def test_players_rewriting_the_file_at_once_keep_each_others_plays(tmp_path):
+def test_players_rewriting_the_file_at_once_keep_each_others_plays(tmp_path, monkeypatch):
     # The window and ``segue play`` on one busy library each rewrite the file at every tick
     # (as opened by two processes: each call opens the file anew). One that read it before
     # the other's write wrote its own over it, without the play the other had just added.
     import threading
 
+    monkeypatch.setattr(kept_plays, "CHANGE_WAIT_S", 120.0)   # (six at once, not two: one may wait long)
     path = kept_plays.journal_path(tmp_path / "library.db")
     players, rounds = 6, 40
     start = threading.Barrier(players)
@@ -105,3 +107,38 @@ def test_players_rewriting_the_file_at_once_keep_each_others_plays(tmp_path):
     plays, _ = kept_plays.read(path)
     assert sorted((p["track_id"], p["started_at"]) for p in plays) == [
         (n, float(i)) for n in range(players) for i in range(rounds)]
+
+
+def test_a_player_stopped_mid_change_holds_up_a_change_a_bounded_time(tmp_path, monkeypatch):
+    # Another player stopped while it changed the file (Ctrl+Z in the terminal of ``segue
+    # play``) holds its lock: a change waited for it without end, on the GUI thread for a
+    # skip. It is refused after a moment, as the disk refusing it is, and the file left as it was.
+    import threading
+
+    from segue_common.file_lock import lock
+
+    monkeypatch.setattr(kept_plays, "CHANGE_WAIT_S", 0.2)
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    kept_plays.replace(path, [], {}, [_play(1, 100.0)], {})
+    held = path.read_bytes()
+    fd = os.open(path.with_name(path.name.removesuffix(".json") + ".lock"), os.O_RDWR)
+    try:
+        lock(fd, wait=True)
+        outcome = []
+
+        def change() -> None:
+            try:
+                kept_plays.replace(path, [], {}, [_play(2, 200.0)], {})
+                outcome.append("changed")
+            except OSError:
+                outcome.append("refused")
+
+        changer = threading.Thread(target=change, daemon=True)
+        changer.start()
+        changer.join(30)
+        assert outcome == ["refused"]
+        assert path.read_bytes() == held
+    finally:
+        os.close(fd)
+    kept_plays.replace(path, [], {}, [_play(2, 200.0)], {})       # free again
+    assert [p["track_id"] for p in kept_plays.read(path)[0]] == [1, 2]
