@@ -8,7 +8,7 @@ is refused, and again as that changes (atomically: a reader finds the old file o
 one), so that a kill or a crash meanwhile loses nothing; what the library takes goes from it.
 The next player to start writes what is left into the library, exactly once (see
 ``Player._write_unsaved``: each play is found again by its own identity before it is
-written), leaving alone the plays of a player still running. A full disk refuses this file as
+written), leaving alone the plays and places of a player still running. A full disk refuses this file as
 well: the plays wait in memory, and are lost if the player closes before there is room (the
 log says so).
 """

@@ -2189,6 +2189,9 @@ class Player:
         # library refuses it as it plays: its own to write, taken here they were written twice.
         folder = owners_folder(self.store.path)
         plays = [p for p in plays if not p.get("owner") or not owner_alive(folder, p["owner"])]
+        # So with its places, owned as its plays are (``_keep_unsaved``): taken, this player
+        # wrote a place that one had moved on from since, over the one it wrote itself.
+        places = {t: v for t, v in places.items() if len(v) < 4 or not v[3] or not owner_alive(folder, v[3])}
         if not plays and not places:
             return None
         kept = []
@@ -2202,7 +2205,7 @@ class Player:
         with self._unsaved_lock:
             self._unsaved[:0] = kept
             for track_id, place in places.items():
-                self._unsaved_places.setdefault(track_id, tuple(place))
+                self._unsaved_places.setdefault(track_id, tuple(place[:3]))
         log.info("%d plays kept at the last close are written once the library takes them", len(kept))
         return plays, places
 
@@ -2229,7 +2232,7 @@ class Player:
         with self._kept_lock:
             with self._unsaved_lock:
                 plays = [self._kept_entry(k) for k in self._unsaved]
-                places = {t: list(v) for t, v in self._unsaved_places.items()}
+                places = {t: [*v, self._owner.token] for t, v in self._unsaved_places.items()}
             if (plays, places) != self._kept_mine:
                 try:
                     kept_plays.replace(self._kept_file, *self._kept_mine, plays, places)

@@ -4877,3 +4877,32 @@ def test_a_player_starting_beside_one_that_keeps_refused_plays_leaves_them_to_it
             other.close()
             other.store.close()
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(a, "stopped")]
+
+
+def test_a_player_starting_beside_one_that_keeps_refused_places_leaves_them_to_it(store, tmp_path):
+    # The places a busy library refuses a running player are in the file as its plays are. A
+    # player starting beside it took them and wrote them too: one the window had moved on
+    # from since went over the newer one the window wrote. A killed player's are taken.
+    import time as clock
+
+    from player import kept_plays
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    kept = kept_plays.journal_path(store.path)
+    window = store.play_owner()         # (the window, running)
+    killed = store.play_owner()
+    killed_token = killed.token
+    killed.release()
+    now = clock.time()
+    live_place = [40.0, now, None, window.token]
+    kept_plays.replace(kept, [], {}, [], {a: live_place, b: [30.0, now, None, killed_token]})
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert p.unsaved_places == 1
+        # (b out of the file once written; the window's left there, for it to write)
+        assert wait_for(lambda: p.unsaved_places == 0 and kept_plays.read(kept)[1] == {a: live_place}, timeout=30)
+        assert store.resume_position(b) == 30.0
+        assert store.resume_position(a) is None
+    finally:
+        p.close()
+        window.release()
