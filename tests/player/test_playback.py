@@ -4845,7 +4845,8 @@ def test_a_kept_file_that_cannot_be_written_is_said_once_not_at_every_tick(store
             said = [r for r in caplog.records if "could not keep the plays" in r.getMessage()]
             assert len(said) == 1, [r.getMessage() for r in said]
             kept.rmdir()
-            assert wait_for(lambda: kept.is_file(), timeout=30)
+            # (the line, not the file: the file is there a moment before the line is said)
+            assert wait_for(lambda: any("refused are kept in" in r.getMessage() for r in caplog.records), timeout=30)
             assert [q["track_id"] for q in read(kept)[0]] == [a]
             assert sum("refused are kept in" in r.getMessage() for r in caplog.records) == 1
     finally:
