@@ -558,14 +558,9 @@ def test_a_seek_in_a_song_ffmpeg_decodes_never_waits_for_the_library_to_give_it_
     assert wait_for(lambda: p.current_track_id == song and p.position > 0.2)       # (heard: opened)
     path.unlink()
     store.mark_missing([song])
-    writer = sqlite3.connect(store.path, isolation_level=None)
-    writer.execute("BEGIN IMMEDIATE")
-    try:
+    with _library_held(store):
         p.seek(3.0)
         answered = p.engine.sync(timeout=10.0)
-    finally:
-        writer.execute("ROLLBACK")
-        writer.close()
     assert answered
     assert wait_for(lambda: store.track(song) is None, timeout=30)
     assert store.live_track_id(song) == copy
@@ -729,15 +724,10 @@ def test_closing_waits_a_moment_not_the_store_s_wait_for_a_busy_library_to_give_
         p.play_tracks([seed])
         assert wait_for(lambda: p.position > 0.1 and len(store.plays()) == 1)
         assert p._to_give == {seed: copy}
-        writer = sqlite3.connect(store.path, isolation_level=None)
-        writer.execute("BEGIN IMMEDIATE")
-        try:
+        with _library_held(store):
             began = time.monotonic()
             p._give_left_to_copies()
             took = time.monotonic() - began
-        finally:
-            writer.execute("ROLLBACK")
-            writer.close()
         assert took < 10, took
         said = [r for r in caplog.records if "before closing" in r.getMessage()]
         assert len(said) == 1 and said[0].levelno == logging.WARNING
