@@ -1,0 +1,230 @@
+"""A whole library in Up next, in the real window: each change's time and its longest GUI-thread stall.
+
+    python -m benchmarks.bench_big_queue                  # 10,000 and 100,000 queued
+    python -m benchmarks.bench_big_queue --sizes 2000 20000
+
+For each size, a library of that many tracks made through the store's API
+(benchmarks/library_gen.py rows, each file a link to one silent WAV), then one fresh
+process with the real window (offscreen, the null audio engine) going through the steps
+a person with the whole library queued takes:
+
+- Play all: the library's tracks played from the first, the rest queued;
+- song ends: the song playing sought to its last moment, until the next one plays and
+  Up next has lost its row (three in turn);
+- skip: Next, until the next song plays and its row has gone (three in turn);
+- move a row: the row at 500 moved to the top with Alt+Home, until the player's queue has it
+  there; Alt+Down on the top row, the same;
+- remove 1,000: rows 100 to 1,099 selected, Delete, until the player has taken them out;
+- shuffle on, shuffle off: until Up next shows the new order;
+- the saved state: the player's state written to the store (what a song's end saves).
+
+Each step: the time until the window showed its result, the time spent in Up next's
+refresh on the GUI thread (all the refreshes the step caused), and the longest gap of a
+10 ms timer on the GUI thread while it ran (the rule is ~50 ms). The ratio column is the
+largest size's time over the smallest (the baseline, measured in the same run): 10x more
+entries and near 1 is what a player that stays instant shows, near 10 is a scan of the queue.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import wave
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:          # run as `python benchmarks/bench_big_queue.py` too
+    sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("SEGUE_ENGINE", "null")
+
+SONG_S = 30.0
+
+
+def _wav(path: Path, seconds: float) -> None:
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(bytes(4 * int(8000 * seconds)))
+
+
+def make_home(home: Path, tracks: int) -> None:
+    """``tracks`` generated tracks in ``home/library.db``, each file a link to one silent WAV
+    (any of them can be the next to play: a shuffle or a move puts any of them next)."""
+    from benchmarks.library_gen import fill_store
+    from player.store import Store
+
+    store = Store.open(home / "library.db")
+    fill_store(store, tracks)
+    ids = sorted(r["id"] for r in store.tracks())
+    music = home / "music"
+    music.mkdir()
+    song = music / "song.wav"
+    _wav(song, SONG_S)
+    st = song.stat()
+    rows = []
+    for i in ids:
+        path = music / f"{i}.wav"
+        path.symlink_to(song)
+        rows.append((str(path), st.st_size, st.st_mtime_ns, SONG_S, i))
+    with store.transaction() as conn:
+        conn.executemany("UPDATE tracks SET path = ?, size = ?, mtime_ns = ?, duration = ? WHERE id = ?", rows)
+    store.close()
+
+
+# -- the window (child) ----------------------------------------------------------------------
+def _child() -> dict:
+    from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
+
+    from benchmarks.bench_ui import _heartbeat
+    from benchmarks.bench_ui import _spin_until as spin
+    from player.store import Store
+    from player.ui.main import create_app, default_engine_factory
+    from player.ui.main_window import MainWindow
+
+    create_app()
+    store = Store.open()
+    with store.transaction() as conn:
+        ids = [r[0] for r in conn.execute("SELECT id FROM tracks ORDER BY id")]
+    n = len(ids)
+    gaps, clock, last, ticker = _heartbeat()
+    ticker.setInterval(10)
+    ticker.setTimerType(Qt.PreciseTimer)
+    out: dict = {"tracks": n}
+
+    window = MainWindow(store, engine_factory=default_engine_factory(store))
+    window.resize(1280, 780)
+    panel = window.up_next
+    refresh = panel.set_entries
+    spent = [0.0]
+
+    def timed_refresh(entries):        # the time Up next takes to show each change, summed
+        t = time.perf_counter()
+        refresh(entries)
+        spent[0] += time.perf_counter() - t
+
+    panel.set_entries = timed_refresh
+    ticker.start()
+    window.show()
+    spin(lambda: window.model.rowCount() == n and window.restored and window.player is not None, 300)
+    player = window.player
+    rows = panel.rows.rowCount
+
+    def step(name: str, action, until, timeout_s: float = 60) -> None:
+        spin(lambda: False, 0.3)            # the last step's tail is over
+        gaps.clear()
+        spent[0] = 0.0
+        last[0] = clock.elapsed()
+        start = time.perf_counter()
+        action()
+        ok = spin(until, timeout_s)
+        took = (time.perf_counter() - start) * 1000
+        out[name] = {"ms": took if ok else float("nan"), "refresh_ms": spent[0] * 1000,
+                     "stall_ms": float(max(gaps, default=0))}
+        print(f"  {name}: {took:.0f} ms, refresh {spent[0] * 1000:.0f} ms, stall {max(gaps, default=0)} ms"
+              f"{'' if ok else ' (timed out)'}", file=sys.stderr, flush=True)
+
+    step("Play all", lambda: window.play_ids(ids), lambda: player.current_track_id == ids[0] and rows() == n - 1)
+    for k in range(3):
+        playing = player.current_track_id
+        step(f"song ends {k + 1}", lambda: window.seek_to(SONG_S - 0.05),
+             lambda: player.current_track_id not in (None, playing) and rows() == len(player.queue)
+             and panel.rows.entries() == player.queue)
+    for k in range(3):
+        playing = player.current_track_id
+        step(f"skip {k + 1}", window.next_track,
+             lambda: player.current_track_id not in (None, playing) and panel.rows.entries() == player.queue)
+    panel.list.setFocus()
+    table = panel.list
+
+    def select(first: int, last_row: int) -> None:
+        sel = QItemSelection(panel.rows.index(first), panel.rows.index(last_row))
+        table.selectionModel().setCurrentIndex(panel.rows.index(first), QItemSelectionModel.NoUpdate)
+        table.selectionModel().select(sel, QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+
+    select(500, 500)
+    moving = panel.rows.entry(500).track_id     # (moved, a list's song becomes the person's: a new entry)
+    step("move row 500 to the top", panel.to_top.trigger,
+         lambda: player.queue[0].track_id == moving and panel.rows.entries() == player.queue)
+    select(0, 0)
+    step("move the top row down", panel.move_down.trigger,
+         lambda: player.queue[1].track_id == moving and panel.rows.entries() == player.queue)
+    select(100, 1099)
+    going = set(map(id, panel.rows.entries()[100:1100]))
+    before = len(player.queue)
+    step("remove 1,000 selected", lambda: panel.keyPressEvent(_delete()),
+         lambda: len(player.queue) == before - 1000 and rows() == before - 1000
+         and not going & set(map(id, panel.rows.entries())))
+    shown = panel.rows.entries()
+    step("shuffle on", lambda: window.set_shuffle(True),
+         lambda: player.shuffle and panel.rows.entries() == player.queue and panel.rows.entries() != shown)
+    step("shuffle off", lambda: window.set_shuffle(False),
+         lambda: not player.shuffle and panel.rows.entries() == player.queue and panel.rows.entries() == shown)
+    spin(lambda: False, 0.3)
+    t = time.perf_counter()
+    state = player._state()
+    out["state (build)"] = {"ms": (time.perf_counter() - t) * 1000, "refresh_ms": 0.0, "stall_ms": float("nan")}
+    out["state queue entries"] = len(state["queue"])
+    ticker.stop()
+    window.close()
+    from player.workers import wait_all
+
+    wait_all(5000)
+    store.close()
+    return out
+
+
+def _delete():
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+
+    return QKeyEvent(QEvent.KeyPress, Qt.Key_Delete, Qt.NoModifier)
+
+
+def _run_child(home: Path) -> dict:
+    env = dict(os.environ, SEGUE_HOME=str(home), SEGUE_DATA_DIR=str(home))
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_big_queue", "--child"], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise SystemExit(f"child failed ({proc.returncode})")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(_child()))
+        sys.stdout.flush()
+        os._exit(0)
+    results = {}
+    for n in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="segue-queue-") as tmp:
+            home = Path(tmp)
+            t = time.perf_counter()
+            make_home(home, n)
+            print(f"{n:,} tracks: home made in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            results[n] = _run_child(home)
+    steps = [k for k in results[args.sizes[0]] if isinstance(results[args.sizes[0]][k], dict)]
+    head = "".join(f" {f'{n:,} ms':>11} {'refresh':>7} {'stall':>6}" for n in args.sizes)
+    print(f"{'step':<26}{head} {'ratio':>6}")
+    for s in steps:
+        cells = "".join(f" {results[n][s]['ms']:>11.0f} {results[n][s]['refresh_ms']:>7.0f}"
+                        f" {results[n][s]['stall_ms']:>6.0f}" for n in args.sizes)
+        lo, hi = results[args.sizes[0]][s]["ms"], results[args.sizes[-1]][s]["ms"]
+        print(f"{s:<26}{cells} {hi / lo if lo > 0 else float('nan'):>6.1f}")
+    print("saved queue entries: " + ", ".join(str(results[n]["state queue entries"]) for n in args.sizes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
