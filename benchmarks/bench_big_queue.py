@@ -13,7 +13,7 @@ a person with the whole library queued takes:
   Up next has lost its row (three in turn);
 - skip: Next, until the next song plays and its row has gone (three in turn);
 - move a row: the row at 500 moved to the top with Alt+Home, until the player's queue has it
-  there; Alt+Down on the top row, the same;
+  there and Up next shows it; Alt+Up on the row at 1000, the same;
 - remove 1,000: rows 100 to 1,099 selected, Delete, until the player has taken them out;
 - shuffle on, shuffle off: until Up next shows the new order;
 - the saved state: the player's state written to the store (what a song's end saves).
@@ -153,9 +153,10 @@ def _child() -> dict:
     moving = panel.rows.entry(500).track_id     # (moved, a list's song becomes the person's: a new entry)
     step("move row 500 to the top", panel.to_top.trigger,
          lambda: player.queue[0].track_id == moving and panel.rows.entries() == player.queue)
-    select(0, 0)
-    step("move the top row down", panel.move_down.trigger,
-         lambda: player.queue[1].track_id == moving and panel.rows.entries() == player.queue)
+    select(1000, 1000)
+    up = panel.rows.entry(1000).track_id
+    step("move row 1000 up", panel.move_up.trigger,
+         lambda: player.queue[999].track_id == up and panel.rows.entries() == player.queue)
     select(100, 1099)
     going = set(map(id, panel.rows.entries()[100:1100]))
     before = len(player.queue)

@@ -928,7 +928,7 @@ class Player:
         """Remove these queued entries (by identity, wherever they are now); how many were."""
         with self._lock:
             before = self._queue.entries()
-            gone = [e for e in self._now_queued(entries) if self._queue.discard(e)]
+            gone = self._queue.discard_all(self._now_queued(entries))
             if gone:
                 self._took(gone, before)
                 self._queue_changed()

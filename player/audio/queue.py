@@ -169,18 +169,20 @@ class PlayQueue:
     def move_entries(self, entries, before) -> int:
         """Move ``entries`` (by identity, in the order given) to just before the first of
         ``before`` that is still queued and not moved itself, or to the end if none is.
-        Entries no longer queued are skipped; returns how many moved."""
+        Entries no longer queued are skipped; returns how many moved. By ids in sets, in
+        one pass over the queue: compared each with each, a move in a queue of 100,000 held
+        the lock (and the window, waiting for its turn to run) for a fifth of a second."""
         with self._lock:
-            moving = [e for e in entries if any(e is item for item in self._items)]
+            queued = set(map(id, self._items))
+            moving = [e for e in entries if id(e) in queued]
             if not moving:
                 return 0
-            rest = [item for item in self._items if not any(item is e for e in moving)]
+            gone = set(map(id, moving))
+            rest = [item for item in self._items if id(item) not in gone]
             at = len(rest)
-            for anchor in before:
-                hit = next((i for i, item in enumerate(rest) if item is anchor), None)
-                if hit is not None:
-                    at = hit
-                    break
+            anchor = next((a for a in before if id(a) in queued and id(a) not in gone), None)
+            if anchor is not None:
+                at = next(i for i, item in enumerate(rest) if item is anchor)
             self._items = rest[:at] + moving + rest[at:]
             return len(moving)
 
@@ -215,11 +217,28 @@ class PlayQueue:
     def discard(self, entry: QueueEntry) -> bool:
         """Remove ``entry`` (by identity) if it is still queued."""
         with self._lock:
-            for i, item in enumerate(self._items):
-                if item is entry:
-                    del self._items[i]
-                    return True
-            return False
+            return self._discard(entry)
+
+    def _discard(self, entry: QueueEntry) -> bool:
+        for i, item in enumerate(self._items):
+            if item is entry:
+                del self._items[i]
+                return True
+        return False
+
+    def discard_all(self, entries) -> list[QueueEntry]:
+        """Remove ``entries`` (by identity) that are still queued, in one pass over the queue
+        (one :meth:`discard` each went through it once per entry); returns them, in the order
+        given."""
+        with self._lock:
+            queued = set(map(id, self._items))
+            if len(queued) < len(self._items):    # one queued twice: each naming takes one of them
+                return [e for e in entries if self._discard(e)]
+            gone = list({id(e): e for e in entries if id(e) in queued}.values())
+            if gone:
+                ids = set(map(id, gone))
+                self._items = [item for item in self._items if id(item) not in ids]
+            return gone
 
     def drop(self, unwanted) -> list[QueueEntry]:
         """Remove the entries for which ``unwanted(entry)`` is true; returns them."""

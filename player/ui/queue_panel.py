@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import operator
 import unicodedata
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Callable
 
 from PySide6.QtCore import (
@@ -70,12 +70,19 @@ def _unnamed(entry) -> tuple[str, str, str]:
 
 def alike(a, b, same=operator.is_) -> int:
     """How many leading items the iterables ``a`` and ``b`` share (by ``same``: the same
-    objects unless told otherwise), compared at C speed."""
-    found = list(map(same, a, b))
-    try:
-        return found.index(False)
-    except ValueError:
-        return len(found)
+    objects unless told otherwise), compared at C speed in growing pieces: a queue of
+    100,000 whose first entry changed is answered at the first, not after all of them."""
+    a, b = iter(a), iter(b)
+    shared, size = 0, 16
+    while True:
+        found = list(map(same, islice(a, size), islice(b, size)))
+        try:
+            return shared + found.index(False)
+        except ValueError:
+            shared += len(found)
+        if len(found) < size:
+            return shared
+        size *= 4
 
 
 def stretches(rows) -> list[tuple[int, int]]:
@@ -129,6 +136,9 @@ class UpNextModel(QAbstractListModel):
         self.titles = titles
         self._entries: list = []
         self._unique = True                      # no entry shown twice (rows can follow entries)
+        # id() of each entry shown, while none is shown twice (else None): kept up to date by
+        # the entries that change, a song ending read all 100,000 of a queue to build it anew.
+        self._ids: set[int] | None = set()
         self._text: dict[int, tuple[str, str, str, str, str]] = {}   # id(entry) -> the row's texts, as drawn
         self._drag: tuple[int, list] = (0, [])    # (serial, entries) of the drag under way
 
@@ -147,10 +157,18 @@ class UpNextModel(QAbstractListModel):
         entries = self._entries
         return [entries[r] for r in rows]
 
+    def entry_ids(self) -> set[int]:
+        """The id() of each entry shown (not to be changed)."""
+        return self._ids if self._ids is not None else set(map(id, self._entries))
+
     def shown_for(self, entries) -> list:
         """``entries``, each that a row now shows another entry for (a suggestion the person
         moved, now theirs: see :meth:`set_entries`) named by that one."""
-        stand_in = {id(e.was): e for e in self._entries if getattr(e, "was", None) is not None}
+        shown = self._entries
+        was = list(map(getattr, shown, repeat("was"), repeat(None)))    # (at C speed: most have none)
+        if was.count(None) == len(was):
+            return list(entries)
+        stand_in = {id(w): e for e, w in zip(shown, was) if w is not None}
         return [stand_in.get(id(e), e) for e in entries]
 
     def flags(self, index):
@@ -205,22 +223,39 @@ class UpNextModel(QAbstractListModel):
         new = list(entries)
         old = self._entries
         self._text.clear()
-        unique = len(set(map(id, new))) == len(new)
-        if not (unique and self._unique):        # one entry twice: its rows could not be told apart
-            self.beginResetModel()
-            self._entries, self._unique = new, unique
-            self.endResetModel()
-            return
         # Most changes touch one end or one stretch (a song ending, a refill, a removal):
         # what is alike at both ends is left alone (compared at C speed).
         head = alike(old, new)
         tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
+        was_unique = self._unique
+        self._ids = self._ids_after(old[head:len(old) - tail], new[head:len(new) - tail], new)
+        self._unique = self._ids is not None
+        if not (self._unique and was_unique):    # one entry twice: its rows could not be told apart
+            self.beginResetModel()
+            self._entries = new
+            self.endResetModel()
+            return
         if self._stand_in(head, old[head:len(old) - tail], new[head:len(new) - tail]):
             head = alike(old, new)
             tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
         self._replace(head, old[head:len(old) - tail], new[head:len(new) - tail])
         if self._entries:
             self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
+
+    def _ids_after(self, old: list, new: list, entries: list) -> set[int] | None:
+        """The id() of each of ``entries`` (what is shown, its ``old`` stretch replaced by
+        ``new``) where none is in it twice, else None: from the ids shown, less ``old`` and
+        with ``new`` (the set of a whole queue took a tenth of a second at 100,000)."""
+        ids = self._ids
+        if ids is None:
+            ids = set(map(id, entries))
+            return ids if len(ids) == len(entries) else None
+        gone, came = set(map(id, old)), set(map(id, new))
+        if len(came) < len(new) or any(i in ids and i not in gone for i in came):
+            return None
+        ids -= gone
+        ids |= came
+        return ids
 
     def _stand_in(self, at: int, old: list, new: list) -> bool:
         """Rows ``at..`` show ``old`` and are to show ``new``: an entry of ``new`` that stands in
@@ -327,7 +362,7 @@ class UpNextModel(QAbstractListModel):
         nothing where ``order`` holds other entries (the queue has changed meanwhile), or the
         same ones in other numbers (one shown twice where it was once)."""
         same = (sorted(map(id, order)) == sorted(map(id, self._entries)) if not self._unique
-                else {id(e) for e in order} == {id(e) for e in self._entries})
+                else set(map(id, order)) == self.entry_ids())
         if len(order) == len(self._entries) and same:
             head = alike(self._entries, order)
             if head < len(order):
@@ -721,7 +756,7 @@ class UpNextPanel(QWidget):
         and the names are looked up for the rows drawn."""
         self.rows.set_entries(entries)
         if self._leaving:
-            self._leaving &= {id(e) for e in self.rows.entries()}
+            self._leaving &= self.rows.entry_ids()
         n = self.rows.rowCount()
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))

@@ -1,0 +1,113 @@
+"""A whole library in Up next: each change moves only the rows it touches, and the rows, the
+current row, the selection and the place in the list stay with their songs."""
+
+from __future__ import annotations
+
+import random
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel
+from PySide6.QtWidgets import QAbstractItemView
+
+from player.audio.queue import QueueEntry
+from player.ui.queue_panel import UpNextPanel, alike
+
+N = 20_000
+
+
+def _panel(qtbot, entries):
+    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
+    qtbot.addWidget(panel)
+    panel.resize(300, 500)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_entries(entries)
+    return panel
+
+
+def _choose_rows(panel, first: int, last: int) -> None:
+    chosen = panel.list.selectionModel()
+    chosen.setCurrentIndex(panel.rows.index(first), QItemSelectionModel.NoUpdate)
+    chosen.select(QItemSelection(panel.rows.index(first), panel.rows.index(last)),
+                  QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+
+
+def _selected(panel) -> list:
+    return panel._selected_entries()
+
+
+def _current(panel):
+    return panel.rows.entry(panel.list.currentIndex().row())
+
+
+def test_a_song_ending_a_skip_a_move_a_removal_and_a_shuffle_keep_the_rows_on_their_songs(qtbot):
+    queue = [QueueEntry(i, "library", False) for i in range(N)]
+    panel = _panel(qtbot, queue)
+    _choose_rows(panel, 5000, 5002)
+    panel.list.scrollTo(panel.rows.index(5000), QAbstractItemView.PositionAtTop)
+    bar = panel.list.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    chosen, current = _selected(panel), _current(panel)
+    inserted, removed = [], []
+    panel.rows.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    panel.rows.rowsRemoved.connect(lambda _p, a, b: removed.append((a, b)))
+    resets = []
+    panel.rows.modelReset.connect(lambda: resets.append(1))
+
+    def shown(q: list) -> None:
+        at = bar.value()
+        panel.set_entries(q)
+        assert panel.rows.entries() == q
+        assert panel.rows.entry_ids() == set(map(id, q))
+        assert _selected(panel) == [e for e in q if any(e is c for c in chosen)]
+        assert _current(panel) is current
+        assert bar.value() == at                 # the list does not jump as rows go or move
+
+    queue = queue[1:]                            # a song ends
+    shown(queue)
+    assert removed == [(0, 0)] and not inserted  # one row, not the list
+    queue = queue[1:]                            # a skip
+    shown(queue)
+    moving = queue[9000]                         # a row moved to the top (Play next)
+    queue = [moving] + [e for e in queue if e is not moving]
+    shown(queue)
+    queue = queue[:100] + queue[1100:]           # 1,000 selected and removed
+    shown(queue)
+    assert removed[-1] == (100, 1099)
+    natural = list(queue)
+    random.Random(3).shuffle(queue)              # shuffle on, then off
+    shown(queue)
+    shown(natural)
+    queue = natural + [QueueEntry(N + i) for i in range(3)]    # a refill at the end
+    shown(queue)
+    assert inserted[-1] == (len(queue) - 3, len(queue) - 1)
+    assert not resets
+
+
+def test_an_entry_shown_twice_and_then_once_again_is_told_apart_again(qtbot):
+    queue = [QueueEntry(i) for i in range(300)]
+    panel = _panel(qtbot, queue)
+    resets = []
+    panel.rows.modelReset.connect(lambda: resets.append(1))
+    twice = queue[:150] + [queue[3]] + queue[150:]          # one in the changed stretch is shown above too
+    panel.set_entries(twice)
+    assert panel.rows.entries() == twice and len(resets) == 1
+    panel.set_entries(queue)
+    assert panel.rows.entries() == queue and len(resets) == 2
+    assert panel.rows.entry_ids() == set(map(id, queue))
+    _choose_rows(panel, 10, 10)
+    panel.set_entries(queue[1:])                 # told apart again: the rows move, not reset
+    assert len(resets) == 2 and _selected(panel) == [queue[10]]
+    again = queue[1:] + [QueueEntry(1000), QueueEntry(1001)]
+    panel.set_entries(again + [again[-1]])       # one new entry twice
+    assert panel.rows.entries() == again + [again[-1]] and len(resets) == 3
+
+
+def test_alike_counts_the_shared_start_wherever_the_first_difference_is():
+    a = [object() for _ in range(5000)]
+    for at in (0, 1, 15, 16, 17, 79, 80, 81, 335, 336, 1360, 4999):
+        b = list(a)
+        b[at] = object()
+        assert alike(a, b) == at
+        assert alike(reversed(a), reversed(b)) == 4999 - at
+    assert alike(a, a) == 5000
+    assert alike(a, a[:4000]) == 4000 and alike(a[:16], a) == 16 and alike([], a) == 0
