@@ -111,3 +111,30 @@ def test_alike_counts_the_shared_start_wherever_the_first_difference_is():
         assert alike(reversed(a), reversed(b)) == 4999 - at
     assert alike(a, a) == 5000
     assert alike(a, a[:4000]) == 4000 and alike(a[:16], a) == 16 and alike([], a) == 0
+
+
+def test_alt_up_and_down_move_the_chosen_rows_one_place_as_a_list_does(qtbot):
+    rng = random.Random(7)
+    queue = [QueueEntry(i) for i in range(400)]
+    panel = _panel(qtbot, queue)
+    asked = []
+    panel.move.connect(lambda entries, before, joined: asked.append((list(entries), list(before), joined)))
+    for _ in range(40):
+        step = rng.choice([-1, 1])
+        rows = sorted(rng.sample(range(400), rng.randint(1, 12)) + rng.choice([[], [0, 1], [398, 399]]))
+        shown = panel.rows.entries()
+        chosen = {id(shown[r]) for r in rows}
+        expected = list(shown)                   # each chosen row swaps with an unchosen neighbour
+        for i in (range(1, 400) if step < 0 else range(398, -1, -1)):
+            if id(expected[i]) in chosen and id(expected[i + step]) not in chosen:
+                expected[i], expected[i + step] = expected[i + step], expected[i]
+        asked.clear()
+        panel.move_selected(step, [shown[r] for r in set(rows)])
+        assert panel.rows.entries() == expected
+        if expected == shown:
+            assert not asked
+            continue
+        for entries, before, _joined in asked:   # each stretch goes before the row after it
+            at = next(i for i, e in enumerate(expected) if e is entries[0])
+            assert expected[at:at + len(entries)] == entries and before == expected[at + len(entries):]
+        assert [j for _e, _b, j in asked] == [False] + [True] * (len(asked) - 1)
