@@ -29,6 +29,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from typing import Callable
 
 from player import kept_plays
@@ -57,6 +58,7 @@ STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track,
 # The suggestions taken out of the queue in the session going on, and when the latest was:
 # a restart within the session keeps them out (see ``Player.passed_over``).
 PASSED_SETTING = "playback.passed_over"
+_WAS = attrgetter("was")
 MAX_SAVED_QUEUE = 1000
 UNDO_STEPS = 50  # the moves and removals in Up next Ctrl+Z can take back, one by one
 #: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
@@ -1112,7 +1114,11 @@ class Player:
         ``joined``: the move is another step of the one before (the next stretch of the rows
         one key press moves): :meth:`undo` takes them back together."""
         with self._lock:
-            entries, before = self._now_queued(entries), self._now_queued(before)
+            stand_in = self._stand_ins()
+            entries = self._now_queued(entries, stand_in)
+            # (only the first of ``before`` still queued is looked for: each named as it is now,
+            # as far as that one; "Play next" hands over the whole rest of the queue)
+            before = (stand_in.get(id(x), x) for x in before)
             queue, natural = self._queue.entries(), list(self._natural)
             moved = self._queue.move_entries(entries, before)
             # Left at the end of Up next after the list or the suggestions (Move to end, a drag
@@ -1135,7 +1141,7 @@ class Player:
                 # The person's own entries are sent to the end, or no longer, in place (which
                 # entry it is does not change: a list showing it still names it); Ctrl+Z sets
                 # each back as it was.
-                here = {id(e) for e in queue}
+                here = set(map(id, queue))
                 sent = {id(e): (e, e.sent_to_end) for e in entries
                         if id(e) in here and e.own and e.sent_to_end != to_end}
                 for e, _ in sent.values():
@@ -1149,11 +1155,23 @@ class Player:
                 self._queue_changed()
         return moved
 
-    def _now_queued(self, entries) -> list[QueueEntry]:
+    def _stand_ins(self) -> dict[int, QueueEntry]:
+        """``{id(was): entry}`` of the queued entries that stand in for another (see
+        :meth:`_keep`), read at C speed: most have none, and a queue of 100,000 was read
+        entry by entry in Python at every move and removal."""
+        queue = self._queue.entries()
+        was = list(map(_WAS, queue))
+        if was.count(None) == len(was):
+            return {}
+        return {id(w): e for e, w in zip(queue, was) if w is not None}
+
+    def _now_queued(self, entries, stand_in: dict[int, QueueEntry] | None = None) -> list[QueueEntry]:
         """``entries`` with each moved suggestion the person keeps now (see :meth:`_keep`)
         named by the entry that stands in for it: a list not refreshed since still shows it.
-        Once each (a list that named both would have it queued twice)."""
-        stand_in = {id(e.was): e for e in self._queue.entries() if e.was is not None}
+        Once each (a list that named both would have it queued twice). ``stand_in``: what
+        :meth:`_stand_ins` answers, where read already."""
+        if stand_in is None:
+            stand_in = self._stand_ins()
         if not stand_in:
             return list(entries)
         return list({id(e): e for e in (stand_in.get(id(x), x) for x in entries)}.values())
