@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from player.audio.queue import PlayQueue, QueueEntry
 
 
@@ -22,3 +24,40 @@ def test_the_queue_moves_and_removes_entries_by_identity_as_one_at_a_time_did():
     assert len(q) == 1998 and all(e is not entries[1999] and e is not entries[4] for e in q.entries())
     q.replace([entries[0], entries[1], entries[0]])                           # one queued twice
     assert q.discard_all([entries[0]]) == [entries[0]] and q.entries() == [entries[1], entries[0]]
+
+
+def _moved_one_at_a_time(items: list, entries: list, before: list) -> list:
+    """What the queue held after a move compared each entry with each (the plain way)."""
+    moving = [e for e in entries if any(e is item for item in items)]
+    if not moving:
+        return list(items)
+    rest = [item for item in items if not any(item is e for e in moving)]
+    at = len(rest)
+    for anchor in before:
+        hit = next((i for i, item in enumerate(rest) if item is anchor), None)
+        if hit is not None:
+            at = hit
+            break
+    return rest[:at] + moving + rest[at:]
+
+
+def test_moves_and_removals_of_random_entries_end_as_one_at_a_time_did():
+    rng = random.Random(11)
+    for case in range(400):
+        pool = [QueueEntry(i % 5) for i in range(rng.randint(1, 40))]
+        items = [rng.choice(pool) for _ in range(rng.randint(0, 30))] if case % 3 == 0 else list(pool)
+        rng.shuffle(items)
+        strays = [QueueEntry(99) for _ in range(3)]           # never queued
+        named = pool + strays
+        entries = [rng.choice(named) for _ in range(rng.randint(0, 8))] if named else []
+        before = [rng.choice(named) for _ in range(rng.randint(0, 5))] if named else []
+        q = PlayQueue()
+        q.replace(items)
+        expected = _moved_one_at_a_time(items, entries, before)
+        moved = q.move_entries(entries, iter(before))      # the player hands over a one-pass iterable
+        assert q.entries() == expected and moved == sum(any(e is i for i in items) for e in entries)
+        q.replace(items)
+        plain = PlayQueue()
+        plain.replace(items)
+        assert q.discard_all(entries) == [e for e in entries if plain.discard(e)]
+        assert q.entries() == plain.entries()
