@@ -29,7 +29,8 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, replace
-from operator import attrgetter
+from itertools import compress, repeat
+from operator import attrgetter, is_not
 from typing import Callable
 
 from player import kept_plays
@@ -1163,7 +1164,8 @@ class Player:
         was = list(map(_WAS, queue))
         if was.count(None) == len(was):
             return {}
-        return {id(w): e for e, w in zip(queue, was) if w is not None}
+        some = list(map(is_not, was, repeat(None)))
+        return dict(zip(map(id, compress(was, some)), compress(queue, some)))
 
     def _now_queued(self, entries, stand_in: dict[int, QueueEntry] | None = None) -> list[QueueEntry]:
         """``entries`` with each moved suggestion the person keeps now (see :meth:`_keep`)

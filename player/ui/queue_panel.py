@@ -168,7 +168,10 @@ class UpNextModel(QAbstractListModel):
         was = list(map(getattr, shown, repeat("was"), repeat(None)))    # (at C speed: most have none)
         if was.count(None) == len(was):
             return list(entries)
-        stand_in = {id(w): e for e, w in zip(shown, was) if w is not None}
+        # (picked out at C speed too: once one moved suggestion stands in, every Delete and
+        # move read all 100,000 rows in Python here)
+        some = list(map(operator.is_not, was, repeat(None)))
+        stand_in = dict(zip(map(id, compress(was, some)), compress(shown, some)))
         return [stand_in.get(id(e), e) for e in entries]
 
     def flags(self, index):
@@ -278,7 +281,8 @@ class UpNextModel(QAbstractListModel):
         in_new, in_old = new_was.count(None) < len(new_was), old_was.count(None) < len(old_was)
         if not (in_new or in_old):
             return False
-        pairs = [(e, was) for e, was in zip(new, new_was) if was is not None] if in_new else []
+        some = list(map(operator.is_not, new_was, repeat(None))) if in_new else []
+        pairs = list(zip(compress(new, some), compress(new_was, some)))    # (C speed: a shuffle has all)
         if in_old:
             taken = set(map(id, new))
             pairs += [(was, e) for e, was in zip(old, old_was) if was is not None and id(was) in taken]
@@ -635,15 +639,18 @@ class UpNextPanel(QWidget):
     def move_selected_to(self, *, end: bool, entries: list | None = None) -> None:
         """Move the chosen entries (or ``entries``), in their order as shown, to the top of
         Up next (``end`` False: they play next) or to its end; asked of the player as a drop is."""
+        # (the rows chosen and the rest found at C speed: in Python, a move to the top of a
+        # queue of 100,000 held the window for a tenth of a second)
+        shown = self.rows.entries()
         if entries is None:
             chosen = self._chosen_entries()
         else:
             picked = {id(e) for e in self.rows.shown_for(entries)}
-            chosen = [e for e in self.rows.entries() if id(e) in picked]
+            chosen = list(compress(shown, map(picked.__contains__, map(id, shown))))
         if not chosen:
             return
         picked = {id(e) for e in chosen}
-        rest = [e for e in self.rows.entries() if id(e) not in picked]
+        rest = list(compress(shown, map(operator.not_, map(picked.__contains__, map(id, shown)))))
         self.move.emit(chosen, [] if end else rest, False)
         self._moved(rest + chosen if end else chosen + rest, entries is None, picked)
 
@@ -718,7 +725,8 @@ class UpNextPanel(QWidget):
         """Make the rows of ``entries`` (those still shown) the selected ones, the first of
         them current and in view."""
         wanted = {id(e) for e in self.rows.shown_for(entries)}
-        rows = [r for r, e in enumerate(self.rows.entries()) if id(e) in wanted]
+        shown = self.rows.entries()     # (the rows found at C speed: 100,000 in Python took 50 ms)
+        rows = list(compress(range(len(shown)), map(wanted.__contains__, map(id, shown))))
         if not rows:
             return
         selection = QItemSelection()
