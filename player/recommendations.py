@@ -111,6 +111,7 @@ class AlbumIds:
         self._taken: dict[tuple[str, str], set] = {}         # (album, folder): the (disc, track) of its release's
         self._unreleased: list[tuple] = []                   # the tracks of an album without a release id
         self._folders: dict[str, str] = {}                   # a track's folder: the release's folder
+        self._by_artist: dict[tuple[str, str], list] = {}    # (album, folder): its tracks named by their artist
 
     @staticmethod
     def numbers(r, title_says=None) -> tuple:
@@ -142,6 +143,9 @@ class AlbumIds:
         self.ids.append(album_id)
         if r["album"]:
             key, slot = (album, folder), (disc or 1, track) if track else None
+            if not r["albumartist"] and album_id is not None and not (
+                    r["compilation"] == 1 or r["folder_compilation"] == 1):
+                self._by_artist.setdefault(key, []).append((len(self.ids) - 1, r["artist"], place))
             if r["mb_album_id"]:
                 known = self._releases.get(key, r["mb_album_id"])
                 self._releases[key] = r["mb_album_id"] if known == r["mb_album_id"] else ""
@@ -155,13 +159,32 @@ class AlbumIds:
         place the release's own take are another release: an album without the id beside
         one with it, in one folder, each numbered from 1; and a folder with two release ids
         of the title tells nothing.)"""
+        # An artist's album without an album artist whose guest is sometimes named first
+        # ("Everlast & Santana" on Santana's album) is that artist's, as the library lists it.
+        renamed: dict[int, str] = {}
+        for (album, _), tracks in self._by_artist.items():
+            by = _one_artist([artist for _, artist, _ in tracks])
+            if by is not None:
+                for i, _, place in tracks:
+                    renamed[i] = by
+                    self.ids[i] = library_album(by, album, place)
         clashing = {key for _, key, _, _, slot in self._unreleased
                     if slot is not None and slot in self._taken.get(key, ())}
         for i, key, by, album, _ in self._unreleased:
             if self._releases.get(key) and key not in clashing:
-                self.ids[i] = library_album(by, album, self._releases[key])
-        self._releases, self._taken, self._unreleased, self._folders = {}, {}, [], {}
+                self.ids[i] = library_album(renamed.get(i, by), album, self._releases[key])
+        self._releases, self._taken, self._unreleased, self._folders, self._by_artist = {}, {}, [], {}, {}
         return self.ids
+
+
+def _one_artist(artists: list) -> str | None:
+    """The one artist credited on every track of an album whose tracks name different
+    artists first (:func:`album_by` of each), as :func:`album_by` names it; None where they
+    name one first, or no artist is on every track (a compilation)."""
+    if len({primary_artist(a) for a in artists}) < 2:
+        return None
+    common = frozenset.intersection(*map(credited_artists, artists))
+    return next(iter(common)) if len(common) == 1 else None
 
 
 def album_ids(rows, namer) -> dict[int, str | None]:

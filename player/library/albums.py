@@ -200,6 +200,14 @@ LIBRARY_ORDER_COLUMNS = ("id", *_ORDER_COLUMNS, "album", "path", "mb_album_id", 
                          "folder_id")
 
 
+def order_artists(albumartistsort: list, artistsort: list, albumartist: list, artist: list,
+                  compilation: list) -> list:
+    """:func:`order_artist` of each row, from its columns (``compilation``: 1 where flagged or
+    found one by its folder)."""
+    return list(map(_order_artist, albumartistsort, artistsort, albumartist, artist, compilation,
+                    [None] * len(artist)))
+
+
 def _order_artist(albumartistsort, artistsort, albumartist, artist, compilation, folder_compilation) -> str | None:
     for name in (albumartistsort, artistsort if albumartist is not None and albumartist == artist else None,
                  albumartist, "Various Artists" if compilation == 1 or folder_compilation == 1 else None, artistsort):
@@ -220,6 +228,16 @@ def library_order(rows: list, namer) -> list:
     cols = _columns(rows, {*_ORDER_COLUMNS, "album", "path", "mb_album_id", "disc_no", "track_no"})
     artists = list(map(_order_artist, *(cols[k] for k in _ORDER_COLUMNS)))
     moved = _compilation_moved(cols, artists)
+    changed = one_order_artist(cols["album"], _release_folders(cols["path"]),
+                               {**cols, "compilation": [c == 1 or f == 1 for c, f in
+                                                        zip(cols["compilation"], cols["folder_compilation"])]},
+                               artists)
+    if changed:
+        # (each album under its one name: its rows brought together, as a compilation's are)
+        for i, name in changed.items():
+            artists[i] = name
+        moved = sorted(range(len(artists)), key=lambda i: ((artists[i] or "").casefold(),
+                                                           title_disc(cols["album"][i] or "")[0].casefold()))
     if moved is None:
         order = _album_order(rows, cols, artists)
     else:
@@ -291,6 +309,99 @@ def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None
         artists[i] = "Various Artists"
     return sorted(range(len(album)), key=lambda i: ((artists[i] or "").casefold(),
                                                     title_disc(album[i] or "")[0].casefold()))
+
+
+def one_order_artist(albums: list, places: list, cols: dict[str, list], artists: list) -> dict[int, str]:
+    """Where one album's tracks go under more than one order artist (``artists``: each row's
+    order artist, :func:`order_artist`), the one name the whole album goes by: row -> that name,
+    for the rows it changes. An album here is a title (without the disc it names, case
+    ignored) in one release's place (``places``: each row's release id or folder).
+
+    Taggers often write the sort name on some tracks only (MusicBrainz Picard on the tracks it
+    matched, a hand edit of one song): "Beatles, The" on two tracks of an album and "The
+    Beatles" on the rest listed one album under B and again under T. The album goes by the
+    sort name most of its tracks carry, as the album's own sort tag would, and the name is
+    the same artist's (the album artist on every track, else the first artist on every
+    track). An artist's album without an album artist whose guest is sometimes named first
+    ("Everlast & Santana" on Santana's album, Santana credited on every track) goes by that
+    artist, as the scanner's rule for compilations reads it (:func:`folder_compilations`).
+    ``cols``: each row's ``albumartist``, ``albumartistsort``, ``artist``, ``artistsort``
+    and ``compilation`` (1 for a compilation flagged or found by its folder), which the rows
+    of a compilation are left to."""
+    first: dict = {}
+    mixed: set = set()
+    titles: dict = {}
+    keys = []
+    for album, place, artist in zip(albums, places, artists):
+        if not album:
+            keys.append(None)
+            continue
+        title = titles.get(album)
+        if title is None:
+            title = titles[album] = title_disc(album)[0].casefold()
+        key = (title, place)
+        keys.append(key)
+        folded = (artist or "").casefold()
+        if first.setdefault(key, folded) != folded:
+            mixed.add(key)
+    if not mixed:
+        return {}
+    groups: dict = {}
+    for i, key in enumerate(keys):
+        if key in mixed:
+            groups.setdefault(key, []).append(i)
+    changed: dict[int, str] = {}
+    for rows in groups.values():
+        name = _album_order_name(rows, cols, artists)
+        if name is not None:
+            changed.update((i, name) for i in rows if artists[i] != name)
+    return changed
+
+
+def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> str | None:
+    # The one order artist of an album's ``rows`` (see one_order_artist), None to leave them.
+    by, by_sort, artist, artist_sort = (cols[k] for k in ("albumartist", "albumartistsort", "artist", "artistsort"))
+    if any(cols["compilation"][i] == 1 for i in rows):
+        return None
+    album_artists = {(by[i] or "").casefold() for i in rows}
+    if len(album_artists) > 1:
+        return None
+    if album_artists != {""}:
+        # (the album artist on every track: its sort name where some tracks carry one)
+        shown = by[rows[0]]
+        return _most_common([artists[i] for i in rows if artists[i] != by[i]]) or shown
+    if any(by_sort[i] for i in rows):
+        return None
+    credits = [credited_artists(artist[i]) for i in rows]
+    if len({primary_artist(artist[i]) for i in rows}) > 1 and len(frozenset.intersection(*credits)) != 1:
+        return None
+    # (one artist, named first on every track or credited on every track: named as the tracks
+    # that credit the fewest artists name it, by its sort name where some carry one)
+    fewest = min(credits, key=len)
+    own = [i for i, credit in zip(rows, credits) if credit == fewest]
+    return _most_common([artist_sort[i] for i in own]) or _most_common([artist[i] for i in own])
+
+
+def _release_folders(paths: list) -> list[str]:
+    # Each path's release_folder, worked out once for each folder (an album's tracks share one).
+    known: dict[str, str] = {}
+    out = []
+    for path in paths:
+        where = _folder(path)
+        found = known.get(where)
+        if found is None:
+            found = known[where] = release_folder(path or "")
+        out.append(found)
+    return out
+
+
+def _most_common(names: list) -> str | None:
+    # The name most of them carry (the first in order of its letters among as many), None for none.
+    counts: dict = {}
+    for name in names:
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return min(counts, key=lambda n: (-counts[n], n.casefold(), n)) if counts else None
 
 
 def _one_artist_on_every_track(rows: list) -> bool:

@@ -16,7 +16,8 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.albums import album_slot, order_form
+from player.library.albums import album_slot, one_order_artist, order_form
+from player.library.albums import order_artists as order_artists_of
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.ui.queue_panel import titles_starting, typed_form
 from segue_common.text import search_form, shown, sort_form
@@ -741,7 +742,13 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     discs, tracks = release["disc_no"], cols["track_no"]
     file_discs = release.get("file_disc") or [None] * n
     file_tracks = release.get("file_track") or [None] * n
-    if not moving:
+    # An album under two names (a sort name on some of its tracks only, a guest named first on
+    # one): each of its tracks under the album's one name.
+    sorts = {"albumartist": album_artists, "albumartistsort": sort_names, "artist": artists,
+             "artistsort": artist_sorts, "compilation": flags}
+    one_name = one_order_artist(albums, [folder_of(i) for i in range(n)], sorts,
+                                order_artists_of(sort_names, artist_sorts, album_artists, artists, flags))
+    if not moving and not one_name:
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come, and in each its
         # discs and tracks in their order (looked at only where the rows lie in more than one
@@ -770,6 +777,8 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     order_by = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
     for i in moving:
         order_by[i] = _VARIOUS
+    for i, name in one_name.items():
+        order_by[i] = name
     places: dict[str, int] = {}
     place_rank = [places.setdefault(place(i), len(places)) if albums[i] else -1 for i in range(n)]
     forms: dict[str, str] = {}

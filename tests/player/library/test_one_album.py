@@ -1,0 +1,94 @@
+"""One album stays one album in the library and in Discover, whatever its tracks' tags lack.
+
+Each test scans real files and reads what the window lists (``load_library``), what plays the
+library in that order without the window (``library_order``: Up next, ``segue play``) and the
+album Discover and the recommenders put each track on (``album_ids``)."""
+
+from __future__ import annotations
+
+from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
+from player.library.names import Namer
+from player.library.scanner import Scanner
+from player.recommendations import album_ids
+from player.ui.library_model import load_library
+from tests.audiogen import write_track
+
+_ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "compilation", "folder_compilation",
+                  "mb_album_id", "track_no", "disc_no", "title", "folder_id")
+
+
+def _song(folder, n, title, artist, album, **tags):
+    tags = {"title": title, "artist": artist, "album": album, **tags}
+    if n:
+        tags["tracknumber"] = str(n)
+    return write_track(folder, f"{n:02d} {title}" if n else title, seconds=0.2, tags=tags)
+
+
+def _listed(store) -> list[str]:
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    window = [titles[t] for t in load_library(store).ids]
+    played = [r["title"] for r in library_order(store.library_rows(LIBRARY_ORDER_COLUMNS), Namer.of(store))]
+    assert played == window
+    return window
+
+
+def _albums(store) -> dict[str, str | None]:
+    rows = store.library_rows(_ALBUM_COLUMNS)
+    found = album_ids(rows, Namer.of(store))
+    return {r["title"]: found[r["id"]] for r in rows}
+
+
+def _scan(store, music):
+    _song(music / "Pink Floyd", 1, "Dogs", "Pink Floyd", "Animals")
+    Scanner(store).scan([str(music)])
+
+
+def test_an_album_with_the_album_artists_sort_name_on_some_tracks_is_listed_once(store, tmp_path):
+    # Picard wrote "Beatles, The" on the two tracks it matched: the album was listed under B
+    # for those and again under T, after Pink Floyd, for the rest.
+    music = tmp_path / "music"
+    for n in (1, 2, 3, 4):
+        sort = {"albumartistsort": "Beatles, The"} if n <= 2 else {}
+        _song(music / "Abbey Road", n, f"Abbey {n}", "The Beatles", "Abbey Road", albumartist="The Beatles", **sort)
+    _scan(store, music)
+    assert _listed(store) == ["Abbey 1", "Abbey 2", "Abbey 3", "Abbey 4", "Dogs"]
+    assert len({_albums(store)[f"Abbey {n}"] for n in (1, 2, 3, 4)}) == 1
+
+
+def test_an_album_with_the_artists_sort_name_on_one_track_is_listed_once(store, tmp_path):
+    # No album artist; one track edited by hand to sort as "Doors, The".
+    music = tmp_path / "music"
+    for n in (1, 2, 3):
+        sort = {"artistsort": "Doors, The"} if n == 2 else {}
+        _song(music / "L.A. Woman", n, f"Woman {n}", "The Doors", "L.A. Woman", **sort)
+    _scan(store, music)
+    assert _listed(store) == ["Woman 1", "Woman 2", "Woman 3", "Dogs"]
+
+
+def test_an_artists_album_with_a_guest_named_first_is_one_album(store, tmp_path):
+    # "Everlast & Santana" on Santana's album without an album artist: the window listed
+    # that song under E, before Pink Floyd, and Discover took it for Everlast's album.
+    music = tmp_path / "music"
+    for n, title, artist in ((1, "Yaleo", "Santana"), (2, "Put Your Lights On", "Everlast & Santana"),
+                             (3, "Smooth", "Santana feat. Rob Thomas")):
+        _song(music / "Supernatural", n, title, artist, "Supernatural")
+    _scan(store, music)
+    assert _listed(store) == ["Dogs", "Yaleo", "Put Your Lights On", "Smooth"]
+    albums = _albums(store)
+    assert albums["Yaleo"] == albums["Put Your Lights On"] == albums["Smooth"] != albums["Dogs"]
+
+
+def test_two_artists_albums_of_one_title_in_two_folders_stay_two_albums(store, tmp_path):
+    # Abba's and Queen's "Greatest Hits", no album artist, one track of each with its sort
+    # name: two albums, each under its own artist.
+    music = tmp_path / "music"
+    for artist in ("Abba", "Queen"):
+        for n in (1, 2):
+            sort = {"artistsort": f"{artist} (sort)"} if n == 1 else {}
+            _song(music / artist / "Greatest Hits", n, f"{artist} {n}", artist, "Greatest Hits", **sort)
+    _scan(store, music)
+    assert _listed(store) == ["Abba 1", "Abba 2", "Dogs", "Queen 1", "Queen 2"]
+    albums = _albums(store)
+    assert albums["Abba 1"] == albums["Abba 2"] != albums["Queen 1"] == albums["Queen 2"]
+    data = load_library(store)
+    assert {data.album_artist(t) for t in data.ids} == {""}
