@@ -413,6 +413,10 @@ def _one_artist_on_every_track(rows: list) -> bool:
 def _numbered_as_one_album(rows: list) -> bool:
     discs: dict = {}
     aside = 0
+    if not any(_number(r["track_no"]) or path_numbers(r["path"])[0] for r in rows):
+        # Nothing numbered, in the tags or the file names ("Artist - Song"): the folder and
+        # the title are all there is to go by, as other players go by them.
+        return True
     for r in rows:
         number = _number(r["track_no"])
         if number is None:

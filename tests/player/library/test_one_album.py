@@ -78,6 +78,20 @@ def test_an_artists_album_with_a_guest_named_first_is_one_album(store, tmp_path)
     assert albums["Yaleo"] == albums["Put Your Lights On"] == albums["Smooth"] != albums["Dogs"]
 
 
+def test_a_compilation_without_track_numbers_or_album_artist_is_one_album_of_various_artists(store, tmp_path):
+    # Files named "Song" with neither a track number nor an album artist: each song was an
+    # album of its artist's, in the window and in Discover.
+    music = tmp_path / "music"
+    for title, artist in (("Alpha", "Zed"), ("Beta", "Abba"), ("Gamma", "Queen")):
+        _song(music / "Party Mix", 0, title, artist, "Party Mix")
+    _scan(store, music)
+    data = load_library(store)
+    assert [data.album_artist(t) for t in data.ids] == ["", "Various Artists", "Various Artists", "Various Artists"]
+    assert _listed(store)[0] == "Dogs" and sorted(_listed(store)[1:]) == ["Alpha", "Beta", "Gamma"]
+    albums = _albums(store)
+    assert albums["Alpha"] == albums["Beta"] == albums["Gamma"] != albums["Dogs"]
+
+
 def test_two_artists_albums_of_one_title_in_two_folders_stay_two_albums(store, tmp_path):
     # Abba's and Queen's "Greatest Hits", no album artist, one track of each with its sort
     # name: two albums, each under its own artist.
