@@ -632,6 +632,8 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
     written since is ordered by what it was before; each album a track went from put in its
     order again (its first release may have gone); each new track placed (:func:`_with_new`).
     None where it must be worked out anew."""
+    if _under_two_names(before.rows, rows, changed):
+        return None     # (the window lists it under one name, which the tracks changed may change)
     gone, came = [], []
     for t in changed:
         if t in rows:
@@ -693,6 +695,30 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
             for i, r in zip(slots, library_order([rows[t] for t in tracks], namer)):
                 order[i] = r.id
     return _with_new(order, rows, came, namer) if came else order
+
+
+def _under_two_names(before: dict, rows: dict, changed: Collection[int]) -> bool:
+    """Whether an album a track of ``changed`` is on, before or now, has tracks under more
+    than one order artist (a sort name on some of its tracks only): ``library_order`` lists
+    it under one name (``one_order_artist``), not where the store's order puts each track."""
+    titles = {title_disc(u.album)[0].casefold() for t in changed for u in (before.get(t), rows.get(t))
+              if u is not None and u.album}
+    if not titles:
+        return False
+    for tracks in (before, rows):
+        folded: dict[str, str] = {}
+        names: dict[tuple, str] = {}
+        for u in tracks.values():
+            if not u.album:
+                continue
+            title = folded.get(u.album)
+            if title is None:
+                title = folded[u.album] = title_disc(u.album)[0].casefold()
+            if title in titles:
+                name = (order_artist(u) or "").casefold()
+                if names.setdefault((title, release_folder(u.path or "")), name) != name:
+                    return True
+    return False
 
 
 def _run(r: _Track, artist: str | None = None):

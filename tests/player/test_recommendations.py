@@ -1142,3 +1142,31 @@ def test_discover_offers_a_song_skipped_there_under_a_clock_set_ahead(store):
     ids = _jazz_heard_a_month_ago(store, now, (now + 365 * 86400, 2_000, "skipped", "discover"))
     assert ids[0] in _offered(LibraryRecommendations(store).discover(14))
     assert ids[0] in _offered(RecommenderService(store, priors=None).discover(14))
+
+
+def test_up_next_keeps_the_window_s_one_order_of_an_album_with_its_sort_name_on_some_tracks(store):
+    # The window lists an album under the sort name most of its tracks carry ("Beatles, The"),
+    # not each track where its own tags put it. Kept from the read before, Up next's order left
+    # the album's other tracks under T when a track added with the sort name took it to B, and
+    # kept them under B once that track was gone.
+    folder = store.add_folder("/m")
+
+    def add(name, artist, album, n, **tags) -> int:
+        path = f"/m/{album}/{n:02d}.flac"
+        store.upsert_tracks([{"path": path, "size": 1, "mtime_ns": n, "title": name, "artist": artist,
+                              "album": album, "track_no": n, "genre": "Rock", "duration": 200.0,
+                              "folder_id": folder, **tags}])
+        return store.execute("SELECT id FROM tracks WHERE path = ?", (path,)).fetchone()[0]
+
+    beatles = {"albumartist": "The Beatles"}
+    made = {"a1": add("a1", "The Beatles", "Abbey Road", 1, **beatles),
+            "a2": add("a2", "The Beatles", "Abbey Road", 2, **beatles),
+            "p": add("p", "Pink Floyd", "Animals", 1)}
+    kept = LibraryRecommendations(store)
+    assert kept._library().order == [made[t] for t in ("p", "a1", "a2")]
+    made["a3"] = add("a3", "The Beatles", "Abbey Road", 3, albumartistsort="Beatles, The", **beatles)
+    assert kept._library().order == LibraryRecommendations(store)._library().order == [
+        made[t] for t in ("a1", "a2", "a3", "p")]
+    store.mark_missing([made["a3"]])
+    assert kept._library().order == LibraryRecommendations(store)._library().order == [
+        made[t] for t in ("p", "a1", "a2")]
