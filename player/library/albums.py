@@ -228,10 +228,18 @@ def library_order(rows: list, namer) -> list:
     cols = _columns(rows, {*_ORDER_COLUMNS, "album", "path", "mb_album_id", "disc_no", "track_no"})
     artists = list(map(_order_artist, *(cols[k] for k in _ORDER_COLUMNS)))
     moved = _compilation_moved(cols, artists)
-    changed = one_order_artist(cols["album"], _release_folders(cols["path"]),
-                               {**cols, "compilation": [c == 1 or f == 1 for c, f in
-                                                        zip(cols["compilation"], cols["folder_compilation"])]},
-                               artists)
+    folders: dict[str, str] = {}
+
+    def place(i: int) -> str:
+        # (each folder's once: an album's tracks share one)
+        path = cols["path"][i] or ""
+        where = _folder(path)
+        found = folders.get(where)
+        if found is None:
+            found = folders[where] = release_folder(path)
+        return found
+
+    changed = one_order_artist(cols["album"], place, cols, artists)
     if changed:
         # (each album under its one name: its rows brought together, as a compilation's are)
         for i, name in changed.items():
@@ -311,57 +319,61 @@ def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None
                                                     title_disc(album[i] or "")[0].casefold()))
 
 
-def one_order_artist(albums: list, places: list, cols: dict[str, list], artists: list) -> dict[int, str]:
+def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) -> dict[int, str]:
     """Where one album's tracks go under more than one order artist (``artists``: each row's
     order artist, :func:`order_artist`), the one name the whole album goes by: row -> that name,
     for the rows it changes. An album here is a title (without the disc it names, case
-    ignored) in one release's place (``places``: each row's release id or folder).
+    ignored) in one release's place (``place(row)``: its release folder).
 
     Taggers often write the sort name on some tracks only (MusicBrainz Picard on the tracks it
     matched, a hand edit of one song): "Beatles, The" on two tracks of an album and "The
     Beatles" on the rest listed one album under B and again under T. The album goes by the
-    sort name most of its tracks carry, as the album's own sort tag would, and the name is
-    the same artist's (the album artist on every track, else the first artist on every
-    track). An artist's album without an album artist whose guest is sometimes named first
-    ("Everlast & Santana" on Santana's album, Santana credited on every track) goes by that
-    artist, as the scanner's rule for compilations reads it (:func:`folder_compilations`).
-    ``cols``: each row's ``albumartist``, ``albumartistsort``, ``artist``, ``artistsort``
-    and ``compilation`` (1 for a compilation flagged or found by its folder), which the rows
-    of a compilation are left to."""
-    first: dict = {}
-    mixed: set = set()
+    sort name most of its tracks that carry one carry, as the album's own sort tag would, and
+    the name is the same artist's (the album artist on every track, else the first artist on
+    every track). An artist's album without an album artist whose guest is sometimes named
+    first ("Everlast & Santana" on Santana's album, Santana credited on every track) goes by
+    that artist, as the scanner's rule for compilations reads it (:func:`folder_compilations`).
+    ``cols``: each row's ``albumartist``, ``albumartistsort``, ``artist``, ``artistsort``,
+    ``compilation`` and ``folder_compilation`` (where given), whose rows of a compilation are
+    left as they are."""
     titles: dict = {}
-    keys = []
-    for album, place, artist in zip(albums, places, artists):
-        if not album:
-            keys.append(None)
-            continue
-        title = titles.get(album)
-        if title is None:
-            title = titles[album] = title_disc(album)[0].casefold()
-        key = (title, place)
-        keys.append(key)
-        folded = (artist or "").casefold()
-        if first.setdefault(key, folded) != folded:
-            mixed.add(key)
-    if not mixed:
+
+    def title_of(album: str) -> str:
+        found = titles.get(album)
+        if found is None:
+            found = titles[album] = title_disc(album)[0].casefold()
+        return found
+
+    # Most titles are one artist's in the whole library: only the rows of a title under two
+    # names are looked at row by row (each distinct title and name once: this runs on every
+    # library order of 100,000 tracks).
+    first: dict = {}
+    shared: set = set()
+    for album, artist in set(zip(albums, artists)):
+        if album:
+            title, folded = title_of(album), (artist or "").casefold()
+            if first.setdefault(title, folded) != folded:
+                shared.add(title)
+    if not shared:
         return {}
     groups: dict = {}
-    for i, key in enumerate(keys):
-        if key in mixed:
-            groups.setdefault(key, []).append(i)
+    for i, album in enumerate(albums):
+        if album and title_of(album) in shared:
+            groups.setdefault((titles[album], place(i)), []).append(i)
     changed: dict[int, str] = {}
     for rows in groups.values():
-        name = _album_order_name(rows, cols, artists)
-        if name is not None:
-            changed.update((i, name) for i in rows if artists[i] != name)
+        if len({(artists[i] or "").casefold() for i in rows}) > 1:
+            name = _album_order_name(rows, cols, artists)
+            if name is not None:
+                changed.update((i, name) for i in rows if artists[i] != name)
     return changed
 
 
 def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> str | None:
     # The one order artist of an album's ``rows`` (see one_order_artist), None to leave them.
     by, by_sort, artist, artist_sort = (cols[k] for k in ("albumartist", "albumartistsort", "artist", "artistsort"))
-    if any(cols["compilation"][i] == 1 for i in rows):
+    flags = cols["compilation"], cols.get("folder_compilation") or cols["compilation"]
+    if any(flags[0][i] == 1 or flags[1][i] == 1 for i in rows):
         return None
     album_artists = {(by[i] or "").casefold() for i in rows}
     if len(album_artists) > 1:
@@ -380,19 +392,6 @@ def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> 
     fewest = min(credits, key=len)
     own = [i for i, credit in zip(rows, credits) if credit == fewest]
     return _most_common([artist_sort[i] for i in own]) or _most_common([artist[i] for i in own])
-
-
-def _release_folders(paths: list) -> list[str]:
-    # Each path's release_folder, worked out once for each folder (an album's tracks share one).
-    known: dict[str, str] = {}
-    out = []
-    for path in paths:
-        where = _folder(path)
-        found = known.get(where)
-        if found is None:
-            found = known[where] = release_folder(path or "")
-        out.append(found)
-    return out
 
 
 def _most_common(names: list) -> str | None:

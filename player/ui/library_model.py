@@ -746,7 +746,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     # one): each of its tracks under the album's one name.
     sorts = {"albumartist": album_artists, "albumartistsort": sort_names, "artist": artists,
              "artistsort": artist_sorts, "compilation": flags}
-    one_name = one_order_artist(albums, [folder_of(i) for i in range(n)], sorts,
+    one_name = one_order_artist(albums, folder_of, sorts,
                                 order_artists_of(sort_names, artist_sorts, album_artists, artists, flags))
     if not moving and not one_name:
         # Only the rows of a title by one artist change places, among themselves: each
