@@ -705,19 +705,24 @@ def _under_two_names(before: dict, rows: dict, changed: Collection[int]) -> bool
               if u is not None and u.album}
     if not titles:
         return False
+    # (each distinct album tag once, then the rows of those of the titles: a pass over
+    # 100,000 rows asking each its title took a tenth of a second)
+    albums = set(map(attrgetter("album"), before.values())) | set(map(attrgetter("album"), rows.values()))
+    wanted = {album: title for album in albums if album and (title := title_disc(album)[0].casefold()) in titles}
     for tracks in (before, rows):
-        folded: dict[str, str] = {}
+        matched = [(wanted[u.album], u) for u in tracks.values() if u.album in wanted]
+        named = [(title, u, (order_artist(u) or "").casefold()) for title, u in matched]
+        if len({name for _, _, name in named}) < 2:
+            continue
+        folders: dict[str, str] = {}
         names: dict[tuple, str] = {}
-        for u in tracks.values():
-            if not u.album:
-                continue
-            title = folded.get(u.album)
-            if title is None:
-                title = folded[u.album] = title_disc(u.album)[0].casefold()
-            if title in titles:
-                name = (order_artist(u) or "").casefold()
-                if names.setdefault((title, release_folder(u.path or "")), name) != name:
-                    return True
+        for title, u, name in named:
+            where = (u.path or "").rpartition(os.sep)[0]
+            folder = folders.get(where)
+            if folder is None:
+                folder = folders[where] = release_folder(u.path or "")
+            if names.setdefault((title, folder), name) != name:
+                return True
     return False
 
 
