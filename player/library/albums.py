@@ -414,8 +414,9 @@ def _numbered_as_one_album(rows: list) -> bool:
     aside = 0
     if not any(_number(r["track_no"]) or path_numbers(r["path"])[0] for r in rows):
         # Nothing numbered, in the tags or the file names ("Artist - Song"): the folder and
-        # the title are all there is to go by, as other players go by them.
-        return True
+        # the title are all there is to go by. Not the title a ripper or downloader writes
+        # where it knows none: a downloads folder of singles all "Unknown Album" is no album.
+        return title_disc(rows[0]["album"].strip())[0].casefold() not in _NO_ALBUM
     for r in rows:
         number = _number(r["track_no"])
         if number is None:
@@ -435,6 +436,11 @@ def _numbered_as_one_album(rows: list) -> bool:
         return True
     # Some rips number a set's discs on from one another (the second disc from 11, not 1).
     return len(discs) > 1 and _one_run([n for numbers in discs.values() for n in numbers])
+
+
+# Album titles that say no album is known (Windows Media Player's and iTunes' rips, taggers
+# and downloaders write them), casefolded.
+_NO_ALBUM = frozenset({"unknown album", "unknown", "<unknown>", "[unknown album]", "untitled", "no album"})
 
 
 def _one_run(numbers: list[int]) -> bool:

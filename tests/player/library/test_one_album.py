@@ -106,3 +106,46 @@ def test_two_artists_albums_of_one_title_in_two_folders_stay_two_albums(store, t
     assert albums["Abba 1"] == albums["Abba 2"] != albums["Queen 1"] == albums["Queen 2"]
     data = load_library(store)
     assert {data.album_artist(t) for t in data.ids} == {""}
+
+
+def test_a_box_set_in_disc_folders_with_its_sort_name_on_one_disc_is_listed_once(store, tmp_path):
+    # "CD1" tagged by a tagger with "Beatles, The", "CD2" by hand without: one release folder,
+    # one album, listed under the one name.
+    music = tmp_path / "music"
+    for disc in (1, 2):
+        sort = {"albumartistsort": "Beatles, The"} if disc == 1 else {}
+        for n in (1, 2):
+            _song(music / "White Album" / f"CD{disc}", n, f"White {disc}-{n}", "The Beatles", "The White Album",
+                  albumartist="The Beatles", **sort)
+    _scan(store, music)
+    assert _listed(store) == ["White 1-1", "White 1-2", "White 2-1", "White 2-2", "Dogs"]
+    assert len({_albums(store)[f"White {d}-{n}"] for d in (1, 2) for n in (1, 2)}) == 1
+
+
+def test_two_artists_unnumbered_albums_of_one_title_in_two_folders_stay_two_albums(store, tmp_path):
+    # Without numbers either: the rule for an unnumbered compilation looks at one folder only.
+    music = tmp_path / "music"
+    for artist in ("Abba", "Queen"):
+        for title in ("One", "Two"):
+            _song(music / artist / "Greatest Hits", 0, f"{artist} {title}", artist, "Greatest Hits")
+    _scan(store, music)
+    assert _listed(store) == ["Abba One", "Abba Two", "Dogs", "Queen One", "Queen Two"]
+    albums = _albums(store)
+    assert albums["Abba One"] == albums["Abba Two"] != albums["Queen One"] == albums["Queen Two"]
+    assert {load_library(store).album_artist(t) for t in load_library(store).ids} == {""}
+
+
+def test_a_folder_of_singles_without_an_album_or_with_a_placeholder_album_is_no_compilation(store, tmp_path):
+    # A downloads folder of unnumbered songs by several artists: no album tag, or the
+    # "Unknown Album" a ripper or downloader writes where it knows none, says nothing of one
+    # album; each song stays its artist's (a real title, "Party Mix", is one compilation).
+    music = tmp_path / "music"
+    for title, artist in (("Alpha", "Zed"), ("Beta", "Abba")):
+        _song(music / "Downloads", 0, title, artist, "Unknown Album")
+    for title, artist in (("Gamma", "Queen"), ("Delta", "Muse")):
+        _song(music / "Inbox", 0, title, artist, "")
+    _scan(store, music)
+    data = load_library(store)
+    assert {data.album_artist(t) for t in data.ids} == {""}
+    albums = _albums(store)
+    assert albums["Alpha"] != albums["Beta"] and albums["Gamma"] != albums["Delta"]
