@@ -244,8 +244,7 @@ def library_order(rows: list, namer) -> list:
         # (each album under its one name: its rows brought together, as a compilation's are)
         for i, name in changed.items():
             artists[i] = name
-        moved = sorted(range(len(artists)), key=lambda i: ((artists[i] or "").casefold(),
-                                                           title_disc(cols["album"][i] or "")[0].casefold()))
+        moved = _together(artists, cols["album"])
     if moved is None:
         order = _album_order(rows, cols, artists)
     else:
@@ -315,8 +314,16 @@ def _compilation_moved(cols: dict[str, list], artists: list) -> list[int] | None
         return None
     for i in moving:
         artists[i] = "Various Artists"
-    return sorted(range(len(album)), key=lambda i: ((artists[i] or "").casefold(),
-                                                    title_disc(album[i] or "")[0].casefold()))
+    return _together(artists, album)
+
+
+def _together(artists: list, albums: list) -> list[int]:
+    # The rows' places in an order that brings each artist's album together (each distinct
+    # artist and album's key made once: a title read for each of 100,000 rows took 0.15 s).
+    keys = {pair: ((pair[0] or "").casefold(), title_disc(pair[1] or "")[0].casefold())
+            for pair in set(zip(artists, albums))}
+    at = list(map(keys.__getitem__, zip(artists, albums)))
+    return sorted(range(len(at)), key=at.__getitem__)
 
 
 def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) -> dict[int, str]:
@@ -345,21 +352,27 @@ def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) 
         return found
 
     # Most titles are one artist's in the whole library: only the rows of a title under two
-    # names are looked at row by row (each distinct title and name once: this runs on every
-    # library order of 100,000 tracks).
+    # names by one album artist (or none) are looked at row by row, as an album under two
+    # names has one album artist on every track or none (each distinct title, album artist
+    # and name once: this runs on every library order of 100,000 tracks, and titles such as
+    # "Live" or "Greatest Hits" are many artists').
     first: dict = {}
     shared: set = set()
-    for album, artist in set(zip(albums, artists)):
+    for album, by, artist in set(zip(albums, cols["albumartist"], artists)):
         if album:
             title, folded = title_of(album), (artist or "").casefold()
-            if first.setdefault(title, folded) != folded:
-                shared.add(title)
+            key = (title, (by or "").casefold())
+            if first.setdefault(key, folded) != folded:
+                shared.add(key)
     if not shared:
         return {}
+    shared_titles = {title for title, _ in shared}
+    wanted = {album for album, title in titles.items() if title in shared_titles}
+    by_of = cols["albumartist"]
     groups: dict = {}
-    for i, album in enumerate(albums):
-        if album and title_of(album) in shared:
-            groups.setdefault((titles[album], place(i)), []).append(i)
+    for i in [i for i, album in enumerate(albums) if album in wanted]:
+        if (titles[albums[i]], (by_of[i] or "").casefold()) in shared:
+            groups.setdefault((titles[albums[i]], place(i)), []).append(i)
     changed: dict[int, str] = {}
     for rows in groups.values():
         if len({(artists[i] or "").casefold() for i in rows}) > 1:
