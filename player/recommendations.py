@@ -626,13 +626,15 @@ _ORDERED_BY = attrgetter("path", "folder_id", "title", "artist", "albumartist", 
                          "mb_album_id", "compilation", "folder_compilation", "artistsort", "albumartistsort")
 
 
-def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], namer: Namer) -> list[int] | None:
+def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], namer: Namer,
+                       titles: dict[str, frozenset]) -> list[int] | None:
     """The window's order of ``rows`` (in the store's order, which is ``before``'s less the
     tracks gone) made from ``before``'s: the same, less the tracks gone, where each track
     written since is ordered by what it was before; each album a track went from put in its
     order again (its first release may have gone); each new track placed (:func:`_with_new`).
-    None where it must be worked out anew."""
-    if _under_two_names(before.rows, rows, changed):
+    None where it must be worked out anew. (``titles``: each album title's tracks now, see
+    :func:`_titles_after`.)"""
+    if _under_two_names((before.rows, before.titles()), (rows, titles), changed):
         return None     # (the window lists it under one name, which the tracks changed may change)
     gone, came = [], []
     for t in changed:
@@ -697,32 +699,65 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
     return _with_new(order, rows, came, namer) if came else order
 
 
-def _under_two_names(before: dict, rows: dict, changed: Collection[int]) -> bool:
+def _title(album: str) -> str:
+    # (as library_order tells an album: its title without the disc it names, case ignored)
+    return title_disc(album)[0].casefold()
+
+
+def _titles_of(rows: dict) -> dict[str, frozenset]:
+    """Each album title's tracks among ``rows`` (:func:`_title`, each distinct album tag read once)."""
+    titles = {album: _title(album) for album in set(map(attrgetter("album"), rows.values())) if album}
+    found: dict[str, set] = {}
+    for t, u in rows.items():
+        if u.album:
+            found.setdefault(titles[u.album], set()).add(t)
+    return {title: frozenset(tracks) for title, tracks in found.items()}
+
+
+def _titles_after(before: _Library, rows: dict, changed: Collection[int]) -> dict[str, frozenset]:
+    """``before``'s titles (:meth:`_Library.titles`) with the tracks ``changed`` under their
+    titles in ``rows`` (the others are as they were; one no longer in ``rows`` is skipped
+    where they are read)."""
+    titles = dict(before.titles())
+    touched: dict[str, set] = {}
+    for t in changed:
+        for u, add in ((before.rows.get(t), False), (rows.get(t), True)):
+            if u is not None and u.album:
+                title = _title(u.album)
+                tracks = touched.get(title)
+                if tracks is None:
+                    tracks = touched[title] = set(titles.get(title, ()))
+                (tracks.add if add else tracks.discard)(t)
+    for title, tracks in touched.items():
+        if tracks:
+            titles[title] = frozenset(tracks)
+        else:
+            titles.pop(title, None)
+    return titles
+
+
+def _under_two_names(before: tuple[dict, dict], now: tuple[dict, dict], changed: Collection[int]) -> bool:
     """Whether an album a track of ``changed`` is on, before or now, has tracks under more
     than one order artist (a sort name on some of its tracks only): ``library_order`` lists
-    it under one name (``one_order_artist``), not where the store's order puts each track."""
-    titles = {title_disc(u.album)[0].casefold() for t in changed for u in (before.get(t), rows.get(t))
+    it under one name (``one_order_artist``), not where the store's order puts each track.
+    ``before`` and ``now``: the rows and each title's tracks (:func:`_titles_of`)."""
+    wanted = {_title(u.album) for t in changed for u in (before[0].get(t), now[0].get(t))
               if u is not None and u.album}
-    if not titles:
-        return False
-    # (each distinct album tag once, then the rows of those of the titles: a pass over
-    # 100,000 rows asking each its title took a tenth of a second)
-    albums = set(map(attrgetter("album"), before.values())) | set(map(attrgetter("album"), rows.values()))
-    wanted = {album: title for album in albums if album and (title := title_disc(album)[0].casefold()) in titles}
-    for tracks in (before, rows):
-        matched = [(wanted[u.album], u) for u in tracks.values() if u.album in wanted]
-        named = [(title, u, (order_artist(u) or "").casefold()) for title, u in matched]
-        if len({name for _, _, name in named}) < 2:
-            continue
+    for tracks, titles in (before, now):
         folders: dict[str, str] = {}
-        names: dict[tuple, str] = {}
-        for title, u, name in named:
-            where = (u.path or "").rpartition(os.sep)[0]
-            folder = folders.get(where)
-            if folder is None:
-                folder = folders[where] = release_folder(u.path or "")
-            if names.setdefault((title, folder), name) != name:
-                return True
+        for title in wanted:
+            named = [(u, (order_artist(u) or "").casefold()) for t in titles.get(title, ())
+                     if (u := tracks.get(t)) is not None]
+            if len({name for _, name in named}) < 2:
+                continue
+            names: dict[str, str] = {}
+            for u, name in named:
+                where = (u.path or "").rpartition(os.sep)[0]
+                folder = folders.get(where)
+                if folder is None:
+                    folder = folders[where] = release_folder(u.path or "")
+                if names.setdefault(folder, name) != name:
+                    return True
     return False
 
 
@@ -879,11 +914,18 @@ class _Library:
             rows = {t: rows[t] for t in order}
         #: the ids in the store's order (what a later read keeps, see ``_kept_order``)
         self.store_order = list(rows)
+        # Each album title's tracks (casefolded, without the disc it names): kept from the read
+        # before and changed for the tracks written, so a one-track write looks at its album's
+        # tracks, not the library's (a pass over 100,000 tracks took a twentieth of a second).
+        self._titles: dict[str, frozenset] | None = _titles_after(before, rows, changed) \
+            if before is not None else None
+        self._titles_lock = threading.Lock()
         # Up next goes on in the order the window lists, not the store's: that puts the tracks
         # without tags first, a bonus track without a number at the head of its album and
         # "Émile" after Z. (Worked out again only where a change could move a track in it: a
         # third of a second at 100,000 tracks.)
-        kept_order = _window_order_kept(before, rows, changed, namer) if before is not None and order else None
+        kept_order = _window_order_kept(before, rows, changed, namer, self._titles) \
+            if before is not None and order else None
         if kept_order is not None:
             rows = {t: rows[t] for t in kept_order}
         else:
@@ -934,6 +976,14 @@ class _Library:
             self._album_from = None
         self._left_out: tuple | None = None     # (store.left_out_stamp(), what it left out)
         self._pool: tuple | None = None         # (what was left out, Discover's songs)
+
+    def titles(self) -> dict[str, frozenset]:
+        """Each album title's tracks (:func:`_titles_of`): kept from the read before, else
+        worked out on first use (a read of the whole library that no write followed)."""
+        with self._titles_lock:
+            if self._titles is None:
+                self._titles = _titles_of(self.rows)
+            return self._titles
 
     def _work_out_albums(self) -> None:
         with self._lock:
