@@ -14,7 +14,7 @@ this checkout's. Medians over ``--runs``:
 - order: ``library_order`` of the rows read (the read itself left out);
 - window: ``load_library``, the window's whole load;
 - edit: ``LibraryRecommendations._library()`` after one track's genre was written (what Up
-  next reads again), a track of an album under one name ("edit split") or of another.
+  next reads again), a track of an album under two names ("edit split") or of another.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ def _time(db: str, runs: int) -> dict[str, float]:
     store = Store.open(db)
     namer = Namer.of(store)
     rows = store.library_rows(LIBRARY_ORDER_COLUMNS)
-    split = [r[0] for r in store.execute("SELECT id FROM tracks WHERE albumartistsort IS NOT NULL ORDER BY id")]
-    plain = [r[0] for r in store.execute("SELECT id FROM tracks WHERE albumartistsort IS NULL ORDER BY id")]
+    every = list(store.execute("SELECT id, albumartist, album, albumartistsort FROM tracks ORDER BY id"))
+    named = {(r[1], r[2]) for r in every if r[3]}
+    split = [r[0] for r in every if (r[1], r[2]) in named]         # (the albums under two names)
+    plain = [r[0] for r in every if (r[1], r[2]) not in named]
     found: dict[str, list[float]] = {case: [] for case in _CASES}
     provider = recs.LibraryRecommendations(store)
     provider._library()

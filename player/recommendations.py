@@ -634,8 +634,11 @@ def _window_order_kept(before: _Library, rows: dict, changed: Collection[int], n
     order again (its first release may have gone); each new track placed (:func:`_with_new`).
     None where it must be worked out anew. (``titles``: each album title's tracks now, see
     :func:`_titles_after`.)"""
-    if _under_two_names((before.rows, before.titles()), (rows, titles), changed):
-        return None     # (the window lists it under one name, which the tracks changed may change)
+    # (the window lists such an album under one name, which a track come or gone may change;
+    # one written with what orders it as before leaves it, and one with more is worked out anew)
+    came_or_gone = [t for t in changed if (t in rows) != (t in before.rows)]
+    if came_or_gone and _under_two_names((before.rows, before.titles()), (rows, titles), came_or_gone):
+        return None
     gone, came = [], []
     for t in changed:
         if t in rows:
