@@ -95,6 +95,7 @@ class Intelligence(QObject):
         # Not after a look at the folders that found them as they were (every start): the
         # recommender would build its catalogue again for nothing.
         self.window.library_scanned.connect(self.library_changed)
+        self.window.scan_finished.connect(self._scan_ended)
         self.refresh_learned()
         self.ready.emit()
         if self._learn:
@@ -225,6 +226,16 @@ class Intelligence(QObject):
                 and underruns > self._underruns_seen):
             self.send(m.Underrun())
         self._underruns_seen = underruns
+
+    def _scan_ended(self, _result) -> None:
+        """Any scan of the window ended (read through, failed, or a look at the folders that
+        found them as they were): the library is as the scan left it, so the recommender's
+        wait while it kept changing ends. A look that changed nothing says no library change
+        (see library_changed), and songs a scan in a terminal wrote meanwhile waited out the
+        whole wait after it. Its stamp tells whether a new catalogue is read: none when the
+        library is as the catalogue was read."""
+        if self.service is not None:
+            self.service.library_settled()
 
     def library_changed(self) -> None:
         if self.service is not None:

@@ -22,3 +22,45 @@ def test_a_rescan_that_changed_nothing_reads_no_new_catalogue(qtbot, scanned, ma
     assert scanned.library_stamp() == stamp            # (the scan changed nothing)
     assert service.discover(6)
     assert service._builds == builds
+
+
+
+def test_any_scan_that_ends_ends_the_recommenders_wait(qtbot, scanned, music, make_window):
+    # The learning recommender serves on its catalogue while the library keeps changing,
+    # until a scan ends. A look at the folders that found them as they were (the folders'
+    # watch, every start) ended no wait: songs a scan in a terminal wrote meanwhile waited
+    # out the whole wait after the window's scan had said the library was as it is.
+    from player.library.scanner import Scanner
+    from player.recommender_service import RecommenderService
+    from tests.audiogen import write_track
+
+    window = make_window(scanned, follow=True)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)      # (the look at the start)
+    service = window.provider
+    assert isinstance(service, RecommenderService)
+    service.settle_s = 3600.0            # (longer than the test: only a scan's end ends it)
+    service.recommender()
+
+    def terminal_scan(n: int) -> list[int]:
+        write_track(music / f"Band {n}", f"Song {n}", seconds=0.3, freq=700.0 + 50 * n,
+                    tags={"title": f"Song {n}", "artist": f"Band {n}", "album": f"Record {n}", "genre": "Jazz"})
+        Scanner(scanned).scan([str(music)])
+        return [r["id"] for r in scanned.tracks() if r["album"] == f"Record {n}"]
+
+    terminal_scan(0)
+    service.recommender()                # read for that change: the next change waits
+    builds = service._builds
+    later = terminal_scan(1)
+    assert later and not set(later) & set(service.recommender().catalog.track_ids.tolist())
+    assert service._builds == builds
+    scanned_signals = []
+    window.library_scanned.connect(lambda: scanned_signals.append(1))
+    with qtbot.waitSignal(window.scan_finished, timeout=30000):
+        window.follow_rescan()           # (the terminal's scans left it nothing to change)
+    qtbot.waitUntil(lambda: window._scan is None, timeout=30000)
+    assert not scanned_signals
+    assert set(later) <= set(service.recommender().catalog.track_ids.tolist())
+    assert service._builds == builds + 1
