@@ -179,3 +179,38 @@ def test_a_call_serves_the_catalogue_it_read_with_that_ones_stamp(store, trained
     monkeypatch.setattr(store, "imports_stamp", another_call_lands)
     got = {r.track_id for r in service.radio(seed, 20, exclude=[seed])}
     assert got and not set(gone) & got
+
+
+def test_after_a_bulk_change_each_write_reads_only_its_own_tracks_for_the_songs_lost(store, trained, monkeypatch):  # noqa: F811
+    # Most of the library rewritten inside one wait (a tag reader that reads every file
+    # again): the songs lost since the catalogue were found by reading every track written
+    # since it, and the whole library's order, again at each later write (seconds apiece at
+    # 100,000 tracks, about the build the wait spares). Each write now reads its own tracks.
+    service, music = trained
+    service.settle_s = 3600.0
+    seed = _ids(store, "Jazz Album 0")[0]
+    _album(music / "Band 0" / "Record 0", "Band 0", "Record 0", "Jazz", freq=900.0)
+    Scanner(store).scan([str(music)])
+    assert service.up_next([seed], 5)                  # read for that change: the next ones wait
+    builds = service._builds
+    held = service._rec.catalog.track_ids.tolist()
+    with store.transaction() as conn:                  # every track written again
+        conn.execute("UPDATE tracks SET title = title || ' (remastered)'")
+    assert _offered(service, seed) and service._builds == builds
+    asked = []
+    real = store.library_order_of
+
+    def order_of(track_ids):
+        asked.append(len(list(track_ids)))
+        return real(track_ids)
+
+    monkeypatch.setattr(store, "library_order_of", order_of)
+    lost = _ids(store, "Jazz Album 1")[0]
+    store.mark_missing([lost])
+    got = _offered(service, seed)
+    assert got and lost not in got and service._builds == builds
+    assert asked and max(asked) <= 1, f"read {asked} tracks for one lost"
+    # Found again (a disk connected back): offered again, still from the same catalogue.
+    store.mark_present([lost])
+    assert lost not in service._gone_since(service._rec, service._library_seen)
+    assert max(asked) <= 1 and service._builds == builds and service._rec.catalog.track_ids.tolist() == held
