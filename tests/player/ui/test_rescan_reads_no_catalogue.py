@@ -64,3 +64,32 @@ def test_any_scan_that_ends_ends_the_recommenders_wait(qtbot, scanned, music, ma
     assert not scanned_signals
     assert set(later) <= set(service.recommender().catalog.track_ids.tolist())
     assert service._builds == builds + 1
+
+
+def test_each_tags_read_again_in_the_window_is_in_the_recommender_at_once(qtbot, scanned, music, make_window):
+    # The person fixes a title and reads the file's tags again, then fixes another: each is
+    # theirs, and Up next's reasons, Radio and Discover name the song as it is now, not after
+    # the wait the recommender keeps while the library keeps changing.
+    from player.recommender_service import RecommenderService
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    service = window.provider
+    assert isinstance(service, RecommenderService)
+    service.settle_s = 3600.0            # (longer than the test)
+    service.recommender()
+
+    def title_in_catalogue(track_id: int) -> str:
+        cat = service.recommender().catalog
+        return cat.titles[cat.row(track_id)]
+
+    for name, title in (("r2.flac", "Pebble Song (Demo)"), ("r4.flac", "Last Chord (Live)")):
+        path = music / "Rock" / name
+        write_tags(path, title=title)
+        track = scanned.track_by_path(str(path))["id"]
+        with qtbot.waitSignal(window.tags_read_again, timeout=20000):
+            window.read_tags_again([track])
+        assert title_in_catalogue(track) == title
