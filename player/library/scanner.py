@@ -629,13 +629,25 @@ class Scanner:
         :meth:`_sheet_tracks`) takes that number's new row, plays and all; ``new_paths`` less
         those rows'."""
         taken = set()
+        came = {r["id"]: r["added_at"] for r in self.store.tracks_by_id(
+            [track_id for track_id, _ in self._sheet_moves], ["added_at"]).values()}
+        had: dict[str, float] = {}      # a sheet's audio file -> when its songs came into the library
         for track_id, path in self._sheet_moves:
             new = self.store.track_by_path(path)
             if new is not None and new["id"] != track_id:
                 self.store.adopt_moved(track_id, new["id"])
                 self.progress.renumbered[new["id"]] = track_id
                 taken.add(path)
+                audio = path.rpartition("#")[0]
+                if track_id in came:
+                    had[audio] = min(had.get(audio, came[track_id]), came[track_id])
         self._sheet_moves = []
+        # The tracks the new rip has more (its intro) came with the songs the library held: new
+        # by the time they were written, a loved artist's album ripped again was offered for
+        # weeks as if just added (Radio and Up next lift what came in lately). (Each of the
+        # file's tracks: a scan stopped before this wrote the intro already.)
+        for audio, when in had.items():
+            self.store.sheet_dated_back(audio, when)
         return [p for p in new_paths if p not in taken]
 
     def _add_sheet_tracks(self, rows: list[dict], folder: _Folder, state: dict, new_paths: list[str],

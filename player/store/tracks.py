@@ -447,6 +447,15 @@ class TracksMixin:
                 [sql_text(new[f]) for f in fields] + [time.time(), old_id],
             )
 
+    def sheet_dated_back(self, audio_path: str, when: float) -> None:
+        """The tracks of a CUE sheet's file ``audio_path`` came into the library at ``when``,
+        if not before: what is new in the library tells the songs the person just added from
+        those they have had all along."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE tracks SET added_at = ? WHERE path >= CAST(? AS TEXT) "
+                         "AND path < CAST(? AS TEXT) AND cue_sheet IS NOT NULL AND added_at > ?",
+                         (when, sql_text(f"{audio_path}#"), sql_text(f"{audio_path}$"), when))
+
     def track(self, track_id: int) -> sqlite3.Row | None:
         return self.execute("SELECT * FROM tracks WHERE id = ?", (track_id,)).fetchone()
 

@@ -7,8 +7,9 @@ import shutil
 import time
 
 import numpy as np
+import pytest
 
-from player.library.scanner import Scanner
+from player.library.scanner import ScanCancelled, Scanner
 from player.recommender_service import RecommenderService, build_catalog
 from recommender.rank import Models, Recommender
 from tests.audiogen import write_track
@@ -93,3 +94,43 @@ def test_a_copy_of_the_loved_artists_folder_is_no_news_a_new_album_is(store, tmp
     _write_album(drive / "Loved", "Loved C", 8)
     Scanner(store).scan()
     assert new_titles() == {f"Loved C {i + 1}" for i in range(4)}
+
+
+@pytest.mark.parametrize("stopped", [False, True])
+def test_an_album_ripped_again_with_an_intro_is_no_news(store, tmp_path, stopped):
+    """A real scan: the loved artist's CD, one file and its sheet, ripped again with an intro
+    as track 1. Each song keeps its track (and with it when it came into the library), so
+    none of them is new, nor is the intro; Radio and Up next do not offer the album as if
+    just added. ``stopped``: the first scan after the rip stopped once the album was read."""
+    from tests.player.library.test_cue import _album, _sheet, rip_again_with_an_intro
+
+    music = tmp_path / "music"
+    _album(music / "The Band")
+    for a in range(3):
+        write_track(music / f"Other {a}", "01", seconds=2.0 + 0.05 * a, freq=900 + 20 * a,
+                    tags={"title": f"Other {a}", "artist": f"Other {a}", "album": f"Other {a}", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    with store.transaction() as conn:
+        conn.execute("UPDATE tracks SET added_at = ?", (time.time() - 60 * DAY,))
+    songs = {r["title"]: r["id"] for r in store.tracks() if r["cue_sheet"]}
+    assert set(songs) == {"First Song", "Second Song", "Third Song"}
+    t = time.time() - 30 * DAY
+    for day in range(12):                       # the first song heard, the third never
+        listen(store, songs["First Song"], now=t + day * DAY)
+
+    def new_titles():
+        cat, _ = build_catalog(store, priors=None)
+        rec = Recommender(cat, Models())
+        return {store.track(int(cat.track_ids[r]))["title"] for r in np.flatnonzero(rec.new_release)}
+
+    assert new_titles() == set()
+    rip_again_with_an_intro(music / "The Band", _sheet(), titled=True)
+    if stopped:
+        write_track(music / "Zed", "later", seconds=0.3, tags={"title": "Later", "artist": "Zed"})
+        scanner = Scanner(store, progress=lambda p: scanner.cancel() if p.done else None, progress_interval_s=0)
+        with pytest.raises(ScanCancelled):
+            scanner.scan()
+    Scanner(store).scan()
+    assert {r["title"]: r["id"] for r in store.tracks() if r["cue_sheet"] and r["track_no"] > 1} == songs
+    # (nor the intro the new rip has more: it came with the album the library had)
+    assert new_titles() == set()

@@ -50,6 +50,20 @@ def _album(folder, *, seconds: float = 5.0, sheet: str | None = None):
     return audio
 
 
+def rip_again_with_an_intro(folder, sheet: str, *, titled: bool) -> None:
+    """The album of ``_album`` (its sheet ``sheet``) ripped again with 12 s before its first
+    song as track 1 of the sheet ("Intro" where ``titled``): each song's number one up."""
+    parts = [tone(s, freq=f, sr=SR) for s, f in ((12.0, 220.0), (2.0, 440.0), (1 + 37 / 75, 660.0),
+                                                 (2 - 37 / 75, 880.0))]
+    write_audio(folder / "Album.flac", np.concatenate(parts), SR)
+    again = sheet.replace("TRACK 03", "TRACK 04").replace("TRACK 02", "TRACK 03").replace("TRACK 01", "TRACK 02")
+    again = again.replace("00:03:37", "00:15:37").replace("00:02:00", "00:14:00").replace("00:01:70", "00:13:70")
+    again = again.replace("INDEX 01 00:00:00", "INDEX 01 00:12:00").replace(
+        "  TRACK 02 AUDIO\n", "  TRACK 01 AUDIO\n" + ('    TITLE "Intro"\n' if titled else "")
+        + "    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n", 1)
+    (folder / "Album.cue").write_text(again, encoding="utf-8")
+
+
 def test_a_sheet_is_read_with_its_times_in_frames_and_its_rem_lines():
     sheet = parse_sheet(_sheet())
     assert (sheet.title, sheet.performer, sheet.rem["GENRE"], sheet.rem["DATE"]) == (
@@ -778,15 +792,7 @@ def test_an_album_ripped_again_with_an_intro_as_its_first_track_keeps_each_songs
     for tid, times in ((first, 1), (second, 2), (third, 3)):
         for _ in range(times):
             store.start_play(tid)
-    parts = [tone(s, freq=f, sr=SR) for s, f in ((12.0, 220.0), (2.0, 440.0), (1 + 37 / 75, 660.0),
-                                                 (2 - 37 / 75, 880.0))]
-    write_audio(folder / "Album.flac", np.concatenate(parts), SR)
-    again = sheet.replace("TRACK 03", "TRACK 04").replace("TRACK 02", "TRACK 03").replace("TRACK 01", "TRACK 02")
-    again = again.replace("00:03:37", "00:15:37").replace("00:02:00", "00:14:00").replace("00:01:70", "00:13:70")
-    again = again.replace("INDEX 01 00:00:00", "INDEX 01 00:12:00").replace(
-        "  TRACK 02 AUDIO\n", "  TRACK 01 AUDIO\n" + ('    TITLE "Intro"\n' if titled else "")
-        + "    INDEX 01 00:00:00\n  TRACK 02 AUDIO\n", 1)
-    (folder / "Album.cue").write_text(again, encoding="utf-8")
+    rip_again_with_an_intro(folder, sheet, titled=titled)
     if stopped:
         # The scan stopped once the album's file was read, its songs' tracks set aside and
         # their new rows not yet written: the next scan pairs them all the same.
