@@ -583,6 +583,17 @@ class Player:
         self._history_times[-1][0] = now
         self._streak = 0
         playing = self._playing
+        if playing is not None and playing.play_id is None:
+            # Refused as it began (another process held the library), its play is kept to be
+            # written: as begun now, in the session of now, as a play written is moved there.
+            # Kept as begun before, it was written into the session it left, with that
+            # session's run of skips, and the log read those as the session in progress.
+            with self._unsaved_lock:
+                kept = playing.unsaved
+                if kept is not None and kept.play_id is None:
+                    kept.started_at = now
+            if kept is not None:
+                self._keep_unsaved()        # (the kept file too: a kill now writes it so)
         if playing is not None and playing.play_id is not None:
             try:
                 # (on the engine's thread, the lock held: a library another process holds made

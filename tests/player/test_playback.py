@@ -3048,6 +3048,40 @@ def test_a_clock_put_back_by_hours_mid_evening_ends_the_session_up_next_reads_as
     assert wait_for(lambda: service._session_skips(service.recommender(), p.session) == ([], 0))
 
 
+def test_a_song_the_busy_library_refused_goes_on_in_the_session_of_now_as_the_clock_goes_back(
+        store, tmp_path, make_player):
+    # As above, mid-song, but another process held the library as the song began: its play is
+    # kept (in memory and in the kept file) to be written once the library is free. The clock
+    # put back moved the player's session on to the song; the kept play still began in the
+    # evening and was written there, with the evening's run of skips, which the log then read
+    # as the session in progress, and the kept file held it as begun then too.
+    from player.kept_plays import journal_path, read
+
+    clock = {"now": time.time()}
+    b, c, d = add_tracks(store, tmp_path, [(n, 60.0) for n in "bcd"])
+    p = make_player(speed=1.0, clock=lambda: clock["now"], interval=0.2)
+    p.play_tracks([b, c, d])
+    for t in (b, c):
+        assert wait_for(lambda: p.current_track_id == t and p.position > 0.3)
+        if t == c:
+            break
+        p.next()
+    evening = store.play(max(r["id"] for r in store.plays()))["session_id"]
+    with _library_held(store):
+        p.next()
+        assert wait_for(lambda: p.current_track_id == d and p.unsaved_plays, timeout=30)
+        clock["now"] -= 3 * 3600
+        assert wait_for(lambda: p.session == [d])
+        # (the kept file says the play began now: a kill here writes it in the session of now)
+        assert wait_for(lambda: [k["started_at"] for k in read(journal_path(store.path))[0]
+                                 if k["track_id"] == d] == [clock["now"]])
+    assert wait_for(lambda: p.unsaved_plays == 0 and store.play_count() == 3, timeout=30)
+    row = store.play(max(r["id"] for r in store.plays()))
+    assert (row["track_id"], row["started_at"]) == (d, clock["now"])
+    assert row["session_id"] != evening
+    assert p.session == [d] == [r["track_id"] for r in store.session_in_progress(clock["now"])]
+
+
 def test_after_the_clock_was_set_back_up_next_reads_the_session_logged_last(store, tmp_path, make_player):
     # Three early skips with the computer's clock hours ahead; the clock is put right and
     # Segue started again: the plays logged now lie before those in time. Up next reads the
