@@ -33,8 +33,8 @@ from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
 from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
-from recommender.rank import Models, Recommender
-from segue_common.normalize import first_of_artists, primary_artist, stands_in
+from recommender.rank import NEW_RELEASE_AFTER_FIRST_S, NEW_RELEASE_S, Models, Recommender
+from segue_common.normalize import first_of_artists, primary_artist, same_length, stands_in
 
 log = logging.getLogger(__name__)
 #: the track columns the catalogue needs: reading only these, not every column of every
@@ -128,6 +128,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
     years, album_artists, track_numbers, disc_numbers, places, album_ids, added = [], [], [], [], [], [], []
     named: list[bool] = []
+    lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
+    since = time.time() - NEW_RELEASE_S
     # A few values per row, in chunks, one object per repeated name: holding every row (and
     # every copy SQLite makes of a name) at once would leave the window's memory fragmented
     # long after they are gone.
@@ -166,6 +168,21 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             places.append(one(place, place))
             albums_of.add(r, album, track, disc)
             added.append(r["added_at"])
+            if r["added_at"] is not None and r["added_at"] > since and r["match_key"]:
+                lately.append((len(added) - 1, r["match_key"], r["duration"]))
+    # A song added lately whose other copy the library had before is gone now (the drive the
+    # folder was copied from, taken away) came in with that copy: the rows of the copy were new
+    # to the library, not the songs, and a loved artist's albums the person has had for years
+    # were offered for weeks as just added.
+    # (the library's first tracks are no news anyway: a first scan's 100,000 are not looked up)
+    first = min((a for a in added if a is not None), default=0.0) + NEW_RELEASE_AFTER_FIRST_S
+    lately = [(i, key, length) for i, key, length in lately if added[i] > first]
+    if lately:
+        had = store.missing_added_at({key for _, key, _ in lately})
+        for i, key, length in lately:
+            older = [when for other, when in had.get(key, ()) if same_length(length, other)]
+            if older:
+                added[i] = min(added[i], *older)
     album_ids = [one(a, a) if a else None for a in albums_of.finish()]
     del albums_of
     ids = np.array(ids, np.int64)

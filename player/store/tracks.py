@@ -447,6 +447,19 @@ class TracksMixin:
                 [sql_text(new[f]) for f in fields] + [time.time(), old_id],
             )
 
+    def missing_added_at(self, keys: Iterable[str]) -> dict[str, list[tuple[float | None, float]]]:
+        """``match key -> [(length, added_at)]`` of the missing tracks of these match keys: when
+        the songs of a file gone came into the library."""
+        keys = list(keys)
+        out: dict[str, list[tuple[float | None, float]]] = {}
+        for i in range(0, len(keys), _ID_CHUNK):
+            chunk = keys[i:i + _ID_CHUNK]
+            for key, length, when in self.execute(
+                    "SELECT match_key, duration, added_at FROM tracks WHERE missing = 1 "
+                    f"AND match_key IN ({','.join('?' * len(chunk))})", chunk):
+                out.setdefault(key, []).append((length, when))
+        return out
+
     def sheet_dated_back(self, audio_path: str, when: float) -> None:
         """The tracks of a CUE sheet's file ``audio_path`` came into the library at ``when``,
         if not before: what is new in the library tells the songs the person just added from

@@ -65,8 +65,8 @@ def _write_album(folder, album, first, n=4):
 
 def test_a_copy_of_the_loved_artists_folder_is_no_news_a_new_album_is(store, tmp_path):
     """A real scan: the artist's folder copied to a new drive and scanned while the old one is
-    still there holds the songs the person has had all along (heard or not); their album
-    added after it is news."""
+    still there holds the songs the person has had all along (heard or not), also once the
+    old drive is gone; their album added after it is news."""
     old = tmp_path / "music" / "Loved"
     _write_album(old, "Loved A", 0)
     _write_album(old, "Loved B", 4)
@@ -90,6 +90,11 @@ def test_a_copy_of_the_loved_artists_folder_is_no_news_a_new_album_is(store, tmp
         return {store.track(int(cat.track_ids[r]))["title"] for r in np.flatnonzero(rec.new_release)}
 
     assert len(store.tracks()) == 8 + 8 + 3
+    assert new_titles() == set()
+    # and once the old drive is gone (its songs' tracks missing, their plays kept with them)
+    shutil.rmtree(old)
+    Scanner(store).scan()
+    assert len(store.tracks()) == 8 + 3
     assert new_titles() == set()
     _write_album(drive / "Loved", "Loved C", 8)
     Scanner(store).scan()
