@@ -157,9 +157,16 @@ class UpNextModel(QAbstractListModel):
         entries = self._entries
         return [entries[r] for r in rows]
 
-    def entry_ids(self) -> set[int]:
-        """The id() of each entry shown (not to be changed)."""
-        return self._ids if self._ids is not None else set(map(id, self._entries))
+    def entry_ids(self) -> frozenset[int]:
+        """The id() of each entry shown, as they are now: a copy (the model's own set changes
+        with the next :meth:`set_entries`, and a caller holding it saw the rows of later
+        changes; it reads the whole list, :meth:`shown_ids` only the ids asked about)."""
+        return frozenset(self._ids if self._ids is not None else map(id, self._entries))
+
+    def shown_ids(self, ids) -> set[int]:
+        """Those of ``ids`` (id() of entries) that a row shows now."""
+        shown = self._ids if self._ids is not None else set(map(id, self._entries))
+        return shown.intersection(ids)
 
     def shown_for(self, entries) -> list:
         """``entries``, each that a row now shows another entry for (a suggestion the person
@@ -784,7 +791,7 @@ class UpNextPanel(QWidget):
         and the names are looked up for the rows drawn."""
         self.rows.set_entries(entries)
         if self._leaving:
-            self._leaving &= self.rows.entry_ids()
+            self._leaving = self.rows.shown_ids(self._leaving)
         n = self.rows.rowCount()
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))

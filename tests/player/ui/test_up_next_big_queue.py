@@ -138,3 +138,14 @@ def test_alt_up_and_down_move_the_chosen_rows_one_place_as_a_list_does(qtbot):
             at = next(i for i, e in enumerate(expected) if e is entries[0])
             assert expected[at:at + len(entries)] == entries and before == expected[at + len(entries):]
         assert [j for _e, _b, j in asked] == [False] + [True] * (len(asked) - 1)
+
+
+def test_the_ids_handed_out_stay_as_they_were_when_up_next_changes(qtbot):
+    queue = [QueueEntry(i) for i in range(300)]
+    panel = _panel(qtbot, queue)
+    held = panel.rows.entry_ids()
+    assert held == set(map(id, queue))
+    panel.set_entries(queue[1:] + [QueueEntry(1000)])    # a song ends, a refill comes
+    assert held == set(map(id, queue))           # what the caller holds is the rows it asked about
+    assert panel.rows.entry_ids() == set(map(id, queue[1:])) | {id(panel.rows.entry(299))}
+    assert panel.rows.shown_ids([id(queue[0]), id(queue[1])]) == {id(queue[1])}
