@@ -62,6 +62,11 @@ PASSED_SETTING = "playback.passed_over"
 _WAS = attrgetter("was")
 MAX_SAVED_QUEUE = 1000
 UNDO_STEPS = 50  # the moves and removals in Up next Ctrl+Z can take back, one by one
+#: ... as long as the orders they keep (each step the whole queue as it was, and the order shuffle
+#: off goes back to) hold no more entries than this in all (16 MiB of references): the oldest
+#: steps go first. 50 steps of a whole library of 100,000 queued, shuffling, held 80 MiB; a queue
+#: of up to 20,000 (40,000 not shuffling) keeps all 50 steps. The latest is kept whatever its size.
+UNDO_ENTRIES = 2_000_000
 #: while a song plays on, its place alone is saved every this many progress ticks (10 s at the
 #: 2 s the window ticks at), not at each: killed, the next start resumes it at most that much
 #: before where it was, and the play log (written every tick) still loses at most one tick
@@ -305,6 +310,25 @@ def _after_own(entries) -> int:
     while at < len(entries) and entries[at].placed and not entries[at].sent_to_end:
         at += 1
     return at
+
+
+def _undo_size(step: tuple[str, tuple | list]) -> int:
+    """How many entries an undo step keeps (its orders, as they were, and the entries it names)."""
+    kind, rec = step
+    if kind == "taken":
+        return len(rec[0]) + len(rec[1]) + len(rec[3])
+    return sum(len(entries) + len(queue) + len(natural) for entries, queue, natural, *_ in rec)
+
+
+def _undo_kept(undo: list) -> list:
+    """``undo`` less its oldest steps, as many as go past :data:`UNDO_STEPS` steps or
+    :data:`UNDO_ENTRIES` entries kept in all; never the latest."""
+    sizes = list(map(_undo_size, undo))
+    first, total = max(0, len(undo) - UNDO_STEPS), sum(sizes[-UNDO_STEPS:])
+    while total > UNDO_ENTRIES and first < len(undo) - 1:
+        total -= sizes[first]
+        first += 1
+    return undo[first:] if first else undo
 
 
 def _in_places(queue: list[QueueEntry], entries: list[QueueEntry], before: list[QueueEntry], *,
@@ -953,8 +977,8 @@ class Player:
         the suggestions among them are passed over, and :meth:`put_back` can undo it."""
         passed = set(self.passed_over)     # (read so: those of a session over by now lapse first)
         self._pass_over(gone)
-        self._undo = [*self._undo[1 - UNDO_STEPS:],
-                      ("taken", (list(gone), before, self._passed_over - passed, list(self._natural)))]
+        self._undo = _undo_kept([*self._undo, ("taken", (list(gone), before, self._passed_over - passed,
+                                                         list(self._natural)))])
 
     def _narrow_taken(self, keep, *, passed: bool = True) -> None:
         """Under the lock: each removal Ctrl+Z can put back brings back only the entries
@@ -1161,9 +1185,10 @@ class Player:
                 step = ([e for e in entries if id(e) in here], queue, natural, sent, kept)
                 if joined and self._press is not None and self._undo and self._undo[-1][1] is self._press:
                     self._press.append(step)
+                    self._undo = _undo_kept(self._undo)
                 else:
                     self._press = [step]
-                    self._undo = [*self._undo[1 - UNDO_STEPS:], ("moved", self._press)]
+                    self._undo = _undo_kept([*self._undo, ("moved", self._press)])
                 self._queue_changed()
         return moved
 

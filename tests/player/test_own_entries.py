@@ -585,3 +585,29 @@ def test_more_suggestions_from_a_re_rank_go_before_the_song_sent_to_the_end(stor
         p.set_shuffle(False)
         assert [e.track_id for e in p.queue] == [*ids[12:7:-1], ids[13]]
         p.stop()
+
+
+def test_ctrl_z_keeps_as_many_steps_as_their_orders_fit_the_latest_first(store, tmp_path, make_player,
+                                                                          monkeypatch):
+    # Each step keeps the whole queue as it was: 50 steps of a library of 100,000 queued held
+    # 80 MiB. Past the entries allowed the oldest steps go; those kept undo as they always did.
+    import player.playback as playback
+
+    p, ids = _list(store, tmp_path, make_player, 11)
+    monkeypatch.setattr(playback, "UNDO_ENTRIES", 30)           # three steps of 8 to 10 entries
+    seen = []
+    for i in range(6):
+        seen.append([e.track_id for e in p.queue])
+        if i % 2:
+            p.move_queue_entries([p.queue[-1]], [p.queue[0]])   # the last song to the top
+        else:
+            assert p.remove_queue_entries([p.queue[1]]) == 1
+    for was, kind in zip(reversed(seen[3:]), ("moved", "put back", "moved")):
+        assert p.undo() == (kind, 1)
+        assert [e.track_id for e in p.queue] == was
+    assert p.undo() == ("put back", 0)                          # the three before had to go
+    assert [e.track_id for e in p.queue] == seen[3]
+    monkeypatch.setattr(playback, "UNDO_ENTRIES", 5)            # the latest stays, whatever its size
+    p.move_queue_entries([p.queue[-1]], [p.queue[0]])
+    assert p.undo() == ("moved", 1) and [e.track_id for e in p.queue] == seen[3]
+    p.stop()
