@@ -1208,14 +1208,16 @@ class Player:
                 yield x
                 continue
             if stand_in is None:
-                stand_in = self._stand_ins()
+                # (from ``queue``, not the queue's own: this runs inside its move, its lock held)
+                stand_in = self._stand_ins(queue)
             yield stand_in.get(id(x), x)
 
-    def _stand_ins(self) -> dict[int, QueueEntry]:
+    def _stand_ins(self, queue: list[QueueEntry] | None = None) -> dict[int, QueueEntry]:
         """``{id(was): entry}`` of the queued entries that stand in for another (see
         :meth:`_keep`), read at C speed: most have none, and a queue of 100,000 was read
         entry by entry in Python at every move and removal."""
-        queue = self._queue.entries()
+        if queue is None:
+            queue = self._queue.entries()
         was = list(map(_WAS, queue))
         if was.count(None) == len(was):
             return {}
