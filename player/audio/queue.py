@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from itertools import compress, filterfalse
 import random
 import threading
 from collections.abc import Callable, Hashable
@@ -132,6 +133,13 @@ def before_sent_to_end(entries) -> int:
 #: (``list.index``: an entry has no ``==`` of its own); more, by a set of the queue's ids.
 #: The set of a whole library of 100,000 queued took 35 ms, each look a fraction of one.
 FEW = 16
+
+
+def by_identity(entries) -> bool:
+    """Whether each of ``entries`` is equal to itself alone and hashed as itself (no ``==`` or
+    hash of its own, as a :class:`QueueEntry`): then a set of them, and ``list.index``, go by
+    identity at C speed, with no id() of each made (those of 100,000 took a tenth of a second)."""
+    return all(t.__eq__ is object.__eq__ and t.__hash__ is object.__hash__ for t in set(map(type, entries)))
 
 
 def index_of(items: list, entry, start: int = 0) -> int:
@@ -339,6 +347,15 @@ class PlayQueue:
         """Entries found in ``reference`` (by identity) take its order; the others keep
         their places relative to each other, after them."""
         with self._lock:
+            items = self._items
+            if by_identity(items) and by_identity(reference):
+                # Sets of the entries themselves, filtered at C speed: shuffle off with 100,000
+                # queued ranked and sorted them in Python for a third of a second, the lock held.
+                here, ref = set(items), set(reference)
+                if len(here) == len(items) and len(ref) == len(reference):     # (none twice)
+                    self._items = [*compress(reference, map(here.__contains__, reference)),
+                                   *filterfalse(ref.__contains__, items)]
+                    return
             rank = {id(e): i for i, e in enumerate(reference)}
-            known = sorted((e for e in self._items if id(e) in rank), key=lambda e: rank[id(e)])
-            self._items = known + [e for e in self._items if id(e) not in rank]
+            known = sorted((e for e in items if id(e) in rank), key=lambda e: rank[id(e)])
+            self._items = known + [e for e in items if id(e) not in rank]

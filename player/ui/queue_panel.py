@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QAbstractListModel, QEvent, QItemSelection, QItemSelectionModel, QMimeData, QModelIndex, Qt, QTimer, Signal,
 )
 from PySide6.QtGui import QAction, QKeySequence
+from player.audio.queue import by_identity
 from player.ui.announce import announce
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
@@ -43,6 +44,7 @@ PREFIX = {"radio": "Radio", "up_next": "Suggested", "discover": "Discover"}
 # one go instead (each stretch is a signal every view and the selection handle; a shuffled
 # add puts each new entry in a place of its own).
 MAX_STRETCHES = 32
+FEW_PLACES = 64      # rows pointed at (selection, current row) a reorder finds one by one
 
 _DISPLAY = int(Qt.ItemDataRole.DisplayRole)
 _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
@@ -238,6 +240,14 @@ class UpNextModel(QAbstractListModel):
         head = alike(old, new)
         tail = min(alike(reversed(old), reversed(new)), min(len(old), len(new)) - head)
         old_part, new_part = old[head:len(old) - tail], new[head:len(new) - tail]
+        if (self._unique and self._ids is not None and len(old_part) == len(new_part) > 1
+                and by_identity(new_part) and set(old_part) == set(new_part)):
+            # The same entries in another order (shuffle on or off): the rows move, and no set of
+            # ids is built (a shuffle of 100,000 froze the window for a third of a second).
+            # (None stands in for another: each is shown already.)
+            self._reorder(head, new_part, same=True)
+            self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1), _TEXT_ROLE_LIST)
+            return
         gone, came = set(map(id, old_part)), set(map(id, new_part))
         was_unique = self._unique
         self._ids = self._ids_after(gone, came, len(new_part), new)
@@ -348,15 +358,24 @@ class UpNextModel(QAbstractListModel):
             self._entries[first:first] = new[first - at:last - at + 1]
             self.endInsertRows()
 
-    def _reorder(self, at: int, order: list) -> None:
+    def _reorder(self, at: int, order: list, *, same: bool = False) -> None:
         """Rows ``at..`` show the same entries in ``order``: the rows move, and what pointed
-        at a row (the selection, the current row) follows its entry."""
+        at a row (the selection, the current row) follows its entry. ``same``: each entry is
+        shown once and goes by identity (see :func:`by_identity`)."""
         end = at + len(order)
         self.layoutAboutToBeChanged.emit()
         before, after = [], []
         persistent = self.persistentIndexList()
         moved = None
-        if persistent and not self._unique:
+        if same and len(persistent) <= FEW_PLACES:
+            # A few rows pointed at (the selection's ends, the current row): each found in the
+            # new order at C speed, not a map of all 100,000 rows built for them.
+            moved = {}
+            for index in persistent:
+                row = index.row()
+                if at <= row < end and row not in moved:
+                    moved[row] = at + order.index(self._entries[row])
+        elif persistent and not self._unique:
             # One entry in several rows: each of them goes to its place in turn, the first
             # to the first (by identity alone, all went to the last of them).
             places: dict[int, list[int]] = {}

@@ -65,3 +65,25 @@ def test_moves_and_removals_of_random_entries_end_as_one_at_a_time_did():
         plain.replace(items)
         assert q.discard_all(entries) == [e for e in entries if plain.discard(e)]
         assert q.entries() == plain.entries()
+
+
+def test_ordering_like_another_order_ends_as_ranking_and_sorting_did():
+    rng = random.Random(13)
+    for case in range(500):
+        pool = [QueueEntry(i % 5) for i in range(rng.randint(0, 30))]
+        items = list(pool)
+        rng.shuffle(items)
+        if case % 4 == 0 and pool:
+            items += [rng.choice(pool) for _ in range(2)]        # one queued twice
+        reference = [e for e in pool if rng.random() < 0.8] + [QueueEntry(99)]   # some gone since, one never here
+        rng.shuffle(reference)
+        if case % 7 == 0 and pool:
+            reference.append(rng.choice(pool))                   # named twice
+        rank = {id(e): i for i, e in enumerate(reference)}
+        expected = (sorted((e for e in items if id(e) in rank), key=lambda e: rank[id(e)])
+                    + [e for e in items if id(e) not in rank])
+        q = PlayQueue()
+        q.replace(items)
+        q.order_like(reference)
+        got = q.entries()
+        assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))

@@ -149,3 +149,24 @@ def test_the_ids_handed_out_stay_as_they_were_when_up_next_changes(qtbot):
     assert held == set(map(id, queue))           # what the caller holds is the rows it asked about
     assert panel.rows.entry_ids() == set(map(id, queue[1:])) | {id(panel.rows.entry(299))}
     assert panel.rows.shown_ids([id(queue[0]), id(queue[1])]) == {id(queue[1])}
+
+
+def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtbot):
+    # Entries with an == of their own (equal when their song is) are told apart by identity
+    # still: a shuffle moving one of two equal entries moves its row, not the other's.
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Alike:
+        track_id: int
+        source: str = "queue"
+
+    queue = [Alike(i % 50) for i in range(400)]                # each song twice, each its own entry
+    panel = _panel(qtbot, queue)
+    _choose_rows(panel, 60, 60)                                # the second copy of song 10
+    chosen = queue[60]
+    order = list(queue)
+    random.Random(5).shuffle(order)
+    panel.set_entries(order)
+    assert all(a is b for a, b in zip(panel.rows.entries(), order))
+    assert len(_selected(panel)) == 1 and _selected(panel)[0] is chosen and _current(panel) is chosen
