@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from itertools import groupby
-from operator import attrgetter, itemgetter, lt
+from itertools import compress, groupby
+from operator import attrgetter, itemgetter, lt, ne, or_
 
 from player.library.names import (album_folder, file_disc, is_disc_folder, path_disc, path_numbers, release_folder,
                                   title_disc)
@@ -239,17 +239,29 @@ def library_order(rows: list, namer) -> list:
             found = folders[where] = release_folder(path)
         return found
 
-    changed = one_order_artist(cols["album"], place, cols, artists)
-    if changed:
-        # (each album under its one name: its rows brought together, as a compilation's are)
-        for i, name in changed.items():
-            artists[i] = name
-        moved = _together(artists, cols["album"])
-    if moved is None:
+    named = one_order_albums(cols["album"], place, cols, artists)
+    if named and moved is None:
+        # (each album under its one name moved to where its rows under that name are, the rest
+        # of the library left in the store's order: a sort of the whole library, and a copy of
+        # each of its columns, cost more than the rest of the order together)
         order = _album_order(rows, cols, artists)
+        anchors = anchored(named, artists)
+        for rows_of, name in named:
+            for i in rows_of:
+                artists[i] = name
+        spliced = moved_together(order, anchors, lambda at: _album_order_moved(rows, cols, artists, at))
+        if spliced is not None:
+            order = spliced
+        else:
+            order = _album_order_moved(rows, cols, artists, _together(artists, cols["album"]))
     else:
-        order = [moved[j] for j in _album_order(moved, {k: [v[i] for i in moved] for k, v in cols.items()},
-                                                [artists[i] for i in moved])]
+        for rows_of, name in named:
+            for i in rows_of:
+                artists[i] = name
+        if named:
+            # (each album under its one name: its rows brought together, as a compilation's are)
+            moved = _together(artists, cols["album"])
+        order = _album_order(rows, cols, artists) if moved is None else _album_order_moved(rows, cols, artists, moved)
     forms: dict[str, str] = {}
 
     def form(name) -> str:
@@ -269,6 +281,44 @@ def library_order(rows: list, namer) -> list:
     if any(keys[a] > keys[b] for a, b in zip(order, order[1:])):
         order.sort(key=keys.__getitem__)        # (stable: each album's tracks keep their order)
     return [rows[i] for i in order]
+
+
+def _album_order_moved(rows: list, cols: dict[str, list], artists: list, moved: list[int]) -> list[int]:
+    # _album_order of the rows in the order ``moved`` gives them (places in ``rows``)
+    return [moved[j] for j in _album_order(moved, {k: [v[i] for i in moved] for k, v in cols.items()},
+                                           [artists[i] for i in moved])]
+
+
+def anchored(named: list[tuple[list[int], str]], artists: list) -> list[tuple[list[int], int | None]]:
+    """Each album of ``named`` (:func:`one_order_albums`'s): its rows, and its first row under
+    the one name it goes by (``artists``: each row's order artist), None for none: where
+    :func:`moved_together` moves it."""
+    return [(rows_of, next((i for i in rows_of if artists[i] == name), None)) for rows_of, name in named]
+
+
+def moved_together(order: list[int], albums: list[tuple[list[int], int | None]], in_order) -> list[int] | None:
+    """``order`` (places of rows, each album together) with each album of ``albums`` (its rows,
+    and the row whose place it goes to) moved to that row's place, its rows in the order
+    ``in_order(rows)`` gives them; the other rows keep their order. None where an album has no
+    such row (nowhere to go but by sorting). An album that goes under one name of the two its
+    tracks carry goes where its tracks under that name are, without sorting the library again."""
+    anchors: dict[int, list[int]] = {}
+    moving: set[int] = set()
+    for rows_of, anchor in albums:
+        if anchor is None:
+            return None
+        anchors[anchor] = rows_of
+        moving.update(rows_of)
+    at = [p for p, i in enumerate(order) if i in moving]
+    out: list[int] = []
+    last = 0
+    for p in at:
+        out += order[last:p]
+        last = p + 1
+        if order[p] in anchors:
+            out += in_order(sorted(anchors[order[p]]))
+    out += order[last:]
+    return out
 
 
 def library_key(row, namer, artist) -> tuple:
@@ -343,43 +393,51 @@ def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) 
     ``cols``: each row's ``albumartist``, ``albumartistsort``, ``artist``, ``artistsort``,
     ``compilation`` and ``folder_compilation`` (where given), whose rows of a compilation are
     left as they are."""
-    titles: dict = {}
+    return {i: name for rows, name in one_order_albums(albums, place, cols, artists) for i in rows
+            if artists[i] != name}
 
-    def title_of(album: str) -> str:
-        found = titles.get(album)
-        if found is None:
-            found = titles[album] = title_disc(album)[0].casefold()
-        return found
 
+def one_order_albums(albums: list, place, cols: dict[str, list], artists: list) -> list[tuple[list[int], str]]:
+    """Each album whose tracks go under more than one order artist (see
+    :func:`one_order_artist`): its rows (in the order of ``albums``) and the one name it goes by."""
+    n = len(albums)
     # Most titles are one artist's in the whole library: only the rows of a title under two
     # names by one album artist (or none) are looked at row by row, as an album under two
-    # names has one album artist on every track or none (each distinct title, album artist
-    # and name once: this runs on every library order of 100,000 tracks, and titles such as
-    # "Live" or "Greatest Hits" are many artists').
-    first: dict = {}
-    shared: set = set()
-    for album, by, artist in set(zip(albums, cols["albumartist"], artists)):
-        if album:
-            title, folded = title_of(album), (artist or "").casefold()
-            key = (title, (by or "").casefold())
-            if first.setdefault(key, folded) != folded:
-                shared.add(key)
-    if not shared:
-        return {}
-    shared_titles = {title for title, _ in shared}
-    wanted = {album for album, title in titles.items() if title in shared_titles}
+    # names has one album artist on every track or none. Rows come an album at a time: only
+    # the first row of each run of one title, album artist and name is read, found in C loops
+    # (this runs on every library order and window load of 100,000 tracks, where a look at
+    # each row took as long as the rest of the order).
     by_of = cols["albumartist"]
+    starts = [0, *compress(range(1, n), map(or_, map(ne, albums[1:], albums),
+                                             map(or_, map(ne, by_of[1:], by_of), map(ne, artists[1:], artists))))]
+    titles: dict = {}
+    bys: dict = {}
+    keys = []
+    for i in starts:
+        album, by = albums[i], by_of[i]
+        title = titles.get(album)
+        if title is None:
+            title = titles[album] = title_disc(album)[0].casefold() if album else ""
+        folded = bys.get(by)
+        if folded is None:
+            folded = bys[by] = (by or "").casefold()
+        keys.append((title, folded))
+    last = dict(zip(keys, map(artists.__getitem__, starts)))
+    differ = {key for key, i in zip(keys, starts) if key[0] and last[key] != artists[i]}
+    if not differ:
+        return []
     groups: dict = {}
-    for i in [i for i, album in enumerate(albums) if album in wanted]:
-        if (titles[albums[i]], (by_of[i] or "").casefold()) in shared:
-            groups.setdefault((titles[albums[i]], place(i)), []).append(i)
-    changed: dict[int, str] = {}
+    for at, key, end in zip(starts, keys, [*starts[1:], n]):
+        if key in differ:
+            for i in range(at, end):
+                groups.setdefault((key[0], place(i)), []).append(i)
+    named = []
     for rows in groups.values():
         if len({(artists[i] or "").casefold() for i in rows}) > 1:
             name = _album_order_name(rows, cols, artists)
             if name is not None:
-                changed.update((i, name) for i in rows if artists[i] != name)
-    return changed
+                named.append((rows, name))
+    return named
 
 
 def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> str | None:

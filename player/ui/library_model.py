@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.albums import album_slot, one_order_artist, order_form
+from player.library.albums import anchored, album_slot, moved_together, one_order_albums, order_form
 from player.library.albums import order_artists as order_artists_of
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.ui.queue_panel import titles_starting, typed_form
@@ -746,9 +746,10 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
     # one): each of its tracks under the album's one name.
     sorts = {"albumartist": album_artists, "albumartistsort": sort_names, "artist": artists,
              "artistsort": artist_sorts, "compilation": flags}
-    one_name = one_order_artist(albums, folder_of, sorts,
-                                order_artists_of(sort_names, artist_sorts, album_artists, artists, flags))
-    if not moving and not one_name:
+    own_artists = order_artists_of(sort_names, artist_sorts, album_artists, artists, flags)
+    named = one_order_albums(albums, folder_of, sorts, own_artists)
+    anchors = anchored(named, own_artists)
+    if not moving and all(anchor is not None for _, anchor in anchors):
         # Only the rows of a title by one artist change places, among themselves: each
         # release's rows together, in the order the releases first come, and in each its
         # discs and tracks in their order (looked at only where the rows lie in more than one
@@ -773,12 +774,30 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
                     order = order or list(range(n))
                     order[at:end] = runs
             at, at_key = end, key
-        return (order, None) if order is not None else None
+        if not named:
+            return (order, None) if order is not None else None
+        # An album under two names (a sort name on some of its tracks only, a guest named
+        # first on one) moved to where its tracks under its one name are, the rest of the
+        # library staying where it is: sorting the whole library again took longer than the
+        # rest of the load's ordering together.
+        def in_album_order(rows: list[int]) -> list[int]:
+            # (each release of it together, in the order they first come, as the rows of a
+            # title by one artist are ordered above)
+            ranks: dict[str, int] = {}
+            return sorted(rows, key=lambda i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i))
+
+        order = moved_together(list(range(n)) if order is None else order, anchors, in_album_order)
+        order_by = [v if isinstance(v, str) else "" for v in own_artists]
+        for rows, name in named:
+            for i in rows:
+                order_by[i] = name
+        return order, [order_by[i] for i in order]
     order_by = [v if isinstance(v, str) else str(v or "") for v in order_artists()]
     for i in moving:
         order_by[i] = _VARIOUS
-    for i, name in one_name.items():
-        order_by[i] = name
+    for rows, name in named:
+        for i in rows:
+            order_by[i] = name
     places: dict[str, int] = {}
     place_rank = [places.setdefault(place(i), len(places)) if albums[i] else -1 for i in range(n)]
     forms: dict[str, str] = {}
