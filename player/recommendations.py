@@ -23,7 +23,8 @@ from datetime import date
 from operator import attrgetter
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
-from player.library.albums import compilation_flagged_in_part, library_key, library_order, order_artist
+from player.library.albums import (compilation_flagged_in_part, guest_first_artist, library_key, library_order,
+                                   order_artist)
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption
 from recommender.genres import (
@@ -145,7 +146,8 @@ class AlbumIds:
             key, slot = (album, folder), (disc or 1, track) if track else None
             if not r["albumartist"] and album_id is not None and not (
                     r["compilation"] == 1 or r["folder_compilation"] == 1):
-                self._by_artist.setdefault(key, []).append((len(self.ids) - 1, r["artist"], place))
+                self._by_artist.setdefault(key, []).append((len(self.ids) - 1, r["artist"], place,
+                                                           r["albumartistsort"]))
             if r["mb_album_id"]:
                 known = self._releases.get(key, r["mb_album_id"])
                 self._releases[key] = r["mb_album_id"] if known == r["mb_album_id"] else ""
@@ -163,9 +165,9 @@ class AlbumIds:
         # ("Everlast & Santana" on Santana's album) is that artist's, as the library lists it.
         renamed: dict[int, str] = {}
         for (album, _), tracks in self._by_artist.items():
-            by = _one_artist([artist for _, artist, _ in tracks])
+            by = guest_first_artist([artist for _, artist, _, _ in tracks], [sort for *_, sort in tracks])
             if by is not None:
-                for i, _, place in tracks:
+                for i, _, place, _ in tracks:
                     renamed[i] = by
                     self.ids[i] = library_album(by, album, place)
         clashing = {key for _, key, _, _, slot in self._unreleased
@@ -175,16 +177,6 @@ class AlbumIds:
                 self.ids[i] = library_album(renamed.get(i, by), album, self._releases[key])
         self._releases, self._taken, self._unreleased, self._folders, self._by_artist = {}, {}, [], {}, {}
         return self.ids
-
-
-def _one_artist(artists: list) -> str | None:
-    """The one artist credited on every track of an album whose tracks name different
-    artists first (:func:`album_by` of each), as :func:`album_by` names it; None where they
-    name one first, or no artist is on every track (a compilation)."""
-    if len({primary_artist(a) for a in artists}) < 2:
-        return None
-    common = frozenset.intersection(*map(credited_artists, artists))
-    return next(iter(common)) if len(common) == 1 else None
 
 
 def album_ids(rows, namer) -> dict[int, str | None]:

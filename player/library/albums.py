@@ -453,16 +453,31 @@ def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> 
         # (the album artist on every track: its sort name where some tracks carry one)
         shown = by[rows[0]]
         return _most_common([artists[i] for i in rows if artists[i] != by[i]]) or shown
-    if any(by_sort[i] for i in rows):
+    names = [artist[i] for i in rows]
+    if any(by_sort[i] for i in rows) or (len({primary_artist(a) for a in names}) > 1
+                                          and guest_first_artist(names, ()) is None):
         return None
-    credits = [credited_artists(artist[i]) for i in rows]
-    if len({primary_artist(artist[i]) for i in rows}) > 1 and len(frozenset.intersection(*credits)) != 1:
-        return None
+    credits = [credited_artists(a) for a in names]
     # (one artist, named first on every track or credited on every track: named as the tracks
     # that credit the fewest artists name it, by its sort name where some carry one)
     fewest = min(credits, key=len)
     own = [i for i, credit in zip(rows, credits) if credit == fewest]
     return _most_common([artist_sort[i] for i in own]) or _most_common([artist[i] for i in own])
+
+
+def guest_first_artist(artists: list, album_artist_sorts: list) -> str | None:
+    """Whose album the tracks of one album without an album artist are, where they name
+    different artists first (``artists``: their artist tags): the one artist credited on every
+    track ("Everlast & Santana" on Santana's album), as :func:`credited_artists` names it.
+    None where they name one artist first (theirs already), none is credited on every track
+    (a compilation), or some carry an album artist's sort name (``album_artist_sorts``: the
+    album is left under the names its tracks carry). The library's order
+    (:func:`one_order_artist`) and the albums Discover groups go by this one rule: else the
+    window listed one album that Discover took for two, or the other way round."""
+    if any(album_artist_sorts) or len({primary_artist(a) for a in artists}) < 2:
+        return None
+    common = frozenset.intersection(*map(credited_artists, artists))
+    return next(iter(common)) if len(common) == 1 else None
 
 
 def _most_common(names: list) -> str | None:

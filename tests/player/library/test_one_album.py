@@ -13,7 +13,7 @@ from player.recommendations import album_ids
 from player.ui.library_model import load_library
 from tests.audiogen import write_track
 
-_ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "compilation", "folder_compilation",
+_ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "compilation", "folder_compilation",
                   "mb_album_id", "track_no", "disc_no", "title", "folder_id")
 
 
@@ -76,6 +76,30 @@ def test_an_artists_album_with_a_guest_named_first_is_one_album(store, tmp_path)
     assert _listed(store) == ["Dogs", "Yaleo", "Put Your Lights On", "Smooth"]
     albums = _albums(store)
     assert albums["Yaleo"] == albums["Put Your Lights On"] == albums["Smooth"] != albums["Dogs"]
+
+
+def test_an_album_with_a_guest_named_first_and_its_album_artists_sort_name_on_some_tracks_groups_alike(
+        store, tmp_path):
+    # No album artist, the album artist's sort name on two tracks only and a guest named first
+    # on one: the window leaves the tracks under the names they carry (the guest's song under
+    # E), so Discover keeps that song apart too, where it took the whole album for Santana's.
+    music = tmp_path / "music"
+    for n, title, artist in ((1, "Yaleo", "Santana"), (2, "Put Your Lights On", "Everlast & Santana"),
+                             (3, "Smooth", "Santana"), (4, "Maria Maria", "Santana")):
+        sort = {"albumartistsort": "Santana"} if n >= 3 else {}
+        _song(music / "Supernatural", n, title, artist, "Supernatural", **sort)
+    _scan(store, music)
+    listed = _listed(store)
+    albums = _albums(store)
+    # (each run of one album in the window's list is one album in Discover's, and the other way round)
+    runs = [[listed[0]]]
+    for before, title in zip(listed, listed[1:]):
+        if albums[title] == albums[before]:
+            runs[-1].append(title)
+        else:
+            runs.append([title])
+    assert len(runs) == len({albums[t] for t in listed})
+    assert albums["Yaleo"] == albums["Smooth"] == albums["Maria Maria"] != albums["Put Your Lights On"]
 
 
 def test_a_compilation_without_track_numbers_or_album_artist_is_one_album_of_various_artists(store, tmp_path):
