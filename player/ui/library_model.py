@@ -787,7 +787,7 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
             return sorted(rows, key=lambda i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i))
 
         order = moved_together(list(range(n)) if order is None else order, anchors, in_album_order)
-        order_by = [v if isinstance(v, str) else "" for v in own_artists]
+        order_by = [v if isinstance(v, str) else str(v or "") for v in own_artists]
         for rows, name in named:
             for i in rows:
                 order_by[i] = name
