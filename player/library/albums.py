@@ -249,7 +249,7 @@ def library_order(rows: list, namer) -> list:
         for rows_of, name in named:
             for i in rows_of:
                 artists[i] = name
-        spliced = moved_together(order, anchors, lambda at: _album_order_moved(rows, cols, artists, at))
+        spliced = moved_together(order, anchors, lambda albums: _each_in_album_order(albums, cols, artists))
         if spliced is not None:
             order = spliced
         else:
@@ -289,6 +289,33 @@ def _album_order_moved(rows: list, cols: dict[str, list], artists: list, moved: 
                                            [artists[i] for i in moved])]
 
 
+def _each_in_album_order(albums: list[list[int]], cols: dict[str, list], artists: list) -> list[list[int]]:
+    # Each album's rows (places in the library) in album order, all albums ordered at once:
+    # one at a time, copying the columns each reads cost as much as the rest of the order.
+    track_no, disc_no, release, path = (cols[k] for k in ("track_no", "disc_no", "mb_album_id", "path"))
+
+    def by_number(rows: list[int]) -> list[int]:
+        # (its tracks numbered, of one release in one folder: in the order of their numbers,
+        # which _album_order finds in place without working out each track's disc from its
+        # path; the store put the tracks under the other name after the rest)
+        if all(type(track_no[i]) is int for i in rows) and len({release[i] for i in rows}) == 1 and len(
+                {_folder(path[i]) for i in rows}) == 1:
+            discs = [disc_no[i] for i in rows]
+            if discs.count(None) == len(rows):
+                return sorted(rows, key=track_no.__getitem__)
+            if all(type(d) is int for d in discs):
+                return sorted(rows, key=lambda i: (disc_no[i], track_no[i]))
+        return rows
+
+    at = [i for rows in albums for i in by_number(rows)]
+    album_of = {i: k for k, rows in enumerate(albums) for i in rows}
+    names = ("album", "path", "mb_album_id", "disc_no", "track_no")
+    out: list[list[int]] = [[] for _ in albums]
+    for j in _album_order(at, {k: [cols[k][i] for i in at] for k in names}, [artists[i] for i in at]):
+        out[album_of[at[j]]].append(at[j])
+    return out
+
+
 def anchored(named: list[tuple[list[int], str]], artists: list) -> list[tuple[list[int], int | None]]:
     """Each album of ``named`` (:func:`one_order_albums`'s): its rows, and its first row under
     the one name it goes by (``artists``: each row's order artist), None for none: where
@@ -299,16 +326,14 @@ def anchored(named: list[tuple[list[int], str]], artists: list) -> list[tuple[li
 def moved_together(order: list[int], albums: list[tuple[list[int], int | None]], in_order) -> list[int] | None:
     """``order`` (places of rows, each album together) with each album of ``albums`` (its rows,
     and the row whose place it goes to) moved to that row's place, its rows in the order
-    ``in_order(rows)`` gives them; the other rows keep their order. None where an album has no
+    ``in_order`` gives them (called once with every album's rows, in the order of ``albums``,
+    and answering each album's rows in order); the other rows keep their order. None where an album has no
     such row (nowhere to go but by sorting). An album that goes under one name of the two its
     tracks carry goes where its tracks under that name are, without sorting the library again."""
-    anchors: dict[int, list[int]] = {}
-    moving: set[int] = set()
-    for rows_of, anchor in albums:
-        if anchor is None:
-            return None
-        anchors[anchor] = rows_of
-        moving.update(rows_of)
+    if any(anchor is None for _, anchor in albums):
+        return None
+    anchors = dict(zip((anchor for _, anchor in albums), in_order([sorted(rows_of) for rows_of, _ in albums])))
+    moving = {i for rows_of, _ in albums for i in rows_of}
     at = [p for p, i in enumerate(order) if i in moving]
     out: list[int] = []
     last = 0
@@ -316,7 +341,7 @@ def moved_together(order: list[int], albums: list[tuple[list[int], int | None]],
         out += order[last:p]
         last = p + 1
         if order[p] in anchors:
-            out += in_order(sorted(anchors[order[p]]))
+            out += anchors[order[p]]
     out += order[last:]
     return out
 
@@ -407,6 +432,8 @@ def one_order_albums(albums: list, place, cols: dict[str, list], artists: list) 
     # the first row of each run of one title, album artist and name is read, found in C loops
     # (this runs on every library order and window load of 100,000 tracks, where a look at
     # each row took as long as the rest of the order).
+    if not n:
+        return []
     by_of = cols["albumartist"]
     starts = [0, *compress(range(1, n), map(or_, map(ne, albums[1:], albums),
                                              map(or_, map(ne, by_of[1:], by_of), map(ne, artists[1:], artists))))]

@@ -780,11 +780,13 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
         # first on one) moved to where its tracks under its one name are, the rest of the
         # library staying where it is: sorting the whole library again took longer than the
         # rest of the load's ordering together.
-        def in_album_order(rows: list[int]) -> list[int]:
-            # (each release of it together, in the order they first come, as the rows of a
-            # title by one artist are ordered above)
-            ranks: dict[str, int] = {}
-            return sorted(rows, key=lambda i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i))
+        def in_album_order(albums: list[list[int]]) -> list[list[int]]:
+            # (each release of an album together, in the order they first come, as the rows of
+            # a title by one artist are ordered above)
+            def ordered(rows: list[int]) -> list[int]:
+                ranks: dict[str, int] = {}
+                return sorted(rows, key=lambda i: (ranks.setdefault(place(i), len(ranks)), *slot(i), i))
+            return [ordered(rows) for rows in albums]
 
         order = moved_together(list(range(n)) if order is None else order, anchors, in_album_order)
         order_by = [v if isinstance(v, str) else str(v or "") for v in own_artists]
