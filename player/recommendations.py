@@ -734,7 +734,7 @@ def _titles_after(before: _Library, rows: dict, changed: Collection[int]) -> dic
 def _under_two_names(before: tuple[dict, dict], now: tuple[dict, dict], changed: Collection[int]) -> bool:
     """Whether an album a track of ``changed`` is on, before or now, has tracks under more
     than one order artist (a sort name on some of its tracks only): ``library_order`` lists
-    it under one name (``one_order_artist``), not where the store's order puts each track.
+    it under one name (``one_order_albums``), not where the store's order puts each track.
     ``before`` and ``now``: the rows and each title's tracks (:func:`_titles_of`)."""
     wanted = {_title(u.album) for t in changed for u in (before[0].get(t), now[0].get(t))
               if u is not None and u.album}

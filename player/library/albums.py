@@ -327,8 +327,8 @@ def moved_together(order: list[int], albums: list[tuple[list[int], int | None]],
     """``order`` (places of rows, each album together) with each album of ``albums`` (its rows,
     and the row whose place it goes to) moved to that row's place, its rows in the order
     ``in_order`` gives them (called once with every album's rows, in the order of ``albums``,
-    and answering each album's rows in order); the other rows keep their order. None where an album has no
-    such row (nowhere to go but by sorting). An album that goes under one name of the two its
+    and answering each album's rows in order); the other rows keep their order. None where an
+    album has no such row (nowhere to go but by sorting). An album that goes under one name of the two its
     tracks carry goes where its tracks under that name are, without sorting the library again."""
     if any(anchor is None for _, anchor in albums):
         return None
@@ -401,10 +401,10 @@ def _together(artists: list, albums: list) -> list[int]:
     return sorted(range(len(at)), key=at.__getitem__)
 
 
-def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) -> dict[int, str]:
-    """Where one album's tracks go under more than one order artist (``artists``: each row's
-    order artist, :func:`order_artist`), the one name the whole album goes by: row -> that name,
-    for the rows it changes. An album here is a title (without the disc it names, case
+def one_order_albums(albums: list, place, cols: dict[str, list], artists: list) -> list[tuple[list[int], str]]:
+    """Each album whose tracks go under more than one order artist (``artists``: each row's
+    order artist, :func:`order_artist`): its rows (in the order of ``albums``) and the one name
+    the whole album goes by. An album here is a title (without the disc it names, case
     ignored) in one release's place (``place(row)``: its release folder).
 
     Taggers often write the sort name on some tracks only (MusicBrainz Picard on the tracks it
@@ -418,13 +418,6 @@ def one_order_artist(albums: list, place, cols: dict[str, list], artists: list) 
     ``cols``: each row's ``albumartist``, ``albumartistsort``, ``artist``, ``artistsort``,
     ``compilation`` and ``folder_compilation`` (where given), whose rows of a compilation are
     left as they are."""
-    return {i: name for rows, name in one_order_albums(albums, place, cols, artists) for i in rows
-            if artists[i] != name}
-
-
-def one_order_albums(albums: list, place, cols: dict[str, list], artists: list) -> list[tuple[list[int], str]]:
-    """Each album whose tracks go under more than one order artist (see
-    :func:`one_order_artist`): its rows (in the order of ``albums``) and the one name it goes by."""
     n = len(albums)
     # Most titles are one artist's in the whole library: only the rows of a title under two
     # names by one album artist (or none) are looked at row by row, as an album under two
@@ -468,7 +461,7 @@ def one_order_albums(albums: list, place, cols: dict[str, list], artists: list) 
 
 
 def _album_order_name(rows: list[int], cols: dict[str, list], artists: list) -> str | None:
-    # The one order artist of an album's ``rows`` (see one_order_artist), None to leave them.
+    # The one order artist of an album's ``rows`` (see one_order_albums), None to leave them.
     by, by_sort, artist, artist_sort = (cols[k] for k in ("albumartist", "albumartistsort", "artist", "artistsort"))
     flags = cols["compilation"], cols.get("folder_compilation") or cols["compilation"]
     if any(flags[0][i] == 1 or flags[1][i] == 1 for i in rows):
@@ -499,7 +492,7 @@ def guest_first_artist(artists: list, album_artist_sorts: list) -> str | None:
     None where they name one artist first (theirs already), none is credited on every track
     (a compilation), or some carry an album artist's sort name (``album_artist_sorts``: the
     album is left under the names its tracks carry). The library's order
-    (:func:`one_order_artist`) and the albums Discover groups go by this one rule: else the
+    (:func:`one_order_albums`) and the albums Discover groups go by this one rule: else the
     window listed one album that Discover took for two, or the other way round."""
     if any(album_artist_sorts) or len({primary_artist(a) for a in artists}) < 2:
         return None
