@@ -2,14 +2,15 @@
 the window's load (``load_library``) and Up next's read after a one-track tag edit.
 
     python -m benchmarks.bench_album_order                  # 20,000 and 100,000 tracks
-    python -m benchmarks.bench_album_order --tracks 20000 --runs 3
+    python -m benchmarks.bench_album_order --tracks 20000 --runs 3 --base HEAD~5
 
 A generated library (``benchmarks.library_gen``) in which one album in ``--split`` carries
 its album artist's sort name on its first two tracks only (as a tagger writes it on the
 tracks it matched): those albums are the ones listed under one name. Each size is timed
-twice, each in a process of its own on the same database: with main's code (the baseline,
-``git archive main`` of the packages in a scratch folder put first on the path) and with
-this checkout's. Medians over ``--runs``:
+twice, each in a process of its own on the same database: with the code of ``--base`` (the
+baseline, ``git archive`` of its packages in a scratch folder put first on the path; by
+default the last commit before albums went under one name) and with this checkout's.
+Medians over ``--runs``:
 
 - order: ``library_order`` of the rows read (the read itself left out);
 - window: ``load_library``, the window's whole load;
@@ -34,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 _CASES = ("order", "window", "edit", "edit split")
+#: The last commit before an album's tracks under two sort names were listed as one album.
+BEFORE_ONE_NAME = "c9f185c8"
 
 
 def _fill(db: str, n: int, split: int) -> None:
@@ -90,9 +93,9 @@ def _time(db: str, runs: int) -> dict[str, float]:
     return {case: statistics.median(times) for case, times in found.items()}
 
 
-def _main_tree(into: Path) -> Path:
-    # main's packages, as committed, in a scratch folder
-    data = subprocess.run(["git", "archive", "main", "player", "segue_common", "benchmarks"], cwd=ROOT,
+def _base_tree(rev: str, into: Path) -> Path:
+    # the packages of ``rev``, as committed, in a scratch folder
+    data = subprocess.run(["git", "archive", rev, "player", "segue_common", "benchmarks"], cwd=ROOT,
                           check=True, capture_output=True).stdout
     with tarfile.open(fileobj=BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
@@ -112,16 +115,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracks", type=int, nargs="+", default=[20_000, 100_000])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--split", type=int, default=20, help="one album in this many under two sort names")
+    parser.add_argument("--base", default=BEFORE_ONE_NAME, help="the commit whose code is the baseline")
     args = parser.parse_args(argv)
-    print(f"{'tracks':>8} {'case':<11} {'main ms':>8} {'here ms':>8} {'ratio':>6}")
+    print(f"{'tracks':>8} {'case':<11} {'base ms':>8} {'here ms':>8} {'ratio':>6}   (base: {args.base})")
     with tempfile.TemporaryDirectory(prefix="segue-album-order-") as tmp:
-        main_code = _main_tree(Path(tmp) / "main")
+        base_code = _base_tree(args.base, Path(tmp) / "base")
         for n in args.tracks:
             db = str(Path(tmp) / f"library-{n}.db")
             _fill(db, n, args.split)
-            # (the baseline copies this file in: it needs ``_time``, not main's benchmarks)
-            (main_code / "benchmarks" / "bench_album_order.py").write_bytes(Path(__file__).read_bytes())
-            base = _measured(main_code, db, args.runs)
+            # (the baseline copies this file in: it needs ``_time``, not the base's benchmarks)
+            (base_code / "benchmarks" / "bench_album_order.py").write_bytes(Path(__file__).read_bytes())
+            base = _measured(base_code, db, args.runs)
             here = _measured(ROOT, db, args.runs)
             for case in _CASES:
                 print(f"{n:>8,} {case:<11} {base[case] * 1000:>8.0f} {here[case] * 1000:>8.0f} "
