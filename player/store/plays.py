@@ -193,14 +193,17 @@ class PlaysMixin:
                                (play_id, track_id)).fetchone()
             if row is None:
                 return None
-            conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, updated_at = ? WHERE id = ?",
-                         (source, owner, now, play_id))
+            # Its start is settled first (moved to now after a gap), then its last activity is
+            # written against it, never before it (see ``_NOT_BEFORE_START``): a clock put back
+            # less than the gap leaves the play in its session with its start as it was.
+            self._goes_on(conn, play_id, now)
+            conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, "
+                         f"updated_at = {_NOT_BEFORE_START} WHERE id = ?", (source, owner, now, play_id))
             if conn.execute("SELECT 1 FROM plays WHERE id > ? LIMIT 1", (play_id,)).fetchone() is not None:
                 # Plays were logged after it (by ``segue play`` while the window was closed):
                 # a reader that reads again only the latest plays would never see this one
                 # change, so it is told to read them all.
                 self._plays_rewritten(conn)
-            self._goes_on(conn, play_id, now)
             return row[0]
 
     def resume_paused_play(self, play_id: int, *, now: float | None = None) -> bool:

@@ -196,6 +196,29 @@ def test_a_stopped_play_resumed_goes_on_in_its_row_and_nothing_else_is_reopened(
     owner.release()
 
 
+def test_a_stopped_play_resumed_with_the_clock_put_back_never_goes_on_before_it_began(store):
+    # Closed mid-song, and the clock set back ten minutes before the next start (NTP
+    # correcting a clock that ran ahead): a quick restart, so the play goes on in its row
+    # and session, and its last activity is not written before its start (a play of
+    # negative length to whatever reads its span), as its progress and end are not.
+    a = _track(store)
+    began = 1_000_000.0
+    pid = store.start_play(a, now=began)
+    store.end_play(pid, "stopped", 60_000, now=began + 60)
+    session = store.play(pid)["session_id"]
+    assert store.resume_play(pid, a, now=began - 600) == 60_000
+    row = store.play(pid)
+    assert (row["ended"], row["session_id"], row["started_at"]) == ("playing", session, began)
+    assert row["updated_at"] >= row["started_at"]
+    # Put back hours instead: the play goes on in the session of now, begun now, and its
+    # last activity is now too, not the old start hours later.
+    store.end_play(pid, "stopped", 70_000, now=began - 590)
+    back = began - 5 * 3600
+    assert store.resume_play(pid, a, now=back) == 70_000
+    row = store.play(pid)
+    assert (row["started_at"], row["updated_at"]) == (back, back) and row["session_id"] != session
+
+
 def test_a_play_resumed_after_the_session_gap_goes_on_in_a_new_session_and_a_quick_restart_in_its_own(store):
     # Closed mid-song in the evening, resumed the next morning: the row goes on (one play,
     # its time heard kept), but in the session of now, starting when it resumed; what is
