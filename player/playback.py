@@ -427,6 +427,7 @@ class Player:
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
         self._passed_at = 0.0                # when the latest of them was taken out
+        self._passed_mark: tuple = ()        # and the listening then (see ``_activity_mark``)
         # The passed over still to be saved, as (value,) (the library refused them: see
         # ``_save_passed``), None where all are; the lock is held as they are written.
         self._passed_pending: tuple | None = None
@@ -607,6 +608,7 @@ class Player:
             return False
         self._history_times[-1][0] = now
         self._streak = 0
+        self._passed_over.clear()   # (taken out in the session over now: a "not now" of then)
         playing = self._playing
         if playing is not None and playing.play_id is None:
             # Refused as it began (another process held the library), its play is kept to be
@@ -684,7 +686,7 @@ class Player:
             return              # taken out in a session over before the one carried began
         last = max([at, *(c[3] for c in self._carried)])
         if ids and abs(self._clock() - last) < SESSION_GAP_S:
-            self._passed_over, self._passed_at = ids, last
+            self._passed_over, self._passed_at, self._passed_mark = ids, last, self._activity_mark()
 
     def station_skip_mark(self) -> int:
         """Where the early skips of :attr:`station_seed`'s station begin (as a
@@ -745,12 +747,26 @@ class Player:
             if not self._passed_over:
                 return frozenset()
             now, last = self._clock(), self._passed_at
-            if self._history_times:
-                ended = self._history_times[-1][1]
-                last = max(last, ended if ended is not None else (self._paused_at or now))
-            if now - last >= SESSION_GAP_S:
+            if self._history_times and (self._activity_mark() != self._passed_mark
+                                        or (self._history_times[-1][1] is None and self._paused_at is None)):
+                # A song began, ended, paused or resumed since (or plays now): that is the latest
+                # of the listening. Taken by order, not the later time: with the clock put back
+                # since a song ended, what is taken out now is later all the same.
+                began, ended = self._history_times[-1]
+                last = ended if ended is not None else (self._paused_at or now)
+                if ended is None and began - last >= SESSION_GAP_S:
+                    last = began    # the clock put back as it plays: its session is over
+            # A gap either way ends the session, as in :attr:`session` and the log: a clock put
+            # back hours begins another, where they were kept out until it caught up again.
+            if abs(now - last) >= SESSION_GAP_S:
                 self._passed_over.clear()
             return frozenset(self._passed_over)
+
+    def _activity_mark(self) -> tuple:
+        """Where the listening stands (the songs begun, the last one's times, the pause): a
+        change means the person's latest activity came after what was marked. Under the lock."""
+        last = tuple(self._history_times[-1]) if self._history_times else ()
+        return len(self._history_times), last, self._paused_at
 
     def _pass_over(self, entries) -> None:
         """The person took ``entries`` out of the queue: the suggestions among them are passed over.
@@ -760,7 +776,7 @@ class Player:
         if ids:
             self.passed_over                      # a session over by now forgets the older ones
             self._passed_over |= ids
-            self._passed_at = self._clock()
+            self._passed_at, self._passed_mark = self._clock(), self._activity_mark()
             # Kept for a restart within the session (see ``_carry_passed_over``); written on the
             # player's thread, where the person's commands run, never the GUI thread.
             self._save_passed()

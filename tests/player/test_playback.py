@@ -4489,6 +4489,36 @@ def test_a_suggestion_put_back_is_offered_again_where_it_was_passed_over_in_a_se
     assert [e.track_id for e in p.queue] == [a] and p.passed_over == frozenset()
 
 
+def test_suggestions_passed_over_lapse_when_the_clock_is_put_back_hours_as_the_session_does(
+        store, tmp_path, make_player):
+    # Taken out in the evening, and the clock put back three hours (NTP correcting a clock
+    # that ran ahead): the session is over, for the log and for Player.session, and so is the
+    # "not now"; they were kept out until the clock caught up with the evening again.
+    (a, b, c, d) = add_tracks(store, tmp_path, [("a", 0.5), ("b", 0.5), ("c", 0.5), ("d", 60.0)])
+    clock = {"now": 1_000_000.0}
+    p = make_player(speed=1.0, clock=lambda: clock["now"], interval=600.0)
+    p.play_track(a)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and store.play_count() == 1)
+    p.enqueue([b], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {b}
+    clock["now"] -= 3 * 3600
+    assert p.session == [] and p.passed_over == frozenset()
+    # Taken out after the clock went back, with the song heard before it ending "later" by
+    # the clock: what is taken out now is the latest all the same, and stays out.
+    p.enqueue([c], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {c}
+    clock["now"] += 60
+    assert p.passed_over == {c}
+    # Put back hours as a song plays: its session is over, and the suggestions with it.
+    p.enqueue([b], source="radio")
+    assert p.remove_queue_entries(p.queue) == 1 and p.passed_over == {b, c}
+    p.play_track(d)
+    assert wait_for(lambda: p.current_track_id == d and p.position > 0.2)
+    clock["now"] -= 3 * 3600
+    assert p.passed_over == frozenset() and p.current_track_id == d
+    p.stop()
+
+
 def test_a_suggestion_passed_over_stays_passed_over_in_the_copy_a_scan_merged_it_into(store, tmp_path, make_player):
     # A suggestion taken out of Up next, its track then merged by a scan into another row (its
     # file moved): the copy was offered again in the same session, and put back it stayed
