@@ -3137,8 +3137,10 @@ class Player:
                                 # Gone on with from the last run and failing now: what was heard
                                 # before the close stands, only this sitting failed (see ``_end_current``).
                                 ended, error = "stopped", None
+                            # (one from the file may be older than the row: the library took the
+                            # play, and the file could not be rewritten before a kill)
                             self.store.end_play(kept.play_id, ended, kept.logged_ms + heard, error=error,
-                                                track_ms=track_ms, now=at)
+                                                track_ms=track_ms, now=at, never_shorter=kept.journaled)
                         elif playing is not None and playing.unsaved is kept:
                             playing.logged_ms, playing.reopened = kept.logged_ms, kept.play_id == kept.reopen
                             self.store.update_play(kept.play_id, playing.logged_heard_ms(), now=self._clock())

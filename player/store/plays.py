@@ -250,18 +250,32 @@ class PlaysMixin:
             self._still_active(conn, play_id, now, session_every_s)
 
     def end_play(self, play_id: int, ended: str, ms_heard: int, *, error: str | None = None,
-                 track_ms: int | None = None, now: float | None = None) -> None:
+                 track_ms: int | None = None, now: float | None = None, never_shorter: bool = False) -> None:
         """Close a play: finished, skipped, stopped, or error (errors never count as skips).
-        ``track_ms``: the track's length as decoding found it, where the library's was wrong."""
+        ``track_ms``: the track's length as decoding found it, where the library's was wrong.
+
+        ``never_shorter``: the end may be older than what the row holds (read from a file a
+        player kept it in, while that player went on writing the play's progress here): a row
+        already holding more time heard is the later word on the play. Closed, it is left as
+        it is; still open, it is closed as said, keeping its own time heard and last progress.
+        (Time heard tells which came later; the clock may have been put back in between.)"""
         if ended not in ENDINGS:
             raise ValueError(f"unknown play ending {ended!r}; expected one of {ENDINGS}")
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            conn.execute(
-                f"UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = {_NOT_BEFORE_START}, "
-                "track_ms = coalesce(?, track_ms) WHERE id = ?",
-                (ended, int(ms_heard), error, now, track_ms, play_id),
-            )
+            if never_shorter:
+                conn.execute(
+                    "UPDATE plays SET ended = ?, error = ?, track_ms = coalesce(?, track_ms), "
+                    f"updated_at = CASE WHEN ms_heard > ? THEN updated_at ELSE {_NOT_BEFORE_START} END, "
+                    "ms_heard = max(ms_heard, ?) WHERE id = ? AND NOT (ended != 'playing' AND ms_heard > ?)",
+                    (ended, error, track_ms, int(ms_heard), now, int(ms_heard), play_id, int(ms_heard)),
+                )
+            else:
+                conn.execute(
+                    f"UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = {_NOT_BEFORE_START}, "
+                    "track_ms = coalesce(?, track_ms) WHERE id = ?",
+                    (ended, int(ms_heard), error, now, track_ms, play_id),
+                )
             self._still_active(conn, play_id, now)
 
     def play_ended_at(self, play_id: int, when: float) -> bool:

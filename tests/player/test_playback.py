@@ -4961,3 +4961,36 @@ def test_a_player_starting_beside_one_that_keeps_refused_places_leaves_them_to_i
     finally:
         p.close()
         window.release()
+
+
+@pytest.mark.parametrize("row_left", ["closed", "open"])
+def test_a_kept_end_older_than_the_play_the_library_took_never_shortens_it(store, tmp_path, row_left):
+    # The library took a song still playing, and the kept file could not be rewritten just
+    # then (another player changing it, a full disk): its old "stopped at 20 s" stayed. The
+    # song played on, its progress written (50 s), and the player was killed. The next start
+    # found the play by its start and wrote the kept end over it: 30 s of it lost, and its end
+    # moved back. A written play is never made shorter, nor to end earlier, by the file.
+    from player import kept_plays
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    killed = store.play_owner()
+    token = killed.token
+    began = time.time() - 120
+    pid = store.start_play(a, source="cli", track_ms=60_000, owner=token, now=began)
+    store.update_play(pid, 50_000, now=began + 50)
+    if row_left == "closed":
+        store.end_play(pid, "stopped", 50_000, now=began + 50)
+    killed.release()
+    entry = {"track_id": a, "source": "cli", "track_ms": 60_000, "started_at": began, "play_id": None,
+             "ended": ["stopped", 20_000, None, None, began + 20], "reopen": None, "logged_ms": 0,
+             "forgotten_known": None, "owner": token}
+    kept = kept_plays.journal_path(store.path)
+    kept_plays.replace(kept, [], {}, [entry], {})
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert wait_for(lambda: not kept.exists() and p.unsaved_plays == 0, timeout=30)
+    finally:
+        p.close()
+    rows = store.plays()
+    assert [(r["id"], r["ended"], r["ms_heard"], r["updated_at"]) for r in rows] == [
+        (pid, "stopped", 50_000, began + 50)]
