@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from player.audio.awake import awake_clock
 from player.audio.base import Engine, Listener, PlaybackState, Source
 from player.audio.feeder import BLOCK, FeederMixin
 from player.audio.ring import RingBuffer
@@ -69,6 +70,9 @@ class BufferedEngine(FeederMixin, Engine):
         # since when it plays on (None while not playing).
         self._played_s, self._playing_since = 0.0, None
         self._played_lock = threading.Lock()
+        # Read for that time: one that stands still while the computer sleeps (see
+        # ``player.audio.awake``); a computer's sleep is no time the output needed the audio.
+        self._awake = awake_clock
         self._volume = 1.0
         self._crossfade_s = 0.0
         self.crossfade_s = crossfade_s
@@ -254,7 +258,7 @@ class BufferedEngine(FeederMixin, Engine):
     def _set_state(self, state: PlaybackState) -> None:
         if state is not self._state:
             with self._played_lock:
-                now = time.monotonic()
+                now = self._awake()
                 if self._playing_since is not None:
                     self._played_s += now - self._playing_since
                 self._playing_since = now if state is PlaybackState.PLAYING else None
@@ -264,10 +268,12 @@ class BufferedEngine(FeederMixin, Engine):
     def _played_clock(self) -> float:
         """Seconds spent playing so far, standing still while paused or stopped: the clock
         of the decoders' wait for a file whose reads failed (see Decoder._heal), which counts
-        only while the output needs the audio. (Read on the feeder's thread, and the opens'.)"""
+        only while the output needs the audio, and the computer is awake: a laptop closed as
+        a share dropped woke with the wait used up, and the song ended though its file read
+        again once the network was back. (Read on the feeder's thread, and the opens'.)"""
         with self._played_lock:
             since = self._playing_since
-            return self._played_s + (0.0 if since is None else time.monotonic() - since)
+            return self._played_s + (0.0 if since is None else self._awake() - since)
 
     def play(self, source: Source) -> None:
         source.rate = self.rate

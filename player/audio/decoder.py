@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 import soundfile as sf
 
+from player.audio.awake import awake_clock
 from segue_common import audio_io, faults
 from segue_common.file_stamp import change_mark
 from segue_common.text import shown
@@ -407,7 +408,7 @@ class Decoder:
             raise ValueError(f"bad output format {out_rate} Hz x {channels}")
         self.path = str(path)
         self._find_moved = find_moved
-        self._clock = time.monotonic if clock is None else clock
+        self._clock = awake_clock if clock is None else clock   # (the heal's wait: see _heal)
         self._range_s = (max(0.0, begin_s), end_s)
         self._begin, self._end = 0, None    # the range in native frames, once the rate is known
         self._native = 0                    # the reader's native frame
