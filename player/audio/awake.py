@@ -43,14 +43,31 @@ def _windows_query():
     one, else the one every supported Windows has."""
     import ctypes
 
-    kernel32 = ctypes.WinDLL("kernel32")
-    for name in ("QueryUnbiasedInterruptTimePrecise", "QueryUnbiasedInterruptTime"):
-        query = getattr(kernel32, name, None)
-        if query is not None:
-            query.argtypes = [ctypes.c_void_p]
-            query.restype = ctypes.c_int
-            return query
-    raise OSError("no QueryUnbiasedInterruptTime in kernel32")
+    return query_in(ctypes.WinDLL("kernel32"))
+
+
+def query_in(kernel32) -> Callable[[object], int]:
+    """The call in ``kernel32`` that fills a count of the time awake, prototyped, as one that
+    says whether it could. The precise one returns nothing (``void``): read as a ``BOOL``, its
+    result is whatever the register held, and a zero there took the clock's fallback, a jump
+    between two clocks in the middle of a wait."""
+    import ctypes
+
+    count_p = ctypes.POINTER(ctypes.c_ulonglong)
+    precise = getattr(kernel32, "QueryUnbiasedInterruptTimePrecise", None)
+    if precise is not None:
+        precise.argtypes, precise.restype = [count_p], None
+
+        def query(pointer) -> int:
+            precise(pointer)
+            return 1
+
+        return query
+    plain = getattr(kernel32, "QueryUnbiasedInterruptTime", None)
+    if plain is None:
+        raise OSError("no QueryUnbiasedInterruptTime in kernel32")
+    plain.argtypes, plain.restype = [count_p], ctypes.c_int     # (BOOL: a 32-bit int)
+    return plain
 
 
 def awake_clock_for(platform: str, *, windows_query: Callable[[], Callable] = _windows_query

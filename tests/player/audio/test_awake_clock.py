@@ -5,7 +5,9 @@ from __future__ import annotations
 import ctypes
 import time
 
-from player.audio.awake import awake_clock_for, unbiased_clock
+from types import SimpleNamespace
+
+from player.audio.awake import awake_clock_for, query_in, unbiased_clock
 from player.audio.base import PlaybackState
 from player.audio.null_engine import NullEngine
 from tests.player.test_playback import wait_for
@@ -32,6 +34,31 @@ def test_the_clock_of_the_time_awake_is_chosen_per_system():
         raise OSError("no such function")
 
     assert awake_clock_for("win32", windows_query=missing) is time.monotonic   # (as before, said)
+
+
+def test_the_kernel_calls_are_read_by_their_own_prototypes():
+    # The precise call returns nothing: read as a BOOL, a zero left in the register sent the
+    # clock to its fallback (another clock) mid-wait. Real C calls stand in for kernel32's.
+    awake = {"units": 30 * 10_000_000}
+
+    def fill(pointer, result=None):
+        pointer[0] = awake["units"]
+        return result
+
+    count_p = ctypes.POINTER(ctypes.c_ulonglong)
+    precise = ctypes.CFUNCTYPE(None, count_p)(fill)
+    plain = ctypes.CFUNCTYPE(ctypes.c_int, count_p)(lambda pointer: fill(pointer, 1))
+    both = SimpleNamespace(QueryUnbiasedInterruptTimePrecise=precise, QueryUnbiasedInterruptTime=plain)
+    clock = awake_clock_for("win32", windows_query=lambda: query_in(both))
+    assert (precise.argtypes, precise.restype) == ([count_p], None)
+    assert clock() == 30.0
+    awake["units"] += 5_000_000
+    assert clock() == 30.5
+    # Before Windows 10 only the plain one is there: its BOOL is read, and a count comes back.
+    older = SimpleNamespace(QueryUnbiasedInterruptTime=plain)
+    assert awake_clock_for("win32", windows_query=lambda: query_in(older))() == 30.5
+    assert (plain.argtypes, plain.restype) == ([count_p], ctypes.c_int)
+    assert awake_clock_for("win32", windows_query=lambda: query_in(SimpleNamespace())) is time.monotonic
 
 
 def test_the_time_played_stands_still_while_the_computer_sleeps():
