@@ -229,7 +229,10 @@ class PlaysMixin:
             self._still_active(conn, play_id, now)
             return False
         session = self._session_for(conn, now)
-        conn.execute("UPDATE plays SET session_id = ?, started_at = ? WHERE id = ?", (session, now, play_id))
+        # (its last activity with it: left where it was, a play paused overnight read as ending
+        # hours before it began until its next progress)
+        conn.execute("UPDATE plays SET session_id = ?, started_at = ?, updated_at = ? WHERE id = ?",
+                     (session, now, now, play_id))
         conn.execute("DELETE FROM sessions WHERE id = ? AND NOT EXISTS "
                      "(SELECT 1 FROM plays WHERE session_id = ?)", (old_session, old_session))
         return True

@@ -274,6 +274,7 @@ def test_a_play_paused_past_the_session_gap_goes_on_in_the_session_of_now_and_a_
     assert store.resume_paused_play(pid, now=morning) is True
     row = store.play(pid)
     assert (row["ended"], row["ms_heard"], row["started_at"]) == ("playing", 60_000, morning)
+    assert row["updated_at"] == morning     # (resumed then: never a last activity before its start)
     assert row["session_id"] != old and store.play(before)["session_id"] == old
     after = store.start_play(b, now=morning + 140)
     assert store.play(after)["session_id"] == row["session_id"]
