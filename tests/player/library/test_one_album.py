@@ -13,8 +13,8 @@ from player.recommendations import album_ids
 from player.ui.library_model import load_library
 from tests.audiogen import write_track
 
-_ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "compilation", "folder_compilation",
-                  "mb_album_id", "track_no", "disc_no", "title", "folder_id")
+_ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "compilation",
+                  "folder_compilation", "mb_album_id", "track_no", "disc_no", "title", "folder_id")
 
 
 def _song(folder, n, title, artist, album, **tags):
