@@ -40,17 +40,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _base(db: Path, tracks: int, plays: int) -> None:
-    from benchmarks.library_gen import fill_store
-    from player.store import Store
+    # (the plain provider's benchmark library: a generated library and two years of plays)
+    from benchmarks.bench_plain_provider import _make
 
-    store = Store.open(db)
-    fill_store(store, tracks)
-    ids = [r[0] for r in store.execute("SELECT id FROM tracks")]
-    rng = random.Random(3)
-    now = time.time()
-    starts = sorted(now - rng.uniform(0, 2 * 365 * 86400) for _ in range(plays))
-    store.log_plays([(rng.choice(ids), t, h, 300_000, "finished" if h > 150_000 else "skipped", "library")
-                     for t, h in ((t, rng.randint(5_000, 300_000)) for t in starts)])
+    store, _ids = _make(db, tracks, plays)
     store.close()
 
 
