@@ -53,7 +53,7 @@ SILENCE_S = 600
 TYPED = "golden"
 
 
-def _wav(path: Path, seconds: float) -> None:
+def silent_wav(path: Path, seconds: float) -> None:
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2)
         out.setsampwidth(2)
@@ -73,14 +73,14 @@ def make_home(home: Path, tracks: int, plays: int) -> None:
     music = home / "music"
     music.mkdir()
     ids = [r["id"] for r in store.tracks()]
-    _wav(music / "tiny.wav", 0.01)
+    silent_wav(music / "tiny.wav", 0.01)
     tiny = (music / "tiny.wav").read_bytes()
     (music / "tiny.wav").unlink()
     stamps = []
     for i in ids:
         path = music / f"{i}.wav"
         if i == min(ids):
-            _wav(path, SILENCE_S)
+            silent_wav(path, SILENCE_S)
         else:
             path.write_bytes(tiny)
         st = path.stat()
@@ -233,9 +233,10 @@ def _child() -> dict:
     return out
 
 
-def _run_child(home: Path) -> dict:
+def run_child(home: Path, module: str = "benchmarks.bench_big_library") -> dict:
+    """``module --child`` run in a process of its own on the data folder ``home``: what it printed last."""
     env = dict(os.environ, SEGUE_HOME=str(home), SEGUE_DATA_DIR=str(home))
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_big_library", "--child"], cwd=ROOT, env=env,
+    proc = subprocess.run([sys.executable, "-m", module, "--child"], cwd=ROOT, env=env,
                           stdout=subprocess.PIPE, text=True, timeout=3600)
     if proc.returncode != 0:
         raise SystemExit(f"child failed ({proc.returncode})")
@@ -260,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
             make_home(home, n, args.plays)
             print(f"{n:,} tracks, {args.plays:,} plays: home made in {time.perf_counter() - t:.0f} s",
                   file=sys.stderr, flush=True)
-            results[n] = _run_child(home)
+            results[n] = run_child(home)
     steps = [k for k in results[args.sizes[0]] if isinstance(results[args.sizes[0]][k], dict)]
     head = "".join(f" {f'{n:,} ms':>12} {'stall':>7}" for n in args.sizes)
     print(f"{'step':<28}{head} {'ratio':>6}")

@@ -30,11 +30,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
-import wave
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,15 +42,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SEGUE_ENGINE", "null")
 
+from benchmarks.bench_big_library import run_child, silent_wav  # noqa: E402  (after the path above)
+
 SONG_S = 30.0
-
-
-def _wav(path: Path, seconds: float) -> None:
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(bytes(4 * int(8000 * seconds)))
 
 
 def make_home(home: Path, tracks: int) -> None:
@@ -67,7 +59,7 @@ def make_home(home: Path, tracks: int) -> None:
     music = home / "music"
     music.mkdir()
     song = music / "song.wav"
-    _wav(song, SONG_S)
+    silent_wav(song, SONG_S)
     st = song.stat()
     rows = []
     for i in ids:
@@ -196,20 +188,13 @@ def _delete():
     return QKeyEvent(QEvent.KeyPress, Qt.Key_Delete, Qt.NoModifier)
 
 
-def _run_child(home: Path) -> dict:
-    env = dict(os.environ, SEGUE_HOME=str(home), SEGUE_DATA_DIR=str(home))
-    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_big_queue", "--child"], cwd=ROOT, env=env,
-                          stdout=subprocess.PIPE, text=True, timeout=3600)
-    if proc.returncode != 0:
-        raise SystemExit(f"child failed ({proc.returncode})")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if min(args.sizes) < 2_000:
+        parser.error("each size is 2,000 or more: the steps move row 1,000 and remove 1,000 rows")
     if args.child:
         print(json.dumps(_child()))
         sys.stdout.flush()
@@ -221,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
             t = time.perf_counter()
             make_home(home, n)
             print(f"{n:,} tracks: home made in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-            results[n] = _run_child(home)
+            results[n] = run_child(home, "benchmarks.bench_big_queue")
     steps = [k for k in results[args.sizes[0]] if isinstance(results[args.sizes[0]][k], dict)]
     head = "".join(f" {f'{n:,} ms':>11} {'refresh':>7} {'stall':>6}" for n in args.sizes)
     print(f"{'step':<26}{head} {'ratio':>6}")
