@@ -5,15 +5,20 @@ every File → Rescan and every look of the folders' watch that changed nothing)
 from __future__ import annotations
 
 
-def test_a_rescan_that_changed_nothing_reads_no_new_catalogue(qtbot, scanned, make_window):
+def _learning_window(qtbot, make_window, store, **kw):
+    """The window on ``store`` with the learning recommender ready: (window, its service)."""
     from player.recommender_service import RecommenderService
 
-    window = make_window(scanned)
+    window = make_window(store, **kw)
     window.enable_intelligence(analyse=False, learn=False)
     with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
         pass
-    service = window.provider
-    assert isinstance(service, RecommenderService)
+    assert isinstance(window.provider, RecommenderService)
+    return window, window.provider
+
+
+def test_a_rescan_that_changed_nothing_reads_no_new_catalogue(qtbot, scanned, make_window):
+    window, service = _learning_window(qtbot, make_window, scanned)
     service.recommender()
     builds, stamp = service._builds, scanned.library_stamp()
     with qtbot.waitSignal(window.library_scanned, timeout=30000):
@@ -24,23 +29,16 @@ def test_a_rescan_that_changed_nothing_reads_no_new_catalogue(qtbot, scanned, ma
     assert service._builds == builds
 
 
-
 def test_any_scan_that_ends_ends_the_recommenders_wait(qtbot, scanned, music, make_window):
     # The learning recommender serves on its catalogue while the library keeps changing,
     # until a scan ends. A look at the folders that found them as they were (the folders'
     # watch, every start) ended no wait: songs a scan in a terminal wrote meanwhile waited
     # out the whole wait after the window's scan had said the library was as it is.
     from player.library.scanner import Scanner
-    from player.recommender_service import RecommenderService
     from tests.audiogen import write_track
 
-    window = make_window(scanned, follow=True)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
+    window, service = _learning_window(qtbot, make_window, scanned, follow=True)
     qtbot.waitUntil(lambda: window._scan is None, timeout=30000)      # (the look at the start)
-    service = window.provider
-    assert isinstance(service, RecommenderService)
     service.settle_s = 3600.0            # (longer than the test: only a scan's end ends it)
     service.recommender()
 
@@ -70,15 +68,9 @@ def test_each_tags_read_again_in_the_window_is_in_the_recommender_at_once(qtbot,
     # The person fixes a title and reads the file's tags again, then fixes another: each is
     # theirs, and Up next's reasons, Radio and Discover name the song as it is now, not after
     # the wait the recommender keeps while the library keeps changing.
-    from player.recommender_service import RecommenderService
     from tests.audiogen import write_tags
 
-    window = make_window(scanned)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    service = window.provider
-    assert isinstance(service, RecommenderService)
+    window, service = _learning_window(qtbot, make_window, scanned)
     service.settle_s = 3600.0            # (longer than the test)
     service.recommender()
 
