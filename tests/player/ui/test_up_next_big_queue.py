@@ -170,3 +170,23 @@ def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtb
     panel.set_entries(order)
     assert all(a is b for a, b in zip(panel.rows.entries(), order))
     assert len(_selected(panel)) == 1 and _selected(panel)[0] is chosen and _current(panel) is chosen
+
+
+def test_a_shuffle_keeps_a_selection_of_many_rows_apart_on_its_songs(qtbot):
+    # Rows chosen one by one (Ctrl+click), each its own stretch: the rows pointed at are found
+    # in the new order in one pass, past a few found one by one; each stays on its song.
+    queue = [QueueEntry(i) for i in range(2000)]
+    panel = _panel(qtbot, queue)
+    chosen = panel.list.selectionModel()
+    for n, row in enumerate(range(7, 2000, 97)):
+        chosen.select(panel.rows.index(row), (QItemSelectionModel.ClearAndSelect if n == 0
+                                               else QItemSelectionModel.Select) | QItemSelectionModel.Rows)
+    chosen.setCurrentIndex(panel.rows.index(1900), QItemSelectionModel.NoUpdate)
+    picked, current = _selected(panel), _current(panel)
+    assert len(picked) == 21
+    for seed in (1, 2):
+        order = list(queue)
+        random.Random(seed).shuffle(order)
+        panel.set_entries(order)
+        assert all(a is b for a, b in zip(panel.rows.entries(), order))
+        assert {id(e) for e in _selected(panel)} == {id(e) for e in picked} and _current(panel) is current
