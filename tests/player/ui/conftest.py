@@ -26,6 +26,22 @@ TRACKS = [
 ]
 
 
+@pytest.fixture
+def shown_up_next(qtbot):
+    """Makes an Up next panel shown offscreen holding ``entries``, each row "song <track id>"."""
+    from player.ui.queue_panel import UpNextPanel
+
+    def make(entries):
+        panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
+        qtbot.addWidget(panel)
+        panel.resize(300, 500)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.set_entries(entries)
+        return panel
+    return make
+
+
 @pytest.fixture(scope="session")
 def _music_made(tmp_path_factory):
     """The tagged files of ``TRACKS``, written once a run: each of the two hundred window tests

@@ -9,19 +9,9 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel
 from PySide6.QtWidgets import QAbstractItemView
 
 from player.audio.queue import QueueEntry
-from player.ui.queue_panel import UpNextPanel, alike
+from player.ui.queue_panel import alike
 
 N = 20_000
-
-
-def _panel(qtbot, entries):
-    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
-    qtbot.addWidget(panel)
-    panel.resize(300, 500)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_entries(entries)
-    return panel
 
 
 def _choose_rows(panel, first: int, last: int) -> None:
@@ -39,9 +29,9 @@ def _current(panel):
     return panel.rows.entry(panel.list.currentIndex().row())
 
 
-def test_a_song_ending_a_skip_a_move_a_removal_and_a_shuffle_keep_the_rows_on_their_songs(qtbot):
+def test_a_song_ending_a_skip_a_move_a_removal_and_a_shuffle_keep_the_rows_on_their_songs(qtbot, shown_up_next):
     queue = [QueueEntry(i, "library", False) for i in range(N)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     _choose_rows(panel, 5000, 5002)
     panel.list.scrollTo(panel.rows.index(5000), QAbstractItemView.PositionAtTop)
     bar = panel.list.verticalScrollBar()
@@ -83,9 +73,9 @@ def test_a_song_ending_a_skip_a_move_a_removal_and_a_shuffle_keep_the_rows_on_th
     assert not resets
 
 
-def test_an_entry_shown_twice_and_then_once_again_is_told_apart_again(qtbot):
+def test_an_entry_shown_twice_and_then_once_again_is_told_apart_again(qtbot, shown_up_next):
     queue = [QueueEntry(i) for i in range(300)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     resets = []
     panel.rows.modelReset.connect(lambda: resets.append(1))
     twice = queue[:150] + [queue[3]] + queue[150:]          # one in the changed stretch is shown above too
@@ -113,10 +103,10 @@ def test_alike_counts_the_shared_start_wherever_the_first_difference_is():
     assert alike(a, a[:4000]) == 4000 and alike(a[:16], a) == 16 and alike([], a) == 0
 
 
-def test_alt_up_and_down_move_the_chosen_rows_one_place_as_a_list_does(qtbot):
+def test_alt_up_and_down_move_the_chosen_rows_one_place_as_a_list_does(qtbot, shown_up_next):
     rng = random.Random(7)
     queue = [QueueEntry(i) for i in range(400)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     asked = []
     panel.move.connect(lambda entries, before, joined: asked.append((list(entries), list(before), joined)))
     for _ in range(40):
@@ -140,9 +130,9 @@ def test_alt_up_and_down_move_the_chosen_rows_one_place_as_a_list_does(qtbot):
         assert [j for _e, _b, j in asked] == [False] + [True] * (len(asked) - 1)
 
 
-def test_the_ids_handed_out_stay_as_they_were_when_up_next_changes(qtbot):
+def test_the_ids_handed_out_stay_as_they_were_when_up_next_changes(qtbot, shown_up_next):
     queue = [QueueEntry(i) for i in range(300)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     held = panel.rows.entry_ids()
     assert held == set(map(id, queue))
     panel.set_entries(queue[1:] + [QueueEntry(1000)])    # a song ends, a refill comes
@@ -151,7 +141,7 @@ def test_the_ids_handed_out_stay_as_they_were_when_up_next_changes(qtbot):
     assert panel.rows.shown_ids([id(queue[0]), id(queue[1])]) == {id(queue[1])}
 
 
-def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtbot):
+def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtbot, shown_up_next):
     # Entries with an == of their own (equal when their song is) are told apart by identity
     # still: a shuffle moving one of two equal entries moves its row, not the other's.
     from dataclasses import dataclass
@@ -162,7 +152,7 @@ def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtb
         source: str = "queue"
 
     queue = [Alike(i % 50) for i in range(400)]                # each song twice, each its own entry
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     _choose_rows(panel, 60, 60)                                # the second copy of song 10
     chosen = queue[60]
     order = list(queue)
@@ -172,11 +162,11 @@ def test_a_reorder_of_entries_equal_by_value_keeps_the_selection_on_each_one(qtb
     assert len(_selected(panel)) == 1 and _selected(panel)[0] is chosen and _current(panel) is chosen
 
 
-def test_a_shuffle_keeps_a_selection_of_many_rows_apart_on_its_songs(qtbot):
+def test_a_shuffle_keeps_a_selection_of_many_rows_apart_on_its_songs(qtbot, shown_up_next):
     # Rows chosen one by one (Ctrl+click), each its own stretch: the rows pointed at are found
     # in the new order in one pass, past a few found one by one; each stays on its song.
     queue = [QueueEntry(i) for i in range(2000)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     chosen = panel.list.selectionModel()
     for n, row in enumerate(range(7, 2000, 97)):
         chosen.select(panel.rows.index(row), (QItemSelectionModel.ClearAndSelect if n == 0

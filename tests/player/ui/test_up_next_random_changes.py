@@ -12,17 +12,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QtMsgType
 from PySide6.QtTest import QAbstractItemModelTester
 
 from player.audio.queue import QueueEntry
-from player.ui.queue_panel import UpNextPanel, alike
-
-
-def _panel(qtbot, entries):
-    panel = UpNextPanel(describe=lambda e: (f"song {e.track_id}", "", ""))
-    qtbot.addWidget(panel)
-    panel.resize(300, 500)
-    panel.show()
-    qtbot.waitExposed(panel)
-    panel.set_entries(entries)
-    return panel
+from player.ui.queue_panel import alike
 
 
 def _unique(entries) -> bool:
@@ -72,7 +62,7 @@ def _changed(rng: random.Random, queue: list, fresh) -> tuple[list, bool]:
     return mixed, False
 
 
-def test_random_changes_keep_the_rows_the_signals_and_the_selection_right(qtbot, qtlog):
+def test_random_changes_keep_the_rows_the_signals_and_the_selection_right(qtbot, shown_up_next, qtlog):
     rng = random.Random(2)
     made = iter(range(10**6))
 
@@ -80,7 +70,7 @@ def test_random_changes_keep_the_rows_the_signals_and_the_selection_right(qtbot,
         return QueueEntry(next(made))
 
     queue = [fresh() for _ in range(60)]
-    panel = _panel(qtbot, queue)
+    panel = shown_up_next(queue)
     QAbstractItemModelTester(panel.rows, QAbstractItemModelTester.FailureReportingMode.Warning, panel)
     resets = []
     panel.rows.modelReset.connect(lambda: resets.append(1))
@@ -127,10 +117,10 @@ def _swapped(shown: list, chosen: set, step: int) -> list:
     return order
 
 
-def test_alt_up_and_down_with_an_entry_queued_twice_move_as_row_by_row_did(qtbot):
+def test_alt_up_and_down_with_an_entry_queued_twice_move_as_row_by_row_did(qtbot, shown_up_next):
     rng = random.Random(9)
     queue = [QueueEntry(i) for i in range(40)]
-    panel = _panel(qtbot, [])
+    panel = shown_up_next([])
     for _ in range(200):
         shown = [rng.choice(queue) for _ in range(rng.randint(1, 12))] + queue    # some twice
         rng.shuffle(shown)
