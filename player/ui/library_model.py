@@ -762,7 +762,8 @@ def _release_order(cols: dict[str, list], release: dict[str, list], order_artist
             if key is not None and key == at_key:
                 continue
             if end - at > 1 and albums[at] and (
-                    any((mb_ids[i] or folders[i]) != (mb_ids[at] or folders[at]) for i in range(at + 1, end))
+                    # (one release in two folders: a "CD2" folder names a disc its tags may not)
+                    any(mb_ids[i] != mb_ids[at] or folders[i] != folders[at] for i in range(at + 1, end))
                     or albums[end - 1] != albums[at]      # (its discs' titles, in the order of their letters)
                     or any(tracks[i] is None or file_discs[i] for i in range(at, end))
                     # (a track without the disc tag its album's others carry: the store puts it first)

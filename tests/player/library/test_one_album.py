@@ -173,3 +173,120 @@ def test_a_folder_of_singles_without_an_album_or_with_a_placeholder_album_is_no_
     assert {data.album_artist(t) for t in data.ids} == {""}
     albums = _albums(store)
     assert albums["Alpha"] != albums["Beta"] and albums["Gamma"] != albums["Delta"]
+
+
+def _full_sort(monkeypatch):
+    # The plain order: each album under its one name sorted into the whole library again, as
+    # the order does where an album has no row under that name; what moving each album's own
+    # rows must come to.
+    from player.library import albums
+    from player.ui import library_model
+
+    monkeypatch.setattr(albums, "moved_together", lambda order, anchored, in_order: None)
+    monkeypatch.setattr(library_model, "anchored", lambda named, artists: [(rows, None) for rows, _ in named])
+
+
+def _orders(store) -> tuple[list[int], list[int]]:
+    # (the window's rows, and library_order's)
+    window = load_library(store).ids.tolist()
+    return window, [r["id"] for r in library_order(store.library_rows(LIBRARY_ORDER_COLUMNS), Namer.of(store))]
+
+
+def test_an_album_without_a_row_under_its_one_name_is_sorted_into_the_library(store, monkeypatch):
+    # Its album artist in two cases, and an empty sort tag (written by no scan, but a row the
+    # store holds) on the tracks of one: every track goes by a name other than the one the
+    # album goes by, so there is no row to move it to and the whole library is sorted again.
+    folder = store.add_folder("/music")
+    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder}
+    store.upsert_tracks([{**base, **r} for r in (
+        {"path": "/music/B/01.flac", "title": "Abbey 1", "track_no": 1, "album": "Abbey Road",
+         "artist": "the beatles", "albumartist": "the beatles", "albumartistsort": ""},
+        {"path": "/music/B/02.flac", "title": "Abbey 2", "track_no": 2, "album": "Abbey Road",
+         "artist": "The Beatles", "albumartist": "The Beatles"},
+        {"path": "/music/A/01.flac", "title": "Dogs", "track_no": 1, "album": "Animals", "artist": "Pink Floyd",
+         "albumartist": "Pink Floyd"},
+        {"path": "/music/Z/01.flac", "title": "Zed 1", "track_no": 1, "album": "Zed", "artist": "Zed"},
+    )])
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    from player.library import albums
+
+    reached = []
+    moved_together = albums.moved_together
+    monkeypatch.setattr(albums, "moved_together", lambda *a: reached.append(moved_together(*a)) or reached[-1])
+    window, played = _orders(store)
+    assert reached == [None]
+    assert [titles[t] for t in played] == ["Dogs", "Abbey 1", "Abbey 2", "Zed 1"]
+    assert window == played
+    _full_sort(monkeypatch)
+    assert _orders(store) == (played, played)
+
+
+def _releases_in_turn(order: list[int], rows: dict) -> list:
+    # ``order`` with the releases of each run of one title in the order of their first track's
+    # id: which of two releases of a title under one name comes first goes by where the
+    # store's order puts the tracks under that name when an album is moved, and by its tracks
+    # under the other name when the library is sorted again; each goes by one rule, in the
+    # window and in library_order alike.
+    from player.library.names import release_folder, title_disc
+
+    def release(t):
+        return rows[t]["mb_album_id"] or release_folder(rows[t]["path"])
+
+    runs: list[list[list[int]]] = []
+    for t in order:
+        title = title_disc(rows[t]["album"])[0].casefold()
+        if runs and runs[-1][0] == title:
+            for held in runs[-1][1:]:
+                if release(held[0]) == release(t):
+                    held.append(t)
+                    break
+            else:
+                runs[-1].append([t])
+        else:
+            runs.append([title, [t]])
+    return [sorted(run[1:], key=min) for run in runs]
+
+
+def test_albums_under_two_names_in_random_libraries_are_listed_as_a_full_sort_lists_them(tmp_path, monkeypatch):
+    # Small libraries of shared titles, one artist's title in two folders, sort names on some
+    # tracks only, guests named first, discs in tags or folders, some numbers and release ids
+    # missing: each album under two names moved to its rows under its one name must give
+    # what sorting the whole library again gives, and the window must list what library_order
+    # plays.
+    import random
+
+    from player.store import Store
+
+    cases = []
+    for seed in range(150):
+        rng = random.Random(seed)
+        store = Store.open(tmp_path / f"library-{seed}.db")
+        folder = store.add_folder("/music")
+        rows = []
+        for a in range(rng.randint(2, 6)):
+            title = rng.choice(["Hits", "Live", "Abbey Road"])
+            lead = rng.choice(["The Beatles", "Santana", "abba", "Zed", "Bj\u00f6rk"])
+            by = rng.choice([None, None, lead])
+            by_sort = rng.choice([None, lead[::-1], "Beatles, The"])
+            own_sort = rng.choice([None, f"{lead}, sorted"])
+            discs = rng.choice([[""], ["CD1/", "CD2/"]])
+            for n in range(1, rng.randint(2, 6)):
+                rows.append({
+                    "size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "album": title,
+                    "path": f"/music/{lead}/{a}/{title}/{rng.choice(discs)}{n:02d} {a}.mp3", "title": f"{a}-{n}",
+                    "artist": rng.choice([lead, lead, lead, f"Everlast & {lead}", f"{lead} feat. Rob"]),
+                    "albumartist": by, "albumartistsort": by_sort if rng.random() < 0.4 else None,
+                    "artistsort": own_sort if rng.random() < 0.4 else None,
+                    "track_no": rng.choice([n, n, n, None]), "disc_no": rng.choice([None, None, 1, 2]),
+                    "mb_album_id": rng.choice([None, None, f"release-{a}"])})
+        store.upsert_tracks(rows)
+        cases.append((seed, store, _orders(store)))
+    _full_sort(monkeypatch)
+    differ = []
+    for seed, store, (window, played) in cases:
+        _, full_played = _orders(store)
+        rows = {r["id"]: r for r in store.tracks()}
+        store.close()
+        if window != played or _releases_in_turn(played, rows) != _releases_in_turn(full_played, rows):
+            differ.append(seed)
+    assert differ == []
