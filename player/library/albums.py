@@ -107,10 +107,12 @@ def _columns(rows: list, names) -> dict[str, list]:
     return {name: list(map(pick(name), rows)) for name in names}
 
 
-def _album_order(rows: list, cols: dict[str, list], artists: list) -> list[int]:
+def _album_order(rows: list, cols: dict[str, list], artists: list, carried_by_run: dict | None = None) -> list[int]:
     # in_album_order's order, as places in ``rows`` (``cols``: their columns it reads);
     # ``artists``: each row's order artist. (Worked out an album at a time, and each album's
     # key once: this orders a library of 100,000 tracks for Up next, again after each change.)
+    # ``carried_by_run``: the release ids carried in the runs (order artist and title,
+    # casefolded) that ``rows`` hold only part of (:func:`_carried_in_runs`).
     out = list(range(len(rows)))
     album, path, release, disc_no, track_no = (cols[k] for k in ("album", "path", "mb_album_id", "disc_no",
                                                                    "track_no"))
@@ -156,17 +158,43 @@ def _album_order(rows: list, cols: dict[str, list], artists: list) -> list[int]:
             # (a track without the release id the others of its title in its folder carry, one
             # tagged by hand, is on their release, as the window lists it; a folder with two
             # release ids of the title tells nothing)
-            carried: dict = {}
-            for i in range(at, end):
-                if release[i]:
-                    pair = (album[i], folders[i])
-                    carried[pair] = release[i] if carried.get(pair, release[i]) == release[i] else ""
+            carried = carried_by_run[run] if carried_by_run is not None and run in carried_by_run else _carried(
+                range(at, end), album, release, folders)
             keys = {i: (places.setdefault(release[i] or carried.get((album[i], folders[i])) or folders[i],
                                           len(places)), *key(i), i)
                     for i in range(at, end)}
             out[at:end] = sorted(range(at, end), key=keys.__getitem__)
         at = end
     return out
+
+
+def _carried(rows: Iterable[int], album: list, release: list, folders: dict) -> dict:
+    # (title, release folder) -> the one release id ``rows`` of it carry, "" for two or more
+    carried: dict = {}
+    for i in rows:
+        if release[i]:
+            pair = (album[i], folders[i])
+            carried[pair] = release[i] if carried.get(pair, release[i]) == release[i] else ""
+    return carried
+
+
+def _carried_in_runs(rows: Iterable[int], cols: dict[str, list], artists: list) -> dict:
+    # The release ids carried (_carried) in each whole run (order artist and title, casefolded)
+    # that ``rows`` are of, read over the library: an album moved under its one name is a part
+    # of its run that the store's order keeps apart, and a track without a release id goes on
+    # the one release the tracks of its title in its folder carry under that name, as sorting
+    # the whole library finds it (a second release of the title in that folder, under the
+    # name already, tells nothing of which is its).
+    album, release, path = cols["album"], cols["mb_album_id"], cols["path"]
+    keys = {pair: ((pair[0] or "").casefold(), title_disc(pair[1])[0].casefold()) if pair[1] else None
+            for pair in set(zip(artists, album))}
+    runs = {keys[artists[i], album[i]] for i in rows}
+    folders: dict[int, str] = {}
+    by_run: dict = {run: [] for run in runs}
+    for i in [i for i, pair in enumerate(zip(artists, album)) if release[i] and keys[pair] in runs]:
+        by_run[keys[artists[i], album[i]]].append(i)
+        folders[i] = release_folder(path[i] or "")
+    return {run: _carried(rows_of, album, release, folders) for run, rows_of in by_run.items()}
 
 
 def _folder(path) -> str:
@@ -244,12 +272,17 @@ def library_order(rows: list, namer) -> list:
         # (each album under its one name moved to where its rows under that name are, the rest
         # of the library left in the store's order: a sort of the whole library, and a copy of
         # each of its columns, cost more than the rest of the order together)
-        order = _album_order(rows, cols, artists)
         anchors = anchored(named, artists)
+        own = artists.copy()
         for rows_of, name in named:
             for i in rows_of:
                 artists[i] = name
-        spliced = moved_together(order, anchors, lambda albums: _each_in_album_order(albums, cols, artists))
+        # (the library ordered under the names its tracks carry, which keeps each run of one
+        # name and title together as the store's order has it; a track's release as the run it
+        # goes in under the album's one name finds it)
+        carried = _carried_in_runs((i for rows_of, _ in named for i in rows_of), cols, artists)
+        order = _album_order(rows, cols, own, carried)
+        spliced = moved_together(order, anchors, lambda albums: _each_in_album_order(albums, cols, artists, carried))
         if spliced is not None:
             order = spliced
         else:
@@ -289,9 +322,11 @@ def _album_order_moved(rows: list, cols: dict[str, list], artists: list, moved: 
                                            [artists[i] for i in moved])]
 
 
-def _each_in_album_order(albums: list[list[int]], cols: dict[str, list], artists: list) -> list[list[int]]:
+def _each_in_album_order(albums: list[list[int]], cols: dict[str, list], artists: list,
+                         carried: dict) -> list[list[int]]:
     # Each album's rows (places in the library) in album order, all albums ordered at once:
     # one at a time, copying the columns each reads cost as much as the rest of the order.
+    # (``carried``: :func:`_carried_in_runs` of their runs)
     track_no, disc_no, release, path = (cols[k] for k in ("track_no", "disc_no", "mb_album_id", "path"))
 
     def by_number(rows: list[int]) -> list[int]:
@@ -311,7 +346,7 @@ def _each_in_album_order(albums: list[list[int]], cols: dict[str, list], artists
     album_of = {i: k for k, rows in enumerate(albums) for i in rows}
     names = ("album", "path", "mb_album_id", "disc_no", "track_no")
     out: list[list[int]] = [[] for _ in albums]
-    for j in _album_order(at, {k: [cols[k][i] for i in at] for k in names}, [artists[i] for i in at]):
+    for j in _album_order(at, {k: [cols[k][i] for i in at] for k in names}, [artists[i] for i in at], carried):
         out[album_of[at[j]]].append(at[j])
     return out
 

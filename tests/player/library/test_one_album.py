@@ -221,6 +221,54 @@ def test_an_album_without_a_row_under_its_one_name_is_sorted_into_the_library(st
     assert _orders(store) == (played, played)
 
 
+def test_a_track_without_a_release_id_moved_under_its_albums_one_name_goes_as_a_full_sort_puts_it(
+        store, monkeypatch):
+    # Two releases of "Live" in one folder, one under its album artist, one without an album
+    # artist whose guest track carries no release id: moved under "Santana", that track went
+    # on the release the moved rows alone carry, where sorting the library (and the window)
+    # finds two in the folder, which tells nothing, and lists it apart after them.
+    folder = store.add_folder("/music")
+    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "album": "Live"}
+    store.upsert_tracks([{**base, **r} for r in (
+        {"path": "/music/Santana/Live/01 a.mp3", "title": "A1", "track_no": 1, "artist": "Santana",
+         "albumartist": "Santana", "mb_album_id": "release-a"},
+        {"path": "/music/Santana/Live/CD2/02 b.mp3", "title": "B2", "track_no": 2, "artist": "Santana",
+         "mb_album_id": "release-b"},
+        {"path": "/music/Santana/Live/CD2/01 b.mp3", "title": "B1", "track_no": 1, "artist": "Santana feat. Rob"},
+    )])
+    window, played = _orders(store)
+    assert window == played
+    _full_sort(monkeypatch)
+    rows = {r["id"]: r for r in store.tracks()}
+    assert _releases_in_turn(played, rows) == _releases_in_turn(_orders(store)[1], rows)
+
+
+def test_a_track_without_a_release_id_beside_an_album_moved_under_its_name_goes_as_a_full_sort_puts_it(
+        store, monkeypatch):
+    # The other way round: the album artist's track without a release id, beside the album
+    # moved under that name whose guest track carries another release id in the same folder.
+    # Its run under that name has two release ids in the folder with the moved album, which
+    # tells nothing; without it, one, which it went on.
+    folder = store.add_folder("/music")
+    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "album": "Hits"}
+    store.upsert_tracks([{**base, **r} for r in (
+        {"path": "/music/abba/Hits/CD1/01 a.mp3", "title": "A1", "track_no": 1, "artist": "abba",
+         "albumartist": "abba", "mb_album_id": "release-a"},
+        {"path": "/music/abba/Hits/CD1/03 a.mp3", "title": "A3", "track_no": 3, "disc_no": 1, "artist": "abba",
+         "albumartist": "abba"},
+        {"path": "/music/abba/Hits/CD2/04 a.mp3", "title": "A4", "track_no": 4, "artist": "abba",
+         "albumartist": "abba", "mb_album_id": "release-a"},
+        {"path": "/music/abba/Hits/02 b.mp3", "title": "B2", "track_no": 2, "artist": "abba"},
+        {"path": "/music/abba/Hits/05 b.mp3", "title": "B5", "track_no": 5, "artist": "abba feat. Rob",
+         "mb_album_id": "release-b"},
+    )])
+    window, played = _orders(store)
+    assert window == played
+    _full_sort(monkeypatch)
+    rows = {r["id"]: r for r in store.tracks()}
+    assert _releases_in_turn(played, rows) == _releases_in_turn(_orders(store)[1], rows)
+
+
 def _releases_in_turn(order: list[int], rows: dict) -> list:
     # ``order`` with the releases of each run of one title in the order of their first track's
     # id: which of two releases of a title under one name comes first goes by where the
