@@ -192,13 +192,28 @@ def _orders(store) -> tuple[list[int], list[int]]:
     return window, [r["id"] for r in library_order(store.library_rows(LIBRARY_ORDER_COLUMNS), Namer.of(store))]
 
 
+def _stored(store, rows, **common) -> None:
+    # ``rows`` in the one library folder "/music", each with ``common`` and a file's stamps
+    folder = store.add_folder("/music")
+    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, **common}
+    store.upsert_tracks([{**base, **r} for r in rows])
+
+
+def _releases_go_as_a_full_sort_puts_them(store, monkeypatch) -> None:
+    # the window lists what library_order plays, and its releases come in the turns sorting
+    # the whole library again gives them
+    window, played = _orders(store)
+    assert window == played
+    _full_sort(monkeypatch)
+    rows = {r["id"]: r for r in store.tracks()}
+    assert _releases_in_turn(played, rows) == _releases_in_turn(_orders(store)[1], rows)
+
+
 def test_an_album_without_a_row_under_its_one_name_is_sorted_into_the_library(store, monkeypatch):
     # Its album artist in two cases, and an empty sort tag (written by no scan, but a row the
     # store holds) on the tracks of one: every track goes by a name other than the one the
     # album goes by, so there is no row to move it to and the whole library is sorted again.
-    folder = store.add_folder("/music")
-    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder}
-    store.upsert_tracks([{**base, **r} for r in (
+    _stored(store, (
         {"path": "/music/B/01.flac", "title": "Abbey 1", "track_no": 1, "album": "Abbey Road",
          "artist": "the beatles", "albumartist": "the beatles", "albumartistsort": ""},
         {"path": "/music/B/02.flac", "title": "Abbey 2", "track_no": 2, "album": "Abbey Road",
@@ -206,7 +221,7 @@ def test_an_album_without_a_row_under_its_one_name_is_sorted_into_the_library(st
         {"path": "/music/A/01.flac", "title": "Dogs", "track_no": 1, "album": "Animals", "artist": "Pink Floyd",
          "albumartist": "Pink Floyd"},
         {"path": "/music/Z/01.flac", "title": "Zed 1", "track_no": 1, "album": "Zed", "artist": "Zed"},
-    )])
+    ))
     titles = {r["id"]: r["title"] for r in store.tracks()}
     from player.library import albums
 
@@ -227,20 +242,14 @@ def test_a_track_without_a_release_id_moved_under_its_albums_one_name_goes_as_a_
     # artist whose guest track carries no release id: moved under "Santana", that track went
     # on the release the moved rows alone carry, where sorting the library (and the window)
     # finds two in the folder, which tells nothing, and lists it apart after them.
-    folder = store.add_folder("/music")
-    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "album": "Live"}
-    store.upsert_tracks([{**base, **r} for r in (
+    _stored(store, (
         {"path": "/music/Santana/Live/01 a.mp3", "title": "A1", "track_no": 1, "artist": "Santana",
          "albumartist": "Santana", "mb_album_id": "release-a"},
         {"path": "/music/Santana/Live/CD2/02 b.mp3", "title": "B2", "track_no": 2, "artist": "Santana",
          "mb_album_id": "release-b"},
         {"path": "/music/Santana/Live/CD2/01 b.mp3", "title": "B1", "track_no": 1, "artist": "Santana feat. Rob"},
-    )])
-    window, played = _orders(store)
-    assert window == played
-    _full_sort(monkeypatch)
-    rows = {r["id"]: r for r in store.tracks()}
-    assert _releases_in_turn(played, rows) == _releases_in_turn(_orders(store)[1], rows)
+    ), album="Live")
+    _releases_go_as_a_full_sort_puts_them(store, monkeypatch)
 
 
 def test_a_track_without_a_release_id_beside_an_album_moved_under_its_name_goes_as_a_full_sort_puts_it(
@@ -249,9 +258,7 @@ def test_a_track_without_a_release_id_beside_an_album_moved_under_its_name_goes_
     # moved under that name whose guest track carries another release id in the same folder.
     # Its run under that name has two release ids in the folder with the moved album, which
     # tells nothing; without it, one, which it went on.
-    folder = store.add_folder("/music")
-    base = {"size": 10, "mtime_ns": 1, "duration": 200.0, "folder_id": folder, "album": "Hits"}
-    store.upsert_tracks([{**base, **r} for r in (
+    _stored(store, (
         {"path": "/music/abba/Hits/CD1/01 a.mp3", "title": "A1", "track_no": 1, "artist": "abba",
          "albumartist": "abba", "mb_album_id": "release-a"},
         {"path": "/music/abba/Hits/CD1/03 a.mp3", "title": "A3", "track_no": 3, "disc_no": 1, "artist": "abba",
@@ -261,12 +268,8 @@ def test_a_track_without_a_release_id_beside_an_album_moved_under_its_name_goes_
         {"path": "/music/abba/Hits/02 b.mp3", "title": "B2", "track_no": 2, "artist": "abba"},
         {"path": "/music/abba/Hits/05 b.mp3", "title": "B5", "track_no": 5, "artist": "abba feat. Rob",
          "mb_album_id": "release-b"},
-    )])
-    window, played = _orders(store)
-    assert window == played
-    _full_sort(monkeypatch)
-    rows = {r["id"]: r for r in store.tracks()}
-    assert _releases_in_turn(played, rows) == _releases_in_turn(_orders(store)[1], rows)
+    ), album="Hits")
+    _releases_go_as_a_full_sort_puts_them(store, monkeypatch)
 
 
 def _releases_in_turn(order: list[int], rows: dict) -> list:
