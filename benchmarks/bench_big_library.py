@@ -243,6 +243,20 @@ def run_child(home: Path, module: str = "benchmarks.bench_big_library") -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def run_sizes(sizes, make, module: str, what: str = "tracks") -> dict[int, dict]:
+    """For each size ``n``: a data folder of its own made by ``make(home, n)``, then
+    ``module --child`` run on it (:func:`run_child`); ``{n: what it printed}``."""
+    results = {}
+    for n in sizes:
+        with tempfile.TemporaryDirectory(prefix="segue-big-") as tmp:
+            home = Path(tmp)
+            t = time.perf_counter()
+            make(home, n)
+            print(f"{n:,} {what}: home made in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+            results[n] = run_child(home, module)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -253,15 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_child()))
         sys.stdout.flush()
         os._exit(0)
-    results = {}
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="segue-big-") as tmp:
-            home = Path(tmp)
-            t = time.perf_counter()
-            make_home(home, n, args.plays)
-            print(f"{n:,} tracks, {args.plays:,} plays: home made in {time.perf_counter() - t:.0f} s",
-                  file=sys.stderr, flush=True)
-            results[n] = run_child(home)
+    results = run_sizes(args.sizes, lambda home, n: make_home(home, n, args.plays), "benchmarks.bench_big_library",
+                        f"tracks, {args.plays:,} plays")
     steps = [k for k in results[args.sizes[0]] if isinstance(results[args.sizes[0]][k], dict)]
     head = "".join(f" {f'{n:,} ms':>12} {'stall':>7}" for n in args.sizes)
     print(f"{'step':<28}{head} {'ratio':>6}")

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -42,7 +41,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("SEGUE_ENGINE", "null")
 
-from benchmarks.bench_big_library import run_child, silent_wav  # noqa: E402  (after the path above)
+from benchmarks.bench_big_library import run_sizes, silent_wav  # noqa: E402  (after the path above)
 
 SONG_S = 30.0
 
@@ -199,14 +198,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(_child()))
         sys.stdout.flush()
         os._exit(0)
-    results = {}
-    for n in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="segue-queue-") as tmp:
-            home = Path(tmp)
-            t = time.perf_counter()
-            make_home(home, n)
-            print(f"{n:,} tracks: home made in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-            results[n] = run_child(home, "benchmarks.bench_big_queue")
+    results = run_sizes(args.sizes, make_home, "benchmarks.bench_big_queue")
     steps = [k for k in results[args.sizes[0]] if isinstance(results[args.sizes[0]][k], dict)]
     head = "".join(f" {f'{n:,} ms':>11} {'refresh':>7} {'stall':>6}" for n in args.sizes)
     print(f"{'step':<26}{head} {'ratio':>6}")
