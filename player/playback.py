@@ -209,6 +209,9 @@ class _Playing:
     unsaved: _Unsaved | None = None  # its start waits to be written
     # Begun before the history was forgotten (its row went with it): see ``Player._forget_session``.
     forgotten: bool = False
+    # Paused by the sleep timer: the person fell asleep to it, and moving on from it later is
+    # no skip (see ``Player.sleep``).
+    slept: bool = False
 
     def logged_heard_ms(self) -> int:
         """The play's time heard, as its row keeps it: before the close and since."""
@@ -452,6 +455,9 @@ class Player:
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
         self._stop_after = False  # stop when the song playing now ends (see set_stop_after)
+        self._volume = engine.volume    # the person's volume; the engine plays it times the sleep fade
+        self._sleep_fade = 1.0          # (see set_sleep_fade)
+        self._asleep = False            # the sleep timer paused the music, its volume still down (see sleep)
         self._keep_going = False
         self._cued: Cued | None = None
         self._shuffle = False
@@ -1667,11 +1673,41 @@ class Player:
 
     @property
     def volume(self) -> float:
-        return self.engine.volume
+        """The person's volume (0-1): the sleep timer's fade lowers what the engine plays, not this."""
+        return self._volume
 
     @volume.setter
     def volume(self, value: float) -> None:
-        self.engine.volume = value
+        self._volume = min(1.0, max(0.0, float(value)))
+        self.engine.volume = self._volume * self._sleep_fade
+
+    def set_sleep_fade(self, factor: float) -> None:
+        """Play at ``factor`` (0-1) of the person's volume: the sleep timer's fade out. The
+        volume the person set is kept as it was, for the morning."""
+        self._sleep_fade = min(1.0, max(0.0, float(factor)))
+        self._asleep = False
+        self.engine.volume = self._volume * self._sleep_fade
+
+    def sleep(self) -> bool:
+        """The sleep timer ran out: pause (Up next and the song's place stay for Play). The
+        volume stays down until the music plays again: given back now, it rose while the
+        pause's last milliseconds still sounded, a blip loud enough to wake the sleeper. The
+        song cut here was not turned down: whatever ends it later (Next in the morning, Stop,
+        another song), its play ends as stopped, never as a skip. False where nothing played."""
+        with self._lock:
+            playing = self._playing
+            if playing is None or self.state is not PlaybackState.PLAYING:
+                self.set_sleep_fade(1.0)
+                return False
+            playing.slept = True
+            self._asleep = True
+            self.pause()
+            return True
+
+    def _wake(self) -> None:
+        """Music plays again after the sleep timer paused it: at the person's volume."""
+        if self._asleep:
+            self.set_sleep_fade(1.0)
 
     # -- commands -----------------------------------------------------------------
     def play_tracks(self, track_ids, start_index: int = 0, *, source: str = "library",
@@ -1809,6 +1845,7 @@ class Player:
             self._save_state()
 
     def resume(self) -> None:
+        self._wake()
         if self._playing is None:
             cued = self._cued
             if cued is not None:
@@ -2468,6 +2505,9 @@ class Player:
         # does.
         if ended == "skipped" and short(heard) and self._last_finished == playing.entry.track_id:
             ended = "stopped"
+        # Cut by the sleep timer: the person was asleep, not turning it down.
+        if ended == "skipped" and playing.slept:
+            ended = "stopped"
         self._last_finished = playing.entry.track_id if ended == "finished" else None
         early = ended == "skipped" and short(heard) and not playing.forgotten
         if playing.forgotten:
@@ -2703,6 +2743,7 @@ class Player:
                 # once): no play begins, or it would be logged as a song skipped unheard.
                 return
             self._ran_out = False
+            self._wake()
             cued, self._cued = self._cued, None
             playing = self._playing
             after = playing.source if playing is not None else None

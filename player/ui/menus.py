@@ -10,6 +10,8 @@ from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QPushButton, QToolButton
 
+from player.ui.sleep_menu import SleepMenu
+
 SEEK_STEP_S = 5.0
 VOLUME_STEP = 5          # percent
 
@@ -50,6 +52,7 @@ def build_menus(window) -> None:
     window.act_stop_after.setStatusTip("Stop when the song playing now ends; Up next stays for Play")
     window.act_stop_after.triggered.connect(lambda checked: window.set_stop_after(checked))
     play.addAction(window.act_stop_after)
+    window.sleep_menu = SleepMenu(window, play)
     play.addSeparator()
     play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S), QKeySequence("Shift+Right"))
     play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S), QKeySequence("Shift+Left"))

@@ -991,6 +991,7 @@ class PlaybackMixin:
 
     def _stop_after_changed(self, data: dict) -> None:
         self.act_stop_after.setChecked(bool(data.get("on")))
+        self.sleep_menu.stop_after_changed(bool(data.get("on")))
         track_id = data.get("stopped_after")
         if track_id is not None:
             self.statusBar().showMessage(f"Stopped after “{self._info(track_id)[0]}”", 10000)
