@@ -37,3 +37,14 @@ def test_the_time_left_is_said_in_minutes_and_seconds_never_zero_before_the_paus
     assert time_left_text(15 * 60) == "Sleep in 15:00"
     assert time_left_text(61.2) == "Sleep in 1:02"
     assert time_left_text(0.2) == "Sleep in 0:01"
+
+
+def test_the_player_fades_under_the_persons_volume_and_sleeps_only_while_music_plays(store, make_player):
+    p = make_player()
+    p.volume = 0.5
+    p.set_sleep_fade(0.2)
+    assert p.engine.volume == pytest.approx(0.1) and p.volume == 0.5
+    p.volume = 0.8                                  # the person turns it up mid-fade: still faded
+    assert p.engine.volume == pytest.approx(0.16) and p.volume == 0.8
+    assert p.sleep() is False                       # nothing plays: nothing to pause, the volume back
+    assert p.engine.volume == pytest.approx(0.8)
