@@ -34,22 +34,22 @@ def test_the_sleep_timer_fades_out_pauses_keeps_up_next_and_the_cut_song_is_no_s
     assert sleep.act_minutes[15].isChecked()
     assert sleep.label.isVisible() and sleep.label.text() == "Sleep in 15:00"
     now[0] += 15 * 60 - 20
-    qtbot.waitUntil(lambda: sleep.label.text() == "Sleep in 0:20", timeout=5000)
+    qtbot.waitUntil(lambda: sleep.label.text() == "Sleep in 0:20", timeout=15000)
     assert window.player.engine.volume == pytest.approx(full)      # not yet: the fade is the last 10 s
 
     heard = []
     for left in (9.0, 6.0, 3.0, 1.0):
         now[0] = 1000.0 + 15 * 60 - left
         want = full * (left / 10.0) ** 3
-        qtbot.waitUntil(lambda w=want: window.player.engine.volume == pytest.approx(w), timeout=5000)
+        qtbot.waitUntil(lambda w=want: window.player.engine.volume == pytest.approx(w), timeout=15000)
         heard.append(window.player.engine.volume)
         assert window.player.state == PlaybackState.PLAYING
     assert heard == sorted(heard, reverse=True) and heard[-1] < full / 100
     assert window.player.volume == pytest.approx(full)     # the person's volume is not the fade's
 
     now[0] = 1000.0 + 15 * 60 + 0.1
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Paused by the sleep timer", timeout=5000)
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=15000)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Paused by the sleep timer", timeout=15000)
     assert not sleep.label.isVisible() and sleep.act_off.isChecked()
     # Paused, not stopped: the song and Up next wait for Play, the play still open.
     assert window.player.current_track_id == ids[0]
@@ -59,9 +59,9 @@ def test_the_sleep_timer_fades_out_pauses_keeps_up_next_and_the_cut_song_is_no_s
     # The next morning: Next. The song the person fell asleep to (heard for seconds here) was
     # cut by the timer, not turned down: no skip, and the music is back at their volume.
     window.next_track()
-    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=5000)
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=15000)
     assert window.player.engine.volume == pytest.approx(full)
-    qtbot.waitUntil(lambda: len(window.store.plays()) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.store.plays()) == 2, timeout=15000)
     ended = {r["track_id"]: r["ended"] for r in window.store.plays()}
     assert ended[ids[0]] == "stopped"
     assert window.player.early_skips == []
@@ -77,13 +77,13 @@ def test_play_after_the_sleep_timer_goes_on_where_it_paused_at_the_full_volume(q
     full = window.player.volume
     sleep.act_minutes[30].trigger()
     now[0] = 30 * 60 - 5.0
-    qtbot.waitUntil(lambda: window.player.engine.volume < full / 4, timeout=5000)
+    qtbot.waitUntil(lambda: window.player.engine.volume < full / 4, timeout=15000)
     now[0] = 30 * 60.0
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=15000)
     at = window.player.position
     assert window.player.engine.volume < full / 4       # down until the music plays again
     window.toggle_play()
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=5000)
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=15000)
     assert window.player.engine.volume == pytest.approx(full)
     assert window.player.position == pytest.approx(at, abs=1.0)
 
@@ -98,9 +98,9 @@ def test_turning_the_sleep_timer_off_mid_fade_gives_the_volume_back(qtbot, two_s
     full = window.player.volume
     sleep.act_minutes[45].trigger()
     now[0] = 45 * 60 - 4.0
-    qtbot.waitUntil(lambda: window.player.engine.volume < full / 2, timeout=5000)
+    qtbot.waitUntil(lambda: window.player.engine.volume < full / 2, timeout=15000)
     sleep.act_off.trigger()
-    qtbot.waitUntil(lambda: window.player.engine.volume == pytest.approx(full), timeout=5000)
+    qtbot.waitUntil(lambda: window.player.engine.volume == pytest.approx(full), timeout=15000)
     assert not sleep.label.isVisible()
     now[0] = 45 * 60 + 10.0
     qtbot.wait(600)         # (ticks that would have paused it, had the timer run on)
@@ -110,20 +110,21 @@ def test_turning_the_sleep_timer_off_mid_fade_gives_the_volume_back(qtbot, two_s
 def test_end_of_this_song_is_stop_after_this_song_and_a_time_or_off_takes_it_back(qtbot, two_songs, make_window):
     window = make_window(two_songs)
     sleep = window.sleep_menu
+    sleep.timer.clock = lambda: 0.0         # (the time left stays what it was set to)
     window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
     sleep.act_end_of_song.trigger()
-    qtbot.waitUntil(lambda: window.player.stop_after and window.act_stop_after.isChecked(), timeout=5000)
+    qtbot.waitUntil(lambda: window.player.stop_after and window.act_stop_after.isChecked(), timeout=15000)
     assert sleep.label.text() == "Sleep at the end of this song"
     sleep.act_minutes[60].trigger()
-    qtbot.waitUntil(lambda: not window.player.stop_after, timeout=5000)
+    qtbot.waitUntil(lambda: not window.player.stop_after, timeout=15000)
     assert sleep.timer.running and sleep.label.text() == "Sleep in 60:00"
     sleep.act_end_of_song.trigger()
-    qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
+    qtbot.waitUntil(lambda: window.player.stop_after, timeout=15000)
     assert not sleep.timer.running
     sleep.act_off.trigger()
-    qtbot.waitUntil(lambda: not window.player.stop_after, timeout=5000)
-    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked() and not sleep.label.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not window.player.stop_after, timeout=15000)
+    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked() and not sleep.label.isVisible(), timeout=15000)
     assert sleep.act_off.isChecked()
 
 
