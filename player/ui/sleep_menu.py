@@ -89,12 +89,21 @@ class SleepMenu(QObject):
         self.label.show()
 
     def stop_after_changed(self, on: bool) -> None:
-        """The player's Stop after this song turned on or off (its own action, or it stopped)."""
-        if on and not self.timer.running:
+        """The player's Stop after this song turned on or off (its own action, or it stopped).
+
+        The event may be older than a choice made here since (60 minutes, then at once End of
+        this song: the first one's "off" comes after the second was asked for): the player is
+        asked again, behind the commands sent before, and the menu shows what it says then."""
+        self._window._command(lambda p: p.stop_after, self._show_stop_after)
+
+    def _show_stop_after(self, result, error) -> None:
+        if error is not None:
+            return
+        if result and not self.timer.running:
             self.act_end_of_song.setChecked(True)
             self.label.setText("Sleep at the end of this song")
             self.label.show()
-        elif not on and self.act_end_of_song.isChecked():
+        elif not result and self.act_end_of_song.isChecked():
             self._at_end_of_song = False
             self.label.hide()
             self._show_off()
