@@ -145,6 +145,9 @@ class Cued:
     # Left before the history was forgotten: the place it is shown at is not saved for the
     # next start (the forget took where it was left, and its play).
     forgotten: bool = False
+    # Paused by the sleep timer in the last run (see ``Player.sleep``): moving on from it after
+    # a restart is no skip either.
+    slept: bool = False
 
     @property
     def heard_to(self) -> float:
@@ -1833,6 +1836,7 @@ class Player:
                 playing = self._playing
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
+                playing.slept = cued.slept
                 if cued.to_end:     # moved to near its end before it played
                     playing.jumped = (playing.credit_ms, int(cued.position * 1000))
 
@@ -1980,7 +1984,7 @@ class Player:
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before,
                                   to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S),
-                                  play_id=cued.play_id)
+                                  play_id=cued.play_id, slept=cued.slept)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -2089,7 +2093,7 @@ class Player:
                 self._cued = Cued(QueueEntry(live, current[1], current[2], current[8]), position, duration,
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]),
-                                  play_id=current[6], to_end=current[7])
+                                  play_id=current[6], to_end=current[7], slept=saved.get("slept") is True)
             # (a station ended here is saved ended at once: taken for saved, the store went on
             # naming it until something else changed, and each start ended it, and said so, again)
             self._saved_state = self._state() if self.station_lost is None else None
@@ -2145,6 +2149,8 @@ class Player:
                  for e in entries]
         state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                  "shuffle": self._shuffle, "repeat": self._repeat}
+        if (playing.slept if playing is not None else cued is not None and cued.slept):
+            state["slept"] = True
         if self.station_seed is not None:
             state["station"] = self.station_seed
             if self._station_play is not None:

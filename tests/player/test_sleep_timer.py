@@ -48,3 +48,42 @@ def test_the_player_fades_under_the_persons_volume_and_sleeps_only_while_music_p
     assert p.engine.volume == pytest.approx(0.16) and p.volume == 0.8
     assert p.sleep() is False                       # nothing plays: nothing to pause, the volume back
     assert p.engine.volume == pytest.approx(0.8)
+
+
+def test_a_song_the_sleep_timer_paused_is_no_skip_after_a_restart_either(store, tmp_path, make_player):
+    # Fell asleep 1 s into a song; the player was closed in the night and opened in the
+    # morning; Play, and Next at once: the row the song's play goes on with ends as stopped.
+    import time
+
+    from player.audio.base import PlaybackState
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    for name in ("a", "b"):
+        write_track(tmp_path / "m", name, fmt="wav", seconds=40.0, tags={"title": name, "artist": "X"})
+    Scanner(store).scan([str(tmp_path / "m")])
+    ids = sorted(r["id"] for r in store.tracks())
+
+    def wait_for(pred, timeout=15.0):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end and not pred():
+            time.sleep(0.01)
+        return pred()
+
+    night = make_player(speed=1.0)
+    night.restore_state()                   # (as the window does: the state is saved from now on)
+    night.play_tracks(ids)
+    assert wait_for(lambda: night.position > 1.0)
+    assert night.sleep() is True and night.state is PlaybackState.PAUSED
+    night.close()
+    morning = make_player(speed=1.0)
+    cued = morning.restore_state()
+    assert cued is not None and cued.entry.track_id == ids[0]
+    morning.resume()
+    assert wait_for(lambda: morning.state is PlaybackState.PLAYING)
+    morning.next()
+    assert wait_for(lambda: morning.current_track_id == ids[1])
+    rows = {r["id"]: r for r in store.plays()}
+    first = [r for r in rows.values() if r["track_id"] == ids[0]]
+    assert [r["ended"] for r in first] == ["stopped"]
+    assert morning.early_skips == []
