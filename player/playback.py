@@ -460,6 +460,11 @@ class Player:
         self._stop_after = False  # stop when the song playing now ends (see set_stop_after)
         self._volume = engine.volume    # the person's volume; the engine plays it times the sleep fade
         self._sleep_fade = 1.0          # (see set_sleep_fade)
+        # The slider sets the volume on the GUI thread while the fade, and the wake that ends it,
+        # come on the command thread: each reads both factors and writes their product, and a
+        # product worked out before the other's change and written after it stayed (Play in the
+        # morning heard at the night's faded level). Held only for that multiply and write.
+        self._volume_lock = threading.Lock()
         self._asleep = False            # the sleep timer paused the music, its volume still down (see sleep)
         self._keep_going = False
         self._cued: Cued | None = None
@@ -1681,15 +1686,17 @@ class Player:
 
     @volume.setter
     def volume(self, value: float) -> None:
-        self._volume = min(1.0, max(0.0, float(value)))
-        self.engine.volume = self._volume * self._sleep_fade
+        with self._volume_lock:
+            self._volume = min(1.0, max(0.0, float(value)))
+            self.engine.volume = self._volume * self._sleep_fade
 
     def set_sleep_fade(self, factor: float) -> None:
         """Play at ``factor`` (0-1) of the person's volume: the sleep timer's fade out. The
         volume the person set is kept as it was, for the morning."""
-        self._sleep_fade = min(1.0, max(0.0, float(factor)))
-        self._asleep = False
-        self.engine.volume = self._volume * self._sleep_fade
+        with self._volume_lock:
+            self._sleep_fade = min(1.0, max(0.0, float(factor)))
+            self._asleep = False
+            self.engine.volume = self._volume * self._sleep_fade
 
     def sleep(self) -> bool:
         """The sleep timer ran out: pause (Up next and the song's place stay for Play). The

@@ -87,3 +87,38 @@ def test_a_song_the_sleep_timer_paused_is_no_skip_after_a_restart_either(store, 
     first = [r for r in rows.values() if r["track_id"] == ids[0]]
     assert [r["ended"] for r in first] == ["stopped"]
     assert morning.early_skips == []
+
+
+def test_the_volume_moved_as_the_music_wakes_is_heard_at_the_persons_level(store, make_player):
+    # The slider (GUI thread) and Play after the sleep timer (command thread) at the same
+    # moment: the engine must end at the person's volume times no fade, whichever thread
+    # worked out its product first. The slider's write is held at the engine while the wake
+    # runs beside it (given a second: on the fixed player it waits for the slider's write).
+    import threading
+
+    from player.audio.null_engine import NullEngine
+
+    class HeldEngine(NullEngine):
+        hold = None
+
+        @NullEngine.volume.setter
+        def volume(self, value):
+            if self.hold is not None:
+                hold, self.hold = self.hold, None
+                hold()
+            NullEngine.volume.fset(self, value)
+
+    p = make_player(engine=HeldEngine)
+    p.volume = 0.9
+    p.set_sleep_fade(0.0)               # the night's fade, down to nothing
+
+    waking = threading.Thread(target=lambda: p.set_sleep_fade(1.0))
+
+    def wake_beside():
+        waking.start()
+        waking.join(1.0)
+
+    p.engine.hold = wake_beside
+    p.volume = 0.5                      # its product, 0.5 x 0, is written after the wake's
+    waking.join()
+    assert p.engine.volume == pytest.approx(0.5) and p.volume == 0.5
