@@ -51,6 +51,7 @@ def test_the_sleep_timer_fades_out_pauses_keeps_up_next_and_the_cut_song_is_no_s
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=15000)
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Paused by the sleep timer", timeout=15000)
     assert not sleep.label.isVisible() and sleep.act_off.isChecked()
+    assert not sleep._tick_timer.isActive()        # (the count is over: no more ticks)
     # Paused, not stopped: the song and Up next wait for Play, the play still open.
     assert window.player.current_track_id == ids[0]
     assert window.up_next.track_ids() == ids[1:]
@@ -102,8 +103,10 @@ def test_turning_the_sleep_timer_off_mid_fade_gives_the_volume_back(qtbot, two_s
     sleep.act_off.trigger()
     qtbot.waitUntil(lambda: window.player.engine.volume == pytest.approx(full), timeout=15000)
     assert not sleep.label.isVisible()
+    assert not sleep._tick_timer.isActive()        # off: no ticks at all
     now[0] = 45 * 60 + 10.0
-    qtbot.wait(600)         # (ticks that would have paused it, had the timer run on)
+    sleep.tick()            # (one that came anyway, past the time it was set to, pauses nothing)
+    assert not sleep.timer.running and not sleep.label.isVisible() and not sleep._tick_timer.isActive()
     assert window.player.state == PlaybackState.PLAYING
 
 
