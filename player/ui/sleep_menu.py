@@ -73,9 +73,10 @@ class SleepMenu(QObject):
         self._show_off()
 
     def _end_of_song_off(self) -> None:
-        """Stop after this song, if this menu turned it on, off again."""
-        player = self._window.player
-        if self._at_end_of_song and player is not None and player.stop_after:
+        """Stop after this song, if this menu turned it on, off again. Sent whatever the
+        player's flag says now: the "on" may still wait on the player thread, and the "off"
+        goes behind it (where it is off already, it changes nothing)."""
+        if self._at_end_of_song and self._window.player is not None:
             self._window.set_stop_after(False)
         self._at_end_of_song = False
 

@@ -136,3 +136,26 @@ def test_the_sleep_timer_is_in_the_playback_menu_with_its_choices(qtbot, store, 
     titles = [a.text() for a in window.sleep_menu.menu.actions()]
     assert titles == ["Off", "15 minutes", "30 minutes", "45 minutes", "60 minutes", "End of this song"]
     assert window.sleep_menu.menu.menuAction() in window.playback_menu.actions()
+
+
+def test_a_time_chosen_before_the_player_took_end_of_this_song_still_takes_it_back(qtbot, two_songs, make_window):
+    # End of this song, then at once 60 minutes, while the player thread is still busy (a
+    # slow file, a busy library): the menu must not read the player's Stop after before its
+    # own "on" has run there, or the music stops at the song's end under a 60-minute timer.
+    import threading
+
+    window = make_window(two_songs)
+    sleep = window.sleep_menu
+    sleep.timer.clock = lambda: 0.0
+    window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    busy = threading.Event()
+    window._command(lambda p: busy.wait(15))
+    sleep.act_end_of_song.trigger()
+    sleep.act_minutes[60].trigger()
+    busy.set()
+    said = []
+    window._command(lambda p: p.stop_after, lambda result, error: said.append(result))
+    qtbot.waitUntil(lambda: bool(said), timeout=15000)
+    assert said == [False] and sleep.timer.running and sleep.act_minutes[60].isChecked()
+    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked(), timeout=15000)
