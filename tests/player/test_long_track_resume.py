@@ -12,18 +12,10 @@ from player.audio.base import PlaybackState
 from player.audio.null_engine import NullEngine
 from player.playback import RESUME_LONGER_THAN_S, Player
 from tests.audiogen import write_audio, write_tags
+from tests.player.test_playback import wait_for
 
 CHAPTER_S = 21 * 60.0
 DAY_S = 86_400.0
-
-
-def wait_for(pred, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if pred():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture

@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from player.audio.base import PlaybackState
 from player.sleep_timer import FADE_S, SleepTimer, SleepTimerError, time_left_text
+from tests.player.test_playback import wait_for
+
+
+@pytest.fixture
+def two_songs(store, tmp_path):
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    for name in ("a", "b"):
+        write_track(tmp_path / "m", name, fmt="wav", seconds=40.0, tags={"title": name, "artist": "X"})
+    Scanner(store).scan([str(tmp_path / "m")])
+    return sorted(r["id"] for r in store.tracks())
 
 
 def test_the_timer_counts_down_holds_full_volume_then_fades_to_nothing():
@@ -50,39 +63,23 @@ def test_the_player_fades_under_the_persons_volume_and_sleeps_only_while_music_p
     assert p.engine.volume == pytest.approx(0.8)
 
 
-def test_a_song_the_sleep_timer_paused_is_no_skip_after_a_restart_either(store, tmp_path, make_player):
+def test_a_song_the_sleep_timer_paused_is_no_skip_after_a_restart_either(store, two_songs, make_player):
     # Fell asleep 1 s into a song; the player was closed in the night and opened in the
     # morning; Play, and Next at once: the row the song's play goes on with ends as stopped.
-    import time
-
-    from player.audio.base import PlaybackState
-    from player.library.scanner import Scanner
-    from tests.audiogen import write_track
-
-    for name in ("a", "b"):
-        write_track(tmp_path / "m", name, fmt="wav", seconds=40.0, tags={"title": name, "artist": "X"})
-    Scanner(store).scan([str(tmp_path / "m")])
-    ids = sorted(r["id"] for r in store.tracks())
-
-    def wait_for(pred, timeout=15.0):
-        end = time.monotonic() + timeout
-        while time.monotonic() < end and not pred():
-            time.sleep(0.01)
-        return pred()
-
+    ids = two_songs
     night = make_player(speed=1.0)
     night.restore_state()                   # (as the window does: the state is saved from now on)
     night.play_tracks(ids)
-    assert wait_for(lambda: night.position > 1.0)
+    assert wait_for(lambda: night.position > 1.0, 15.0)
     assert night.sleep() is True and night.state is PlaybackState.PAUSED
     night.close()
     morning = make_player(speed=1.0)
     cued = morning.restore_state()
     assert cued is not None and cued.entry.track_id == ids[0]
     morning.resume()
-    assert wait_for(lambda: morning.state is PlaybackState.PLAYING)
+    assert wait_for(lambda: morning.state is PlaybackState.PLAYING, 15.0)
     morning.next()
-    assert wait_for(lambda: morning.current_track_id == ids[1])
+    assert wait_for(lambda: morning.current_track_id == ids[1], 15.0)
     rows = {r["id"]: r for r in store.plays()}
     first = [r for r in rows.values() if r["track_id"] == ids[0]]
     assert [r["ended"] for r in first] == ["stopped"]
@@ -122,3 +119,16 @@ def test_the_volume_moved_as_the_music_wakes_is_heard_at_the_persons_level(store
     p.volume = 0.5                      # its product, 0.5 x 0, is written after the wake's
     waking.join()
     assert p.engine.volume == pytest.approx(0.5) and p.volume == 0.5
+
+
+def test_a_song_that_ends_in_the_fade_lets_the_next_one_in_at_the_faded_level(two_songs, make_player):
+    # Only the sleep timer's pause gives the volume back: the song that follows in the fade
+    # (run out, or Next) must not start at the person's full volume.
+    p = make_player()
+    p.volume = 0.8
+    p.play_tracks(two_songs)
+    assert wait_for(lambda: p.state is PlaybackState.PLAYING, 15.0)
+    p.set_sleep_fade(0.25)
+    p.next()
+    assert wait_for(lambda: p.current_track_id == two_songs[1] and p.state is PlaybackState.PLAYING, 15.0)
+    assert p.engine.volume == pytest.approx(0.2) and p.volume == 0.8
