@@ -10,6 +10,7 @@ from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QKeySequence
 
 from player.library.cue import audio_path
+from player.library.lyrics import read_lyrics
 from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
 from player.ui.announce import announce
@@ -165,6 +166,9 @@ class PlaybackMixin:
         t.next_track.connect(self.next_track)
         t.previous_track.connect(self.previous_track)
         t.seek.connect(self.seek_to)
+        t.position_shown.connect(self.lyrics.follow)
+        self.lyrics.seek.connect(self.seek_to)
+        self._lyrics_task = None
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
         u.set_describer(self._describe_entry, self._titles)
@@ -927,6 +931,30 @@ class PlaybackMixin:
                 self.cover_shared.emit()
 
         self._cover_task = run_task(cover, shown, name="cover")
+        self._read_lyrics(track_id)
+
+    def _read_lyrics(self, track_id: int) -> None:
+        """The Lyrics tab's words for ``track_id``, read on a worker: the file, and a ``.lrc``
+        beside it, may lie on a slow share."""
+        if track_id == self.lyrics.track_id:
+            return
+        self.lyrics.show_track(track_id)
+        if self._lyrics_task is not None:
+            self._lyrics_task.cancel()
+        store = self.store
+
+        def read():
+            row = store.track(track_id)
+            if row is None:
+                return None
+            return read_lyrics(audio_path(row), cue_start_s=row["cue_start_s"], cue_end_s=row["cue_end_s"])
+
+        def shown(result=None, error=None):
+            if error is not None:
+                log.info("lyrics not read: %s", error)
+            self.lyrics.set_lyrics(track_id, result if error is None else None)
+
+        self._lyrics_task = run_task(read, shown, name="lyrics")
 
     def _name_shown_again(self) -> None:
         """The now-playing bar and the window's title named from the library as loaded now: a
@@ -950,6 +978,7 @@ class PlaybackMixin:
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:
             self._shown_entry = self._shown_track = None     # Next from here starts what is queued
             self.transport.set_track(None)
+            self.lyrics.show_track(None)
             self.model.set_playing(None)
             self.listening.set_playing(None)
             self.setWindowTitle("Segue")

@@ -216,6 +216,8 @@ class TransportBar(QFrame):
     next_track = Signal()
     previous_track = Signal()
     seek = Signal(float)          # seconds
+    #: the place shown (seconds), as the song moves or is moved: the Lyrics tab follows it
+    position_shown = Signal(float)
     volume_changed = Signal(float)  # amplitude 0..1 (see volume_gain), 0 while muted
     mute_changed = Signal(bool)
     radio = Signal()
@@ -503,6 +505,7 @@ class TransportBar(QFrame):
         self.elapsed.setText(format_duration(position) or "0:00")
         self.total.setText(format_duration(duration) or "0:00")
         self._say_where(moved=sought)
+        self.position_shown.emit(float(position))
 
     def _say_where(self, moved: bool = True) -> None:
         """What a screen reader hears of the seek bar, as the labels beside it show it; changed

@@ -1,0 +1,187 @@
+"""A song's lyrics: from its own tags, or from a ``.lrc`` file beside it; never from the network.
+
+Read on a worker (a file on a network share can take seconds to open); no Qt here.
+
+Where they come from, the first that holds timed lines, else the first that holds any text:
+
+1. ``song.lrc`` beside ``song.flac`` (any case of the extension): the person put it there for
+   this song;
+2. the file's tags: ID3 ``SYLT`` (timed) and ``USLT``, Vorbis and FLAC ``LYRICS`` or
+   ``UNSYNCEDLYRICS``, MP4 ``©lyr``. Taggers often write a whole ``.lrc`` into these, so the
+   text of a tag is read as ``.lrc`` too, and is plain text where it has no time stamps.
+
+A track of a CUE sheet is a stretch of one file that holds the whole album: the file's tags
+and a plain ``.lrc`` beside it are the album's text, not this song's, and are not shown for it.
+A timed ``.lrc`` beside the album's file is timed on that file, so each track shows the lines
+that fall within its own stretch, timed from its own start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass
+
+from player.library.cue import decode_sheet
+
+log = logging.getLogger(__name__)
+
+#: the most of a ``.lrc`` read: a song's lyrics are a few KB; anything larger is not lyrics
+MAX_LRC_BYTES = 1 << 20
+#: ``[mm:ss]``, ``[mm:ss.xx]``, ``[mm:ss:xx]`` (some editors write a colon), hours never
+_STAMP = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
+#: a word's own time in enhanced LRC (``<00:12.34>``): the line's time is enough to follow it
+_WORD_STAMP = re.compile(r"<\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?>")
+#: ``[ar:Artist]``, ``[offset:+250]`` and the like: about the file, not lines to show
+_ID_TAG = re.compile(r"^\[([a-zA-Z#]+):(.*)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Lyrics:
+    """``lines``: the text, line by line; ``times``: where each line starts, in seconds of the
+    track, in order (then ``synced``), or empty for plain text."""
+
+    lines: tuple[str, ...]
+    times: tuple[float, ...] = ()
+
+    @property
+    def synced(self) -> bool:
+        return bool(self.times)
+
+    def line_at(self, seconds: float) -> int | None:
+        """The index of the line sung at ``seconds``: the last one started by then; None before
+        the first, and for plain text."""
+        at = None
+        for i, start in enumerate(self.times):
+            if start > seconds + 1e-6:
+                break
+            at = i
+        return at
+
+
+def parse_lrc(text: str) -> Lyrics | None:
+    """Lyrics from the text of a ``.lrc`` file, or None where it holds no words.
+
+    Tolerant, as files found beside songs are: a line may carry several stamps (a chorus sung
+    three times is written once), lines need not be in order, ``[offset:±ms]`` moves every line
+    (a positive offset shows them sooner, as the format's authors meant), a word's own stamps
+    are dropped, and a line with no stamp among timed ones is skipped. A file without any stamp
+    is plain text, shown as it is."""
+    offset = 0.0
+    timed: list[tuple[float, int, str]] = []
+    plain: list[str] = []
+    for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw.strip().lstrip("\ufeff")
+        tag = _ID_TAG.match(line)
+        if tag and not _STAMP.match(line):
+            if tag.group(1).lower() == "offset":
+                try:
+                    offset = int(tag.group(2).strip()) / 1000.0
+                except ValueError:
+                    log.debug("an offset that is no number: %r", line)
+            continue
+        stamps = []
+        while (m := _STAMP.match(line)) is not None:
+            seconds = int(m.group(1)) * 60 + float(m.group(2).replace(":", "."))
+            stamps.append(seconds)
+            line = line[m.end():].lstrip()
+        words = " ".join(_WORD_STAMP.sub("", line).split())
+        if stamps:
+            timed.extend((s, len(timed), words) for s in stamps)
+        else:
+            plain.append(raw.rstrip())
+    if timed:
+        timed.sort()
+        return Lyrics(tuple(words for _s, _n, words in timed),
+                      tuple(max(0.0, s - offset) for s, _n, _w in timed))
+    while plain and not plain[-1].strip():
+        plain.pop()
+    while plain and not plain[0].strip():
+        plain.pop(0)
+    return Lyrics(tuple(plain)) if plain else None
+
+
+def lrc_beside(audio: str) -> str | None:
+    """The ``.lrc`` with the audio file's name, any case of its extension, or None."""
+    folder, name = os.path.split(audio)
+    stem = os.path.splitext(name)[0]
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return None
+    wanted = f"{stem}.lrc"
+    found = [n for n in names if n.lower() == wanted.lower()]
+    return os.path.join(folder, wanted if wanted in found else found[0]) if found else None
+
+
+def read_lrc(path: str) -> Lyrics | None:
+    """A ``.lrc`` file's lyrics; None where it cannot be read or holds none (said in the log)."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(MAX_LRC_BYTES + 1)
+    except OSError as exc:
+        log.info("lyrics not read from %s: %s", path, exc)
+        return None
+    if len(data) > MAX_LRC_BYTES:
+        log.info("lyrics not read from %s: larger than %d bytes", path, MAX_LRC_BYTES)
+        return None
+    return parse_lrc(decode_sheet(data))
+
+
+def embedded(path: str) -> Lyrics | None:
+    """The lyrics in the file's own tags, timed where they are; None where it has none."""
+    import mutagen
+    from mutagen.mp4 import MP4Tags
+
+    from player.library.tags import open_regular
+
+    try:
+        with open_regular(path) as f:
+            audio = mutagen.File(f)
+    except Exception as exc:  # noqa: BLE001 - mutagen raises many types; lyrics are optional
+        log.debug("no lyrics from %s: %s", path, exc)
+        return None
+    tags = getattr(audio, "tags", None)
+    if tags is None:
+        return None
+    found: list[Lyrics] = []
+    if hasattr(tags, "getall"):                                   # ID3
+        for frame in tags.getall("SYLT"):
+            ms = getattr(frame, "format", 2) == 2                 # 2: milliseconds; 1: MPEG frames
+            if ms and frame.text:
+                pairs = sorted((t / 1000.0, s.strip()) for s, t in frame.text)
+                found.append(Lyrics(tuple(s for _t, s in pairs), tuple(t for t, _s in pairs)))
+        texts = [str(frame.text) for frame in tags.getall("USLT")]
+    elif isinstance(tags, MP4Tags):
+        texts = [str(t) for t in tags.get("\xa9lyr") or []]
+    else:                                                         # Vorbis comments (FLAC, Ogg, Opus)
+        texts = []
+        for key in ("lyrics", "unsyncedlyrics"):
+            try:
+                texts += [str(t) for t in tags.get(key) or []]
+            except (KeyError, ValueError, TypeError):
+                pass
+    found += [lyr for lyr in map(parse_lrc, texts) if lyr is not None]
+    return _best(found)
+
+
+def _best(found: list) -> Lyrics | None:
+    found = [lyr for lyr in found if lyr is not None]
+    return next((lyr for lyr in found if lyr.synced), found[0] if found else None)
+
+
+def read_lyrics(audio: str, *, cue_start_s: float | None = None, cue_end_s: float | None = None) -> Lyrics | None:
+    """The lyrics to show for the file ``audio`` (worker thread), or None. For a CUE sheet's
+    track, ``cue_start_s``/``cue_end_s``: its stretch of the file (see the module's words)."""
+    lrc = lrc_beside(audio)
+    beside = read_lrc(lrc) if lrc is not None else None
+    if cue_start_s is None:
+        return _best([beside, embedded(audio)])
+    if beside is None or not beside.synced:
+        return None
+    end = float("inf") if cue_end_s is None else cue_end_s
+    kept = [(t - cue_start_s, line) for t, line in zip(beside.times, beside.lines) if cue_start_s <= t < end]
+    if not kept:
+        return None
+    return Lyrics(tuple(line for _t, line in kept), tuple(t for t, _l in kept))

@@ -1,0 +1,112 @@
+"""The Lyrics tab: the playing song's words, following it line by line where they are timed.
+
+It shows what :func:`player.library.lyrics.read_lyrics` found (read on a worker by the
+window) and follows the place the now-playing bar shows, so it moves with the song, with a
+seek, and rests where the bar rests. A click (or Enter) on a timed line seeks there.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from player.library.lyrics import Lyrics
+
+NO_LYRICS = "No lyrics in this file or beside it"
+NOTHING_PLAYING = "Nothing playing"
+LOOKING = "Looking for lyrics…"
+_TIME_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class LyricsPane(QWidget):
+    """The lyrics of the song shown in the now-playing bar."""
+
+    #: seconds into the song: the person clicked the line sung there
+    seek = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.track_id: int | None = None
+        self.lyrics: Lyrics | None = None
+        self._position = 0.0
+        self._current: int | None = None
+        self.list = QListWidget()
+        self.list.setAccessibleName("Lyrics")
+        self.list.setSelectionMode(QAbstractItemView.NoSelection)
+        self.list.setWordWrap(True)
+        self.list.setFrameShape(QListWidget.NoFrame)
+        self.hint = QLabel(NOTHING_PLAYING)
+        self.hint.setAlignment(Qt.AlignCenter)
+        self.hint.setObjectName("hint")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.hint, 1)
+        self.list.hide()
+        self.list.itemClicked.connect(self._clicked)
+        self.list.itemActivated.connect(self._clicked)
+
+    def show_track(self, track_id: int | None) -> None:
+        """A new song (None: nothing plays): its words are being read until :meth:`set_lyrics`."""
+        if track_id == self.track_id:
+            return
+        self.track_id, self.lyrics, self._current = track_id, None, None
+        self.list.clear()
+        self.list.hide()
+        self.hint.setText(NOTHING_PLAYING if track_id is None else LOOKING)
+        self.hint.show()
+
+    def set_lyrics(self, track_id: int, lyrics: Lyrics | None) -> None:
+        """The words read for ``track_id``; ignored where another song is shown by now."""
+        if track_id != self.track_id:
+            return
+        self.lyrics, self._current = lyrics, None
+        self.list.clear()
+        if lyrics is None or not any(line.strip() for line in lyrics.lines):
+            self.list.hide()
+            self.hint.setText(NO_LYRICS)
+            self.hint.show()
+            return
+        flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsSelectable if lyrics.synced else Qt.ItemFlag.NoItemFlags)
+        for i, line in enumerate(lyrics.lines):
+            item = QListWidgetItem(line)
+            item.setFlags(flags)
+            if lyrics.synced:
+                item.setData(_TIME_ROLE, lyrics.times[i])
+                item.setTextAlignment(Qt.AlignHCenter)
+            self.list.addItem(item)
+        self.list.setToolTip("Click a line to play from there" if lyrics.synced else "")
+        self.hint.hide()
+        self.list.show()
+        self.list.scrollToTop()
+        self.follow(self._position)
+
+    def follow(self, seconds: float) -> None:
+        """The song is at ``seconds``: the line sung then stands out and is kept in view."""
+        self._position = seconds
+        lyrics = self.lyrics
+        if lyrics is None or not lyrics.synced:
+            return
+        at = lyrics.line_at(seconds)
+        if at == self._current:
+            return
+        for row, bold in ((self._current, False), (at, True)):
+            item = self.list.item(row) if row is not None else None
+            if item is not None:
+                font = QFont(item.font())
+                font.setBold(bold)
+                item.setFont(font)
+                item.setForeground(self.palette().highlight() if bold else self.palette().text())
+        self._current = at
+        if at is not None:
+            self.list.scrollToItem(self.list.item(at), QAbstractItemView.PositionAtCenter)
+
+    def current_line(self) -> int | None:
+        """The index of the line shown as sung now, or None."""
+        return self._current
+
+    def _clicked(self, item: QListWidgetItem) -> None:
+        seconds = item.data(_TIME_ROLE)
+        if seconds is not None:
+            self.seek.emit(float(seconds))

@@ -1,0 +1,132 @@
+"""Lyrics read from real files: a ``.lrc`` beside the song and the song's own tags."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.library.lyrics import lrc_beside, parse_lrc, read_lyrics
+from tests.audiogen import write_track
+
+
+def test_timed_lines_in_order_with_several_stamps_and_words_stamps_dropped():
+    lyr = parse_lrc("[ti:Song]\n[ar:Someone]\n[00:10.50][01:02.00]Chorus\n"
+                    "[00:05.00]<00:05.00>First <00:05.80>line\n[00:20]Verse two\n")
+    assert lyr.synced
+    assert lyr.lines == ("First line", "Chorus", "Verse two", "Chorus")
+    assert lyr.times == (5.0, 10.5, 20.0, 62.0)
+    assert lyr.line_at(4.9) is None
+    assert lyr.line_at(10.5) == 1
+    assert lyr.line_at(30.0) == 2
+
+
+def test_offset_moves_every_line_a_positive_one_sooner_never_before_the_start():
+    assert parse_lrc("[offset:+500]\n[00:00.20]a\n[00:02.00]b").times == (0.0, 1.5)
+    assert parse_lrc("[offset:-250]\n[00:02.00]b").times == (2.25,)
+    assert parse_lrc("[offset:soon]\n[00:02.00]b").times == (2.0,)       # a bad offset is none
+
+
+def test_bad_lines_among_timed_ones_are_skipped_and_crlf_is_read():
+    lyr = parse_lrc("[00:01.00]one\r\ngarbage here\r\n[xx:yy]two\r\n[00:03:50]three\r\n")
+    assert lyr.lines == ("one", "three")
+    assert lyr.times == (1.0, 3.5)
+
+
+def test_a_file_with_no_stamps_is_plain_text_as_written():
+    lyr = parse_lrc("\n[ar:Someone]\nFirst line\n\n  Second, indented\n\n")
+    assert not lyr.synced
+    assert lyr.lines == ("First line", "", "  Second, indented")
+    assert parse_lrc("[ar:Someone]\n\n") is None
+
+
+@pytest.mark.parametrize("data", [
+    "\ufeff[00:01.00]Café".encode("utf-8"),
+    "[00:01.00]Café".encode("utf-8"),
+    "\ufeff[00:01.00]Café".encode("utf-16-le"),
+    "[00:01.00]Café".encode("cp1252"),
+])
+def test_lrc_bytes_with_a_mark_in_utf8_or_in_a_legacy_code_page(tmp_path, data):
+    song = write_track(tmp_path, "song", fmt="flac")
+    (tmp_path / "song.lrc").write_bytes(data)
+    lyr = read_lyrics(str(song))
+    assert lyr.lines == ("Café",) and lyr.times == (1.0,)
+
+
+def test_the_lrc_is_found_whatever_the_case_of_its_extension(tmp_path):
+    song = write_track(tmp_path, "song", fmt="flac")
+    assert lrc_beside(str(song)) is None
+    (tmp_path / "song.LRC").write_text("[00:01]x")
+    assert lrc_beside(str(song)) == str(tmp_path / "song.LRC")
+
+
+def test_flac_and_ogg_tags_and_a_timed_lrc_beside_wins_over_plain_tags(tmp_path):
+    from mutagen.flac import FLAC
+    from mutagen.oggvorbis import OggVorbis
+
+    flac = write_track(tmp_path, "a", fmt="flac")
+    f = FLAC(flac)
+    f["LYRICS"] = "Plain words\nsecond line"
+    f.save()
+    assert read_lyrics(str(flac)).lines == ("Plain words", "second line")
+    (tmp_path / "a.lrc").write_text("[00:01.00]Timed words")
+    assert read_lyrics(str(flac)).lines == ("Timed words",)
+
+    ogg = write_track(tmp_path, "b", fmt="ogg")
+    o = OggVorbis(ogg)
+    o["UNSYNCEDLYRICS"] = "[00:02.00]An lrc kept in a tag"
+    o.save()
+    lyr = read_lyrics(str(ogg))
+    assert lyr.lines == ("An lrc kept in a tag",) and lyr.times == (2.0,)
+
+
+def test_id3_uslt_and_sylt(tmp_path):
+    from mutagen.id3 import ID3, SYLT, USLT
+
+    mp3 = write_track(tmp_path, "c", fmt="mp3")
+    tags = ID3()
+    tags.add(USLT(encoding=3, lang="eng", desc="", text="Unsynced words"))
+    tags.save(mp3)
+    assert read_lyrics(str(mp3)).lines == ("Unsynced words",)
+    tags.add(SYLT(encoding=3, lang="eng", format=2, type=1, desc="", text=[("Second", 2500), ("First", 500)]))
+    tags.save(mp3)
+    lyr = read_lyrics(str(mp3))
+    assert lyr.lines == ("First", "Second") and lyr.times == (0.5, 2.5)
+
+
+def test_mp4_lyr(tmp_path):
+    from mutagen.mp4 import MP4
+
+    m4a = tmp_path / "d.m4a"
+    src = write_track(tmp_path, "d0", fmt="wav")
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("no ffmpeg to write an MP4 with")
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(src), "-c:a", "aac", str(m4a)], check=True)
+    f = MP4(m4a)
+    f["\xa9lyr"] = ["Words in an MP4"]
+    f.save()
+    assert read_lyrics(str(m4a)).lines == ("Words in an MP4",)
+
+
+def test_nothing_found_is_none_and_a_damaged_file_is_none_not_a_crash(tmp_path):
+    song = write_track(tmp_path, "e", fmt="flac")
+    assert read_lyrics(str(song)) is None
+    broken = tmp_path / "f.flac"
+    broken.write_bytes(b"fLaC" + b"\x00" * 40)
+    assert read_lyrics(str(broken)) is None
+
+
+def test_a_cue_track_shows_the_lines_of_its_own_stretch_from_its_own_start(tmp_path):
+    from mutagen.flac import FLAC
+
+    image = write_track(tmp_path, "album", fmt="flac")
+    f = FLAC(image)
+    f["LYRICS"] = "the whole album's words"
+    f.save()
+    # the file's plain words are the album's, not one track's
+    assert read_lyrics(str(image), cue_start_s=0.0, cue_end_s=60.0) is None
+    (tmp_path / "album.lrc").write_text("[00:05]one\n[01:00]two\n[01:30]three\n[02:10]four\n")
+    assert read_lyrics(str(image), cue_start_s=60.0, cue_end_s=120.0).times == (0.0, 30.0)
+    last = read_lyrics(str(image), cue_start_s=120.0, cue_end_s=None)
+    assert last.lines == ("four",) and last.times == (10.0,)

@@ -1,0 +1,69 @@
+"""The Lyrics tab follows the real player: the words of the song playing, the line sung now, a
+click on a line to play from there."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from player.audio.base import PlaybackState
+from player.library.scanner import Scanner
+from player.ui.lyrics_pane import LOOKING, NO_LYRICS
+
+
+def _click_line(qtbot, pane, row: int) -> None:
+    item = pane.list.item(row)
+    pane.list.scrollToItem(item)
+    QTest.mouseClick(pane.list.viewport(), Qt.LeftButton, pos=pane.list.visualItemRect(item).center())
+
+
+def test_timed_lines_follow_the_song_and_a_click_plays_from_that_line(qtbot, store, music, make_window):
+    song = music / "Rock" / "r1.wav"
+    (music / "Rock" / "r1.lrc").write_text("[ar:Granite]\n[00:00.00]First\n[00:01.00]Second\n[00:02.00]Third\n")
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(song))["id"]
+    pane = window.lyrics
+    window.tabs.setCurrentWidget(pane)
+    window.set_repeat("one")            # the song comes round again rather than give way to the next
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: pane.list.count() == 3, timeout=10000)
+    assert [pane.list.item(i).text() for i in range(3)] == ["First", "Second", "Third"]
+    # the line sung moves on as the song does, played by the real player
+    qtbot.waitUntil(lambda: pane.current_line() == 1, timeout=10000)
+    assert pane.list.item(1).font().bold() and not pane.list.item(0).font().bold()
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    window._tick()
+    assert pane.current_line() == pane.lyrics.line_at(window.player.position)
+
+    _click_line(qtbot, pane, 2)
+    qtbot.waitUntil(lambda: abs(window.player.position - 2.0) < 0.05, timeout=5000)
+    qtbot.waitUntil(lambda: pane.current_line() == 2, timeout=5000)
+    _click_line(qtbot, pane, 0)
+    qtbot.waitUntil(lambda: window.player.position < 0.05, timeout=5000)
+    qtbot.waitUntil(lambda: pane.current_line() == 0, timeout=5000)
+    assert pane.list.item(0).font().bold() and not pane.list.item(2).font().bold()
+
+
+def test_words_in_the_tags_are_shown_and_a_song_without_any_says_so(qtbot, store, music, make_window):
+    from mutagen.flac import FLAC
+
+    with_words, without = music / "Rock" / "r2.flac", music / "Rock" / "r4.flac"
+    tags = FLAC(with_words)
+    tags["LYRICS"] = "Pebbles in the road\nand the road goes on"
+    tags.save()
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    ids = [store.track_by_path(str(p))["id"] for p in (with_words, without)]
+    pane = window.lyrics
+    assert pane.hint.text() == "Nothing playing"
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: pane.list.count() == 2 and not pane.list.isHidden(), timeout=10000)
+    assert pane.list.item(0).text() == "Pebbles in the road"
+    assert pane.current_line() is None and pane.hint.isHidden()
+    window.next_track()
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[1], timeout=10000)
+    qtbot.waitUntil(lambda: pane.hint.text() == NO_LYRICS, timeout=10000)
+    assert not pane.hint.isHidden() and pane.list.isHidden() and pane.list.count() == 0
+    assert pane.hint.text() != LOOKING
