@@ -7,6 +7,8 @@ seek, and rests where the bar rests. A click (or Enter) on a timed line seeks th
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
@@ -17,6 +19,8 @@ NO_LYRICS = "No lyrics in this file or beside it"
 NOTHING_PLAYING = "Nothing playing"
 LOOKING = "Looking for lyrics…"
 _TIME_ROLE = Qt.ItemDataRole.UserRole + 1
+#: seconds the view stays where the person scrolled it before it follows the song again
+HOLD_S = 8.0
 
 
 class LyricsPane(QWidget):
@@ -31,6 +35,7 @@ class LyricsPane(QWidget):
         self.lyrics: Lyrics | None = None
         self._position = 0.0
         self._current: int | None = None
+        self._held_until = 0.0          # (time.monotonic) the person scrolled: not followed until then
         self.list = QListWidget()
         self.list.setAccessibleName("Lyrics")
         self.list.setSelectionMode(QAbstractItemView.NoSelection)
@@ -46,12 +51,16 @@ class LyricsPane(QWidget):
         self.list.hide()
         self.list.itemClicked.connect(self._clicked)
         self.list.itemActivated.connect(self._clicked)
+        # Only what the person does to the scroll bar (the wheel, a drag, a click on it) holds
+        # the view: the scrolling this pane does, and a change of size, come by other ways.
+        self.list.verticalScrollBar().actionTriggered.connect(self._held)
 
     def show_track(self, track_id: int | None) -> None:
         """A new song (None: nothing plays): its words are being read until :meth:`set_lyrics`."""
         if track_id == self.track_id:
             return
         self.track_id, self.lyrics, self._current = track_id, None, None
+        self._held_until = 0.0
         self.list.clear()
         self.list.hide()
         self.hint.setText(NOTHING_PLAYING if track_id is None else LOOKING)
@@ -97,16 +106,21 @@ class LyricsPane(QWidget):
                 font = QFont(item.font())
                 font.setBold(bold)
                 item.setFont(font)
-                item.setForeground(self.palette().highlight() if bold else self.palette().text())
+                # (the usual colour put back as none of its own: it then follows a change of theme)
+                item.setData(Qt.ItemDataRole.ForegroundRole, self.palette().highlight() if bold else None)
         self._current = at
-        if at is not None:
+        if at is not None and time.monotonic() >= self._held_until:
             self.list.scrollToItem(self.list.item(at), QAbstractItemView.PositionAtCenter)
 
     def current_line(self) -> int | None:
         """The index of the line shown as sung now, or None."""
         return self._current
 
+    def _held(self, _action: int) -> None:
+        self._held_until = time.monotonic() + HOLD_S
+
     def _clicked(self, item: QListWidgetItem) -> None:
         seconds = item.data(_TIME_ROLE)
         if seconds is not None:
+            self._held_until = 0.0       # a line chosen: from there the view follows the song again
             self.seek.emit(float(seconds))

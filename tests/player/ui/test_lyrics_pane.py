@@ -67,3 +67,33 @@ def test_words_in_the_tags_are_shown_and_a_song_without_any_says_so(qtbot, store
     qtbot.waitUntil(lambda: pane.hint.text() == NO_LYRICS, timeout=10000)
     assert not pane.hint.isHidden() and pane.list.isHidden() and pane.list.count() == 0
     assert pane.hint.text() != LOOKING
+
+
+def test_the_view_stays_where_the_person_scrolled_it_until_they_choose_a_line(qtbot, store, music, make_window):
+    from PySide6.QtWidgets import QAbstractSlider
+
+    song = music / "Rock" / "r1.wav"
+    lines = "".join(f"[00:{i * 0.025:05.2f}]Line {i}\n" for i in range(120))
+    (music / "Rock" / "r1.lrc").write_text(lines)
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(song))["id"]
+    pane = window.lyrics
+    window.tabs.setCurrentWidget(pane)
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: pane.list.count() == 120, timeout=10000)
+    bar = pane.list.verticalScrollBar()
+    assert bar.maximum() > 0
+    bar.triggerAction(QAbstractSlider.SliderToMaximum)          # as the wheel or a drag would
+    window.seek_to(0.5)
+    qtbot.waitUntil(lambda: pane.current_line() == 20, timeout=5000)
+    assert bar.value() == bar.maximum()                         # the line sung moved, the view did not
+    _click_line(qtbot, pane, 119)
+    qtbot.waitUntil(lambda: pane.current_line() == 119, timeout=5000)
+    window.seek_to(0.5)                                         # chosen a line, the view follows again
+    qtbot.waitUntil(lambda: pane.current_line() == 20, timeout=5000)
+    assert bar.value() < bar.maximum()
+    assert pane.list.visualItemRect(pane.list.item(20)).intersects(pane.list.viewport().rect())
