@@ -55,8 +55,13 @@ class LyricsPane(QWidget):
         # the view: the scrolling this pane does, and a change of size, come by other ways.
         self.list.verticalScrollBar().actionTriggered.connect(self._held)
 
-    def show_track(self, track_id: int | None) -> None:
-        """A new song (None: nothing plays): its words are being read until :meth:`set_lyrics`."""
+    def show_track(self, track_id: int | None, *, keep: bool = False) -> None:
+        """A new song (None: nothing plays): its words are being read until :meth:`set_lyrics`.
+        ``keep``: the same song's words read again (under ``track_id``, its id now): what is
+        shown stays until they come."""
+        if keep:
+            self.track_id = track_id
+            return
         if track_id == self.track_id:
             return
         self.track_id, self.lyrics, self._current = track_id, None, None
@@ -68,8 +73,8 @@ class LyricsPane(QWidget):
 
     def set_lyrics(self, track_id: int, lyrics: Lyrics | None) -> None:
         """The words read for ``track_id``; ignored where another song is shown by now."""
-        if track_id != self.track_id:
-            return
+        if track_id != self.track_id or (lyrics is not None and lyrics == self.lyrics):
+            return              # (the same words read again: the view stays as the person left it)
         self.lyrics, self._current = lyrics, None
         self.list.clear()
         if lyrics is None or not any(line.strip() for line in lyrics.lines):

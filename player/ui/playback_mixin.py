@@ -933,12 +933,13 @@ class PlaybackMixin:
         self._cover_task = run_task(cover, shown, name="cover")
         self._read_lyrics(track_id)
 
-    def _read_lyrics(self, track_id: int) -> None:
+    def _read_lyrics(self, track_id: int, *, again: bool = False) -> None:
         """The Lyrics tab's words for ``track_id``, read on a worker: the file, and a ``.lrc``
-        beside it, may lie on a slow share."""
-        if track_id == self.lyrics.track_id:
+        beside it, may lie on a slow share. ``again``: the song shown, read anew (a rescan may
+        have found words a tagger wrote, or a ``.lrc`` put beside it since)."""
+        if track_id == self.lyrics.track_id and not again:
             return
-        self.lyrics.show_track(track_id)
+        self.lyrics.show_track(track_id, keep=again)
         if self._lyrics_task is not None:
             self._lyrics_task.cancel()
         store = self.store
@@ -963,6 +964,7 @@ class PlaybackMixin:
             title, artist, album = self._info(self._shown_track)
             self.transport.set_names(title, artist, album, self.model.data_.composer(self._shown_track))
             self._show_title(title, artist)
+            self._read_lyrics(self._shown_track, again=True)
 
     def _show_title(self, title: str, artist: str) -> None:
         title, artist = _set_apart(title), _set_apart(artist)

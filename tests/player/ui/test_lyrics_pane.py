@@ -97,3 +97,18 @@ def test_the_view_stays_where_the_person_scrolled_it_until_they_choose_a_line(qt
     qtbot.waitUntil(lambda: pane.current_line() == 20, timeout=5000)
     assert bar.value() < bar.maximum()
     assert pane.list.visualItemRect(pane.list.item(20)).intersects(pane.list.viewport().rect())
+
+
+def test_words_put_beside_the_song_playing_show_once_the_library_is_read_again(qtbot, store, music, make_window):
+    song = music / "Jazz" / "j1.wav"
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(song))["id"]
+    pane = window.lyrics
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: pane.hint.text() == NO_LYRICS, timeout=10000)
+    (music / "Jazz" / "j1.lrc").write_text("[00:00.00]Smoke rises\n[00:01.00]blue\n")
+    with qtbot.waitSignal(window.library_loaded, timeout=20000):
+        window.rescan()
+    qtbot.waitUntil(lambda: pane.list.count() == 2, timeout=10000)
+    assert pane.list.item(0).text() == "Smoke rises" and pane.hint.isHidden()
