@@ -41,6 +41,7 @@ class LyricsPane(QWidget):
         self.list.setSelectionMode(QAbstractItemView.NoSelection)
         self.list.setWordWrap(True)
         self.list.setFrameShape(QListWidget.NoFrame)
+        self.list.setSpacing(3)             # verses read as lines of a song, not rows of a table
         self.hint = QLabel(NOTHING_PLAYING)
         self.hint.setAlignment(Qt.AlignCenter)
         self.hint.setObjectName("hint")
