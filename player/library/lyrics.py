@@ -117,10 +117,14 @@ def lrc_beside(audio: str) -> str | None:
 
 def read_lrc(path: str) -> Lyrics | None:
     """A ``.lrc`` file's lyrics; None where it cannot be read or holds none (said in the log)."""
+    from player.library.tags import TagReadError, open_regular
+
+    # Opened as the tags reader opens a song: a named pipe called song.lrc opened the plain way
+    # waits for a writer for ever, and held a worker of the shared pool with it.
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             data = f.read(MAX_LRC_BYTES + 1)
-    except OSError as exc:
+    except (OSError, TagReadError) as exc:
         log.info("lyrics not read from %s: %s", path, exc)
         return None
     if len(data) > MAX_LRC_BYTES:

@@ -130,3 +130,28 @@ def test_a_cue_track_shows_the_lines_of_its_own_stretch_from_its_own_start(tmp_p
     assert read_lyrics(str(image), cue_start_s=60.0, cue_end_s=120.0).times == (0.0, 30.0)
     last = read_lyrics(str(image), cue_start_s=120.0, cue_end_s=None)
     assert last.lines == ("four",) and last.times == (10.0,)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes here")
+def test_a_named_pipe_called_song_lrc_is_passed_over_without_blocking(tmp_path):
+    import os
+    import threading
+
+    from mutagen.flac import FLAC
+
+    song = write_track(tmp_path, "song", fmt="flac")
+    f = FLAC(song)
+    f["LYRICS"] = "the words in the tags"
+    f.save()
+    fifo = tmp_path / "song.lrc"
+    os.mkfifo(fifo)
+    found = []
+    reader = threading.Thread(target=lambda: found.append(read_lyrics(str(song))), daemon=True)
+    reader.start()
+    reader.join(10)         # (a bound on a hang, not a wait for something slow: the read is at once)
+    blocked = reader.is_alive()
+    if blocked:             # the plain open waits for a writer: be one, so the thread ends
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+    assert not blocked, "reading lyrics waited on a named pipe"
+    assert found[0].lines == ("the words in the tags",)
