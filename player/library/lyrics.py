@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from player.library.cue import decode_sheet
@@ -52,12 +53,10 @@ class Lyrics:
     def line_at(self, seconds: float) -> int | None:
         """The index of the line sung at ``seconds``: the last one started by then; None before
         the first, and for plain text."""
-        at = None
-        for i, start in enumerate(self.times):
-            if start > seconds + 1e-6:
-                break
-            at = i
-        return at
+        # Asked at every tick of the clock (four times a second), on the GUI thread: a search
+        # in the ordered times, not a walk through a long song's every line.
+        at = bisect_right(self.times, seconds + 1e-6) - 1
+        return at if at >= 0 else None
 
 
 def parse_lrc(text: str) -> Lyrics | None:
