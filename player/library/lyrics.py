@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 #: the most of a ``.lrc`` read: a song's lyrics are a few KB; anything larger is not lyrics
 MAX_LRC_BYTES = 1 << 20
+#: the most lines shown: a song has a few dozen, a whole album's timed file a few thousand; the
+#: tab puts each line in a list on the GUI thread, and 100,000 of them (a 1 MiB file of short
+#: lines, or a tag of any size) froze the window for seconds
+MAX_LINES = 10_000
 #: ``[mm:ss]``, ``[mm:ss.xx]``, ``[mm:ss:xx]`` (some editors write a colon), hours never
 _STAMP = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
 #: a word's own time in enhanced LRC (``<00:12.34>``): the line's time is enough to follow it
@@ -67,6 +71,9 @@ def parse_lrc(text: str) -> Lyrics | None:
     (a positive offset shows them sooner, as the format's authors meant), a word's own stamps
     are dropped, and a line with no stamp among timed ones is skipped. A file without any stamp
     is plain text, shown as it is."""
+    if len(text) > MAX_LRC_BYTES:
+        log.info("lyrics not read: %d characters, more than lyrics hold", len(text))
+        return None
     offset = 0.0
     timed: list[tuple[float, int, str]] = []
     plain: list[str] = []
@@ -90,6 +97,9 @@ def parse_lrc(text: str) -> Lyrics | None:
             timed.extend((s, len(timed), words) for s in stamps)
         else:
             plain.append(raw.rstrip())
+    if len(timed) > MAX_LINES or len(plain) > MAX_LINES:
+        log.info("lyrics not read: %d lines, more than lyrics hold", max(len(timed), len(plain)))
+        return None
     if timed:
         timed.sort()
         return Lyrics(tuple(words for _s, _n, words in timed),
@@ -152,7 +162,7 @@ def embedded(path: str) -> Lyrics | None:
     if hasattr(tags, "getall"):                                   # ID3
         for frame in tags.getall("SYLT"):
             ms = getattr(frame, "format", 2) == 2                 # 2: milliseconds; 1: MPEG frames
-            if ms and frame.text:
+            if ms and frame.text and len(frame.text) <= MAX_LINES:
                 pairs = sorted((t / 1000.0, s.strip()) for s, t in frame.text)
                 found.append(Lyrics(tuple(s for _t, s in pairs), tuple(t for t, _s in pairs)))
         texts = [str(frame.text) for frame in tags.getall("USLT")]

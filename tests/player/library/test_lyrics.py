@@ -155,3 +155,21 @@ def test_a_named_pipe_called_song_lrc_is_passed_over_without_blocking(tmp_path):
         reader.join(10)
     assert not blocked, "reading lyrics waited on a named pipe"
     assert found[0].lines == ("the words in the tags",)
+
+
+def test_more_lines_than_lyrics_hold_are_refused_from_a_file_and_from_a_tag(tmp_path):
+    from mutagen.flac import FLAC
+
+    from player.library.lyrics import MAX_LINES, MAX_LRC_BYTES
+
+    song = write_track(tmp_path, "song", fmt="flac")
+    # under the file's size limit, yet each line an item of the tab's list on the GUI thread
+    (tmp_path / "song.lrc").write_text("".join(f"[00:{i % 60:02d}]x\n" for i in range(MAX_LINES + 1)))
+    assert read_lyrics(str(song)) is None
+    (tmp_path / "song.lrc").write_text("".join(f"[00:{i % 60:02d}]x\n" for i in range(MAX_LINES)))
+    assert len(read_lyrics(str(song)).lines) == MAX_LINES
+    (tmp_path / "song.lrc").unlink()
+    f = FLAC(song)
+    f["LYRICS"] = "la\n" * (MAX_LRC_BYTES // 3 + 1)           # a tag has no size limit of its own
+    f.save()
+    assert read_lyrics(str(song)) is None
