@@ -139,7 +139,13 @@ def read_lrc(path: str) -> Lyrics | None:
     if len(data) > MAX_LRC_BYTES:
         log.info("lyrics not read from %s: larger than %d bytes", path, MAX_LRC_BYTES)
         return None
-    return parse_lrc(decode_sheet(data))
+    text = decode_sheet(data)
+    if "\x00" in text:
+        # No text file holds a NUL (UTF-16 with its mark is decoded above): this is some other
+        # file given the name, whose bytes read as a code page fill the tab with gibberish.
+        log.info("lyrics not read from %s: not a text file", path)
+        return None
+    return parse_lrc(text)
 
 
 def embedded(path: str) -> Lyrics | None:

@@ -173,3 +173,10 @@ def test_more_lines_than_lyrics_hold_are_refused_from_a_file_and_from_a_tag(tmp_
     f["LYRICS"] = "la\n" * (MAX_LRC_BYTES // 3 + 1)           # a tag has no size limit of its own
     f.save()
     assert read_lyrics(str(song)) is None
+
+
+def test_a_file_that_is_not_text_given_the_name_song_lrc_is_no_lyrics(tmp_path):
+    song = write_track(tmp_path, "song", fmt="flac")
+    # a picture or a song saved under the name: bytes that read as gibberish in any code page
+    (tmp_path / "song.lrc").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
+    assert read_lyrics(str(song)) is None
