@@ -14,6 +14,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from player.library.lyrics import Lyrics
+from player.ui.icons import is_palette_change
 
 NO_LYRICS = "No lyrics in this file or beside it"
 NOTHING_PLAYING = "Nothing playing"
@@ -117,6 +118,15 @@ class LyricsPane(QWidget):
         self._current = at
         if at is not None and time.monotonic() >= self._held_until:
             self.list.scrollToItem(self.list.item(at), QAbstractItemView.PositionAtCenter)
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        # The line sung holds the highlight colour as its own: a change of theme gives it the
+        # new one, as the other lines (that hold none) follow by themselves.
+        if is_palette_change(event) and self._current is not None:
+            item = self.list.item(self._current)
+            if item is not None:
+                item.setData(Qt.ItemDataRole.ForegroundRole, self.palette().highlight())
 
     def current_line(self) -> int | None:
         """The index of the line shown as sung now, or None."""

@@ -112,3 +112,31 @@ def test_words_put_beside_the_song_playing_show_once_the_library_is_read_again(q
         window.rescan()
     qtbot.waitUntil(lambda: pane.list.count() == 2, timeout=10000)
     assert pane.list.item(0).text() == "Smoke rises" and pane.hint.isHidden()
+
+
+def test_the_line_sung_takes_the_new_themes_highlight_when_the_scheme_switches(qapp, qtbot):
+    from PySide6.QtGui import QPalette
+
+    from player.library.lyrics import Lyrics
+    from player.ui.lyrics_pane import LyricsPane
+    from player.ui.theme import apply_theme
+
+    apply_theme(qapp)
+    hints = qapp.styleHints()
+    try:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+        pane = LyricsPane()
+        qtbot.addWidget(pane)
+        pane.show_track(1)
+        pane.set_lyrics(1, Lyrics(("one", "two"), (0.0, 1.0)))
+        pane.follow(1.5)
+        light = pane.list.item(1).foreground().color()
+        assert light == qapp.palette().color(QPalette.Highlight)
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)     # as the desktop switches
+        dark = qapp.palette().color(QPalette.Highlight)
+        assert dark != light
+        # (the window hears of the new palette by an event of its own, posted)
+        qtbot.waitUntil(lambda: pane.list.item(1).foreground().color() == dark, timeout=5000)
+        assert pane.list.item(0).data(Qt.ItemDataRole.ForegroundRole) is None     # follows by itself
+    finally:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
