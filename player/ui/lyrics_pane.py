@@ -56,6 +56,11 @@ class LyricsPane(QWidget):
         # Only what the person does to the scroll bar (the wheel, a drag, a click on it) holds
         # the view: the scrolling this pane does, and a change of size, come by other ways.
         self.list.verticalScrollBar().actionTriggered.connect(self._held)
+        # The keys move the list's current line (the pane never does): a person reading ahead
+        # line by line with the arrows, Page Down or End is held as one scrolling is. The first
+        # line made current as the list takes the focus (from none) is no move of theirs.
+        self.list.currentItemChanged.connect(
+            lambda item, before: item is not None and before is not None and self._held(0))
 
     def show_track(self, track_id: int | None, *, keep: bool = False) -> None:
         """A new song (None: nothing plays): its words are being read until :meth:`set_lyrics`.

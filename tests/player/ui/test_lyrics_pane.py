@@ -140,3 +140,28 @@ def test_the_line_sung_takes_the_new_themes_highlight_when_the_scheme_switches(q
         assert pane.list.item(0).data(Qt.ItemDataRole.ForegroundRole) is None     # follows by itself
     finally:
         hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+
+
+def test_reading_ahead_with_the_keys_holds_the_view_as_scrolling_does(qapp, qtbot):
+    from player.library.lyrics import Lyrics
+    from player.ui.lyrics_pane import LyricsPane
+
+    pane = LyricsPane()
+    qtbot.addWidget(pane)
+    pane.resize(300, 200)
+    pane.show()
+    pane.show_track(1)
+    pane.set_lyrics(1, Lyrics(tuple(f"Line {i}" for i in range(120)), tuple(i * 0.025 for i in range(120))))
+    bar = pane.list.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    pane.activateWindow()
+    pane.list.setFocus()
+    qtbot.waitUntil(pane.list.hasFocus, timeout=5000)
+    QTest.keyClick(pane.list, Qt.Key_End)                       # to the last line, by the keyboard
+    assert bar.value() == bar.maximum()
+    pane.follow(0.5)
+    assert pane.current_line() == 20
+    assert bar.value() == bar.maximum()                         # the line sung moved, the view did not
+    QTest.keyClick(pane.list, Qt.Key_Return)                    # a line chosen: the view follows again
+    pane.follow(1.0)
+    assert pane.current_line() == 40 and bar.value() < bar.maximum()
