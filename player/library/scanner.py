@@ -49,7 +49,7 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME, UNCOUNTED_MTIMES, file_identity
-from player.library.skip import conflict_copy_of, name_key, skipped_name
+from player.library.skip import conflict_copy_of, hidden_name, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -486,7 +486,7 @@ class Scanner:
         folder a share or disk is mounted on, with nothing mounted."""
         try:
             with os.scandir(root) as it:
-                if any(not entry.name.startswith(".") for entry in it):
+                if any(not hidden_name(entry.name) for entry in it):
                     return False
         except OSError:
             return False         # unreadable: the walk says so, and its tracks are kept

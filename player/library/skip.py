@@ -12,10 +12,20 @@ import unicodedata
 WINDOWS_SYSTEM_FOLDERS = frozenset({"$recycle.bin", "system volume information"})
 
 
+def hidden_name(name: str | bytes) -> bool:
+    """Whether ``name`` is hidden, as Unix hides a name: a leading dot ("._song.mp3", ".Trash").
+    A leading ellipsis is an album's or a song's title ("...And Justice for All", "...Baby One
+    More Time", as Windows and its rippers name folders), never a program's hidden file, and
+    taking it for one left the album out of the library without a word."""
+    if isinstance(name, bytes):
+        return name.startswith(b".") and not name.startswith(b"...")
+    return name.startswith(".") and not name.startswith("...")
+
+
 def skipped_name(name: str) -> bool:
-    """Whether a file or folder named ``name`` is left out of the library: hidden ones (a
-    leading dot) and the system folders of a Windows drive."""
-    return name.startswith(".") or name.casefold() in WINDOWS_SYSTEM_FOLDERS
+    """Whether a file or folder named ``name`` is left out of the library: hidden ones
+    (:func:`hidden_name`) and the system folders of a Windows drive."""
+    return hidden_name(name) or name.casefold() in WINDOWS_SYSTEM_FOLDERS
 
 
 #: the marks file-sync programs put into the name of the second copy they keep of a file

@@ -462,6 +462,21 @@ def test_hidden_files_and_resource_forks_are_ignored(store, tmp_path):
     assert result.seen == 1 and result.errors == 0
 
 
+def test_an_album_or_song_whose_title_begins_with_an_ellipsis_is_scanned_not_taken_for_hidden(store, tmp_path):
+    # "...And Justice for All", "...Baby One More Time": folders and files named so by Windows
+    # rippers were left out as hidden ones, the album missing from the library without a word.
+    root = tmp_path / "music"
+    write_track(root / "Metallica" / "...And Justice for All", "01 Blackened", fmt="flac",
+                tags={"title": "Blackened", "artist": "Metallica", "album": "...And Justice for All"})
+    write_track(root / "Britney Spears", "...Baby One More Time", fmt="mp3")
+    write_track(root / ".trash", "deleted", fmt="mp3")
+    write_track(root / "..data", "cached", fmt="mp3")
+    result = Scanner(store).scan([str(root)])
+    assert sorted(os.path.basename(t["path"]) for t in store.tracks()) == ["...Baby One More Time.mp3",
+                                                                          "01 Blackened.flac"]
+    assert result.seen == 2 and result.errors == 0
+
+
 def test_a_windows_drives_recycle_bin_and_system_folders_are_not_scanned(store, tmp_path):
     # Songs deleted on Windows keep their audio in the drive's recycle bin, under other names.
     drive = tmp_path / "E"
