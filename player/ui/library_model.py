@@ -928,8 +928,8 @@ class LibraryModel(QAbstractTableModel):
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
         """Typing in the table finds the next row whose text in the current column starts with
-        what was typed, an accent typed composed finding it stored decomposed (a name from a
-        Mac) and the other way round (see :func:`~player.ui.queue_panel.typed_form`); Qt's own
+        what was typed, case and accents aside as the column sorts ("emile" finds "Émile"; see
+        :func:`~player.ui.queue_panel.typed_form`); Qt's own
         search compares the characters as they are, and asks ``data`` row by row."""
         key = COLUMNS[start.column()][0] if start.isValid() else None
         if (role != _DISPLAY or key not in self.data_.text or key not in _SHOWN_TEXT or not isinstance(value, str)

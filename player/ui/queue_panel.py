@@ -27,6 +27,7 @@ from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
+from segue_common.text import search_form
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
     QWidget,
@@ -99,12 +100,14 @@ def stretches(rows) -> list[tuple[int, int]]:
 
 
 def typed_form(text: str, sensitive: bool = False) -> str:
-    """``text`` as typing to find a row compares it: casefolded unless ``sensitive``, and in
-    one Unicode form (composed). A name from a Mac keeps its accented letters decomposed ("e"
-    and a combining accent, as its file system writes file names), and a keyboard types
-    them composed: the same letters, which a plain comparison found unequal."""
+    """``text`` as typing to find a row compares it: as a search compares it
+    (:func:`~segue_common.text.search_form`: case, accents and full-width letters aside, "ß"
+    as "ss"), since the lists sort names so ("Émile" among the E's) and "emile" typed there
+    must find it; with ``sensitive``, case and accents kept, in one Unicode form (composed): a
+    name from a Mac keeps its accented letters decomposed ("e" and a combining accent, as its
+    file system writes file names), and a keyboard types them composed."""
     if not sensitive:
-        text = text.casefold()
+        return search_form(text)
     return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 

@@ -940,6 +940,7 @@ def test_a_sheets_track_not_scanned_yet_is_exported_with_its_start(qtbot, scanne
 
 def test_typing_an_accent_in_a_playlist_finds_a_title_written_decomposed(qtbot):
     # A title from a Mac's file name keeps "é" as "e" and a combining accent; a keyboard types it composed.
+    # Accents aside, as the search box and the sorted table compare names: "etu" finds "Etude" first.
     import unicodedata
 
     from PySide6.QtWidgets import QApplication
@@ -956,7 +957,7 @@ def test_typing_an_accent_in_a_playlist_finds_a_title_written_decomposed(qtbot):
     interval = QApplication.keyboardInputInterval()
     QApplication.setKeyboardInputInterval(1)          # each word typed on its own, without waiting
     try:
-        for typed, row in (("été", 3), ("É", 1), ("ét", 3), ("e", 0)):
+        for typed, row in (("été", 3), ("ec", 2), ("É", 3), ("e\u0301tu", 0), ("e", 1)):
             qtbot.wait(20)
             view.keyboardSearch(typed)
             assert view.currentIndex().row() == row, typed
