@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from segue_common.text import shown
@@ -95,6 +96,15 @@ def _split(path: str) -> list[str]:
     return path.split("/")
 
 
+def _name(part: str) -> str:
+    """A file or folder name as a name to show: :func:`shown`, and composed (NFC). A Mac writes
+    its file names decomposed ("o" and a combining accent), and files copied from it keep
+    them so; the tags, read composed, call the same artist by the same letters composed, and
+    the folder's name must be that same string, not a look-alike."""
+    text = shown(part)
+    return text if text.isascii() else unicodedata.normalize("NFC", text)
+
+
 def _stem(file_name: str) -> str:
     stem, dot, ext = file_name.rpartition(".")
     return stem if dot and stem and "/" not in ext else file_name
@@ -129,7 +139,7 @@ def path_names(path: str, root: str | None = None) -> tuple[str, str, str]:
         below = folders[:len(prefix)] == prefix
     folders = folders[len(prefix):] if below else folders[-1:]
     # File names that are not UTF-8 are shown with U+FFFD where their bad bytes are.
-    return (shown(_stem(parts[-1])), *(shown(n) for n in _folder_names(folders, below)))
+    return (_name(_stem(parts[-1])), *(_name(n) for n in _folder_names(folders, below)))
 
 
 def path_numbers(path: str) -> tuple[int | None, int | None]:
@@ -252,7 +262,7 @@ class Namer:
         if cached is None:
             cached = path_names(folder + "/x", root)[1:]
             self._dirs[(folder, root)] = cached
-        return (shown(_stem(name)), *cached)
+        return (_name(_stem(name)), *cached)
 
     def __call__(self, row) -> TrackNames:
         if not _missing(row):

@@ -98,3 +98,26 @@ def test_typing_in_the_table_finds_a_name_typed_without_its_accents(qtbot, polyg
             assert view.currentIndex().data() == found, typed
     finally:
         QApplication.setKeyboardInputInterval(interval)
+
+
+def test_names_guessed_from_a_macs_folders_are_the_names_its_tags_give(qtbot, store, tmp_path, make_window):
+    # Files copied from a Mac keep its folder and file names decomposed; a song without tags
+    # is shown by them. The artist a folder named was another string than the one its tagged
+    # songs gave ("Sigur Rós" twice, alike to see, unequal to compare, copy or look up).
+    from player.library.names import path_names
+    from player.library.scanner import Scanner
+
+    music, mac = tmp_path / "music", unicodedata.normalize("NFD", "Sigur Rós")
+    write_track(music / "Sigur Rós" / "Takk", "01 Glósóli", tags={"title": "Glósóli", "artist": "Sigur Rós",
+                                                                  "album": "Takk", "tracknumber": "1"})
+    write_track(music / mac / unicodedata.normalize("NFD", "Ágætis byrjun"),
+                unicodedata.normalize("NFD", "02 Svefn-g-englar"))
+    Scanner(store).scan([str(music)])
+    window = make_window(store, with_player=False)
+    keys = [k for k, _ in COLUMNS]
+    shown = {k: {window.model.index(r, keys.index(k)).data() for r in range(window.model.rowCount())}
+             for k in ("title", "artist", "album")}
+    assert shown == {"title": {"Glósóli", "02 Svefn-g-englar"}, "artist": {"Sigur Rós"},
+                     "album": {"Takk", "Ágætis byrjun"}}
+    assert path_names(f"{music}/{mac}/Takk/01 Gl\u006f\u0301so\u0301li.flac", str(music)) == (
+        "01 Glósóli", "Sigur Rós", "Takk")
