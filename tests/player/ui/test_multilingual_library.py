@@ -121,3 +121,15 @@ def test_names_guessed_from_a_macs_folders_are_the_names_its_tags_give(qtbot, st
                      "album": {"Takk", "Ágætis byrjun"}}
     assert path_names(f"{music}/{mac}/Takk/01 Gl\u006f\u0301so\u0301li.flac", str(music)) == (
         "01 Glósóli", "Sigur Rós", "Takk")
+
+
+def test_the_album_column_files_a_ligature_and_full_width_letters_among_their_plain_letters(qtbot, polyglot,
+                                                                                            make_window):
+    # "Ærøskøbing" sorts as "Aeroskobing", among the A's (as Windows' and iTunes' sorting
+    # files it), not after Z as in a Danish alphabet; "ＴＨＥ　ＢＯＯＫ" among the T's.
+    window = make_window(polyglot, with_player=False)
+    album = [k for k, _ in COLUMNS].index("album")
+    window.model.sort(album, Qt.AscendingOrder)
+    shown = list(dict.fromkeys(window.model.index(r, album).data() for r in range(window.model.rowCount())))
+    assert shown.index("...and They Have Escaped") < shown.index("Ærøskøbing") < shown.index("Dr. Feelgood")
+    assert shown.index("Takk...") < shown.index("ＴＨＥ\u3000ＢＯＯＫ") < shown.index("Watermark")
