@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from player import paths
+from player.library.skip import hidden_name
 from player.recommendations import LibraryRecommendations, RecommendationProvider
 from player.ui.opening import FileDropsMixin
 from player.ui.discover_panel import DiscoverPanel
@@ -114,7 +115,7 @@ def _holds_anything(folder: str) -> bool:
     version too), and a start that read it again each time would start a scan each time."""
     try:
         with os.scandir(folder) as it:
-            return any(not entry.name.startswith(".") for entry in it)
+            return any(not hidden_name(entry.name) for entry in it)
     except OSError:
         return False
 

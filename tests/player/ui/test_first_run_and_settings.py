@@ -89,6 +89,25 @@ def test_after_an_update_a_folder_with_nothing_mounted_waits_to_be_read_again(qt
     assert [f["tag_reader"] for f in store.folders()] != [0]
 
 
+def test_after_an_update_a_folder_holding_only_an_album_named_with_an_ellipsis_is_read_again(qtbot, store,
+                                                                                             tmp_path, make_window):
+    # "...And Justice for All" is an album, not a hidden folder: the library folder holding it
+    # alone is not an empty mount point, and its tags are read again as any other folder's.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "only"
+    write_track(music / "...And Justice for All", "01 Blackened", fmt="flac",
+                tags={"title": "Blackened", "artist": "Metallica", "album": "...And Justice for All"})
+    Scanner(store).scan([str(music)])
+    assert len(store.tracks()) == 1
+    store.execute("UPDATE folders SET tag_reader = 0")
+    window = make_window(store, with_player=False)
+    assert window.tasks.running() == ["scan"]
+    qtbot.waitUntil(lambda: window._scan is None, timeout=20000)
+    assert [f["tag_reader"] for f in store.folders()] != [0]
+
+
 def test_a_rescan_with_no_folder_says_so(qtbot, store, make_window):
     window = make_window(store)
     with qtbot.waitSignal(window.scan_finished, timeout=10000) as finished:
