@@ -25,7 +25,7 @@ import numpy as np
 
 from player.audio.awake import awake_clock
 from player.audio.base import Engine, Listener, PlaybackState, Source
-from player.audio.feeder import BLOCK, FeederMixin
+from player.audio.feeder import BLOCK, JOIN_GLIDE_FRAMES, FeederMixin
 from player.audio.ring import RingBuffer
 
 if TYPE_CHECKING:
@@ -132,6 +132,10 @@ class BufferedEngine(FeederMixin, Engine):
         self._prepared: list[_Opening] = []   # opened ahead of time (see _prepare_following)
         self._prev: tuple[Source, Decoder, int] | None = None  # kept until its successor is heard
         self._fade: Crossfade | None = None
+        # A gapless join's glide from one ReplayGain to the next: (the source it leads into,
+        # the gain it starts from, frames of it written), or None (see FeederMixin._push).
+        self._join_glide: tuple[Source, float, int] | None = None
+        self._join_ramp = np.arange(1, JOIN_GLIDE_FRAMES + 1, dtype=np.float32) / JOIN_GLIDE_FRAMES
         self._faded_end: Decoder | None = None  # the source whose end was faded out for a late next (_fill)
         self._announced: Source | None = None
         self._announced_failed = False

@@ -56,6 +56,9 @@ LATE_FADE_MARGIN_S = 0.1
 #: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
+#: Where one track follows another without a gap at another ReplayGain, the level moves from
+#: the one gain to the other over this many of the second track's first frames (~12 ms).
+JOIN_GLIDE_FRAMES = 512
 #: A file expected after the next track is opened once the output has less than this (seconds)
 #: to play before it starts (see _prepare_following), and the next track's file no later than
 #: this (see NEXT_OPEN_AHEAD_S): as long as an open is waited for (OPEN_WAIT_S), since the file
@@ -349,6 +352,7 @@ class FeederMixin:
         source.duration = dec.duration
         self._writing, self._wdec = source, dec
         self._faded_end = None      # (its end, written again, is not faded out: see _fill)
+        self._join_glide = None     # (a play or seek: no join here; the ring fades it in)
         self._settling_silent_since = None  # (see _settling_given_up: a wait of the track before counts not)
         self._ring.mark(source, dec.frame)
 
@@ -369,7 +373,7 @@ class FeederMixin:
             if dec is not None:
                 dec.close()
         self._writing = self._wdec = self._next = self._ndec = self._nerr = self._nseg = None
-        self._prev = self._fade = None
+        self._prev = self._fade = self._join_glide = None
         self._announced, self._announced_failed = None, False
 
     def _unwrite_next(self, *, heard_or_not: bool = False) -> bool:
@@ -834,14 +838,25 @@ class FeederMixin:
                 return
 
     def _push(self, src: Source, block: np.ndarray, dec: Decoder) -> None:
-        if src.gain != 1.0:
+        glide = self._join_glide
+        if glide is not None and glide[0] is not src:
+            glide = self._join_glide = None     # (taken back, or another source written since)
+        if glide is not None:
+            _, start, done = glide
+            k = min(len(block), JOIN_GLIDE_FRAMES - done)
+            gains = self._join_ramp[done:done + k] * np.float32(src.gain - start) + np.float32(start)
+            np.multiply(block[:k], gains[:, None], out=block[:k])
+            if src.gain != 1.0:
+                np.multiply(block[k:], src.gain, out=block[k:])
+            self._join_glide = (src, start, done + k) if done + k < JOIN_GLIDE_FRAMES else None
+        elif src.gain != 1.0:
             np.multiply(block, src.gain, out=block)
         if dec.summed:
             # A file of more channels mixed down: its sum may pass full scale where the
             # channels are loud together. Judged after ReplayGain (a gain that brings it
             # below is not bent), a peak beyond the knee is bent smoothly, not cut flat.
             audio_io.soft_clip(block)
-        elif src.gain != 1.0:
+        elif src.gain != 1.0 or glide is not None:
             np.clip(block, -1.0, 1.0, out=block)
         self._ring.push(block)
 
@@ -1015,6 +1030,10 @@ class FeederMixin:
             return False
         self._prev = (src, dec, dec.frame)
         self._nseg = self._ring.mark(self._next, 0)
+        # Joined without a gap at another ReplayGain (track mode, or another album's song
+        # next): the level moves to the new gain over the next one's first few milliseconds.
+        # Switched at one sample, mid-wave, a step of 6 dB on loud music was a click.
+        self._join_glide = (self._next, src.gain, 0) if self._next.gain != src.gain else None
         self._writing, self._wdec = self._next, self._ndec
         self._next = self._ndec = None
         return True

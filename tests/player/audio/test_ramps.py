@@ -9,7 +9,9 @@ import numpy as np
 import pytest
 
 from player.audio.base import Source
+from player.audio.feeder import JOIN_GLIDE_FRAMES
 from player.audio.null_engine import NullEngine
+from player.audio.replaygain import replaygain_factor
 from tests.player.audio.signals import sine_residual, write_sine_parts
 
 SR = 44100
@@ -377,3 +379,46 @@ def test_a_track_started_part_way_fades_in(engine, tmp_path, how):
     assert worst_jump(np.concatenate([np.zeros(8, np.float32), out])) < 0.01
     assert np.allclose(out[FADE:], whole[at + FADE:at + len(out)], atol=1e-6)
     assert src.heard_frames == len(out)
+
+
+# Two songs of one album heard gaplessly: a 440 Hz sine split across two files, the first at
+# track gain -2 dB (its peak allows it), the second at -8 dB, the album at -5 dB.
+GAPLESS_ROWS = [{"rg_track_gain": -2.0, "rg_track_peak": 0.5, "rg_album_gain": -5.0, "rg_album_peak": 0.9},
+                {"rg_track_gain": -8.0, "rg_track_peak": 0.9, "rg_album_gain": -5.0, "rg_album_peak": 0.9}]
+
+
+def _heard_across_a_join(engine, tmp_path, gains):
+    """Two halves of one loud sine played gaplessly at ``gains``: ``(what the output played from
+    the first frame, the wave, the frame where the second file begins)``."""
+    n = 2 * SR
+    (a, b), whole = write_sine_parts(tmp_path, [n, SR], amp=0.5)
+    e = engine()
+    e.play(Source(str(a), gain=gains[0]))
+    filled(e)
+    e.set_next(Source(str(b), gain=gains[1]))
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._next is not None)
+    got = []
+    for _ in range((n + 4 * FADE) // BLOCK):
+        got.append(render(e, 1))
+        assert e.sync()         # (the feeder writes the join as the output comes to it)
+    return np.concatenate(got), whole, n
+
+
+def test_a_gapless_join_in_album_mode_keeps_one_gain(engine, tmp_path):
+    gains = [replaygain_factor(row, "album") for row in GAPLESS_ROWS]
+    out, whole, n = _heard_across_a_join(engine, tmp_path, gains)
+    # The album's one gain, on both sides of the join: the sine goes on as if it were one file.
+    assert np.allclose(out, gains[0] * whole[:len(out)], atol=1e-6)
+    assert worst_jump(out) < 1e-4
+
+
+def test_a_gapless_join_in_track_mode_glides_to_the_new_gain(engine, tmp_path):
+    # Track mode evens the songs out, so the level steps at the join, by design; switched at one
+    # sample, mid-wave on loud music, the 6 dB step was a click (a jump of 0.1 here).
+    gains = [replaygain_factor(row, "track") for row in GAPLESS_ROWS]
+    assert gains[0] / gains[1] == pytest.approx(10 ** (6 / 20))
+    out, whole, n = _heard_across_a_join(engine, tmp_path, gains)
+    assert worst_jump(out) < 0.01
+    # Each song at its own gain but for the few milliseconds of the glide.
+    assert np.allclose(out[:n], gains[0] * whole[:n], atol=1e-6)
+    assert np.allclose(out[n + JOIN_GLIDE_FRAMES:], gains[1] * whole[n + JOIN_GLIDE_FRAMES:len(out)], atol=1e-6)
