@@ -362,6 +362,11 @@ class SoundDeviceEngine(BufferedEngine):
                 stream = self._stream
         if not self._active(stream):
             self._warmup = int(WARMUP_S * self.rate)
+            # A stream started anew begins from silence: the music fades in, as at a resume.
+            # Switched to another output mid-song, the new one came in mid-wave at full level
+            # after its first silent blocks, a click on the device just chosen. (A play from
+            # its start is still heard from its first frame: see BufferedEngine._render.)
+            self._level_cut = True
             try:
                 stream.start()
             except self._sdmod.PortAudioError as exc:

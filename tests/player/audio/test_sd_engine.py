@@ -1158,3 +1158,29 @@ def test_a_late_fade_at_a_device_of_large_blocks_leaves_its_reach_alone_and_does
     assert abs(len(out) - (start + nb)) < 0.01 * SR, f"{len(out) / SR:.3f} s given"
     step = np.abs(np.diff(out[:start + nb - 200])).max()
     assert step < STEP_BOUND, f"a step of {step:.3f} given to the device"
+
+
+def test_a_switch_of_output_while_playing_fades_the_music_in_on_the_new_one(sd_engine, tmp_path):
+    """The person picks another output in Settings mid-song. The new stream started mid-wave
+    at full level after its silence: a click on the device just chosen (a jump of the order of
+    the tone's level). It fades in, as a resume does."""
+    path = long_tone(tmp_path)
+    e = sd_engine()
+    src = Source(str(path))
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 5)
+    e.set_device(None)     # (the same null sink, opened anew as another device would be)
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 2, timeout=8)
+    e.pause()
+    out = recorder.stop()[:, 0]
+    # Where the new stream begins: the audio after the last stretch of silence, 2 ms and more,
+    # that is no part of the tone (the old stream's end, the new one's first silent blocks).
+    silent = np.abs(out) < 1e-4
+    edges = np.flatnonzero(np.diff(silent.astype(np.int8)) == -1) + 1     # silence -> sound
+    starts = [i for i in edges if i >= 88 and silent[i - 88:i].all()]
+    assert len(starts) >= 2, "no gap where the output was switched"      # (the first: the play)
+    new = out[starts[1]:starts[1] + SR // 10]
+    assert abs(new[0]) < 0.01, f"the new output starts at {new[0]:.3f}"
+    assert np.abs(sine_residual(new, freq=440.0, sr=SR)).max() < 0.01
