@@ -1032,8 +1032,14 @@ class FeederMixin:
         self._nseg = self._ring.mark(self._next, 0)
         # Joined without a gap at another ReplayGain (track mode, or another album's song
         # next): the level moves to the new gain over the next one's first few milliseconds.
-        # Switched at one sample, mid-wave, a step of 6 dB on loud music was a click.
-        self._join_glide = (self._next, src.gain, 0) if self._next.gain != src.gain else None
+        # Switched at one sample, mid-wave, a step of 6 dB on loud music was a click. It moves
+        # from the level the last frame was written at: a track shorter than the glide ends
+        # part way through its own, and the next one, from that track's gain, stepped there.
+        level = src.gain
+        if self._join_glide is not None and self._join_glide[0] is src:
+            _, start, done = self._join_glide
+            level = start + (src.gain - start) * float(self._join_ramp[done - 1]) if done else start
+        self._join_glide = (self._next, level, 0) if self._next.gain != level else None
         self._writing, self._wdec = self._next, self._ndec
         self._next = self._ndec = None
         return True

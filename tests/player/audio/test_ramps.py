@@ -422,3 +422,31 @@ def test_a_gapless_join_in_track_mode_glides_to_the_new_gain(engine, tmp_path):
     # Each song at its own gain but for the few milliseconds of the glide.
     assert np.allclose(out[:n], gains[0] * whole[:n], atol=1e-6)
     assert np.allclose(out[n + JOIN_GLIDE_FRAMES:], gains[1] * whole[n + JOIN_GLIDE_FRAMES:len(out)], atol=1e-6)
+
+
+def test_a_join_after_a_track_shorter_than_the_glide_goes_on_from_the_level_it_reached(engine, tmp_path):
+    # A sound of a few milliseconds between two songs (a hidden-track stub, a cut-up live album):
+    # its glide is not over when it ends. The next one, at that short track's gain, was written
+    # at that gain from its first frame: a step from where the glide had got to (0.08 here).
+    n, short = 2 * SR, JOIN_GLIDE_FRAMES // 2
+    (a, b, c), whole = write_sine_parts(tmp_path, [n, short, SR], amp=0.5)
+    gains = [0.4, 0.8, 0.8]
+    e = engine()
+    e.play(Source(str(a), gain=gains[0]))
+    filled(e)
+    sb, sc = Source(str(b), gain=gains[1]), Source(str(c), gain=gains[2])
+    e.set_next(sb)
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._next is not None)
+    got = []
+    for _ in range(n // BLOCK + 1):     # (into the short track: the player sets what follows it as it begins)
+        got.append(render(e, 1))
+        assert e.sync()
+    assert wait_for(lambda: e.sync() and e._nseg is None)
+    e.set_next(sc)
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._nseg is not None)
+    got.append(render(e, 1, block=short + 2 * JOIN_GLIDE_FRAMES + 1024))
+    out = np.concatenate(got)
+    assert worst_jump(out) < 0.01
+    assert np.allclose(out[:n], gains[0] * whole[:n], atol=1e-6)
+    tail = n + short + JOIN_GLIDE_FRAMES
+    assert np.allclose(out[tail:], gains[2] * whole[tail:len(out)], atol=1e-6)
