@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 24
+READER_VERSION = 25
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -67,6 +67,7 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # with accents written decomposed (macOS: "o" and a combining mark) read composed; byte order
     # marks and zero-width spaces a tagger left in a name taken out
     24: None,
+    25: None,       # the stars another player gave the song (POPM, RATING, FMPS_RATING, rate, WM rating)
 }
 
 

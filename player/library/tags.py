@@ -112,6 +112,9 @@ _COMMON_KEYS = {
     "album_artist_sort": "albumartistsort",
     # (and "Bach, Johann Sebastian" files the composer under B)
     "composersort": "composersort",
+    # The stars the person gave a song in another player: foobar2000 and MusicBee write RATING
+    # (1-5, or 0-100), Quod Libet and Clementine FMPS_RATING (0.0-1.0); see parse_rating
+    "rating": "rating", "fmps_rating": "_fmps_rating",
 }
 _ID3_KEYS = {
     "TIT2": "title", "TPE1": "artist", "TALB": "album", "TPE2": "albumartist", "TCON": "genre",
@@ -123,6 +126,8 @@ _MP4_KEYS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "albumartist",
     "\xa9gen": "genre", "\xa9day": "year", "\xa9wrt": "composer", "cpil": "compilation", "soar": "artistsort",
     "soaa": "albumartistsort", "soco": "composersort",
+    # (MediaMonkey's and MusicBee's rating in an MP4 file, 0-100)
+    "rate": "rating",
 }
 _ASF_KEYS = {
     "title": "title", "author": "artist", "wm/albumtitle": "album", "wm/albumartist": "albumartist",
@@ -131,11 +136,17 @@ _ASF_KEYS = {
     "musicbrainz/artist id": "mb_artist_id", "wm/composer": "composer", "wm/iscompilation": "compilation",
     "wm/artistsortorder": "artistsort", "wm/albumartistsortorder": "albumartistsort",
     "wm/composersortorder": "composersort",
+    # Windows Media Player's stars: 1, 25, 50, 75 and 99 for one to five
+    "wm/shareduserrating": "_wm_rating",
 }
 _INT_FIELDS = {"year", "track_no", "disc_no"}
 _GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
 _PEAK_FIELDS = {"rg_track_peak", "rg_album_peak"}
 _FLAG_FIELDS = {"compilation"}
+#: the scales a rating comes in, as they are read into stars (see parse_rating)
+_RATING_SCALES = {"rating": "stars", "_fmps_rating": "fraction", "_wm_rating": "wmp"}
+#: the stars a song can be given
+MAX_STARS = 5
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -231,10 +242,49 @@ def parse_flag(text: str | None) -> int | None:
     return None if number is None else int(number > 0)
 
 
+def parse_rating(text: str | None, scale: str = "stars") -> int | None:
+    """Whole stars (1-5) of a rating as a tag writes it, or None for no rating.
+
+    ``scale``: "stars" for a RATING tag, 1-5 as foobar2000 writes it, 6-100 as MusicBee writes
+    it (20 a star), below 1 a fraction; "fraction" for FMPS_RATING (0.0-1.0); "wmp" for
+    Windows Media Player's WM/SharedUserRating (1, 25, 50, 75, 99). Half stars (MusicBee's)
+    count as the whole star above. 0 is no rating: players write it for a song not rated.
+
+    >>> parse_rating("100"), parse_rating("4"), parse_rating("0.2", "fraction"), parse_rating("0")
+    (5, 4, 1, None)
+    """
+    value = parse_float(text)
+    if value is None or value <= 0:
+        return None
+    if scale == "fraction" or (scale == "stars" and value < 1):
+        stars = value * MAX_STARS if value <= 1 else None
+    elif scale == "wmp":
+        stars = 1 + value / 25 if value <= 100 else None
+    else:
+        stars = value if value <= MAX_STARS else value / 20 if value <= 100 else None
+    return None if stars is None else min(MAX_STARS, max(1, math.floor(stars + 0.5)))
+
+
+def popm_stars(rating: int, email: str = "") -> int | None:
+    """Whole stars of an ID3 POPM frame's rating (0-255, 0 no rating).
+
+    Windows Media Player, MusicBee, foobar2000 and MediaMonkey write 1, 64, 128, 196 and 255
+    for one to five stars (MusicBee's half stars between them), and read the ranges around
+    those; Quod Libet writes its rating as a fraction of 255.
+    """
+    if not 0 < rating <= 255:
+        return None
+    if email.casefold().startswith("quodlibet"):
+        return parse_rating(str(rating / 255), "fraction")
+    return 1 + sum(rating >= edge for edge in (32, 96, 160, 224))
+
+
 def _coerce(field: str, value):
     text = clean_text(value)
     if text is None:
         return None
+    if field in _RATING_SCALES:
+        return parse_rating(text, _RATING_SCALES[field])
     if field in _FLAG_FIELDS:
         return parse_flag(text)
     if field in _INT_FIELDS:
@@ -433,6 +483,12 @@ def _id3(tags, out: dict) -> None:
         if frame.channel == 1 and kind in ("track", "album"):
             _set(out, f"rg_{kind}_gain", f"{frame.gain}")
             _set(out, f"rg_{kind}_peak", f"{frame.peak}")
+    # The stars another player gave the song; where several players wrote a frame, the first
+    # that holds a rating (a TXXX:RATING, above, comes first)
+    for frame in tags.getall("POPM"):
+        stars = popm_stars(int(getattr(frame, "rating", 0) or 0), str(getattr(frame, "email", "")))
+        if stars is not None:
+            _set(out, "rating", str(stars))
     for frame in tags.getall("UFID"):
         if frame.owner == "http://musicbrainz.org":
             _set(out, "mb_track_id", frame.data, override=True)
@@ -1983,6 +2039,11 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
         _set(out, field, text)
     for field, text in gpp_tags.items():     # (what an MP4 tag of its own left empty)
         _set(out, field, text)
+    # (a RATING tag wins over FMPS_RATING and Windows Media Player's, where a file has several)
+    for scale in ("_fmps_rating", "_wm_rating"):
+        stars = out.pop(scale, None)
+        if out.get("rating") is None and stars is not None:
+            out["rating"] = stars
     side = out.pop(_SIDE, None)
     if side is not None and out.get("disc_no") is None:
         out["disc_no"] = side

@@ -540,9 +540,16 @@ ALTER TABLE imported_fill_ins ADD COLUMN track_id INTEGER
 """
 
 
+# v27: the stars the person gave each song in the player they used before (ID3 POPM, Vorbis
+# RATING or FMPS_RATING, MP4 rate, WM/SharedUserRating), 1-5, NULL where the file gives none:
+# with no plays logged yet they are the best word there is on the person's taste. NULL for the
+# tracks there are: the tag reader's version went up with it, so the next scan reads them.
+_V27 = "ALTER TABLE tracks ADD COLUMN rating INTEGER"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
-              _script(_V26)]
+              _script(_V26), _script(_V27)]
 SCHEMA_VERSION = len(MIGRATIONS)

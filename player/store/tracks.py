@@ -19,7 +19,7 @@ TRACK_FIELDS: tuple[str, ...] = (
     "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
     "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error", "ctime_ns",
     "composer", "compilation", "artistsort", "albumartistsort", "cue_sheet", "cue_start_s", "cue_end_s",
-    "composersort",
+    "composersort", "rating",
 )
 
 # A new track is numbered above every track there is and every row a scan merged away

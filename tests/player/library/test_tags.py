@@ -1719,3 +1719,65 @@ def test_an_adpcm_wav_killed_before_its_first_block_is_listed_as_no_audio(tmp_pa
         read_tags(str(path))
     with pytest.raises(DecodeError, match="no audio in file"):
         Decoder(str(path), out_rate=44100)
+
+
+def _rated(tmp_path, name: str, fmt: str, **written) -> Path:
+    """A tone whose tags hold a rating as the players that write ``written`` write it."""
+    from mutagen import File
+    from mutagen.id3 import ID3, POPM, TXXX
+
+    path = write_track(tmp_path, name, fmt=fmt, tags={"title": name, "artist": "Someone"})
+    if fmt == "mp3":
+        tags = ID3(str(path))
+        for email, rating in written.get("popm", ()):
+            tags.add(POPM(email=email, rating=rating, count=0))
+        for desc, text in written.get("txxx", ()):
+            tags.add(TXXX(encoding=3, desc=desc, text=[text]))
+        tags.save(str(path))
+    else:
+        audio = File(str(path))
+        for key, value in written.items():
+            audio[key] = [value]
+        audio.save()
+    return path
+
+
+@pytest.mark.parametrize("fmt, written, stars", [
+    # Windows Media Player, MusicBee and foobar2000 write one to five stars as 1, 64, 128, 196, 255
+    ("mp3", {"popm": [("Windows Media Player 9 Series", 255)]}, 5),
+    ("mp3", {"popm": [("MusicBee", 196)]}, 4),
+    ("mp3", {"popm": [("Windows Media Player 9 Series", 128)]}, 3),
+    ("mp3", {"popm": [("", 64)]}, 2),
+    ("mp3", {"popm": [("Windows Media Player 9 Series", 1)]}, 1),
+    ("mp3", {"popm": [("MusicBee", 242)]}, 5),                 # MusicBee's four and a half
+    # Quod Libet writes its rating as a fraction of 255 (four stars of five: 0.8)
+    ("mp3", {"popm": [("quodlibet@lists.sacredchao.net", 204)]}, 4),
+    # the first frame that holds a rating (one that says "not rated" is passed over)
+    ("mp3", {"popm": [("Windows Media Player 9 Series", 0), ("MusicBee", 255)]}, 5),
+    ("mp3", {"txxx": [("RATING", "4")]}, 4),                   # foobar2000's tag, written to a file
+    ("mp3", {"txxx": [("FMPS_Rating", "0.2")]}, 1),
+    ("flac", {"RATING": "100"}, 5),                            # MusicBee: 0-100
+    ("flac", {"RATING": "80"}, 4),
+    ("flac", {"RATING": "20"}, 1),
+    ("flac", {"RATING": "5"}, 5),                              # foobar2000: 1-5
+    ("flac", {"RATING": "1"}, 1),
+    ("ogg", {"FMPS_RATING": "1.0"}, 5),                         # Quod Libet, Clementine: 0.0-1.0
+    ("ogg", {"FMPS_RATING": "0.8"}, 4),
+    ("ogg", {"FMPS_RATING": "0.2"}, 1),
+    # a RATING and an FMPS_RATING: the RATING, which the person's last player wrote
+    ("ogg", {"RATING": "20", "FMPS_RATING": "1.0"}, 1),
+])
+def test_the_stars_another_player_gave_a_song_are_read(tmp_path, fmt, written, stars):
+    # A person who rated songs for years in MusicBee, foobar2000 or Quod Libet: none of those
+    # stars was read, and Segue knew nothing of their taste until they had played for weeks.
+    assert read_tags(str(_rated(tmp_path, "rated", fmt, **written)))["rating"] == stars
+
+
+@pytest.mark.parametrize("fmt, written", [
+    ("mp3", {}), ("mp3", {"popm": [("Windows Media Player 9 Series", 0)]}), ("flac", {"RATING": "0"}),
+    ("flac", {"RATING": "great"}), ("flac", {"RATING": "250"}), ("ogg", {"FMPS_RATING": "0.0"}),
+    ("ogg", {"FMPS_RATING": "-1"}),
+])
+def test_a_song_not_rated_or_rated_in_words_has_no_rating(tmp_path, fmt, written):
+    # (0 is what players write for a song not rated; a number past any scale says nothing)
+    assert read_tags(str(_rated(tmp_path, "unrated", fmt, **written))).get("rating") is None

@@ -945,6 +945,34 @@ def test_migration_25_to_26_keeps_what_imports_taught_and_notes_plays_taken_as_p
     store.close()
 
 
+def test_migration_26_to_27_gives_the_songs_their_stars_at_the_next_scan(tmp_path):
+    # A library scanned before ratings were read: its rows have none, and the next scan reads
+    # the stars the person gave each file in another player.
+    from mutagen.id3 import ID3, POPM
+
+    from player.library import reader_version
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    f = write_track(music, "01", fmt="mp3", seconds=0.3, tags={"title": "Favourite", "artist": "Someone"})
+    tags = ID3(str(f))
+    tags.add(POPM(email="Windows Media Player 9 Series", rating=255, count=0))
+    tags.save(str(f))
+    store = _migrated(tmp_path / "library.db", 26,
+                      ("INSERT INTO folders (id, path, added_at, last_scan_at, tag_reader) VALUES (1, ?, 0, 0, 24)",
+                       (str(music),)),
+                      ("INSERT INTO tracks (id, path, folder_id, size, mtime_ns, ctime_ns, title, artist, "
+                       "duration, added_at, updated_at) VALUES (1, ?, 1, ?, ?, ?, 'Favourite', 'Someone', 0.3, 0, 0)",
+                       (str(f), f.stat().st_size, f.stat().st_mtime_ns, f.stat().st_ctime_ns)))
+    assert store.schema_version() == SCHEMA_VERSION >= 27
+    assert [(r["title"], r["rating"]) for r in store.tracks()] == [("Favourite", None)]
+    assert Scanner(store).scan().read == 1
+    assert [f["tag_reader"] for f in store.folders()] == [reader_version.READER_VERSION]
+    assert [(r["id"], r["rating"]) for r in store.tracks()] == [(1, 5)]
+    store.close()
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
