@@ -27,11 +27,14 @@ from segue_common.text import search_form, shown, sort_form
 COLUMNS: list[tuple[str, str]] = [
     ("track_no", "#"), ("title", "Title"), ("artist", "Artist"), ("album", "Album"),
     ("genre", "Genre"), ("year", "Year"), ("duration", "Time"), ("composer", "Composer"),
+    ("rating", "Rating"),
 ]
 #: Columns hidden until chosen from the header's menu, and shown after this one when chosen:
 #: the composer matters on a classical shelf, and is only clutter (or the songwriters' names)
 #: on most others.
-OPTIONAL = {"composer": "artist"}
+#: So is the rating: the stars another player wrote into the files, which most libraries have
+#: none of; someone who rated their songs shows it, after the song's length, and sorts by it.
+OPTIONAL = {"composer": "artist", "rating": "duration"}
 _TEXT = ("title", "artist", "album", "genre")
 _SHOWN_TEXT = (*_TEXT, "composer")
 # Found by a search without a column of their own: "various" finds a compilation by its album
@@ -41,6 +44,8 @@ _SEARCHED = ("albumartist", "composer")
 # when their sort name says "Beatles, The", "Johann Sebastian Bach" when his says "Bach, Johann Sebastian".
 _SORT_NAMES = {"artist": "artistsort", "composer": "composersort"}
 _NUMBERS = ("track_no", "year", "duration")
+#: a rating's stars as the column shows them (none: not rated)
+STARS = "\u2605"
 _GUESSABLE = ("title", "artist", "album")
 TRACK_ID_ROLE = Qt.UserRole + 1
 #: library songs dragged within the window (onto Up next or a playlist): their track ids
@@ -178,7 +183,7 @@ class LibraryData:
         (a :class:`_Naming`), tracks without tags are named after their file and folders,
         and placed in library order by those names."""
         cols = {k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}
-        for k in (*_SEARCHED, *_SORT_NAMES.values()):
+        for k in (*_SEARCHED, *_SORT_NAMES.values(), "rating"):
             cols[k] = [_get(r, k) for r in rows]
         return cls.from_columns(cols, naming)
 
@@ -203,6 +208,9 @@ class LibraryData:
         numbers["track_zero"] = np.fromiter((_is_zero(v) for v in cols["track_no"]), dtype=bool, count=n)
         numbers["duration"] = _float_column(cols["duration"])
         numbers["disc"] = _int32_column(cols["disc"]) if cols.get("disc") else np.zeros(n, dtype=np.int32)
+        # (0 not rated; sorted by it, the five-star songs go together, the unrated ones last when descending)
+        numbers["rating"] = np.minimum(_int32_column(cols["rating"]), 5) if cols.get("rating") else \
+            np.zeros(n, dtype=np.int32)
         # A compilation without an album artist tag is found by "various" as well: the library
         # files it under Various Artists, and someone who sees it there searches for that.
         by = cols.get("album_by") or cols.get("albumartist")
@@ -833,7 +841,7 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         # Repeated names are shared as they arrive, so their copies are freed chunk by chunk.
         # (the album artist's sort name only to see whether the order's names are plain ASCII:
         # the library order goes by it first)
-        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort", *_RELEASE)
+        keys = ("id", *_TEXT, *_NUMBERS, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort", "rating", *_RELEASE)
         cols: dict[str, list] = {k: [] for k in keys}
         seen: dict[str, dict] = {k: {} for k in (*_TEXT, *_SEARCHED, *_SORT_NAMES.values(), "albumartistsort",
                                                  *_RELEASE)}
@@ -1108,6 +1116,8 @@ class LibraryModel(QAbstractTableModel):
             if key == "composer":
                 composers = self.data_.text.get("composer")
                 return composers[i] if composers is not None else ""
+            if key == "rating":
+                return STARS * int(self.data_.numbers["rating"][i])
             value = int(self.data_.numbers[key][i])
             zeros = self.data_.numbers.get("track_zero") if key == "track_no" else None
             zero = zeros is not None and bool(zeros[i])

@@ -17,7 +17,7 @@ from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60,
-           "composer": 160}
+           "composer": 160, "rating": 76}
 #: The columns of a layout saved before it named them (see :meth:`ColumnFit.restore`).
 FIRST_COLUMNS = ("track_no", "title", "artist", "album", "genre", "year", "duration")
 #: What the narrow columns hold at their widest: they are at least as wide as that and as their

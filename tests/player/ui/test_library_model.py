@@ -184,6 +184,40 @@ def test_the_composer_column_sorts_by_the_composers_sort_name_where_tagged(qapp,
         "Antonio Vivaldi", "Claude Debussy", "Ludwig van Beethoven", "Johann Sebastian Bach"]
 
 
+def test_the_rating_column_shows_the_stars_the_files_carry_and_sorts_by_them(qapp, store, tmp_path):
+    # Someone who rated their songs in MusicBee or Quod Libet saw no trace of it: no column
+    # showed the stars, and the library could not be sorted to put the favourites together.
+    from mutagen.id3 import ID3, POPM
+    from mutagen.oggvorbis import OggVorbis
+
+    from player.library.scanner import Scanner
+    from player.ui.library_model import load_library
+    from tests.audiogen import write_track
+
+    star = "\u2605"
+    music = tmp_path / "music"
+    for n, (stars, fmt) in enumerate([(3, "mp3"), (None, "flac"), (5, "ogg"), (1, "mp3")], 1):
+        path = write_track(music, f"{n:02d}", fmt=fmt, seconds=0.3,
+                           tags={"title": f"Song {n}", "artist": "Someone", "album": "Rated", "tracknumber": n})
+        if stars and fmt == "mp3":
+            tags = ID3(str(path))
+            tags.add(POPM(email="Windows Media Player 9 Series", rating=(1, 64, 128, 196, 255)[stars - 1], count=0))
+            tags.save(str(path))
+        elif stars:
+            tags = OggVorbis(str(path))
+            tags["FMPS_RATING"] = [str(stars / 5)]
+            tags.save()
+    Scanner(store).scan([str(music)])
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    column = [k for k, _ in COLUMNS].index("rating")
+    title = [k for k, _ in COLUMNS].index("title")
+    shown = [(model.index(r, title).data(), model.index(r, column).data()) for r in range(model.rowCount())]
+    assert shown == [("Song 1", star * 3), ("Song 2", ""), ("Song 3", star * 5), ("Song 4", star)]
+    model.sort(column, Qt.DescendingOrder)
+    assert [model.index(r, title).data() for r in range(model.rowCount())] == ["Song 3", "Song 1", "Song 4", "Song 2"]
+
+
 def test_the_library_order_places_accented_names_among_their_letters(qapp, store, tmp_path):
     # SQLite's NOCASE folds only ASCII: "Émile" and "Ólafur Arnalds" came after "Zola", and an
     # untagged album in a folder "Ébène" followed them there. Each artist's tracks keep their

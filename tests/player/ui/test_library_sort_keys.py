@@ -50,7 +50,9 @@ def test_view_shows_and_hides_the_optional_columns(qtbot, scanned, make_window):
     composer = 7
     assert table.isColumnHidden(composer)
     acts = _open(qtbot, window.columns_menu)
-    assert list(acts) == ["Composer"] and not acts["Composer"].isChecked()
+    # (the Rating column too, hidden until chosen as the composer's is)
+    assert list(acts) == ["Composer", "Rating"] and not acts["Composer"].isChecked()
+    assert not acts["Rating"].isChecked() and table.isColumnHidden(8)
     acts["Composer"].trigger()
     window.columns_menu.close()
     assert not table.isColumnHidden(composer)
