@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
                    "genre", "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation",
-                   "added_at", "cue_sheet", "match_key")
+                   "added_at", "cue_sheet", "match_key", "rating")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -128,6 +128,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     tagged_artists, artists, albums, titles, tag_titles, durations, genre = [], [], [], [], [], [], []
     years, album_artists, track_numbers, disc_numbers, places, album_ids, added = [], [], [], [], [], [], []
     named: list[bool] = []
+    ratings: list[int | None] = []      # the stars another player gave each song (taste before plays)
     lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
     since = time.time() - NEW_RELEASE_S
     # A few values per row, in chunks, one object per repeated name: holding every row (and
@@ -168,6 +169,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             places.append(one(place, place))
             albums_of.add(r, album, track, disc)
             added.append(r["added_at"])
+            ratings.append(r["rating"])
             if r["added_at"] is not None and r["added_at"] > since and r["match_key"]:
                 lately.append((len(added) - 1, r["match_key"], r["duration"]))
     # A song added lately whose other copy the library had before is gone now (the drive the
@@ -217,7 +219,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         album_ids=album_ids,
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
-                        artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named)
+                        artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
+                        ratings=ratings)
     return cat, prior
 
 

@@ -245,6 +245,9 @@ class Catalog:
     album_next: np.ndarray = None         # int64 [n] row of the album's next track (disc, track number), -1 none
     # float64 [n] unix seconds each track came into the library, NaN unknown; None: not known of any
     added: np.ndarray = None
+    # float32 [n] the stars (1-5) the person gave each track in the player they used before,
+    # NaN not rated; None: none is rated
+    rating: np.ndarray = None
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
@@ -308,7 +311,8 @@ class Catalog:
               outside: np.ndarray | None = None, gone: np.ndarray | None = None,
               artists_guessed: Sequence[bool] | np.ndarray | None = None,
               added: Sequence[float | None] | np.ndarray | None = None,
-              titles_named: Sequence[bool] | np.ndarray | None = None) -> "Catalog":
+              titles_named: Sequence[bool] | np.ndarray | None = None,
+              ratings: Sequence[float | None] | np.ndarray | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -343,6 +347,8 @@ class Catalog:
             along (``Recommender.new_release``); None: not known of any
         titles_named : [shape=(n,)] True where ``titles`` reads as one that only stands in for
             a title ("Track 10") but is a song's name (a CUE sheet's own TITLE); None: none is
+        ratings : [shape=(n,)] the stars (1-5) the person gave each track in another player
+            (None/NaN/0 not rated): taste where no plays say it yet (``Recommender.refresh``)
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -417,6 +423,11 @@ class Catalog:
             cat.added = np.array([np.nan if a is None else a for a in came], np.float64)
         named = aligned(titles_named, "titles_named")
         cat.titles_named = np.array(named, bool) if named is not None and any(named) else None
+        stars = aligned(ratings, "ratings")
+        if stars is not None:
+            stars = np.array([_stars(s) for s in stars], np.float64)
+            stars[~(np.isfinite(stars) & (stars >= 1))] = np.nan
+            cat.rating = np.minimum(stars, 5).astype(np.float32) if np.isfinite(stars).any() else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat.set_plays(plays or PlayLog.empty())
         return cat
@@ -761,6 +772,14 @@ class Catalog:
     def artist_is_guessed(self, row: int) -> bool:
         """Whether the row's "artist" is its album or folder rather than an artist tag."""
         return self.artist_guessed is not None and bool(self.artist_guessed[row])
+
+
+def _stars(value) -> float:
+    """A rating as a number of stars, NaN where it is none (or not a number another program left)."""
+    try:
+        return float(value) if value is not None else np.nan
+    except (TypeError, ValueError, OverflowError):
+        return np.nan
 
 
 def _follow_units() -> int:

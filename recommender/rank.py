@@ -112,6 +112,12 @@ NEW_RELEASE_SKIPS = 2             # the artist's new songs skipped this often, m
 # A track Segue offered and the person skipped early n times since they last heard it is
 # pushed down in their taste by this much of log(1 + n - 1) (a single skip says little)...
 TIRED = 0.8
+#: The listened plays a song's stars count as, where the person rated it in another player
+#: (4 and 5 stars; 1-3 say nothing either way): taste before Segue has heard a play, as the
+#: person's own favourites. Each also lifts the song itself (``RATED_LIFT`` standard
+#: deviations of taste per log1p of those plays), as a song played through is lifted.
+RATED_PLAYS = {4: 2.0, 5: 4.0}
+RATED_LIFT = 1.0
 # ...and from this many on, Radio plays it only when nothing else is left.
 TIRED_SKIPS = 3
 # After how many half-lives a play weighs nothing in what the person plays lately: 2 ** -1100
@@ -499,8 +505,10 @@ class Recommender:
             now = t[t <= time.time() + FUTURE_SLACK_S].max(initial=0) or 0.0
         self.now = float(now)
         pos, neg = cat.play_count, cat.skip_count
-        self.trust = float(cat.n_listened / (cat.n_listened + cfg.trust_half))
-        w = np.log1p(pos) - 1.5 * np.log1p(neg)
+        rated = self._rated_plays()
+        listened = cat.n_listened + float(rated.sum())
+        self.trust = float(listened / (listened + cfg.trust_half))
+        w = np.log1p(pos + rated) - 1.5 * np.log1p(neg)
         idx = np.flatnonzero(w)
         wi = w[idx].astype(np.float32)
         self.taste_e = _unit_rows((wi @ self.E[idx])[None])[0]
@@ -577,6 +585,8 @@ class Recommender:
         since = cat.any_skips_since_heard
         self.always_skipped = (often & (since >= 2)) | (since >= TIRED_SKIPS)
         personal = _z(personal) - 0.8 * np.log1p(np.maximum(neg - pos, 0)) - TIRED * tired
+        if rated.any():
+            personal = personal + RATED_LIFT * np.log1p(rated)
         self.personal = personal.astype(np.float32)
         # How the taste ranks what is where a track is: the mean taste of its genre's tracks
         # (where that is not known, of its artist's).
@@ -623,6 +633,28 @@ class Recommender:
                  & (p.started_at <= self.now + FUTURE_SLACK_S))
         decay = np.exp2(-np.maximum(self.now - p.started_at[heard], 0.0) / cfg.recent_half_life_s)
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
+
+    def _rated_plays(self) -> np.ndarray:
+        """Per row, the listened plays its stars count as (``RATED_PLAYS``). [shape=(n,)] float32"""
+        stars = self.catalog.rating
+        out = np.zeros(self.catalog.n, np.float32)
+        if stars is not None:
+            for given, plays in RATED_PLAYS.items():
+                out[np.round(np.nan_to_num(stars)) == given] = plays
+        return out
+
+    def _unwanted(self, never: Sequence[int]) -> np.ndarray:
+        """The rows no suggestion may hold: ``never`` (the tracks the person asked never to be
+        suggested), and before them the songs rated one star in another player that the person
+        has not listened to here since. Their one star says they do not want it offered; a
+        play through here says that has changed. Nothing else leaves them out: they are
+        listed, searched and played as any other. [shape=(m,)] int64"""
+        rows = self._rows(never)
+        stars = self.catalog.rating
+        if stars is None:
+            return rows
+        hated = np.flatnonzero((np.round(np.nan_to_num(stars)) == 1) & (self.catalog.play_count == 0))
+        return np.concatenate([hated.astype(np.int64), rows]) if len(hated) else rows
 
     def _code_parts(self, codes: np.ndarray) -> tuple | None:
         """For genre or artist ``codes`` (per track, -1 unknown), what each refresh reads of
@@ -774,7 +806,7 @@ class Recommender:
                 streak += 1
         # ``never`` first: the picks remember the recordings of the last banned rows (their
         # other copies are not picked either), and the session's and queue's must stay among them.
-        banned = np.concatenate([self._rows(never), sess, skip_rows, queued])
+        banned = np.concatenate([self._unwanted(never), sess, skip_rows, queued])
         history = np.concatenate([sess, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist moves, at most two
@@ -1570,7 +1602,7 @@ class Recommender:
             score = score + past * cfg.radio_own * self._own_evidence(
                 np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
-        banned = np.concatenate([self._rows(never), [seed], station, skip_rows])
+        banned = np.concatenate([self._unwanted(never), [seed], station, skip_rows])
         score = self._new_in_turns(score, banned)
         # ``exclude`` in station order (played, then queued): no artist follows the tail's, nor
         # comes back after one other song across batches (the player asks ten at a time).
@@ -1675,7 +1707,7 @@ class Recommender:
         score[self.long_rows] = -np.inf
         # Left out before the rows are picked, so a song the person never wants takes no
         # place in a row, nor one of its artist's two there.
-        score[self._rows(never)] = -np.inf
+        score[self._unwanted(never)] = -np.inf
         # A row holds two songs of an artist: each artist's third and later songs of a genre
         # come after every other artist's first two, of both kinds. In turns without this, the
         # best never-played songs were a few favourite artists' and were passed over once

@@ -1709,3 +1709,46 @@ def test_a_song_played_only_under_a_clock_set_ahead_is_not_what_the_person_plays
     rec = Recommender(library(plays=plays))
     assert rec.recent[rec.catalog.row(1019)] > 0
     assert rec.recent[rec.catalog.row(1030)] == 0
+
+
+def _rated_library(ratings):
+    """:func:`library` (no factors) with the stars ``ratings`` given per row."""
+    cat = library()
+    return Catalog.build(track_ids=cat.track_ids, artists=[cat.artist_names[a] for a in cat.artist],
+                         albums=[cat.album_names[a] for a in cat.album], titles=cat.titles,
+                         durations=cat.duration, embedding=cat.embedding,
+                         buckets=[cat.bucket_names[b] for b in cat.bucket], ratings=ratings)
+
+
+def test_no_rating_and_two_or_three_stars_are_no_evidence():
+    # Songs not rated (None, 0, what is no number) and the middling stars say nothing of the
+    # person's taste: the lists are what they are without any rating. (Only 4 and 5 stars lift
+    # and 1 star keeps a song out.)
+    n = library().n
+    plain = Recommender(_rated_library(None))
+    seed = int(plain.catalog.track_ids[5])
+
+    def lists(rec):
+        return ([t for t, _ in rec.up_next([seed], 10)], [t for t, _ in rec.radio(seed, 10)],
+                {b: [t for t, _ in row] for b, row in rec.discover(5).items()})
+
+    expected = lists(plain)
+    for ratings in ([None] * n, [0] * n, ["five"] * n, [2, 3] * (n // 2)):
+        assert lists(Recommender(_rated_library(ratings))) == expected
+
+
+def test_a_five_star_song_leads_and_a_one_star_song_is_kept_out_until_heard():
+    n = library().n
+    ratings = [None] * n
+    seed_row, loved, hated = 5, 12, 6       # (all three of one kind: the hated song would be offered)
+    ratings[loved], ratings[hated] = 5, 1
+    rec = Recommender(_rated_library(ratings))
+    ids = rec.catalog.track_ids
+    seed = int(ids[seed_row])
+    unrated = [t for t, _ in Recommender(_rated_library(None)).up_next([seed], 40)]
+    assert int(ids[hated]) in unrated and unrated[0] != int(ids[loved])
+    got = [t for t, _ in rec.up_next([seed], 40)]
+    assert int(ids[hated]) not in got and int(ids[hated]) not in [t for t, _ in rec.radio(seed, 40)]
+    assert got[0] == int(ids[loved])
+    heard = rec.with_plays(playlog([(int(ids[hated]), "finished")]))
+    assert int(ids[hated]) in [t for t, _ in heard.up_next([seed], 40)]

@@ -1,0 +1,99 @@
+"""The stars a person gave their songs in another player (MusicBee, foobar2000, Quod Libet,
+Windows Media Player), read from the files by a real scan: on a library with no plays, Up next
+and Radio open with the five-star songs, and a one-star song is never suggested until the
+person plays it through; it stays in the library, for them to play."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.library.scanner import Scanner
+from player.recommender_service import RecommenderService
+from tests.audiogen import write_track
+from tests.player.test_recommender_service import listen
+
+ARTISTS = ("Amber", "Basalt", "Cinder", "Dune", "Ember")
+PER = 4
+
+
+def _rate(path, fmt: str, stars: int) -> None:
+    """Stars as each player writes them: MusicBee's POPM in an MP3, its 0-100 RATING in a
+    FLAC, Quod Libet's FMPS_RATING in an Ogg Vorbis file."""
+    from mutagen import File
+    from mutagen.id3 import ID3, POPM
+
+    if fmt == "mp3":
+        tags = ID3(str(path))
+        tags.add(POPM(email="MusicBee", rating=(0, 1, 64, 128, 196, 255)[stars], count=0))
+        tags.save(str(path))
+        return
+    audio = File(str(path))
+    if fmt == "flac":
+        audio["RATING"] = [str(stars * 20)]
+    else:
+        audio["FMPS_RATING"] = [str(stars / 5)]
+    audio.save()
+
+
+@pytest.fixture
+def rated(store, tmp_path):
+    """A library scanned from real files, five artists of one genre, four songs each: one
+    five-star song by each of three artists (three formats), a one-star song, the rest not rated."""
+    fmts = ("flac", "mp3", "ogg")
+    stars = {("Basalt", 2): (5, "flac"), ("Cinder", 1): (5, "mp3"), ("Dune", 3): (5, "ogg"),
+             ("Ember", 0): (1, "mp3")}
+    for a, artist in enumerate(ARTISTS):
+        for i in range(PER):
+            given, fmt = stars.get((artist, i), (None, fmts[(a + i) % 3]))
+            path = write_track(tmp_path / "music" / artist, f"{i + 1:02d}", fmt=fmt, seconds=1.0,
+                               freq=220.0 + 40 * a + 5 * i,
+                               tags={"title": f"{artist} {i}", "artist": artist, "album": f"{artist} LP",
+                                     "genre": "Rock", "tracknumber": i + 1})
+            if given:
+                _rate(path, fmt, given)
+    Scanner(store).scan([str(tmp_path / "music")])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    assert len(ids) == len(ARTISTS) * PER and not store.plays()
+    return ids
+
+
+def test_the_ratings_are_read_by_the_scan(store, rated):
+    got = {r["title"]: r["rating"] for r in store.tracks() if r["rating"] is not None}
+    assert got == {"Basalt 2": 5, "Cinder 1": 5, "Dune 3": 5, "Ember 0": 1}
+
+
+def test_up_next_on_a_library_with_no_plays_opens_with_the_five_star_songs(store, rated):
+    # With no plays logged, the stars are all Segue knows of the person's taste: it went by
+    # library order and sound alone, and their favourites came no sooner than any other song.
+    service = RecommenderService(store, priors=None)
+    favourites = {rated["Basalt 2"], rated["Cinder 1"], rated["Dune 3"]}
+    got = [r.track_id for r in service.up_next([rated["Amber 0"]], 3)]
+    assert set(got) == favourites, [store.track(t)["title"] for t in got]
+
+
+def test_radio_on_a_library_with_no_plays_opens_with_the_five_star_songs(store, rated):
+    # A station keeps its pull towards the seed's own artist (it is what the person asked for);
+    # of every other artist's songs the favourites come first.
+    service = RecommenderService(store, priors=None)
+    seed = rated["Amber 0"]
+    favourites = {rated["Basalt 2"], rated["Cinder 1"], rated["Dune 3"]}
+    got = [r.track_id for r in service.radio(seed, len(rated) - 1, exclude={seed})]
+    others = [t for t in got if store.track(t)["artist"] != "Amber"]
+    assert set(others[:3]) == favourites and favourites <= set(got[:4]), [store.track(t)["title"] for t in got]
+
+
+def test_a_one_star_song_is_never_suggested_until_the_person_plays_it(store, rated):
+    service = RecommenderService(store, priors=None)
+    hated, seed = rated["Ember 0"], rated["Amber 0"]
+    everything = len(rated) - 1
+    up_next = [r.track_id for r in service.up_next([seed], everything)]
+    radio = [r.track_id for r in service.radio(seed, everything, exclude={seed})]
+    discover = [r.track_id for row in service.discover(everything).values() for r in row]
+    assert up_next and radio and discover
+    assert hated not in up_next + radio + discover
+    # (a station from it, which the person asked for by name, plays)
+    assert service.radio(hated, 3, exclude={hated})
+    # Played through here: what the person does now outweighs the star they gave long ago.
+    listen(store, hated, now=1_000_000)
+    service.invalidate()
+    assert hated in [r.track_id for r in service.up_next([seed], everything)]
