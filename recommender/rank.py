@@ -118,6 +118,13 @@ TIRED = 0.8
 #: deviations of taste per log1p of those plays), as a song played through is lifted.
 RATED_PLAYS = {4: 2.0, 5: 4.0}
 RATED_LIFT = 1.0
+#: ...all the stars together count as this many listened plays at most: someone who gave half
+#: their library five stars (many rate only what they love) said less of each song than one
+#: who gave it to a few, and at full weight those songs were the whole of Up next...
+RATED_TOTAL = 60.0
+#: ...and they weigh half once the person has listened to this many plays here (a third at
+#: twice that): what they play now outweighs stars given years ago, in another player.
+RATED_FADE_PLAYS = 200.0
 # ...and from this many on, Radio plays it only when nothing else is left.
 TIRED_SKIPS = 3
 # After how many half-lives a play weighs nothing in what the person plays lately: 2 ** -1100
@@ -635,12 +642,16 @@ class Recommender:
         self.recent = np.log1p(np.bincount(rows[heard], weights=decay, minlength=cat.n)).astype(np.float32)
 
     def _rated_plays(self) -> np.ndarray:
-        """Per row, the listened plays its stars count as (``RATED_PLAYS``). [shape=(n,)] float32"""
+        """Per row, the listened plays its stars count as (``RATED_PLAYS``, within ``RATED_TOTAL`` and
+        fading by ``RATED_FADE_PLAYS``). [shape=(n,)] float32"""
         stars = self.catalog.rating
         out = np.zeros(self.catalog.n, np.float32)
         if stars is not None:
             for given, plays in RATED_PLAYS.items():
                 out[np.round(np.nan_to_num(stars)) == given] = plays
+            total = float(out.sum())
+            if total > 0:
+                out *= min(1.0, RATED_TOTAL / total) * RATED_FADE_PLAYS / (RATED_FADE_PLAYS + self.catalog.n_listened)
         return out
 
     def _unwanted(self, never: Sequence[int]) -> np.ndarray:

@@ -1752,3 +1752,17 @@ def test_a_five_star_song_leads_and_a_one_star_song_is_kept_out_until_heard():
     assert got[0] == int(ids[loved])
     heard = rec.with_plays(playlog([(int(ids[hated]), "finished")]))
     assert int(ids[hated]) in [t for t, _ in heard.up_next([seed], 40)]
+
+
+def test_half_the_library_given_five_stars_does_not_outweigh_what_the_person_plays_here():
+    # Many people rate only what they love: half this library has five stars (the first two
+    # kinds), and the person has played sixty songs of the third here since. At full weight
+    # each, those stars were three hundred and twenty plays' worth of songs of the first two kinds,
+    # and Up next from a song of the third (what they play now) was nearly half of those.
+    ids = library().track_ids
+    ratings = [5 if kind_of(int(t)) in KINDS[:2] else None for t in ids]
+    played = [int(t) for t in ids if kind_of(int(t)) == KINDS[2]]
+    plays = playlog([(played[i % len(played)], "finished") for i in range(60)])
+    rec = Recommender(_rated_library(ratings)).with_plays(plays)
+    got = [kind_of(t) for t, _ in rec.up_next([played[3]], 20)]
+    assert sum(k in KINDS[:2] for k in got) <= 3, got
