@@ -147,6 +147,8 @@ _FLAG_FIELDS = {"compilation"}
 _RATING_SCALES = {"rating": "stars", "_fmps_rating": "fraction", "_wm_rating": "wmp"}
 #: the stars a song can be given
 MAX_STARS = 5
+#: the POPM ratings below 32 that are one star as the players write it: 1, and 13 (half a star)
+_POPM_ONE_STAR = (1, 13)
 
 
 # -- values ---------------------------------------------------------------------------------
@@ -260,6 +262,10 @@ def parse_rating(text: str | None, scale: str = "stars") -> int | None:
         stars = value * MAX_STARS if value <= 1 else None
     elif scale == "wmp":
         stars = 1 + value / 25 if value <= 100 else None
+    elif 2 * MAX_STARS > value > MAX_STARS:
+        # (past five stars and below MusicBee's half star, 10: a scale of ten, say, where 8 is
+        # good; read as percent it was one star, and kept the song out of every suggestion)
+        stars = None
     else:
         stars = value if value <= MAX_STARS else value / 20 if value <= 100 else None
     return None if stars is None else min(MAX_STARS, max(1, math.floor(stars + 0.5)))
@@ -269,13 +275,17 @@ def popm_stars(rating: int, email: str = "") -> int | None:
     """Whole stars of an ID3 POPM frame's rating (0-255, 0 no rating).
 
     Windows Media Player, MusicBee, foobar2000 and MediaMonkey write 1, 64, 128, 196 and 255
-    for one to five stars (MusicBee's half stars between them), and read the ranges around
-    those; Quod Libet writes its rating as a fraction of 255.
+    for one to five stars (MusicBee's half stars between them, 13 the half star), and read the
+    ranges around those; Quod Libet writes its rating as a fraction of 255. Below 32 only those
+    two are one star: one star keeps a song out of every suggestion, and the other small
+    values are other scales' (some taggers write the stars themselves, 0-5, so 5 is five).
     """
     if not 0 < rating <= 255:
         return None
     if email.casefold().startswith("quodlibet"):
         return parse_rating(str(rating / 255), "fraction")
+    if rating < 32 and rating not in _POPM_ONE_STAR:
+        return None
     return 1 + sum(rating >= edge for edge in (32, 96, 160, 224))
 
 

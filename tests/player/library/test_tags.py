@@ -1750,6 +1750,8 @@ def _rated(tmp_path, name: str, fmt: str, **written) -> Path:
     ("mp3", {"popm": [("", 64)]}, 2),
     ("mp3", {"popm": [("Windows Media Player 9 Series", 1)]}, 1),
     ("mp3", {"popm": [("MusicBee", 242)]}, 5),                 # MusicBee's four and a half
+    ("mp3", {"popm": [("MusicBee", 13)]}, 1),                  # ...and its half star
+    ("mp3", {"popm": [("MusicBee", 54)]}, 2),
     # Quod Libet writes its rating as a fraction of 255 (four stars of five: 0.8)
     ("mp3", {"popm": [("quodlibet@lists.sacredchao.net", 204)]}, 4),
     # the first frame that holds a rating (one that says "not rated" is passed over)
@@ -1777,6 +1779,10 @@ def test_the_stars_another_player_gave_a_song_are_read(tmp_path, fmt, written, s
     ("mp3", {}), ("mp3", {"popm": [("Windows Media Player 9 Series", 0)]}), ("flac", {"RATING": "0"}),
     ("flac", {"RATING": "great"}), ("flac", {"RATING": "250"}), ("ogg", {"FMPS_RATING": "0.0"}),
     ("ogg", {"FMPS_RATING": "-1"}),
+    # Not one star, though read as Windows Media Player's scale or as percent they are: a tagger
+    # that writes the stars themselves into POPM (5: five stars), a scale of ten (8: good).
+    # One star keeps a song out of every suggestion: a scale not known says nothing instead.
+    ("mp3", {"popm": [("no@email", 5)]}), ("mp3", {"popm": [("", 20)]}), ("flac", {"RATING": "8"}),
 ])
 def test_a_song_not_rated_or_rated_in_words_has_no_rating(tmp_path, fmt, written):
     # (0 is what players write for a song not rated; a number past any scale says nothing)
