@@ -125,6 +125,10 @@ RATED_TOTAL = 60.0
 #: ...and they weigh half once the person has listened to this many plays here (a third at
 #: twice that): what they play now outweighs stars given years ago, in another player.
 RATED_FADE_PLAYS = 200.0
+#: One star keeps a song out of every suggestion, but not where more than this share of the
+#: library has one: nobody rates a quarter of their songs so, and a tagger's scale read wrongly
+#: (each of its values one star) left Up next, Radio and Discover only the songs not rated.
+ONE_STAR_MAX_SHARE = 0.25
 # ...and from this many on, Radio plays it only when nothing else is left.
 TIRED_SKIPS = 3
 # After how many half-lives a play weighs nothing in what the person plays lately: 2 ** -1100
@@ -664,7 +668,10 @@ class Recommender:
         stars = self.catalog.rating
         if stars is None:
             return rows
-        hated = np.flatnonzero((np.round(np.nan_to_num(stars)) == 1) & (self.catalog.play_count == 0))
+        one = np.round(np.nan_to_num(stars)) == 1
+        if one.sum() > ONE_STAR_MAX_SHARE * self.catalog.n:
+            return rows
+        hated = np.flatnonzero(one & (self.catalog.play_count == 0))
         return np.concatenate([hated.astype(np.int64), rows]) if len(hated) else rows
 
     def _code_parts(self, codes: np.ndarray) -> tuple | None:

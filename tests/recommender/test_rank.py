@@ -1766,3 +1766,14 @@ def test_half_the_library_given_five_stars_does_not_outweigh_what_the_person_pla
     rec = Recommender(_rated_library(ratings)).with_plays(plays)
     got = [kind_of(t) for t, _ in rec.up_next([played[3]], 20)]
     assert sum(k in KINDS[:2] for k in got) <= 3, got
+
+
+def test_one_star_on_half_the_library_keeps_nothing_out():
+    # Nobody gives half their songs one star: a tagger's scale read wrongly does (each of its
+    # values read as one star), and Up next from a song of those kinds had none of them left.
+    ids = library().track_ids
+    ratings = [1 if kind_of(int(t)) in KINDS[:2] else None for t in ids]
+    rec = Recommender(_rated_library(ratings))
+    seed = int(ids[5])
+    got = [t for t, _ in rec.up_next([seed], 10)]
+    assert got and all(kind_of(t) == kind_of(seed) for t in got), [kind_of(t) for t in got]
