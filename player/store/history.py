@@ -23,6 +23,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
+from player.store.plays import NOT_BEFORE_START
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, play_ending,
                                     split_sessions)
 
@@ -261,7 +262,8 @@ class HistoryMixin:
                 if play_id is None and play is not None:
                     play_id, next_id = next_id, next_id + 1
                     new_plays.append((play_id, play["track_id"], placeholder, play["started_at"],
-                                      int(play["ms_heard"]), play["track_ms"], play["ended"], IMPORT_SOURCE, now))
+                                      int(play["ms_heard"]), play["track_ms"], play["ended"], IMPORT_SOURCE,
+                                      max(now, play["started_at"])))
                 if play_id is not None:
                     given[i] = play_id
                 row_id, next_row = next_row, next_row + 1
@@ -438,7 +440,7 @@ class HistoryMixin:
         heard = ms if ms is not None else (rows[0]["duration_ms"] or play["track_ms"] or 0)
         last = rows[-1]
         skipped, reason = ending or (None if last["skipped"] is None else bool(last["skipped"]), last["reason_end"])
-        conn.execute("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?",
+        conn.execute(f"UPDATE plays SET ms_heard = ?, ended = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
                      (int(heard), play_ending(ms, skipped, reason), now, play_id))
         self._plays_rewritten(conn)
 
@@ -500,7 +502,7 @@ class HistoryMixin:
                 continue
             # The play this row made (alone) ends as the richer export says.
             if conn.execute(
-                    "UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = ? "
+                    f"UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = {NOT_BEFORE_START} "
                     "WHERE id = ? AND source = ? AND NOT EXISTS (SELECT 1 FROM imported_listens "
                     "WHERE play_id = plays.id AND id != ?)",
                     (got["ms_played"], play_ending(got["ms_played"], got["skipped"], got["reason_end"]), now,
@@ -533,7 +535,7 @@ class HistoryMixin:
                     "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (play["track_id"], placeholder, play["started_at"], int(play["ms_heard"]),
-                     play["track_ms"], play["ended"], IMPORT_SOURCE, now)).lastrowid
+                     play["track_ms"], play["ended"], IMPORT_SOURCE, max(now, play["started_at"]))).lastrowid
                 conn.executemany("UPDATE imported_listens SET play_id = ? WHERE id = ?",
                                  [(play_id, i) for i in ids])
                 made += 1
@@ -634,7 +636,8 @@ class HistoryMixin:
                     "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (row["track_id"], placeholder, row["started_at"], int(heard), row["track_ms"],
-                     play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE, now)).lastrowid
+                     play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE,
+                     max(now, row["started_at"]))).lastrowid
                 conn.execute("UPDATE imported_listens SET stretch_of = NULL, play_id = ? WHERE id = ?",
                              (play_id, listen_id))
                 joined_to.add(row["play_id"])
@@ -670,7 +673,8 @@ class HistoryMixin:
                 skipped = None if row["skipped"] is None else bool(row["skipped"])
                 ended.append((int(heard), play_ending(row["ms_played"], skipped, row["reason_end"]), now,
                               row["play_id"]))
-        conn.executemany("UPDATE plays SET ms_heard = ?, ended = ?, updated_at = ? WHERE id = ?", ended)
+        conn.executemany(f"UPDATE plays SET ms_heard = ?, ended = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
+                         ended)
         changed = changed or bool(ended)
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:
@@ -699,7 +703,8 @@ class HistoryMixin:
                 "INSERT INTO plays (track_id, session_id, started_at, ms_heard, track_ms, ended, source, "
                 "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (track_id, placeholder, row["started_at"], int(heard), track_ms,
-                 play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE, now)).lastrowid
+                 play_ending(row["ms_played"], skipped, row["reason_end"]), IMPORT_SOURCE,
+                 max(now, row["started_at"]))).lastrowid
             conn.execute("UPDATE imported_listens SET play_id = ? WHERE id = ?", (play_id, listen_id))
         self._recut_import_sessions(conn, placeholder)
 

@@ -28,7 +28,7 @@ REWRITTEN_SETTING = "plays_rewritten"
 # clock was put back after it began (NTP correcting a clock that ran ahead, the person setting
 # it): written as given, the play ended before it began, hours of negative length to whatever
 # reads its span. Its time heard is what was played, whatever the clocks said.
-_NOT_BEFORE_START = "max(?, started_at)"
+NOT_BEFORE_START = "max(?, started_at)"
 
 
 #: set while the forgotten history may still be on disk: its pages are moved out of the WAL by
@@ -194,11 +194,11 @@ class PlaysMixin:
             if row is None:
                 return None
             # Its start is settled first (moved to now after a gap), then its last activity is
-            # written against it, never before it (see ``_NOT_BEFORE_START``): a clock put back
+            # written against it, never before it (see ``NOT_BEFORE_START``): a clock put back
             # less than the gap leaves the play in its session with its start as it was.
             self._goes_on(conn, play_id, now)
             conn.execute("UPDATE plays SET ended = 'playing', source = ?, owner = ?, "
-                         f"updated_at = {_NOT_BEFORE_START} WHERE id = ?", (source, owner, now, play_id))
+                         f"updated_at = {NOT_BEFORE_START} WHERE id = ?", (source, owner, now, play_id))
             if conn.execute("SELECT 1 FROM plays WHERE id > ? LIMIT 1", (play_id,)).fetchone() is not None:
                 # Plays were logged after it (by ``segue play`` while the window was closed):
                 # a reader that reads again only the latest plays would never see this one
@@ -245,9 +245,9 @@ class PlaysMixin:
         each; a gap of ``SESSION_GAP_S`` cannot tell a minute)."""
         now = time.time() if now is None else now
         with self.transaction() as conn:
-            # (never before its start: see ``_NOT_BEFORE_START``)
+            # (never before its start: see ``NOT_BEFORE_START``)
             conn.execute(
-                f"UPDATE plays SET ms_heard = ?, updated_at = {_NOT_BEFORE_START} WHERE id = ? AND ended = 'playing'",
+                f"UPDATE plays SET ms_heard = ?, updated_at = {NOT_BEFORE_START} WHERE id = ? AND ended = 'playing'",
                 (int(ms_heard), now, play_id),
             )
             self._still_active(conn, play_id, now, session_every_s)
@@ -269,13 +269,13 @@ class PlaysMixin:
             if never_shorter:
                 conn.execute(
                     "UPDATE plays SET ended = ?, error = ?, track_ms = coalesce(?, track_ms), "
-                    f"updated_at = CASE WHEN ms_heard > ? THEN updated_at ELSE {_NOT_BEFORE_START} END, "
+                    f"updated_at = CASE WHEN ms_heard > ? THEN updated_at ELSE {NOT_BEFORE_START} END, "
                     "ms_heard = max(ms_heard, ?) WHERE id = ? AND NOT (ended != 'playing' AND ms_heard > ?)",
                     (ended, error, track_ms, int(ms_heard), now, int(ms_heard), play_id, int(ms_heard)),
                 )
             else:
                 conn.execute(
-                    f"UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = {_NOT_BEFORE_START}, "
+                    f"UPDATE plays SET ended = ?, ms_heard = ?, error = ?, updated_at = {NOT_BEFORE_START}, "
                     "track_ms = coalesce(?, track_ms) WHERE id = ?",
                     (ended, int(ms_heard), error, now, track_ms, play_id),
                 )
@@ -285,7 +285,7 @@ class PlaysMixin:
         """Whether play ``play_id`` was closed at ``when`` exactly: an end kept in a file at a
         close is in the log already (written before a kill kept the file from being removed)."""
         row = self.conn.execute("SELECT 1 FROM plays WHERE id = ? AND ended != 'playing' "
-                                f"AND updated_at = {_NOT_BEFORE_START}", (int(play_id), float(when))).fetchone()
+                                f"AND updated_at = {NOT_BEFORE_START}", (int(play_id), float(when))).fetchone()
         return row is not None
 
     def play_owner(self):

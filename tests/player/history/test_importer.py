@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sys
+import time
 import zipfile
 
 import pytest
@@ -1413,3 +1414,41 @@ def test_a_scrobble_titled_track_03_is_no_play_of_a_sheets_untitled_third_track(
         ("The Band", "Track 03", "", T0, 2_000, False), ("The Band", "Track 02", "Studio", T0 + 100, 2_000, False)]))
     assert (s.matched, s.unmatched) == (1, 1)
     assert [(p["title"], store.track(p["track_id"])["album"]) for p in plays_of(store)] == [("Track 02", "Studio")]
+
+
+def _ahead(plays, hours: float):
+    """``plays`` moved to begin ``hours`` ahead of this computer's clock."""
+    shift = time.time() + hours * 3600 - T0
+    return [(a, t, al, start + shift, ms, skipped) for a, t, al, start, ms, skipped in plays]
+
+
+def _ended_before_begun(store) -> list:
+    return [tuple(r) for r in store.execute(
+        "SELECT id, started_at, updated_at FROM plays WHERE updated_at < started_at")]
+
+
+def test_plays_ahead_of_this_computer_s_clock_never_end_before_they_begin(store, tmp_path):
+    # Rows up to a day ahead of the clock are plays (the device's clock or this one's set
+    # wrong, see the importer). Every write of an imported play, made, filled in, joined,
+    # parted, taken out and given back, wrote the time now as its last activity: hours
+    # before its start, a play of negative length to whatever reads its span.
+    library(store)
+    scrobbles, stretches, plays = _ahead(PLAYS, 3), _ahead(STRETCHES, 5), _ahead(PLAYS, 12)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", scrobbles))
+    filler = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", scrobbles))
+    assert filler.filled_in == 4 and store.play_count() == 3 and _ended_before_begun(store) == []
+    store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[filler.name])
+    assert _ended_before_begun(store) == []                 # what it taught, taken back
+
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", stretches))
+    joined = _in_stretches(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2021.json", stretches))
+    assert import_file(store, joined).rejoined == 1 and _ended_before_begun(store) == []
+    store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[joined.name])
+    assert _ended_before_begun(store) == []                 # the stretches parted again
+
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory1.json", plays))
+    private = _private(fx.spotify_extended(tmp_path / "Streaming_History_Audio_2022.json", plays), "HALO")
+    assert import_file(store, private).made_private == 1 and _ended_before_begun(store) == []
+    store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[private.name])
+    assert _ended_before_begun(store) == []                 # the private play given back
+    assert store.play_count() == 3 + 3 + 3                   # (none lost on the way: the checks saw them all)
