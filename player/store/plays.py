@@ -120,12 +120,19 @@ class PlaysMixin:
         a song paused for longer than the gap (overnight, say) and then resumed or moved on
         from must not join what comes next to the listening before the pause. ``every_s``:
         leave a session marked active less than that long ago as it is (the row and its
-        index are not rewritten for a difference the gap cannot tell)."""
+        index are not rewritten for a difference the gap cannot tell).
+
+        A time before the session's last activity moves it back only for the session's latest
+        play: there it is the clock put back, and the gap is measured by the clock as it is
+        now. For an earlier play it is an old end written late (kept in a file while the
+        library could not be written, replayed after the next song played on), and the plays
+        after it were active later."""
         conn.execute(
             "UPDATE sessions SET last_active_at = ? "
             "WHERE id = (SELECT session_id FROM plays WHERE id = ?) AND abs(? - last_active_at) < ? "
-            "AND abs(? - last_active_at) >= ?",
-            (now, play_id, now, SESSION_GAP_S, now, every_s),
+            "AND abs(? - last_active_at) >= ? AND (? >= last_active_at OR NOT EXISTS "
+            "(SELECT 1 FROM plays later WHERE later.session_id = sessions.id AND later.id > ?))",
+            (now, play_id, now, SESSION_GAP_S, now, every_s, now, play_id),
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,

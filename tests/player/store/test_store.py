@@ -142,6 +142,20 @@ def test_a_killed_play_does_not_carry_its_session_over_a_gap(store):
     assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1000.0
 
 
+def test_an_old_end_written_late_does_not_take_its_session_s_last_activity_back(store):
+    # The end of a song, kept in a file while the library could not be written, is written
+    # after the next song has played on: the session read as last active at that old end,
+    # and a start within the gap of the real last activity began a new session.
+    tid = _track(store)
+    first = store.start_play(tid, now=1000.0)
+    session = store.play(first)["session_id"]
+    second = store.start_play(tid, now=1300.0)
+    store.update_play(second, 300_000, now=1600.0)
+    store.end_play(first, "finished", 290_000, now=1290.0, never_shorter=True)
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1600.0
+    assert store.play(store.start_play(tid, now=1600.0 + SESSION_GAP_S - 10))["session_id"] == session
+
+
 def test_only_plays_whose_owner_is_gone_are_closed(store):
     tid = _track(store)
     alive, gone = store.play_owner(), store.play_owner()
