@@ -1180,9 +1180,13 @@ class Player:
 
         ``joined``: the move is another step of the one before (the next stretch of the rows
         one key press moves): :meth:`undo` takes them back together."""
+        # Both read here, before any lock: ``before`` is read lazily further on, inside the
+        # queue's own move with its lock held (only as far as the first still queued), and an
+        # iterable of the caller's that read the queue there would wait for ever on that lock.
+        # What is read under it is this list and the copy ``queue``, never the queue itself.
+        entries, before = list(entries), list(before)
         with self._lock:
             queue, natural = self._queue.entries(), list(self._natural)
-            entries = list(entries)
             if len(entries) <= FEW and all(index_of(queue, e) >= 0 for e in entries) \
                     and len(set(map(id, entries))) == len(entries):
                 # Each queued as it is, none stands in for it: the stand-ins are not read (all

@@ -1888,6 +1888,27 @@ def test_queue_moves_follow_the_entries_not_their_positions(store, tmp_path, mak
     assert all(x is y for x, y in zip(p.queue, [qa, qc, qb])) and len(shown) == 5
 
 
+def test_a_move_handed_an_iterable_that_reads_the_queue_does_not_hang(store, tmp_path, make_player):
+    # What a move goes before was read lazily inside the queue's move, its lock held: an
+    # iterable that reads the queue when it is iterated (the rows after the drop point, as
+    # the queue has them then) waited on that lock for ever, and so did every queue edit after.
+    a, b, c, d = add_tracks(store, tmp_path, [(n, 0.3) for n in "abcd"])
+    p = make_player()
+    p.enqueue([a, b, c, d])
+    qd = p.queue[3]
+
+    def after_the_first():
+        yield from p.queue[1:]
+
+    moved = []
+    mover = threading.Thread(target=lambda: moved.append(p.move_queue_entries([qd], after_the_first())),
+                             daemon=True)
+    mover.start()
+    mover.join(timeout=30)
+    assert not mover.is_alive(), "the move waits on the queue's lock it holds"
+    assert moved == [1] and [x.track_id for x in p.queue] == [a, d, b, c]
+
+
 def test_queue_edits_decide_what_plays_next(store, tmp_path, make_player):
     a, b, c, d = add_tracks(store, tmp_path, [("a", 0.8), ("b", 0.3), ("c", 0.3), ("d", 0.3)])
     p = make_player(speed=2.0)
