@@ -6,12 +6,22 @@ did while it was open."""
 
 from __future__ import annotations
 
+import shiboken6
+
 from player.audio.base import PlaybackState
 from tests.player.ui.test_up_next_keys import _select
 
 
-def _open_menu(panel, row):
-    """The Up next menu as a right-click on ``row`` opens it, and its actions by text."""
+def _open_menu(qtbot, panel, row):
+    """The Up next menu as a right-click on ``row`` opens it, and its actions by text.
+
+    The menu closed before is let go first, as the event loop lets it go between two clicks:
+    a menu that deletes itself on close, deleted while the next one is open, closes that one
+    too (Qt), and its actions went with it ("already deleted", on a loaded machine, where the
+    deletion came late)."""
+    before = getattr(panel, "last_menu", None)
+    if before is not None:
+        qtbot.waitUntil(lambda: not shiboken6.isValid(before), timeout=10000)
     panel._menu(panel.list.visualRect(panel.rows.index(row, 0)).center())
     return panel.last_menu, {a.text(): a for a in panel.last_menu.actions()}
 
@@ -41,7 +51,7 @@ def test_a_suggestion_moved_by_play_next_survives_the_rerank_and_is_logged_as_su
 
     # Play next on the third suggestion, then on the fourth: [4, 3, 1, 2, ...].
     for row, want in ((2, [s3, s1, s2, s4]), (3, [s4, s3, s1, s2])):
-        menu, actions = _open_menu(panel, row)
+        menu, actions = _open_menu(qtbot, panel, row)
         actions["Play next"].trigger()
         menu.close()
         qtbot.waitUntil(lambda: [e.track_id for e in player.queue[:4]] == [e.track_id for e in want],
@@ -112,7 +122,7 @@ def test_the_up_next_menu_moves_the_rows_chosen_when_it_opened(qtbot, scanned, m
     # b, c and d chosen; while the menu is open a song is put in among them (a file dropped
     # on Up next from elsewhere: the list refreshes). Move to end moves b, c and d, not it.
     _select(panel.list, [1, 2, 3])
-    menu, actions = _open_menu(panel, 2)
+    menu, actions = _open_menu(qtbot, panel, 2)
     window.player.enqueue([y], before=[window.player.queue[3]])
     qtbot.waitUntil(lambda: panel.track_ids() == [a, b, c, y, d, e], timeout=5000)
     actions["Move to end"].trigger()
@@ -121,7 +131,7 @@ def test_the_up_next_menu_moves_the_rows_chosen_when_it_opened(qtbot, scanned, m
 
     # One row right-clicked; a song ends meanwhile (the first goes): Play next moves that row.
     panel.list.clearSelection()
-    menu, actions = _open_menu(panel, 3)                 # b
+    menu, actions = _open_menu(qtbot, panel, 3)                 # b
     window.player.remove_queue_entries([window.player.queue[0]])
     qtbot.waitUntil(lambda: panel.track_ids() == [y, e, b, c, d], timeout=5000)
     actions["Play next"].trigger()
@@ -136,7 +146,7 @@ def test_a_suggestion_moved_keeps_its_reason_when_the_reasons_are_given_again(qt
     player, panel = window.player, window.up_next
     qtbot.waitUntil(lambda: panel.rows.rowCount() >= 3, timeout=10000)
     s1, s2, s3 = player.queue[:3]
-    menu, actions = _open_menu(panel, 2)
+    menu, actions = _open_menu(qtbot, panel, 2)
     actions["Play next"].trigger()
     menu.close()
     qtbot.waitUntil(lambda: player.queue[0].track_id == s3.track_id and player.queue[0].manual, timeout=5000)
