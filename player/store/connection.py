@@ -32,6 +32,13 @@ from segue_common.text import search_form
 
 log = logging.getLogger(__name__)
 
+# A play's last progress and its end, as written: the time given, or its start where the
+# clock was put back after it began (NTP correcting a clock that ran ahead, the person setting
+# it): written as given, the play ended before it began, hours of negative length to whatever
+# reads its span. Its time heard is what was played, whatever the clocks said. (Imported
+# plays too: the importer takes rows up to a day ahead of the clock.)
+NOT_BEFORE_START = "max(?, started_at)"
+
 # C-level callable (no Python frame per value): about 1.7x the cost of plain str on reads.
 _TEXT_FACTORY = operator.methodcaller("decode", "utf-8", "surrogateescape")
 

@@ -23,7 +23,7 @@ from typing import Callable, Iterator, Sequence
 import numpy as np
 import sqlite_utils
 
-from player.store.plays import NOT_BEFORE_START
+from player.store.connection import NOT_BEFORE_START
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S, play_ending,
                                     split_sessions)
 

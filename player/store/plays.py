@@ -12,6 +12,7 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
+from player.store.connection import NOT_BEFORE_START
 from player.store.tracks import ORDER_ARTIST
 from segue_common.listening import SESSION_GAP_S
 from segue_common.text import search_form
@@ -24,11 +25,6 @@ SOURCES = ("library", "up_next", "radio", "discover", "search", "queue", "cli")
 FORGOTTEN_SETTING = "history_forgotten_at"
 #: how many times plays older than the latest changed (see ``PlaysMixin.rewritten_stamp``)
 REWRITTEN_SETTING = "plays_rewritten"
-# A play's last progress and its end, as written: the time given, or its start where the
-# clock was put back after it began (NTP correcting a clock that ran ahead, the person setting
-# it): written as given, the play ended before it began, hours of negative length to whatever
-# reads its span. Its time heard is what was played, whatever the clocks said.
-NOT_BEFORE_START = "max(?, started_at)"
 
 
 #: set while the forgotten history may still be on disk: its pages are moved out of the WAL by
