@@ -1435,6 +1435,7 @@ def test_plays_ahead_of_this_computer_s_clock_never_end_before_they_begin(store,
     library(store)
     scrobbles, stretches, plays = _ahead(PLAYS, 3), _ahead(STRETCHES, 5), _ahead(PLAYS, 12)
     import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", scrobbles))
+    assert store.play_count() == 3 and _ended_before_begun(store) == []     # as made
     filler = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", scrobbles))
     assert filler.filled_in == 4 and store.play_count() == 3 and _ended_before_begun(store) == []
     store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[filler.name])
