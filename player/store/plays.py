@@ -111,7 +111,8 @@ class PlaysMixin:
         ).lastrowid
 
     @staticmethod
-    def _still_active(conn: sqlite3.Connection, play_id: int, now: float, every_s: float = 0.0) -> None:
+    def _still_active(conn: sqlite3.Connection, play_id: int, now: float, every_s: float = 0.0, *,
+                      older: bool = False) -> None:
         """A play's progress keeps its session going, unless the session ended meanwhile:
         a song paused for longer than the gap (overnight, say) and then resumed or moved on
         from must not join what comes next to the listening before the pause. ``every_s``:
@@ -122,13 +123,14 @@ class PlaysMixin:
         play: there it is the clock put back, and the gap is measured by the clock as it is
         now. For an earlier play it is an old end written late (kept in a file while the
         library could not be written, replayed after the next song played on), and the plays
-        after it were active later."""
+        after it were active later. ``older``: ``now`` is known to be older than the play's last
+        progress (an end from a file, the row holding more time heard): never back, then."""
         conn.execute(
             "UPDATE sessions SET last_active_at = ? "
             "WHERE id = (SELECT session_id FROM plays WHERE id = ?) AND abs(? - last_active_at) < ? "
-            "AND abs(? - last_active_at) >= ? AND (? >= last_active_at OR NOT EXISTS "
-            "(SELECT 1 FROM plays later WHERE later.session_id = sessions.id AND later.id > ?))",
-            (now, play_id, now, SESSION_GAP_S, now, every_s, now, play_id),
+            "AND abs(? - last_active_at) >= ? AND (? >= last_active_at OR (NOT ? AND NOT EXISTS "
+            "(SELECT 1 FROM plays later WHERE later.session_id = sessions.id AND later.id > ?)))",
+            (now, play_id, now, SESSION_GAP_S, now, every_s, now, older, play_id),
         )
 
     def start_play(self, track_id: int, *, source: str = "library", track_ms: int | None = None,
@@ -268,8 +270,12 @@ class PlaysMixin:
         if ended not in ENDINGS:
             raise ValueError(f"unknown play ending {ended!r}; expected one of {ENDINGS}")
         now = time.time() if now is None else now
+        older = False
         with self.transaction() as conn:
             if never_shorter:
+                # (the row holding more time heard: this end is the older word, its time too)
+                held = conn.execute("SELECT ms_heard > ? FROM plays WHERE id = ?", (int(ms_heard), play_id)).fetchone()
+                older = bool(held and held[0])
                 conn.execute(
                     "UPDATE plays SET ended = ?, error = ?, track_ms = coalesce(?, track_ms), "
                     f"updated_at = CASE WHEN ms_heard > ? THEN updated_at ELSE {NOT_BEFORE_START} END, "
@@ -282,7 +288,7 @@ class PlaysMixin:
                     "track_ms = coalesce(?, track_ms) WHERE id = ?",
                     (ended, int(ms_heard), error, now, track_ms, play_id),
                 )
-            self._still_active(conn, play_id, now)
+            self._still_active(conn, play_id, now, older=older)
 
     def play_ended_at(self, play_id: int, when: float) -> bool:
         """Whether play ``play_id`` was closed at ``when`` exactly: an end kept in a file at a

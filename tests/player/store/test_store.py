@@ -156,6 +156,19 @@ def test_an_old_end_written_late_does_not_take_its_session_s_last_activity_back(
     assert store.play(store.start_play(tid, now=1600.0 + SESSION_GAP_S - 10))["session_id"] == session
 
 
+def test_an_old_end_of_the_latest_play_written_late_does_not_take_its_session_back(store):
+    # The end kept in a file by a player whose play another went on with and wrote on (the
+    # row holds more time heard): the play's last activity is its later progress, and the
+    # session's must not go back to the old end, though no play came after it.
+    tid = _track(store)
+    play = store.start_play(tid, now=1000.0)
+    session = store.play(play)["session_id"]
+    store.update_play(play, 600_000, now=1600.0)
+    store.end_play(play, "stopped", 200_000, now=1200.0, never_shorter=True)
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1600.0
+    assert store.play(play)["updated_at"] == 1600.0 and store.play(play)["ms_heard"] == 600_000
+
+
 def test_only_plays_whose_owner_is_gone_are_closed(store):
     tid = _track(store)
     alive, gone = store.play_owner(), store.play_owner()
