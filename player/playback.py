@@ -1435,6 +1435,26 @@ class Player:
         takes some 0.1 s, and the window waits for the lock when it asks what was heard."""
         return self.store.shared_recording_keys() if shuffling else None
 
+    def _read_works(self, shuffling: bool, track_ids=None) -> dict[int, tuple[str, int | None]] | None:
+        """The movements of classical works among the queued tracks (and the one playing), or
+        ``track_ids``, read where a shuffle may follow, before the player's lock is taken (see
+        :meth:`PlayerStore.work_movements`)."""
+        if not shuffling:
+            return None
+        if track_ids is None:
+            playing = self._playing
+            track_ids = [e.track_id for e in self._queue.entries()]
+            if playing is not None:
+                track_ids.append(playing.entry.track_id)
+        return self.store.work_movements(track_ids)
+
+    @staticmethod
+    def _work_of(works: dict[int, tuple[str, int | None]] | None):
+        """``entry -> (performance, movement)`` for :func:`shuffled`, None where no movement is queued."""
+        if not works:
+            return None
+        return lambda e: works.get(e.track_id)
+
     def _song_of(self, entries: list[QueueEntry], shared: dict[int, tuple[str, float | None]] | None):
         """``entry -> song`` for :func:`shuffled`: one song in several files (same normalised
         artist and title, lengths within ``SAME_RECORDING_S``) is one, whatever its album or
@@ -1459,6 +1479,7 @@ class Player:
         the entries still queued go back to the order they were added in."""
         on = bool(on)
         shared = self._read_copies(on and not self._shuffle)
+        works = self._read_works(on and not self._shuffle)
         with self._lock:
             if on == self._shuffle:
                 return
@@ -1479,9 +1500,10 @@ class Player:
                 last = [e for e in self._natural if e.sent_to_end]
                 now = self._playing.entry if self._playing is not None else None
                 song = self._song_of(mine + rest + last + ([now] if now is not None else []), shared)
-                mine = shuffled(mine, self._rng, song, after=now)
-                rest = shuffled(rest, self._rng, song, after=(mine or [now])[-1])
-                last = shuffled(last, self._rng, song, after=(mine + rest or [now])[-1])
+                work = self._work_of(works)
+                mine = shuffled(mine, self._rng, song, after=now, work=work)
+                rest = shuffled(rest, self._rng, song, after=(mine or [now])[-1], work=work)
+                last = shuffled(last, self._rng, song, after=(mine + rest or [now])[-1], work=work)
                 self._queue.replace(mine + rest + last)
             else:
                 self._queue.order_like(self._natural)
@@ -1735,11 +1757,12 @@ class Player:
         if not 0 <= start_index < len(ids):
             raise IndexError(f"start_index {start_index} outside {len(ids)} tracks")
         shared = self._read_copies(self._shuffle)
+        works = self._read_works(self._shuffle, ids)
         with self._lock:    # one step: a track change in between cannot end up skipped
             self._failed_in_row = []    # the person's new list: its failures are counted afresh
             if source != "radio":
                 self.station_seed = None
-            self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index], shared)
+            self._set_queue(ids[start_index + 1:], source, suggested, ids[start_index], shared, works)
             self._start(QueueEntry(ids[start_index], source, True), ended="skipped", restart_stops=True,
                         picked=True)
         self._emit("queue_changed")
@@ -1755,12 +1778,14 @@ class Player:
         over the station's first track.
         """
         seed = int(seed)
+        track_ids = [int(t) for t in track_ids]
         shared = self._read_copies(self._shuffle)
+        works = self._read_works(self._shuffle, [seed, *track_ids])
         with self._lock:
             self._failed_in_row = []
             self.station_seed = seed
-            self._set_queue([int(t) for t in track_ids if int(t) not in self._left_out], source, True, seed,
-                            shared)
+            self._set_queue([t for t in track_ids if t not in self._left_out], source, True, seed,
+                            shared, works)
             playing, cued = self._playing, self._cued
             if playing is not None and playing.entry.track_id == seed:
                 if self._repeat == "all":
@@ -1778,13 +1803,15 @@ class Player:
         self._maybe_fill()
 
     def _set_queue(self, ids: list[int], source: str, suggested: bool, starting: int,
-                   shared: dict[int, tuple[str, float | None]] | None = None) -> None:
+                   shared: dict[int, tuple[str, float | None]] | None = None,
+                   works: dict[int, tuple[str, int | None]] | None = None) -> None:
         """The queue becomes ``ids`` after the songs the person queued by hand or moved in Up
         next, which stay first (as they are, shuffled or not): something new started replaces
         the list played before and the suggestions, not the person's own picks for next (as
         a player's own queue outlives the playlist or station started after it). One of them
         that is ``starting`` now goes (radio from it in Up next): kept, it would be heard twice.
-        ``shared``: the copies to keep apart where shuffle is on (see :meth:`_read_copies`)."""
+        ``shared``: the copies to keep apart where shuffle is on (see :meth:`_read_copies`);
+        ``works``: the movements to keep together (see :meth:`_read_works`)."""
         rest = [QueueEntry(t, source, not suggested) for t in ids]
         with self._lock:
             kept = [e for e in self._queue.entries() if e.own]
@@ -1803,7 +1830,8 @@ class Player:
                 self._natural = ([e for e in natural if not e.sent_to_end] + rest
                                  + [e for e in natural if e.sent_to_end])
                 before = kept[-1] if kept else QueueEntry(starting)
-                rest = shuffled(rest, self._rng, self._song_of([*rest, before], shared), after=before)
+                rest = shuffled(rest, self._rng, self._song_of([*rest, before], shared), after=before,
+                                work=self._work_of(works))
             self._queue.replace(kept + rest + last)
             self._queue_gen += 1
             self._list_from = len(self._history)     # where this list's rounds begin

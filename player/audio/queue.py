@@ -61,24 +61,65 @@ class QueueEntry:
 
 
 def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashable] | None = None,
-             after=None) -> list:
-    """A random order of ``entries`` other than the given one (when there are two or more).
+             after=None, work: Callable[[object], tuple[Hashable, int | None] | None] | None = None) -> list:
+    """A random order of ``entries`` other than the given one (when there are two or more
+    pieces).
 
     ``song(entry)``: the song an entry is a copy of (None where nothing is known). Two copies
     of one song (an album and a best-of shuffled together, a FLAC and its MP3) are moved
     apart where another entry can go between them: shuffled as they came, one song played
     twice in a row about as often as it had a copy in the list. ``after``: the entry that
-    plays before them (the song playing), whose copy does not come first either."""
-    out = list(entries)
-    rng.shuffle(out)
-    if len(out) > 1 and all(a is b for a, b in zip(out, entries)):
-        out = out[1:] + out[:1]
+    plays before them (the song playing), whose copy does not come first either.
+
+    ``work(entry)``: ``(performance, movement)`` of an entry that is a movement of a work
+    (None for any other). The movements of one performance queued together go as one piece,
+    in their order: a symphony is heard from its first movement to its last, never its third
+    alone between two songs; the rest of the work of ``after`` (the movement playing) comes first."""
+    units = _units(entries, work)
+    out_units = list(units)
+    rng.shuffle(out_units)
+    if len(out_units) > 1 and all(a is b for a, b in zip(out_units, units)):
+        out_units = out_units[1:] + out_units[:1]
+    playing = work(after) if work is not None and after is not None else None
+    if playing is not None:
+        # The rest of the work playing now comes next, before any other piece.
+        rest = [u for u in out_units if work(u[0]) is not None and work(u[0])[0] == playing[0]]
+        out_units = rest + [u for u in out_units if not any(u is r for r in rest)]
+    out = [e for u in out_units for e in u]
     if song is not None:
         ahead = [] if after is None else [after]
         out = ahead + out
-        _part_copies(out, [song(e) for e in out], fixed=len(ahead))
+        # (a movement stays in its place in its work: only the other entries are swapped)
+        joined = {id(e) for u in units if len(u) > 1 for e in u}
+        _part_copies(out, [None if id(e) in joined else song(e) for e in out], fixed=len(ahead))
         out = out[len(ahead):]
     return out
+
+
+def _units(entries: list, work) -> list[list]:
+    """``entries`` as the pieces a shuffle moves: each alone, but the movements of one
+    performance, together in their order (those without a number where they were) at the
+    place of the first of them."""
+    if work is None:
+        return [[e] for e in entries]
+    units: list[list] = []
+    pieces: dict = {}
+    for e in entries:
+        w = work(e)
+        if w is None:
+            units.append([e])
+        elif w[0] in pieces:
+            pieces[w[0]].append(e)
+        else:
+            pieces[w[0]] = [e]
+            units.append(pieces[w[0]])
+    for u in pieces.values():
+        # (stable: movements without a number, or one movement queued twice, keep their order)
+        numbers = [work(e)[1] for e in u]
+        if None not in numbers:
+            order = sorted(range(len(u)), key=numbers.__getitem__)
+            u[:] = [u[i] for i in order]
+    return units
 
 
 # The swaps tried in all, per entry. Where most of a queue is one song (one track queued

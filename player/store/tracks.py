@@ -520,6 +520,28 @@ class TracksMixin:
             count[k] = count.get(k, 0) + 1
         return {t: (k, d) for t, (k, d) in keys.items() if k and count[k] > 1}
 
+    def work_movements(self, track_ids) -> dict[int, tuple[str, int | None]]:
+        """``id -> (performance, movement)`` of those of ``track_ids`` that are movements of a
+        classical work (see :func:`segue_common.works.work_of`): the performance is the work
+        and the album (or the artist) it was recorded on, so two orchestras' recordings of one
+        symphony queued together stay two, each played through."""
+        from segue_common.works import work_of
+
+        ids = sorted({int(t) for t in track_ids})
+        out: dict[int, tuple[str, int | None]] = {}
+        for i in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[i:i + _ID_CHUNK]
+            # (only titles with a colon or a dash can name their work: the rest are not read)
+            for r in self.execute("SELECT id, title, composer, coalesce(artist, albumartist), "
+                                  "coalesce(mb_album_id, album, ''), coalesce(albumartist, artist, '') FROM tracks "
+                                  f"WHERE id IN ({','.join('?' * len(chunk))}) AND (title LIKE '%:%' "
+                                  "OR title LIKE '% - %' OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %')",
+                                  chunk):
+                w = work_of(r[1], r[2], artist=r[3])
+                if w is not None:
+                    out[r[0]] = (f"{w.key}\x1f{r[4]}\x1f{r[5]}", w.movement)
+        return out
+
     def sheet_track_ids(self, path: str) -> list[int]:
         """The playable tracks a CUE sheet makes of the file ``path``, or that the sheet
         ``path`` names, in their order (empty for any other path). Their names are the file's

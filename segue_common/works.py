@@ -1,0 +1,101 @@
+"""A classical work told from its movements' tracks.
+
+A symphony or a sonata comes as three or four tracks, and a listener hears it as one piece:
+shuffled, suggested or played on a station, its movements go together and in their order
+(as Roon, Apple Music Classical and foobar2000 with grouping do). The tags say it where the
+tagger wrote them (WORK, or a grouping with a movement number); else the title's own shape,
+"Symphony No. 5 in C minor, Op. 67: I. Allegro con brio" (or " - I. "), does. Pop titles with
+a colon ("Live: Side A") are left alone: the part after the work must begin with a roman
+numeral and a full stop.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from segue_common.normalize import normalize_name as normalize
+
+# "Work: I. Allegro", "Work - II. Adagio", "Work – III. Presto" (the work may hold colons and
+# full stops of its own: "Op. 67", "BWV 1007: Suite"; the last separator before a numeral is it).
+_TITLE = re.compile(r"^(?P<work>.+?)\s*(?::|\s[-\u2013\u2014])\s+(?P<num>[IVXL]{1,6})\.\s+\S")
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50}
+# A movement name's own numeral ("I. Allegro", "2. Adagio").
+_LEAD = re.compile(r"^\s*(?P<num>[IVXL]{1,6}|\d{1,2})[.:)]\s")
+
+
+class Work(NamedTuple):
+    """``key``: the work itself (composer and work name, normalised): two performances of one
+    work share it. ``movement``: its place in the work (1 for the first), None where unknown."""
+    key: str
+    movement: int | None
+
+
+def roman(text: str) -> int | None:
+    """The value of a roman numeral (I to LXXX), None for anything else ("IIII" included)."""
+    total, last = 0, 0
+    for ch in reversed(text.upper()):
+        v = _ROMAN.get(ch)
+        if v is None:
+            return None
+        total += -v if v < last else v
+        last = max(last, v)
+    return total if 0 < total and _to_roman(total) == text.upper() else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for v, s in ((50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def _number(text) -> int | None:
+    """A movement number as tags write it ("2", "2/4", 2), or a leading numeral of a name."""
+    if text is None:
+        return None
+    if isinstance(text, int):
+        return text if text > 0 else None
+    s = str(text).strip()
+    head = s.split("/", 1)[0].strip()
+    if head.isdigit():
+        return int(head) or None
+    m = _LEAD.match(s + " ")
+    if m:
+        num = m.group("num")
+        return int(num) if num.isdigit() else roman(num)
+    return roman(head) if head else None
+
+
+def work_of(title: str | None, composer: str | None = None, *, work: str | None = None,
+            grouping: str | None = None, movement=None, movement_name: str | None = None,
+            artist: str | None = None) -> Work | None:
+    """The work a track is a movement of, or None for a track that is a piece of its own.
+
+    Tags first: ``work`` (WORK, ©wrk, TXXX WORK) makes one; ``grouping`` (GROUPING, TIT1,
+    ©grp) does only with a movement number or name beside it, or with a title that begins with
+    it, as pop collections use the grouping for moods and parties. Then the title's shape.
+    The work is the composer's (else the artist's: a title alone names no composer)."""
+    name = (work or "").strip()
+    number = _number(movement) or _number(movement_name)
+    if not name and grouping and grouping.strip():
+        g = grouping.strip()
+        if number is not None or re.match(re.escape(g) + r"\s*(?::|\s[-\u2013\u2014])\s", title or ""):
+            name = g
+    parsed = _TITLE.match(title or "")
+    if parsed and roman(parsed.group("num")) is None:
+        parsed = None
+    if not name and parsed is None:
+        return None
+    if not name:
+        name = parsed.group("work")
+    if number is None and parsed is not None and normalize(parsed.group("work")) == normalize(name):
+        number = roman(parsed.group("num"))
+    if number is None and title and name and normalize(title).startswith(normalize(name)):
+        # ("Work: 2. Adagio" where the work came from the tags)
+        rest = title.strip()[len(name.strip()):].lstrip(" :-\u2013\u2014")
+        number = _number(rest) if _LEAD.match(rest + " ") else None
+    who = normalize(composer or "") or normalize(artist or "")
+    key = f"{who}\x1f{normalize(name)}"
+    return Work(key, number)

@@ -1,0 +1,114 @@
+"""A classical listener's library: symphonies and sonatas, each work in three or four tracks,
+two orchestras' recordings of one symphony. Shuffled, a work goes as one piece, its movements
+in their order (real files, a real scan, the player over the null engine)."""
+
+from __future__ import annotations
+
+from player.library.scanner import Scanner
+from segue_common.works import work_of
+from tests.audiogen import write_tags, write_track
+
+# (composer, work, movements, orchestra)
+_WORKS = [
+    ("Ludwig van Beethoven", "Symphony No. 5 in C minor, Op. 67",
+     ["Allegro con brio", "Andante con moto", "Scherzo. Allegro", "Allegro"], "Berliner Philharmoniker"),
+    ("Ludwig van Beethoven", "Symphony No. 5 in C minor, Op. 67",
+     ["Allegro con brio", "Andante con moto", "Scherzo. Allegro", "Allegro"], "Wiener Philharmoniker"),
+    ("Johannes Brahms", "Symphony No. 4 in E minor, Op. 98",
+     ["Allegro non troppo", "Andante moderato", "Allegro giocoso", "Allegro energico e passionato"],
+     "Berliner Philharmoniker"),
+    ("Ludwig van Beethoven", "Piano Sonata No. 14 in C-sharp minor, Op. 27 No. 2",
+     ["Adagio sostenuto", "Allegretto", "Presto agitato"], "Maurizio Pollini"),
+    ("Antonín Dvořák", "Symphony No. 9 in E minor, Op. 95",
+     ["Adagio - Allegro molto", "Largo", "Scherzo. Molto vivace", "Allegro con fuoco"], "Czech Philharmonic"),
+]
+_ROMAN = ["I", "II", "III", "IV"]
+
+
+def _library(tmp_path, seconds=30.0):
+    """The works' files (titles "Work: I. Allegro", as most classical rips name them) and a few
+    songs of their own, scanned for real. Returns the music folder."""
+    music = tmp_path / "music"
+    for w, (composer, work, movements, orchestra) in enumerate(_WORKS):
+        album = f"{work} ({orchestra})"
+        sep = ": " if w % 2 == 0 else " - "       # (both shapes rips use)
+        for m, name in enumerate(movements):
+            write_track(music / f"w{w}", f"{m + 1:02d}", seconds=seconds, freq=220.0 + 20 * m,
+                        tags={"title": f"{work}{sep}{_ROMAN[m]}. {name}", "artist": orchestra, "album": album,
+                              "tracknumber": str(m + 1)})
+            write_tags(music / f"w{w}" / f"{m + 1:02d}.flac", composer=composer)
+    for i in range(6):
+        write_track(music / "zz songs", f"s{i}", seconds=seconds, freq=500.0 + 10 * i,
+                    tags={"title": f"Interlude: Part {i}", "artist": "Some Band", "album": "Songs"})
+    return music
+
+
+def _scanned(store, tmp_path):
+    Scanner(store).scan([str(_library(tmp_path))])
+    rows = store.execute("SELECT id, title, artist, album FROM tracks ORDER BY path").fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _broken_works(order, tracks) -> list[str]:
+    """The performances (album) whose movements in ``order`` are not together and in order."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for pos, t in enumerate(order):
+        title, _, album = tracks[t]
+        w = work_of(title)
+        if w is not None:
+            seen.setdefault(album, []).append((pos, w.movement))
+    broken = []
+    for album, places in seen.items():
+        positions = [p for p, _ in places]
+        numbers = [n for _, n in places]
+        if positions != list(range(positions[0], positions[0] + len(positions))) or numbers != sorted(numbers):
+            broken.append(album)
+    return broken
+
+
+def test_shuffle_keeps_each_performance_of_a_work_together_and_in_order(store, tmp_path, make_player):
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    assert len(ids) == 25
+    p = make_player(speed=0.5)
+    for _ in range(4):
+        p.set_shuffle(False)
+        p.play_tracks(ids, source="library")     # (the first movement of the first work plays)
+        p.set_shuffle(True)
+        order = [p.current_track_id, *[e.track_id for e in p.queue]]
+        assert sorted(order) == sorted(ids)
+        assert _broken_works(order[:20], tracks) == []
+        # the work playing goes on: its second, third and fourth movements are next
+        assert order[1:4] == ids[1:4]
+
+
+def test_a_list_started_while_shuffling_plays_each_work_through_in_order(store, tmp_path, make_player):
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    p = make_player(speed=0.5)
+    p.set_shuffle(True)
+    for start in (0, 5, 13):
+        p.play_tracks(ids, start_index=start, source="library")
+        order = [p.current_track_id, *[e.track_id for e in p.queue]]
+        assert order[0] == ids[start]
+        # The work whose movement was started goes on from it; each other work plays through
+        # in order (the movements before the one started, after it, as a piece of their own).
+        later = [t for t in ids if tracks[t][2] == tracks[ids[start]][2] and ids.index(t) > start]
+        assert order[1:1 + len(later)] == later
+        assert _broken_works(order[1 + len(later):], tracks) == []
+
+
+def test_songs_with_a_colon_are_shuffled_as_songs(store, tmp_path, make_player):
+    # "Interlude: Part 1" names no movement: the six songs are not glued into one piece.
+    tracks = _scanned(store, tmp_path)
+    songs = [t for t, (title, _, _) in tracks.items() if title.startswith("Interlude")]
+    assert store.work_movements(songs) == {}
+    p = make_player(speed=0.5)
+    p.play_tracks(songs, source="library")
+    p.set_shuffle(True)
+    orders = set()
+    for _ in range(6):
+        p.set_shuffle(False)
+        p.set_shuffle(True)
+        orders.add(tuple(e.track_id for e in p.queue))
+    assert len(orders) > 1
