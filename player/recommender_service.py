@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
                    "genre", "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation",
-                   "added_at", "cue_sheet", "match_key", "rating")
+                   "added_at", "cue_sheet", "match_key", "rating", "composer")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -129,6 +129,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     years, album_artists, track_numbers, disc_numbers, places, album_ids, added = [], [], [], [], [], [], []
     named: list[bool] = []
     ratings: list[int | None] = []      # the stars another player gave each song (taste before plays)
+    composers: list[str | None] = []
     lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
     since = time.time() - NEW_RELEASE_S
     # A few values per row, in chunks, one object per repeated name: holding every row (and
@@ -158,6 +159,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             named.append(r["cue_sheet"] is not None and stands_in(r["title"]) and not stands_in(
                 r["title"], r["cue_sheet"], r["match_key"]))
             durations.append(r["duration"])
+            # (the first of several composers: a work goes by its first, "Mozart; Süssmayr")
+            composer = (r["composer"] or "").split("; ")[0].strip() or None
+            composers.append(one(composer, composer) if composer else None)
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
@@ -220,7 +224,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
-                        ratings=ratings)
+                        ratings=ratings, composers=composers)
     return cat, prior
 
 

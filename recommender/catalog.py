@@ -289,6 +289,14 @@ class Catalog:
     # track, the plays heard of its artist's and the taste they add up to (each song weighed as
     # a track's own plays are), then the same of its genre's; None where there are none.
     gone: np.ndarray = None               # float32 [n, 4]
+    # Classical works (see segue_common.works): the composer of each track (codes into
+    # composer_names, -1 none), the work it is a movement of (a code shared by every
+    # performance of one work, -1 for a piece of its own) and its movement number (0 unknown);
+    # work None: the library holds no work.
+    composer: np.ndarray = None           # int32 [n]
+    composer_names: list = None
+    work: np.ndarray = None               # int32 [n]
+    movement: np.ndarray = None           # int32 [n]
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
     _album_size = None                    # (album, tracks per album code) (not a field: shared by copies)
 
@@ -312,7 +320,8 @@ class Catalog:
               artists_guessed: Sequence[bool] | np.ndarray | None = None,
               added: Sequence[float | None] | np.ndarray | None = None,
               titles_named: Sequence[bool] | np.ndarray | None = None,
-              ratings: Sequence[float | None] | np.ndarray | None = None) -> "Catalog":
+              ratings: Sequence[float | None] | np.ndarray | None = None,
+              composers: Sequence[str | None] | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -429,8 +438,31 @@ class Catalog:
             stars[~(np.isfinite(stars) & (stars >= 1))] = np.nan
             cat.rating = np.minimum(stars, 5).astype(np.float32) if np.isfinite(stars).any() else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
+        cat._set_works(aligned(composers, "composers"))
         cat.set_plays(plays or PlayLog.empty())
         return cat
+
+    def _set_works(self, composers: list | None) -> None:
+        """The composers, and the works the tracks are movements of, from the titles ("Symphony
+        No. 5 in C minor, Op. 67: I. Allegro con brio") and the composers."""
+        from segue_common.works import work_of
+
+        n = self.n
+        if composers is not None and any(composers):
+            self.composer, self.composer_names = _codes(composers, n)
+        works: dict[str, int] = {}
+        code = np.full(n, -1, np.int32)
+        number = np.zeros(n, np.int32)
+        for i, title in enumerate(self.titles):
+            if ":" not in title and " - " not in title and "\u2013" not in title and "\u2014" not in title:
+                continue        # (most titles cannot name a work: not read further)
+            artist = self.artist_names[self.artist[i]] if self.artist[i] >= 0 else None
+            w = work_of(title, composers[i] if composers is not None else None, artist=artist)
+            if w is not None:
+                code[i] = works.setdefault(w.key, len(works))
+                number[i] = w.movement or 0
+        if works:
+            self.work, self.movement = code, number
 
     def rows(self, track_ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """Row index of each id, -1 where the id is not in the catalogue. [shape=(m,)] int64"""

@@ -949,7 +949,7 @@ class Recommender:
                 heard = np.concatenate([heard, queued])
             heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
             tail = taken[-1]
-        return out
+        return self._whole_works(out, np.concatenate([sess, queued]), self._rows(never))
 
     def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
                     history: np.ndarray, pushed: np.ndarray | None = None, why: dict | None = None,
@@ -1607,7 +1607,13 @@ class Recommender:
         genre = self._station_genre(seed)
         if genre >= 0:
             score = score + near * 0.4 * (self.genre == genre)
-        if cat.artist[seed] >= 0:
+        by = self._composer_of_work(seed)
+        if by >= 0:
+            # A movement of a classical work: the listener asked for its composer's music (and
+            # that of the composers who share records with them), not for the orchestra's
+            # other records, which its "artist" names.
+            score = score + near * (0.5 * (cat.composer == by) + 0.25 * self._kin_composers(by))
+        elif cat.artist[seed] >= 0:
             score = score + near * 0.3 * (cat.artist == cat.artist[seed])
         if cat.album[seed] >= 0:
             score = score + near * 0.2 * (cat.album == cat.album[seed])
@@ -1658,7 +1664,7 @@ class Recommender:
         # ten songs, half of its own left, the soul songs having pulled the centre away.
         mine = own[~np.isin(own, skip_rows)][-max(RADIO_APART, 3):]
         on_lately = genre >= 0 and bool((self.genre[mine] == genre).any())
-        return self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
+        got = self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
                           per_artist=max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_HABIT_HOUR)),
                           own_artist=(int(cat.artist[seed]), max(cfg.max_per_artist_hour, self.artist_hour)),
                           follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate, run=RADIO_RUN,
@@ -1668,6 +1674,66 @@ class Recommender:
                           stay=run < 2 and not self.E[seed].any(), was_on=run < 2 and on_lately,
                           apart=RADIO_APART,
                           opening=max(RADIO_OPENING - len(own), 0))
+        # (the station's tail is its last song played or queued, the seed where it has none)
+        return self._whole_works(got, np.concatenate([[seed], station[station != seed]]).astype(np.int64),
+                                 self._rows(never))
+
+    def _composer_of_work(self, row: int) -> int:
+        """The composer's code of catalogue row ``row`` where it is a movement of a work, else -1."""
+        cat = self.catalog
+        if cat.work is None or cat.composer is None or cat.work[row] < 0:
+            return -1
+        return int(cat.composer[row])
+
+    def _kin_composers(self, composer: int) -> np.ndarray:
+        """bool [n]: the tracks of the composers other than ``composer`` whose works share an
+        album with theirs (a disc coupling Beethoven and Brahms makes them kin)."""
+        cat = self.catalog
+        albums = np.unique(cat.album[(cat.composer == composer) & (cat.album >= 0)])
+        kin = np.unique(cat.composer[np.isin(cat.album, albums) & (cat.composer >= 0)])
+        kin = kin[kin != composer]
+        return np.isin(cat.composer, kin) if len(kin) else np.zeros(cat.n, bool)
+
+    def _whole_works(self, got: list[tuple[int, float]], before: np.ndarray,
+                     never: np.ndarray) -> list[tuple[int, float]]:
+        """The picks with each classical work whole and in order: a movement picked brings its
+        performance's other movements (the same work on the same album), each in its place
+        from the first, where it stood; a work already heard or queued (``before``: the
+        session or station, then the queue, in order), or placed once, is not offered again,
+        not even as another orchestra's performance. The work the last of ``before`` is a
+        movement of goes on first, to its end. Picks of no work stay as they are."""
+        cat = self.catalog
+        if cat.work is None:
+            return got
+        before = before[before >= 0]
+        seen = set(int(w) for w in cat.work[before] if w >= 0)
+        taken = set(int(r) for r in before) | set(int(r) for r in never[never >= 0])
+        out: list[tuple[int, float]] = []
+
+        def performance(r: int) -> list[int]:
+            rows = np.flatnonzero((cat.work == cat.work[r]) & (cat.album == cat.album[r])) \
+                if cat.album[r] >= 0 else np.array([r])
+            return [int(x) for x in rows[np.lexsort((rows, cat.movement[rows]))] if int(x) not in taken]
+
+        if len(before) and cat.work[before[-1]] >= 0:
+            tail = int(before[-1])
+            rest = [r for r in performance(tail) if cat.movement[r] > cat.movement[tail] > 0]
+            out += [(int(cat.track_ids[r]), got[0][1] if got else 0.0) for r in rest]
+            taken.update(rest)
+        for t, score in got:
+            r = cat.row(t)
+            if r < 0 or cat.work[r] < 0:
+                if r not in taken:
+                    out.append((t, score))
+                    taken.add(r)
+                continue
+            if int(cat.work[r]) in seen:
+                continue
+            seen.add(int(cat.work[r]))
+            rows = performance(r)
+            out += [(int(cat.track_ids[x]), score) for x in rows]
+            taken.update(rows)
+        return out
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a

@@ -112,3 +112,20 @@ def test_songs_with_a_colon_are_shuffled_as_songs(store, tmp_path, make_player):
         p.set_shuffle(True)
         orders.add(tuple(e.track_id for e in p.queue))
     assert len(orders) > 1
+
+
+def test_radio_from_a_movement_plays_the_work_on_then_its_composer_not_its_orchestra(store, tmp_path):
+    from player.recommender_service import RecommenderService
+
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    service = RecommenderService(store, priors=None)
+    seed = ids[0]                      # Beethoven's Fifth, Berlin, I. Allegro con brio
+    got = [r.track_id for r in service.radio(seed, 10, exclude={seed})]
+    assert got[:3] == ids[1:4]        # its work goes on, in order
+    assert _broken_works([seed, *got], tracks) == []
+    # the Vienna Fifth is the same work: not offered back to back (nor at all in this batch)
+    assert not any(tracks[t][2].endswith("(Wiener Philharmoniker)") for t in got)
+    # then Beethoven's sonata, whole, before the Berlin orchestra's Brahms
+    albums = [tracks[t][2] for t in got[3:]]
+    assert albums[:3] == ["Piano Sonata No. 14 in C-sharp minor, Op. 27 No. 2 (Maurizio Pollini)"] * 3

@@ -1,0 +1,111 @@
+"""Up next and Radio over a classical library: a work is suggested whole and in order, one
+performance of it, and a station from a movement goes by its composer, not its orchestra."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from recommender.catalog import Catalog
+from recommender.rank import Recommender
+from segue_common.works import work_of
+
+_MOVEMENTS = ["I. Allegro", "II. Andante", "III. Scherzo", "IV. Finale"]
+# (composer, work, movements, orchestra, album)
+_WORKS = [
+    ("Ludwig van Beethoven", "Symphony No. 5 in C minor, Op. 67", 4, "Berliner Philharmoniker", "Beethoven 5 (BPO)"),
+    ("Ludwig van Beethoven", "Symphony No. 5 in C minor, Op. 67", 4, "Wiener Philharmoniker", "Beethoven 5 (VPO)"),
+    ("Ludwig van Beethoven", "Symphony No. 7 in A major, Op. 92", 4, "Wiener Philharmoniker", "Beethoven 7 (VPO)"),
+    ("Ludwig van Beethoven", "Piano Sonata No. 14, Op. 27 No. 2", 3, "Maurizio Pollini", "Sonatas"),
+    ("Ludwig van Beethoven", "Piano Sonata No. 8, Op. 13", 3, "Maurizio Pollini", "Sonatas"),
+    ("Johannes Brahms", "Symphony No. 4 in E minor, Op. 98", 4, "Wiener Philharmoniker", "Beethoven 7 (VPO)"),
+    ("Gustav Mahler", "Symphony No. 1 in D major", 4, "Berliner Philharmoniker", "Mahler 1 (BPO)"),
+    ("Gustav Mahler", "Symphony No. 5", 4, "Berliner Philharmoniker", "Mahler 5 (BPO)"),
+    ("Anton Bruckner", "Symphony No. 4", 4, "Berliner Philharmoniker", "Bruckner 4 (BPO)"),
+]
+
+
+def _library():
+    ids, artists, albums, titles, composers, numbers = [], [], [], [], [], []
+    for composer, work, count, orchestra, album in _WORKS:
+        at = sum(1 for a in albums if a == album)
+        for m in range(count):
+            ids.append(len(ids) + 1)
+            artists.append(orchestra)
+            albums.append(album)
+            titles.append(f"{work}: {_MOVEMENTS[m]}")
+            composers.append(composer)
+            numbers.append(at + m + 1)
+    cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, composers=composers,
+                        buckets=["Classical"] * len(ids), durations=[600.0] * len(ids), track_numbers=numbers)
+    return cat, dict(zip(ids, zip(titles, albums, composers)))
+
+
+def _broken(order, tracks) -> list[str]:
+    """The performances whose movements in ``order`` are not together, complete from the first
+    one given and in order."""
+    seen: dict[str, list[tuple[int, int]]] = {}
+    for pos, t in enumerate(order):
+        title, album, composer = tracks[t]
+        w = work_of(title, composer)
+        seen.setdefault(f"{w.key}/{album}", []).append((pos, w.movement))
+    out = []
+    for name, places in seen.items():
+        positions, numbers = [p for p, _ in places], [n for _, n in places]
+        if positions != list(range(positions[0], positions[0] + len(places))) or numbers != sorted(numbers):
+            out.append(name)
+    return out
+
+
+def _works(order, tracks) -> list[str]:
+    keys = [work_of(tracks[t][0], tracks[t][2]).key for t in order]
+    return [k for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k]
+
+
+def test_up_next_suggests_whole_works_in_order_and_one_performance_of_each():
+    cat, tracks = _library()
+    rec = Recommender(cat)
+    ids = list(tracks)
+    # The person played Mahler's First through; its last movement is the session's tail.
+    session = [t for t in ids if tracks[t][1] == "Mahler 1 (BPO)"]
+    got = [t for t, _ in rec.up_next(session, 10)]
+    assert len(got) >= 10
+    assert _broken(got, tracks) == []
+    works = _works(got, tracks)
+    assert len(works) == len(set(works))          # no work twice: two orchestras' Fifth are one work
+    # each work starts at its first movement
+    starts = [t for i, t in enumerate(got) if i == 0 or tracks[got[i - 1]][1:] != tracks[t][1:]
+              or work_of(tracks[got[i - 1]][0]).key != work_of(tracks[t][0]).key]
+    assert [tracks[t][0].split(": ")[1][:3] for t in starts] == ["I. "] * len(starts)
+
+
+def test_up_next_after_a_movement_goes_on_with_its_work():
+    cat, tracks = _library()
+    rec = Recommender(cat)
+    ids = list(tracks)
+    brahms = [t for t in ids if tracks[t][2] == "Johannes Brahms"]
+    got = [t for t, _ in rec.up_next(brahms[:2], 6)]
+    assert got[:2] == brahms[2:]
+    assert _broken(got, tracks) == []
+
+
+def test_radio_from_a_movement_plays_its_composer_not_its_orchestras_other_records():
+    cat, tracks = _library()
+    rec = Recommender(cat)
+    ids = list(tracks)
+    seed = next(t for t in ids if tracks[t][1] == "Beethoven 5 (BPO)" and ": I. " in tracks[t][0])
+    got = [t for t, _ in rec.radio(seed, 10)]
+    assert _broken([seed, *got], tracks) == []
+    # the seed's work goes on, and the Vienna Fifth, the same work, is not offered
+    assert [tracks[t][0] for t in got[:3]] == [tracks[t][0] for t in ids[1:4]]
+    assert not any(tracks[t][1] == "Beethoven 5 (VPO)" for t in got)
+    # Beethoven's other works (and Brahms, who shares a record with him) come before the Berlin
+    # orchestra's Mahler and Bruckner
+    composers = [tracks[t][2] for t in got[3:]]
+    assert composers[0] in ("Ludwig van Beethoven", "Johannes Brahms")
+    assert sum(c in ("Gustav Mahler", "Anton Bruckner") for c in composers[:7]) == 0
+
+
+def test_a_library_of_songs_has_no_works_and_its_picks_are_untouched():
+    cat = Catalog.build(track_ids=[1, 2, 3], artists=["A", "B", "C"], titles=["Live: Side A", "Hey", "Intro: Part 1"])
+    assert cat.work is None and cat.composer is None
+    assert np.array_equal(cat.track_ids, [1, 2, 3])
