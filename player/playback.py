@@ -938,6 +938,10 @@ class Player:
         row they were last in both orders, not put back among the songs queued by hand, at
         the top, when shuffle went off."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
+        # (while shuffling, the works among them and in the queue: see :meth:`_read_works`)
+        works = self._read_works(self._shuffle and before is None and len(entries) > 1)
+        if works is not None:
+            works.update(self.store.work_movements([e.track_id for e in entries]))
         with self._lock:
             if before is not None:
                 self._queue.extend(entries)
@@ -955,13 +959,13 @@ class Player:
             elif all(e.hand_queued for e in entries):
                 if self._shuffle:
                     self._natural_after_hand_queued(entries)
-                    self._queue.insert_randomly(entries, self._rng, upto=_after_own)
+                    self._queue.insert_randomly(entries, self._rng, upto=_after_own, work=self._work_of(works))
                 else:
                     self._queue.insert(_after_own(self._queue.entries()), entries)
             elif self._shuffle:
                 self._natural.extend(entries)
                 # (never before the person's own entries: they come first)
-                self._queue.insert_randomly(entries, self._rng, _after_own)
+                self._queue.insert_randomly(entries, self._rng, _after_own, work=self._work_of(works))
             else:
                 self._queue.extend(entries)
             self._queue_changed()

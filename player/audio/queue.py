@@ -96,6 +96,11 @@ def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashabl
     return out
 
 
+def _one_piece(a, b) -> bool:
+    """Whether two neighbours' ``work`` values are movements of one performance."""
+    return a is not None and b is not None and a[0] == b[0]
+
+
 def _units(entries: list, work) -> list[list]:
     """``entries`` as the pieces a shuffle moves: each alone, but the movements of one
     performance, together in their order (those without a number where they were) at the
@@ -369,20 +374,27 @@ class PlayQueue:
             self._items.clear()
 
     def insert_randomly(self, entries: list[QueueEntry], rng: random.Random, after=lambda items: 0,
-                        upto=None) -> None:
+                        upto=None, work=None) -> None:
         """Each entry at a random place among the queued ones, not before ``after(items)`` and,
         given ``upto``, not after ``upto(items)`` (each read under the lock, with the entries as
         they are then, once: read again for each entry, it went through a long queue thousands
         of times; what goes in after the first place does not move it, and the last moves on by
-        one with each entry put in before it)."""
+        one with each entry put in before it). ``work``: as :func:`shuffled`'s: the movements of
+        one performance go in together, in their order, and never between two movements of
+        one queued already (a symphony added while shuffling is heard as one piece)."""
         with self._lock:
-            first = after(self._items)
-            last = None if upto is None else upto(self._items)
-            for e in entries:
-                place = rng.randint(first, len(self._items) if last is None else last)
-                self._items.insert(place, e)
+            items = self._items
+            first = after(items)
+            last = None if upto is None else upto(items)
+            for unit in _units(entries, work):
+                end = len(items) if last is None else last
+                place = rng.randint(first, end)
+                if work is not None:
+                    while first < place < end and _one_piece(work(items[place - 1]), work(items[place])):
+                        place += 1
+                items[place:place] = unit
                 if last is not None:
-                    last += 1
+                    last += len(unit)
 
     def order_like(self, reference: list[QueueEntry]) -> None:
         """Entries found in ``reference`` (by identity) take its order; the others keep

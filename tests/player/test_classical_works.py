@@ -129,3 +129,20 @@ def test_radio_from_a_movement_plays_the_work_on_then_its_composer_not_its_orche
     # then Beethoven's sonata, whole, before the Berlin orchestra's Brahms
     albums = [tracks[t][2] for t in got[3:]]
     assert albums[:3] == ["Piano Sonata No. 14 in C-sharp minor, Op. 27 No. 2 (Maurizio Pollini)"] * 3
+
+
+def test_a_work_added_while_shuffling_goes_in_whole_and_in_order(store, tmp_path, make_player):
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    songs = [t for t in ids if tracks[t][0].startswith("Interlude")]
+    p = make_player(speed=0.5)
+    p.set_shuffle(True)
+    p.play_tracks(songs, source="library")
+    for w in range(4):
+        # the person adds the works one by one (an album each), by hand and as a list would
+        work = ids[4 * w:4 * w + 4] if w < 3 else ids[12:15]
+        p.enqueue(list(reversed(work)) if w == 1 else work, source="queue" if w % 2 else "library")
+        order = [e.track_id for e in p.queue]
+        at = [order.index(t) for t in work]
+        assert at == list(range(at[0], at[0] + len(work)))
+        assert _broken_works(order, tracks) == []
