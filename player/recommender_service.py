@@ -15,6 +15,7 @@ import errno
 import itertools
 import logging
 import shutil
+import re
 import sys
 import threading
 import time
@@ -35,13 +36,18 @@ from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import NEW_RELEASE_AFTER_FIRST_S, NEW_RELEASE_S, Models, Recommender
 from segue_common.normalize import first_of_artists, primary_artist, same_length, stands_in
+from segue_common.works import work_of
 
 log = logging.getLogger(__name__)
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
+#: a title that may name the work it is a movement of (see segue_common.works); the others are not read further
+_MAY_NAME_A_WORK = re.compile(r":|\s[-\u2013\u2014]\s")
+
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
                    "genre", "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation",
-                   "added_at", "cue_sheet", "match_key", "rating", "composer")
+                   "added_at", "cue_sheet", "match_key", "rating", "composer", "work", "grouping", "movement",
+                   "movementname")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -130,6 +136,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     named: list[bool] = []
     ratings: list[int | None] = []      # the stars another player gave each song (taste before plays)
     composers: list[str | None] = []
+    works: list = []            # (work key, movement) of the movements of classical works, else None
     lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
     since = time.time() - NEW_RELEASE_S
     # A few values per row, in chunks, one object per repeated name: holding every row (and
@@ -162,6 +169,10 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             # (the first of several composers: a work goes by its first, "Mozart; Süssmayr")
             composer = (r["composer"] or "").split("; ")[0].strip() or None
             composers.append(one(composer, composer) if composer else None)
+            work = work_of(r["title"], composer, work=r["work"], grouping=r["grouping"], movement=r["movement"],
+                           movement_name=r["movementname"], artist=tagged) \
+                if r["work"] or r["grouping"] or _MAY_NAME_A_WORK.search(r["title"] or "") else None
+            works.append(None if work is None else (one(work.key, work.key), work.movement))
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
@@ -224,7 +235,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
-                        ratings=ratings, composers=composers)
+                        ratings=ratings, composers=composers, works=works)
     return cat, prior
 
 

@@ -321,7 +321,8 @@ class Catalog:
               added: Sequence[float | None] | np.ndarray | None = None,
               titles_named: Sequence[bool] | np.ndarray | None = None,
               ratings: Sequence[float | None] | np.ndarray | None = None,
-              composers: Sequence[str | None] | None = None) -> "Catalog":
+              composers: Sequence[str | None] | None = None,
+              works: Sequence[tuple[str, int | None] | None] | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -438,30 +439,35 @@ class Catalog:
             stars[~(np.isfinite(stars) & (stars >= 1))] = np.nan
             cat.rating = np.minimum(stars, 5).astype(np.float32) if np.isfinite(stars).any() else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
-        cat._set_works(aligned(composers, "composers"))
+        cat._set_works(aligned(composers, "composers"), aligned(works, "works"))
         cat.set_plays(plays or PlayLog.empty())
         return cat
 
-    def _set_works(self, composers: list | None) -> None:
-        """The composers, and the works the tracks are movements of, from the titles ("Symphony
-        No. 5 in C minor, Op. 67: I. Allegro con brio") and the composers."""
+    def _set_works(self, composers: list | None, works: list | None = None) -> None:
+        """The composers, and the works the tracks are movements of: ``works``' ``(key,
+        movement)`` where given (the app reads them from the tags too), else from the titles
+        ("Symphony No. 5 in C minor, Op. 67: I. Allegro con brio") and the composers."""
         from segue_common.works import work_of
 
         n = self.n
         if composers is not None and any(composers):
             self.composer, self.composer_names = _codes(composers, n)
-        works: dict[str, int] = {}
+        if works is None:
+            works = [None] * n
+            for i, title in enumerate(self.titles):
+                if ":" not in title and " - " not in title and "\u2013" not in title and "\u2014" not in title:
+                    continue        # (most titles cannot name a work: not read further)
+                artist = self.artist_names[self.artist[i]] if self.artist[i] >= 0 else None
+                w = work_of(title, composers[i] if composers is not None else None, artist=artist)
+                works[i] = None if w is None else (w.key, w.movement)
+        keys: dict[str, int] = {}
         code = np.full(n, -1, np.int32)
         number = np.zeros(n, np.int32)
-        for i, title in enumerate(self.titles):
-            if ":" not in title and " - " not in title and "\u2013" not in title and "\u2014" not in title:
-                continue        # (most titles cannot name a work: not read further)
-            artist = self.artist_names[self.artist[i]] if self.artist[i] >= 0 else None
-            w = work_of(title, composers[i] if composers is not None else None, artist=artist)
+        for i, w in enumerate(works):
             if w is not None:
-                code[i] = works.setdefault(w.key, len(works))
-                number[i] = w.movement or 0
-        if works:
+                code[i] = keys.setdefault(w[0], len(keys))
+                number[i] = w[1] or 0
+        if keys:
             self.work, self.movement = code, number
 
     def rows(self, track_ids: Sequence[int] | np.ndarray) -> np.ndarray:

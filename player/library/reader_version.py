@@ -67,7 +67,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # with accents written decomposed (macOS: "o" and a combining mark) read composed; byte order
     # marks and zero-width spaces a tagger left in a name taken out
     24: None,
-    25: None,       # the stars another player gave the song (POPM, RATING, FMPS_RATING, rate, WM rating)
+    25: None,       # the stars another player gave the song (POPM, RATING, FMPS_RATING, rate, WM rating), and
+                    # a classical work's tags: WORK, GROUPING (ID3 TIT1/GRP1), MOVEMENT (MVIN) and MOVEMENTNAME
 }
 
 

@@ -115,17 +115,23 @@ _COMMON_KEYS = {
     # The stars the person gave a song in another player: foobar2000 and MusicBee write RATING
     # (1-5, or 0-100), Quod Libet and Clementine FMPS_RATING (0.0-1.0); see parse_rating
     "rating": "rating", "fmps_rating": "_fmps_rating",
+    # A classical work's movements: the work they make up (or the grouping an older tagger
+    # wrote it in), and each one's number and name, so that they are played together and in
+    # their order
+    "work": "work", "grouping": "grouping", "movement": "movement", "movementnumber": "movement",
+    "movementname": "movementname",
 }
 _ID3_KEYS = {
     "TIT2": "title", "TPE1": "artist", "TALB": "album", "TPE2": "albumartist", "TCON": "genre",
     "TDRC": "year", "TYER": "year", "TRCK": "track_no", "TPOS": "disc_no",
     "TCOM": "composer", "TCMP": "compilation", "TSOP": "artistsort", "TSO2": "albumartistsort",
-    "TSOC": "composersort",
+    "TSOC": "composersort", "TIT1": "grouping", "GRP1": "grouping", "MVIN": "movement", "MVNM": "movementname",
 }
 _MP4_KEYS = {
     "\xa9nam": "title", "\xa9ART": "artist", "\xa9alb": "album", "aART": "albumartist",
     "\xa9gen": "genre", "\xa9day": "year", "\xa9wrt": "composer", "cpil": "compilation", "soar": "artistsort",
-    "soaa": "albumartistsort", "soco": "composersort",
+    "soaa": "albumartistsort", "soco": "composersort", "\xa9wrk": "work", "\xa9grp": "grouping",
+    "\xa9mvn": "movementname",
     # (MediaMonkey's and MusicBee's rating in an MP4 file, 0-100)
     "rate": "rating",
 }
@@ -135,11 +141,11 @@ _ASF_KEYS = {
     "musicbrainz/track id": "mb_track_id", "musicbrainz/album id": "mb_album_id",
     "musicbrainz/artist id": "mb_artist_id", "wm/composer": "composer", "wm/iscompilation": "compilation",
     "wm/artistsortorder": "artistsort", "wm/albumartistsortorder": "albumartistsort",
-    "wm/composersortorder": "composersort",
+    "wm/composersortorder": "composersort", "wm/contentgroupdescription": "grouping",
     # Windows Media Player's stars: 1, 25, 50, 75 and 99 for one to five
     "wm/shareduserrating": "_wm_rating",
 }
-_INT_FIELDS = {"year", "track_no", "disc_no"}
+_INT_FIELDS = {"year", "track_no", "disc_no", "movement"}
 _GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
 _PEAK_FIELDS = {"rg_track_peak", "rg_album_peak"}
 _FLAG_FIELDS = {"compilation"}
@@ -566,6 +572,9 @@ def _mp4(tags, out: dict) -> None:
     for key, field in (("trkn", "track_no"), ("disk", "disc_no")):
         if key in tags and tags[key]:
             out[field] = _mp4_number(tags[key])
+    if tags.get("\xa9mvi"):
+        # (the movement's number, a plain integer where the track's is a pair)
+        out["movement"] = _mp4_number([tags["\xa9mvi"]])
     for key, value in tags.items():
         if key.startswith("----:com.apple.iTunes:"):
             _set(out, _COMMON_KEYS.get(key.split(":", 2)[2].lower()), value, override=True)

@@ -547,9 +547,21 @@ ALTER TABLE imported_fill_ins ADD COLUMN track_id INTEGER
 _V27 = "ALTER TABLE tracks ADD COLUMN rating INTEGER"
 
 
+# v28: a classical work's tags (WORK or GROUPING, ID3 TIT1; MOVEMENT and MOVEMENTNAME, ID3
+# MVIN and MVNM, MP4 \u00a9wrk/\u00a9mvi/\u00a9mvn): a work's movements are shuffled and
+# suggested together, in their order. NULL for the tracks there are: the tag reader's version
+# went up with it, so the next scan reads every file again.
+_V28 = """
+ALTER TABLE tracks ADD COLUMN work TEXT;
+ALTER TABLE tracks ADD COLUMN grouping TEXT;
+ALTER TABLE tracks ADD COLUMN movement INTEGER;
+ALTER TABLE tracks ADD COLUMN movementname TEXT;
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
-              _script(_V26), _script(_V27)]
+              _script(_V26), _script(_V27), _script(_V28)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,7 @@ TRACK_FIELDS: tuple[str, ...] = (
     "bitrate", "rg_track_gain", "rg_track_peak", "rg_album_gain", "rg_album_peak",
     "mb_track_id", "mb_album_id", "mb_artist_id", "match_key", "last_error", "ctime_ns",
     "composer", "compilation", "artistsort", "albumartistsort", "cue_sheet", "cue_start_s", "cue_end_s",
-    "composersort", "rating",
+    "composersort", "rating", "work", "grouping", "movement", "movementname",
 )
 
 # A new track is numbered above every track there is and every row a scan merged away
@@ -531,13 +531,15 @@ class TracksMixin:
         out: dict[int, tuple[str, int | None]] = {}
         for i in range(0, len(ids), _ID_CHUNK):
             chunk = ids[i:i + _ID_CHUNK]
-            # (only titles with a colon or a dash can name their work: the rest are not read)
+            # (only titles with a colon or a dash, or a work's tags, can name a work: the rest
+            # are not read)
             for r in self.execute("SELECT id, title, composer, coalesce(artist, albumartist), "
-                                  "coalesce(mb_album_id, album, ''), coalesce(albumartist, artist, '') FROM tracks "
+                                  "coalesce(mb_album_id, album, ''), coalesce(albumartist, artist, ''), "
+                                  "work, grouping, movement, movementname FROM tracks "
                                   f"WHERE id IN ({','.join('?' * len(chunk))}) AND (title LIKE '%:%' "
-                                  "OR title LIKE '% - %' OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %')",
-                                  chunk):
-                w = work_of(r[1], r[2], artist=r[3])
+                                  "OR title LIKE '% - %' OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %' "
+                                  "OR work IS NOT NULL OR grouping IS NOT NULL)", chunk):
+                w = work_of(r[1], r[2], artist=r[3], work=r[6], grouping=r[7], movement=r[8], movement_name=r[9])
                 if w is not None:
                     out[r[0]] = (f"{w.key}\x1f{r[4]}\x1f{r[5]}", w.movement)
         return out

@@ -146,3 +146,55 @@ def test_a_work_added_while_shuffling_goes_in_whole_and_in_order(store, tmp_path
         at = [order.index(t) for t in work]
         assert at == list(range(at[0], at[0] + len(work)))
         assert _broken_works(order, tracks) == []
+
+
+def test_works_named_by_their_tags_alone_are_shuffled_whole(store, tmp_path, make_player):
+    """Titles that name only the movement ("Allegro con brio"): the work is in WORK and
+    MOVEMENT (a FLAC tagged by MusicBrainz Picard), or in the grouping, ID3 TIT1, with MVIN
+    and MVNM (an MP3 tagged by iTunes)."""
+    from mutagen import id3
+
+    music = tmp_path / "music"
+    names = ["Allegro con brio", "Andante con moto", "Scherzo", "Allegro"]
+    for m, name in enumerate(names):
+        write_track(music / "flac", f"{m + 1:02d}", seconds=30.0, freq=220.0 + 20 * m,
+                    tags={"title": name, "artist": "Berliner Philharmoniker", "album": "Beethoven 5",
+                          "tracknumber": str(m + 1)})
+        write_tags(music / "flac" / f"{m + 1:02d}.flac", composer="Ludwig van Beethoven",
+                   work="Symphony No. 5 in C minor, Op. 67", movement=f"{m + 1}/4", movementname=name)
+        path = write_track(music / "mp3", f"{m + 1:02d}", fmt="mp3", seconds=30.0, freq=300.0 + 20 * m,
+                           tags={"title": name, "artist": "Wiener Philharmoniker", "album": "Beethoven 5 (Wien)",
+                                 "tracknumber": str(m + 1)})
+        tags = id3.ID3(str(path))
+        tags.add(id3.TIT1(encoding=3, text=["Symphony No. 5 in C minor, Op. 67"]))
+        tags.add(id3.MVIN(encoding=3, text=[f"{m + 1}/4"]))
+        tags.add(id3.MVNM(encoding=3, text=[name]))
+        tags.add(id3.TCOM(encoding=3, text=["Ludwig van Beethoven"]))
+        tags.save()
+    for i in range(8):
+        write_track(music / "zz songs", f"s{i}", seconds=30.0, freq=500.0 + 10 * i,
+                    tags={"title": f"Song {i}", "artist": f"Band {i % 3}", "album": "Songs"})
+    Scanner(store).scan([str(music)])
+    rows = store.execute("SELECT id, title, album, work, grouping, movement, movementname FROM tracks "
+                         "ORDER BY path").fetchall()
+    assert [(r[3], r[5]) for r in rows[:4]] == [("Symphony No. 5 in C minor, Op. 67", m) for m in (1, 2, 3, 4)]
+    assert [(r[4], r[5], r[6]) for r in rows[4:8]] == [("Symphony No. 5 in C minor, Op. 67", m, n)
+                                                      for m, n in zip((1, 2, 3, 4), names)]
+    ids = [r[0] for r in rows]
+    works = store.work_movements(ids)
+    assert sorted(works) == ids[:8] and len({works[t][0] for t in ids[:8]}) == 2
+    p = make_player(speed=0.5)
+    p.play_tracks(ids[8:] + ids[:8], source="library")
+    p.set_shuffle(True)
+    for _ in range(4):
+        p.set_shuffle(False)
+        p.set_shuffle(True)
+        order = [e.track_id for e in p.queue]
+        for perf in (ids[:4], ids[4:8]):
+            at = order.index(perf[0])
+            assert order[at:at + 4] == perf
+    # and a station from its first movement plays the work on, never the Vienna performance
+    from player.recommender_service import RecommenderService
+
+    got = [r.track_id for r in RecommenderService(store, priors=None).radio(ids[0], 6, exclude={ids[0]})]
+    assert got[:3] == ids[1:4] and not set(got) & set(ids[4:8])
