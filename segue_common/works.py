@@ -12,6 +12,7 @@ numeral and a full stop.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import NamedTuple
 
 from segue_common.normalize import normalize_name as normalize
@@ -31,6 +32,7 @@ class Work(NamedTuple):
     movement: int | None
 
 
+@lru_cache(maxsize=512)
 def roman(text: str) -> int | None:
     """The value of a roman numeral (I to LXXX), None for anything else ("IIII" included)."""
     total, last = 0, 0
@@ -96,6 +98,11 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
         # ("Work: 2. Adagio" where the work came from the tags)
         rest = title.strip()[len(name.strip()):].lstrip(" :-\u2013\u2014")
         number = _number(rest) if _LEAD.match(rest + " ") else None
-    who = normalize(composer or "") or normalize(artist or "")
-    key = f"{who}\x1f{normalize(name)}"
-    return Work(key, number)
+    return Work(_key(composer or "", artist or "", name), number)
+
+
+@lru_cache(maxsize=4096)
+def _key(composer: str, artist: str, name: str) -> str:
+    """The key of a work by ``composer`` (else ``artist``) named ``name`` (one per work: its
+    movements ask for it in turn)."""
+    return f"{normalize(composer) or normalize(artist)}\x1f{normalize(name)}"
