@@ -81,6 +81,16 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
     The work is the composer's (else the artist's: a title alone names no composer)."""
     name = (work or "").strip()
     number = _number(movement) or _number(movement_name)
+    if name and number is None:
+        whole = _TITLE.match(name)
+        if whole and roman(whole.group("num")) is not None:
+            # (MusicBrainz Picard writes the movement's own work, "Symphony No. 5: I. Allegro":
+            # its movements are one work)
+            name, number = whole.group("work"), roman(whole.group("num"))
+        elif normalize(title or "").startswith(normalize(name)) and not _TITLE.match(title or ""):
+            # The song's own work, which taggers (Picard) write for every recording, pop
+            # included: no movement of anything ("Yesterday", "Yesterday - Remastered")
+            name = ""
     if not name and grouping and grouping.strip():
         g = grouping.strip()
         if number is not None or re.match(re.escape(g) + r"\s*(?::|\s[-\u2013\u2014])\s", title or ""):

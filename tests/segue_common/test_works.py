@@ -45,3 +45,17 @@ def test_the_tags_name_the_work_first():
 
 def test_roman_numerals():
     assert [roman(s) for s in ("I", "IV", "IX", "XIV", "IIII", "VX", "")] == [1, 4, 9, 14, None, None, None]
+
+
+def test_a_work_tag_naming_the_movement_or_the_song_itself():
+    """MusicBrainz Picard writes WORK for every recording: a movement's is the movement's own
+    work ("Symphony No. 5: I. Allegro"), which makes one work of its symphony; a song's is the
+    song ("Yesterday"), which is no movement of anything."""
+    work = "Symphony No. 5 in C minor, Op. 67"
+    a = work_of("Allegro con brio", BEETHOVEN, work=f"{work}: I. Allegro con brio")
+    b = work_of(f"{work}: II. Andante con moto", BEETHOVEN, work=f"{work}: II. Andante con moto")
+    assert a.key == b.key and (a.movement, b.movement) == (1, 2)
+    assert work_of("Yesterday", "Paul McCartney", work="Yesterday") is None
+    assert work_of("Yesterday - Remastered 2009", "Paul McCartney", work="Yesterday") is None
+    # (an opera's numbers name no movement and keep their work)
+    assert work_of("Libiamo ne' lieti calici", "Giuseppe Verdi", work="La traviata") is not None
