@@ -93,6 +93,11 @@ RADIO_HOUR_SONGS = 60
 # songs people went on to play, and found them later.
 RADIO_RUN = 2
 RADIO_HABIT_HOUR = 3
+# A suggested movement brings its whole work (a symphony, a sonata, a suite) only where the
+# performance has at most this many tracks: an opera, a set of variations (Goldberg: 32) or a
+# cantata cycle filled Up next with an hour or more of one work from one pick, and their
+# numbers (an aria, a variation) are heard alone too.
+WHOLE_WORK_MOST = 12
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -1701,7 +1706,8 @@ class Recommender:
         from the first, where it stood; a work already heard or queued (``before``: the
         session or station, then the queue, in order), or placed once, is not offered again,
         not even as another orchestra's performance. The work the last of ``before`` is a
-        movement of goes on first, to its end. Picks of no work stay as they are."""
+        movement of goes on first, to its end. Picks of no work, and of a performance longer
+        than ``WHOLE_WORK_MOST``, stay as they are."""
         cat = self.catalog
         if cat.work is None:
             return got
@@ -1710,27 +1716,32 @@ class Recommender:
         taken = set(int(r) for r in before) | set(int(r) for r in never[never >= 0])
         out: list[tuple[int, float]] = []
 
-        def performance(r: int) -> list[int]:
+        def performance(r: int) -> list[int] | None:
+            """The performance's movements in order, less those taken; None for one longer than
+            ``WHOLE_WORK_MOST`` (its tracks are offered as songs)."""
             rows = np.flatnonzero((cat.work == cat.work[r]) & (cat.album == cat.album[r])) \
                 if cat.album[r] >= 0 else np.array([r])
+            if len(rows) > WHOLE_WORK_MOST:
+                return None
             return [int(x) for x in rows[np.lexsort((rows, cat.movement[rows]))] if int(x) not in taken]
 
-        if len(before) and cat.work[before[-1]] >= 0:
-            tail = int(before[-1])
-            rest = [r for r in performance(tail) if cat.movement[r] > cat.movement[tail] > 0]
+        tail = int(before[-1]) if len(before) else -1
+        whole = performance(tail) if tail >= 0 and cat.work[tail] >= 0 else None
+        if whole is not None:
+            rest = [r for r in whole if cat.movement[r] > cat.movement[tail] > 0]
             out += [(int(cat.track_ids[r]), got[0][1] if got else 0.0) for r in rest]
             taken.update(rest)
         for t, score in got:
             r = cat.row(t)
-            if r < 0 or cat.work[r] < 0:
-                if r not in taken:
+            rows = performance(r) if r >= 0 and cat.work[r] >= 0 else None
+            if rows is None:
+                if r < 0 or r not in taken:
                     out.append((t, score))
                     taken.add(r)
                 continue
             if int(cat.work[r]) in seen:
                 continue
             seen.add(int(cat.work[r]))
-            rows = performance(r)
             out += [(int(cat.track_ids[x]), score) for x in rows]
             taken.update(rows)
         return out

@@ -109,3 +109,40 @@ def test_a_library_of_songs_has_no_works_and_its_picks_are_untouched():
     cat = Catalog.build(track_ids=[1, 2, 3], artists=["A", "B", "C"], titles=["Live: Side A", "Hey", "Intro: Part 1"])
     assert cat.work is None and cat.composer is None
     assert np.array_equal(cat.track_ids, [1, 2, 3])
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for v, s in ((10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= v:
+            out, n = out + s, n - v
+    return out
+
+
+def test_a_long_work_is_offered_piece_by_piece_not_all_from_one_pick():
+    """Bach's Goldberg Variations in 32 tracks: one pick, or its first variations heard, must
+    not fill Up next with an hour of one work; a symphony still comes whole."""
+    from recommender.rank import WHOLE_WORK_MOST
+
+    ids, titles, albums = [], [], []
+    for m in range(1, 33):
+        ids.append(len(ids) + 1)
+        titles.append(f"Goldberg Variations, BWV 988: {_roman(m)}. Variatio {m}")
+        albums.append("Goldberg (Gould)")
+    for m in range(1, 5):
+        ids.append(len(ids) + 1)
+        titles.append(f"Cello Suite No. 1, BWV 1007: {_roman(m)}. Dance")
+        albums.append("Cello Suites")
+    cat = Catalog.build(track_ids=ids, artists=["Glenn Gould"] * 32 + ["Yo-Yo Ma"] * 4, albums=albums, titles=titles,
+                        composers=["Johann Sebastian Bach"] * len(ids), buckets=["Classical"] * len(ids),
+                        durations=[120.0] * len(ids), track_numbers=list(range(1, 33)) + [1, 2, 3, 4])
+    rec = Recommender(cat)
+    for session in (ids[:2], ids[32:]):         # two variations heard; the suite heard through
+        got = [t for t, _ in rec.up_next(session, 4)]
+        assert 0 < len(got) <= 4 + WHOLE_WORK_MOST
+        assert not set(got) & set(session)
+    # the suite, picked after a variation, still comes whole and in order
+    got = [t for t, _ in rec.up_next([ids[0]], 6)]
+    if set(got) & set(ids[32:]):
+        at = got.index(ids[32])
+        assert got[at:at + 4] == ids[32:]
