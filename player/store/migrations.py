@@ -551,11 +551,19 @@ _V27 = "ALTER TABLE tracks ADD COLUMN rating INTEGER"
 # MVIN and MVNM, MP4 \u00a9wrk/\u00a9mvi/\u00a9mvn): a work's movements are shuffled and
 # suggested together, in their order. NULL for the tracks there are: the tag reader's version
 # went up with it, so the next scan reads every file again.
-_V28 = """
+# The tracks that may be movements (a title with a colon or a dash, or a work's tags), in a
+# partial index: a shuffle of a long queue reads them alone, and in a library without them
+# reads nothing (the whole table, at 100,000 tracks, took 0.2 to 0.6 s each time shuffle went
+# on). Its text is the condition of the query that uses it, word for word (SQLite uses a
+# partial index only where the query's WHERE holds its own); never edited once released.
+WORK_CANDIDATES = ("(title LIKE '%:%' OR title LIKE '% - %' OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %' "
+                   "OR work IS NOT NULL OR grouping IS NOT NULL)")
+_V28 = f"""
 ALTER TABLE tracks ADD COLUMN work TEXT;
 ALTER TABLE tracks ADD COLUMN grouping TEXT;
 ALTER TABLE tracks ADD COLUMN movement INTEGER;
 ALTER TABLE tracks ADD COLUMN movementname TEXT;
+CREATE INDEX tracks_work_candidates ON tracks(id) WHERE {WORK_CANDIDATES};
 """
 
 
