@@ -529,27 +529,49 @@ class TracksMixin:
         classical work (see :func:`segue_common.works.work_of`): the performance is the work
         and the album (or the artist) it was recorded on, so two orchestras' recordings of one
         symphony queued together stay two, each played through."""
+        wanted = {int(t) for t in track_ids}
+        if not wanted:
+            return {}
+        if len(wanted) <= _FEW_WORK_IDS:
+            return self._read_work_movements(sorted(wanted))
+        # A long queue (a library of 100,000): the whole library's movements, kept until the
+        # library changes, then read again for the tracks written since (read afresh each
+        # time, a library of 100,000 movements took 4 s on the player's command thread at
+        # each shuffle and each album added while shuffling).
+        stamp = self.library_stamp()        # (before the rows: a write after it reads them again)
+        kept = getattr(self, "_works_kept", None)
+        if kept is None or kept[0] != stamp:
+            changed = self.library_changed_ids(kept[0]) if kept is not None else None
+            if changed is None or len(changed) > _FEW_WORK_IDS:
+                every = self._read_work_movements(None)
+            else:
+                written = set(changed)
+                every = {t: w for t, w in kept[1].items() if t not in written}
+                every.update(self._read_work_movements(sorted(changed)))
+            kept = self._works_kept = (stamp, every)
+        every = kept[1]
+        if len(every) < len(wanted):
+            return {t: w for t, w in every.items() if t in wanted}
+        return {t: every[t] for t in wanted if t in every}
+
+    def _read_work_movements(self, ids: list[int] | None) -> dict[int, tuple[str, int | None]]:
+        """:meth:`work_movements` of ``ids`` read from the tracks (of every track for None).
+        Only titles with a colon or a dash, or a work's tags, can name a work: the others are
+        not read (their partial index: a library of songs has nothing to read). By ids, 500
+        at a time."""
         from segue_common.works import work_of
 
-        wanted = {int(t) for t in track_ids}
-        out: dict[int, tuple[str, int | None]] = {}
-        if not wanted:
-            return out
-        # Only titles with a colon or a dash, or a work's tags, can name a work: the others are
-        # not read. A few tracks are read by their ids; a long queue (a library of 100,000)
-        # in one read of all such tracks (their partial index: nothing to read in a library of
-        # songs), kept where asked for (by ids, 500 at a time, it took 2 s on a loaded machine).
         # (the condition, word for word, of the partial index that holds those tracks alone)
         cols = ("SELECT id, title, composer, coalesce(artist, albumartist), coalesce(mb_album_id, album, ''), "
                 f"coalesce(albumartist, artist, ''), work, grouping, movement, movementname FROM tracks WHERE "
                 f"{WORK_CANDIDATES}")
-        if len(wanted) > _FEW_WORK_IDS:
-            rows = (r for r in self.execute(cols) if r[0] in wanted)
+        if ids is None:
+            rows = self.execute(cols)
         else:
-            ids = sorted(wanted)
             rows = itertools.chain.from_iterable(
                 self.execute(f"{cols} AND id IN ({','.join('?' * len(ids[i:i + _ID_CHUNK]))})", ids[i:i + _ID_CHUNK])
                 for i in range(0, len(ids), _ID_CHUNK))
+        out: dict[int, tuple[str, int | None]] = {}
         for r in rows:
             w = work_of(r[1], r[2], artist=r[3], work=r[6], grouping=r[7], movement=r[8], movement_name=r[9])
             if w is not None:

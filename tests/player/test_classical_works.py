@@ -198,3 +198,24 @@ def test_works_named_by_their_tags_alone_are_shuffled_whole(store, tmp_path, mak
 
     got = [r.track_id for r in RecommenderService(store, priors=None).radio(ids[0], 6, exclude={ids[0]})]
     assert got[:3] == ids[1:4] and not set(got) & set(ids[4:8])
+
+
+def test_a_long_queues_works_are_read_once_until_the_library_changes(store, tmp_path, monkeypatch):
+    """A long queue's works (a library of 100,000 movements took 4 s to read) are kept, and read
+    again only for the tracks written since."""
+    import player.store.tracks as tracks_module
+
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    monkeypatch.setattr(tracks_module, "_FEW_WORK_IDS", 2)      # (25 tracks make a long queue here)
+    reads: list[str] = []
+    store.conn.set_trace_callback(lambda sql: reads.append(sql) if "movementname FROM tracks" in sql else None)
+    first = store.work_movements(ids)
+    assert len(first) == 19 and len(reads) == 1
+    assert store.work_movements(ids[:10]) == {t: first[t] for t in ids[:10]} and len(reads) == 1
+    store.execute("UPDATE tracks SET title = 'Allegro con brio' WHERE id = ?", (ids[0],))
+    store.conn.commit()
+    again = store.work_movements(ids)
+    assert ids[0] not in again and again == {t: w for t, w in first.items() if t != ids[0]}
+    assert len(reads) == 2 and reads[-1].endswith(f"id IN ({ids[0]})")
+    store.conn.set_trace_callback(None)
