@@ -14,8 +14,8 @@ from __future__ import annotations
 import errno
 import itertools
 import logging
-import shutil
 import re
+import shutil
 import sys
 import threading
 import time
@@ -39,11 +39,10 @@ from segue_common.normalize import first_of_artists, primary_artist, same_length
 from segue_common.works import work_of
 
 log = logging.getLogger(__name__)
-#: the track columns the catalogue needs: reading only these, not every column of every
-#: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 #: a title that may name the work it is a movement of (see segue_common.works); the others are not read further
 _MAY_NAME_A_WORK = re.compile(r":|\s[-\u2013\u2014]\s")
-
+#: the track columns the catalogue needs: reading only these, not every column of every
+#: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
                    "genre", "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation",
                    "added_at", "cue_sheet", "match_key", "rating", "composer", "work", "grouping", "movement",
