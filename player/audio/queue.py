@@ -75,23 +75,33 @@ def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashabl
     (None for any other). The movements of one performance queued together go as one piece,
     in their order: a symphony is heard from its first movement to its last, never its third
     alone between two songs; the rest of the work of ``after`` (the movement playing) comes first."""
-    units = _units(entries, work)
-    out_units = list(units)
-    rng.shuffle(out_units)
-    if len(out_units) > 1 and all(a is b for a, b in zip(out_units, units)):
-        out_units = out_units[1:] + out_units[:1]
-    playing = work(after) if work is not None and after is not None else None
-    if playing is not None:
-        # The rest of the work playing now comes next, before any other piece.
-        rest = [u for u in out_units if work(u[0]) is not None and work(u[0])[0] == playing[0]]
-        out_units = rest + [u for u in out_units if not any(u is r for r in rest)]
-    out = [e for u in out_units for e in u]
+    if work is None:
+        # (no work queued: entries shuffled as they are, the 100,000 of a library paying
+        # nothing for the pieces below)
+        out = list(entries)
+        rng.shuffle(out)
+        if len(out) > 1 and all(a is b for a, b in zip(out, entries)):
+            out = out[1:] + out[:1]
+        joined: set[int] = set()
+    else:
+        units = _units(entries, work)
+        out_units = list(units)
+        rng.shuffle(out_units)
+        if len(out_units) > 1 and all(a is b for a, b in zip(out_units, units)):
+            out_units = out_units[1:] + out_units[:1]
+        playing = work(after) if after is not None else None
+        if playing is not None:
+            # The rest of the work playing now comes next, before any other piece.
+            rest = [u for u in out_units if work(u[0]) is not None and work(u[0])[0] == playing[0]]
+            out_units = rest + [u for u in out_units if not any(u is r for r in rest)]
+        out = [e for u in out_units for e in u]
+        # (a movement stays in its place in its work: only the other entries are swapped)
+        joined = {id(e) for u in units if len(u) > 1 for e in u}
     if song is not None:
         ahead = [] if after is None else [after]
         out = ahead + out
-        # (a movement stays in its place in its work: only the other entries are swapped)
-        joined = {id(e) for u in units if len(u) > 1 for e in u}
-        _part_copies(out, [None if id(e) in joined else song(e) for e in out], fixed=len(ahead))
+        _part_copies(out, [None if id(e) in joined else song(e) for e in out] if joined else [song(e) for e in out],
+                     fixed=len(ahead))
         out = out[len(ahead):]
     return out
 
