@@ -40,6 +40,9 @@ _STAMP = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
 _WORD_STAMP = re.compile(r"<\d{1,3}:\d{1,2}(?:[.:]\d{1,3})?>")
 #: ``[ar:Artist]``, ``[offset:+250]`` and the like: about the file, not lines to show
 _ID_TAG = re.compile(r"^\[([a-zA-Z#]+):(.*)\]\s*$")
+#: the format's own tags (and ``id``, ``la``, ``lr``, which the big lyric services add); any other
+#: ``[Word: value]`` is a lyric site's section label (``[Hook: Drake]``), a line the person reads
+_ID_TAGS = frozenset({"ar", "al", "ti", "au", "lr", "length", "by", "offset", "re", "tool", "ve", "#", "id", "la"})
 
 
 @dataclass(frozen=True)
@@ -80,7 +83,7 @@ def parse_lrc(text: str) -> Lyrics | None:
     for raw in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
         line = raw.strip().lstrip("\ufeff")
         tag = _ID_TAG.match(line)
-        if tag and not _STAMP.match(line):
+        if tag and tag.group(1).lower() in _ID_TAGS:
             if tag.group(1).lower() == "offset":
                 try:
                     offset = int(tag.group(2).strip()) / 1000.0

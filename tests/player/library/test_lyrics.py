@@ -180,3 +180,14 @@ def test_a_file_that_is_not_text_given_the_name_song_lrc_is_no_lyrics(tmp_path):
     # a picture or a song saved under the name: bytes that read as gibberish in any code page
     (tmp_path / "song.lrc").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4)
     assert read_lyrics(str(song)) is None
+
+
+def test_section_labels_from_lyric_sites_are_lines_and_only_lrcs_own_tags_are_dropped(tmp_path):
+    song = write_track(tmp_path, "song", fmt="flac")
+    (tmp_path / "song.lrc").write_text(
+        "[ti:A Song]\n[Verse 1: Kendrick Lamar]\nFirst line of the verse\n\n"
+        "[Hook: Drake]\nIt's a hook\n[Bridge: SZA & Drake]\nA bridge\n[length: 6:26]\n[by:someone]\n[#: a comment]\n")
+    lyr = read_lyrics(str(song))
+    assert not lyr.synced
+    assert lyr.lines == ("[Verse 1: Kendrick Lamar]", "First line of the verse", "",
+                         "[Hook: Drake]", "It's a hook", "[Bridge: SZA & Drake]", "A bridge")
