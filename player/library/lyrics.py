@@ -4,10 +4,11 @@ Read on a worker (a file on a network share can take seconds to open); no Qt her
 
 Where they come from, the first that holds timed lines, else the first that holds any text:
 
-1. ``song.lrc`` beside ``song.flac`` (any case of the extension): the person put it there for
-   this song;
+1. ``song.flac.lrc``, then ``song.lrc``, beside ``song.flac`` (any case of the extension): the
+   person put it there for this song; the first names this one file (a ``song.lrc`` may serve
+   a ``song.mp3`` beside it too), as foobar2000 and some taggers save them;
 2. the file's tags: ID3 ``SYLT`` (timed) and ``USLT``, Vorbis and FLAC ``LYRICS`` or
-   ``UNSYNCEDLYRICS``, MP4 ``©lyr``. Taggers often write a whole ``.lrc`` into these, so the
+   ``UNSYNCEDLYRICS``, MP4 ``©lyr``, WMA ``WM/Lyrics``. Taggers often write a whole ``.lrc`` into these, so the
    text of a tag is read as ``.lrc`` too, and is plain text where it has no time stamps.
 
 A track of a CUE sheet is a stretch of one file that holds the whole album: the file's tags
@@ -114,17 +115,27 @@ def parse_lrc(text: str) -> Lyrics | None:
     return Lyrics(tuple(plain)) if plain else None
 
 
-def lrc_beside(audio: str) -> str | None:
-    """The ``.lrc`` with the audio file's name, any case of its extension, or None."""
+def lrcs_beside(audio: str) -> list[str]:
+    """The ``.lrc`` files named for the audio file, any case of their extension: the one named
+    with the whole file name (``song.flac.lrc``) first, then the one with its stem (``song.lrc``)."""
     folder, name = os.path.split(audio)
-    stem = os.path.splitext(name)[0]
     try:
         names = os.listdir(folder or ".")
     except OSError:
-        return None
-    wanted = f"{stem}.lrc"
-    found = [n for n in names if n.lower() == wanted.lower()]
-    return os.path.join(folder, wanted if wanted in found else found[0]) if found else None
+        return []
+    paths = []
+    # (a file with no extension has one name for both)
+    for wanted in dict.fromkeys((f"{name}.lrc", f"{os.path.splitext(name)[0]}.lrc")):
+        found = [n for n in names if n.lower() == wanted.lower()]
+        if found:
+            paths.append(os.path.join(folder, wanted if wanted in found else found[0]))
+    return paths
+
+
+def lrc_beside(audio: str) -> str | None:
+    """The ``.lrc`` the audio file's lyrics are first looked for in (see :func:`lrcs_beside`), or None."""
+    paths = lrcs_beside(audio)
+    return paths[0] if paths else None
 
 
 def read_lrc(path: str) -> Lyrics | None:
@@ -154,6 +165,7 @@ def read_lrc(path: str) -> Lyrics | None:
 def embedded(path: str) -> Lyrics | None:
     """The lyrics in the file's own tags, timed where they are; None where it has none."""
     import mutagen
+    from mutagen.asf import ASFTags
     from mutagen.mp4 import MP4Tags
 
     from player.library.tags import open_regular
@@ -168,7 +180,9 @@ def embedded(path: str) -> Lyrics | None:
     if tags is None:
         return None
     found: list[Lyrics] = []
-    if hasattr(tags, "getall"):                                   # ID3
+    if isinstance(tags, ASFTags):                                 # WMA (before ID3: it has a getall too)
+        texts = [str(t) for t in tags.get("WM/Lyrics") or []]
+    elif hasattr(tags, "getall"):                                 # ID3
         for frame in tags.getall("SYLT"):
             ms = getattr(frame, "format", 2) == 2                 # 2: milliseconds; 1: MPEG frames
             if ms and frame.text and len(frame.text) <= MAX_LINES:
@@ -196,10 +210,10 @@ def _best(found: list) -> Lyrics | None:
 def read_lyrics(audio: str, *, cue_start_s: float | None = None, cue_end_s: float | None = None) -> Lyrics | None:
     """The lyrics to show for the file ``audio`` (worker thread), or None. For a CUE sheet's
     track, ``cue_start_s``/``cue_end_s``: its stretch of the file (see the module's words)."""
-    lrc = lrc_beside(audio)
-    beside = read_lrc(lrc) if lrc is not None else None
+    besides = [read_lrc(lrc) for lrc in lrcs_beside(audio)]
     if cue_start_s is None:
-        return _best([beside, embedded(audio)])
+        return _best([*besides, embedded(audio)])
+    beside = _best(besides)
     if beside is None or not beside.synced:
         return None
     end = float("inf") if cue_end_s is None else cue_end_s

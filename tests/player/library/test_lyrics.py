@@ -191,3 +191,38 @@ def test_section_labels_from_lyric_sites_are_lines_and_only_lrcs_own_tags_are_dr
     assert not lyr.synced
     assert lyr.lines == ("[Verse 1: Kendrick Lamar]", "First line of the verse", "",
                          "[Hook: Drake]", "It's a hook", "[Bridge: SZA & Drake]", "A bridge")
+
+
+def test_wma_lyrics_tag_is_read(tmp_path):
+    import shutil
+    import subprocess
+
+    from mutagen.asf import ASF
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("no ffmpeg to write a WMA with")
+    src = write_track(tmp_path, "w0", fmt="wav")
+    wma = tmp_path / "w.wma"
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(src), "-c:a", "wmav2", str(wma)], check=True)
+    f = ASF(wma)
+    f["WM/Lyrics"] = "Words in a WMA\nsecond line"
+    f.save()
+    assert read_lyrics(str(wma)).lines == ("Words in a WMA", "second line")
+    f["WM/Lyrics"] = "[00:01.50]Timed in a WMA"
+    f.save()
+    lyr = read_lyrics(str(wma))
+    assert lyr.lines == ("Timed in a WMA",) and lyr.times == (1.5,)
+
+
+def test_an_lrc_named_after_the_whole_file_name_is_read_and_wins_over_the_stem_one(tmp_path):
+    song = write_track(tmp_path, "song", fmt="flac")
+    (tmp_path / "song.flac.lrc").write_text("[00:01.00]Named for song.flac")
+    assert read_lyrics(str(song)).lines == ("Named for song.flac",)
+    # song.lrc may be meant for a song.mp3 beside it too; song.flac.lrc names this file alone
+    (tmp_path / "song.lrc").write_text("[00:02.00]Named for any song")
+    assert read_lyrics(str(song)).lines == ("Named for song.flac",)
+    # timed words still win over plain ones, wherever each lies
+    (tmp_path / "song.flac.lrc").write_text("Plain, named for song.flac")
+    assert read_lyrics(str(song)).lines == ("Named for any song",)
+    (tmp_path / "song.lrc").unlink()
+    assert read_lyrics(str(song)).lines == ("Plain, named for song.flac",)
