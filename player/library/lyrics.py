@@ -14,7 +14,8 @@ Where they come from, the first that holds timed lines, else the first that hold
 A track of a CUE sheet is a stretch of one file that holds the whole album: the file's tags
 and a plain ``.lrc`` beside it are the album's text, not this song's, and are not shown for it.
 A timed ``.lrc`` beside the album's file is timed on that file, so each track shows the lines
-that fall within its own stretch, timed from its own start.
+that fall within its own stretch (and one begun a moment before it, sung across its start),
+timed from its own start.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MAX_LRC_BYTES = 1 << 20
 #: tab puts each line in a list on the GUI thread, and 100,000 of them (a 1 MiB file of short
 #: lines, or a tag of any size) froze the window for seconds
 MAX_LINES = 10_000
+#: seconds before a CUE track's start that a line sung across it may begin and still be its first
+CUE_LEAD_S = 1.0
 #: ``[mm:ss]``, ``[mm:ss.xx]``, ``[mm:ss:xx]`` (some editors write a colon), hours never
 _STAMP = re.compile(r"\[(\d{1,3}):(\d{1,2}(?:[.:]\d{1,3})?)\]")
 #: a word's own time in enhanced LRC (``<00:12.34>``): the line's time is enough to follow it
@@ -218,6 +221,13 @@ def read_lyrics(audio: str, *, cue_start_s: float | None = None, cue_end_s: floa
         return None
     end = float("inf") if cue_end_s is None else cue_end_s
     kept = [(t - cue_start_s, line) for t, line in zip(beside.times, beside.lines) if cue_start_s <= t < end]
+    # A line stamped a moment before the track's start (the sheet's index a touch late, the line
+    # timed a breath early) and still sung there is this track's first line, shown from its start.
+    # Begun longer ago it is the last line of the song before, which holds until the next stamp.
+    before = bisect_right(beside.times, cue_start_s - 1e-6) - 1
+    if (before >= 0 and beside.lines[before].strip() and cue_start_s - beside.times[before] <= CUE_LEAD_S
+            and not (kept and kept[0][0] <= 0.0)):
+        kept.insert(0, (0.0, beside.lines[before]))
     if not kept:
         return None
     return Lyrics(tuple(line for _t, line in kept), tuple(t for t, _l in kept))

@@ -226,3 +226,18 @@ def test_an_lrc_named_after_the_whole_file_name_is_read_and_wins_over_the_stem_o
     assert read_lyrics(str(song)).lines == ("Named for any song",)
     (tmp_path / "song.lrc").unlink()
     assert read_lyrics(str(song)).lines == ("Plain, named for song.flac",)
+
+
+def test_a_cue_tracks_line_begun_just_before_its_start_and_sung_across_it_is_its_first_line(tmp_path):
+    image = write_track(tmp_path, "album", fmt="flac")
+    (tmp_path / "album.lrc").write_text("[00:05]one\n[00:59.60]two begins a breath early\n[01:30]three\n"
+                                        "[01:55]last words of track two\n[02:10]four\n")
+    two = read_lyrics(str(image), cue_start_s=60.0, cue_end_s=120.0)
+    assert two.lines == ("two begins a breath early", "three", "last words of track two")
+    assert two.times == (0.0, 30.0, 55.0)
+    # the previous song's last line, begun long before, is that song's, not this one's
+    three = read_lyrics(str(image), cue_start_s=120.0, cue_end_s=None)
+    assert three.lines == ("four",) and three.times == (10.0,)
+    # a line that ended (the next one began) before the start is not this song's either
+    (tmp_path / "album.lrc").write_text("[00:59.60]gone\n[00:59.90]\n[01:02]mine\n")
+    assert read_lyrics(str(image), cue_start_s=60.0, cue_end_s=120.0).lines == ("mine",)
