@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from player.library.cue import decode_sheet
@@ -224,7 +224,7 @@ def read_lyrics(audio: str, *, cue_start_s: float | None = None, cue_end_s: floa
     # A line stamped a moment before the track's start (the sheet's index a touch late, the line
     # timed a breath early) and still sung there is this track's first line, shown from its start.
     # Begun longer ago it is the last line of the song before, which holds until the next stamp.
-    before = bisect_right(beside.times, cue_start_s - 1e-6) - 1
+    before = bisect_left(beside.times, cue_start_s) - 1
     if (before >= 0 and beside.lines[before].strip() and cue_start_s - beside.times[before] <= CUE_LEAD_S
             and not (kept and kept[0][0] <= 0.0)):
         kept.insert(0, (0.0, beside.lines[before]))
