@@ -2,7 +2,8 @@
 
 It shows what :func:`player.library.lyrics.read_lyrics` found (read on a worker by the
 window) and follows the place the now-playing bar shows, so it moves with the song, with a
-seek, and rests where the bar rests. A click (or Enter) on a timed line seeks there.
+seek, and rests where the bar rests. A click (or Enter) on a timed line seeks there; one timed
+past the song's end is greyed and seeks nowhere.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class LyricsPane(QWidget):
         self.track_id: int | None = None
         self.lyrics: Lyrics | None = None
         self._position = 0.0
+        self._length_s: float | None = None     # the song's length, where the library knows it
         self._current: int | None = None
         self._held_until = 0.0          # (time.monotonic) the person scrolled: not followed until then
         self.list = QListWidget()
@@ -78,10 +80,15 @@ class LyricsPane(QWidget):
         self.hint.setText(NOTHING_PLAYING if track_id is None else LOOKING)
         self.hint.show()
 
-    def set_lyrics(self, track_id: int, lyrics: Lyrics | None) -> None:
-        """The words read for ``track_id``; ignored where another song is shown by now."""
-        if track_id != self.track_id or (lyrics is not None and lyrics == self.lyrics):
+    def set_lyrics(self, track_id: int, lyrics: Lyrics | None, *, length_s: float | None = None) -> None:
+        """The words read for ``track_id``; ignored where another song is shown by now.
+        ``length_s``: the song's length, where known. A line timed from there on (an ``.lrc``
+        made for a longer cut of the song) is shown greyed, and a click on it plays nothing: a
+        seek there would only end the song."""
+        if track_id != self.track_id or (lyrics is not None and lyrics == self.lyrics
+                                         and length_s == self._length_s):
             return              # (the same words read again: the view stays as the person left it)
+        self._length_s = length_s
         self.lyrics, self._current = lyrics, None
         self.list.clear()
         if lyrics is None or not any(line.strip() for line in lyrics.lines):
@@ -92,7 +99,8 @@ class LyricsPane(QWidget):
         flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsSelectable if lyrics.synced else Qt.ItemFlag.NoItemFlags)
         for i, line in enumerate(lyrics.lines):
             item = QListWidgetItem(line)
-            item.setFlags(flags)
+            item.setFlags(Qt.ItemFlag.NoItemFlags if self._past_end(lyrics.times[i] if lyrics.synced else None)
+                          else flags)
             if lyrics.synced:
                 item.setData(_TIME_ROLE, lyrics.times[i])
                 item.setTextAlignment(Qt.AlignHCenter)
@@ -140,8 +148,11 @@ class LyricsPane(QWidget):
     def _held(self, _action: int) -> None:
         self._held_until = time.monotonic() + HOLD_S
 
+    def _past_end(self, seconds: float | None) -> bool:
+        return seconds is not None and self._length_s is not None and self._length_s > 0 and seconds >= self._length_s
+
     def _clicked(self, item: QListWidgetItem) -> None:
         seconds = item.data(_TIME_ROLE)
-        if seconds is not None:
+        if seconds is not None and not self._past_end(seconds):
             self._held_until = 0.0       # a line chosen: from there the view follows the song again
             self.seek.emit(float(seconds))

@@ -947,13 +947,15 @@ class PlaybackMixin:
         def read():
             row = store.track(track_id)
             if row is None:
-                return None
-            return read_lyrics(audio_path(row), cue_start_s=row["cue_start_s"], cue_end_s=row["cue_end_s"])
+                return None, None
+            lyrics = read_lyrics(audio_path(row), cue_start_s=row["cue_start_s"], cue_end_s=row["cue_end_s"])
+            return lyrics, row["duration"]      # (a line past the song's end is no place to seek to)
 
         def shown(result=None, error=None):
             if error is not None:
                 log.info("lyrics not read: %s", error)
-            self.lyrics.set_lyrics(track_id, result if error is None else None)
+            lyrics, length = result if error is None else (None, None)
+            self.lyrics.set_lyrics(track_id, lyrics, length_s=length)
 
         self._lyrics_task = run_task(read, shown, name="lyrics")
 

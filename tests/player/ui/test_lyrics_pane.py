@@ -165,3 +165,51 @@ def test_reading_ahead_with_the_keys_holds_the_view_as_scrolling_does(qapp, qtbo
     QTest.keyClick(pane.list, Qt.Key_Return)                    # a line chosen: the view follows again
     pane.follow(1.0)
     assert pane.current_line() == 40 and bar.value() < bar.maximum()
+
+
+def test_a_line_timed_past_the_songs_end_is_shown_and_a_click_on_it_plays_nothing(qtbot, store, music, make_window):
+    # an .lrc timed for a longer cut of the song (the album version beside a radio edit): its last
+    # lines fall after this recording ends, and a seek there only ended the song
+    song = music / "Rock" / "r1.wav"                 # three seconds long
+    (music / "Rock" / "r1.lrc").write_text("[00:00.00]First\n[00:01.00]Second\n[00:09.00]Past the end\n")
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(song))["id"]
+    pane = window.lyrics
+    window.tabs.setCurrentWidget(pane)
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: pane.list.count() == 3, timeout=10000)
+    assert pane.list.item(2).text() == "Past the end"
+    with qtbot.assertNotEmitted(pane.seek):
+        _click_line(qtbot, pane, 2)
+    assert not pane.list.item(2).flags() & Qt.ItemFlag.ItemIsEnabled         # shown greyed: not in this cut
+    assert window.player.current_track_id == track
+    _click_line(qtbot, pane, 1)                                  # a line within the song still plays from there
+    qtbot.waitUntil(lambda: abs(window.player.position - 1.0) < 0.05, timeout=5000)
+
+
+def test_a_click_or_enter_on_a_line_past_the_end_seeks_nowhere_and_without_a_length_every_line_seeks(qapp, qtbot):
+    from player.library.lyrics import Lyrics
+    from player.ui.lyrics_pane import LyricsPane
+
+    pane = LyricsPane()
+    qtbot.addWidget(pane)
+    pane.resize(300, 300)
+    pane.show()
+    lyrics = Lyrics(("one", "two", "after"), (0.0, 1.0, 5.0))
+    pane.show_track(1)
+    pane.set_lyrics(1, lyrics, length_s=2.0)
+    with qtbot.assertNotEmitted(pane.seek):
+        pane.list.itemActivated.emit(pane.list.item(2))        # as Enter on it would
+        _click_line(qtbot, pane, 2)
+    with qtbot.waitSignal(pane.seek, timeout=1000) as sought:
+        _click_line(qtbot, pane, 1)
+    assert sought.args == [1.0]
+    pane.show_track(2)
+    pane.set_lyrics(2, lyrics)                                   # length not known: nothing held back
+    with qtbot.waitSignal(pane.seek, timeout=1000) as sought:
+        _click_line(qtbot, pane, 2)
+    assert sought.args == [5.0]
