@@ -8,8 +8,9 @@ Where they come from, the first that holds timed lines, else the first that hold
    person put it there for this song; the first names this one file (a ``song.lrc`` may serve
    a ``song.mp3`` beside it too), as foobar2000 and some taggers save them;
 2. the file's tags: ID3 ``SYLT`` (timed) and ``USLT``, Vorbis and FLAC ``LYRICS`` or
-   ``UNSYNCEDLYRICS``, MP4 ``©lyr``, WMA ``WM/Lyrics``. Taggers often write a whole ``.lrc`` into these, so the
-   text of a tag is read as ``.lrc`` too, and is plain text where it has no time stamps.
+   ``UNSYNCEDLYRICS``, MP4 ``©lyr``, WMA ``WM/Lyrics``. Taggers often write a whole ``.lrc``
+   into these, so the text of a tag is read as ``.lrc`` too, and is plain text where it has no
+   time stamps.
 
 A track of a CUE sheet is a stretch of one file that holds the whole album: the file's tags
 and a plain ``.lrc`` beside it are the album's text, not this song's, and are not shown for it.
