@@ -210,6 +210,67 @@ def test_a_song_menu_closed_is_let_go_in_every_list(qtbot, scanned, make_window)
     let_go(panel.last_menu)
 
 
+def _on_screen(qtbot, menu) -> None:
+    """Wait until ``menu`` is on the screen, as it is before a person can click anything:
+    shown (which ``popup`` does at once) and its window exposed. A test that closes a menu
+    before that leaves the window system's news of it undelivered (with the offscreen
+    platform, "this window has the focus"): delivered after the menu is deleted, it reads as
+    "no window of the application has the focus", and Qt closes every open menu."""
+    qtbot.waitUntil(lambda: menu.isVisible() and menu.windowHandle() is not None
+                    and menu.windowHandle().isExposed(), timeout=5000)
+
+
+def test_a_right_click_on_another_row_while_a_menu_is_open_leaves_the_new_one_open(qtbot, scanned, make_window):
+    # A right-click elsewhere while a menu is open closes that menu and opens the next one in
+    # one go, before the closed one is let go: the next one must stay open, in a list, from
+    # one list to another, and on a list's header.
+    import shiboken6
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(3)]
+    window.enqueue(ids)
+    up_next, library = window.up_next, window.library
+    qtbot.waitUntil(lambda: up_next.track_ids() == ids, timeout=5000)
+    scanned.create_playlist("Evening", ids[:2])
+    window.refresh_playlists()
+    playlists = window.playlists
+    qtbot.waitUntil(lambda: playlists.entries.count() == 2, timeout=5000)
+
+    def right_click(owner, view, row, name="last_menu"):
+        at = view.visualRect(view.model().index(row, 0)).center()
+        QApplication.sendEvent(view.viewport(), QContextMenuEvent(QContextMenuEvent.Mouse, at,
+                                                                  view.viewport().mapToGlobal(at)))
+        return getattr(owner, name)
+
+    def on_header():
+        header = library.table.horizontalHeader()
+        at = QPoint(header.sectionViewportPosition(1) + 5, header.height() // 2)
+        QApplication.sendEvent(header.viewport(), QContextMenuEvent(QContextMenuEvent.Mouse, at,
+                                                                    header.viewport().mapToGlobal(at)))
+        return library.last_menu
+
+    clicks = [lambda: right_click(up_next, up_next.list, 2),
+              lambda: right_click(library, library.table, 1),
+              on_header,
+              lambda: right_click(playlists, playlists.entries, 1),
+              lambda: right_click(playlists, playlists.lists, 0, "last_lists_menu"),
+              lambda: right_click(up_next, up_next.list, 0)]
+    menu = right_click(up_next, up_next.list, 0)
+    for click in clicks:
+        _on_screen(qtbot, menu)
+        menu.close()                                    # what the press outside it does
+        closed, menu = menu, click()                    # (no turn of the event loop between)
+        assert menu is not closed and menu.isVisible()
+        qtbot.waitUntil(lambda: not shiboken6.isValid(closed), timeout=5000)
+        _on_screen(qtbot, menu)
+        assert shiboken6.isValid(menu) and menu.isVisible()
+    menu.close()                                        # and the last one closed is let go as ever
+    qtbot.waitUntil(lambda: not shiboken6.isValid(menu), timeout=5000)
+
+
 def test_a_playlists_songs_can_be_queued_as_a_library_row_can(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(4)]
