@@ -223,7 +223,8 @@ def _on_screen(qtbot, menu) -> None:
 def test_a_right_click_on_another_row_while_a_menu_is_open_leaves_the_new_one_open(qtbot, scanned, make_window):
     # A right-click elsewhere while a menu is open closes that menu and opens the next one in
     # one go, before the closed one is let go: the next one must stay open, in a list, from
-    # one list to another, and on a list's header.
+    # one list to another (Up next, the library, a playlist, the playlists, Discover), and on
+    # the library's header.
     import shiboken6
     from PySide6.QtCore import QPoint
     from PySide6.QtGui import QContextMenuEvent
@@ -238,6 +239,9 @@ def test_a_right_click_on_another_row_while_a_menu_is_open_leaves_the_new_one_op
     window.refresh_playlists()
     playlists = window.playlists
     qtbot.waitUntil(lambda: playlists.entries.count() == 2, timeout=5000)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) == 3, timeout=5000)
+    bucket = window.discover.rows[0]
 
     def right_click(owner, view, row, name="last_menu"):
         at = view.visualRect(view.model().index(row, 0)).center()
@@ -257,6 +261,8 @@ def test_a_right_click_on_another_row_while_a_menu_is_open_leaves_the_new_one_op
               on_header,
               lambda: right_click(playlists, playlists.entries, 1),
               lambda: right_click(playlists, playlists.lists, 0, "last_lists_menu"),
+              lambda: right_click(bucket, bucket.list, 0),
+              lambda: right_click(bucket, bucket.list, 1),
               lambda: right_click(up_next, up_next.list, 0)]
     menu = right_click(up_next, up_next.list, 0)
     for click in clicks:
