@@ -81,6 +81,15 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
     The work is the composer's (else the artist's: a title alone names no composer)."""
     name = (work or "").strip()
     number = _number(movement) or _number(movement_name)
+    if not name and not (grouping and grouping.strip()):
+        # The title's shape alone, as nearly every movement of a library tells it: read once,
+        # not compared with itself (this runs for each of a library's movements in turn, on
+        # the thread that also answers Next)
+        parsed = _TITLE.match(title or "")
+        numeral = roman(parsed.group("num")) if parsed else None
+        if numeral is None:
+            return None
+        return Work(_key(composer or "", artist or "", parsed.group("work")), number or numeral)
     if name and number is None:
         whole = _TITLE.match(name)
         if whole and roman(whole.group("num")) is not None:
@@ -111,8 +120,14 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
     return Work(_key(composer or "", artist or "", name), number)
 
 
-@lru_cache(maxsize=4096)
 def _key(composer: str, artist: str, name: str) -> str:
-    """The key of a work by ``composer`` (else ``artist``) named ``name`` (one per work: its
-    movements ask for it in turn)."""
-    return f"{normalize(composer) or normalize(artist)}\x1f{normalize(name)}"
+    """The key of a work by ``composer`` (else ``artist``) named ``name``."""
+    return f"{_normal(composer) or _normal(artist)}\x1f{_normal(name)}"
+
+
+@lru_cache(maxsize=1 << 17)
+def _normal(name: str) -> str:
+    """A composer's, an artist's or a work's name normalised, kept apart from the cache of
+    every name (which 100,000 titles keyed elsewhere fill): a library of movements asks for
+    its works and composers once per movement, most of them several times."""
+    return normalize(name)
