@@ -1691,13 +1691,24 @@ class Recommender:
         return int(cat.composer[row])
 
     def _kin_composers(self, composer: int) -> np.ndarray:
-        """bool [n]: the tracks of the composers other than ``composer`` whose works share an
-        album with theirs (a disc coupling Beethoven and Brahms makes them kin)."""
+        """float [n], 0 to 1: how near the composer of each track is to ``composer`` by the
+        records they share (a disc coupling Beethoven and Brahms makes them kin). A record of
+        ``k`` composers gives each of the others ``1 / (k - 1)``, summed over the records and
+        capped at 1: a coupling of two says they go together, a "best of the classics" of
+        forty says next to nothing of any of them (counted whole, it made every composer on
+        it kin, and a station from a movement spread over all of them)."""
         cat = self.catalog
-        albums = np.unique(cat.album[(cat.composer == composer) & (cat.album >= 0)])
-        kin = np.unique(cat.composer[np.isin(cat.album, albums) & (cat.composer >= 0)])
-        kin = kin[kin != composer]
-        return np.isin(cat.composer, kin) if len(kin) else np.zeros(cat.n, bool)
+        known = (cat.composer >= 0) & (cat.album >= 0)
+        n_composers = int(cat.composer.max()) + 1
+        pairs = np.unique(cat.album[known].astype(np.int64) * n_composers + cat.composer[known])
+        album, by = pairs // n_composers, pairs % n_composers
+        shared = np.isin(album, album[by == composer]) & (by != composer)
+        if not shared.any():
+            return np.zeros(cat.n)
+        others = np.bincount(album, minlength=int(album.max()) + 1) - 1     # per record: its other composers
+        near = np.bincount(by[shared], weights=1.0 / others[album[shared]], minlength=n_composers)
+        near = np.minimum(near, 1.0)
+        return np.where(cat.composer >= 0, near[np.maximum(cat.composer, 0)], 0.0)
 
     def _whole_works(self, got: list[tuple[int, float]], before: np.ndarray,
                      never: np.ndarray) -> list[tuple[int, float]]:

@@ -219,3 +219,47 @@ def test_a_long_queues_works_are_read_once_until_the_library_changes(store, tmp_
     assert ids[0] not in again and again == {t: w for t, w in first.items() if t != ids[0]}
     assert len(reads) == 2 and reads[-1].endswith(f"id IN ({ids[0]})")
     store.conn.set_trace_callback(None)
+
+
+def test_radio_from_a_movement_is_not_spread_over_a_big_compilations_composers(store, tmp_path):
+    """A "best of the classics" disc of forty composers says nothing of which composers go
+    together: a station from Beethoven's Fifth, one of the forty, leans to the composer who
+    shares a record of two pieces with him, and no more to the other thirty-nine than to the
+    composers of a like disc he is not on (real files, a real scan)."""
+    from player.recommender_service import RecommenderService
+
+    music = tmp_path / "music"
+
+    def track(folder, n, title, composer, album, artist, freq, seconds=2.0):
+        path = write_track(music / folder, f"{n:02d}", seconds=seconds, freq=freq,
+                           tags={"title": title, "artist": artist, "album": album, "tracknumber": str(n)})
+        write_tags(path, composer=composer)
+
+    for m, name in enumerate(["Allegro con brio", "Andante con moto", "Scherzo. Allegro", "Allegro"]):
+        track("fifth", m + 1, f"Symphony No. 5 in C minor, Op. 67: {_ROMAN[m]}. {name}", "Ludwig van Beethoven",
+              "Beethoven: Symphony No. 5", "Berliner Philharmoniker", 220.0 + 20 * m, seconds=4.0)
+    # two discs alike, forty composers each, one track apiece (their tones interleaved): he is on
+    # the first alone
+    for i in range(40):
+        track("best", i + 1, f"Piece {i + 1}", "Ludwig van Beethoven" if i == 0 else f"Composer {i:02d}",
+              "The Best Classics... Ever!", "Various Orchestras", 400.0 + 6 * i)
+        track("light", i + 1, f"Light piece {i + 1}", f"Light composer {i:02d}", "Light Classics",
+              "Various Orchestras", 403.0 + 6 * i)
+    # a record coupling Beethoven's Romance with Dvořák's
+    track("romances", 1, "Romance No. 1 in G, Op. 40", "Ludwig van Beethoven", "Romances", "Gil Shaham", 700.0)
+    track("romances", 2, "Romance in F minor, Op. 11", "Antonín Dvořák", "Romances", "Gil Shaham", 710.0)
+    Scanner(store).scan([str(music)])
+    rows = store.execute("SELECT id, title, album, composer FROM tracks ORDER BY path").fetchall()
+    tracks = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    seed = next(t for t in tracks if tracks[t][0].endswith(": I. Allegro con brio"))
+    got = [r.track_id for r in RecommenderService(store, priors=None).radio(seed, 30, exclude={seed})]
+    shown = [tracks[t][:2] for t in got]
+    assert got[:3] == [seed + 1, seed + 2, seed + 3]            # its work goes on, in order
+    assert any(tracks[t][2] == "Antonín Dvořák" for t in got), shown
+    # of the two discs' pieces the station took, a fair share are from the one he is not on
+    # (counted as his kin, the thirty-nine of his disc took them all, 24 of 24; the station
+    # still leans to the disc of a piece it played, as to any record)
+    discs = [tracks[t][1] for t in got if tracks[t][1] in ("The Best Classics... Ever!", "Light Classics")
+             and tracks[t][2] != "Ludwig van Beethoven"]
+    assert len(discs) >= 10, shown
+    assert discs.count("Light Classics") >= len(discs) // 4, shown
