@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import itertools
 import logging
-import re
 import shutil
 import sys
 import threading
@@ -36,11 +35,9 @@ from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import NEW_RELEASE_AFTER_FIRST_S, NEW_RELEASE_S, Models, Recommender
 from segue_common.normalize import first_of_artists, primary_artist, same_length, stands_in
-from segue_common.works import work_of
+from segue_common.works import may_name_a_work, work_of
 
 log = logging.getLogger(__name__)
-#: a title that may name the work it is a movement of (see segue_common.works); the others are not read further
-_MAY_NAME_A_WORK = re.compile(r":|\s[-\u2013\u2014]\s")
 #: the track columns the catalogue needs: reading only these, not every column of every
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
@@ -170,7 +167,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             composers.append(one(composer, composer) if composer else None)
             work = work_of(r["title"], composer, work=r["work"], grouping=r["grouping"], movement=r["movement"],
                            movement_name=r["movementname"], artist=tagged) \
-                if r["work"] or r["grouping"] or _MAY_NAME_A_WORK.search(r["title"] or "") else None
+                if may_name_a_work(r["title"], r["work"], r["grouping"]) else None
             works.append(None if work is None else (one(work.key, work.key), work.movement))
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])

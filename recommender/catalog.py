@@ -447,7 +447,7 @@ class Catalog:
         """The composers, and the works the tracks are movements of: ``works``' ``(key,
         movement)`` where given (the app reads them from the tags too), else from the titles
         ("Symphony No. 5 in C minor, Op. 67: I. Allegro con brio") and the composers."""
-        from segue_common.works import work_of
+        from segue_common.works import may_name_a_work, work_of
 
         n = self.n
         if composers is not None and any(composers):
@@ -455,7 +455,7 @@ class Catalog:
         if works is None:
             works = [None] * n
             for i, title in enumerate(self.titles):
-                if ":" not in title and " - " not in title and "\u2013" not in title and "\u2014" not in title:
+                if not may_name_a_work(title):
                     continue        # (most titles cannot name a work: not read further)
                 artist = self.artist_names[self.artist[i]] if self.artist[i] >= 0 else None
                 w = work_of(title, composers[i] if composers is not None else None, artist=artist)

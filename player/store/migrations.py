@@ -556,6 +556,7 @@ _V27 = "ALTER TABLE tracks ADD COLUMN rating INTEGER"
 # reads nothing (the whole table, at 100,000 tracks, took 0.2 to 0.6 s each time shuffle went
 # on). Its text is the condition of the query that uses it, word for word (SQLite uses a
 # partial index only where the query's WHERE holds its own); never edited once released.
+# segue_common.works.may_name_a_work is the same rule in Python (a test holds them together).
 WORK_CANDIDATES = ("(title LIKE '%:%' OR title LIKE '% - %' OR title LIKE '% \u2013 %' OR title LIKE '% \u2014 %' "
                    "OR work IS NOT NULL OR grouping IS NOT NULL)")
 _V28 = f"""

@@ -989,6 +989,35 @@ def test_migration_27_to_28_adds_a_works_tags_and_reads_only_the_tracks_that_may
     store.close()
 
 
+def test_the_python_rule_of_what_may_name_a_work_selects_the_rows_the_index_holds(tmp_path):
+    # The catalogue and the recommender read works by segue_common's rule, the store's
+    # shuffle by the SQL of its partial index (never edited once released): a title one
+    # takes and the other does not would be a work in Up next and songs when shuffled.
+    from player.store.migrations import WORK_CANDIDATES
+    from segue_common.works import may_name_a_work
+
+    titles = ["Hey Jude", "Symphony No. 5: I. Allegro", "Live: Side A", "Concerto - II. Adagio",
+              "Concerto \u2013 III. Presto", "Suite \u2014 IV. Gigue", "Sonata -I. Allegro", "Sonata- I. Allegro",
+              "Spider-Man", "A\u2013B", "Rock\u2014Roll", "Ratio 3:2", ":", " - ", "Work\t-\tI. Largo",
+              "Work\u00a0-\u00a0I. Largo", "", None, "Hey Jude - Remastered 2009", "Ça: II. Été", "  ",
+              "Work \u2013I. x", "Work \u2014 ", "%", "_"]
+    tags = [(None, None), ("Symphony No. 5", None), (None, "Party"), ("", None), (None, "")]
+    rows, want = [], set()
+    for i, title in enumerate(titles):
+        for j, (work, grouping) in enumerate(tags):
+            rows.append((f"/m/{i}-{j}.flac", title, work, grouping))
+            if may_name_a_work(title, work, grouping):
+                want.add(f"/m/{i}-{j}.flac")
+    Store.open(tmp_path / "library.db").close()         # (the schema as it is now)
+    db = sqlite3.connect(tmp_path / "library.db")
+    db.executemany("INSERT INTO tracks (path, size, mtime_ns, title, work, grouping, added_at, updated_at) "
+                   "VALUES (?, 1, 1, ?, ?, ?, 0, 0)", rows)
+    got = {r[0] for r in db.execute(f"SELECT path FROM tracks WHERE {WORK_CANDIDATES}")}
+    db.close()
+    assert got == want
+    assert 0 < len(want) < len(rows)
+
+
 @pytest.mark.parametrize("version", range(1, SCHEMA_VERSION))
 def test_a_database_of_every_earlier_version_comes_to_the_current_one_with_its_plays(tmp_path, version):
     path = tmp_path / "library.db"
