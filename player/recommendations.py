@@ -23,6 +23,8 @@ from datetime import date
 from operator import attrgetter
 from typing import Collection, Iterable, Iterator, NamedTuple, Protocol, Sequence, runtime_checkable
 
+import numpy as np
+
 from player.library.albums import (compilation_flagged_in_part, guest_first_artist, library_key, library_order,
                                    order_artist)
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
@@ -31,6 +33,7 @@ from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
     file_genre_bucket, first_genre, genre_in_sentence, is_spoken, pooled_heading,
 )
+from recommender.stars import one_star_unwanted
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
@@ -970,6 +973,7 @@ class _Library:
         else:
             self._album_from = None
         self._left_out: tuple | None = None     # (store.left_out_stamp(), what it left out)
+        self._stars: dict[int, float] | None = None     # the rated tracks' stars, read on first use
         self._pool: tuple | None = None         # (what was left out, Discover's songs)
 
     def titles(self) -> dict[str, frozenset]:
@@ -1096,6 +1100,21 @@ class _Library:
         self._pool = (never, first, members)
         return first, members
 
+    def stars(self, store) -> dict[int, float]:
+        """The stars (1-5) another player gave each rated track (none for most libraries), read
+        once for this library: a change to a track's tags is a new library read."""
+        kept = self._stars
+        if kept is None:
+            kept = {}
+            for t, given in store.library_rows(("id", "rating"), plain=True):
+                try:
+                    if given is not None and t in self.info:
+                        kept[t] = float(given)
+                except (TypeError, ValueError, OverflowError):
+                    pass        # (not a number another program left: no stars)
+            self._stars = kept
+        return kept
+
     def left_out(self, store) -> frozenset[int]:
         """``store.left_out_ids()``, read again only when what it depends on changed (never
         to suggest, folders away; the library too, but that is another :class:`_Library`)."""
@@ -1170,6 +1189,7 @@ class LibraryRecommendations:
         self._reading = threading.Lock()            # one read of the library at a time
         self._plays: _Plays | None = None           # the plays as Discover last read them
         self._counted: tuple | None = None          # ((plays, library, copies), what Discover counted of them)
+        self._unwanted: tuple | None = None         # ((left out, plays, library), what no suggestion offers)
 
     def _library(self) -> _Library:
         """The library as it is now: the one kept, unless the store says it changed since."""
@@ -1199,6 +1219,28 @@ class LibraryRecommendations:
                     values = self.store.library_rows(_READ, plain=True)
             self._read = _Library(stamp, values, namer, before=kept, changed=changed, order=order)
             return self._read
+
+    def _left_out(self, lib: _Library) -> frozenset[int]:
+        """What no suggestion offers: what the store leaves out (:meth:`_Library.left_out`),
+        and the songs rated one star in another player that the person has not listened to
+        here since, by the learning recommender's own rule (:func:`one_star_unwanted`): the
+        window serves from this provider until that one is ready, and for good where it
+        cannot be built, and a one-star song came up in Up next, Radio and Discover there."""
+        never = lib.left_out(self.store)
+        stars = lib.stars(self.store)
+        if not stars:
+            return never
+        self._plays = plays = _Plays.read(self.store, self._plays)
+        kept = self._unwanted
+        if kept is not None and kept[0][0] is never and kept[0][1] is plays and kept[0][2] is lib:
+            return kept[1]
+        listened = Counter(t for _, t, _, said, _, _ in plays.rows if said > 0)
+        order = lib.order
+        hated = one_star_unwanted(np.array([stars.get(t, np.nan) for t in order], np.float32),
+                                  np.array([listened[t] for t in order], np.int64))
+        out = never | {order[i] for i in hated} if len(hated) else never
+        self._unwanted = ((never, plays, lib), out)
+        return out
 
     def _kept_order(self, kept: _Library, changed: list[int], values: list[tuple]) -> list[int] | None:
         """The store's library order now, where no track came and those written still sort between
@@ -1247,7 +1289,7 @@ class LibraryRecommendations:
         order, info, rows = lib.order, lib.info, lib.rows
         if not order or k <= 0:
             return []
-        skip = set(exclude) | set(passed) | set(session_track_ids) | lib.left_out(self.store)
+        skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         last = next((t for t in reversed(session_track_ids) if t in info), None)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
         return _in_order(itertools.islice(ahead, k), info, last)
@@ -1270,7 +1312,7 @@ class LibraryRecommendations:
         albums, kin = lib.albums, lib.kin
         if untagged:
             bucket = kin.get(seed_track_id, UNTAGGED)
-        skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | lib.left_out(self.store)
+        skip = set(exclude) | set(passed) | set(skipped) | {seed_track_id} | self._left_out(lib)
         skipped_artists = {info[t][1] for t in skipped if t in info}
         short, long_ = _length_limits(lib.median, seed["duration"])
         rng = random.Random(seed_track_id)
@@ -1362,7 +1404,7 @@ class LibraryRecommendations:
         ``today`` is taken and not used: these rows do not change with the day."""
         lib = self._library()        # read once: a scan may write between two reads
         info, rows = lib.info, lib.rows
-        first, members = lib.discover_pool(lib.left_out(self.store))
+        first, members = lib.discover_pool(self._left_out(lib))
         last_played: dict[int, float] = {}
         heard: Counter[str] = Counter()
         listened: Counter[int] = Counter()

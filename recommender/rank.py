@@ -25,6 +25,7 @@ from recommender.explain import explain_row
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, UNTAGGED, arrange_rows, is_spoken, pooled_heading,
 )
+from recommender.stars import one_star_unwanted
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -130,10 +131,6 @@ RATED_TOTAL = 60.0
 #: ...and they weigh half once the person has listened to this many plays here (a third at
 #: twice that): what they play now outweighs stars given years ago, in another player.
 RATED_FADE_PLAYS = 200.0
-#: One star keeps a song out of every suggestion, but not where more than this share of the
-#: library has one: nobody rates a quarter of their songs so, and a tagger's scale read wrongly
-#: (each of its values one star) left Up next, Radio and Discover only the songs not rated.
-ONE_STAR_MAX_SHARE = 0.25
 # ...and from this many on, Radio plays it only when nothing else is left.
 TIRED_SKIPS = 3
 # After how many half-lives a play weighs nothing in what the person plays lately: 2 ** -1100
@@ -670,14 +667,8 @@ class Recommender:
         play through here says that has changed. Nothing else leaves them out: they are
         listed, searched and played as any other. [shape=(m,)] int64"""
         rows = self._rows(never)
-        stars = self.catalog.rating
-        if stars is None:
-            return rows
-        one = np.round(np.nan_to_num(stars)) == 1
-        if one.sum() > ONE_STAR_MAX_SHARE * self.catalog.n:
-            return rows
-        hated = np.flatnonzero(one & (self.catalog.play_count == 0))
-        return np.concatenate([hated.astype(np.int64), rows]) if len(hated) else rows
+        hated = one_star_unwanted(self.catalog.rating, self.catalog.play_count)
+        return np.concatenate([hated, rows]) if len(hated) else rows
 
     def _code_parts(self, codes: np.ndarray) -> tuple | None:
         """For genre or artist ``codes`` (per track, -1 unknown), what each refresh reads of

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from player.library.scanner import Scanner
+from player.recommendations import LibraryRecommendations
 from player.recommender_service import RecommenderService
 from tests.audiogen import write_track
 from tests.player.test_recommender_service import listen
@@ -97,3 +98,36 @@ def test_a_one_star_song_is_never_suggested_until_the_person_plays_it(store, rat
     listen(store, hated, now=1_000_000)
     service.invalidate()
     assert hated in [r.track_id for r in service.up_next([seed], everything)]
+
+
+def test_the_plain_provider_keeps_a_one_star_song_out_until_the_person_plays_it(store, rated):
+    # The window serves from the plain provider until the recommender is ready (and for good
+    # where it cannot be built): a one-star song came up in its Up next, Radio and Discover.
+    plain = LibraryRecommendations(store)
+    hated, seed = rated["Ember 0"], rated["Amber 0"]
+    everything = len(rated) - 1
+    up_next = [r.track_id for r in plain.up_next([seed], everything)]
+    radio = [r.track_id for r in plain.radio(seed, everything, exclude={seed})]
+    discover = [r.track_id for row in plain.discover(everything).values() for r in row]
+    # (all the others: the seed itself is in Discover)
+    assert len(up_next) == len(radio) == len(discover) - 1 == everything - 1
+    assert hated not in up_next + radio + discover
+    # (a station from it, which the person asked for by name, plays; Up next after it goes on)
+    assert plain.radio(hated, 3, exclude={hated}) and plain.up_next([hated], 3)
+    listen(store, hated, now=1_000_000)
+    assert hated in [r.track_id for r in plain.up_next([seed], everything)]
+    assert hated in [r.track_id for r in plain.radio(seed, everything, exclude={seed})]
+
+
+def test_the_plain_provider_ignores_one_star_on_a_quarter_of_the_library(store, rated, tmp_path):
+    # As the recommender: a scale read wrongly (every value one star) must not empty the lists.
+    for artist in ("Amber", "Basalt"):
+        for i in range(1, PER):
+            path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
+            _rate(path, path.suffix[1:], 1)
+    Scanner(store).scan([str(tmp_path / "music")])
+    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
+    assert len(ones) == 7 > len(rated) / 4
+    plain = LibraryRecommendations(store)
+    got = [r.track_id for r in plain.up_next([rated["Cinder 0"]], len(rated))]
+    assert ones <= set(got)

@@ -1,0 +1,29 @@
+"""The stars a person gave songs in another player, as every provider of suggestions reads them.
+
+Pure numpy: the plain provider the window starts with uses it as the learning recommender
+does, so a song the person gave one star is kept out of suggestions from the first second,
+not only once the recommender is ready.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: One star keeps a song out of every suggestion, but not where more than this share of the
+#: library has one: nobody rates a quarter of their songs so, and a tagger's scale read wrongly
+#: (each of its values one star) left Up next, Radio and Discover only the songs not rated.
+ONE_STAR_MAX_SHARE = 0.25
+
+
+def one_star_unwanted(stars: np.ndarray | None, listened: np.ndarray) -> np.ndarray:
+    """The rows no suggestion may hold for their stars: those rated one star in another player
+    that the person has not listened to here since (a play through here says that changed),
+    none where more than ``ONE_STAR_MAX_SHARE`` of the rows have one star. ``stars``: per row,
+    its stars (NaN: none; None: no row has any); ``listened``: per row, its listened plays
+    here. [shape=(m,)] int64"""
+    if stars is None or not len(stars):
+        return np.zeros(0, np.int64)
+    one = np.round(np.nan_to_num(stars)) == 1
+    if one.sum() > ONE_STAR_MAX_SHARE * len(stars):
+        return np.zeros(0, np.int64)
+    return np.flatnonzero(one & (np.asarray(listened) == 0)).astype(np.int64)
