@@ -34,11 +34,13 @@ from recommender.genres import (
     file_genre_bucket, first_genre, genre_in_sentence, is_spoken, pooled_heading,
 )
 from recommender.stars import one_star_unwanted
+from recommender.whole_works import whole_works
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
 )
 from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
                                     same_length, stands_in)
+from segue_common.works import work_of_track
 
 
 def _length_limits(median: float | None, seed_s: float | None = None) -> tuple[float, float]:
@@ -613,7 +615,9 @@ _PLACED = 32
 
 #: The columns a :class:`_Track` is read from: its own, but for what a sheet's track says of
 #: its title, read from its sheet and match key
-_READ = (*_Track._fields[:-1], "cue_sheet", "match_key")
+#: (and the stars another player gave it, and what its classical work is read from: ``work_of_track``)
+_WORK_COLUMNS = ("composer", "work", "grouping", "movement", "movementname")
+_READ = (*_Track._fields[:-1], "cue_sheet", "match_key", "rating", *_WORK_COLUMNS)
 
 
 # What the window's order of the library goes by (see ``library_order``).
@@ -875,8 +879,10 @@ class _Library:
         if before is None:
             one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
             rows, named, keys, elsewhere = {}, {}, {}, {}
+            stars, works = {}, {}
         else:
             one, rows, named = before._one, dict(before.rows), dict(before._named)
+            stars, works = dict(before._stars), dict(before._work_of)
             keys, elsewhere = dict(before._keys), dict(before._elsewhere)
             # What the whole library adds up to, less the tracks written (added back below as they are now)
             info, counts = dict(before.info), before._counts.copy()
@@ -892,15 +898,25 @@ class _Library:
                 named.pop(t, None)
                 keys.pop(t, None)
                 elsewhere.pop(t, None)
+                stars.pop(t, None)
+                works.pop(t, None)
                 info.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
-             compilation, folder_compilation, artistsort, albumartistsort, cue_sheet, key) in values:
+             compilation, folder_compilation, artistsort, albumartistsort, cue_sheet, key, rating, *of_work) in values:
             r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
                                  same(album, album), duration, same(genre, genre), same(year, year), track_no, disc_no,
                                  same(release, release), compilation, folder_compilation, same(artistsort, artistsort),
                                  same(albumartistsort, albumartistsort),
                                  None if cue_sheet is None else stands_in(title, cue_sheet, key))
+            if rating is not None:
+                try:
+                    stars[t] = float(rating)
+                except (TypeError, ValueError, OverflowError):
+                    pass        # (not a number another program left: no stars)
+            work = work_of_track(dict(zip(_WORK_COLUMNS, of_work), title=title), artist)
+            if work is not None:
+                works[t] = work
             names = namer(r)
             artist = names.artist.casefold()
             named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
@@ -973,7 +989,11 @@ class _Library:
         else:
             self._album_from = None
         self._left_out: tuple | None = None     # (store.left_out_stamp(), what it left out)
-        self._stars: dict[int, float] | None = None     # the rated tracks' stars, read on first use
+        # The rated tracks' stars, and the movements of classical works: (few or none) kept
+        # from the read before, less the tracks written.
+        self._stars: dict[int, float] = {t: v for t, v in stars.items() if t in rows}
+        self._work_of: dict = {t: w for t, w in works.items() if t in rows}
+        self._works: tuple | None = None        # what ``whole_works`` reads of them, worked out on first use
         self._pool: tuple | None = None         # (what was left out, Discover's songs)
 
     def titles(self) -> dict[str, frozenset]:
@@ -1100,20 +1120,32 @@ class _Library:
         self._pool = (never, first, members)
         return first, members
 
-    def stars(self, store) -> dict[int, float]:
-        """The stars (1-5) another player gave each rated track (none for most libraries), read
-        once for this library: a change to a track's tags is a new library read."""
-        kept = self._stars
+    @property
+    def stars(self) -> dict[int, float]:
+        """The stars (1-5) another player gave each rated track (none for most libraries)."""
+        return self._stars
+
+    def works(self) -> dict | None:
+        """What :func:`whole_works` reads of the library's classical works, per track in library
+        order (``work``, ``album``, ``movement``, ``track_ids``, ``row_of``); None where no
+        track is a movement of one (most libraries: then the albums are not worked out)."""
+        kept = self._works
         if kept is None:
-            kept = {}
-            for t, given in store.library_rows(("id", "rating"), plain=True):
-                try:
-                    if given is not None and t in self.info:
-                        kept[t] = float(given)
-                except (TypeError, ValueError, OverflowError):
-                    pass        # (not a number another program left: no stars)
-            self._stars = kept
-        return kept
+            ids = self.order
+            codes: dict[str, int] = {}
+            found = {t: (codes.setdefault(w.key, len(codes)), w.movement or 0) for t, w in self._work_of.items()}
+            out = None
+            if found:
+                albums = self.albums
+                album_codes: dict[str, int] = {}
+                at = {t: i for i, t in enumerate(ids)}
+                out = dict(work=np.array([found.get(t, (-1, 0))[0] for t in ids], np.int64),
+                           movement=np.array([found.get(t, (-1, 0))[1] for t in ids], np.int64),
+                           album=np.array([album_codes.setdefault(albums[t], len(album_codes)) if albums.get(t)
+                                           else -1 for t in ids], np.int64),
+                           track_ids=np.array(ids, np.int64), row_of=lambda t: at.get(t, -1), at=at)
+            kept = self._works = (out,)
+        return kept[0]
 
     def left_out(self, store) -> frozenset[int]:
         """``store.left_out_ids()``, read again only when what it depends on changed (never
@@ -1227,7 +1259,7 @@ class LibraryRecommendations:
         window serves from this provider until that one is ready, and for good where it
         cannot be built, and a one-star song came up in Up next, Radio and Discover there."""
         never = lib.left_out(self.store)
-        stars = lib.stars(self.store)
+        stars = lib.stars
         if not stars:
             return never
         self._plays = plays = _Plays.read(self.store, self._plays)
@@ -1240,6 +1272,25 @@ class LibraryRecommendations:
                                   np.array([listened[t] for t in order], np.int64))
         out = never | {order[i] for i in hated} if len(hated) else never
         self._unwanted = ((never, plays, lib), out)
+        return out
+
+    def _whole_works(self, lib: _Library, picks: list[Rec], before: Sequence[int], skip: Collection[int]) -> list[Rec]:
+        """``picks`` with each classical work whole and in order, by the learning recommender's
+        rule (:func:`whole_works`): a movement suggested brings its performance's others, the
+        work the last of ``before`` (the session or station, then the queue) is in goes on
+        first. Those brought along say what the pick that brought them says."""
+        works = lib.works()
+        if works is None:
+            return picks
+        at = works["at"]
+        rows = lambda ids: np.array([at.get(t, -1) for t in ids], np.int64)     # noqa: E731
+        got = whole_works([(r.track_id, i) for i, r in enumerate(picks)], rows(before), rows(skip),
+                          work=works["work"], album=works["album"], movement=works["movement"],
+                          track_ids=works["track_ids"], row_of=works["row_of"])
+        out = []
+        for t, i in got:
+            by = picks[int(i)] if picks else Rec(t)
+            out.append(Rec(t, by.reason, by.score))
         return out
 
     def _kept_order(self, kept: _Library, changed: list[int], values: list[tuple]) -> list[int] | None:
@@ -1292,7 +1343,8 @@ class LibraryRecommendations:
         skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         last = next((t for t in reversed(session_track_ids) if t in info), None)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
-        return _in_order(itertools.islice(ahead, k), info, last)
+        picks = _in_order(itertools.islice(ahead, k), info, last)
+        return self._whole_works(lib, picks, [*session_track_ids, *exclude], skip)
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:
@@ -1393,7 +1445,7 @@ class LibraryRecommendations:
             near = neighbours(skip | {r.track_id for r in out}, of_skipped=True)
             add((t, True) for t in itertools.islice(
                 _no_repeats(near, info, last_artist(), heard=heard + [info[r.track_id][1] for r in out]), k - len(out)))
-        return out
+        return self._whole_works(lib, out, [seed_track_id, *(t for t in before if t != seed_track_id)], skip)
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
         """A row per genre tag (largest first; the small ones, past 20 genres, share one):

@@ -35,7 +35,7 @@ from recommender.local_models import TrainError, load_models_or_fall_back
 from recommender.models.priors import prior_factors
 from recommender.rank import NEW_RELEASE_AFTER_FIRST_S, NEW_RELEASE_S, Models, Recommender
 from segue_common.normalize import first_of_artists, primary_artist, same_length, stands_in
-from segue_common.works import may_name_a_work, work_of
+from segue_common.works import work_of_track
 
 log = logging.getLogger(__name__)
 #: the track columns the catalogue needs: reading only these, not every column of every
@@ -165,9 +165,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             # (the first of several composers: a work goes by its first, "Mozart; Süssmayr")
             composer = (r["composer"] or "").split("; ")[0].strip() or None
             composers.append(one(composer, composer) if composer else None)
-            work = work_of(r["title"], composer, work=r["work"], grouping=r["grouping"], movement=r["movement"],
-                           movement_name=r["movementname"], artist=tagged) \
-                if may_name_a_work(r["title"], r["work"], r["grouping"]) else None
+            work = work_of_track(r, tagged)
             works.append(None if work is None else (one(work.key, work.key), work.movement))
             genre.append(genre_bucket(r["genre"]))
             years.append(r["year"])

@@ -26,6 +26,7 @@ from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, UNTAGGED, arrange_rows, is_spoken, pooled_heading,
 )
 from recommender.stars import one_star_unwanted
+from recommender.whole_works import WHOLE_WORK_MOST, whole_works  # noqa: F401 (the limit is read from here)
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -94,11 +95,6 @@ RADIO_HOUR_SONGS = 60
 # songs people went on to play, and found them later.
 RADIO_RUN = 2
 RADIO_HABIT_HOUR = 3
-# A suggested movement brings its whole work (a symphony, a sonata, a suite) only where the
-# performance has at most this many tracks: an opera, a set of variations (Goldberg: 32) or a
-# cantata cycle filled Up next with an hour or more of one work from one pick, and their
-# numbers (an aria, a variation) are heard alone too.
-WHOLE_WORK_MOST = 12
 # Listening in other players (an imported history), by artist (``_outside_taste``): its
 # weight in the taste beside the artists played here, and in Discover and Radio while
 # the plays are few (they lean on taste only as far as they trust the plays).
@@ -1703,50 +1699,12 @@ class Recommender:
 
     def _whole_works(self, got: list[tuple[int, float]], before: np.ndarray,
                      never: np.ndarray) -> list[tuple[int, float]]:
-        """The picks with each classical work whole and in order: a movement picked brings its
-        performance's other movements (the same work on the same album), each in its place
-        from the first, where it stood; a work already heard or queued (``before``: the
-        session or station, then the queue, in order), or placed once, is not offered again,
-        not even as another orchestra's performance. The work the last of ``before`` is a
-        movement of goes on first, to its end. Picks of no work, and of a performance longer
-        than ``WHOLE_WORK_MOST``, stay as they are."""
+        """The picks with each classical work whole and in order (:func:`whole_works`)."""
         cat = self.catalog
         if cat.work is None:
             return got
-        before = before[before >= 0]
-        seen = set(int(w) for w in cat.work[before] if w >= 0)
-        taken = set(int(r) for r in before) | set(int(r) for r in never[never >= 0])
-        out: list[tuple[int, float]] = []
-
-        def performance(r: int) -> list[int] | None:
-            """The performance's movements in order, less those taken; None for one longer than
-            ``WHOLE_WORK_MOST`` (its tracks are offered as songs)."""
-            rows = np.flatnonzero((cat.work == cat.work[r]) & (cat.album == cat.album[r])) \
-                if cat.album[r] >= 0 else np.array([r])
-            if len(rows) > WHOLE_WORK_MOST:
-                return None
-            return [int(x) for x in rows[np.lexsort((rows, cat.movement[rows]))] if int(x) not in taken]
-
-        tail = int(before[-1]) if len(before) else -1
-        whole = performance(tail) if tail >= 0 and cat.work[tail] >= 0 else None
-        if whole is not None:
-            rest = [r for r in whole if cat.movement[r] > cat.movement[tail] > 0]
-            out += [(int(cat.track_ids[r]), got[0][1] if got else 0.0) for r in rest]
-            taken.update(rest)
-        for t, score in got:
-            r = cat.row(t)
-            rows = performance(r) if r >= 0 and cat.work[r] >= 0 else None
-            if rows is None:
-                if r < 0 or r not in taken:
-                    out.append((t, score))
-                    taken.add(r)
-                continue
-            if int(cat.work[r]) in seen:
-                continue
-            seen.add(int(cat.work[r]))
-            out += [(int(cat.track_ids[x]), score) for x in rows]
-            taken.update(rows)
-        return out
+        return whole_works(got, before, never, work=cat.work, album=cat.album, movement=cat.movement,
+                           track_ids=cat.track_ids, row_of=cat.row)
 
     def _station_genre(self, seed: int) -> int:
         """The genre bucket a station from catalogue row ``seed`` keeps to: the seed's own; for a

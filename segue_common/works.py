@@ -145,3 +145,15 @@ def _normal(name: str) -> str:
     every name (which 100,000 titles keyed elsewhere fill): a library of movements asks for
     its works and composers once per movement, most of them several times."""
     return normalize(name)
+
+
+def work_of_track(r, artist: str | None = None) -> Work | None:
+    """:func:`work_of` a track's stored row ``r`` (its title, composer, work, grouping,
+    movement and movementname columns), as every provider of suggestions reads it: the work
+    goes by the first of several composers ("Mozart; Süssmayr"); ``artist``: its tagged
+    artist. Most tracks name no work, and are not read further."""
+    if not may_name_a_work(r["title"], r["work"], r["grouping"]):
+        return None
+    composer = (r["composer"] or "").split("; ")[0].strip() or None
+    return work_of(r["title"], composer, work=r["work"], grouping=r["grouping"], movement=r["movement"],
+                   movement_name=r["movementname"], artist=artist)

@@ -263,3 +263,25 @@ def test_radio_from_a_movement_is_not_spread_over_a_big_compilations_composers(s
              and tracks[t][2] != "Ludwig van Beethoven"]
     assert len(discs) >= 10, shown
     assert discs.count("Light Classics") >= len(discs) // 4, shown
+
+
+def test_the_plain_providers_radio_and_up_next_keep_works_whole_and_in_order(store, tmp_path):
+    # The window serves from the plain provider until the recommender is ready (and for good
+    # where it cannot be built): its station from a movement played the orchestra's other
+    # movements in any order, and the rest of the work after them.
+    from player.recommendations import LibraryRecommendations
+
+    tracks = _scanned(store, tmp_path)
+    ids = list(tracks)
+    plain = LibraryRecommendations(store)
+    for at in (1, 5, 9):               # the second movement of Beethoven's Fifth (Berlin, Vienna), Brahms' Fourth
+        seed = ids[at]
+        got = [r.track_id for r in plain.radio(seed, 10, exclude=[seed])]
+        assert got[:2] == ids[at + 1:at + 3]     # its work goes on, in order
+        assert _broken_works([seed, *got], tracks) == []
+        assert len(got) >= 10 and len(set(got)) == len(got) and seed not in got
+    # Up next after a movement goes on with its work; a work's movement picked brings it whole
+    got = [r.track_id for r in plain.up_next([ids[5]], 8)]
+    assert got[:2] == ids[6:8] and _broken_works([ids[5], *got], tracks) == []
+    # and every suggestion says why, as the pick that brought it does
+    assert all(r.reason for r in plain.radio(ids[1], 10, exclude=[ids[1]]))
