@@ -20,6 +20,15 @@ SOUNDS_LIKE = 0.75        # cosine of content embeddings above which "sounds lik
 SAME_YEARS = 3           # a station's song of another genre this many years from its seed is "from the same years"
 
 
+_STARS = {4: "four", 5: "five"}
+
+
+def _stars(cat, row: int) -> int:
+    """The whole stars (0-5) another player gave catalogue row ``row``; 0: none."""
+    given = cat.rating[row] if cat.rating is not None else np.nan
+    return int(round(float(given))) if np.isfinite(given) else 0
+
+
 def _context_row(rec, context: str) -> int:
     kind, _, value = context.partition(":")
     if kind in ("radio", "after") and value.strip().lstrip("-").isdigit():
@@ -247,6 +256,12 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
     n_track = _song_plays(rec, row)
     if n_track >= 3:
         reasons.append(f"you played it {n_track} times")
+    # Four or five stars given in another player count as plays of a favourite (the ranker's
+    # ``RATED_PLAYS``): on a library with few plays here they are why it is suggested, and
+    # without saying so the pick read as chance.
+    stars = _stars(cat, row)
+    if stars >= 4 and len(reasons) < 2:
+        reasons.append(f"you gave it {_STARS[stars]} stars")
     a = cat.artist[row]
     named = False
     chosen = int(cat.chosen_artist_plays[row]) if cat.chosen_artist_plays is not None else 0

@@ -100,6 +100,20 @@ def test_a_one_star_song_is_never_suggested_until_the_person_plays_it(store, rat
     assert hated in [r.track_id for r in service.up_next([seed], everything)]
 
 
+def test_a_song_lifted_by_its_stars_says_so(store, rated):
+    # On a library with no plays the favourites open Up next for their stars alone: without
+    # saying so they read as chance ("Rock, from your library").
+    service = RecommenderService(store, priors=None)
+    favourites = {rated["Basalt 2"], rated["Cinder 1"], rated["Dune 3"]}
+    got = service.up_next([rated["Amber 0"]], len(rated) - 1)
+    said = {r.track_id: r.reason for r in got}
+    assert all("you gave it five stars" in said[t] for t in favourites), said
+    # (and never of a song not rated so)
+    assert not any("stars" in why for t, why in said.items() if t not in favourites), said
+    assert "you gave it five stars" in service.explain(rated["Cinder 1"])
+    assert "stars" not in service.explain(rated["Cinder 2"])
+
+
 def test_the_plain_provider_keeps_a_one_star_song_out_until_the_person_plays_it(store, rated):
     # The window serves from the plain provider until the recommender is ready (and for good
     # where it cannot be built): a one-star song came up in its Up next, Radio and Discover.
