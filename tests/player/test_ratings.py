@@ -145,3 +145,14 @@ def test_the_plain_provider_ignores_one_star_on_a_quarter_of_the_library(store, 
     plain = LibraryRecommendations(store)
     got = [r.track_id for r in plain.up_next([rated["Cinder 0"]], len(rated))]
     assert ones <= set(got)
+
+
+def test_the_plain_providers_radio_opens_with_the_five_star_songs(store, rated):
+    # Before the recommender is ready a station goes by the tags alone: of the songs they hold
+    # as close as each other (one genre, other artists, no years), the favourites come first.
+    plain = LibraryRecommendations(store)
+    favourites = {rated["Basalt 2"], rated["Cinder 1"], rated["Dune 3"]}
+    for seed in (rated["Amber 0"], rated["Amber 3"]):
+        got = [r.track_id for r in plain.radio(seed, len(rated) - 1, exclude=[seed])]
+        others = [t for t in got if store.track(t)["artist"] != "Amber"]
+        assert set(others[:3]) == favourites, [store.track(t)["title"] for t in got]
