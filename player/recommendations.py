@@ -28,7 +28,7 @@ import numpy as np
 from player.library.albums import (compilation_flagged_in_part, guest_first_artist, library_key, library_order,
                                    order_artist)
 from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
-from recommender.explain import MORE_CAPTION, isolate, plays_caption
+from recommender.explain import MORE_CAPTION, isolate, plays_caption, stars_said
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
     file_genre_bucket, first_genre, genre_in_sentence, is_spoken, pooled_heading,
@@ -569,6 +569,13 @@ def _station_says(info: dict, seed: int, bucket: str) -> str:
     if info[seed][2] != UNTAGGED:
         return f"{genre_in_sentence(bucket)}, like {seed_title}"
     return f"near {seed_title} in your library"
+
+
+def _starred(reason: str, given: float | None) -> str:
+    """``reason``, and after it what the song's four or five stars say (they put it first
+    among the songs as close on a station: :data:`_RATED_NEAR`)."""
+    said = stars_said(given)
+    return f"{reason} · {said}" if reason and said else reason or said
 
 
 class _Track(NamedTuple):
@@ -1419,8 +1426,8 @@ class LibraryRecommendations:
 
         def add(picks: Iterable[tuple[int, bool]]) -> None:
             for t, filler in picks:
-                out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
-                               score=1.0 / (1 + len(out))))
+                out.append(Rec(t, _starred(_in_order([t], info, seed_track_id)[0].reason if filler else reason,
+                                           stars.get(t)), score=1.0 / (1 + len(out))))
 
         def last_artist() -> str | None:
             return info[out[-1].track_id][1] if out else prev
@@ -1608,5 +1615,7 @@ class LibraryRecommendations:
         if seed_id not in lib.info or track_id not in lib.info:
             return ""
         if _station_member(lib, seed_id)(track_id):
-            return _station_says(lib.info, seed_id, _station_genre(lib, seed_id))
-        return _in_order([track_id], lib.info, seed_id)[0].reason
+            said = _station_says(lib.info, seed_id, _station_genre(lib, seed_id))
+        else:
+            said = _in_order([track_id], lib.info, seed_id)[0].reason
+        return _starred(said, lib.stars.get(track_id))

@@ -23,10 +23,14 @@ SAME_YEARS = 3           # a station's song of another genre this many years fro
 _STARS = {4: "four", 5: "five"}
 
 
-def _stars(cat, row: int) -> int:
-    """The whole stars (0-5) another player gave catalogue row ``row``; 0: none."""
-    given = cat.rating[row] if cat.rating is not None else np.nan
-    return int(round(float(given))) if np.isfinite(given) else 0
+def stars_said(given) -> str:
+    """The reason a song's stars from another player give (``given``: its stars, None or NaN
+    for none): four and five count as plays of a favourite, and lift it; "" for the others."""
+    try:
+        stars = int(np.round(float(given))) if given is not None and np.isfinite(float(given)) else 0
+    except (TypeError, ValueError, OverflowError):
+        stars = 0
+    return f"you gave it {_STARS[stars]} stars" if stars in _STARS else ""
 
 
 def _context_row(rec, context: str) -> int:
@@ -259,9 +263,9 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
     # Four or five stars given in another player count as plays of a favourite (the ranker's
     # ``RATED_PLAYS``): on a library with few plays here they are why it is suggested, and
     # without saying so the pick read as chance.
-    stars = _stars(cat, row)
-    if stars >= 4 and len(reasons) < 2:
-        reasons.append(f"you gave it {_STARS[stars]} stars")
+    starred = stars_said(cat.rating[row]) if cat.rating is not None else ""
+    if starred and len(reasons) < 2:
+        reasons.append(starred)
     a = cat.artist[row]
     named = False
     chosen = int(cat.chosen_artist_plays[row]) if cat.chosen_artist_plays is not None else 0

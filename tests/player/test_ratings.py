@@ -156,3 +156,8 @@ def test_the_plain_providers_radio_opens_with_the_five_star_songs(store, rated):
         got = [r.track_id for r in plain.radio(seed, len(rated) - 1, exclude=[seed])]
         others = [t for t in got if store.track(t)["artist"] != "Amber"]
         assert set(others[:3]) == favourites, [store.track(t)["title"] for t in got]
+    # and says why, there and asked again; never of a song not rated so
+    said = {r.track_id: r.reason for r in plain.radio(seed, len(rated) - 1, exclude=[seed])}
+    assert all(said[t] == "rock, like Amber 3 · you gave it five stars" for t in favourites), said
+    assert not any("stars" in why for t, why in said.items() if t not in favourites), said
+    assert plain.explain(rated["Dune 3"], f"radio:{seed}") == "rock, like Amber 3 · you gave it five stars"
