@@ -1275,11 +1275,12 @@ class LibraryRecommendations:
         kept = self._unwanted
         if kept is not None and kept[0][0] is never and kept[0][1] is plays and kept[0][2] is lib:
             return kept[1]
-        listened = Counter(t for _, t, _, said, _, _ in plays.rows if said > 0)
-        order = lib.order
-        hated = one_star_unwanted(np.array([stars.get(t, np.nan) for t in order], np.float32),
-                                  np.array([listened[t] for t in order], np.int64))
-        out = never | {order[i] for i in hated} if len(hated) else never
+        # (asked of the rated songs alone, in a library of however many: most have none)
+        rated = list(stars)
+        listened = Counter(t for _, t, _, said, _, _ in plays.rows if said > 0 and t in stars)
+        hated = one_star_unwanted(np.array([stars[t] for t in rated], np.float32),
+                                  np.array([listened[t] for t in rated], np.int64), of=len(lib.order))
+        out = never | {rated[i] for i in hated} if len(hated) else never
         self._unwanted = ((never, plays, lib), out)
         return out
 

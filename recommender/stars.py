@@ -15,15 +15,16 @@ import numpy as np
 ONE_STAR_MAX_SHARE = 0.25
 
 
-def one_star_unwanted(stars: np.ndarray | None, listened: np.ndarray) -> np.ndarray:
+def one_star_unwanted(stars: np.ndarray | None, listened: np.ndarray, *, of: int | None = None) -> np.ndarray:
     """The rows no suggestion may hold for their stars: those rated one star in another player
     that the person has not listened to here since (a play through here says that changed),
-    none where more than ``ONE_STAR_MAX_SHARE`` of the rows have one star. ``stars``: per row,
-    its stars (NaN: none; None: no row has any); ``listened``: per row, its listened plays
-    here. [shape=(m,)] int64"""
+    none where more than ``ONE_STAR_MAX_SHARE`` of the library has one star. ``stars``: per
+    row, its stars (NaN: none; None: no row has any); ``listened``: per row, its listened
+    plays here; ``of``: the library's songs, where the rows are only some of them (the rated
+    ones), else the rows. [shape=(m,)] int64"""
     if stars is None or not len(stars):
         return np.zeros(0, np.int64)
     one = np.round(np.nan_to_num(stars)) == 1
-    if one.sum() > ONE_STAR_MAX_SHARE * len(stars):
+    if one.sum() > ONE_STAR_MAX_SHARE * (len(stars) if of is None else of):
         return np.zeros(0, np.int64)
     return np.flatnonzero(one & (np.asarray(listened) == 0)).astype(np.int64)

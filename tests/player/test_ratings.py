@@ -161,3 +161,18 @@ def test_the_plain_providers_radio_opens_with_the_five_star_songs(store, rated):
     assert all(said[t] == "rock, like Amber 3 · you gave it five stars" for t in favourites), said
     assert not any("stars" in why for t, why in said.items() if t not in favourites), said
     assert plain.explain(rated["Dune 3"], f"radio:{seed}") == "rock, like Amber 3 · you gave it five stars"
+
+
+def test_the_quarter_is_of_the_whole_library_not_of_the_rated_songs(store, rated, tmp_path):
+    # Three one-star songs among six rated, in a library of twenty: a seventh of the library,
+    # each kept out (half of what was rated is no sign of a scale read wrongly).
+    for artist, i in (("Amber", 2), ("Basalt", 1)):
+        path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
+        _rate(path, path.suffix[1:], 1)
+    Scanner(store).scan([str(tmp_path / "music")])
+    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
+    assert len(ones) == 3 and len([r for r in store.tracks() if r["rating"]]) == 6
+    got = [r.track_id for r in LibraryRecommendations(store).up_next([rated["Cinder 0"]], len(rated))]
+    assert len(got) == len(rated) - 1 - 3 and not ones & set(got)
+    service = RecommenderService(store, priors=None)
+    assert not ones & {r.track_id for r in service.up_next([rated["Cinder 0"]], len(rated))}
