@@ -816,7 +816,8 @@ class Recommender:
                 streak += 1
         # ``never`` first: the picks remember the recordings of the last banned rows (their
         # other copies are not picked either), and the session's and queue's must stay among them.
-        banned = np.concatenate([self._unwanted(never), sess, skip_rows, queued])
+        unwanted = self._unwanted(never)
+        banned = np.concatenate([unwanted, sess, skip_rows, queued])
         history = np.concatenate([sess, queued])
         # An ordered ``exclude`` is the queue ahead: the new tracks follow it, so spacing does too.
         # Spacing follows the person: at the prior's 10% same-artist moves, at most two
@@ -941,7 +942,7 @@ class Recommender:
                 heard = np.concatenate([heard, queued])
             heard, banned, history = (np.concatenate([a, taken]) for a in (heard, banned, history))
             tail = taken[-1]
-        return self._whole_works(out, np.concatenate([sess, queued]), self._rows(never))
+        return self._whole_works(out, np.concatenate([sess, queued]), unwanted)
 
     def _pick_fused(self, score: np.ndarray, heard: np.ndarray, k: int, head: int, banned: np.ndarray, *,
                     history: np.ndarray, pushed: np.ndarray | None = None, why: dict | None = None,
@@ -1618,7 +1619,8 @@ class Recommender:
             score = score + past * cfg.radio_own * self._own_evidence(
                 np.concatenate([[seed], kept[-2:]]).astype(np.int64))
         score = score - self._skip_penalty(skip_rows, streak)
-        banned = np.concatenate([self._unwanted(never), [seed], station, skip_rows])
+        unwanted = self._unwanted(never)
+        banned = np.concatenate([unwanted, [seed], station, skip_rows])
         score = self._new_in_turns(score, banned)
         # ``exclude`` in station order (played, then queued): no artist follows the tail's, nor
         # comes back after one other song across batches (the player asks ten at a time).
@@ -1668,7 +1670,7 @@ class Recommender:
                           opening=max(RADIO_OPENING - len(own), 0))
         # (the station's tail is its last song played or queued, the seed where it has none)
         return self._whole_works(got, np.concatenate([[seed], station[station != seed]]).astype(np.int64),
-                                 self._rows(never))
+                                 unwanted)
 
     def _composer_of_work(self, row: int) -> int:
         """The composer's code of catalogue row ``row`` where it is a movement of a work, else -1."""
@@ -1699,7 +1701,9 @@ class Recommender:
 
     def _whole_works(self, got: list[tuple[int, float]], before: np.ndarray,
                      never: np.ndarray) -> list[tuple[int, float]]:
-        """The picks with each classical work whole and in order (:func:`whole_works`)."""
+        """The picks with each classical work whole and in order (:func:`whole_works`); ``never``:
+        the rows no suggestion may hold (``_unwanted``: a movement given one star too), left out
+        of the works they belong to, as the album played in order passes over them."""
         cat = self.catalog
         if cat.work is None:
             return got

@@ -24,7 +24,8 @@ _WORKS = [
 ]
 
 
-def _library():
+def _library(rated=None):
+    """The works' library; ``rated``: {track id: stars} given in another player."""
     ids, artists, albums, titles, composers, numbers = [], [], [], [], [], []
     for composer, work, count, orchestra, album in _WORKS:
         at = sum(1 for a in albums if a == album)
@@ -36,7 +37,8 @@ def _library():
             composers.append(composer)
             numbers.append(at + m + 1)
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, composers=composers,
-                        buckets=["Classical"] * len(ids), durations=[600.0] * len(ids), track_numbers=numbers)
+                        buckets=["Classical"] * len(ids), durations=[600.0] * len(ids), track_numbers=numbers,
+                        ratings=[(rated or {}).get(t) for t in ids])
     return cat, dict(zip(ids, zip(titles, albums, composers)))
 
 
@@ -146,3 +148,20 @@ def test_a_long_work_is_offered_piece_by_piece_not_all_from_one_pick():
     if set(got) & set(ids[32:]):
         at = got.index(ids[32])
         assert got[at:at + 4] == ids[32:]
+
+
+def test_a_movement_rated_one_star_is_left_out_of_its_work_as_a_never_suggested_one_is():
+    """The work a pick brings, and the work the session is in, come whole but for a movement the
+    person gave one star elsewhere and has not played here: its star keeps it out of every
+    suggestion, and a work brought whole around it must not put it back."""
+    _, tracks = _library()
+    ids = list(tracks)
+    brahms = [t for t in ids if tracks[t][2] == "Johannes Brahms"]
+    fifth = [t for t in ids if tracks[t][1] == "Beethoven 5 (BPO)"]
+    hated = {brahms[2], fifth[2]}
+    cat, _ = _library({t: 1 for t in hated})
+    rec = Recommender(cat)
+    got = [t for t, _ in rec.up_next(brahms[:2], 6)]
+    assert got[0] == brahms[3] and brahms[2] not in got
+    got = [t for t, _ in rec.radio(fifth[0], 10)]
+    assert got[:2] == [fifth[1], fifth[3]] and not hated & set(got)
