@@ -27,6 +27,7 @@ class SleepMenu(QObject):
         self.timer = timer or SleepTimer()
         self._gain_sent = 1.0
         self._at_end_of_song = False    # Stop after this song was turned on from this menu
+        self._stop_after_sent = 0       # Stop after on or off sent from this menu, counted (see stop_after_changed)
         self.menu = menu.addMenu("Sleep &timer")
         self.menu.setStatusTip("Fade the music out and pause it after a while, for falling asleep to it")
         group = QActionGroup(self)
@@ -77,15 +78,19 @@ class SleepMenu(QObject):
         player's flag says now: the "on" may still wait on the player thread, and the "off"
         goes behind it (where it is off already, it changes nothing)."""
         if self._at_end_of_song and self._window.player is not None:
-            self._window.set_stop_after(False)
+            self._set_stop_after(False)
         self._at_end_of_song = False
+
+    def _set_stop_after(self, on: bool) -> None:
+        self._stop_after_sent += 1
+        self._window.set_stop_after(on)
 
     def _end_of_song(self) -> None:
         self._at_end_of_song = False    # (the cancel of a running timer leaves Stop after alone)
         self.cancel()
         self.act_end_of_song.setChecked(True)
         self._at_end_of_song = True
-        self._window.set_stop_after(True)
+        self._set_stop_after(True)
         self.label.setText("Sleep at the end of this song")
         self.label.show()
 
@@ -94,11 +99,18 @@ class SleepMenu(QObject):
 
         The event may be older than a choice made here since (60 minutes, then at once End of
         this song: the first one's "off" comes after the second was asked for): the player is
-        asked again, behind the commands sent before, and the menu shows what it says then."""
-        self._window._command(lambda p: p.stop_after, self._show_stop_after)
+        asked again, behind the commands sent before, and the menu shows what it says then. An
+        answer is as old as the question: where this menu sent Stop after on or off since it
+        was asked, the answer is of the player before that choice and shows nothing (the
+        choice's own event follows it). Taken as news, an "off" asked before End of this song
+        was chosen again unticked the menu's hold on it, and Off then left the player stopping
+        after the song while the menu said Off."""
+        sent = self._stop_after_sent
+        self._window._command(lambda p: p.stop_after,
+                              lambda result, error: self._show_stop_after(result, error, sent))
 
-    def _show_stop_after(self, result, error) -> None:
-        if error is not None:
+    def _show_stop_after(self, result, error, sent: int) -> None:
+        if error is not None or sent != self._stop_after_sent:
             return
         if result and not self.timer.running:
             self.act_end_of_song.setChecked(True)

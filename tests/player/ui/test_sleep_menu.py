@@ -131,6 +131,30 @@ def test_end_of_this_song_is_stop_after_this_song_and_a_time_or_off_takes_it_bac
     assert sleep.act_off.isChecked()
 
 
+def test_an_answer_older_than_end_of_this_song_chosen_again_leaves_off_able_to_take_it_back(qtbot, two_songs,
+                                                                                         make_window):
+    # 60 minutes turned Stop after off, and its event asked the player what it is now; End of
+    # this song chosen before the answer came: the answer ("off") is older than that choice.
+    # Taken as news, it left the menu thinking someone else had turned Stop after on, and Off
+    # then left the player stopping after the song while the menu said Off.
+    window = make_window(two_songs)
+    sleep = window.sleep_menu
+    sleep.timer.clock = lambda: 0.0
+    window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    sleep.act_minutes[60].trigger()
+    sleep.stop_after_changed(False)         # (the event of the "off" 60 minutes sent, its answer not yet here)
+    sleep.act_end_of_song.trigger()
+    qtbot.waitUntil(lambda: window.player.stop_after and window.act_stop_after.isChecked(), timeout=15000)
+    answered = []
+    window._command(lambda p: None, lambda result, error: answered.append(1))   # (behind the stale answer)
+    qtbot.waitUntil(lambda: bool(answered), timeout=15000)
+    assert sleep.act_end_of_song.isChecked() and sleep.label.text() == "Sleep at the end of this song"
+    sleep.act_off.trigger()
+    qtbot.waitUntil(lambda: not window.player.stop_after, timeout=15000)
+    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked() and not sleep.label.isVisible(), timeout=15000)
+
+
 def test_the_sleep_timer_is_in_the_playback_menu_with_its_choices(qtbot, store, make_window):
     window = make_window(store)
     titles = [a.text() for a in window.sleep_menu.menu.actions()]
