@@ -17,6 +17,22 @@ def _click_line(qtbot, pane, row: int) -> None:
     QTest.mouseClick(pane.list.viewport(), Qt.LeftButton, pos=pane.list.visualItemRect(item).center())
 
 
+def _paused_on_lyrics(qtbot, store, music, make_window, lines: int):
+    """The window on the Lyrics tab, Rock's r1 (its .lrc written by the test) begun and paused
+    with its ``lines`` lines shown: the window, the track's id and the pane."""
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(music / "Rock" / "r1.wav"))["id"]
+    pane = window.lyrics
+    window.tabs.setCurrentWidget(pane)
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: pane.list.count() == lines, timeout=10000)
+    return window, track, pane
+
+
 def test_timed_lines_follow_the_song_and_a_click_plays_from_that_line(qtbot, store, music, make_window):
     song = music / "Rock" / "r1.wav"
     (music / "Rock" / "r1.lrc").write_text("[ar:Granite]\n[00:00.00]First\n[00:01.00]Second\n[00:02.00]Third\n")
@@ -72,19 +88,9 @@ def test_words_in_the_tags_are_shown_and_a_song_without_any_says_so(qtbot, store
 def test_the_view_stays_where_the_person_scrolled_it_until_they_choose_a_line(qtbot, store, music, make_window):
     from PySide6.QtWidgets import QAbstractSlider
 
-    song = music / "Rock" / "r1.wav"
     lines = "".join(f"[00:{i * 0.025:05.2f}]Line {i}\n" for i in range(120))
     (music / "Rock" / "r1.lrc").write_text(lines)
-    Scanner(store).scan([str(music)])
-    window = make_window(store)
-    track = store.track_by_path(str(song))["id"]
-    pane = window.lyrics
-    window.tabs.setCurrentWidget(pane)
-    window.play_ids([track], 0, "library")
-    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
-    window.pause()
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-    qtbot.waitUntil(lambda: pane.list.count() == 120, timeout=10000)
+    window, track, pane = _paused_on_lyrics(qtbot, store, music, make_window, 120)
     bar = pane.list.verticalScrollBar()
     assert bar.maximum() > 0
     bar.triggerAction(QAbstractSlider.SliderToMaximum)          # as the wheel or a drag would
@@ -170,18 +176,9 @@ def test_reading_ahead_with_the_keys_holds_the_view_as_scrolling_does(qapp, qtbo
 def test_a_line_timed_past_the_songs_end_is_shown_and_a_click_on_it_plays_nothing(qtbot, store, music, make_window):
     # an .lrc timed for a longer cut of the song (the album version beside a radio edit): its last
     # lines fall after this recording ends, and a seek there only ended the song
-    song = music / "Rock" / "r1.wav"                 # three seconds long
+    # (r1 is three seconds long)
     (music / "Rock" / "r1.lrc").write_text("[00:00.00]First\n[00:01.00]Second\n[00:09.00]Past the end\n")
-    Scanner(store).scan([str(music)])
-    window = make_window(store)
-    track = store.track_by_path(str(song))["id"]
-    pane = window.lyrics
-    window.tabs.setCurrentWidget(pane)
-    window.play_ids([track], 0, "library")
-    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
-    window.pause()
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-    qtbot.waitUntil(lambda: pane.list.count() == 3, timeout=10000)
+    window, track, pane = _paused_on_lyrics(qtbot, store, music, make_window, 3)
     assert pane.list.item(2).text() == "Past the end"
     with qtbot.assertNotEmitted(pane.seek):
         _click_line(qtbot, pane, 2)

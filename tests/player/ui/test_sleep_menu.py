@@ -19,6 +19,16 @@ def two_songs(store, tmp_path):
     return store
 
 
+def _playing_on_a_stepped_clock(window, qtbot):
+    """The first song playing, the sleep timer counting on a clock the test steps: the clock's
+    one value, to set, and the person's volume."""
+    now = [0.0]
+    window.sleep_menu.timer.clock = lambda: now[0]
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    return now, window.player.volume
+
+
 def test_the_sleep_timer_fades_out_pauses_keeps_up_next_and_the_cut_song_is_no_skip(qtbot, two_songs, make_window):
     window = make_window(two_songs)
     now = [1000.0]
@@ -70,12 +80,8 @@ def test_the_sleep_timer_fades_out_pauses_keeps_up_next_and_the_cut_song_is_no_s
 
 def test_play_after_the_sleep_timer_goes_on_where_it_paused_at_the_full_volume(qtbot, two_songs, make_window):
     window = make_window(two_songs)
-    now = [0.0]
     sleep = window.sleep_menu
-    sleep.timer.clock = lambda: now[0]
-    window.play_ids([window.model.track_id(0)], 0, "library")
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
-    full = window.player.volume
+    now, full = _playing_on_a_stepped_clock(window, qtbot)
     sleep.act_minutes[30].trigger()
     now[0] = 30 * 60 - 5.0
     qtbot.waitUntil(lambda: window.player.engine.volume < full / 4, timeout=15000)
@@ -91,12 +97,8 @@ def test_play_after_the_sleep_timer_goes_on_where_it_paused_at_the_full_volume(q
 
 def test_turning_the_sleep_timer_off_mid_fade_gives_the_volume_back(qtbot, two_songs, make_window):
     window = make_window(two_songs)
-    now = [0.0]
     sleep = window.sleep_menu
-    sleep.timer.clock = lambda: now[0]
-    window.play_ids([window.model.track_id(0)], 0, "library")
-    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
-    full = window.player.volume
+    now, full = _playing_on_a_stepped_clock(window, qtbot)
     sleep.act_minutes[45].trigger()
     now[0] = 45 * 60 - 4.0
     qtbot.waitUntil(lambda: window.player.engine.volume < full / 2, timeout=15000)
