@@ -11,7 +11,7 @@ from tests.player.ui.test_up_next_moved_suggestions import _open_menu, _pause_on
 def _play_next(qtbot, panel, row, track_id) -> None:
     """Play next on ``row`` from the Up next menu, until the player has it first and the list
     shows it so (the rows show a move at once, the player makes it on its thread)."""
-    menu, actions = _open_menu(panel, row)
+    menu, actions = _open_menu(qtbot, panel, row)
     actions["Play next"].trigger()
     menu.close()
     player = panel.window().player
