@@ -1424,11 +1424,14 @@ class LibraryRecommendations:
                 break
             ran += 1
         out: list[Rec] = []
+        lifted: set[int] = set()        # the station's own songs, which their stars put first
 
         def add(picks: Iterable[tuple[int, bool]]) -> None:
             for t, filler in picks:
-                out.append(Rec(t, _starred(_in_order([t], info, seed_track_id)[0].reason if filler else reason,
-                                           stars.get(t)), score=1.0 / (1 + len(out))))
+                out.append(Rec(t, _in_order([t], info, seed_track_id)[0].reason if filler else reason,
+                               score=1.0 / (1 + len(out))))
+                if not filler:
+                    lifted.add(t)
 
         def last_artist() -> str | None:
             return info[out[-1].track_id][1] if out else prev
@@ -1459,7 +1462,13 @@ class LibraryRecommendations:
             near = neighbours(skip | {r.track_id for r in out}, of_skipped=True)
             add((t, True) for t in itertools.islice(
                 _no_repeats(near, info, last_artist(), heard=heard + [info[r.track_id][1] for r in out]), k - len(out)))
-        return self._whole_works(lib, out, [seed_track_id, *(t for t in before if t != seed_track_id)], skip)
+        got = self._whole_works(lib, out, [seed_track_id, *(t for t in before if t != seed_track_id)], skip)
+        # The stars are said of a song they put first (``closeness``), not of one a neighbour in
+        # the library or another movement of its work brought: those took the pick's reason,
+        # and "you gave it five stars" of another song's stars, or of a top-up in library
+        # order, named what had nothing to do with their place.
+        return [Rec(r.track_id, _starred(r.reason, stars.get(r.track_id)), r.score) if r.track_id in lifted else r
+                for r in got]
 
     def discover(self, k_per_bucket: int, *, today: date | None = None) -> dict[str, list[Rec]]:
         """A row per genre tag (largest first; the small ones, past 20 genres, share one):
@@ -1616,7 +1625,6 @@ class LibraryRecommendations:
         if seed_id not in lib.info or track_id not in lib.info:
             return ""
         if _station_member(lib, seed_id)(track_id):
-            said = _station_says(lib.info, seed_id, _station_genre(lib, seed_id))
-        else:
-            said = _in_order([track_id], lib.info, seed_id)[0].reason
-        return _starred(said, lib.stars.get(track_id))
+            # (the stars put the station's own songs first; the others come in library order)
+            return _starred(_station_says(lib.info, seed_id, _station_genre(lib, seed_id)), lib.stars.get(track_id))
+        return _in_order([track_id], lib.info, seed_id)[0].reason

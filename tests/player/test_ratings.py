@@ -176,3 +176,40 @@ def test_the_quarter_is_of_the_whole_library_not_of_the_rated_songs(store, rated
     assert len(got) == len(rated) - 1 - 3 and not ones & set(got)
     service = RecommenderService(store, priors=None)
     assert not ones & {r.track_id for r in service.up_next([rated["Cinder 0"]], len(rated))}
+
+
+def test_the_plain_providers_radio_says_stars_only_of_the_songs_they_put_first(store, tmp_path):
+    # The stars lift a song among the station's own (its genre's) songs; the songs of another
+    # genre it is topped up with come in library order, whatever their stars, and a work's
+    # other movements come with the one picked: said of those, "you gave it five stars"
+    # gave a reason that had nothing to do with their place.
+    music = tmp_path / "music"
+    for i in range(2):
+        write_track(music / "Amber", f"{i + 1:02d}", seconds=1.0, freq=220.0 + 5 * i,
+                    tags={"title": f"Amber {i}", "artist": "Amber", "album": "Amber LP", "genre": "Rock",
+                          "tracknumber": i + 1})
+    for i in range(3):
+        path = write_track(music / "Basalt", f"{i + 1:02d}", fmt="flac", seconds=1.0, freq=330.0 + 5 * i,
+                           tags={"title": f"Basalt {i}", "artist": "Basalt", "album": "Basalt LP", "genre": "Jazz",
+                                 "tracknumber": i + 1})
+        if i == 1:
+            _rate(path, "flac", 5)
+    for m, name in enumerate(("I. Allegro", "II. Adagio", "III. Presto")):
+        path = write_track(music / "Cinder", f"{m + 1:02d}", fmt="flac", seconds=1.0, freq=440.0 + 5 * m,
+                           tags={"title": f"Sonata in A: {name}", "artist": "Cinder", "album": "Cinder Sonatas",
+                                 "genre": "Rock", "tracknumber": m + 1})
+        if m == 1:
+            _rate(path, "flac", 5)
+    Scanner(store).scan([str(music)])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    starred = {ids["Basalt 1"], ids["Sonata in A: II. Adagio"]}
+    seed = ids["Amber 0"]
+    plain = LibraryRecommendations(store)
+    said = {r.track_id: r.reason for r in plain.radio(seed, len(ids) - 1, exclude=[seed])}
+    assert set(said) == set(ids.values()) - {seed}, said
+    # (the Adagio, one of the station's own songs, is lifted by them; the jazz song is not)
+    assert "you gave it five stars" in said[ids["Sonata in A: II. Adagio"]], said
+    assert not any("stars" in why for t, why in said.items() if t != ids["Sonata in A: II. Adagio"]), said
+    assert "stars" not in plain.explain(ids["Basalt 1"], f"radio:{seed}")
+    assert "stars" in plain.explain(ids["Sonata in A: II. Adagio"], f"radio:{seed}")
+    assert starred <= set(said)
