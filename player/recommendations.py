@@ -1148,11 +1148,18 @@ class _Library:
                 albums = self.albums
                 album_codes: dict[str, int] = {}
                 at = {t: i for i, t in enumerate(ids)}
-                out = dict(work=np.array([found.get(t, (-1, 0))[0] for t in ids], np.int64),
-                           movement=np.array([found.get(t, (-1, 0))[1] for t in ids], np.int64),
-                           album=np.array([album_codes.setdefault(albums[t], len(album_codes)) if albums.get(t)
-                                           else -1 for t in ids], np.int64),
-                           track_ids=np.array(ids, np.int64), row_of=lambda t: at.get(t, -1), at=at)
+                # (filled in for the movements alone: no other track's album is compared, and
+                # this is worked out again after each change of the library, a scan's batch)
+                work, movement, album = np.full(len(ids), -1, np.int64), np.zeros(len(ids), np.int64), \
+                    np.full(len(ids), -1, np.int64)
+                for t, (code, number) in found.items():
+                    i = at.get(t)
+                    if i is not None:
+                        work[i], movement[i] = code, number
+                        if albums.get(t):
+                            album[i] = album_codes.setdefault(albums[t], len(album_codes))
+                out = dict(work=work, movement=movement, album=album, track_ids=np.array(ids, np.int64),
+                           row_of=lambda t: at.get(t, -1), at=at)
             kept = self._works = (out,)
         return kept[0]
 
