@@ -40,7 +40,7 @@ from segue_common.listening import (
 )
 from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
                                     same_length, stands_in)
-from segue_common.works import work_of_track
+from segue_common.works import may_name_a_work, work_of_track
 
 
 def _length_limits(median: float | None, seed_s: float | None = None) -> tuple[float, float]:
@@ -923,7 +923,9 @@ class _Library:
                     stars[t] = float(rating)
                 except (TypeError, ValueError, OverflowError):
                     pass        # (not a number another program left: no stars)
-            work = work_of_track(dict(zip(_WORK_COLUMNS, of_work), title=title), artist)
+            # (most tracks name no work: asked first, without the row built for ``work_of_track``)
+            work = work_of_track(dict(zip(_WORK_COLUMNS, of_work), title=title), artist) \
+                if may_name_a_work(title, of_work[1], of_work[2]) else None
             if work is not None:
                 works[t] = work
             names = namer(r)
