@@ -19,7 +19,7 @@ import re
 
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.scanner import holds_another_song, walk_audio
-from player.library.skip import skipped_name
+from player.library.skip import extension, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, TagReadError, read_tags
 from segue_common.file_stamp import change_mark, mark_moved
 
@@ -179,7 +179,7 @@ def _tracks_of(store, paths: list[str]) -> tuple[list[tuple[str, int]], list[tup
                 except CueError as why:
                     problems.append((path, f"CUE sheet not used: {why}"))
                     continue
-            if os.path.splitext(path)[1].lower() not in AUDIO_EXTENSIONS:
+            if extension(os.path.basename(path)) not in AUDIO_EXTENSIONS:
                 problems.append((path, f"not an audio file ({exc})"))
                 continue
             row["last_error"] = str(exc)

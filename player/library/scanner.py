@@ -49,7 +49,7 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME, UNCOUNTED_MTIMES, file_identity
-from player.library.skip import conflict_copy_of, hidden_name, name_key, skipped_name
+from player.library.skip import conflict_copy_of, extension, hidden_name, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
 from player.store import Store
@@ -220,7 +220,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                         continue
                 except OSError:
                     continue
-                ext = os.path.splitext(entry.name)[1].lower()
+                ext = extension(entry.name)
                 if ext == ".cue" and sheets is not None:
                     sheets(root, entry.path)
                 if ext not in AUDIO_EXTENSIONS:
@@ -524,7 +524,7 @@ class Scanner:
         # of a wrong size before the stream, or no ffmpeg to read them): read again once, they
         # play, or say what they need.
         self._misread = {path for path in self.store.paths_with_error_containing("damaged MP3 file")
-                         if os.path.splitext(path)[1].lower() == ".shn"}
+                         if extension(os.path.basename(path)) == ".shn"}
         duplicates: list[tuple[str, str]] = []
         batch: list[dict] = []
         new_paths: list[str] = []
@@ -795,7 +795,7 @@ class Scanner:
         # again, their tags come back as they were, and only the times are written.)
         saved = same and mark_moved(old[4], st)
         ffmpeg_found = same and path in self._want_ffmpeg
-        newer_reader = same and not ffmpeg_found and (os.path.splitext(path)[1].lower() in folder.reread
+        newer_reader = same and not ffmpeg_found and (extension(os.path.basename(path)) in folder.reread
                                                       or path in self._misread)
         if ffmpeg_found:
             self.progress.ffmpeg_found += 1

@@ -22,6 +22,15 @@ def hidden_name(name: str | bytes) -> bool:
     return name.startswith(".") and not name.startswith("...")
 
 
+def extension(name: str | bytes) -> str | bytes:
+    """The extension of a file named ``name``, lower-cased with its dot (".mp3"), or empty
+    where it has none. Read as what follows the last dot, as a file manager reads it: a song
+    called "..." is saved as "....mp3", which ``os.path.splitext`` (leading dots never start
+    an extension there) gave no extension, and the song was never taken for music."""
+    dot = name.rfind(b"." if isinstance(name, bytes) else ".")
+    return name[dot:].lower() if dot > 0 else name[:0]
+
+
 def skipped_name(name: str) -> bool:
     """Whether a file or folder named ``name`` is left out of the library: hidden ones
     (:func:`hidden_name`) and the system folders of a Windows drive."""

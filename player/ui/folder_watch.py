@@ -39,7 +39,7 @@ from PySide6.QtCore import (QEventLoop, QFileSystemWatcher, QMetaObject, QObject
                             Signal, Slot)
 
 from player.library.identity import file_identity
-from player.library.skip import hidden_name, skipped_name
+from player.library.skip import extension, hidden_name, skipped_name
 from player.workers import OneAtATime, run_task, watch_pool
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,7 @@ class _Inotify(QObject):
 
     def _is_music(self, name: bytes) -> bool:
         # as the scan: hidden files left out, music files and CUE sheets by their extension
-        return not hidden_name(name) and os.path.splitext(name)[1].lower() in self._music
+        return not hidden_name(name) and extension(name) in self._music
 
 
 def _watcher(parent: QObject):

@@ -477,6 +477,19 @@ def test_an_album_or_song_whose_title_begins_with_an_ellipsis_is_scanned_not_tak
     assert result.seen == 2 and result.errors == 0
 
 
+def test_a_song_named_only_dots_is_scanned_as_music(store, tmp_path):
+    # A song titled "..." is saved as "....mp3": its extension was read as none (leading dots
+    # never start one for os.path.splitext) and the song was left out as no music at all.
+    root = tmp_path / "music"
+    write_track(root / "Album", "...", fmt="mp3", tags={"title": "...", "artist": "Artist"})
+    write_track(root / "Album", "..", fmt="flac", tags={"title": "..", "artist": "Artist"})
+    result = Scanner(store).scan([str(root)])
+    assert sorted((os.path.basename(t["path"]), t["title"]) for t in store.tracks()) == [
+        ("....mp3", "..."), ("...flac", "..")]
+    assert result.seen == 2 and result.errors == 0
+    assert all(t["duration"] > 0 for t in store.tracks())
+
+
 def test_a_windows_drives_recycle_bin_and_system_folders_are_not_scanned(store, tmp_path):
     # Songs deleted on Windows keep their audio in the drive's recycle bin, under other names.
     drive = tmp_path / "E"

@@ -154,6 +154,19 @@ def test_a_song_whose_name_begins_with_an_ellipsis_copied_in_comes_in_by_itself(
     qtbot.waitUntil(lambda: "Baby" in _titles(window), timeout=20000)
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_song_named_only_dots_copied_in_comes_in_by_itself(qtbot, scanned, music, make_window, monkeypatch, engine):
+    # A song titled "..." is saved as "....mp3": the watch read no extension in that name, took
+    # the file for no music and never asked for the rescan that would bring it in.
+    import player.ui.folder_watch as folder_watch
+
+    monkeypatch.setattr(folder_watch, "USE_INOTIFY", engine == "_Inotify")
+    window = make_window(scanned, with_player=False, follow=True)
+    _watching(qtbot, window, music / "Jazz")
+    write_track(music / "Jazz", "...", fmt="flac", tags={"title": "...", "artist": "Trio Azul"})
+    qtbot.waitUntil(lambda: "..." in _titles(window), timeout=20000)
+
+
 def test_a_file_still_being_copied_waits_until_it_is_whole(qtbot, scanned, music, make_window, tmp_path,
                                                            monkeypatch):
     # The folder hears of a file once, when it is made; a rescan then would read it half
