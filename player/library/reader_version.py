@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 25
+READER_VERSION = 26
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -69,6 +69,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     24: None,
     25: None,       # the stars another player gave the song (POPM, RATING, FMPS_RATING, rate, WM rating), and
                     # a classical work's tags: WORK, GROUPING (ID3 TIT1/GRP1), MOVEMENT (MVIN) and MOVEMENTNAME
+    # the stars Quod Libet keeps in Vorbis comments under the person's e-mail address ("RATING:<email>")
+    26: frozenset({".flac", ".ogg", ".oga", ".opus", ".spx"}),
 }
 
 

@@ -150,7 +150,7 @@ _GAIN_FIELDS = {"rg_track_gain", "rg_album_gain"}
 _PEAK_FIELDS = {"rg_track_peak", "rg_album_peak"}
 _FLAG_FIELDS = {"compilation"}
 #: the scales a rating comes in, as they are read into stars (see parse_rating)
-_RATING_SCALES = {"rating": "stars", "_fmps_rating": "fraction", "_wm_rating": "wmp"}
+_RATING_SCALES = {"rating": "stars", "_ql_rating": "fraction", "_fmps_rating": "fraction", "_wm_rating": "wmp"}
 #: the stars a song can be given
 MAX_STARS = 5
 #: the POPM ratings below 32 that are one star as the players write it: 1, and 13 (half a star)
@@ -361,6 +361,11 @@ def _vorbis(tags, out: dict) -> None:
             _set(out, field, value)
         elif lower.startswith("r128_"):
             r128.setdefault(lower, value)
+        elif lower.startswith("rating:"):
+            # Quod Libet keeps each person's stars under their e-mail address
+            # ("rating:quodlibet@lists.sacredchao.net=0.8"), as a fraction: its 1.0 is five
+            # stars, where a plain RATING of 1 is one. (The first such comment is read.)
+            _set(out, "_ql_rating", value)
         elif lower == "cuesheet" and isinstance(value, str) and len(value) < (1 << 20):
             # an album ripped as one file with its CUE sheet inside (see player.library.cue):
             # kept whole (it is no text to show), for the scan to make the sheet's tracks of
@@ -2058,8 +2063,9 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
         _set(out, field, text)
     for field, text in gpp_tags.items():     # (what an MP4 tag of its own left empty)
         _set(out, field, text)
-    # (a RATING tag wins over FMPS_RATING and Windows Media Player's, where a file has several)
-    for scale in ("_fmps_rating", "_wm_rating"):
+    # (a RATING tag wins over Quod Libet's, FMPS_RATING and Windows Media Player's, where a file
+    # has several)
+    for scale in ("_ql_rating", "_fmps_rating", "_wm_rating"):
         stars = out.pop(scale, None)
         if out.get("rating") is None and stars is not None:
             out["rating"] = stars

@@ -1768,6 +1768,12 @@ def _rated(tmp_path, name: str, fmt: str, **written) -> Path:
     ("ogg", {"FMPS_RATING": "0.2"}, 1),
     # a RATING and an FMPS_RATING: the RATING, which the person's last player wrote
     ("ogg", {"RATING": "20", "FMPS_RATING": "1.0"}, 1),
+    # Quod Libet's own: a fraction under the person's e-mail address (1.0 five stars, not one)
+    ("ogg", {"rating:quodlibet@lists.sacredchao.net": "0.8"}, 4),
+    ("flac", {"RATING:me@example.org": "1.0"}, 5),
+    ("flac", {"rating:quodlibet@lists.sacredchao.net": "0.2"}, 1),
+    ("ogg", {"RATING": "60", "rating:quodlibet@lists.sacredchao.net": "1.0"}, 3),
+    ("ogg", {"rating:quodlibet@lists.sacredchao.net": "0.6", "FMPS_RATING": "1.0"}, 3),
 ])
 def test_the_stars_another_player_gave_a_song_are_read(tmp_path, fmt, written, stars):
     # A person who rated songs for years in MusicBee, foobar2000 or Quod Libet: none of those
@@ -1778,7 +1784,7 @@ def test_the_stars_another_player_gave_a_song_are_read(tmp_path, fmt, written, s
 @pytest.mark.parametrize("fmt, written", [
     ("mp3", {}), ("mp3", {"popm": [("Windows Media Player 9 Series", 0)]}), ("flac", {"RATING": "0"}),
     ("flac", {"RATING": "great"}), ("flac", {"RATING": "250"}), ("ogg", {"FMPS_RATING": "0.0"}),
-    ("ogg", {"FMPS_RATING": "-1"}),
+    ("ogg", {"FMPS_RATING": "-1"}), ("ogg", {"rating:quodlibet@lists.sacredchao.net": "0.0"}),
     # Not one star, though read as Windows Media Player's scale or as percent they are: a tagger
     # that writes the stars themselves into POPM (5: five stars), a scale of ten (8: good).
     # One star keeps a song out of every suggestion: a scale not known says nothing instead.
