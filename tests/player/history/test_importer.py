@@ -1453,3 +1453,21 @@ def test_plays_ahead_of_this_computer_s_clock_never_end_before_they_begin(store,
     store.remove_import({r["name"]: r["id"] for r in store.history_imports()}[private.name])
     assert _ended_before_begun(store) == []                 # the private play given back
     assert store.play_count() == 3 + 3 + 3                   # (none lost on the way: the checks saw them all)
+
+
+def test_a_row_ahead_of_the_clock_linked_when_its_song_is_scanned_never_ends_before_it_begins(store, tmp_path):
+    # A row no library song matched becomes a play once a scan finds its song. Made with the
+    # time now as its last activity, a row up to a day ahead of the clock (see the importer)
+    # became a play that ended hours before it began.
+    library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", _ahead(PLAYS, 6)))
+    (row,) = store.unmatched_listens()
+    assert row["started_at"] > time.time() + 5 * 3600
+    store.upsert_tracks([{"path": "/m/new.flac", "size": 1, "mtime_ns": 1, "title": "Not In The Library",
+                          "artist": "Unknown Artist", "duration": 180.0}])
+    track = store.track_by_path("/m/new.flac")
+    listen = Listen(row["artist"], row["title"], row["started_at"], ms_played=row["ms_played"])
+    plays = store.play_count()
+    assert store.link_listens([([row["id"]], play_for(listen, {"id": track["id"], "duration": 180.0}))]) == 1
+    assert store.play_count() == plays + 1 and not store.unmatched_listens()
+    assert _ended_before_begun(store) == []
