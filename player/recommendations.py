@@ -1239,7 +1239,7 @@ class LibraryRecommendations:
         self._reading = threading.Lock()            # one read of the library at a time
         self._plays: _Plays | None = None           # the plays as Discover last read them
         self._counted: tuple | None = None          # ((plays, library, copies), what Discover counted of them)
-        self._unwanted: tuple | None = None         # ((left out, plays, library), what no suggestion offers)
+        self._unwanted: tuple | None = None         # (left out, one-star songs, what no suggestion offers)
 
     def _library(self) -> _Library:
         """The library as it is now: the one kept, unless the store says it changed since."""
@@ -1280,17 +1280,22 @@ class LibraryRecommendations:
         stars = lib.stars
         if not stars:
             return never
-        self._plays = plays = _Plays.read(self.store, self._plays)
-        kept = self._unwanted
-        if kept is not None and kept[0][0] is never and kept[0][1] is plays and kept[0][2] is lib:
-            return kept[1]
-        # (asked of the rated songs alone, in a library of however many: most have none)
+        # (asked of the rated songs alone, in a library of however many: most have none.) The
+        # songs the rule would leave out were none of them listened to, and then only the plays
+        # of those are read: reading the whole history again whenever it was rewritten (a
+        # resume, a merge) took a tenth of a second at 20,000 plays, more as it grows.
         rated = list(stars)
-        listened = Counter(t for _, t, _, said, _, _ in plays.rows if said > 0 and t in stars)
-        hated = one_star_unwanted(np.array([stars[t] for t in rated], np.float32),
-                                  np.array([listened[t] for t in rated], np.int64), of=len(lib.order))
-        out = never | {rated[i] for i in hated} if len(hated) else never
-        self._unwanted = ((never, plays, lib), out)
+        candidates = [rated[i] for i in one_star_unwanted(np.array([stars[t] for t in rated], np.float32),
+                                                          np.zeros(len(rated), np.int64), of=len(lib.order))]
+        if not candidates:
+            return never
+        listened = {p["track_id"] for p in self.store.plays_of(candidates) if _feedback(p) > 0}
+        hated = frozenset(t for t in candidates if t not in listened)
+        kept = self._unwanted
+        if kept is not None and kept[0] is never and kept[1] == hated:
+            return kept[2]      # (the same set as before: what was worked out from it is kept too)
+        out = never | hated if hated else never
+        self._unwanted = (never, hated, out)
         return out
 
     def _whole_works(self, lib: _Library, picks: list[Rec], before: Sequence[int], skip: Collection[int]) -> list[Rec]:
