@@ -86,7 +86,7 @@ def _delete_with_wal(path) -> None:
 
 
 class PlaysMixin:
-    def _session_for(self, conn: sqlite3.Connection, now: float) -> int:
+    def _session_for(self, conn: sqlite3.Connection, now: float, *, late: bool = False) -> int:
         """The current session, or a new one after ``SESSION_GAP_S`` idle seconds.
 
         The current one is the most recently active, not the newest row: an imported
@@ -97,6 +97,12 @@ class PlaysMixin:
         A session of imported plays only is none of this listening: a phone's, imported
         while the window was closed, would take the next song played here away from the
         session the window left, which Up next and the next start read as the one going on.
+
+        A start before the session's last activity moves it back only where that is the clock
+        put back (as :meth:`_still_active` does for progress): not for a start written late
+        (``late``: one kept in a file and written again by the next run), nor where a play of
+        the session began after it. Moved back, the session read as last active at that old
+        start, and a song played within the gap of its real last activity began a new one.
         """
         from player.store.history import IMPORT_SOURCE
 
@@ -106,7 +112,9 @@ class PlaysMixin:
             "ORDER BY last_active_at DESC, id DESC LIMIT 1",
             (now + SESSION_GAP_S, now - SESSION_GAP_S, IMPORT_SOURCE)).fetchone()
         if row is not None and now - row[1] < SESSION_GAP_S:
-            conn.execute("UPDATE sessions SET last_active_at = ? WHERE id = ?", (now, row[0]))
+            conn.execute("UPDATE sessions SET last_active_at = ? WHERE id = ? AND (? >= last_active_at OR NOT (? "
+                         "OR EXISTS (SELECT 1 FROM plays WHERE session_id = sessions.id AND started_at > ?)))",
+                         (now, row[0], now, late, now))
             return row[0]
         return conn.execute(
             "INSERT INTO sessions (started_at, last_active_at) VALUES (?, ?)", (now, now)
@@ -164,7 +172,7 @@ class PlaysMixin:
                                    (track_id, asked, now)).fetchone()
                 if row is not None:
                     return int(row[0])
-            session = self._session_for(conn, now)
+            session = self._session_for(conn, now, late=once)
             return conn.execute(
                 "INSERT INTO plays (track_id, session_id, started_at, track_ms, source, updated_at, owner) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",

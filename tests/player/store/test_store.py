@@ -156,6 +156,32 @@ def test_an_old_end_written_late_does_not_take_its_session_s_last_activity_back(
     assert store.play(store.start_play(tid, now=1600.0 + SESSION_GAP_S - 10))["session_id"] == session
 
 
+@pytest.mark.parametrize("once", [True, False])
+def test_an_old_start_written_late_does_not_take_its_session_s_last_activity_back(store, once):
+    # A start kept in a file at a kill is written again by the next run, after songs have
+    # played on in the same session: the session read as last active at that old start, and
+    # a start within the gap of the real last activity began a new session. (Known to be
+    # late, or seen to be: a play of the session began after it.)
+    tid = _track(store)
+    first = store.start_play(tid, now=1000.0)
+    session = store.play(first)["session_id"]
+    store.update_play(store.start_play(tid, now=1300.0), 300_000, now=1600.0)
+    kept = store.start_play(tid, now=1150.0, once=once)
+    assert store.play(kept)["session_id"] == session
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1600.0
+    assert store.play(store.start_play(tid, now=1600.0 + SESSION_GAP_S - 10))["session_id"] == session
+
+
+def test_a_start_after_the_clock_was_put_back_measures_the_gap_by_the_clock_as_it_is(store):
+    # (the clock put back a little after the latest play began: the gap goes from now)
+    tid = _track(store)
+    first = store.start_play(tid, now=1000.0)
+    session = store.play(first)["session_id"]
+    store.end_play(first, "finished", 200_000, now=1200.0)
+    assert store.play(store.start_play(tid, now=1100.0))["session_id"] == session
+    assert store.execute("SELECT last_active_at FROM sessions WHERE id = ?", (session,)).fetchone()[0] == 1100.0
+
+
 def test_an_old_end_of_the_latest_play_written_late_does_not_take_its_session_back(store):
     # The end kept in a file by a player whose play another went on with and wrote on (the
     # row holds more time heard): the play's last activity is its later progress, and the
