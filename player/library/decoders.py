@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+from player.library.skip import extension
 from segue_common.audio_io import INSTALL_FFMPEG, SOUNDFILE_EXTENSIONS, ffmpeg_complete
 
 #: codecs in a file libsndfile's extensions name that libsndfile refuses (ALAC in a CAF,
@@ -22,7 +23,7 @@ _REFUSED = {("caf", "alac"), ("ogg", "flac"), ("oga", "flac")}
 
 def needs_ffmpeg(path: str, codec: str | None) -> bool:
     """Whether a track of this file and codec plays only through ffmpeg."""
-    ext = os.path.splitext(path)[1].lower().lstrip(".")
+    ext = extension(os.path.basename(path)).lstrip(".")
     if ext not in SOUNDFILE_EXTENSIONS:
         return True
     return (ext, (codec or "").lower()) in _REFUSED
@@ -72,6 +73,6 @@ def ffmpeg_need(store) -> FfmpegNeed:
             need.tracks += 1
         else:
             continue
-        kinds.add(os.path.splitext(path)[1].lower().lstrip(".") or "no extension")
+        kinds.add(extension(os.path.basename(path)).lstrip(".") or "no extension")
     need.kinds = sorted(kinds)
     return need

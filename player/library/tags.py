@@ -49,6 +49,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
+from player.library.skip import extension
 from segue_common import audio_io, faults
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
 from segue_common.mp4 import boxes as mp4_boxes
@@ -1549,7 +1550,7 @@ def _decoded_stream(path: str) -> dict | None:
     damaged one to the terminal, through a scan's progress.
     """
     info = None
-    if os.path.splitext(path)[1].lower() != ".mp3":
+    if extension(os.path.basename(path)) != ".mp3":
         try:
             # (opened as the player opens it: a WAV whose writer left out a pad byte too)
             with audio_io.open_soundfile(path) as f:
@@ -1611,7 +1612,7 @@ def _probed_stream(path: str, *, count: bool = True) -> dict | None:
     probed = audio_io.probe_stream(path, count=count)
     if probed is None:
         return None
-    if os.path.splitext(path)[1].lower() == ".mp3" and (probed["codec"] or "mp3") in ("mp3", "mp2", "mp1"):
+    if extension(os.path.basename(path)) == ".mp3" and (probed["codec"] or "mp3") in ("mp3", "mp2", "mp1"):
         return None
     if probed["container"] == "mp3":
         # ffprobe takes two or three MPEG frame headers in a row for a stream, and about one
@@ -1965,7 +1966,7 @@ def read_tags(path: str, *, estimate: bool = False) -> dict:
             # that libsndfile reads would pay it for every file.)
             probed = _probed_stream(path, count=not estimate)
             if probed is None:
-                if error.startswith("damaged MP3 file") and os.path.splitext(path)[1].lower() == ".shn":
+                if error.startswith("damaged MP3 file") and extension(os.path.basename(path)) == ".shn":
                     # (taken for an MP3 by the ID3 tag in front alone: a Shorten file, as
                     # its name says, needs ffmpeg, or is damaged as a Shorten file is)
                     error = NOT_RECOGNISED

@@ -488,6 +488,10 @@ def test_a_song_named_only_dots_is_scanned_as_music(store, tmp_path):
         ("....mp3", "..."), ("...flac", "..")]
     assert result.seen == 2 and result.errors == 0
     assert all(t["duration"] > 0 for t in store.tracks())
+    # (and played by the decoders Segue has, not listed as a file that needs ffmpeg)
+    from player.library.decoders import needs_ffmpeg
+
+    assert not any(needs_ffmpeg(path, codec) for path, codec, _ in store.present_files())
 
 
 def test_a_windows_drives_recycle_bin_and_system_folders_are_not_scanned(store, tmp_path):
