@@ -568,9 +568,17 @@ CREATE INDEX tracks_work_candidates ON tracks(id) WHERE {WORK_CANDIDATES};
 """
 
 
+# v29: the stars the person gives a song here (1-5; 0: they chose "No rating"; NULL: never
+# rated here). Segue never writes into the music files, so this is kept apart from the
+# file's own stars, which a scan reads again: ``rating`` stays the one shown and used, the
+# person's where they gave one, else the file's, and a scan writes the file's only where the
+# person gave none (player.store.tracks).
+_V29 = "ALTER TABLE tracks ADD COLUMN own_rating INTEGER"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
-              _script(_V26), _script(_V27), _script(_V28)]
+              _script(_V26), _script(_V27), _script(_V28), _script(_V29)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -35,6 +35,12 @@ _NEW_ID = ("max(coalesce((SELECT max(id) FROM tracks), 0), "
 # file that cannot be read gives, so an error row writes only these.
 _FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
 
+# The stars a file says are the song's rating unless the person rated it here (own_rating, see
+# migration 29): a rescan or a re-read of the tags must never undo what they chose.
+OWN_RATING = "nullif(own_rating, 0)"
+_RATING_READ = ("rating = CASE WHEN tracks.own_rating IS NOT NULL THEN nullif(tracks.own_rating, 0) "
+                "WHEN excluded.last_error IS NULL THEN excluded.rating ELSE tracks.rating END")
+
 # A known track whose file cannot be read now (a download overwritten half-way, a disk error,
 # a file another program is writing) keeps what its file said when it last read: its names
 # still say what its plays were (the taste suggestions learn from them, a song never to
@@ -47,6 +53,7 @@ _UPSERT = (
     "ON CONFLICT(path) DO UPDATE SET "
     + ", ".join(f"{f} = excluded.{f}" if f in _FILE_FIELDS or f == "last_error"
                 else f"{f} = CASE WHEN excluded.last_error IS NULL THEN excluded.{f} ELSE tracks.{f} END"
+                if f != "rating" else _RATING_READ
                 for f in TRACK_FIELDS if f != "path")
     + ", updated_at = excluded.updated_at, missing = 0"
 )
@@ -450,6 +457,9 @@ class TracksMixin:
                 ", missing = 0, updated_at = ? WHERE id = ?",
                 [sql_text(new[f]) for f in fields] + [time.time(), old_id],
             )
+            # (the stars the person gave here stay the song's, whatever the file found says)
+            conn.execute(f"UPDATE tracks SET rating = {OWN_RATING} WHERE id = ? AND own_rating IS NOT NULL",
+                         (old_id,))
 
     def missing_added_at(self, keys: Iterable[str]) -> dict[str, list[tuple[float | None, float]]]:
         """``match key -> [(length, added_at)]`` of the missing tracks of these match keys: when
@@ -626,8 +636,32 @@ class TracksMixin:
             # (the place a long track was left: the kept track's own, where it has one)
             conn.execute("UPDATE OR IGNORE resume_positions SET track_id = ? WHERE track_id = ?", (keep_id, dup_id))
             conn.execute("DELETE FROM track_features WHERE track_id = ?", (dup_id,))
+            # (stars the person gave the other path here go on with the song, unless it has its own)
+            theirs = "(SELECT own_rating FROM tracks WHERE id = :dup)"
+            conn.execute(f"UPDATE tracks SET own_rating = {theirs}, rating = nullif({theirs}, 0) "
+                         f"WHERE id = :keep AND own_rating IS NULL AND {theirs} IS NOT NULL",
+                         {"dup": dup_id, "keep": keep_id})
             conn.execute("DELETE FROM tracks WHERE id = ?", (dup_id,))
             self._merged(conn, dup_id, keep_id)
+
+    def rate(self, track_ids: Iterable[int], stars: int) -> int:
+        """The person's own ``stars`` (1-5; 0 for "No rating") for these tracks, kept in the
+        library (never in the files) and shown and used in place of the file's from now on: a
+        rescan keeps them. The tracks' write moves the library stamp, so the recommender reads
+        the catalogue again. Returns how many tracks it changed (one rated so already is not
+        written: nothing for the window and the recommender to read again)."""
+        if not 0 <= int(stars) <= 5:
+            raise ValueError(f"a rating is 0 (none) to 5 stars, not {stars!r}")
+        ids = list(dict.fromkeys(int(t) for t in track_ids))
+        n = 0
+        with self.transaction() as conn:
+            for i in range(0, len(ids), _ID_CHUNK):
+                chunk = ids[i:i + _ID_CHUNK]
+                n += conn.execute(
+                    "UPDATE tracks SET own_rating = ?, rating = nullif(?, 0) "
+                    f"WHERE id IN ({','.join('?' * len(chunk))}) AND own_rating IS NOT ?",
+                    [int(stars), int(stars), *chunk, int(stars)]).rowcount
+        return n
 
     def library_rows(self, columns: Sequence[str], *, plain: bool = False) -> list[sqlite3.Row] | list[tuple]:
         """Playable tracks in library order, only the named columns (the window's table).

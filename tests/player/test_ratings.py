@@ -5,6 +5,8 @@ person plays it through; it stays in the library, for them to play."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from player.library.scanner import Scanner
@@ -213,3 +215,58 @@ def test_the_plain_providers_radio_says_stars_only_of_the_songs_they_put_first(s
     assert "stars" not in plain.explain(ids["Basalt 1"], f"radio:{seed}")
     assert "stars" in plain.explain(ids["Sonata in A: II. Adagio"], f"radio:{seed}")
     assert starred <= set(said)
+
+
+def _file_of(tmp_path, title: str):
+    artist, i = title.split()
+    return next((tmp_path / "music" / artist).glob(f"{int(i) + 1:02d}.*"))
+
+
+def test_stars_given_here_are_shown_and_outlast_a_rescan_of_the_files_own(store, rated, tmp_path):
+    # Segue never writes into the files: the person's stars are kept in the library, and a
+    # scan that reads the file's stars again (changed by another player) must not undo them.
+    stamp = store.library_stamp()
+    assert store.rate([rated["Cinder 1"], rated["Amber 0"]], 2) == 2
+    assert store.library_stamp() != stamp          # (the recommender reads its catalogue again)
+    store.rate([rated["Dune 3"]], 0)                # "No rating": the file's five stars are not shown
+    got = {r["title"]: r["rating"] for r in store.tracks() if r["rating"] is not None}
+    assert got == {"Basalt 2": 5, "Cinder 1": 2, "Amber 0": 2, "Ember 0": 1}
+    for title in ("Cinder 1", "Dune 3", "Basalt 2"):
+        path = _file_of(tmp_path, title)
+        _rate(path, path.suffix[1:], 4)             # another player wrote four stars since
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+    Scanner(store).scan([str(tmp_path / "music")])
+    got = {r["title"]: r["rating"] for r in store.tracks() if r["rating"] is not None}
+    # (the file's new stars count where the person gave none here)
+    assert got == {"Basalt 2": 4, "Cinder 1": 2, "Amber 0": 2, "Ember 0": 1}
+    # Rated again, or as it already was: the library is written only for a change.
+    stamp = store.library_stamp()
+    assert store.rate([rated["Cinder 1"]], 2) == 0 and store.library_stamp() == stamp
+    with pytest.raises(ValueError):
+        store.rate([rated["Cinder 1"]], 6)
+
+
+def test_a_song_rated_one_star_here_leaves_up_next(store, rated):
+    service = RecommenderService(store, priors=None)
+    seed, everything = rated["Amber 0"], len(rated) - 1
+    song = rated["Cinder 2"]
+    assert song in [r.track_id for r in service.up_next([seed], everything)]
+    store.rate([song], 1)
+    assert song not in [r.track_id for r in service.up_next([seed], everything)]
+    assert song not in [r.track_id for r in LibraryRecommendations(store).up_next([seed], everything)]
+    # and the song rated one star in its file, given four here, comes back (a second change
+    # soon after the first: the window tells the service the library is settled, as after a scan)
+    store.rate([rated["Ember 0"]], 4)
+    service.library_settled()
+    assert rated["Ember 0"] in [r.track_id for r in service.up_next([seed], everything)]
+
+
+def test_stars_given_here_follow_the_song_to_a_moved_file(store, rated, tmp_path):
+    store.rate([rated["Cinder 1"]], 3)
+    path = _file_of(tmp_path, "Cinder 1")
+    moved = tmp_path / "music" / "Cinder" / "moved" / path.name
+    moved.parent.mkdir()
+    path.rename(moved)
+    Scanner(store).scan([str(tmp_path / "music")])
+    row = store.track_by_path(str(moved))
+    assert row is not None and row["rating"] == 3 and row["own_rating"] == 3

@@ -1107,3 +1107,16 @@ def test_the_backup_a_migration_took_is_kept_whatever_the_others_say(tmp_path):
     taken = tmp_path / "library.db.v8.1700000000.bak"
     assert [p.name for p in prune_backups(path, taken=taken)] == ["library.db.v7.9999999998.bak"]
     assert sorted(p.name for p in tmp_path.glob("*.bak")) == ["library.db.v7.9999999999.bak", taken.name]
+
+
+def test_v29_keeps_the_files_stars_and_no_rating_of_the_persons_own(tmp_path):
+    from player.store.migrations import _V29
+
+    store = _migrated(tmp_path / "library.db", 28,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, rating, added_at, updated_at) "
+                      "VALUES (1, '/m/a', 1, 1, 4, 0, 0)",
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (2, '/m/b', 1, 1, 0, 0)")
+    assert "own_rating" in _V29 and store.schema_version() == SCHEMA_VERSION >= 29
+    got = [(r["id"], r["rating"], r["own_rating"]) for r in store.execute("SELECT * FROM tracks ORDER BY id")]
+    assert got == [(1, 4, None), (2, None, None)]
