@@ -11,7 +11,7 @@ from player.ui.elided_label import ElidedLabel
 from player.ui.icons import is_palette_change, palette_icon
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
-from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
+from player.ui.track_menu import add_queue_actions, add_rating_menu, add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from PySide6.QtWidgets import (
     QAbstractItemView, QFrame, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMenu,
@@ -45,6 +45,7 @@ class BucketRow(QFrame):
     play = Signal(str, list, int)       # bucket, track ids, start index
     radio_requested = Signal(int)
     never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
+    rate_requested = Signal(object, int)    # track ids, stars (0: no rating)
     enqueue_requested = Signal(list)    # track ids
     play_next_requested = Signal(list)  # track ids
     add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
@@ -53,6 +54,7 @@ class BucketRow(QFrame):
         super().__init__(parent)
         self.ids = [e[0] for e in entries]
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
+        self.rating_of = None           # ``rating_of(track_id) -> int | None``: the stars the menu checks
         self.path_of = None             # ``path_of(track_id) -> str | None`` (worker thread), for the menu
         self.playlists: list[tuple[int, str]] = []     # ``(id, name)`` offered by "Add to playlist"
         # A long genre tag is cut short with "…", the whole of it in the tooltip (a plain
@@ -165,6 +167,7 @@ class BucketRow(QFrame):
         add_queue_actions(menu, [ids[row]], self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self.playlists, [ids[row]], self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, ids[row]))
+        add_rating_menu(menu, [ids[row]], self.rate_requested.emit, self.rating_of)
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(ids[row]))
         menu.addSeparator()
@@ -207,6 +210,7 @@ class DiscoverPanel(QScrollArea):
     play_next_requested = Signal(list)  # track ids
     add_to_playlist_requested = Signal(list, object)   # track ids, playlist id (None: a new one)
     never_suggest = Signal(int, str)
+    rate_requested = Signal(object, int)
 
     #: Row widgets made new in one turn of the event loop; the rest of those in view are made
     #: on the turns that follow, the rows in view before the one either side. Each is a list,
@@ -219,6 +223,8 @@ class DiscoverPanel(QScrollArea):
         super().__init__(parent)
         #: ``artist_of(track_id) -> str | None``: the artist a tile's menu offers never to suggest
         self.artist_of = None
+        #: ``rating_of(track_id) -> int | None``: the stars a tile's menu shows checked
+        self.rating_of = None
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of = None
         self._playlists: list[tuple[int, str]] = []
@@ -306,6 +312,8 @@ class DiscoverPanel(QScrollArea):
         row.play.connect(self.play)
         row.radio_requested.connect(self.radio_requested)
         row.never_suggest.connect(self.never_suggest)
+        row.rate_requested.connect(self.rate_requested)
+        row.rating_of = lambda track_id: self.rating_of(track_id) if self.rating_of is not None else None
         row.artist_of = lambda track_id: self.artist_of(track_id) if self.artist_of is not None else None
         row.enqueue_requested.connect(self.enqueue_requested)
         row.play_next_requested.connect(self.play_next_requested)

@@ -1082,6 +1082,22 @@ class LibraryModel(QAbstractTableModel):
         hits = np.flatnonzero(self.visible == base)
         return int(hits[0]) if len(hits) else -1
 
+    def set_ratings(self, track_ids, stars: int) -> None:
+        """Show ``stars`` (0: none) as the rating of these tracks, as the library now holds it:
+        in place, so the selection, the current row and the scroll stay where the person
+        rated (a reload of the whole library reset them). The order stays too, as it does
+        when a tag changes: the rows do not jump away from under the person."""
+        at = self.data_.positions(list(track_ids))
+        at = at[at >= 0]
+        if not len(at):
+            return
+        self.data_.numbers["rating"][at] = min(max(int(stars), 0), 5)
+        rows = np.flatnonzero(np.isin(self.visible, at))
+        column = [k for k, _ in COLUMNS].index("rating")
+        if len(rows):
+            self.dataChanged.emit(self.index(int(rows[0]), column), self.index(int(rows[-1]), column),
+                                  [Qt.DisplayRole])
+
     def set_playing(self, track_id: int | None) -> None:
         for tid in (self.playing_id, track_id):
             row = self.row_of(tid) if tid is not None else -1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QActionGroup, QContextMenuEvent, QDrag, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
     QWidget,
@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
-from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
+from player.ui.track_menu import RATINGS, add_queue_actions, add_rating_menu, add_show_in_folder, finder
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60,
@@ -458,6 +458,7 @@ class LibraryView(QWidget):
     add_to_playlist_requested = Signal(object, object)   # track ids, playlist id (None: a new one)
     never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
     read_tags_again_requested = Signal(object)   # track ids whose files to read again
+    rate_requested = Signal(object, int)         # track ids, stars (0: no rating)
 
     def __init__(self, model: LibraryModel, parent=None):
         super().__init__(parent)
@@ -521,6 +522,14 @@ class LibraryView(QWidget):
         t.doubleClicked.connect(lambda index: self._play_from(index.row()))
         t.activated_rows.connect(self._play_from)
         t.customContextMenuRequested.connect(self._menu)
+        # Ctrl+1 to Ctrl+5 rate the chosen songs, Ctrl+0 takes their stars away (as Quod Libet's
+        # keys): rating a whole album by mouse took a menu and a submenu per click.
+        self.rate_keys = []
+        for stars, _ in RATINGS:
+            key = QAction(self, shortcut=QKeySequence(f"Ctrl+{stars}"), shortcutContext=Qt.WidgetShortcut)
+            key.triggered.connect(lambda _=False, stars=stars: self._rate_selected(stars))
+            t.addAction(key)
+            self.rate_keys.append(key)
         model.modelReset.connect(self._update_count)
         model.layoutChanged.connect(self._update_count)
         self._update_count()
@@ -552,6 +561,18 @@ class LibraryView(QWidget):
         if self.model.rowCount():
             self._play_from(0)
 
+    def _rate_selected(self, stars: int) -> None:
+        ids = self.selected_ids()
+        if ids:
+            self.rate_requested.emit(ids, stars)
+
+    def rating_of(self, track_id: int) -> int | None:
+        """The stars the library shows for ``track_id`` (None: none, or not shown here)."""
+        data = self.model.data_
+        at = data.position(track_id)
+        stars = int(data.numbers["rating"][at]) if at is not None and "rating" in data.numbers else 0
+        return stars or None
+
     def selected_ids(self) -> list[int]:
         return self.model.track_ids(self.table.selected_row_array())
 
@@ -568,6 +589,7 @@ class LibraryView(QWidget):
         add_queue_actions(menu, ids, self.play_next_requested.emit, self.enqueue_requested.emit)
         add_playlist_menu(menu, self._playlists, ids, self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, here))
+        add_rating_menu(menu, ids, self.rate_requested.emit, self.rating_of)
         menu.addSeparator()
         menu.addAction("Start radio from this song", lambda: self.radio_requested.emit(here))
         menu.addSeparator()

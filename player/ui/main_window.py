@@ -269,10 +269,12 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.discover.radio_requested.connect(lambda track_id: self.start_radio(track_id, "discover"))
         self.discover.refresh_requested.connect(lambda: self.refresh_discover(new_day=True))
         self.up_next.radio_requested.connect(self.start_radio)
+        self.up_next.rating_of = self.discover.rating_of = self.library.rating_of
         for view in (self.library, self.up_next, self.discover):
             view.artist_of = self.artist_to_leave_out
             view.path_of = self.track_file
             view.never_suggest.connect(self.never_suggest)
+            view.rate_requested.connect(self.rate_tracks)
         self.playlists.path_of = self.entry_file
         self.transport.radio.connect(self.radio_from_current)
         # The volume is saved as it is set, not only at close: after a crash the music comes

@@ -1123,6 +1123,36 @@ class PlaybackMixin:
 
         run_task(work, done, pool=db_write_pool(), name="never-suggest")
 
+    def rate_tracks(self, track_ids: list, stars: int) -> None:
+        """The person's own ``stars`` (1-5; 0 "No rating") for these songs, from a song menu or
+        Ctrl+0 to Ctrl+5 in the library. Kept in the library, never written into the files (a
+        rescan keeps it); written on the database-write thread. Then the Rating column shows
+        it (in place: the selection stays, for the next key), the recommender is told the library changed (its next
+        answer goes by the new stars at once), and a song given one star leaves Up next where
+        Segue suggested it (what the person queued stays)."""
+        store, ids = self.store, [int(t) for t in track_ids]
+        if not ids:
+            return
+
+        def done(result=None, error=None):
+            changed = result
+            if error is not None:
+                self.statusBar().showMessage(f"Could not rate: {error}", 10000)
+                return
+            what = f"“{self._info(ids[0])[0]}”" if len(ids) == 1 else f"{len(ids):,} songs"
+            said = f"{stars} star{'s' if stars != 1 else ''}" if stars else "no rating"
+            self.statusBar().showMessage(f"Rated {what}: {said}", 10000)
+            if not changed:
+                return
+            self.model.set_ratings(ids, stars)
+            self.library_scanned.emit()         # (the recommender goes by the stars: see Store.rate)
+            if stars == 1 and self.player is not None:
+                ones = frozenset(ids)
+                self._command(lambda p: p.remove_queue_entries(
+                    [e for e in p.queue if e.source in SUGGESTED_SOURCES and e.track_id in ones]))
+
+        run_task(lambda: store.rate(ids, stars), done, pool=db_write_pool(), name="rate")
+
     def _drop_suggestions(self, never: set[int]) -> int:
         """Take the tracks of ``never`` (all that no suggestion may offer now: the store's
         ``left_out_ids``) off what Segue offers now: its suggestions in Up next (on the

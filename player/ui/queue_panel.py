@@ -25,7 +25,7 @@ from player.audio.queue import by_identity
 from player.ui.announce import announce
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
-from player.ui.track_menu import add_show_in_folder, finder
+from player.ui.track_menu import add_rating_menu, add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from segue_common.text import search_form
 from PySide6.QtWidgets import (
@@ -542,6 +542,7 @@ class UpNextPanel(QWidget):
     radio_requested = Signal(int, str)  # track id, the entry's source
     save_requested = Signal()          # save the track playing and Up next as a playlist
     never_suggest = Signal(int, str)   # track id, "song" or "artist" (see player.ui.never_menu)
+    rate_requested = Signal(object, int)    # track ids, stars (0: no rating)
     add_to_playlist_requested = Signal(object, object)   # track ids, playlist id (None: a new one)
 
     def __init__(self, parent=None, *, describe: Callable | None = None):
@@ -558,6 +559,8 @@ class UpNextPanel(QWidget):
         self.rows = UpNextModel(describe, self)
         #: ``artist_of(track_id) -> str | None``: the artist its menu offers never to suggest
         self.artist_of: Callable | None = None
+        #: ``rating_of(track_id) -> int | None``: the stars its menu shows checked
+        self.rating_of: Callable | None = None
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of: Callable | None = None
         self._playlists: list[tuple[int, str]] = []
@@ -797,6 +800,7 @@ class UpNextPanel(QWidget):
         add_playlist_menu(menu, self._playlists, [e.track_id for e in selected or [entry]],
                           self.add_to_playlist_requested.emit)
         add_show_in_folder(menu, finder(self.path_of, entry.track_id))
+        add_rating_menu(menu, [e.track_id for e in chosen], self.rate_requested.emit, self.rating_of)
         menu.addSeparator()
         menu.addAction("Remove from Up next", lambda: self.remove(chosen))
         menu.addActions([chosen_action(self.move_up, lambda: self.move_selected(-1, chosen)),

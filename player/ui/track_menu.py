@@ -20,6 +20,7 @@ from typing import Callable
 import shiboken6
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtWidgets import QMenu
 
 from player.workers import run_task
 from segue_common.environment import system_environment
@@ -41,6 +42,31 @@ def add_queue_actions(menu, ids: list[int], play_next: Callable[[list], None],
     """Add "Play next" (``play_next(ids)``) and "Add to Up next" (``enqueue(ids)``) to ``menu``."""
     menu.addAction("Play next", lambda: play_next(list(ids)))
     menu.addAction("Add to Up next", lambda: enqueue(list(ids)))
+
+
+#: the Rating menu's entries: how many stars each gives (0: "No rating"), as they read
+RATINGS = ((1, "★"), (2, "★★"), (3, "★★★"), (4, "★★★★"), (5, "★★★★★"), (0, "No rating"))
+RATING = "Rating"
+
+
+def add_rating_menu(menu, ids: list[int], rate: Callable[[list, int], None],
+                    rating_of: Callable[[int], int | None] | None = None) -> QMenu:
+    """Add "Rating", a menu of one to five stars and "No rating", to ``menu``: each calls
+    ``rate(ids, stars)`` (0 for none). The stars of the songs, where ``rating_of`` tells them
+    and they are all the same, are checked, as the players with a Rating column show them.
+    Segue keeps the stars in its library and never writes them into the files."""
+    sub = menu.addMenu(RATING)
+    given = {rating_of(t) or 0 for t in ids} if rating_of is not None else set()
+    for stars, text in RATINGS:
+        action = sub.addAction(text, lambda stars=stars: rate(list(ids), stars))
+        action.setCheckable(True)
+        action.setChecked(given == {stars})
+        # (a screen reader says the stars as a number, not "black star" five times)
+        said = f"{stars} star{'s' if stars != 1 else ''}" if stars else "No rating"
+        action.setStatusTip(f"Rate {'this song' if len(ids) == 1 else 'these songs'}: {said} "
+                            "(kept in Segue's library; the files are not changed)")
+        action.setToolTip(said)
+    return sub
 
 
 def add_show_in_folder(menu, find: Callable[[], str | None] | None) -> QAction:

@@ -1,0 +1,121 @@
+"""Rating a song in the window: the song menus' "Rating" (one to five stars, "No rating") and
+Ctrl+0 to Ctrl+5 in the library. The stars are kept in the library, never written into the
+files: the Rating column shows them at once, a rescan keeps them, and a song given one star
+leaves the suggestions."""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from player.library.scanner import Scanner
+from player.ui.library_model import COLUMNS, STARS
+from player.ui.queue_panel import ENTRY_ROLE
+from player.ui.track_menu import RATING
+
+_RATING_COLUMN = [k for k, _ in COLUMNS].index("rating")
+
+
+def _rating_menu(panel, pos):
+    """The "Rating" submenu of the context menu ``panel`` opens at ``pos``."""
+    panel._menu(pos)
+    sub = next((a.menu() for a in panel.last_menu.actions() if a.text() == RATING), None)
+    assert sub is not None, [a.text() for a in panel.last_menu.actions()]
+    return sub
+
+
+def _choose(panel, pos, text: str) -> None:
+    sub = _rating_menu(panel, pos)
+    action = next(a for a in sub.actions() if a.text() == text)
+    panel.last_menu.close()
+    action.trigger()
+
+
+def _shown(window, track_id) -> str:
+    row = window.model.row_of(track_id)
+    return window.model.index(row, _RATING_COLUMN).data() if row >= 0 else None
+
+
+def test_a_song_rated_from_the_library_menu_shows_in_the_column_and_outlasts_a_rescan(
+        qtbot, scanned, music, make_window):
+    window = make_window(scanned)
+    window.library.columns.choose(_RATING_COLUMN, True)        # the optional Rating column shown
+    assert not window.library.table.isColumnHidden(_RATING_COLUMN)
+    song = window.model.track_id(0)
+    table = window.library.table
+    pos = lambda: table.visualRect(window.model.index(window.model.row_of(song), 1)).center()  # noqa: E731
+    assert _shown(window, song) == ""
+    _choose(window.library, pos(), STARS * 4)
+    qtbot.waitUntil(lambda: _shown(window, song) == STARS * 4, timeout=10000)
+    assert scanned.track(song)["own_rating"] == 4
+    assert "4 stars" in window.statusBar().currentMessage()
+    # The menu opened again shows the song's stars checked, and only those.
+    sub = _rating_menu(window.library, pos())
+    assert [a.text() for a in sub.actions() if a.isChecked()] == [STARS * 4]
+    window.library.last_menu.close()
+    # A rescan that reads the file again (changed since) keeps the person's stars.
+    path = scanned.track(song)["path"]
+    os.utime(path, ns=(os.stat(path).st_mtime_ns + 10**9,) * 2)
+    Scanner(scanned).scan([str(music)])
+    assert scanned.track(song)["mtime_ns"] == os.stat(path).st_mtime_ns      # (read again)
+    assert scanned.track(song)["rating"] == 4
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()
+    assert _shown(window, song) == STARS * 4
+    # "No rating" takes them away.
+    _choose(window.library, pos(), "No rating")
+    qtbot.waitUntil(lambda: _shown(window, song) == "", timeout=10000)
+    assert scanned.track(song)["own_rating"] == 0 and scanned.track(song)["rating"] is None
+
+
+def test_ctrl_and_a_number_rates_the_chosen_library_songs(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    table = window.library.table
+    ids = [window.model.track_id(r) for r in (0, 1)]
+    table.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is table, timeout=5000)
+    for r in (0, 1):
+        table.selectionModel().select(window.model.index(r, 1), QItemSelectionModel.Select | QItemSelectionModel.Rows)
+    QTest.keyClick(window.windowHandle(), Qt.Key_3, Qt.ControlModifier)     # (through the window, as a key pressed)
+    qtbot.waitUntil(lambda: all(_shown(window, t) == STARS * 3 for t in ids), timeout=10000)
+    assert [scanned.track(t)["own_rating"] for t in ids] == [3, 3]
+    QTest.keyClick(window.windowHandle(), Qt.Key_0, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: all(_shown(window, t) == "" for t in ids), timeout=10000)
+
+
+def test_a_suggestion_rated_one_star_from_up_next_leaves_it_and_is_not_suggested_again(
+        qtbot, scanned, make_window):
+    from player.audio.base import PlaybackState
+
+    window = make_window(scanned)
+    first = window.model.track_id(0)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    window.up_next.keep_going.setChecked(True)
+    rows, view = window.up_next.rows, window.up_next.list
+    qtbot.waitUntil(lambda: rows.rowCount() >= 3, timeout=10000)
+    entry = rows.index(1).data(ENTRY_ROLE)
+    assert not entry.manual
+    song = entry.track_id
+    _choose(window.up_next, view.visualRect(rows.index(1)).center(), STARS)
+    qtbot.waitUntil(lambda: song not in window.up_next.track_ids(), timeout=10000)
+    assert scanned.track(song)["rating"] == 1
+    player = window.player
+    suggested = sum(not e.manual for e in player.queue)
+    assert song not in [t for t, _ in window._fill_queue(player, replacing=max(suggested, 1))]
+
+
+def test_a_discover_tile_is_rated_from_its_menu(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.discover)
+    qtbot.waitUntil(lambda: len(window.discover.rows) > 0, timeout=10000)
+    row = window.discover.rows[0]
+    tile = row.ids[0]
+    _choose(row, row.list.visualItemRect(row.list.item(0)).center(), STARS * 5)
+    qtbot.waitUntil(lambda: _shown(window, tile) == STARS * 5, timeout=10000)
+    assert scanned.track(tile)["own_rating"] == 5
