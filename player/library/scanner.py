@@ -1291,8 +1291,11 @@ def _same_audio(new, old) -> bool:
 
 
 def _holds_what_it_had(stored, row: dict) -> bool:
-    """Whether a file read again gave its track every value it has (its times aside)."""
-    return all(stored[key] == row.get(key) for key in _TAG_FIELDS)
+    """Whether a file read again gave its track every value it has (its times aside). The
+    stars the person gave here stand for the file's (the write keeps them): a song rated here
+    is not changed for its file's own stars."""
+    own = "own_rating" in stored.keys() and stored["own_rating"] is not None
+    return all(stored[key] == row.get(key) for key in _TAG_FIELDS if not (own and key == "rating"))
 
 
 def _another_track_of_the_sheet(stored, row: dict, rows: list[dict], stored_starts: list[tuple]) -> bool:

@@ -270,3 +270,11 @@ def test_stars_given_here_follow_the_song_to_a_moved_file(store, rated, tmp_path
     Scanner(store).scan([str(tmp_path / "music")])
     row = store.track_by_path(str(moved))
     assert row is not None and row["rating"] == 3 and row["own_rating"] == 3
+
+
+def test_read_tags_again_keeps_the_stars_given_here_and_counts_no_change_for_them(store, rated):
+    # A song rated here holds other stars than its file: read again, it is the same song.
+    store.rate([rated["Cinder 1"]], 3)
+    got = Scanner(store).read_again([rated["Cinder 1"], rated["Basalt 2"]])
+    assert (got.read, got.same) == (2, 2)
+    assert store.track(rated["Cinder 1"])["rating"] == 3 and store.track(rated["Basalt 2"])["rating"] == 5
