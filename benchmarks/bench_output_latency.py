@@ -10,10 +10,12 @@ at nice 10 as a desktop player beside a busy machine, and the sink's monitor is 
 Printed per row: the latency the stream reports; what the callback sees of it
 (``outputBufferDacTime - currentTime``: least, median, most, and the callbacks that found the
 output held less than a block); the sound server's own view (the stream's buffer latency plus
-the sink's, from ``pactl list sink-inputs`` four times a second: median and 90th percentile); the longest time between two
-callbacks (the first few aside); the underflows PortAudio flagged; and the breaks actually heard (silences of 2 ms or
-more in the recorded tone). The engine trusts the reported latency for its drain at the end and
-for how far ahead the output takes audio; the server's column is what it should be.
+the sink's, from ``pactl list sink-inputs`` four times a second: median and 90th percentile);
+the longest time between two callbacks (the first few aside); the underflows PortAudio
+flagged; the runs of callbacks told that their frames play at once (the output ran dry: a
+break seen by timing, flagged or not); and the breaks actually heard (silences of 2 ms or more
+in the recorded tone). The engine trusts the reported latency for its drain at the end and for
+how far ahead the output takes audio; the server's column is what it should be.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import numpy as np  # noqa: E402
 SR = 44100
 BLOCK = 2048
 FREQ = 440.0
+DRY_S = 0.005   # a callback told its frames play sooner than this found the output run dry
 
 
 def _server_latency_ms() -> float | None:
@@ -96,6 +99,14 @@ def play_once(latency, seconds: float, folder: Path) -> dict:
     finally:
         rec.terminate()
         rec.wait(10)
+    # Runs of callbacks told that their frames play at once (the output held nothing when they
+    # came), each begun after one told a time ahead: the breaks the callback's timing shows.
+    dry, timed, inside = 0, False, False
+    for _, ahead in seen:
+        if ahead >= DRY_S:
+            timed, inside = True, False
+        elif timed and not inside:
+            dry, inside = dry + 1, True
     data = np.fromfile(path, dtype="<f4")
     data = data[: len(data) - len(data) % 2].reshape(-1, 2)[:, 0]
     steady = np.array([d for _, d in seen[8:]]) * 1000
@@ -107,7 +118,7 @@ def play_once(latency, seconds: float, folder: Path) -> dict:
         "server_med": float(np.median(server)) if server else float("nan"),
         "server_p90": float(np.percentile(server, 90)) if server else float("nan"),
         "gap_ms": float(np.diff(times).max() * 1000) if len(times) > 1 else float("nan"),
-        "flagged": flagged[0], "breaks": _breaks(data),
+        "flagged": flagged[0], "dry": dry, "breaks": _breaks(data),
     }
 
 
@@ -143,16 +154,17 @@ def main(argv=None) -> int:
     print(f"\noutput latency: {args.seconds:g} s of tone, blocks of {BLOCK}, PortAudio into a null sink at nice 10; "
           f"{os.cpu_count()} cores")
     head = (f"{'busy':>4} {'latency':>7} {'reported ms':>11} {'callback ms min/med/max':>23} {'< 1 block':>9} "
-            f"{'server ms med/p90':>17} {'longest gap ms':>14} {'flagged':>7} {'breaks':>6}")
+            f"{'server ms med/p90':>17} {'longest gap ms':>14} {'flagged':>7} {'dry':>3} {'breaks':>6}")
     print(head)
     print("-" * len(head))
     for busy, latency, r in rows:
         print(f"{busy:>4} {latency:>7} {r['reported_ms']:>11.0f} "
               f"{r['dac_min']:>7.0f}/{r['dac_med']:>5.0f}/{r['dac_max']:>5.0f}     {r['dac_low']:>9d} "
               f"{r['server_med']:>8.0f}/{r['server_p90']:>4.0f}    {r['gap_ms']:>14.0f} {r['flagged']:>7d} "
-              f"{r['breaks']:>6d}")
+              f"{r['dry']:>3d} {r['breaks']:>6d}")
     print("callback: outputBufferDacTime - currentTime as the callback is told; server: the stream's buffer "
-          "latency plus the sink's (pactl); flagged: PortAudio's output underflows; breaks: silences heard")
+          "latency plus the sink's (pactl); flagged: PortAudio's output underflows;\n"
+          f"dry: runs of callbacks told the output held under {DRY_S * 1000:g} ms; breaks: silences heard")
     return 0
 
 
