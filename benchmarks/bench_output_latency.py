@@ -128,7 +128,7 @@ def main(argv=None) -> int:
     parser.add_argument("--busy", nargs="+", type=int, default=[0, 3], help="busy processes per row (default 0 3)")
     parser.add_argument("--seconds", type=float, default=6.0, help="seconds of tone per row (default 6)")
     args = parser.parse_args(argv)
-    from benchmarks.bench_playback import ensure_sink
+    from benchmarks.bench_playback import busy_processes, ensure_sink, stop_sink
 
     sink_dir = ensure_sink()
     if sink_dir == "":
@@ -138,19 +138,13 @@ def main(argv=None) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for busy in args.busy:
-                burners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(busy)]
-                try:
+                with busy_processes(busy):
                     for latency in args.latency:
                         value = latency if latency in ("low", "high") else float(latency)
                         rows.append((busy, latency, play_once(value, args.seconds, Path(tmp))))
                         print(f"  ran {busy} busy, latency {latency}", flush=True)
-                finally:
-                    for p in burners:
-                        p.kill()
-                        p.wait()
     finally:
-        if sink_dir:
-            subprocess.run([str(ROOT / "scripts" / "null-sink.sh"), "stop", sink_dir])
+        stop_sink(sink_dir)
     print(f"\noutput latency: {args.seconds:g} s of tone, blocks of {BLOCK}, PortAudio into a null sink at nice 10; "
           f"{os.cpu_count()} cores")
     head = (f"{'busy':>4} {'latency':>7} {'reported ms':>11} {'callback ms min/med/max':>23} {'< 1 block':>9} "

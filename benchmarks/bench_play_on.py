@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -90,7 +89,7 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per row (the worst is shown)")
     parser.add_argument("--first", type=float, default=8.0, help="seconds of the song playing (default 8)")
     args = parser.parse_args(argv)
-    from benchmarks.bench_playback import ensure_sink
+    from benchmarks.bench_playback import busy_processes, ensure_sink, stop_sink
 
     sink_dir = ensure_sink()
     if sink_dir == "":
@@ -104,21 +103,14 @@ def main(argv=None) -> int:
             sf.write(str(a), np.stack([0.3 * np.sin(2 * np.pi * 440 * t)] * 2, 1).astype(np.float32), SR)
             sf.write(str(b), np.zeros((SR, 2), np.float32), SR)
             for busy in args.busy:
-                burners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"])
-                           for _ in range(busy)]
-                try:
+                with busy_processes(busy):
                     for play_on_s in args.play_on:
                         runs = [play_once(a, b, args.first, play_on_s) for _ in range(args.repeat)]
                         worst = min(runs, key=lambda r: (-r["underruns"], r["low_ms"]))
                         rows.append((busy, play_on_s, worst))
                         print(f"  ran {busy} busy, play-on {play_on_s:g} s", flush=True)
-                finally:
-                    for p in burners:
-                        p.kill()
-                        p.wait()
     finally:
-        if sink_dir:
-            subprocess.run([str(ROOT / "scripts" / "null-sink.sh"), "stop", sink_dir])
+        stop_sink(sink_dir)
     print(f"\nplay-on headroom: {args.first:g} s FLAC, 1.5 s crossfade, next file held; sound card engine into a "
           f"null sink at nice 10; {os.cpu_count()} cores; worst of {args.repeat}")
     head = (f"{'busy':>4} {'PLAY_ON_S':>9} {'latency ms':>10} {'block':>5} {'least ahead ms':>14} "

@@ -33,6 +33,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,6 +133,24 @@ def ensure_sink() -> str | None:
         key, _, value = line.removeprefix("export ").partition("=")
         os.environ[key] = value
     return os.environ["SEGUE_NULL_SINK_DIR"]
+
+
+def stop_sink(sink_dir: str | None) -> None:
+    """Stop the null sink :func:`ensure_sink` started (its folder), if it started one."""
+    if sink_dir:
+        subprocess.run([str(ROOT / "scripts" / "null-sink.sh"), "stop", sink_dir])
+
+
+@contextmanager
+def busy_processes(n: int):
+    """``n`` busy loops beside the block (a loaded desktop), ended with it."""
+    burners = [subprocess.Popen([sys.executable, "-c", "while 1: pass"]) for _ in range(n)]
+    try:
+        yield
+    finally:
+        for p in burners:
+            p.kill()
+            p.wait()
 
 
 def main(argv=None) -> int:
