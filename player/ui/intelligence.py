@@ -95,6 +95,7 @@ class Intelligence(QObject):
         # Not after a look at the folders that found them as they were (every start): the
         # recommender would build its catalogue again for nothing.
         self.window.library_scanned.connect(self.library_changed)
+        self.window.ratings_changed.connect(self.ratings_changed)
         self.window.scan_finished.connect(self._scan_ended)
         self.refresh_learned()
         self.ready.emit()
@@ -244,6 +245,13 @@ class Intelligence(QObject):
             self.service.library_settled()
         self.analyse()
         self.refresh_learned()            # a scan may have moved plays onto other tracks
+
+    def ratings_changed(self) -> None:
+        """The person rated songs here: the recommender's next answer goes by the new stars
+        (its catalogue holds them), and nothing else. No song is new to analyse and no play
+        changed, and an analysis the person cancelled stays cancelled."""
+        if self.service is not None:
+            self.service.library_settled()
 
     def analyse(self) -> None:
         """Ask the learner to analyse tracks without features (a no-op when all are done)."""

@@ -127,6 +127,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     state_restored = Signal()           # the last run's queue and track are back (or there were none)
     scan_finished = Signal(object)      # ScanProgress or the exception
     library_scanned = Signal()          # after scan_finished, where the scan may have changed the library
+    ratings_changed = Signal()          # the person rated songs here: only the recommender's stars changed
     settings_opened = Signal(object)    # the settings dialog, open with the settings as stored
     settings_saved = Signal()
     history_imported = Signal(object)   # list of ImportSummary, or the exception

@@ -1145,7 +1145,10 @@ class PlaybackMixin:
             if not changed:
                 return
             self.model.set_ratings(ids, stars)
-            self.library_scanned.emit()         # (the recommender goes by the stars: see Store.rate)
+            # (the recommender goes by the stars: see Store.rate. Not library_scanned, which
+            # also asks the learner to analyse, lifting a cancel of the analysis, and reads
+            # the models' state again: ten songs rated in a row did that ten times.)
+            self.ratings_changed.emit()
             if stars == 1 and self.player is not None:
                 ones = frozenset(ids)
                 self._command(lambda p: p.remove_queue_entries(

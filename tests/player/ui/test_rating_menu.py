@@ -119,3 +119,30 @@ def test_a_discover_tile_is_rated_from_its_menu(qtbot, scanned, make_window):
     _choose(row, row.list.visualItemRect(row.list.item(0)).center(), STARS * 5)
     qtbot.waitUntil(lambda: _shown(window, tile) == STARS * 5, timeout=10000)
     assert scanned.track(tile)["own_rating"] == 5
+
+
+def test_songs_rated_one_after_another_tell_the_recommender_and_start_nothing_else(
+        qtbot, scanned, make_window, monkeypatch):
+    # Each rating is in the learning recommender's next answer, and no more: no analysis asked
+    # for (that lifted a cancel of it) and no read of how the models stand, once per song.
+    from player.learner import messages as m
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=True, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    service, brain = window.provider, window.intelligence
+    service.settle_s = 3600.0            # (longer than the test: only what the rating says ends the wait)
+    sent, refreshed = [], []
+    monkeypatch.setattr(brain, "send", lambda message: sent.append(message) or False)
+    monkeypatch.setattr(brain, "refresh_learned", lambda: refreshed.append(1))
+    songs = [window.model.track_id(r) for r in range(min(10, window.model.rowCount()))]
+    assert len(songs) >= 3
+    for n, song in enumerate(songs):
+        stars = 1 + n % 5
+        window.rate_tracks([song], stars)
+        qtbot.waitUntil(lambda: _shown(window, song) == STARS * stars, timeout=10000)
+        cat = service.recommender().catalog
+        assert cat.rating[cat.row(song)] == stars
+    assert not [message for message in sent if isinstance(message, m.Analyse)]
+    assert not refreshed
