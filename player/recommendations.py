@@ -626,7 +626,7 @@ _PLACED = 32
 _RATED_NEAR = {4: 0.1, 5: 0.2}
 #: (and the stars another player gave it, and what its classical work is read from: ``work_of_track``)
 _WORK_COLUMNS = ("composer", "work", "grouping", "movement", "movementname")
-_READ = (*_Track._fields[:-1], "cue_sheet", "match_key", "rating", *_WORK_COLUMNS)
+_READ = (*_Track._fields[:-1], "cue_sheet", "match_key", "rating", "own_rating", *_WORK_COLUMNS)
 
 
 # What the window's order of the library goes by (see ``library_order``).
@@ -888,10 +888,10 @@ class _Library:
         if before is None:
             one: dict = {}      # one copy of each name many tracks share (an artist's, an album's)
             rows, named, keys, elsewhere = {}, {}, {}, {}
-            stars, works = {}, {}
+            stars, works, here = {}, {}, set()
         else:
             one, rows, named = before._one, dict(before.rows), dict(before._named)
-            stars, works = dict(before._stars), dict(before._work_of)
+            stars, works, here = dict(before._stars), dict(before._work_of), set(before._one_here)
             keys, elsewhere = dict(before._keys), dict(before._elsewhere)
             # What the whole library adds up to, less the tracks written (added back below as they are now)
             info, counts = dict(before.info), before._counts.copy()
@@ -908,11 +908,13 @@ class _Library:
                 keys.pop(t, None)
                 elsewhere.pop(t, None)
                 stars.pop(t, None)
+                here.discard(t)
                 works.pop(t, None)
                 info.pop(t, None)
         same = one.setdefault
         for (t, path, folder, title, artist, albumartist, album, duration, genre, year, track_no, disc_no, release,
-             compilation, folder_compilation, artistsort, albumartistsort, cue_sheet, key, rating, *of_work) in values:
+             compilation, folder_compilation, artistsort, albumartistsort, cue_sheet, key, rating, own,
+             *of_work) in values:
             r = rows[t] = _Track(t, path, folder, title, same(artist, artist), same(albumartist, albumartist),
                                  same(album, album), duration, same(genre, genre), same(year, year), track_no, disc_no,
                                  same(release, release), compilation, folder_compilation, same(artistsort, artistsort),
@@ -923,6 +925,8 @@ class _Library:
                     stars[t] = float(rating)
                 except (TypeError, ValueError, OverflowError):
                     pass        # (not a number another program left: no stars)
+            if own == 1:
+                here.add(t)
             # (most tracks name no work: asked first, without the row built for ``work_of_track``)
             work = work_of_track(dict(zip(_WORK_COLUMNS, of_work), title=title), artist) \
                 if may_name_a_work(title, of_work[1], of_work[2]) else None
@@ -1003,6 +1007,7 @@ class _Library:
         # The rated tracks' stars, and the movements of classical works: (few or none) kept
         # from the read before, less the tracks written.
         self._stars: dict[int, float] = {t: v for t, v in stars.items() if t in rows}
+        self._one_here: frozenset[int] = frozenset(t for t in here if t in rows)
         self._work_of: dict = {t: w for t, w in works.items() if t in rows}
         self._works: tuple | None = None        # what ``whole_works`` reads of them, worked out on first use
         self._pool: tuple | None = None         # (what was left out, Discover's songs)
@@ -1135,6 +1140,11 @@ class _Library:
     def stars(self) -> dict[int, float]:
         """The stars (1-5) another player gave each rated track (none for most libraries)."""
         return self._stars
+
+    @property
+    def one_here(self) -> frozenset[int]:
+        """The tracks the person gave one star here (their ``stars`` say 1 too)."""
+        return self._one_here
 
     def works(self) -> dict | None:
         """What :func:`whole_works` reads of the library's classical works, per track in library
@@ -1273,9 +1283,10 @@ class LibraryRecommendations:
     def _left_out(self, lib: _Library) -> frozenset[int]:
         """What no suggestion offers: what the store leaves out (:meth:`_Library.left_out`),
         and the songs rated one star in another player that the person has not listened to
-        here since, by the learning recommender's own rule (:func:`one_star_unwanted`): the
-        window serves from this provider until that one is ready, and for good where it
-        cannot be built, and a one-star song came up in Up next, Radio and Discover there."""
+        here since and those rated one star here, by the learning recommender's own rule
+        (:func:`one_star_unwanted`): the window serves from this provider until that one is
+        ready, and for good where it cannot be built, and a one-star song came up in Up next,
+        Radio and Discover there."""
         never = lib.left_out(self.store)
         stars = lib.stars
         if not stars:
@@ -1284,13 +1295,19 @@ class LibraryRecommendations:
         # songs the rule would leave out were none of them listened to, and then only the plays
         # of those are read: reading the whole history again whenever it was rewritten (a
         # resume, a merge) took a tenth of a second at 20,000 plays, more as it grows.
+        here = lib.one_here
         rated = list(stars)
         candidates = [rated[i] for i in one_star_unwanted(np.array([stars[t] for t in rated], np.float32),
-                                                          np.zeros(len(rated), np.int64), of=len(lib.order))]
+                                                          np.zeros(len(rated), np.int64), of=len(lib.order),
+                                                          own_one=np.array([t in here for t in rated], bool))]
         if not candidates:
             return never
         listened = {p["track_id"] for p in self.store.plays_of(candidates) if _feedback(p) > 0}
-        hated = frozenset(t for t in candidates if t not in listened)
+        # (asked again of those with their plays: the same rule, which a star given here outlasts)
+        hated = frozenset(candidates[i] for i in one_star_unwanted(
+            np.array([stars[t] for t in candidates], np.float32),
+            np.array([t in listened for t in candidates], np.int64), of=len(lib.order),
+            own_one=np.array([t in here for t in candidates], bool)))
         kept = self._unwanted
         if kept is not None and kept[0] is never and kept[1] == hated:
             return kept[2]      # (the same set as before: what was worked out from it is kept too)

@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 #: track, keeps the window's memory down (about 60 MB less at 100,000 tracks)
 CATALOG_COLUMNS = ("id", "path", "folder_id", "title", "artist", "albumartist", "albumartistsort", "album", "duration",
                    "genre", "year", "track_no", "disc_no", "mb_album_id", "compilation", "folder_compilation",
-                   "added_at", "cue_sheet", "match_key", "rating", "composer", "work", "grouping", "movement",
-                   "movementname")
+                   "added_at", "cue_sheet", "match_key", "rating", "own_rating", "composer", "work", "grouping",
+                   "movement", "movementname")
 
 
 def delete_local_models(models_dir: str | Path) -> None:
@@ -131,6 +131,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     years, album_artists, track_numbers, disc_numbers, places, album_ids, added = [], [], [], [], [], [], []
     named: list[bool] = []
     ratings: list[int | None] = []      # the stars another player gave each song (taste before plays)
+    own_ratings: list[int | None] = []  # those the person gave here (their one star outweighs any play)
     composers: list[str | None] = []
     works: list = []            # (work key, movement) of the movements of classical works, else None
     lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
@@ -179,6 +180,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             albums_of.add(r, album, track, disc)
             added.append(r["added_at"])
             ratings.append(r["rating"])
+            own_ratings.append(r["own_rating"])
             if r["added_at"] is not None and r["added_at"] > since and r["match_key"]:
                 lately.append((len(added) - 1, r["match_key"], r["duration"]))
     # A song added lately whose other copy the library had before is gone now (the drive the
@@ -229,7 +231,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
-                        ratings=ratings, composers=composers, works=works)
+                        ratings=ratings, own_ratings=own_ratings, composers=composers, works=works)
     return cat, prior
 
 

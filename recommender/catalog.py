@@ -248,6 +248,9 @@ class Catalog:
     # float32 [n] the stars (1-5) the person gave each track in the player they used before,
     # NaN not rated; None: none is rated
     rating: np.ndarray = None
+    # bool [n] True where ``rating``'s one star was given in this app, not read from a file:
+    # such a song is never offered, played or not; None: none is
+    rated_here_one: np.ndarray = None
     plays: PlayLog = field(default_factory=PlayLog.empty)
     play_count: np.ndarray = None         # float32 [n] listened plays
     skip_count: np.ndarray = None         # float32 [n] early skips
@@ -321,6 +324,7 @@ class Catalog:
               added: Sequence[float | None] | np.ndarray | None = None,
               titles_named: Sequence[bool] | np.ndarray | None = None,
               ratings: Sequence[float | None] | np.ndarray | None = None,
+              own_ratings: Sequence[int | None] | np.ndarray | None = None,
               composers: Sequence[str | None] | None = None,
               works: Sequence[tuple[str, int | None] | None] | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
@@ -359,6 +363,10 @@ class Catalog:
             a title ("Track 10") but is a song's name (a CUE sheet's own TITLE); None: none is
         ratings : [shape=(n,)] the stars (1-5) the person gave each track in another player
             (None/NaN/0 not rated): taste where no plays say it yet (``Recommender.refresh``)
+        own_ratings : [shape=(n,)] the stars (1-5) the person gave each track in this app
+            (None/NaN/0 none): where given they are its ``ratings`` too; this tells which one
+            star was given here (``rated_here_one``), which keeps a song out of suggestions
+            even after it was listened to
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -438,6 +446,10 @@ class Catalog:
             stars = np.array([_stars(s) for s in stars], np.float64)
             stars[~(np.isfinite(stars) & (stars >= 1))] = np.nan
             cat.rating = np.minimum(stars, 5).astype(np.float32) if np.isfinite(stars).any() else None
+        own = aligned(own_ratings, "own_ratings")
+        if own is not None and cat.rating is not None:
+            here = np.array([_stars(s) == 1 for s in own], bool) & (cat.rating == 1)
+            cat.rated_here_one = here if here.any() else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat._set_works(aligned(composers, "composers"), aligned(works, "works"))
         cat.set_plays(plays or PlayLog.empty())

@@ -659,11 +659,12 @@ class Recommender:
     def _unwanted(self, never: Sequence[int]) -> np.ndarray:
         """The rows no suggestion may hold: ``never`` (the tracks the person asked never to be
         suggested), and before them the songs rated one star in another player that the person
-        has not listened to here since. Their one star says they do not want it offered; a
-        play through here says that has changed. Nothing else leaves them out: they are
-        listed, searched and played as any other. [shape=(m,)] int64"""
+        has not listened to here since, and those rated one star here. Their one star says they
+        do not want it offered; a play through here says that has changed, unless the star was
+        given here (after the play). Nothing else leaves them out: they are listed, searched
+        and played as any other. [shape=(m,)] int64"""
         rows = self._rows(never)
-        hated = one_star_unwanted(self.catalog.rating, self.catalog.play_count)
+        hated = one_star_unwanted(self.catalog.rating, self.catalog.play_count, own_one=self.catalog.rated_here_one)
         return np.concatenate([hated, rows]) if len(hated) else rows
 
     def _code_parts(self, codes: np.ndarray) -> tuple | None:

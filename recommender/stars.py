@@ -1,4 +1,4 @@
-"""The stars a person gave songs in another player, as every provider of suggestions reads them.
+"""The stars a person gave songs, here or in another player, as every provider of suggestions reads them.
 
 Pure numpy: the plain provider the window starts with uses it as the learning recommender
 does, so a song the person gave one star is kept out of suggestions from the first second,
@@ -15,16 +15,22 @@ import numpy as np
 ONE_STAR_MAX_SHARE = 0.25
 
 
-def one_star_unwanted(stars: np.ndarray | None, listened: np.ndarray, *, of: int | None = None) -> np.ndarray:
+def one_star_unwanted(stars: np.ndarray | None, listened: np.ndarray, *, of: int | None = None,
+                      own_one: np.ndarray | None = None) -> np.ndarray:
     """The rows no suggestion may hold for their stars: those rated one star in another player
     that the person has not listened to here since (a play through here says that changed),
-    none where more than ``ONE_STAR_MAX_SHARE`` of the library has one star. ``stars``: per
-    row, its stars (NaN: none; None: no row has any); ``listened``: per row, its listened
-    plays here; ``of``: the library's songs, where the rows are only some of them (the rated
-    ones), else the rows. [shape=(m,)] int64"""
+    none where more than ``ONE_STAR_MAX_SHARE`` of the library has one star in its files; and
+    always those the person rated one star here (``own_one``). That star is what they say now,
+    given after whatever they heard, and a choice made here is no scale read wrongly.
+    ``stars``: per row, its stars (NaN: none; None: no row has any); ``listened``: per row, its
+    listened plays here; ``of``: the library's songs, where the rows are only some of them
+    (the rated ones), else the rows; ``own_one``: per row, True where the one star was given
+    here (None: none was). [shape=(m,)] int64"""
     if stars is None or not len(stars):
         return np.zeros(0, np.int64)
     one = np.round(np.nan_to_num(stars)) == 1
-    if one.sum() > ONE_STAR_MAX_SHARE * (len(stars) if of is None else of):
-        return np.zeros(0, np.int64)
-    return np.flatnonzero(one & (np.asarray(listened) == 0)).astype(np.int64)
+    here = np.zeros(len(one), bool) if own_one is None else np.asarray(own_one, bool) & one
+    theirs = one & ~here
+    if theirs.sum() > ONE_STAR_MAX_SHARE * (len(stars) if of is None else of):
+        theirs[:] = False
+    return np.flatnonzero(here | (theirs & (np.asarray(listened) == 0))).astype(np.int64)

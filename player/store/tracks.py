@@ -38,6 +38,10 @@ _FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
 # The stars a file says are the song's rating unless the person rated it here (own_rating, see
 # migration 29): a rescan or a re-read of the tags must never undo what they chose.
 OWN_RATING = "nullif(own_rating, 0)"
+
+# The columns a read may name beside TRACK_FIELDS: the library's own, never written from a
+# file (the stars given here tell suggestions a one star given here from a file's).
+_READ_ONLY_COLUMNS = frozenset({"id", "added_at", "updated_at", "folder_compilation", "own_rating"})
 _RATING_READ = ("rating = CASE WHEN tracks.own_rating IS NOT NULL THEN nullif(tracks.own_rating, 0) "
                 "WHEN excluded.last_error IS NULL THEN excluded.rating ELSE tracks.rating END")
 
@@ -196,7 +200,7 @@ class TracksMixin:
 
     def library_rows_of(self, columns: Sequence[str], track_ids: Iterable[int]) -> list[tuple]:
         """:meth:`library_rows` (plain tuples) of those of ``track_ids`` the library plays, in no order."""
-        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
+        unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS
         if unknown:
             raise ValueError(f"not track columns: {sorted(unknown)}")
         ids, out = list(track_ids), []
@@ -494,7 +498,7 @@ class TracksMixin:
         if columns is None:
             wanted = "*"
         else:
-            unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
+            unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS
             if unknown:
                 raise ValueError(f"not track columns: {sorted(unknown)}")
             wanted = ", ".join(dict.fromkeys(["id", *columns]))
@@ -670,7 +674,7 @@ class TracksMixin:
         ``plain``: plain tuples, cheaper to make and to keep than ``sqlite3.Row`` (whose
         values are looked up by name, one column after another).
         """
-        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
+        unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS
         if unknown:
             raise ValueError(f"not track columns: {sorted(unknown)}")
         sql = f"SELECT {', '.join(columns)} FROM tracks WHERE missing = 0 AND last_error IS NULL " \
@@ -722,7 +726,7 @@ class TracksMixin:
         values of each row and drops the row keeps its memory low: a process that held all
         100,000 rows at once keeps most of what they took even after freeing them (the
         allocator cannot hand back pages that a few long-lived objects still share)."""
-        unknown = set(columns) - set(TRACK_FIELDS) - {"id", "added_at", "updated_at", "folder_compilation"}
+        unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS
         if unknown:
             raise ValueError(f"not track columns: {sorted(unknown)}")
         cursor = self.execute(

@@ -278,3 +278,68 @@ def test_read_tags_again_keeps_the_stars_given_here_and_counts_no_change_for_the
     got = Scanner(store).read_again([rated["Cinder 1"], rated["Basalt 2"]])
     assert (got.read, got.same) == (2, 2)
     assert store.track(rated["Cinder 1"])["rating"] == 3 and store.track(rated["Basalt 2"])["rating"] == 5
+
+
+def _suggested(provider, seed: int, everything: int) -> tuple[list[int], list[int]]:
+    """What ``provider`` suggests after ``seed`` in Up next and on a station from it."""
+    return ([r.track_id for r in provider.up_next([seed], everything)],
+            [r.track_id for r in provider.radio(seed, everything, exclude={seed})])
+
+
+def test_a_song_heard_then_rated_one_star_here_leaves_both_providers(store, rated):
+    # The person hears a song through, dislikes it, and gives it one star here: the star is
+    # what they say now, given after the play, so the play must not bring it back (as it does
+    # for a star a file carries from long ago).
+    service, plain = RecommenderService(store, priors=None), LibraryRecommendations(store)
+    song, seed, everything = rated["Cinder 2"], rated["Amber 0"], len(rated) - 1
+    listen(store, song, now=1_000_000)
+    service.invalidate()
+    for provider in (service, plain):
+        up_next, radio = _suggested(provider, seed, everything)
+        assert song in up_next and song in radio
+    store.rate([song], 1)
+    service.library_settled()
+    for provider in (service, plain):
+        up_next, radio = _suggested(provider, seed, everything)
+        assert up_next and radio and song not in up_next + radio, type(provider).__name__
+        # (asked for by name it plays: a station from it, and Up next after it)
+        assert provider.radio(song, 3, exclude={song}) and provider.up_next([song], 3)
+    # Its stars taken back ("No rating"), it is offered again.
+    store.rate([song], 0)
+    service.library_settled()
+    for provider in (service, plain):
+        assert song in _suggested(provider, seed, everything)[0], type(provider).__name__
+
+
+def test_a_files_one_star_song_played_through_here_comes_back_to_both_providers(store, rated):
+    # The star another player gave long ago still gives way to a play through here.
+    service, plain = RecommenderService(store, priors=None), LibraryRecommendations(store)
+    hated, seed, everything = rated["Ember 0"], rated["Amber 0"], len(rated) - 1
+    for provider in (service, plain):
+        up_next, radio = _suggested(provider, seed, everything)
+        assert up_next and radio and hated not in up_next + radio, type(provider).__name__
+    listen(store, hated, now=1_000_000)
+    service.invalidate()
+    for provider in (service, plain):
+        up_next, radio = _suggested(provider, seed, everything)
+        assert hated in up_next and hated in radio, type(provider).__name__
+
+
+def test_one_star_given_here_counts_where_a_quarter_of_the_files_say_one_star(store, rated, tmp_path):
+    # Seven files of twenty say one star: read as a tagger's scale gone wrong, so the files'
+    # one star leaves nothing out. One star given here is the person's own choice and does.
+    for artist in ("Amber", "Basalt"):
+        for i in range(1, PER):
+            path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
+            _rate(path, path.suffix[1:], 1)
+    Scanner(store).scan([str(tmp_path / "music")])
+    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
+    assert len(ones) == 7 > len(rated) / 4
+    song, seed, everything = rated["Dune 1"], rated["Cinder 0"], len(rated) - 1
+    store.rate([song], 1)
+    service, plain = RecommenderService(store, priors=None), LibraryRecommendations(store)
+    for provider in (service, plain):
+        up_next, radio = _suggested(provider, seed, everything)
+        assert song not in up_next + radio, type(provider).__name__
+        # (the files' one-star songs are still offered: their scale is still read as wrong)
+        assert ones <= set(up_next), type(provider).__name__
