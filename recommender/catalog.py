@@ -258,7 +258,8 @@ class Catalog:
     any_skips_since_heard: np.ndarray = None  # float32 [n] the same of every early skip, whoever put it on
     last_played: np.ndarray = None        # float64 [n] unix seconds, 0 = never
     transitions: sp.csr_matrix = None     # [n, n] counts of "row j listened right after row i"
-    follows: sp.csr_matrix = None         # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
+    # [n, n] sequential rules: "j listened g <= FOLLOW_STEPS plays after i", 1/g each
+    follows: sp.csr_matrix = None
     artist_runs: tuple = (0, 0)           # (same-artist, all) in-session listened play -> next listened play
     album_runs: tuple = (0, 0)            # (same-album, all) of those with both albums known and two different tracks
     # (to the album's next track, all, how many of all would go to it by chance) of the
@@ -280,7 +281,8 @@ class Catalog:
     play_chosen: np.ndarray = None        # bool [n_plays] PlayLog.chosen() of the plays
     play_rows: np.ndarray = None          # int64 [n_plays] row of each play's track (-1 not in the catalogue)
     play_feedback: np.ndarray = None      # float32 [n_plays] PlayLog.feedback() of the plays
-    sessions: sp.csr_matrix = None        # [s, n] past sessions: 1 + last position of the track among its listened plays
+    # [s, n] past sessions: 1 + last position of the track among its listened plays
+    sessions: sp.csr_matrix = None
     session_end: np.ndarray = None        # float64 [s] start of each session's last listened play
     session_len: np.ndarray = None        # float64 [s] listened plays per session
     # The person's listening in other players (an imported history), by the track's artist:
