@@ -1127,9 +1127,9 @@ class PlaybackMixin:
         """The person's own ``stars`` (1-5; 0 "No rating") for these songs, from a song menu or
         Ctrl+0 to Ctrl+5 in the library. Kept in the library, never written into the files (a
         rescan keeps it); written on the database-write thread. Then the Rating column shows
-        it (in place: the selection stays, for the next key), the recommender is told the library changed (its next
-        answer goes by the new stars at once), and a song given one star leaves Up next where
-        Segue suggested it (what the person queued stays)."""
+        it (in place: the selection stays, for the next key), the recommender is told the
+        stars changed (its next answer goes by them at once), and a song given one star leaves
+        Up next where Segue suggested it (what the person queued stays)."""
         store, ids = self.store, [int(t) for t in track_ids]
         if not ids:
             return
