@@ -60,6 +60,19 @@ def rated(store, tmp_path):
     return ids
 
 
+def _files_say_one_star(store, rated, tmp_path) -> set[int]:
+    """Seven of the twenty files rated one star (Amber's and Basalt's but their first), as a
+    tagger's scale read wrongly would give, and scanned: their ids."""
+    for artist in ("Amber", "Basalt"):
+        for i in range(1, PER):
+            path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
+            _rate(path, path.suffix[1:], 1)
+    Scanner(store).scan([str(tmp_path / "music")])
+    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
+    assert len(ones) == 7 > len(rated) / 4
+    return ones
+
+
 def test_the_ratings_are_read_by_the_scan(store, rated):
     got = {r["title"]: r["rating"] for r in store.tracks() if r["rating"] is not None}
     assert got == {"Basalt 2": 5, "Cinder 1": 5, "Dune 3": 5, "Ember 0": 1}
@@ -137,13 +150,7 @@ def test_the_plain_provider_keeps_a_one_star_song_out_until_the_person_plays_it(
 
 def test_the_plain_provider_ignores_one_star_on_a_quarter_of_the_library(store, rated, tmp_path):
     # As the recommender: a scale read wrongly (every value one star) must not empty the lists.
-    for artist in ("Amber", "Basalt"):
-        for i in range(1, PER):
-            path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
-            _rate(path, path.suffix[1:], 1)
-    Scanner(store).scan([str(tmp_path / "music")])
-    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
-    assert len(ones) == 7 > len(rated) / 4
+    ones = _files_say_one_star(store, rated, tmp_path)
     plain = LibraryRecommendations(store)
     got = [r.track_id for r in plain.up_next([rated["Cinder 0"]], len(rated))]
     assert ones <= set(got)
@@ -329,13 +336,7 @@ def test_a_files_one_star_song_played_through_here_comes_back_to_both_providers(
 def test_one_star_given_here_counts_where_a_quarter_of_the_files_say_one_star(store, rated, tmp_path):
     # Seven files of twenty say one star: read as a tagger's scale gone wrong, so the files'
     # one star leaves nothing out. One star given here is the person's own choice and does.
-    for artist in ("Amber", "Basalt"):
-        for i in range(1, PER):
-            path = next((tmp_path / "music" / artist).glob(f"{i + 1:02d}.*"))
-            _rate(path, path.suffix[1:], 1)
-    Scanner(store).scan([str(tmp_path / "music")])
-    ones = {r["id"] for r in store.tracks() if r["rating"] == 1}
-    assert len(ones) == 7 > len(rated) / 4
+    ones = _files_say_one_star(store, rated, tmp_path)
     song, seed, everything = rated["Dune 1"], rated["Cinder 0"], len(rated) - 1
     store.rate([song], 1)
     service, plain = RecommenderService(store, priors=None), LibraryRecommendations(store)
