@@ -26,7 +26,7 @@ from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, UNTAGGED, arrange_rows, is_spoken, pooled_heading,
 )
 from recommender.stars import one_star_unwanted
-from recommender.whole_works import WHOLE_WORK_MOST, whole_works  # noqa: F401 (the limit is read from here)
+from recommender.whole_works import whole_works
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
 from segue_common.normalize import recording_key, same_length
 
@@ -1660,15 +1660,15 @@ class Recommender:
         mine = own[~np.isin(own, skip_rows)][-max(RADIO_APART, 3):]
         on_lately = genre >= 0 and bool((self.genre[mine] == genre).any())
         got = self._pick(score, k, banned, history=np.concatenate([[seed], own[-RADIO_HOUR_SONGS:]]).astype(np.int64),
-                          per_artist=max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_HABIT_HOUR)),
-                          own_artist=(int(cat.artist[seed]), max(cfg.max_per_artist_hour, self.artist_hour)),
-                          follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate, run=RADIO_RUN,
-                          last=self.tired_of | self._off_length(seed),
-                          topic=(self.genre == genre) if genre >= 0
-                          and cat.bucket_names[genre] != UNTAGGED else None,
-                          stay=run < 2 and not self.E[seed].any(), was_on=run < 2 and on_lately,
-                          apart=RADIO_APART,
-                          opening=max(RADIO_OPENING - len(own), 0))
+                       per_artist=max(cfg.max_per_artist_hour, min(self.artist_hour, RADIO_HABIT_HOUR)),
+                       own_artist=(int(cat.artist[seed]), max(cfg.max_per_artist_hour, self.artist_hour)),
+                       follow=cfg.habit_spacing and self.artist_run >= cfg.follow_rate, run=RADIO_RUN,
+                       last=self.tired_of | self._off_length(seed),
+                       topic=(self.genre == genre) if genre >= 0
+                       and cat.bucket_names[genre] != UNTAGGED else None,
+                       stay=run < 2 and not self.E[seed].any(), was_on=run < 2 and on_lately,
+                       apart=RADIO_APART,
+                       opening=max(RADIO_OPENING - len(own), 0))
         # (the station's tail is its last song played or queued, the seed where it has none)
         return self._whole_works(got, np.concatenate([[seed], station[station != seed]]).astype(np.int64),
                                  unwanted)

@@ -124,7 +124,7 @@ def _roman(n: int) -> str:
 def test_a_long_work_is_offered_piece_by_piece_not_all_from_one_pick():
     """Bach's Goldberg Variations in 32 tracks: one pick, or its first variations heard, must
     not fill Up next with an hour of one work; a symphony still comes whole."""
-    from recommender.rank import WHOLE_WORK_MOST
+    from recommender.whole_works import WHOLE_WORK_MOST
 
     ids, titles, albums = [], [], []
     for m in range(1, 33):
