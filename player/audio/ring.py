@@ -9,7 +9,8 @@ source's frames written right after the previous one's.
 The consumer never allocates arrays and never waits long: the producer holds the
 lock for a few microseconds while it rewrites positions (seek, flush, retracting
 a buffered next source, forgetting segments heard), and the consumer waits for it
-at most :data:`LOCK_WAIT_S`; if it is still held then, that one block is silence.
+at most :data:`LOCK_WAIT_S`; if it is still held then, that one block is silence
+(counted as an underrun).
 """
 
 from __future__ import annotations
@@ -65,6 +66,8 @@ class RingBuffer:
         self.underruns = 0
         self.flushes = 0
         self._flowing = False
+        self._quiet = True     # the consumer's last block was silence (see render)
+        self._held = False     # and it held this one back for the producer (see render)
         self.fade = fade
         # Set by the consumer: it is playing these frames out loud now (not paused or stopped),
         # so a flush leaves it a short tail to fade out on.
@@ -216,10 +219,24 @@ class RingBuffer:
         """
         if not self.lock.acquire(timeout=LOCK_WAIT_S):
             out.fill(0.0)
+            if self._flowing:     # (silence mid-song: a dropout like any other)
+                self.underruns += 1
+                self._flowing = False
             return 0
         try:
             n = len(out)
             m = min(n, self.write - self.read)
+            if self._quiet and 0 < m < n and not self._held and not self.end_of_stream:
+                # Audio about to begin out of silence (a play, a seek, a dry spell) with less
+                # than this block written yet: an output of large blocks (8192 frames, as
+                # Windows and macOS ones can ask for) took the feeder's first few thousand
+                # frames and then silence, a hole a tenth of a second into the song. Held one
+                # block, the feeder has written on by the next: the music starts that much
+                # later, whole. Once only, so a short sound with nothing after it yet plays.
+                self._held = True
+                out.fill(0.0)
+                return 0
+            self._held = False
             if m > 0:
                 r = self.read % self.capacity
                 first = min(m, self.capacity - r)
@@ -241,12 +258,15 @@ class RingBuffer:
                 self.read = end
             if m < n:
                 out[m:] = 0.0
-                # One underrun per dry spell that interrupts audio (not the
-                # silence before a freshly started source's first block).
-                if self._flowing and not self.end_of_stream and self.segments:
+                # One underrun per dry spell that interrupts audio: audio flowing, or just begun
+                # in this block past a flush's tail (not the silence before a freshly started
+                # source's first block, nor a flush's tail fading out to nothing).
+                begun = m > 0 and self.read > self.tail_end
+                if (self._flowing or begun) and not self.end_of_stream and self.segments:
                     self.underruns += 1
             # (a block that ended in a flush's tail: the new audio may not be written yet)
             self._flowing = m == n and self.read > self.tail_end
+            self._quiet = m == 0
             return m
         finally:
             self.lock.release()

@@ -73,6 +73,45 @@ def test_underrun_counted_once_per_dry_spell_and_not_at_end_of_stream():
     assert ring.underruns == 1
 
 
+def test_audio_out_of_silence_waits_one_block_for_a_first_block_written_in_part():
+    # An output of blocks larger than the feeder's writes took its first write and then
+    # silence: a hole just after the song began. Held one block, the song starts whole.
+    ring = RingBuffer(32, 2)
+    src = Source("a")
+    ring.mark(src)
+    out = np.ones((4, 2), np.float32)
+    ring.push(frames(1, 3))
+    assert ring.render(out) == 0
+    assert np.all(out == 0) and ring.read == 0 and src.heard_frames == 0
+    ring.push(frames(4, 5))
+    got = []
+    for _ in range(2):
+        assert ring.render(out) == 4
+        got.append(out.copy())
+    assert np.array_equal(np.concatenate(got), frames(1, 8))
+    assert ring.underruns == 0
+
+
+def test_a_first_block_written_in_part_is_held_once_only_and_never_at_the_end():
+    ring = RingBuffer(32, 2)
+    ring.mark(Source("a"))
+    out = np.zeros((4, 2), np.float32)
+    ring.push(frames(1, 3))
+    assert ring.render(out) == 0
+    assert ring.render(out) == 3    # (a short sound with nothing after it yet: played)
+    assert np.array_equal(out[:3], frames(1, 3)) and np.all(out[3:] == 0)
+    assert ring.underruns == 1      # (begun, then dry: a hole if more follows)
+    ring.push(frames(4, 2))
+    ring.end_of_stream = True
+    assert ring.render(out) == 2    # (the last of it, following on at once)
+    ends = RingBuffer(32, 2)
+    ends.mark(Source("b"))
+    ends.push(frames(1, 3))
+    ends.end_of_stream = True
+    assert ends.render(out) == 3    # (all there is: nothing to wait for)
+    assert ends.underruns == 0
+
+
 def test_retract_only_before_the_consumer_reaches_it():
     ring = RingBuffer(64, 2)
     a, b = Source("a"), Source("b")
@@ -98,6 +137,12 @@ def test_render_is_silent_while_the_producer_holds_the_lock():
     with ring.lock:
         assert ring.render(out) == 0
     assert np.all(out == 0) and ring.read == 0
+    assert ring.underruns == 0      # (nothing was playing yet)
+    assert ring.render(out) == 4
+    with ring.lock:
+        assert ring.render(out) == 0
+    assert np.all(out == 0) and ring.read == 4
+    assert ring.underruns == 1      # (a block of silence mid-song: a dropout)
 
 
 def test_render_waits_a_moment_for_a_lock_held_in_passing(monkeypatch):
