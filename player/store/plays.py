@@ -12,6 +12,8 @@ import sqlite3
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from player.store.connection import NOT_BEFORE_START
 from player.store.tracks import ORDER_ARTIST
 from segue_common.listening import SESSION_GAP_S
@@ -415,6 +417,16 @@ class PlaysMixin:
 
     def play_count(self) -> int:
         return self.execute("SELECT count(*) FROM plays").fetchone()[0]
+
+    def plays_per_track(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(track ids, plays)`` of the tracks played at least once, for the library search's
+        ``plays:`` (a play that failed, nothing heard, is not one). Two arrays: at 100,000
+        tracks a dict held some megabytes for one column of numbers."""
+        cur = self.conn.cursor()
+        cur.row_factory = None
+        rows = cur.execute("SELECT track_id, count(*) FROM plays WHERE ended != 'error' GROUP BY track_id").fetchall()
+        pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return pairs[:, 0], pairs[:, 1]
 
     def play_errors(self, since: float) -> list[sqlite3.Row]:
         """``(track_id, path, error, started_at)`` of the present tracks that failed to play

@@ -19,6 +19,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from player.library.albums import anchored, album_slot, moved_together, one_order_albums, order_form
 from player.library.albums import order_artists as order_artists_of
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
+from player.library.query import NumberTerm, Query, TextTerm, parse, plain_query
 from player.ui.queue_panel import titles_starting, typed_form
 from segue_common.text import search_form, shown, sort_form
 
@@ -173,6 +174,7 @@ class LibraryData:
     _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
     _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
     typed: dict[str, "TypedIndex"] = field(default_factory=dict, repr=False)    # shown text column -> its index
+    _fields: dict[str, "SearchText"] = field(default_factory=dict, repr=False)  # column -> its search (see matching)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -249,6 +251,51 @@ class LibraryData:
         # Made here, on the loader's worker: typing to find a row asks at every key.
         typed = {k: TypedIndex(text[k]) for k in _SHOWN_TEXT if k in text}
         return cls(ids, text, numbers, search, guessed, sort_names, album_by, typed=typed)
+
+    def matching(self, term) -> np.ndarray:
+        """Which tracks hold ``term`` (a :mod:`player.library.query` term, its negation
+        aside): bool per track, shared with later calls (do not change it)."""
+        if isinstance(term, TextTerm):
+            if term.column is None:
+                return self.search.matching(term.text)
+            return self._field_search(term.column).matching(term.text)
+        values = self.numbers[term.column]
+        hit = np.ones(len(values), dtype=bool)
+        if term.low is not None:
+            hit &= values >= term.low
+        if term.high is not None:
+            hit &= values <= term.high
+        if term.column == "year" and term.high != 0:
+            hit &= values != 0          # (no year: found by "year:0" only, not by "year:<1970")
+        return hit
+
+    def set_plays(self, track_ids: np.ndarray, plays: np.ndarray) -> None:
+        """Each track's play count (``plays`` of ``track_ids``; the others none), for ``plays:``."""
+        counts = np.zeros(len(self), dtype=np.int32)
+        at = self.positions(track_ids) if len(track_ids) else np.zeros(0, dtype=np.int64)
+        known = at >= 0
+        counts[at[known]] = np.minimum(plays[known], np.iinfo(np.int32).max)
+        self.numbers["plays"] = counts
+
+    def count_play(self, track_id: int) -> None:
+        """One play more of ``track_id`` (logged since the library was read)."""
+        at = self.position(track_id)
+        if at is not None and "plays" in self.numbers:
+            self.numbers["plays"][at] += 1
+
+    def _field_search(self, column: str) -> "SearchText":
+        """One column's search text, made when a query first names it: a search by field is
+        rare, and five of them at 100,000 tracks would hold some megabytes for nothing."""
+        found = self._fields.get(column)
+        if found is None:
+            if column == "albumartist":
+                # (an album without an album artist tag is its artist's, as the library files it)
+                by = self.album_by.get(column) or [""] * len(self)
+                values = [b or a for b, a in zip(by, self.text["artist"])]
+            else:
+                values = self.text.get(column) or [""] * len(self)
+            found = self._fields[column] = SearchText(_folded(values))
+        return found
 
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ids and where each sits (built once): 1.6 MB at 100,000 tracks, where a
@@ -904,8 +951,10 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
                 cols["order_artist"] = artists
         if untagged:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
+        played, plays = store.plays_per_track()
     data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
+    data.set_plays(played, plays)
     for key in dict.fromkeys((sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text))):
         if key is not None:
             data.sort_key(key)
@@ -924,7 +973,8 @@ class LibraryModel(QAbstractTableModel):
         self.data_ = _empty()
         self._order = np.zeros(0, dtype=np.int64)     # all rows in sort order
         self.visible = np.zeros(0, dtype=np.int64)
-        self._terms: list[str] = []
+        self._terms: list = []         # TextTerm and NumberTerm (player.library.query)
+        self.filter_problem = ""       # why the search was read as plain text, or a term left out
         self._sort = (-1, Qt.AscendingOrder)
         self.playing_id: int | None = None
         self._bold = QFont()
@@ -1011,13 +1061,14 @@ class LibraryModel(QAbstractTableModel):
             return np.arange(len(self.data_), dtype=np.int64)
         return self.data_.sort_key(COLUMNS[column][0], descending=order == Qt.DescendingOrder)
 
-    def _filtered(self, candidates: np.ndarray, terms: list[str]) -> np.ndarray:
+    def _filtered(self, candidates: np.ndarray, terms: list) -> np.ndarray:
         if not terms:
             return candidates
-        search = self.data_.search
         hit = None
-        for t in set(terms):
-            found = search.matching(t)
+        for t in dict.fromkeys(terms):
+            found = self.data_.matching(t)
+            if t.negated:
+                found = ~found
             hit = found if hit is None else hit & found
         return candidates[hit[candidates]]
 
@@ -1046,12 +1097,20 @@ class LibraryModel(QAbstractTableModel):
 
     # -- search and sort ----------------------------------------------
     def set_filter(self, text: str) -> None:
-        """Show tracks whose title/artist/album/genre contain every word of ``text``."""
-        terms = search_form(text).split()
-        if terms == self._terms:
+        """Show tracks whose title/artist/album/genre contain every word of ``text``, and that
+        hold its field terms (``artist:beatles year:>=1970 -live``: :mod:`player.library.query`).
+        :attr:`filter_problem` then says why a query was read as plain text, if it was."""
+        query = parse(text)
+        missing = sorted({t.column for t in query.terms if isinstance(t, NumberTerm)} - set(self.data_.numbers))
+        if missing:
+            # (a library read without them: searched for as typed, not as "none of them")
+            query = Query(plain_query(text), problem=f"{', '.join(missing)}: not known to this library "
+                                                     "\u2014 searched as plain text")
+        self.filter_problem = query.problem or "; ".join(query.notes)
+        if query.terms == self._terms:
             return
-        self._terms = terms
-        self._relayout(self._filtered(self._order, terms))
+        self._terms = query.terms
+        self._relayout(self._filtered(self._order, query.terms))
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         self._sort = (column, order)

@@ -6,10 +6,11 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QVBoxLayout,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolTip, QVBoxLayout,
     QWidget,
 )
 
+from player.library.query import HELP as SEARCH_HELP
 from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
@@ -466,7 +467,9 @@ class LibraryView(QWidget):
         self.artist_of = None           # ``artist_of(track_id) -> str | None``, for the menu
         self.path_of = None             # ``path_of(track_id) -> str | None`` (worker thread), for the menu
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search title, artist, album, genre   (Ctrl+F)")
+        self.search.setPlaceholderText("Search title, artist, album, genre \u2014 or artist:, year:1970-1979, "
+                                       "rating:>=4, -word   (Ctrl+F)")
+        self.search.setToolTip(SEARCH_HELP)
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
         self.count.setObjectName("hint")
@@ -536,6 +539,12 @@ class LibraryView(QWidget):
 
     def _filter(self, text: str) -> None:
         self.model.set_filter(text)
+        # Why the words were read as they were, where the box is: a query read as plain text
+        # (a quote left open) showed no rows, or the wrong ones, and no reason.
+        problem = self.model.filter_problem
+        self.search.setToolTip(f"{problem}\n\n{SEARCH_HELP}" if problem else SEARCH_HELP)
+        if problem and self.search.hasFocus():
+            QToolTip.showText(self.search.mapToGlobal(self.search.rect().bottomLeft()), problem, self.search)
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.data_)

@@ -860,6 +860,7 @@ class PlaybackMixin:
         # song queued twice) is a lap of what is already said: said at each, a reader repeated
         # the name every few minutes over the music.
         again, self._started_track = self._started_track == data["track_id"], data["track_id"]
+        self.model.data_.count_play(data["track_id"])     # (its play was logged: "plays:0" no longer finds it)
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
         if not again:

@@ -1,0 +1,52 @@
+"""The search box's query language, read without Qt: fields, ranges, exclusions, and text kept as text."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.library.query import NumberTerm, TextTerm, parse, plain_query
+
+
+def test_plain_words_read_exactly_as_before():
+    for text in ("abbey road", "Part 1: Intro", "Re: Stacks", "Björk  HOMOGENIC", "AC/DC", "x:y", "", "  "):
+        query = parse(text)
+        assert query.terms == plain_query(text) and query.plain and not query.problem, text
+
+
+def test_a_colon_after_no_field_name_is_text():
+    assert parse("Re: Stacks").terms == [TextTerm("re:"), TextTerm("stacks")]
+    assert parse("mix:remaster").terms == [TextTerm("mix:remaster")]
+
+
+def test_fields_and_their_aliases():
+    query = parse('Artist:Beatles album:"Abbey Road" genre:jazz date:1969 stars:5 playcount:0 albumartist:various')
+    assert query.terms == [TextTerm("beatles", "artist"), TextTerm("abbey road", "album"), TextTerm("jazz", "genre"),
+                           NumberTerm("year", 1969, 1969), NumberTerm("rating", 5, 5), NumberTerm("plays", 0, 0),
+                           TextTerm("various", "albumartist")]
+    assert not query.plain
+
+
+@pytest.mark.parametrize(("value", "low", "high"), [
+    ("1965-1972", 1965, 1972), ("1972..1965", 1965, 1972), (">=2000", 2000, None), (">2000", 2001, None),
+    ("<1970", None, 1969), ("<=4", None, 4), ("=3", 3, 3), ("7", 7, 7)])
+def test_numbers_ranges_and_comparisons(value, low, high):
+    assert parse(f"year:{value}").terms == [NumberTerm("year", low, high)]
+
+
+def test_exclusions_and_phrases():
+    assert parse('-live -artist:"the who" "dark side" a-ha -').terms == [
+        TextTerm("live", None, True), TextTerm("the who", "artist", True), TextTerm("dark side"),
+        TextTerm("a-ha"), TextTerm("-")]
+
+
+@pytest.mark.parametrize(("text", "why"), [
+    ("year:>=abc", "year:>=abc is not a number"), ('album:"abbey road', "a quote is not closed"),
+    ('12" mix', "a quote is not closed"), ("rating:4-", "rating:4- is not a number")])
+def test_what_cannot_be_read_is_searched_as_plain_text_and_says_why(text, why):
+    query = parse(text)
+    assert query.terms == plain_query(text) and why in query.problem and "plain text" in query.problem
+
+
+def test_a_field_still_being_typed_is_left_out_and_noted():
+    query = parse("beatles artist:")
+    assert query.terms == [TextTerm("beatles")] and query.notes == ["artist: needs a value"]

@@ -1,0 +1,101 @@
+"""Field queries in the library search, over a real scanned library and through the real window."""
+
+from __future__ import annotations
+
+import pytest
+
+from player.ui.library_model import LibraryModel, load_library
+
+# title, artist, album, genre, date
+_SHELF = [("Come Together", "The Beatles", "Abbey Road", "Rock", "1969"),
+          ("Something", "The Beatles", "Abbey Road", "Rock", "1969"),
+          ("Help", "The Beatles", "Help!", "Rock", "1965"),
+          ("So What", "Miles Davis", "Kind of Blue", "Jazz", "1959"),
+          ("Part 1: Intro", "Pink Floyd", "Live at Pompeii", "Rock", "1972"),
+          ("Re: Stacks", "Bon Iver", "For Emma", "Folk", "2007"),
+          ("Untitled", "Nobody", "Demos", "Jazz", "")]
+
+
+def _scanned(store, music):
+    from mutagen.flac import FLAC
+
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    for n, (title, artist, album, genre, date) in enumerate(_SHELF, 1):
+        path = write_track(music / album, f"{n:02d}", fmt="flac", seconds=0.3)
+        tags = FLAC(str(path))
+        tags["title"], tags["artist"], tags["album"], tags["genre"] = [title], [artist], [album], [genre]
+        if date:
+            tags["date"] = [date]
+        tags.save()
+    Scanner(store).scan([str(music)])
+    ids = {r["title"]: r["id"] for r in store.library_rows(["id", "title"])}
+    store.rate([ids["Something"], ids["So What"]], 5)
+    store.rate([ids["Help"]], 3)
+    for title, times in (("Come Together", 12), ("So What", 1)):
+        for _ in range(times):
+            store.end_play(store.start_play(ids[title]), "finished", 300)
+    store.end_play(store.start_play(ids["Help"]), "error", 0, error="file not found")   # (not a play)
+    return ids
+
+
+@pytest.mark.parametrize(("query", "found"), [
+    ("artist:beatles", {"Come Together", "Something", "Help"}),
+    ('album:"abbey road"', {"Come Together", "Something"}),
+    ("genre:jazz", {"So What", "Untitled"}),
+    ("year:1965-1969", {"Come Together", "Something", "Help"}),
+    ("year:>=2000", {"Re: Stacks"}),
+    ("year:<1970", {"Come Together", "Something", "Help", "So What"}),    # (no year: not before 1970)
+    ("year:0", {"Untitled"}),
+    ("rating:>=4", {"Something", "So What"}),
+    ("rating:0", {"Come Together", "Part 1: Intro", "Re: Stacks", "Untitled"}),
+    ("plays:>10", {"Come Together"}),
+    ("plays:0", {"Something", "Help", "Part 1: Intro", "Re: Stacks", "Untitled"}),
+    ("beatles -help", {"Come Together", "Something"}),
+    ("rock -artist:beatles", {"Part 1: Intro"}),
+    ("Part 1: Intro", {"Part 1: Intro"}),
+    ("re: stacks", {"Re: Stacks"}),
+    ('"so what"', {"So What"}),
+    ("year:>=abc", set()),                        # (as text: no title holds it)
+    ("artist:", {t[0] for t in _SHELF}),          # (still being typed: nothing left out)
+])
+def test_field_queries_find_what_they_say(qapp, store, tmp_path, query, found):
+    _scanned(store, tmp_path / "music")
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    model.set_filter(query)
+    titles = {model.index(r, 1).data() for r in range(model.rowCount())}
+    assert titles == found, query
+
+
+def test_a_query_that_cannot_be_read_says_why_and_a_good_one_says_nothing(qapp, store, tmp_path):
+    _scanned(store, tmp_path / "music")
+    model = LibraryModel()
+    model.set_library(load_library(store))
+    model.set_filter("year:>=abc")
+    assert "is not a number" in model.filter_problem and "plain text" in model.filter_problem
+    model.set_filter("year:>=1970")
+    assert model.filter_problem == ""
+
+
+def test_typing_a_query_in_the_window_filters_the_library_and_the_tooltip_explains(qtbot, store, make_window,
+                                                                                  tmp_path):
+    from PySide6.QtCore import Qt
+
+    _scanned(store, tmp_path / "music")
+    window = make_window(store, with_player=False)
+    view = window.library
+    qtbot.waitUntil(lambda: view.model.rowCount() == len(_SHELF), timeout=30000)
+    assert "artist:" in view.search.toolTip()            # (how to use it is found where it is typed)
+    view.search.setFocus()
+    qtbot.keyClicks(view.search, "artist:beatles -help")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=10000)
+    assert {view.model.index(r, 1).data() for r in range(2)} == {"Come Together", "Something"}
+    assert "2 of 7" in view.count.text()
+    view.search.clear()
+    qtbot.keyClicks(view.search, 'album:"abbey')
+    qtbot.waitUntil(lambda: "quote is not closed" in view.search.toolTip(), timeout=10000)
+    qtbot.keyClick(view.search, Qt.Key_QuoteDbl)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=10000)
+    assert "quote is not closed" not in view.search.toolTip()
