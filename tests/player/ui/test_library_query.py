@@ -99,3 +99,26 @@ def test_typing_a_query_in_the_window_filters_the_library_and_the_tooltip_explai
     qtbot.keyClick(view.search, Qt.Key_QuoteDbl)
     qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=10000)
     assert "quote is not closed" not in view.search.toolTip()
+
+
+def test_a_song_played_in_the_window_is_no_longer_never_played(qtbot, store, make_window, tmp_path):
+    # The play counts are read with the library; a song played since counts too, else
+    # "plays:0" went on listing the song just heard until the next scan.
+    ids = _scanned(store, tmp_path / "music")
+    window = make_window(store)
+    view = window.library
+    qtbot.keyClicks(view.search, "plays:0")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=10000)
+    window.play_ids([ids["Re: Stacks"]], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids["Re: Stacks"], timeout=10000)
+    qtbot.waitUntil(lambda: view.model.data_.numbers["plays"][view.model.data_.position(ids["Re: Stacks"])] == 1,
+                    timeout=10000)
+    window.pause()
+    view.search.clear()
+    qtbot.keyClicks(view.search, "plays:0")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4, timeout=10000)
+    assert "Re: Stacks" not in {view.model.index(r, 1).data() for r in range(4)}
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()         # and the store counts it alike
+    assert view.model.data_.numbers["plays"][view.model.data_.position(ids["Re: Stacks"])] == 1
+    assert view.model.rowCount() == 4
