@@ -470,6 +470,7 @@ class LibraryView(QWidget):
         self.search.setPlaceholderText("Search title, artist, album, genre \u2014 or artist:, year:1970-1979, "
                                        "rating:>=4, -word   (Ctrl+F)")
         self.search.setToolTip(SEARCH_HELP)
+        self._problem_shown = ""        # the reason a query was read as plain text, shown while typing
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
         self.count.setObjectName("hint")
@@ -545,6 +546,9 @@ class LibraryView(QWidget):
         self.search.setToolTip(f"{problem}\n\n{SEARCH_HELP}" if problem else SEARCH_HELP)
         if problem and self.search.hasFocus():
             QToolTip.showText(self.search.mapToGlobal(self.search.rect().bottomLeft()), problem, self.search)
+        elif QToolTip.isVisible() and QToolTip.text() == self._problem_shown:
+            QToolTip.hideText()         # (read as typed now: the reason no longer holds)
+        self._problem_shown = problem
 
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.data_)
