@@ -50,3 +50,15 @@ def test_what_cannot_be_read_is_searched_as_plain_text_and_says_why(text, why):
 def test_a_field_still_being_typed_is_left_out_and_noted():
     query = parse("beatles artist:")
     assert query.terms == [TextTerm("beatles")] and query.notes == ["artist: needs a value"]
+
+
+def test_text_without_a_field_a_quote_or_a_leading_dash_gives_the_words_it_always_gave():
+    import random
+
+    rng = random.Random(11)
+    letters = "abcé ÅøßŒ12:;-/.,'!?  \t"
+    for _ in range(2000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 24)))
+        if any(w.startswith("-") and len(w) > 1 for w in text.split()):
+            continue
+        assert parse(text).terms == plain_query(text), repr(text)
