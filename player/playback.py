@@ -2618,7 +2618,7 @@ class Player:
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
-                   early_skip=early)
+                   early_skip=early, reopened=playing.reopened)
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
@@ -2756,8 +2756,9 @@ class Player:
         # the last close where it was), 0 from its start. ``resumed_at``: the same for a long
         # track only (a song goes on at the last close's place as the seek bar showed it).
         long = (source.duration_hint or source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
+        # ``reopened``: the play goes on in the last run's row, no new play to count.
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
-                   at=source.start_s, resumed_at=source.start_s if long else 0.0)
+                   at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a

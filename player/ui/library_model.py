@@ -277,11 +277,13 @@ class LibraryData:
         counts[at[known]] = np.minimum(plays[known], np.iinfo(np.int32).max)
         self.numbers["plays"] = counts
 
-    def count_play(self, track_id: int) -> None:
-        """One play more of ``track_id`` (logged since the library was read)."""
+    def count_play(self, track_id: int, by: int = 1) -> None:
+        """One play more of ``track_id`` (logged since the library was read); ``by=-1``: one
+        counted at its start that failed."""
         at = self.position(track_id)
         if at is not None and "plays" in self.numbers:
-            self.numbers["plays"][at] += 1
+            plays = self.numbers["plays"]
+            plays[at] = max(int(plays[at]) + by, 0)
 
     def _field_search(self, column: str) -> "ColumnSearch":
         """One column's search, made when a query first names it: a search by field is rare,

@@ -853,6 +853,10 @@ class PlaybackMixin:
         # it named is what tells a screen reader's user that the key did something.
         if data.get("ended") != "finished":
             self._started_track = None
+        if data.get("ended") == "error" and not data.get("reopened"):
+            # A play that failed is no play to the store (its row ends "error"): counted at its
+            # start, "plays:0" left it out until the next reload found it again.
+            self.model.data_.count_play(data["track_id"], -1)
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
@@ -860,7 +864,10 @@ class PlaybackMixin:
         # song queued twice) is a lap of what is already said: said at each, a reader repeated
         # the name every few minutes over the music.
         again, self._started_track = self._started_track == data["track_id"], data["track_id"]
-        self.model.data_.count_play(data["track_id"])     # (its play was logged: "plays:0" no longer finds it)
+        if not data.get("reopened"):
+            # Its play was logged: "plays:0" no longer finds it. A song left playing at the last
+            # close goes on in its old row, already counted: a reload counted it once.
+            self.model.data_.count_play(data["track_id"])
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
         if not again:

@@ -122,3 +122,53 @@ def test_a_song_played_in_the_window_is_no_longer_never_played(qtbot, store, mak
         window.reload_library()         # and the store counts it alike
     assert view.model.data_.numbers["plays"][view.model.data_.position(ids["Re: Stacks"])] == 1
     assert view.model.rowCount() == 4
+
+
+def _plays_shown(window, track_id: int) -> int:
+    data = window.library.model.data_
+    return int(data.numbers["plays"][data.position(track_id)])
+
+
+def _plays_read_again(qtbot, window, track_id: int) -> int:
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()
+    return _plays_shown(window, track_id)
+
+
+def test_a_song_left_playing_at_the_last_close_and_gone_on_with_is_one_play(qtbot, store, make_window, tmp_path):
+    # It goes on in its old row: counted again at its start, the window said 2 plays where
+    # the store (and the next reload) said 1.
+    ids = _scanned(store, tmp_path / "music")
+    song = ids["Re: Stacks"]
+    window = make_window(store)
+    window.play_ids([song], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == song, timeout=10000)
+    window.pause()
+    window.close()
+    window.player.close()
+    assert [(r["track_id"], r["ended"]) for r in store.plays() if r["track_id"] == song] == [(song, "stopped")]
+
+    again = make_window(store)
+    qtbot.waitUntil(lambda: again.restored and again.player.cued is not None, timeout=10000)
+    assert _plays_shown(again, song) == 1
+    with qtbot.waitSignal(again.bridge.track_started, timeout=10000):
+        again.act_play.trigger()
+    assert len([r for r in store.plays() if r["track_id"] == song]) == 1     # (its old row goes on)
+    assert _plays_shown(again, song) == 1
+    assert _plays_read_again(qtbot, again, song) == 1
+
+
+def test_a_song_that_fails_as_it_plays_is_still_never_played(qtbot, store, make_window, tmp_path):
+    # The store counts no failed play: counted at its start and kept, "plays:0" left out a
+    # song never heard until the next reload put it back.
+    ids = _scanned(store, tmp_path / "music")
+    song = ids["Untitled"]
+    with open(store.track(song)["path"], "wb") as f:
+        f.write(b"fLaC" + b"\x00" * 500)        # damaged after the scan
+    window = make_window(store)
+    with qtbot.waitSignal(window.bridge.track_ended, timeout=10000,
+                          check_params_cb=lambda data: data["track_id"] == song):
+        window.play_ids([song], 0, "library")
+    assert [r["ended"] for r in store.plays() if r["track_id"] == song] == ["error"]
+    assert _plays_shown(window, song) == 0
+    assert _plays_read_again(qtbot, window, song) == 0
