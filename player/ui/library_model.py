@@ -995,6 +995,7 @@ class LibraryModel(QAbstractTableModel):
         self.visible = np.zeros(0, dtype=np.int64)
         self._terms: list = []         # TextTerm and NumberTerm (player.library.query)
         self.filter_problem = ""       # why the search was read as plain text, or a term left out
+        self.filter_unreadable = False  # the search was read as plain text (not a term left out)
         self._sort = (-1, Qt.AscendingOrder)
         self.playing_id: int | None = None
         self._bold = QFont()
@@ -1127,6 +1128,7 @@ class LibraryModel(QAbstractTableModel):
             query = Query(plain_query(text), problem=f"{', '.join(missing)}: not known to this library "
                                                      "\u2014 searched as plain text")
         self.filter_problem = query.problem or "; ".join(query.notes)
+        self.filter_unreadable = bool(query.problem)    # (a note is a term still being typed)
         if query.terms == self._terms:
             return
         self._terms = query.terms

@@ -542,8 +542,13 @@ class LibraryView(QWidget):
         self.model.set_filter(text)
         # Why the words were read as they were, where the box is: a query read as plain text
         # (a quote left open) showed no rows, or the wrong ones, and no reason.
-        problem = self.model.filter_problem
-        self.search.setToolTip(f"{problem}\n\n{SEARCH_HELP}" if problem else SEARCH_HELP)
+        # Only a query read as plain text pops its reason up: a term still being typed
+        # ("artist:") is said in the tooltip alone, else a reason flashed at a key of every
+        # field query typed. A screen reader reads the reason as the box's description.
+        said = self.model.filter_problem
+        problem = said if self.model.filter_unreadable else ""
+        self.search.setToolTip(f"{said}\n\n{SEARCH_HELP}" if said else SEARCH_HELP)
+        self.search.setAccessibleDescription(problem)
         if problem and self.search.hasFocus():
             QToolTip.showText(self.search.mapToGlobal(self.search.rect().bottomLeft()), problem, self.search)
         elif QToolTip.isVisible() and QToolTip.text() == self._problem_shown:

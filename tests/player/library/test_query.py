@@ -41,7 +41,7 @@ def test_exclusions_and_phrases():
 
 @pytest.mark.parametrize(("text", "why"), [
     ("year:>=abc", "year:>=abc is not a number"), ('album:"abbey road', "a quote is not closed"),
-    ('12" mix', "a quote is not closed"), ("rating:4-", "rating:4- is not a number")])
+    ("rating:4-5x", "rating:4-5x is not a number")])
 def test_what_cannot_be_read_is_searched_as_plain_text_and_says_why(text, why):
     query = parse(text)
     assert query.terms == plain_query(text) and why in query.problem and "plain text" in query.problem
@@ -50,6 +50,23 @@ def test_what_cannot_be_read_is_searched_as_plain_text_and_says_why(text, why):
 def test_a_field_still_being_typed_is_left_out_and_noted():
     query = parse("beatles artist:")
     assert query.terms == [TextTerm("beatles")] and query.notes == ["artist: needs a value"]
+
+
+def test_a_number_term_typed_key_by_key_is_never_read_as_text():
+    # Read as text at "year:>" or "year:1965-", the table emptied and a reason popped up for
+    # one key of every comparison or range typed.
+    for typed in ("year:>=1970", "rating:<=2", "year:1965-1972", "year:1965..1972"):
+        for n in range(1, len(typed) + 1):
+            assert not parse(typed[:n]).problem, typed[:n]
+    assert parse("beatles year:>=").terms == [TextTerm("beatles")]
+    assert parse("year:1965-").notes == ["year:1965- needs a number"]
+
+
+def test_a_quote_inside_a_word_is_a_character():
+    # ("12\" mix" found what it always found, with a reason about an open quote popped up)
+    for text in ('12" mix', 'the 7" single', 'a"b c'):
+        query = parse(text)
+        assert query.terms == plain_query(text) and not query.problem, text
 
 
 def test_text_without_a_field_a_quote_or_a_leading_dash_gives_the_words_it_always_gave():
