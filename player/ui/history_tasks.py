@@ -142,6 +142,7 @@ class HistoryTasksMixin:
             intelligence.plays_changed()               # the learner trains next if that is due
         if plays:
             self.listening.plays_changed()             # its totals and charts count the new plays
+            self.recount_plays()                       # and the search's "plays:"
         dialog = getattr(self, "imports_dialog", None)
         if dialog is not None and dialog.isVisible():
             dialog.reload()                            # File → Imported histories… open meanwhile lists it
@@ -185,6 +186,7 @@ class HistoryTasksMixin:
                     intelligence.service.invalidate()      # Up next stops following it at once
                     intelligence.plays_changed()           # the models trained on it are retrained
                 self.listening.plays_changed()
+                self.recount_plays()
                 self._explain_again()                      # reasons may have counted its plays
             dialog = getattr(self, "imports_dialog", None)
             if dialog is not None and dialog.isVisible():

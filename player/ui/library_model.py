@@ -1116,6 +1116,13 @@ class LibraryModel(QAbstractTableModel):
                 persistent, [make(row, idx.column()) if row >= 0 else gone for row, idx in zip(rows, persistent)])
         self.layoutChanged[_HINTED].emit([], _ROWS_MOVE)
 
+    def set_plays(self, track_ids: np.ndarray, plays: np.ndarray) -> None:
+        """Each track's play count read again (see :meth:`LibraryData.set_plays`); a search by
+        ``plays:`` shows what it finds now."""
+        self.data_.set_plays(track_ids, plays)
+        if any(isinstance(t, NumberTerm) and t.column == "plays" for t in self._terms):
+            self._relayout(self._filtered(self._order, self._terms))
+
     # -- search and sort ----------------------------------------------
     def set_filter(self, text: str) -> None:
         """Show tracks whose title/artist/album/genre contain every word of ``text``, and that

@@ -684,6 +684,7 @@ class LibraryTasksMixin:
         def done(result, error):
             self.tasks.finish("forget")
             self.listening.plays_changed()
+            self.recount_plays()
             if intelligence is not None:
                 intelligence.refresh_learned()         # "Learned from ..." named the models deleted
             if error is not None:

@@ -471,6 +471,20 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         """Re-read the library on a worker (coalesced: one load at a time)."""
         self._loads.request(self._start_load)
 
+    def recount_plays(self) -> None:
+        """Read each song's play count again (on a worker) for the search's ``plays:``: the
+        window counts a play as it starts, but plays imported, removed or forgotten were
+        counted only by the next reload, and "plays:0" answered otherwise until then."""
+        store = self.store
+
+        def done(result, error) -> None:
+            if error is not None:
+                log.error("could not count the plays: %s", error)
+            else:
+                self.model.set_plays(*result)
+
+        run_task(store.plays_per_track, done, name="count-plays")
+
     def _start_load(self):
         store, sort_by = self.store, self.model.sort_column_key()
         return run_task(lambda: load_library(store, sort_by), self._loaded, name="load-library")

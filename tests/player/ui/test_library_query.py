@@ -199,3 +199,17 @@ def test_a_number_query_typed_key_by_key_never_empties_the_table_nor_pops_a_reas
     qtbot.keyClick(view.search, Qt.Key_Backspace)
     assert not view.model.filter_unreadable and view.search.accessibleDescription() == ""
     qtbot.waitUntil(lambda: not QToolTip.isVisible(), timeout=5000)     # (Qt hides a tip after a moment)
+
+
+def test_plays_forgotten_are_forgotten_by_the_search_at_once(qtbot, store, make_window, tmp_path):
+    # The window counted plays only as songs started: after "Forget listening history"
+    # "plays:0" left out the songs played before, until the next reload found them unplayed.
+    ids = _scanned(store, tmp_path / "music")
+    window = make_window(store)
+    view = window.library
+    qtbot.keyClicks(view.search, "plays:0")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5, timeout=10000)
+    window.forget_history()
+    qtbot.waitUntil(lambda: view.model.rowCount() == len(_SHELF), timeout=15000)
+    assert _plays_shown(window, ids["Come Together"]) == 0
+    assert _plays_read_again(qtbot, window, ids["Come Together"]) == 0
