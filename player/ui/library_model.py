@@ -994,6 +994,7 @@ class LibraryModel(QAbstractTableModel):
         self._order = np.zeros(0, dtype=np.int64)     # all rows in sort order
         self.visible = np.zeros(0, dtype=np.int64)
         self._terms: list = []         # TextTerm and NumberTerm (player.library.query)
+        self._filter_text = ""         # what the search holds, read again over a new library
         self.filter_problem = ""       # why the search was read as plain text, or a term left out
         self.filter_unreadable = False  # the search was read as plain text (not a term left out)
         self._sort = (-1, Qt.AscendingOrder)
@@ -1050,6 +1051,9 @@ class LibraryModel(QAbstractTableModel):
         self.beginResetModel()
         self.data_ = data
         self._order = self._sorted_order()
+        # Read again over this library: "plays:0" typed as the window opened met the empty
+        # library, which counts no plays, and stayed a search for the text "plays:0".
+        self._terms = self._read_filter(self._filter_text)
         self.visible = self._filtered(self._order, self._terms)
         self._away_at = self._away_indexes()
         self.endResetModel()
@@ -1128,6 +1132,15 @@ class LibraryModel(QAbstractTableModel):
         """Show tracks whose title/artist/album/genre contain every word of ``text``, and that
         hold its field terms (``artist:beatles year:>=1970 -live``: :mod:`player.library.query`).
         :attr:`filter_problem` then says why a query was read as plain text, if it was."""
+        self._filter_text = text
+        terms = self._read_filter(text)
+        if terms == self._terms:
+            return
+        self._terms = terms
+        self._relayout(self._filtered(self._order, terms))
+
+    def _read_filter(self, text: str) -> list:
+        """The terms of ``text`` over this library, :attr:`filter_problem` set."""
         query = parse(text)
         missing = sorted({t.column for t in query.terms if isinstance(t, NumberTerm)} - set(self.data_.numbers))
         if missing:
@@ -1136,10 +1149,7 @@ class LibraryModel(QAbstractTableModel):
                                                      "\u2014 searched as plain text")
         self.filter_problem = query.problem or "; ".join(query.notes)
         self.filter_unreadable = bool(query.problem)    # (a note is a term still being typed)
-        if query.terms == self._terms:
-            return
-        self._terms = query.terms
-        self._relayout(self._filtered(self._order, query.terms))
+        return query.terms
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:
         self._sort = (column, order)

@@ -535,11 +535,15 @@ class LibraryView(QWidget):
             t.addAction(key)
             self.rate_keys.append(key)
         model.modelReset.connect(self._update_count)
+        model.modelReset.connect(self._say_problem)     # (a new library reads the search again)
         model.layoutChanged.connect(self._update_count)
         self._update_count()
 
     def _filter(self, text: str) -> None:
         self.model.set_filter(text)
+        self._say_problem(typed=True)
+
+    def _say_problem(self, typed: bool = False) -> None:
         # Why the words were read as they were, where the box is: a query read as plain text
         # (a quote left open) showed no rows, or the wrong ones, and no reason.
         # Only a query read as plain text pops its reason up: a term still being typed
@@ -549,7 +553,8 @@ class LibraryView(QWidget):
         problem = said if self.model.filter_unreadable else ""
         self.search.setToolTip(f"{said}\n\n{SEARCH_HELP}" if said else SEARCH_HELP)
         self.search.setAccessibleDescription(problem)
-        if problem and self.search.hasFocus():
+        if problem and self.search.hasFocus() and (typed or problem != self._problem_shown):
+            # (not again at every reload of the library: a scan's end popped it up anew)
             QToolTip.showText(self.search.mapToGlobal(self.search.rect().bottomLeft()), problem, self.search)
         elif QToolTip.isVisible() and QToolTip.text() == self._problem_shown:
             QToolTip.hideText()         # (read as typed now: the reason no longer holds)

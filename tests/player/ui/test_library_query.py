@@ -213,3 +213,14 @@ def test_plays_forgotten_are_forgotten_by_the_search_at_once(qtbot, store, make_
     qtbot.waitUntil(lambda: view.model.rowCount() == len(_SHELF), timeout=15000)
     assert _plays_shown(window, ids["Come Together"]) == 0
     assert _plays_read_again(qtbot, window, ids["Come Together"]) == 0
+
+
+def test_a_field_query_typed_before_the_library_is_read_finds_in_the_library(qapp, store, tmp_path):
+    # The window opens on an empty library that counts no plays: "plays:0" typed then was
+    # searched as the text "plays:0", and stayed so once the library came (no row held it).
+    _scanned(store, tmp_path / "music")
+    model = LibraryModel()
+    model.set_filter("plays:0")
+    assert model.filter_unreadable
+    model.set_library(load_library(store))
+    assert model.rowCount() == 5 and not model.filter_unreadable and model.filter_problem == ""
