@@ -27,6 +27,7 @@ from recommender.genres import file_genre_bucket
 from segue_common.normalize import FirstCopies, recording_key
 from segue_common.listening import (EARLIEST, EARLY_SKIP_MS, FUTURE_SLACK_S, SUGGESTED_SOURCES,
                                     early_skip_limit_ms)
+from segue_common.text import in_name_order
 
 WEEK_S = 7 * 86400
 SEGUE_SOURCES = SUGGESTED_SOURCES
@@ -283,16 +284,20 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
                 most[first], titles[first] = plays[i], titles[i]     # named as its copy played most
     genres = one_spelling(genres)
     songs_at, song_codes = np.unique(song_of, return_inverse=True)
-    # In name order, as np.unique leaves the others: ties of the top lists stay in name order
-    # (two songs of one name, a studio and a live take, stay two).
+    # In name order as the library sorts names (:func:`in_name_order`): ties of the top lists
+    # stay in that order (two songs of one name, a studio and a live take, stay two).
     names = np.array(titles, dtype=object)[songs_at]
-    by_name = np.argsort(names, kind="stable")
+    by_name = np.array(in_name_order(names.tolist()), dtype=np.int64)
     rank = np.empty_like(by_name)
     rank[by_name] = np.arange(len(by_name))
     kinds = {"tracks": (names[by_name], rank[song_codes.reshape(-1)])}
     for kind, values in (("artists", artists), ("genres", genres)):
         if values:
-            kinds[kind] = np.unique(np.array(values, dtype=object), return_inverse=True)
+            unique, of_track = np.unique(np.array(values, dtype=object), return_inverse=True)
+            order = np.array(in_name_order(unique.tolist()), dtype=np.int64)
+            code = np.empty_like(order)
+            code[order] = np.arange(len(order))
+            kinds[kind] = (unique[order], code[of_track.reshape(-1)])
         else:
             kinds[kind] = (np.zeros(0, object), np.zeros(0, np.int64))
     return _TrackKeys(tracks=tracks, inverse=inverse, kinds=kinds)
@@ -317,7 +322,7 @@ def top_lists(cols: PlayColumns, labels: dict, *, since: float | None, k: int = 
         plays = np.bincount(codes, weights=per_track, minlength=len(names))
         hrs = np.bincount(codes, weights=hours_track, minlength=len(names))
         entries = []
-        # Names are sorted (np.unique), so a stable sort leaves ties in name order.
+        # Names are in name order (_track_keys), so a stable sort leaves ties in that order.
         for i in np.lexsort((-hrs, -plays))[:k] if len(names) else []:
             if plays[i] <= 0:
                 break

@@ -77,3 +77,17 @@ def sort_form(text: str) -> str:
     ['Émile', 'Mix 2', 'Mix 10', 'Zola']
     """
     return _DIGIT_RUN.sub(_number_form, search_form(text))
+
+
+def in_name_order(names: list[str]) -> list[int]:
+    """The places of ``names`` in the order people sort names (:func:`sort_form`; names of one
+    sort form by their letters, so the order never depends on where they came from).
+    Latin letters come before Greek, Cyrillic, and then the scripts of Asia, in the order of
+    their Unicode blocks, as foobar2000 and the file managers put them.
+
+    >>> in_name_order(["Zz Top", "dEUS", "10cc", "2Pac", "Émilie Simon"])
+    [3, 2, 1, 4, 0]
+    """
+    forms: dict[str, str] = {}
+    keys = [(forms[n] if n in forms else forms.setdefault(n, sort_form(n)), n) for n in names]
+    return sorted(range(len(names)), key=keys.__getitem__)

@@ -219,3 +219,29 @@ def test_a_genre_spelled_several_ways_is_one_genre_of_the_charts(store, utc):
                      for i, r in enumerate(store.tracks())])
     top = load_summary(store, now=now).top["All time"]["genres"]
     assert [(e.name, e.plays) for e in top] == [("Ska", 4)]
+
+
+# Real names as a person's shelf has them: accents, a lower-case first letter, numbers, "The",
+# punctuation first, and a Japanese and a Cyrillic name (after the Latin ones, as the library
+# sorts them: a Latin-script reader looks for those at the end, not between B and C).
+SHELF = ["Zz Top", "Кино", "dEUS", "The The", "Ólafur Arnalds", "坂本龍一", "2Pac", "Émilie Simon", "10cc",
+         "'Til Tuesday", "!!!", "Björk"]
+IN_ORDER = ["!!!", "'Til Tuesday", "2Pac", "10cc", "Björk", "dEUS", "Émilie Simon", "Ólafur Arnalds", "The The",
+            "Zz Top", "Кино", "坂本龍一"]
+
+
+def test_artists_played_alike_are_in_the_order_the_library_sorts_names(store, utc):
+    # Ties went in code point order: "Zz Top" before "dEUS", "Émilie Simon" and "Ólafur Arnalds"
+    # after both, "10cc" before "2Pac". They go as the library's Artist column sorts them.
+    from segue_common.text import sort_form
+
+    assert sorted(SHELF, key=sort_form) == IN_ORDER
+    store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": "Song", "artist": name,
+                          "genre": name, "duration": 200.0} for i, name in enumerate(SHELF)])
+    now = MONDAY + 10 * 86400
+    store.log_plays([(r["id"], now - 86400 + i * 600, 200_000, 200_000, "finished", "library")
+                     for i, r in enumerate(store.tracks())])
+    summary = summarize(store.play_columns(), store.played_track_labels(), now=now, k=len(SHELF))
+    top = summary.top["All time"]
+    assert [e.name for e in top["artists"]] == IN_ORDER
+    assert [e.name for e in top["tracks"]] == [f"Song — {name}" for name in IN_ORDER]
