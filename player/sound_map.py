@@ -18,6 +18,7 @@ import numpy as np
 
 from player.listening_stats import genre_name, week_starts
 from segue_common.listening import FUTURE_SLACK_S
+from segue_common.text import in_name_order
 
 #: Colours are given to this many genres, largest first; the rest share "Other".
 MAX_GENRES = 11
@@ -114,7 +115,10 @@ def genre_codes(buckets: list, genres: list, *, max_genres: int = MAX_GENRES) ->
     if not names:
         return np.zeros(0, np.int64), []
     unique, inverse, counts = np.unique(np.array(names, dtype=object), return_inverse=True, return_counts=True)
-    order = np.lexsort((unique.astype(str), -counts))
+    # (most common first, those of one count as the library sorts names)
+    by_name = np.empty(len(unique), np.int64)
+    by_name[in_name_order(unique.tolist())] = np.arange(len(unique))
+    order = np.lexsort((by_name, -counts))
     kept = order[:max_genres] if len(order) > max_genres else order
     code_of = np.full(len(unique), len(kept), np.int64)
     code_of[kept] = np.arange(len(kept))

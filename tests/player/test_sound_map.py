@@ -134,3 +134,10 @@ def test_played_this_week_is_the_local_week_and_not_a_clock_set_ahead(store, tim
                      (ids[3], local("2027-03-30 00:10"), 1000, 2000, "finished", "library")])
     m = load_map(store, now=now)
     assert list(m.this_week) == [False, True, False, False]
+
+
+def test_genres_of_one_size_are_in_the_order_the_library_sorts_names():
+    # The legend's genres of one size went in code point order, "Électronique" after "Zouk";
+    # they go as the library sorts names (accents aside, Cyrillic after Latin).
+    _, names = genre_codes([None] * 4, ["Zouk", "Русский рок", "Électronique", "Chanson"])
+    assert names == ["Chanson", "Électronique", "Zouk", "Русский Рок"]
