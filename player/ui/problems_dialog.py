@@ -19,7 +19,7 @@ from player.library.decoders import ffmpeg_need
 from player.ui.list_dialog import hint, lay_out
 from player.ui.track_menu import add_show_in_folder, reveal
 from player.workers import OneAtATime, run_task
-from segue_common.text import shown
+from segue_common.text import in_name_order, shown
 
 COLUMNS = ("File", "What failed", "Why")
 UNREADABLE, ANALYSIS, PLAYING = "Could not be read", "Analysis failed", "Did not play"
@@ -28,14 +28,19 @@ NO_PROBLEMS = ("No problems: every file in the library could be read and analyse
                f"failed to play in the last {RECENT_PLAYS_S // 86400} days.")
 
 
+def _by_path(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    # (each kind's files as the library sorts names, as the store lists the unreadable ones)
+    return [rows[i] for i in in_name_order([path for path, _, _ in rows])]
+
+
 def read_problems(store, now: float | None = None) -> list[tuple[str, str, str]]:
     """``(path, what failed, why)``: the unreadable files, then the tracks whose analysis
     failed, then those whose last play in :data:`RECENT_PLAYS_S` failed. The path is the
     file's own (shown by the dialog, and opened by Show in folder as it is). Run on a worker."""
     since = (time.time() if now is None else now) - RECENT_PLAYS_S
     rows = [(r["path"], UNREADABLE, r["last_error"]) for r in store.track_errors()]
-    rows += [(r["path"], ANALYSIS, r["error"]) for r in store.feature_errors(present=True)]
-    rows += [(r["path"], PLAYING, r["error"] or "no reason was given") for r in store.play_errors(since)]
+    rows += _by_path([(r["path"], ANALYSIS, r["error"]) for r in store.feature_errors(present=True)])
+    rows += _by_path([(r["path"], PLAYING, r["error"] or "no reason was given") for r in store.play_errors(since)])
     return [(path, what, shown(why)) for path, what, why in rows]
 
 

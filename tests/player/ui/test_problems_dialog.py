@@ -347,3 +347,17 @@ def test_files_unreadable_for_want_of_ffmpeg_are_read_at_the_start_once_it_is_in
     assert {os.path.basename(r["path"]): r["codec"] for r in store.tracks()} == \
         {"a.m4a": "mp4", "b.mka": "flac", "c.flac": "flac"}
     assert "ffmpeg is not installed" not in window.statusBar().currentMessage()
+
+
+def test_the_files_of_each_problem_are_in_the_order_the_library_sorts_names(store):
+    # The files came in code point order, as SQLite compares paths: "Zz Top" before "dEUS",
+    # "Émilie Simon" after both, "10cc" before "2Pac". They go as the library sorts names, and
+    # so does ``segue library --errors``, which prints the store's list.
+    from player.ui.problems_dialog import read_problems
+
+    shelf = ["Zz Top", "Émilie Simon", "10cc", "dEUS", "2Pac", "Кино"]
+    store.upsert_tracks([{"path": f"/m/{name}/01 Song.mp3", "size": 1, "mtime_ns": 1, "last_error": MP3_ERROR}
+                         for name in shelf])
+    expected = [f"/m/{name}/01 Song.mp3" for name in ["2Pac", "10cc", "dEUS", "Émilie Simon", "Zz Top", "Кино"]]
+    assert [path for path, what, _ in read_problems(store) if what == UNREADABLE] == expected
+    assert [r["path"] for r in store.track_errors()] == expected
