@@ -790,3 +790,25 @@ def test_play_of_a_search_of_more_than_it_plays_plays_the_first_in_library_order
     played = [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")]
     assert played[0] == "Alpha live", out.stdout
     assert "601 tracks match 'live': playing the first 500 in library order, 101 more not played" in out.stderr
+
+
+def test_library_lists_its_folders_and_unreadable_files_as_people_sort_names(segue_home, tmp_path):
+    # SQLite's order of code points listed "Zz Top" before "dEUS" and "Émilie Simon" after
+    # both, "10cc" before "2Pac": the folders and the files go as the library sorts names.
+    from player.store import Store
+
+    names = ["Zz Top", "Émilie Simon", "10cc", "dEUS", "2Pac"]
+    store = Store.open()
+    for name in names:
+        store.add_folder(str(tmp_path / name))
+    store.upsert_tracks([{"path": str(tmp_path / name / "01 Song.mp3"), "size": 1, "mtime_ns": 1,
+                          "last_error": "damaged MP3 file"} for name in names])
+    store.close()
+    out = segue("library", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    lines = [line.strip() for line in out.stdout.splitlines()]
+    expected = ["2Pac", "10cc", "dEUS", "Émilie Simon", "Zz Top"]
+    assert [line for line in lines if line in {str(tmp_path / n) for n in names}] == \
+        [str(tmp_path / n) for n in expected]
+    assert [line.partition(":")[0] for line in lines if line.endswith("damaged MP3 file")] == \
+        [str(tmp_path / n / "01 Song.mp3") for n in expected]
