@@ -91,3 +91,30 @@ def in_name_order(names: list[str]) -> list[int]:
     forms: dict[str, str] = {}
     keys = [(forms[n] if n in forms else forms.setdefault(n, sort_form(n)), n) for n in names]
     return sorted(range(len(names)), key=keys.__getitem__)
+
+
+# Either separator: a path from Windows has both, one from elsewhere only "/" (where a file
+# name holding a backslash is rare enough to be split as well; only the order depends on it).
+_PATH_PARTS = re.compile(r"[/\\]")
+
+
+def in_path_order(paths: list[str]) -> list[int]:
+    """The places of ``paths`` in the order a file manager lists them: folder by folder, each
+    part as :func:`in_name_order` sorts names. Compared whole, a folder's files went apart where
+    another folder's name differed only in case or accents ("Björk" written composed and
+    decomposed, as a copy from a Mac leaves it), and "AC/DC/" went after "AC-DC/", since "-"
+    comes before "/".
+
+    >>> in_path_order(["/m/Bjo\u0308rk/2.mp3", "/m/AC-DC/1.mp3", "/m/Björk/1.mp3", "/m/AC/1.mp3",
+    ...                "/m/Bjo\u0308rk/1.mp3"])
+    [3, 1, 4, 0, 2]
+    """
+    forms: dict[str, str] = {}
+
+    def key(path: str) -> str:
+        # Each part as its sort form, then the part itself ("\x01" before any letter: a shorter
+        # form goes first), the parts apart by "\x00": one string, compared without Python.
+        return "\x00".join(f"{forms[p] if p in forms else forms.setdefault(p, sort_form(p))}\x01{p}"
+                            for p in _PATH_PARTS.split(path))
+    keys = [key(p) for p in paths]
+    return sorted(range(len(paths)), key=keys.__getitem__)

@@ -52,7 +52,7 @@ def _recover(args) -> int:
 def run(args) -> int:
     from player import paths
     from player.store import Store
-    from segue_common.text import in_name_order, shown
+    from segue_common.text import in_path_order, shown
 
     if args.restore_backup or args.new_library:
         return _recover(args)
@@ -63,7 +63,7 @@ def run(args) -> int:
     print(f"folders:   {c['folders']}")
     folders = store.folders()
     # (in the order people sort names, as the library lists them: the store's is by code point)
-    for row in (folders[i] for i in in_name_order([f["path"] for f in folders])):
+    for row in (folders[i] for i in in_path_order([f["path"] for f in folders])):
         away = " (not there or empty at the last scan: a disk or share not connected?)" if row["away_since"] else ""
         print(f"  {shown(row['path'])}{away}")
     print(f"tracks:    {c['tracks']} ({hours:.1f} hours)")

@@ -11,7 +11,7 @@ from typing import Iterable, Iterator, Sequence
 from player.library.identity import UNCOUNTED_MTIMES
 from player.store.connection import sql_text
 from player.store.migrations import WORK_CANDIDATES
-from segue_common.text import in_name_order
+from segue_common.text import in_path_order
 
 log = logging.getLogger(__name__)
 
@@ -774,11 +774,11 @@ class TracksMixin:
 
     def track_errors(self) -> list[sqlite3.Row]:
         """``(id, path, last_error)`` of the present files that could not be read, their paths in
-        the order people sort names (SQLite's order of code points put "Émilie Simon" after "Zz
-        Top", and "dEUS" after both)."""
+        the order people sort names, folder by folder (:func:`in_path_order`; SQLite's order of
+        code points put "Émilie Simon" after "Zz Top", and "dEUS" after both)."""
         rows = self.execute(
             "SELECT id, path, last_error FROM tracks WHERE last_error IS NOT NULL AND missing = 0").fetchall()
-        return [rows[i] for i in in_name_order([r["path"] for r in rows])]
+        return [rows[i] for i in in_path_order([r["path"] for r in rows])]
 
     def library_counts(self) -> dict[str, int]:
         row = self.execute(

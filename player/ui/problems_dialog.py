@@ -19,7 +19,7 @@ from player.library.decoders import ffmpeg_need
 from player.ui.list_dialog import hint, lay_out
 from player.ui.track_menu import add_show_in_folder, reveal
 from player.workers import OneAtATime, run_task
-from segue_common.text import in_name_order, shown
+from segue_common.text import in_path_order, shown
 
 COLUMNS = ("File", "What failed", "Why")
 UNREADABLE, ANALYSIS, PLAYING = "Could not be read", "Analysis failed", "Did not play"
@@ -30,7 +30,7 @@ NO_PROBLEMS = ("No problems: every file in the library could be read and analyse
 
 def _by_path(rows: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     # (each kind's files as the library sorts names, as the store lists the unreadable ones)
-    return [rows[i] for i in in_name_order([path for path, _, _ in rows])]
+    return [rows[i] for i in in_path_order([path for path, _, _ in rows])]
 
 
 def read_problems(store, now: float | None = None) -> list[tuple[str, str, str]]:

@@ -22,7 +22,7 @@ from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAG
 from player.ui.folder_watch import FOLLOW_SETTING
 from player.ui.welcome import FolderList
 from player.workers import run_task
-from segue_common.text import in_name_order
+from segue_common.text import in_path_order
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def read_settings(store) -> tuple[dict, list[str]]:
     values[KEY_CROSSFADE] = crossfade_setting(store)
     folders = [row["path"] for row in store.folders()]
     # (in the order people sort names, as the library lists them: the store's is by code point)
-    return values, [folders[i] for i in in_name_order(folders)]
+    return values, [folders[i] for i in in_path_order(folders)]
 
 
 def _usable(key: str, value) -> bool:

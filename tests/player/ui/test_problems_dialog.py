@@ -361,3 +361,25 @@ def test_the_files_of_each_problem_are_in_the_order_the_library_sorts_names(stor
     expected = [f"/m/{name}/01 Song.mp3" for name in ["2Pac", "10cc", "dEUS", "Émilie Simon", "Zz Top", "Кино"]]
     assert [path for path, what, _ in read_problems(store) if what == UNREADABLE] == expected
     assert [r["path"] for r in store.track_errors()] == expected
+
+
+def test_the_files_of_one_folder_stay_together_in_each_problem(store):
+    # Compared whole, "Björk" written composed and decomposed (as a copy from a Mac leaves it)
+    # had the same sort form, and the two folders' files went in turns; and "AC/" went after
+    # "AC-DC/", as "-" comes before "/". Each list goes folder by folder.
+    from player.ui.problems_dialog import read_problems
+
+    folders = ["Bjo\u0308rk", "AC-DC", "Bj\u00f6rk", "AC"]
+    paths = [f"/m/{folder}/{n}.mp3" for n in (2, 1) for folder in folders]
+    store.upsert_tracks([{"path": p, "size": 1, "mtime_ns": 1} for p in paths])
+    ids = {r["path"]: r["id"] for r in store.tracks()}
+    for p in paths:
+        store.save_feature_error(ids[p], "tagger-1", "could not decode: no audio in file")
+        store.end_play(store.start_play(ids[p]), "error", 0, error="The output device is gone")
+    expected = [f"/m/{folder}/{n}.mp3" for folder in ("AC", "AC-DC", "Bjo\u0308rk", "Bj\u00f6rk") for n in (1, 2)]
+    problems = read_problems(store)
+    assert [path for path, what, _ in problems if what == ANALYSIS] == expected
+    assert [path for path, what, _ in problems if what == PLAYING] == expected
+
+    store.upsert_tracks([{"path": p, "size": 1, "mtime_ns": 1, "last_error": MP3_ERROR} for p in paths])
+    assert [r["path"] for r in store.track_errors()] == expected
