@@ -622,3 +622,23 @@ def test_uncaught_exception_shows_a_dialog_and_is_logged(qtbot, qapp, caplog):
     assert any("decoder exploded" in r.getMessage() and "Traceback" in r.getMessage() for r in caplog.records)
     box.close()
     sys.excepthook = sys.__excepthook__
+
+
+def test_music_folders_listed_in_name_order_remove_the_one_chosen(qtbot, scanned, music, make_window, tmp_path):
+    # The dialog lists the folders in the library's name order, not the store's: the row
+    # chosen is the folder removed, and the others (and the greyed one) stay as they were.
+    for name in ("Zz Top", "Émilie Simon", "dEUS", "10cc"):
+        (tmp_path / name).mkdir()
+        scanned.add_folder(str(tmp_path / name))
+    window = make_window(scanned)
+    window.away_tracks = {0: str(tmp_path / "Zz Top")}
+    dialog = open_settings(qtbot, window)
+    shown = dialog.folders.folders()
+    assert shown == [str(tmp_path / n) for n in ("10cc", "dEUS", "Émilie Simon", music.name, "Zz Top")]
+    assert [dialog.folders.list.item(i).toolTip() != "" for i in range(len(shown))] == [False] * 4 + [True]
+    dialog.folders.list.item(1).setSelected(True)
+    dialog.folders.remove_btn.click()
+    with qtbot.waitSignal(window.settings_saved, timeout=10000):
+        dialog.accept()
+    assert sorted(row["path"] for row in scanned.folders()) == \
+        sorted([str(music)] + [str(tmp_path / n) for n in ("Zz Top", "Émilie Simon", "10cc")])
