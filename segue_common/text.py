@@ -83,7 +83,7 @@ def in_name_order(names: list[str]) -> list[int]:
     """The places of ``names`` in the order people sort names (:func:`sort_form`; names of one
     sort form by their letters, so the order never depends on where they came from).
     Latin letters come before Greek, Cyrillic, and then the scripts of Asia, in the order of
-    their Unicode blocks, as foobar2000 and the file managers put them.
+    their Unicode blocks: a library mostly in Latin letters keeps the others together at its end.
 
     >>> in_name_order(["Zz Top", "dEUS", "10cc", "2Pac", "Émilie Simon"])
     [3, 2, 1, 4, 0]
