@@ -42,7 +42,8 @@ from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
 from player.library.scanner import copy_of_missing
-from player.library.names import path_disc, path_numbers, release_folder, title_disc
+from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
+from player.recommendations import AlbumIds, album_ids
 from player.store.owners import owner_alive, owners_folder
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
@@ -469,6 +470,10 @@ class Player:
         self._keep_going = False
         self._cued: Cued | None = None
         self._shuffle = False
+        self._shuffle_albums = False    # shuffle moves whole albums, each played in its order
+        # Track id -> (album, place on it) of the tracks read for shuffling by album: the copies
+        # repeat all queues are shuffled again by album at a round's end, under the lock.
+        self._album_places: dict[int, tuple[tuple, tuple | None]] = {}
         self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
         self._repeat = "off"
         self._repeat_copy: tuple[QueueEntry, QueueEntry] | None = None  # (playing entry, its repeat)
@@ -1439,18 +1444,47 @@ class Player:
         takes some 0.1 s, and the window waits for the lock when it asks what was heard."""
         return self.store.shared_recording_keys() if shuffling else None
 
-    def _read_works(self, shuffling: bool, track_ids=None) -> dict[int, tuple[str, int | None]] | None:
+    def _read_works(self, shuffling: bool, track_ids=None, albums: bool | None = None) -> dict | None:
         """The movements of classical works among the queued tracks (and the one playing), or
         ``track_ids``, read where a shuffle may follow, before the player's lock is taken (see
-        :meth:`PlayerStore.work_movements`)."""
+        :meth:`PlayerStore.work_movements`); shuffling by album (``albums``, else the player's
+        mode), their albums too, each one piece (see :meth:`_read_album_places`)."""
         if not shuffling:
             return None
         if track_ids is None:
-            playing = self._playing
+            playing = self._playing or self._cued
             track_ids = [e.track_id for e in self._queue.entries()]
             if playing is not None:
                 track_ids.append(playing.entry.track_id)
-        return self.store.work_movements(track_ids)
+        works = self.store.work_movements(track_ids)
+        if self._shuffle_albums if albums is None else albums:
+            # Shuffling by album: each album is one piece, played in disc and track order, as
+            # a work is (a work on an album is in that order too, and a CUE sheet's album is
+            # one album); a track without an album is a piece alone, or its work's.
+            places = self._read_album_places(track_ids)
+            self._album_places.update(places)
+            works.update((t, w) for t, w in places.items() if w is not None)
+        return works
+
+    def _read_album_places(self, track_ids) -> dict[int, tuple[tuple, tuple | None]]:
+        """``id -> (("album", album), (disc, track))`` of ``track_ids`` (None for a track on no
+        album), the album as the library groups it (:func:`player.recommendations.album_ids`: its
+        album artist, title and release, one disc of a set tagged as an album of its own part of
+        it); the place None where the track has no number (the album keeps the order queued)."""
+        rows = list(self.store.tracks_by_id(int(t) for t in track_ids).values())
+        if not rows:
+            return {}
+        namer = Namer.of(self.store)
+        albums = album_ids(rows, namer)
+        out = {}
+        for r in rows:
+            album = out[r["id"]] = albums.get(r["id"])
+            if album is None:
+                continue
+            title = namer(r).album
+            track, disc = AlbumIds.numbers(r, title_disc(title)[1] if title else None)
+            out[r["id"]] = (("album", album), (disc or 1, track) if track else None)
+        return out
 
     @staticmethod
     def _work_of(works: dict[int, tuple[str, int | None]] | None):
@@ -1476,17 +1510,39 @@ class Player:
         # other copies are queued with it)
         return lambda e: song.get(e.track_id, e.track_id)
 
-    def set_shuffle(self, on: bool) -> None:
+    @property
+    def shuffle_albums(self) -> bool:
+        """Shuffle moves whole albums (kept while shuffle is off, for the next time it is on)."""
+        return self._shuffle_albums
+
+    def set_shuffle(self, on: bool, albums: bool | None = None) -> None:
         """Shuffle the queue now: the person's own entries among themselves, still first, and
         the rest after them (songs added later go to random places in their part), but for
         those they sent after the whole list, which stay last; turned off,
-        the entries still queued go back to the order they were added in."""
+        the entries still queued go back to the order they were added in.
+
+        ``albums``: shuffle whole albums (True) or songs (False), None for the mode as it is.
+        By album, each album queued goes as one piece in disc and track order, and the rest
+        of the album playing comes first: turned on mid-album, that album is finished before
+        another begins. Changed while shuffling, the queue is shuffled again the new way from
+        the order it was added in."""
         on = bool(on)
-        shared = self._read_copies(on and not self._shuffle)
-        works = self._read_works(on and not self._shuffle)
+        albums = self._shuffle_albums if albums is None else bool(albums)
+        again = on and (not self._shuffle or albums != self._shuffle_albums)
+        shared = self._read_copies(again)
+        works = self._read_works(again, albums=albums)
         with self._lock:
-            if on == self._shuffle:
+            if on == self._shuffle and albums == self._shuffle_albums:
                 return
+            self._shuffle_albums = albums
+            if not (on or self._shuffle):
+                on = None           # (the mode alone, for the next shuffle: the queue stays)
+        if on is None:
+            self._emit("queue_changed")     # (saved with the state, shown by the window)
+            return
+        with self._lock:
+            if on and self._shuffle:
+                self._queue.order_like(self._natural)     # (the new way from the order added)
             self._shuffle = on
             if on:
                 # The person's own entries (queued by hand, or moved in Up next) stay first,
@@ -1502,7 +1558,9 @@ class Player:
                 mine = [e for e in self._natural if e.own and not e.sent_to_end]
                 rest = [e for e in self._natural if not e.own]
                 last = [e for e in self._natural if e.sent_to_end]
-                now = self._playing.entry if self._playing is not None else None
+                # (the song cued, paused at a start, is the one playing: what follows it goes on)
+                held = self._playing or self._cued
+                now = held.entry if held is not None else None
                 song = self._song_of(mine + rest + last + ([now] if now is not None else []), shared)
                 work = self._work_of(works)
                 mine = shuffled(mine, self._rng, song, after=now, work=work)
@@ -1585,6 +1643,34 @@ class Player:
         self._lap_copies = [*self._lap_copies[-199:], (entry, again)]
         if self._shuffle:
             self._natural.append(again)
+            if self._shuffle_albums:
+                self._next_round_by_album(entry)
+
+    def _next_round_by_album(self, entry: QueueEntry) -> None:
+        """Shuffling by album with repeat all, ``entry`` (just started) the last of its round:
+        the next round's albums go in a new random order, as a player shuffling albums deals
+        them again each time round, and not the album playing first (it would play twice in a
+        row). Only where every album's tracks were read when queued (see :attr:`_album_places`):
+        after a restart the round plays as it was. Under the lock."""
+        queue = self._queue.entries()
+        copies = [e for e in queue if e.lap == entry.lap + 1]
+        if not copies or any(e.lap <= entry.lap and not e.own for e in queue):
+            return          # (the round goes on, or nothing of it comes round again)
+        places = self._album_places
+        if any(e.track_id not in places for e in copies):
+            return
+        work = self._work_of({e.track_id: places[e.track_id] for e in copies if places[e.track_id]})
+        if work is None:
+            return          # (no album among them: the songs' order of the last round stays)
+        out = shuffled(copies, self._rng, work=work)
+        playing = work(entry)
+        if playing is not None:
+            lead = 0
+            while lead < len(out) and work(out[lead]) is not None and work(out[lead])[0] == playing[0]:
+                lead += 1
+            out = out[lead:] + out[:lead]
+        dealt = iter(out)
+        self._queue.replace([next(dealt) if e.lap == entry.lap + 1 else e for e in queue])
 
     def _drop_copies_of(self, entries) -> None:
         """Repeat all: the copies queued for the next round when ``entries`` started go (each
@@ -2093,6 +2179,7 @@ class Player:
             keep_going = bool(saved.get("keep_going"))
             repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
             shuffle = bool(saved.get("shuffle"))
+            shuffle_albums = bool(saved.get("shuffle_albums"))
         except (TypeError, ValueError, IndexError):
             log.warning("the saved playback state is unreadable; starting with an empty queue")
             return None
@@ -2122,7 +2209,7 @@ class Player:
                 return None
             self._queue.replace(entries)
             self.keep_going = keep_going
-            self._repeat, self._shuffle = repeat, shuffle
+            self._repeat, self._shuffle, self._shuffle_albums = repeat, shuffle, shuffle_albums
             # (a station from a song no longer in the library ends: it has nothing to go by)
             self.station_seed = playable[station][0] if station in playable else None
             self._station_play = station_play if self.station_seed is not None else None
@@ -2192,6 +2279,8 @@ class Player:
                  for e in entries]
         state = {"queue": queue, "keep_going": bool(self.keep_going), "current": current,
                  "shuffle": self._shuffle, "repeat": self._repeat}
+        if self._shuffle_albums:
+            state["shuffle_albums"] = True
         if (playing.slept if playing is not None else cued is not None and cued.slept):
             state["slept"] = True
         if self.station_seed is not None:
@@ -2267,9 +2356,10 @@ class Player:
         if row is None:
             return None
         mode = self.store.get_setting(RG_SETTING, "track")
-        if mode == "album" and (self._shuffle or entry.source in SUGGESTED_SOURCES
+        if mode == "album" and ((self._shuffle and not self._shuffle_albums) or entry.source in SUGGESTED_SOURCES
                                 or (entry.track_id == self.station_seed and entry.source != "queue")):
-            # An album's own levels are kept where the album is heard in its order. Shuffled, or
+            # An album's own levels are kept where the album is heard in its order (shuffled by
+            # album too, each album played through, as foobar2000 keeps them). Shuffled, or
             # a station's and Keep it going's songs from anywhere, one song follows another of
             # another album: each at its own track gain, or a quiet album's song came 6 dB or
             # more below a loud one's (foobar2000's "by playback order", Quod Libet's automatic).

@@ -91,9 +91,12 @@ def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashabl
             out_units = out_units[1:] + out_units[:1]
         playing = work(after) if after is not None else None
         if playing is not None:
-            # The rest of the work playing now comes next, before any other piece.
-            rest = [u for u in out_units if work(u[0]) is not None and work(u[0])[0] == playing[0]]
-            out_units = rest + [u for u in out_units if not any(u is r for r in rest)]
+            # The rest of the work playing now comes next, before any other piece: what comes
+            # after it in the work. Its parts before the one playing, queued too, stay a piece
+            # of their own in their shuffled place (after the third movement, the first is not
+            # heard next; started mid-album, the album goes on from there).
+            rest, out_units = _rest_of(out_units, work, playing)
+            out_units = rest + out_units
         out = [e for u in out_units for e in u]
         # (a movement stays in its place in its work: only the other entries are swapped)
         joined = {id(e) for u in units if len(u) > 1 for e in u}
@@ -104,6 +107,29 @@ def shuffled(entries: list, rng: random.Random, song: Callable[[object], Hashabl
                      fixed=len(ahead))
         out = out[len(ahead):]
     return out
+
+
+def _rest_of(units: list[list], work, playing) -> tuple[list[list], list[list]]:
+    """``(rest, others)``: the pieces of ``units`` of the work ``playing`` (its ``work`` value)
+    that come after it, and the other pieces in their order, those of the work before it
+    (where the numbers say so) one piece in the place of the work's."""
+    rest, others = [], []
+    for u in units:
+        w = work(u[0])
+        if w is None or w[0] != playing[0]:
+            others.append(u)
+            continue
+        numbers = [work(e)[1] for e in u]
+        if playing[1] is None or None in numbers:
+            rest.append(u)
+            continue
+        later = [e for e, n in zip(u, numbers) if n > playing[1]]
+        earlier = [e for e, n in zip(u, numbers) if not n > playing[1]]
+        if later:
+            rest.append(later)
+        if earlier:
+            others.append(earlier)
+    return rest, others
 
 
 def _one_piece(a, b) -> bool:
