@@ -66,6 +66,14 @@ def build_menus(window) -> None:
     window.act_shuffle = QAction("Shuffle", window, checkable=True, shortcut=QKeySequence("Ctrl+U"))
     window.act_shuffle.triggered.connect(lambda checked: window.set_shuffle(checked))
     play.addAction(window.act_shuffle)
+    # Shuffling whole albums is a way of shuffling, chosen here and kept for the next time
+    # (Ctrl+U and the button then shuffle that way): checked, shuffle starts by album now, as
+    # foobar2000's "Shuffle (albums)" does when picked; unchecked, it goes on by song.
+    window.act_shuffle_albums = QAction("Shuffle by album", window, checkable=True)
+    window.act_shuffle_albums.setStatusTip("Shuffle plays whole albums, each in its track order, the albums at random")
+    window.act_shuffle_albums.triggered.connect(
+        lambda checked: window.set_shuffle(True if checked else window.shuffling(), albums=checked))
+    play.addAction(window.act_shuffle_albums)
     repeat = play.addMenu("Repeat")
     group = QActionGroup(window)
     window.act_repeat = {}

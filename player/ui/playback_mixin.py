@@ -467,8 +467,12 @@ class PlaybackMixin:
         self.transport.set_muted(False)
         v.setValue(max(v.minimum(), min(v.maximum(), v.value() + percent)))
 
-    def set_shuffle(self, on: bool) -> None:
-        self._command(lambda p: p.set_shuffle(on), lambda result, error: self._show_modes())
+    def set_shuffle(self, on: bool, albums: bool | None = None) -> None:
+        """Shuffle on or off; ``albums``: by album (True) or by song (False), None as chosen before."""
+        self._command(lambda p: p.set_shuffle(on, albums), lambda result, error: self._show_modes())
+
+    def shuffling(self) -> bool:
+        return self.player.shuffle if self.player is not None else False
 
     def set_stop_after(self, on: bool) -> None:
         if self._command(lambda p: p.set_stop_after(on), lambda result, error: self._show_modes()) is None:
@@ -485,9 +489,10 @@ class PlaybackMixin:
         p = self.player
         if p is None:
             return
-        self.transport.set_shuffle(p.shuffle)
+        self.transport.set_shuffle(p.shuffle, p.shuffle_albums)
         self.transport.set_repeat(p.repeat)
         self.act_shuffle.setChecked(p.shuffle)
+        self.act_shuffle_albums.setChecked(p.shuffle_albums)
         self.act_repeat[p.repeat].setChecked(True)
         self.act_stop_after.setChecked(p.stop_after)
 

@@ -438,10 +438,14 @@ class TransportBar(QFrame):
         else:
             self.volume_changed.emit(self.gain())
 
-    def set_shuffle(self, on: bool) -> None:
+    def set_shuffle(self, on: bool, albums: bool = False) -> None:
+        """Show shuffle on or off, and whether it shuffles whole albums (the way it will, when off)."""
         self.shuffle_btn.blockSignals(True)
         self.shuffle_btn.setChecked(on)
         self.shuffle_btn.blockSignals(False)
+        self.shuffle_btn.setText("Shuffle albums" if albums else "Shuffle")
+        self.shuffle_btn.setToolTip("Shuffle Up next by album: whole albums, each in its order (Ctrl+U)"
+                                    if albums else "Shuffle Up next (Ctrl+U)")
 
     def set_repeat(self, mode: str) -> None:
         self.repeat_mode = mode

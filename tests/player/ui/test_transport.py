@@ -382,3 +382,48 @@ def test_the_wheel_on_the_seek_bar_moves_it_from_where_the_song_is(qtbot):
     # and the song goes there, as for a key: the handle moved alone, and the next tick of
     # the clock put it back where the song had gone on playing.
     assert sought == [slider.sliderPosition() / 1000]
+
+
+def test_shuffle_by_album_from_the_play_menu_keeps_albums_whole_and_is_kept_at_the_next_start(
+        qtbot, scanned, make_window):
+    window = make_window(scanned)
+    rows = {r["id"]: (r["album"], r["track_no"]) for r in scanned.tracks()}
+    # The list in no album's order: each album's last song first.
+    ids = sorted(rows, key=lambda t: rows[t][1], reverse=True)
+    _start_paused(qtbot, window, ids)
+    t = window.transport
+    assert t.shuffle_btn.text() == "Shuffle" and not window.act_shuffle_albums.isChecked()
+    window.act_shuffle_albums.trigger()
+    qtbot.waitUntil(lambda: window.player.shuffle and window.player.shuffle_albums and t.shuffle_btn.isChecked()
+                    and window.act_shuffle.isChecked() and window.act_shuffle_albums.isChecked(), timeout=5000)
+    assert t.shuffle_btn.text() == "Shuffle albums" and "by album" in t.shuffle_btn.toolTip()
+
+    def albums_whole(order):
+        runs = []
+        for tid in order:
+            if not runs or runs[-1][0] != rows[tid][0]:
+                runs.append((rows[tid][0], []))
+            runs[-1][1].append(rows[tid][1])
+        return len({a for a, _ in runs}) == len(runs) and all(n == sorted(n) for _, n in runs)
+
+    qtbot.waitUntil(lambda: sorted(window.up_next.track_ids()) == sorted(ids[1:])
+                    and albums_whole(window.up_next.track_ids()), timeout=5000)
+    # The button turns shuffle off and on again, by album as chosen.
+    t.shuffle_btn.click()
+    qtbot.waitUntil(lambda: not window.player.shuffle and window.up_next.track_ids() == ids[1:], timeout=5000)
+    assert window.act_shuffle_albums.isChecked() and t.shuffle_btn.text() == "Shuffle albums"
+    window.close()
+    window.player.close()
+
+    again = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: again.restored, timeout=10000)
+    qtbot.waitUntil(lambda: again.act_shuffle_albums.isChecked() and again.transport.shuffle_btn.text()
+                    == "Shuffle albums", timeout=5000)
+    assert not again.player.shuffle and again.player.shuffle_albums
+    again.act_shuffle.trigger()                                   # Ctrl+U: shuffle, by album
+    qtbot.waitUntil(lambda: again.player.shuffle and again.up_next.track_ids() != ids[1:]
+                    and albums_whole(again.up_next.track_ids()), timeout=5000)
+    # Unchecked in the menu, shuffle goes on by song.
+    again.act_shuffle_albums.trigger()
+    qtbot.waitUntil(lambda: again.player.shuffle and not again.player.shuffle_albums
+                    and again.transport.shuffle_btn.text() == "Shuffle", timeout=5000)
