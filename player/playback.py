@@ -943,10 +943,12 @@ class Player:
         row they were last in both orders, not put back among the songs queued by hand, at
         the top, when shuffle went off."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
-        # (while shuffling, the works among them and in the queue: see :meth:`_read_works`)
-        works = self._read_works(self._shuffle and before is None and len(entries) > 1)
+        # (while shuffling, the works among them and in the queue: see :meth:`_read_works`; by
+        # album, a song alone too, which must not go in between two songs of an album queued)
+        albums = self._shuffle_albums
+        works = self._read_works(self._shuffle and before is None and (len(entries) > 1 or albums), albums=albums)
         if works is not None:
-            works.update(self.store.work_movements([e.track_id for e in entries]))
+            works.update(self._read_works(True, [e.track_id for e in entries], albums=albums))
         with self._lock:
             if before is not None:
                 self._queue.extend(entries)

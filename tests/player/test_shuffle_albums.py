@@ -80,7 +80,9 @@ def test_shuffle_by_album_plays_each_album_through_in_order_and_the_albums_at_ra
 
 def test_switching_songs_to_albums_while_shuffling_deals_again_by_album(store, tmp_path, make_player):
     tracks = _library(store, tmp_path)
-    ids = sorted(tracks)
+    alpha = sorted((t for t in tracks if tracks[t][0] == "Band A/Alpha"), key=lambda t: tracks[t][1:], reverse=True)
+    alone = next(t for t in tracks if tracks[t][0] == "Band C/Gamma")
+    ids = [t for t in sorted(tracks) if t not in alpha and t != alone]
     p = make_player(speed=0.5)
     p.set_shuffle(True)
     p.play_tracks(ids, 0, source="library")
@@ -94,11 +96,16 @@ def test_switching_songs_to_albums_while_shuffling_deals_again_by_album(store, t
         order = [p.current_track_id, *[e.track_id for e in p.queue]]
         assert sorted(order) == sorted(ids) and _whole_in_order(_runs(order, tracks))
     assert broken        # (songs shuffled alone split the albums: the modes differ)
-    # An album queued by hand while shuffling by album goes in whole, in order, before the list.
-    alpha = sorted((t for t in ids if tracks[t][0] == "Band A/Alpha"), key=lambda t: tracks[t][1:], reverse=True)
+    # An album queued by hand while shuffling by album goes in whole, in order, before the
+    # list; a song queued alone after it goes before or after it, never into it.
     p.enqueue(alpha)
     queued = [e.track_id for e in p.queue]
     assert queued[:4] == sorted(alpha, key=lambda t: tracks[t][1:])
+    for _ in range(6):
+        p.enqueue([alone])
+        mine = [e.track_id for e in p.queue if e.hand_queued]
+        assert mine in ([alone, *queued[:4]], [*queued[:4], alone])
+        p.remove_queue_entries([e for e in p.queue if e.track_id == alone])
 
 
 def test_repeat_all_deals_the_albums_again_each_round(store, tmp_path, make_player):
