@@ -15,7 +15,7 @@ a person with the whole library queued takes:
 - move a row: the row at 500 moved to the top with Alt+Home, until the player's queue has it
   there and Up next shows it; Alt+Up on the row at 1000, the same;
 - remove 1,000: rows 100 to 1,099 selected, Delete, until the player has taken them out;
-- shuffle on, shuffle off: until Up next shows the new order;
+- shuffle on, shuffle off, and the same by album: until Up next shows the new order;
 - the saved state: building the player's state as a change saves it, shuffled and not.
 
 Each step: the time until the window showed its result, the time spent in Up next's
@@ -163,6 +163,12 @@ def _child() -> dict:
     step("shuffle off", lambda: window.set_shuffle(False),
          lambda: not player.shuffle and panel.rows.entries() == player.queue and panel.rows.entries() == shown)
     out["state (build)"] = _state_row(player)
+    # By album: each album's tracks read and grouped as the library groups them, on the
+    # player's command thread (the window waits for nothing), then the albums dealt.
+    step("shuffle by album on", lambda: window.set_shuffle(True, albums=True),
+         lambda: player.shuffle_albums and panel.rows.entries() == player.queue and panel.rows.entries() != shown)
+    step("shuffle by album off", lambda: window.set_shuffle(False),
+         lambda: not player.shuffle and panel.rows.entries() == player.queue and panel.rows.entries() == shown)
     out["state queue entries"] = len(player._state()["queue"])
     ticker.stop()
     window.close()

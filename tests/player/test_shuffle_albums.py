@@ -157,3 +157,22 @@ def test_the_album_mode_is_kept_across_a_restart(store, tmp_path, make_player):
     p = make_player(speed=0.5)
     assert p.restore_state() is not None
     assert p.shuffle and p.shuffle_albums
+
+
+def test_keep_it_going_adds_after_the_album_playing_while_shuffling_by_album(store, tmp_path, make_player):
+    tracks = _library(store, tmp_path)
+    beta = sorted((t for t in tracks if tracks[t][0] == "Band B/Beta"), key=lambda t: tracks[t][1:])
+    others = [t for t in sorted(tracks) if t not in beta]
+    p = make_player(speed=0.5)
+    p.set_shuffle(True, albums=True)
+    p.play_tracks([beta[0], beta[2], beta[1]], 0, source="library")
+    assert wait_for(lambda: p.current_track_id == beta[0])
+    assert [e.track_id for e in p.queue] == beta[1:]                # the album goes on, in order
+    p.set_queue_filler(lambda player, replacing=0: [(t, "up_next") for t in others[:3]])
+    p.keep_going = True
+    assert wait_for(lambda: len(p.queue) == 5)
+    # Suggestions come after the album, as they come after the list with shuffle by song.
+    assert [e.track_id for e in p.queue] == beta[1:] + others[:3]
+    p.next()
+    assert wait_for(lambda: p.current_track_id == beta[1])
+    p.stop()
