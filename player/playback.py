@@ -1489,6 +1489,20 @@ class Player:
             self._albums_read = (stamp, {**kept[1], **out})
         return out
 
+    def album_openers(self, track_ids: list[int]) -> list[int]:
+        """The places in ``track_ids`` of each album's first song there (by disc and track; a
+        song on no album, or without a number, is one of its own): where a list shuffled by
+        album may begin. Reads the store: call it off the GUI thread."""
+        places = self._read_album_places(track_ids)
+        first: dict = {}
+        for i, t in enumerate(track_ids):
+            w = places.get(int(t))
+            if w is None or w[1] is None:
+                first[("song", i)] = i
+            elif w[0] not in first or w[1] < places[int(track_ids[first[w[0]]])][1]:
+                first[w[0]] = i
+        return sorted(first.values())
+
     def _read_album_rows(self, track_ids: list[int]) -> dict[int, tuple[tuple, tuple | None] | None]:
         """:meth:`_read_album_places` of ``track_ids`` read from the store."""
         rows = list(self.store.tracks_by_id(track_ids, columns=_ALBUM_COLUMNS).values())

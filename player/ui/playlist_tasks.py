@@ -174,23 +174,27 @@ class PlaylistTasksMixin:
         picked at random, the others after it in shuffled order, as other players do: the
         playlist's first song began every time. Under repeat all, the songs before ``position``
         follow the last one, as the playlist goes round: started halfway, they were never heard."""
-        store = self.store
-        shuffling = position is None and self.player is not None and self.player.shuffle
-        round_ = self.player is not None and self.player.repeat == "all"
+        store, player = self.store, self.player
+        shuffling = position is None and player is not None and player.shuffle
+        by_album = shuffling and player.shuffle_albums
+        round_ = player is not None and player.repeat == "all"
 
         def work():
             playable = [e for e in store.playlist_entries(playlist_id) if e["playable"]]
             after = [e["track_id"] for e in playable if e["position"] >= (position or 0)]
             before = [e["track_id"] for e in playable if e["position"] < (position or 0)] if round_ else []
-            return after + before
+            ids = after + before
+            # Shuffling by album, the list begins at the first song of an album picked at
+            # random, as a player dealing albums does, not halfway through one.
+            return ids, player.album_openers(ids) if by_album and ids else None
 
         def done(result, error):
-            if error is not None or not result:
+            if error is not None or not result[0]:
                 self.statusBar().showMessage("Nothing in this playlist is in the library", 5000)
                 return
-            ids = result
+            ids, openers = result
             if shuffling:
-                first = random.randrange(len(ids))
+                first = random.choice(openers) if openers else random.randrange(len(ids))
                 ids = [ids[first], *ids[:first], *ids[first + 1:]]     # (the player shuffles the rest)
             self.play_ids(ids, 0, "library")
 

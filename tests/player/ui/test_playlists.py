@@ -753,6 +753,38 @@ def test_play_while_shuffling_starts_a_playlist_at_a_song_picked_at_random(qtbot
     assert [e.track_id for e in window.player.queue] == ids[1:]
 
 
+def test_play_while_shuffling_by_album_starts_a_playlist_at_the_first_song_of_an_album(qtbot, scanned, make_window):
+    # Begun at any song, an album's later song could open the list, its earlier ones heard
+    # after other albums.
+    window = make_window(scanned)
+    # (the albums of two songs: half the songs open an album)
+    rows = {t["id"]: (t["album"], t["track_no"]) for t in scanned.tracks()
+            if t["album"] in ("Quarry", "Feedback", "Late Set")}
+    ids = sorted(rows, key=lambda t: rows[t][1], reverse=True)     # each album's last song first
+    openers = {min((t for t in rows if rows[t][0] == album), key=lambda t: rows[t][1]) for album, _ in rows.values()}
+    assert len(ids) == 6 and len(openers) == 3
+    pid = scanned.create_playlist("All", ids)
+    window.refresh_playlists(select=pid)
+    window.tabs.setCurrentWidget(window.playlists)
+    qtbot.waitUntil(lambda: window.playlists.entries.count() == len(ids), timeout=5000)
+    window.set_shuffle(True, albums=True)
+    qtbot.waitUntil(lambda: window.player.shuffle and window.player.shuffle_albums, timeout=5000)
+    firsts = set()
+    for _ in range(12):
+        window.playlists.play_btn.click()
+        qtbot.waitUntil(lambda: window.player.current_track_id is not None and len(window.player.queue) == len(ids) - 1,
+                        timeout=5000)
+        window.pause()
+        playing = window.player.current_track_id
+        assert playing in openers
+        mates = sorted((t for t in rows if rows[t][0] == rows[playing][0] and t != playing), key=lambda t: rows[t][1])
+        assert [e.track_id for e in window.player.queue][:len(mates)] == mates      # its album goes on
+        firsts.add(playing)
+        window.stop()
+        qtbot.waitUntil(lambda: window.player.current_track_id is None, timeout=5000)
+    assert len(firsts) > 1          # (all 12 on one album of 3: about one chance in 10**5)
+
+
 def test_adding_to_a_playlist_from_a_menu_says_so_and_counts_the_songs_in_it_already(qtbot, scanned, make_window):
     # A playlist not shown changed with no word, and a song added twice by mistake went unseen.
     window = make_window(scanned)
