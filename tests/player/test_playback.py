@@ -2511,6 +2511,14 @@ def test_album_gain_is_for_an_album_heard_in_order_not_for_shuffle_or_suggestion
     assert wait_for(lambda: _armed_gain(p) == pytest.approx(TRACK_GAIN))
     p.set_shuffle(False)
     assert wait_for(lambda: _armed_gain(p) == pytest.approx(ALBUM_GAIN))
+    # Shuffled by album, each album is heard whole in its order: its own levels stay (as
+    # foobar2000's "by playback order" keeps album gain for "Shuffle (albums)").
+    p.set_shuffle(True, albums=True)
+    assert _armed_gain(p) == pytest.approx(ALBUM_GAIN)
+    p.set_shuffle(True, albums=False)
+    assert wait_for(lambda: _armed_gain(p) == pytest.approx(TRACK_GAIN))
+    p.set_shuffle(False)
+    assert wait_for(lambda: _armed_gain(p) == pytest.approx(ALBUM_GAIN))
     p.start_station(d, [a, b])          # a station is a mix of songs of many albums, its seed too
     assert wait_for(lambda: handed[-1].token.track_id == d)
     assert handed[-1].gain == pytest.approx(TRACK_GAIN)
