@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from player.audio.queue import PlayQueue, QueueEntry
+from player.audio.queue import PlayQueue, QueueEntry, shuffled
 
 
 def test_the_queue_moves_and_removes_entries_by_identity_as_one_at_a_time_did():
@@ -87,3 +87,17 @@ def test_ordering_like_another_order_ends_as_ranking_and_sorting_did():
         q.order_like(reference)
         got = q.entries()
         assert len(got) == len(expected) and all(a is b for a, b in zip(got, expected))
+
+
+def test_shuffled_goes_on_from_the_movement_playing_and_leaves_the_earlier_ones_a_piece_apart():
+    # Movement 3 of a symphony playing, the whole symphony queued with it: the rest is its
+    # fourth movement; its first two, not heard yet, are one piece among the others, in order
+    # (put straight after the third, they were heard out of order).
+    work = {1: ("sym", 1), 2: ("sym", 2), 3: ("sym", 3), 4: ("sym", 4)}
+    playing = QueueEntry(3)
+    entries = [QueueEntry(t) for t in (4, 2, 10, 1, 11, 12)]
+    for seed in range(20):
+        out = [e.track_id for e in shuffled(entries, random.Random(seed), after=playing,
+                                            work=lambda e: work.get(e.track_id))]
+        assert out[0] == 4 and sorted(out) == [1, 2, 4, 10, 11, 12]
+        assert out[out.index(1) + 1] == 2
