@@ -60,6 +60,9 @@ FILL_BELOW = 3  # keep_going asks the filler when fewer entries remain
 # What shuffling by album reads of a track to know its album and its place on it (AlbumIds).
 _ALBUM_COLUMNS = (*NAME_COLUMNS, "mb_album_id", "compilation", "folder_compilation", "albumartistsort",
                   "track_no", "disc_no")
+# The most tracks a round of repeat all shuffled by album reads again, the player's lock held
+# (a few milliseconds): those retagged since their albums were read.
+_ROUND_REREAD = 200
 STATE_SETTING = "playback.state"  # the queue, Keep it going and the last track, for the next start
 # The suggestions taken out of the queue in the session going on, and when the latest was:
 # a restart within the session keeps them out (see ``Player.passed_over``).
@@ -474,10 +477,10 @@ class Player:
         self._cued: Cued | None = None
         self._shuffle = False
         self._shuffle_albums = False    # shuffle moves whole albums, each played in its order
-        # Track id -> (album, place on it) of the tracks read for shuffling by album: the copies
-        # repeat all queues are shuffled again by album at a round's end, under the lock.
-        self._album_places: dict[int, tuple[tuple, tuple | None] | None] = {}
-        self._albums_read: tuple[int | None, dict] = (None, {})    # (library stamp, what was read then)
+        # (library stamp, track id -> (album, place on it)) of the tracks read for shuffling by
+        # album, true at that stamp: the copies repeat all queues are dealt again by it at a
+        # round's end (see :meth:`_album_places_now`).
+        self._albums_read: tuple[int | None, dict] = (None, {})
         self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
         self._repeat = "off"
         self._repeat_copy: tuple[QueueEntry, QueueEntry] | None = None  # (playing entry, its repeat)
@@ -1468,7 +1471,6 @@ class Player:
             # a work is (a work on an album is in that order too, and a CUE sheet's album is
             # one album); a track without an album is a piece alone, or its work's.
             places = self._read_album_places(track_ids)
-            self._album_places.update(places)
             works.update((t, w) for t, w in places.items() if w is not None)
         return works
 
@@ -1477,17 +1479,29 @@ class Player:
         album), the album as the library groups it (:class:`player.recommendations.AlbumIds`: its
         album artist, title and release, one disc of a set tagged as an album of its own part of
         it); the place None where the track has no number (the album keeps the order queued)."""
-        # What was read stays until the library changes: shuffling again, switching modes or
+        # What was read stays until its tracks change: shuffling again, switching modes or
         # adding to a long Up next reads only the tracks not read before (the first read of
         # 100,000 queued takes seconds on the player's command thread).
-        stamp = self.store.library_stamp()      # (before the rows: a write after it reads them again)
-        kept = self._albums_read if self._albums_read[0] == stamp else (stamp, {})
+        stamp, kept = self._album_places_now()
         wanted = {int(t) for t in track_ids}
-        out = {t: kept[1][t] for t in wanted if t in kept[1]}
+        out = {t: kept[t] for t in wanted if t in kept}
         if len(out) < len(wanted):
             out.update(self._read_album_rows([t for t in wanted if t not in out]))
-            self._albums_read = (stamp, {**kept[1], **out})
+            self._albums_read = (stamp, {**kept, **out})
         return out
+
+    def _album_places_now(self) -> tuple[int, dict]:
+        """``(stamp, places)``: the library's stamp now and what was read of albums still true
+        at it, the tracks written since the read left out (a retag that merged, split or
+        renumbered an album, a track deleted). Two quick reads of the store; none of the
+        tracks' rows."""
+        stamp = self.store.library_stamp()      # (before the changes: a write after it is read again)
+        read_at, kept = self._albums_read
+        if read_at != stamp:
+            changed = set(self.store.library_changed_ids(read_at)) if read_at is not None and kept else ()
+            kept = {t: w for t, w in kept.items() if t not in changed} if changed else kept
+            self._albums_read = (stamp, kept)
+        return stamp, kept
 
     def album_openers(self, track_ids: list[int]) -> list[int]:
         """The places in ``track_ids`` of each album's first song there (by disc and track; a
@@ -1516,8 +1530,10 @@ class Player:
             album, title_says = title_disc(title) if title else (None, None)
             numbers.append(AlbumIds.numbers(r, title_says))
             ids.add(r, album, *numbers[-1])
-        return {r["id"]: (("album", album), (disc or 1, track) if track else None) if album is not None else None
-                for r, album, (track, disc) in zip(rows, ids.finish(), numbers)}
+        # (one key per album, shared by its tracks: 100,000 read are kept while queued)
+        keys: dict[str, tuple] = {}
+        return {r["id"]: (keys.setdefault(album, ("album", album)), (disc or 1, track) if track else None)
+                if album is not None else None for r, album, (track, disc) in zip(rows, ids.finish(), numbers)}
 
     @staticmethod
     def _work_of(works: dict[int, tuple[str, int | None]] | None):
@@ -1683,15 +1699,22 @@ class Player:
         """Shuffling by album with repeat all, ``entry`` (just started) the last of its round:
         the next round's albums go in a new random order, as a player shuffling albums deals
         them again each time round, and not the album playing first (it would play twice in a
-        row). Only where every album's tracks were read when queued (see :attr:`_album_places`):
-        after a restart the round plays as it was. Under the lock."""
+        row). By what was read of their albums (see :meth:`_album_places_now`): the few tracks
+        retagged or rescanned since are read again here, so an album merged, split or
+        renumbered meanwhile is dealt as it is now; where many are unread (after a restart with
+        a long Up next) the round plays as it was. Under the lock."""
         queue = self._queue.entries()
         copies = [e for e in queue if e.lap == entry.lap + 1]
         if not copies or any(e.lap <= entry.lap and not e.own for e in queue):
             return          # (the round goes on, or nothing of it comes round again)
-        places = self._album_places
-        if any(e.track_id not in places for e in copies):
-            return
+        places = self._album_places_now()[1]
+        unread = {e.track_id for e in copies if e.track_id not in places}
+        if unread:
+            if len(unread) > _ROUND_REREAD:
+                return
+            places = {**places, **self._read_album_places(unread)}
+            if any(e.track_id not in places for e in copies):
+                return          # (gone from the library)
         work = self._work_of({e.track_id: places[e.track_id] for e in copies if places[e.track_id]})
         if work is None:
             return          # (no album among them: the songs' order of the last round stays)

@@ -4,7 +4,7 @@ order, then the next (real files, a real scan, the player over the null engine).
 from __future__ import annotations
 
 from player.library.scanner import Scanner
-from tests.audiogen import write_track
+from tests.audiogen import write_tags, write_track
 from tests.player.library.test_cue import _album as cue_album
 from tests.player.test_playback import wait_for
 
@@ -133,6 +133,34 @@ def test_repeat_all_deals_the_albums_again_each_round(store, tmp_path, make_play
             # (no album twice in a row where one round ends and the next begins)
             assert tracks[heard[9 * r]][0] != tracks[heard[9 * r - 1]][0]
     assert len(rounds) > 1
+    p.stop()
+
+
+def test_repeat_all_deals_an_album_retagged_meanwhile_as_it_is_now(store, tmp_path, make_player):
+    # Beta's first and last songs have their numbers swapped (and rescanned) while the round
+    # plays: the next rounds play it in its new order, not as it was read when queued.
+    tracks = _library(store, tmp_path)
+    ids = [t for t in sorted(tracks) if tracks[t][0] in ("Band B/Beta", "Band C/Gamma", "The Band/One File Album")]
+    p = make_player(speed=0.5)
+    p.set_repeat("all")
+    p.set_shuffle(True, albums=True)
+    p.play_tracks(ids, 0, source="library")
+    assert wait_for(lambda: p.current_track_id == ids[0])
+    for path, number in ((tmp_path / "music" / "1 Beta" / "1-01.flac", "3"),
+                         (tmp_path / "music" / "1 Beta" / "1-03.flac", "1")):
+        write_tags(path, title=f"Beta 1.{number}", artist="Band B", albumartist="Band B", album="Beta",
+                   tracknumber=number, discnumber="1")
+    Scanner(store).scan([str(tmp_path / "music")])
+    now = {r[0]: r[1] for r in store.execute("SELECT id, track_no FROM tracks WHERE album = 'Beta'")}
+    assert sorted(now.values()) == [1, 2, 3] and any(now[t] != tracks[t][2] for t in now)
+    heard = [ids[0]]
+    for _ in range(9 * 3 - 1):
+        want = p.queue[0].track_id
+        p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+        heard.append(want)
+    for r in (1, 2):
+        assert [now[t] for t in heard[9 * r: 9 * r + 9] if t in now] == [1, 2, 3]
     p.stop()
 
 
