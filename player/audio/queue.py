@@ -113,10 +113,17 @@ def _rest_of(units: list[list], work, playing) -> tuple[list[list], list[list]]:
     """``(rest, others)``: the pieces of ``units`` of the work ``playing`` (its ``work`` value)
     that come after it, and the other pieces in their order, those of the work before it
     (where the numbers say so) one piece in the place of the work's."""
+    def played_first(u) -> int:
+        numbers = [work(e)[1] for e in u]
+        return 0 if playing[1] is None or None in numbers else sum(not n > playing[1] for n in numbers)
+
+    # (the work queued twice: the time of it playing goes on, the one with the fewest of its
+    # parts before the one playing left, and the other stays whole in its place)
+    mine = [u for u in units if work(u[0]) is not None and work(u[0])[0] == playing[0]]
+    going = min(mine, key=played_first) if mine else None
     rest, others = [], []
     for u in units:
-        w = work(u[0])
-        if w is None or w[0] != playing[0]:
+        if u is not going:
             others.append(u)
             continue
         numbers = [work(e)[1] for e in u]
@@ -154,13 +161,25 @@ def _units(entries: list, work) -> list[list]:
         else:
             pieces[w[0]] = [e]
             units.append(pieces[w[0]])
+    twice = {}
     for u in pieces.values():
-        # (stable: movements without a number, or one movement queued twice, keep their order)
+        # (stable: movements without a number keep their order)
         numbers = [work(e)[1] for e in u]
         if None not in numbers:
             order = sorted(range(len(u)), key=numbers.__getitem__)
             u[:] = [u[i] for i in order]
-    return units
+            if len(set(numbers)) < len(numbers):
+                # A work or album queued twice on purpose is heard twice through, each time
+                # in order, as two pieces: merged, each of its songs played twice in a row.
+                copies: list[list] = []
+                seen: dict = {}
+                for e in u:
+                    n = seen[work(e)[1]] = seen.get(work(e)[1], -1) + 1
+                    if n == len(copies):
+                        copies.append([])
+                    copies[n].append(e)
+                twice[id(u)] = copies
+    return [c for u in units for c in twice.get(id(u), (u,))] if twice else units
 
 
 # The swaps tried in all, per entry. Where most of a queue is one song (one track queued

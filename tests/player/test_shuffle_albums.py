@@ -164,6 +164,31 @@ def test_repeat_all_deals_an_album_retagged_meanwhile_as_it_is_now(store, tmp_pa
     p.stop()
 
 
+def test_an_album_queued_twice_is_played_twice_through_not_each_song_twice(store, tmp_path, make_player):
+    tracks = _library(store, tmp_path)
+    beta = sorted((t for t in tracks if tracks[t][0] == "Band B/Beta"), key=lambda t: tracks[t][1:])
+    gamma = sorted((t for t in tracks if tracks[t][0] == "Band C/Gamma"), key=lambda t: tracks[t][1:])
+    p = make_player(speed=0.5)
+    p.set_shuffle(True, albums=True)
+    for _ in range(5):
+        p.play_tracks([*gamma, *beta, *beta], 0, source="library")
+        assert wait_for(lambda: p.current_track_id == gamma[0])
+        order = [e.track_id for e in p.queue]
+        assert order[:2] == gamma[1:]
+        assert order[2:] == [*beta, *beta]
+        # Playing Beta's second song of one of its times: the rest of that time comes next,
+        # the other time whole, and the first song of this one, later.
+        p.play_tracks([*beta, *beta, *gamma], 1, source="library")
+        assert wait_for(lambda: p.current_track_id == beta[1])
+        p.set_shuffle(False)
+        p.set_shuffle(True)
+        order = [e.track_id for e in p.queue]
+        assert order[0] == beta[2] and sorted(order) == sorted([beta[2], *beta, *gamma]), order
+        assert all(a != b for a, b in zip(order, order[1:]))
+        p.set_shuffle(False)
+    p.stop()
+
+
 def test_the_album_mode_is_kept_across_a_restart(store, tmp_path, make_player):
     tracks = _library(store, tmp_path)
     ids = sorted(tracks)
