@@ -166,6 +166,20 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     deferred_dirs: list[tuple[str, str]] = []
     deferred_files: list[tuple[str, os.DirEntry]] = []
 
+    denied: set[str] = set()
+
+    def cannot_enter(path: str, exc: OSError) -> None:
+        # A folder that can be listed but not entered (read permission without execute, as
+        # ``chmod -R 644`` leaves every folder below): its names are there, yet none of its
+        # files can be looked at. Its songs are not gone, and the person should hear which
+        # folder to fix: reported as a folder that cannot be read, which keeps its tracks.
+        folder = os.path.dirname(path)
+        if unreadable is not None and folder not in denied:
+            denied.add(folder)
+            log.warning("cannot open the files of %r: %s", folder, exc.strerror or exc)
+            unreadable(folder, f"{exc.strerror or exc}: its files are listed but cannot be opened "
+                               "(the folder lacks execute permission)")
+
     def emit(root: str, entry: os.DirEntry) -> Iterator[FoundFile]:
         try:
             st = entry.stat()                      # follows a link; fails if it dangles or vanished
@@ -174,6 +188,9 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                 # system for, and change_mark needs: that stat kept, for both)
                 st = os.stat(entry.path)
             key = file_identity(entry.path, st)
+        except PermissionError as exc:
+            cannot_enter(entry.path, exc)
+            return
         except OSError as exc:
             log.info("skipped %r: %s", entry.path, exc.strerror or exc)
             return
@@ -218,6 +235,9 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                         else:
                             subdirs.append(entry.path)
                         continue
+                except PermissionError as exc:
+                    cannot_enter(entry.path, exc)    # (a listing that did not say what it is)
+                    continue
                 except OSError:
                     continue
                 ext = extension(entry.name)
