@@ -23,6 +23,14 @@ LOOKING = "Looking for lyrics…"
 _TIME_ROLE = Qt.ItemDataRole.UserRole + 1
 #: seconds the view stays where the person scrolled it before it follows the song again
 HOLD_S = 8.0
+#: the most of one line shown: more than a whole song's words written as one paragraph, yet a
+#: tag of one line of a megabyte (no lyrics: garbage, an encoded picture) laid out whole took
+#: the window's thread about a second, at every resize again
+MAX_LINE_CHARS = 20_000
+
+
+def _shown_line(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS - 1] + "…"
 
 
 class LyricsPane(QWidget):
@@ -98,7 +106,7 @@ class LyricsPane(QWidget):
             return
         flags = Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsSelectable if lyrics.synced else Qt.ItemFlag.NoItemFlags)
         for i, line in enumerate(lyrics.lines):
-            item = QListWidgetItem(line)
+            item = QListWidgetItem(_shown_line(line))
             item.setFlags(Qt.ItemFlag.NoItemFlags if self._past_end(lyrics.times[i] if lyrics.synced else None)
                           else flags)
             if lyrics.synced:
