@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from player.library.regular_file import open_regular_file
 from segue_common.normalize import match_key
 
 log = logging.getLogger(__name__)
@@ -195,7 +196,7 @@ def read_sheet(path: str) -> CueSheet:
     """The sheet in the file ``path`` (see :func:`parse_sheet`); a file that cannot be read
     raises :class:`CueError` too."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:     # (a named pipe called album.cue hung the scan)
             data = f.read(MAX_SHEET_BYTES + 1)
     except OSError as exc:
         raise CueError(f"cannot read it: {exc.strerror or exc}") from None

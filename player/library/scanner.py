@@ -49,6 +49,7 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME, UNCOUNTED_MTIMES, file_identity
+from player.library.regular_file import kind
 from player.library.skip import conflict_copy_of, extension, hidden_name, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
@@ -139,14 +140,6 @@ class FoundFile:
 _TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
 
 
-def _kind(mode: int) -> str:
-    if stat_mod.S_ISFIFO(mode):
-        return "a named pipe"
-    if stat_mod.S_ISSOCK(mode):
-        return "a socket"
-    return "a device"
-
-
 def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
                unreadable: Callable[[str, str], None] | None = None,
                sheets: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
@@ -202,7 +195,7 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                 duplicate(entry.path, kept)
             return
         files[key] = entry.path
-        error = None if stat_mod.S_ISREG(st.st_mode) else f"not a regular file ({_kind(st.st_mode)})"
+        error = None if stat_mod.S_ISREG(st.st_mode) else f"not a regular file ({kind(st.st_mode)})"
         yield FoundFile(entry.path, root, st, key, error)
 
     def walk(root: str, top: str, *, linked: bool) -> Iterator[FoundFile]:
@@ -451,7 +444,7 @@ class Scanner:
         try:
             st = os.stat(path)
             if not stat_mod.S_ISREG(st.st_mode):
-                raise TagReadError(f"not a regular file ({_kind(st.st_mode)})")
+                raise TagReadError(f"not a regular file ({kind(st.st_mode)})")
             tags = read_tags(path, estimate=True)
         except (OSError, TagReadError) as exc:
             self._error(path, getattr(exc, "strerror", None) or str(exc))

@@ -26,7 +26,6 @@ import logging
 import math
 import os
 import re
-import stat
 import struct
 import unicodedata
 from collections import namedtuple
@@ -49,6 +48,7 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
+from player.library.regular_file import NotRegularFile, open_regular_file
 from player.library.skip import extension
 from segue_common import audio_io, faults
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
@@ -690,24 +690,18 @@ def _sniff(head: bytes):
 def open_regular(path: str | os.PathLike):
     """A binary file object for ``path`` if it is a regular file; TagReadError otherwise.
 
-    Opened without blocking, then checked: opening a named pipe (a FIFO named x.mp3)
-    the ordinary way waits for a writer for ever, and a device can be endless.
+    Opened without blocking, then checked (see :mod:`player.library.regular_file`): opening
+    a named pipe (a FIFO named x.mp3) the ordinary way waits for a writer for ever, and a
+    device can be endless.
     """
-    def opener(name, flags):
-        return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
-
     try:
-        f = open(path, "rb", opener=opener)    # keeps the name: mutagen weighs the extension too
+        f = open_regular_file(path)
+    except NotRegularFile as exc:
+        raise TagReadError(str(exc)) from None
     except OSError as exc:
         raise TagReadError(f"cannot open: {exc.strerror or exc}") from None
     try:
-        st = os.fstat(f.fileno())
-        mode = st.st_mode
-        if not stat.S_ISREG(mode):
-            kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe" if stat.S_ISFIFO(mode)
-                    else "a socket" if stat.S_ISSOCK(mode) else "a device")
-            raise TagReadError(f"not a regular file ({kind})")
-        if st.st_size == 0:
+        if os.fstat(f.fileno()).st_size == 0:
             # (each reader says it in its own words: "file said 4 bytes, read 0 bytes")
             raise TagReadError("no audio: an empty file (0 bytes), a copy or download that did not finish?")
         return f

@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from player.library.names import is_disc_folder
+from player.library.regular_file import open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,9 @@ FOLDER_IMAGES = ("cover", "folder", "front", "albumcover", "albumart", "album", 
 # Words that mark a cover inside a longer name ("Zelda - Front.jpg", "AlbumArt_{...}_Large.jpg").
 COVER_WORDS = ("cover", "front", "folder", "albumart")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".bmp")
+#: the most of a picture file read from a folder: Qt decodes no image of more than 256 MB,
+#: and a picture's file is no larger than the image it decodes to
+MAX_PICTURE_BYTES = 256 << 20
 
 
 def embedded_picture(path: str) -> bytes | None:
@@ -132,11 +136,28 @@ def load_cover(path: str, size: int = 128) -> QImage | None:
         image.loadFromData(data)
     if image.isNull():
         other = folder_picture(path)
-        if other is not None:
-            image.load(other)
+        data = _picture_file(other) if other is not None else None
+        if data is not None:
+            image.loadFromData(data)
     if image.isNull():
         return None
     return image.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+
+def _picture_file(path: str) -> bytes | None:
+    """The bytes of the picture file ``path``, or None. Opened as the songs are (see
+    :mod:`player.library.regular_file`): a named pipe called cover.jpg, opened by the
+    picture loader, held the cover's worker for ever."""
+    try:
+        with open_regular_file(path) as f:
+            data = f.read(MAX_PICTURE_BYTES + 1)
+    except OSError as exc:
+        log.info("no cover from %s: %s", path, exc)
+        return None
+    if len(data) > MAX_PICTURE_BYTES:
+        log.info("no cover from %s: larger than a picture Qt decodes", path)
+        return None
+    return data
 
 
 #: the cover of the song playing, as a file, for the desktop's sound menu (MPRIS artUrl)
