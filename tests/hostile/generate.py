@@ -296,6 +296,78 @@ def _fifo(d: Path) -> list[Path]:
     return [d / "x.mp3"]
 
 
+def _socket(d: Path) -> list[Path]:
+    """A Unix socket named like a song (a program's control socket in the wrong folder)."""
+    import socket
+
+    d.mkdir(parents=True, exist_ok=True)
+    here = os.getcwd()
+    os.chdir(d)                     # (bound by a short name: socket paths are limited to ~100 bytes)
+    try:
+        s = socket.socket(socket.AF_UNIX)
+        s.bind("s.flac")
+        s.close()                   # (the socket file stays)
+    finally:
+        os.chdir(here)
+    return [d / "s.flac"]
+
+
+def _device_link(d: Path) -> list[Path]:
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "zero.flac").symlink_to("/dev/zero")
+    return [d / "zero.flac"]
+
+
+def _link_outside(d: Path) -> list[Path]:
+    """A link to a song kept outside the library folder (beside it)."""
+    library = d.parent.parent
+    outside = library.parent / f"{library.name}-outside" / "elsewhere.flac"
+    vorbis_tags(write(outside), title="Kept elsewhere")
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "linked.flac").symlink_to(outside)
+    return [d / "linked.flac"]
+
+
+def _id3_many_frames(d: Path) -> list[Path]:
+    from mutagen import id3
+
+    p = write(d / "frames.mp3")
+    tags = id3.ID3()
+    tags.add(id3.TIT2(encoding=3, text=["Ten thousand frames"]))
+    for i in range(10_000):
+        tags.add(id3.TXXX(encoding=3, desc=f"key {i}", text=[f"value {i}"]))
+    tags.save(str(p))
+    return [p]
+
+
+def _dsf(d: Path) -> list[Path]:
+    """One second of DSD64 mono in a DSF file (SACD rips), written by hand: ffmpeg reads DSF
+    but cannot write it."""
+    import struct
+
+    rate, block = 2_822_400, 4096
+    data = b"\x69" * (-(-rate // 8 // block) * block)       # a DSD idle pattern, whole blocks
+    fmt = b"fmt " + struct.pack("<QIIIIIIQII", 52, 1, 0, 1, 1, rate, 1, rate, block, 0)
+    chunk = b"data" + struct.pack("<Q", 12 + len(data)) + data
+    head = b"DSD " + struct.pack("<QQQ", 28, 28 + len(fmt) + len(chunk), 0)
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "dsd64.dsf").write_bytes(head + fmt + chunk)
+    return [d / "dsd64.dsf"]
+
+
+def _m4b_chapters(d: Path) -> list[Path]:
+    d.mkdir(parents=True, exist_ok=True)
+    meta = d.parent / "m4b-chapters.txt"
+    meta.write_text(";FFMETADATA1\ntitle=Audiobook\nartist=Reader\n"
+                    + "".join(f"[CHAPTER]\nTIMEBASE=1/1000\nSTART={i * 1000}\nEND={i * 1000 + 1000}\ntitle=Part {i}\n"
+                              for i in range(2)))
+    p = d / "book.m4b"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=330:duration=2",
+                    "-i", str(meta), "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", str(p)], check=True)
+    meta.unlink()
+    return [p]
+
+
 def _not_utf8(d: Path) -> list[Path]:
     good = write(d / "plain.flac")
     raw = os.path.join(os.fsencode(d), b"caf\xe9 \xff\xfe.flac")
@@ -469,6 +541,14 @@ def cases(good_folder: Path) -> list[Case]:
         c("control-chars-tags", "Newlines, NUL and escape codes in tags: one line of text",
           lambda d: [vorbis_tags(write(d / "ctl.flac"), title="a\nb\x00c\x1b[31m", artist="\u202eevil")],
           check=_check_title("a b c [31m")),
+        c("id3-10000-frames", "10,000 ID3 frames (TXXX): read, title found",
+          _id3_many_frames, check=_check_title("Ten thousand frames")),
+        c("date-0000", "A date of 0000: no year",
+          lambda d: [vorbis_tags(write(d / "zero.flac"), title="Year zero", date="0000")],
+          check=_check("year", lambda v: v is None, "no year")),
+        c("date-month-13", "A date of 2038-13-45: its year, 2038",
+          lambda d: [vorbis_tags(write(d / "month13.flac"), title="Month 13", date="2038-13-45")],
+          check=_check("year", lambda v: v == 2038, "2038")),
         c("cover-50mb", "50 MB of cover art: the track is read, the window loads it without stalling",
           _cover_50mb),
         # -- long and odd audio -----------------------------------------------------------
@@ -489,6 +569,16 @@ def cases(good_folder: Path) -> list[Case]:
           _nan_wav),
         c("rf64-wav", "An RF64 WAV (broadcast recorders, files over 4 GB): read as the decoder opens it",
           _rf64, check=_check("duration", lambda v: abs(v - 1.0) < 0.01, "1 s")),
+        c("dsf-dsd64", "A DSD64 DSF file (SACD rips): a 1 s track at 2.8224 MHz, played through ffmpeg",
+          _dsf, check=_check("duration", lambda v: abs(v - 1.0) < 0.01, "1 s")),
+        c("opus-in-webm", "Opus in WebM: title and length read by ffprobe, played through ffmpeg",
+          lambda d: [ffmpeg(d / "opus.webm", "-c:a", "libopus", "-metadata", "title=WebM Opus")],
+          check=_check_title("WebM Opus"), needs=("ffmpeg",)),
+        c("opus-in-mka", "Opus in Matroska: title and length read by ffprobe, played through ffmpeg",
+          lambda d: [ffmpeg(d / "opus.mka", "-c:a", "libopus", "-metadata", "title=MKA Opus")],
+          check=_check_title("MKA Opus"), needs=("ffmpeg",)),
+        c("m4b-chapters", "An audiobook (.m4b) with two chapters: one track, the whole book",
+          _m4b_chapters, check=_check("duration", lambda v: abs(v - 2.0) < 0.1, "2 s"), needs=("ffmpeg",)),
         c("aiff-from-pipe", "An AIFF written to a pipe (all sizes 0): read as the decoder opens it, its data's length",
           _aiff_from_a_pipe, check=_check("duration", lambda v: abs(v - 1.0) < 0.01, "1 s")),
         c("wav-ima-adpcm", "IMA ADPCM WAV: listed at the length it plays, not its block count",
@@ -564,6 +654,13 @@ def cases(good_folder: Path) -> list[Case]:
         # -- not regular files, links, permissions ----------------------------------------
         c("fifo-named-mp3", "A FIFO named x.mp3 (hung the scan for ever): error row 'not a regular file', "
           "never opened", _fifo, expect=ERROR),
+        c("socket-named-flac", "A Unix socket named s.flac: error row 'not a regular file (a socket)', never opened",
+          _socket, expect=ERROR, check=_check("last_error", lambda v: "a socket" in v, "a socket")),
+        c("device-link-flac", "A link to /dev/zero named zero.flac: error row 'not a regular file (a device)', "
+          "never read", _device_link, expect=ERROR,
+          check=_check("last_error", lambda v: "a device" in v, "a device")),
+        c("link-outside-library", "A link to a song outside the library folder: a track at the link's path",
+          _link_outside, check=_check_title("Kept elsewhere")),
         c("folder-named-flac", "A folder named x.flac: scanned as a folder (the file in it is a track)",
           _dir_named_flac),
         c("symlink-loops", "A folder linking to its parent, a file linking to itself, a dangling link: "
