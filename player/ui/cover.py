@@ -13,8 +13,8 @@ import os
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QImage, QImageReader
 
 from player.library.names import is_disc_folder
 from player.library.regular_file import open_regular_file
@@ -130,18 +130,31 @@ def folder_picture(path: str) -> str | None:
 
 def load_cover(path: str, size: int = 128) -> QImage | None:
     """The track's cover scaled to ``size`` px (worker thread)."""
-    image = QImage()
     data = embedded_picture(path)
-    if data is not None:
-        image.loadFromData(data)
+    image = _decoded(data, size) if data is not None else QImage()
     if image.isNull():
         other = folder_picture(path)
         data = _picture_file(other) if other is not None else None
         if data is not None:
-            image.loadFromData(data)
+            image = _decoded(data, size)
     if image.isNull():
         return None
     return image.scaled(size, size, Qt.KeepAspectRatio, Qt.SmoothTransformation)
+
+
+def _decoded(data: bytes, size: int) -> QImage:
+    """The picture in ``data``, decoded at about ``size`` px where its format allows (a JPEG
+    does), or a null image. Decoded whole, a high-resolution scan (9000 px square) is more
+    than Qt decodes at once (256 MB), and the song showed no cover; a picture that decodes
+    to that much and cannot be decoded smaller (a PNG) is still refused."""
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    full = reader.size()
+    if full.isValid() and (full.width() > size or full.height() > size):
+        reader.setScaledSize(full.scaled(size, size, Qt.KeepAspectRatioByExpanding))
+    return reader.read()
 
 
 def _picture_file(path: str) -> bytes | None:

@@ -32,3 +32,65 @@ def test_lyrics_of_one_line_of_a_megabyte_are_shown_cut(tmp_path, qtbot):
     # Cut, but not before a song's whole words written as one paragraph (no line breaks) end.
     assert 10_000 <= len(shown[1]) <= 50_000 and shown[1].endswith("…")
     assert line.startswith(shown[1][:-1])
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    """A JPEG, red on its left half and blue on its right."""
+    import numpy as np
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QImage
+
+    pixels = np.zeros((height, width, 3), np.uint8)
+    pixels[:, : width // 2] = (220, 20, 20)
+    pixels[:, width // 2:] = (20, 20, 220)
+    image = QImage(pixels.data, width, height, width * 3, QImage.Format_RGB888)
+    out = QByteArray()
+    buffer = QBuffer(out)
+    buffer.open(QIODevice.WriteOnly)
+    assert image.save(buffer, "JPEG", 90)
+    buffer.close()
+    return bytes(out)
+
+
+def _png_bomb(side: int) -> bytes:
+    """A PNG of ``side`` x ``side`` grey pixels: a few hundred KB that decode to gigabytes."""
+    import struct
+    import zlib
+
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" + b"\x80" * (side * 3)
+    body = b"".join(packer.compress(row) for _ in range(side)) + packer.flush()
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def _with_cover(path, data: bytes, mime: str):
+    tags = id3.ID3()
+    tags.add(id3.TIT2(encoding=3, text=["Big cover"]))
+    tags.add(id3.APIC(encoding=3, mime=mime, type=3, desc="front", data=data))
+    tags.save(str(path))
+    return path
+
+
+def test_a_cover_of_9000_pixels_square_is_shown(tmp_path, qapp):
+    """A high-resolution scan (9000 x 9000: 1.3 MB of JPEG) decodes to 324 MB, more than Qt
+    decodes at once (256 MB): the song showed no cover. Decoded at the size shown, it shows."""
+    from player.ui.cover import load_cover
+
+    song = _with_cover(generate.write(tmp_path / "big-cover.mp3"), _jpeg(9000, 9000), "image/jpeg")
+    cover = load_cover(str(song), 128)
+    assert cover is not None and (cover.width(), cover.height()) == (128, 128)
+    left, right = cover.pixelColor(20, 64), cover.pixelColor(108, 64)
+    assert left.red() > 150 > left.blue() and right.blue() > 150 > right.red(), (left.name(), right.name())
+
+
+def test_a_cover_that_decodes_to_gigabytes_is_not_decoded(tmp_path, qapp):
+    """A 12,000-pixel-square PNG of one colour (a few hundred KB; 576 MB decoded): refused
+    (a PNG cannot be decoded at a smaller size), so no cover: a cover is never worth that."""
+    from player.ui.cover import load_cover
+
+    song = _with_cover(generate.write(tmp_path / "bomb.mp3"), _png_bomb(12_000), "image/png")
+    assert load_cover(str(song), 128) is None
