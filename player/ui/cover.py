@@ -94,7 +94,9 @@ def _images(folder: str) -> dict[str, str]:
     out = {}
     for name in sorted(names):
         stem, ext = os.path.splitext(name)
-        if ext.lower() in IMAGE_EXTENSIONS and not name.startswith("."):
+        # (only regular files: a named pipe called cover.jpg, picked, would hide folder.jpg)
+        if (ext.lower() in IMAGE_EXTENSIONS and not name.startswith(".")
+                and os.path.isfile(os.path.join(folder, name))):
             out.setdefault(stem.lower(), name)
     return out
 

@@ -68,3 +68,19 @@ def test_a_named_pipe_called_cover_jpg_leaves_the_song_without_a_cover(tmp_path,
     assert image.save(str(tmp_path / "Album" / "cover.png"))
     cover = _within(lambda: load_cover(str(song)))
     assert cover is not None and cover.pixelColor(10, 10) == QColor("red")
+
+
+def test_a_named_pipe_called_cover_jpg_does_not_hide_folder_jpg(tmp_path, qapp):
+    from PySide6.QtGui import QColor, QImage
+
+    from player.ui.cover import load_cover
+
+    song = generate.write(tmp_path / "Album" / "01.flac")
+    pipe = tmp_path / "Album" / "cover.jpg"
+    os.mkfifo(pipe)
+    image = QImage(64, 64, QImage.Format_RGB32)
+    image.fill(QColor("blue"))
+    assert image.save(str(tmp_path / "Album" / "folder.jpg"))
+    # cover.jpg comes first among the names looked for: a pipe under it is passed over.
+    cover = _within(lambda: load_cover(str(song)), pipe)
+    assert cover is not None and cover.pixelColor(10, 10).blue() > 200
