@@ -166,12 +166,21 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
         # ``chmod -R 644`` leaves every folder below): its names are there, yet none of its
         # files can be looked at. Its songs are not gone, and the person should hear which
         # folder to fix: reported as a folder that cannot be read, which keeps its tracks.
+        # A link whose target lies in such a folder elsewhere is the one path kept back: the
+        # link's own folder can be entered, and a song deleted from it is gone.
         folder = os.path.dirname(path)
+        reason = "its files are listed but cannot be opened (the folder lacks execute permission)"
+        try:
+            os.lstat(path)
+        except OSError:
+            pass
+        else:
+            folder, reason = path, (f"it leads into {os.path.dirname(os.path.realpath(path))}, a folder"
+                                    " that cannot be entered (it lacks execute permission)")
         if unreadable is not None and folder not in denied:
             denied.add(folder)
-            log.warning("cannot open the files of %r: %s", folder, exc.strerror or exc)
-            unreadable(folder, f"{exc.strerror or exc}: its files are listed but cannot be opened "
-                               "(the folder lacks execute permission)")
+            log.warning("cannot open %r: %s", folder, exc.strerror or exc)
+            unreadable(folder, f"{exc.strerror or exc}: {reason}")
 
     def emit(root: str, entry: os.DirEntry) -> Iterator[FoundFile]:
         try:
