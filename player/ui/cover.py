@@ -153,6 +153,7 @@ def _decoded(data: bytes, size: int) -> QImage:
     buffer.setData(QByteArray(data))
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     reader = QImageReader(buffer)
+    reader.setAutoTransform(True)       # a phone's photo stands as it was taken (EXIF orientation)
     full = reader.size()
     if full.isValid() and (full.width() > size or full.height() > size):
         reader.setScaledSize(full.scaled(size, size, Qt.KeepAspectRatioByExpanding))

@@ -94,3 +94,21 @@ def test_a_cover_that_decodes_to_gigabytes_is_not_decoded(tmp_path, qapp):
 
     song = _with_cover(generate.write(tmp_path / "bomb.mp3"), _png_bomb(12_000), "image/png")
     assert load_cover(str(song), 128) is None
+
+
+def test_a_cover_turned_by_its_exif_orientation_is_shown_upright(tmp_path, qapp):
+    """A photo taken with the phone held upright is stored on its side, with an EXIF tag that
+    says to turn it (6: a quarter turn clockwise); decoded at the size shown, it is turned."""
+    import struct
+
+    from player.ui.cover import load_cover
+
+    data = _jpeg(1000, 500)
+    tiff = b"II*\x00" + struct.pack("<IHHHIHHI", 8, 1, 0x0112, 3, 1, 6, 0, 0)
+    exif = b"Exif\x00\x00" + tiff
+    data = data[:2] + b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif + data[2:]
+    song = _with_cover(generate.write(tmp_path / "turned.mp3"), data, "image/jpeg")
+    cover = load_cover(str(song), 128)
+    assert cover is not None and (cover.width(), cover.height()) == (64, 128)
+    top, bottom = cover.pixelColor(32, 20), cover.pixelColor(32, 108)
+    assert top.red() > 150 > top.blue() and bottom.blue() > 150 > bottom.red(), (top.name(), bottom.name())
