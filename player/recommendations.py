@@ -224,6 +224,22 @@ def genre_bucket(genre: str | None) -> str:
     return file_genre_bucket(first) or _WORD.sub(_word_title, first)
 
 
+#: The audiobook container: a file of it is a book (Apple's players file it under Audiobooks
+#: by that alone), whatever its genre tag says; rippers write the book's own genre there
+#: ("Fantasy", "Rock" for a rock memoir), and it was queued between songs as one of them.
+BOOK_SUFFIXES = (".m4b",)
+AUDIOBOOK = "Audiobook"
+
+
+def track_bucket(genre: str | None, path: str | None) -> str:
+    """The bucket of a track: its genre tag's (:func:`genre_bucket`), or :data:`AUDIOBOOK`
+    for a file in the audiobook container whose tag names no kind of speech."""
+    bucket = genre_bucket(genre)
+    if path and path.casefold().endswith(BOOK_SUFFIXES) and not is_spoken(bucket):
+        return AUDIOBOOK
+    return bucket
+
+
 # A word of a genre's name, not one after an apostrophe ("Drum 'n' Bass", "Children's Music"):
 # str.title() wrote "Drum 'N' Bass" and "Children'S Music".
 _WORD = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -934,7 +950,7 @@ class _Library:
                 works[t] = work
             names = namer(r)
             artist = names.artist.casefold()
-            named[t] = (names.title, same(artist, artist), genre_bucket(genre), names.album)
+            named[t] = (names.title, same(artist, artist), track_bucket(genre, path), names.album)
             if before is not None:
                 counts[named[t][2]] += 1
                 if duration and lengths is not None:

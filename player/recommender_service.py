@@ -27,7 +27,7 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling
+from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling, track_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
@@ -168,7 +168,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             composers.append(one(composer, composer) if composer else None)
             work = work_of_track(r, tagged)
             works.append(None if work is None else (one(work.key, work.key), work.movement))
-            genre.append(genre_bucket(r["genre"]))
+            genre.append(track_bucket(r["genre"], r["path"]))
             years.append(r["year"])
             album_by = first_of_artists(r["albumartist"])
             album_artists.append(one(album_by, album_by) if album_by else None)

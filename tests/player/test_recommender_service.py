@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -860,3 +861,35 @@ def test_a_library_emptied_of_songs_keeps_its_history_and_suggests_nothing(store
     assert [r.track_id for r in service.up_next(ids[:2], 5)] == [only]
     assert service.radio(only, 5) == []
     assert [r.track_id for recs in service.discover(5).values() for r in recs] == [only]
+
+
+def test_an_m4b_audiobook_stays_out_from_between_songs_whatever_its_genre_tag(store):
+    # .m4b is the audiobook container: a book ripped to it is tagged with the book's genre
+    # ("Rock" for a rock memoir, "Fantasy"), and was queued after a song as if it were one;
+    # once begun, Up next would have gone on with it from the middle. A station on a chapter
+    # still goes on with the book.
+    from player.recommendations import LibraryRecommendations
+
+    ids, _ = fill_library(store)
+    store.upsert_tracks([
+        {"path": "/books/Memoir/memoir.m4b", "size": 1000, "mtime_ns": 1, "title": "A Life in Rock",
+         "artist": "Rock Artist 1", "album": "A Life in Rock", "genre": "Rock", "duration": 36000.0}]
+        + [{"path": f"/books/Hobbit/ch{i:02d}.M4B", "size": 1000, "mtime_ns": 1, "title": f"Chapter {i}",
+            "artist": "Rock Artist 2", "album": "The Hobbit", "genre": "Rock", "duration": 1500.0,
+            "track_no": i} for i in (1, 2)])
+    books = {r["id"] for r in store.tracks() if r["path"].casefold().endswith(".m4b")}
+    now = time.time() - 3 * 86400
+    for i, t in enumerate(list(ids.values())[:30]):
+        listen(store, t, now=now + i * 300)
+    for b in books:             # (forty minutes of each: begun, so no longer "far longer" than her songs)
+        play = store.start_play(b, source="library", track_ms=36_000_000, now=now + 20_000 + 100 * b)
+        store.end_play(play, "stopped", 2_400_000, now=now + 20_001 + 100 * b)
+    seed = ids["Rock song 1"]
+    service = RecommenderService(store, priors=None)
+    assert not books & {r.track_id for r in service.up_next([seed], 20)}
+    # (the plain provider's Up next is the library's order, which goes on into whatever is next there)
+    for provider in (service, LibraryRecommendations(store)):
+        assert not books & {r.track_id for r in provider.radio(seed, 30)}, provider
+        assert not books & {r.track_id for recs in provider.discover(20).values() for r in recs}, provider
+    chapter = min(books - {next(r["id"] for r in store.tracks() if r["title"] == "A Life in Rock")})
+    assert books & {r.track_id for r in RecommenderService(store, priors=None).radio(chapter, 10)}
