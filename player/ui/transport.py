@@ -45,6 +45,23 @@ def volume_percent(gain: float) -> int:
     return round(100.0 * min(1.0, max(0.0, float(gain))) ** (1 / 3))
 
 
+def elapsed_text(seconds: float, total_s: float) -> str:
+    """Where a track is, as the time beside the seek bar shows it: for a track an hour or
+    longer, with its hours as many digits wide as the length's ("0:05:12 / 2:00:00",
+    "00:05:12 / 10:00:05", as VLC and mpv show them); a plain "m:ss" before the first hour
+    widened the time at it, and the bar beside it moved under the handle once an hour.
+    A song keeps "3:12"."""
+    try:
+        total = int(round(float(total_s)))
+    except (TypeError, ValueError, OverflowError):   # (also an infinite length)
+        total = 0
+    shown = format_duration(seconds) or "0:00"
+    if total < 3600 or not shown[0].isdigit():
+        return shown
+    s = max(0, int(round(float(seconds))))
+    return f"{s // 3600:0{len(str(total // 3600))}d}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
 def _ms(seconds) -> int:
     """Seconds as slider milliseconds: a damaged header may claim a length that is not finite or
     does not fit."""
@@ -384,7 +401,7 @@ class TransportBar(QFrame):
 
     def _dragged(self, value: int) -> None:
         if self._dragging:
-            self.elapsed.setText(format_duration(value / 1000) or "0:00")
+            self.elapsed.setText(elapsed_text(value / 1000, self.slider.maximum() / 1000))
             self._say_where()
 
     def _stepped(self, action: int) -> None:
@@ -397,7 +414,7 @@ class TransportBar(QFrame):
             self.slider.setSliderPosition(self.slider.value())     # (not moved yet: where it was)
             return
         position = self.slider.sliderPosition()
-        self.elapsed.setText(format_duration(position / 1000) or "0:00")
+        self.elapsed.setText(elapsed_text(position / 1000, self.slider.maximum() / 1000))
         self._say_where()
         self.seek.emit(position / 1000)
 
@@ -405,7 +422,7 @@ class TransportBar(QFrame):
         if self._dragging:
             return
         self.slider.setValue(ms)
-        self.elapsed.setText(format_duration(ms / 1000) or "0:00")
+        self.elapsed.setText(elapsed_text(ms / 1000, self.slider.maximum() / 1000))
         self._say_where()
         self.seek.emit(ms / 1000)
 
@@ -506,7 +523,7 @@ class TransportBar(QFrame):
         else:
             self.slider.follow(_ms(position), _ms(duration))
         self.slider.blockSignals(False)
-        self.elapsed.setText(format_duration(position) or "0:00")
+        self.elapsed.setText(elapsed_text(position, duration))
         self.total.setText(format_duration(duration) or "0:00")
         self._say_where(moved=sought)
         self.position_shown.emit(float(position))
