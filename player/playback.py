@@ -2768,12 +2768,18 @@ class Player:
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
-        played again (see ``RESUME_LONGER_THAN_S``); finished, or left near its start or end,
-        forget it. ``write``: False keeps it to write later (see ``_set_place``)."""
+        played again (see ``RESUME_LONGER_THAN_S``); finished, or left near its end, forget it;
+        left near its start, keep the place from before. ``write``: False keeps it to write
+        later (see ``_set_place``)."""
         track_s = _length_s(playing.source)
         # (long by the library's length, short by the file's: re-encoded since; its place goes)
         listed_long = (playing.source.duration_hint or playing.source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         if track_s < RESUME_LONGER_THAN_S and not listed_long:
+            return
+        # Only begun (left within its first minute: passed over as it came next in a list, or
+        # started and stopped at once) it says nothing of where the person is in it: the place
+        # from before stays, and a book left at 4:12:00 was not sent back to its start.
+        if ended != "finished" and not playing.forgotten and at <= RESUME_MARGIN_S:
             return
         # Begun before the history was forgotten, its place would say what was listened to
         # then (as its play would, which is gone): it is not kept, as every place was not.

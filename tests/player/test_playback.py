@@ -4332,6 +4332,30 @@ def test_a_song_left_part_way_starts_again_from_its_start(store, tmp_path, make_
     p.stop()
 
 
+def test_a_long_track_begun_from_its_start_and_left_at_once_keeps_where_it_was_left_before(store, tmp_path,
+                                                                                        make_player, long_is_3s):
+    # A ten-hour book left at 4:12:00, then begun from its start as the next in a list (not
+    # picked, so not resumed) and passed over a few seconds in: the place was forgotten as if
+    # she had started the book again, and the next pick of it began at 0:00:00.
+    song, chapter = add_tracks(store, tmp_path, [("song", 1.0), ("chapter", 6.0)])
+    store.set_resume_position(chapter, 4.0)
+    p = make_player(speed=8.0)
+    events = Events(p)
+    p.play_tracks([song, chapter])
+    assert wait_for(lambda: p.current_track_id == chapter)
+    p.pause()
+    p.seek(0.1)                                     # (just begun, inside its first "minute")
+    assert wait_for(lambda: p.position == pytest.approx(0.1, abs=0.05))
+    assert events.of("track_started")[-1]["at"] == 0.0
+    p.play_track(song)                              # passed over
+    assert wait_for(lambda: p.current_track_id == song)
+    assert [(r["track_id"], r["ended"]) for r in store.plays()][-2:] == [(chapter, "skipped"), (song, "playing")]
+    assert store.resume_position(chapter) == pytest.approx(4.0)
+    p.play_track(chapter)                           # picked: on from where she was
+    assert events.of("track_started")[-1]["at"] == pytest.approx(4.0)
+    p.stop()
+
+
 @pytest.mark.parametrize("killed", [False, True])
 def test_a_long_track_from_up_next_and_after_a_restart_goes_on_where_it_was_left(store, tmp_path, make_player,
                                                                                  long_is_3s, killed):
