@@ -675,7 +675,11 @@ class RecommenderService:
         kept = self._never
         if kept is None or kept[0] != key:
             kept = self._never = (key, frozenset(self.store.left_out_ids()))
-        return kept[1] | self._gone_since(rec, seen) if rec is not None else kept[1]
+        # A book or a mix the person is part-way through is theirs to go on with when they
+        # pick it: a suggestion plays it from its start, between songs, and a long listen
+        # there moves the place they left it at. (A few rows: read on every call.)
+        never = kept[1] | self.store.resume_position_ids()
+        return never | self._gone_since(rec, seen) if rec is not None else never
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
                 passed: Collection[int] = frozenset()) -> list[Rec]:

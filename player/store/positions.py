@@ -11,6 +11,10 @@ class ResumePositionsMixin:
         row = self.execute("SELECT position_s FROM resume_positions WHERE track_id = ?", (int(track_id),)).fetchone()
         return None if row is None else float(row[0])
 
+    def resume_position_ids(self) -> frozenset[int]:
+        """The tracks left part-way, each with a place to go on from."""
+        return frozenset(r[0] for r in self.execute("SELECT track_id FROM resume_positions"))
+
     def set_resume_position(self, track_id: int, position_s: float, *, now: float | None = None,
                             unless_forgotten: bool = False, forgotten_known: float | None = None) -> None:
         """Remember ``position_s`` for ``track_id`` (a track a scan merged into another is

@@ -893,3 +893,29 @@ def test_an_m4b_audiobook_stays_out_from_between_songs_whatever_its_genre_tag(st
         assert not books & {r.track_id for recs in provider.discover(20).values() for r in recs}, provider
     chapter = min(books - {next(r["id"] for r in store.tracks() if r["title"] == "A Life in Rock")})
     assert books & {r.track_id for r in RecommenderService(store, priors=None).radio(chapter, 10)}
+
+
+def test_a_mix_left_part_way_is_not_suggested_until_it_is_heard_to_its_end(store):
+    # Forty minutes of a two-hour mix tagged like her songs: heard, so no longer "far longer
+    # than what she plays", it was offered after a rock song, from its start, and an hour
+    # of it there would have moved her place. Once heard to its end it is her music again.
+    ids, _ = fill_library(store)
+    store.upsert_tracks([{"path": "/mixes/set.flac", "size": 1000, "mtime_ns": 1, "title": "Warehouse Set",
+                          "artist": "Rock Artist 1", "album": "Sets", "genre": "Rock", "duration": 7200.0}])
+    mix = next(r["id"] for r in store.tracks() if r["title"] == "Warehouse Set")
+    now = time.time() - 3 * 86400
+    for i, t in enumerate(list(ids.values())[:30]):
+        listen(store, t, now=now + i * 300)
+    play = store.start_play(mix, source="library", track_ms=7_200_000, now=now + 20_000)
+    store.end_play(play, "stopped", 2_400_000, now=now + 22_400)
+    store.set_resume_position(mix, 2400.0, now=now + 22_400)
+    service = RecommenderService(store, priors=None)
+    seed = ids["Rock song 1"]
+
+    def offered():
+        return ({r.track_id for r in service.up_next([seed], 30)} | {r.track_id for r in service.radio(seed, 30)}
+                | {r.track_id for recs in service.discover(30).values() for r in recs})
+
+    assert mix not in offered()
+    store.forget_resume_position(mix)               # (heard to its end)
+    assert mix in offered()
