@@ -1266,6 +1266,7 @@ class LibraryRecommendations:
         self._plays: _Plays | None = None           # the plays as Discover last read them
         self._counted: tuple | None = None          # ((plays, library, copies), what Discover counted of them)
         self._unwanted: tuple | None = None         # (left out, one-star songs, what no suggestion offers)
+        self._going_on: tuple | None = None         # (left out, the tracks left part-way, the two together)
 
     def _library(self) -> _Library:
         """The library as it is now: the one kept, unless the store says it changed since."""
@@ -1302,8 +1303,15 @@ class LibraryRecommendations:
         here since and those rated one star here, by the learning recommender's own rule
         (:func:`one_star_unwanted`): the window serves from this provider until that one is
         ready, and for good where it cannot be built, and a one-star song came up in Up next,
-        Radio and Discover there."""
-        never = lib.left_out(self.store)
+        Radio and Discover there. And the tracks the person is part-way through (a book, a
+        mix left mid-way): theirs to go on with when they pick one, where a suggestion plays
+        it from its start."""
+        # (one set while neither changes: what Discover works out from it is kept by it)
+        base, going = lib.left_out(self.store), self.store.resume_position_ids()
+        kept = self._going_on
+        if kept is None or kept[0] is not base or kept[1] != going:
+            kept = self._going_on = (base, going, base | going if going else base)
+        never = kept[2]
         stars = lib.stars
         if not stars:
             return never
