@@ -155,6 +155,9 @@ class Cued:
     # Paused by the sleep timer in the last run (see ``Player.sleep``): moving on from it after
     # a restart is no skip either.
     slept: bool = False
+    # Moved by the person to within its first minute while cued (Previous, the seek bar): a
+    # restart of it on purpose, as for a playing one (``_Playing.restarted``).
+    restarted: bool = False
 
     @property
     def heard_to(self) -> float:
@@ -222,6 +225,10 @@ class _Playing:
     # Paused by the sleep timer: the person fell asleep to it, and moving on from it later is
     # no skip (see ``Player.sleep``).
     slept: bool = False
+    # Sent back to within its first minute by the person (Previous, the seek bar, asked for
+    # again while playing): a long track then left there was restarted on purpose, and its
+    # place from before goes (see ``Player._keep_place``).
+    restarted: bool = False
 
     def logged_heard_ms(self) -> int:
         """The play's time heard, as its row keeps it: before the close and since."""
@@ -2022,6 +2029,7 @@ class Player:
                 playing.resumed_ms = int(cued.heard_to * 1000)
                 playing.credit_ms = int(cued.heard_before * 1000)
                 playing.slept = cued.slept
+                playing.restarted = cued.restarted
                 if cued.to_end:     # moved to near its end before it played
                     playing.jumped = (playing.credit_ms, int(cued.position * 1000))
 
@@ -2159,6 +2167,7 @@ class Player:
             playing = self._playing
             if playing is not None:
                 playing.moved_to(float(seconds), END_ZONE_S)
+                playing.restarted = playing.restarted or float(seconds) <= RESUME_MARGIN_S
                 # Only that track moves: one the engine has gone on to meanwhile stays put.
                 self.engine.seek(seconds, playing.source)
                 return
@@ -2169,7 +2178,8 @@ class Player:
                 self._cued = Cued(cued.entry, to, cued.duration, credit=min(cued.heard_to, to),
                                   heard=cued.heard_before,
                                   to_end=_to_end(to, cued.heard_to, cued.duration, END_ZONE_S),
-                                  play_id=cued.play_id, slept=cued.slept)
+                                  play_id=cued.play_id, slept=cued.slept,
+                                  restarted=cued.restarted or to <= RESUME_MARGIN_S)
 
     def close(self) -> None:
         """Stop (the current play ends as 'stopped') and release the engine. The window's
@@ -2768,18 +2778,22 @@ class Player:
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
-        played again (see ``RESUME_LONGER_THAN_S``); finished, or left near its end, forget it;
-        left near its start, keep the place from before. ``write``: False keeps it to write
+        played again (see ``RESUME_LONGER_THAN_S``); finished, left near its end, or restarted
+        by the person and left near its start, forget it; only begun and left near its start,
+        keep the place from before. ``write``: False keeps it to write
         later (see ``_set_place``)."""
         track_s = _length_s(playing.source)
         # (long by the library's length, short by the file's: re-encoded since; its place goes)
         listed_long = (playing.source.duration_hint or playing.source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         if track_s < RESUME_LONGER_THAN_S and not listed_long:
             return
-        # Only begun (left within its first minute: passed over as it came next in a list, or
-        # started and stopped at once) it says nothing of where the person is in it: the place
-        # from before stays, and a book left at 4:12:00 was not sent back to its start.
-        if ended != "finished" and not playing.forgotten and at <= RESUME_MARGIN_S:
+        # Only begun as it came next in a list (not resumed: see ``_goes_on``) and passed over
+        # within its first minute, it says nothing of where the person is in it: the place from
+        # before stays, and a book left at 4:12:00 was not sent back to its start. Sent back to
+        # its start by the person (Previous, the seek bar, asked for again while playing), it
+        # was restarted on purpose, as a book is begun again: the place goes, as a player that
+        # keeps where a book was left would keep 0:30 after half a minute of its start.
+        if ended != "finished" and not playing.forgotten and not playing.restarted and at <= RESUME_MARGIN_S:
             return
         # Begun before the history was forgotten, its place would say what was listened to
         # then (as its play would, which is gone): it is not kept, as every place was not.
@@ -2949,9 +2963,11 @@ class Player:
             cued, self._cued = self._cued, None
             playing = self._playing
             after = playing.source if playing is not None else None
+            restarted = False
             if restart_stops and playing is not None and playing.entry.track_id == entry.track_id:
                 ended = "stopped"
                 at = 0.0
+                restarted = True
             self._changing += 1
             failed = None
             try:
@@ -2985,6 +3001,8 @@ class Player:
                     else:
                         self._cued = None
                         self._begin(entry, source, reopen=reopen)
+                        if restarted and self._playing is not None:
+                            self._playing.restarted = True
             finally:
                 self._changing -= 1
             if failed is not None:

@@ -4342,17 +4342,53 @@ def test_a_long_track_begun_from_its_start_and_left_at_once_keeps_where_it_was_l
     p = make_player(speed=8.0)
     events = Events(p)
     p.play_tracks([song, chapter])
-    assert wait_for(lambda: p.current_track_id == chapter)
-    p.pause()
-    p.seek(0.1)                                     # (just begun, inside its first "minute")
-    assert wait_for(lambda: p.position == pytest.approx(0.1, abs=0.05))
-    assert events.of("track_started")[-1]["at"] == 0.0
-    p.play_track(song)                              # passed over
     assert wait_for(lambda: p.current_track_id == song)
+    p.engine.speed = 0.1                            # (its first "minute" lasts 5 s now: it stays inside it)
+    p.next()                                        # the list goes on into the book, from its start
+    assert p.current_track_id == chapter and events.of("track_started")[-1]["at"] == 0.0
+    p.play_track(song)                              # passed over
+    assert p.current_track_id == song
     assert [(r["track_id"], r["ended"]) for r in store.plays()][-2:] == [(chapter, "skipped"), (song, "playing")]
     assert store.resume_position(chapter) == pytest.approx(4.0)
     p.play_track(chapter)                           # picked: on from where she was
     assert events.of("track_started")[-1]["at"] == pytest.approx(4.0)
+    p.stop()
+
+
+@pytest.mark.parametrize("how", ["previous", "seek", "asked for again", "previous before it plays"])
+def test_a_long_track_restarted_on_purpose_and_left_at_once_starts_from_its_start(store, tmp_path, make_player,
+                                                                                 long_is_3s, how):
+    # Her place in a book is 4:12:00; she picks it (it goes on from there), sends it back to its
+    # start to begin the book again (Previous, the seek bar, or a double-click on it as it
+    # plays), hears half a minute and moves on. As a player that keeps where a book was left
+    # (it would keep 0:30), the next pick of it begins it from its start, not at 4:12:00.
+    song, chapter = add_tracks(store, tmp_path, [("song", 1.0), ("chapter", 6.0)])
+    store.set_resume_position(chapter, 4.0)
+    if how == "previous before it plays":           # (cued where the last run left it)
+        p = restored(store, make_player, chapter, song, 4.0, speed=0.1)
+        events = Events(p)
+        p.previous()
+        p.resume()
+    else:
+        p = make_player(speed=8.0)
+        events = Events(p)
+        p.play_track(chapter)
+        assert events.of("track_started")[-1]["at"] == pytest.approx(4.0)
+    p.engine.speed = 0.1                            # (its first "minute" lasts 5 s now: it stays inside it)
+    if how == "previous before it plays":
+        assert events.of("track_started")[-1]["at"] == 0.0
+    elif how == "previous":
+        p.previous()                                # (4 s in: past the 3 s after which Previous restarts)
+    elif how == "seek":
+        p.seek(0.0)
+    else:
+        p.play_track(chapter)
+    assert wait_for(lambda: p.position < 0.5)
+    p.play_track(song)
+    assert p.current_track_id == song
+    assert store.resume_position(chapter) is None
+    p.play_track(chapter)
+    assert events.of("track_started")[-1]["at"] == 0.0
     p.stop()
 
 
