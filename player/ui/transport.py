@@ -55,10 +55,12 @@ def elapsed_text(seconds: float, total_s: float) -> str:
         total = int(round(float(total_s)))
     except (TypeError, ValueError, OverflowError):   # (also an infinite length)
         total = 0
-    shown = format_duration(seconds) or "0:00"
-    if total < 3600 or not shown[0].isdigit():
-        return shown
-    s = max(0, int(round(float(seconds))))
+    shown = format_duration(seconds)
+    if total < 3600:
+        return shown or "0:00"
+    # (no time to show: none yet, or one a damaged header or a device gone made up, which
+    # is not a number; rounded as it was, it raised and the clock stopped)
+    s = int(round(float(seconds))) if shown else 0
     return f"{s // 3600:0{len(str(total // 3600))}d}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 

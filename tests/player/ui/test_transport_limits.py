@@ -9,6 +9,10 @@ def test_the_seek_bar_takes_any_length_a_header_claims(qtbot):
     for position, duration in ((1.0, 1e30), (float("nan"), float("inf")), (-5.0, 3.0e6), (10.0, 43200.0)):
         bar.set_position(position, duration)
     assert bar.slider.maximum() == 43_200_000 and bar.slider.value() == 10_000
+    # (a position that is no number, of a track an hour or longer: its time shown with hours)
+    for position in (float("nan"), -5.0, 0.0):
+        bar.set_position(position, 7200.0)
+        assert bar.elapsed.text() == "0:00:00"
 
 
 def test_the_seek_bar_stays_put_as_a_ten_hour_track_passes_each_hour(qtbot):
