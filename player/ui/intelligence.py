@@ -96,6 +96,7 @@ class Intelligence(QObject):
         # recommender would build its catalogue again for nothing.
         self.window.library_scanned.connect(self.library_changed)
         self.window.ratings_changed.connect(self.ratings_changed)
+        self.window.tags_changed.connect(self.tags_changed)
         self.window.scan_finished.connect(self._scan_ended)
         self.refresh_learned()
         self.ready.emit()
@@ -252,6 +253,15 @@ class Intelligence(QObject):
         changed, and an analysis the person cancelled stays cancelled."""
         if self.service is not None:
             self.service.library_settled()
+
+    def tags_changed(self) -> None:
+        """Tags read again changed: the next answer names the songs as they are now (the
+        catalogue is read again), and plays of imported listens the new tags matched count.
+        Their audio is as it was, so no analysis is asked for; one the person cancelled stays
+        cancelled. (A file that now holds another song is analysed at the next scan or start.)"""
+        if self.service is not None:
+            self.service.library_settled()
+        self.refresh_learned()
 
     def analyse(self) -> None:
         """Ask the learner to analyse tracks without features (a no-op when all are done)."""

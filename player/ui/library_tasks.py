@@ -513,7 +513,10 @@ class LibraryTasksMixin:
         if changed:
             self.reload_library()
             self.refresh_playlists()
-            self.library_scanned.emit()      # the recommender goes by tags too
+            # (the recommender goes by tags too. Not library_scanned, which also asks the
+            # learner to analyse, lifting an analysis the person cancelled, for a change
+            # that leaves every song's audio as it was)
+            self.tags_changed.emit()
         self.tags_read_again.emit(result)
 
     # -- Discover --------------------------------------------------------------

@@ -128,6 +128,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     scan_finished = Signal(object)      # ScanProgress or the exception
     library_scanned = Signal()          # after scan_finished, where the scan may have changed the library
     ratings_changed = Signal()          # the person rated songs here: only the recommender's stars changed
+    tags_changed = Signal()             # tags read again changed: the recommender's names, not its audio
     settings_opened = Signal(object)    # the settings dialog, open with the settings as stored
     settings_saved = Signal()
     history_imported = Signal(object)   # list of ImportSummary, or the exception

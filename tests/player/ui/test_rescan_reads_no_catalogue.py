@@ -85,3 +85,30 @@ def test_each_tags_read_again_in_the_window_is_in_the_recommender_at_once(qtbot,
         with qtbot.waitSignal(window.tags_read_again, timeout=20000):
             window.read_tags_again([track])
         assert title_in_catalogue(track) == title
+
+
+def test_tags_read_again_ask_no_audio_analysis(qtbot, scanned, music, make_window):
+    # A title fixed and read again changes no sound: the catalogue is read again, but the
+    # learner is not asked to analyse, which lifted an analysis the person had cancelled and
+    # set a pass over every track still waiting going again.
+    from player.learner import messages as m
+    from tests.audiogen import write_tags
+
+    window = make_window(scanned)
+    window.enable_intelligence(analyse=True, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    service = window.provider
+    service.settle_s = 3600.0            # (longer than the test)
+    service.recommender()
+    sent = []
+    real_send = window.intelligence.send
+    window.intelligence.send = lambda message: sent.append(message) or real_send(message)
+    path = music / "Rock" / "r2.flac"
+    write_tags(path, title="Pebble Song (Demo)")
+    track = scanned.track_by_path(str(path))["id"]
+    with qtbot.waitSignal(window.tags_read_again, timeout=20000):
+        window.read_tags_again([track])
+    cat = service.recommender().catalog
+    assert cat.titles[cat.row(track)] == "Pebble Song (Demo)"
+    assert not [s for s in sent if isinstance(s, m.Analyse)]
