@@ -23,9 +23,10 @@ SHORTCUTS = [
     ("Ctrl+R", "repeat: off → all → one"),
     ("Ctrl+F", "search the library (Enter plays the first hit, Esc clears)"),
     ("Enter", "play the selected track and the ones after it"),
-    ("Ctrl+1 / Ctrl+2 / Ctrl+3 / Ctrl+4 / Ctrl+5", "in the library: rate the selected songs one to five stars "
-                                                  "(kept in Segue's library, the files are not changed)"),
-    ("Ctrl+0", "in the library: take the selected songs' stars away"),
+    ("Ctrl+1 / Ctrl+2 / Ctrl+3 / Ctrl+4 / Ctrl+5", "in the library, Up next or a playlist: rate the selected "
+                                                  "songs one to five stars (kept in Segue's library, the files "
+                                                  "are not changed)"),
+    ("Ctrl+0", "in the library, Up next or a playlist: take the selected songs' stars away"),
     ("Delete", "remove the selected Up next entries, or the one the keyboard is on (or a playlist's songs)"),
     ("Alt+Up / Alt+Down", "move the selected Up next entries (or a playlist's songs) up / down"),
     ("Alt+Home / Alt+End", "in Up next: play the selected entries next / move them to the end"),

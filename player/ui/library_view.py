@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QContextMenuEvent, QDrag, QKeySequence
+from PySide6.QtGui import QActionGroup, QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolTip, QVBoxLayout,
     QWidget,
@@ -14,7 +14,7 @@ from player.library.query import HELP as SEARCH_HELP
 from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
-from player.ui.track_menu import RATINGS, add_queue_actions, add_rating_menu, add_show_in_folder, finder
+from player.ui.track_menu import add_queue_actions, add_rating_keys, add_rating_menu, add_show_in_folder, finder
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60,
@@ -526,14 +526,7 @@ class LibraryView(QWidget):
         t.doubleClicked.connect(lambda index: self._play_from(index.row()))
         t.activated_rows.connect(self._play_from)
         t.customContextMenuRequested.connect(self._menu)
-        # Ctrl+1 to Ctrl+5 rate the chosen songs, Ctrl+0 takes their stars away (as Quod Libet's
-        # keys): rating a whole album by mouse took a menu and a submenu per click.
-        self.rate_keys = []
-        for stars, _ in RATINGS:
-            key = QAction(self, shortcut=QKeySequence(f"Ctrl+{stars}"), shortcutContext=Qt.WidgetShortcut)
-            key.triggered.connect(lambda _=False, stars=stars: self._rate_selected(stars))
-            t.addAction(key)
-            self.rate_keys.append(key)
+        self.rate_keys = add_rating_keys(t, self.selected_ids, self.rate_requested.emit)
         model.modelReset.connect(self._update_count)
         model.modelReset.connect(self._say_problem)     # (a new library reads the search again)
         model.layoutChanged.connect(self._update_count)
@@ -583,11 +576,6 @@ class LibraryView(QWidget):
     def _play_first_match(self) -> None:
         if self.model.rowCount():
             self._play_from(0)
-
-    def _rate_selected(self, stars: int) -> None:
-        ids = self.selected_ids()
-        if ids:
-            self.rate_requested.emit(ids, stars)
 
     def rating_of(self, track_id: int) -> int | None:
         """The stars the library shows for ``track_id`` (None: none, or not shown here)."""

@@ -278,6 +278,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             view.never_suggest.connect(self.never_suggest)
             view.rate_requested.connect(self.rate_tracks)
         self.playlists.path_of = self.entry_file
+        self.playlists.rating_of = self.library.rating_of
+        self.playlists.rate_requested.connect(self.rate_tracks)
         self.transport.radio.connect(self.radio_from_current)
         # The volume is saved as it is set, not only at close: after a crash the music comes
         # back as loud as it was left, not as at some earlier start. A drag is saved when let go.

@@ -138,7 +138,7 @@ class PlaylistTasksMixin:
             if row is None:
                 return playlist_id, "", []
             namer = Namer.of(store)
-            out = []
+            out, track_ids = [], {}
             entries = store.playlist_entries(playlist_id)
             # (the tracks in a few reads, not one a song: the list is read again after every edit)
             tracks = store.tracks_by_id(e["track_id"] for e in entries if e["track_id"] is not None)
@@ -150,11 +150,12 @@ class PlaylistTasksMixin:
                     if e["away"]:
                         sub = f"{not_connected(e['away'])}: {sub}" if sub else not_connected(e["away"])
                     out.append((e["position"], names.title, sub, True, e["path"]))
+                    track_ids[e["position"]] = e["track_id"]
                 else:
                     # The title its playlist file gave, where it gave one: the song it was.
                     out.append((e["position"], e["title"] or os.path.splitext(readable(_file_name(e["path"])))[0],
                                 readable(e["path"]), False, e["path"]))
-            return playlist_id, row["name"], out
+            return playlist_id, row["name"], out, track_ids
 
         return run_task(work, lambda result, error: self._entries_read(result, error, asked), name="playlist")
 

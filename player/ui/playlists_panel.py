@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from player.ui.elided_label import ElidedLabel
 from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
-from player.ui.track_menu import add_queue_actions, add_show_in_folder, finder
+from player.ui.track_menu import add_queue_actions, add_rating_keys, add_rating_menu, add_show_in_folder, finder
 from player.ui.two_line import SUBTITLE_ROLE, TwoLineDelegate
 
 PLAYLIST_ROLE = Qt.UserRole + 1
@@ -282,6 +282,7 @@ class PlaylistsPanel(QWidget):
     import_requested = Signal()
     remove_entries = Signal(int, list)        # playlist id, positions
     reorder_entries = Signal(int, list)       # playlist id, the positions as shown, in the new order
+    rate_requested = Signal(object, int)      # track ids, stars (0: no rating)
     undo_requested = Signal(object)           # playlist id or None: put back the songs last removed,
     #                                           or the playlist last deleted
 
@@ -302,6 +303,9 @@ class PlaylistsPanel(QWidget):
         # undecodable bytes of a file name that is not UTF-8 are lost or refused, and the
         # store would refuse every move.
         self._paths: dict[int, str] = {}
+        self._track_ids: dict[int, int] = {}     # the library's track of each playable entry, by position
+        #: ``rating_of(track_id) -> int | None``: the stars its menu shows checked
+        self.rating_of = None
         #: ``path_of(entry_path) -> str | None``, on a worker thread: the file an entry's "Show in
         #: folder" opens at (a CUE sheet's track is named "Album.flac#02", a file that is not there)
         self.path_of = None
@@ -313,6 +317,8 @@ class PlaylistsPanel(QWidget):
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
                                  shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(1))
         self.entries.addActions([self.move_up, self.move_down])
+        self.rate_keys = add_rating_keys(self.entries, lambda: self._ids_at(self._selected_positions()),
+                                         self.rate_requested.emit)
         # Anywhere in the tab: the list of playlists has the keyboard once the last song is
         # removed, and none may be left once the last playlist is deleted.
         self.undo_remove = QAction("Undo", self, shortcut=QKeySequence.Undo,
@@ -442,8 +448,9 @@ class PlaylistsPanel(QWidget):
             self.set_entries(None, "Playlists", [])
         self._update_buttons()
 
-    def set_entries(self, playlist_id: int | None, name: str, entries) -> None:
-        """``entries``: ``(position, title, subtitle, playable, path)`` in order."""
+    def set_entries(self, playlist_id: int | None, name: str, entries, track_ids: dict | None = None) -> None:
+        """``entries``: ``(position, title, subtitle, playable, path)`` in order; ``track_ids``:
+        the library's track of each playable entry, by position (what Rating rates)."""
         if playlist_id is not None and playlist_id != self.current_playlist():
             return                     # an answer for a playlist no longer chosen
         if self._moving is not None and playlist_id == self._moving and not self._stored:
@@ -461,6 +468,7 @@ class PlaylistsPanel(QWidget):
         songs.replace(list(entries), whole)
         positions = songs.columns[0]
         self._paths = dict(zip(positions, songs.columns[4]))
+        self._track_ids = dict(track_ids or {})
         self.entries.select_rows([r for r, p in enumerate(positions) if p in chosen] if chosen else [])
         # Tab passes over the list while it has no rows to act on (no playlist chosen, or one
         # with no tracks), and stops at it again once it has some.
@@ -474,6 +482,10 @@ class PlaylistsPanel(QWidget):
     def _selected_positions(self) -> list[int]:
         positions = self.entries.songs.columns[0]
         return sorted(positions[r] for r in self.entries.selected_rows())
+
+    def _ids_at(self, positions: list[int]) -> list[int]:
+        """The library's tracks of the entries at ``positions`` (those not in the library left out)."""
+        return [self._track_ids[p] for p in positions if p in self._track_ids]
 
     def _shown_order(self) -> list[int]:
         return list(self.entries.songs.columns[0])
@@ -552,6 +564,9 @@ class PlaylistsPanel(QWidget):
         menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
         path = self._paths.get(here)
         add_show_in_folder(menu, finder(self.path_of, path) or (lambda: path))
+        ids = self._ids_at(positions)
+        if ids:                                   # (songs not in the library have no stars to give)
+            add_rating_menu(menu, ids, self.rate_requested.emit, self.rating_of)
         if not item.isSelected():
             self.entries.setCurrentIndex(item.index())          # what Move up / down moves
         menu.addSeparator()

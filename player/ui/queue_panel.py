@@ -25,7 +25,7 @@ from player.audio.queue import by_identity
 from player.ui.announce import announce
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
-from player.ui.track_menu import add_rating_menu, add_show_in_folder, finder
+from player.ui.track_menu import add_rating_keys, add_rating_menu, add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
 from segue_common.text import search_form
 from PySide6.QtWidgets import (
@@ -594,6 +594,8 @@ class UpNextPanel(QWidget):
         self.list.customContextMenuRequested.connect(self._menu)
         # Reordered from the keyboard as a playlist's songs are (a drag needs a mouse): the
         # keys act in the list only, and Ctrl+Up/Down stay the window's volume keys.
+        self.rate_keys = add_rating_keys(self.list, lambda: [e.track_id for e in self._selected_entries()],
+                                         self.rate_requested.emit)
         self.move_up = QAction("Move up", self.list, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.list, shortcut=QKeySequence("Alt+Down"),

@@ -1,10 +1,11 @@
 """The right-click entries every list of songs offers alike (the library, Up next, Discover,
 a playlist's songs): made here once, so that the lists cannot drift apart.
 
-"Play next" and "Add to Up next" queue the songs; "Show in folder" opens the file manager
-where the song's file is, the file itself chosen where the system's file manager can be
-asked to (Windows Explorer, the macOS Finder, a Linux desktop's file manager through its
-``org.freedesktop.FileManager1`` service), else its folder opened.
+"Play next" and "Add to Up next" queue the songs; "Rating" and Ctrl+0 to Ctrl+5 rate them;
+"Show in folder" opens the file manager where the song's file is, the file itself chosen
+where the system's file manager can be asked to (Windows Explorer, the macOS Finder, a Linux
+desktop's file manager through its ``org.freedesktop.FileManager1`` service), else its folder
+opened.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ import urllib.parse
 from typing import Callable
 
 import shiboken6
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QAction, QDesktopServices
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from player.workers import run_task
@@ -67,6 +68,26 @@ def add_rating_menu(menu, ids: list[int], rate: Callable[[list, int], None],
                             "(kept in Segue's library; the files are not changed)")
         action.setToolTip(said)
     return sub
+
+
+def add_rating_keys(view, chosen: Callable[[], list[int]], rate: Callable[[list, int], None]) -> list[QAction]:
+    """Ctrl+1 to Ctrl+5 on ``view`` rate the songs ``chosen()`` names (the selection, read
+    as the key is pressed), Ctrl+0 takes their stars away (as Quod Libet's keys): rating a
+    whole album by mouse took a menu and a submenu per click. Keys of the list alone, so that
+    every list of songs rates its own selection. Returns the keys' actions."""
+    keys = []
+    for stars, _ in RATINGS:
+        key = QAction(view, shortcut=QKeySequence(f"Ctrl+{stars}"), shortcutContext=Qt.WidgetShortcut)
+        key.triggered.connect(lambda _=False, stars=stars: _rate_chosen(chosen, rate, stars))
+        view.addAction(key)
+        keys.append(key)
+    return keys
+
+
+def _rate_chosen(chosen: Callable[[], list[int]], rate: Callable[[list, int], None], stars: int) -> None:
+    ids = chosen()
+    if ids:
+        rate(list(ids), stars)
 
 
 def add_show_in_folder(menu, find: Callable[[], str | None] | None) -> QAction:

@@ -146,3 +146,41 @@ def test_songs_rated_one_after_another_tell_the_recommender_and_start_nothing_el
         assert cat.rating[cat.row(song)] == stars
     assert not [message for message in sent if isinstance(message, m.Analyse)]
     assert not refreshed
+
+
+def test_a_playlist_song_is_rated_from_its_menu_and_with_ctrl_and_a_number(qtbot, scanned, make_window):
+    # A playlist is where a person listens through an album or a mix and rates as they go:
+    # its songs' menu has "Rating" and Ctrl+0 to Ctrl+5 rate the chosen songs, as the library's.
+    ids = [t["id"] for t in scanned.tracks()[:3]]
+    scanned.create_playlist("Mix", ids)
+    window = make_window(scanned)
+    window.tabs.setCurrentWidget(window.playlists)
+    view = window.playlists.entries
+    qtbot.waitUntil(lambda: view.count() == 3, timeout=5000)
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=5000)
+    view.select_rows([0, 2])
+    QTest.keyClick(window.windowHandle(), Qt.Key_4, Qt.ControlModifier)     # (through the window, as a key pressed)
+    qtbot.waitUntil(lambda: all(_shown(window, t) == STARS * 4 for t in (ids[0], ids[2])), timeout=10000)
+    _choose(window.playlists, view.visualRect(view.model().index(1)).center(), STARS * 2)
+    qtbot.waitUntil(lambda: _shown(window, ids[1]) == STARS * 2, timeout=10000)
+    assert [scanned.track(t)["own_rating"] for t in ids] == [4, 2, 4]
+    view.select_rows([1])                 # (the menu shows the stars of the songs it rates)
+    sub = _rating_menu(window.playlists, view.visualRect(view.model().index(1)).center())
+    assert [a.text() for a in sub.actions() if a.isChecked()] == [STARS * 2]
+    window.playlists.last_menu.close()
+
+
+def test_ctrl_and_a_number_rates_the_chosen_up_next_songs(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    ids = [window.model.track_id(r) for r in range(3)]
+    window.enqueue(ids)
+    qtbot.waitUntil(lambda: window.up_next.track_ids()[:3] == ids, timeout=10000)
+    view, rows = window.up_next.list, window.up_next.rows
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=5000)
+    view.selectionModel().select(rows.index(1, 0), QItemSelectionModel.ClearAndSelect | QItemSelectionModel.Rows)
+    song = rows.index(1, 0).data(ENTRY_ROLE).track_id
+    QTest.keyClick(window.windowHandle(), Qt.Key_5, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: _shown(window, song) == STARS * 5, timeout=10000)
+    assert scanned.track(song)["own_rating"] == 5
