@@ -93,6 +93,9 @@ class BufferedEngine(FeederMixin, Engine):
         self._level_full = False  # a play: from silence, the new track (from its start) is at full level
         #                           (once the output plays; a pause first drops it)
         self._level_cut = False   # the output was lost: nothing is playing any more
+        # The output is being moved to another device (see SoundDeviceEngine.set_device): while
+        # set, the music fades out as at a pause, and silence follows, the state still playing.
+        self._moving_out = False
         # Plays asked for, and the last the feeder has dropped the old buffer for: until it
         # has, a play from silence hears nothing (what is buffered is the old track's).
         self._plays = self._played = 0
@@ -181,7 +184,7 @@ class BufferedEngine(FeederMixin, Engine):
         if self._level_cut:
             self._level_cut = False
             level = 0
-        if state is PlaybackState.PLAYING:
+        if state is PlaybackState.PLAYING and not self._moving_out:
             if level == 0 and self._played != self._plays:
                 # Played from silence (paused, stopped): the buffer still holds the old track
                 # until the feeder drops it, and a block of it would start mid-wave at full level.

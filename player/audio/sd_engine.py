@@ -27,6 +27,9 @@ log = logging.getLogger(__name__)
 
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
 LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
+#: how long a switch of output waits at most for the old one to fade out (see _fade_out): a
+#: block of the output (2048 frames, 46 ms) and the fade's own 12 ms, with room to spare
+SWITCH_FADE_WAIT_S = 0.1
 OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
 EXIT_WAIT_S = 1.0  # how long a stream left to stop is waited for as the process exits (see _at_exit)
 
@@ -245,7 +248,8 @@ class SoundDeviceEngine(BufferedEngine):
                 made.append(sd.OutputStream(
                     samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
                     latency=self._latency, blocksize=self._blocksize,
-                    callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop),
+                    callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop
+                                                          or made[0] in _letting_go),
                     finished_callback=lambda: self._finished(made[0] if made else None)))
             except Exception as exc:  # noqa: BLE001 - raised on the opening thread below
                 failed.append(exc)
@@ -432,9 +436,26 @@ class SoundDeviceEngine(BufferedEngine):
                 self._cmds.put(("play", (source, self._move(source, source.start_s), self._plays)))
                 self._device_lost(str(exc))
 
-    def _close_stream(self, *, drain: bool = False) -> None:
+    def _fade_out(self) -> bool:
+        """Fade the output playing to silence, as a pause does, and wait (on the caller's
+        thread, never the window's: at most :data:`SWITCH_FADE_WAIT_S`) until the audio
+        thread has. False when it did not (no output running, or one that stopped calling):
+        its sound is then cut as before."""
+        if not self._output_running():
+            return False
+        self._moving_out = True
+        end = time.monotonic() + SWITCH_FADE_WAIT_S
+        while self._level > 0:
+            if time.monotonic() >= end:
+                return False
+            time.sleep(0.002)
+        return True
+
+    def _close_stream(self, *, drain: bool = False, wait: bool = True, linger: bool = False) -> None:
         """Close the stream, if any, without reporting its end as a loss (``drain``: once it
-        played what it holds; else at once).
+        played what it holds; else at once; ``wait``: False lets it go on another thread,
+        returning at once; ``linger``: its own blocks are silence now, and it plays them for
+        its latency first, as PortAudio's drain does not cover the sound server's own buffer).
 
         Waited for :data:`LET_GO_WAIT_S` at most. A sound server that stopped answering (a
         Bluetooth device gone, the server stopped) holds PortAudio's stop and close until it
@@ -447,8 +468,12 @@ class SoundDeviceEngine(BufferedEngine):
             return
         done = threading.Event()
 
+        latency = self._stream_latency if linger else 0.0
+
         def let_go():
             try:
+                if latency:
+                    time.sleep(min(1.0, latency + 0.05))
                 if drain and self._active(old):
                     old.stop()
                 else:
@@ -469,7 +494,7 @@ class SoundDeviceEngine(BufferedEngine):
         with _left_lock:
             _letting_go.add(old)
         threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
-        if not done.wait(LET_GO_WAIT_S):
+        if wait and not done.wait(LET_GO_WAIT_S):
             with _left_lock:
                 if not done.is_set():
                     _left_to_stop.add(old)
@@ -487,8 +512,16 @@ class SoundDeviceEngine(BufferedEngine):
             # unless one is left to stop on its own. Ending PortAudio closes that one too,
             # while its stop is still waiting for its server: the end waited with it, under
             # the engine's lock, and the stop's own close came after PortAudio had freed it.
-            with _left_lock:
-                left = len(_left_to_stop)
+            # (an output being let go, the old one of a switch playing its last blocks, is
+            # waited for: ending PortAudio under it would close it mid-stop)
+            end = time.monotonic() + LET_GO_WAIT_S
+            while True:
+                with _left_lock:
+                    going, left = len(_letting_go - _left_to_stop), len(_left_to_stop)
+                if not going or time.monotonic() >= end:
+                    break
+                time.sleep(0.01)
+            left += going
             if left:
                 log.warning("the list of devices is not read again while %d output(s) that stopped "
                             "answering are still being let go", left)
@@ -538,7 +571,15 @@ class SoundDeviceEngine(BufferedEngine):
     def _set_device(self, name: str | None) -> None:
         was_playing = self.state.value == "playing"
         before = self._device
-        self._close_stream()
+        if was_playing and self._fade_out():
+            # Faded: the old output plays what it holds (the fade's end and silence) on its
+            # own, while the new one opens; cut at once, it stopped mid-wave (a click on the
+            # speakers the person leaves). (Its blocks are silence from now on: see _callback.)
+            self._close_stream(drain=True, wait=False, linger=True)
+            self._moving_out = False
+        else:
+            self._moving_out = False
+            self._close_stream()
         self._device = name
         try:
             self._open_anew()

@@ -259,6 +259,36 @@ def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tm
         server.close()
 
 
+def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tmp_path):
+    """Moving the music to another output mid-song: the one left fades out, as at a pause,
+    where it stopped mid-wave at full level (a click on the speakers the person leaves).
+    Both outputs play into the null sink; the new one begins after its silent warm-up, so
+    the end of each old one stands alone in the recording."""
+    path = long_tone(tmp_path)
+    e = sd_engine()
+    other = next(d for d in e.devices() if d != "default")
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    src = Source(str(path))
+    e.play(src)
+    for name in (other, None, other):
+        heard = src.heard_frames
+        assert wait_for(lambda: src.heard_frames > heard + SR // 5)
+        e.set_device(name)
+        assert e.device == name
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5)
+    level = np.abs(recorder.stop()[:, 0])
+    playing = level > 1e-4
+    # Where the sound stops for 20 ms or more: each old output's end.
+    quiet = int(0.02 * SR)
+    ends = [i for i in np.flatnonzero(playing[:-1] & ~playing[1:]) + 1
+            if i > 600 and not playing[i:i + quiet].any()]
+    assert len(ends) >= 3, ends
+    for end in ends[:3]:
+        assert level[end - 600:end].max() > 0.25          # (the tone at its level before the end)
+        assert level[end - 64:end].max() < 0.1, end       # faded: cut, it stayed at 0.3 to the last frame
+
+
 def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine, tmp_path):
     """A device switched off since the settings listed it: choosing it fails, and the song
     plays on where it was (it went silent while showing as playing)."""
