@@ -139,6 +139,10 @@ class BufferedEngine(FeederMixin, Engine):
         # the gain it starts from, frames of it written), or None (see FeederMixin._push).
         self._join_glide: tuple[Source, float, int] | None = None
         self._join_ramp = np.arange(1, JOIN_GLIDE_FRAMES + 1, dtype=np.float32) / JOIN_GLIDE_FRAMES
+        # The glide of the source ``_prev`` names, as it stood when the join after it was written
+        # (a track shorter than the glide ends part way through): it goes on if the next one is
+        # taken back (see FeederMixin._unwrite_next).
+        self._prev_glide: tuple[Source, float, int] | None = None
         self._faded_end: Decoder | None = None  # the source whose end was faded out for a late next (_fill)
         self._announced: Source | None = None
         self._announced_failed = False

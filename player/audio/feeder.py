@@ -373,7 +373,7 @@ class FeederMixin:
             if dec is not None:
                 dec.close()
         self._writing = self._wdec = self._next = self._ndec = self._nerr = self._nseg = None
-        self._prev = self._fade = self._join_glide = None
+        self._prev = self._fade = self._join_glide = self._prev_glide = None
         self._announced, self._announced_failed = None, False
 
     def _unwrite_next(self, *, heard_or_not: bool = False) -> bool:
@@ -404,6 +404,12 @@ class FeederMixin:
                 # (its end being heard already, made with the old next's start: it stays so)
                 dec.seek_frame(frame)
             self._writing, self._wdec, self._prev = src, dec, None
+            # The taken-back song's glide goes with it; the track written again goes on with
+            # its own, where it had one left (shorter than the glide): set at its gain, the
+            # join that follows it started from a level it never reached, a step.
+            kept = self._prev_glide
+            self._join_glide = kept if kept is not None and kept[0] is src else None
+            self._prev_glide = None
         return True
 
     def _set_next(self, source: Source | None) -> None:
@@ -1036,7 +1042,9 @@ class FeederMixin:
         # from the level the last frame was written at: a track shorter than the glide ends
         # part way through its own, and the next one, from that track's gain, stepped there.
         level = src.gain
+        self._prev_glide = None
         if self._join_glide is not None and self._join_glide[0] is src:
+            self._prev_glide = self._join_glide
             _, start, done = self._join_glide
             level = start + (src.gain - start) * float(self._join_ramp[done - 1]) if done else start
         self._join_glide = (self._next, level, 0) if self._next.gain != level else None

@@ -454,3 +454,44 @@ def test_a_join_after_a_track_shorter_than_the_glide_goes_on_from_the_level_it_r
     assert np.allclose(out[:n], gains[0] * whole[:n], atol=1e-6)
     tail = n + short + JOIN_GLIDE_FRAMES
     assert np.allclose(out[tail:], gains[2] * whole[tail:len(out)], atol=1e-6)
+
+
+@pytest.mark.parametrize("short", [False, True])
+def test_a_next_song_taken_back_leaves_no_step_at_the_join_that_follows(engine, tmp_path, short):
+    # A next song set, written (its ReplayGain glide begun), taken back and another set: the
+    # new one glides from the level the song before it ended at, not from the taken-back
+    # one's glide, nor from that song's own gain where a track shorter than the glide had
+    # not got there yet: its glide went with the one taken back, a step (0.07 here).
+    n, m = SR // 2, (JOIN_GLIDE_FRAMES // 2 if short else SR)     # (the first held whole in the buffer)
+    (a, b, c), whole = write_sine_parts(tmp_path, [n, m, SR], amp=0.5)
+    gains = [0.4, 0.8, 0.8]
+    e = engine()
+    e.play(Source(str(a), gain=gains[0]))
+    filled(e)
+    got = []
+    if short:
+        e.set_next(Source(str(b), gain=gains[1]))
+        assert wait_for(lambda: e.sync() and e._nopen is None and e._nseg is not None)
+        for _ in range(n // BLOCK + 1):     # (into the short track)
+            got.append(render(e, 1))
+            assert e.sync()
+        assert wait_for(lambda: e.sync() and e._nseg is None)
+        rest = n + m
+    else:
+        rest = n
+    taken_back = Source(str(c), gain=0.1)
+    e.set_next(taken_back)
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._nseg is not None)
+    at = e._nseg.start
+    assert wait_for(lambda: e._ring.write - at >= JOIN_GLIDE_FRAMES // 4)
+    sc = Source(str(c), gain=gains[2])
+    e.set_next(sc)
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._nseg is not None and e._nseg.source is sc)
+    at = e._nseg.start
+    assert wait_for(lambda: e._ring.write - at >= SR // 2)
+    while sum(len(x) for x in got) < rest + 2 * JOIN_GLIDE_FRAMES:
+        got.append(render(e, 1))
+    out = np.concatenate(got)
+    assert worst_jump(out) < 0.01
+    tail = rest + JOIN_GLIDE_FRAMES
+    assert np.allclose(out[tail:], gains[2] * whole[tail:len(out)], atol=1e-6)
