@@ -45,11 +45,13 @@ def _seconds(text: str) -> float:
 def _looks_like_a_path(text: str) -> bool:
     """Whether ``text`` is written as a file's path (a folder in it, or a file's extension),
     not as a word to search for."""
+    from player.library.skip import extension
     from player.library.tags import AUDIO_EXTENSIONS
     from player.playlist_files import EXTENSIONS
 
+    # (the extension read as the scanner reads it: "....mp3" is a song called "...")
     return (os.sep in text or (os.altsep or os.sep) in text
-            or os.path.splitext(text)[1].lower() in (*AUDIO_EXTENSIONS, *EXTENSIONS))
+            or extension(text) in (*AUDIO_EXTENSIONS, *EXTENSIONS))
 
 
 def _describe(row, namer) -> str:

@@ -44,7 +44,7 @@ def _files_and_addresses(path: str, store=None) -> tuple[list[str], list[str]]:
 
     if os.path.isdir(path):
         return [os.path.abspath(found.path) for found in walk_audio(path)], []
-    if os.path.splitext(path)[1].lower() in EXTENSIONS:
+    if extension(os.path.basename(path)) in EXTENSIONS:      # ("....m3u8": a playlist called "...")
         try:
             content = read_playlist(path)
         except PlaylistFileError:

@@ -812,3 +812,15 @@ def test_library_lists_its_folders_and_unreadable_files_as_people_sort_names(seg
         [str(tmp_path / n) for n in expected]
     assert [line.partition(":")[0] for line in lines if line.endswith("damaged MP3 file")] == \
         [str(tmp_path / n / "01 Song.mp3") for n in expected]
+
+
+def test_play_takes_a_missing_file_named_only_with_dots_for_a_file_not_a_search(segue_home, tmp_path):
+    # "....mp3" (a song called "...") is a file's name by its extension, as the scanner reads
+    # it: mistyped or gone, it is named as such and the other file plays, where it was taken
+    # for a word and the whole line searched the library for "one.flac ....mp3".
+    write_track(tmp_path, "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
+    out = subprocess.run([sys.executable, "-m", "player", "play", "--null", "one.flac", "....mp3"], cwd=tmp_path,
+                         env={**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)},
+                         capture_output=True, text=True, timeout=120)
+    assert "....mp3: no such file or folder" in out.stderr, out.stderr
+    assert "playing: A - One" in out.stdout

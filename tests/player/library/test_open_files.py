@@ -161,3 +161,15 @@ def test_a_playlist_from_another_computer_opened_plays_the_library_songs_it_name
     assert problems[1:] == [("http://radio.example/live",
                              "a web address: Segue plays files on this computer, without going online")]
     assert len(store.tracks()) == 2                     # nothing stored for what is not here
+
+
+def test_a_playlist_named_only_with_dots_is_opened_as_a_playlist(store, tmp_path):
+    # A mix called "..." is saved as "....m3u8": read as what follows the last dot, as a file
+    # manager and the scanner read it, it is a playlist, where os.path.splitext saw no
+    # extension and the file was taken for a song that could not be read.
+    song = write_track(tmp_path / "music", "song", fmt="flac", seconds=0.2, tags={"title": "Song", "artist": "A"})
+    mix = tmp_path / "....m3u8"
+    mix.write_text(f"#EXTM3U\n{song}\n", encoding="utf-8")
+    ids, problems = tracks_for(store, [str(mix)])
+    assert problems == []
+    assert [store.track(t)["path"] for t in ids] == [str(song)]
