@@ -371,6 +371,8 @@ class SoundDeviceEngine(BufferedEngine):
             # after its first silent blocks, a click on the device just chosen. (A play from
             # its start is still heard from its first frame: see BufferedEngine._render.)
             self._level_cut = True
+            # (a switch of output holds the music silent until now: see _set_device)
+            self._moving_out = False
             try:
                 stream.start()
             except self._sdmod.PortAudioError as exc:
@@ -569,14 +571,23 @@ class SoundDeviceEngine(BufferedEngine):
             self._set_device(name)
 
     def _set_device(self, name: str | None) -> None:
+        try:
+            self._switch_device(name)
+        finally:
+            self._moving_out = False
+
+    def _switch_device(self, name: str | None) -> None:
         was_playing = self.state.value == "playing"
         before = self._device
         if was_playing and self._fade_out():
             # Faded: the old output plays what it holds (the fade's end and silence) on its
             # own, while the new one opens; cut at once, it stopped mid-wave (a click on the
             # speakers the person leaves). (Its blocks are silence from now on: see _callback.)
+            # The music stays held silent until the new output starts (see _output_start): a
+            # block of the old one already past its check in _callback as it was let go went
+            # on to render the music, fading in on the speakers being left and taking those
+            # frames from the new output.
             self._close_stream(drain=True, wait=False, linger=True)
-            self._moving_out = False
         else:
             self._moving_out = False
             self._close_stream()

@@ -289,6 +289,32 @@ def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tm
         assert level[end - 64:end].max() < 0.1, end       # faded: cut, it stayed at 0.3 to the last frame
 
 
+def test_a_block_of_the_output_left_that_was_under_way_takes_nothing_from_the_new_one(sd_engine, tmp_path):
+    """A block of the old output's callback already past its check as the switch let that
+    output go renders on, on PortAudio's thread, while the new output opens: it must hear
+    silence (the music faded out there) and leave the buffer to the new output, where it
+    faded the music in again on the speakers being left and took those frames away."""
+    path = long_tone(tmp_path)
+    e = sd_engine()
+    other = next(d for d in e.devices() if d != "default")
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 5)
+    real_open = e._open_anew
+    block = np.ones((2048, e.channels), dtype=np.float32)
+
+    def open_with_a_late_block():
+        e._render(block)        # (what that callback does next: see SoundDeviceEngine._callback)
+        real_open()
+
+    e._open_anew = open_with_a_late_block
+    e.set_device(other)
+    e._open_anew = real_open
+    assert np.abs(block).max() == 0.0
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5)     # (and the new output plays on)
+
+
 def test_a_device_that_cannot_be_opened_leaves_the_music_where_it_was(sd_engine, tmp_path):
     """A device switched off since the settings listed it: choosing it fails, and the song
     plays on where it was (it went silent while showing as playing)."""
