@@ -1206,6 +1206,28 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
             "estimated": estimated}
 
 
+def probe_chapters(path: str | os.PathLike) -> list[dict] | None:
+    """The chapter marks ffprobe reads in ``path`` (an MP4's ``chpl`` atom or QuickTime chapter
+    track, an MP3's ID3v2 ``CHAP`` frames, Matroska's, Ogg's ``CHAPTERxxx`` comments), as it
+    gives them: ``{"start_time", "end_time", "tags"}`` each, unchecked. None where ffprobe is
+    not installed or cannot read the file; an empty list where it has none. Only headers are read."""
+    exe = ffmpeg_path()
+    probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
+    if not probe:
+        return None
+    path = str(path)
+    try:
+        out = subprocess.run(
+            [probe, "-v", "error", *_FILE_ONLY, "-show_chapters", "-of", "json", _file_url(path)],
+            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
+            env=system_environment(), **no_console_window(),
+        )
+        chapters = json.loads(out.stdout).get("chapters")
+    except (subprocess.TimeoutExpired, OSError, ValueError, AttributeError):
+        return None
+    return [c for c in chapters if isinstance(c, dict)] if isinstance(chapters, list) else None
+
+
 def count_frames(path: str | os.PathLike) -> int | None:
     """The frames ffmpeg decodes from ``path``, counted by decoding it all (None where it fails
     or is not installed)."""
