@@ -675,3 +675,20 @@ def empty_second_track(data: bytes) -> bytes:
         if at is not None:
             out[at:at + 4] = bytes(4)
     return bytes(out)
+
+
+def with_chapters(path: Path, codec: str, marks: list[tuple[int, int, str]], seconds: float = 3.0) -> Path:
+    """A file at ``path`` of ``seconds`` of tone encoded with ffmpeg's ``codec`` (aac for an .m4b,
+    libmp3lame for an .mp3), ffmpeg writing ``marks`` ((start ms, end ms, title)) into it as
+    chapters from an ``ffmetadata`` file, as a tool that makes audiobooks does."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="segue-chapters-") as work:
+        wav = write_audio(Path(work) / "src.wav", tone(seconds), 44100)
+        meta = Path(work) / "meta.txt"
+        lines = [";FFMETADATA1", "title=Book"]
+        for start, end, title in marks:
+            lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={title}"]
+        meta.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-i", str(meta), "-map", "0:a",
+                        "-map_metadata", "1", "-map_chapters", "1", "-c:a", codec, str(path)], check=True)
+    return path

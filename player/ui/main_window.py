@@ -33,6 +33,7 @@ from player.ui.menus import build_menus
 from player.ui.playback_mixin import PlaybackMixin
 from player.ui.playlist_tasks import PlaylistTasksMixin
 from player.ui.playlists_panel import PLAYLIST_ROLE, PlaylistsPanel
+from player.ui.chapters_pane import ChaptersPane
 from player.ui.lyrics_pane import LyricsPane
 from player.ui.queue_panel import UpNextPanel
 from player.ui.status_tasks import TaskStatus
@@ -174,6 +175,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.tabs.addTab(self.playlists, "Playlists")
         self.lyrics = LyricsPane()
         self.tabs.addTab(self.lyrics, "Lyrics")
+        self.chapters = ChaptersPane()
+        self.tabs.addTab(self.chapters, "Chapters")
         self.splitter = QSplitter(Qt.Horizontal)
         self.splitter.addWidget(self.tabs)
         self.splitter.addWidget(self.up_next)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QKeySequence
 
+from player.library.chapters import read_chapters
 from player.library.cue import audio_path
 from player.library.lyrics import read_lyrics
 from player.library.names import NAME_COLUMNS, Namer
@@ -169,6 +170,10 @@ class PlaybackMixin:
         t.position_shown.connect(self.lyrics.follow)
         self.lyrics.seek.connect(self.seek_to)
         self._lyrics_task = None
+        t.position_shown.connect(self.chapters.follow)
+        self.chapters.seek.connect(self.seek_to)
+        self.chapters.chapter_changed.connect(t.set_chapter)
+        self._chapters_task = None
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
         u.set_describer(self._describe_entry, self._titles)
@@ -945,6 +950,7 @@ class PlaybackMixin:
 
         self._cover_task = run_task(cover, shown, name="cover")
         self._read_lyrics(track_id)
+        self._read_chapters(track_id)
 
     def _read_lyrics(self, track_id: int, *, again: bool = False) -> None:
         """The Lyrics tab's words for ``track_id``, read on a worker: the file, and a ``.lrc``
@@ -972,6 +978,35 @@ class PlaybackMixin:
 
         self._lyrics_task = run_task(read, shown, name="lyrics")
 
+    def _read_chapters(self, track_id: int) -> None:
+        """The Chapters tab's marks and the seek bar's ticks for ``track_id``, read on a worker:
+        ffprobe takes a tenth of a second or more, and the file may lie on a slow share."""
+        if track_id == self.chapters.track_id:
+            return
+        self.chapters.show_track(track_id)
+        self.transport.set_chapter_marks((), 0.0)
+        if self._chapters_task is not None:
+            self._chapters_task.cancel()
+        store = self.store
+
+        def read():
+            row = store.track(track_id)
+            if row is None:
+                return (), None
+            return read_chapters(audio_path(row), length_s=row["duration"], cue_start_s=row["cue_start_s"],
+                                 cue_end_s=row["cue_end_s"]), row["duration"]
+
+        def shown(result=None, error=None):
+            if error is not None:
+                log.info("chapters not read: %s", error)
+            chapters, length = result if error is None else ((), None)
+            if track_id != self.chapters.track_id:
+                return
+            self.chapters.set_chapters(track_id, chapters)
+            self.transport.set_chapter_marks([c.start for c in chapters], length or 0.0)
+
+        self._chapters_task = run_task(read, shown, name="chapters")
+
     def _name_shown_again(self) -> None:
         """The now-playing bar and the window's title named from the library as loaded now: a
         rescan may have read new tags from the file playing (a tagger wrote into it)."""
@@ -996,6 +1031,8 @@ class PlaybackMixin:
             self._shown_entry = self._shown_track = None     # Next from here starts what is queued
             self.transport.set_track(None)
             self.lyrics.show_track(None)
+            self.chapters.show_track(None)
+            self.transport.set_chapter_marks((), 0.0)
             self.model.set_playing(None)
             self.listening.set_playing(None)
             self.setWindowTitle("Segue")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QImage, QPixmap
+from PySide6.QtGui import QAccessible, QAccessibleEvent, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractSlider, QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
     QWidget,
@@ -130,6 +130,8 @@ class SeekSlider(MirroredSlider):
         self.spoken = ""
         self.wheeling = False
         self._song_ms: int | None = None          # where the song moved the handle, past Qt's value
+        self.marks: tuple[int, ...] = ()            # chapter starts (milliseconds), drawn as ticks
+        self._marks_of = 0                          # the length (ms) the marks were placed on
         # Connected before anyone else's: the step is corrected before a listener reads it.
         self.actionTriggered.connect(self._step_from_the_song)
         speak_seek_bars(SeekSlider)
@@ -151,6 +153,42 @@ class SeekSlider(MirroredSlider):
         self.setSliderPosition(ms)
         self.setTracking(True)
         self._song_ms = ms
+
+    def set_marks(self, starts_ms, length_ms: int) -> None:
+        """Chapter starts to draw as ticks across the bar (none at 0: the bar's start says it),
+        placed on ``length_ms``, the track's length as the library knows it."""
+        self.marks = tuple(sorted({ms for ms in starts_ms if 0 < ms < length_ms}))
+        self._marks_of = length_ms
+        self.update()
+
+    def mark_x(self, ms: int) -> int:
+        """Where, across the widget, the tick of a mark at ``ms`` is drawn (as the handle's centre
+        would stand there)."""
+        opt = QStyleOptionSlider()
+        self.initStyleOption(opt)
+        style = self.style()
+        groove = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, self)
+        handle = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, self)
+        span = max(1, groove.width() - handle.width())
+        return groove.x() + handle.width() // 2 + QStyle.sliderPositionFromValue(
+            0, max(1, self._marks_of), ms, span, opt.upsideDown)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if not self.marks or self._marks_of <= 0:
+            return
+        # Ticks above and below the groove, in the text colour at half strength: seen on a
+        # light or a dark theme, and never mistaken for the handle.
+        painter = QPainter(self)
+        colour = self.palette().windowText().color()
+        colour.setAlphaF(0.5)
+        painter.setPen(colour)
+        mid, reach = self.height() // 2, max(3, self.height() // 4)
+        for ms in self.marks:
+            x = self.mark_x(ms)
+            painter.drawLine(x, mid - reach, x, mid - 2)
+            painter.drawLine(x, mid + 2, x, mid + reach)
+        painter.end()
 
     def sliderChange(self, change) -> None:
         if change == QAbstractSlider.SliderChange.SliderValueChange:
@@ -257,6 +295,12 @@ class TransportBar(QFrame):
         self.title.setObjectName("nowTitle")
         self.subtitle = ElidedLabel(IDLE_HINT)
         self.subtitle.setObjectName("nowSubtitle")
+        # The chapter playing in a long file (an audiobook, a mix), beside the title: it gives
+        # way first where the bar is narrow.
+        self.chapter = ElidedLabel("")
+        self.chapter.setObjectName("nowChapter")
+        self.chapter.setAccessibleName("Chapter")
+        self.chapter.hide()
         for label in (self.title, self.subtitle):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.prev_btn = _button("Previous (Ctrl+Left)", 22, "Previous")
@@ -312,7 +356,11 @@ class TransportBar(QFrame):
         text = QVBoxLayout()
         text.setSpacing(2)
         text.addStretch(1)
-        text.addWidget(self.title)
+        title_row = QHBoxLayout()
+        title_row.setSpacing(8)
+        title_row.addWidget(self.title, 3)
+        title_row.addWidget(self.chapter, 2)
+        text.addLayout(title_row)
         text.addWidget(self.subtitle)
         text.addStretch(1)
         seek_row = QHBoxLayout()
@@ -497,6 +545,15 @@ class TransportBar(QFrame):
         self.title.set_note(f"Composer: {composer}" if title is not None and composer and composer != artist else "")
         self._named = title is not None
         self.subtitle.setText(" — ".join(x for x in (artist, album) if x) if self._named else self._idle_hint)
+
+    def set_chapter(self, title: str) -> None:
+        """The chapter playing now ("": none, and the label gives its room back to the title)."""
+        self.chapter.setText(f"· {title}" if title else "")
+        self.chapter.setVisible(bool(title))
+
+    def set_chapter_marks(self, starts, length_s: float) -> None:
+        """The chapters' starts (seconds) of the track shown, ticked on the seek bar."""
+        self.slider.set_marks([_ms(s) for s in starts], _ms(length_s))
 
     def set_idle_hint(self, hint: str) -> None:
         """What the bar says under "Nothing playing" (now, if nothing is): how to start, which

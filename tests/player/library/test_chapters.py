@@ -4,38 +4,20 @@ CHAP frames, and files whose marks are out of order, past the end, too many or t
 from __future__ import annotations
 
 import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from mutagen.id3 import CHAP, ID3, TIT2
 
 from player.library.chapters import MAX_CHAPTERS, MAX_TITLE, Chapter, _in_stretch, chapter_at, read_chapters, tidy
-from tests.audiogen import tone, write_audio
+from tests.audiogen import tone, with_chapters, write_audio
 
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
                                   reason="no ffmpeg to write chapters with")
 
 
-def _with_chapters(tmp_path: Path, name: str, codec: str, marks: list[tuple[int, int, str]],
-                   seconds: float = 3.0) -> Path:
-    """A file ``name`` of ``seconds`` of tone, ffmpeg writing ``marks`` ((start ms, end ms, title))
-    into it as chapters from an ``ffmetadata`` file."""
-    wav = write_audio(tmp_path / "src.wav", tone(seconds), 44100)
-    meta = tmp_path / "meta.txt"
-    lines = [";FFMETADATA1", "title=Book"]
-    for start, end, title in marks:
-        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={start}", f"END={end}", f"title={title}"]
-    meta.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out = tmp_path / name
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), "-i", str(meta), "-map", "0:a",
-                    "-map_metadata", "1", "-map_chapters", "1", "-c:a", codec, str(out)], check=True)
-    return out
-
-
 @needs_ffmpeg
 def test_m4b_audiobook_chapters_read_with_titles_and_times(tmp_path):
-    book = _with_chapters(tmp_path, "book.m4b", "aac", [(0, 1000, "Opening"), (1000, 2500, "The Storm"),
+    book = with_chapters(tmp_path / "book.m4b", "aac", [(0, 1000, "Opening"), (1000, 2500, "The Storm"),
                                                         (2500, 3000, "Coda")])
     chapters = read_chapters(str(book), length_s=3.0)
     assert [c.title for c in chapters] == ["Opening", "The Storm", "Coda"]
@@ -45,7 +27,7 @@ def test_m4b_audiobook_chapters_read_with_titles_and_times(tmp_path):
 
 @needs_ffmpeg
 def test_mp3_id3_chap_frames_read(tmp_path):
-    mix = _with_chapters(tmp_path, "mix.mp3", "libmp3lame", [(0, 1500, "Intro"), (1500, 3000, "Drop")])
+    mix = with_chapters(tmp_path / "mix.mp3", "libmp3lame", [(0, 1500, "Intro"), (1500, 3000, "Drop")])
     assert ID3(str(mix)).getall("CHAP"), "ffmpeg wrote ID3 CHAP frames"
     chapters = read_chapters(str(mix), length_s=3.0)
     assert [(c.title, round(c.start, 2)) for c in chapters] == [("Intro", 0.0), ("Drop", 1.5)]

@@ -1,0 +1,65 @@
+"""The Chapters tab and the seek bar's marks follow the real player on an .m4b audiobook that
+ffmpeg wrote with chapters: the list with their starts, a click that plays from one, the
+chapter playing named beside the title; a file without chapters says so and shows no marks."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+
+from player.audio.base import PlaybackState
+from player.library.scanner import Scanner
+from player.ui.chapters_pane import NO_CHAPTERS
+from tests.audiogen import with_chapters
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                                reason="no ffmpeg to write chapters with")
+
+
+def _click_row(pane, row: int) -> None:
+    item = pane.list.item(row)
+    pane.list.scrollToItem(item)
+    QTest.mouseClick(pane.list.viewport(), Qt.LeftButton, pos=pane.list.visualItemRect(item).center())
+
+
+def test_an_audiobooks_chapters_are_listed_marked_on_the_bar_and_a_click_plays_one(qtbot, store, music,
+                                                                                  make_window):
+    book = with_chapters(music / "Books" / "book.m4b", "aac",
+                         [(0, 1000, "Opening"), (1000, 2000, "The Storm"), (2000, 3000, "Coda")])
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(book))["id"]
+    other = store.track_by_path(str(music / "Rock" / "r1.wav"))["id"]
+    pane = window.chapters
+    window.tabs.setCurrentWidget(pane)
+    window.play_ids([track, other], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: pane.list.count() == 3, timeout=10000)
+    assert [pane.list.item(i).text() for i in range(3)] == ["0:00\tOpening", "0:01\tThe Storm", "0:02\tCoda"]
+    slider = window.transport.slider
+    assert slider.marks == (1000, 2000)
+    assert slider.mark_x(1000) < slider.mark_x(2000)
+    slider.grab()               # (the marks drawn: a paint that fails raises here)
+
+    _click_row(pane, 2)
+    qtbot.waitUntil(lambda: abs(window.player.position - 2.0) < 0.05, timeout=5000)
+    window._tick()
+    qtbot.waitUntil(lambda: pane.current_chapter() == 2, timeout=5000)
+    assert pane.list.item(2).font().bold() and not pane.list.item(0).font().bold()
+    assert window.transport.chapter.text() == "· Coda" and not window.transport.chapter.isHidden()
+    _click_row(pane, 1)
+    qtbot.waitUntil(lambda: abs(window.player.position - 1.0) < 0.05, timeout=5000)
+    window._tick()
+    qtbot.waitUntil(lambda: window.transport.chapter.text() == "· The Storm", timeout=5000)
+
+    # A song with no chapters: the tab says so, the bar has no marks and no chapter is named.
+    window.next_track()
+    qtbot.waitUntil(lambda: window.player.current_track_id == other, timeout=10000)
+    qtbot.waitUntil(lambda: pane.hint.text() == NO_CHAPTERS and not pane.hint.isHidden(), timeout=10000)
+    assert pane.list.isHidden() and slider.marks == ()
+    assert window.transport.chapter.isHidden()
