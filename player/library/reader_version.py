@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 26
+READER_VERSION = 27
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -71,6 +71,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
                     # a classical work's tags: WORK, GROUPING (ID3 TIT1/GRP1), MOVEMENT (MVIN) and MOVEMENTNAME
     # the stars Quod Libet keeps in Vorbis comments under the person's e-mail address ("RATING:<email>")
     26: frozenset({".flac", ".ogg", ".oga", ".opus", ".spx"}),
+    # an MP4's media kind (stik) of audiobook or podcast episode filed under that genre
+    27: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
 }
 
 

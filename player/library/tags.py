@@ -571,6 +571,18 @@ def _mp4_number(value) -> int | None:
     return min(n, INT32_MAX) if n > 0 else None
 
 
+#: an MP4's media kind (its ``stik`` atom) that says speech, and the genre that files it so
+_SPOKEN_KINDS = {2: "Audiobook", 21: "Podcast"}
+
+
+def _mp4_kind(value) -> int | None:
+    """The number of an MP4's ``stik`` atom as mutagen gives it (``[2]``), or None."""
+    try:
+        return int(value[0]) if isinstance(value, (list, tuple)) and value else None
+    except (TypeError, ValueError, OverflowError):
+        return None
+
+
 def _mp4(tags, out: dict) -> None:
     for key, field in _MP4_KEYS.items():
         if key in tags:
@@ -584,6 +596,13 @@ def _mp4(tags, out: dict) -> None:
     for key, value in tags.items():
         if key.startswith("----:com.apple.iTunes:"):
             _set(out, _COMMON_KEYS.get(key.split(":", 2)[2].lower()), value, override=True)
+    # iTunes files an .m4a as an audiobook or a podcast episode by its media kind, whatever its
+    # genre says ("Fantasy", "News", or none): so is it here, its kind put first among its
+    # genres, which is the genre that keeps speech out of music's suggestions and radio.
+    kind = _SPOKEN_KINDS.get(_mp4_kind(tags.get("stik")))
+    genres = [g for g in (out.get("genre") or "").split(ARTISTS_JOINED_BY) if g]
+    if kind is not None and (not genres or genres[0].casefold() != kind.casefold()):
+        _set(out, "genre", [kind, *(g for g in genres if g.casefold() != kind.casefold())], override=True)
 
 
 def _ape(tags, out: dict) -> None:

@@ -178,6 +178,28 @@ def test_mp4_tags_are_read(tmp_path):
     assert (info["title"], info["artist"], info["track_no"], info["year"]) == ("Apple", "Core", 2, 2011)
 
 
+@pytest.mark.parametrize(("kind", "genre", "filed"), [
+    (2, None, "Audiobook"), (21, ["News", "Talk"], "Podcast; News; Talk"), (2, ["audiobook"], "audiobook"),
+    (1, ["Rock"], "Rock"), (None, None, None)])
+def test_an_m4a_media_kind_files_it_as_an_audiobook_or_a_podcast(tmp_path, kind, genre, filed):
+    """iTunes' media kind (``stik`` 2, audiobook; 21, podcast; 1, music) files an .m4a as speech
+    whatever its genre tag says, so that it stays out of music's suggestions as a tagged one does."""
+    from mutagen.mp4 import MP4
+
+    from recommender.genres import is_spoken
+
+    path = _ffmpeg(tmp_path, "talk.m4a", "-c:a", "aac")
+    tags = MP4(str(path))
+    if kind is not None:
+        tags["stik"] = [kind]
+    if genre is not None:
+        tags["\xa9gen"] = genre
+    tags.save()
+    info = read_tags(str(path))
+    assert info.get("genre") == filed
+    assert is_spoken(info.get("genre")) == (kind in (2, 21))
+
+
 def test_matroska_tags_are_read_through_ffprobe(tmp_path):
     """mutagen reads no Matroska: its stream info and tags come from ffprobe (there was an
     error row "not an audio format Segue recognises")."""
