@@ -17,6 +17,7 @@ SHORTCUTS = [
     ("Ctrl+Right / Ctrl+Left", "next / previous track"),
     ("Ctrl+.", "stop after this song (on / off)"),
     ("Shift+Right / Shift+Left", "forward / back 5 seconds"),
+    ("Ctrl+Shift+Right / Ctrl+Shift+Left", "next / previous chapter of an audiobook or a mix"),
     ("Ctrl+Up / Ctrl+Down", "volume up / down"),
     ("Ctrl+M", "mute / unmute"),
     ("Ctrl+U", "shuffle Up next on / off"),

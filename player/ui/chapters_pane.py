@@ -8,11 +8,13 @@ chapter playing, which the now-playing bar shows beside the title.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from player.library.chapters import Chapter, chapter_at
+from player.library.chapters import Chapter
 from player.ui.library_model import format_duration
 
 NO_CHAPTERS = "No chapters in this file"
@@ -33,6 +35,7 @@ class ChaptersPane(QWidget):
         super().__init__(parent)
         self.track_id: int | None = None
         self.chapters: tuple[Chapter, ...] = ()
+        self._starts: list[float] = []      # the chapters' starts, looked up at each tick of the clock
         self._position = 0.0
         self._current: int | None = None
         self.list = QListWidget()
@@ -55,7 +58,7 @@ class ChaptersPane(QWidget):
         """A new track (None: nothing plays): its chapters are being read until :meth:`set_chapters`."""
         if track_id == self.track_id:
             return
-        self.track_id, self.chapters = track_id, ()
+        self.track_id, self.chapters, self._starts = track_id, (), []
         self.list.clear()
         self.list.hide()
         self.hint.setText(NOTHING_PLAYING if track_id is None else LOOKING)
@@ -67,6 +70,7 @@ class ChaptersPane(QWidget):
         if track_id != self.track_id:
             return
         self.chapters = tuple(chapters)
+        self._starts = [c.start for c in self.chapters]
         self.list.clear()
         self._current = None
         if not self.chapters:
@@ -88,7 +92,8 @@ class ChaptersPane(QWidget):
         """The track is at ``seconds``: its chapter stands out and is named."""
         self._position = seconds
         if self.chapters:
-            self._set_current(chapter_at(self.chapters, seconds))
+            at = bisect_right(self._starts, seconds) - 1
+            self._set_current(at if at >= 0 else None)
 
     def current_chapter(self) -> int | None:
         """The index of the chapter shown as playing, or None."""

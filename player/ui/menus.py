@@ -56,6 +56,10 @@ def build_menus(window) -> None:
     play.addSeparator()
     play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S), QKeySequence("Shift+Right"))
     play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S), QKeySequence("Shift+Left"))
+    # Chapters of a long file (an audiobook, a mix) have keys of their own, as in mpv: Next and
+    # Previous stay with the tracks, as a person who skips a song expects.
+    play.addAction("Next chapter", lambda: window.chapter_by(1), QKeySequence("Ctrl+Shift+Right"))
+    play.addAction("Previous chapter", lambda: window.chapter_by(-1), QKeySequence("Ctrl+Shift+Left"))
     play.addAction("Volume up", lambda: window.volume_by(VOLUME_STEP), QKeySequence("Ctrl+Up"))
     play.addAction("Volume down", lambda: window.volume_by(-VOLUME_STEP), QKeySequence("Ctrl+Down"))
     window.act_mute = QAction("Mute", window, checkable=True, shortcut=QKeySequence("Ctrl+M"))

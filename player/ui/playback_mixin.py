@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QEvent, QTimer
 from PySide6.QtGui import QKeySequence
 
-from player.library.chapters import read_chapters
+from player.library.chapters import chapter_at, read_chapters
 from player.library.cue import audio_path
 from player.library.lyrics import read_lyrics
 from player.library.names import NAME_COLUMNS, Namer
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 RADIO_BATCH = 20
 FILL_BATCH = 10
 POSITION_MS = 250
+#: seconds into a chapter past which Previous chapter goes back to its start, not the one before
+CHAPTER_RESTART_S = 3.0
 UNNAMED = ("…", "", "")         # a track's names while they are read
 RESUMED_AT = "Resumed at"   # how the status bar says a long track went on where it was left
 # How long after a fill found a station's seed gone the window looks again before it ends the
@@ -443,6 +445,31 @@ class PlaybackMixin:
         if p is None or (p.current_track_id is None and p.cued is None):
             return
         self._send_seek(p, max(0.0, float(seconds)))
+
+    def chapter_by(self, step: int) -> None:
+        """Move to the next (``step`` 1) or the previous (-1) chapter of the track playing. Back,
+        past a chapter's first seconds, goes to its own start, as Previous does with a song. The
+        first and the last chapter are as far as it goes: Next and Previous move between tracks,
+        as in foobar2000 and mpv, where chapters have keys of their own."""
+        p = self.player
+        chapters = self.chapters.chapters
+        if p is None or not chapters or self.chapters.track_id != self._shown_track or (
+                p.current_track_id is None and p.cued is None):
+            return
+        here = self._position_shown(p)
+        at = chapter_at(chapters, here)
+        if step > 0:
+            later = [c.start for c in chapters if c.start > here + 0.5]     # (half a second: a seek lands early)
+            if not later:
+                return
+            target = later[0]
+        elif at is None:
+            return
+        elif at == 0 or here - chapters[at].start > CHAPTER_RESTART_S:
+            target = chapters[at].start
+        else:
+            target = chapters[at - 1].start
+        self._send_seek(p, target)
 
     def _send_seek(self, p, target: float) -> None:
         seeking = self._seeking = (target, p.current_track_id)

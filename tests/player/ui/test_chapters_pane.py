@@ -63,3 +63,35 @@ def test_an_audiobooks_chapters_are_listed_marked_on_the_bar_and_a_click_plays_o
     qtbot.waitUntil(lambda: pane.hint.text() == NO_CHAPTERS and not pane.hint.isHidden(), timeout=10000)
     assert pane.list.isHidden() and slider.marks == ()
     assert window.transport.chapter.isHidden()
+
+
+def test_the_chapter_keys_move_by_chapter_and_back_past_its_start_goes_to_its_own_start(qtbot, store, music,
+                                                                                        make_window):
+    book = with_chapters(music / "Books" / "book.m4b", "aac",
+                         [(0, 4000, "One"), (4000, 9000, "Two"), (9000, 10000, "Three")], seconds=10.0)
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    track = store.track_by_path(str(book))["id"]
+    window.play_ids([track], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    qtbot.waitUntil(lambda: len(window.chapters.chapters) == 3, timeout=10000)
+    window.activateWindow()
+    window.library.table.setFocus()
+
+    def key(direction, expect: float) -> None:
+        QTest.keyClick(window.library.table, direction, Qt.ControlModifier | Qt.ShiftModifier)
+        qtbot.waitUntil(lambda: abs(window.player.position - expect) < 0.05, timeout=5000)
+
+    window.seek_to(0.0)
+    qtbot.waitUntil(lambda: window.player.position < 0.05, timeout=5000)
+    key(Qt.Key_Right, 4.0)
+    key(Qt.Key_Right, 9.0)
+    key(Qt.Key_Right, 9.0)          # the last chapter: as far as it goes, the track plays on
+    assert window.player.current_track_id == track
+    key(Qt.Key_Left, 4.0)           # within the chapter's first seconds: the one before
+    window.seek_to(8.5)
+    qtbot.waitUntil(lambda: abs(window.player.position - 8.5) < 0.05, timeout=5000)
+    key(Qt.Key_Left, 4.0)           # 4.5 s into it: its own start
+    key(Qt.Key_Left, 0.0)
