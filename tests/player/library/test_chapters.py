@@ -73,3 +73,13 @@ def test_chapter_at():
     chapters = tidy([(5, 10, "A"), (10, 20, "B")], length_s=20.0)
     assert [chapter_at(chapters, s) for s in (0, 5, 9.9, 10, 19)] == [None, 0, 0, 1, 1]
     assert chapter_at((), 3.0) is None
+
+
+@needs_ffmpeg
+def test_a_real_files_marks_out_of_order_past_the_end_and_a_title_of_1_mb_come_out_plain(tmp_path):
+    mix = with_chapters(tmp_path / "mix.mp3", "libmp3lame",
+                        [(0, 1000, "T" * (1 << 20)), (2000, 2500, "Late"), (1000, 2000, "Mid"), (5000, 9000, "Past")])
+    chapters = read_chapters(str(mix), length_s=3.0)
+    assert [(c.title[:4], c.start, c.end) for c in chapters] == [("TTTT", 0.0, 1.0), ("Mid", 1.0, 2.0),
+                                                                  ("Late", 2.0, 3.0)]
+    assert len(chapters[0].title) == MAX_TITLE + 1 and chapters[0].title.endswith("…")
