@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLine, QSize, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QAbstractSlider, QFrame, QHBoxLayout, QLabel, QSlider, QStyle, QStyleOptionSlider, QToolButton, QVBoxLayout,
@@ -102,6 +102,20 @@ class MirroredSlider(QSlider):
             self._mark_direction()
 
 
+def _slider_position(value: int, maximum: int, span: int, upside_down: bool) -> int:
+    """QStyle.sliderPositionFromValue(0, maximum, value, span, upside_down) in Python's integers,
+    the same pixel as the handle's: called once a mark at each paint, Qt's own costs a call into
+    Qt each (a few milliseconds a paint at a thousand marks)."""
+    if span <= 0 or maximum <= 0:
+        return 0
+    if value < 0 or value > maximum:
+        return span if (value < 0) == upside_down else 0
+    value = maximum - value if upside_down else value
+    if maximum > (2**31 - 1) // 4096:
+        return int(value / (maximum / span))
+    return (2 * value * span + maximum) // (2 * maximum)
+
+
 class SeekSlider(MirroredSlider):
     """A slider that jumps to where it is clicked (a plain QSlider only steps towards it),
     then follows the drag; the seek happens when the button is released. It holds
@@ -155,39 +169,51 @@ class SeekSlider(MirroredSlider):
         self._song_ms = ms
 
     def set_marks(self, starts_ms, length_ms: int) -> None:
-        """Chapter starts to draw as ticks across the bar (none at 0: the bar's start says it),
-        placed on ``length_ms``, the track's length as the library knows it."""
-        self.marks = tuple(sorted({ms for ms in starts_ms if 0 < ms < length_ms}))
-        self._marks_of = length_ms
+        """Chapter starts to draw as ticks across the bar (none at 0: the bar's start says it).
+        ``length_ms``, the track's length as the library knows it, places them only until the
+        player gives the length it plays (the bar's range), which the handle moves on: a stored
+        length a rescan has not corrected, or none, would put a tick beside where its chapter plays."""
+        self.marks = tuple(sorted({ms for ms in starts_ms if ms > 0}))
+        self._marks_of = max(0, length_ms)
         self.update()
 
-    def mark_x(self, ms: int) -> int:
-        """Where, across the widget, the tick of a mark at ``ms`` is drawn (as the handle's centre
-        would stand there)."""
+    def _marks_length(self) -> int:
+        return self.maximum() if self.maximum() > 0 else self._marks_of
+
+    def _mark_place(self):
+        """What places the ticks, measured once a paint (a thousand marks measured one by one
+        cost a paint of the bar, which repaints as the song moves, some tens of milliseconds)."""
         opt = QStyleOptionSlider()
         self.initStyleOption(opt)
         style = self.style()
         groove = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, self)
         handle = style.subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, self)
         span = max(1, groove.width() - handle.width())
-        return groove.x() + handle.width() // 2 + QStyle.sliderPositionFromValue(
-            0, max(1, self._marks_of), ms, span, opt.upsideDown)
+        return groove.x() + handle.width() // 2, span, max(1, self._marks_length()), opt.upsideDown
+
+    def mark_x(self, ms: int) -> int:
+        """Where, across the widget, the tick of a mark at ``ms`` is drawn (as the handle's centre
+        would stand there)."""
+        left, span, length, upside_down = self._mark_place()
+        return left + _slider_position(ms, length, span, upside_down)
 
     def paintEvent(self, event) -> None:
         super().paintEvent(event)
-        if not self.marks or self._marks_of <= 0:
+        length = self._marks_length()
+        if not self.marks or length <= 0:
             return
         # Ticks above and below the groove, in the text colour at half strength: seen on a
         # light or a dark theme, and never mistaken for the handle.
+        left, span, length, upside_down = self._mark_place()
         painter = QPainter(self)
         colour = self.palette().windowText().color()
         colour.setAlphaF(0.5)
         painter.setPen(colour)
         mid, reach = self.height() // 2, max(3, self.height() // 4)
-        for ms in self.marks:
-            x = self.mark_x(ms)
-            painter.drawLine(x, mid - reach, x, mid - 2)
-            painter.drawLine(x, mid + 2, x, mid + reach)
+        # (one line for marks that fall on the same pixel: a thousand on a bar a few hundred wide)
+        xs = {left + _slider_position(ms, length, span, upside_down) for ms in self.marks if ms < length}
+        painter.drawLines([line for x in xs for line in (QLine(x, mid - reach, x, mid - 2),
+                                                          QLine(x, mid + 2, x, mid + reach))])
         painter.end()
 
     def sliderChange(self, change) -> None:

@@ -9,10 +9,12 @@ import shutil
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QStyle, QStyleOptionSlider
 
 from player.audio.base import PlaybackState
 from player.library.scanner import Scanner
 from player.ui.chapters_pane import NO_CHAPTERS
+from player.ui.transport import SeekSlider
 from tests.audiogen import with_chapters
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
@@ -95,3 +97,20 @@ def test_the_chapter_keys_move_by_chapter_and_back_past_its_start_goes_to_its_ow
     qtbot.waitUntil(lambda: abs(window.player.position - 8.5) < 0.05, timeout=5000)
     key(Qt.Key_Left, 4.0)           # 4.5 s into it: its own start
     key(Qt.Key_Left, 0.0)
+
+
+
+def test_a_chapters_tick_stands_where_the_handle_stands_as_it_plays_there_on_the_length_the_player_plays(qtbot):
+    # The library's stored length places the ticks only until the player gives its own: a
+    # FLAC's frames counted, a length a rescan has yet to correct.
+    slider = SeekSlider(Qt.Horizontal)
+    qtbot.addWidget(slider)
+    slider.resize(400, 24)
+    slider.set_marks([1000, 2000, 5000], 6000)
+    assert slider.marks == (1000, 2000, 5000)
+    slider.follow(2000, 3000)
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    handle = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, slider)
+    assert abs(slider.mark_x(2000) - handle.center().x()) <= 1
+    slider.grab()               # (the mark past the length played is not drawn, and nothing fails)
