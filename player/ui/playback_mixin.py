@@ -176,6 +176,9 @@ class PlaybackMixin:
         self.chapters.seek.connect(self.seek_to)
         self.chapters.chapter_changed.connect(t.set_chapter)
         self._chapters_task = None
+        # One read of chapters at a time: each may be an ffprobe on a share that does not answer
+        # (a minute before it gives up), and a run of Next presses would start one each.
+        self._chapter_reads = OneAtATime()
         t.volume_changed.connect(self._set_volume)
         u = self.up_next
         u.set_describer(self._describe_entry, self._titles)
@@ -1032,7 +1035,13 @@ class PlaybackMixin:
             self.chapters.set_chapters(track_id, chapters)
             self.transport.set_chapter_marks([c.start for c in chapters], length or 0.0)
 
-        self._chapters_task = run_task(read, shown, name="chapters")
+        def start():
+            if track_id != self.chapters.track_id:
+                return None         # (another song came while the one before was read)
+            self._chapters_task = run_task(read, shown, name="chapters")
+            return self._chapters_task
+
+        self._chapter_reads.request(start)
 
     def _name_shown_again(self) -> None:
         """The now-playing bar and the window's title named from the library as loaded now: a

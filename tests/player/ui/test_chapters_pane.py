@@ -5,6 +5,7 @@ chapter playing named beside the title; a file without chapters says so and show
 from __future__ import annotations
 
 import shutil
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
@@ -15,6 +16,7 @@ from player.audio.base import PlaybackState
 from player.library.scanner import Scanner
 from player.ui.chapters_pane import NO_CHAPTERS
 from player.ui.transport import SeekSlider
+from segue_common import audio_io
 from tests.audiogen import with_chapters
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
@@ -114,3 +116,47 @@ def test_a_chapters_tick_stands_where_the_handle_stands_as_it_plays_there_on_the
     handle = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, slider)
     assert abs(slider.mark_x(2000) - handle.center().x()) <= 1
     slider.grab()               # (the mark past the length played is not drawn, and nothing fails)
+
+
+def test_a_run_of_songs_shown_reads_one_files_chapters_at_a_time_and_shows_the_last_ones(qtbot, store, music,
+                                                                                       make_window, monkeypatch):
+    books = [with_chapters(music / "Books" / f"book{i}.m4b", "aac",
+                           [(0, 1000, f"Opening {i}"), (1000, 3000, f"Coda {i}")]) for i in range(3)]
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    ids = [store.track_by_path(str(b))["id"] for b in books]
+    # ffprobe on a share that does not answer yet: each read waits until the share answers.
+    share_answers = threading.Event()
+    running, most, calls = [0], [0], [0]
+    lock = threading.Lock()
+    real = audio_io.probe_chapters
+
+    def probe(path):
+        with lock:
+            running[0] += 1
+            calls[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            share_answers.wait(30)
+            return real(path)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(audio_io, "probe_chapters", probe)
+    try:
+        window._read_chapters(ids[0])
+        qtbot.waitUntil(lambda: calls[0] == 1, timeout=5000)
+        # Next pressed again and again while the share keeps the first read waiting. (The gaps
+        # only let a worker start a read before the next press, as one would before a person's:
+        # what is checked below holds however long or short they are.)
+        for n in range(1, 12):
+            window._read_chapters(ids[n % 3])
+            qtbot.wait(10)
+    finally:
+        share_answers.set()
+    last = ids[11 % 3]
+    qtbot.waitUntil(lambda: window.chapters.track_id == last and len(window.chapters.chapters) == 2, timeout=10000)
+    assert [c.title for c in window.chapters.chapters] == ["Opening 2", "Coda 2"]
+    qtbot.waitUntil(lambda: running[0] == 0, timeout=10000)
+    assert most[0] == 1 and calls[0] <= 2       # (the one that was running, then the last one asked for)
