@@ -100,6 +100,19 @@ def test_the_chapter_keys_move_by_chapter_and_back_past_its_start_goes_to_its_ow
     key(Qt.Key_Left, 4.0)           # 4.5 s into it: its own start
     key(Qt.Key_Left, 0.0)
 
+    # (A guard: the keys are also a text field's select-a-word, and typing in the search box they
+    # select there, the song staying where it is.)
+    window.seek_to(4.5)
+    qtbot.waitUntil(lambda: abs(window.player.position - 4.5) < 0.05 and window._seeking is None, timeout=5000)
+    box = window.library.search
+    box.setFocus()
+    QTest.keyClicks(box, "storm front")
+    QTest.keyClick(box, Qt.Key_Left, Qt.ControlModifier | Qt.ShiftModifier)
+    assert box.selectedText() == "front"
+    QTest.keyClick(box, Qt.Key_Right, Qt.ControlModifier | Qt.ShiftModifier)
+    assert not box.hasSelectedText() and box.text() == "storm front"
+    assert window._seeking is None          # (a chapter key sends its seek at once)
+
 
 
 def test_a_chapters_tick_stands_where_the_handle_stands_as_it_plays_there_on_the_length_the_player_plays(qtbot):
