@@ -576,9 +576,18 @@ CREATE INDEX tracks_work_candidates ON tracks(id) WHERE {WORK_CANDIDATES};
 _V29 = "ALTER TABLE tracks ADD COLUMN own_rating INTEGER"
 
 
+# v30: a saved search kept as a playlist (Quod Libet's saved searches, foobar2000's
+# autoplaylists, iTunes' and MusicBee's smart playlists): the search box's query, as typed.
+# Its songs are not stored: they are the library's tracks the query matches now, so a new
+# album by the artist joins it after a scan and a song rated down leaves it. NULL: a
+# playlist of songs the person put in it, as before.
+_V30 = "ALTER TABLE playlists ADD COLUMN query TEXT"
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
-              _script(_V26), _script(_V27), _script(_V28), _script(_V29)]
+              _script(_V26), _script(_V27), _script(_V28), _script(_V29),
+              _script(_V30)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -40,6 +40,14 @@ _INSERT_ENTRY = ("INSERT INTO playlist_entries (playlist_id, position, track_id,
                  "VALUES (?, ?, ?, CAST(? AS TEXT), ?, ?)")
 
 
+def _query_text(query: str) -> str:
+    """A saved search's query as kept: one that finds everything is no search."""
+    query = " ".join(query.split())
+    if not query:
+        raise PlaylistError("a saved search needs something to search for")
+    return query
+
+
 class PlaylistError(ValueError):
     """A playlist request that cannot be done (no such playlist, an empty name)."""
 
@@ -209,11 +217,12 @@ _AWAY_JOIN = "LEFT JOIN folders f ON f.id = t.folder_id AND f.away_since IS NOT 
 class PlaylistsMixin:
     def playlists(self) -> list[sqlite3.Row]:
         """Every playlist by name: ``id, name, created_at, updated_at, entries, playable,
-        away`` (``away``: how many of the playable are on a library folder not connected now).
+        away, query`` (``away``: how many of the playable are on a library folder not connected now;
+        ``query``: a saved search's, whose songs are not stored (see :meth:`save_search`), else None).
         By name as the library sorts names (:func:`sort_form`): SQLite's order put "Été" after
         "Zen" and "Mix 10" before "Mix 2"."""
         rows = self.execute(
-            "SELECT p.id, p.name, p.created_at, p.updated_at, count(e.position) AS entries, "
+            "SELECT p.id, p.name, p.created_at, p.updated_at, p.query, count(e.position) AS entries, "
             f"coalesce(sum({_PLAYABLE}), 0) AS playable, "
             f"coalesce(sum({_PLAYABLE} AND f.id IS NOT NULL), 0) AS away "
             "FROM playlists p LEFT JOIN playlist_entries e ON e.playlist_id = p.id "
@@ -241,6 +250,26 @@ class PlaylistsMixin:
     def playlist_track_ids(self, playlist_id: int) -> list[int]:
         """The playable tracks of a playlist, in order."""
         return [r["track_id"] for r in self.playlist_entries(playlist_id) if r["playable"]]
+
+    def save_search(self, name: str, query: str) -> int:
+        """A new saved search: a playlist whose songs are the library's tracks that ``query``
+        (the search box's language, :mod:`player.library.query`) matches when it is read, so
+        that they follow the library; none are stored. A taken name gets " (2)"..."""
+        query = _query_text(query)
+        pid = self._create(name, (), ())[0]
+        with self.transaction() as conn:
+            conn.execute("UPDATE playlists SET query = ? WHERE id = ?", (query, pid))
+        return pid
+
+    def set_playlist_query(self, playlist_id: int, query: str) -> None:
+        """Change a saved search's query ("Edit search")."""
+        query = _query_text(query)
+        with self.transaction() as conn:
+            row = conn.execute("SELECT query FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
+            if row is None or row[0] is None:
+                raise PlaylistError(f"no saved search {playlist_id}")
+            conn.execute("UPDATE playlists SET query = ?, updated_at = ? WHERE id = ?",
+                         (query, time.time(), playlist_id))
 
     def _free_name(self, conn, name: str) -> str:
         taken = {_name_key(r[0]) for r in conn.execute("SELECT name FROM playlists")}
@@ -391,8 +420,13 @@ class PlaylistsMixin:
         were added. An entry no longer there (the playlist changed meanwhile) puts them at
         the end: the songs are kept, never put in a place the person did not see."""
         with self.transaction() as conn:
-            if conn.execute("SELECT 1 FROM playlists WHERE id = ?", (playlist_id,)).fetchone() is None:
+            row = conn.execute("SELECT query FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
+            if row is None:
                 raise PlaylistError(f"no playlist {playlist_id}")
+            if row[0] is not None:
+                # (its songs are what the search finds: one put in would never show)
+                raise PlaylistError("a saved search's songs are those it finds: songs cannot be added to it "
+                                    "(Edit search changes what it finds)")
             added = self._append(conn, playlist_id, track_ids, ())[0]
             if before is not None and added:
                 rows = conn.execute("SELECT position, track_id, path, title, start_s FROM playlist_entries "
@@ -484,25 +518,27 @@ class PlaylistsMixin:
 
     def delete_playlist(self, playlist_id: int) -> tuple | None:
         """Delete a playlist; returns what it was, for :meth:`restore_playlist` (its name,
-        when it was made, and its entries as ``(track id, path, title, start_s)`` in order),
-        or None where there was no such playlist."""
+        when it was made, its entries as ``(track id, path, title, start_s)`` in order, and a
+        saved search's query, else None), or None where there was no such playlist."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT name, created_at FROM playlists WHERE id = ?", (playlist_id,)).fetchone()
+            row = conn.execute("SELECT name, created_at, query FROM playlists WHERE id = ?",
+                               (playlist_id,)).fetchone()
             entries = [tuple(r) for r in conn.execute(
                 "SELECT track_id, path, title, start_s FROM playlist_entries WHERE playlist_id = ? ORDER BY position",
                 (playlist_id,))]
             conn.execute("DELETE FROM playlist_entries WHERE playlist_id = ?", (playlist_id,))
             conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
-        return None if row is None else (row[0], row[1], entries)
+        return None if row is None else (row[0], row[1], entries, row[2])
 
-    def restore_playlist(self, name: str, created_at: float, entries: Sequence[tuple]) -> tuple[int, str]:
+    def restore_playlist(self, name: str, created_at: float, entries: Sequence[tuple],
+                         query: str | None = None) -> tuple[int, str]:
         """A deleted playlist made again whole (see :meth:`delete_playlist`): its name (with a
         number after it where another playlist took it since), its entries in order, those
         not in the library too; returns its id and name."""
         with self.transaction() as conn:
             name = self._free_name(conn, name)
-            cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
-                               (name, created_at, time.time()))
+            cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at, query) VALUES (?, ?, ?, ?)",
+                               (name, created_at, time.time(), query))
             # (a song's track may have gone since, as for the undo of a removal)
             conn.executemany(_INSERT_ENTRY, [(cur.lastrowid, i, None if t is None else self._live_id(conn, t),
                                               sql_text(p), title, at) for i, (t, p, title, at) in enumerate(entries)])

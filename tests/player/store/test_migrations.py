@@ -1120,3 +1120,19 @@ def test_v29_keeps_the_files_stars_and_no_rating_of_the_persons_own(tmp_path):
     assert "own_rating" in _V29 and store.schema_version() == SCHEMA_VERSION >= 29
     got = [(r["id"], r["rating"], r["own_rating"]) for r in store.execute("SELECT * FROM tracks ORDER BY id")]
     assert got == [(1, 4, None), (2, None, None)]
+
+
+def test_v30_keeps_the_playlists_as_playlists_of_songs_and_can_keep_a_search(tmp_path):
+    from player.store.migrations import _V30
+
+    store = _migrated(tmp_path / "library.db", 29,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) VALUES (1, '/m/a', 1, 1, 0, 0)",
+                      "INSERT INTO playlists (id, name, created_at, updated_at) VALUES (1, 'Mix', 0, 0)",
+                      "INSERT INTO playlist_entries (playlist_id, position, track_id, path) VALUES (1, 0, 1, '/m/a')")
+    assert "query" in _V30 and store.schema_version() == SCHEMA_VERSION >= 30
+    assert [(r["name"], r["entries"], r["query"]) for r in store.playlists()] == [("Mix", 1, None)]
+    searched = store.save_search("Rated", "rating:>=4")
+    assert [(r["name"], r["entries"], r["query"]) for r in store.playlists()] == [
+        ("Mix", 1, None), ("Rated", 0, "rating:>=4")]
+    assert store.playlist(searched)["query"] == "rating:>=4"
+    store.close()

@@ -392,3 +392,27 @@ def test_the_same_playlist_is_the_one_a_file_imported_again_would_only_make_agai
     assert store.same_playlist("Mix", paths, None, titles) is None
     third, _ = store.import_playlist("Mix", paths, None, titles)
     assert store.playlist(third)["name"] == "Mix" and store.same_playlist("Mix", paths, None, titles) == third
+
+
+def test_a_saved_search_keeps_its_query_and_no_songs(store):
+    # Its songs are what the query finds when it is read (player.ui.library_model): none are
+    # stored, none can be put in, and an edit, a delete and its undo keep the query.
+    ids = _tracks(store)
+    pid = store.save_search(" Beatles ", "  artist:beatles   year:1965-1972 ")
+    row = store.playlist(pid)
+    assert (row["name"], row["query"]) == ("Beatles", "artist:beatles year:1965-1972")
+    assert store.playlist_entries(pid) == []
+    with pytest.raises(PlaylistError, match="saved search"):
+        store.add_to_playlist(pid, ids[:1])
+    assert store.playlist_entries(pid) == []
+    store.set_playlist_query(pid, "artist:beatles -live")
+    assert store.playlist(pid)["query"] == "artist:beatles -live"
+    with pytest.raises(PlaylistError):
+        store.set_playlist_query(pid, "   ")              # a search for nothing finds everything
+    with pytest.raises(PlaylistError):
+        store.set_playlist_query(store.create_playlist("Songs", ids), "x")   # not a search: its songs stay
+    with pytest.raises(PlaylistError):
+        store.save_search("Empty", "")
+    was = store.delete_playlist(pid)
+    again, name = store.restore_playlist(*was)
+    assert (name, store.playlist(again)["query"]) == ("Beatles", "artist:beatles -live")
