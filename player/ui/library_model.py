@@ -981,6 +981,38 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
     return data
 
 
+def read_query(data: LibraryData, text: str) -> Query:
+    """``text`` (the search box's language) read over ``data``: a number field the library was
+    read without is searched for as plain text, as typed, not as "none of them"."""
+    query = parse(text)
+    missing = sorted({t.column for t in query.terms if isinstance(t, NumberTerm)} - set(data.numbers))
+    if missing:
+        query = Query(plain_query(text), problem=f"{', '.join(missing)}: not known to this library "
+                                                 "\u2014 searched as plain text")
+    return query
+
+
+def matching(data: LibraryData, terms: list) -> np.ndarray | None:
+    """Which tracks of ``data`` hold every one of ``terms`` (bool per track); None: no terms, all of them."""
+    hit = None
+    for t in dict.fromkeys(terms):
+        found = data.matching(t)
+        if t.negated:
+            found = ~found
+        hit = found if hit is None else hit & found
+    return hit
+
+
+def query_track_ids(data: LibraryData, text: str) -> tuple[list[int], str]:
+    """The tracks ``text`` finds in ``data``, in library order, as the library's table shows them
+    searched for it (a saved search's songs, ``segue play``'s), and why it was read as plain
+    text if it was (else "")."""
+    query = read_query(data, text)
+    hit = matching(data, query.terms)
+    ids = data.ids if hit is None else data.ids[hit]
+    return ids.tolist(), query.problem
+
+
 def _empty() -> LibraryData:
     return LibraryData.from_rows([])
 
@@ -1069,6 +1101,10 @@ class LibraryModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self.visible) - 1, len(COLUMNS) - 1),
                                   [_FOREGROUND, _TOOLTIP])
 
+    def away_folders(self) -> dict[int, str]:
+        """``track id -> library folder`` of the tracks on a disk not connected now (a copy)."""
+        return dict(self._away)
+
     def _away_indexes(self) -> dict[int, str]:
         if not self._away:
             return {}
@@ -1087,15 +1123,8 @@ class LibraryModel(QAbstractTableModel):
         return self.data_.sort_key(COLUMNS[column][0], descending=order == Qt.DescendingOrder)
 
     def _filtered(self, candidates: np.ndarray, terms: list) -> np.ndarray:
-        if not terms:
-            return candidates
-        hit = None
-        for t in dict.fromkeys(terms):
-            found = self.data_.matching(t)
-            if t.negated:
-                found = ~found
-            hit = found if hit is None else hit & found
-        return candidates[hit[candidates]]
+        hit = matching(self.data_, terms)
+        return candidates if hit is None else candidates[hit[candidates]]
 
     def _relayout(self, new_visible: np.ndarray) -> None:
         """Swap in a new row list, keeping selection and current row on the same tracks.
@@ -1141,12 +1170,7 @@ class LibraryModel(QAbstractTableModel):
 
     def _read_filter(self, text: str) -> list:
         """The terms of ``text`` over this library, :attr:`filter_problem` set."""
-        query = parse(text)
-        missing = sorted({t.column for t in query.terms if isinstance(t, NumberTerm)} - set(self.data_.numbers))
-        if missing:
-            # (a library read without them: searched for as typed, not as "none of them")
-            query = Query(plain_query(text), problem=f"{', '.join(missing)}: not known to this library "
-                                                     "\u2014 searched as plain text")
+        query = read_query(self.data_, text)
         self.filter_problem = query.problem or "; ".join(query.notes)
         self.filter_unreadable = bool(query.problem)    # (a note is a term still being typed)
         return query.terms

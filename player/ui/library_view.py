@@ -6,8 +6,8 @@ import numpy as np
 from PySide6.QtCore import QByteArray, QDataStream, QEvent, QItemSelectionModel, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QActionGroup, QContextMenuEvent, QDrag, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolTip, QVBoxLayout,
-    QWidget,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMenu, QTableView, QToolButton, QToolTip,
+    QVBoxLayout, QWidget,
 )
 
 from player.library.query import HELP as SEARCH_HELP
@@ -460,6 +460,7 @@ class LibraryView(QWidget):
     never_suggest = Signal(int, str)    # track id, "song" or "artist" (see player.ui.never_menu)
     read_tags_again_requested = Signal(object)   # track ids whose files to read again
     rate_requested = Signal(object, int)         # track ids, stars (0: no rating)
+    save_search_requested = Signal()             # keep the search as a playlist that follows the library
 
     def __init__(self, model: LibraryModel, parent=None):
         super().__init__(parent)
@@ -474,6 +475,15 @@ class LibraryView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.count = QLabel()
         self.count.setObjectName("hint")
+        # Beside the box, as Quod Libet's and foobar2000's: the search kept as a playlist
+        # whose songs follow the library. Only while there is a search to keep.
+        self.save_search = QToolButton()
+        self.save_search.setText("Save search…")
+        self.save_search.setProperty("role", "button")
+        self.save_search.setToolTip("Save this search as a playlist: its songs follow the library "
+                                    "(new songs it finds join it after a scan)")
+        self.save_search.setEnabled(False)
+        self.save_search.clicked.connect(self.save_search_requested)
         self._playlists: list[tuple[int, str]] = []
         self.table = LibraryTable()
         self.table.setModel(model)
@@ -515,6 +525,7 @@ class LibraryView(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.save_search)
         top.addWidget(self.count)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 0)
@@ -534,6 +545,7 @@ class LibraryView(QWidget):
 
     def _filter(self, text: str) -> None:
         self.model.set_filter(text)
+        self.save_search.setEnabled(bool(text.strip()))
         self._say_problem(typed=True)
 
     def _say_problem(self, typed: bool = False) -> None:

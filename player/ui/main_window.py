@@ -302,7 +302,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     def _offer_playlists(self) -> None:
         """The playlists as listed, offered by the library's and Up next's "Add to playlist"."""
         lists = self.playlists.lists
-        playlists = [(lists.item(i).data(PLAYLIST_ROLE), lists.item(i).toolTip()) for i in range(lists.count())]
+        # (not the saved searches: their songs are what they find)
+        playlists = [(lists.item(i).data(PLAYLIST_ROLE), lists.item(i).toolTip()) for i in range(lists.count())
+                     if self.playlists.query_of(lists.item(i).data(PLAYLIST_ROLE)) is None]
         self.library.set_playlists(playlists)
         self.up_next.set_playlists(playlists)
         self.discover.set_playlists(playlists)
@@ -488,6 +490,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
                 log.error("could not count the plays: %s", error)
             else:
                 self.model.set_plays(*result)
+                self.searches_changed("plays")
 
         run_task(store.plays_per_track, done, name="count-plays")
 
@@ -503,6 +506,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def _set_library(self, data: LibraryData) -> None:
         self.model.set_library(data)
+        self.searches_changed()         # (a new album by the artist joins its saved search)
         self.outside_names.clear()      # read again where still needed: a scan may have renamed them
         # The library's objects live as long as the window: keep them out of the cyclic
         # collector, whose full passes otherwise stall the GUI when workers allocate a lot.

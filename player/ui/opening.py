@@ -161,9 +161,12 @@ class FileDropsMixin:
             return "queue", songs.model().entries()[songs.drop_insert_position(songs.viewport().mapFrom(self, at)):]
         if on(self.up_next):
             return "queue", None
+        # (a saved search's songs are what it finds: none are let go into it)
         if on(self.playlists.lists) and self._playlist_at(at) is not None:
-            return "playlist", self._playlist_at(at), None
-        if on(self.playlists.entries) and self.playlists.current_playlist() is not None:
+            pid = self._playlist_at(at)
+            return None if self.playlists.query_of(pid) is not None else ("playlist", pid, None)
+        if (on(self.playlists.entries) and self.playlists.current_playlist() is not None
+                and self.playlists.query_of(self.playlists.current_playlist()) is None):
             songs = self.playlists.entries
             return "playlist", self.playlists.current_playlist(), self.playlists.drop_before(
                 songs.viewport().mapFrom(self, at))
@@ -201,13 +204,15 @@ class FileDropsMixin:
             open_paths(self, paths, queue=True, before=songs.model().entries()[insert_at:])
         elif on(self.up_next):
             open_paths(self, paths, queue=True)
-        elif on(self.playlists.lists) and self._playlist_at(at) is not None:
+        elif on(self.playlists.lists) and self._playlist_at(at) is not None and \
+                self.playlists.query_of(self._playlist_at(at)) is None:
             open_paths(self, paths, playlist=self._playlist_at(at))
         elif on(self.playlists.lists.parentWidget()) and all(is_playlist_file(p) for p in paths):
             # Playlist files let go beside the playlists are new playlists, as File → Import
             # playlist makes them (they played, and no playlist was made).
             self.import_playlists(paths)
-        elif on(self.playlists.entries) and self.playlists.current_playlist() is not None:
+        elif (on(self.playlists.entries) and self.playlists.current_playlist() is not None
+              and self.playlists.query_of(self.playlists.current_playlist()) is None):
             # Where they were dropped, as a drag within the list places songs.
             songs = self.playlists.entries
             before = self.playlists.drop_before(songs.viewport().mapFrom(self, at))

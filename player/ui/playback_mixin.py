@@ -897,6 +897,7 @@ class PlaybackMixin:
             # A play that failed is no play to the store (its row ends "error"): counted at its
             # start, "plays:0" left it out until the next reload found it again.
             self.model.data_.count_play(data["track_id"], -1)
+            self.searches_changed("plays")
 
     def _track_started(self, data: dict) -> None:
         self._shown_entry = data.get("entry")
@@ -908,6 +909,7 @@ class PlaybackMixin:
             # Its play was logged: "plays:0" no longer finds it. A song left playing at the last
             # close goes on in its old row, already counted: a reload counted it once.
             self.model.data_.count_play(data["track_id"])
+            self.searches_changed("plays")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once
         if not again:
@@ -1231,6 +1233,7 @@ class PlaybackMixin:
             if not changed:
                 return
             self.model.set_ratings(ids, stars)
+            self.searches_changed("rating")
             # (the recommender goes by the stars: see Store.rate. Not library_scanned, which
             # also asks the learner to analyse, lifting a cancel of the analysis, and reads
             # the models' state again: ten songs rated in a row did that ten times.)

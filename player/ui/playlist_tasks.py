@@ -64,6 +64,18 @@ def _create(store, name: str, ids: list[int]) -> tuple[int, str]:
     return pid, store.playlist(pid)["name"]
 
 
+def _search_entries(store, data, away: dict[int, str], query: str) -> list[dict]:
+    """A saved search's songs as :meth:`Store.playlist_entries` gives a playlist's: the library's
+    tracks ``query`` finds in ``data`` now, in library order (on a worker: a query over 100,000
+    tracks is no work for the GUI thread)."""
+    from player.ui.library_model import query_track_ids
+
+    ids, _ = query_track_ids(data, query)
+    tracks = store.tracks_by_id(ids)
+    return [{"position": i, "track_id": t, "path": tracks[t]["path"], "title": None, "start_s": None,
+             "playable": True, "away": away.get(t)} for i, t in enumerate(ids) if t in tracks]
+
+
 def _streams_only_note(file: str, skipped: list[str]) -> str:
     """Why a playlist file that names only web addresses (a radio station's) is not imported."""
     from player.playlist_files import is_web_address
@@ -95,8 +107,33 @@ class PlaylistTasksMixin:
         p.reorder_entries.connect(self.reorder_playlist_entries)
         p.undo_requested.connect(self.undo_playlist_removal)
         self.up_next.save_requested.connect(lambda: self.save_up_next_as_playlist())
+        p.save_search_requested.connect(lambda: self.save_search_as_playlist())
+        p.edit_search_requested.connect(lambda pid: self.edit_saved_search(pid))
+        self.library.save_search_requested.connect(lambda: self.save_search_as_playlist())
 
     # -- reading ----------------------------------------------------------------------
+    def _entries_reader(self):
+        """``read(playlist_id) -> (playlist row, entries)``, for a worker: a playlist's stored
+        entries, or a saved search's songs as the library read now holds them."""
+        store, data, away = self.store, self.model.data_, self.model.away_folders()
+
+        def read(playlist_id: int):
+            row = store.playlist(playlist_id)
+            if row is None:
+                return None, []
+            if row["query"] is not None:
+                return row, _search_entries(store, data, away, row["query"])
+            return row, store.playlist_entries(playlist_id)
+
+        return read
+
+    def searches_changed(self, column: str | None = None) -> None:
+        """The library, the ratings or the play counts changed (``column``: only that number
+        column): the saved searches that may find other songs now are read again. Not at each
+        key typed in the search box: the library's table alone follows that."""
+        if self.playlists.has_searches(column):
+            self.refresh_playlists()
+
     def refresh_playlists(self, select: int | None = None) -> TaskHandle:
         """Read the playlists on a worker and show them, selecting ``select``. The reads run
         on a pool of several threads and can end out of order: only the latest one asked for
@@ -106,10 +143,22 @@ class PlaylistTasksMixin:
         if select is None:
             select = self._playlists_select
         self._playlists_select = select
-        store = self.store
-        return run_task(lambda: [(r["id"], r["name"], r["entries"], r["playable"], r["away"])
-                                 for r in store.playlists()],
-                        lambda result, error: self._playlists_read(result, error, select, asked), name="playlists")
+        store, data, away = self.store, self.model.data_, self.model.away_folders()
+
+        def work():
+            rows = []
+            for r in store.playlists():
+                if r["query"] is None:
+                    rows.append((r["id"], r["name"], r["entries"], r["playable"], r["away"], None))
+                else:
+                    from player.ui.library_model import query_track_ids
+
+                    ids, _ = query_track_ids(data, r["query"])
+                    rows.append((r["id"], r["name"], len(ids), len(ids), sum(t in away for t in ids), r["query"]))
+            return rows
+
+        return run_task(work, lambda result, error: self._playlists_read(result, error, select, asked),
+                        name="playlists")
 
     def _playlists_read(self, rows, error, select, asked: int) -> None:
         if asked != self._playlists_asked:
@@ -128,18 +177,17 @@ class PlaylistTasksMixin:
         shown (an earlier one, of the same playlist before an edit, would show the entries as
         they were)."""
         self._entries_asked = asked = self._entries_asked + 1
-        store = self.store
+        store, read = self.store, self._entries_reader()
 
         def work():
             from player.playlist_files import readable
             from player.ui.library_model import not_connected
 
-            row = store.playlist(playlist_id)
+            row, entries = read(playlist_id)
             if row is None:
                 return playlist_id, "", []
             namer = Namer.of(store)
             out, track_ids = [], {}
-            entries = store.playlist_entries(playlist_id)
             # (the tracks in a few reads, not one a song: the list is read again after every edit)
             tracks = store.tracks_by_id(e["track_id"] for e in entries if e["track_id"] is not None)
             for e in entries:
@@ -175,13 +223,13 @@ class PlaylistTasksMixin:
         picked at random, the others after it in shuffled order, as other players do: the
         playlist's first song began every time. Under repeat all, the songs before ``position``
         follow the last one, as the playlist goes round: started halfway, they were never heard."""
-        store, player = self.store, self.player
+        read, player = self._entries_reader(), self.player
         shuffling = position is None and player is not None and player.shuffle
         by_album = shuffling and player.shuffle_albums
         round_ = player is not None and player.repeat == "all"
 
         def work():
-            playable = [e for e in store.playlist_entries(playlist_id) if e["playable"]]
+            playable = [e for e in read(playlist_id)[1] if e["playable"]]
             after = [e["track_id"] for e in playable if e["position"] >= (position or 0)]
             before = [e["track_id"] for e in playable if e["position"] < (position or 0)] if round_ else []
             ids = after + before
@@ -205,11 +253,11 @@ class PlaylistTasksMixin:
         """Queue the playlist's playable tracks (``positions``: those entries only, in the
         playlist's order; ``next_``: to play next); those on a disk not connected now are left
         out (queued, each would fail in turn), and the status bar says how many."""
-        store = self.store
+        read = self._entries_reader()
         chosen = None if positions is None else set(positions)
 
         def work():
-            entries = [e for e in store.playlist_entries(playlist_id)
+            entries = [e for e in read(playlist_id)[1]
                        if e["playable"] and (chosen is None or e["position"] in chosen)]
             return [e["track_id"] for e in entries if not e["away"]], sum(bool(e["away"]) for e in entries)
 
@@ -259,6 +307,45 @@ class PlaylistTasksMixin:
             self._say_if_renamed(name, given)
 
         self._write(lambda: _create(store, name, ids), done, "save-playlist")
+
+    def save_search_as_playlist(self, query: str | None = None, name: str | None = None) -> None:
+        """The library's search (``query``: else what its box holds) kept as a playlist whose
+        songs follow the library (asks for its name, offering the search itself)."""
+        query = " ".join((self.library.search.text() if query is None else query).split())
+        if not query:
+            self.statusBar().showMessage("Type a search in the library first: a saved search keeps "
+                                         "what the search box holds", 8000)
+            return
+        if name is None:
+            name, ok = QInputDialog.getText(self, "Save search as playlist",
+                                            f"Keep the search “{query}” as a playlist named:", text=query)
+            if not ok:
+                return
+        store = self.store
+
+        def work():
+            pid = store.save_search(name, query)
+            return pid, store.playlist(pid)["name"]
+
+        def done(made) -> None:
+            pid, given = made
+            self.refresh_playlists(select=pid)
+            self.statusBar().showMessage(f"Saved the search as the playlist “{given}”: its songs follow the "
+                                         "library", 8000)
+            self._say_if_renamed(name, given)
+
+        self._write(work, done, "save-search")
+
+    def edit_saved_search(self, playlist_id: int, query: str | None = None) -> None:
+        """Change what a saved search finds (asks, offering its query as it is)."""
+        if query is None:
+            query, ok = QInputDialog.getText(self, "Edit search", "Songs found by:",
+                                             text=self.playlists.query_of(playlist_id) or "")
+            if not ok:
+                return
+        store = self.store
+        self._write(lambda: store.set_playlist_query(playlist_id, query),
+                    lambda _: self.refresh_playlists(select=playlist_id), "edit-search")
 
     def add_to_playlist(self, ids: list[int], playlist_id: int | None = None, name: str | None = None,
                         before: tuple[int, str] | None = None, *, tell: bool = True) -> None:
@@ -482,7 +569,7 @@ class PlaylistTasksMixin:
 
     def export_playlist(self, playlist_id: int, path: str | None = None) -> None:
         """Write the playlist as M3U8 (asks where), paths relative to the file's folder."""
-        store = self.store
+        store, read = self.store, self._entries_reader()
         if path is None:
             from player.playlist_files import file_name
 
@@ -500,7 +587,7 @@ class PlaylistTasksMixin:
 
             namer = Namer.of(store)
             entries = []
-            for e in store.playlist_entries(playlist_id):
+            for e in read(playlist_id)[1]:
                 track = store.track(e["track_id"]) if e["track_id"] is not None else None
                 if track is None:
                     label = e["title"] or os.path.splitext(_file_name(e["path"]))[0]

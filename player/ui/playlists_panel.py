@@ -10,9 +10,10 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QContextMenuEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QLabel, QListView, QListWidget, QListWidgetItem, QMenu, QPushButton,
-    QSplitter, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget,
+    QSplitter, QStyle, QStyledItemDelegate, QToolButton, QVBoxLayout, QWidget,
 )
 
+from player.library.query import NumberTerm, parse
 from player.ui.elided_label import ElidedLabel
 from player.ui.queue_panel import QueueList, alike, stretches, titles_starting
 from player.ui.track_menu import add_queue_actions, add_rating_keys, add_rating_menu, add_show_in_folder, finder
@@ -285,6 +286,8 @@ class PlaylistsPanel(QWidget):
     rate_requested = Signal(object, int)      # track ids, stars (0: no rating)
     undo_requested = Signal(object)           # playlist id or None: put back the songs last removed,
     #                                           or the playlist last deleted
+    save_search_requested = Signal()          # keep the library's search as a playlist
+    edit_search_requested = Signal(int)       # a saved search's id: change its query
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -312,6 +315,7 @@ class PlaylistsPanel(QWidget):
         self._moving: int | None = None        # the playlist of a move asked for, until read back
         self._stored = False                   # ... and whether it is stored (or refused) yet
         self._shown: int | None = None         # the playlist whose songs are listed
+        self._queries: dict[int, str] = {}     # saved search id -> its query, as last read
         self.move_up = QAction("Move up", self.entries, shortcut=QKeySequence("Alt+Up"),
                                shortcutContext=Qt.WidgetShortcut, triggered=lambda: self.move_selected(-1))
         self.move_down = QAction("Move down", self.entries, shortcut=QKeySequence("Alt+Down"),
@@ -328,6 +332,12 @@ class PlaylistsPanel(QWidget):
         # Cut short with "…" (the whole name in its tooltip): a long name held the window wider.
         self.title = ElidedLabel("Playlists")
         self.title.setObjectName("panelTitle")
+        # What a saved search is, over its songs: as in iTunes and MusicBee, its songs are the
+        # search's, and dragging songs in or moving them is not offered (it would do nothing).
+        self.search_note = QLabel()
+        self.search_note.setObjectName("hint")
+        self.search_note.setWordWrap(True)
+        self.search_note.setVisible(False)
         self.hint = QLabel("No playlists yet. Save Up next as one (the Save… button above it), "
                            "or import a playlist file (File → Import playlist…).")
         self.hint.setObjectName("hint")
@@ -342,9 +352,14 @@ class PlaylistsPanel(QWidget):
         self.more_btn.setPopupMode(QToolButton.InstantPopup)
         more = QMenu(self.more_btn)
         self.rename_btn = more.addAction("Rename…")
+        self.edit_search_btn = more.addAction("Edit search…")
         self.export_btn = more.addAction("Export as M3U8…")
         self.export_btn.setToolTip("Paths are written relative to where the file is saved "
                                    "(a file on another disk: its whole path)")
+        more.addSeparator()
+        self.save_search_btn = more.addAction("Save library search as playlist…")
+        self.save_search_btn.setToolTip("Keep what the library's search box holds as a playlist whose songs "
+                                        "follow the library")
         more.addSeparator()
         self.delete_btn = more.addAction("Delete…")
         self.more_btn.setMenu(more)
@@ -362,6 +377,7 @@ class PlaylistsPanel(QWidget):
         right_box = QVBoxLayout(right)
         right_box.setContentsMargins(0, 0, 0, 0)
         right_box.addWidget(self.title)
+        right_box.addWidget(self.search_note)
         right_box.addLayout(buttons)
         right_box.addWidget(self.entries, 1)
         split = QSplitter(Qt.Horizontal)
@@ -380,6 +396,8 @@ class PlaylistsPanel(QWidget):
         self.play_btn.clicked.connect(lambda: self._emit_for_current(self.play_all_requested))
         self.enqueue_btn.clicked.connect(lambda: self._emit_for_current(self.enqueue_requested))
         self.rename_btn.triggered.connect(lambda: self._emit_for_current(self.rename_requested))
+        self.edit_search_btn.triggered.connect(lambda: self._emit_for_current(self.edit_search_requested))
+        self.save_search_btn.triggered.connect(self.save_search_requested)
         self.export_btn.triggered.connect(lambda: self._emit_for_current(self.export_requested))
         self.delete_btn.triggered.connect(lambda: self._emit_for_current(self.delete_requested))
         self.import_btn.clicked.connect(self.import_requested)
@@ -401,6 +419,18 @@ class PlaylistsPanel(QWidget):
                 return item.toolTip()
         return None
 
+    def query_of(self, playlist_id: int | None) -> str | None:
+        """A saved search's query as last read; None for a playlist of songs (or none)."""
+        return self._queries.get(playlist_id)
+
+    def has_searches(self, column: str | None = None) -> bool:
+        """Whether a saved search is listed (``column``: one whose query names that number
+        column, "plays" or "rating": only those find other songs when it changes)."""
+        if column is None:
+            return bool(self._queries)
+        return any(isinstance(t, NumberTerm) and t.column == column
+                   for q in self._queries.values() for t in parse(q).terms)
+
     def _emit_for_current(self, signal, *args) -> None:
         current = self.current_playlist()
         if current is not None:
@@ -412,25 +442,48 @@ class PlaylistsPanel(QWidget):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        have = self.current_playlist() is not None
-        for b in (self.play_btn, self.enqueue_btn, self.more_btn):
+        current = self.current_playlist()
+        have = current is not None
+        for b in (self.play_btn, self.enqueue_btn):
             b.setEnabled(have)
+        # (the More menu also saves the library's search, with no playlist chosen too)
+        for b in (self.rename_btn, self.export_btn, self.delete_btn):
+            b.setEnabled(have)
+        query = self.query_of(current)
+        self.edit_search_btn.setVisible(query is not None)
+        for action in (self.move_up, self.move_down):
+            action.setEnabled(query is None)
+        self.entries.setDragEnabled(query is None)
+        self.search_note.setVisible(query is not None)
+        if query is not None:
+            self.search_note.setText(f"Saved search: {query}\nIts songs are the library's that this search finds, "
+                                     "in library order, and follow the library; songs cannot be added, removed or "
+                                     "moved (More → Edit search… changes what it finds).")
 
     def set_playlists(self, rows, *, select: int | None = None) -> None:
-        """``rows``: ``(id, name, entries, playable, away)`` (``away``: how many of the playable
-        are on a disk not connected now); keeps the current one chosen (or ``select``)."""
+        """``rows``: ``(id, name, entries, playable, away)``, with ``query`` after them for a saved
+        search (``away``: how many of the playable are on a disk not connected now); keeps the
+        current one chosen (or ``select``)."""
         keep = select if select is not None else self.current_playlist()
         self.lists.blockSignals(True)
         self.lists.clear()
         current = None
-        for playlist_id, name, n, playable, away in rows:
+        self._queries = {}
+        for playlist_id, name, n, playable, away, *query in rows:
+            query = query[0] if query else None
             missing = f", {n - playable} not in the library" if playable < n else ""
             if away:
                 missing += f", {away} not connected now"
-            count = f"  ({n}{missing})"
+            # A saved search is told apart by its mark and its words, as other players' are
+            # (by their icon): its songs follow the library.
+            count = f"  ({n}{missing}{', saved search' if query is not None else ''})"
             item = QListWidgetItem(name + count)
+            if query is not None:
+                self._queries[playlist_id] = query
+                item.setIcon(self.style().standardIcon(QStyle.SP_FileDialogContentsView))
             # Read out as "Evening, 12 songs": "Evening (12)" left the number unexplained.
-            item.setData(Qt.AccessibleTextRole, f"{name}, {n} {'song' if n == 1 else 'songs'}{missing}")
+            item.setData(Qt.AccessibleTextRole, f"{name}, {'saved search, ' if query is not None else ''}"
+                                                f"{n} {'song' if n == 1 else 'songs'}{missing}")
             item.setData(COUNT_ROLE, count)
             item.setData(PLAYLIST_ROLE, playlist_id)
             item.setToolTip(name)
@@ -498,6 +551,7 @@ class PlaylistsPanel(QWidget):
         it is), so every move is made on the list as stored, never on rows it has moved
         already, and a read of the list from before the move is never shown after it."""
         if (self._moving is not None or self.current_playlist() is None or order == self._shown_order()
+                or self.query_of(self.current_playlist()) is not None
                 or sorted(order) != sorted(self._paths)):
             return          # (a drop of rows the list no longer holds: it was read again meanwhile)
         moved = set(self._selected_positions())
@@ -561,7 +615,9 @@ class PlaylistsPanel(QWidget):
         menu.addAction("Play from here", lambda: self._emit_for_current(self.play_requested, here))
         add_queue_actions(menu, positions, lambda p: self._emit_for_current(self.queue_entries, p, True),
                           lambda p: self._emit_for_current(self.queue_entries, p, False))
-        menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
+        searched = self.query_of(self.current_playlist()) is not None
+        if not searched:
+            menu.addAction("Remove from playlist", lambda: self._emit_for_current(self.remove_entries, positions))
         path = self._paths.get(here)
         add_show_in_folder(menu, finder(self.path_of, path) or (lambda: path))
         ids = self._ids_at(positions)
@@ -569,8 +625,9 @@ class PlaylistsPanel(QWidget):
             add_rating_menu(menu, ids, self.rate_requested.emit, self.rating_of)
         if not item.isSelected():
             self.entries.setCurrentIndex(item.index())          # what Move up / down moves
-        menu.addSeparator()
-        menu.addActions([self.move_up, self.move_down])
+        if not searched:
+            menu.addSeparator()
+            menu.addActions([self.move_up, self.move_down])
         self.last_menu = menu
         menu.popup(self.entries.viewport().mapToGlobal(pos))
 
@@ -583,6 +640,7 @@ class PlaylistsPanel(QWidget):
         menu.setAttribute(Qt.WA_DeleteOnClose)
         if item is None:
             menu.addAction("Import playlist files…", lambda: self.import_requested.emit())
+            menu.addAction(self.save_search_btn.text(), lambda: self.save_search_requested.emit())
         else:
             pid = item.data(PLAYLIST_ROLE)      # taken now: the list may be read again before a choice
             if self.lists.currentItem() is not item:
@@ -592,6 +650,8 @@ class PlaylistsPanel(QWidget):
                               lambda _ids: self.enqueue_requested.emit(pid))
             menu.addSeparator()
             menu.addAction("Rename…", lambda: self.rename_requested.emit(pid)).setShortcut(QKeySequence(Qt.Key_F2))
+            if self.query_of(pid) is not None:
+                menu.addAction("Edit search…", lambda: self.edit_search_requested.emit(pid))
             menu.addAction(self.export_btn.text(), lambda: self.export_requested.emit(pid))
             menu.addSeparator()
             menu.addAction("Delete…", lambda: self.delete_requested.emit(pid)).setShortcut(QKeySequence.Delete)
@@ -600,7 +660,7 @@ class PlaylistsPanel(QWidget):
 
     def keyPressEvent(self, event) -> None:
         delete = event.matches(QKeySequence.Delete) or event.key() == Qt.Key_Backspace
-        if delete and self.entries.hasFocus():
+        if delete and self.entries.hasFocus() and self.query_of(self.current_playlist()) is None:
             positions = self._selected_positions()
             if positions:
                 self._emit_for_current(self.remove_entries, positions)

@@ -1126,7 +1126,8 @@ def test_v30_keeps_the_playlists_as_playlists_of_songs_and_can_keep_a_search(tmp
     from player.store.migrations import _V30
 
     store = _migrated(tmp_path / "library.db", 29,
-                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) VALUES (1, '/m/a', 1, 1, 0, 0)",
+                      "INSERT INTO tracks (id, path, size, mtime_ns, added_at, updated_at) "
+                      "VALUES (1, '/m/a', 1, 1, 0, 0)",
                       "INSERT INTO playlists (id, name, created_at, updated_at) VALUES (1, 'Mix', 0, 0)",
                       "INSERT INTO playlist_entries (playlist_id, position, track_id, path) VALUES (1, 0, 1, '/m/a')")
     assert "query" in _V30 and store.schema_version() == SCHEMA_VERSION >= 30

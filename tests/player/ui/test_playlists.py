@@ -1030,7 +1030,7 @@ def test_the_list_of_playlists_has_a_right_click_menu_that_the_menu_key_opens_to
     qtbot.waitUntil(lambda: window.up_next.track_ids() == ids[1:3], timeout=5000)
 
     menu, actions = menu_at(lists.viewport().rect().bottomLeft())     # below the last playlist
-    assert list(actions) == ["Import playlist files…"]
+    assert list(actions) == ["Import playlist files…", "Save library search as playlist…"]
     imports = []
     panel.import_requested.disconnect()                 # (the window's file dialog would wait for an answer)
     panel.import_requested.connect(lambda: imports.append(True))
@@ -1088,3 +1088,51 @@ def test_a_playlist_opened_to_play_says_how_many_of_its_songs_could_not_be_opene
     qtbot.waitUntil(lambda: window.player.current_track_id == r2["id"], timeout=10000)
     assert [m for m in said if m.startswith("Could not open")] == [
         "Could not open /gone/x.flac: No such file or directory (and 1 more, named in the log)"]
+
+
+def test_a_saved_search_follows_the_library_and_plays_queues_and_exports_as_a_playlist(qtbot, scanned, make_window,
+                                                                                        music, tmp_path):
+    from tests.audiogen import write_track
+
+    window = make_window(scanned)
+    panel, library = window.playlists, window.library
+    assert not library.save_search.isEnabled()              # nothing typed: nothing to keep
+    library.search.setText("artist:quartet")
+    assert library.save_search.isEnabled()
+    window.save_search_as_playlist(name="Quartet")           # (the name the dialog would ask)
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: panel.lists.count() == 1
+                    and panel.lists.item(0).text() == "Quartet  (2, saved search)", timeout=5000)
+    pid = panel.current_playlist()
+    assert scanned.playlist(pid)["query"] == "artist:quartet"
+    qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Brushes"], timeout=5000)
+    assert panel.search_note.isVisibleTo(panel) and "artist:quartet" in panel.search_note.text()
+    # Songs are not put in it nor moved: no drag, no Move up, not offered by "Add to playlist".
+    assert not panel.entries.dragEnabled() and not panel.move_up.isEnabled()
+    assert library._playlists == []
+    # The search box goes on with other searches; the saved one keeps its songs.
+    library.search.setText("river")
+    # A new song by the artist, scanned: it joins the saved search, in library order.
+    write_track(music / "Jazz", "j9", fmt="flac", seconds=1.0,
+                tags={"title": "Coda", "artist": "Quartet Nine", "album": "Late Set", "genre": "Jazz",
+                      "tracknumber": "9"})
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(music)])
+    qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Brushes", "Coda"], timeout=10000)
+    qtbot.waitUntil(lambda: panel.lists.item(0).text() == "Quartet  (3, saved search)", timeout=5000)
+    ids = [t["id"] for t in scanned.tracks() if t["artist"] == "Quartet Nine"]
+    by_title = {scanned.track(t)["title"]: t for t in ids}
+    # Edit search changes what it finds.
+    window.edit_saved_search(pid, "artist:quartet -title:brushes")
+    qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Coda"], timeout=5000)
+    # Exported, it writes the songs it finds now.
+    out = tmp_path / "Quartet.m3u8"
+    with qtbot.waitSignal(window.playlist_exported, timeout=5000):
+        window.export_playlist(pid, str(out))
+    written = [line for line in out.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    assert [line.rsplit("/", 1)[-1] for line in written] == ["j1.wav", "j9.flac"]
+    # Play next and Add to Up next queue its songs; Play plays them from the first.
+    window.enqueue_playlist(pid)
+    qtbot.waitUntil(lambda: window.up_next.track_ids() == [by_title["Blue Smoke"], by_title["Coda"]], timeout=5000)
+    window.play_playlist(pid)
+    qtbot.waitUntil(lambda: window.player.current_track_id == by_title["Blue Smoke"], timeout=5000)
