@@ -2,7 +2,9 @@
 
 A path (file or folder) plays those files, adding them to the database as
 tracks outside any library folder so the plays are logged like any other. Any
-other text is a search over title, artist and album in the library. Playback
+other text is a search of the library in the window's search language
+(:mod:`player.library.query`: plain words, ``artist:``, ``year:1965-1972``,
+``rating:>=4``, ``-live``), finding what the window's search box finds. Playback
 goes through the real sound card engine (``--null`` plays silently in real time).
 """
 
@@ -20,7 +22,9 @@ SEARCH_PLAYS = 500
 
 def add_parser(sub):
     p = sub.add_parser("play", help="play a file, a folder, or library tracks matching a search")
-    p.add_argument("what", nargs="*", help="a file or folder path, or words to search the library for")
+    p.add_argument("what", nargs="*", help="a file or folder path, or a search of the library as the window's "
+                   "search box reads it (artist:beatles year:1965-1972 rating:>=4; put -- before a search "
+                   "with -word)")
     p.add_argument("--device", help="output device (default: the one in settings, else the system's)")
     p.add_argument("--null", action="store_true", help="play into nothing, in real time (no sound card)")
     p.add_argument("--seconds", type=_seconds, help="stop after this many seconds")
@@ -59,6 +63,16 @@ def _describe(row, namer) -> str:
         return "?"
     names = namer(row)
     return f"{names.artist} - {names.title}" if names.artist else names.title
+
+
+def _found_as_the_window_finds(store, what: str) -> list[int]:
+    """The library's tracks a field search (``artist:x year:>=2000 -live``) finds, in library
+    order: the library read as the window reads it and the query matched by the window's own
+    matcher, so that the command and the search box never disagree. Plain words keep the
+    store's search, which reads only the matching rows."""
+    from player.ui.library_model import load_library, query_track_ids
+
+    return query_track_ids(load_library(store), what)[0]
 
 
 def run(args) -> int:
@@ -108,15 +122,22 @@ def run(args) -> int:
     else:
         from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
         from player.library.names import Namer
+        from player.library.query import parse
 
-        # (as the window lists them: each album's discs in "CD1" and "CD2" folders without disc
-        # tags, and a bonus track without a number, in their places; a track without tags
-        # among the others by its folders' names, not first)
-        # Every match put in that order before the first are kept: kept in the store's order,
-        # the files without tags (which it puts first) took the places of the window's first.
-        found = library_order(store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS),
-                              Namer.of(store))
-        ids = [row["id"] for row in found[:SEARCH_PLAYS]]
+        query = parse(what)
+        if query.problem:
+            print(f"segue play: {query.problem}", file=sys.stderr)
+        if not query.plain or '"' in what:      # (a quoted phrase too: the store's search reads words)
+            found = _found_as_the_window_finds(store, what)
+        else:
+            # (as the window lists them: each album's discs in "CD1" and "CD2" folders without disc
+            # tags, and a bonus track without a number, in their places; a track without tags
+            # among the others by its folders' names, not first)
+            # Every match put in that order before the first are kept: kept in the store's order,
+            # the files without tags (which it puts first) took the places of the window's first.
+            found = [row["id"] for row in library_order(
+                store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS), Namer.of(store))]
+        ids = found[:SEARCH_PLAYS]
         if not ids:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)

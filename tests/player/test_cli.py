@@ -824,3 +824,25 @@ def test_play_takes_a_missing_file_named_only_with_dots_for_a_file_not_a_search(
                          capture_output=True, text=True, timeout=120)
     assert "....mp3: no such file or folder" in out.stderr, out.stderr
     assert "playing: A - One" in out.stdout
+
+
+def test_play_reads_the_windows_search_language_and_finds_what_the_window_finds(segue_home, tmp_path):
+    # `segue play` read plain words only: "artist:band year:>=2000" looked for those words
+    # and found nothing, where the window's search box found the band's later songs.
+    music = tmp_path / "music"
+    songs = (("Early Live", "Band", 1995, "Live"), ("Late One", "Band", 2004, "Rock"),
+             ("Late Live", "Band", 2006, "Live"), ("Other", "Someone", 2005, "Rock"))
+    for n, (title, artist, year, genre) in enumerate(songs, 1):
+        write_track(music, f"{n:02d}", seconds=0.3,
+                    tags={"title": title, "artist": artist, "album": "Years", "genre": genre, "date": str(year),
+                          "tracknumber": n})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for query, titles in ((["artist:band", "year:>=2000"], ["Late One", "Late Live"]),
+                          (["--", "artist:band", "-genre:live"], ["Late One"]),
+                          (['title:"late live"'], ["Late Live"])):
+        out = segue("play", "--null", *query, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
+    # A query that cannot be read is searched for as plain text, as the window does, and says why.
+    out = segue("play", "--null", "year:>=abc", home=segue_home)
+    assert out.returncode == 1 and "searched as plain text" in out.stderr
