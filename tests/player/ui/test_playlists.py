@@ -1136,3 +1136,18 @@ def test_a_saved_search_follows_the_library_and_plays_queues_and_exports_as_a_pl
     qtbot.waitUntil(lambda: window.up_next.track_ids() == [by_title["Blue Smoke"], by_title["Coda"]], timeout=5000)
     window.play_playlist(pid)
     qtbot.waitUntil(lambda: window.player.current_track_id == by_title["Blue Smoke"], timeout=5000)
+
+
+def test_a_song_rated_down_leaves_a_saved_search_of_rated_songs(qtbot, scanned, make_window):
+    window = make_window(scanned)
+    panel = window.playlists
+    ids = [window.model.track_id(r) for r in range(3)]
+    titles = [window.model.index(r, 1).data() for r in range(3)]
+    window.rate_tracks(ids, 5)
+    qtbot.waitUntil(lambda: all(scanned.track(t)["rating"] == 5 for t in ids), timeout=5000)
+    window.save_search_as_playlist("rating:>=4", name="Best")
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: _titles(panel.entries) == titles, timeout=5000)
+    window.rate_tracks(ids[1:2], 2)
+    qtbot.waitUntil(lambda: _titles(panel.entries) == [titles[0], titles[2]], timeout=5000)
+    qtbot.waitUntil(lambda: panel.lists.item(0).text() == "Best  (2, saved search)", timeout=5000)
