@@ -1151,3 +1151,39 @@ def test_a_song_rated_down_leaves_a_saved_search_of_rated_songs(qtbot, scanned, 
     window.rate_tracks(ids[1:2], 2)
     qtbot.waitUntil(lambda: _titles(panel.entries) == [titles[0], titles[2]], timeout=5000)
     qtbot.waitUntil(lambda: panel.lists.item(0).text() == "Best  (2, saved search)", timeout=5000)
+
+
+def test_save_search_beside_the_box_asks_a_name_offering_the_search_and_edit_search_offers_it_again(
+        qtbot, scanned, make_window):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window(scanned)
+    panel, library = window.playlists, window.library
+    library.search.setText("genre:jazz -artist:trio")
+    offered = []
+
+    def rename(dialog):
+        offered.append(dialog.textValue())
+        dialog.setTextValue("Small groups")
+        dialog.accept()
+
+    answer_modal([], rename, QInputDialog)
+    library.save_search.click()
+    qtbot.waitUntil(lambda: panel.lists.count() == 1, timeout=5000)
+    assert offered == ["genre:jazz -artist:trio"]
+    pid = panel.current_playlist()
+    row = scanned.playlist(pid)
+    assert (row["name"], row["query"]) == ("Small groups", "genre:jazz -artist:trio")
+    window.tabs.setCurrentWidget(panel)
+    qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Brushes"], timeout=5000)
+    offered.clear()
+
+    def widen(dialog):
+        offered.append(dialog.textValue())
+        dialog.setTextValue("genre:jazz")
+        dialog.accept()
+
+    answer_modal([], widen, QInputDialog)
+    panel.edit_search_btn.trigger()
+    assert offered == ["genre:jazz -artist:trio"]
+    qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Brushes", "Walking Bass"], timeout=5000)
