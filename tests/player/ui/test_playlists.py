@@ -1110,6 +1110,9 @@ def test_a_saved_search_follows_the_library_and_plays_queues_and_exports_as_a_pl
     # Songs are not put in it nor moved: no drag, no Move up, not offered by "Add to playlist".
     assert not panel.entries.dragEnabled() and not panel.move_up.isEnabled()
     assert library._playlists == []
+    songs_at = panel.entries.mapTo(window, panel.entries.viewport().geometry().center())
+    list_at = panel.lists.viewport().mapTo(window, panel.lists.visualItemRect(panel.lists.item(0)).center())
+    assert window._song_drop_target(songs_at) is None and window._song_drop_target(list_at) is None
     # The search box goes on with other searches; the saved one keeps its songs.
     library.search.setText("river")
     # A new song by the artist, scanned: it joins the saved search, in library order.
