@@ -456,7 +456,9 @@ class PlaylistsPanel(QWidget):
         self.entries.setDragEnabled(query is None)
         self.search_note.setVisible(query is not None)
         if query is not None:
-            self.search_note.setText(f"Saved search: {query}\nIts songs are the library's that this search finds, "
+            problem = parse(query).problem       # (a query that cannot be read finds its words: say why)
+            said = f"{query} ({problem})" if problem else query
+            self.search_note.setText(f"Saved search: {said}\nIts songs are the library's that this search finds, "
                                      "in library order, and follow the library; songs cannot be added, removed or "
                                      "moved (More → Edit search… changes what it finds).")
 

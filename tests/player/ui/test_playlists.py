@@ -1190,3 +1190,7 @@ def test_save_search_beside_the_box_asks_a_name_offering_the_search_and_edit_sea
     panel.edit_search_btn.trigger()
     assert offered == ["genre:jazz -artist:trio"]
     qtbot.waitUntil(lambda: _titles(panel.entries) == ["Blue Smoke", "Brushes", "Walking Bass"], timeout=5000)
+    # A search that cannot be read finds its words, as the box does, and the note says why.
+    window.edit_saved_search(pid, "year:>=abc")
+    qtbot.waitUntil(lambda: "searched as plain text" in panel.search_note.text(), timeout=5000)
+    qtbot.waitUntil(lambda: _titles(panel.entries) == [], timeout=5000)
