@@ -63,7 +63,7 @@ def _time(db: str, runs: int) -> dict[str, float]:
     from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
     from player.library.names import Namer
     from player.store import Store
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     store = Store.open(db)
     namer = Namer.of(store)

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from benchmarks.library_gen import fill_store, library_rows
     from player.store import Store
-    from player.ui.library_model import ColumnSearch, LibraryData, LibraryModel
+    from player.library.search import ColumnSearch, LibraryData
+    from player.ui.library_model import LibraryModel
 
     app = QApplication.instance() or QApplication([])   # noqa: F841 - the model wants one
     rows = library_rows(args.tracks, seed=7)

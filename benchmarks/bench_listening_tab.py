@@ -151,7 +151,7 @@ def main(argv=None) -> int:
 
     from player.listening_stats import load_summary
     from player.sound_map import load_map, nearest, points_in_polygon
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     app = QApplication(sys.argv[:1])
     with tempfile.TemporaryDirectory() as tmp:

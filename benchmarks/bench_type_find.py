@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.library_gen import library_rows
-    from player.ui.library_model import COLUMNS, LibraryData, LibraryModel
+    from player.library.search import LibraryData
+    from player.ui.library_model import COLUMNS, LibraryModel
 
     app = QApplication.instance() or QApplication([])     # noqa: F841 (a model needs one)
     rows = library_rows(args.tracks, seed=3)
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
               f" {qts[0] / max(ours[0], 1e-6):9.1f}  {ours[1]} / {by_row[1]} / {qts[1]}")
     print(f"\n{'index of':10} {'made in ms':>10} {'kept ms':>8} {'ratio':>6} {'MB':>6}  (when the library loads, on "
           "its worker; kept: folding case alone, accents kept, as the index did before it folded them)")
-    from player.ui import library_model
+    from player.library import search
 
     def accents_kept(text: str, sensitive: bool = False) -> str:
         text = text if sensitive else text.casefold()
@@ -80,13 +81,13 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         type(index)(model.data_.text[key])
         made = time.perf_counter() - t0
-        folded, library_model.typed_form = library_model.typed_form, accents_kept
+        folded, search.typed_form = search.typed_form, accents_kept
         try:
             t0 = time.perf_counter()
             type(index)(model.data_.text[key])
             kept = time.perf_counter() - t0
         finally:
-            library_model.typed_form = folded
+            search.typed_form = folded
         print(f"{key:10} {made * 1000:10.1f} {kept * 1000:8.1f} {made / max(kept, 1e-9):6.2f}"
               f" {index.nbytes / 1e6:6.2f}")
     return 0

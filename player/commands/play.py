@@ -70,7 +70,7 @@ def _found_as_the_window_finds(store, what: str) -> list[int]:
     order: the library read as the window reads it and the query matched by the window's own
     matcher, so that the command and the search box never disagree. Plain words keep the
     store's search, which reads only the matching rows."""
-    from player.ui.library_model import load_library, query_track_ids
+    from player.library.search import load_library, query_track_ids
 
     return query_track_ids(load_library(store), what)[0]
 

@@ -23,7 +23,8 @@ from player.recommendations import LibraryRecommendations, RecommendationProvide
 from player.ui.opening import FileDropsMixin
 from player.ui.discover_panel import DiscoverPanel
 from player.ui.history_tasks import HistoryTasksMixin
-from player.ui.library_model import LibraryData, LibraryModel, load_library
+from player.library.search import LibraryData, load_library
+from player.ui.library_model import LibraryModel
 from player.ui.library_view import LibraryView
 from player.ui.folder_watch import FOLLOW_SETTING, FolderWatch
 from player.ui.library_tasks import LibraryTasksMixin

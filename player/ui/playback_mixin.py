@@ -16,7 +16,8 @@ from player.library.names import NAME_COLUMNS, Namer
 from player.plain_words import why_stopped
 from player.ui.announce import announce
 from player.ui.bridge import PlayerBridge
-from player.ui.library_model import FILE_GONE, format_duration, not_connected
+from player.library.search import FILE_GONE, not_connected
+from player.ui.library_model import format_duration
 from player.ui.never_menu import ARTIST
 from player.workers import OneAtATime, db_write_pool, run_task
 from segue_common import faults

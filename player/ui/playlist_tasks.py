@@ -68,7 +68,7 @@ def _search_entries(store, data, away: dict[int, str], query: str) -> list[dict]
     """A saved search's songs as :meth:`Store.playlist_entries` gives a playlist's: the library's
     tracks ``query`` finds in ``data`` now, in library order (on a worker: a query over 100,000
     tracks is no work for the GUI thread)."""
-    from player.ui.library_model import query_track_ids
+    from player.library.search import query_track_ids
 
     ids, _ = query_track_ids(data, query)
     tracks = store.tracks_by_id(ids)
@@ -151,7 +151,7 @@ class PlaylistTasksMixin:
                 if r["query"] is None:
                     rows.append((r["id"], r["name"], r["entries"], r["playable"], r["away"], None))
                 else:
-                    from player.ui.library_model import query_track_ids
+                    from player.library.search import query_track_ids
 
                     ids, _ = query_track_ids(data, r["query"])
                     rows.append((r["id"], r["name"], len(ids), len(ids), sum(t in away for t in ids), r["query"]))
@@ -181,7 +181,7 @@ class PlaylistTasksMixin:
 
         def work():
             from player.playlist_files import readable
-            from player.ui.library_model import not_connected
+            from player.library.search import not_connected
 
             row, entries = read(playlist_id)
             if row is None:

@@ -13,7 +13,6 @@ titles, artists and reasons are looked up only for the rows drawn.
 from __future__ import annotations
 
 import operator
-import unicodedata
 from itertools import compress, islice, repeat
 from typing import Callable
 
@@ -22,12 +21,12 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QAction, QKeySequence
 from player.audio.queue import by_identity
+from player.library.search import typed_form
 from player.ui.announce import announce
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_rating_keys, add_rating_menu, add_show_in_folder, finder
 from player.ui.two_line import REASON_ROLE, SUBTITLE_ROLE, TwoLineDelegate
-from segue_common.text import search_form
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QTableView, QVBoxLayout,
     QWidget,
@@ -97,18 +96,6 @@ def stretches(rows) -> list[tuple[int, int]]:
         else:
             out.append((r, r))
     return out
-
-
-def typed_form(text: str, sensitive: bool = False) -> str:
-    """``text`` as typing to find a row compares it: as a search compares it
-    (:func:`~segue_common.text.search_form`: case, accents and full-width letters aside, "ß"
-    as "ss"), since the lists sort names so ("Émile" among the E's) and "emile" typed there
-    must find it; with ``sensitive``, case and accents kept, in one Unicode form (composed): a
-    name from a Mac keeps its accented letters decomposed ("e" and a combining accent, as its
-    file system writes file names), and a keyboard types them composed."""
-    if not sensitive:
-        return search_form(text)
-    return text if text.isascii() else unicodedata.normalize("NFC", text)
 
 
 def titles_starting(order: list[int], titles, value: str, hits: int, flags) -> list[int]:

@@ -846,3 +846,18 @@ def test_play_reads_the_windows_search_language_and_finds_what_the_window_finds(
     # A query that cannot be read is searched for as plain text, as the window does, and says why.
     out = segue("play", "--null", "year:>=abc", home=segue_home)
     assert out.returncode == 1 and "searched as plain text" in out.stderr
+
+
+def test_play_reads_a_field_search_without_loading_qt(segue_home, tmp_path):
+    # The command finds what the window's search finds through the search's Qt-free half
+    # (player.library.search): read through the window's table model, it loaded PySide6's
+    # QtCore and QtGui into a command-line process that shows nothing.
+    music = tmp_path / "music"
+    write_track(music, "01", seconds=0.3, tags={"title": "Late One", "artist": "Band", "date": "2004"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    code = ("import sys; from player.store import Store; from player.commands.play import _found_as_the_window_finds; "
+            f"found = _found_as_the_window_finds(Store.open({str(segue_home / 'library.db')!r}), "
+            "'artist:band year:>=2000'); "
+            "print(len(found), [m for m in sys.modules if m.startswith('PySide6')])")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["1", "[]"]

@@ -10,7 +10,7 @@ from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
 from player.library.names import Namer
 from player.library.scanner import Scanner
 from player.recommendations import album_ids
-from player.ui.library_model import load_library
+from player.library.search import load_library
 from tests.audiogen import write_track
 
 _ALBUM_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "compilation",
@@ -180,10 +180,10 @@ def _full_sort(monkeypatch):
     # the order does where an album has no row under that name; what moving each album's own
     # rows must come to.
     from player.library import albums
-    from player.ui import library_model
+    from player.library import search
 
     monkeypatch.setattr(albums, "moved_together", lambda order, anchored, in_order: None)
-    monkeypatch.setattr(library_model, "anchored", lambda named, artists: [(rows, None) for rows, _ in named])
+    monkeypatch.setattr(search, "anchored", lambda named, artists: [(rows, None) for rows, _ in named])
 
 
 def _orders(store) -> tuple[list[int], list[int]]:

@@ -2553,7 +2553,9 @@ def test_a_name_a_windows_ripper_wrote_in_its_code_page_is_listed_and_found_as_m
     # not "Êèíî", and a search for the word typed on a Russian keyboard finds it.
     from mutagen import id3
 
-    from player.ui.library_model import COLUMNS, LibraryModel, load_library
+    from player.library.search import load_library
+
+    from player.ui.library_model import COLUMNS, LibraryModel
 
     path = write_track(tmp_path / "music" / "Kino", "01", fmt="mp3")
     tags = id3.ID3()
@@ -2574,7 +2576,9 @@ def test_a_vinyl_rip_numbered_by_side_is_listed_side_after_side(store, tmp_path,
     # were track 1, and the album was listed (and played) A1, B1, A2, B2, A3.
     from mutagen.flac import FLAC
 
-    from player.ui.library_model import COLUMNS, LibraryModel, load_library
+    from player.library.search import load_library
+
+    from player.ui.library_model import COLUMNS, LibraryModel
 
     for place in ("B2", "A3", "B1", "A1", "A2"):
         path = write_track(tmp_path / "music" / "LP", place, fmt="flac")

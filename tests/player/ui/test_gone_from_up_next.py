@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from player.ui.library_model import FILE_GONE
+from player.library.search import FILE_GONE
 from player.ui.queue_panel import ENTRY_ROLE
 from player.ui.two_line import REASON_ROLE
 

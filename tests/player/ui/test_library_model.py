@@ -7,7 +7,8 @@ import random
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from benchmarks.library_gen import library_rows
-from player.ui.library_model import COLUMNS, LibraryData, LibraryModel, format_duration
+from player.library.search import LibraryData
+from player.ui.library_model import COLUMNS, LibraryModel, format_duration
 from segue_common.text import search_form
 
 
@@ -125,7 +126,7 @@ def test_a_collectors_library_is_ordered_by_sort_names_with_a_compilation_togeth
     # artist were found by no search. The compilation flagged without an album artist, listed
     # among the V's as Various Artists', was not found by "various" (only a tagged one was).
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     _collection(tmp_path / "music")
     Scanner(store).scan([str(tmp_path / "music")])
@@ -153,7 +154,7 @@ def test_the_composer_column_sorts_by_the_composers_sort_name_where_tagged(qapp,
     from mutagen.id3 import ID3, TSOC
 
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -191,7 +192,7 @@ def test_the_rating_column_shows_the_stars_the_files_carry_and_sorts_by_them(qap
     from mutagen.oggvorbis import OggVorbis
 
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     star = "\u2605"
@@ -266,8 +267,8 @@ def test_a_click_on_a_text_columns_header_finds_its_order_made_on_the_worker(qap
     from mutagen.flac import FLAC
 
     from player.library.scanner import Scanner
-    from player.ui import library_model
-    from player.ui.library_model import load_library
+    from player.library import search
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -283,7 +284,7 @@ def test_a_click_on_a_text_columns_header_finds_its_order_made_on_the_worker(qap
     def on_the_gui_thread(values):
         raise AssertionError("a column put in sort form on the GUI thread")
 
-    monkeypatch.setattr(library_model, "_sort_forms", on_the_gui_thread)
+    monkeypatch.setattr(search, "_sort_forms", on_the_gui_thread)
     model = LibraryModel()
     model.set_library(data)
     keys = [k for k, _ in COLUMNS]
@@ -333,7 +334,7 @@ def test_format_duration():
 
 
 def test_numbers_the_window_cannot_hold_are_clamped_not_fatal():
-    from player.ui.library_model import LibraryData
+    from player.library.search import LibraryData
 
     rows = [{"id": 1, "title": "Far future", "artist": 7, "album": None, "genre": "", "track_no": 10**15,
              "year": 3_000_000_000, "duration": float("inf")},
@@ -518,7 +519,7 @@ def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, 
     from mutagen.flac import FLAC
 
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -548,7 +549,7 @@ def test_a_descending_sort_keeps_each_albums_tracks_in_their_order(qapp, store, 
 def _listed_titles(store, music) -> list[str]:
     """The titles of ``music`` in the library's order, as the window lists them once scanned."""
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     Scanner(store).scan([str(music)])
     model = LibraryModel()
@@ -804,7 +805,7 @@ def test_two_copies_of_a_song_are_told_apart_by_their_files(qapp, store, tmp_pat
     # An album in FLAC and its phone copy in MP3, tagged alike: two rows the same in every
     # column; the title's tooltip says which file each one is.
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     tags = {"title": "Song", "artist": "A", "album": "First", "tracknumber": "1"}
@@ -826,7 +827,7 @@ def test_a_file_tooltip_names_an_unplugged_disk_once_and_a_folder_on_one_line(qa
     # connected now"; one deeper keeps both, as they say different things. A folder whose
     # name holds a line break is one line of the tooltip.
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     disk, odd = tmp_path / "disk", tmp_path / "odd\nname"
@@ -897,7 +898,7 @@ def test_the_number_column_names_the_disc_on_an_album_of_two_and_sorts_disc_then
     for n in (1, 2, 10):
         _tagged_mp3(music, "Single", n, f"Single {n}", "Band", "Single", albumartist="Band", disc=1)
     assert _listed_titles(store, music)      # (scanned)
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     model = LibraryModel()
     model.set_library(load_library(store))
@@ -927,7 +928,7 @@ def test_the_composer_column_shows_the_tag_and_sorts_by_it(qapp, store, tmp_path
     # The composer was searched but shown nowhere: a classical shelf could not be read or
     # ordered by who wrote the music.
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import write_track
 
     music = tmp_path / "music"
@@ -1017,9 +1018,10 @@ def test_typing_to_find_a_row_finds_what_folding_each_row_finds_without_folding_
     # the sort, the search box, the column, and however many hits are asked for.
     import unicodedata
 
-    from player.ui import library_model, queue_panel
+    from player.library import search
+    from player.ui import queue_panel
 
-    fold = queue_panel.typed_form
+    fold = search.typed_form
     rng = random.Random(11)
     names = ["Édith Piaf", "Étienne Daho", "Beyoncé", "Björk", "Straße", "STRASSE", "ﬁne", "Fine", "Σίσυφος",
              "İstanbul", "Dvořák", "Albéniz", "Eels", "édith", "", "Ångström", "a\U0001f3b5b"]
@@ -1071,7 +1073,7 @@ def test_typing_to_find_a_row_finds_what_folding_each_row_finds_without_folding_
                 want = expected(shown, start, typed, hits, flags)
                 with monkeypatch.context() as spy:
                     spy.setattr(queue_panel, "typed_form", counted)
-                    spy.setattr(library_model, "typed_form", counted, raising=False)
+                    spy.setattr(search, "typed_form", counted)
                     found = [i.row() for i in model.match(start, Qt.DisplayRole, typed, hits, flags)]
                 keystrokes += 1
                 answered += bool(found)
@@ -1089,7 +1091,7 @@ def test_a_release_whose_discs_name_their_artists_sort_name_in_two_ways_stays_to
     # Up next go from disc 1 to disc 2.
     from player.library.albums import library_order
     from player.library.names import Namer
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     folder = store.add_folder("/music")
     beatles = {"artist": "The Beatles", "albumartist": "The Beatles", "artistsort": "Beatles, The", "album": "1"}
@@ -1122,7 +1124,7 @@ def test_albums_found_compilations_by_their_folder_are_listed_in_the_librarys_or
     from player.library.albums import library_order
     from player.library.names import Namer
     from player.store import Store
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     columns = ["id", "title", "path", "folder_id", "artist", "albumartist", "album", "track_no", "disc_no",
                "mb_album_id", "compilation", "folder_compilation", "artistsort", "albumartistsort"]
@@ -1159,7 +1161,7 @@ def test_titles_differing_only_by_accents_sort_together_in_the_library_order(qap
     from benchmarks.library_gen import library_rows
     from player.library.albums import library_order
     from player.library.names import Namer
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     specs = [("Zebra", "Z", "\u00c9clair"), ("Abba", "A", "Eclair"), ("\u00c9mile", "E", "eclair"),
              ("Emile", "F", "Ecole"), ("Eels", "B", "E\u0301clair"), ("Moby", "M", "Zebra"), ("Moby", "N", "Abc")]
@@ -1187,7 +1189,7 @@ def test_a_song_hidden_before_a_cds_first_track_is_numbered_0_and_a_track_withou
     import numpy as np
 
     from player.library.scanner import Scanner
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
     from tests.audiogen import tone, write_audio, write_track
 
     music = tmp_path / "music"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from player.ui.library_model import LibraryModel, load_library
+from player.library.search import load_library
+
+from player.ui.library_model import LibraryModel
 
 # title, artist, album, genre, date
 _SHELF = [("Come Together", "The Beatles", "Abbey Road", "Rock", "1969"),

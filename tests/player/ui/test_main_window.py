@@ -89,7 +89,7 @@ def test_a_rescan_with_the_table_sorted_ranks_the_rows_on_the_worker(qtbot, scan
     # reads the library ranks them; the table still shows them in order.
     import threading
 
-    from player.ui.library_model import LibraryData
+    from player.library.search import LibraryData
 
     window = make_window(scanned)
     window.library.table.sortByColumn(1, Qt.DescendingOrder)           # by title, as a header click

@@ -112,7 +112,7 @@ def _in_the_windows_order_everywhere(store, names: dict[int, str]) -> list[str]:
     from player.library.albums import library_order
     from player.library.names import Namer
     from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     window = [names[t] for t in load_library(store).ids.tolist()]
     rows = store.library_rows(["id", "title", "path", "folder_id", "artist", "albumartist", "album", "track_no",
@@ -194,7 +194,7 @@ def test_a_compilation_flagged_on_some_tracks_only_plays_together_as_the_window_
     # lists the whole mix under Various Artists; Up next and `segue play` played that track
     # under its own artist, before Moby's album, away from the rest of the mix.
     from player.recommendations import LibraryRecommendations
-    from player.ui.library_model import load_library
+    from player.library.search import load_library
 
     folder = store.add_folder("/music")
     store.upsert_tracks([{"path": f"/music/{where}.flac", "folder_id": folder, "size": 1, "mtime_ns": 1,
