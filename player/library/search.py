@@ -12,6 +12,7 @@ window does without loading PySide6.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -250,10 +251,13 @@ class LibraryData:
     def _id_map(self) -> tuple[np.ndarray, np.ndarray]:
         """Sorted ids and where each sits (built once): 1.6 MB at 100,000 tracks, where a
         dict of Python ints took about 9 MB for as long as the window ran."""
-        if "_by_id" not in self.__dict__:
-            self._by_id = np.argsort(self.ids, kind="stable")
-            self._sorted_ids = self.ids[self._by_id]
-        return self._sorted_ids, self._by_id
+        found = self.__dict__.get("_by_id")
+        if found is None:
+            # Made whole, then kept in one step: a worker (a saved search's songs) and the GUI
+            # thread may both ask at once, and one saw the first half kept without the second.
+            by_id = np.argsort(self.ids, kind="stable")
+            found = self._by_id = (self.ids[by_id], by_id)
+        return found
 
     def position(self, track_id: int) -> int | None:
         """Index of ``track_id`` in the columns, or None."""
@@ -398,6 +402,7 @@ class SearchText:
         self._pairs = (self._bytes[: whole // 2 * 2].view(np.uint16),
                        self._bytes[1: 1 + (whole - 1) // 2 * 2].view(np.uint16))
         self._cache: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return self._n
@@ -405,12 +410,20 @@ class SearchText:
     def matching(self, word: str) -> np.ndarray:
         """Which tracks' text contains ``word`` (in search form, no whitespace): bool per
         track. The array is shared with later calls: do not change it."""
-        hit = self._cache.pop(word, None)
-        if hit is None:
-            hit = self._find(word.encode("utf-8", "surrogatepass"))
-            if len(self._cache) >= _CACHED_TERMS:
+        # (the cache under a lock: the window's search box and the worker that works out the
+        # saved searches' songs search one library at once, and both putting out the oldest
+        # word raised in one of them; the search itself runs outside it)
+        with self._lock:
+            hit = self._cache.pop(word, None)
+            if hit is not None:
+                self._cache[word] = hit    # (re)inserted last: the oldest goes first
+                return hit
+        hit = self._find(word.encode("utf-8", "surrogatepass"))
+        with self._lock:
+            self._cache.pop(word, None)
+            while len(self._cache) >= _CACHED_TERMS:
                 del self._cache[next(iter(self._cache))]
-        self._cache[word] = hit            # (re)inserted last: the oldest goes first
+            self._cache[word] = hit
         return hit
 
     def _find(self, needle: bytes) -> np.ndarray:
