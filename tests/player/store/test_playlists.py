@@ -395,7 +395,7 @@ def test_the_same_playlist_is_the_one_a_file_imported_again_would_only_make_agai
 
 
 def test_a_saved_search_keeps_its_query_and_no_songs(store):
-    # Its songs are what the query finds when it is read (player.ui.library_model): none are
+    # Its songs are what the query finds when it is read (player.library.search): none are
     # stored, none can be put in, and an edit, a delete and its undo keep the query.
     ids = _tracks(store)
     pid = store.save_search(" Beatles ", "  artist:beatles   year:1965-1972 ")
