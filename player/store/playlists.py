@@ -255,11 +255,10 @@ class PlaylistsMixin:
         """A new saved search: a playlist whose songs are the library's tracks that ``query``
         (the search box's language, :mod:`player.library.query`) matches when it is read, so
         that they follow the library; none are stored. A taken name gets " (2)"..."""
-        query = _query_text(query)
-        pid = self._create(name, (), ())[0]
-        with self.transaction() as conn:
-            conn.execute("UPDATE playlists SET query = ? WHERE id = ?", (query, pid))
-        return pid
+        # (made with its query in one write: made first and given its query after, a read of
+        # the playlists between the two listed it as an empty playlist of songs, one songs
+        # could be let go into)
+        return self._create(name, (), (), query=_query_text(query))[0]
 
     def set_playlist_query(self, playlist_id: int, query: str) -> None:
         """Change a saved search's query ("Edit search")."""
@@ -380,15 +379,15 @@ class PlaylistsMixin:
         return None
 
     def _create(self, name: str, track_ids: Sequence[int], paths: Sequence[str],
-                notes: Sequence[tuple] = ()) -> tuple[int, list[PathMatch]]:
+                notes: Sequence[tuple] = (), query: str | None = None) -> tuple[int, list[PathMatch]]:
         name = " ".join(name.split())
         if not name:
             raise PlaylistError("a playlist needs a name")
         now = time.time()
         with self.transaction() as conn:
             name = self._free_name(conn, name)
-            cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at) VALUES (?, ?, ?)",
-                               (name, now, now))
+            cur = conn.execute("INSERT INTO playlists (name, created_at, updated_at, query) VALUES (?, ?, ?, ?)",
+                               (name, now, now, query))
             return cur.lastrowid, self._append(conn, cur.lastrowid, track_ids, paths, notes)[1]
 
     def _append(self, conn, playlist_id: int, track_ids: Sequence[int], paths: Sequence[str],

@@ -416,3 +416,16 @@ def test_a_saved_search_keeps_its_query_and_no_songs(store):
     was = store.delete_playlist(pid)
     again, name = store.restore_playlist(*was)
     assert (name, store.playlist(again)["query"]) == ("Beatles", "artist:beatles -live")
+
+
+def test_a_saved_search_is_made_with_its_query_in_one_write(store):
+    # Made as an empty playlist of songs and given its query in a second write, it was one
+    # to any read between the two (the playlists panel's, on a worker): listed as a playlist
+    # of no songs, offered to "Add to playlist". A trigger keeps what each new row held.
+    conn = store.conn
+    conn.execute("CREATE TEMP TABLE made (query TEXT)")
+    conn.execute("CREATE TEMP TRIGGER made_as AFTER INSERT ON playlists BEGIN "
+                 "INSERT INTO made (query) VALUES (NEW.query); END")
+    store.save_search("Rated", "rating:>=4")
+    store.create_playlist("Songs", [])
+    assert [r[0] for r in conn.execute("SELECT query FROM temp.made")] == ["rating:>=4", None]
