@@ -176,6 +176,11 @@ class BufferedEngine(FeederMixin, Engine):
         the output does not say (see LATE_FADE_MARGIN_S)."""
         return None
 
+    def _heard_frame(self, read: int) -> int:
+        """The ring frame (absolute) being heard now, ``read`` being the next one the output
+        takes: the same where a frame taken is played at once (the null engine)."""
+        return read
+
     # -- output side (audio thread) ---------------------------------------
     def _render(self, out: np.ndarray) -> bool:
         """Fill ``out`` [shape=(n, channels)] float32; called from the output thread.
@@ -383,9 +388,12 @@ class BufferedEngine(FeederMixin, Engine):
 
     @property
     def position(self) -> float:
-        """Seconds into the current source. For the few milliseconds between the output
-        reaching the next source and the feeder announcing it, the current one is at its end.
-        While a play or seek is on its way, the place it goes to."""
+        """Seconds into the current source, as far as it is heard (the output plays what it
+        takes from the buffer some time later: see :meth:`_heard_frame`). For the few
+        milliseconds between the output reaching the next source and the feeder announcing
+        it, the current one is at its end. While a play or seek is on its way, the place it
+        goes to; once there, that place until its first frame is heard (the sound before it
+        is the old place's, or the song before's: it never reads below the place gone to)."""
         move = self._moving
         if move is not None and move.source is self._current:
             duration = move.source.duration
@@ -401,7 +409,8 @@ class BufferedEngine(FeederMixin, Engine):
                 after = seg
         if mine is None:
             return 0.0
-        return (mine.offset + max(0, (read if after is None else after.start) - mine.start)) / self.rate
+        heard = min(self._heard_frame(read), read if after is None else after.start)
+        return (mine.offset + max(0, heard - mine.start)) / self.rate
 
     @property
     def volume(self) -> float:

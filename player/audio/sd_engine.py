@@ -32,6 +32,8 @@ LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see
 SWITCH_FADE_WAIT_S = 0.1
 OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
 EXIT_WAIT_S = 1.0  # how long a stream left to stop is waited for as the process exits (see _at_exit)
+HEARD_BLOCKS = 128  # blocks kept to tell what is heard now (3 s of blocks of 1024 frames at 44.1 kHz)
+MAX_DAC_DELAY_S = 2.0  # a host's time for a block further off than this is not believed
 
 #: streams left to stop on their own (their sound server did not answer), until they have:
 #: PortAudio is not started anew while one is (see SoundDeviceEngine._open_anew)
@@ -197,6 +199,9 @@ class SoundDeviceEngine(BufferedEngine):
         self._blocksize = blocksize
         self._stream = None
         self._stream_lock = threading.Lock()
+        # (when each block taken begins to be heard, and the ring frames it took: written by
+        # the audio thread, one whole entry at a time)
+        self._blocks_heard: list[tuple[float, int, int] | None] = [None] * HEARD_BLOCKS
         _engines.add(self)
         try:
             info = self._sdmod.query_devices(self._open_as, kind="output")
@@ -297,6 +302,18 @@ class SoundDeviceEngine(BufferedEngine):
             # stop goes through: it must not take the next play's audio from the stream open now.
             outdata.fill(0.0)
             return
+        now, before = time.monotonic(), self._ring.read
+        self._fill_block(outdata, frames, status)
+        # When this block begins to be heard: the time the host gives for it, where that is
+        # sane (0 or nonsense on some hosts), or else the latency the stream reported.
+        delay = time_info.outputBufferDacTime - time_info.currentTime
+        if not 0.0 < delay < MAX_DAC_DELAY_S:
+            delay = self._stream_latency or 0.0
+        i = self._blocks_told
+        self._blocks_heard[i % HEARD_BLOCKS] = (now + delay, before, self._ring.read)
+        self._blocks_told = i + 1
+
+    def _fill_block(self, outdata, frames, status) -> None:
         if status.output_underflow:
             self._xruns += 1  # the device ran dry between callbacks (we were late)
         if frames > self._block_seen:
@@ -309,6 +326,26 @@ class SoundDeviceEngine(BufferedEngine):
             outdata.fill(0.0)
             return
         self._render(outdata)
+
+    def _heard_frame(self, read: int) -> int:
+        """The ring frame heard now: the output plays a block a latency after it takes it
+        (0.09-0.4 s on PulseAudio, more over Bluetooth), and the position counted by what it
+        took ran that far ahead of the sound, the synced lyrics with it. Found from the last
+        blocks taken, each with the time it begins to be heard; a block's audio comes first
+        in it (a pause's fade, the end of a track), silence after."""
+        now = time.monotonic()
+        latest = oldest = None
+        for block in list(self._blocks_heard):
+            if block is None:
+                continue
+            if block[0] <= now and (latest is None or block[0] > latest[0]):
+                latest = block
+            if oldest is None or block[0] < oldest[0]:
+                oldest = block
+        if latest is None:      # (nothing taken is heard yet: where the first block begins)
+            return read if oldest is None else min(read, oldest[1])
+        at, before, after = latest
+        return min(read, after, before + int((now - at) * self.rate))
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
@@ -340,6 +377,7 @@ class SoundDeviceEngine(BufferedEngine):
     _xruns = 0
     _stream_latency: float | None = None   # the output latency the last stream opened reported
     _block_seen = 0     # the most frames a callback was asked for
+    _blocks_told = 0    # blocks taken so far, each told in _blocks_heard (see _heard_frame)
 
     def _output_reach_s(self) -> float | None:
         """The stream's reported output latency and two of its blocks: the block asked for, or

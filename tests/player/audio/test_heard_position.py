@@ -1,0 +1,126 @@
+"""The position read while a song plays through the sound card is that of what is heard.
+
+The output plays a block some time after it takes it from the buffer (its latency: 0.09 s
+for PortAudio's "high" on the null sink, 0.3 s asked for here as a Bluetooth output has it).
+Counted by the frames taken, the seek bar and the synced lyrics ran that far ahead of the
+sound. What is heard is read from the null sink's monitor: the frames recorded so far, the
+moment the position is read.
+"""
+
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState, Source
+from tests.player.audio import sink
+
+pytestmark = pytest.mark.audio
+SR = sink.RATE
+ONSET_S = 1.0   # the tone begins this far into the song, after silence
+
+
+@pytest.fixture
+def engine(null_sink):
+    from player.audio.sd_engine import SoundDeviceEngine
+
+    made = []
+
+    def make(**kw):
+        made.append(SoundDeviceEngine(**kw))
+        return made[-1]
+
+    yield make
+    for e in made:
+        e.close()
+
+
+def _tone_after_silence(path, seconds: float, *, freq: float = 440.0):
+    x = np.zeros(int(seconds * SR), np.float32)
+    t = np.arange(len(x) - int(ONSET_S * SR)) / SR
+    x[int(ONSET_S * SR):] = 0.3 * np.sin(2 * np.pi * freq * t)
+    sf.write(str(path), np.stack([x, x], 1), SR, subtype="FLOAT")
+    return Source(str(path))
+
+
+def _readings(e, recorder, until, timeout=15.0):
+    """(position, frames the monitor recorded) every few milliseconds until ``until()``."""
+    seen = []
+    end = time.monotonic() + timeout
+    while not until() and time.monotonic() < end:
+        seen.append((e.position, recorder._size() // 8))
+        time.sleep(0.005)
+    assert until(), "the song did not get there in time"
+    return seen
+
+
+def _onset(recorded) -> int:
+    loud = np.flatnonzero(np.abs(recorded[:, 0]) > 1e-3)
+    assert len(loud), "nothing was heard"
+    return int(loud[0])
+
+
+@pytest.mark.parametrize("latency", ["high", 0.3])
+def test_the_position_is_where_the_sound_heard_is(engine, tmp_path, latency):
+    e = engine(latency=latency)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(_tone_after_silence(tmp_path / "tone.wav", 3.5))
+    seen = _readings(e, recorder, lambda: e.state is PlaybackState.STOPPED)
+    onset = _onset(recorder.stop())
+    # Heard at each reading: the song's place of the last frame the monitor recorded.
+    heard = [(pos, ONSET_S + (n - onset) / SR) for pos, n in seen if n > onset and pos < 3.3]
+    assert len(heard) > 50
+    first_pos, _ = heard[0]
+    assert abs(first_pos - ONSET_S) < 0.1, f"the tone was heard when the position read {first_pos:.3f}"
+    leads = np.array([pos - at for pos, at in heard])
+    assert abs(np.median(leads)) < 0.05, f"position ahead of the sound by {np.median(leads):.3f} s (median)"
+
+
+def test_after_a_seek_the_position_reads_the_place_gone_to_and_never_goes_back(engine, tmp_path):
+    # The old place still sounds for the output's latency: the position must not read it.
+    e = engine(latency=0.3)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(_tone_after_silence(tmp_path / "tone.wav", 20.0))
+    _readings(e, recorder, lambda: e.position > 2.0)
+    e.seek(10.0)
+    positions = [pos for pos, _ in _readings(e, recorder, lambda: e.position > 11.0)]
+    recorder.stop()
+    assert min(positions) >= 10.0, f"read {min(positions):.3f} s after a seek to 10 s"
+    assert all(b >= a for a, b in zip(positions, positions[1:])), "the position went back after the seek"
+
+
+def test_a_pause_holds_the_position_where_the_sound_stopped(engine, tmp_path):
+    e = engine(latency=0.3)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(_tone_after_silence(tmp_path / "tone.wav", 20.0))
+    _readings(e, recorder, lambda: e.position > 2.5)
+    e.pause()
+    paused_at = recorder._size() // 8
+    held = [pos for pos, _ in _readings(e, recorder, lambda: recorder._size() // 8 > paused_at + SR)]
+    assert all(b >= a for a, b in zip(held, held[1:])), "the position went back at the pause"
+    recorded = recorder.stop()[:, 0]
+    loud = np.flatnonzero(np.abs(recorded) > 1e-3)
+    stopped_at = ONSET_S + (loud[-1] - loud[0]) / SR
+    assert abs(e.position - stopped_at) < 0.05, f"paused at {e.position:.3f} s, the sound stopped at {stopped_at:.3f} s"
+    assert e.position == held[-1]   # (still: nothing more is heard)
+
+
+def test_a_new_song_reads_0_at_once_while_the_last_one_still_sounds(engine, tmp_path):
+    e = engine(latency=0.3)
+    a = _tone_after_silence(tmp_path / "a.wav", 1.6)
+    b = _tone_after_silence(tmp_path / "b.wav", 2.5, freq=660.0)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(a)
+    e.set_next(b)
+    seen = []
+    end = time.monotonic() + 15
+    while e.state is not PlaybackState.STOPPED and time.monotonic() < end:
+        seen.append((e.current, e.position))
+        time.sleep(0.005)
+    recorder.stop()
+    on_b = [pos for cur, pos in seen if cur is b]
+    assert on_b, "the second song was never current"
+    assert on_b[0] < 0.05, f"the new song began at {on_b[0]:.3f} s"
+    assert min(on_b) >= 0.0
+    assert all(y >= x for x, y in zip(on_b, on_b[1:])), "the new song's position went back"
