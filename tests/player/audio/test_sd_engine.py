@@ -38,6 +38,12 @@ def long_tone(tmp_path):
     return path
 
 
+def taken_ahead_s(engine) -> float:
+    """How far the output has taken audio from the buffer ahead of what is heard (seconds)."""
+    read = engine._ring.read
+    return (read - engine._heard_frame(read)) / engine.rate
+
+
 @pytest.fixture
 def sd_engine(null_sink):
     from player.audio.sd_engine import SoundDeviceEngine
@@ -772,7 +778,9 @@ def test_replaygain_turned_off_just_before_the_next_song_reaches_it_without_a_ga
         try:
             recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
             p.play_tracks(ids)
-            assert wait_for(lambda: (p._armed is not None and p.position > 1.0 - before_end_s)
+            # (what the output has taken, not the position, which is what is heard: the next
+            # song's gain counts from the moment the output takes it, its latency earlier)
+            assert wait_for(lambda: (p._armed is not None and p.position + taken_ahead_s(engine) > 1.0 - before_end_s)
                             or p.current_track_id != ids[0], 10.0)
             if p.current_track_id == ids[0]:
                 armed = p._armed
