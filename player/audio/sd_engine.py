@@ -177,6 +177,18 @@ def output_devices_from_a_process(timeout_s: float = 20.0) -> list[str] | None:
     return value
 
 
+class _Heard:
+    """When each block a stream took begins to be heard, and the ring frames it took
+    (time, first, end), the last :data:`HEARD_BLOCKS` of them: written by the audio thread,
+    one whole entry at a time, then the count; read by any thread."""
+
+    __slots__ = ("blocks", "told")
+
+    def __init__(self):
+        self.blocks: list[tuple[float, int, int] | None] = [None] * HEARD_BLOCKS
+        self.told = 0
+
+
 class SoundDeviceEngine(BufferedEngine):
     """Plays through a PortAudio output device.
 
@@ -199,9 +211,7 @@ class SoundDeviceEngine(BufferedEngine):
         self._blocksize = blocksize
         self._stream = None
         self._stream_lock = threading.Lock()
-        # (when each block taken begins to be heard, and the ring frames it took: written by
-        # the audio thread, one whole entry at a time)
-        self._blocks_heard: list[tuple[float, int, int] | None] = [None] * HEARD_BLOCKS
+        self._heard = _Heard()     # the blocks the stream open now took (see _heard_frame)
         _engines.add(self)
         try:
             info = self._sdmod.query_devices(self._open_as, kind="output")
@@ -243,6 +253,9 @@ class SoundDeviceEngine(BufferedEngine):
                     "(its sound server does not answer)")
             self._open_left = None
         made = []   # (its end is told with the stream it was: one replaced since is no loss)
+        # Its own notes: the blocks an output closed took and never played, timed on its clock,
+        # read with a new one's moved the position back and forth after a switch of output.
+        heard = _Heard()
         failed = []
         done = threading.Event()
         over = threading.Event()    # (the open, and the close of what it opened late, are through)
@@ -254,7 +267,7 @@ class SoundDeviceEngine(BufferedEngine):
                     samplerate=self.rate, channels=self.channels, dtype="float32", device=self._open_as,
                     latency=self._latency, blocksize=self._blocksize,
                     callback=lambda *args: self._callback(*args, left=made[0] in _left_to_stop
-                                                          or made[0] in _letting_go),
+                                                          or made[0] in _letting_go, heard=heard),
                     finished_callback=lambda: self._finished(made[0] if made else None)))
             except Exception as exc:  # noqa: BLE001 - raised on the opening thread below
                 failed.append(exc)
@@ -290,12 +303,13 @@ class SoundDeviceEngine(BufferedEngine):
         stream = made[0]
         with self._stream_lock:
             self._stream = stream
+            self._heard = heard
         # (read here, once: the stream may be closed by another thread when a late fade asks)
         self._stream_latency = float(stream.latency)
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
                  stream.latency)
 
-    def _callback(self, outdata, frames, time_info, status, left: bool = False) -> None:
+    def _callback(self, outdata, frames, time_info, status, left: bool = False, heard=None) -> None:
         # Runs on PortAudio's thread: copy from the ring buffer and nothing else.
         if left:
             # A stream left to stop on its own whose server answers again plays on until its
@@ -309,9 +323,9 @@ class SoundDeviceEngine(BufferedEngine):
         delay = time_info.outputBufferDacTime - time_info.currentTime
         if not 0.0 < delay < MAX_DAC_DELAY_S:
             delay = self._stream_latency or 0.0
-        i = self._blocks_told
-        self._blocks_heard[i % HEARD_BLOCKS] = (now + delay, before, self._ring.read)
-        self._blocks_told = i + 1
+        i = heard.told
+        heard.blocks[i % HEARD_BLOCKS] = (now + delay, before, self._ring.read)
+        heard.told = i + 1   # (after the entry: a reader never finds one not yet written)
 
     def _fill_block(self, outdata, frames, status) -> None:
         if status.output_underflow:
@@ -334,18 +348,19 @@ class SoundDeviceEngine(BufferedEngine):
         blocks taken, each with the time it begins to be heard; a block's audio comes first
         in it (a pause's fade, the end of a track), silence after."""
         now = time.monotonic()
-        latest = oldest = None
-        for block in list(self._blocks_heard):
-            if block is None:
-                continue
-            if block[0] <= now and (latest is None or block[0] > latest[0]):
-                latest = block
-            if oldest is None or block[0] < oldest[0]:
-                oldest = block
-        if latest is None:      # (nothing taken is heard yet: where the first block begins)
-            return read if oldest is None else min(read, oldest[1])
-        at, before, after = latest
-        return min(read, after, before + int((now - at) * self.rate))
+        heard = self._heard
+        told, blocks, first = heard.told, heard.blocks, None
+        # The newest block already begun is the one playing: taken in order, the blocks are
+        # heard in order, whatever the host's times for them (a time a little early or late
+        # for one block, read before the one taken after it, moved the position back).
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            block = blocks[i % HEARD_BLOCKS]
+            if block[0] <= now:
+                at, before, after = block
+                return min(read, after, before + int((now - at) * self.rate))
+            first = block
+        # (nothing taken is heard yet: where the first block begins)
+        return read if first is None else min(read, first[1])
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
@@ -377,7 +392,6 @@ class SoundDeviceEngine(BufferedEngine):
     _xruns = 0
     _stream_latency: float | None = None   # the output latency the last stream opened reported
     _block_seen = 0     # the most frames a callback was asked for
-    _blocks_told = 0    # blocks taken so far, each told in _blocks_heard (see _heard_frame)
 
     def _output_reach_s(self) -> float | None:
         """The stream's reported output latency and two of its blocks: the block asked for, or
