@@ -43,7 +43,7 @@ from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
 from player.library.scanner import copy_of_missing
 from player.library.names import NAME_COLUMNS, Namer, path_disc, path_numbers, release_folder, title_disc
-from player.recommendations import AlbumIds
+from player.recommendations import AlbumIds, is_book, track_bucket
 from player.store.owners import owner_alive, owners_folder
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
@@ -2456,7 +2456,11 @@ class Player:
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
                         find_moved=functools.partial(self._moved_to, entry.track_id, path, row["size"],
                                                      row["mtime_ns"], self.store.folder_path(row["folder_id"])))
-        if self._goes_on(entry, picked, after, source):
+        # A book's chapter goes on where it was left however it came (Keep it going after the
+        # chapter before it, the book played through): the book is heard as one, its place
+        # kept, as Apple Books and Audible keep it; from its start, the minutes already heard
+        # were read again and the place kept moved back to them.
+        if self._goes_on(entry, picked, after, source) or is_book(track_bucket(row["genre"], row["path"])):
             source.start_s = self._left_at(entry, row)
         return source
 

@@ -240,6 +240,12 @@ def track_bucket(genre: str | None, path: str | None) -> str:
     return bucket
 
 
+def is_book(bucket: str) -> bool:
+    """Whether a track of ``bucket`` (:func:`track_bucket`) is a part of a book or a play read
+    aloud, heard in order: not a podcast's episode, each of which stands on its own."""
+    return bucket == AUDIOBOOK or (is_spoken(bucket) and not bucket.casefold().startswith("podcast"))
+
+
 # A word of a genre's name, not one after an apostrophe ("Drum 'n' Bass", "Children's Music"):
 # str.title() wrote "Drum 'N' Bass" and "Children'S Music".
 _WORD = re.compile(r"(?<![\w'’])[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -1405,11 +1411,38 @@ class LibraryRecommendations:
         order, info, rows = lib.order, lib.info, lib.rows
         if not order or k <= 0:
             return []
-        skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         last = next((t for t in reversed(session_track_ids) if t in info), None)
+        book = self.book_goes_on(session_track_ids, exclude=exclude, passed=passed, lib=lib)
+        if book:
+            return [Rec(t, f"next in the book after {info[last][0]}", score=1.0 / (1 + i))
+                    for i, t in enumerate(book[:k])]
+        skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
         picks = _in_order(itertools.islice(ahead, k), info, last)
         return self._whole_works(lib, picks, [*session_track_ids, *exclude], skip)
+
+    def book_goes_on(self, session_track_ids: Sequence[int], *, exclude: Collection[int] = frozenset(),
+                     passed: Collection[int] = frozenset(), lib: _Library | None = None) -> list[int]:
+        """Where the session's latest track is a chapter of a book (its album), the book's
+        chapters after it, in order to its end: what Apple Books, Audible and foobar2000 play
+        next, never a song and never a chapter further on. A chapter left part-way goes on
+        with the rest (it plays from where it was left): kept out of suggestions elsewhere, it
+        was skipped here, and the book went on from the chapter after it. Left out: those
+        queued or taken out of the queue, those never to suggest, and those heard this
+        session unless left part-way. Empty where the latest track is no book's."""
+        lib = lib or self._library()
+        info = lib.info
+        last = next((t for t in reversed(session_track_ids) if t in info), None)
+        if last is None or not is_book(info[last][2]):
+            return []
+        albums = lib.albums
+        album = albums.get(last)
+        if not album:
+            return []
+        going = self.store.resume_position_ids()
+        skip = set(exclude) | set(passed) | (set(session_track_ids) - going) | lib.left_out(self.store)
+        chapters = [t for t in lib.order if albums.get(t) == album]
+        return [t for t in chapters[chapters.index(last) + 1:] if t not in skip]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:

@@ -27,7 +27,8 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import AlbumIds, Rec, genre_bucket, genre_title, one_spelling, track_bucket
+from player.recommendations import (AlbumIds, LibraryRecommendations, Rec, genre_bucket, genre_title, is_book,
+                                    one_spelling, track_bucket)
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
@@ -389,6 +390,7 @@ class RecommenderService:
         self._heard = 0         # player events that changed the plays: one during a build is not in it
         self._reloading = threading.Lock()     # one reload at a time: each holds a catalogue
         self._never: tuple | None = None    # ((stamp, builds), track ids no suggestion offers)
+        self._books = None      # the plain provider, made after a book's chapter: the book's order is the library's
 
     @property
     def priors(self):
@@ -683,6 +685,9 @@ class RecommenderService:
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
                 passed: Collection[int] = frozenset()) -> list[Rec]:
+        book = self._book_goes_on(session_track_ids, exclude, passed)
+        if book:
+            return book[:k] if k > 0 else []
         rec, seen = self._serving(list(session_track_ids)[-1:])      # (Up next follows the latest)
         skipped, streak, heard = self._session_plays(rec, list(session_track_ids))
         why: dict = {}          # what put each of the later places' songs there, for their reasons
@@ -693,6 +698,24 @@ class RecommenderService:
         last = next((t for t in reversed(session_track_ids) if rec.catalog.row(t) >= 0), None)
         ctx = f"after:{last}" if last is not None else ""
         return [Rec(t, rec.explain(t, ctx, why.get(t)), s) for t, s in got]
+
+    def _book_goes_on(self, session_track_ids, exclude, passed) -> list[Rec]:
+        """Where the session's latest track is a chapter of a book, the book's chapters after
+        it, in order (:meth:`LibraryRecommendations.book_goes_on`): the learning recommender
+        picks songs by taste, and a chapter left part-way, kept out of its suggestions, was
+        passed over for the one after it. The library is read for it only after a book's
+        chapter (the latest track's row tells)."""
+        last = next((t for t in reversed(session_track_ids) if t is not None), None)
+        row = self.store.track(last) if last is not None else None
+        if row is None or not is_book(track_bucket(row["genre"], row["path"])):
+            return []
+        with self._lock:
+            if self._books is None:
+                self._books = LibraryRecommendations(self.store)
+            books = self._books
+        said = f"next in the book after {row['title'] or 'the last chapter'}"
+        got = books.book_goes_on(list(session_track_ids), exclude=exclude, passed=passed)
+        return [Rec(t, said, 1.0 / (1 + i)) for i, t in enumerate(got)]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = (),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:

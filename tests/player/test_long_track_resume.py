@@ -67,3 +67,37 @@ def test_a_21_minute_chapter_stopped_mid_way_goes_on_from_there_the_next_day(sto
         assert second.position == pytest.approx(left, abs=10.0)
     finally:
         second.close()
+
+
+@pytest.mark.parametrize("source", ["up_next", "library"])
+def test_the_next_chapter_of_a_book_goes_on_from_its_place_after_the_chapter_before(store, tmp_path, source):
+    # Chapter 4 begun and left at its tenth minute, chapter 3 heard again: after it the book
+    # goes on with chapter 4 from its place, whether Keep it going put it there or the book
+    # was played through. It came next on its album, so it played from its start, as an
+    # album's long side does, and the ten minutes heard were read again.
+    from player.library.scanner import Scanner
+
+    folder = tmp_path / "book"
+    folder.mkdir()
+    sr = 8000
+    quiet = np.zeros((int(CHAPTER_S * sr), 1), np.float32)
+    quiet[::sr // 10] = 0.01
+    for n, seconds in ((3, 6.0), (4, CHAPTER_S)):
+        path = folder / f"{n:02d} - Chapter {n}.flac"
+        write_audio(path, quiet[:int(seconds * sr)], sr)
+        write_tags(path, title=f"Chapter {n}", artist="Reader", album="A Long Book", genre="Audiobook",
+                   tracknumber=str(n))
+    Scanner(store).scan([str(folder)])
+    three, four = (store.track_by_path(str(folder / f"{n:02d} - Chapter {n}.flac"))["id"] for n in (3, 4))
+    store.set_resume_position(four, 600.0, now=time.time() - DAY_S)
+    player = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        if source == "library":
+            player.play_tracks([three, four], 0)
+        else:
+            player.play_track(three)
+            player.enqueue([four], source=source)
+        assert wait_for(lambda: player.current_track_id == four and player.position > 0, timeout=30)
+        assert player.position == pytest.approx(600.0, abs=10.0)
+    finally:
+        player.close()

@@ -922,3 +922,36 @@ def test_a_mix_left_part_way_is_not_suggested_until_it_is_heard_to_its_end(store
     assert not any(mix in offered(provider) for provider in providers)
     store.forget_resume_position(mix)               # (heard to its end)
     assert all(mix in offered(provider) for provider in providers)
+
+
+@pytest.mark.parametrize("suffix, genre", [(".mp3", "Audiobook"), (".m4b", "Fantasy")])
+def test_after_a_chapter_up_next_goes_on_with_the_book_from_the_chapter_left_part_way(store, suffix, genre):
+    # A book in chapter files: chapter 4 begun and left part-way (a place kept), then the
+    # person went back over chapter 3. After it the book goes on with chapter 4 (from its
+    # place), then 5: kept out of suggestions as a track left part-way, chapter 4 was passed
+    # over and Up next went on with chapter 5, or with a song after the book's last chapter.
+    from player.recommendations import LibraryRecommendations
+
+    ids, _ = fill_library(store)
+    store.upsert_tracks([{"path": f"/books/Hobbit/{i:02d} - Chapter {i}{suffix}", "size": 1000, "mtime_ns": 1,
+                          "title": f"Chapter {i}", "artist": "J. R. R. Tolkien", "album": "The Hobbit",
+                          "genre": genre, "duration": 1500.0, "track_no": i} for i in range(1, 7)])
+    chapter = {r["title"]: r["id"] for r in store.tracks() if r["album"] == "The Hobbit"}
+    now = time.time() - 3 * 86400
+    for i, t in enumerate(list(ids.values())[:30]):
+        listen(store, t, now=now + i * 300)
+    for i in (1, 2):
+        play = store.start_play(chapter[f"Chapter {i}"], source="library", track_ms=1_500_000, now=now + 20_000 + i)
+        store.end_play(play, "finished", 1_500_000, now=now + 21_500 + i)
+    store.set_resume_position(chapter["Chapter 4"], 600.0, now=now + 30_000)
+    store.set_resume_position(chapter["Chapter 6"], 300.0, now=now + 30_001)    # (a later one too)
+    session = [ids["Rock song 1"], chapter["Chapter 3"]]
+    for provider in (RecommenderService(store, priors=None), LibraryRecommendations(store)):
+        got = [r.track_id for r in provider.up_next(session, 5)]
+        assert got == [chapter[f"Chapter {i}"] for i in (4, 5, 6)], provider
+        assert all(r.reason == "next in the book after Chapter 3" for r in provider.up_next(session, 5)), provider
+        # (queued already, chapter 4 is not offered again; the book goes on after it)
+        assert [r.track_id for r in provider.up_next(session, 5, exclude={chapter["Chapter 4"]})] \
+            == [chapter["Chapter 5"], chapter["Chapter 6"]], provider
+        # (after a song, a chapter left part-way is still no suggestion)
+        assert not set(chapter.values()) & {r.track_id for r in provider.up_next([ids["Rock song 1"]], 30)}, provider
