@@ -27,7 +27,7 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import (AlbumIds, LibraryRecommendations, Rec, genre_bucket, genre_title, is_book,
+from player.recommendations import (AlbumIds, LibraryRecommendations, Rec, genre_title, is_book,
                                     one_spelling, track_bucket)
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
@@ -275,7 +275,7 @@ def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[
     library weighed a sixth of what it did (twelve songs heard ten times each, 4.8 against
     28.8), and a few songs of another genre heard since outweighed it. Artists are keyed as
     :func:`outside_counts` keys them (an untagged song has none to meet); genres by the
-    bucket their tag falls in (``buckets``: each track's).
+    bucket their tag falls in, a book's as a book (``buckets``: each track's, by :func:`track_bucket`).
     """
     gone = store.gone_played_tags()
     if not gone or not len(plays):
@@ -290,12 +290,12 @@ def gone_counts(store, plays: PlayLog, artists: list[str | None], buckets: list[
     by_genre: dict[str, list[float]] = {}
     for t, (heard, skipped) in songs.items():
         taste = float(np.log1p(heard) - 1.5 * np.log1p(skipped))
-        artist, genre = gone[t]
+        artist, genre, path = gone[t]
         name = first_of_artists(artist) if artist else None
         keys = []
         if name:
             keys.append(by_artist.setdefault(primary_artist(name), [0.0, 0.0]))
-        bucket = genre_bucket(genre)
+        bucket = track_bucket(genre, path)     # (a book by its container, as the library's tracks are)
         if bucket != UNTAGGED:
             keys.append(by_genre.setdefault(bucket.casefold(), [0.0, 0.0]))
         for got in keys:

@@ -740,13 +740,13 @@ class TracksMixin:
                 return
             yield rows
 
-    def gone_played_tags(self) -> dict[int, tuple[str | None, str | None]]:
-        """``track id -> (artist tag, else its album artist; genre tag)`` of the tracks played
+    def gone_played_tags(self) -> dict[int, tuple[str | None, str | None, str]]:
+        """``track id -> (artist tag, else its album artist; genre tag; path)`` of the tracks played
         here that the library no longer plays: deleted (missing) or unreadable (whose row
         keeps the tags its file had when it last read). Their plays still say what the person
         listens to."""
-        return {r[0]: (r[1], r[2]) for r in self.execute(
-            "SELECT id, coalesce(nullif(artist, ''), albumartist), genre FROM tracks "
+        return {r[0]: (r[1], r[2], r[3]) for r in self.execute(
+            "SELECT id, coalesce(nullif(artist, ''), albumartist), genre, path FROM tracks "
             "WHERE (missing = 1 OR last_error IS NOT NULL) AND id IN (SELECT track_id FROM plays)")}
 
     def tracks(self, *, include_missing: bool = False, include_errors: bool = False) -> list[sqlite3.Row]:

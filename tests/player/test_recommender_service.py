@@ -955,3 +955,24 @@ def test_after_a_chapter_up_next_goes_on_with_the_book_from_the_chapter_left_par
             == [chapter["Chapter 5"], chapter["Chapter 6"]], provider
         # (after a song, a chapter left part-way is still no suggestion)
         assert not set(chapter.values()) & {r.track_id for r in provider.up_next([ids["Rock song 1"]], 30)}, provider
+
+
+def test_the_taste_of_a_gone_m4b_book_counts_for_books_not_for_its_tags_genre(store):
+    # A rock memoir in .m4b tagged "Rock", heard for hours, then deleted: the library files
+    # the book under Audiobook while it is there, but its plays once gone counted as rock
+    # taste, and a session of rock songs leant to the genre by hours of a book read aloud.
+    from recommender.catalog import PlayLog
+    from player.recommender_service import gone_counts
+
+    store.upsert_tracks([{"path": f"/books/Memoir/part{i}.m4b", "size": 1000, "mtime_ns": 1, "title": f"Part {i}",
+                          "artist": "Rock Singer", "album": "A Life in Rock", "genre": "Rock", "duration": 3600.0}
+                         for i in (1, 2)])
+    parts = [r["id"] for r in store.tracks()]
+    for i, t in enumerate(parts * 3):
+        play = store.start_play(t, source="library", track_ms=3_600_000, now=1_700_000_000.0 + 4000 * i)
+        store.end_play(play, "finished", 3_600_000, now=1_700_003_600.0 + 4000 * i)
+    store.mark_missing(parts)
+    got = gone_counts(store, PlayLog.from_rows(store.plays()), [None, None], ["rock", "Audiobook"])
+    assert got is not None
+    assert got[0, 2:].tolist() == [0.0, 0.0]        # (a rock song: none of the book's hours)
+    assert got[1, 2] == 6                            # (a book: the six plays of the gone one)

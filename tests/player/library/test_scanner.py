@@ -363,7 +363,7 @@ def test_known_file_unreadable_keeps_what_it_had_until_it_reads_again(store, lib
     kept = [f for f in TRACK_FIELDS if f not in ("size", "mtime_ns", "ctime_ns", "last_error")]
     assert {f: row[f] for f in kept} == {f: before[f] for f in kept}
     assert row["title"] == "Song flac" and row["duration"] > 0
-    assert store.gone_played_tags() == {before["id"]: ("Artist", "Rock")}
+    assert store.gone_played_tags() == {before["id"]: ("Artist", "Rock", str(path))}
     assert before["id"] in {r["id"] for r in store.track_errors()}
     assert before["id"] not in {t["id"] for t in store.tracks()}
     assert str(path) not in {r[0] for r in store.library_rows(["path"], plain=True)}
