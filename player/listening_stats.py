@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from player.recommendations import UNTAGGED, genre_bucket, genre_title, one_spelling
+from player.recommendations import AUDIOBOOK, UNTAGGED, genre_bucket, genre_title, one_spelling, track_bucket
 from player.store import ENDED_CODES, SOURCE_CODES, PlayColumns
 from recommender.genres import file_genre_bucket
 from segue_common.normalize import FirstCopies, recording_key
@@ -240,10 +240,14 @@ def report_card(cols: PlayColumns) -> ReportCard:
                       own_n=count(own), own_skips=count(own & early))
 
 
-def genre_name(bucket: str | None, genre: str | None) -> str:
+def genre_name(bucket: str | None, genre: str | None, path: str | None = None) -> str:
     """The genre the file's tag names, as the recommender groups it (a retag counts at once:
     ``bucket``, the analysed one, is from the tag of the day of the analysis), else the
-    analysed bucket, else the file's own genre tag, else "No genre tag"."""
+    analysed bucket, else the file's own genre tag, else "No genre tag". A file in the
+    audiobook container (``path``) is a book whatever its tag says (:func:`track_bucket`):
+    hours of a rock memoir counted as rock listening."""
+    if path and track_bucket(genre, path) == AUDIOBOOK:
+        return AUDIOBOOK
     named = file_genre_bucket(genre)
     if named or bucket:
         return genre_title(named or bucket)
@@ -274,7 +278,7 @@ def _track_keys(cols: PlayColumns, labels: dict) -> _TrackKeys:
         title, artist, genre, bucket, path, duration, stand_in = (
             *labels.get(t, ()), None, None, None, None, "", None, None)[:7]
         artists.append(artist or "Unknown artist")
-        genres.append(genre_name(bucket, genre))
+        genres.append(genre_name(bucket, genre, path))
         shown = title or (path.rsplit("/", 1)[-1] if path else f"Track {t}")
         titles.append(f"{shown} — {artist}" if artist else shown)
         same = copies.first(recording_key(artist, title, stand_in=stand_in), duration, i)

@@ -245,3 +245,17 @@ def test_artists_played_alike_are_in_the_order_the_library_sorts_names(store, ut
     top = summary.top["All time"]
     assert [e.name for e in top["artists"]] == IN_ORDER
     assert [e.name for e in top["tracks"]] == [f"Song — {name}" for name in IN_ORDER]
+
+
+def test_an_m4b_book_is_charted_as_an_audiobook_whatever_its_genre_tag(store, utc):
+    # A rock memoir in .m4b, tagged "Rock": the library files it under Audiobook, but the
+    # Listening tab counted its hours as rock listening, over the rock songs played.
+    store.upsert_tracks([{"path": f"/m/{i}.flac", "size": 1, "mtime_ns": 1, "title": f"s{i}", "artist": "A",
+                          "genre": "Rock", "duration": 200.0} for i in range(2)]
+                        + [{"path": "/books/memoir.M4B", "size": 1, "mtime_ns": 1, "title": "A Life in Rock",
+                            "artist": "A", "genre": "Rock", "duration": 36000.0}])
+    now = MONDAY + 10 * 86400
+    store.log_plays([(r["id"], now - 86400 + i * 600, 200_000, 200_000, "finished", "library")
+                     for i, r in enumerate(store.tracks())])
+    top = load_summary(store, now=now).top["All time"]["genres"]
+    assert sorted((e.name, e.plays) for e in top) == [("Audiobook", 1), ("Rock", 2)]
