@@ -1701,6 +1701,10 @@ class LibraryRecommendations:
             return ""
         bucket = genre_bucket(row["genre"])
         where = f" ({context})" if context and not context.startswith(("after:", "discover:")) else ""
+        if track_bucket(row["genre"], row["path"]) != bucket:
+            # (a book by its container, as every list files it: a rock memoir in .m4b tagged
+            # "Rock" said "Tagged Rock", as if a song of the genre)
+            return f"An audiobook in your library{where}"
         if bucket == UNTAGGED:
             return f"From your library{where}; it has no genre tag"
         return f"Tagged {first_genre(row['genre'])} in your library{where}"     # as the person wrote it

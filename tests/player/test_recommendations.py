@@ -1208,3 +1208,15 @@ def test_the_one_star_songs_left_out_are_worked_out_from_their_own_plays_not_the
     store.end_play(store.start_play(ids[5], track_ms=200_000), "finished", 200_000)     # heard through
     got = lists(kept)
     assert got == lists(LibraryRecommendations(store)) and ids[5] in got[0] and ids[2] not in got[0]
+
+
+@pytest.mark.parametrize("genre", ["Rock", None])
+def test_an_m4b_chapter_is_explained_as_an_audiobook_not_by_its_genre_tag(store, genre):
+    # A rock memoir in .m4b, tagged "Rock" (or not at all): every list files it as a book,
+    # but given again its reason said "Tagged Rock in your library", as for a rock song.
+    ids = _add(store, [{"title": "Part 1", "artist": "A", "album": "A Life", "genre": genre, "path": "/b/part1.m4b"},
+                       {"title": "song", "artist": "A", "album": "Al", "genre": "Rock"}])
+    p = LibraryRecommendations(store)
+    assert p.explain(ids[0]) == "An audiobook in your library"
+    assert p.explain(ids[0], "your queue") == "An audiobook in your library (your queue)"
+    assert p.explain(ids[1]) == "Tagged Rock in your library"
