@@ -1479,6 +1479,15 @@ class Player:
             # one album); a track without an album is a piece alone, or its work's.
             places = self._read_album_places(track_ids)
             works.update((t, w) for t, w in places.items() if w is not None)
+        else:
+            # Shuffled song by song, a book's chapters queued together stay one piece, in their
+            # order, as a work's movements do (Apple's players never shuffle a book's chapters):
+            # chapter 7 between two songs, then chapter 2, is no way to hear a book.
+            rows = self.store.tracks_by_id(track_ids, columns=("genre", "path")).values()
+            books = [r["id"] for r in rows if is_book(track_bucket(r["genre"], r["path"]))]
+            if books:
+                places = self._read_album_places(books)
+                works.update((t, w) for t, w in places.items() if w is not None)
         return works
 
     def _read_album_places(self, track_ids) -> dict[int, tuple[tuple, tuple | None]]:

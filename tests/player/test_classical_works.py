@@ -285,3 +285,33 @@ def test_the_plain_providers_radio_and_up_next_keep_works_whole_and_in_order(sto
     assert got[:2] == ids[6:8] and _broken_works([ids[5], *got], tracks) == []
     # and every suggestion says why, as the pick that brought it does
     assert all(r.reason for r in plain.radio(ids[1], 10, exclude=[ids[1]]))
+
+
+def test_shuffle_keeps_a_books_chapters_together_and_in_order(store, tmp_path, make_player):
+    # A book in chapter files queued with songs, then shuffle on: its chapters came between
+    # the songs in any order (chapter 5, a song, chapter 2). Shuffled song by song, a book
+    # goes as one piece, in its order, as a work does; the songs are shuffled around it.
+    music = tmp_path / "music"
+    for n in range(1, 7):
+        write_track(music / "book", f"{n:02d} - Chapter {n}", seconds=30.0, freq=200.0 + 10 * n,
+                    tags={"title": f"Chapter {n}", "artist": "A Reader", "album": "A Long Book",
+                          "genre": "Audiobook", "tracknumber": str(n)})
+    for i in range(8):
+        write_track(music / "songs", f"s{i}", seconds=30.0, freq=500.0 + 10 * i,
+                    tags={"title": f"Song {i}", "artist": "Some Band", "album": f"Single {i}", "genre": "Rock"})
+    Scanner(store).scan([str(music)])
+    rows = store.execute("SELECT id, title FROM tracks ORDER BY path").fetchall()
+    chapters = [r[0] for r in rows if r[1].startswith("Chapter")]
+    songs = [r[0] for r in rows if r[1].startswith("Song")]
+    p = make_player(speed=0.5)
+    orders = set()
+    for _ in range(4):
+        p.set_shuffle(False)
+        p.play_tracks(songs + chapters, source="library")       # (a song plays)
+        p.set_shuffle(True)
+        order = [e.track_id for e in p.queue]
+        assert sorted(order) == sorted(songs[1:] + chapters)
+        at = order.index(chapters[0])
+        assert order[at:at + len(chapters)] == chapters, order
+        orders.add(tuple(t for t in order if t in songs))
+    assert len(orders) > 1                                      # (the songs are still shuffled)
