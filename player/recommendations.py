@@ -27,7 +27,7 @@ import numpy as np
 
 from player.library.albums import (compilation_flagged_in_part, guest_first_artist, library_key, library_order,
                                    order_artist)
-from player.library.names import Namer, path_disc, path_numbers, release_folder, title_disc
+from player.library.names import NAME_COLUMNS, Namer, path_disc, path_numbers, release_folder, title_disc
 from recommender.explain import MORE_CAPTION, isolate, plays_caption, stars_said
 from recommender.genres import (
     DISCOVER_RECENT_S, DISCOVER_SKIPPED_REST_S, MIN_ROW, MORE_TO_DISCOVER, UNTAGGED, arrange_rows,
@@ -40,6 +40,7 @@ from segue_common.listening import (
 )
 from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
                                     same_length, stands_in)
+from segue_common.text import in_path_order
 from segue_common.works import may_name_a_work, work_of_track
 
 
@@ -244,6 +245,51 @@ def is_book(bucket: str) -> bool:
     """Whether a track of ``bucket`` (:func:`track_bucket`) is a part of a book or a play read
     aloud, heard in order: not a podcast's episode, each of which stands on its own."""
     return bucket == AUDIOBOOK or (is_spoken(bucket) and not bucket.casefold().startswith("podcast"))
+
+
+# What :func:`book_chapters` reads of the tracks that may share a book's album (AlbumIds).
+_CHAPTER_COLUMNS = (*NAME_COLUMNS, "genre", "mb_album_id", "compilation", "folder_compilation", "albumartistsort",
+                    "track_no", "disc_no")
+
+
+def book_goes_on(store, session_track_ids: Sequence[int], *, skip: Collection[int] = frozenset(),
+                 never: Collection[int] = frozenset()) -> list[int]:
+    """Where the session's latest track is a chapter of a book (:func:`is_book`; its album,
+    :class:`AlbumIds`), the book's chapters after it in the order they are read, to its end:
+    what Apple Books, Audible and foobar2000 play next, never a song and never a chapter
+    further on. Left out: those in ``skip`` or ``never`` and those heard this session, but for a chapter
+    left part-way (``store.resume_position_ids``), which goes on with the rest, from where it
+    was left. Empty where the latest track is no book's.
+
+    Read from the tracks of the chapter's release folder (or release), not from a copy of the
+    library: each provider asks it after a book's chapter, and one kept for it held about
+    60 MB at 100,000 tracks for as long as the window ran."""
+    last = next((t for t in reversed(session_track_ids) if t is not None), None)
+    row = store.track(last) if last is not None else None
+    if row is None or not is_book(track_bucket(row["genre"], row["path"])):
+        return []
+    rows = store.release_rows(release_folder(row["path"]), row["mb_album_id"], _CHAPTER_COLUMNS)
+    namer = Namer.of(store)
+    ids, numbers = AlbumIds(), []
+    for r in rows:
+        shown = namer(r).album
+        album, title_says = title_disc(shown) if shown else (None, None)
+        numbers.append(AlbumIds.numbers(r, title_says))
+        ids.add(r, album, *numbers[-1])
+    albums = ids.finish()
+    at = next((i for i, r in enumerate(rows) if r["id"] == row["id"]), None)
+    if at is None or albums[at] is None:
+        return []
+    # By disc and number (the tags', else the file name's, "07 - ..."); a chapter with none by
+    # its file's name as people count ("Chapter 2" before "Chapter 10": the library's own
+    # order compares the names letter by letter, and chapter 10 came after chapter 1).
+    book = [i for i, a in enumerate(albums) if a == albums[at]]
+    named = {book[j]: rank for rank, j in enumerate(in_path_order([rows[i]["path"] for i in book]))}
+    book.sort(key=lambda i: ((numbers[i][1] or 1), numbers[i][0] is None, numbers[i][0] or 0, named[i]))
+    going = store.resume_position_ids()
+    skip = set(skip) | (set(session_track_ids) - going)
+    ahead = (rows[i]["id"] for i in book[book.index(at) + 1:])
+    return [t for t in ahead if t not in skip and t not in never]
 
 
 # A word of a genre's name, not one after an apostrophe ("Drum 'n' Bass", "Children's Music"):
@@ -1414,7 +1460,8 @@ class LibraryRecommendations:
         last = next((t for t in reversed(session_track_ids) if t in info), None)
         book = self.book_goes_on(session_track_ids, exclude=exclude, passed=passed, lib=lib)
         if book:
-            return [Rec(t, f"next in the book after {info[last][0]}", score=1.0 / (1 + i))
+            said = f"next in the book after {info[last][0]}" if last in info else "next in the book"
+            return [Rec(t, said, score=1.0 / (1 + i))
                     for i, t in enumerate(book[:k])]
         skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
@@ -1423,26 +1470,10 @@ class LibraryRecommendations:
 
     def book_goes_on(self, session_track_ids: Sequence[int], *, exclude: Collection[int] = frozenset(),
                      passed: Collection[int] = frozenset(), lib: _Library | None = None) -> list[int]:
-        """Where the session's latest track is a chapter of a book (its album), the book's
-        chapters after it, in order to its end: what Apple Books, Audible and foobar2000 play
-        next, never a song and never a chapter further on. A chapter left part-way goes on
-        with the rest (it plays from where it was left): kept out of suggestions elsewhere, it
-        was skipped here, and the book went on from the chapter after it. Left out: those
-        queued or taken out of the queue, those never to suggest, and those heard this
-        session unless left part-way. Empty where the latest track is no book's."""
+        """:func:`book_goes_on`, those queued or taken out of the queue (``exclude``,
+        ``passed``) and those never to suggest left out."""
         lib = lib or self._library()
-        info = lib.info
-        last = next((t for t in reversed(session_track_ids) if t in info), None)
-        if last is None or not is_book(info[last][2]):
-            return []
-        albums = lib.albums
-        album = albums.get(last)
-        if not album:
-            return []
-        going = self.store.resume_position_ids()
-        skip = set(exclude) | set(passed) | (set(session_track_ids) - going) | lib.left_out(self.store)
-        chapters = [t for t in lib.order if albums.get(t) == album]
-        return [t for t in chapters[chapters.index(last) + 1:] if t not in skip]
+        return book_goes_on(self.store, session_track_ids, skip={*exclude, *passed}, never=lib.left_out(self.store))
 
     def radio(self, seed_track_id: int, k: int, *, exclude: set[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]:

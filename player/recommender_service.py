@@ -27,8 +27,7 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import (AlbumIds, LibraryRecommendations, Rec, genre_title, is_book,
-                                    one_spelling, track_bucket)
+from player.recommendations import AlbumIds, Rec, book_goes_on, genre_title, is_book, one_spelling, track_bucket
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
@@ -390,7 +389,6 @@ class RecommenderService:
         self._heard = 0         # player events that changed the plays: one during a build is not in it
         self._reloading = threading.Lock()     # one reload at a time: each holds a catalogue
         self._never: tuple | None = None    # ((stamp, builds), track ids no suggestion offers)
-        self._books = None      # the plain provider, made after a book's chapter: the book's order is the library's
 
     @property
     def priors(self):
@@ -666,6 +664,15 @@ class RecommenderService:
             streak += int(f < 0)
         return skipped, streak, heard
 
+    def _left_out(self) -> frozenset[int]:
+        """``store.left_out_ids()``: never to suggest, or of a folder away; read again only
+        when its stamp or the catalogue changed."""
+        key = (self.store.left_out_stamp(), self._builds)
+        kept = self._never
+        if kept is None or kept[0] != key:
+            kept = self._never = (key, frozenset(self.store.left_out_ids()))
+        return kept[1]
+
     def _never_suggested(self, rec: Recommender | None = None, seen: int | None = None) -> frozenset[int]:
         """The tracks no suggestion offers: those the person asked never to be suggested,
         those of a library folder the last scan found away (an unplugged disk), which would not
@@ -673,14 +680,11 @@ class RecommenderService:
         stamp of the first two is read on every call, so a change holds at once, with no rebuild
         and no training; the tracks (a read of the whole library when an artist is named) are
         read again only when it changed or a new catalogue may hold new songs of an artist."""
-        key = (self.store.left_out_stamp(), self._builds)
-        kept = self._never
-        if kept is None or kept[0] != key:
-            kept = self._never = (key, frozenset(self.store.left_out_ids()))
+        never = self._left_out()
         # A book or a mix the person is part-way through is theirs to go on with when they
         # pick it: a suggestion plays it from its start, between songs, and a long listen
         # there moves the place they left it at. (A few rows: read on every call.)
-        never = kept[1] | self.store.resume_position_ids()
+        never = never | self.store.resume_position_ids()
         return never | self._gone_since(rec, seen) if rec is not None else never
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
@@ -701,20 +705,15 @@ class RecommenderService:
 
     def _book_goes_on(self, session_track_ids, exclude, passed) -> list[Rec]:
         """Where the session's latest track is a chapter of a book, the book's chapters after
-        it, in order (:meth:`LibraryRecommendations.book_goes_on`): the learning recommender
+        it, in order (:func:`~player.recommendations.book_goes_on`): the learning recommender
         picks songs by taste, and a chapter left part-way, kept out of its suggestions, was
-        passed over for the one after it. The library is read for it only after a book's
-        chapter (the latest track's row tells)."""
+        passed over for the one after it."""
         last = next((t for t in reversed(session_track_ids) if t is not None), None)
         row = self.store.track(last) if last is not None else None
         if row is None or not is_book(track_bucket(row["genre"], row["path"])):
-            return []
-        with self._lock:
-            if self._books is None:
-                self._books = LibraryRecommendations(self.store)
-            books = self._books
+            return []       # (the latest track's row tells: nothing more is read after a song)
+        got = book_goes_on(self.store, list(session_track_ids), skip={*exclude, *passed}, never=self._left_out())
         said = f"next in the book after {row['title'] or 'the last chapter'}"
-        got = books.book_goes_on(list(session_track_ids), exclude=exclude, passed=passed)
         return [Rec(t, said, 1.0 / (1 + i)) for i, t in enumerate(got)]
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = (),

@@ -199,6 +199,22 @@ class TracksMixin:
             f"SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL AND id IN ({', '.join('?' * len(ids))}) "
             f"ORDER BY {_LIBRARY_ORDER}", ids)]
 
+    def release_rows(self, folder: str, mb_album_id: str | None, columns: Sequence[str]) -> list[sqlite3.Row]:
+        """``id`` and ``columns`` of the playable tracks whose path begins with ``folder`` (a
+        release's folder: its disc folders too, and "The Wall (Disc 2)" beside "The Wall") or of
+        the release ``mb_album_id``, in library order: every track that may share an album
+        (:class:`player.recommendations.AlbumIds`) with one in ``folder``, read through the
+        paths' index where there is no release id, not as a read of the whole library."""
+        unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS
+        if unknown:
+            raise ValueError(f"not track columns: {sorted(unknown)}")
+        where, args = "path >= CAST(? AS TEXT) AND path < CAST(? AS TEXT)", [sql_text(folder),
+                                                                           sql_text(folder + "\U0010ffff")]
+        if mb_album_id:
+            where, args = f"({where} OR mb_album_id = ?)", [*args, mb_album_id]
+        return self.execute(f"SELECT id, {', '.join(columns)} FROM tracks WHERE missing = 0 AND last_error IS NULL "
+                            f"AND {where} ORDER BY {_LIBRARY_ORDER}", args).fetchall()
+
     def library_rows_of(self, columns: Sequence[str], track_ids: Iterable[int]) -> list[tuple]:
         """:meth:`library_rows` (plain tuples) of those of ``track_ids`` the library plays, in no order."""
         unknown = set(columns) - set(TRACK_FIELDS) - _READ_ONLY_COLUMNS

@@ -976,3 +976,26 @@ def test_the_taste_of_a_gone_m4b_book_counts_for_books_not_for_its_tags_genre(st
     assert got is not None
     assert got[0, 2:].tolist() == [0.0, 0.0]        # (a rock song: none of the book's hours)
     assert got[1, 2] == 6                            # (a book: the six plays of the gone one)
+
+
+def test_a_books_chapters_without_numbers_go_on_in_the_order_people_count_them(store):
+    # A book ripped as "Chapter 1.mp3" to "Chapter 12.mp3", no track numbers: the library's
+    # order compares the names letter by letter, and after chapter 1 Up next went on with
+    # chapters 10, 11 and 12, then 2. A podcast's episodes stand alone: none goes on after one.
+    from player.recommendations import LibraryRecommendations
+
+    fill_library(store)
+    store.upsert_tracks([{"path": f"/books/Dune/Chapter {i}.mp3", "size": 1000, "mtime_ns": 1,
+                          "title": f"Chapter {i}", "artist": "Frank Herbert", "album": "Dune",
+                          "genre": "Audiobook", "duration": 1500.0} for i in range(1, 13)]
+                        + [{"path": f"/pods/Show/Episode {i}.mp3", "size": 1000, "mtime_ns": 1,
+                            "title": f"Episode {i}", "artist": "A Show", "album": "A Show",
+                            "genre": "Podcast", "duration": 1500.0} for i in range(1, 4)])
+    chapter = {r["title"]: r["id"] for r in store.tracks() if r["album"] in ("Dune", "A Show")}
+    for provider in (RecommenderService(store, priors=None), LibraryRecommendations(store)):
+        got = [r.track_id for r in provider.up_next([chapter["Chapter 1"]], 20)]
+        assert got == [chapter[f"Chapter {i}"] for i in range(2, 13)], provider
+        got = [r.track_id for r in provider.up_next([chapter["Chapter 9"]], 2)]
+        assert got == [chapter["Chapter 10"], chapter["Chapter 11"]], provider
+        assert [r.reason for r in provider.up_next([chapter["Episode 1"]], 5)].count(
+            "next in the book after Episode 1") == 0, provider
