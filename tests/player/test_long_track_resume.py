@@ -101,3 +101,39 @@ def test_the_next_chapter_of_a_book_goes_on_from_its_place_after_the_chapter_bef
         assert player.position == pytest.approx(600.0, abs=10.0)
     finally:
         player.close()
+
+
+def test_a_chapter_gone_on_with_and_sent_back_to_its_start_is_begun_again_next_time(store, tmp_path):
+    # The book goes on with chapter 4 from its place after chapter 3; the person sends it back
+    # to its first seconds (a restart, as the seek bar and Previous make one for any long
+    # track) and moves on. The place from before goes: next time through the book, chapter 4
+    # begins at its start, not at the place the person had moved away from.
+    from player.library.scanner import Scanner
+
+    folder = tmp_path / "book"
+    folder.mkdir()
+    sr = 8000
+    quiet = np.zeros((int(CHAPTER_S * sr), 1), np.float32)
+    quiet[::sr // 10] = 0.01
+    for n, seconds in ((3, 6.0), (4, CHAPTER_S)):
+        path = folder / f"{n:02d} - Chapter {n}.flac"
+        write_audio(path, quiet[:int(seconds * sr)], sr)
+        write_tags(path, title=f"Chapter {n}", artist="Reader", album="A Long Book", genre="Audiobook",
+                   tracknumber=str(n))
+    Scanner(store).scan([str(folder)])
+    three, four = (store.track_by_path(str(folder / f"{n:02d} - Chapter {n}.flac"))["id"] for n in (3, 4))
+    store.set_resume_position(four, 600.0, now=time.time() - DAY_S)
+    player = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        player.play_tracks([three, four], 0)
+        assert wait_for(lambda: player.current_track_id == four and player.position > 0, timeout=30)
+        assert player.position == pytest.approx(600.0, abs=10.0)
+        player.seek(2.0)
+        assert wait_for(lambda: player.position < 60.0, timeout=10)
+        player.stop()
+        assert store.resume_position(four) is None
+        player.play_tracks([three, four], 0)
+        assert wait_for(lambda: player.current_track_id == four and player.position > 0, timeout=30)
+        assert player.position < 60.0
+    finally:
+        player.close()
