@@ -262,8 +262,8 @@ def book_goes_on(store, session_track_ids: Sequence[int], *, skip: Collection[in
     was left. Empty where the latest track is no book's.
 
     Read from the tracks of the chapter's release folder (or release), not from a copy of the
-    library: each provider asks it after a book's chapter, and one kept for it held about
-    60 MB at 100,000 tracks for as long as the window ran."""
+    library: each provider asks it after a book's chapter, and a provider kept for it held
+    tens of megabytes at 100,000 tracks for as long as the window ran."""
     last = next((t for t in reversed(session_track_ids) if t is not None), None)
     row = store.track(last) if last is not None else None
     if row is None or not is_book(track_bucket(row["genre"], row["path"])):
