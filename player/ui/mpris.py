@@ -21,6 +21,9 @@ log = logging.getLogger(__name__)
 SERVICE = "org.mpris.MediaPlayer2.segue"
 PATH = "/org/mpris/MediaPlayer2"
 PLAYER_IFACE = "org.mpris.MediaPlayer2.Player"
+#: the window's repeat modes as MPRIS's LoopStatus names them, and back
+LOOP_STATUS = {"off": "None", "one": "Track", "all": "Playlist"}
+REPEAT_OF = {status: mode for mode, status in LOOP_STATUS.items()}
 
 try:
     from PySide6.QtDBus import QDBusAbstractAdaptor, QDBusConnection, QDBusMessage, QDBusObjectPath
@@ -163,6 +166,24 @@ if QDBusAbstractAdaptor is not None:
             player = self._window.player
             return player is not None and (len(player.queue) > 0 or bool(player.keep_going))
 
+        def _shuffle(self) -> bool:
+            return self._window.shuffling()
+
+        def _set_shuffle(self, on: bool) -> None:
+            # (albums None: on, it shuffles the way the person last chose, by song or by album,
+            # as Ctrl+U and the window's button do)
+            self._window.set_shuffle(bool(on))
+
+        def _loop_status(self) -> str:
+            return LOOP_STATUS.get(self._window.repeat_mode(), "None")
+
+        def _set_loop_status(self, status: str) -> None:
+            mode = REPEAT_OF.get(str(status))
+            if mode is None:        # not one of the three the interface names: nothing changes
+                log.info("MPRIS LoopStatus %r is not None, Track or Playlist: ignored", status)
+                return
+            self._window.set_repeat(mode)
+
         def _volume(self) -> float:
             # Muted, the music is silent: a desktop's volume control shows it so, and setting
             # a volume from there unmutes at that level, as moving the slider does.
@@ -182,6 +203,8 @@ if QDBusAbstractAdaptor is not None:
         PlaybackStatus = Property(str, lambda self: self._status())
         Metadata = Property("QVariantMap", lambda self: self._metadata())
         Volume = Property(float, _volume, _set_volume)
+        Shuffle = Property(bool, _shuffle, _set_shuffle)
+        LoopStatus = Property(str, _loop_status, _set_loop_status)
         Position = Property("qlonglong", lambda self: int((self._window.player.position if self._window.player
                                                             else 0.0) * 1_000_000))
         Rate = Property(float, lambda self: 1.0)
@@ -209,6 +232,7 @@ class Mpris(QObject):
         self.bus = bus
         self.root = RootAdaptor(self, window)
         self.player = PlayerAdaptor(self, window)
+        self._told: dict = {}       # what announce_next last told the desktop
 
     def register(self) -> bool:
         if not self.bus.registerObject(PATH, self):
@@ -223,8 +247,15 @@ class Mpris(QObject):
         self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata()})
 
     def announce_next(self, *_args) -> None:
-        """Tell MPRIS clients whether Next has a song to go to (the queue changed)."""
-        self._changed({"CanGoNext": self.player._can_go_next()})
+        """Tell MPRIS clients whether Next has a song to go to, and shuffle and repeat as they
+        are (the queue changed: the player says so after each of them changes too), those of
+        the three that changed since last told."""
+        now = {"CanGoNext": self.player._can_go_next(), "Shuffle": self.player._shuffle(),
+               "LoopStatus": self.player._loop_status()}
+        changed = {k: v for k, v in now.items() if k not in self._told or self._told[k] != v}
+        self._told.update(now)
+        if changed:
+            self._changed(changed)
 
     def announce_volume(self, *_args) -> None:
         self._changed({"Volume": self.player._volume()})

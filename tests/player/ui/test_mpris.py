@@ -420,3 +420,63 @@ def test_the_desktop_follows_the_song_playing_that_a_rescan_merged_into_its_copy
         assert mpris.track_path(copy) in metadata and "mpris:artUrl" in metadata
     finally:
         service.close()
+
+
+def test_the_desktop_shows_and_sets_shuffle_as_the_window_does(qtbot, bus, scanned, make_window):
+    # There was no Shuffle property: a desktop's player widget could neither show shuffle nor
+    # turn it on. Turned on from there it shuffles the way the person last chose (by album
+    # here), and a change in the window is told to the desktop without its asking.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.play_ids([window.model.track_id(i) for i in range(window.model.rowCount())], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+            assert "false" in _get(qtbot, "Shuffle")
+            window.act_shuffle_albums.trigger()                 # Shuffle by album, from the menu
+            qtbot.waitUntil(lambda: window.player.shuffle and window.player.shuffle_albums, timeout=5000)
+            qtbot.waitUntil(lambda: "'Shuffle': <true>" in "".join(lines), timeout=5000)
+            assert "true" in _get(qtbot, "Shuffle")
+            _set(qtbot, "Shuffle", "<false>")
+            qtbot.waitUntil(lambda: not window.player.shuffle, timeout=5000)
+            qtbot.waitUntil(lambda: "'Shuffle': <false>" in "".join(lines), timeout=5000)
+            assert not window.act_shuffle.isChecked() and not window.transport.shuffle_btn.isChecked()
+            _set(qtbot, "Shuffle", "<true>")
+            qtbot.waitUntil(lambda: window.player.shuffle, timeout=5000)
+            assert window.player.shuffle_albums                 # the way the person chose, kept
+            qtbot.waitUntil(lambda: window.transport.shuffle_btn.isChecked(), timeout=5000)
+        finally:
+            service.close()
+
+
+def test_the_desktop_shows_and_sets_repeat_as_loop_status(qtbot, bus, scanned, make_window):
+    # There was no LoopStatus property: a desktop's repeat button showed nothing and did
+    # nothing. "None", "Track" and "Playlist" are the window's off, one and all.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.play_ids([window.model.track_id(0), window.model.track_id(1)], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+            assert "'None'" in _get(qtbot, "LoopStatus")
+            window.act_repeat["one"].trigger()                  # from the window's menu
+            qtbot.waitUntil(lambda: window.player.repeat == "one", timeout=5000)
+            qtbot.waitUntil(lambda: "'LoopStatus': <'Track'>" in "".join(lines), timeout=5000)
+            assert "'Track'" in _get(qtbot, "LoopStatus")
+            _set(qtbot, "LoopStatus", "<'Playlist'>")
+            qtbot.waitUntil(lambda: window.player.repeat == "all", timeout=5000)
+            qtbot.waitUntil(lambda: "'LoopStatus': <'Playlist'>" in "".join(lines), timeout=5000)
+            qtbot.waitUntil(lambda: window.act_repeat["all"].isChecked(), timeout=5000)
+            _set(qtbot, "LoopStatus", "<'Sometimes'>")          # not a status: nothing changes
+            qtbot.wait(300)
+            assert window.player.repeat == "all" and "'Playlist'" in _get(qtbot, "LoopStatus")
+            _set(qtbot, "LoopStatus", "<'None'>")
+            qtbot.waitUntil(lambda: window.player.repeat == "off", timeout=5000)
+            qtbot.waitUntil(lambda: "'LoopStatus': <'None'>" in "".join(lines), timeout=5000)
+        finally:
+            service.close()
+
