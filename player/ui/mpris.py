@@ -87,6 +87,7 @@ if QDBusAbstractAdaptor is not None:
                 album_artist = window.model.data_.album_artist(track_id)
                 if album_artist:
                     meta["xesam:albumArtist"] = [album_artist]
+            meta.update(_tags(window.model.data_, track_id))
             shared = getattr(window, "shared_cover", None)
             if shared is not None and shared[0] == track_id:
                 meta["mpris:artUrl"] = Path(shared[1]).as_uri()
@@ -218,6 +219,29 @@ if QDBusAbstractAdaptor is not None:
         CanControl = Property(bool, lambda self: True)
 
 
+def _tags(data, track_id: int) -> dict:
+    """Track and disc number, genre and the person's stars of a loaded track, as MPRIS
+    metadata (from the library in memory: the GUI thread never reads the store). A number,
+    genre or rating the track does not have is left out, not sent as 0 or ""."""
+    i = data.position(track_id)
+    if i is None:
+        return {}
+    numbers, meta = data.numbers, {}
+    track_no = int(numbers["track_no"][i])
+    if track_no or bool(numbers["track_zero"][i]):
+        meta["xesam:trackNumber"] = track_no
+    disc = int(numbers["disc"][i])
+    if disc:
+        meta["xesam:discNumber"] = disc
+    genre = data.text["genre"][i]
+    if genre:
+        meta["xesam:genre"] = [genre]
+    stars = int(numbers["rating"][i])
+    if stars:               # (unrated is not "0 stars": a desktop shows no rating then)
+        meta["xesam:userRating"] = stars / 5
+    return meta
+
+
 def track_path(track_id: int) -> str:
     """The D-Bus object path that names a track in MPRIS metadata."""
     return f"/org/segue/track/{int(track_id)}"
@@ -289,6 +313,7 @@ def start_mpris(window) -> Mpris | None:
     window.transport.mute_changed.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
     window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
+    window.ratings_changed.connect(mpris.announce)  # the stars of the song playing may be new
     window.up_next.keep_going_changed.connect(mpris.announce_next)   # (after the player is told)
     window.mpris = mpris                            # (from now on the window writes covers for it)
     # Any jump, from the slider or the keys too: without Seeked a desktop widget's progress bar

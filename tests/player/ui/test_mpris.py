@@ -480,3 +480,42 @@ def test_the_desktop_shows_and_sets_repeat_as_loop_status(qtbot, bus, scanned, m
         finally:
             service.close()
 
+
+def test_the_desktop_is_told_track_and_disc_number_genre_and_the_persons_stars(qtbot, bus, store, tmp_path,
+                                                                                make_window):
+    # Metadata held title, artists, album and length only: a desktop showed no track number,
+    # genre or rating. The stars are the person's own (0.2 a star), told as they change;
+    # what a track has no tag for is left out, not sent as 0. (The disc is told where the
+    # album has two or more, as the window's "#" column shows it.)
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    write_track(music / "Set", "1-01", seconds=5.0, tags={
+        "title": "First", "artist": "Band", "album": "Set", "tracknumber": "1", "discnumber": "1"})
+    write_track(music / "Set", "2-03", seconds=5.0, tags={
+        "title": "Tagged", "artist": "Band", "album": "Set", "genre": "Jazz", "tracknumber": "3", "discnumber": "2"})
+    write_track(music / "Loose", "bare", seconds=5.0, tags={"title": "Bare", "artist": "Solo"})
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    qtbot.waitUntil(lambda: window.bridge is not None, timeout=10000)
+    ids = {window.model.index(r, 1).data(): window.model.track_id(r) for r in range(window.model.rowCount())}
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.play_ids([ids["Tagged"]], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == ids["Tagged"], timeout=10000)
+            meta = _get(qtbot, "Metadata")
+            assert "'xesam:trackNumber': <3>" in meta and "'xesam:discNumber': <2>" in meta, meta
+            assert "'xesam:genre': <['Jazz']>" in meta and "xesam:userRating" not in meta, meta
+            window.rate_tracks([ids["Tagged"]], 4)
+            qtbot.waitUntil(lambda: "'xesam:userRating': <0.8" in _get(qtbot, "Metadata"), timeout=10000)
+            qtbot.waitUntil(lambda: "'xesam:userRating': <0.8" in "".join(lines), timeout=5000)
+            window.play_ids([ids["Bare"]], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == ids["Bare"], timeout=10000)
+            meta = _get(qtbot, "Metadata")
+            assert "'xesam:title': <'Bare'>" in meta
+            assert not re.search(r"xesam:(trackNumber|discNumber|genre|userRating)", meta), meta
+        finally:
+            service.close()
