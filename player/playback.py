@@ -2114,18 +2114,19 @@ class Player:
             return
         self._emit("queue_changed")
 
-    def previous(self) -> None:
+    def previous(self) -> bool:
         """Restart the track after 3 s; otherwise go back to the one before it. The track
-        cued from the last run goes back to its start."""
+        cued from the last run goes back to its start. True where it went back to the start
+        of the same track: no song starts, and only a seek tells where it is now."""
         with self._lock:
             if self._playing is not None and self.engine.position > RESTART_THRESHOLD_S:
                 self.seek(0.0)
-                return
+                return True
             if self._playing is None and self._cued is not None:
                 # Left where the last run stopped, with nothing before it in this run: Previous
                 # takes it back to its start, as it would playing (Play starts it there).
                 self.seek(0.0)
-                return
+                return True
             back_stack = self._back
             at = len(back_stack)    # taken off only when there is a song to go back to: a
             # restart of the first song kept it there, and Previous after Next found nothing
@@ -2138,7 +2139,8 @@ class Player:
             if not at:
                 if self._playing is not None:
                     self.seek(0.0)      # nothing before it: a restart
-                return
+                    return True
+                return False
             back = back_stack[at - 1]
             del back_stack[at - 1:]  # pushed again when it starts
             if self._repeat == "all":
@@ -2159,6 +2161,7 @@ class Player:
             # of the queue, so it ends as stopped, not as a skip of it.
             self._start(QueueEntry(back.track_id, "library", True, back.lap), ended="stopped")
         self._emit("queue_changed")
+        return False
 
     def seek(self, seconds: float) -> None:
         """Jump to ``seconds`` into the current track (or move where a cued one will start)."""

@@ -426,6 +426,8 @@ class PlaybackMixin:
         def done(result=None, error=None) -> None:
             self._clear_resumed()       # back at its start, or on the track before
             self._tick()
+            if error is None and result:
+                self.seeked.emit(0.0)   # (a jump to its start, as a seek there is: the desktop is told)
 
         self._command(lambda p: p.previous(), done)
 

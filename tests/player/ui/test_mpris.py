@@ -519,3 +519,31 @@ def test_the_desktop_is_told_track_and_disc_number_genre_and_the_persons_stars(q
             assert not re.search(r"xesam:(trackNumber|discNumber|genre|userRating)", meta), meta
         finally:
             service.close()
+
+
+def test_previous_that_restarts_the_song_tells_the_desktop(qtbot, bus, scanned, make_window, monkeypatch):
+    # Previous past a song's first seconds takes it back to its start: no song starts, and
+    # no Seeked was sent, so a desktop widget's progress bar ran on from the old place.
+    from player.audio.base import PlaybackState
+
+    monkeypatch.setattr("player.playback.RESTART_THRESHOLD_S", 1.0)     # (the songs are 3 s)
+    window = make_window(scanned)
+    service = _serve(window)
+    with _monitor() as lines:
+        def seeked() -> list[int]:
+            return [int(v) for v in re.findall(r"Seeked \(int64 (\d+),\)", "".join(lines))]
+
+        try:
+            first = window.model.track_id(0)
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            window.pause()
+            qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.seek_to(2.0)
+            qtbot.waitUntil(lambda: seeked() == [2_000_000], timeout=5000)
+            window.previous_track()                 # past the first second: back to its start
+            qtbot.waitUntil(lambda: seeked() == [2_000_000, 0], timeout=5000)
+            assert window.player.current_track_id == first and window.player.position < 0.15
+        finally:
+            service.close()
