@@ -65,15 +65,28 @@ if QDBusAbstractAdaptor is not None:
             super().__init__(holder)
             self._window = window
 
+        def _track(self) -> int | None:
+            """The song playing, else the one left playing at the last close: the window shows
+            it where it was, and Play goes on from there, as from a pause."""
+            player = self._window.player
+            if player is None:
+                return None
+            if player.current_track_id is not None:
+                return player.current_track_id
+            cued = player.cued
+            return cued.entry.track_id if cued is not None else None
+
         def _status(self) -> str:
             player = self._window.player
-            if player is None or player.current_track_id is None:
+            if player is None or self._track() is None:
                 return "Stopped"
+            if player.current_track_id is None:
+                return "Paused"         # (the song left last time, waiting where it was)
             return {"playing": "Playing", "paused": "Paused"}.get(player.state.value, "Stopped")
 
         def _metadata(self) -> dict:
             window = self._window
-            track_id = window.current_track_id()
+            track_id = self._track()
             if track_id is None:
                 return {}
             title, artist, album = window._info(track_id)
@@ -125,7 +138,7 @@ if QDBusAbstractAdaptor is not None:
         def Seek(self, offset_us):
             """Move ``offset_us`` microseconds from where the track is; past its end is Next."""
             player = self._window.player
-            if player is None or player.current_track_id is None:
+            if player is None or self._track() is None:
                 return
             target = player.position + offset_us / 1_000_000
             if player.duration and target >= player.duration:
@@ -137,9 +150,10 @@ if QDBusAbstractAdaptor is not None:
         def SetPosition(self, track, position_us):
             """Jump to ``position_us`` in ``track`` if it is still the current one (else nothing)."""
             player = self._window.player
-            if player is None or player.current_track_id is None:
+            track_id = self._track()
+            if player is None or track_id is None:
                 return
-            if track.path() != track_path(player.current_track_id):
+            if track.path() != track_path(track_id):
                 return
             seconds = position_us / 1_000_000
             if seconds < 0 or (player.duration and seconds > player.duration):
@@ -206,7 +220,7 @@ if QDBusAbstractAdaptor is not None:
         Volume = Property(float, _volume, _set_volume)
         Shuffle = Property(bool, _shuffle, _set_shuffle)
         LoopStatus = Property(str, _loop_status, _set_loop_status)
-        Position = Property("qlonglong", lambda self: int((self._window.player.position if self._window.player
+        Position = Property("qlonglong", lambda self: int((self._window.player.position if self._track() is not None
                                                             else 0.0) * 1_000_000))
         Rate = Property(float, lambda self: 1.0)
         MinimumRate = Property(float, lambda self: 1.0)
@@ -313,6 +327,7 @@ def start_mpris(window) -> Mpris | None:
     window.transport.mute_changed.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
     window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
+    window.state_restored.connect(mpris.announce)   # the song left last time, back where it was
     window.ratings_changed.connect(mpris.announce)  # the stars of the song playing may be new
     window.up_next.keep_going_changed.connect(mpris.announce_next)   # (after the player is told)
     window.mpris = mpris                            # (from now on the window writes covers for it)

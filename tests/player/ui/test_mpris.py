@@ -547,3 +547,28 @@ def test_previous_that_restarts_the_song_tells_the_desktop(qtbot, bus, scanned, 
             assert window.player.current_track_id == first and window.player.position < 0.15
         finally:
             service.close()
+
+
+def test_the_song_left_last_time_is_shown_to_the_desktop_paused_where_it_was(qtbot, bus, scanned, make_window):
+    # The window shows the song left playing at the last close, at its place, and Play goes on
+    # from there; the desktop was told Stopped with no song, yet a Position of that place.
+    from player.playback import STATE_SETTING
+
+    track = scanned.tracks()[0]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [track, "library", True, 2.0]})
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    assert window.player.cued is not None
+    service = _serve(window)
+    try:
+        assert "'Paused'" in _get(qtbot, "PlaybackStatus")
+        assert f"objectpath '{mpris.track_path(track)}'" in _get(qtbot, "Metadata")
+        at = int(re.search(r"int64 (\d+)", _get(qtbot, "Position")).group(1))
+        assert abs(at - 2_000_000) < 150_000
+        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".PlayPause"))
+        assert result.returncode == 0, result.stderr
+        qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+        assert window.player.position >= 1.9                # from where it was, not from its start
+        qtbot.waitUntil(lambda: "'Playing'" in _get(qtbot, "PlaybackStatus"), timeout=5000)
+    finally:
+        service.close()
