@@ -2074,12 +2074,17 @@ class Player:
 
     def stop(self) -> None:
         with self._lock:
+            # The song left last time, let go of with nothing playing: the engine, stopped
+            # already, says nothing, and the window and desktop went on showing it waiting.
+            let_go = self._playing is None and self._cued is not None
             self._cued = None
             self._ran_out = False       # stopped by the person: Keep it going starts nothing now
             self._end_current("stopped")
             self._armed, self._armed_recent = None, []  # the engine drops them too
             self.engine.stop()
             self._clear_stop_after()
+        if let_go:
+            self._emit("state_changed", state=PlaybackState.STOPPED, new_session=False)
 
     def next(self, entry: QueueEntry | None = None) -> None:
         """Skip to the next queued track (stops when there is none).

@@ -572,3 +572,27 @@ def test_the_song_left_last_time_is_shown_to_the_desktop_paused_where_it_was(qtb
         qtbot.waitUntil(lambda: "'Playing'" in _get(qtbot, "PlaybackStatus"), timeout=5000)
     finally:
         service.close()
+
+
+def test_stop_of_the_song_left_last_time_tells_the_desktop_it_stopped(qtbot, bus, scanned, make_window):
+    # The song left last time is shown Paused; Stop lets go of it, and no song's state
+    # changes as it does: the desktop went on showing it Paused with its names.
+    from player.playback import STATE_SETTING
+
+    track = scanned.tracks()[0]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [track, "library", True, 2.0]})
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            assert "'Paused'" in _get(qtbot, "PlaybackStatus")
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Stop"))
+            assert result.returncode == 0, result.stderr
+            qtbot.waitUntil(lambda: window.player.cued is None, timeout=5000)
+            assert "'Stopped'" in _get(qtbot, "PlaybackStatus")
+            qtbot.waitUntil(lambda: "'PlaybackStatus': <'Stopped'>" in "".join(lines), timeout=5000)
+        finally:
+            service.close()
+
