@@ -472,7 +472,9 @@ def test_the_desktop_shows_and_sets_repeat_as_loop_status(qtbot, bus, scanned, m
             qtbot.waitUntil(lambda: "'LoopStatus': <'Playlist'>" in "".join(lines), timeout=5000)
             qtbot.waitUntil(lambda: window.act_repeat["all"].isChecked(), timeout=5000)
             _set(qtbot, "LoopStatus", "<'Sometimes'>")          # not a status: nothing changes
-            qtbot.wait(300)
+            answered = []       # (a command after it: the player has done whatever it was told)
+            window._command(lambda p: None, lambda result, error: answered.append(1))
+            qtbot.waitUntil(lambda: bool(answered), timeout=5000)
             assert window.player.repeat == "all" and "'Playlist'" in _get(qtbot, "LoopStatus")
             _set(qtbot, "LoopStatus", "<'None'>")
             qtbot.waitUntil(lambda: window.player.repeat == "off", timeout=5000)
