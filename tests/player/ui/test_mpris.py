@@ -442,7 +442,9 @@ def test_the_desktop_shows_and_sets_shuffle_as_the_window_does(qtbot, bus, scann
             _set(qtbot, "Shuffle", "<false>")
             qtbot.waitUntil(lambda: not window.player.shuffle, timeout=5000)
             qtbot.waitUntil(lambda: "'Shuffle': <false>" in "".join(lines), timeout=5000)
-            assert not window.act_shuffle.isChecked() and not window.transport.shuffle_btn.isChecked()
+            # (shown once the command is answered, which may come after the player's word)
+            qtbot.waitUntil(lambda: not window.act_shuffle.isChecked() and not window.transport.shuffle_btn.isChecked(),
+                            timeout=5000)
             _set(qtbot, "Shuffle", "<true>")
             qtbot.waitUntil(lambda: window.player.shuffle, timeout=5000)
             assert window.player.shuffle_albums                 # the way the person chose, kept
