@@ -48,6 +48,7 @@ from typing import Sequence
 from urllib.parse import unquote
 from xml.parsers import expat
 
+from player.library.regular_file import NotRegularFile, open_regular_file
 from segue_common.atomic import atomic_open
 
 EXTENSIONS = (".m3u8", ".m3u", ".pls", ".xspf", ".wpl", ".asx")
@@ -311,7 +312,9 @@ def _xml(data: bytes, name: str) -> tuple[str, list[tuple[str, str | None, None,
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        with open(path, "rb") as fh:
+        # Not opened the plain way: a named pipe given as a playlist (``segue play x.m3u``, the
+        # Open dialog, a drop) would wait for a writer for ever, and a device never ends.
+        with open_regular_file(path) as fh:
             head = fh.read(64 * 1024)
             if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
                 raise _refuse(path.name, "it holds binary data: a music file or another kind of file?")
@@ -319,6 +322,8 @@ def _read_bytes(path: Path) -> bytes:
             if fh.read(1):
                 raise _refuse(path.name, "far larger than any playlist")
             return head + rest
+    except NotRegularFile as exc:
+        raise _refuse(path.name, str(exc)) from None
     except OSError as exc:
         raise PlaylistFileError(f"cannot read {path.name}: {exc.strerror or exc}") from None
 

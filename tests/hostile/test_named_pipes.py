@@ -84,3 +84,20 @@ def test_a_named_pipe_called_cover_jpg_does_not_hide_folder_jpg(tmp_path, qapp):
     # cover.jpg comes first among the names looked for: a pipe under it is passed over.
     cover = _within(lambda: load_cover(str(song)), pipe)
     assert cover is not None and cover.pixelColor(10, 10).blue() > 200
+
+
+def test_a_named_pipe_opened_as_a_playlist_is_refused_at_once(tmp_path):
+    from player.playlist_files import PlaylistFileError, read_playlist
+
+    pipe = tmp_path / "mix.m3u"
+    os.mkfifo(pipe)
+
+    def read():
+        try:
+            return read_playlist(pipe)
+        except PlaylistFileError as exc:
+            return exc
+
+    refused = _within(read, pipe)
+    assert isinstance(refused, PlaylistFileError)
+    assert str(refused) == "not a playlist file: mix.m3u (not a regular file (a named pipe))"
