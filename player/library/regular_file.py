@@ -28,13 +28,26 @@ def kind(mode: int) -> str:
     return "a device"
 
 
+def check_regular_file(path: str | os.PathLike) -> os.stat_result:
+    """The status of ``path`` (a link followed), :class:`NotRegularFile` where it is no
+    regular file: told without opening it, as opening some things does something of itself
+    (a tape device rewinds, a serial line hangs up the modem, a named pipe lets its writer on)."""
+    st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):
+        raise NotRegularFile(f"not a regular file ({kind(st.st_mode)})")
+    return st
+
+
 def open_regular_file(path: str | os.PathLike):
     """A binary file object for ``path``; :class:`NotRegularFile` where it is no regular
-    file, OSError where it cannot be opened. (Opening without blocking changes nothing for
-    a regular file: its reads wait for the disk as ever.)"""
+    file, OSError where it cannot be opened. What it names is looked at first and opened
+    only when a regular file (see :func:`check_regular_file`); opened without blocking and
+    looked at again, as it may have been swapped for a pipe in between. (Opening without
+    blocking changes nothing for a regular file: its reads wait for the disk as ever.)"""
     def opener(name, flags):
-        return os.open(name, flags | getattr(os, "O_NONBLOCK", 0))
+        return os.open(name, flags | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
 
+    check_regular_file(path)
     f = open(path, "rb", opener=opener)    # keeps the name: mutagen weighs the extension too
     try:
         mode = os.fstat(f.fileno()).st_mode

@@ -101,3 +101,50 @@ def test_a_named_pipe_opened_as_a_playlist_is_refused_at_once(tmp_path):
     refused = _within(read, pipe)
     assert isinstance(refused, PlaylistFileError)
     assert str(refused) == "not a playlist file: mix.m3u (not a regular file (a named pipe))"
+
+
+def _opened(path, fn):
+    """Whether ``fn()`` opened ``path``, as the kernel tells it (an inotify open event):
+    what opening does of itself (a writer of a named pipe let on, a tape rewound) is done
+    however soon the opener closes it again."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+    assert fd >= 0, os.strerror(ctypes.get_errno())
+    try:
+        assert libc.inotify_add_watch(fd, os.fsencode(path), 0x20) >= 0     # IN_OPEN
+        fn()
+        try:
+            return len(os.read(fd, 4096)) > 0
+        except BlockingIOError:
+            return False
+    finally:
+        os.close(fd)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="inotify tells of an open")
+def test_a_cue_sheet_that_links_to_no_regular_file_is_refused_without_opening_it(tmp_path):
+    from player.library.cue import CueError, read_sheet
+
+    pipe = tmp_path / "elsewhere"
+    os.mkfifo(pipe)
+    sheet = tmp_path / "album.cue"
+    sheet.symlink_to(pipe)
+    refused = []
+
+    def read():
+        try:
+            read_sheet(str(sheet))
+        except CueError as exc:
+            refused.append(str(exc))
+
+    assert not _opened(pipe, lambda: _within(read, pipe))
+    assert refused == ["cannot read it: not a regular file (a named pipe)"]
+    # The check does not hide a sheet that is a file, through a link or not.
+    os.unlink(pipe)
+    (tmp_path / "real.cue").write_text('FILE "a.flac" WAVE\n  TRACK 01 AUDIO\n    INDEX 01 00:00:00\n')
+    os.unlink(sheet)
+    sheet.symlink_to(tmp_path / "real.cue")
+    assert _opened(tmp_path / "real.cue", lambda: read_sheet(str(sheet)))
+    assert read_sheet(str(sheet)).tracks[0].file == "a.flac"
