@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import stat
 import threading
 import time
 from pathlib import Path
@@ -33,6 +32,7 @@ import numpy as np
 import soundfile as sf
 
 from player.audio.awake import awake_clock
+from player.library.regular_file import NotRegularFile, open_regular_file
 from segue_common import audio_io, faults
 from segue_common.file_stamp import change_mark
 from segue_common.text import shown
@@ -481,17 +481,15 @@ class Decoder:
         #: the file's channels are mixed down by a weighted sum, which may pass full scale
         #: (see audio_io.sums_channels): the feeder bends its peaks
         self.summed = False
+        # A named pipe would block the decoder (and playback) for ever, and a device never ends:
+        # what the path names is looked at, then opened without blocking and looked at again,
+        # as it may have been swapped for a pipe in between (the plain open waited on it).
         try:
-            mode = os.stat(self.path).st_mode
-        except OSError as exc:
-            raise DecodeError(f"file not found: {shown(self.path)}" if isinstance(exc, FileNotFoundError)
-                              else f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
-        if not stat.S_ISREG(mode):
-            # A named pipe would block the decoder (and playback) for ever; a device never ends.
-            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: not a regular file")
-        try:
-            with open(self.path, "rb"):
-                pass
+            open_regular_file(self.path).close()
+        except NotRegularFile as exc:
+            raise DecodeError(f"cannot play {shown(Path(self.path).name)}: {exc}") from None
+        except FileNotFoundError:
+            raise DecodeError(f"file not found: {shown(self.path)}") from None
         except OSError as exc:      # refused (its permissions): libsndfile says only "System error."
             raise DecodeError(f"cannot open {shown(Path(self.path).name)}: {exc.strerror or exc}") from None
         stamp = _refused_stamp(self.path)

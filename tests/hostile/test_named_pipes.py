@@ -148,3 +148,34 @@ def test_a_cue_sheet_that_links_to_no_regular_file_is_refused_without_opening_it
     sheet.symlink_to(tmp_path / "real.cue")
     assert _opened(tmp_path / "real.cue", lambda: read_sheet(str(sheet)))
     assert read_sheet(str(sheet)).tracks[0].file == "a.flac"
+
+
+def test_a_song_swapped_for_a_named_pipe_as_it_opens_is_refused_at_once(tmp_path, monkeypatch):
+    from player.audio.decoder import DecodeError, Decoder
+
+    song = str(generate.write(tmp_path / "01.flac"))
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    real_stat = os.stat
+    swapped = []
+
+    def stat_then_swap(path, *args, **kwargs):
+        # The song is looked at while it is still a file; then, before the decoder opens it,
+        # a named pipe takes its name (as a sync tool or another program could, any time).
+        st = real_stat(path, *args, **kwargs)
+        if os.fspath(path) == song and not swapped:
+            swapped.append(path)
+            os.replace(pipe, song)
+        return st
+
+    monkeypatch.setattr(os, "stat", stat_then_swap)
+
+    def play():
+        try:
+            Decoder(song, out_rate=44100)
+        except DecodeError as exc:
+            return str(exc)
+
+    refused = _within(play, song)
+    assert swapped
+    assert refused == "cannot play 01.flac: not a regular file (a named pipe)"
