@@ -74,7 +74,10 @@ def run(args) -> int:
     if need.missing:
         print(need.words())
     for folder, reason in result.unreadable_folders[:20]:
-        print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
+        if os.path.isdir(folder):
+            print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
+        else:   # (one file Windows would not let be looked at)
+            print(f"  cannot look at {shown(folder)}: {reason} (its track is left as it was)")
     for folder in result.unavailable:
         print(f"  not there or empty, its tracks left as they were: {shown(folder)} (a disk or share not connected?)"
               "; none of them is suggested until it is back")

@@ -140,6 +140,12 @@ class FoundFile:
 _TAG_FIELDS = tuple(f for f in TRACK_FIELDS if f not in ("path", "folder_id", "size", "mtime_ns", "ctime_ns"))
 
 
+#: whether a file that cannot be looked at (its stat refused) means its folder cannot be entered:
+#: so on POSIX, where a stat needs only the folder's execute permission and none of the file's
+#: own; not on Windows, where a folder never bars the way and a refusal is the file's own.
+STAT_DENIED_IS_THE_FOLDERS = os.name != "nt"
+
+
 def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
                unreadable: Callable[[str, str], None] | None = None,
                sheets: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
@@ -162,6 +168,16 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     denied: set[str] = set()
 
     def cannot_enter(path: str, exc: OSError) -> None:
+        if not STAT_DENIED_IS_THE_FOLDERS:
+            # Windows lets anyone through a folder: a file that cannot be looked at is refused
+            # for itself (its own permissions, or a program that holds it open), and its
+            # folder's other songs were looked at. Only its own track is kept as it was.
+            if unreadable is not None and path not in denied:
+                denied.add(path)
+                log.warning("cannot look at %r: %s", path, exc.strerror or exc)
+                unreadable(path, f"{exc.strerror or exc}: the file cannot be looked at (its permissions,"
+                                 " or a program that holds it)")
+            return
         # A folder that can be listed but not entered (read permission without execute, as
         # ``chmod -R 644`` leaves every folder below): its names are there, yet none of its
         # files can be looked at. Its songs are not gone, and the person should hear which

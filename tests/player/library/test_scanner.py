@@ -2802,3 +2802,41 @@ def test_a_moved_file_keeps_its_history_as_another_take_of_its_song_comes_in(sto
     assert _plays_of(store, song_id) == 3
     for other in (root / "live" / "tune.flac", root / "zlive" / "tune.flac"):
         assert store.track_by_path(str(other))["id"] != song_id
+
+
+def test_on_windows_a_file_that_cannot_be_looked_at_keeps_back_only_itself(tmp_path):
+    """A stat refused means, on POSIX, a folder that cannot be entered; on Windows, where any
+    folder can be entered, the refusal is the file's own. The rule is the module's, chosen by
+    system; Windows' is chosen here by hand (no Windows to run on), and the refusals are the
+    system's own, from a folder a user may list but not enter."""
+    prefix = _permissions_apply()
+    folder = tmp_path / "Album"
+    folder.mkdir()
+    for name in ("01.flac", "02.flac"):
+        (folder / name).write_bytes(b"fLaC")
+    folder.chmod(0o755)
+    code = ("import json, sys, player.library.scanner as s; s.STAT_DENIED_IS_THE_FOLDERS = sys.argv[2] == 'posix'; "
+            "told = []; list(s.find_audio([sys.argv[1]], unreadable=lambda p, r: told.append([p, r]))); "
+            "print(json.dumps(told))")
+    import json
+
+    def told(system):
+        folder.chmod(0o644)         # listed, not entered: each file's stat is refused
+        try:
+            out = subprocess.run([*prefix, sys.executable, "-c", code, str(tmp_path), system], cwd=ROOT,
+                                 capture_output=True, text=True, timeout=120,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+        finally:
+            folder.chmod(0o755)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    # POSIX: the folder is the one to fix, and its songs are kept as they were.
+    (posix,) = told("posix")
+    assert posix[0] == str(folder) and "execute permission" in posix[1]
+    # Windows: each file alone, in no words about execute permission, which Windows has not.
+    windows = told("nt")
+    assert [path for path, _ in windows] == [str(folder / "01.flac"), str(folder / "02.flac")]
+    for _path, reason in windows:
+        assert reason == ("Permission denied: the file cannot be looked at (its permissions, "
+                          "or a program that holds it)")
