@@ -14,7 +14,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from player.library.decoders import ffmpeg_need
-    from player.library.scanner import Scanner
+    from player.library.scanner import STAT_DENIED_IS_THE_FOLDERS, Scanner
     from player.progress import ProgressBar
     from player.store import Store
     from segue_common.text import shown
@@ -74,7 +74,7 @@ def run(args) -> int:
     if need.missing:
         print(need.words())
     for folder, reason in result.unreadable_folders[:20]:
-        if os.path.isdir(folder):
+        if STAT_DENIED_IS_THE_FOLDERS or os.path.isdir(folder):
             print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
         else:   # (one file Windows would not let be looked at)
             print(f"  cannot look at {shown(folder)}: {reason} (its track is left as it was)")
