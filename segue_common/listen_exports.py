@@ -37,6 +37,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from segue_common.regular_file import open_regular_stream
+
 #: ``progress(done, total, stage)``: how far reading a file got (see :func:`read_export`).
 Progress = Callable[[int, int, str], None]
 
@@ -1044,11 +1046,14 @@ def _read_bytes(path: Path) -> tuple[bytes | bytearray, str]:
     too. (Into one buffer of the file's size: blocks joined would hold the file twice over
     for a moment.)"""
     meter = _meter.get()
+    # (not opened the plain way: a named pipe given as the export waited for a writer for
+    # ever, and a device such as /dev/zero never ends)
     if meter is None:
-        data = path.read_bytes()
+        with open_regular_stream(path) as f:
+            data = f.read()
         return data, hashlib.sha256(data).hexdigest()
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
+    with open_regular_stream(path) as f:
         data = bytearray(os.fstat(f.fileno()).st_size)
         view, got = memoryview(data), 0
         while got < len(data) and (n := f.readinto(view[got:got + 4 * _STEP])):

@@ -179,3 +179,14 @@ def test_a_song_swapped_for_a_named_pipe_as_it_opens_is_refused_at_once(tmp_path
     refused = _within(play, song)
     assert swapped
     assert refused == "cannot play 01.flac: not a regular file (a named pipe)"
+
+
+def test_a_named_pipe_imported_as_listening_history_is_refused_at_once(store, tmp_path):
+    from player.history.importer import import_file
+
+    pipe = tmp_path / "StreamingHistory0.json"
+    os.mkfifo(pipe)
+    for progress in (None, lambda done, total, stage: None):     # (read whole, or metered for a bar)
+        summary = _within(lambda: import_file(store, pipe, progress=progress), pipe)
+        assert summary.error == "cannot read it (not a regular file (a named pipe))"
+    assert store.execute("SELECT count(*) FROM plays").fetchone()[0] == 0
