@@ -48,8 +48,8 @@ from typing import Sequence
 from urllib.parse import unquote
 from xml.parsers import expat
 
-from player.library.regular_file import NotRegularFile, open_regular_file
 from segue_common.atomic import atomic_open
+from segue_common.regular_file import NotRegularFile, open_regular_file
 
 EXTENSIONS = (".m3u8", ".m3u", ".pls", ".xspf", ".wpl", ".asx")
 #: larger than any playlist a person has (10,000 entries is about a megabyte)

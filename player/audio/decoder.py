@@ -32,9 +32,9 @@ import numpy as np
 import soundfile as sf
 
 from player.audio.awake import awake_clock
-from player.library.regular_file import NotRegularFile, open_regular_file
 from segue_common import audio_io, faults
 from segue_common.file_stamp import change_mark
+from segue_common.regular_file import NotRegularFile, open_regular_file
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)

@@ -24,8 +24,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from player.library.regular_file import open_regular_file
 from segue_common.normalize import match_key
+from segue_common.regular_file import open_regular_file
 
 log = logging.getLogger(__name__)
 

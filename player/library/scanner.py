@@ -49,7 +49,6 @@ from player.library import reader_version
 from player.library.albums import RULE_COLUMNS, folder_compilations
 from player.library.cue import CueError, albums_in_sheets, audio_files, audio_path, parse_sheet, read_sheet, track_rows
 from player.library.identity import COUNTED_BEFORE_MTIME, ESTIMATED_MTIME, UNCOUNTED_MTIMES, file_identity
-from player.library.regular_file import kind
 from player.library.skip import conflict_copy_of, extension, hidden_name, name_key, skipped_name
 from player.library.tags import AUDIO_EXTENSIONS, MAX_DURATION_S, TagReadError, read_tags
 from player.memory import let_go as _let_go
@@ -57,6 +56,7 @@ from player.store import Store
 from player.store.tracks import TRACK_FIELDS
 from segue_common.audio_io import INSTALL_FFMPEG, count_frames, ffmpeg_complete
 from segue_common.file_stamp import change_mark, mark_moved
+from segue_common.regular_file import kind
 from segue_common.text import shown
 
 log = logging.getLogger(__name__)

@@ -48,12 +48,12 @@ from mutagen.oggvorbis import OggVCommentDict, OggVorbis, OggVorbisInfo
 from mutagen.trueaudio import TrueAudio
 from mutagen.wave import WAVE
 
-from player.library.regular_file import NotRegularFile, open_regular_file
 from player.library.skip import extension
 from segue_common import audio_io, faults
 from segue_common.mp3 import FrameIndex, Mp3Reader, constant_bit_rate_at_start, frame_header, xing_tag
 from segue_common.mp4 import boxes as mp4_boxes
 from segue_common.normalize import ARTISTS_JOINED_BY, match_key
+from segue_common.regular_file import NotRegularFile, open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -709,7 +709,7 @@ def _sniff(head: bytes):
 def open_regular(path: str | os.PathLike):
     """A binary file object for ``path`` if it is a regular file; TagReadError otherwise.
 
-    Opened without blocking, then checked (see :mod:`player.library.regular_file`): opening
+    Opened without blocking, then checked (see :mod:`segue_common.regular_file`): opening
     a named pipe (a FIFO named x.mp3) the ordinary way waits for a writer for ever, and a
     device can be endless.
     """

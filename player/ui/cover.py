@@ -17,7 +17,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from player.library.names import is_disc_folder
-from player.library.regular_file import open_regular_file
+from segue_common.regular_file import open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,7 @@ def _decoded(data: bytes, size: int) -> QImage:
 
 def _picture_file(path: str) -> bytes | None:
     """The bytes of the picture file ``path``, or None. Opened as the songs are (see
-    :mod:`player.library.regular_file`): a named pipe called cover.jpg, opened by the
+    :mod:`segue_common.regular_file`): a named pipe called cover.jpg, opened by the
     picture loader, held the cover's worker for ever."""
     try:
         with open_regular_file(path) as f:
