@@ -196,6 +196,12 @@ def ffmpeg_path() -> str | None:
     return exe
 
 
+def ffprobe_beside(exe: str) -> str | None:
+    """The ffprobe that goes with the ffmpeg ``exe``: the one beside it first (a build unpacked
+    in a folder of its own is rarely on the PATH), else the PATH's; None where there is none."""
+    return shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
+
+
 #: whether each (ffmpeg, ffprobe) pair found ran, asked once per process
 _COMPLETE: dict[tuple[str, str | None], bool] = {}
 
@@ -209,7 +215,7 @@ def ffmpeg_complete() -> str | None:
     exe = ffmpeg_path()
     if exe is None:
         return None
-    probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
+    probe = ffprobe_beside(exe)
     key = (exe, probe)
     if key not in _COMPLETE:
         ok = False
@@ -748,7 +754,7 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     (mutagen's length, and ffprobe's, leave them out). ffmpeg's own decoding starts them at 0.
     A Musepack (SV8) stream's header says what its decoder should drop (see
     :func:`_musepack_span`), which ffmpeg decodes as audio."""
-    probe = shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe")
+    probe = ffprobe_beside(exe)
     if probe is None:
         return 44100, 2, False, 0, None, None, None, ("", ""), ""  # ffmpeg resamples/remixes to whatever we ask for
     try:
@@ -1147,7 +1153,7 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
     gives none (:func:`shorten_walk`), where not ``count``: counting it decodes the whole file
     (see :func:`count_frames`). Else it is False."""
     exe = ffmpeg_path()
-    probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
+    probe = exe and ffprobe_beside(exe)
     if not probe:
         return None
     path = str(path)
@@ -1212,7 +1218,7 @@ def probe_chapters(path: str | os.PathLike) -> list[dict] | None:
     gives them: ``{"start_time", "end_time", "tags"}`` each, unchecked. None where ffprobe is
     not installed or cannot read the file; an empty list where it has none. Only headers are read."""
     exe = ffmpeg_path()
-    probe = exe and (shutil.which("ffprobe", path=str(Path(exe).parent)) or shutil.which("ffprobe"))
+    probe = exe and ffprobe_beside(exe)
     if not probe:
         return None
     path = str(path)
