@@ -7,6 +7,7 @@ sound. What is heard is read from the null sink's monitor: the frames recorded s
 moment the position is read.
 """
 
+import threading
 import time
 
 import numpy as np
@@ -133,9 +134,24 @@ def test_a_switch_of_output_mid_song_never_moves_the_position_back(engine, tmp_p
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     e.play(_tone_after_silence(tmp_path / "tone.wav", 20.0))
     _readings(e, recorder, lambda: e.position > 1.5)
-    e.set_device(None)     # (the same null sink, opened anew as another device would be)
+    # Read on another thread while the switch runs too, as the window reads it: the old
+    # output's notes until the new one opens, then the new one's.
+    during, switched = [], threading.Event()
+
+    def read_during():
+        while not switched.is_set():
+            during.append(e.position)
+            time.sleep(0.002)
+
+    reader = threading.Thread(target=read_during)
+    reader.start()
+    try:
+        e.set_device(None)     # (the same null sink, opened anew as another device would be)
+    finally:
+        switched.set()
+        reader.join()
     at = e.position
-    positions = [pos for pos, _ in _readings(e, recorder, lambda: e.position > at + 1.0)]
+    positions = during + [pos for pos, _ in _readings(e, recorder, lambda: e.position > at + 1.0)]
     recorder.stop()
     backs = [(a, b) for a, b in zip(positions, positions[1:]) if b < a]
     assert not backs, f"the position went back after the switch: {backs[:3]}"
