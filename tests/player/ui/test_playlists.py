@@ -785,6 +785,38 @@ def test_play_while_shuffling_by_album_starts_a_playlist_at_the_first_song_of_an
     assert len(firsts) > 1          # (all 12 on one album of 3: about one chance in 10**5)
 
 
+def test_play_of_a_saved_search_while_shuffling_by_album_starts_at_the_first_song_of_an_album(
+        qtbot, scanned, make_window):
+    # A saved search's songs are read by the library's search, not from stored entries: Play
+    # of one deals albums as a playlist's Play does, from an album's first song.
+    window = make_window(scanned)
+    rows = {t["id"]: (t["album"], t["track_no"]) for t in scanned.tracks()
+            if t["album"] in ("Quarry", "Feedback", "Late Set")}
+    openers = {min((t for t in rows if rows[t][0] == album), key=lambda t: rows[t][1]) for album, _ in rows.values()}
+    assert len(rows) == 6 and len(openers) == 3
+    window.rate_tracks(list(rows), 5)
+    qtbot.waitUntil(lambda: all(scanned.track(t)["rating"] == 5 for t in rows), timeout=5000)
+    window.save_search_as_playlist("rating:>=4", name="Best")
+    window.tabs.setCurrentWidget(window.playlists)
+    qtbot.waitUntil(lambda: window.playlists.entries.count() == len(rows), timeout=5000)
+    window.set_shuffle(True, albums=True)
+    qtbot.waitUntil(lambda: window.player.shuffle and window.player.shuffle_albums, timeout=5000)
+    firsts = set()
+    for _ in range(8):
+        window.playlists.play_btn.click()
+        qtbot.waitUntil(lambda: window.player.current_track_id is not None
+                        and len(window.player.queue) == len(rows) - 1, timeout=5000)
+        window.pause()
+        playing = window.player.current_track_id
+        assert playing in openers
+        mates = sorted((t for t in rows if rows[t][0] == rows[playing][0] and t != playing), key=lambda t: rows[t][1])
+        assert [e.track_id for e in window.player.queue][:len(mates)] == mates      # its album goes on
+        firsts.add(playing)
+        window.stop()
+        qtbot.waitUntil(lambda: window.player.current_track_id is None, timeout=5000)
+    assert len(firsts) > 1          # (all 8 on one album of 3: about one chance in 2,000)
+
+
 def test_adding_to_a_playlist_from_a_menu_says_so_and_counts_the_songs_in_it_already(qtbot, scanned, make_window):
     # A playlist not shown changed with no word, and a song added twice by mistake went unseen.
     window = make_window(scanned)
