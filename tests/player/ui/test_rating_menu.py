@@ -171,6 +171,24 @@ def test_a_playlist_song_is_rated_from_its_menu_and_with_ctrl_and_a_number(qtbot
     window.playlists.last_menu.close()
 
 
+def test_a_saved_search_song_is_rated_with_ctrl_and_a_number(qtbot, scanned, make_window):
+    # A saved search's rows are the library's songs found now, not stored entries: they rate
+    # as a playlist's do.
+    window = make_window(scanned)
+    window.save_search_as_playlist("artist:quartet", name="Quartet")
+    window.tabs.setCurrentWidget(window.playlists)
+    view = window.playlists.entries
+    qtbot.waitUntil(lambda: view.count() == 2, timeout=5000)
+    ids = [t["id"] for t in scanned.tracks() if t["artist"] == "Quartet Nine"]
+    assert len(ids) == 2
+    view.setFocus(Qt.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view, timeout=5000)
+    view.select_rows([0, 1])
+    QTest.keyClick(window.windowHandle(), Qt.Key_3, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: all(_shown(window, t) == STARS * 3 for t in ids), timeout=10000)
+    assert [scanned.track(t)["own_rating"] for t in ids] == [3, 3]
+
+
 def test_ctrl_and_a_number_rates_the_chosen_up_next_songs(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(3)]
