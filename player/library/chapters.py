@@ -23,9 +23,6 @@ import os
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from mutagen.id3 import ID3, ID3NoHeaderError
-
-from player.library.tags import clean_text
 from segue_common import audio_io
 
 log = logging.getLogger(__name__)
@@ -63,6 +60,8 @@ def read_chapters(path: str, *, length_s: float | None = None, cue_start_s: floa
 def tidy(marks, *, length_s: float | None = None) -> tuple[Chapter, ...]:
     """``marks`` (``(start, end, title)`` as a file gives them, in any order, any of them None)
     sorted, bounded and named plainly (see the module's docstring)."""
+    from player.library.tags import clean_text     # (mutagen with it: see _id3_marks)
+
     limit = length_s if length_s is not None and math.isfinite(length_s) and length_s > 0 else None
     kept: dict[float, tuple[float | None, str | None]] = {}
     for start, end, title in marks:
@@ -117,6 +116,10 @@ def _seconds(value) -> float | None:
 def _id3_marks(path: str) -> list | None:
     """An MP3's ``CHAP`` frames as marks; None where its ID3v2 tag cannot be read (ffprobe is
     asked then), an empty list where it has none."""
+    # (imported here: the window imports this module as it opens, and mutagen waits until a
+    # chapter is read)
+    from mutagen.id3 import ID3, ID3NoHeaderError
+
     try:
         tag = ID3(path)
     except ID3NoHeaderError:
