@@ -139,6 +139,7 @@ class RingBuffer:
             self.end_of_stream = False
             self.flushes += 1
             self._flowing = False
+            self._quiet = self._quiet or not keep   # (nothing kept: the new audio begins after silence)
 
     def retract(self, segment: Segment, at: int | None = None) -> bool:
         """Un-write ``segment`` and everything after it, if none of it was consumed yet.
@@ -226,7 +227,13 @@ class RingBuffer:
         try:
             n = len(out)
             m = min(n, self.write - self.read)
-            if self._quiet and 0 < m < n and not self._held and not self.end_of_stream:
+            # A flush's tail fading out, and less of the new audio written than the rest of this
+            # block: the tail alone, and the new audio from the next block (held there once if
+            # need be, as below), rather than begun here and broken off by silence.
+            tail_only = self.read < self.tail_end and m < n and not self.end_of_stream
+            if tail_only:
+                m = min(m, self.tail_end - self.read)
+            elif self._quiet and 0 < m < n and not self._held and not self.end_of_stream:
                 # Audio about to begin out of silence (a play, a seek, a dry spell) with less
                 # than this block written yet: an output of large blocks (8192 frames, as
                 # Windows and macOS ones can ask for) took the feeder's first few thousand
@@ -266,7 +273,7 @@ class RingBuffer:
                     self.underruns += 1
             # (a block that ended in a flush's tail: the new audio may not be written yet)
             self._flowing = m == n and self.read > self.tail_end
-            self._quiet = m == 0
+            self._quiet = m == 0 or tail_only
             return m
         finally:
             self.lock.release()

@@ -212,3 +212,43 @@ def test_a_flush_while_the_output_is_silent_keeps_nothing():
     ring.audible = True
     ring.flush(fade=False)              # stopping: the output goes silent at once anyway
     assert ring.buffered() == 0
+
+
+def test_a_flush_tail_is_played_alone_when_too_little_of_the_new_audio_follows_it():
+    # A new song played over one playing, on an output of large blocks: the old song's tail,
+    # then as much of the new one as was written, then silence: the new song broke off just
+    # after it began. The tail is played alone, and the new song from the next block, whole.
+    ring = RingBuffer(100, 2, fade=8)
+    old, new = Source("old"), Source("new")
+    ring.mark(old)
+    ring.push(np.ones((50, 2), np.float32))
+    out = np.zeros((24, 2), np.float32)
+    ring.render(out)
+    ring.audible = True
+    ring.flush()
+    ring.mark(new)
+    ring.push(np.ones((10, 2), np.float32))
+    assert ring.render(out) == 8
+    assert np.allclose(out[:8, 0], np.arange(8, 0, -1) / 9) and np.all(out[8:] == 0)
+    assert new.heard_frames == 0
+    assert ring.render(out) == 0                # (less than a block of it yet: held once)
+    ring.push(np.ones((30, 2), np.float32))
+    assert ring.render(out) == 24
+    assert np.allclose(out[:8, 0], np.arange(1, 9) / 8) and np.array_equal(out[8:, 0], np.ones(16))
+    assert (new.heard_frames, ring.underruns) == (24, 0)
+
+
+def test_after_a_stop_the_next_song_waits_one_block_for_a_first_block_written_in_part():
+    ring = RingBuffer(100, 2, fade=8)
+    src = Source("x")
+    ring.mark(src)
+    ring.push(np.ones((50, 2), np.float32))
+    out = np.zeros((4, 2), np.float32)
+    assert ring.render(out) == 4                # (the stop's fade-out took audio last)
+    ring.audible = True
+    ring.flush(fade=False)
+    ring.mark(src)
+    ring.push(frames(1, 3))
+    assert ring.render(out) == 0
+    ring.push(frames(4, 5))
+    assert ring.render(out) == 4 and np.array_equal(out, frames(1, 4))
