@@ -343,14 +343,7 @@ def _sort_forms(values: list[str]) -> list[str]:
     """What a text column sorts by: each value in search form (case and accents ignored: "Émile"
     among the E's, not after "Zola") with its numbers compared as numbers. Each distinct value
     is computed once."""
-    seen: dict[str, str] = {}
-    out = []
-    for v in values:
-        f = seen.get(v)
-        if f is None:
-            f = seen[v] = sort_form(v)
-        out.append(f)
-    return out
+    return _each_once(values, sort_form)
 
 
 _CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again
@@ -366,12 +359,18 @@ def _get(row, key: str):
 
 def _folded(values: list[str]) -> list[str]:
     """:func:`search_form` of each value, each distinct value computed once."""
+    return _each_once(values, search_form)
+
+
+def _each_once(values: list[str], form) -> list[str]:
+    """``form`` of each value, computed once for each distinct value (a library holds each
+    artist, album and genre name many times)."""
     seen: dict[str, str] = {}
     out = []
     for v in values:
         f = seen.get(v)
         if f is None:
-            f = seen[v] = search_form(v)
+            f = seen[v] = form(v)
         out.append(f)
     return out
 
