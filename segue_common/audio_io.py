@@ -1152,28 +1152,20 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
     ``estimated``: the length is only estimated, from the first of a Shorten file whose header
     gives none (:func:`shorten_walk`), where not ``count``: counting it decodes the whole file
     (see :func:`count_frames`). Else it is False."""
-    exe = ffmpeg_path()
-    probe = exe and ffprobe_beside(exe)
-    if not probe:
-        return None
     path = str(path)
+    info = _ffprobe_json(
+        ["-select_streams", "a:0", "-show_entries",
+         "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags"],
+        [*_skip_to_audio(path), _file_url(path)])
+    if info is None:
+        return None
     try:
-        # ffprobe writes its JSON in UTF-8 whatever the system's code page; decoded with the
-        # locale's (cp1252 on a Western Windows) every tag outside ASCII would come out garbled
-        out = subprocess.run(
-            [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags",
-             "-of", "json", *_skip_to_audio(path), _file_url(path)],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
-            env=system_environment(), **no_console_window(),
-        )
-        info = json.loads(out.stdout)
         stream, container = info["streams"][0], info.get("format", {})
         rate, channels = int(stream["sample_rate"]), int(stream["channels"])
         # (the audio stream's own length where it is given: the container's is its longest
         # stream's, a video's in a .webm)
         duration = float(stream.get("duration") or container.get("duration") or 0.0)
-    except (subprocess.TimeoutExpired, OSError, ValueError, IndexError, KeyError, TypeError):
+    except (ValueError, IndexError, KeyError, TypeError):
         return None
     estimated = False
     if container.get("format_name") == "shn" and rate > 0:
@@ -1217,21 +1209,31 @@ def probe_chapters(path: str | os.PathLike) -> list[dict] | None:
     track, an MP3's ID3v2 ``CHAP`` frames, Matroska's, Ogg's ``CHAPTERxxx`` comments), as it
     gives them: ``{"start_time", "end_time", "tags"}`` each, unchecked. None where ffprobe is
     not installed or cannot read the file; an empty list where it has none. Only headers are read."""
+    info = _ffprobe_json(["-show_chapters"], [_file_url(str(path))])
+    chapters = None if info is None else info.get("chapters")
+    return [c for c in chapters if isinstance(c, dict)] if isinstance(chapters, list) else None
+
+
+def _ffprobe_json(asked: list[str], inputs: list[str]) -> dict | None:
+    """What ffprobe answers, as JSON, to ``asked`` of ``inputs`` (only headers are read); None
+    where there is no ffprobe, it does not answer within its time, or its answer is no JSON
+    object."""
     exe = ffmpeg_path()
     probe = exe and ffprobe_beside(exe)
     if not probe:
         return None
-    path = str(path)
     try:
+        # ffprobe writes its JSON in UTF-8 whatever the system's code page; decoded with the
+        # locale's (cp1252 on a Western Windows) every tag outside ASCII would come out garbled
         out = subprocess.run(
-            [probe, "-v", "error", *_FILE_ONLY, "-show_chapters", "-of", "json", _file_url(path)],
+            [probe, "-v", "error", *_FILE_ONLY, *asked, "-of", "json", *inputs],
             capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
             env=system_environment(), **no_console_window(),
         )
-        chapters = json.loads(out.stdout).get("chapters")
-    except (subprocess.TimeoutExpired, OSError, ValueError, AttributeError):
+        info = json.loads(out.stdout)
+    except (subprocess.TimeoutExpired, OSError, ValueError):
         return None
-    return [c for c in chapters if isinstance(c, dict)] if isinstance(chapters, list) else None
+    return info if isinstance(info, dict) else None
 
 
 def count_frames(path: str | os.PathLike) -> int | None:
