@@ -16,7 +16,8 @@ def add_parser(sub):
                    help="where mel and CNN run (default: the 'use GPU' setting; SEGUE_DEVICE overrides)")
     p.add_argument("--workers", type=int, default=None, help="decoding processes (default: cores - 1 with a GPU; "
                    "on the CPU none on 2 cores, else cores / 4; with none, a thread decodes ahead)")
-    p.add_argument("--batch", type=int, default=None, help="tracks per device batch (default: 8 on a GPU, 1 on the CPU)")
+    p.add_argument("--batch", type=int, default=None,
+                   help="tracks per device batch (default: 8 on a GPU, 1 on the CPU)")
     p.add_argument("--all-patches", action="store_true",
                    help="tag every 3 s patch even on the CPU (default there: 16 evenly spaced patches)")
     p.add_argument("--retry-errors", action="store_true", help="try files that failed before again")

@@ -88,7 +88,8 @@ def test_every_widget_shows_tags_as_plain_text(qtbot, hostile, make_window):
         plain = label.textFormat() == Qt.PlainText or (
             label.textFormat() == Qt.AutoText and not QtGui_Qt.mightBeRichText(label.text()))
         shown = _literal(label.text(), plain)
-        assert "zero.png" in shown or "<" in shown, f"{label.objectName() or type(label.parent()).__name__} renders {label.text()!r} as HTML"
+        name = label.objectName() or type(label.parent()).__name__
+        assert "zero.png" in shown or "<" in shown, f"{name} renders {label.text()!r} as HTML"
 
     # Tooltips of widgets, and of every row of every list and table: hovered, shown as written.
     hovered = set()
