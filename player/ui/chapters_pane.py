@@ -80,7 +80,10 @@ class ChaptersPane(QWidget):
             self._set_current(None)
             return
         for c in self.chapters:
-            item = QListWidgetItem(f"{format_duration(c.start) or '0:00'}\t{c.title}")
+            start = format_duration(c.start) or '0:00'
+            item = QListWidgetItem(f"{start}\t{c.title}")
+            # A screen reader reads the row's text as it is, tab and all: name the chapter first.
+            item.setData(Qt.AccessibleTextRole, f"{c.title}, from {start}")
             item.setData(_START_ROLE, c.start)
             self.list.addItem(item)
         self.hint.hide()

@@ -45,6 +45,8 @@ def test_an_audiobooks_chapters_are_listed_marked_on_the_bar_and_a_click_plays_o
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
     qtbot.waitUntil(lambda: pane.list.count() == 3, timeout=10000)
     assert [pane.list.item(i).text() for i in range(3)] == ["0:00\tOpening", "0:01\tThe Storm", "0:02\tCoda"]
+    assert [pane.list.item(i).data(Qt.AccessibleTextRole) for i in range(3)] == [
+        "Opening, from 0:00", "The Storm, from 0:01", "Coda, from 0:02"]
     slider = window.transport.slider
     assert slider.marks == (1000, 2000)
     assert slider.mark_x(1000) < slider.mark_x(2000)
