@@ -2241,12 +2241,16 @@ class Recommender:
 
     def _off_length(self, row: int) -> np.ndarray:
         """Tracks taken only when nothing else is left after ``row`` (-1: none): the short
-        ones unless ``row`` is short, the long ones unless it is long. [shape=(n,)] bool"""
-        short, long_ = self.short_rows, self.long_rows
-        # On a long one by its length: the mix the person is hearing counts as played, and
-        # a played one is never in long_rows.
+        ones unless ``row`` is short, the long ones unless it is long. [shape=(n,)] bool
+
+        Long here is by length alone, played or not: a two-hour mix the person heard through
+        last week is their music (Discover may bring it back), but offered between two songs
+        it still takes the evening, so it waits for a session or station on a mix.
+        """
+        short = self.short_rows
+        long_ = self._long_length() | self._spoken()
         on_short = row >= 0 and bool(short[row])
-        on_long = row >= 0 and bool(self._long_length()[row] or self._spoken()[row])
+        on_long = row >= 0 and bool(long_[row])
         return (short if not on_short else np.zeros_like(short)) | (long_ if not on_long else np.zeros_like(long_))
 
     def _tiebreak(self) -> np.ndarray:

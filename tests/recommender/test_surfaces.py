@@ -248,6 +248,25 @@ def test_a_mix_the_person_has_heard_still_leads_to_other_mixes():
     assert not others & {t for t, _ in rec.up_next([songs[0]], 15)}
 
 
+def test_a_mix_the_person_heard_through_stays_out_from_between_songs():
+    # A two-hour mix heard through once is the person's music, yet offered after a song it
+    # still takes the evening: Up next and a station from a song keep it out as they keep
+    # out mixes never played, and a session on a mix may still go on to it.
+    _, rows = untagged_sound_library()
+    longs = [dict(id=len(rows) + 1 + i, artist=f"DJ {i}", album=f"Set {i}", title=f"Set {i}", genre="Electronic",
+                  duration=7200.0 + i, year=1990, album_artist=None) for i in range(2)]
+    songs = [t for t, r in rows.items() if r["genre"] == "Electronic"][:5]
+    heard = longs[0]["id"]
+    cat = _catalog(list(rows.values()) + longs, [(t, "finished") for t in songs] * 2 + [(heard, "finished")],
+                   track_ms=200_000.0)
+    rec = Recommender(cat, now=T0 + 86400)
+    for song in songs:
+        assert heard not in {t for t, _ in rec.up_next([song], 15)}, song
+        assert heard not in {t for t, _ in rec.radio(song, 15)}, song
+    assert heard in {t for t, _ in rec.up_next([longs[1]["id"]], 15)}
+    assert heard in {t for t, _ in rec.radio(longs[1]["id"], 15)}
+
+
 def test_a_library_of_mostly_mixes_keeps_offering_them_after_the_first_plays_of_its_songs():
     # A DJ who keeps mixes, and a few songs played first: the mixes are still their music,
     # in Discover and after a song, not tracks "far longer than what they play".
