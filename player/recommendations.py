@@ -204,6 +204,29 @@ def _ahead(order: list[int], info: dict, rows: dict, last: int | None, skip: set
     return _firsts_of_recordings(ahead, rows, heard)
 
 
+def _songs_first(ahead: Iterable[int], lib: _Library, last: int | None) -> Iterator[int]:
+    """``ahead`` with hour-long mixes and chapters or episodes tagged as speech held back to
+    the end, as the learning recommender holds them back between songs: the album after the
+    one played in library order may be a two-hour mix, no song to go on with. The album
+    ``last`` is on plays whole (its own long closing track is part of it), and a session on
+    a mix or on speech goes on with more of it."""
+    info, rows = lib.info, lib.rows
+    _, long_ = _length_limits(lib.median, rows[last].duration if last in rows else None)
+    talk = last in info and is_spoken(info[last][2])
+    held: list[int] = []
+    album: list[str | None] = []        # (the album of ``last``, asked at the first track held back)
+    for t in ahead:
+        d = rows[t].duration
+        if (d and d > long_) or (not talk and is_spoken(info[t][2])):
+            if not album:
+                album.append(lib.albums.get(last) if last in info else None)
+            if album[0] is None or lib.albums.get(t) != album[0]:
+                held.append(t)
+                continue
+        yield t
+    yield from held
+
+
 def _in_order(track_ids, info: dict, last: int | None) -> list[Rec]:
     """``track_ids`` as the tracks that follow ``last`` in the library."""
     after = info[last][0] if last in info else ""
@@ -1465,7 +1488,7 @@ class LibraryRecommendations:
                     for i, t in enumerate(book[:k])]
         skip = set(exclude) | set(passed) | set(session_track_ids) | self._left_out(lib)
         ahead = _ahead(order, info, rows, last, skip, [*session_track_ids, *exclude, *passed])
-        picks = _in_order(itertools.islice(ahead, k), info, last)
+        picks = _in_order(itertools.islice(_songs_first(ahead, lib, last), k), info, last)
         return self._whole_works(lib, picks, [*session_track_ids, *exclude], skip)
 
     def book_goes_on(self, session_track_ids: Sequence[int], *, exclude: Collection[int] = frozenset(),

@@ -121,6 +121,23 @@ def test_radio_and_discover_leave_out_mixes_and_chapters_unless_the_seed_is_one(
     assert ids[7] in {r.track_id for r in p.radio(ids[6], 5)}
 
 
+def test_up_next_goes_on_past_an_albums_end_to_songs_not_to_a_mix_or_a_chapter(store):
+    # An album played to its end, then in library order a two-hour mix and a chapter of a
+    # book: Keep it going queued the evening's mix after the album. The next songs in
+    # library order come first; the album's own long closing track plays in its place.
+    ids = _add(store, [{"title": f"a{i}", "artist": "Alpha", "album": "First", "genre": "Rock"} for i in range(4)]
+               + [{"title": "closer", "artist": "Alpha", "album": "First", "genre": "Rock", "duration": 2400.0},
+                  {"title": "mix", "artist": "Beta DJ", "album": "Set", "genre": "Rock", "duration": 7200.0},
+                  {"title": "ch1", "artist": "Cole Reader", "album": "Book", "genre": "Audiobook",
+                   "duration": 1500.0}]
+               + [{"title": f"d{i}", "artist": "Delta", "album": "Second", "genre": "Rock"} for i in range(4)])
+    p = LibraryRecommendations(store)
+    picks = [r.track_id for r in p.up_next(ids[:4], 7)]
+    assert picks == [ids[4], *ids[7:11], ids[5], ids[6]], picks
+    # After the mix the songs that follow it; the chapter, speech among music, still waits.
+    assert [r.track_id for r in p.up_next([ids[5]], 2)] == ids[7:9]
+
+
 def test_a_small_genres_station_goes_on_in_library_order_without_a_mix(store):
     # A pop song, the only one, then a 40-minute mix and jazz songs in library order: the
     # station runs out of pop at once and goes on with the seed's neighbours, which are
