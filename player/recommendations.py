@@ -207,22 +207,23 @@ def _ahead(order: list[int], info: dict, rows: dict, last: int | None, skip: set
 def _songs_first(ahead: Iterable[int], lib: _Library, last: int | None) -> Iterator[int]:
     """``ahead`` with hour-long mixes and chapters or episodes tagged as speech held back to
     the end, as the learning recommender holds them back between songs: the album after the
-    one played in library order may be a two-hour mix, no song to go on with. The album
-    ``last`` is on plays whole (its own long closing track is part of it), and a session on
-    a mix or on speech goes on with more of it."""
+    one played in library order may be a two-hour mix, no song to go on with. An album plays
+    whole, its own long closing track part of it: the one ``last`` is on, and as much the one
+    the list goes on into (a refill asked on its last song put its closer after the next
+    album's first songs). A session on a mix or on speech goes on with more of it."""
     info, rows = lib.info, lib.rows
     _, long_ = _length_limits(lib.median, rows[last].duration if last in rows else None)
     talk = last in info and is_spoken(info[last][2])
     held: list[int] = []
-    album: list[str | None] = []        # (the album of ``last``, asked at the first track held back)
+    before = last if last in info else None         # (the track before; albums asked only of a long one)
     for t in ahead:
         d = rows[t].duration
         if (d and d > long_) or (not talk and is_spoken(info[t][2])):
-            if not album:
-                album.append(lib.albums.get(last) if last in info else None)
-            if album[0] is None or lib.albums.get(t) != album[0]:
+            on = lib.albums.get(before) if before is not None else None
+            if on is None or lib.albums.get(t) != on:
                 held.append(t)
                 continue
+        before = t
         yield t
     yield from held
 

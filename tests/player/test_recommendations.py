@@ -130,10 +130,13 @@ def test_up_next_goes_on_past_an_albums_end_to_songs_not_to_a_mix_or_a_chapter(s
                   {"title": "mix", "artist": "Beta DJ", "album": "Set", "genre": "Rock", "duration": 7200.0},
                   {"title": "ch1", "artist": "Cole Reader", "album": "Book", "genre": "Audiobook",
                    "duration": 1500.0}]
-               + [{"title": f"d{i}", "artist": "Delta", "album": "Second", "genre": "Rock"} for i in range(4)])
+               + [{"title": f"d{i}", "artist": "Delta", "album": "Second", "genre": "Rock"} for i in range(4)]
+               + [{"title": "coda", "artist": "Delta", "album": "Second", "genre": "Rock", "duration": 2400.0},
+                  {"title": "e0", "artist": "Echo", "album": "Third", "genre": "Rock"}])
     p = LibraryRecommendations(store)
-    picks = [r.track_id for r in p.up_next(ids[:4], 7)]
-    assert picks == [ids[4], *ids[7:11], ids[5], ids[6]], picks
+    picks = [r.track_id for r in p.up_next(ids[:4], 9)]
+    # The album it goes on into plays whole too, its own long closing track in its place.
+    assert picks == [ids[4], *ids[7:13], ids[5], ids[6]], picks
     # After the mix the songs that follow it; the chapter, speech among music, still waits.
     assert [r.track_id for r in p.up_next([ids[5]], 2)] == ids[7:9]
 
