@@ -136,11 +136,14 @@ if QDBusAbstractAdaptor is not None:
 
         @Slot("qlonglong")
         def Seek(self, offset_us):
-            """Move ``offset_us`` microseconds from where the track is; past its end is Next."""
+            """Move ``offset_us`` microseconds from where the track is; past its end is Next.
+            A Seek sent again before the last one was done (a desktop's skip button pressed
+            twice) goes on from where that one goes, as the window's own keys do: from the
+            player's position both landed in the same place."""
             player = self._window.player
             if player is None or self._track() is None:
                 return
-            target = player.position + offset_us / 1_000_000
+            target = self._window._position_shown(player) + offset_us / 1_000_000
             if player.duration and target >= player.duration:
                 self._window.next_track()
                 return

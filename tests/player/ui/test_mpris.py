@@ -600,3 +600,35 @@ def test_stop_of_the_song_left_last_time_tells_the_desktop_it_stopped(qtbot, bus
         finally:
             service.close()
 
+
+
+def test_two_quick_seeks_from_the_desktop_add_up(qtbot, bus, store, tmp_path, make_window):
+    # A relative Seek went from the player's position: a second one sent before the player had
+    # done the first (a desktop's +5 s pressed twice) went from the same place, 5 s on, not 10.
+    from player.audio.base import PlaybackState
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    write_track(tmp_path / "music", "long", seconds=20.0, tags={"title": "Long One"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    window = make_window(store)
+    service = _serve(window)
+    gate = threading.Event()
+    try:
+        track = window.model.track_id(0)
+        window.play_ids([track], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == track and window.player.duration > 15,
+                        timeout=10000)
+        window.pause()
+        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+        paused = window.player.position
+        # The player is busy with a command before them: both seeks wait their turn.
+        window._command(lambda p: gate.wait(30))
+        for _ in range(2):
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "5000000"))
+            assert result.returncode == 0, result.stderr
+        gate.set()
+        qtbot.waitUntil(lambda: abs(window.player.position - (paused + 10.0)) < 0.15, timeout=5000)
+    finally:
+        gate.set()
+        service.close()
