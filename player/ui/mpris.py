@@ -178,6 +178,15 @@ if QDBusAbstractAdaptor is not None:
         def _jump(self, seconds: float) -> None:
             self._window.seek_to(seconds)       # Seeked follows, as for a seek in the window
 
+        def _position(self) -> int:
+            # Where the window shows the song: a seek sent and not yet done reads as done, as the
+            # bar shows it. A desktop reads Position right after its Seek (and a second Seek goes
+            # on from there): the player's own position is still the old place then.
+            player = self._window.player
+            if player is None or self._track() is None:
+                return 0
+            return int(self._window._position_shown(player) * 1_000_000)
+
         def _can_go_next(self) -> bool:
             # Next with nothing queued stops the music: a desktop's Next button then is off,
             # unless Keep it going will find a song (repeat all keeps the next round queued).
@@ -223,8 +232,7 @@ if QDBusAbstractAdaptor is not None:
         Volume = Property(float, _volume, _set_volume)
         Shuffle = Property(bool, _shuffle, _set_shuffle)
         LoopStatus = Property(str, _loop_status, _set_loop_status)
-        Position = Property("qlonglong", lambda self: int((self._window.player.position if self._track() is not None
-                                                            else 0.0) * 1_000_000))
+        Position = Property("qlonglong", lambda self: self._position())
         Rate = Property(float, lambda self: 1.0)
         MinimumRate = Property(float, lambda self: 1.0)
         MaximumRate = Property(float, lambda self: 1.0)

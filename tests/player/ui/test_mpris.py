@@ -605,23 +605,9 @@ def test_stop_of_the_song_left_last_time_tells_the_desktop_it_stopped(qtbot, bus
 def test_two_quick_seeks_from_the_desktop_add_up(qtbot, bus, store, tmp_path, make_window):
     # A relative Seek went from the player's position: a second one sent before the player had
     # done the first (a desktop's +5 s pressed twice) went from the same place, 5 s on, not 10.
-    from player.audio.base import PlaybackState
-    from player.library.scanner import Scanner
-    from tests.audiogen import write_track
-
-    write_track(tmp_path / "music", "long", seconds=20.0, tags={"title": "Long One"})
-    Scanner(store).scan([str(tmp_path / "music")])
-    window = make_window(store)
-    service = _serve(window)
+    window, service, paused = _long_track_paused(qtbot, store, tmp_path, make_window)
     gate = threading.Event()
     try:
-        track = window.model.track_id(0)
-        window.play_ids([track], 0, "library")
-        qtbot.waitUntil(lambda: window.player.current_track_id == track and window.player.duration > 15,
-                        timeout=10000)
-        window.pause()
-        qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
-        paused = window.player.position
         # The player is busy with a command before them: both seeks wait their turn.
         window._command(lambda p: gate.wait(30))
         for _ in range(2):
@@ -632,3 +618,45 @@ def test_two_quick_seeks_from_the_desktop_add_up(qtbot, bus, store, tmp_path, ma
     finally:
         gate.set()
         service.close()
+
+
+def _long_track_paused(qtbot, store, tmp_path, make_window, count=1):
+    """A window with ``count`` 20 s songs queued, the first paused near its start, and its
+    MPRIS service: (window, service, the first song's place)."""
+    from player.audio.base import PlaybackState
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    for n in range(count):
+        write_track(tmp_path / "music", f"long{n}", seconds=20.0, tags={"title": f"Long {n}"})
+    Scanner(store).scan([str(tmp_path / "music")])
+    window = make_window(store)
+    service = _serve(window)
+    ids = [window.model.track_id(i) for i in range(count)]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0] and window.player.duration > 15,
+                    timeout=10000)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    return window, service, window.player.position
+
+
+def test_position_read_right_after_a_seek_is_where_it_goes(qtbot, bus, store, tmp_path, make_window):
+    # Position was the player's: read right after a Seek (a desktop does, to draw its bar, and
+    # to go on from there) it was still the old place while the player had not done the seek.
+    window, service, paused = _long_track_paused(qtbot, store, tmp_path, make_window)
+    gate = threading.Event()
+    try:
+        window._command(lambda p: gate.wait(30))       # the player is busy: the seek waits its turn
+        result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", "5000000"))
+        assert result.returncode == 0, result.stderr
+        at = int(re.search(r"int64 (\d+)", _get(qtbot, "Position")).group(1))
+        assert abs(at - (paused + 5.0) * 1_000_000) < 150_000
+        gate.set()
+        qtbot.waitUntil(lambda: window._seeking is None, timeout=5000)
+        at = int(re.search(r"int64 (\d+)", _get(qtbot, "Position")).group(1))
+        assert abs(at - (paused + 5.0) * 1_000_000) < 150_000
+    finally:
+        gate.set()
+        service.close()
+
