@@ -143,6 +143,11 @@ if QDBusAbstractAdaptor is not None:
             player = self._window.player
             if player is None or self._track() is None:
                 return
+            if self._window._nexts_asked:
+                # A Next is on its way (a Seek just went past the end, or Next was pressed): the
+                # offset is from the song being left, and would land the next one at a place
+                # nobody chose. The desktop hears Seeked or the new song, and goes on from there.
+                return
             target = self._window._position_shown(player) + offset_us / 1_000_000
             if player.duration and target >= player.duration:
                 self._window.next_track()

@@ -158,6 +158,9 @@ class PlaybackMixin:
         # the player's thread, and until this one has, the player still tells the old place:
         # the bar would jump back to it for a moment after the slider was let go.
         self._seeking: tuple[float, int | None] | None = None
+        # Next commands sent and not yet done: until then the player tells the place in the song
+        # being left, and an offset from it would land in the next song at a place nobody chose.
+        self._nexts_asked = 0
         # Runs while a song plays: stopped or paused, the place moves only when the person
         # moves it (a seek, another song), and each of those shows it. Ticking on, it woke
         # the window four times a second for as long as it stayed open.
@@ -418,7 +421,12 @@ class PlaybackMixin:
         # Next is for the song the person sees playing: pressed as it ends, the command
         # reaches the player after the next song began, which must not be skipped for it.
         shown = self._shown_entry
-        self._command(lambda p: p.next(shown))
+
+        def done(result=None, error=None) -> None:
+            self._nexts_asked -= 1
+
+        if self._command(lambda p: p.next(shown), done) is not None:
+            self._nexts_asked += 1
 
     def previous_track(self) -> None:
         # Past a song's first seconds it goes back to its start: paused, or the song cued from

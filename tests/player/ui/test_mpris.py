@@ -660,3 +660,24 @@ def test_position_read_right_after_a_seek_is_where_it_goes(qtbot, bus, store, tm
         gate.set()
         service.close()
 
+
+def test_a_seek_sent_while_its_next_is_on_its_way_moves_nothing_in_the_next_song(
+        qtbot, bus, store, tmp_path, make_window):
+    # A Seek past the end is Next; one more sent before the player had gone on was measured
+    # from the song being left, and the player did it in the next song (3 s into it, here).
+    window, service, _paused = _long_track_paused(qtbot, store, tmp_path, make_window, count=2)
+    second = window.model.track_id(1)
+    gate, after = threading.Event(), threading.Event()
+    try:
+        window._command(lambda p: gate.wait(30))
+        for offset in ("25000000", "3000000"):
+            result = _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Seek", offset))
+            assert result.returncode == 0, result.stderr
+        window._command(lambda p: None, lambda result, error: after.set())   # after all of them
+        gate.set()
+        qtbot.waitUntil(after.is_set, timeout=10000)
+        assert window.player.current_track_id == second
+        assert window.player.position < 1.5
+    finally:
+        gate.set()
+        service.close()
