@@ -487,15 +487,25 @@ class PlaybackMixin:
 
     def _send_seek(self, p, target: float) -> None:
         seeking = self._seeking = (target, p.current_track_id)
+        meant_for = _song_in_hand(p)
+
+        def seek(pl) -> bool:
+            # A seek is for the song it was asked on. One that ended by itself meanwhile, or a
+            # Next or Previous sent just before, would otherwise give the next song the old
+            # one's place: that song starts from its start instead.
+            if _song_in_hand(pl) != meant_for:
+                return False
+            pl.seek(target)
+            return True
 
         def done(result=None, error=None):
             if self._seeking is seeking:
                 self._seeking = None
                 self._tick()        # (paused or stopped, no timer shows where it went)
-            if error is None:
+            if error is None and result:
                 self.seeked.emit(target)
 
-        if self._command(lambda pl: pl.seek(target), done) is None:
+        if self._command(seek, done) is None:
             self._seeking = None
         self.transport.set_position(target, p.duration, sought=True)
 
@@ -1337,3 +1347,11 @@ class PlaybackMixin:
                 self.show_trouble(f"Could not switch the sound output ({error}); it stays on {where}", 15000)
 
         self._command(apply, applied)
+
+
+def _song_in_hand(p) -> int | None:
+    """The song a seek moves: the one playing, else the one cued to go on from its place."""
+    if p.current_track_id is not None:
+        return p.current_track_id
+    cued = p.cued
+    return cued.entry.track_id if cued is not None else None

@@ -74,6 +74,27 @@ def test_the_seek_bar_stays_where_it_was_let_go_until_the_player_is_there(qtbot,
     assert abs(slider.value() - (target - 1000)) < 200
 
 
+def test_a_seek_key_pressed_while_a_next_is_on_its_way_moves_nothing_in_the_next_song(qtbot, scanned,
+                                                                                     make_window):
+    # Seeks and Next run in turn on the player's thread: a key pressed after Next but before the
+    # player had gone on was done in the next song, at the place meant for the one left.
+    window = make_window(scanned)
+    ids = [window.model.track_id(0), window.model.track_id(1)]
+    _start_paused(qtbot, window, ids)
+    gate, after = threading.Event(), threading.Event()
+    try:
+        window._command(lambda p: gate.wait(30))       # the player is busy: what follows waits its turn
+        window.next_track()
+        window.seek_by(2.0)
+        window._command(lambda p: None, lambda result, error: after.set())
+        gate.set()
+        qtbot.waitUntil(after.is_set, timeout=10000)
+    finally:
+        gate.set()
+    assert window.player.current_track_id == ids[1]
+    assert window.player.position < 1.0
+
+
 def test_keys_seek_and_change_the_volume(qtbot, scanned, make_window):
     window = make_window(scanned)
     _start_paused(qtbot, window, [window.model.track_id(0)])
