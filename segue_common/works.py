@@ -91,6 +91,25 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
     ©grp) does only with a movement number or name beside it, or with a title that begins with
     it, as pop collections use the grouping for moods and parties. Then the title's shape.
     The work is the composer's (else the artist's: a title alone names no composer)."""
+    named = _named(title, work, grouping, movement, movement_name)
+    if named is None:
+        return None
+    return Work(_key(composer or "", artist or "", named[0]), named[1])
+
+
+def work_name(title: str | None, *, work: str | None = None, grouping: str | None = None, movement=None,
+              movement_name: str | None = None) -> str | None:
+    """The name of the work a track is a movement of, as its tags or its title write it
+    ("Symphony No. 5 in C minor, Op. 67"), or None where it is a piece of its own: what a
+    search for a work looks in (see :func:`work_of` for how a work is told)."""
+    if not may_name_a_work(title, work, grouping):
+        return None
+    named = _named(title, work, grouping, movement, movement_name)
+    return named[0].strip() if named is not None else None
+
+
+def _named(title, work, grouping, movement, movement_name) -> tuple[str, int | None] | None:
+    """``(the work's name as written, the movement's number or None)`` (see :func:`work_of`)."""
     name = (work or "").strip()
     number = _number(movement) or _number(movement_name)
     if not name and not (grouping and grouping.strip()):
@@ -101,7 +120,7 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
         numeral = roman(parsed.group("num")) if parsed else None
         if numeral is None:
             return None
-        return Work(_key(composer or "", artist or "", parsed.group("work")), number or numeral)
+        return parsed.group("work"), number or numeral
     if name and number is None:
         whole = _TITLE.match(name)
         if whole and roman(whole.group("num")) is not None:
@@ -129,7 +148,7 @@ def work_of(title: str | None, composer: str | None = None, *, work: str | None 
         # ("Work: 2. Adagio" where the work came from the tags)
         rest = title.strip()[len(name.strip()):].lstrip(" :-\u2013\u2014")
         number = _number(rest) if _LEAD.match(rest + " ") else None
-    return Work(_key(composer or "", artist or "", name), number)
+    return name, number
 
 
 def _key(composer: str, artist: str, name: str) -> str:

@@ -24,6 +24,7 @@ from segue_common.text import search_form
 TEXT_FIELDS = {
     "title": "title", "artist": "artist", "album": "album", "genre": "genre",
     "composer": "composer", "albumartist": "albumartist",
+    "work": "work",                     # foobar2000's %work%, MusicBee's and Quod Libet's Work
     "album_artist": "albumartist",      # beets' and foobar2000's spelling
 }
 #: field name (and its aliases) -> the library's number column
@@ -35,7 +36,7 @@ NUMBER_FIELDS = {
 
 #: How to search, for the search box's tooltip.
 HELP = ("Words find songs by title, artist, album or genre.\n"
-        'artist:beatles  album:"abbey road"  genre:jazz  title:  composer:  albumartist:\n'
+        'artist:beatles  album:"abbey road"  genre:jazz  title:  composer:  albumartist:  work:\n'
         "year:1969  year:1965-1972  year:>=2000  (date: too)\n"
         "rating:>=4  (stars, 0 for none)    plays:>10  plays:0 (never played)\n"
         '-live leaves out what holds "live"; -artist:x leaves out an artist; "quoted words" go together.')

@@ -24,12 +24,17 @@ from player.library.albums import order_artists as order_artists_of
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.library.query import NumberTerm, Query, TextTerm, parse, plain_query
 from segue_common.text import search_form, shown, sort_form
+from segue_common.works import work_name
 
 _TEXT = ("title", "artist", "album", "genre")
 _SHOWN_TEXT = (*_TEXT, "composer")
 # Found by a search without a column of their own: "various" finds a compilation by its album
-# artist, "bach" the tracks Bach composed, whoever plays them.
-_SEARCHED = ("albumartist", "composer")
+# artist, "bach" the tracks Bach composed, whoever plays them, "eroica" the movements of the
+# work its WORK tag names (or the grouping beside a movement, or the title, see
+# :func:`~segue_common.works.work_name`) where each title names only its movement.
+_SEARCHED = ("albumartist", "composer", "work")
+# The tags a movement's work is told by, besides its title and work (read with the library)
+_WORK_TAGS = ("grouping", "movement", "movementname")
 # Sorted by, where tagged, in place of the column's own text: "The Beatles" sort under B
 # when their sort name says "Beatles, The", "Johann Sebastian Bach" when his says "Bach, Johann Sebastian".
 _SORT_NAMES = {"artist": "artistsort", "composer": "composersort"}
@@ -136,6 +141,7 @@ class LibraryData:
         cols = {k: [r[k] for r in rows] for k in ("id", *_TEXT, *_NUMBERS)}
         for k in (*_SEARCHED, *_SORT_NAMES.values(), "rating"):
             cols[k] = [_get(r, k) for r in rows]
+        cols["work"] = [_work_name(r) for r in rows]
         return cls.from_columns(cols, naming)
 
     @classmethod
@@ -197,6 +203,8 @@ class LibraryData:
         search = SearchText(texts)
         if "composer" in extra:
             text["composer"] = extra["composer"]     # (shown in its column too, the same strings)
+        if "work" in extra:
+            text["work"] = extra["work"]             # (for work:, the same strings)
         # Made here, on the loader's worker: typing to find a row asks at every key.
         typed = {k: TypedIndex(text[k]) for k in _SHOWN_TEXT if k in text}
         return cls(ids, text, numbers, search, guessed, sort_names, album_by, typed=typed)
@@ -347,6 +355,12 @@ def _sort_forms(values: list[str]) -> list[str]:
 
 
 _CACHED_TERMS = 16      # words whose matches are kept (0.1 MB each at 100,000 tracks): backspacing finds them again
+
+
+def _work_name(row) -> str | None:
+    """The work a stored row (or a dict with the store's column names) is a movement of."""
+    return work_name(_get(row, "title"), work=_get(row, "work"), grouping=_get(row, "grouping"),
+                     movement=_get(row, "movement"), movement_name=_get(row, "movementname"))
 
 
 def _get(row, key: str):
@@ -876,9 +890,13 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         file_tracks: list[int | None] = []
         files: dict[tuple[str, str], str] = {}
         cols["file"] = []
-        for chunk in store.library_row_chunks(keys):
+        for chunk in store.library_row_chunks((*keys, *_WORK_TAGS)):
             for k in keys:
-                if k == "path":
+                if k == "work":
+                    shared = seen[k]
+                    cols[k].extend([shared.setdefault(v, v) if v is not None else v
+                                    for v in map(_work_name, chunk)])
+                elif k == "path":
                     # (only its folder is kept: the whole paths cost some 10 MB at 100,000 tracks)
                     shared = seen[k]
                     folders = [shared.setdefault(v, v) for v in (_folder_of(r[k]) for r in chunk)]

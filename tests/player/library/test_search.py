@@ -48,3 +48,54 @@ def test_the_window_and_a_worker_search_one_library_at_once():
     finally:
         sys.setswitchinterval(switch)
     assert errors == [] and wrong == []
+
+
+def _classical_shelf(music):
+    """Movements named three ways: a FLAC's WORK tag (Vorbis comments, as foobar2000 and
+    Picard write it) beside a plain movement title, an MP3's grouping (TIT1) with its movement
+    name and number (MVNM, MVIN, as iTunes writes a work), and a title alone in the shape
+    "Work: II. Movement". Plus a pop song whose grouping is a mood, not a work."""
+    from mutagen import id3
+
+    from tests.audiogen import write_tags, write_track
+
+    flac = write_track(music / "eroica", "01", seconds=0.3, tags={
+        "title": "Allegro con brio", "artist": "Berliner Philharmoniker", "album": "Symphonies 3 & 5",
+        "tracknumber": "1"})
+    write_tags(flac, work="Symphony No. 3 in E-flat major, Op. 55 \u201cEroica\u201d", composer="Ludwig van Beethoven",
+               movementname="Allegro con brio", movement="1")
+    mp3 = write_track(music / "pathetique", "02", fmt="mp3", seconds=0.3, tags={
+        "title": "Adagio cantabile", "artist": "Maurizio Pollini", "album": "Piano Sonatas", "tracknumber": "2"})
+    tags = id3.ID3(str(mp3))
+    tags.add(id3.TIT1(encoding=3, text=["Piano Sonata No. 8 \u201cPath\u00e9tique\u201d"]))
+    tags.add(id3.MVNM(encoding=3, text=["Adagio cantabile"]))
+    tags.add(id3.MVIN(encoding=3, text=["2/3"]))
+    tags.save()
+    write_track(music / "goldberg", "01", fmt="ogg", seconds=0.3, tags={
+        "title": "Cello Suite No. 1 in G major, BWV 1007: II. Allemande", "artist": "Yo-Yo Ma",
+        "album": "Six Suites", "tracknumber": "2"})
+    write_track(music / "pop", "01", seconds=0.3, tags={
+        "title": "Sunny Day", "artist": "Band", "album": "Summer", "grouping": "Suite feelings"})
+
+
+def test_a_works_movements_are_found_by_the_works_name_and_by_work(store, tmp_path):
+    # A classical library names the work in WORK (or iTunes' grouping with a movement beside
+    # it) and the movement in the title: "eroica" and "pathetique" found nothing, and the
+    # query language had no work: field (foobar2000's %work%, MusicBee's Work, Quod Libet's
+    # work). A grouping that is a mood ("Suite feelings") is no work and is not found by work:.
+    from player.library.scanner import Scanner
+    from player.library.search import load_library
+
+    _classical_shelf(tmp_path / "music")
+    Scanner(store).scan([str(tmp_path / "music")])
+    data = load_library(store)
+    titles = {r["id"]: r["title"] for r in store.tracks()}
+    for text, found in [("eroica", ["Allegro con brio"]), ("pathetique cantabile", ["Adagio cantabile"]),
+                        ("work:eroica", ["Allegro con brio"]), ('work:"op. 55"', ["Allegro con brio"]),
+                        ("work:sonata", ["Adagio cantabile"]),
+                        ("work:bwv", ["Cello Suite No. 1 in G major, BWV 1007: II. Allemande"]),
+                        ("work:suite", ["Cello Suite No. 1 in G major, BWV 1007: II. Allemande"]),
+                        ("work:allemande", []), ("-work:symphony beethoven", [])]:
+        ids, problem = query_track_ids(data, text)
+        assert problem == "", text
+        assert sorted(titles[i] for i in ids) == sorted(found), text
