@@ -108,6 +108,18 @@ def work_name(title: str | None, *, work: str | None = None, grouping: str | Non
     return named[0].strip() if named is not None else None
 
 
+def headed(title: str, work: str | None) -> str:
+    """A movement's ``title`` as the player names what plays: after its ``work`` (see
+    :func:`work_name`) where the title names only the movement ("Allegro con brio" of
+    "Symphony No. 3 in E-flat major, Op. 55" is "Symphony No. 3 in E-flat major, Op. 55:
+    Allegro con brio", as Apple Music Classical, Roon and MusicBee's classical view name it):
+    a fourth "Allegro" on the now-playing bar, the window's title or a desktop's media
+    control says nothing of what is playing. A title that already names its work stays."""
+    if not work or not title or normalize(work) in normalize(title):
+        return title
+    return f"{work}: {title}"
+
+
 def _named(title, work, grouping, movement, movement_name) -> tuple[str, int | None] | None:
     """``(the work's name as written, the movement's number or None)`` (see :func:`work_of`)."""
     name = (work or "").strip()

@@ -24,7 +24,7 @@ from player.library.albums import order_artists as order_artists_of
 from player.library.names import Namer, file_disc, path_numbers, release_folder, title_disc
 from player.library.query import NumberTerm, Query, TextTerm, parse, plain_query
 from segue_common.text import search_form, shown, sort_form
-from segue_common.works import work_name
+from segue_common.works import headed, work_name
 
 _TEXT = ("title", "artist", "album", "genre")
 _SHOWN_TEXT = (*_TEXT, "composer")
@@ -285,11 +285,15 @@ class LibraryData:
         return np.where(sorted_ids[at] == wanted, by_id[at], -1)
 
     def info(self, track_id: int) -> tuple[str, str, str] | None:
-        """``(title, artist, album)`` of a loaded track."""
+        """``(title, artist, album)`` of a loaded track, as the player names what plays: a
+        movement's title after its work where the title names only the movement (see
+        :func:`~segue_common.works.headed`)."""
         i = self.position(track_id)
         if i is None:
             return None
-        return self.text["title"][i], self.text["artist"][i], self.text["album"][i]
+        works = self.text.get("work")
+        title = self.text["title"][i] if works is None else headed(self.text["title"][i], works[i])
+        return title, self.text["artist"][i], self.text["album"][i]
 
     def composer(self, track_id: int) -> str:
         """The composer tag of a loaded track ("" for none, or a track not loaded)."""

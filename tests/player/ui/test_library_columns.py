@@ -339,6 +339,34 @@ def test_the_now_playing_title_names_a_tracks_composer_in_its_tooltip(qtbot, sto
         assert label.text() == title and label.toolTip() == tip, title
 
 
+
+def test_a_movement_titled_by_its_tempo_alone_plays_named_after_its_work(qtbot, store, tmp_path, make_window):
+    # A symphony tagged with WORK and movement titles (as Picard and foobar2000 tag it) showed
+    # "Allegro con brio" on the now-playing bar and in the window's title (and the desktop's
+    # media control): an Allegro of which work? A title that names its work already, and a
+    # song, stay as tagged; the library's own Title column stays the tag.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    music = tmp_path / "music"
+    work = "Symphony No. 3 in E-flat major, Op. 55"
+    for n, (title, more) in enumerate((("Allegro con brio", {"work": work, "movement": "1"}),
+                                       (f"{work}: II. Marcia funebre", {}), ("Plain", {})), 1):
+        write_track(music, f"{n:02d}", fmt="flac", seconds=2.0, tags={
+            "title": title, "artist": "Berliner Philharmoniker", "album": "Eroica", "tracknumber": str(n),
+            "composer": "Ludwig van Beethoven", **more})
+    Scanner(store).scan([str(music)])
+    window = make_window(store)
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    label = window.transport.title
+    for title, shown in (("Allegro con brio", f"{work}: Allegro con brio"),
+                         (f"{work}: II. Marcia funebre", f"{work}: II. Marcia funebre"), ("Plain", "Plain")):
+        window.play_ids([ids[title]], 0, "library")
+        qtbot.waitUntil(lambda t=shown: label.text() == t, timeout=10000)
+        assert window.windowTitle() == f"{shown} — Berliner Philharmoniker · Segue"
+    row = list(window.model.data_.ids).index(ids["Allegro con brio"])
+    assert window.model.data_.text["title"][row] == "Allegro con brio"
+
 def _choose_composer(window, on: bool = True) -> None:
     (choice,) = [a for a in window.library.column_menu().actions() if a.text() == "Composer"]
     if choice.isChecked() != on:
