@@ -461,11 +461,12 @@ class Catalog:
         """The composers, and the works the tracks are movements of: ``works``' ``(key,
         movement)`` where given (the app reads them from the tags too), else from the titles
         ("Symphony No. 5 in C minor, Op. 67: I. Allegro con brio") and the composers."""
-        from segue_common.works import may_name_a_work, work_of
+        from segue_common.works import composer_key, may_name_a_work, work_of
 
         n = self.n
         if composers is not None and any(composers):
-            self.composer, self.composer_names = _codes(composers, n)
+            # (one person however the name is written: "Beethoven, Ludwig van" is Ludwig van Beethoven)
+            self.composer, self.composer_names = _codes(composers, n, key=composer_key)
         if works is None:
             works = [None] * n
             for i, title in enumerate(self.titles):
@@ -1103,8 +1104,9 @@ def _album_order(album: np.ndarray, place: np.ndarray) -> np.ndarray:
     return nxt
 
 
-def _codes(values: list | None, n: int) -> tuple[np.ndarray, list[str]]:
-    """Integer codes for string values (case- and space-insensitive); None/"" -> -1."""
+def _codes(values: list | None, n: int, *, key=normalize_name) -> tuple[np.ndarray, list[str]]:
+    """Integer codes for string values (case- and space-insensitive, as ``key`` compares
+    them: the first value of each is its name); None/"" -> -1."""
     if values is None:
         return np.full(n, -1, np.int32), []
     names: list[str] = []
@@ -1113,10 +1115,10 @@ def _codes(values: list | None, n: int) -> tuple[np.ndarray, list[str]]:
     for i, v in enumerate(values):
         if not v:
             continue
-        key = normalize_name(str(v)) or " ".join(str(v).casefold().split())
-        code = index.get(key)
+        same = key(str(v)) or " ".join(str(v).casefold().split())
+        code = index.get(same)
         if code is None:
-            code = index[key] = len(names)
+            code = index[same] = len(names)
             names.append(str(v).split("\x1f")[-1])
         codes[i] = code
     return codes, names

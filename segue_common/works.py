@@ -165,7 +165,28 @@ def _named(title, work, grouping, movement, movement_name) -> tuple[str, int | N
 
 def _key(composer: str, artist: str, name: str) -> str:
     """The key of a work by ``composer`` (else ``artist``) named ``name``."""
-    return f"{_normal(composer) or _normal(artist)}\x1f{_normal(name)}"
+    return f"{composer_key(composer) or _normal(artist)}\x1f{_normal(name)}"
+
+
+# "Beethoven, Ludwig van", "Vaughan Williams, Ralph": the surname, one comma, the given names
+# (nothing else that parts names: "Mozart; Süssmayr" or "Earth, Wind & Fire" stay as written)
+_INVERTED = re.compile(r"^(?P<last>[^,;/&]+),\s*(?P<first>[^,;/&]+)$")
+
+
+@lru_cache(maxsize=4096)
+def composer_key(name: str | None) -> str:
+    """A composer's name normalised, as the same person whichever way it is written:
+    "Beethoven, Ludwig van" (as CD databases and many classical rips tag a composer, surname
+    first) is "Ludwig van Beethoven" (as MusicBrainz tags him). A library ripped over years
+    holds both, and two performances of one of his works, or his works on a station, went as
+    two composers'. (A name with one comma that is no surname, "Lennon, McCartney", is
+    turned round too: it is still one key, the same each time it is read.)"""
+    if not name:
+        return ""
+    m = _INVERTED.match(name.strip())
+    if m:
+        name = f"{m.group('first')} {m.group('last')}"
+    return _normal(name)
 
 
 @lru_cache(maxsize=1 << 17)

@@ -24,10 +24,10 @@ _WORKS = [
 ]
 
 
-def _library(rated=None):
+def _library(rated=None, works=_WORKS):
     """The works' library; ``rated``: {track id: stars} given in another player."""
     ids, artists, albums, titles, composers, numbers = [], [], [], [], [], []
-    for composer, work, count, orchestra, album in _WORKS:
+    for composer, work, count, orchestra, album in works:
         at = sum(1 for a in albums if a == album)
         for m in range(count):
             ids.append(len(ids) + 1)
@@ -105,6 +105,26 @@ def test_radio_from_a_movement_plays_its_composer_not_its_orchestras_other_recor
     composers = [tracks[t][2] for t in got[3:]]
     assert composers[0] in ("Ludwig van Beethoven", "Johannes Brahms")
     assert sum(c in ("Gustav Mahler", "Anton Bruckner") for c in composers[:7]) == 0
+
+
+def test_a_composer_written_surname_first_on_some_records_is_one_composer_and_one_work():
+    # Vienna's records and the sonatas were ripped from a CD database, "Beethoven, Ludwig
+    # van"; Berlin's from MusicBrainz, "Ludwig van Beethoven". Radio from Berlin's Fifth
+    # offered Vienna's Fifth (another work, by another composer), and Mahler and Bruckner
+    # (Berlin's) before Beethoven's own sonatas.
+    inverted = [("Beethoven, Ludwig van" if composer.endswith("Beethoven") and orchestra != "Berliner Philharmoniker"
+                 else composer, work, count, orchestra, album) for composer, work, count, orchestra, album in _WORKS]
+    cat, tracks = _library(works=inverted)
+    rec = Recommender(cat)
+    ids = list(tracks)
+    seed = next(t for t in ids if tracks[t][1] == "Beethoven 5 (BPO)" and ": I. " in tracks[t][0])
+    got = [t for t, _ in rec.radio(seed, 10)]
+    assert [tracks[t][0] for t in got[:3]] == [tracks[t][0] for t in ids[1:4]]
+    assert not any(tracks[t][1] == "Beethoven 5 (VPO)" for t in got)
+    composers = [tracks[t][2] for t in got[3:]]
+    assert sum(c in ("Gustav Mahler", "Anton Bruckner") for c in composers[:7]) == 0
+    assert work_of("Symphony No. 5: I. Allegro", "Beethoven, Ludwig van") == \
+        work_of("Symphony No. 5: I. Allegro", "Ludwig van Beethoven")
 
 
 def test_a_library_of_songs_has_no_works_and_its_picks_are_untouched():
