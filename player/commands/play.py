@@ -61,8 +61,13 @@ def _looks_like_a_path(text: str) -> bool:
 def _describe(row, namer) -> str:
     if row is None:
         return "?"
+    from segue_common.works import headed, work_name
+
     names = namer(row)
-    return f"{names.artist} - {names.title}" if names.artist else names.title
+    # (a movement titled by its tempo alone is named after its work, as the window names it)
+    title = headed(names.title, work_name(row["title"], work=row["work"], grouping=row["grouping"],
+                                          movement=row["movement"], movement_name=row["movementname"]))
+    return f"{names.artist} - {title}" if names.artist else title
 
 
 def _found_as_the_window_finds(store, what: str) -> list[int]:

@@ -29,6 +29,7 @@ from typing import Iterator
 from player.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from segue_common import atomic
 from segue_common.text import search_form
+from segue_common.works import work_name
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,15 @@ def _sql_search_form(text: bytes | str | None) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     return search_form(text) if text else ""
+
+
+def _sql_work_name(title, work, grouping, movement, movement_name) -> str:
+    """:func:`~segue_common.works.work_name` for SQL ("" for none): the work a movement's
+    tags name, as the library's search finds it (the title's own shape is in the title)."""
+    values = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+              for v in (title, work, grouping, movement_name)]
+    return work_name(values[0], work=values[1], grouping=values[2], movement=movement,
+                     movement_name=values[3]) or ""
 
 
 def sql_text(value):
@@ -277,6 +287,7 @@ class Database:
         # Searches compare text in one form (accents and case folded) on both sides; SQL's
         # LIKE alone folds only ASCII letters and tells composed from decomposed accents.
         conn.create_function("search_form", 1, _sql_search_form, deterministic=True)
+        conn.create_function("work_name", 5, _sql_work_name, deterministic=True)
         return conn
 
     @property

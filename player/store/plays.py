@@ -585,7 +585,7 @@ class PlaysMixin:
     # -- what to play ----------------------------------------------------
     def tracks_matching(self, query: str, *, limit: int | None = 500,
                         columns: Sequence[str] | None = None) -> list[sqlite3.Row]:
-        """Playable tracks whose title, artist, album artist, album, composer or genre contain every
+        """Playable tracks whose title, artist, album artist, album, composer, work or genre contain every
         word of ``query`` (ignoring case and accents), the first ``limit`` (None: all) in the
         store's library order, with the artist
         it goes by as ``order_artist`` (used by ``segue play``). A compilation without an album
@@ -607,6 +607,9 @@ class PlaysMixin:
             "search_form(CAST(coalesce(t.title, '') || ' ' || coalesce(t.artist, '') || ' ' "
             "|| coalesce(t.albumartist, '') || ' ' || coalesce(t.album, '') || ' ' || coalesce(t.composer, '') || ' ' "
             "|| coalesce(t.genre, '') || ' ' "
+            # (the work a movement's tags name, "eroica" where its title names only the movement)
+            "|| CASE WHEN t.work IS NOT NULL OR t.grouping IS NOT NULL "
+            "THEN work_name(t.title, t.work, t.grouping, t.movement, t.movementname) || ' ' ELSE '' END "
             # (what the window's search finds too: "bach" on a classical shelf, "various", "jazz")
             "|| CASE WHEN coalesce(t.albumartist, '') = '' AND coalesce(t.albumartistsort, '') = '' "
             "AND (t.compilation = 1 OR t.folder_compilation = 1) THEN 'Various Artists ' ELSE '' END "

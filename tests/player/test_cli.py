@@ -483,6 +483,26 @@ def test_play_finds_a_classical_album_by_its_composer_and_a_compilation_as_vario
         assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
 
 
+
+def test_play_finds_a_symphony_by_its_work_tag_and_names_each_movement_after_it(segue_home, tmp_path):
+    # A symphony tagged with WORK and movement titles: the window's search finds "eroica",
+    # `segue play eroica` found nothing (its plain words search the store, which did not look
+    # at the work), and what it played was named "Allegro con brio" alone.
+    music = tmp_path / "music"
+    work = "Symphony No. 3 in E-flat major, Op. 55 \u201cEroica\u201d"
+    for n, title in enumerate(("Allegro con brio", "Marcia funebre"), 1):
+        write_track(music / "Eroica", f"{n:02d}", seconds=0.3,
+                    tags={"title": title, "artist": "Berliner Philharmoniker", "album": "Symphonies 3 & 5",
+                          "composer": "Ludwig van Beethoven", "work": work, "movement": n, "tracknumber": n})
+    write_track(music / "Pop", "01", seconds=0.3, tags={"title": "Heroes", "artist": "David Bowie",
+                                                        "album": "Heroes", "tracknumber": 1})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    for query in ("eroica", "work:eroica"):
+        out = segue("play", "--null", query, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
+            f"{work}: Allegro con brio", f"{work}: Marcia funebre"], query
+
 def test_play_finds_songs_by_their_genre_as_the_windows_search_does(segue_home, tmp_path):
     # The window's search finds "jazz" by the genre tag; `segue play jazz` found nothing in a
     # library whose jazz has no "jazz" in its names.
