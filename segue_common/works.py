@@ -101,7 +101,10 @@ def work_name(title: str | None, *, work: str | None = None, grouping: str | Non
               movement_name: str | None = None) -> str | None:
     """The name of the work a track is a movement of, as its tags or its title write it
     ("Symphony No. 5 in C minor, Op. 67"), or None where it is a piece of its own: what a
-    search for a work looks in (see :func:`work_of` for how a work is told)."""
+    search for a work looks in (see :func:`work_of` for how a work is told). A value that is
+    no text (a number or bytes another program stored in the library) is read as its text."""
+    title, work, grouping, movement_name = (_text(v) for v in (title, work, grouping, movement_name))
+    movement = _text(movement) if isinstance(movement, bytes) else movement
     if not may_name_a_work(title, work, grouping):
         return None
     named = _named(title, work, grouping, movement, movement_name)
@@ -118,6 +121,12 @@ def headed(title: str, work: str | None) -> str:
     if not work or not title or normalize(work) in normalize(title):
         return title
     return f"{work}: {title}"
+
+
+def _text(value) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
 
 
 def _named(title, work, grouping, movement, movement_name) -> tuple[str, int | None] | None:

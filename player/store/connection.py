@@ -64,11 +64,10 @@ def _sql_search_form(text: bytes | str | None) -> str:
 
 def _sql_work_name(title, work, grouping, movement, movement_name) -> str:
     """:func:`~segue_common.works.work_name` for SQL ("" for none): the work a movement's
-    tags name, as the library's search finds it (the title's own shape is in the title)."""
-    values = [v.decode("utf-8", "replace") if isinstance(v, bytes) else v
-              for v in (title, work, grouping, movement_name)]
-    return work_name(values[0], work=values[1], grouping=values[2], movement=movement,
-                     movement_name=values[3]) or ""
+    tags name, as the library's search finds it (the title's own shape is in the title).
+    Given as bytes, as :func:`_sql_search_form` is: text that is not UTF-8 cannot be handed
+    to Python as text."""
+    return work_name(title, work=work, grouping=grouping, movement=movement, movement_name=movement_name) or ""
 
 
 def sql_text(value):

@@ -609,7 +609,8 @@ class PlaysMixin:
             "|| coalesce(t.genre, '') || ' ' "
             # (the work a movement's tags name, "eroica" where its title names only the movement)
             "|| CASE WHEN t.work IS NOT NULL OR t.grouping IS NOT NULL "
-            "THEN work_name(t.title, t.work, t.grouping, t.movement, t.movementname) || ' ' ELSE '' END "
+            "THEN work_name(CAST(t.title AS BLOB), CAST(t.work AS BLOB), CAST(t.grouping AS BLOB), "
+            "CAST(t.movement AS BLOB), CAST(t.movementname AS BLOB)) || ' ' ELSE '' END "
             # (what the window's search finds too: "bach" on a classical shelf, "various", "jazz")
             "|| CASE WHEN coalesce(t.albumartist, '') = '' AND coalesce(t.albumartistsort, '') = '' "
             "AND (t.compilation = 1 OR t.folder_compilation = 1) THEN 'Various Artists ' ELSE '' END "

@@ -99,3 +99,23 @@ def test_a_works_movements_are_found_by_the_works_name_and_by_work(store, tmp_pa
         ids, problem = query_track_ids(data, text)
         assert problem == "", text
         assert sorted(titles[i] for i in ids) == sorted(found), text
+
+
+def test_a_work_stored_as_a_number_or_as_bytes_by_another_program_is_searched_as_its_text(store, tmp_path):
+    # The library may hold what another program wrote into it: a work column holding 5 or a
+    # grouping holding bytes that are not UTF-8 must not stop the library loading or `segue
+    # play`'s search (asked in SQL) from answering.
+    from player.library.scanner import Scanner
+    from player.library.search import load_library
+
+    _classical_shelf(tmp_path / "music")
+    Scanner(store).scan([str(tmp_path / "music")])
+    ids = {r["title"]: r["id"] for r in store.tracks()}
+    store.execute("UPDATE tracks SET work = 1812, movement = 'x' WHERE id = ?", (ids["Allegro con brio"],))
+    store.execute("UPDATE tracks SET grouping = CAST(x'ff536f6e617461' AS TEXT) WHERE id = ?",
+                  (ids["Adagio cantabile"],))
+    data = load_library(store)
+    assert query_track_ids(data, "work:1812")[0] == [ids["Allegro con brio"]]
+    assert query_track_ids(data, "work:sonata")[0] == [ids["Adagio cantabile"]]
+    assert [r["id"] for r in store.tracks_matching("1812")] == [ids["Allegro con brio"]]
+    assert [r["id"] for r in store.tracks_matching("sonata")] == [ids["Adagio cantabile"]]
