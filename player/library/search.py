@@ -291,9 +291,13 @@ class LibraryData:
         i = self.position(track_id)
         if i is None:
             return None
+        return self.shown_title(i), self.text["artist"][i], self.text["album"][i]
+
+    def shown_title(self, i: int) -> str:
+        """The title of the track at position ``i`` as :meth:`info` names it: what Up next
+        shows its rows by, and what typing in it must find them by."""
         works = self.text.get("work")
-        title = self.text["title"][i] if works is None else headed(self.text["title"][i], works[i])
-        return title, self.text["artist"][i], self.text["album"][i]
+        return self.text["title"][i] if works is None else headed(self.text["title"][i], works[i])
 
     def composer(self, track_id: int) -> str:
         """The composer tag of a loaded track ("" for none, or a track not loaded)."""

@@ -1148,13 +1148,15 @@ class PlaybackMixin:
     def _titles(self, track_ids: list[int]) -> list[str]:
         """The titles of many tracks at once (typing in Up next searches them all)."""
         data = self.model.data_
-        titles = data.text["title"]
         at = data.positions(track_ids).tolist()
         outside = self.outside_names
         unknown = [t for i, t in zip(at, track_ids) if i < 0 and t not in outside]
         if unknown:
             self._read_names(unknown)
-        return [titles[i] if i >= 0 else outside.get(t, UNNAMED)[0] for i, t in zip(at, track_ids)]
+        # (as the rows show them, a movement after its work: typing "sym" finds the row that
+        # reads "Symphony No. 3: Allegro con brio", and "all" does not jump to it)
+        title = data.shown_title
+        return [title(i) if i >= 0 else outside.get(t, UNNAMED)[0] for i, t in zip(at, track_ids)]
 
     def _describe_entry(self, entry) -> tuple[str, str, str]:
         """``(title, artist, reason)`` of an Up next row, asked when the row is drawn."""

@@ -366,6 +366,18 @@ def test_a_movement_titled_by_its_tempo_alone_plays_named_after_its_work(qtbot, 
         assert window.windowTitle() == f"{shown} — Berliner Philharmoniker · Segue"
     row = list(window.model.data_.ids).index(ids["Allegro con brio"])
     assert window.model.data_.text["title"][row] == "Allegro con brio"
+    # Up next names its rows so too, and typing in it finds them by what they show: "sym"
+    # found none of them, and "all" went to a row that reads "Symphony ...".
+    from PySide6.QtCore import Qt
+
+    window.enqueue([ids["Plain"], ids["Allegro con brio"]])
+    rows = window.up_next.rows
+    qtbot.waitUntil(lambda: [rows.index(r).data() for r in range(rows.rowCount())][-2:] == [
+        "Plain", f"{work}: Allegro con brio"], timeout=5000)
+    starts = Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap
+    for typed, found in (("sym", [f"{work}: Allegro con brio"]), ("all", [])):
+        hits = rows.match(rows.index(0), Qt.ItemDataRole.DisplayRole, typed, 1, starts)
+        assert [h.data() for h in hits] == found, typed
 
 def _choose_composer(window, on: bool = True) -> None:
     (choice,) = [a for a in window.library.column_menu().actions() if a.text() == "Composer"]
