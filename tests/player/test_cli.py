@@ -483,7 +483,6 @@ def test_play_finds_a_classical_album_by_its_composer_and_a_compilation_as_vario
         assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == titles
 
 
-
 def test_play_finds_a_symphony_by_its_work_tag_and_names_each_movement_after_it(segue_home, tmp_path):
     # A symphony tagged with WORK and movement titles: the window's search finds "eroica",
     # `segue play eroica` found nothing (its plain words search the store, which did not look
@@ -502,6 +501,7 @@ def test_play_finds_a_symphony_by_its_work_tag_and_names_each_movement_after_it(
         assert out.returncode == 0, out.stderr
         assert [line.split(" - ", 1)[1] for line in out.stdout.splitlines() if line.startswith("playing:")] == [
             f"{work}: Allegro con brio", f"{work}: Marcia funebre"], query
+
 
 def test_play_finds_songs_by_their_genre_as_the_windows_search_does(segue_home, tmp_path):
     # The window's search finds "jazz" by the genre tag; `segue play jazz` found nothing in a

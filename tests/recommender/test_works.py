@@ -141,6 +141,28 @@ def _roman(n: int) -> str:
     return out
 
 
+def test_a_pop_song_with_a_grouping_or_a_songs_own_work_keeps_its_title():
+    # iTunes' grouping holds moods and playlists on pop ("Summer 2019"), and Picard writes a
+    # song's own work ("Yesterday"): none of them is a work the song is a movement of, and
+    # the player names what plays by its tag's title, "Part II" and "Chapter II:" included.
+    from segue_common.works import composer_key, headed, work_name
+
+    for title, tags in [("Another Brick in the Wall, Part II", {"grouping": "Summer 2019"}),
+                        ("Chapter II: The Return", {"grouping": "Road trip"}),
+                        ("Part II - Live", {"grouping": "Favourites"}),
+                        ("Yesterday - Remastered 2009", {"work": "Yesterday"}),
+                        ("Sunny Day", {"grouping": "Summer 2019", "movement_name": "Live"})]:
+        named = work_name(title, **tags)
+        assert named is None or headed(title, named) == title, title
+    assert headed("Allegro con brio", work_name("Allegro con brio", work="Symphony No. 3", movement=1)) == \
+        "Symphony No. 3: Allegro con brio"
+    # Names of bands and of several writers are no "Surname, Given": each stays one key of its own
+    keys = [composer_key(n) for n in ("Earth, Wind & Fire", "Crosby, Stills & Nash", "Crosby, Stills, Nash & Young",
+                                      "Lennon, McCartney", "McCartney, Lennon", "Mozart; S\u00fcssmayr")]
+    assert len(set(keys)) == len(keys) and keys[0] == composer_key("Earth Wind & Fire")
+    assert composer_key("Bach, J.S.") == composer_key("J.S. Bach")
+
+
 def test_a_long_work_is_offered_piece_by_piece_not_all_from_one_pick():
     """Bach's Goldberg Variations in 32 tracks: one pick, or its first variations heard, must
     not fill Up next with an hour of one work; a symphony still comes whole."""

@@ -339,7 +339,6 @@ def test_the_now_playing_title_names_a_tracks_composer_in_its_tooltip(qtbot, sto
         assert label.text() == title and label.toolTip() == tip, title
 
 
-
 def test_a_movement_titled_by_its_tempo_alone_plays_named_after_its_work(qtbot, store, tmp_path, make_window):
     # A symphony tagged with WORK and movement titles (as Picard and foobar2000 tag it) showed
     # "Allegro con brio" on the now-playing bar and in the window's title (and the desktop's
@@ -378,6 +377,7 @@ def test_a_movement_titled_by_its_tempo_alone_plays_named_after_its_work(qtbot, 
     for typed, found in (("sym", [f"{work}: Allegro con brio"]), ("all", [])):
         hits = rows.match(rows.index(0), Qt.ItemDataRole.DisplayRole, typed, 1, starts)
         assert [h.data() for h in hits] == found, typed
+
 
 def _choose_composer(window, on: bool = True) -> None:
     (choice,) = [a for a in window.library.column_menu().actions() if a.text() == "Composer"]
