@@ -155,6 +155,13 @@ def _read(text: str) -> tuple[list, list[str]]:
                 v = int(number)
                 low, high = {"<": (None, v - 1), "<=": (None, v), ">": (v + 1, None), ">=": (v, None)}.get(op, (v, v))
             else:
-                low, high = sorted((int(m.group("lo")), int(m.group("hi"))))
+                lo, hi = m.group("lo"), m.group("hi")
+                if len(hi) < len(lo) and int(hi) < int(lo):
+                    # (its end still being typed: "year:1965-1" on its way to 1972 read as
+                    # 1-1965 and showed every older song for one key; a reversed range typed
+                    # whole, "year:1972-1965", is read either way round)
+                    notes.append(f"{name}:{value} needs its end")
+                    continue
+                low, high = sorted((int(lo), int(hi)))
             terms.append(NumberTerm(NUMBER_FIELDS[name], low, high, negated))
     return terms, notes

@@ -62,6 +62,16 @@ def test_a_number_term_typed_key_by_key_is_never_read_as_text():
     assert parse("year:1965-").notes == ["year:1965- needs a number"]
 
 
+def test_a_range_whose_end_is_still_being_typed_waits_for_it():
+    # "year:1965-1" on its way to 1972 was read as 1-1965: every older song flashed up for a key.
+    for typed in ("year:1965-1", "year:1965-19", "year:1965..197"):
+        query = parse(typed)
+        assert query.terms == [] and query.notes == [f"{typed} needs its end"], typed
+    assert parse("year:1965-1972").terms == [NumberTerm("year", 1965, 1972)]
+    assert parse("year:1972-1965").terms == [NumberTerm("year", 1965, 1972)]    # (reversed, typed whole)
+    assert parse("plays:5-10").terms == [NumberTerm("plays", 5, 10)]
+
+
 def test_a_quote_inside_a_word_is_a_character():
     # ("12\" mix" found what it always found, with a reason about an open quote popped up)
     for text in ('12" mix', 'the 7" single', 'a"b c'):
