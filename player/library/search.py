@@ -129,6 +129,7 @@ class LibraryData:
     _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
     typed: dict[str, "TypedIndex"] = field(default_factory=dict, repr=False)    # shown text column -> its index
     _fields: dict[str, "ColumnSearch"] = field(default_factory=dict, repr=False)  # column -> its search (see matching)
+    plays_seen: int = 0      # the newest play the counts hold (see Store.last_play_id): a later one is not in them
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -958,13 +959,24 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
         if untagged:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
         played, plays = store.plays_per_track()
+        seen = store.last_play_id()
     data = LibraryData.from_columns(cols, naming)
     data.position(-1)      # build the id map here, not on the GUI thread
     data.set_plays(played, plays)
+    data.plays_seen = seen
     for key in dict.fromkeys((sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text))):
         if key is not None:
             data.sort_key(key)
     return data
+
+
+def read_plays(store) -> tuple[np.ndarray, np.ndarray, int]:
+    """``(track ids, plays, the newest play they hold)`` read in one snapshot (call on a
+    worker): for :meth:`LibraryData.set_plays`, and to know which plays counted meanwhile
+    they miss."""
+    with store.snapshot():
+        played, plays = store.plays_per_track()
+        return played, plays, store.last_play_id()
 
 
 def read_query(data: LibraryData, text: str) -> Query:

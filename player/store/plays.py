@@ -428,6 +428,14 @@ class PlaysMixin:
         pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
 
+    def last_play_id(self) -> int:
+        """The id the newest play row was given (0: none yet). Play ids are never given again
+        (the table numbers them with AUTOINCREMENT), so a play with a larger id was logged
+        after this was read: read with :meth:`plays_per_track` in one snapshot, it says which
+        plays the counts hold."""
+        row = self.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'plays'").fetchone()
+        return int(row[0]) if row else 0
+
     def play_errors(self, since: float) -> list[sqlite3.Row]:
         """``(track_id, path, error, started_at)`` of the present tracks that failed to play
         since ``since``, the newest failure of each, by path. A track that played after it

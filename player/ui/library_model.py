@@ -108,6 +108,10 @@ class LibraryModel(QAbstractTableModel):
         self._italic.setItalic(True)
         self._away: dict[int, str] = {}        # track id -> its library folder, on a disk not connected
         self._away_at: dict[int, str] = {}     # the same by index into data_
+        # Plays counted here as songs started and failed, (mark, play id, track id, +1 or -1):
+        # a library or count read on a worker meanwhile may not hold them (see plays_mark).
+        self._counted: list[tuple[int, int, int, int]] = []
+        self._marks = 0
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
         """Typing in the table finds the next row whose text in the current column starts with
@@ -149,8 +153,15 @@ class LibraryModel(QAbstractTableModel):
         return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- loading -------------------------------------------------------
-    def set_library(self, data: LibraryData) -> None:
-        """Replace the whole library (keeps the search and the sort)."""
+    def set_library(self, data: LibraryData, mark: int | None = None) -> bool:
+        """Replace the whole library (keeps the search and the sort). ``mark``: the
+        :meth:`plays_mark` taken as the library was asked for, whose plays counted since are
+        counted in ``data`` too where its read missed them. True: read the counts again
+        (:meth:`set_plays`), one counted meanwhile may or may not be in them."""
+        unsure = self._count_again(data, data.plays_seen, mark)
+        if mark is not None:
+            # (a library asked for later holds every play counted before this one was asked for)
+            self._counted = [c for c in self._counted if c[0] >= mark]
         self.beginResetModel()
         self.data_ = data
         self._order = self._sorted_order()
@@ -160,6 +171,37 @@ class LibraryModel(QAbstractTableModel):
         self.visible = self._filtered(self._order, self._terms)
         self._away_at = self._away_indexes()
         self.endResetModel()
+        return unsure
+
+    def plays_mark(self) -> int:
+        """Taken as the library or its counts are asked for on a worker, and given back with
+        them: which plays counted here the read may have missed."""
+        self._marks += 1
+        return self._marks
+
+    def count_play(self, track_id: int, play_id: int | None, by: int = 1) -> None:
+        """One play more of ``track_id`` (its row ``play_id`` logged); ``by=-1``: one counted at
+        its start that failed. Kept too for a library being read meanwhile: read before the
+        play was logged and shown after, it lost the play until the next reload, and
+        ``plays:0`` listed the song just heard."""
+        self.data_.count_play(track_id, by)
+        if play_id is not None:
+            self._counted.append((self._marks, play_id, track_id, by))
+
+    def _count_again(self, data: LibraryData, seen: int, mark: int | None) -> bool:
+        """Count in ``data`` (read up to play ``seen``) the plays counted here since ``mark``
+        that it does not hold. True where one's failure may or may not be in it."""
+        unsure = False
+        if mark is None:
+            return unsure
+        for at, play_id, track_id, by in self._counted:
+            if at < mark:
+                continue            # (logged before the read was asked for: in it)
+            if play_id > seen:
+                data.count_play(track_id, by)
+            elif by < 0:
+                unsure = True       # (its start is in the read; its failure may be written after)
+        return unsure
 
     def set_away(self, away: dict[int, str]) -> None:
         """Grey the rows of the tracks of library folders not connected now (``track id ->
@@ -220,12 +262,20 @@ class LibraryModel(QAbstractTableModel):
                 persistent, [make(row, idx.column()) if row >= 0 else gone for row, idx in zip(rows, persistent)])
         self.layoutChanged[_HINTED].emit([], _ROWS_MOVE)
 
-    def set_plays(self, track_ids: np.ndarray, plays: np.ndarray) -> None:
+    def set_plays(self, track_ids: np.ndarray, plays: np.ndarray, seen: int | None = None,
+                  mark: int | None = None) -> bool:
         """Each track's play count read again (see :meth:`LibraryData.set_plays`); a search by
-        ``plays:`` shows what it finds now."""
+        ``plays:`` shows what it finds now. ``seen`` and ``mark``: as :meth:`set_library`'s
+        (read up to that play, asked for at that mark), and the same True."""
+        if seen is not None and seen < self.data_.plays_seen:
+            return False        # (read before the library shown: it holds more)
         self.data_.set_plays(track_ids, plays)
+        if seen is not None:
+            self.data_.plays_seen = seen
+        unsure = self._count_again(self.data_, seen or 0, mark)
         if any(isinstance(t, NumberTerm) and t.column == "plays" for t in self._terms):
             self._relayout(self._filtered(self._order, self._terms))
+        return unsure
 
     # -- search and sort ----------------------------------------------
     def set_filter(self, text: str) -> None:

@@ -23,7 +23,7 @@ from player.recommendations import LibraryRecommendations, RecommendationProvide
 from player.ui.opening import FileDropsMixin
 from player.ui.discover_panel import DiscoverPanel
 from player.ui.history_tasks import HistoryTasksMixin
-from player.library.search import LibraryData, load_library
+from player.library.search import LibraryData, load_library, read_plays
 from player.ui.library_model import LibraryModel
 from player.ui.library_view import LibraryView
 from player.ui.folder_watch import FOLLOW_SETTING, FolderWatch
@@ -392,16 +392,19 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
             # no scan at the start looks again).
             return len(folders), stale, follow, load_library(store, sort_by), store.away_tracks()
 
-        self._loads.request(lambda: run_task(look, self._first_load, name="load-library"))
+        # (the player starts as the library is read: a song it starts meanwhile counts in it too)
+        mark = self.model.plays_mark()
+        self._loads.request(lambda: run_task(look, lambda result, error: self._first_load(result, error, mark),
+                                             name="load-library"))
         self._start_player()
 
-    def _first_load(self, result, error) -> None:
+    def _first_load(self, result, error, mark: int | None = None) -> None:
         if error is not None:
             raise error
         n_folders, stale, follow, data, away = result
         if n_folders == 0 and len(data) == 0:
             self.stack.setCurrentWidget(self.welcome)
-        self._set_library(data)
+        self._set_library(data, mark)
         self._away_now(away)
         self.refresh_playlists()
         if self.intelligence is not None:
@@ -484,29 +487,32 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         """Read each song's play count again (on a worker) for the search's ``plays:``: the
         window counts a play as it starts, but plays imported, removed or forgotten were
         counted only by the next reload, and "plays:0" answered otherwise until then."""
-        store = self.store
+        store, mark = self.store, self.model.plays_mark()
 
         def done(result, error) -> None:
             if error is not None:
                 log.error("could not count the plays: %s", error)
             else:
-                self.model.set_plays(*result)
+                if self.model.set_plays(*result, mark=mark):
+                    self.recount_plays()
                 self.searches_changed("plays")
 
-        run_task(store.plays_per_track, done, name="count-plays")
+        run_task(lambda: read_plays(store), done, name="count-plays")
 
     def _start_load(self):
-        store, sort_by = self.store, self.model.sort_column_key()
-        return run_task(lambda: load_library(store, sort_by), self._loaded, name="load-library")
+        store, sort_by, mark = self.store, self.model.sort_column_key(), self.model.plays_mark()
+        return run_task(lambda: load_library(store, sort_by), lambda result, error: self._loaded(result, error, mark),
+                        name="load-library")
 
-    def _loaded(self, result, error) -> None:
+    def _loaded(self, result, error, mark: int | None = None) -> None:
         if error is not None:
             log.error("could not load the library: %s", error)
         else:
-            self._set_library(result)
+            self._set_library(result, mark)
 
-    def _set_library(self, data: LibraryData) -> None:
-        self.model.set_library(data)
+    def _set_library(self, data: LibraryData, mark: int | None = None) -> None:
+        if self.model.set_library(data, mark):
+            self.recount_plays()
         self.searches_changed()         # (a new album by the artist joins its saved search)
         self.outside_names.clear()      # read again where still needed: a scan may have renamed them
         # The library's objects live as long as the window: keep them out of the cyclic

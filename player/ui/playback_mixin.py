@@ -917,7 +917,7 @@ class PlaybackMixin:
         if data.get("ended") == "error" and not data.get("reopened"):
             # A play that failed is no play to the store (its row ends "error"): counted at its
             # start, "plays:0" left it out until the next reload found it again.
-            self.model.data_.count_play(data["track_id"], -1)
+            self.model.count_play(data["track_id"], data.get("play_id"), -1)
             self.searches_changed("plays")
 
     def _track_started(self, data: dict) -> None:
@@ -929,7 +929,7 @@ class PlaybackMixin:
         if not data.get("reopened"):
             # Its play was logged: "plays:0" no longer finds it. A song left playing at the last
             # close goes on in its old row, already counted: a reload counted it once.
-            self.model.data_.count_play(data["track_id"])
+            self.model.count_play(data["track_id"], data.get("play_id"))
             self.searches_changed("plays")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from player.library.search import load_library
@@ -126,6 +127,54 @@ def test_a_song_played_in_the_window_is_no_longer_never_played(qtbot, store, mak
     assert view.model.rowCount() == 4
 
 
+def _hold_library_reads(monkeypatch):
+    """Every library read from now on stops once it has read the store, until ``go`` is set
+    (20 s at most): ``read`` is set there."""
+    import threading
+
+    from player.library.search import LibraryData
+
+    read, go = threading.Event(), threading.Event()
+    made = LibraryData.from_columns.__func__
+
+    def held(cls, cols, naming=None):
+        read.set()
+        assert go.wait(20)
+        return made(cls, cols, naming)
+
+    monkeypatch.setattr(LibraryData, "from_columns", classmethod(held))
+    return read, go
+
+
+def test_a_song_started_while_the_library_is_read_stays_played(qtbot, store, make_window, tmp_path, monkeypatch):
+    # The library read its counts, the song started (counted in the window), then the library
+    # read before it came in: the song went back to never played, "plays:0" listed it again
+    # until the next reload.
+    ids = _scanned(store, tmp_path / "music")
+    song = ids["Re: Stacks"]
+    window = make_window(store)
+    view = window.library
+    qtbot.keyClicks(view.search, "plays:0")
+    qtbot.waitUntil(lambda: view.model.rowCount() == 5 and window.restored, timeout=10000)
+    read, go = _hold_library_reads(monkeypatch)
+    window.reload_library()
+    qtbot.waitUntil(read.is_set, timeout=10000)
+    with qtbot.waitSignal(window.bridge.track_started, timeout=10000):
+        window.play_ids([song], 0, "library")
+    assert _plays_shown(window, song) == 1
+    window.pause()
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        go.set()
+    assert _plays_shown(window, song) == 1
+    assert view.model.rowCount() == 4 and song not in view.model.visible_ids()
+    monkeypatch.undo()
+    assert _plays_read_again(qtbot, window, song) == 1         # (the store's count: the same)
+    read, go = _hold_library_reads(monkeypatch)
+    go.set()
+    window.recount_plays()      # (a count read before the library shown is not taken over it)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 4 and _plays_shown(window, song) == 1, timeout=10000)
+
+
 def _plays_shown(window, track_id: int) -> int:
     data = window.library.model.data_
     return int(data.numbers["plays"][data.position(track_id)])
@@ -247,3 +296,37 @@ def test_a_field_query_typed_before_the_library_is_read_finds_in_the_library(qap
     assert model.filter_unreadable
     model.set_library(load_library(store))
     assert model.rowCount() == 5 and not model.filter_unreadable and model.filter_problem == ""
+
+
+def test_plays_counted_while_the_library_is_read_are_counted_once(qapp, store, tmp_path):
+    # Each order of logging, reading and counting: a play the read holds is not counted twice,
+    # one it misses is counted, and one whose failure it may or may not hold asks for the
+    # counts again.
+    from player.library.search import read_plays
+
+    ids = _scanned(store, tmp_path / "music")
+    a, b, c = ids["Something"], ids["Help"], ids["Untitled"]
+    model = LibraryModel()
+    model.set_library(load_library(store), model.plays_mark())
+    model.set_filter("plays:0")
+
+    in_it = store.start_play(a)               # logged before the read, its start heard after it was asked for
+    mark = model.plays_mark()
+    model.count_play(a, in_it)
+    failed = store.start_play(c)
+    model.count_play(c, failed)
+    data = load_library(store)
+    missed = store.start_play(b)              # logged after the read
+    model.count_play(b, missed)
+    store.end_play(failed, "error", 0, error="unreadable")
+    model.count_play(c, failed, -1)
+    assert model.set_library(data, mark)      # (its failure may be after the read: read again)
+    plays = model.data_.numbers["plays"]
+    assert [int(plays[model.data_.position(t)]) for t in (a, b)] == [1, 1]
+    mark = model.plays_mark()
+    assert not model.set_plays(*read_plays(store), mark=mark)
+    assert [int(model.data_.numbers["plays"][model.data_.position(t)]) for t in (a, b, c)] == [1, 1, 0]
+    assert {model.data_.text["title"][i] for i in model.visible.tolist()} == {"Part 1: Intro", "Re: Stacks", "Untitled"}
+    stale = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0)
+    assert not model.set_plays(*stale, mark=mark)        # (read before the library shown: not taken)
+    assert int(model.data_.numbers["plays"][model.data_.position(a)]) == 1
