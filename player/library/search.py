@@ -216,7 +216,7 @@ class LibraryData:
         if isinstance(term, TextTerm):
             if term.column is None:
                 return self.search.matching(term.text)
-            return self._field_search(term.column).matching(term.text)
+            return self.field_search(term.column).matching(term.text)
         values = self.numbers[term.column]
         hit = np.ones(len(values), dtype=bool)
         if term.low is not None:
@@ -243,9 +243,11 @@ class LibraryData:
             plays = self.numbers["plays"]
             plays[at] = max(int(plays[at]) + by, 0)
 
-    def _field_search(self, column: str) -> "ColumnSearch":
-        """One column's search, made when a query first names it: a search by field is rare,
-        and five of them at 100,000 tracks would hold some megabytes for nothing."""
+    def field_search(self, column: str) -> "ColumnSearch":
+        """One column's search, made when a query first names it (or with the library, on its
+        loader's worker, where the search shown names it: :func:`load_library`'s ``fields``):
+        a search by field is rare, and five of them at 100,000 tracks would hold some
+        megabytes for nothing."""
         found = self._fields.get(column)
         if found is None:
             if column == "albumartist":
@@ -878,13 +880,16 @@ def not_connected(folder: str) -> str:
 FILE_GONE = "File not found at the last scan"
 
 
-def load_library(store, sort_by: str | None = None) -> LibraryData:
+def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
     """Read every playable track (call on a worker thread). ``sort_by``: the column the
     table is sorted by, whose ranks are made here too: made by the table when the library
     lands, they held the window for about a tenth of a second at 50,000 tracks at the end of
     every scan. So are every text column's: a click on a text column's header put each of
     its values in sort form on the GUI thread, a quarter of a second at 100,000 titles that
-    carry numbers and accents."""
+    carry numbers and accents. ``fields``: the text columns the search shown names
+    (``title:``), whose searches are made here as well: made when the library landed, they
+    held the window for a twentieth to a tenth of a second at 100,000 tracks after every
+    scan or edit while such a search was shown."""
     with store.snapshot():             # one snapshot: a scan writing meanwhile cannot skew the reads
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
@@ -967,7 +972,15 @@ def load_library(store, sort_by: str | None = None) -> LibraryData:
     for key in dict.fromkeys((sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text))):
         if key is not None:
             data.sort_key(key)
+    for column in dict.fromkeys(fields):
+        data.field_search(column)
     return data
+
+
+def searched_fields(terms) -> tuple[str, ...]:
+    """The text columns ``terms`` search by field (``artist:x`` names "artist"), for
+    :func:`load_library`'s ``fields``."""
+    return tuple(dict.fromkeys(t.column for t in terms if isinstance(t, TextTerm) and t.column is not None))
 
 
 def read_plays(store) -> tuple[np.ndarray, np.ndarray, int]:

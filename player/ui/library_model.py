@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QGuiApplication, QPalette
 from player.library.query import NumberTerm
 from player.library.search import (
     _GUESSABLE, _NUMBERS, _SHOWN_TEXT, _TEXT, LibraryData, _empty, matching, not_connected, read_query,
+    searched_fields,
 )
 from player.ui.queue_panel import titles_starting
 from segue_common.text import shown
@@ -223,6 +224,11 @@ class LibraryModel(QAbstractTableModel):
             return {}
         ids = list(self._away)
         return {int(i): self._away[t] for t, i in zip(ids, self.data_.positions(ids)) if i >= 0}
+
+    def searched_fields(self) -> tuple[str, ...]:
+        """The text columns the search shown names (``title:``): a library read for this
+        table makes their searches on its worker (see :func:`~player.library.search.load_library`)."""
+        return searched_fields(self._terms)
 
     def sort_column_key(self) -> str | None:
         """The column the rows are sorted by (its key in :data:`COLUMNS`), None in library order."""

@@ -501,8 +501,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def _start_load(self):
         store, sort_by, mark = self.store, self.model.sort_column_key(), self.model.plays_mark()
-        return run_task(lambda: load_library(store, sort_by), lambda result, error: self._loaded(result, error, mark),
-                        name="load-library")
+        fields = self.model.searched_fields()
+        return run_task(lambda: load_library(store, sort_by, fields),
+                        lambda result, error: self._loaded(result, error, mark), name="load-library")
 
     def _loaded(self, result, error, mark: int | None = None) -> None:
         if error is not None:
