@@ -125,8 +125,7 @@ class LibraryData:
     guessed: dict[str, np.ndarray] = field(default_factory=dict)   # bool [shape=(n,)]: from the path
     sort_names: dict[str, list[str]] = field(default_factory=dict)  # column -> its sort names ("" for none)
     album_by: dict[str, list[str]] = field(default_factory=dict)    # "albumartist": see album_artist
-    _sort_keys: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-    _sort_runs: dict[str, np.ndarray] = field(default_factory=dict, repr=False)   # see sort_key
+    _sort_keys: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)  # see sort_key
     typed: dict[str, "TypedIndex"] = field(default_factory=dict, repr=False)    # shown text column -> its index
     _fields: dict[str, "ColumnSearch"] = field(default_factory=dict, repr=False)  # column -> its search (see matching)
     plays_seen: int = 0      # the newest play the counts hold (see Store.last_play_id): a later one is not in them
@@ -324,8 +323,8 @@ class LibraryData:
         """Rows in order of ``key`` (computed once per column), rows of the same value in
         library order (album, disc, track), also ``descending``: turned round as a whole,
         a year's albums played their tracks last to first."""
-        cached = self._sort_keys.get(key)
-        if cached is None:
+        found = self._sort_keys.get(key)
+        if found is None:
             if key in self.numbers:
                 values = self.numbers[key]
                 discs = self.numbers.get("disc") if key == "track_no" else None
@@ -351,11 +350,13 @@ class LibraryData:
             # Which run of equal values each row in that order belongs to (0, 1, ...).
             runs = np.zeros(len(cached), dtype=np.int32)
             np.cumsum(~same, out=runs[1:])
-            self._sort_keys[key] = cached
-            self._sort_runs[key] = runs
+            # (kept together in one step: kept one after the other, a reader on another thread
+            # between the two found the order without its runs, and a descending sort failed)
+            found = self._sort_keys[key] = (cached, runs)
+        cached, runs = found
         if not descending:
             return cached
-        return cached[np.argsort(-self._sort_runs[key], kind="stable")]
+        return cached[np.argsort(-runs, kind="stable")]
 
 
 def _sort_forms(values: list[str]) -> list[str]:
