@@ -77,7 +77,7 @@ def _found_as_the_window_finds(store, what: str) -> list[int]:
     store's search, which reads only the matching rows."""
     from player.library.search import load_library, query_track_ids
 
-    return query_track_ids(load_library(store), what)[0]
+    return query_track_ids(load_library(store, shown=False), what)[0]
 
 
 def run(args) -> int:

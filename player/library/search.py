@@ -145,7 +145,7 @@ class LibraryData:
         return cls.from_columns(cols, naming)
 
     @classmethod
-    def from_columns(cls, cols: dict[str, list], naming=None) -> "LibraryData":
+    def from_columns(cls, cols: dict[str, list], naming=None, *, typed: bool = True) -> "LibraryData":
         """:meth:`from_rows` from one list per column (``id``, the table's columns and, where
         given, those of :data:`_SEARCHED` and :data:`_SORT_NAMES`, ``order_artist``: the
         artist the store's order goes by, :meth:`~player.store.Store.library_order_artists`, and
@@ -206,8 +206,9 @@ class LibraryData:
         if "work" in extra:
             text["work"] = extra["work"]             # (for work:, the same strings)
         # Made here, on the loader's worker: typing to find a row asks at every key.
-        typed = {k: TypedIndex(text[k]) for k in _SHOWN_TEXT if k in text}
-        return cls(ids, text, numbers, search, guessed, sort_names, album_by, typed=typed)
+        # (``typed`` False: for a search alone, as ``segue play``'s, which types to find no row)
+        typing = {k: TypedIndex(text[k]) for k in _SHOWN_TEXT if k in text} if typed else {}
+        return cls(ids, text, numbers, search, guessed, sort_names, album_by, typed=typing)
 
     def matching(self, term) -> np.ndarray:
         """Which tracks hold ``term`` (a :mod:`player.library.query` term, its negation
@@ -881,7 +882,7 @@ def not_connected(folder: str) -> str:
 FILE_GONE = "File not found at the last scan"
 
 
-def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
+def load_library(store, sort_by: str | None = None, fields=(), *, shown: bool = True) -> LibraryData:
     """Read every playable track (call on a worker thread). ``sort_by``: the column the
     table is sorted by, whose ranks are made here too: made by the table when the library
     lands, they held the window for about a tenth of a second at 50,000 tracks at the end of
@@ -890,7 +891,10 @@ def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
     carry numbers and accents. ``fields``: the text columns the search shown names
     (``title:``), whose searches are made here as well: made when the library landed, they
     held the window for a twentieth to a tenth of a second at 100,000 tracks after every
-    scan or edit while such a search was shown."""
+    scan or edit while such a search was shown. ``shown`` False: read for a search alone
+    (``segue play``'s), without what only the table uses (each column's ranks, the index
+    typing in it searches, the files' tooltips): the same tracks found, in the same order,
+    a third sooner at 100,000 tracks (``python -m benchmarks.bench_library_query``)."""
     with store.snapshot():             # one snapshot: a scan writing meanwhile cannot skew the reads
         # A chunk of rows at a time, keeping the values: all 100,000 rows at once leave the
         # window bigger long after they are gone (memory they fragmented).
@@ -919,8 +923,9 @@ def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
                     # What the file is and where, for the title's tooltip: one song in two
                     # files (an album's FLAC and its phone copy in MP3) shows as two rows
                     # alike in every column. One string per format and folder, shared.
-                    cols["file"].extend([files.get(pair) or files.setdefault(pair, _file_tip(*pair))
-                                         for pair in zip((_file_kind(r[k]) for r in chunk), folders)])
+                    if shown:
+                        cols["file"].extend([files.get(pair) or files.setdefault(pair, _file_tip(*pair))
+                                             for pair in zip((_file_kind(r[k]) for r in chunk), folders)])
                     # (the disc a file's name gives, "1-03 Song", where no tag does: for the
                     # album's order, as its name is not kept)
                     file_discs.extend([file_disc(r[k], r["track_no"]) if r["disc_no"] is None else None
@@ -935,6 +940,8 @@ def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
                     cols[k].extend([shared.setdefault(v, v) if type(v) is str else v for v in (r[k] for r in chunk)])
                 else:
                     cols[k].extend([r[k] for r in chunk])
+        if not shown:
+            del cols["file"]
         untagged = {r[0]: r for r in store.untagged_rows()}
         naming = None
         release = {k: cols.pop(k) for k in _RELEASE}
@@ -966,11 +973,12 @@ def load_library(store, sort_by: str | None = None, fields=()) -> LibraryData:
             naming = _Naming(Namer.of(store), untagged, cols["order_artist"])
         played, plays = store.plays_per_track()
         seen = store.last_play_id()
-    data = LibraryData.from_columns(cols, naming)
+    data = LibraryData.from_columns(cols, naming, typed=shown)
     data.position(-1)      # build the id map here, not on the GUI thread
     data.set_plays(played, plays)
     data.plays_seen = seen
-    for key in dict.fromkeys((sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text))):
+    ranked = (sort_by, *_TEXT, *(k for k in ("composer",) if k in data.text)) if shown else ()
+    for key in dict.fromkeys(ranked):
         if key is not None:
             data.sort_key(key)
     for column in dict.fromkeys(fields):

@@ -119,3 +119,27 @@ def test_a_work_stored_as_a_number_or_as_bytes_by_another_program_is_searched_as
     assert query_track_ids(data, "work:sonata")[0] == [ids["Adagio cantabile"]]
     assert [r["id"] for r in store.tracks_matching("1812")] == [ids["Allegro con brio"]]
     assert [r["id"] for r in store.tracks_matching("sonata")] == [ids["Adagio cantabile"]]
+
+
+def test_a_search_read_alone_finds_what_the_window_finds_in_its_order(store):
+    # ``segue play``'s search reads the library without what only the table uses (its
+    # columns' ranks, the index typing in it searches, the tooltips): the same tracks in the
+    # same order, untagged files named by their paths and accented names placed as the
+    # window places them.
+    from player.library.search import load_library
+
+    rows = library_rows(1200, seed=3)
+    for k, r in enumerate(rows[:40]):
+        r["title"] = r["artist"] = r["album"] = None          # named by their files and folders
+        r["path"] = f"/generated/Untagged Band {k % 3}/Some Album/{k:02d} Song of Love.flac"
+    for r in rows[40:80]:
+        r["artist"] = r["albumartist"] = "\u00c9mile Zola Love"
+    store.upsert_tracks(rows)
+    whole, alone = load_library(store), load_library(store, shown=False)
+    assert whole.guessed and whole.typed and whole._sort_keys            # (what the window uses, made)
+    assert not alone.typed and not alone._sort_keys and "file" not in alone.text
+    assert alone.ids.tolist() == whole.ids.tolist()
+    for text in ("love", "title:love", "artist:emile", "title:\"song of love\"", "year:1990-2000",
+                 "love -artist:emile", "plays:0 genre:jazz", "albumartist:zola"):
+        found = query_track_ids(alone, text)
+        assert found == query_track_ids(whole, text) and found[0], text
