@@ -62,9 +62,9 @@ def test_a_reload_asked_for_while_the_first_read_runs_runs_after_it(qtbot, scann
     reads, first_read, go_on = [], threading.Event(), threading.Event()
     read = main_window.load_library
 
-    def held(store, sort_by):
+    def held(store, sort_by, *more):
         reads.append(1)
-        data = read(store, sort_by)
+        data = read(store, sort_by, *more)
         if len(reads) == 1:
             first_read.set()
             assert go_on.wait(10)
