@@ -114,6 +114,7 @@ class LibraryModel(QAbstractTableModel):
         # a library or count read on a worker meanwhile may not hold them (see plays_mark).
         self._counted: list[tuple[int, int, int, int]] = []
         self._marks = 0
+        self._asked: set[int] = set()     # the marks of the reads not handed back yet
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
         """Typing in the table finds the next row whose text in the current column starts with
@@ -161,9 +162,7 @@ class LibraryModel(QAbstractTableModel):
         counted in ``data`` too where its read missed them. True: read the counts again
         (:meth:`set_plays`), one counted meanwhile may or may not be in them."""
         unsure = self._count_again(data, data.plays_seen, mark)
-        if mark is not None:
-            # (a library asked for later holds every play counted before this one was asked for)
-            self._counted = [c for c in self._counted if c[0] >= mark]
+        self.read_ended(mark)
         self.beginResetModel()
         self.data_ = data
         self._order = self._sorted_order()
@@ -179,7 +178,18 @@ class LibraryModel(QAbstractTableModel):
         """Taken as the library or its counts are asked for on a worker, and given back with
         them: which plays counted here the read may have missed."""
         self._marks += 1
+        self._asked.add(self._marks)
         return self._marks
+
+    def read_ended(self, mark: int | None) -> None:
+        """The read asked for at ``mark`` was handed back (or failed): the plays counted
+        before the oldest read still out are in every read to come, and no longer kept.
+        (Trimmed only as a library landed, a session without a reload kept every play.)"""
+        if mark is None:
+            return
+        self._asked.discard(mark)
+        oldest = min(self._asked, default=None)
+        self._counted = [] if oldest is None else [c for c in self._counted if c[0] >= oldest]
 
     def count_play(self, track_id: int, play_id: int | None, by: int = 1) -> None:
         """One play more of ``track_id`` (its row ``play_id`` logged); ``by=-1``: one counted at
@@ -187,7 +197,7 @@ class LibraryModel(QAbstractTableModel):
         play was logged and shown after, it lost the play until the next reload, and
         ``plays:0`` listed the song just heard."""
         self.data_.count_play(track_id, by)
-        if play_id is not None:
+        if play_id is not None and self._asked:       # (no read out: none can miss it)
             self._counted.append((self._marks, play_id, track_id, by))
 
     def _count_again(self, data: LibraryData, seen: int, mark: int | None) -> bool:
@@ -275,11 +285,13 @@ class LibraryModel(QAbstractTableModel):
         ``plays:`` shows what it finds now. ``seen`` and ``mark``: as :meth:`set_library`'s
         (read up to that play, asked for at that mark), and the same True."""
         if seen is not None and seen < self.data_.plays_seen:
+            self.read_ended(mark)
             return False        # (read before the library shown: it holds more)
         self.data_.set_plays(track_ids, plays)
         if seen is not None:
             self.data_.plays_seen = seen
         unsure = self._count_again(self.data_, seen or 0, mark)
+        self.read_ended(mark)
         if any(isinstance(t, NumberTerm) and t.column == "plays" for t in self._terms):
             self._relayout(self._filtered(self._order, self._terms))
         return unsure

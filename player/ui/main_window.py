@@ -400,6 +400,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def _first_load(self, result, error, mark: int | None = None) -> None:
         if error is not None:
+            self.model.read_ended(mark)
             raise error
         n_folders, stale, follow, data, away = result
         if n_folders == 0 and len(data) == 0:
@@ -491,6 +492,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
         def done(result, error) -> None:
             if error is not None:
+                self.model.read_ended(mark)
                 log.error("could not count the plays: %s", error)
             else:
                 if self.model.set_plays(*result, mark=mark):
@@ -507,6 +509,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def _loaded(self, result, error, mark: int | None = None) -> None:
         if error is not None:
+            self.model.read_ended(mark)
             log.error("could not load the library: %s", error)
         else:
             self._set_library(result, mark)

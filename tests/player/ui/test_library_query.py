@@ -333,6 +333,31 @@ def test_plays_counted_while_the_library_is_read_are_counted_once(qapp, store, t
     assert int(model.data_.numbers["plays"][model.data_.position(a)]) == 1
 
 
+def test_plays_counted_are_kept_only_while_a_read_may_miss_them(qapp, store, tmp_path):
+    # Kept for a library read out, they were let go only as a library landed: a session that
+    # played for days without a reload (a count read, a failed read) kept every play.
+    from player.library.search import read_plays
+
+    ids = _scanned(store, tmp_path / "music")
+    a, b = ids["Something"], ids["Help"]
+    model = LibraryModel()
+    model.set_library(load_library(store), model.plays_mark())
+    for _ in range(3):                        # (no read out: none is kept)
+        model.count_play(a, store.start_play(a))
+    assert model._counted == []
+    mark = model.plays_mark()
+    model.count_play(b, store.start_play(b))
+    assert len(model._counted) == 1
+    model.set_plays(*read_plays(store), mark=mark)
+    assert model._counted == []
+    mark = model.plays_mark()                 # (a read that failed hands its mark back too)
+    model.count_play(b, store.start_play(b))
+    model.read_ended(mark)
+    assert model._counted == []
+    plays = model.data_.numbers["plays"]
+    assert [int(plays[model.data_.position(t)]) for t in (a, b)] == [3, 2]
+
+
 def test_a_field_search_shown_is_made_again_on_the_worker_after_a_reload(qtbot, store, make_window, tmp_path,
                                                                          monkeypatch):
     # Each library read came in without the column's search, and the table made it on the
