@@ -71,7 +71,6 @@ class Query:
     terms: list = field(default_factory=list)     # TextTerm and NumberTerm, all of which must hold
     problem: str = ""                             # why the text was read as plain words ("": it was not)
     notes: list[str] = field(default_factory=list)   # terms left out while still being typed ("artist:")
-    named: list[str] = field(default_factory=list)   # text columns named with their value still to come
 
     @property
     def plain(self) -> bool:
@@ -87,10 +86,10 @@ def plain_query(text: str) -> list[TextTerm]:
 def parse(text: str) -> Query:
     """Read what was typed in the search box (never raises: see the module's docstring)."""
     try:
-        terms, notes, named = _read(text)
+        terms, notes = _read(text)
     except _Unreadable as e:
         return Query(plain_query(text), problem=f"{e} \u2014 searched as plain text")
-    return Query(terms, notes=notes, named=named)
+    return Query(terms, notes=notes)
 
 
 class _Unreadable(ValueError):
@@ -133,16 +132,14 @@ def _tokens(text: str):
         i = end
 
 
-def _read(text: str) -> tuple[list, list[str], list[str]]:
-    terms, notes, named = [], [], []
+def _read(text: str) -> tuple[list, list[str]]:
+    terms, notes = [], []
     for negated, name, value, quoted in _tokens(text):
         if name is None:
             words = [search_form(value)] if quoted else search_form(value).split()
             terms += [TextTerm(w, None, negated) for w in words if w]
         elif not value:
             notes.append(f"{name}: needs a value")
-            if name in TEXT_FIELDS:
-                named.append(TEXT_FIELDS[name])
         elif name in TEXT_FIELDS:
             terms.append(TextTerm(search_form(value), TEXT_FIELDS[name], negated))
         elif _TYPING_NUMBER.match(value):
@@ -167,4 +164,4 @@ def _read(text: str) -> tuple[list, list[str], list[str]]:
                     continue
                 low, high = sorted((int(lo), int(hi)))
             terms.append(NumberTerm(NUMBER_FIELDS[name], low, high, negated))
-    return terms, notes, named
+    return terms, notes

@@ -101,7 +101,6 @@ class LibraryModel(QAbstractTableModel):
         self._filter_text = ""         # what the search holds, read again over a new library
         self.filter_problem = ""       # why the search was read as plain text, or a term left out
         self.filter_unreadable = False  # the search was read as plain text (not a term left out)
-        self.fields_named: list[str] = []   # text columns named in the search ("title:"), their search not made
         self._sort = (-1, Qt.AscendingOrder)
         self.playing_id: int | None = None
         self._bold = QFont()
@@ -313,7 +312,6 @@ class LibraryModel(QAbstractTableModel):
         query = read_query(self.data_, text)
         self.filter_problem = query.problem or "; ".join(query.notes)
         self.filter_unreadable = bool(query.problem)    # (a note is a term still being typed)
-        self.fields_named = [c for c in query.named if c not in self.data_._fields]
         return query.terms
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.AscendingOrder) -> None:

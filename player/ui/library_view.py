@@ -15,7 +15,6 @@ from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_queue_actions, add_rating_keys, add_rating_menu, add_show_in_folder, finder
-from player.workers import run_task
 
 QUEUE_AHEAD = 200   # a double-click queues the visible tracks after it, up to this many
 _WIDTHS = {"track_no": 40, "title": 270, "artist": 180, "album": 200, "genre": 100, "year": 52, "duration": 60,
@@ -546,13 +545,6 @@ class LibraryView(QWidget):
 
     def _filter(self, text: str) -> None:
         self.model.set_filter(text)
-        # A field named ("title:") has its search made now on a worker, while its value is
-        # typed: made at the value's first key, on this thread, it held the box for a tenth
-        # of a second and more at 100,000 tracks. (Not ready by then, it is made here as before.)
-        data = self.model.data_
-        for column in self.model.fields_named:
-            run_task(lambda column=column: data.field_search(column), name="field-search")
-        self.model.fields_named = []
         self.save_search.setEnabled(bool(text.strip()))
         self._say_problem(typed=True)
 
