@@ -523,11 +523,12 @@ class SoundDeviceEngine(BufferedEngine):
         done = threading.Event()
 
         latency = self._stream_latency if linger else 0.0
+        linger_s = min(1.0, latency + 0.05) if latency else 0.0
 
         def let_go():
             try:
-                if latency:
-                    time.sleep(min(1.0, latency + 0.05))
+                if linger_s:
+                    time.sleep(linger_s)
                 if drain and self._active(old):
                     old.stop()
                 else:
@@ -545,15 +546,26 @@ class SoundDeviceEngine(BufferedEngine):
                     _left_to_stop.discard(old)
                     _letting_go.discard(old)
 
-        with _left_lock:
-            _letting_go.add(old)
-        threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
-        if wait and not done.wait(LET_GO_WAIT_S):
+        def watch(wait_s: float) -> None:
+            if done.wait(wait_s):
+                return
             with _left_lock:
                 if not done.is_set():
                     _left_to_stop.add(old)
             log.warning("the audio output did not stop within %g s (its sound server does not answer); "
                         "it is left to stop on its own", LET_GO_WAIT_S)
+
+        with _left_lock:
+            _letting_go.add(old)
+        threading.Thread(target=let_go, name="audio-let-go", daemon=True).start()
+        if wait:
+            watch(LET_GO_WAIT_S)
+        else:
+            # Not waited for, it is still watched: a stream whose server stops answering as it
+            # plays its last blocks (the output left by a switch) was never counted as left to
+            # stop, and every later open that failed waited the whole let-go time for it.
+            threading.Thread(target=watch, args=(linger_s + LET_GO_WAIT_S,),
+                             name="audio-let-go-watch", daemon=True).start()
 
     def _open_anew(self) -> None:
         """Open the device chosen, looking at PortAudio's list again if it fails."""

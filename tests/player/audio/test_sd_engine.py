@@ -1259,3 +1259,74 @@ def test_a_switch_of_output_while_playing_fades_the_music_in_on_the_new_one(sd_e
     new = out[starts[1]:starts[1] + SR // 10]
     assert abs(new[0]) < 0.01, f"the new output starts at {new[0]:.3f}"
     assert np.abs(sine_residual(new, freq=440.0, sr=SR)).max() < 0.01
+
+
+def test_an_output_left_whose_server_stops_answering_as_it_plays_its_last_blocks_holds_up_no_later_switch(
+        null_sink, tmp_path):
+    """Switched mid-song, the output left plays its last blocks (the fade's end) on its own
+    for its latency before it is stopped. Its sound server stopping then held that stop for
+    good, and the stream was never counted as left to stop on its own: every later switch to
+    an output that fails waited the whole let-go time for it, under the engine's lock, each
+    time. Once the stop has waited that long, the stream is left to stop on its own, and a
+    failed switch says so at once."""
+    import signal
+    import threading
+
+    from player.audio.base import AudioEngineError
+    from player.audio.sd_engine import LET_GO_WAIT_S, SoundDeviceEngine, _left_to_stop
+
+    path = long_tone(tmp_path)
+    session = {k: os.environ.get(k) for k in ("PULSE_SERVER", "XDG_RUNTIME_DIR")}
+    server = sink.PrivateServer()
+    sink.reinit_portaudio()
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    e = SoundDeviceEngine()
+    try:
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: src.heard_frames > SR // 10)
+        # (the output chosen next is the session's sound server, which answers)
+        os.environ.update({k: v for k, v in session.items() if v is not None})
+        open_anew = e._open_anew
+
+        def server_stops_then_open():
+            # The old output faded out and now plays its last blocks: its server stops here.
+            nonlocal stopped
+            if not stopped:
+                sink.hold(pid)
+                stopped = True
+            open_anew()
+
+        e._open_anew = server_stops_then_open
+        e.set_device(None)
+        del e._open_anew
+        assert stopped and e.state is PlaybackState.PLAYING
+        assert wait_for(lambda: len(_left_to_stop) == 1, LET_GO_WAIT_S + 10), \
+            "the output left was never counted as left to stop on its own"
+        for _ in range(2):
+            failed = []
+
+            def switch():
+                try:
+                    e.set_device("USB DAC (unplugged)")
+                except AudioEngineError as exc:
+                    failed.append(exc)
+
+            t = threading.Thread(target=switch, daemon=True)
+            began = time.monotonic()
+            t.start()
+            t.join(LET_GO_WAIT_S + 10)
+            assert not t.is_alive()
+            assert failed and e.device is None
+            assert time.monotonic() - began < LET_GO_WAIT_S * 0.75, "a failed switch waited for the output left"
+        assert e.state is PlaybackState.PLAYING
+        os.kill(pid, signal.SIGCONT)
+        stopped = False
+        assert wait_for(lambda: not _left_to_stop), "the output left did not stop once its server answered"
+    finally:
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        e.close()
+        server.close()
+        sink.reinit_portaudio()
