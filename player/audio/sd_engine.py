@@ -182,11 +182,29 @@ class _Heard:
     (time, first, end), the last :data:`HEARD_BLOCKS` of them: written by the audio thread,
     one whole entry at a time, then the count; read by any thread."""
 
-    __slots__ = ("blocks", "told")
+    __slots__ = ("blocks", "told", "left")
 
-    def __init__(self):
+    def __init__(self, left: _Heard | None = None):
         self.blocks: list[tuple[float, int, int] | None] = [None] * HEARD_BLOCKS
         self.told = 0
+        #: the notes of the output a switch left, which plays what it took for its latency
+        #: still: what is heard until this stream's first block is (see _heard_frame)
+        self.left = left
+
+    def frame(self, now: float, read: int, rate: int) -> tuple[int | None, int | None]:
+        """(the ring frame heard at ``now``, or None where no block taken is heard yet; the
+        first frame of the first block taken not heard yet, or None)."""
+        told, blocks, first = self.told, self.blocks, None
+        # The newest block already begun is the one playing: taken in order, the blocks are
+        # heard in order, whatever the host's times for them (a time a little early or late
+        # for one block, read before the one taken after it, moved the position back).
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            block = blocks[i % HEARD_BLOCKS]
+            if block[0] <= now:
+                at, before, after = block
+                return min(read, after, before + int((now - at) * rate)), None
+            first = block[1]
+        return None, first
 
 
 class SoundDeviceEngine(BufferedEngine):
@@ -255,7 +273,8 @@ class SoundDeviceEngine(BufferedEngine):
         made = []   # (its end is told with the stream it was: one replaced since is no loss)
         # Its own notes: the blocks an output closed took and never played, timed on its clock,
         # read with a new one's moved the position back and forth after a switch of output.
-        heard = _Heard()
+        # (Those of the output a switch leaves are read only until this one's music is heard.)
+        heard = _Heard(self._heard_left)
         failed = []
         done = threading.Event()
         over = threading.Event()    # (the open, and the close of what it opened late, are through)
@@ -349,18 +368,23 @@ class SoundDeviceEngine(BufferedEngine):
         in it (a pause's fade, the end of a track), silence after."""
         now = time.monotonic()
         heard = self._heard
-        told, blocks, first = heard.told, heard.blocks, None
-        # The newest block already begun is the one playing: taken in order, the blocks are
-        # heard in order, whatever the host's times for them (a time a little early or late
-        # for one block, read before the one taken after it, moved the position back).
-        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
-            block = blocks[i % HEARD_BLOCKS]
-            if block[0] <= now:
-                at, before, after = block
-                return min(read, after, before + int((now - at) * self.rate))
-            first = block
+        frame, first = heard.frame(now, read, self.rate)
+        left = heard.left
+        if left is not None and left.told:
+            # Just after a switch of output the one left still plays what it took, while the
+            # new one opens and plays its first blocks of silence: the position read where the
+            # output left had taken the song to, up to its whole latency ahead of the sound,
+            # until the new one's music was heard. (Ring frames only grow: what the new one
+            # takes comes after all the output left took.)
+            end = left.blocks[(left.told - 1) % HEARD_BLOCKS][2]
+            if frame is None or frame <= end:
+                before, _ = left.frame(now, read, self.rate)
+                if before is not None:
+                    return min(before, frame if frame is not None else read if first is None else first)
+        if frame is not None:
+            return frame
         # (nothing taken is heard yet: where the first block begins)
-        return read if first is None else min(read, first[1])
+        return read if first is None else min(read, first)
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
@@ -387,6 +411,7 @@ class SoundDeviceEngine(BufferedEngine):
 
     _closing = False
     _open_left = None  # (its end, the device) of an open that did not return in time: see _open_stream
+    _heard_left = None  # the notes of the output a switch is leaving, while it plays its last blocks
     _lost = False  # the stream went away with the device: the next start opens a new one
     _warmup = 0
     _xruns = 0
@@ -417,7 +442,10 @@ class SoundDeviceEngine(BufferedEngine):
             with self._stream_lock:
                 stream = self._stream
         if not self._active(stream):
-            self._warmup = int(WARMUP_S * self.rate)
+            # Switched mid-song, the new output begins with silence until the one left has
+            # played the music it took: begun at once, the two played a tenth of a second of
+            # the song twice over, at two places, and the position jumped ahead with the new.
+            self._warmup = int(max(WARMUP_S, self._left_plays_s()) * self.rate)
             # A stream started anew begins from silence: the music fades in, as at a resume.
             # Switched to another output mid-song, the new one came in mid-wave at full level
             # after its first silent blocks, a click on the device just chosen. (A play from
@@ -429,6 +457,17 @@ class SoundDeviceEngine(BufferedEngine):
                 stream.start()
             except self._sdmod.PortAudioError as exc:
                 raise AudioEngineError(f"cannot start the audio output: {exc}") from exc
+
+    def _left_plays_s(self) -> float:
+        """How long the output a switch is leaving still plays music it took (0: none)."""
+        left = self._heard_left
+        if left is None:
+            return 0.0
+        for i in range(left.told - 1, max(0, left.told - HEARD_BLOCKS) - 1, -1):
+            at, before, after = left.blocks[i % HEARD_BLOCKS]
+            if after > before:
+                return min(1.0, max(0.0, at + (after - before) / self.rate - time.monotonic()))
+        return 0.0
 
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
@@ -639,6 +678,7 @@ class SoundDeviceEngine(BufferedEngine):
             self._switch_device(name)
         finally:
             self._moving_out = False
+            self._heard_left = None
 
     def _switch_device(self, name: str | None) -> None:
         was_playing = self.state.value == "playing"
@@ -651,6 +691,10 @@ class SoundDeviceEngine(BufferedEngine):
             # block of the old one already past its check in _callback as it was let go went
             # on to render the music, fading in on the speakers being left and taking those
             # frames from the new output.
+            with self._stream_lock:
+                left = self._heard
+            left.left = None    # (one output back is as far as any sound still goes)
+            self._heard_left = left
             self._close_stream(drain=True, wait=False, linger=True)
         else:
             self._moving_out = False

@@ -155,3 +155,37 @@ def test_a_switch_of_output_mid_song_never_moves_the_position_back(engine, tmp_p
     recorder.stop()
     backs = [(a, b) for a, b in zip(positions, positions[1:]) if b < a]
     assert not backs, f"the position went back after the switch: {backs[:3]}"
+
+
+def test_a_switch_of_output_mid_song_never_moves_the_position_ahead_of_the_sound(engine, tmp_path):
+    # The output left plays what it took (the fade's end) for its latency after the switch,
+    # while the new one opens and plays its first blocks a latency later: the position read
+    # where the output left had taken the song to at once, up to a whole latency (0.3 s here)
+    # ahead of the sound, and held there. It goes on from the output left's sound now.
+    e = engine(latency=0.3)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(_tone_after_silence(tmp_path / "tone.wav", 20.0))
+    _readings(e, recorder, lambda: e.position > 1.5)
+    seen, switched = [], threading.Event()
+
+    def read_during():
+        while not switched.is_set():
+            seen.append((time.monotonic(), e.position))
+            time.sleep(0.002)
+
+    began, at = time.monotonic(), e.position
+    reader = threading.Thread(target=read_during)
+    reader.start()
+    try:
+        e.set_device(None)     # (the same null sink, opened anew as another device would be)
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            time.sleep(0.01)
+    finally:
+        switched.set()
+        reader.join()
+    recorder.stop()
+    assert seen and seen[-1][1] > at + 0.1, "the song did not play on after the switch"
+    # Never faster than the time gone by since the switch began: what is heard cannot be.
+    ahead = max(pos - (at + (t - began)) for t, pos in seen)
+    assert ahead < 0.05, f"the position ran {ahead:.3f} s ahead of the time gone by during the switch"
