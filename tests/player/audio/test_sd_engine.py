@@ -1336,3 +1336,35 @@ def test_an_output_left_whose_server_stops_answering_as_it_plays_its_last_blocks
         e.close()
         server.close()
         sink.reinit_portaudio()
+
+
+def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_time(sd_engine, tmp_path):
+    """The output left plays what it took (a latency of the song, then the fade) on its own
+    after a switch. The new one began 0.15 s after it opened whatever the old one still held:
+    the two played at once, at two places in the song, for a tenth of a second (0.3 s of
+    latency, as over Bluetooth). What the device plays across the switch is the song taken
+    from the buffer, each frame once, one output after the other: the sound recorded lasts
+    as long as the audio taken."""
+    path = long_tone(tmp_path)
+    e = sd_engine(latency=0.3)
+    src = Source(str(path))
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 2)
+    e.set_device(None)     # (the same null sink, opened anew as another device would be)
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 2, timeout=8)
+    e.pause()
+    assert wait_for(lambda: e.state is PlaybackState.PAUSED)
+    # (what the output took before the pause is heard up to its latency later)
+    more = recorder._size() + int((e._stream.latency + 0.2) * SR) * 2 * 4
+    recorder._wait(lambda: recorder._size() >= more)
+    out = recorder.stop()[:, 0]
+    w = 120     # (longer than the tone's period: its zero crossings are no silence)
+    sound = np.lib.stride_tricks.sliding_window_view(np.abs(out), w).max(axis=1) > 1e-3
+    stretches = int(sound[0]) + np.count_nonzero(np.diff(sound.astype(np.int8)) == 1)
+    played = np.count_nonzero(sound) - stretches * (w - 1)
+    # (the fades' quietest frames read as silence: a few milliseconds)
+    off = (played - src.heard_frames) / SR
+    assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the audio taken across the switch"
+    assert np.abs(out).max() < 0.31, "the two outputs played at once"
