@@ -206,6 +206,15 @@ class _Heard:
             first = block[1]
         return None, first
 
+    def took_music(self) -> bool:
+        """Whether any block kept took audio from the buffer (not only silence)."""
+        told = self.told
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            block = self.blocks[i % HEARD_BLOCKS]
+            if block[2] > block[1]:
+                return True
+        return False
+
 
 class SoundDeviceEngine(BufferedEngine):
     """Plays through a PortAudio output device.
@@ -693,6 +702,11 @@ class SoundDeviceEngine(BufferedEngine):
             # frames from the new output.
             with self._stream_lock:
                 left = self._heard
+            if left.left is not None and not left.took_music():
+                # Switched again before the output being left played any music (its first
+                # blocks of silence): the one before it still plays what it took, and the
+                # position read the switch's place at once, a latency ahead of the sound.
+                left = left.left
             left.left = None    # (one output back is as far as any sound still goes)
             self._heard_left = left
             self._close_stream(drain=True, wait=False, linger=True)

@@ -157,11 +157,9 @@ def test_a_switch_of_output_mid_song_never_moves_the_position_back(engine, tmp_p
     assert not backs, f"the position went back after the switch: {backs[:3]}"
 
 
-def test_a_switch_of_output_mid_song_never_moves_the_position_ahead_of_the_sound(engine, tmp_path):
-    # The output left plays what it took (the fade's end) for its latency after the switch,
-    # while the new one opens and plays its first blocks a latency later: the position read
-    # where the output left had taken the song to at once, up to a whole latency (0.3 s here)
-    # ahead of the sound, and held there. It goes on from the output left's sound now.
+def _ahead_of_the_sound_over_switches(engine, tmp_path, switches: int) -> float:
+    """The most the position read ran ahead of the time gone by, from just before ``switches``
+    switches of output mid-song (one after the other) to 1 s after them: what is heard cannot."""
     e = engine(latency=0.3)
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     e.play(_tone_after_silence(tmp_path / "tone.wav", 20.0))
@@ -177,7 +175,8 @@ def test_a_switch_of_output_mid_song_never_moves_the_position_ahead_of_the_sound
     reader = threading.Thread(target=read_during)
     reader.start()
     try:
-        e.set_device(None)     # (the same null sink, opened anew as another device would be)
+        for _ in range(switches):
+            e.set_device(None)     # (the same null sink, opened anew as another device would be)
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             time.sleep(0.01)
@@ -186,6 +185,21 @@ def test_a_switch_of_output_mid_song_never_moves_the_position_ahead_of_the_sound
         reader.join()
     recorder.stop()
     assert seen and seen[-1][1] > at + 0.1, "the song did not play on after the switch"
-    # Never faster than the time gone by since the switch began: what is heard cannot be.
-    ahead = max(pos - (at + (t - began)) for t, pos in seen)
+    return max(pos - (at + (t - began)) for t, pos in seen)
+
+
+def test_a_switch_of_output_mid_song_never_moves_the_position_ahead_of_the_sound(engine, tmp_path):
+    # The output left plays what it took (the fade's end) for its latency after the switch,
+    # while the new one opens and plays its first blocks a latency later: the position read
+    # where the output left had taken the song to at once, up to a whole latency (0.3 s here)
+    # ahead of the sound, and held there. It goes on from the output left's sound now.
+    ahead = _ahead_of_the_sound_over_switches(engine, tmp_path, 1)
     assert ahead < 0.05, f"the position ran {ahead:.3f} s ahead of the time gone by during the switch"
+
+
+def test_two_switches_of_output_in_a_row_never_move_the_position_ahead_of_the_sound(engine, tmp_path):
+    # The second switch leaves an output still in its first blocks of silence, while the one
+    # the first switch left plays what it took: the position read the switch's place at once,
+    # a whole latency (0.3 s) ahead of the sound.
+    ahead = _ahead_of_the_sound_over_switches(engine, tmp_path, 2)
+    assert ahead < 0.05, f"the position ran {ahead:.3f} s ahead of the time gone by during the switches"
