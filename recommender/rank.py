@@ -68,6 +68,10 @@ AWAY_TASTE = 0.05
 AWAY_LIFT_MAX = 4.0
 # Up next's signals from the person's own past around the session's tracks.
 OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
+# Up next's signals that speak of the person whatever the session plays (what they love,
+# play lately, put on themselves, just heard): after a song by an artist they had never
+# played, its genre outweighs all of them together (``_new_artist_lead``).
+PERSON_EVIDENCE = ("taste", "recent", "artist_taste", "chosen_artists", "fresh")
 # Up next and Radio take the person's habit of hearing an artist several times an hour as
 # if this many listened plays of the default limit came first.
 HABIT_PRIOR_PLAYS = 50
@@ -867,7 +871,7 @@ class Recommender:
                     signals["artist"] = signals["artist"] & (cat.album != cat.album[tail])
             if why is not None:         # kept for the reasons of the fused picks: no second scoring
                 seen["signals"] = signals
-            score = self._blend(signals)
+            score = self._blend(signals) + self._new_artist_lead(heard, signals)
             if not len(heard):
                 # (given way to the plays here only, someone who had just imported years of
                 # another player's history got the library's famous artists first, above the
@@ -1357,6 +1361,41 @@ class Recommender:
         if tail >= 0 and cat.album[tail] >= 0:
             out["album"] = self._album_scores(tail)
         return out
+
+    def _new_artist_lead(self, heard: np.ndarray, signals: dict[str, np.ndarray]) -> np.ndarray | float:
+        """A lead for the songs of the genre of the latest of ``heard`` where its artist is one
+        the person had never listened to before this session (no more listened plays of it
+        than ``heard`` holds of its songs): as large as the most the person's own signals
+        (``PERSON_EVIDENCE``, with Up next's weights) can set two songs apart, so the genre
+        comes first and the person's taste orders within it.
+
+        Nothing the person did before speaks of such a song, so their favourites of every
+        genre outweighed its genre, a tie-breaker at their trust: after a folk song just
+        picked, Up next went on with their rock. A listener who just put on something new
+        wants more like it, their own favourites of that kind first. A song of a known
+        artist needs none: their past sessions around that artist say where to go. Songs
+        the person turns away from (``shunned``, but the artist's own; ``skipped_out``) get
+        none either.
+        [shape=(n,)] float32, or 0.0 where there is none"""
+        cat = self.catalog
+        if not len(heard):
+            return 0.0
+        tail = int(heard[-1])
+        genre, artist = self.genre[tail], cat.artist[tail]
+        if genre < 0 or artist < 0:
+            return 0.0
+        by = cat.artist == artist
+        if float(cat.play_count[by].sum()) > np.count_nonzero(cat.artist[heard] == artist):
+            return 0.0
+        w = self.up_next_weights()
+        span = sum(abs(float(w.get(name, 0.0))) * float(np.ptp(signals[name]))
+                   for name in PERSON_EVIDENCE if name in signals and len(signals[name]))
+        if span <= 0:
+            return 0.0
+        # (the artist just picked keeps it, though the skips of its songs before outweigh
+        # their plays: else the album going on from it gave way to others of its genre)
+        on = (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
+        return on * np.float32(span)
 
     def _new_ground(self, kept: np.ndarray) -> bool:
         """Whether the latest of ``kept`` is of a genre the person had not listened to before

@@ -750,6 +750,36 @@ def test_up_next_before_analysis_draws_from_the_whole_library_not_a_block_of_it(
         assert len(picks) == 20 and max(picks) - min(picks) > n // 2, picks
 
 
+
+def _song(genre: int, band: int, song: int) -> int:
+    """The id of ``untagged_sound_library``'s song ``song`` of ``band`` in genre ``genre``
+    (0 Rock, 1 Jazz, 2 Folk, 3 Electronic, 4 Blues), after its 12 soundtrack cues."""
+    return 13 + 16 * genre + 4 * band + song
+
+
+def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favourites_first():
+    # Years of rock and jazz favourites, a folk band played four times; then the person
+    # puts on a folk song by a band they never played. Nothing they did before speaks of
+    # it, and their favourites outweighed its genre: once the album's other songs were
+    # offered, Up next went on with rock and jazz, no folk at all.
+    loved = [_song(g, b, s) for g, b in ((0, 0), (1, 0), (0, 1)) for s in range(4)]
+    history = [(loved[(5 * i) % len(loved)], "finished") for i in range(240)]
+    history += [(_song(2, 0, s), "finished") for s in range(4)]
+    cat, rows = untagged_sound_library(plays_=plays(history, session_len=12))
+    rec = Recommender(cat, now=T0 + 240.0 * len(history) + 3600.0)
+    assert rec.trust > 0.8
+    seed = _song(2, 3, 0)                   # "Folk band 3", never played
+    got = [t for t, _ in rec.up_next([seed], 10)]
+    assert [rows[t]["genre"] for t in got] == ["Folk"] * 10, [rows[t]["title"] for t in got]
+    # The folk band the person has played comes first after the album's own songs.
+    others = [rows[t]["artist"] for t in got if rows[t]["album"] != "Folk album 3"]
+    assert others[0] == "Folk band 0", others
+    # A song by an artist the person knows is left to their own past around it: after one
+    # of their rock favourites, what they played with it before (jazz) still comes.
+    known = [rows[t]["genre"] for t, _ in rec.up_next([_song(0, 0, 1)], 10)]
+    assert "Jazz" in known, known
+
+
 # -- reasons ---------------------------------------------------------------------
 CLAIMS = re.compile(r"you play|you played|your .* tracks|which you|what you play", re.I)
 
