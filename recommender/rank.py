@@ -848,6 +848,11 @@ class Recommender:
         heard_rows = None if heard_through is None else self._rows(heard_through)
         skip_push = self._skip_penalty(skip_rows, streak, session=sess, heard=heard_rows)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
+        turn, chosen = self._new_artist_turn(kept)
+        if turn is not None and chosen:
+            # (nor, after a song by a new artist the person put on, what the vote of the
+            # session's earlier songs brings from outside its genre: see ``_new_artist_lead``)
+            pushed = pushed | ~turn
         if streak >= STREAK_SAME:
             for codes in (cat.artist, cat.album):
                 hit = codes[skip_rows[-streak:]]
@@ -1362,10 +1367,32 @@ class Recommender:
             out["album"] = self._album_scores(tail)
         return out
 
+    def _new_artist_turn(self, heard: np.ndarray) -> tuple[np.ndarray | None, bool]:
+        """Where the latest of ``heard`` is by an artist the person had never listened to
+        before this session (no more listened plays of it than ``heard`` holds of its songs)
+        and its genre is known: the songs of that genre Up next leads with
+        (``_new_artist_lead``), and whether the person went there themselves
+        (``_chosen_here``); ``(None, False)`` otherwise. Songs the person turns away from
+        (``shunned``, but the artist's own; ``skipped_out``) are not among them.
+        [shape=(n,)] bool"""
+        cat = self.catalog
+        if not len(heard):
+            return None, False
+        tail = int(heard[-1])
+        genre, artist = self.genre[tail], cat.artist[tail]
+        if genre < 0 or artist < 0:
+            return None, False
+        by = cat.artist == artist
+        if float(cat.play_count[by].sum()) > np.count_nonzero(cat.artist[heard] == artist):
+            return None, False
+        # (the artist just picked keeps it, though the skips of its songs before outweigh
+        # their plays: else the album going on from it gave way to others of its genre)
+        on = (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
+        return on, self._chosen_here(heard[cat.artist[heard] == artist])
+
     def _new_artist_lead(self, heard: np.ndarray, signals: dict[str, np.ndarray]) -> np.ndarray | float:
-        """A lead for the songs of the genre of the latest of ``heard`` where its artist is one
-        the person had never listened to before this session (no more listened plays of it
-        than ``heard`` holds of its songs): as large as the most the person's own signals
+        """A lead for the songs of the genre of the latest of ``heard`` where its artist is new
+        to the person (``_new_artist_turn``): as large as the most the person's own signals
         (``PERSON_EVIDENCE``, with Up next's weights) can set two songs apart, so the genre
         comes first and the person's taste orders within it.
 
@@ -1373,29 +1400,20 @@ class Recommender:
         genre outweighed its genre, a tie-breaker at their trust: after a folk song just
         picked, Up next went on with their rock. A listener who just put on something new
         wants more like it, their own favourites of that kind first. A song of a known
-        artist needs none: their past sessions around that artist say where to go. Songs
-        the person turns away from (``shunned``, but the artist's own; ``skipped_out``) get
-        none either.
+        artist needs none: their past sessions around that artist say where to go.
         [shape=(n,)] float32, or 0.0 where there is none"""
-        cat = self.catalog
-        if not len(heard):
+        on, chosen = self._new_artist_turn(heard)
+        if on is None:
             return 0.0
-        tail = int(heard[-1])
-        genre, artist = self.genre[tail], cat.artist[tail]
-        if genre < 0 or artist < 0:
-            return 0.0
-        by = cat.artist == artist
-        if float(cat.play_count[by].sum()) > np.count_nonzero(cat.artist[heard] == artist):
-            return 0.0
+        # Where they put the song on themselves, it also outweighs what they played with the
+        # session's earlier songs before: after two rock favourites and the folk song they
+        # chose next, the rock's past sessions took Up next back to rock. A song Segue offered
+        # and they kept is a turn the session took, not a change of mind: that evidence stays.
+        names = PERSON_EVIDENCE + (OWN_EVIDENCE + ("session",) if chosen else ())
         w = self.up_next_weights()
         span = sum(abs(float(w.get(name, 0.0))) * float(np.ptp(signals[name]))
-                   for name in PERSON_EVIDENCE if name in signals and len(signals[name]))
-        if span <= 0:
-            return 0.0
-        # (the artist just picked keeps it, though the skips of its songs before outweigh
-        # their plays: else the album going on from it gave way to others of its genre)
-        on = (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
-        return on * np.float32(span)
+                   for name in names if name in signals and len(signals[name]))
+        return on * np.float32(span) if span > 0 else 0.0
 
     def _new_ground(self, kept: np.ndarray) -> bool:
         """Whether the latest of ``kept`` is of a genre the person had not listened to before
@@ -1414,11 +1432,19 @@ class Recommender:
         here = kept[codes[kept] == codes[tail]]
         if float(self.charted[tail]) > len(here):
             return False
+        return self._chosen_here(here)
+
+    def _chosen_here(self, rows: np.ndarray) -> bool:
+        """Whether the person went to ``rows`` (of the session) themselves: always for someone
+        who mostly chooses their own music; for someone who mostly lets Segue choose, only
+        where they picked one of them in this session (an offer they kept is not a change of
+        mind)."""
+        cat = self.catalog
         if cat.offered_share < 0.5:
             return True
         p = cat.plays
         mine = (p.session_id == p.session_now()) & cat.play_chosen & (cat.play_feedback > 0)
-        return bool(np.isin(cat.play_rows[mine], here).any())
+        return bool(np.isin(cat.play_rows[mine], rows).any())
 
     def _new_release(self) -> np.ndarray:
         """True for the songs new in the library by an artist the person loves: added within

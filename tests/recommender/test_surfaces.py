@@ -774,6 +774,10 @@ def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favou
     # The folk band the person has played comes first after the album's own songs.
     others = [rows[t]["artist"] for t in got if rows[t]["album"] != "Folk album 3"]
     assert others[0] == "Folk band 0", others
+    # The same where they put it on after two of their favourites: what they played with
+    # those before no longer decides, the song they just chose does.
+    after = [t for t, _ in rec.up_next([_song(1, 0, 0), _song(0, 1, 0), seed], 10)]
+    assert [rows[t]["genre"] for t in after] == ["Folk"] * 10, [rows[t]["title"] for t in after]
     # A song by an artist the person knows is left to their own past around it: after one
     # of their rock favourites, what they played with it before (jazz) still comes.
     known = [rows[t]["genre"] for t, _ in rec.up_next([_song(0, 0, 1)], 10)]
