@@ -70,7 +70,8 @@ AWAY_LIFT_MAX = 4.0
 OWN_EVIDENCE = ("sequence", "neighbours", "together", "artists_together")
 # Up next's signals that speak of the person whatever the session plays (what they love,
 # play lately, put on themselves, just heard): after a song by an artist they had never
-# played, its genre outweighs all of them together (``_new_artist_lead``).
+# played that they just put on, its genre outweighs all of them together, and their own
+# evidence around the session too (``_new_artist_lead``).
 PERSON_EVIDENCE = ("taste", "recent", "artist_taste", "chosen_artists", "fresh")
 # Up next and Radio take the person's habit of hearing an artist several times an hour as
 # if this many listened plays of the default limit came first.
@@ -848,8 +849,8 @@ class Recommender:
         heard_rows = None if heard_through is None else self._rows(heard_through)
         skip_push = self._skip_penalty(skip_rows, streak, session=sess, heard=heard_rows)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
-        turn, chosen = self._new_artist_turn(kept)
-        if turn is not None and chosen:
+        turn = self._new_artist_turn(kept)
+        if turn is not None:
             # (nor, after a song by a new artist the person put on, what the vote of the
             # session's earlier songs brings from outside its genre: see ``_new_artist_lead``)
             pushed = pushed | ~turn
@@ -1367,52 +1368,57 @@ class Recommender:
             out["album"] = self._album_scores(tail)
         return out
 
-    def _new_artist_turn(self, heard: np.ndarray) -> tuple[np.ndarray | None, bool]:
-        """Where the latest of ``heard`` is by an artist the person had never listened to
-        before this session (no more listened plays of it than ``heard`` holds of its songs)
-        and its genre is known: the songs of that genre Up next leads with
-        (``_new_artist_lead``), and whether the person went there themselves
-        (``_chosen_here``); ``(None, False)`` otherwise. Songs the person turns away from
-        (``shunned``, but the artist's own; ``skipped_out``) are not among them.
-        [shape=(n,)] bool"""
+    def _new_artist_turn(self, heard: np.ndarray) -> np.ndarray | None:
+        """Where the person has just put on a song by an artist they had never listened to
+        (the latest of ``heard``, picked by them in the session in progress, its artist with
+        no more listened plays than ``heard`` holds of its songs) and its genre is known: the
+        songs of that genre Up next leads with (``_new_artist_lead``); None otherwise. Songs
+        the person turns away from (``shunned``, but the artist's own; ``skipped_out``) are
+        not among them. Such a song that Segue offered and they kept is a turn the session
+        took, not a change of mind: following each one into its genre, an evening of Up next
+        wandered from genre to genre, away from the person's favourites. [shape=(n,)] bool"""
         cat = self.catalog
         if not len(heard):
-            return None, False
+            return None
         tail = int(heard[-1])
         genre, artist = self.genre[tail], cat.artist[tail]
         if genre < 0 or artist < 0:
-            return None, False
+            return None
         by = cat.artist == artist
         if float(cat.play_count[by].sum()) > np.count_nonzero(cat.artist[heard] == artist):
-            return None, False
+            return None
+        p = cat.plays
+        if not len(p):
+            return None
+        # (its latest play in the session in progress, the one playing now where the app
+        # logs it; none there: nothing says the person chose it)
+        mine = np.flatnonzero((p.session_id == p.session_now()) & (cat.play_rows == tail))
+        if not len(mine) or not cat.play_chosen[mine[-1]]:
+            return None
         # (the artist just picked keeps it, though the skips of its songs before outweigh
         # their plays: else the album going on from it gave way to others of its genre)
-        on = (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
-        return on, self._chosen_here(heard[cat.artist[heard] == artist])
+        return (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
 
     def _new_artist_lead(self, heard: np.ndarray, signals: dict[str, np.ndarray]) -> np.ndarray | float:
-        """A lead for the songs of the genre of the latest of ``heard`` where its artist is new
-        to the person (``_new_artist_turn``): as large as the most the person's own signals
-        (``PERSON_EVIDENCE``, with Up next's weights) can set two songs apart, so the genre
-        comes first and the person's taste orders within it.
+        """A lead for the songs of the genre of a song by a new artist the person has just
+        put on (``_new_artist_turn``): as large as the most the person's own signals and
+        their past around the session (``PERSON_EVIDENCE``, ``OWN_EVIDENCE``, the session
+        model's lift; with Up next's weights) can set two songs apart, so the genre comes
+        first and the person's taste orders within it.
 
         Nothing the person did before speaks of such a song, so their favourites of every
-        genre outweighed its genre, a tie-breaker at their trust: after a folk song just
-        picked, Up next went on with their rock. A listener who just put on something new
-        wants more like it, their own favourites of that kind first. A song of a known
-        artist needs none: their past sessions around that artist say where to go.
+        genre outweighed its genre, a tie-breaker at their trust, and so did what they had
+        played with the session's earlier songs: after a folk song just picked, Up next went
+        on with their rock. A listener who just put on something new wants more like it,
+        their own favourites of that kind first. A song of a known artist needs none: their
+        past sessions around that artist say where to go.
         [shape=(n,)] float32, or 0.0 where there is none"""
-        on, chosen = self._new_artist_turn(heard)
+        on = self._new_artist_turn(heard)
         if on is None:
             return 0.0
-        # Where they put the song on themselves, it also outweighs what they played with the
-        # session's earlier songs before: after two rock favourites and the folk song they
-        # chose next, the rock's past sessions took Up next back to rock. A song Segue offered
-        # and they kept is a turn the session took, not a change of mind: that evidence stays.
-        names = PERSON_EVIDENCE + (OWN_EVIDENCE + ("session",) if chosen else ())
         w = self.up_next_weights()
         span = sum(abs(float(w.get(name, 0.0))) * float(np.ptp(signals[name]))
-                   for name in names if name in signals and len(signals[name]))
+                   for name in PERSON_EVIDENCE + OWN_EVIDENCE + ("session",) if name in signals and len(signals[name]))
         return on * np.float32(span) if span > 0 else 0.0
 
     def _new_ground(self, kept: np.ndarray) -> bool:
@@ -1432,19 +1438,11 @@ class Recommender:
         here = kept[codes[kept] == codes[tail]]
         if float(self.charted[tail]) > len(here):
             return False
-        return self._chosen_here(here)
-
-    def _chosen_here(self, rows: np.ndarray) -> bool:
-        """Whether the person went to ``rows`` (of the session) themselves: always for someone
-        who mostly chooses their own music; for someone who mostly lets Segue choose, only
-        where they picked one of them in this session (an offer they kept is not a change of
-        mind)."""
-        cat = self.catalog
         if cat.offered_share < 0.5:
             return True
         p = cat.plays
         mine = (p.session_id == p.session_now()) & cat.play_chosen & (cat.play_feedback > 0)
-        return bool(np.isin(cat.play_rows[mine], rows).any())
+        return bool(np.isin(cat.play_rows[mine], here).any())
 
     def _new_release(self) -> np.ndarray:
         """True for the songs new in the library by an artist the person loves: added within

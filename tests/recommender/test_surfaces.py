@@ -757,18 +757,29 @@ def _song(genre: int, band: int, song: int) -> int:
     return 13 + 16 * genre + 4 * band + song
 
 
-def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favourites_first():
-    # Years of rock and jazz favourites, a folk band played four times; then the person
-    # puts on a folk song by a band they never played. Nothing they did before speaks of
-    # it, and their favourites outweighed its genre: once the album's other songs were
-    # offered, Up next went on with rock and jazz, no folk at all.
+def _evening_then(session, *, source="library"):
+    """A catalogue of ``untagged_sound_library`` whose person has played rock and jazz
+    favourites for weeks (252 plays, sessions of 12) and one folk band four times, and has
+    now played ``session``, the last of it from ``source`` (the others picked by them)."""
     loved = [_song(g, b, s) for g, b in ((0, 0), (1, 0), (0, 1)) for s in range(4)]
-    history = [(loved[(5 * i) % len(loved)], "finished") for i in range(240)]
-    history += [(_song(2, 0, s), "finished") for s in range(4)]
-    cat, rows = untagged_sound_library(plays_=plays(history, session_len=12))
-    rec = Recommender(cat, now=T0 + 240.0 * len(history) + 3600.0)
-    assert rec.trust > 0.8
+    history = [(loved[(5 * i) % len(loved)], "finished") for i in range(252)]
+    history[100:104] = [(_song(2, 0, s), "finished") for s in range(4)]
+    events = history + [(t, "finished") for t in session]
+    log = plays(events, session_len=12)
+    log = PlayLog(log.track_id, log.session_id, log.started_at, log.ms_heard, log.track_ms, log.ended,
+                  np.array(["library"] * (len(events) - 1) + [source], dtype=object))
+    cat, rows = untagged_sound_library(plays_=log)
+    return Recommender(cat, now=float(log.started_at[-1]) + 60.0), rows
+
+
+def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favourites_first():
+    # Weeks of rock and jazz favourites, a folk band played four times; then the person
+    # puts on a folk song by a band they never played. Nothing they did before speaks of
+    # it, and their favourites outweighed its genre: Up next went on with rock and jazz,
+    # no folk at all.
     seed = _song(2, 3, 0)                   # "Folk band 3", never played
+    rec, rows = _evening_then([seed])
+    assert rec.trust > 0.8
     got = [t for t, _ in rec.up_next([seed], 10)]
     assert [rows[t]["genre"] for t in got] == ["Folk"] * 10, [rows[t]["title"] for t in got]
     # The folk band the person has played comes first after the album's own songs.
@@ -776,8 +787,14 @@ def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favou
     assert others[0] == "Folk band 0", others
     # The same where they put it on after two of their favourites: what they played with
     # those before no longer decides, the song they just chose does.
-    after = [t for t, _ in rec.up_next([_song(1, 0, 0), _song(0, 1, 0), seed], 10)]
+    session = [_song(1, 0, 0), _song(0, 1, 0), seed]
+    after = [t for t, _ in _evening_then(session)[0].up_next(session, 10)]
     assert [rows[t]["genre"] for t in after] == ["Folk"] * 10, [rows[t]["title"] for t in after]
+    # Where Segue offered it and they let it play, the session took a turn, not the person:
+    # their favourites still speak (following each such song into its genre, an evening of
+    # Up next wandered from genre to genre).
+    offered = [rows[t]["genre"] for t, _ in _evening_then(session, source="up_next")[0].up_next(session, 10)]
+    assert offered.count("Folk") < 5, offered
     # A song by an artist the person knows is left to their own past around it: after one
     # of their rock favourites, what they played with it before (jazz) still comes.
     known = [rows[t]["genre"] for t, _ in rec.up_next([_song(0, 0, 1)], 10)]
