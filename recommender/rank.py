@@ -849,11 +849,11 @@ class Recommender:
         heard_rows = None if heard_through is None else self._rows(heard_through)
         skip_push = self._skip_penalty(skip_rows, streak, session=sess, heard=heard_rows)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
-        turn = self._new_artist_turn(kept)
-        if turn is not None:
+        new_genre = self._new_artist_turn(kept)
+        if new_genre is not None:
             # (nor, after a song by a new artist the person put on, what the vote of the
             # session's earlier songs brings from outside its genre: see ``_new_artist_lead``)
-            pushed = pushed | ~turn
+            pushed = pushed | ~new_genre
         if streak >= STREAK_SAME:
             for codes in (cat.artist, cat.album):
                 hit = codes[skip_rows[-streak:]]
@@ -877,7 +877,10 @@ class Recommender:
                     signals["artist"] = signals["artist"] & (cat.album != cat.album[tail])
             if why is not None:         # kept for the reasons of the fused picks: no second scoring
                 seen["signals"] = signals
-            score = self._blend(signals) + self._new_artist_lead(heard, signals)
+            # (the session's own latest song says it, for the whole batch: scored again after
+            # an album played in order now, or after an album's turn, the tail is a pick not
+            # played yet, and Up next went back to the favourites of other genres)
+            score = self._blend(signals) + self._new_artist_lead(new_genre, signals)
             if not len(heard):
                 # (given way to the plays here only, someone who had just imported years of
                 # another player's history got the library's famous artists first, above the
@@ -1399,12 +1402,13 @@ class Recommender:
         # their plays: else the album going on from it gave way to others of its genre)
         return (self.genre == genre) & (~self.shunned | by) & ~self.skipped_out
 
-    def _new_artist_lead(self, heard: np.ndarray, signals: dict[str, np.ndarray]) -> np.ndarray | float:
-        """A lead for the songs of the genre of a song by a new artist the person has just
-        put on (``_new_artist_turn``): as large as the most the person's own signals and
-        their past around the session (``PERSON_EVIDENCE``, ``OWN_EVIDENCE``, the session
-        model's lift; with Up next's weights) can set two songs apart, so the genre comes
-        first and the person's taste orders within it.
+    def _new_artist_lead(self, on: np.ndarray | None, signals: dict[str, np.ndarray]) -> np.ndarray | float:
+        """A lead for ``on``, the songs of the genre of a song by a new artist the person has
+        just put on (``_new_artist_turn``; None: none), over Up next's ``signals``: as large
+        as the most the person's own signals and their past around the session
+        (``PERSON_EVIDENCE``, ``OWN_EVIDENCE``, the session model's lift; with Up next's
+        weights) can set two songs apart, so the genre comes first and the person's taste
+        orders within it.
 
         Nothing the person did before speaks of such a song, so their favourites of every
         genre outweighed its genre, a tie-breaker at their trust, and so did what they had
@@ -1413,12 +1417,12 @@ class Recommender:
         their own favourites of that kind first. A song of a known artist needs none: their
         past sessions around that artist say where to go.
         [shape=(n,)] float32, or 0.0 where there is none"""
-        on = self._new_artist_turn(heard)
         if on is None:
             return 0.0
         w = self.up_next_weights()
+        names = PERSON_EVIDENCE + OWN_EVIDENCE + ("session",)
         span = sum(abs(float(w.get(name, 0.0))) * float(np.ptp(signals[name]))
-                   for name in PERSON_EVIDENCE + OWN_EVIDENCE + ("session",) if name in signals and len(signals[name]))
+                   for name in names if name in signals and len(signals[name]))
         return on * np.float32(span) if span > 0 else 0.0
 
     def _new_ground(self, kept: np.ndarray) -> bool:

@@ -23,12 +23,13 @@ def plays(events, *, session_len=100, track_ms=200_000.0):
                    T0 + 240.0 * np.arange(n), ms, np.full(n, track_ms), ended)
 
 
-def untagged_sound_library(*, stingers=False, twins=False, plays_=None):
+def untagged_sound_library(*, stingers=False, twins=False, plays_=None, numbered=False):
     """A library as it is before analysis: tags only, no embedding, no priors.
 
     Soundtrack: one album of 12 cues by three composers (album artist "Various Artists");
     then five genres of 4 bands x 4 songs, each band with its own year; optionally
-    short stingers tagged like the music, and second copies of some songs.
+    short stingers tagged like the music, and second copies of some songs; ``numbered``: the
+    albums' track numbers tagged (a band's songs 1-4, the cues 1-12; none for the others).
     """
     rows = []
 
@@ -38,11 +39,13 @@ def untagged_sound_library(*, stingers=False, twins=False, plays_=None):
 
     for i in range(12):
         add(f"Composer {i % 3}", "Echoes OST", f"Cue {i:02d}", "Soundtrack", 150.0 + i, 2016, "Various Artists")
+        rows[-1]["track"] = i + 1
     for g, genre in enumerate(["Rock", "Jazz", "Folk", "Electronic", "Blues"]):
         for b in range(4):
             for s in range(4):
                 add(f"{genre} band {b}", f"{genre} album {b}", f"{genre} song {b}{s}", genre,
                     200.0 + 10 * s, 1970 + 10 * b)
+                rows[-1]["track"] = s + 1
     if stingers:
         for i, (seconds, genre) in enumerate([(1.0, "Rock"), (8.0, "Rock"), (14.0, "Soundtrack"), (3.0, "Jazz"),
                                               (1.0, "Folk"), (2.0, "Electronic"), (1.0, "Blues")]):
@@ -55,7 +58,7 @@ def untagged_sound_library(*, stingers=False, twins=False, plays_=None):
                         albums=[r["album"] for r in rows], titles=[r["title"] for r in rows],
                         durations=[r["duration"] for r in rows], buckets=[r["genre"] for r in rows],
                         years=[r["year"] for r in rows], album_artists=[r["album_artist"] for r in rows],
-                        plays=plays_)
+                        plays=plays_, track_numbers=[r.get("track") for r in rows] if numbered else None)
     return cat, {r["id"]: r for r in rows}
 
 
@@ -799,6 +802,24 @@ def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favou
     # of their rock favourites, what they played with it before (jazz) still comes.
     known = [rows[t]["genre"] for t, _ in rec.up_next([_song(0, 0, 1)], 10)]
     assert "Jazz" in known, known
+
+
+def test_after_a_new_artists_album_played_in_order_up_next_keeps_to_its_genre():
+    # Someone who plays whole albums in order, rock and jazz, and one folk album once, puts
+    # on a folk album of a band they never played: its songs go on in order, then Up next
+    # went back to rock (scored after the album's last song, not played yet, it no longer
+    # knew that the person had just chosen a new band's folk).
+    loved = [(0, 0), (1, 0), (0, 1)]
+    history = [(_song(*loved[i % 3], s), "finished") for i in range(62) for s in range(4)]
+    history[100:104] = [(_song(2, 0, s), "finished") for s in range(4)]
+    session = [_song(2, 3, 0), _song(2, 3, 1)]
+    log = plays(history + [(t, "finished") for t in session], session_len=4)
+    cat, rows = untagged_sound_library(plays_=log, numbered=True)
+    rec = Recommender(cat, now=float(log.started_at[-1]) + 60.0)
+    assert rec.album_order > 0.5 and rec.trust > 0.8
+    got = [t for t, _ in rec.up_next(session, 8)]
+    assert got[:2] == [_song(2, 3, 2), _song(2, 3, 3)], [rows[t]["title"] for t in got]
+    assert [rows[t]["genre"] for t in got] == ["Folk"] * 8, [rows[t]["title"] for t in got]
 
 
 # -- reasons ---------------------------------------------------------------------
