@@ -27,7 +27,7 @@ from operator import attrgetter, itemgetter, lt, ne, or_
 from player.library.names import (album_folder, file_disc, is_disc_folder, path_disc, path_numbers, release_folder,
                                   title_disc)
 from segue_common.normalize import credited_artists, primary_artist
-from segue_common.text import search_form
+from segue_common.text import sort_form
 
 # What the rule reads of each track (the store's column names).
 RULE_COLUMNS = ("id", "path", "album", "artist", "albumartist", "albumartistsort", "track_no", "disc_no",
@@ -205,9 +205,10 @@ def _folder(path) -> str:
 
 
 def order_form(name: str) -> str:
-    """A name as the library order compares it: case and accents ignored ("Émile" among the
-    E's; the store's NOCASE folds only ASCII letters and puts it after Z)."""
-    return name.casefold() if name.isascii() else search_form(name)
+    """A name as the library order compares it, as people sort names and as the store orders
+    its rows (its stored keys, ``player.store.order_keys``): case and accents ignored ("Émile"
+    among the E's), numbers compared as numbers ("2Pac" before "10cc", "Vol. 2" before "Vol. 10")."""
+    return sort_form(name)
 
 
 def order_artist(row) -> str | None:

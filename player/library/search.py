@@ -151,9 +151,8 @@ class LibraryData:
         artist the store's order goes by, :meth:`~player.store.Store.library_order_artists`, and
         ``album_by``: the album artist as :meth:`album_artist` names it, else the tag's).
 
-        With ``order_artist``, rows whose names differ only by case and accents from others'
-        are placed among them ("Émile" among the E's): the store orders by SQLite's
-        NOCASE, which folds only ASCII letters and put them after Z."""
+        With ``order_artist``, rows the store's order leaves apart from the names they sort
+        among (an album's discs tagged as albums of their own) are placed among them."""
         n = len(cols["id"])
         ids = np.fromiter(cols["id"], dtype=np.int64, count=n)
         text = {k: _text_column(cols[k]) for k in _TEXT}
@@ -620,16 +619,18 @@ def _fill_names(ids: np.ndarray, text: dict[str, list[str]], naming: _Naming):
 
 
 def _accent_order(order_artists: list[str], albums: list[str]) -> np.ndarray | None:
-    """The store's rows (in its order) in order of their artist and album with case and
-    accents ignored, or None where that is the order they are in (a library of plain ASCII
-    names costs one look at each distinct name). Rows of one artist and album keep the
+    """The store's rows (in its order) in order of their artist and album as the library
+    compares them (:func:`~player.library.albums.order_form`), or None where that is the order
+    they are in: the store's keys are made by the same form, so a library of plain ASCII names
+    costs one look at each distinct name. Rows of one artist and album keep the
     store's order (disc, track, file) and an album's discs tagged as albums of their own
     ("Été (Disc 1)", "Été (Disc 2)") theirs."""
     if all(a.isascii() for a in set(order_artists)) and all(a.isascii() for a in set(albums)):
         return None
     # (an album's title without the disc it names: "Été (Disc 2)" is a disc of "Été", as the
     # store's rows were put in order)
-    artists, titles = _folded(order_artists), _folded([title_disc(a)[0] for a in albums])
+    artists = _each_once(order_artists, order_form)
+    titles = _each_once([title_disc(a)[0] for a in albums], order_form)
     keys = list(zip(artists, titles))
     if all(a <= b for a, b in zip(keys, keys[1:])):
         return None

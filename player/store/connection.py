@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator
 
 from player.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from player.store.order_keys import fill_order_keys
 from segue_common import atomic
 from segue_common.text import search_form
 from segue_common.works import work_name
@@ -236,6 +237,7 @@ class Database:
         self._all: list[tuple[weakref.ref, sqlite3.Connection]] = []
         self._all_lock = threading.Lock()
         self._retired: list[threading.local] = []     # local storage of the connections before a close
+        self._keyed = False     # the schema has the order keys (migration 31): each write fills them
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -353,6 +355,9 @@ class Database:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            if self._keyed:
+                # (the order keys of tracks this write, or another program's, left without)
+                fill_order_keys(conn)
             conn.execute("COMMIT")
         except BaseException:
             # Also when COMMIT itself fails (disk full, I/O error): a connection left
@@ -406,6 +411,8 @@ class Database:
                 "file away to start a new library."
             )
         if version == SCHEMA_VERSION:
+            self._keyed = True
+            self._fill_left_keys()
             return
         dest = self.path.with_name(f"{self.path.name}.v{version}.{int(time.time())}.bak")
         # (Not where another process opening the library at once has begun migrating it, or
@@ -450,11 +457,19 @@ class Database:
                 if loose:
                     self.conn.execute("PRAGMA foreign_keys=ON")
             log.info("migrated %s to schema %d", self.path, target + 1)
+        self._keyed = True
         try:
             for old in prune_backups(self.path, taken=taken):
                 log.info("deleted the old backup %s (the newest %d are kept)", old, KEPT_BACKUPS)
         except OSError:     # the library is migrated; an old copy left is no reason to stop
             log.exception("could not delete the old backups of %s", self.path)
+
+    def _fill_left_keys(self) -> None:
+        # The order keys of tracks another program wrote (the sqlite3 tool, an older Segue),
+        # made as the library opens, not at its first write: until then they sorted first.
+        if self.conn.execute("SELECT 1 FROM tracks WHERE order_artist_key IS NULL LIMIT 1").fetchone():
+            with self.transaction():
+                pass
 
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the database (safe while others write)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from player.store.order_keys import KEYED_COLUMNS, fill_order_keys
+
 _V1 = """
 CREATE TABLE folders (
     id INTEGER PRIMARY KEY,
@@ -584,10 +586,33 @@ _V29 = "ALTER TABLE tracks ADD COLUMN own_rating INTEGER"
 _V30 = "ALTER TABLE playlists ADD COLUMN query TEXT"
 
 
+# v31: the library ordered as people sort names (case and accents aside, "2Pac" before
+# "10cc", "Vol. 2" before "Vol. 10"), where NOCASE put "Émilie" after "Zola" and counted
+# digit by digit: two keys per track, made in Python (``player.store.order_keys``), in
+# plain columns and a plain index, so that any connection still reads and writes the table
+# (an index on a collation of Segue's own fails every write of one without it). A write that
+# changes what a key is made of leaves it NULL (these triggers, plain SQL too: the sqlite3
+# tool's edit as well), and the next transaction of the store makes it again; the rows
+# without keys have an index of their own, so finding none costs nothing. Every track's
+# keys are made here, in this one transaction.
+def _v31(conn: sqlite3.Connection) -> None:
+    conn.execute("ALTER TABLE tracks ADD COLUMN order_artist_key TEXT")
+    conn.execute("ALTER TABLE tracks ADD COLUMN order_album_key TEXT")
+    changed = " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in KEYED_COLUMNS)
+    conn.execute(f"CREATE TRIGGER tracks_order_keys_stale AFTER UPDATE OF {', '.join(KEYED_COLUMNS)} ON tracks "
+                 f"WHEN {changed} "
+                 "BEGIN UPDATE tracks SET order_artist_key = NULL, order_album_key = NULL WHERE id = NEW.id; END")
+    fill_order_keys(conn)
+    conn.execute("DROP INDEX IF EXISTS tracks_library_order")
+    conn.execute("CREATE INDEX tracks_library_order ON tracks(order_artist_key, order_album_key, disc_no, "
+                 "track_no, path)")
+    conn.execute("CREATE INDEX tracks_order_unkeyed ON tracks(id) WHERE order_artist_key IS NULL")
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
               _script(_V26), _script(_V27), _script(_V28), _script(_V29),
-              _script(_V30)]
+              _script(_V30), _v31]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -632,6 +632,6 @@ class PlaysMixin:
             f"SELECT {picked}, {ORDER_ARTIST} AS order_artist FROM tracks t LEFT JOIN folders f ON f.id = t.folder_id "
             f"WHERE t.missing = 0 AND t.last_error IS NULL AND {clause} "
             # (the library's own order: a compilation's tracks by number, not by each artist on it)
-            f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, t.album COLLATE NOCASE, t.disc_no, "
-            "t.track_no, t.path LIMIT ?", (*params, -1 if limit is None else limit),
+            "ORDER BY t.order_artist_key, t.order_album_key, t.disc_no, t.track_no, t.path LIMIT ?",
+            (*params, -1 if limit is None else limit),
         ).fetchall()

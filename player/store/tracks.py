@@ -11,6 +11,7 @@ from typing import Iterable, Iterator, Sequence
 from player.library.identity import UNCOUNTED_MTIMES
 from player.store.connection import sql_text
 from player.store.migrations import WORK_CANDIDATES
+from player.store.order_keys import ORDER_ARTIST
 from segue_common.text import in_path_order
 
 log = logging.getLogger(__name__)
@@ -91,17 +92,9 @@ _CLEAR_MOVED_RANGES = (
 )
 
 
-# The artist the library is ordered by: the album artist's sort name, else (where the album
-# artist is the artist) the artist's sort name, else the album artist; for a compilation
-# tagged without one (as iTunes tags them: a flag and each track's own artist; or a soundtrack
-# without the flag, found one by its folder: see ``player.library.albums``) "Various Artists",
-# so that its tracks stay together rather than scattered under every artist on it; else the
-# artist's sort name, else the artist. (Taggers that write only the artist's sort
-# name filed an album with an album artist under "The" and one without under the sort name.)
-ORDER_ARTIST = ("coalesce(albumartistsort, CASE WHEN albumartist = artist THEN artistsort END, albumartist, "
-                "CASE WHEN compilation = 1 OR folder_compilation = 1 THEN 'Various Artists' END, artistsort, artist)")
-# Matches the tracks_library_order index (migration 19) so SQLite need not sort.
-_LIBRARY_ORDER = f"{ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path"
+# Matches the tracks_library_order index (migration 31) so SQLite need not sort: the stored
+# keys (``player.store.order_keys``) order names as people sort them.
+_LIBRARY_ORDER = "order_artist_key, order_album_key, disc_no, track_no, path"
 
 # Ids per query of :meth:`TracksMixin.tracks_by_id`: well under the 999 bound variables an
 # older SQLite allows in one statement.

@@ -8,14 +8,14 @@ import pytest
 
 from player.store import SCHEMA_VERSION, DatabaseTooNewError, Store
 from player.store.migrations import MIGRATIONS
-from player.store.tracks import ORDER_ARTIST
+from player.store.tracks import _LIBRARY_ORDER
 
 
 def _library_order_plan(store) -> list[str]:
     """How SQLite reads the library in its order (each step of EXPLAIN QUERY PLAN)."""
     return [row[3] for row in store.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM tracks WHERE missing = 0 AND last_error IS NULL "
-        f"ORDER BY {ORDER_ARTIST} COLLATE NOCASE, album COLLATE NOCASE, disc_no, track_no, path").fetchall()]
+        f"ORDER BY {_LIBRARY_ORDER}").fetchall()]
 
 
 def _db_at(path, version):
@@ -1136,4 +1136,37 @@ def test_v30_keeps_the_playlists_as_playlists_of_songs_and_can_keep_a_search(tmp
     assert [(r["name"], r["entries"], r["query"]) for r in store.playlists()] == [
         ("Mix", 1, None), ("Rated", 0, "rating:>=4")]
     assert store.playlist(searched)["query"] == "rating:>=4"
+    store.close()
+
+
+def test_v31_orders_an_existing_library_as_people_sort_names_in_one_step(tmp_path):
+    # A library written by the schema before: NOCASE put 10cc before 2Pac, "Vol. 10" before
+    # "Vol. 2" and Émilie after Zola. Opened, every track has its keys and the order's index is used.
+    from player.store.migrations import _v31
+
+    names = [("Zola", "A"), ("Émilie Simon", "Vol. 10"), ("10cc", "B"), ("2Pac", "C"), ("Émilie Simon", "Vol. 2"),
+             (None, None)]
+    rows = [("INSERT INTO tracks (id, path, size, mtime_ns, artist, album, added_at, updated_at) "
+             "VALUES (?, ?, 1, 1, ?, ?, 0, 0)", (i + 1, f"/m/{i}", artist, album))
+            for i, (artist, album) in enumerate(names)]
+    conn = _db_at(tmp_path / "old.db", 30)
+    for row in rows:
+        conn.execute(*row)
+    conn.commit()
+    # (no step of it commits on its own: stopped before its end, a crash, nothing of it stays)
+    index = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tracks_library_order'").fetchone()
+    conn.execute("BEGIN")
+    _v31(conn)
+    conn.execute("ROLLBACK")
+    assert "order_artist_key" not in [r[1] for r in conn.execute("PRAGMA table_info(tracks)")]
+    assert conn.execute("SELECT sql FROM sqlite_master WHERE name = 'tracks_library_order'").fetchone() == index
+    conn.close()
+
+    store = _migrated(tmp_path / "library.db", 30, *rows)
+    assert store.schema_version() == SCHEMA_VERSION >= 31
+    assert any("tracks_library_order" in step for step in _library_order_plan(store))
+    assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
+        (None, None), ("2Pac", "C"), ("10cc", "B"), ("Émilie Simon", "Vol. 2"), ("Émilie Simon", "Vol. 10"),
+        ("Zola", "A")]
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
     store.close()
