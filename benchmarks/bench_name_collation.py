@@ -10,9 +10,17 @@ A generated library (``benchmarks.library_gen``) in a scratch folder. Medians ov
 - collation read: the same ids ordered by a collation registered on the connection, without
   an index in its order (SQLite sorts them, calling Python for each comparison);
 - collation index: building an index in the collation's order (once, as a migration would);
-- collation indexed read: the read again with that index there.
+- collation indexed read: the read again with that index there;
+- key read: the same ids as the store orders them now, by its stored keys
+  (``player.store.order_keys``, migration 31) and their index;
+- nocase rows / key rows: the columns the library's order reads
+  (``LIBRARY_ORDER_COLUMNS``) of every track, in each order, as the window's load reads them;
+- key fill: every track's keys made again and their index built, as migration 31 does;
+- 1000 writes nocase / 1000 writes key: a thousand empty write transactions, without and
+  with the look for tracks without keys that each one does now.
 
-The ratio is against the nocase read of the same run.
+The ratio is against the nocase read of the same run ("nocase read", with the index the
+library had before migration 31, made again here).
 """
 
 from __future__ import annotations
@@ -49,7 +57,38 @@ def _time(store, runs: int) -> dict[str, float]:
     named = f"SELECT id FROM tracks {where} ORDER BY " + _ORDER.format(artist=ORDER_ARTIST, c="segue_name")
     found: dict[str, list[float]] = {"nocase read": [], "collation read": [], "collation index": [],
                                      "collation indexed read": []}
+    from player.library.albums import LIBRARY_ORDER_COLUMNS
+    from player.store.order_keys import fill_order_keys
+    from player.store.tracks import _LIBRARY_ORDER
+
+    # (the index of the order before migration 31, for today's read)
+    store.conn.execute(f"CREATE INDEX bench_nocase ON tracks({_ORDER.format(artist=ORDER_ARTIST, c='NOCASE')})")
+    keyed = f"SELECT id FROM tracks {where} ORDER BY {_LIBRARY_ORDER}"
+    columns = ", ".join(LIBRARY_ORDER_COLUMNS)
+    found.update({"key read": [], "nocase rows": [], "key rows": [], "key fill": [], "1000 writes nocase": [],
+                  "1000 writes key": []})
     for _ in range(runs):
+        for case, sql in (("key read", keyed), ("nocase rows", nocase.replace("SELECT id", f"SELECT {columns}")),
+                          ("key rows", keyed.replace("SELECT id", f"SELECT {columns}"))):
+            t0 = time.perf_counter()
+            store.conn.execute(sql).fetchall()
+            found[case].append(time.perf_counter() - t0)
+        with store.transaction() as conn:
+            conn.execute("DROP INDEX tracks_library_order")
+            conn.execute("UPDATE tracks SET order_artist_key = NULL, order_album_key = NULL")
+            t0 = time.perf_counter()
+            fill_order_keys(conn)
+            conn.execute("CREATE INDEX tracks_library_order ON tracks(order_artist_key, order_album_key, disc_no, "
+                         "track_no, path)")
+            found["key fill"].append(time.perf_counter() - t0)
+        for case, keyed_writes in (("1000 writes nocase", False), ("1000 writes key", True)):
+            store._keyed = keyed_writes
+            t0 = time.perf_counter()
+            for _ in range(1000):
+                with store.transaction():
+                    pass
+            found[case].append(time.perf_counter() - t0)
+        store._keyed = True
         for case, sql in (("nocase read", nocase), ("collation read", named)):
             t0 = time.perf_counter()
             store.conn.execute(sql).fetchall()
