@@ -212,7 +212,7 @@ def order_form(name: str) -> str:
 
 
 def order_artist(row) -> str | None:
-    """The artist the store orders a track by (``player.store.tracks.ORDER_ARTIST``, which
+    """The artist the store orders a track by (``player.store.order_keys.ORDER_ARTIST``, which
     says why), from its row: the album artist's sort name, else the artist's where the album
     artist is the artist, else the album artist, else "Various Artists" for a compilation,
     else the artist's sort name, else the artist."""
