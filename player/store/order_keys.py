@@ -36,8 +36,26 @@ _BATCH = 5000
 
 
 def order_key(name) -> str:
-    """The stored key of an order artist or album ("" for none): its :func:`sort_form`."""
-    return sort_form(name) if isinstance(name, str) else sort_form(str(name)) if name is not None else ""
+    """The stored key of an order artist or album ("" for none): its :func:`sort_form`.
+
+    A name that is not UTF-8 (written by another program: this store reads its bad bytes as
+    lone surrogates, and a BLOB as bytes) is keyed with its bad bytes as U+FFFD: a key that
+    kept them could not be written back, and every write of the store failed on that track."""
+    if name is None:
+        return ""
+    if isinstance(name, bytes):
+        name = name.decode("utf-8", "replace")
+    elif not isinstance(name, str):
+        name = str(name)
+    else:
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                name = name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            except UnicodeEncodeError:     # a lone surrogate of another kind
+                name = name.encode("utf-8", "replace").decode("utf-8")
+    return sort_form(name)
 
 
 def fill_order_keys(conn: sqlite3.Connection) -> int:

@@ -86,3 +86,25 @@ def test_another_programs_writes_work_and_are_ordered_at_the_next_open(tmp_path)
     assert artists.index("Zz Top") == artists.index("Various") + 3 == len(artists) - 3
     assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
     store.close()
+
+
+def test_a_name_that_is_not_utf8_gets_a_key_and_the_library_still_opens_and_writes(tmp_path):
+    # Another program's artist in bad bytes (read back as lone surrogates), and one as a BLOB:
+    # a key that kept the bad bytes could not be written, and the store then failed to open
+    # and every later write of it (a logged play too) was rolled back.
+    path = tmp_path / "library.db"
+    store = Store(path)
+    store.upsert_tracks(_rows(store.add_folder("/music")))
+    store.close()
+    plain = sqlite3.connect(path)
+    plain.execute("UPDATE tracks SET artist = CAST(x'426af6726b' AS TEXT) WHERE artist = 'Björk'")
+    plain.execute("UPDATE tracks SET artist = x'446555d3' WHERE artist = 'dEUS'")
+    plain.commit()
+    plain.close()
+    store = Store(path)
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
+    keys = dict(store.execute("SELECT album, order_artist_key FROM tracks WHERE album IN ('Björk Live', 'dEUS Live')"))
+    assert keys == {"Björk Live": "bj\ufffdrk", "dEUS Live": "deu\ufffd"}
+    store.set_setting("after", "1")
+    assert store.get_setting("after") == "1"
+    store.close()
