@@ -238,6 +238,7 @@ class Database:
         self._all_lock = threading.Lock()
         self._retired: list[threading.local] = []     # local storage of the connections before a close
         self._keyed = False     # the schema has the order keys (migration 31): each write fills them
+        self._fill_failed = False   # a fill failed (said once in the log, not at every write)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -357,7 +358,7 @@ class Database:
             yield conn
             if self._keyed:
                 # (the order keys of tracks this write, or another program's, left without)
-                fill_order_keys(conn)
+                self._fill_keys(conn)
             conn.execute("COMMIT")
         except BaseException:
             # Also when COMMIT itself fails (disk full, I/O error): a connection left
@@ -463,6 +464,18 @@ class Database:
                 log.info("deleted the old backup %s (the newest %d are kept)", old, KEPT_BACKUPS)
         except OSError:     # the library is migrated; an old copy left is no reason to stop
             log.exception("could not delete the old backups of %s", self.path)
+
+    def _fill_keys(self, conn: sqlite3.Connection) -> None:
+        # The keys only order the library: one that cannot be made is no reason to lose the
+        # write it follows (a logged play, a scan's batch). Its track sorts first until a
+        # later write makes it. (An error that ended the transaction itself, as an interrupt
+        # or a full disk does, still fails its COMMIT.)
+        try:
+            fill_order_keys(conn)
+        except Exception:   # noqa: BLE001 - whatever it is, the write is kept
+            if not self._fill_failed:
+                log.exception("could not make the library order keys of %s", self.path)
+            self._fill_failed = True
 
     def _fill_left_keys(self) -> None:
         # The order keys of tracks another program wrote (the sqlite3 tool, an older Segue),

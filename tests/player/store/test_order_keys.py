@@ -108,3 +108,26 @@ def test_a_name_that_is_not_utf8_gets_a_key_and_the_library_still_opens_and_writ
     store.set_setting("after", "1")
     assert store.get_setting("after") == "1"
     store.close()
+
+
+def test_a_write_is_kept_where_the_order_keys_cannot_be_made(tmp_path):
+    # Another program's trigger refuses every key: the writes of the store (a setting, a new
+    # track) still commit, the track unkeyed (sorting first) rather than the write lost.
+    path = tmp_path / "library.db"
+    store = Store(path)
+    folder = store.add_folder("/music")
+    store.close()
+    plain = sqlite3.connect(path)
+    plain.execute("CREATE TRIGGER refuse_keys BEFORE UPDATE OF order_artist_key ON tracks "
+                  "WHEN NEW.order_artist_key IS NOT NULL BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    plain.commit()
+    plain.close()
+    store = Store(path)
+    store.upsert_tracks(_rows(folder))
+    store.set_setting("after", "1")
+    store.close()
+    store = Store(path)
+    assert store.get_setting("after") == "1"
+    assert len(store.library_rows(["id"])) == len(EXPECTED)
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == len(EXPECTED)
+    store.close()
