@@ -4,10 +4,11 @@ sort names (``segue_common.text.sort_form``: case and accents aside, numbers as 
 
 SQLite's NOCASE folds only ASCII letters and compares digits one by one; a collation calling
 Python would order the same way as these keys, but a connection without it (the sqlite3
-command-line tool, an older Segue) could then not write a track at all, its index being in
-an order only Segue knows. Plain columns are read, indexed and written by any connection.
+command-line tool, a sync or tagging program) could then not write a track at all, its index
+being in an order only Segue knows. (An older Segue opens no library of a newer schema.)
+Plain columns are read, indexed and written by any connection.
 A write by one that cannot compute them (a changed tag, a new track) leaves them NULL
-(the triggers of migration 31, plain SQL), and the next transaction of this store fills them:
+(the trigger of migration 31, plain SQL), and the next transaction of this store fills them:
 such a track sorts first until then, and nothing else is wrong.
 """
 
