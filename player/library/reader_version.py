@@ -10,7 +10,7 @@ reads every file again once.
 
 from __future__ import annotations
 
-READER_VERSION = 27
+READER_VERSION = 28
 READER_CHANGES: dict[int, frozenset | None] = {
     1: None,
     2: None,        # every artist of a track tagged with several, not only the first
@@ -73,6 +73,9 @@ READER_CHANGES: dict[int, frozenset | None] = {
     26: frozenset({".flac", ".ogg", ".oga", ".opus", ".spx"}),
     # an MP4's media kind (stik) of audiobook or podcast episode filed under that genre
     27: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
+    # numbers written without a leading zero (".988", "-.5 dB", as bc prints them) read whole:
+    # a ReplayGain peak or gain, or a rating, in any type's tags
+    28: None,
 }
 
 

@@ -227,6 +227,18 @@ def test_opus_r128_gain_written_as_a_decimal_is_read(tmp_path):
     assert info["title"] == "Loud" and info["rg_track_gain"] == pytest.approx(1.5 / 256 + 5.0)
 
 
+def test_replaygain_written_without_a_leading_zero_keeps_its_sign_and_size(tmp_path):
+    # bc, which shell scripts tag their own loudness with, prints "-.50" and ".988": read as
+    # the digits after the point, the gain read 50 dB (thrown out as no correction; "-.5" read
+    # +5 dB) and the peak 988, so that clipping prevention held the song 60 dB down.
+    path = write_track(tmp_path, "bc", fmt="flac", tags={
+        "title": "Bc", "replaygain_track_gain": "-.50 dB", "replaygain_track_peak": ".988",
+        "replaygain_album_gain": "+.5 dB", "replaygain_album_peak": ".5"})
+    info = read_tags(str(path))
+    assert info["rg_track_gain"] == pytest.approx(-0.5) and info["rg_track_peak"] == pytest.approx(0.988)
+    assert info["rg_album_gain"] == pytest.approx(0.5) and info["rg_album_peak"] == pytest.approx(0.5)
+
+
 def test_numbers_are_clamped_to_what_the_store_and_the_window_hold(tmp_path):
     path = write_track(tmp_path, "nines", fmt="flac", tags={
         "title": "Nines", "tracknumber": "9" * 25, "discnumber": "9" * 5000, "date": "3000000000",
