@@ -309,9 +309,13 @@ def _number(text: str | None) -> int | None:
     return int(m.group(0)) if m and len(m.group(0)) < 10 else None
 
 
-def _gain(text: str | None) -> float | None:
-    m = re.match(r"\s*([-+]?\d+(?:\.\d+)?)", text or "")
-    return float(m.group(1)) if m else None
+def _gain(text: str | None, field: str) -> float | None:
+    """A sheet's ReplayGain ``text`` (``field`` "rg_track_gain" and so on), read as the tag
+    reader reads a tag's: ".988" and "-.5 dB" whole, garbage ("+8000 dB") thrown out."""
+    # (the tag reader's module is loaded by the time a sheet is read: see track_rows)
+    from player.library.tags import tag_value
+
+    return tag_value(field, text)
 
 
 def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTrack], file_tags: dict) -> list[dict]:
@@ -326,8 +330,8 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
     """
     length = file_tags.get("duration") or 0.0
     rows = []
-    album_gain = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_GAIN"))
-    album_peak = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_PEAK"))
+    album_gain = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_GAIN"), "rg_album_gain")
+    album_peak = _gain(sheet.rem.get("REPLAYGAIN_ALBUM_PEAK"), "rg_album_peak")
     if album_gain is None:
         # (a tag on the whole file is the album's gain, whichever field it sits in)
         album_gain = file_tags.get("rg_album_gain", file_tags.get("rg_track_gain"))
@@ -375,8 +379,8 @@ def track_rows(sheet: CueSheet, sheet_path: str, audio: str, tracks: list[CueTra
             "disc_no": _number(sheet.rem.get("DISCNUMBER")) or file_tags.get("disc_no"),
             "composer": clean_text(t.songwriter) or clean_text(sheet.songwriter),
             "duration": (min(end, length) if end is not None else length) - begin,
-            "rg_track_gain": _gain(t.rem.get("REPLAYGAIN_TRACK_GAIN")),
-            "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK")),
+            "rg_track_gain": _gain(t.rem.get("REPLAYGAIN_TRACK_GAIN"), "rg_track_gain"),
+            "rg_track_peak": _gain(t.rem.get("REPLAYGAIN_TRACK_PEAK"), "rg_track_peak"),
             "rg_album_gain": album_gain,
             "rg_album_peak": album_peak,
             # (a title the sheet does not give, or gives as marks alone, names no song: the

@@ -74,7 +74,8 @@ READER_CHANGES: dict[int, frozenset | None] = {
     # an MP4's media kind (stik) of audiobook or podcast episode filed under that genre
     27: frozenset({".m4a", ".m4b", ".mp4", ".alac"}),
     # numbers written without a leading zero (".988", "-.5 dB", as bc prints them) read whole:
-    # a ReplayGain peak or gain, or a rating, in any type's tags
+    # a ReplayGain peak or gain, or a rating, in any type's tags; a CUE sheet's ReplayGain read
+    # as a tag's
     28: None,
 }
 

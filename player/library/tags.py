@@ -298,7 +298,10 @@ def popm_stars(rating: int, email: str = "") -> int | None:
     return 1 + sum(rating >= edge for edge in (32, 96, 160, 224))
 
 
-def _coerce(field: str, value):
+def tag_value(field: str, value):
+    """``value``, as a tag gives it, as the store keeps ``field``: a number read and bounded (a
+    ReplayGain gain past MAX_GAIN_DB is garbage, a peak must be above 0), a name cleaned;
+    None for nothing usable. A CUE sheet's values go through here too, so that both read alike."""
     text = clean_text(value)
     if text is None:
         return None
@@ -344,7 +347,7 @@ def _set(out: dict, field: str | None, value, *, override: bool = False) -> None
             if field in _FIRST:
                 out[_FIRST[field]] = names[0]
             value = ARTISTS_JOINED_BY.join(names)
-    coerced = _coerce(field, value)
+    coerced = tag_value(field, value)
     if coerced is not None:
         out[field] = coerced
 
@@ -559,7 +562,7 @@ def _old_id3_year(f, tags) -> int | None:
         log.debug("could not read the ID3 tag again for its year: %s", exc)
         return None
     for frame in (*old.getall("TYER"), *old.getall("TYE")):
-        year = _coerce("year", _id3_values(frame, "TYER"))
+        year = tag_value("year", _id3_values(frame, "TYER"))
         if year is not None:
             return year
     return None

@@ -121,6 +121,22 @@ def test_the_scan_lists_an_album_in_one_file_as_the_tracks_of_its_sheet(tmp_path
     assert store.library_counts()["tracks"] == 3
 
 
+def test_a_sheets_replaygain_is_read_as_a_tags_is(tmp_path, store):
+    # A sheet's gains went by a pattern of their own: ".988" and "-.5 dB" (as bc prints them)
+    # were lost, and "+8000 dB", which the tag reader throws out as no loudness correction,
+    # was kept, to play 24 dB up (all the player's clamp allows) beside a peak that let it.
+    sheet = _sheet().replace("REM REPLAYGAIN_ALBUM_GAIN -4.50 dB\n",
+                             "REM REPLAYGAIN_ALBUM_GAIN +8000 dB\nREM REPLAYGAIN_ALBUM_PEAK 0.05\n")
+    sheet = sheet.replace("    REM REPLAYGAIN_TRACK_GAIN -3.20 dB\n",
+                          "    REM REPLAYGAIN_TRACK_GAIN -.50 dB\n    REM REPLAYGAIN_TRACK_PEAK .988\n")
+    music = tmp_path / "music"
+    _album(music / "The Band", sheet=sheet)
+    assert Scanner(store).scan([str(music)]).errors == 0
+    first = store.tracks()[0]
+    assert (first["rg_track_gain"], first["rg_track_peak"]) == (pytest.approx(-0.5), pytest.approx(0.988))
+    assert first["rg_album_gain"] is None       # (and the file's tags have no gain to take its place)
+
+
 @pytest.mark.parametrize("on_disk, in_sheet", [("NFD", "NFC"), ("NFC", "NFD")])
 def test_a_sheet_finds_its_file_whose_accented_name_is_written_in_the_other_unicode_form(tmp_path, store, on_disk,
                                                                                          in_sheet):
