@@ -862,7 +862,10 @@ class FeederMixin:
             # channels are loud together. Judged after ReplayGain (a gain that brings it
             # below is not bent), a peak beyond the knee is bent smoothly, not cut flat.
             audio_io.soft_clip(block)
-        elif src.gain != 1.0 or glide is not None:
+        elif src.gain > 1.0 or (glide is not None and glide[1] > 1.0):
+            # Only a boost can make an over; one the file holds already (a float file, a lossy
+            # one decoded) is left, turned down or not, for the volume to bring back below full
+            # scale, as it does at a gain of one, and for the card to clip what still passes.
             np.clip(block, -1.0, 1.0, out=block)
         self._ring.push(block)
 

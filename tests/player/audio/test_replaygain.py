@@ -110,3 +110,27 @@ def test_a_file_ffmpeg_decodes_at_the_output_rate_plays_at_its_gain(tmp_path, ex
         assert np.abs(e.captured()[:, 0]).max() == pytest.approx(0.2, abs=0.01)
     finally:
         e.close()
+
+
+@pytest.mark.parametrize("gain", [1.0, 0.8])
+def test_a_file_past_full_scale_turned_down_by_its_gain_is_not_cut_before_the_volume(tmp_path, gain):
+    # A float file (or a lossy one, decoded) may pass full scale; the volume below 100 % brings
+    # it back, and the card clips only what is still over. A ReplayGain that turns the track
+    # down cannot make an over, yet the feeder clipped at full scale whenever a gain applied,
+    # before the volume: at 12 % (slider 50 %) a track at -2 dB came out with flat tops where
+    # the same track without ReplayGain played clean.
+    sr = 44100
+    wave = (1.5 * np.sin(2 * np.pi * 441 * np.arange(sr) / sr)).astype(np.float32)
+    path = tmp_path / "hot.wav"
+    sf.write(str(path), np.stack([wave, wave], 1), sr, subtype="FLOAT")
+    e = NullEngine(rate=sr, speed=6.0, capture=True)
+    done = threading.Event()
+    e.set_listener(lambda name, data: done.set() if name in ("finished", "error") else None)
+    try:
+        e.volume = 0.125
+        e.play(Source(str(path), gain=gain))
+        assert done.wait(10)
+        heard = e.captured()[:, 0]
+    finally:
+        e.close()
+    assert np.abs(heard).max() == pytest.approx(1.5 * gain * 0.125, rel=1e-3)
