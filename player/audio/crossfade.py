@@ -27,8 +27,8 @@ class Crossfade:
     """Mix ``length`` frames: source A fading out (cos) while B fades in (sin).
 
     Equal-power curves keep the loudness steady for uncorrelated music; the sum
-    is clipped to full scale (bent smoothly where a file is mixed down from more channels,
-    as outside a fade). A that cannot be read any further (a damaged frame in
+    is clipped to full scale where a gain boosts either (bent smoothly where a file is mixed
+    down from more channels), as outside a fade. A that cannot be read any further (a damaged frame in
     its last seconds) is silent for the rest of the fade: B is what is heard by then.
     B that cannot be read raises :class:`DecodeError` from :meth:`step`.
 
@@ -93,7 +93,9 @@ class Crossfade:
         out = out.astype(np.float32, copy=False)
         if self.a_dec.summed or self.b_dec.summed:
             audio_io.soft_clip(out)     # (a downmix's sum is bent, as outside a fade)
-        else:
+        elif self.a_src.gain > 1.0 or self.b_src.gain > 1.0:
+            # (as outside a fade, only a boost's over is cut here: a file's own, or the sum's,
+            # is left for the volume to bring back, and for the card to clip what still passes)
             np.clip(out, -1.0, 1.0, out=out)
         self.done_frames += k
         return out, self.done_frames >= self.length

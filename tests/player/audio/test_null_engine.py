@@ -332,6 +332,29 @@ def test_crossfade_overlaps_the_two_sources(engine, tmp_path):
     assert [n for n, _ in rec.names()] == ["started", "finished", "started", "finished"]
 
 
+def test_a_crossfade_at_a_low_volume_leaves_a_files_own_peaks_past_full_scale_whole(engine, tmp_path):
+    # A float file (or a lossy one, decoded) may pass full scale; outside a fade the volume
+    # brings it back below and nothing is cut. The fade clipped its mix at full scale before
+    # the volume, though no gain boosted either track: at 12 % the first track's tops went flat
+    # for the length of the fade (and flat tops are exactly the volume, 0.125, sample after sample).
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), np.stack([sine(SR, freq=440, sr=SR, amp=1.5)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([sine(SR, freq=660, sr=SR, amp=0.3)] * 2, 1), SR, subtype="FLOAT")
+    e = engine(crossfade_s=0.25)
+    rec = Recorder(e)
+    hold_output(e)
+    e.volume = 0.125
+    e.play(Source(str(a)))
+    e.set_next(Source(str(b)))
+    assert next_open(e)
+    e.set_device(None)
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED and len(rec.names()) == 4)
+    out = played(e)
+    fade = out[SR - int(0.25 * SR):SR - int(0.125 * SR)]   # (its first half: the first track still over 1)
+    assert np.abs(fade).max() > 0.125 * 1.1
+    assert np.count_nonzero(np.abs(out) == np.float32(0.125)) < 10
+
+
 @pytest.mark.parametrize("changed_to", [3.0, 0.25, 0.0])
 def test_a_crossfade_setting_changed_during_a_fade_leaves_that_fade_as_it_began(engine, tmp_path, changed_to):
     """The person changes the crossfade length while a fade is being written: that fade goes
