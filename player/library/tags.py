@@ -90,8 +90,9 @@ class TagReadError(Exception):
 
 _DIGITS = re.compile(r"\d+")
 # (".988" and "-.5" too, as bc and some scripts print them: without the point they read 988
-# and 5, a peak that held the song 60 dB down and a cut turned into a boost)
-_FLOAT = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:[eE][-+]?\d{1,3})?")
+# and 5, a peak that held the song 60 dB down and a cut turned into a boost; the decimal
+# comma likewise, "-,5" as "-0,5")
+_FLOAT = re.compile(r"[-+]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][-+]?\d{1,3})?")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 # (the spaces and zero-width marks at a name's ends, however mixed: "Daft Punk\u200b \u200b")
 _BLANK_ENDS = re.compile(r"^[\s\u200b\u200c\u200d\u2060]+|[\s\u200b\u200c\u200d\u2060]+$")

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from player.library.tags import TagReadError, read_tags
+from player.library.tags import TagReadError, parse_float, read_tags
 from tests.audiogen import FORMATS, start_ogg_late, wav_over_4gib, wav_without_pad_bytes, write_track
 
 TAGS = dict(title="Blue in Green", artist="Miles Davis", album="Kind of Blue", albumartist="Miles Davis",
@@ -237,6 +237,14 @@ def test_replaygain_written_without_a_leading_zero_keeps_its_sign_and_size(tmp_p
     info = read_tags(str(path))
     assert info["rg_track_gain"] == pytest.approx(-0.5) and info["rg_track_peak"] == pytest.approx(0.988)
     assert info["rg_album_gain"] == pytest.approx(0.5) and info["rg_album_peak"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("text, value", [("-,5 dB", -0.5), (",988", 0.988), ("+,5", 0.5), ("1,5", 1.5),
+                                         (".5.5", 0.5), ("1.5.3", 1.5), ("-.", None), (".", None)])
+def test_a_number_without_a_leading_zero_is_read_with_a_decimal_comma_too(text, value):
+    # "-,5 dB" (a decimal comma, as "1,5" is read) read the 5 alone: a cut of half a decibel
+    # became a boost of five
+    assert parse_float(text) == (None if value is None else pytest.approx(value))
 
 
 def test_numbers_are_clamped_to_what_the_store_and_the_window_hold(tmp_path):
