@@ -41,6 +41,7 @@ import soundfile as sf
 
 from segue_common import mp3, mp4, whole_files
 from segue_common.environment import system_environment
+from segue_common.regular_file import open_regular_file, open_regular_stream
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +154,7 @@ def starts_as_other_audio(path: str | os.PathLike) -> bool:
     dr_mp3 looks for frames through the whole of it (a 5-minute WAV named .mp3 took 0.9 s
     to be refused), and a WAV's samples that happen to hold MPEG frames it plays as those."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             head = f.read(12)
     except OSError:
         return False            # (its opening says why, below)
@@ -362,12 +363,15 @@ class FallbackStream:
             # the layout is kept instead, and mixed down here like any other.
             keep = f"aformat=channel_layouts={self._layout_name}"
             trim, channels = ["-af", f"{trim[1]},{keep}" if trim else keep], []
-        proc = subprocess.Popen(
-            [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, *_skip_to_audio(self.path),
-             "-i", _file_url(self.path), "-vn", *trim,
-             "-f", "f32le", "-acodec", "pcm_f32le", *channels, "-ar", str(rate), "-"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=system_environment(), **no_console_window(),
-        )
+        skip_to_audio = _skip_to_audio(self.path)
+        with _checked_input(self.path) as (name, fds):
+            proc = subprocess.Popen(
+                [self._exe, "-v", "error", "-nostdin", *_FILE_ONLY, *seek, *skip_to_audio,
+                 "-i", name, "-vn", *trim,
+                 "-f", "f32le", "-acodec", "pcm_f32le", *channels, "-ar", str(rate), "-"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=fds, env=system_environment(),
+                **no_console_window(),
+            )
         # ffmpeg's messages are read as they come: a damaged file can write more than a
         # pipe holds (64 KiB), and unread, that would block ffmpeg and with it whoever
         # reads the audio (playback, analysis, quitting).
@@ -656,7 +660,7 @@ def _reads_to_its_end(path: str | os.PathLike) -> bool:
     bytes after the FLAC marker): a file that reads whole is at fault itself, and was said to
     be on a drive that may be disconnected. Asked only where ffprobe failed so."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             while f.read(1 << 20):
                 pass
     except OSError:
@@ -733,6 +737,29 @@ def _file_url(path: str) -> str:
     return "file:" + os.path.abspath(path)
 
 
+#: where a child process opens a descriptor it was handed by name (Linux, macOS, the BSDs)
+_FD_FOLDER = "/dev/fd"
+
+
+@contextlib.contextmanager
+def _checked_input(path: str):
+    """The name ffmpeg or ffprobe is to open ``path`` by, and the descriptors to hand it
+    (``pass_fds``), for as long as it starts. Given the path, the child opened whatever the
+    path named by then: a song swapped for a named pipe after it was looked at had ffmpeg
+    wait for a writer for ever, and with it whoever read its output (a worker, the player).
+    So the file is opened here, without blocking, and checked to be a regular file (see
+    :mod:`segue_common.regular_file`), and the child reads that very file through its
+    descriptor: opened again by ``/dev/fd/N`` it is the same file, seekable as by its path
+    (a pipe on the child's input is not: an M4A whose index follows its audio did not open,
+    and an MP3's gapless header was not applied). On Windows, which cannot hand a child a
+    descriptor this way and keeps named pipes out of its folders, it goes by the path."""
+    if os.name == "nt" or not os.path.isdir(_FD_FOLDER):
+        yield _file_url(path), ()
+        return
+    with open_regular_stream(path) as f:
+        yield f"file:{_FD_FOLDER}/{f.fileno()}", (f.fileno(),)
+
+
 def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None, int | None,
                                            tuple[str, str], str]:
     """The sample rate and channels of the first audio stream, whether ffmpeg can start
@@ -757,15 +784,17 @@ def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, floa
     probe = ffprobe_beside(exe)
     if probe is None:
         return 44100, 2, False, 0, None, None, None, ("", ""), ""  # ffmpeg resamples/remixes to whatever we ask for
+    skip_to_audio = _skip_to_audio(path)
     try:
-        out = subprocess.run(
-            [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
-             "stream=codec_name,sample_rate,channels,channel_layout,time_base,start_time,duration,duration_ts"
-             ":format=format_name,duration:format_tags=iTunSMPB",
-             "-of", "json", *_skip_to_audio(path), _file_url(path)],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
-            env=system_environment(), **no_console_window(),
-        )
+        with _checked_input(path) as (name, fds):
+            out = subprocess.run(
+                [probe, "-v", "error", *_FILE_ONLY, "-select_streams", "a:0", "-show_entries",
+                 "stream=codec_name,sample_rate,channels,channel_layout,time_base,start_time,duration,duration_ts"
+                 ":format=format_name,duration:format_tags=iTunSMPB",
+                 "-of", "json", *skip_to_audio, name],
+                capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
+                pass_fds=fds, env=system_environment(), **no_console_window(),
+            )
     except subprocess.TimeoutExpired:
         raise CorruptAudioError(f"ffprobe took over {_PROBE_TIMEOUT_S} s on {Path(path).name}") from None
     try:
@@ -863,7 +892,7 @@ def _ape_frame_blocks(path: str) -> int | None:
     3.98 and later give them (None for older files, which were not tried, and where there is
     no such header)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             head = f.read(1 << 16)
     except OSError:
         return None
@@ -885,7 +914,7 @@ def _musepack_span(path: str) -> tuple[int, int] | None:
     the header's count of samples, the rest of its last frame is padding. Played through
     ffmpeg as decoded, every second was 11 ms late and the track 34 ms longer than listed."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             head = f.read(1 << 16)
     except OSError:
         return None
@@ -1011,7 +1040,7 @@ def _skip_to_audio(path: str) -> list[str]:
     if _ext(path) != "shn":
         return []
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             at = _shorten_start(f)
             f.seek(0)
             said = _after_id3(f.read(10))
@@ -1026,7 +1055,7 @@ def shorten_frames(path: str | os.PathLike) -> int | None:
     version 1 to 3, or keeps no such header. Shorten gives no length of its own, and ffprobe
     none (the file was listed as not audio). Reads the first few hundred bytes."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             _after_shorten_tag(f)
             head = f.read(1 << 16)
     except OSError:
@@ -1092,7 +1121,7 @@ def shorten_walk(path: str | os.PathLike, most: int = SHORTEN_WALK_BYTES) -> tup
     concert's). None where the file is not Shorten of version 1 to 3; raises ValueError where
     its codes cannot be Shorten's (a damaged file, or one of zeros), which ffmpeg would find
     only by decoding all of it."""
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size - _after_shorten_tag(f)
         head = f.read(most)
     if head[:4] != b"ajkg" or not 1 <= head[4:5][0] <= 3:
@@ -1156,7 +1185,7 @@ def probe_stream(path: str | os.PathLike, *, count: bool = True) -> dict | None:
     info = _ffprobe_json(
         ["-select_streams", "a:0", "-show_entries",
          "stream=codec_name,sample_rate,channels,duration:stream_tags:format=format_name,duration:format_tags"],
-        [*_skip_to_audio(path), _file_url(path)])
+        path, before=_skip_to_audio(path))
     if info is None:
         return None
     try:
@@ -1209,15 +1238,16 @@ def probe_chapters(path: str | os.PathLike) -> list[dict] | None:
     track, an MP3's ID3v2 ``CHAP`` frames, Matroska's, Ogg's ``CHAPTERxxx`` comments), as it
     gives them: ``{"start_time", "end_time", "tags"}`` each, unchecked. None where ffprobe is
     not installed or cannot read the file; an empty list where it has none. Only headers are read."""
-    info = _ffprobe_json(["-show_chapters"], [_file_url(str(path))])
+    info = _ffprobe_json(["-show_chapters"], str(path))
     chapters = None if info is None else info.get("chapters")
     return [c for c in chapters if isinstance(c, dict)] if isinstance(chapters, list) else None
 
 
-def _ffprobe_json(asked: list[str], inputs: list[str]) -> dict | None:
-    """What ffprobe answers, as JSON, to ``asked`` of ``inputs`` (only headers are read); None
-    where there is no ffprobe, it does not answer within its time, or its answer is no JSON
-    object."""
+def _ffprobe_json(asked: list[str], path: str, *, before: list[str] | tuple = ()) -> dict | None:
+    """What ffprobe answers, as JSON, to ``asked`` of the file ``path`` (only headers are read;
+    ``before``: its options for that input); None where there is no ffprobe, the file cannot be
+    opened or is no regular file, it does not answer within its time, or its answer is no
+    JSON object."""
     exe = ffmpeg_path()
     probe = exe and ffprobe_beside(exe)
     if not probe:
@@ -1225,11 +1255,12 @@ def _ffprobe_json(asked: list[str], inputs: list[str]) -> dict | None:
     try:
         # ffprobe writes its JSON in UTF-8 whatever the system's code page; decoded with the
         # locale's (cp1252 on a Western Windows) every tag outside ASCII would come out garbled
-        out = subprocess.run(
-            [probe, "-v", "error", *_FILE_ONLY, *asked, "-of", "json", *inputs],
-            capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
-            env=system_environment(), **no_console_window(),
-        )
+        with _checked_input(path) as (name, fds):
+            out = subprocess.run(
+                [probe, "-v", "error", *_FILE_ONLY, *asked, "-of", "json", *before, name],
+                capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=_PROBE_TIMEOUT_S,
+                pass_fds=fds, env=system_environment(), **no_console_window(),
+            )
         info = json.loads(out.stdout)
     except (subprocess.TimeoutExpired, OSError, ValueError):
         return None
@@ -1695,6 +1726,26 @@ class SoundfileReader(BlockReader):
 _SIZED_FORMATS = frozenset({"WAV", "WAVEX", "RF64", "W64", "AIFF", "AU", "CAF"})
 
 
+def _checked_soundfile(path: str) -> sf.SoundFile:
+    """libsndfile reading ``path``: on POSIX through the descriptor of the file opened here
+    without blocking and checked to be a regular file (see :mod:`segue_common.regular_file`).
+    Given the name, libsndfile opened whatever it named by then, and a song swapped for a
+    named pipe after it was looked at had it wait for a writer for ever, the player with it.
+    (On Windows named pipes live outside the folders, and a descriptor of Python's C library
+    may not be libsndfile's: it goes by the name.)"""
+    if os.name == "nt":
+        return sf.SoundFile(soundfile_name(path))
+    f = open_regular_stream(path)
+    try:
+        return sf.SoundFile(os.dup(f.fileno()), closefd=True)
+    except sf.LibsndfileError as exc:
+        # (said of the file by its name, as libsndfile says it of a file it opened by name,
+        # not of the descriptor: "Error opening 4: …")
+        raise sf.LibsndfileError(exc.code, prefix=f"Error opening {path!r}: ") from None
+    finally:
+        f.close()
+
+
 def open_soundfile(path: str) -> sf.SoundFile:
     """The file opened by libsndfile, refused (RuntimeError, as libsndfile's own refusals
     are, so that callers go on to ffmpeg) where an uncompressed file's header says it holds
@@ -1704,7 +1755,7 @@ def open_soundfile(path: str) -> sf.SoundFile:
     (which libsndfile and ffmpeg then do not find) is read with the pad bytes put back; one of
     more than 4 GiB whose 32-bit header cannot say its size (:func:`_past_4gib`) to its end."""
     try:
-        f = sf.SoundFile(soundfile_name(path))
+        f = _checked_soundfile(path)
     except sf.LibsndfileError:
         f = _wav_with_pads_put_back(path)
         if f is None:
@@ -1784,7 +1835,7 @@ class _FileView(io.RawIOBase):
 
     def __init__(self, path: str):
         super().__init__()
-        self._fh = open(path, "rb")
+        self._fh = open_regular_file(path)
         self._size = self._pos = 0
 
     def readable(self) -> bool:
@@ -1922,7 +1973,7 @@ def wav_sound_missing(path: str | os.PathLike) -> str | None:
     size < 4", of a header whose RIFF size is 0) or the frames ffprobe guesses from an ADPCM
     header were listed, where the player found no sample."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             found = _riff_data(fh)
             size = os.fstat(fh.fileno()).st_size
     except OSError:
@@ -1938,7 +1989,7 @@ def wav_data_empty(path: str | os.PathLike) -> bool:
     chunk's header. Not so, the size is a recorder's that never went back to write it, and
     the sound runs to the file's end."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             found = _riff_data(fh)
             return found is not None and _chunk_follows(fh, found[0])
     except OSError:
@@ -1972,7 +2023,7 @@ def wav_unsized_block_frames(path: str | os.PathLike) -> int | None:
     a file comes from its fact chunk's count where there is one, and of IMA ADPCM halved it
     (1.02 s for a file that plays 2.04 s)."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             size, fmt = os.fstat(fh.fileno()).st_size, None
             for name, start, length in _riff_chunks(fh):
                 if name == b"fmt ":
@@ -2001,7 +2052,7 @@ _AU_SAMPLE_BYTES = {1: 1, 2: 1, 3: 2, 4: 3, 5: 4, 6: 4, 7: 8, 27: 1}
 def file_head(path: str | os.PathLike, n: int) -> tuple[bytes, int] | None:
     """``(the first n bytes of the file at path, its size)``, or None where it cannot be read."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             return fh.read(n), os.fstat(fh.fileno()).st_size
     except OSError:
         return None
@@ -2038,7 +2089,7 @@ def asf_sound_missing(path: str | os.PathLike) -> str | None:
     header gives a length all the same: such a file was listed at it, and played as nothing
     (ffmpeg decodes no sample from it), a play of 0 s."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             head = fh.read(24)
             if len(head) < 24 or head[:16] != _ASF_HEADER:
                 return None
@@ -2066,7 +2117,7 @@ def _unsized_data(f: sf.SoundFile, path: str) -> sf.SoundFile:
     leaves 0 (in an RF64, in its ds64 chunk): libsndfile read nothing, so a short recording
     played as 0 s (a longer one went to ffmpeg, where there is one, and an RF64 was refused)."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             found = _riff_data(fh)
             if found is None or _chunk_follows(fh, found[0]):
                 return f        # (a chunk follows: the data is empty, as its size says, not unsized)
@@ -2096,7 +2147,7 @@ def _past_4gib(f: sf.SoundFile, path: str) -> sf.SoundFile:
     try:
         if os.path.getsize(path) <= 0xFFFFFFFF:
             return f
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             found = _riff_data(fh)
         if found is None:
             return f
@@ -2123,7 +2174,7 @@ def _wav_with_pads_put_back(path: str) -> sf.SoundFile | None:
     writer left some out; None where it left none out (or it is no WAV, or libsndfile refuses
     it even so)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             pads = _missing_pads(f)
         if not pads:
             return None
@@ -2252,7 +2303,7 @@ def flac_holds_no_frame(path: str | os.PathLike) -> bool:
     end) is no frame: such a file was played as a song of 0 s, where the scan listed it as
     holding no audio."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             size = os.fstat(f.fileno()).st_size
             found = _flac_streaminfo(f, size)
             if found is not None and size - 128 >= found[0]:
@@ -2279,7 +2330,7 @@ def flac_frames_held(path: str, opener=None, *, fileobj=None, stream: dict | Non
     end of the file is read.
     """
     try:
-        with contextlib.nullcontext(fileobj) if fileobj is not None else open(path, "rb") as f:
+        with contextlib.nullcontext(fileobj) if fileobj is not None else open_regular_file(path) as f:
             if stream is None:
                 found = _flac_streaminfo(f, os.fstat(f.fileno()).st_size)
                 if found is None:
@@ -2339,7 +2390,7 @@ def holds_whole(path: str | os.PathLike) -> bool:
 
 
 def _holds_whole(path: str | os.PathLike) -> bool:
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         size = os.fstat(f.fileno()).st_size
         magic = f.read(4)
         if magic == b"OggS":
@@ -2379,7 +2430,7 @@ def whole_file_length(path: str | os.PathLike) -> float | None:
     ffprobe's, which reads only the headers. None where neither gives one. (The player takes
     the library's length for such a file: after a rewrite, that is the file's as it was.)"""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             f.seek(4)
             if f.read(4) == b"ftyp" and not mp4.is_fragmented(f, os.fstat(f.fileno()).st_size):
                 return mp4_length(path)
@@ -2394,7 +2445,7 @@ def mp4_length(path: str | os.PathLike) -> float | None:
     None for any other file, or one that cannot be read. (ffmpeg plays such a file, and the
     player takes the library's length for it: after a rewrite, that is the file's as it was.)"""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             f.seek(4)
             if f.read(4) != b"ftyp":
                 return None
@@ -2555,7 +2606,7 @@ def _ffmpeg_layout_spec(name: str, layout: tuple[str, ...]) -> str:
 def _flac_channel_mask(path: str) -> int | None:
     """The WAVEFORMATEXTENSIBLE_CHANNEL_MASK tag of a FLAC file, or None."""
     try:
-        with open(path, "rb") as fh:
+        with open_regular_file(path) as fh:
             fh.seek(_after_id3(fh.read(10)))
             if fh.read(4) != b"fLaC":
                 return None
@@ -2771,7 +2822,7 @@ def ogg_unfinished_damage(path: str | os.PathLike) -> str | None:
     uses; None where it is whole (or no Ogg file, or cannot be read). A file of whole header
     pages and nothing after them holds no audio, and is said to (see :func:`ogg_headers_only`)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             head = f.read(128)
             if not head.startswith(b"OggS") or not ogg_ends_unfinished(f):
                 return None
@@ -2796,7 +2847,7 @@ def ogg_links(path: str | os.PathLike) -> list[tuple[int, int]]:
     so that the pattern turning up inside the audio is not taken for one); the rest of the
     file is searched, not parsed.
     """
-    with open(path, "rb") as fh:
+    with open_regular_file(path) as fh:
         size = os.fstat(fh.fileno()).st_size
         if size < 28:
             return [(0, size)]
@@ -2902,7 +2953,7 @@ def _opus_scan(path: str | os.PathLike, start: int = 0, end: int | None = None, 
     multichannel stream from ffmpeg has such pages (a 6-channel file at 384 kbit/s, most of
     them). Pages that end where a packet ends are safe to seek from.
     """
-    with open(path, "rb") as fh:
+    with open_regular_file(path) as fh:
         size = os.fstat(fh.fileno()).st_size
         end = size if end is None else min(end, size)
         if end - start < 28:

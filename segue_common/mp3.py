@@ -50,6 +50,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from segue_common.regular_file import open_regular_file
+
 CHECKPOINT = 32           # frames between the remembered frame offsets
 WARMUP_FRAMES = 8         # fresh decoder starts at least this many frames before the target's
 FORWARD_DECODE_S = 2.0    # a forward seek this short decodes through instead
@@ -559,7 +561,7 @@ class Mp3Reader:
         self._main_at = 0       # where in the file the view of the main decoder starts
         self._skip = 0          # samples the main decoder gives before the first that plays
         self._failed: OSError | None = None    # reading the file failed in the system (see read)
-        self._f = open(path, "rb")
+        self._f = open_regular_file(path)   # (a named pipe by its name would wait for a writer for ever)
         try:
             self._index = FrameIndex(self._f, os.fstat(self._f.fileno()).st_size)
             self._open_main()
@@ -583,11 +585,15 @@ class Mp3Reader:
             self._open_main_view()
             return
         lib = self._lib
-        # dr_mp3 encodes a name strictly: one that is not valid UTF-8 is opened here and
-        # handed over as /proc/self/fd/N (kept open until close).
+        # dr_mp3 opens a name itself: by the song's, it opened whatever the name led to by
+        # then, and a song swapped for a named pipe since it was checked here waited for a
+        # writer for ever (and the player with it). Where the system can (Linux), it is handed
+        # the file checked instead, as /proc/self/fd/N, a fresh opening of that same file (kept
+        # open until close); that also spares a name that is not valid UTF-8, which dr_mp3
+        # encodes strictly. (Elsewhere /dev/fd/N would share this file's place with the index.)
         name = self.path
-        if os.name != "nt" and _not_utf8(name) and os.path.isdir("/proc/self/fd"):
-            self._name_fd = os.open(name, os.O_RDONLY)
+        if os.name != "nt" and os.path.isdir("/proc/self/fd"):
+            self._name_fd = os.dup(self._f.fileno())
             name = f"/proc/self/fd/{self._name_fd}"
         self._name = name
         self.frames_exact = False
@@ -891,11 +897,3 @@ class Mp3Reader:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-def _not_utf8(name: str) -> bool:
-    try:
-        name.encode("utf-8")
-        return False
-    except UnicodeEncodeError:
-        return True
