@@ -645,13 +645,13 @@ class Scanner:
             self.store.record_ctimes(folder.ctimes)
             vanished = [known[0] for path, known in folder.known.items()
                         if path not in seen and not known[3] and known[0] not in merged
-                        and not any(_inside(path, folder) for folder in blind)]
+                        and not any(_unseen_by(path, folder) for folder in blind)]
             self.store.mark_missing(vanished)
             vanished_now += vanished
             # A folder with tracks in a part the scan could not look into keeps its reader's
             # version: those files were not read by this one, and the next scan reads them
             # again. (A part that holds none, as a drive's lost+found, keeps nothing back.)
-            read_all = not blind or not any(path not in seen and any(_inside(path, b) for b in blind)
+            read_all = not blind or not any(path not in seen and any(_unseen_by(path, b) for b in blind)
                                             for path in folder.known)
             self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
         new_paths = self._take_renumbered(new_paths)
@@ -1200,6 +1200,15 @@ def copy_of_missing(store: Store, track_id: int):
 def _inside(path: str, folder: str) -> bool:
     """Whether ``path`` is ``folder`` or lies below it (by name: links are not followed)."""
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _unseen_by(path: str, blind: str) -> bool:
+    """Whether the track stored as ``path`` is one the scan could not look at for ``blind``: a
+    folder it could not list or enter, or (on Windows) a file whose status was refused, which
+    is unknown for now, not gone. A CUE sheet's tracks are stored under their audio file's
+    name and their number (see :func:`player.library.cue.track_path`): such a file, refused,
+    keeps them too. (A file named as one of those tracks would be kept with them: kept, not lost.)"""
+    return _inside(path, blind) or path.startswith(blind + "#")
 
 
 def _overlap(a: str, b: str) -> bool:

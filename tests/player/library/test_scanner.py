@@ -2840,3 +2840,40 @@ def test_on_windows_a_file_that_cannot_be_looked_at_keeps_back_only_itself(tmp_p
     for _path, reason in windows:
         assert reason == ("Permission denied: the file cannot be looked at (its permissions, "
                           "or a program that holds it)")
+
+
+def test_on_windows_the_tracks_of_a_sheet_whose_audio_cannot_be_looked_at_are_kept_not_missing(store, tmp_path):
+    """A stat refused is a file unknown for now (on Windows: its permissions, a program that
+    holds it), never a file gone. A CUE sheet's tracks are named after their audio file with
+    the track's number ("Album.flac#2"), and only a track named as the file itself, or lying
+    below it, was kept: the sheet's tracks were marked missing, their plays given away to
+    whatever a later scan took for their copies. Windows' rule is chosen by hand, the refusal
+    is the system's own (a folder listed but not entered)."""
+    from player.library.cue import track_path
+
+    prefix = _permissions_apply()
+    folder = tmp_path / "music" / "Album"
+    audio = write_track(folder, "Album", seconds=4.0, fmt="flac", tags={"artist": "Band", "album": "One File"})
+    (folder / "Album.cue").write_text('PERFORMER "Band"\nTITLE "One File"\nFILE "Album.flac" WAVE\n'
+                                      '  TRACK 01 AUDIO\n    TITLE "First"\n    INDEX 01 00:00:00\n'
+                                      '  TRACK 02 AUDIO\n    TITLE "Second"\n    INDEX 01 00:02:00\n')
+    Scanner(store).scan([str(tmp_path / "music")])
+    sheet_tracks = [track_path(str(audio), n) for n in (1, 2)]
+    assert [store.track_by_path(p)["title"] for p in sheet_tracks] == ["First", "Second"]
+
+    code = ("import runpy, sys, player.library.scanner as s; s.STAT_DENIED_IS_THE_FOLDERS = False; "
+            "sys.argv = ['segue', 'scan']; runpy.run_module('player', run_name='__main__')")
+    folder.chmod(0o644)             # listed, not entered: each file's stat is refused
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    finally:
+        folder.chmod(0o755)
+    assert out.returncode == 0, out.stderr
+    assert f"cannot look at {audio}" in out.stdout, out.stdout
+    for path in sheet_tracks:
+        assert not store.track_by_path(path)["missing"], path
+    # Looked at again, they are as they were.
+    Scanner(store).scan()
+    assert [(store.track_by_path(p)["title"], store.track_by_path(p)["missing"]) for p in sheet_tracks] == \
+        [("First", 0), ("Second", 0)]
