@@ -7,6 +7,7 @@ database-write pool and reports back on the GUI thread.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import date
 
 from PySide6.QtCore import Qt
@@ -91,6 +92,28 @@ def _unavailable_note(folders: list[str]) -> str:
 def _back_note(folders: list[str]) -> str:
     return (f"Connected again: {_two_folders(folders)} "
             f"({'their' if len(folders) > 1 else 'its'} songs play, and are suggested, again)")
+
+
+def _unreadable_notes(unreadable: list[tuple[str, str]]) -> list[str]:
+    """What the status says of the places a scan could not look into (``(path, reason)``):
+    folders it could not list or enter, and, on Windows, where any folder can be entered, single
+    files whose status was refused (their permissions, a program holding them). Each said as
+    what it is: a file called a folder sent the person looking for a folder to fix."""
+    from player.library import scanner
+
+    files = [path for path, _ in unreadable if not scanner.STAT_DENIED_IS_THE_FOLDERS and not os.path.isdir(path)]
+    folders = [path for path, _ in unreadable if path not in files]
+    notes = []
+    if folders:
+        n = len(folders)
+        notes.append(f"{n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'} tracks"
+                     f" left as they were: {shown(folders[0])}" + ("…" if n > 1 else ""))
+    if files:
+        n = len(files)
+        kept = "their tracks left as they were" if n > 1 else "its track left as it was"
+        notes.append(f"{n:,} file{'s' if n > 1 else ''} could not be looked at, {kept}: {shown(files[0])}"
+                     + ("…" if n > 1 else ""))
+    return notes
 
 
 #: what a rescan nobody asked for gives when following the folders was turned off before it ran
@@ -291,10 +314,7 @@ class LibraryTasksMixin:
                 if result.back:
                     message += ". " + _back_note(result.back)
                 if result.unreadable_folders:
-                    n = len(result.unreadable_folders)
-                    message += (f". {n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'}"
-                                f" tracks left as they were: {shown(result.unreadable_folders[0][0])}"
-                                + ("…" if n > 1 else ""))
+                    message += "".join(". " + note for note in _unreadable_notes(result.unreadable_folders))
                 # The count alone leaves the person to guess which files: the way to their names
                 # shows beside the message, as long as it does.
                 self._problems_note = message if result.errors or unreadable else None

@@ -76,3 +76,31 @@ def test_a_rescan_that_takes_over_a_quiet_look_takes_the_last_count_away_and_say
     assert window.statusBar().currentMessage().startswith("Scanned 9 files: 0 read, 0 unreadable (1 unreadable file")
     assert window.problems_link.isVisible()
     qtbot.waitUntil(lambda: window._scan is None, timeout=20000)     # (the look that follows it)
+
+
+def test_a_file_windows_would_not_let_be_looked_at_is_said_as_a_file_not_a_folder(tmp_path, monkeypatch):
+    # On Windows a refused status is the file's own, and the scan reports the file: the status
+    # bar said "1 folder could not be read" of it, sending the person to look for a folder.
+    # (Windows' rule is chosen by hand: as root here no stat is refused, so the scan's report
+    # is given as it makes it: a folder that could not be listed, a file that could not be
+    # looked at.)
+    from player.library import scanner
+    from player.ui.library_tasks import _unreadable_notes
+
+    folder = tmp_path / "Locked"
+    folder.mkdir()
+    song = tmp_path / "Album" / "01.flac"
+    song.parent.mkdir()
+    song.write_bytes(b"fLaC")
+    told = [(str(folder), "Permission denied"),
+            (str(song), "Permission denied: the file cannot be looked at (its permissions, or a program that"
+                        " holds it)")]
+    monkeypatch.setattr(scanner, "STAT_DENIED_IS_THE_FOLDERS", False)
+    assert _unreadable_notes(told) == [
+        f"1 folder could not be read, its tracks left as they were: {folder}",
+        f"1 file could not be looked at, its track left as it was: {song}"]
+    assert _unreadable_notes(told + [(str(song.with_name("02.flac")), "Permission denied")])[1] == \
+        f"2 files could not be looked at, their tracks left as they were: {song}…"
+    # On POSIX a refused status is its folder's (one that cannot be entered): said as a folder.
+    monkeypatch.setattr(scanner, "STAT_DENIED_IS_THE_FOLDERS", True)
+    assert _unreadable_notes(told) == [f"2 folders could not be read, their tracks left as they were: {folder}…"]
