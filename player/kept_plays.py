@@ -24,6 +24,7 @@ from pathlib import Path
 
 from segue_common.atomic import write_text
 from segue_common.file_lock import HELD_ERRNOS, lock, unlock
+from segue_common.regular_file import open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,10 @@ def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, l
     read) raises OSError where ``changing`` it is the reason for reading: taken for none, it
     was written over, or removed, with the plays in it."""
     try:
-        text = path.read_text(encoding="utf-8")
+        # (opened without blocking and checked: a named pipe under its name waited for a
+        # writer for ever, and the start with it)
+        with open_regular_file(path) as f:
+            text = f.read().decode("utf-8")
     except FileNotFoundError:
         return [], {}
     except OSError as exc:

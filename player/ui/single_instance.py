@@ -26,6 +26,7 @@ import logging
 import os
 import secrets
 import socket
+import stat
 import struct
 import sys
 import tempfile
@@ -35,6 +36,8 @@ from multiprocessing.connection import Client, Listener, answer_challenge, deliv
 from pathlib import Path
 
 from PySide6.QtCore import QLockFile, QObject, Signal, Slot
+
+from segue_common.regular_file import NotRegularFile, open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +168,13 @@ class SingleInstance(QObject):
     def _listen(self) -> None:
         key = secrets.token_bytes(32)
         try:
-            fd = os.open(self._key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            # (without blocking: a named pipe under its name, no one reading it, waited for ever;
+            # so opened it fails, and the window starts without taking over a second one's work;
+            # one being read would have handed the key to its reader)
+            fd = os.open(self._key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NONBLOCK", 0), 0o600)
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                raise NotRegularFile(f"{self._key_file} is not a regular file")
             with os.fdopen(fd, "wb") as f:
                 f.write(key)
             if sys.platform != "win32" and os.path.exists(self.address):
@@ -263,7 +272,10 @@ class SingleInstance(QObject):
 
     def _send(self, message: dict) -> bool:
         try:
-            key = self._key_file.read_bytes()
+            # (opened without blocking and checked: a named pipe under its name waited for a
+            # writer for ever, and the start of the second window with it)
+            with open_regular_file(self._key_file) as f:
+                key = f.read()
             # The key exchange with a time limit too: a window that hangs is reported, not waited on for ever.
             with Client(self.address, authkey=None) as conn:
                 patient = _Patient(conn, TALK_TIMEOUT_S + DELIVERY_WAIT_S + 2)
