@@ -496,12 +496,16 @@ def test_aac_whose_gapless_length_only_itunes_tag_gives_ends_there_an_album_join
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a pseudo-terminal's reads fail with EIO on Linux")
-def test_a_read_that_fails_mid_file_is_a_read_failure_though_ffmpeg_exits_0(tmp_path):
+def test_a_read_that_fails_mid_file_is_a_read_failure_though_ffmpeg_exits_0(tmp_path, monkeypatch):
     # ffmpeg (5.1) takes a read that fails mid-file for the input's end and exits 0, having said
     # "Input/output error": the song ended there as if heard whole. The failure is a real one,
     # and needs no debugger: ffmpeg reads the file through a pseudo-terminal, whose reads fail
-    # with EIO once its other end is closed, as a drive's do once it is gone.
+    # with EIO once its other end is closed, as a drive's do once it is gone. (ffmpeg is given
+    # the song by its path here, as on Windows: handed the file checked, it is never given a
+    # terminal, which is no regular file.)
     import tty
+
+    monkeypatch.setattr(audio_io, "_FD_FOLDER", str(tmp_path / "no descriptors here"))
 
     # (WavPack: ffmpeg's demuxer for it says the read failed from a stream it cannot seek in,
     # as all of them do from a file; its WAV demuxer, say, only that the last packet is short)
