@@ -24,6 +24,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 from segue_common import audio_io
+from segue_common.regular_file import open_regular_file
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +122,10 @@ def _id3_marks(path: str) -> list | None:
     from mutagen.id3 import ID3, ID3NoHeaderError
 
     try:
-        tag = ID3(path)
+        # (opened without blocking and checked: by its name, mutagen opened a named pipe there
+        # and waited for a writer for ever)
+        with open_regular_file(path) as f:
+            tag = ID3(f)
     except ID3NoHeaderError:
         return []
     except Exception as exc:  # noqa: BLE001 - a damaged tag costs the chapters, never the song

@@ -790,7 +790,7 @@ def _mp3_length(path: str, info, length: float) -> float:
     estimated = bitrate > 0 and length == 8 * audio_bytes / float(bitrate)
     if estimated:
         try:
-            with open(path, "rb") as f:
+            with open_regular_file(path) as f:
                 # (the frames at the start, read already, most often tell; else a look through the file)
                 constant = constant_bit_rate_at_start(f, getattr(info, "frame_offset", 0) or 0)
                 if constant is None:
@@ -1259,7 +1259,7 @@ def _boxes_run_past_end(path: str) -> bool:
     """Whether an MP4 file's top-level boxes say it is longer than it is: cut short before
     the box that mutagen reads (written after the audio by ffmpeg and many encoders)."""
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             size, at = os.fstat(f.fileno()).st_size, 0
             while at + 8 <= size:
                 f.seek(at)
@@ -1518,7 +1518,7 @@ _SoundInfo = namedtuple("_SoundInfo", "format subtype samplerate channels frames
 
 def _wav_data_start(path: str) -> int:
     """Where a WAV's sound data starts (0 where its data chunk is not found)."""
-    with open(path, "rb") as f:
+    with open_regular_file(path) as f:
         for name, start, _size, _head in _walk_chunks(f, 12, os.fstat(f.fileno()).st_size, "little"):
             if name == b"data":
                 return start
@@ -1539,7 +1539,7 @@ def _fixed_rate_wav_length(path: str, info) -> float | None:
             or bits not in (2, 3, 4, 5) or not rate):
         return None
     try:
-        with open(path, "rb") as f:
+        with open_regular_file(path) as f:
             end = os.fstat(f.fileno()).st_size
             for name, start, size, _head in _walk_chunks(f, 12, end, "little"):
                 if name == b"data":

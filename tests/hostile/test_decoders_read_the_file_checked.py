@@ -137,3 +137,23 @@ def _read_all(stream):
     import numpy as np
 
     return np.concatenate(list(stream))
+
+
+def test_the_chapters_of_a_pipe_under_a_songs_name_are_none_at_once(tmp_path):
+    from player.library.chapters import read_chapters
+
+    pipe = _pipe_named(tmp_path, "01.mp3")      # (its ID3 tag read by mutagen, then ffprobe asked)
+    assert _within(lambda: read_chapters(pipe), pipe) == ()
+
+
+def test_the_chapters_of_an_mp3_are_still_read_from_its_tag(tmp_path):
+    from mutagen.id3 import CHAP, ID3, TIT2
+
+    from player.library.chapters import read_chapters
+
+    song = str(generate.write(tmp_path / "01.mp3", seconds=2.0, sr=44100))
+    tag = ID3()
+    tag.add(CHAP(element_id="c1", start_time=0, end_time=1000, sub_frames=[TIT2(text=["One"])]))
+    tag.add(CHAP(element_id="c2", start_time=1000, end_time=2000, sub_frames=[TIT2(text=["Two"])]))
+    tag.save(song)
+    assert [c.title for c in read_chapters(song, length_s=2.0)] == ["One", "Two"]
