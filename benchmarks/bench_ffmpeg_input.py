@@ -1,7 +1,8 @@
 """How ffmpeg is handed a song: by its path, by the descriptor that was checked (/dev/fd/N
 passed to the child), or piped on its standard input. Decodes a 5-minute MP3, FLAC and M4A
 whole and from the middle (``-ss`` before ``-i``) each way, best of ``--runs``, and says
-whether the decode from the middle gave the samples the path's did.
+whether each gave the samples the path's did. Then libsndfile on the FLAC, opened by its
+name and by the descriptor of the file checked (``sf_open_fd``), read whole and from the middle.
 
     python -m benchmarks.bench_ffmpeg_input [--runs 3]
 
@@ -17,6 +18,7 @@ import tempfile
 import time
 
 import numpy as np
+import soundfile as sf
 
 
 def _make(folder: str, ext: str, codec: list[str]) -> str:
@@ -71,6 +73,24 @@ def main() -> None:
                     return "yes" if len(s) == len(ref) and np.array_equal(s, ref) else f"no ({len(s)} vs {len(ref)})"
                 print(f"{name:5} {label:10} {best['path']:8.3f} {best['fd']:8.3f} {best['fd'] / best['path']:8.2f}"
                       f" {best['pipe']:8.3f} {best['pipe'] / best['path']:9.2f} {same('fd'):>8} {same('pipe'):>9}")
+
+        print()
+        print(f"{'libsndfile':10} {'path s':>8} {'fd s':>8} {'fd/path':>8} {'same':>5}")
+        for label, start in (("whole", 0), ("from 150 s", 150 * 44100)):
+            best, got = {}, {}
+            for how in ("path", "fd"):
+                times = []
+                for _ in range(runs):
+                    started = time.perf_counter()
+                    with open(songs["FLAC"], "rb") as f:
+                        sound = sf.SoundFile(songs["FLAC"] if how == "path" else os.dup(f.fileno()), closefd=True)
+                    with sound:
+                        sound.seek(start)
+                        samples = sound.read(dtype="float32")
+                    times.append(time.perf_counter() - started)
+                best[how], got[how] = min(times), samples
+            same = "yes" if np.array_equal(got["fd"], got["path"]) else "no"
+            print(f"{label:10} {best['path']:8.3f} {best['fd']:8.3f} {best['fd'] / best['path']:8.2f} {same:>5}")
 
 
 if __name__ == "__main__":

@@ -18,15 +18,15 @@ def _play(track_id: int, started_at: float) -> dict:
 def unopenable(monkeypatch):
     """Reading one path fails as on Windows while another process replaces the file (a sharing
     violation: no such thing on Linux, so the read itself is made to fail, for that path only)."""
-    real = Path.read_text
+    real = kept_plays.open_regular_file
     paths = set()
 
-    def read_text(self, *args, **kwargs):
-        if self in paths:
-            raise PermissionError(13, "The process cannot access the file", str(self))
-        return real(self, *args, **kwargs)
+    def open_regular_file(path, *args, **kwargs):
+        if Path(path) in paths:
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return real(path, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_text", read_text)
+    monkeypatch.setattr(kept_plays, "open_regular_file", open_regular_file)
     return paths
 
 
