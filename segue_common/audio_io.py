@@ -1046,7 +1046,9 @@ def _skip_to_audio(path: str) -> list[str]:
             said = _after_id3(f.read(10))
     except OSError:
         return []
-    return ["-skip_initial_bytes", str(at)] if at != said else []
+    # (the demuxer named: from past the skip, ffmpeg takes the stream for Shorten only with
+    # the help of the name's extension, and it is handed the file checked, by a name without one)
+    return ["-f", "shn", "-skip_initial_bytes", str(at)] if at != said else []
 
 
 def shorten_frames(path: str | os.PathLike) -> int | None:
