@@ -757,7 +757,41 @@ def _checked_input(path: str):
         yield _file_url(path), ()
         return
     with open_regular_stream(path) as f:
-        yield f"file:{_FD_FOLDER}/{f.fileno()}", (f.fileno(),)
+        yield f"file:{_fd_name(f.fileno(), _ext(path))}", (f.fileno(),)
+
+
+_fd_links: str | None = None
+_fd_links_lock = threading.Lock()
+
+
+def _fd_name(fd: int, ext: str) -> str:
+    """The name a child opens its descriptor ``fd`` by, ending in the song's extension ``ext``.
+    ffmpeg's probe weighs a name's extension: where an ID3 tag before the audio is longer than
+    the probe reads (a cover picture of megabytes), the extension alone tells the format, and
+    by ``/dev/fd/N`` a FLAC, AAC, AC-3, DTS, TTA, TAK, Shorten or Ogg file so did not play.
+    So the name is a link ``N.ext`` to ``/dev/fd/N`` in a folder of this process's own: opened
+    by the child, it leads to the child's descriptor N, the file checked, whichever song that
+    is; the links stay as they are for as long as the process runs (a child may open its
+    input any time after it starts)."""
+    plain = f"{_FD_FOLDER}/{fd}"
+    if not re.fullmatch(r"[a-z0-9+]{1,8}", ext):
+        return plain
+    global _fd_links
+    try:
+        with _fd_links_lock:
+            if _fd_links is None:
+                import atexit
+                import tempfile
+
+                _fd_links = tempfile.mkdtemp(prefix="segue-fd-")     # (only this user may write in it)
+                atexit.register(shutil.rmtree, _fd_links, True)
+            name = os.path.join(_fd_links, f"{fd}.{ext}")
+            if not os.path.islink(name):
+                os.symlink(plain, name)
+        return name
+    except OSError as exc:
+        log.debug("no link to name descriptor %d by: %s", fd, exc)
+        return plain
 
 
 def _ffprobe(exe: str, path: str) -> tuple[int, int, bool, int, int | None, float | None, int | None,

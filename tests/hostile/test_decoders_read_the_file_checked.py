@@ -157,3 +157,30 @@ def test_the_chapters_of_an_mp3_are_still_read_from_its_tag(tmp_path):
     tag.add(CHAP(element_id="c2", start_time=1000, end_time=2000, sub_frames=[TIT2(text=["Two"])]))
     tag.save(song)
     assert [c.title for c in read_chapters(song, length_s=2.0)] == ["One", "Two"]
+
+
+def _behind_a_big_id3_tag(path, size: int = 3_000_000):
+    """``path`` with an ID3v2 tag of ``size`` bytes put before its audio (a tagger's, holding
+    a cover picture of megabytes), longer than ffmpeg's probe reads."""
+    body = b"TXXX" + (size - 20).to_bytes(4, "big") + b"\0\0" + b"\0x\0" + b"y" * (size - 23)
+    n = len(body)
+    head = b"ID3\x03\0\0" + bytes([n >> 21 & 127, n >> 14 & 127, n >> 7 & 127, n & 127])
+    path.write_bytes(head + body + path.read_bytes())
+    return path
+
+
+@needs_ffmpeg
+@pytest.mark.parametrize("ext, codec, name", [("flac", [], "flac"), ("aac", ["-c:a", "aac", "-f", "adts"], "aac"),
+                                              ("ac3", ["-c:a", "ac3"], "ac3"), ("tta", [], "tta")])
+def test_a_song_behind_an_id3_tag_longer_than_the_probe_reads_still_plays_through_ffmpeg(tmp_path, ext, codec, name):
+    # (past such a tag ffmpeg finds the format by the name's extension alone: the descriptor's
+    # name is to keep it)
+    from segue_common import audio_io
+
+    song = _behind_a_big_id3_tag(generate.ffmpeg(tmp_path / f"01.{ext}", *codec, seconds=2.0))
+    info = audio_io.probe_stream(str(song))
+    assert info is not None and info["codec"] == name
+    with audio_io.FallbackStream(str(song)) as stream:
+        frames = len(_read_all(stream))
+        rate = stream.samplerate
+    assert frames == pytest.approx(2 * rate, abs=rate // 20)
