@@ -849,7 +849,7 @@ class Recommender:
         heard_rows = None if heard_through is None else self._rows(heard_through)
         skip_push = self._skip_penalty(skip_rows, streak, session=sess, heard=heard_rows)
         pushed = (np.asarray(refused) > 0) | self.skipped_out
-        new_genre = self._new_artist_turn(kept)
+        new_genre = self._new_artist_turn(kept, after=int(queued[-1]) if len(queued) else -1)
         if new_genre is not None:
             # (nor, after a song by a new artist the person put on, what the vote of the
             # session's earlier songs brings from outside its genre: see ``_new_artist_lead``)
@@ -1371,7 +1371,7 @@ class Recommender:
             out["album"] = self._album_scores(tail)
         return out
 
-    def _new_artist_turn(self, heard: np.ndarray) -> np.ndarray | None:
+    def _new_artist_turn(self, heard: np.ndarray, *, after: int = -1) -> np.ndarray | None:
         """Where the person has just put on a song by an artist they had never listened to
         (the latest of ``heard``, picked by them in the session in progress, its artist with
         no more listened plays than ``heard`` holds of its songs) and its genre is known: the
@@ -1379,13 +1379,19 @@ class Recommender:
         the person turns away from (``shunned``, but the artist's own; ``skipped_out``) are
         not among them. Such a song that Segue offered and they kept is a turn the session
         took, not a change of mind: following each one into its genre, an evening of Up next
-        wandered from genre to genre, away from the person's favourites. [shape=(n,)] bool"""
+        wandered from genre to genre, away from the person's favourites. ``after``: the queue's
+        last song, which the batch follows (-1: none); one of another genre, queued after it,
+        is where the person goes next, and there is no lead. [shape=(n,)] bool"""
         cat = self.catalog
         if not len(heard):
             return None
         tail = int(heard[-1])
         genre, artist = self.genre[tail], cat.artist[tail]
         if genre < 0 or artist < 0:
+            return None
+        if after >= 0 and self.genre[after] != genre:
+            # (a song put in the queue by hand after the new artist's: led back to the new
+            # artist's genre, the whole batch after it ignored the person's latest choice)
             return None
         by = cat.artist == artist
         if float(cat.play_count[by].sum()) > np.count_nonzero(cat.artist[heard] == artist):

@@ -753,7 +753,6 @@ def test_up_next_before_analysis_draws_from_the_whole_library_not_a_block_of_it(
         assert len(picks) == 20 and max(picks) - min(picks) > n // 2, picks
 
 
-
 def _song(genre: int, band: int, song: int) -> int:
     """The id of ``untagged_sound_library``'s song ``song`` of ``band`` in genre ``genre``
     (0 Rock, 1 Jazz, 2 Folk, 3 Electronic, 4 Blues), after its 12 soundtrack cues."""
@@ -802,6 +801,19 @@ def test_after_a_song_by_an_artist_never_played_up_next_keeps_to_its_genre_favou
     # of their rock favourites, what they played with it before (jazz) still comes.
     known = [rows[t]["genre"] for t, _ in rec.up_next([_song(0, 0, 1)], 10)]
     assert "Jazz" in known, known
+
+
+def test_after_a_new_artists_song_up_next_follows_a_song_queued_by_hand_after_it():
+    # The person puts on a folk song by a band they never played, then queues one of their
+    # rock favourites by hand to come next: that is their latest choice, and Up next after it
+    # goes on from it (what they played with it before, jazz), not back to the folk they left.
+    seed = _song(2, 3, 0)
+    rec, rows = _evening_then([seed])
+    got = [rows[t]["genre"] for t, _ in rec.up_next([seed], 10, exclude=[_song(0, 0, 1)])]
+    assert "Jazz" in got and got.count("Folk") < 5, got
+    # Queued by hand from the same genre, the new band's lead goes on after it.
+    folk = [rows[t]["genre"] for t, _ in rec.up_next([seed], 10, exclude=[_song(2, 3, 1)])]
+    assert folk == ["Folk"] * 10, folk
 
 
 def test_after_a_new_artists_album_played_in_order_up_next_keeps_to_its_genre():
