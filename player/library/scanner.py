@@ -19,7 +19,10 @@ to that copy at a later scan.
 What the scan cannot see is not taken for gone: a library folder that is not there, or
 that is there but empty (the mount point of a share or disk that is not connected), and
 a folder that cannot be read (permissions, a share answering with errors) leave their
-tracks as they were. A file that now holds another song (other tags and another length
+tracks as they were. The same disk or share mounted at another place
+(/media/user/Drive1 for Drive, D: for E:) and that place added: where the old folder is not
+there, each track moves to its file at the new place, with its history (the same file only:
+its size and modification time). A file that now holds another song (other tags and another length
 at the same path: a re-rip saved over it, two files that swapped names) is a new track;
 the old one, with its plays, is missing until the file it went to is found.
 
@@ -655,7 +658,7 @@ class Scanner:
                                             for path in folder.known)
             self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
         new_paths = self._take_renumbered(new_paths)
-        moved = self._adopt_moved(new_paths) + self._adopt_late()
+        moved = self._adopt_moved(new_paths) + self._adopt_late() + self._adopt_from_away(new_paths)
         # Gone are those still missing: a file moved took its track along with it.
         self.progress.missing += self.store.still_missing(vanished_now)
         self._find_compilations(folder.id for folder in state.values())
@@ -1086,6 +1089,48 @@ class Scanner:
             if len(fits[new["id"]]) == 1 and takers[fits[new["id"]][0]["id"]] == 1:
                 self._moved(fits[new["id"]][0], new)
                 moved += 1
+        return moved
+
+    def _adopt_from_away(self, new_paths: list[str]) -> int:
+        """New files that are the files of tracks whose library folder is not connected now:
+        the disk or share mounted at another place (/media/user/Drive1 for Drive, D: for E:)
+        and that place added to the library. Each such track moves to its file, with its plays,
+        stars and playlist places, rather than stay beside a twin without any. Only the same
+        file (its size to the byte, its modification time to the nanosecond, its length), and
+        only where one file and one track fit each other: a copy made without its times, or
+        two copies of one file, are left as they are. A folder that is there keeps its tracks
+        (two disks connected at once are two copies)."""
+        taken = set(self.progress.renumbered.values())
+        news = [row for row in map(self.store.track_by_path, new_paths)
+                if row is not None and row["id"] not in taken and not row["last_error"] and not row["missing"]]
+        if not news:
+            return 0
+        new_ids = {row["id"] for row in news}
+        folders = {row["id"]: row["path"] for row in self.store.folders()}
+        away: dict[int, bool] = {}
+
+        def is_away(folder_id) -> bool:
+            if folder_id not in away:
+                root = folders.get(folder_id)
+                away[folder_id] = root is not None and (not os.path.isdir(root)
+                                                        or self._empty_but_known(root, folder_id))
+            return away[folder_id]
+
+        olds = [row for row in self.store.playable_of_files((row["size"], row["mtime_ns"]) for row in news)
+                if row["id"] not in new_ids and is_away(row["folder_id"]) and not os.path.lexists(row["path"])]
+        fits: dict[int, list] = {new["id"]: [old for old in olds if _same_recording(new, old) == 3] for new in news}
+        takers: dict[int, int] = {}
+        for found in fits.values():
+            for old in found:
+                takers[old["id"]] = takers.get(old["id"], 0) + 1
+        moved = 0
+        for new in news:
+            found = fits[new["id"]]
+            if len(found) == 1 and takers[found[0]["id"]] == 1:
+                self._moved(found[0], new)
+                moved += 1
+        if moved:
+            self.store.set_folders_away([folders[i] for i, gone in away.items() if gone], [])
         return moved
 
     def _adopt_late(self) -> int:

@@ -361,13 +361,14 @@ class TracksMixin:
         with self.transaction() as conn:
             conn.executemany("UPDATE tracks SET missing = 0 WHERE id = ?", [(i,) for i in track_ids])
 
-    def _identities(self, where: str) -> list[sqlite3.Row]:
+    def _identities(self, where: str, args: Sequence = ()) -> list[sqlite3.Row]:
         return self.execute(
             "SELECT t.id, t.path, t.match_key, t.duration, t.mb_track_id, t.size, t.mtime_ns, t.added_at, "
             "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, t.cue_start_s, "
+            "t.folder_id, "
             "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
             "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
-            f"FROM tracks t WHERE {where}"
+            f"FROM tracks t WHERE {where}", args
         ).fetchall()
 
     def missing_tracks(self) -> list[sqlite3.Row]:
@@ -377,6 +378,19 @@ class TracksMixin:
         before it went is one too: it kept its song's names, and the error was its file's
         (a download cut short, then fetched whole elsewhere)."""
         return self._identities("t.missing = 1")
+
+    def playable_of_files(self, files: Iterable[tuple[int, int]]) -> list[sqlite3.Row]:
+        """The playable tracks whose files have one of these ``(size, mtime_ns)``, as
+        :meth:`missing_tracks` gives the missing ones, with their ``folder_id``: the tracks
+        a file found at another path may be, where their own folder is not connected."""
+        pairs = sorted(set(files))
+        rows: list[sqlite3.Row] = []
+        for i in range(0, len(pairs), _ID_CHUNK // 2):
+            chunk = pairs[i:i + _ID_CHUNK // 2]
+            rows += self._identities("t.missing = 0 AND t.last_error IS NULL AND (t.size, t.mtime_ns) IN "
+                                     f"(VALUES {', '.join(['(?, ?)'] * len(chunk))})",
+                                     [v for pair in chunk for v in pair])
+        return rows
 
     def copies_of_missing(self) -> list[sqlite3.Row]:
         """The playable tracks that are the same file (size and modification time) as a

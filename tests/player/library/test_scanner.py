@@ -545,6 +545,43 @@ def test_unavailable_folder_leaves_its_tracks_alone(store, tmp_path):
     assert [t["title"] for t in store.tracks()] == ["Song"]
 
 
+def test_a_disk_mounted_at_another_place_keeps_its_tracks_history(store, tmp_path):
+    # The same disk mounted at /media/user/Drive1 instead of Drive (or D: for E:), that
+    # place added to the library: each file was a new track beside its old one, which kept
+    # the plays, stars and playlist places, and was listed as away for good.
+    drive, other = tmp_path / "media" / "Drive", tmp_path / "media" / "Drive1"
+    played = write_track(drive / "Album", "played", fmt="flac", tags={"title": "Played", "artist": "A"})
+    write_track(drive / "Album", "other", fmt="flac", seconds=2.0, tags={"title": "Other", "artist": "A"})
+    Scanner(store).scan([str(drive)])
+    ids = {t["title"]: t["id"] for t in store.tracks()}
+    _play(store, ids["Played"], 3)
+    store.rate([ids["Played"]], 4)
+    playlist = store.create_playlist("Mine", [ids["Played"]])
+    shutil.move(drive, other)
+    result = Scanner(store).scan([str(other)])
+    assert result.moved == 2
+    assert {t["title"]: t["id"] for t in store.tracks()} == ids
+    assert store.track(ids["Played"])["path"] == str(other / "Album" / "played.flac")
+    assert _plays_of(store, ids["Played"]) == 3 and store.track(ids["Played"])["rating"] == 4
+    assert store.playlist_track_ids(playlist) == [ids["Played"]]
+    shutil.move(other, drive)                          # the next time, at its first place again
+    Scanner(store).scan()
+    assert {t["title"]: t["id"] for t in store.tracks()} == ids
+    assert store.track(ids["Played"])["path"] == str(played) and _plays_of(store, ids["Played"]) == 3
+
+
+def test_two_disks_connected_at_once_are_two_copies(store, tmp_path):
+    # A backup disk with the same files (times kept) beside the first: both are there, so
+    # neither is the other mounted elsewhere, and each keeps its own tracks.
+    drive, backup = tmp_path / "Drive", tmp_path / "Backup"
+    write_track(drive, "song", fmt="flac", tags={"title": "Song", "artist": "A"})
+    Scanner(store).scan([str(drive)])
+    shutil.copytree(drive, backup)
+    result = Scanner(store).scan([str(backup)])
+    assert result.moved == 0
+    assert sorted(Path(t["path"]).parent.name for t in store.tracks()) == ["Backup", "Drive"]
+
+
 # -- one rule: a file is a track or an error row ---------------------------------------------
 def test_a_named_pipe_is_an_error_row_and_does_not_hang_the_scan(store, tmp_path):
     root = tmp_path / "music"
