@@ -17,9 +17,9 @@ old one was removed, a scan stopped half-way through a reorganisation) gives its
 to that copy at a later scan.
 
 What the scan cannot see is not taken for gone: a library folder that is not there, or
-that is there but empty (the mount point of a share or disk that is not connected), and
-a folder that cannot be read (permissions, a share answering with errors) leave their
-tracks as they were. The same disk or share mounted at another place
+that is there but empty (the mount point of a share or disk that is not connected), one
+that goes away during the scan (a share that drops), and a folder that cannot be read
+(permissions, a share answering with errors) leave their tracks as they were. The same disk or share mounted at another place
 (/media/user/Drive1 for Drive, D: for E:) and that place added: where the old folder is not
 there, each track moves to its file at the new place, with its history (the same file only:
 its size and modification time). A file that now holds another song (other tags and another length
@@ -642,6 +642,17 @@ class Scanner:
         # another) and nothing kept the scan from looking (a folder it could not list).
         seen = set().union(*(folder.seen for folder in state.values()))
         blind = [folder for folder, _reason in self.progress.unreadable_folders]
+        # A library folder gone by now (a share that dropped, a disk pulled while it was read)
+        # is away, as one gone at the start is: the files it took along are not gone.
+        lost = [root for root, folder in state.items()
+                if not os.path.isdir(root) or self._empty_but_known(root, folder.id)]
+        for root in lost:
+            log.warning("library folder %r went away during the scan; its tracks are left as they are", root)
+            self.progress.unavailable.append(root)
+        blind += lost
+        self.progress.back = [root for root in self.progress.back if root not in lost]
+        if self.store.set_folders_away(lost, [])[0]:
+            self.progress.away_changed = True
         vanished_now: list[int] = []
         for root, folder in state.items():
             self.store.mark_present(folder.returned)

@@ -57,3 +57,34 @@ def test_a_download_finished_during_the_scan_is_read_whole_by_the_next(store, tm
     again = _scan(store, root)
     row = store.track_by_path(str(growing))
     assert again.read == 1 and row["size"] == len(data) and abs(row["duration"] - 2.0) < 0.01
+
+
+def test_a_share_that_drops_during_the_scan_loses_no_track(store, tmp_path):
+    # Retagged songs on a share, and the share drops while the scan reads them: the songs
+    # not read yet were taken for deleted, marked missing, and left the queue and playlists.
+    import shutil
+
+    root = tmp_path / "nas"
+    songs = [generate.vorbis_tags(generate.write(root / f"Album {i}" / "song.flac", seconds=1.0, freq=300.0 + 30 * i),
+                                  title=f"Song {i}", artist="Artist") for i in range(6)]
+    _scan(store, root)
+    last = store.track_by_path(str(songs[5]))
+    store.end_play(store.start_play(last["id"]), "finished", 1000)
+    for song in songs:
+        generate.vorbis_tags(song, comment="retagged")          # changed: read again by the next scan
+    away = tmp_path / "unmounted"
+
+    def drop(progress):
+        if progress.total and progress.done == 2 and root.exists():
+            shutil.move(root, away)
+
+    result = _scan(store, root, drop)
+    assert result.missing == 0 and result.unavailable == [str(root)]       # said, not silent
+    assert store.missing_track_ids() == set()
+    assert sorted(t["title"] for t in store.tracks()) == [f"Song {i}" for i in range(6)]
+    assert store.away_track_ids() == {t["id"] for t in store.tracks()}
+    shutil.move(away, root)                                    # the share back: read as ever
+    result = _scan(store, root)
+    assert result.missing == 0 and result.unavailable == [] and store.away_track_ids() == set()
+    assert store.track_by_path(str(songs[5]))["id"] == last["id"]
+    assert [p["track_id"] for p in store.plays()] == [last["id"]]
