@@ -18,8 +18,9 @@ to that copy at a later scan.
 
 What the scan cannot see is not taken for gone: a library folder that is not there, or
 that is there but empty (the mount point of a share or disk that is not connected), one
-that goes away during the scan (a share that drops), and a folder that cannot be read
-(permissions, a share answering with errors) leave their tracks as they were. The same disk or share mounted at another place
+that goes away during the scan (a share that drops), a folder that cannot be read
+(permissions, a share answering with errors), and a link that leads nowhere now (to a
+share not mounted) leave their tracks as they were. The same disk or share mounted at another place
 (/media/user/Drive1 for Drive, D: for E:) and that place added: where the old folder is not
 there, each track moves to its file at the new place, with its history (the same file only:
 its size and modification time). A file that now holds another song (other tags and another length
@@ -151,7 +152,8 @@ STAT_DENIED_IS_THE_FOLDERS = os.name != "nt"
 
 def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
                unreadable: Callable[[str, str], None] | None = None,
-               sheets: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
+               sheets: Callable[[str, str], None] | None = None,
+               dangling: Callable[[str], None] | None = None) -> Iterator[FoundFile]:
     """Audio files below ``roots``, each real file once, in a stable order.
 
     Everything reachable without crossing a symlink comes first (all roots), then
@@ -161,7 +163,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     like broken audio), and so are the conflict copies sync programs keep beside a file
     (see :func:`conflict_copy_of`). ``duplicate(path, kept_path)`` hears of every other path to a
     file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed;
-    ``sheets(root, path)`` of the CUE sheets (``.cue`` files) found on the way.
+    ``sheets(root, path)`` of the CUE sheets (``.cue`` files) found on the way; ``dangling(path)``
+    of the links that lead nowhere (a link to a disk or share not connected now).
     """
     visited: set[tuple[int, int | str]] = set()
     files: dict[tuple[int, int | str], str] = {}
@@ -261,6 +264,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                     continue
                 except OSError:
                     continue
+                if is_link and dangling is not None and not os.path.exists(entry.path):
+                    dangling(entry.path)
                 ext = extension(entry.name)
                 if ext == ".cue" and sheets is not None:
                     sheets(root, entry.path)
@@ -542,6 +547,19 @@ class Scanner:
     def _unreadable(self, folder: str, reason: str) -> None:
         self.progress.unreadable_folders.append((folder, reason))
 
+    def _dangling(self, path: str, state: dict) -> None:
+        """A link in a library folder that leads nowhere now, where the library has tracks
+        through it (a link to a share or disk not connected): those tracks are not gone,
+        and the person is told which link to look at. One that never led to a track is let be."""
+        if any(_inside(known, path) for folder in state.values() for known, row in folder.known.items()
+               if not row[3]):
+            try:
+                target = os.readlink(path)
+            except OSError:
+                target = "a place"          # (the link itself removed meanwhile)
+            log.warning("%r leads to %r, which is not there; its tracks are left as they are", path, target)
+            self._unreadable(path, f"it leads to {target}, which is not there (a disk or share not connected?)")
+
     def _scan_roots(self, roots: list[str], folders: dict) -> int:
         """Scan the available roots (``folders``: their rows by path); returns how many moved
         files were re-attached."""
@@ -574,7 +592,8 @@ class Scanner:
         files: list[FoundFile] = []
         sheets: list[tuple[str, str]] = []
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
-                                unreadable=self._unreadable, sheets=lambda root, p: sheets.append((root, p))):
+                                unreadable=self._unreadable, sheets=lambda root, p: sheets.append((root, p)),
+                                dangling=lambda p: self._dangling(p, state)):
             if self._cancelled:
                 raise ScanCancelled()
             files.append(found)

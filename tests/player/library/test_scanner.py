@@ -710,6 +710,31 @@ def test_an_empty_library_folder_is_a_share_not_mounted(store, tmp_path):
     assert Scanner(store).scan().missing == 1
 
 
+def test_a_link_to_a_share_not_mounted_leaves_its_tracks_alone(store, tmp_path):
+    # ~/Music/NAS a link to /mnt/nas, the share not mounted: the link led nowhere, was
+    # passed over in silence, and every track through it was marked missing.
+    root, share = tmp_path / "Music", tmp_path / "mnt" / "nas"
+    write_track(root / "Local", "local", fmt="flac", tags={"title": "Local", "artist": "A"})
+    write_track(share / "Album", "song", fmt="flac", seconds=2.0, tags={"title": "Song", "artist": "A"})
+    (root / "NAS").symlink_to(share, target_is_directory=True)
+    (root / "Old").symlink_to(tmp_path / "never", target_is_directory=True)    # led to no track: let be
+    Scanner(store).scan([str(root)])
+    song = store.track_by_path(str(root / "NAS" / "Album" / "song.flac"))["id"]
+    _play(store, song, 2)
+    shutil.move(share, tmp_path / "unmounted")
+    result = Scanner(store).scan()
+    assert result.missing == 0 and store.missing_track_ids() == set()
+    assert [folder for folder, _why in result.unreadable_folders] == [str(root / "NAS")]   # said, not silent
+    assert "not there" in result.unreadable_folders[0][1]
+    shutil.move(tmp_path / "unmounted", share)
+    result = Scanner(store).scan()
+    assert result.unreadable_folders == [] and _plays_of(store, song) == 2
+    assert sorted(t["title"] for t in store.tracks()) == ["Local", "Song"]
+    (root / "NAS").unlink()                                 # the link removed: its songs are gone
+    shutil.rmtree(share)
+    assert Scanner(store).scan().missing == 1
+
+
 def test_a_folder_that_cannot_be_read_leaves_its_tracks_alone(store, tmp_path):
     # Permission lost on a folder, or a share answering with errors: what the scan cannot
     # look at is not gone (it was marked missing, and left the library and its playlists).
