@@ -1135,20 +1135,20 @@ class Scanner:
                 if row is not None and row["id"] not in taken and not row["last_error"] and not row["missing"]]
         if not news:
             return 0
+        # (a folder of the library is seldom away: most scans stop here)
+        away = [row["id"] for row in self.store.folders()
+                if not os.path.isdir(row["path"]) or self._empty_but_known(row["path"], row["id"])]
+        if not away:
+            return 0
         new_ids = {row["id"] for row in news}
-        folders = {row["id"]: row["path"] for row in self.store.folders()}
-        away: dict[int, bool] = {}
-
-        def is_away(folder_id) -> bool:
-            if folder_id not in away:
-                root = folders.get(folder_id)
-                away[folder_id] = root is not None and (not os.path.isdir(root)
-                                                        or self._empty_but_known(root, folder_id))
-            return away[folder_id]
-
-        olds = [row for row in self.store.playable_of_files((row["size"], row["mtime_ns"]) for row in news)
-                if row["id"] not in new_ids and is_away(row["folder_id"]) and not os.path.lexists(row["path"])]
-        fits: dict[int, list] = {new["id"]: [old for old in olds if _same_recording(new, old) == 3] for new in news}
+        files = {(row["size"], row["mtime_ns"]) for row in news}
+        by_file: dict[tuple, list] = {}
+        for row in self.store.playable_in_folders(away):
+            file = (row["size"], row["mtime_ns"])
+            if row["id"] not in new_ids and file in files and not os.path.lexists(row["path"]):
+                by_file.setdefault(file, []).append(row)
+        fits = {new["id"]: [old for old in by_file.get((new["size"], new["mtime_ns"]), ())
+                            if _same_recording(new, old) == 3] for new in news}
         takers: dict[int, int] = {}
         for found in fits.values():
             for old in found:
@@ -1160,7 +1160,7 @@ class Scanner:
                 self._moved(found[0], new)
                 moved += 1
         if moved:
-            self.store.set_folders_away([folders[i] for i, gone in away.items() if gone], [])
+            self.store.set_folders_away([row["path"] for row in self.store.folders() if row["id"] in away], [])
         return moved
 
     def _adopt_late(self) -> int:

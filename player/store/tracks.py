@@ -365,7 +365,6 @@ class TracksMixin:
         return self.execute(
             "SELECT t.id, t.path, t.match_key, t.duration, t.mb_track_id, t.size, t.mtime_ns, t.added_at, "
             "t.title, t.album, t.disc_no, t.track_no, t.codec, t.sample_rate, t.channels, t.cue_start_s, "
-            "t.folder_id, "
             "(SELECT count(*) FROM plays p WHERE p.track_id = t.id) AS plays, "
             "(SELECT count(*) FROM playlist_entries e WHERE e.track_id = t.id) AS listed "
             f"FROM tracks t WHERE {where}", args
@@ -379,17 +378,16 @@ class TracksMixin:
         (a download cut short, then fetched whole elsewhere)."""
         return self._identities("t.missing = 1")
 
-    def playable_of_files(self, files: Iterable[tuple[int, int]]) -> list[sqlite3.Row]:
-        """The playable tracks whose files have one of these ``(size, mtime_ns)``, as
-        :meth:`missing_tracks` gives the missing ones, with their ``folder_id``: the tracks
-        a file found at another path may be, where their own folder is not connected."""
-        pairs = sorted(set(files))
+    def playable_in_folders(self, folder_ids: Iterable[int]) -> list[sqlite3.Row]:
+        """The playable tracks of these library folders, as :meth:`missing_tracks` gives the
+        missing ones: the tracks a file found at another path may be, where their own folder
+        is not connected."""
+        ids = sorted(set(folder_ids))
         rows: list[sqlite3.Row] = []
-        for i in range(0, len(pairs), _ID_CHUNK // 2):
-            chunk = pairs[i:i + _ID_CHUNK // 2]
-            rows += self._identities("t.missing = 0 AND t.last_error IS NULL AND (t.size, t.mtime_ns) IN "
-                                     f"(VALUES {', '.join(['(?, ?)'] * len(chunk))})",
-                                     [v for pair in chunk for v in pair])
+        for i in range(0, len(ids), _ID_CHUNK):
+            chunk = ids[i:i + _ID_CHUNK]
+            rows += self._identities(f"t.folder_id IN ({', '.join('?' * len(chunk))}) "
+                                     "AND t.missing = 0 AND t.last_error IS NULL", chunk)
         return rows
 
     def copies_of_missing(self) -> list[sqlite3.Row]:
