@@ -74,7 +74,11 @@ def run(args) -> int:
     if need.missing:
         print(need.words())
     for folder, reason in result.unreadable_folders[:20]:
-        if STAT_DENIED_IS_THE_FOLDERS or os.path.isdir(folder):
+        if os.path.islink(folder) and not os.path.exists(folder):
+            # (a link to a disk or share not connected: neither a folder that would not list
+            # nor one file, and on Windows it was named "its track", though it leads to many)
+            print(f"  link {shown(folder)}: {reason} (its tracks are left as they were)")
+        elif STAT_DENIED_IS_THE_FOLDERS or os.path.isdir(folder):
             print(f"  cannot read folder {shown(folder)}: {reason} (its tracks are left as they were)")
         else:   # (one file Windows would not let be looked at)
             print(f"  cannot look at {shown(folder)}: {reason} (its track is left as it was)")

@@ -70,6 +70,22 @@ def test_scan_says_when_a_disk_is_not_connected_and_when_it_is_back(segue_home, 
     assert "not there" not in segue("library", home=segue_home).stdout
 
 
+def test_scan_names_a_link_to_a_share_not_mounted_as_a_link(segue_home, tmp_path):
+    # Named "cannot read folder" (or on Windows "cannot look at ...: its track"), the person
+    # looked for a folder's permissions, not for the share the link leads to.
+    music, share = tmp_path / "music", tmp_path / "mnt" / "nas"
+    write_track(share, "one", fmt="flac", tags={"title": "One", "artist": "A"})
+    music.mkdir()
+    (music / "NAS").symlink_to(share, target_is_directory=True)
+    write_track(music / "Local", "two", fmt="flac", tags={"title": "Two", "artist": "A"})
+    assert segue("scan", str(music), home=segue_home).returncode == 0
+    share.rename(tmp_path / "unmounted")
+    out = segue("scan", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert f"  link {music / 'NAS'}: it leads to {share}, which is not there" in out.stdout, out.stdout
+    assert "its tracks are left as they were" in out.stdout and "cannot read folder" not in out.stdout
+
+
 def test_play_stops_and_says_so_after_five_songs_in_a_row_that_cannot_play(segue_home, tmp_path):
     from player.playback import MAX_CONSECUTIVE_ERRORS
 
