@@ -313,6 +313,11 @@ class LibraryTasksMixin:
                     message += ". " + _unavailable_note(result.unavailable)
                 if result.back:
                     message += ". " + _back_note(result.back)
+                if result.moved:
+                    # (a disk mounted at another place and added: without a word, the person took
+                    # the songs for new ones, and looked for their plays and stars at the old place)
+                    message += (f". {result.moved:,} track{'s' if result.moved > 1 else ''} found at a new place,"
+                                f" with {'their' if result.moved > 1 else 'its'} plays and stars")
                 if result.unreadable_folders:
                     message += "".join(". " + note for note in _unreadable_notes(result.unreadable_folders))
                 # The count alone leaves the person to guess which files: the way to their names

@@ -104,3 +104,16 @@ def test_a_file_windows_would_not_let_be_looked_at_is_said_as_a_file_not_a_folde
     # On POSIX a refused status is its folder's (one that cannot be entered): said as a folder.
     monkeypatch.setattr(scanner, "STAT_DENIED_IS_THE_FOLDERS", True)
     assert _unreadable_notes(told) == [f"2 folders could not be read, their tracks left as they were: {folder}…"]
+
+
+def test_a_scan_says_how_many_tracks_it_found_at_a_new_place(qtbot, store, music, make_window, tmp_path):
+    # The library's disk mounted at another place, and that place added: the songs kept
+    # their history without a word, and looked like new ones.
+    window = make_window(store, with_player=False)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(music)])
+    elsewhere = tmp_path / "mounted-elsewhere"
+    music.rename(elsewhere)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.scan([str(elsewhere)])
+    assert "8 tracks found at a new place, with their plays and stars" in window.statusBar().currentMessage()
