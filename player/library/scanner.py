@@ -688,7 +688,10 @@ class Scanner:
                                             for path in folder.known)
             self.store.set_folder_scanned(folder.id, tag_reader=reader_version.READER_VERSION if read_all else None)
         new_paths = self._take_renumbered(new_paths)
-        moved = self._adopt_moved(new_paths) + self._adopt_late() + self._adopt_from_away(new_paths)
+        # (a folder whose first scan was stopped, the app closed in it, holds the tracks written
+        # then: new to it as much as the files found now, though known to this scan)
+        first = [folders[root]["id"] for root in roots if folders[root]["last_scan_at"] is None]
+        moved = self._adopt_moved(new_paths) + self._adopt_late() + self._adopt_from_away(new_paths, first)
         # Gone are those still missing: a file moved took its track along with it.
         self.progress.missing += self.store.still_missing(vanished_now)
         self._find_compilations(folder.id for folder in state.values())
@@ -1121,7 +1124,7 @@ class Scanner:
                 moved += 1
         return moved
 
-    def _adopt_from_away(self, new_paths: list[str]) -> int:
+    def _adopt_from_away(self, new_paths: list[str], first: list[int] = ()) -> int:
         """New files that are the files of tracks whose library folder is not connected now:
         the disk or share mounted at another place (/media/user/Drive1 for Drive, D: for E:)
         and that place added to the library. Each such track moves to its file, with its plays,
@@ -1129,17 +1132,22 @@ class Scanner:
         file (its size to the byte, its modification time to the nanosecond, its length), and
         only where one file and one track fit each other: a copy made without its times, or
         two copies of one file, are left as they are. A folder that is there keeps its tracks
-        (two disks connected at once are two copies)."""
+        (two disks connected at once are two copies). ``first``: the folders whose first scan
+        was stopped before it ended; their tracks with no history of their own are new too
+        (stopped, the scan that found them left them beside their twins for good)."""
         taken = set(self.progress.renumbered.values())
         news = [row for row in map(self.store.track_by_path, new_paths)
                 if row is not None and row["id"] not in taken and not row["last_error"] and not row["missing"]]
-        if not news:
+        if not news and not first:
             return 0
         # (a folder of the library is seldom away: most scans stop here)
         away = [row["id"] for row in self.store.folders()
                 if not os.path.isdir(row["path"]) or self._empty_but_known(row["path"], row["id"])]
         if not away:
             return 0
+        listed = {row["id"] for row in news}
+        news += [row for row in self.store.playable_in_folders(first)
+                 if row["id"] not in listed and row["id"] not in taken and not row["plays"] and not row["listed"]]
         new_ids = {row["id"] for row in news}
         files = {(row["size"], row["mtime_ns"]) for row in news}
         by_file: dict[tuple, list] = {}

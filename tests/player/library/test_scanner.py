@@ -582,6 +582,28 @@ def test_two_disks_connected_at_once_are_two_copies(store, tmp_path):
     assert sorted(Path(t["path"]).parent.name for t in store.tracks()) == ["Backup", "Drive"]
 
 
+def test_a_disk_mounted_at_another_place_whose_first_scan_was_stopped_keeps_its_history(store, tmp_path):
+    # The app closed in the first scan of the place the disk is mounted now: the tracks it
+    # had written were known to the next scan, not new, and stayed beside their twins away,
+    # which kept the plays.
+    from player.library.scanner import BATCH, ScanCancelled
+
+    drive, other = tmp_path / "media" / "Drive", tmp_path / "media" / "Drive1"
+    for i in range(BATCH + 3):
+        write_track(drive, f"s{i:03d}", fmt="flac", seconds=0.2, tags={"title": f"S{i}", "artist": "A"})
+    Scanner(store).scan([str(drive)])
+    ids = {t["title"]: t["id"] for t in store.tracks()}
+    _play(store, ids["S0"], 2)
+    shutil.move(drive, other)
+    scanner = Scanner(store, progress=lambda p: p.done == BATCH + 1 and scanner.cancel(), progress_interval_s=0)
+    with pytest.raises(ScanCancelled):
+        scanner.scan([str(other)])
+    assert len(store.tracks()) > len(ids)              # (the first batch written, as new tracks)
+    Scanner(store).scan()
+    assert {t["title"]: t["id"] for t in store.tracks()} == ids
+    assert store.track(ids["S0"])["path"] == str(other / "s000.flac") and _plays_of(store, ids["S0"]) == 2
+
+
 # -- one rule: a file is a track or an error row ---------------------------------------------
 def test_a_named_pipe_is_an_error_row_and_does_not_hang_the_scan(store, tmp_path):
     root = tmp_path / "music"
