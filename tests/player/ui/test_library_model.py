@@ -1211,3 +1211,37 @@ def test_a_song_hidden_before_a_cds_first_track_is_numbered_0_and_a_track_withou
     model.sort(0, Qt.AscendingOrder)
     titles = [model.index(r, 1).data() for r in range(model.rowCount())]
     assert titles.index("Track 00") < titles.index("First") < titles.index("Second")
+
+
+def test_a_query_typed_fast_over_a_big_library_is_filtered_once_for_what_it_says_at_its_end(qtbot):
+    # Over a big library every key filtered and drew the table again: the first keys of a
+    # query, which nearly every song matches, each held the window for passes nobody looks at.
+    # Keys faster than the pause: the table keeps what it showed, and filters once, at the end.
+    from player.ui.library_view import PAUSE_FROM, LibraryView
+
+    rows, data = _data(PAUSE_FROM)
+    model = LibraryModel()
+    model.set_library(data)
+    view = LibraryView(model)
+    qtbot.addWidget(view)
+    view.show()
+    passes: list[str] = []
+    model.layoutChanged.connect(lambda: passes.append(model._filter_text))
+    typed = f"{rows[17]['title'].split()[0]} {rows[17]['artist'][:3]}"
+    expected = _expected(rows, typed)
+    assert 0 < len(expected) < len(rows)
+    qtbot.keyClicks(view.search, typed)                 # (no events between the keys: faster than any pause)
+    assert model.rowCount() == len(rows) and passes == []
+    qtbot.waitUntil(lambda: model.visible_ids() == expected, timeout=10000)
+    assert passes == [typed]
+    assert view.count.text() == f"{len(expected):,} of {len(rows):,} tracks"
+    # Return before the pause plays the first song of what was typed, not of what was shown.
+    played = []
+    view.play_requested.connect(lambda ids, start, source: played.append((ids[start], source)))
+    view.search.clear()                                 # (an emptied box shows the library at once)
+    assert model.rowCount() == len(rows) and passes[-1] == ""
+    word = rows[40]["album"].split()[0]
+    qtbot.keyClicks(view.search, word)
+    qtbot.keyClick(view.search, Qt.Key_Return)
+    assert played == [(_expected(rows, word)[0], "search")]
+    assert passes[-1] == word and model.visible_ids() == _expected(rows, word)
