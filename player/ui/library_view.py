@@ -553,10 +553,14 @@ class LibraryView(QWidget):
         model.modelReset.connect(self._update_count)
         model.modelReset.connect(self._say_problem)     # (a new library reads the search again)
         model.layoutChanged.connect(self._update_count)
+        model.layoutChanged.connect(self._shown)
+        model.modelReset.connect(self._shown)
+        self._play_when_shown = False
         self._update_count()
 
     def _typed(self, text: str) -> None:
         self.save_search.setEnabled(bool(text.strip()))
+        self._play_when_shown = False       # (Return was for the words before)
         if text.strip() and len(self.model.data_) >= PAUSE_FROM:
             self._typing.start()        # (again from nothing at each key)
         else:
@@ -565,8 +569,9 @@ class LibraryView(QWidget):
 
     def search_pending(self) -> bool:
         """Whether the box holds words the table does not show yet (typed over a big library,
-        the pause that ends them not come yet)."""
-        return self._typing.isActive()
+        the pause that ends them not come yet, or a column's search they name still made on a
+        worker)."""
+        return self._typing.isActive() or self.model.search_pending()
 
     def apply_search(self) -> None:
         """Filter the table by what the box holds now, without waiting for the pause."""
@@ -591,6 +596,12 @@ class LibraryView(QWidget):
             QToolTip.hideText()         # (read as typed now: the reason no longer holds)
         self._problem_shown = problem
 
+    def _shown(self) -> None:
+        """The table shows new rows: Return typed while they were made plays the first now."""
+        if self._play_when_shown and not self.search_pending():
+            self._play_when_shown = False
+            self._play_first_match()
+
     def _update_count(self) -> None:
         shown, total = self.model.rowCount(), len(self.model.data_)
         self.count.setText(f"{shown:,} of {total:,} tracks" if shown != total else f"{total:,} tracks")
@@ -612,8 +623,11 @@ class LibraryView(QWidget):
             self.play_requested.emit(ids, 0, self._source())
 
     def _play_first_match(self) -> None:
-        if self.search_pending():
+        if self._typing.isActive():
             self.apply_search()         # (Return typed before the pause: the first song of what was typed)
+        if self.model.search_pending():
+            self._play_when_shown = True    # (the first song of what was typed, when the worker is done)
+            return
         if self.model.rowCount():
             self._play_from(0)
 
