@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
@@ -345,6 +346,8 @@ class LibraryModel(QAbstractTableModel):
     def _made(self, data: LibraryData, columns: list[str], error) -> None:
         """A worker made (or failed to make) ``columns``' searches over ``data``: the box's
         words filter now (a failed one is made here, as it always was)."""
+        if not shiboken6.isValid(self):
+            return          # (the window closed while the worker made them: nothing left to show them in)
         if data is not self.data_:
             return          # (a library read since replaced it, and made them itself: see searched_fields)
         self._making.difference_update(columns)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import shiboken6
+
 from PySide6.QtCore import QItemSelectionModel, Qt
 
 from benchmarks.library_gen import library_rows
@@ -1292,3 +1294,36 @@ def test_a_column_a_query_names_first_over_a_big_library_is_searched_on_a_worker
     qtbot.waitUntil(lambda: not view.search_pending(), timeout=20000)
     assert made == [True] and model.visible_ids() == expected
     assert played == [expected[0]]      # (Return typed meanwhile plays once the songs show, not before)
+
+
+def test_a_column_search_made_on_a_worker_after_the_window_is_gone_is_dropped(qtbot, monkeypatch):
+    # The window closed (its model freed with it) while a worker made a column's search: what
+    # the worker handed back filtered a model Qt had already deleted, an error at the exit.
+    import threading
+
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from player.library import search
+    from player.ui.library_model import FIELDS_AWAY_FROM
+    from player.workers import wait_all
+
+    rows, data = _data(FIELDS_AWAY_FROM)
+    owner = QWidget()
+    model = LibraryModel(owner)
+    model.set_library(data)
+    real, go, started = search.ColumnSearch.__init__, threading.Event(), threading.Event()
+
+    def held(self, values):
+        if threading.current_thread() is not threading.main_thread():
+            started.set()
+            go.wait(20)
+        real(self, values)
+
+    monkeypatch.setattr(search.ColumnSearch, "__init__", held)
+    model.set_filter(f"title:{rows[17]['title'].split()[0]}")
+    assert model.search_pending() and started.wait(10)
+    owner.deleteLater()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(model), timeout=5000)
+    go.set()
+    assert wait_all(20000)
+    QApplication.processEvents()    # (the worker's result, posted as it ended, delivered here: an error fails the test)
