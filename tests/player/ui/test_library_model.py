@@ -1327,3 +1327,31 @@ def test_a_column_search_made_on_a_worker_after_the_window_is_gone_is_dropped(qt
     go.set()
     assert wait_all(20000)
     QApplication.processEvents()    # (the worker's result, posted as it ended, delivered here: an error fails the test)
+
+
+def test_a_column_search_the_worker_failed_to_make_is_made_on_the_window_thread(qtbot, monkeypatch):
+    # A worker that fails to make a column's search: it is made here, on the window's thread,
+    # as before there was a worker, and the box's words show (asked of a worker again, it looped).
+    import threading
+
+    from player.library import search
+    from player.ui.library_model import FIELDS_AWAY_FROM
+
+    rows, data = _data(FIELDS_AWAY_FROM)
+    model = LibraryModel()
+    model.set_library(data)
+    real, made = search.ColumnSearch.__init__, []
+
+    def failing_away(self, values):
+        on_worker = threading.current_thread() is not threading.main_thread()
+        made.append(on_worker)
+        if on_worker:
+            raise MemoryError("no room on the worker")
+        real(self, values)
+
+    monkeypatch.setattr(search.ColumnSearch, "__init__", failing_away)
+    word = rows[17]["title"].split()[0]
+    model.set_filter(f"title:{word}")
+    qtbot.waitUntil(lambda: not model.search_pending(), timeout=20000)
+    assert made == [True, False]
+    assert model.visible_ids() == [r["id"] for r in rows if search_form(word) in search_form(r["title"])]
