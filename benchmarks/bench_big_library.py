@@ -12,7 +12,8 @@ the null audio engine) going through the steps in turn:
   the window starts once they show, until it finds nothing changed (0 where it was done by
   then); then File → Rescan library, until it reports the same;
 - sort: clicking the Title header, then Artist;
-- search: "golden" typed key by key into the search box, then deleted key by key;
+- search: "golden" typed key by key into the search box, then deleted key by key, each key
+  filtered (as when a pause follows it: a big library waits for one);
 - Up next, Radio, Discover with the plain provider (the library's own, before the learning
   recommender): the first track played with Keep going on until Up next fills; Radio from it
   until its station is queued; the Discover tab opened until its rows show;
@@ -173,11 +174,11 @@ def _child() -> dict:
     search = window.library.search
 
     def type_word():
-        for i in range(1, len(TYPED) + 1):
+        # Each key filters, as typed with a pause after it: over a big library the box waits
+        # for a pause before it filters, and without one these keys would time no search at all.
+        for i in [*range(1, len(TYPED) + 1), *range(len(TYPED) - 1, -1, -1)]:
             search.setText(TYPED[:i])
-            app.processEvents()
-        for i in range(len(TYPED) - 1, -1, -1):
-            search.setText(TYPED[:i])
+            window.library.apply_search()
             app.processEvents()
 
     step("search (type, delete)", type_word, lambda: window.model.rowCount() == n)

@@ -572,6 +572,7 @@ def _tag_filter_times(window) -> dict:
 
     def typing():
         QTest.keyClicks(search, "blue")
+        window.library.apply_search()       # (the pause after the word, which a big library waits for)
         search.clear()
 
     def discover():                # shown once, its rows in (each switch to it asks for them anew)
