@@ -1355,3 +1355,23 @@ def test_a_column_search_the_worker_failed_to_make_is_made_on_the_window_thread(
     qtbot.waitUntil(lambda: not model.search_pending(), timeout=20000)
     assert made == [True, False]
     assert model.visible_ids() == [r["id"] for r in rows if search_form(word) in search_form(r["title"])]
+
+
+def test_words_typed_just_before_a_big_library_is_read_again_filter_the_library_read(qtbot):
+    # The pause that ends the typing over a big library can end after a reload landed: the
+    # words then filter the library now shown, not the one they were typed over.
+    from player.ui.library_view import PAUSE_FROM, LibraryView
+
+    rows, data = _data(PAUSE_FROM)
+    model = LibraryModel()
+    model.set_library(data)
+    view = LibraryView(model)
+    qtbot.addWidget(view)
+    typed = rows[17]["title"].split()[0]
+    qtbot.keyClicks(view.search, typed)
+    assert view.search_pending() and model.rowCount() == len(rows)
+    again = rows[: len(rows) // 2] + [dict(rows[17], id=99_999_999)]     # (half gone, one song new)
+    model.set_library(LibraryData.from_rows(again))
+    qtbot.waitUntil(lambda: not view.search_pending(), timeout=10000)
+    assert model.visible_ids() == _expected(again, typed) and 99_999_999 in model.visible_ids()
+    assert view.count.text() == f"{model.rowCount():,} of {len(again):,} tracks"
