@@ -256,7 +256,7 @@ def _keystroke_times(data) -> dict:
     from player.ui.library_model import COLUMNS, LibraryModel
     from player.ui.library_view import LibraryView
 
-    library_view.PAUSE_FROM = len(data) + 1
+    pause_from, library_view.PAUSE_FROM = library_view.PAUSE_FROM, len(data) + 1
 
     app = QApplication.instance()
     title = next(i for i, (key, _) in enumerate(COLUMNS) if key == "title")
@@ -298,6 +298,7 @@ def _keystroke_times(data) -> dict:
             assert shown[0] == shown[1], word[:i]
     for view in views.values():
         view.close()
+    library_view.PAUSE_FROM = pause_from        # (what runs after this times the window as it is)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
