@@ -12,7 +12,8 @@ from pathlib import Path
 
 from player import paths
 from player.store.connection import (
-    Database, DatabaseCorruptError, DatabaseTooNewError, DataFolderReadOnlyError, StoreError,
+    Database, DatabaseCorruptError, DatabaseTooNewError, DataFolderReadOnlyError, MigrationFailedError, StoreError,
+    migration_pending,
 )
 from player.store.features import FeaturesMixin
 from player.store.history import EXPORT_TABLES, IMPORT_SOURCE, HistoryMixin
@@ -28,6 +29,7 @@ from player.store.tracks import TRACK_FIELDS, TracksMixin
 
 __all__ = [
     "Store", "StoreError", "PlaylistError", "DatabaseTooNewError", "DatabaseCorruptError", "DataFolderReadOnlyError",
+    "MigrationFailedError", "migration_pending",
     "SCHEMA_VERSION", "TRACK_FIELDS",
     "ENDINGS", "SOURCES", "SESSION_GAP_S", "IMPORT_SOURCE", "EXPORT_TABLES",
     "ENDED_CODES", "SOURCE_CODES", "PlayColumns", "MapPoints",
@@ -42,8 +44,9 @@ class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin
     what never to suggest, and where long tracks were left."""
 
     @classmethod
-    def open(cls, path: str | Path | None = None) -> "Store":
-        """The library at ``path`` (default: the data folder's).
+    def open(cls, path: str | Path | None = None, *, progress=None) -> "Store":
+        """The library at ``path`` (default: the data folder's); ``progress`` is told what an
+        update of its schema is at (see :class:`~player.store.connection.Database`).
 
         Raises :class:`DatabaseCorruptError`, :class:`DataFolderReadOnlyError` or
         :class:`DatabaseTooNewError`, each with a message that says what to do.
@@ -53,7 +56,7 @@ class Store(TracksMixin, PlaysMixin, PlaylistsMixin, HistoryMixin, SettingsMixin
                 path = paths.db_path()
             except OSError as exc:          # the data folder cannot even be created
                 raise DataFolderReadOnlyError(paths.data_dir_location(), exc.strerror or str(exc)) from None
-        store = cls(path)
+        store = cls(path, progress=progress)
         try:
             # (a forget whose checkpoint another reader held off: its pages go now)
             store.finish_forgetting()

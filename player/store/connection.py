@@ -24,7 +24,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from player.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from player.store.order_keys import fill_order_keys
@@ -128,6 +128,19 @@ class DataFolderReadOnlyError(StoreError):
             "or point SEGUE_HOME at a folder you can write.")
 
 
+class MigrationFailedError(StoreError):
+    """A step updating the library's schema failed (its data broke a rule of the new schema,
+    or the step's own code failed): the step is undone, as the transaction it ran in."""
+
+    def __init__(self, path: Path, version: int, detail: str, backup: Path | None):
+        copy = (f" A copy of the library as it was before the update is {backup}." if backup is not None
+                else "")
+        super().__init__(
+            f"Segue could not update its library {path} to this version ({detail}). Nothing of the failed "
+            f"step was written: the library is kept as it was, at schema {version}.{copy} Report this, "
+            "or go back to the Segue you had before.")
+
+
 class BackupFailedError(StoreError):
     """The copy taken before updating the library's schema could not be written (most often
     a disk without room for it); the library is left as it was."""
@@ -165,6 +178,22 @@ def is_corruption(exc: BaseException) -> bool:
         return True
     return type(exc) is sqlite3.DatabaseError and any(
         m in str(exc) for m in ("not a database", "malformed", "encrypted"))
+
+
+def migration_pending(path: str | Path) -> bool:
+    """True when the file at ``path`` is a database of an older schema than this Segue's, so
+    that opening it updates it (which takes seconds for a big library). Read from the file's
+    header alone (its ``user_version``), in microseconds, without opening it: the window
+    decides by it where the opening runs. A header not yet brought up to date (a library whose
+    last update is still in its ``-wal``) says older, and the opening finds nothing to do."""
+    try:
+        with open(path, "rb") as f:
+            header = f.read(100)
+    except OSError:
+        return False
+    if len(header) < 100 or not header.startswith(b"SQLite format 3\x00"):
+        return False
+    return int.from_bytes(header[60:64], "big") < SCHEMA_VERSION
 
 
 def newest_backup(db_path: Path) -> Path | None:
@@ -227,8 +256,12 @@ class _Owner:
 class Database:
     """A SQLite file with per-thread connections and numbered migrations."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0):
+    def __init__(self, path: str | Path, *, busy_timeout_s: float = 30.0,
+                 progress: Callable[[str, int, int], None] | None = None):
+        """``progress(stage, done, total)`` is told what an update of the schema is at:
+        ``"backup"`` before the copy taken first, ``"migrate"`` before each step (of ``total``)."""
         self.path = Path(path)
+        self._progress = progress
         self._busy_timeout_s = busy_timeout_s
         self._local = threading.local()
         # (weak reference to the owning thread's _Owner, connection): a connection whose
@@ -249,6 +282,9 @@ class Database:
             raise DataFolderReadOnlyError(self.path.parent, file=self.path)
         try:
             self._migrate()
+        except MigrationFailedError:
+            self.close()
+            raise
         except sqlite3.DatabaseError as exc:
             self.close()
             if is_corruption(exc):
@@ -419,7 +455,10 @@ class Database:
         # (Not where another process opening the library at once has begun migrating it, or
         # has just backed it up: a copy of its migrated file would take the old one's name.)
         taken = None
+        steps = SCHEMA_VERSION - version
         if existed and version > 0 and not dest.exists() and self.schema_version() == version:
+            if self._progress is not None:
+                self._progress("backup", 0, steps)
             try:
                 backup = taken = self.backup(dest)
             except (sqlite3.Error, OSError) as exc:
@@ -436,6 +475,8 @@ class Database:
                 raise BackupFailedError(self.path, str(exc), size) from exc
             log.info("backed up %s to %s before migrating", self.path, backup)
         for target in range(version, SCHEMA_VERSION):
+            if self._progress is not None:
+                self._progress("migrate", target - version, steps)
             migration = MIGRATIONS[target]
             # One that rebuilds a table others refer to runs with the foreign keys off:
             # dropping the old table would otherwise act on every reference to its rows.
@@ -454,6 +495,15 @@ class Database:
                     if loose and len(conn.execute("PRAGMA foreign_key_check").fetchall()) > broken:
                         raise sqlite3.IntegrityError(f"migrating to schema {target + 1} broke a reference")
                     conn.execute(f"PRAGMA user_version = {target + 1}")
+            except sqlite3.OperationalError:
+                raise           # a full disk, a busy or read-only file: the caller says which
+            except Exception as exc:
+                if isinstance(exc, sqlite3.DatabaseError) and is_corruption(exc):
+                    raise
+                # Data the new schema refuses, or a step's own code failing: without this the
+                # person read "unexpected error (IntegrityError: ...)" and not that the library
+                # is kept as it was.
+                raise MigrationFailedError(self.path, target, f"step {target + 1}: {exc}", taken) from exc
             finally:
                 if loose:
                     self.conn.execute("PRAGMA foreign_keys=ON")

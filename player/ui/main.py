@@ -109,16 +109,30 @@ def _open_store():
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
+    from player import paths
     from player.failures import describe
-    from player.store import DatabaseCorruptError, Store, recovery
+    from player.store import DatabaseCorruptError, Store, migration_pending, recovery
 
     def refuse(message: str) -> None:
         box = QMessageBox(QMessageBox.Critical, "Segue cannot open its library", message, QMessageBox.Ok)
         box.setTextFormat(Qt.PlainText)
         box.exec()
 
+    def open_store():
+        # A library this version updates (for seconds, when it is big) is updated on a worker,
+        # with a window saying so; one already up to date opens here, at once, as it always did.
+        try:
+            pending = migration_pending(paths.db_path())
+        except OSError:                 # no data folder: Store.open() says why
+            pending = False
+        if not pending:
+            return Store.open()
+        from player.ui.updating import open_updating
+
+        return open_updating(lambda progress: Store.open(progress=progress))
+
     try:
-        return Store.open()
+        return open_store()
     except DatabaseCorruptError as exc:
         box, choices = damaged_library_box(exc)
         box.exec()
@@ -130,7 +144,7 @@ def _open_store():
                 recovery.restore_backup(exc.path, exc.backup)
             else:
                 recovery.start_new_library(exc.path)
-            return Store.open()
+            return open_store()
         except Exception as again:  # noqa: BLE001 - the restored copy may be damaged too
             refuse(describe(again)[0])
             return None
