@@ -9,6 +9,8 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from player.store import SCHEMA_VERSION
 from player.store.migrations import MIGRATIONS
 
@@ -72,6 +74,7 @@ _SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow     # a library of 60,000 tracks updated, then loaded into the window (25-50 s here)
 def test_an_update_of_a_big_library_keeps_the_window_answering_and_shows_progress(tmp_path):
     home = tmp_path / "segue"
     home.mkdir()
@@ -95,7 +98,12 @@ def test_an_update_of_a_big_library_keeps_the_window_answering_and_shows_progres
     assert seen["main_at"] is not None
     assert seen["main_at"] > 1.0, "the update was too quick to tell anything"
     assert ticks and seen["main_at"] - ticks[0] > 0.7 * seen["main_at"], (ticks[:1], seen["main_at"])
-    assert len(gaps) >= 5 and max(gaps) < 0.5, (max(gaps, default=None), len(gaps), seen["main_at"])
+    # On a loaded machine the system may hold the GUI thread off now and then: what counts is
+    # that the long waits add up to little of the update, where the update on the GUI thread
+    # was one wait as long as all of it.
+    span = ticks[-1] - ticks[0] if ticks else 0.0
+    long = [round(g, 2) for g in gaps if g > 0.25]
+    assert len(gaps) >= 5 and sum(long) < 0.25 * span and max(gaps) < 1.5, (long, len(gaps), span)
     # ... and said what it was doing
     assert any("Updating your library" in " ".join(texts) for texts in seen["shown"]), seen["shown"][:3]
     # The library is at this version, every track with its order keys, a copy of the old one kept.
