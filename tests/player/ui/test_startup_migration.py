@@ -152,3 +152,36 @@ def test_an_update_that_fails_keeps_the_library_and_says_so(segue_home, qtbot):
         assert conn.execute("SELECT count(*) FROM tracks").fetchone()[0] == 50
     finally:
         conn.close()
+
+
+def test_a_damaged_library_found_while_updating_it_offers_the_usual_choices(segue_home, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from player.ui import main
+
+    db = segue_home / "library.db"
+    _old_library(db, SCHEMA_VERSION - 1, 2000)
+    data = bytearray(db.read_bytes())
+    # Its first page (the header, the list of tables) intact, the tracks' pages not: the
+    # damage is found by the update, on the worker.
+    data[len(data) // 2:] = b"\xff" * (len(data) - len(data) // 2)
+    db.write_bytes(bytes(data))
+    from player.store import migration_pending
+
+    assert migration_pending(db)                                # (so it is opened on the worker)
+    told = []
+
+    def answer():
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox) and w.isVisible():
+                told.append((w.windowTitle(), [b.text() for b in w.buttons()]))
+                next(b for b in w.buttons() if b.text() == "Quit").click()
+                return
+        QTimer.singleShot(50, answer)
+
+    QTimer.singleShot(50, answer)
+    assert main._open_store() is None
+    assert told and told[0][0] == "Segue's library is damaged", told
+    assert "Start a new library" in told[0][1]
+    assert db.exists()                                          # Quit leaves the file where it was
