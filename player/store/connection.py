@@ -132,13 +132,22 @@ class MigrationFailedError(StoreError):
     """A step updating the library's schema failed (its data broke a rule of the new schema,
     or the step's own code failed): the step is undone, as the transaction it ran in."""
 
-    def __init__(self, path: Path, version: int, detail: str, backup: Path | None):
+    def __init__(self, path: Path, version: int, detail: str, backup: Path | None, start: int | None = None):
         copy = (f" A copy of the library as it was before the update is {backup}." if backup is not None
                 else "")
+        if start is None or start == version:
+            kept = f"the library is kept as it was, at schema {version}.{copy} Report this, " \
+                "or go back to the Segue you had before."
+        else:
+            # Each step commits on its own: those before the failed one stay made, and the
+            # Segue of the schema the library had refuses a library newer than it knows.
+            kept = f"the steps before it were made, and the library is now at schema {version} (it was at " \
+                f"{start}), which the Segue you had before cannot open.{copy} Report this, or go back to " \
+                "the Segue you had before" + (" with that copy in the library's place." if backup is not None
+                                              else ".")
         super().__init__(
             f"Segue could not update its library {path} to this version ({detail}). Nothing of the failed "
-            f"step was written: the library is kept as it was, at schema {version}.{copy} Report this, "
-            "or go back to the Segue you had before.")
+            f"step was written: {kept}")
 
 
 class BackupFailedError(StoreError):
@@ -503,7 +512,8 @@ class Database:
                 # Data the new schema refuses, or a step's own code failing: without this the
                 # person read "unexpected error (IntegrityError: ...)" and not that the library
                 # is kept as it was.
-                raise MigrationFailedError(self.path, target, f"step {target + 1}: {exc}", taken) from exc
+                raise MigrationFailedError(self.path, target, f"step {target + 1}: {exc}", taken,
+                                          version) from exc
             finally:
                 if loose:
                     self.conn.execute("PRAGMA foreign_keys=ON")

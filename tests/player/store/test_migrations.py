@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from player.store import SCHEMA_VERSION, DatabaseTooNewError, Store
+from player.store import SCHEMA_VERSION, DatabaseTooNewError, MigrationFailedError, Store
 from player.store.migrations import MIGRATIONS
 from player.store.tracks import _LIBRARY_ORDER
 
@@ -376,6 +376,27 @@ def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
         assert conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").fetchone()[0] == 0
+
+
+def test_a_step_failing_after_earlier_ones_were_made_says_the_library_is_newer_now(tmp_path):
+    # Each step commits on its own: a library two steps behind whose second step fails is one
+    # step on, and the Segue it came from no longer opens it; only the copy taken first does.
+    path = tmp_path / "library.db"
+    conn = _db_at(path, SCHEMA_VERSION - 2)
+    conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
+                 "VALUES ('/music/a.flac', 1, 1, 'A', 0, 0)")
+    # (another program's rule on the table: the last step, which writes every track, fails)
+    conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON tracks BEGIN SELECT RAISE(ABORT, 'kept as is'); END")
+    conn.commit()
+    conn.close()
+    with pytest.raises(MigrationFailedError) as failed:
+        Store(path)
+    message = str(failed.value)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+    assert "kept as it was" not in message, message
+    assert f"now at schema {SCHEMA_VERSION - 1}" in message and f"was at {SCHEMA_VERSION - 2}" in message
+    assert "cannot open" in message and f"library.db.v{SCHEMA_VERSION - 2}." in message
 
 
 def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
