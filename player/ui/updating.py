@@ -8,6 +8,8 @@ on the GUI thread, without a thread or a window more: that is most starts.
 
 from __future__ import annotations
 
+import signal
+
 from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
@@ -81,10 +83,34 @@ def open_updating(open_store):
         outcome.update(result=result, error=error)
         loop.quit()
 
-    run_task(work, done, pool=db_write_pool(), progress=window.show_progress, name="update the library")
-    loop.exec()
+    # Ctrl-C in the terminal ends the start once the update is over (each step is a
+    # transaction: stopped half-way it is only undone and done again at the next start), as
+    # it ended it before the window came. Python's own handler raised KeyboardInterrupt in
+    # whatever Python code the loop ran next: in a slot it was printed and lost (the update
+    # went on, the window opened), and in done() before loop.quit() the loop never ended.
+    interrupted = []
+    previous = _note_interrupts(interrupted)
+    try:
+        run_task(work, done, pool=db_write_pool(), progress=window.show_progress, name="update the library")
+        loop.exec()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     window.finish()
     window.deleteLater()
+    if interrupted:
+        raise KeyboardInterrupt
     if outcome.get("error") is not None:
         raise outcome["error"]
     return outcome["result"]
+
+
+def _note_interrupts(interrupted: list):
+    """SIGINT noted in ``interrupted`` instead of raising; the handler it replaced, or None
+    where it left it (one set by someone else, an ignored signal, not the main thread)."""
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    try:
+        return signal.signal(signal.SIGINT, lambda signum, _frame: interrupted.append(signum))
+    except ValueError:
+        return None

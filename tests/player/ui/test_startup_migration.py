@@ -185,3 +185,38 @@ def test_a_damaged_library_found_while_updating_it_offers_the_usual_choices(segu
     assert told and told[0][0] == "Segue's library is damaged", told
     assert "Start a new library" in told[0][1]
     assert db.exists()                                          # Quit leaves the file where it was
+
+
+def test_ctrl_c_while_updating_ends_the_start_once_the_update_is_over(segue_home, qtbot):
+    import signal
+    import threading
+
+    from PySide6.QtCore import QTimer
+
+    from player.store import Store
+    from player.ui.updating import open_updating
+
+    db = segue_home / "library.db"
+    _old_library(db, SCHEMA_VERSION - 1, 50)
+    sent = threading.Event()
+
+    def interrupt():            # Ctrl-C in the terminal, while the update window's loop turns
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+        finally:
+            sent.set()
+
+    def open_store(progress):
+        sent.wait(5)            # (the update starts once the signal is sent, or at the latest then)
+        return Store.open(db, progress=progress)
+
+    QTimer.singleShot(0, interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        open_updating(open_store)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    # The update was not cut short: the library is at this version.
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    finally:
+        conn.close()
