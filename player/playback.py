@@ -569,7 +569,8 @@ class Player:
         store refused, a full disk, kept until it takes them; 0 once all are written;
         ``why``: what the store said); called from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
-        skip only that one."""
+        skip only that one; its ``heard_at`` (``time.monotonic()``, or None: now) is when its
+        first frame is heard, after a gapless hand-over that the output took ahead of the sound."""
         self._listeners.append(fn)
 
     def _emit(self, event: str, **data) -> None:
@@ -2885,9 +2886,12 @@ class Player:
             return 0.0
         return at if at is not None and RESUME_MARGIN_S < at < duration - RESUME_MARGIN_S else 0.0
 
-    def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None) -> None:
+    def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None,
+               heard_at: float | None = None) -> None:
         """Log the start of ``entry`` (now audible, or about to be); ``reopen``: the play of
-        the last run that this one goes on with (its row, if it is still there)."""
+        the last run that this one goes on with (its row, if it is still there). ``heard_at``:
+        when (``time.monotonic()``) its first frame is heard, where that is still to come (the
+        output took it and plays it a latency later): what is shown of it waits till then."""
         hint = source.duration_hint or source.estimate_s
         track_ms = int(hint * 1000) if hint else None
         play_id, logged = None, None
@@ -2945,7 +2949,8 @@ class Player:
         long = (source.duration_hint or source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
         # ``reopened``: the play goes on in the last run's row, no new play to count.
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
-                   at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened)
+                   at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened,
+                   heard_at=heard_at)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a
@@ -3195,7 +3200,7 @@ class Player:
                     # have begun it already.
                     if self._armed is src:
                         self._armed = None
-                    self._begin(src.token, src)
+                    self._begin(src.token, src, heard_at=data.get("heard_at"))
                 finally:
                     self._changing -= 1
                 self._arm_next()

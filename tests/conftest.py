@@ -33,6 +33,7 @@ SOUND_FILES = frozenset({
     "tests/player/audio/test_open_ahead.py",
     "tests/player/audio/test_sd_engine.py",
     "tests/player/audio/test_slow_open.py",
+    "tests/player/audio/test_song_shown_when_heard.py",
 })
 #: what makes a test one of them: the ``audio`` mark, or one of these fixtures
 SOUND_FIXTURES = frozenset({"null_sink", "sd_engine"})

@@ -181,6 +181,12 @@ class BufferedEngine(FeederMixin, Engine):
         takes: the same where a frame taken is played at once (the null engine)."""
         return read
 
+    def _heard_at(self, frame: int) -> float | None:
+        """When (``time.monotonic()``) the ring frame ``frame``, taken by the output, begins to
+        be heard; None where it is heard as it is taken (the null engine), or the output has
+        not said when."""
+        return None
+
     # -- output side (audio thread) ---------------------------------------
     def _render(self, out: np.ndarray) -> bool:
         """Fill ``out`` [shape=(n, channels)] float32; called from the output thread.

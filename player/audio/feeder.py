@@ -1121,7 +1121,10 @@ class FeederMixin:
                     # feeder took the play (the player took the song asked for as not reached).
                     if self._plays == self._plays_taken and self._stops == self._stops_taken:
                         self._current = seg.source
-                self._emit("started", source=seg.source)
+                # ``heard_at``: when its first frame is heard, the output playing a latency after
+                # it takes: what the person sees changes then (the old song's last notes still
+                # sound till then), while the play's start is counted now.
+                self._emit("started", source=seg.source, heard_at=self._heard_at(seg.start))
                 if self._nseg is seg:
                     self._nseg = None
                 if self._prev is not None and self._prev[0] is not seg.source:

@@ -395,6 +395,20 @@ class SoundDeviceEngine(BufferedEngine):
         # (nothing taken is heard yet: where the first block begins)
         return read if first is None else min(read, first)
 
+    def _heard_at(self, frame: int) -> float | None:
+        """When the ring frame ``frame`` begins to be heard: the time the block that took it
+        begins to be heard, and its place in that block (a block's audio comes first in it).
+        None where no block kept took it (one just being taken, whose entry is not written yet)."""
+        heard = self._heard
+        told, blocks = heard.told, heard.blocks
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            at, before, after = blocks[i % HEARD_BLOCKS]
+            if before <= frame < after:
+                return at + (frame - before) / self.rate
+            if after <= frame:
+                break   # (taken in order: the blocks before this one took frames before it)
+        return None
+
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
         if self._closing:

@@ -1,21 +1,34 @@
 """Brings the Qt-free :class:`player.playback.Player` onto the GUI thread.
 
 Player events arrive on any thread; :class:`PlayerBridge` re-emits them as Qt
-signals, which Qt queues to the GUI thread. Commands go the other way through
-:meth:`PlayerBridge.command`, on a single-thread pool: starting a track opens a
-file and writes the play to the database, which the GUI thread never waits for.
+signals, which Qt queues to the GUI thread. A song the output took ahead of the sound (a
+gapless hand-over: the output plays a latency after it takes, a second or more over
+Bluetooth) is shown when its first frame is heard, not while the last notes of the song
+before still sound: its ``track_started``, and the Up next that goes with it, wait till then.
+
+Commands go the other way through :meth:`PlayerBridge.command`, on a single-thread pool:
+starting a track opens a file and writes the play to the database, which the GUI thread
+never waits for.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from player.workers import player_pool, run_task
 
 log = logging.getLogger(__name__)
+
+
+#: the events that end the wait for a song held till it is heard: they are about the song
+#: playing, and come after its start
+_ENDS_HOLD = frozenset(("track_started", "track_ended", "state_changed", "error", "device_lost", "gave_up",
+                        "started_over"))
 
 
 class PlayerBridge(QObject):
@@ -30,6 +43,7 @@ class PlayerBridge(QObject):
     plays_unsaved = Signal(dict)
     started_over = Signal(dict)
     tracks_followed = Signal(dict)     # {"renumbered": {gone: now}}: merged as the player opened them
+    _hold_begun = Signal(int, float)   # (which hold, seconds to its end): its timer, set on the GUI thread
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -42,9 +56,64 @@ class PlayerBridge(QObject):
             "plays_unsaved": self.plays_unsaved, "started_over": self.started_over,
             "tracks_followed": self.tracks_followed,
         }
+        # A song started ahead of the sound, and what came after it: [(event, data)], sent when
+        # it is heard (see _hold); ``_holds`` counts them, for a timer of one already sent.
+        self._held: list[tuple[str, dict]] = []
+        self._holds = 0
+        self._hold_lock = threading.Lock()
+        self._hold_begun.connect(self._time_hold)
         player.add_listener(self._on_event)
 
+    @property
+    def holding(self) -> bool:
+        """Whether a song has started that is not heard yet: what is shown is still the song
+        before's (its title, its seek bar at its end)."""
+        return bool(self._held)
+
     def _on_event(self, event: str, data: dict) -> None:   # any thread
+        if not self._alive:
+            return
+        on_gui = QThread.currentThread() == self.thread()
+        with self._hold_lock:
+            if self._held and event == "queue_changed":
+                # Up next as it is once the song held is heard: its head is the song after it.
+                if ("queue_changed", {}) not in self._held:
+                    self._held.append(("queue_changed", {}))
+                return
+            # What changes the song or the playing ends the wait at once, in order (a skip cuts
+            # the old song off; a pause shows what Play goes on with); the rest (a play kept
+            # unsaved, tracks merged) says nothing of which song is heard and goes at once.
+            now = self._take_held() if event in _ENDS_HOLD else []
+            heard_at = data.get("heard_at") if event == "track_started" else None
+            if heard_at is not None and heard_at > time.monotonic():
+                self._held.append((event, data))
+                self._holds += 1
+                self._hold_begun.emit(self._holds, heard_at - time.monotonic())
+            else:
+                now.append((event, data))
+            if not on_gui:
+                for sent in now:
+                    self._send(*sent)     # (queued to the GUI thread, in order: no slot runs here)
+                return
+        # (on the GUI thread, sent with the lock let go: a slot may call the player, whose
+        # thread may be waiting to tell the bridge something)
+        for sent in now:
+            self._send(*sent)
+
+    def _take_held(self) -> list[tuple[str, dict]]:
+        held, self._held = self._held, []
+        return held
+
+    def _time_hold(self, hold: int, wait_s: float) -> None:    # GUI thread
+        QTimer.singleShot(max(1, int(wait_s * 1000) + 1), lambda: self._hold_over(hold))
+
+    def _hold_over(self, hold: int) -> None:    # GUI thread
+        with self._hold_lock:
+            sent = self._take_held() if self._holds == hold else []
+        for held in sent:
+            self._send(*held)
+
+    def _send(self, event: str, data: dict) -> None:
         if not self._alive:
             return
         try:

@@ -71,10 +71,18 @@ if QDBusAbstractAdaptor is not None:
             player = self._window.player
             if player is None:
                 return None
+            if self._held():
+                return self._window._shown_track    # (the song still heard: see PlayerBridge.holding)
             if player.current_track_id is not None:
                 return player.current_track_id
             cued = player.cued
             return cued.entry.track_id if cued is not None else None
+
+        def _held(self) -> bool:
+            """Whether the next song, taken by the output, is not heard yet: the window still
+            shows the song before, and so do the desktop's media controls."""
+            bridge = getattr(self._window, "bridge", None)
+            return bridge is not None and bridge.holding
 
         def _status(self) -> str:
             player = self._window.player
@@ -104,7 +112,8 @@ if QDBusAbstractAdaptor is not None:
             shared = getattr(window, "shared_cover", None)
             if shared is not None and shared[0] == track_id:
                 meta["mpris:artUrl"] = Path(shared[1]).as_uri()
-            duration = window.player.duration if window.player is not None else 0.0
+            duration = (window._shown_length if self._held()
+                        else window.player.duration if window.player is not None else 0.0)
             if duration:
                 meta["mpris:length"] = int(duration * 1_000_000)
             return meta

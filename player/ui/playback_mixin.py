@@ -151,6 +151,7 @@ class PlaybackMixin:
         self._unnamed: set[int] = set()          # asked for, not yet read
         self._naming = OneAtATime()
         self._shown_track = None       # the track the now-playing bar names
+        self._shown_length = 0.0       # the length the seek bar shows (s)
         self._unsaid_song = None       # started while its names were being read: said once they are
         self._started_track = None     # the song that last started, until playback stops
         self._shown_entry = None       # the queue entry the now-playing bar shows (Next skips that one)
@@ -554,8 +555,15 @@ class PlaybackMixin:
 
     def _tick(self) -> None:
         p = self.player
+        if self.bridge is not None and self.bridge.holding:
+            # The next song is taken by the output but not heard yet: the seek bar stays on the
+            # song still heard, at its end, until the new one's title and length come together.
+            if self._shown_length:
+                self.transport.set_position(self._shown_length, self._shown_length)
+            return
         if p is not None and (p.current_track_id is not None or p.cued is not None):
-            self.transport.set_position(self._position_shown(p), p.duration)
+            self._shown_length = p.duration
+            self.transport.set_position(self._position_shown(p), self._shown_length)
 
     # -- what plays ------------------------------------------------------------
     def play_ids(self, ids: list[int], start: int = 0, source: str = "library") -> None:

@@ -1,0 +1,119 @@
+"""The window names the song that is heard, not the one the output took.
+
+The output plays a block its latency after it takes it (0.4 s asked for here, as a Bluetooth
+output has it). At a gapless hand-over the player logs the next song's start as the output
+takes it; what the person sees (the title, cover, Up next, the desktop's media controls, all
+fed by the bridge's ``track_started``) waits until its first frame is heard. What is heard is
+read from the null sink's monitor: the frames recorded at the moment the window is told.
+"""
+
+import os
+import threading
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from player.audio.base import PlaybackState
+from player.library.tags import read_tags
+from player.playback import Player
+from tests.player.audio import sink
+
+pytestmark = pytest.mark.audio
+SR = sink.RATE
+LATENCY_S = 0.4
+TICK_S = 0.1        # how late the window may be told, a loaded machine's event loop included
+EARLY_S = 0.05      # how early it may seem: the monitor's own recording lags the sound
+
+
+def _add(store, folder, name, seconds, amplitude):
+    """A real file in the store: ``seconds`` of a 440 Hz tone at ``amplitude`` (0: silence)."""
+    t = np.arange(int(seconds * SR)) / SR
+    x = (amplitude * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)
+    path = folder / f"{name}.wav"
+    sf.write(str(path), np.stack([x, x], 1), SR, subtype="FLOAT")
+    st = os.stat(path)
+    store.upsert_tracks([{"path": str(path), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
+                          **read_tags(str(path)), "title": name}])
+    return store.track_by_path(str(path))["id"]
+
+
+@pytest.fixture
+def played(null_sink, store, qtbot, tmp_path):
+    """(player, bridge, recorder, told): ``told`` gets (event, track_id, monitor frames, time)
+    as the player logs a start (``"logged"``) and as the window is told (``"shown"``)."""
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.bridge import PlayerBridge
+
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    bridge = PlayerBridge(p)
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    told, lock = [], threading.Lock()
+
+    def note(kind, data):
+        with lock:
+            told.append((kind, data["track_id"], recorder._size() // 8, time.monotonic()))
+
+    p.add_listener(lambda event, data: note("logged", data) if event == "track_started" else None)
+    bridge.track_started.connect(lambda data: note("shown", data))
+    yield p, bridge, recorder, told
+    bridge.shutdown()
+    p.close()
+    recorder.proc.kill()
+    recorder.proc.wait(10)
+
+
+def _when(told, kind, track_id):
+    return next(((n, at) for k, t, n, at in list(told) if k == kind and t == track_id), None)
+
+
+def test_at_a_gapless_hand_over_the_title_changes_as_the_new_song_is_heard(played, store, qtbot, tmp_path):
+    p, bridge, recorder, told = played
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 1.5, 0.3)
+    p.play_tracks([quiet, loud], 0)
+    qtbot.waitUntil(lambda: _when(told, "shown", loud) is not None, timeout=20000)
+    qtbot.waitUntil(lambda: p.state is PlaybackState.STOPPED, timeout=20000)
+    recorded = recorder.stop()
+    loud_at = np.flatnonzero(np.abs(recorded[:, 0]) > 1e-3)
+    assert len(loud_at), "nothing was heard"
+    onset = int(loud_at[0])
+    shown, _ = _when(told, "shown", loud)
+    assert shown >= onset - EARLY_S * SR, f"named {(onset - shown) / SR:.3f} s before it was heard"
+    assert shown <= onset + TICK_S * SR, f"named {(shown - onset) / SR:.3f} s after it was heard"
+    # The play is logged as the output takes it, as before: its start counted once.
+    logged, _ = _when(told, "logged", loud)
+    assert logged < shown
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(quiet, "finished"), (loud, "finished")]
+    assert [t for k, t, *_ in told if k == "shown"] == [quiet, loud]
+    assert not bridge.holding
+
+
+def test_next_changes_the_title_at_once(played, store, qtbot, tmp_path):
+    p, bridge, recorder, told = played
+    first = _add(store, tmp_path, "first", 4.0, 0.3)
+    second = _add(store, tmp_path, "second", 4.0, 0.3)
+    p.play_tracks([first, second], 0)
+    qtbot.waitUntil(lambda: p.position > 0.5, timeout=20000)
+    p.next()
+    qtbot.waitUntil(lambda: _when(told, "shown", second) is not None, timeout=20000)
+    (_, logged_at), (_, shown_at) = _when(told, "logged", second), _when(told, "shown", second)
+    # The old song is cut: nothing of it is left to hear, no reason to wait for the output.
+    assert shown_at - logged_at < LATENCY_S / 2
+    assert not bridge.holding
+    p.stop()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(first, "skipped"), (second, "stopped")]
+
+
+def test_paused_just_after_the_output_took_the_next_song_the_title_is_that_song(played, store, qtbot, tmp_path):
+    # Paused there, what the window names is the song Play goes on with.
+    p, bridge, recorder, told = played
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 3.0, 0.3)
+    p.play_tracks([quiet, loud], 0)
+    qtbot.waitUntil(lambda: _when(told, "logged", loud) is not None, timeout=20000)
+    p.pause()
+    qtbot.waitUntil(lambda: _when(told, "shown", loud) is not None, timeout=20000)
+    assert not bridge.holding
+    assert p.current_track_id == loud
