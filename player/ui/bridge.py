@@ -105,7 +105,8 @@ class PlayerBridge(QObject):
         return held
 
     def _time_hold(self, hold: int, wait_s: float) -> None:    # GUI thread
-        QTimer.singleShot(max(1, int(wait_s * 1000) + 1), lambda: self._hold_over(hold))
+        # (the bridge as the timer's context: gone with the window, the timer goes too)
+        QTimer.singleShot(max(1, int(wait_s * 1000) + 1), self, lambda: self._hold_over(hold))
 
     def _hold_over(self, hold: int) -> None:    # GUI thread
         with self._hold_lock:

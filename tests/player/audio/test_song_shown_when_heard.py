@@ -117,3 +117,34 @@ def test_paused_just_after_the_output_took_the_next_song_the_title_is_that_song(
     qtbot.waitUntil(lambda: _when(told, "shown", loud) is not None, timeout=20000)
     assert not bridge.holding
     assert p.current_track_id == loud
+
+
+def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, store, qtbot, tmp_path):
+    # The window itself, as the person sees it: its title, and the seek bar's length with it.
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 3.0, 0.3)
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    seen = []     # (window title, seek bar's length in ms, monitor frames), read on the GUI thread
+
+    def look():
+        seen.append((window.windowTitle(), window.transport.slider.maximum(), recorder._size() // 8))
+        return p.state is PlaybackState.STOPPED and len(seen) > 1 and seen[-2][0].startswith("loud")
+
+    window.play_ids([quiet, loud])
+    qtbot.waitUntil(look, timeout=20000)
+    recorded = recorder.stop()
+    onset = int(np.flatnonzero(np.abs(recorded[:, 0]) > 1e-3)[0])
+    named = next(n for title, _, n in seen if title.startswith("loud"))
+    assert onset - EARLY_S * SR <= named <= onset + TICK_S * SR, f"named {(named - onset) / SR:+.3f} s from heard"
+    lengths = {title.split(" ")[0]: set() for title, _, _ in seen}
+    for title, length, n in seen:
+        lengths[title.split(" ")[0]].add(round(length / 1000))
+    # While "quiet" was named, the seek bar was its 1.5 s (shown rounded), never the 3 s of the next.
+    assert 3 not in lengths["quiet"]
