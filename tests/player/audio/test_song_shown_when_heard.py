@@ -130,11 +130,21 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
     window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
     qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
     window.show()
+    from PySide6.QtCore import QObject
+
+    from player.ui import mpris
+
+    # What the desktop's media controls are told (a D-Bus client asks the same thing)
+    media = mpris.PlayerAdaptor(QObject(window), window)
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     seen = []     # (window title, seek bar's length in ms, monitor frames), read on the GUI thread
+    told = []     # MPRIS's title and length while the output has taken the new song, not heard yet
 
     def look():
         seen.append((window.windowTitle(), window.transport.slider.maximum(), recorder._size() // 8))
+        if p.current_track_id == loud and seen[-1][0].startswith("quiet"):
+            meta = media._metadata()
+            told.append((meta["xesam:title"], round(meta["mpris:length"] / 1e6, 1)))
         return p.state is PlaybackState.STOPPED and len(seen) > 1 and seen[-2][0].startswith("loud")
 
     window.play_ids([quiet, loud])
@@ -148,3 +158,4 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
         lengths[title.split(" ")[0]].add(round(length / 1000))
     # While "quiet" was named, the seek bar was its 1.5 s (shown rounded), never the 3 s of the next.
     assert 3 not in lengths["quiet"]
+    assert told and set(told) == {("quiet", 1.5)}
