@@ -170,7 +170,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.tabs.tabBar().setAcceptDrops(True)
         self.tabs.addTab(self.library, "Library")
         self.tabs.addTab(self.discover, "Discover")
-        self.listening = ListeningTab(store, current_track=lambda: self.current_track_id())
+        self.listening = ListeningTab(store, current_track=lambda: self.shown_track_id())
         self.tabs.addTab(self.listening, "Listening")
         self.playlists = PlaylistsPanel()
         self.tabs.addTab(self.playlists, "Playlists")
@@ -527,7 +527,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         if not collector_is_paused():
             gc.collect(1)
         gc.freeze()
-        self.model.set_playing(self.current_track_id())
+        self.model.set_playing(self.shown_track_id())
         self._name_shown_again()
         self.counts.setText(f"{len(data):,} tracks · {_how_long(float(data.numbers['duration'].sum()))}"
                             if len(data) else "No tracks yet")

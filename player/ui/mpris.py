@@ -71,10 +71,9 @@ if QDBusAbstractAdaptor is not None:
             player = self._window.player
             if player is None:
                 return None
-            if self._held():
-                return self._window._shown_track    # (the song still heard: see PlayerBridge.holding)
-            if player.current_track_id is not None:
-                return player.current_track_id
+            shown = self._window.shown_track_id()    # (the song still heard during a hand-over)
+            if shown is not None:
+                return shown
             cued = player.cued
             return cued.entry.track_id if cued is not None else None
 

@@ -349,6 +349,14 @@ class PlaybackMixin:
     def current_track_id(self) -> int | None:
         return self.player.current_track_id if self.player is not None else None
 
+    def shown_track_id(self) -> int | None:
+        """The song the window names, which its actions on "this song" act on: the one playing,
+        but while the next song is taken by the output and not heard yet (``bridge.holding``),
+        the one still heard and named, not one the person has not seen named yet."""
+        if self.bridge is not None and self.bridge.holding:
+            return self._shown_track
+        return self.current_track_id()
+
     def _info(self, track_id: int) -> tuple[str, str, str]:
         """``(title, artist, album)`` from memory: the library's, else the names read for a
         track it does not hold. The GUI thread never reads the store: a track named in
@@ -663,7 +671,7 @@ class PlaybackMixin:
         run_task(work, done, name="radio")
 
     def radio_from_current(self) -> None:
-        current, source = self.current_track_id(), "library"
+        current, source = self.shown_track_id(), "library"
         cued = self.player.cued if self.player is not None else None
         if current is None and cued is not None:       # left playing at the last close
             current, source = cued.entry.track_id, cued.entry.source

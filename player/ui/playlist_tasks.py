@@ -287,8 +287,8 @@ class PlaylistTasksMixin:
 
     def save_up_next_as_playlist(self, name: str | None = None) -> None:
         """The track playing and Up next, saved as a new playlist (asks for its name)."""
-        ids = ([self.current_track_id()] if self.current_track_id() is not None else []) + \
-            self.up_next.track_ids()
+        shown = self.shown_track_id()     # (Up next as shown follows the song named, not the one taken)
+        ids = ([shown] if shown is not None else []) + self.up_next.track_ids()
         if not ids:
             self.statusBar().showMessage("Up next is empty: nothing to save", 5000)
             return

@@ -139,12 +139,14 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     seen = []     # (window title, seek bar's length in ms, monitor frames), read on the GUI thread
     told = []     # MPRIS's title and length while the output has taken the new song, not heard yet
+    meant = []    # meanwhile, the song the window's actions on "this song" (Radio from it, say) act on
 
     def look():
         seen.append((window.windowTitle(), window.transport.slider.maximum(), recorder._size() // 8))
         if p.current_track_id == loud and seen[-1][0].startswith("quiet"):
             meta = media._metadata()
             told.append((meta["xesam:title"], round(meta["mpris:length"] / 1e6, 1)))
+            meant.append(window.shown_track_id())
         return p.state is PlaybackState.STOPPED and len(seen) > 1 and seen[-2][0].startswith("loud")
 
     window.play_ids([quiet, loud])
@@ -159,3 +161,4 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
     # While "quiet" was named, the seek bar was its 1.5 s (shown rounded), never the 3 s of the next.
     assert 3 not in lengths["quiet"]
     assert told and set(told) == {("quiet", 1.5)}
+    assert set(meant) == {quiet}
