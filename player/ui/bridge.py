@@ -43,7 +43,7 @@ class PlayerBridge(QObject):
     plays_unsaved = Signal(dict)
     started_over = Signal(dict)
     tracks_followed = Signal(dict)     # {"renumbered": {gone: now}}: merged as the player opened them
-    _hold_begun = Signal(int, float)   # (which hold, seconds to its end): its timer, set on the GUI thread
+    _hold_begun = Signal(int, float)   # (which hold, its end as time.monotonic()): its timer, set on the GUI thread
 
     def __init__(self, player, parent=None):
         super().__init__(parent)
@@ -88,7 +88,11 @@ class PlayerBridge(QObject):
             if heard_at is not None and heard_at > time.monotonic():
                 self._held.append((event, data))
                 self._holds += 1
-                self._hold_begun.emit(self._holds, heard_at - time.monotonic())
+                try:
+                    self._hold_begun.emit(self._holds, heard_at)
+                except RuntimeError:       # the bridge was deleted while the player still ran
+                    self._alive = False
+                    return
             else:
                 now.append((event, data))
             if not on_gui:
@@ -104,8 +108,11 @@ class PlayerBridge(QObject):
         held, self._held = self._held, []
         return held
 
-    def _time_hold(self, hold: int, wait_s: float) -> None:    # GUI thread
+    def _time_hold(self, hold: int, heard_at: float) -> None:    # GUI thread
+        # The wait is reckoned here, not as the song started: the queued call comes late on a
+        # busy GUI thread, and a wait reckoned before it would name the song that much later.
         # (the bridge as the timer's context: gone with the window, the timer goes too)
+        wait_s = heard_at - time.monotonic()
         QTimer.singleShot(max(1, int(wait_s * 1000) + 1), self, lambda: self._hold_over(hold))
 
     def _hold_over(self, hold: int) -> None:    # GUI thread
