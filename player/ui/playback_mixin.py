@@ -496,7 +496,8 @@ class PlaybackMixin:
 
     def _send_seek(self, p, target: float) -> None:
         seeking = self._seeking = (target, p.current_track_id)
-        meant_for = _song_in_hand(p)
+        # (during a hand-over not yet heard, the song the seek bar shows, whose place this is)
+        meant_for = self._shown_track if self.bridge is not None and self.bridge.holding else _song_in_hand(p)
 
         def seek(pl) -> bool:
             # A seek is for the song it was asked on. One that ended by itself meanwhile, or a

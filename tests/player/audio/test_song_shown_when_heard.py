@@ -162,3 +162,26 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
     assert 3 not in lengths["quiet"]
     assert told and set(told) == {("quiet", 1.5)}
     assert set(meant) == {quiet}
+
+
+def test_a_seek_on_the_song_still_named_does_not_move_the_next_one(null_sink, store, qtbot, tmp_path):
+    # In the last moments of a song, its seek bar still shown while the output has taken the
+    # next: a place in the song named is no place in the next, which starts from its start.
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 4.0, 0.3)
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    sought = []
+    window.seeked.connect(sought.append)
+    window.play_ids([quiet, loud])
+    qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
+    assert window.windowTitle().startswith("quiet")
+    window.seek_to(2.5)
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("loud") and window._seeking is None, timeout=20000)
+    assert sought == []
+    assert p.current_track_id == loud and p.position < 1.5
