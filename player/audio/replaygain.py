@@ -3,7 +3,8 @@
 Modes: ``"track"`` (every track at the same loudness), ``"album"`` (an album keeps
 its internal dynamics; falls back to the track gain; the player asks for track gain where
 songs are not heard in their album's order: shuffled, a station, or suggested), ``"off"``. Clipping
-prevention: the factor never lifts the stored peak above full scale.
+prevention: the factor never lifts the stored peak above full scale (the gain's own peak, the
+other one where that is missing).
 
 Tags are written by anyone: the gain is clamped to ±24 dB (real corrections stay well
 inside), and without a stored peak it never boosts above unity, since nothing says the
@@ -69,7 +70,13 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
     for kind in order:
         gain = get(f"rg_{kind}_gain")
         if gain is not None:
+            # Without its own peak, the other one still says how loud the samples are: an
+            # album gain with only track peaks (a tagger that wrote those alone) was held to
+            # unity, a quiet album's boost lost. The track's peak bounds the samples of the track
+            # played, the only ones scaled; the album's, never below it, is safe for a track gain.
             peak = get(f"rg_{kind}_peak")
+            if peak is None or peak <= 0:
+                peak = get(f"rg_{'track' if kind == 'album' else 'album'}_peak")
             db = min(max(gain + preamp_db, -MAX_GAIN_DB), MAX_GAIN_DB)
             factor = 10.0 ** (db / 20.0)
             ceiling = 1.0 / peak if peak is not None and peak > 0 else 1.0

@@ -134,3 +134,15 @@ def test_a_file_past_full_scale_turned_down_by_its_gain_is_not_cut_before_the_vo
     finally:
         e.close()
     assert np.abs(heard).max() == pytest.approx(1.5 * gain * 0.125, rel=1e-3)
+
+
+def test_album_gain_without_an_album_peak_is_bounded_by_the_tracks_own():
+    # A tagger that wrote an album gain and track peaks only: the album gain was held to unity,
+    # a quiet album's +6 dB lost, though the track's own peak says it does not clip.
+    quiet = {"rg_track_gain": 5.0, "rg_track_peak": 0.4, "rg_album_gain": 6.0, "rg_album_peak": None}
+    assert replaygain_factor(quiet, "album") == pytest.approx(10 ** (6 / 20))
+    loud = {**quiet, "rg_track_peak": 0.8}
+    assert replaygain_factor(loud, "album") == pytest.approx(1 / 0.8)
+    # A track gain without a track peak is bounded by the album's, never below the track's.
+    only_album_peak = {"rg_track_gain": 6.0, "rg_track_peak": None, "rg_album_gain": None, "rg_album_peak": 0.8}
+    assert replaygain_factor(only_album_peak, "track") == pytest.approx(1 / 0.8)
