@@ -1639,7 +1639,7 @@ class Player:
             self._queue_changed()
         # In album mode shuffle decides the gain (see _source_for): the song opened ahead took
         # the one of the order before, and one still next after the shuffle would keep it.
-        self.replaygain_changed()
+        self.replaygain_changed(heard_now=False)
 
     @property
     def repeat(self) -> str:
@@ -1663,17 +1663,23 @@ class Player:
             self._arm_next()
         self._emit("queue_changed")
 
-    def replaygain_changed(self) -> None:
-        """The ReplayGain setting changed: the song opened ahead of time to follow this one
-        (and those after it) took the gain of the setting before, so the next song played as
-        the old setting asked. They are set again with the new gain. The song playing keeps
-        its own to its end: a jump in loudness mid-song is worse.
+    def replaygain_changed(self, *, heard_now: bool = True) -> None:
+        """The ReplayGain setting changed (mode, preamp, level of untagged tracks). The song
+        playing, and one fading out under it, take the new gain at once (``heard_now``): the
+        engine glides their level there in a few hundredths of a second, with no gap and no
+        restart, as mpv and Quod Libet do; someone who turns the preamp up hears it. Off for a
+        shuffle turned on or off in album mode: the song playing was started in its album's order
+        and keeps its album's level to its end.
 
-        A next song whose gain stays the same (no ReplayGain tags, or track and album gains
-        alike) is left as it is: opened again, it is decoded twice, and set in the last
-        moments of the song playing it could start late. One the output has reached already
-        is left too: set again, it would be heard twice."""
+        The song opened ahead of time to follow this one (and those after it) took the gain of
+        the setting before: it is set again with the new gain. A next song whose gain stays the
+        same (no ReplayGain tags, or track and album gains alike) is left as it is: opened
+        again, it is decoded twice, and set in the last moments of the song playing it could
+        start late. One the output has reached already is left too, at its new gain: set
+        again, it would be heard twice."""
         with self._lock:
+            if heard_now:
+                self._regain_held()
             armed = self._armed
             if armed is not None and isinstance(armed.token, QueueEntry):
                 again = self._source_for(armed.token)
@@ -1682,6 +1688,15 @@ class Player:
                     return
             self._armed = None
             self._arm_next()
+
+    def _regain_held(self) -> None:
+        """Tell the engine the gain each song it holds plays at now (see replaygain_changed)."""
+        for source in self.engine.held():
+            if not isinstance(source.token, QueueEntry):
+                continue
+            row = self.store.track(source.token.track_id)
+            if row is not None:
+                self.engine.set_gain(source, self._gain_of(row, source.token))
 
     def _drop_next_round(self) -> None:
         """Repeat all turned off: the copies queued for the round after the one playing now
@@ -2431,14 +2446,8 @@ class Player:
             entry.renumber(live)       # one being started may be in none of the lists yet
         return live
 
-    def _source_for(self, entry: QueueEntry, *, picked: bool = False, after: Source | None = None) -> Source | None:
-        """What the engine plays for ``entry``. ``picked``: the person chose this track itself;
-        ``after``: the track it comes after (see :meth:`_goes_on`)."""
-        row = self.store.track(entry.track_id)
-        if row is None and self._follow(entry) is not None:
-            row = self.store.track(entry.track_id)
-        if row is None:
-            return None
+    def _gain_of(self, row, entry: QueueEntry) -> float:
+        """The ReplayGain factor ``entry`` (a queue entry of the track ``row``) plays at now."""
         mode = self.store.get_setting(RG_SETTING, "track")
         if mode == "album" and ((self._shuffle and not self._shuffle_albums) or entry.source in SUGGESTED_SOURCES
                                 or (entry.track_id == self.station_seed and entry.source != "queue")):
@@ -2457,6 +2466,17 @@ class Player:
             gain = replaygain_factor(row, mode, **levels)
         except ValueError:
             gain = replaygain_factor(row, "track", **levels)
+        return gain
+
+    def _source_for(self, entry: QueueEntry, *, picked: bool = False, after: Source | None = None) -> Source | None:
+        """What the engine plays for ``entry``. ``picked``: the person chose this track itself;
+        ``after``: the track it comes after (see :meth:`_goes_on`)."""
+        row = self.store.track(entry.track_id)
+        if row is None and self._follow(entry) is not None:
+            row = self.store.track(entry.track_id)
+        if row is None:
+            return None
+        gain = self._gain_of(row, entry)
         path = audio_path(row)
         # Its folder renamed since the last scan (which follows such a move, keeping the
         # track's history): the file is found beside it as the engine opens it, else the

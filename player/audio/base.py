@@ -22,6 +22,7 @@ source that was interrupted: whoever asked knows.
 from __future__ import annotations
 
 import abc
+import math
 import enum
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -82,6 +83,9 @@ class Source:
     duration: float | None = field(default=None, init=False)
     #: its file came to hold another song as it played (see Decoder.replaced): it ended there
     replaced: bool = field(default=False, init=False)
+    #: set by :meth:`Engine.set_gain`: its ReplayGain changed after it was opened, and the
+    #: output scales what was written at ``gain`` by this to be at the new one
+    regain: float = field(default=1.0, init=False)
 
     @property
     def heard_s(self) -> float:
@@ -150,6 +154,18 @@ class Engine(abc.ABC):
         output dry while that opens; the engine may open these ahead of time, so that the
         one set as next later (the same file) starts at once. Calling again replaces them.
         """
+
+    def held(self) -> list[Source]:
+        """The sources the engine has opened, written or is playing: the one heard, the one
+        fading out under it, the next one. (None here: an engine with no buffer of its own.)"""
+        return []
+
+    def set_gain(self, source: Source, gain: float) -> None:
+        """Play ``source`` at ``gain`` from now on instead of the gain it was given (its
+        ReplayGain setting changed while it is held): heard within a fraction of a second, the
+        level gliding there with no gap, not reopened, the volume left as it is."""
+        if source.gain > 0 and math.isfinite(gain) and gain > 0:
+            source.regain = gain / source.gain
 
     @abc.abstractmethod
     def pause(self) -> None: ...

@@ -384,6 +384,20 @@ class BufferedEngine(FeederMixin, Engine):
         self._cmds.put(("sync", (done, opened)))
         return done.wait(timeout)
 
+    def held(self) -> list[Source]:
+        # Read from the caller's thread: each name is looked at once, the ring's under its lock.
+        with self._ring.lock:
+            found = [seg.source for seg in self._ring.segments]
+        fade = self._fade
+        if fade is not None:
+            found += [fade.a_src, fade.b_src]
+        found += [self._current, self._writing, self._next]
+        held = []
+        for src in found:
+            if isinstance(src, Source) and not any(src is s for s in held):
+                held.append(src)
+        return held
+
     @property
     def state(self) -> PlaybackState:
         return self._state

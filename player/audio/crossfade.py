@@ -6,6 +6,7 @@ import numpy as np
 
 from player.audio.base import Source
 from player.audio.decoder import Decoder, DecodeError
+from player.audio.glide import Glide
 from segue_common import audio_io
 
 
@@ -53,6 +54,10 @@ class Crossfade:
         if head:
             self._a_got = np.asarray(a_head, np.float32)
         self._a_gained = head   # frames at the front of _a_got with A's gain applied already
+        # The output scales the fade by B's ``regain`` (it is B's in the buffer): A's part is
+        # scaled by its own over B's, so each song is heard at its gain after a ReplayGain
+        # change, gliding there as the output does.
+        self._a_rel = Glide(level=self._rel())
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
         """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over.
@@ -89,6 +94,8 @@ class Crossfade:
         gained = min(k, self._a_gained)
         a_gain[:gained] = 1.0
         self._a_gained -= gained
+        self._a_rel.set(self._rel())
+        a_gain *= self._a_rel.curve(k)
         out = a * (np.cos(t) * a_gain)[:, None] + b * (np.sin(t) * self.b_src.gain)[:, None]
         out = out.astype(np.float32, copy=False)
         if self.a_dec.summed or self.b_dec.summed:
@@ -99,3 +106,6 @@ class Crossfade:
             np.clip(out, -1.0, 1.0, out=out)
         self.done_frames += k
         return out, self.done_frames >= self.length
+
+    def _rel(self) -> float:
+        return self.a_src.regain / self.b_src.regain if self.b_src.regain > 0 else 1.0

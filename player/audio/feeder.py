@@ -22,6 +22,7 @@ import numpy as np
 from player.audio.base import PlaybackState, Source, follows_on
 from player.audio.crossfade import Crossfade
 from player.audio.decoder import Decoder, DecodeError, Opening
+from player.audio.glide import JOIN_GLIDE_FRAMES
 from segue_common import audio_io
 
 BLOCK = 4096  # frames decoded per step
@@ -56,9 +57,6 @@ LATE_FADE_MARGIN_S = 0.1
 #: seconds to spin up, a share seconds to reconnect, and an ffmpeg file of hours seconds to
 #: probe on a busy machine; given up on, a song that would have played is logged as failing.
 OPEN_WAIT_S = 20.0
-#: Where one track follows another without a gap at another ReplayGain, the level moves from
-#: the one gain to the other over this many of the second track's first frames (~12 ms).
-JOIN_GLIDE_FRAMES = 512
 #: A file expected after the next track is opened once the output has less than this (seconds)
 #: to play before it starts (see _prepare_following), and the next track's file no later than
 #: this (see NEXT_OPEN_AHEAD_S): as long as an open is waited for (OPEN_WAIT_S), since the file
@@ -781,6 +779,7 @@ class FeederMixin:
                     head = self._late_fade_head(src, dec, fade_len - left)
                     if head is not None or left > 0:
                         self._nseg = ring.mark(self._next, 0)
+                        self._nseg.mixed = True
                         self._fade = Crossfade(src, dec, self._next, self._ndec, left + (
                             0 if head is None else len(head)), a_head=head)
                         continue

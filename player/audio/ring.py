@@ -19,6 +19,8 @@ import threading
 
 import numpy as np
 
+from player.audio.glide import JOIN_GLIDE_FRAMES, Glide
+
 #: How long the consumer waits for the lock. The producer's work under it takes
 #: microseconds, but a thread switch in the middle of it (the interpreter's, every few
 #: milliseconds, and later on a busy machine) can leave the lock held when the output
@@ -33,15 +35,19 @@ class Segment:
 
     ``error`` marks a source that could not be decoded: an empty segment whose
     arrival the engine reports as an error.
+
+    ``mixed``: it begins with a crossfade into it, whose mix scales the source before it by that
+    one's ``regain`` over this one's (see :class:`RingBuffer.render`).
     """
 
-    __slots__ = ("start", "source", "offset", "error")
+    __slots__ = ("start", "source", "offset", "error", "mixed")
 
     def __init__(self, start: int, source, offset: int = 0, error: str | None = None):
         self.start = start
         self.source = source
         self.offset = offset
         self.error = error
+        self.mixed = False
 
 
 class RingBuffer:
@@ -75,6 +81,9 @@ class RingBuffer:
         # Frames before this (absolute) are such a tail: heard, but no source's and no place's.
         self.tail_end = 0
         self._fade_in_left = 0  # frames still to fade in of what is written after a tail
+        # A source's ReplayGain changed after its frames were written (a setting changed while
+        # it plays): the output scales them by its ``regain``, gliding from one to the next.
+        self.regain = Glide()
 
     # -- producer side ----------------------------------------------------
     def free(self) -> int:
@@ -250,17 +259,33 @@ class RingBuffer:
                 out[:first] = self.buf[r:r + first]
                 if m > first:
                     out[first:m] = self.buf[:m - first]
-                pos, end, segs, i = self.read, self.read + m, self.segments, self.seg_i
+                read, pos, end, segs, i = self.read, self.read, self.read + m, self.segments, self.seg_i
+                # (audio out of silence, or after a flush's tail: nothing heard to glide from)
+                fresh = self._quiet
                 while pos < end and segs:
                     if i + 1 < len(segs) and segs[i + 1].start <= pos:
                         i += 1
                         continue
                     if pos < segs[i].start:  # the tail a flush kept: nobody's
-                        pos = min(end, segs[i].start)
+                        stop = min(end, segs[i].start)
+                        self.regain.apply(out[pos - read:stop - read])
+                        pos, fresh = stop, True
                         continue
                     stop = end if i + 1 >= len(segs) else min(end, segs[i + 1].start)
-                    segs[i].source.heard_frames += stop - pos
-                    pos = stop
+                    source = segs[i].source
+                    source.heard_frames += stop - pos
+                    # Each source at its regain: one following another without a gap glides
+                    # there with the join's glide (its gain's, written), so the two make one
+                    # move; a crossfade's mix is already at the first one's (see Crossfade).
+                    target, joined = getattr(source, "regain", 1.0), pos == segs[i].start
+                    if fresh or (joined and segs[i].mixed):
+                        self.regain.set(target, at_once=True)
+                    else:
+                        self.regain.set(target, frames=JOIN_GLIDE_FRAMES if joined else None)
+                    self.regain.apply(out[pos - read:stop - read])
+                    pos, fresh = stop, False
+                if pos < end:   # (no segment: a flush's tail alone)
+                    self.regain.apply(out[pos - read:end - read])
                 self.seg_i = i
                 self.read = end
             if m < n:

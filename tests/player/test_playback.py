@@ -2581,6 +2581,42 @@ def test_replaygain_changed_as_the_next_song_is_heard_does_not_play_it_twice(sto
     assert ended(store) == [(a, "finished"), (b, "finished"), (c, "finished")]
 
 
+def test_a_replaygain_setting_changed_mid_song_is_heard_in_that_song(store, tmp_path):
+    # The preamp turned up (or the mode changed) while a song plays: the song went on at the
+    # gain it was opened with to its end, and the person heard nothing of the change.
+    import numpy as np
+
+    from player.audio.replaygain import PREAMP_SETTING
+    from tests.player.audio.signals import sine_residual
+
+    (tid,) = add_tracks(store, tmp_path, [("a", 6.0, {"rg_track_gain": -12.0, "rg_track_peak": 0.5})])
+    p = Player(store, NullEngine(speed=1.0, capture=True), progress_interval_s=0.2)
+    rate = 44100
+
+    def heard():
+        return p.engine.captured()[:, 0]
+
+    try:
+        p.play_track(tid)
+        assert wait_for(lambda: len(heard()) > 1.5 * rate)
+        store.set_setting(PREAMP_SETTING, 6.0)
+        p.replaygain_changed()
+        mark = len(heard())
+        assert wait_for(lambda: len(heard()) > mark + 1.0 * rate)
+        out = heard()
+    finally:
+        p.close()
+
+    def level(lo, hi):
+        return float(np.sqrt(np.mean(out[int(lo * rate) + mark:int(hi * rate) + mark] ** 2)))
+    # 6 dB louder within a fraction of a second (the output's block, then the glide) ...
+    assert level(0.2, 0.7) / level(-0.7, -0.2) == pytest.approx(10 ** (6 / 20), rel=0.02)
+    # ... gliding there: the tone goes on without a step (a cut from one level to the other
+    # mid-wave: a tenth of its amplitude and more), the song neither restarted nor broken off.
+    around = out[mark - rate // 2:mark + rate // 2]
+    assert np.abs(sine_residual(around, freq=330.0, sr=rate)).max() < 0.01 * np.abs(around).max()
+
+
 def test_segue_play_command_plays_paths_and_searches(tmp_path, segue_home):
     import sqlite3
     import subprocess

@@ -210,3 +210,53 @@ def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap
     assert sb.heard_frames == nb
     _no_click(out[:start + nb])
     assert e.underruns == 0
+
+
+def _crossfade_heard(engine, tmp_path, change_at_s: float | None):  # noqa: F811
+    """Two songs at gain 0.5 crossfading over 1 s, both set to 0.25 (a preamp turned down
+    6 dB) ``change_at_s`` before the first one's end, or never: what the output played."""
+    a, b, na, nb = _two_songs(tmp_path)
+    e = engine(speed=1.0, crossfade_s=1.0)
+    hold_output(e)
+    sa, sb = Source(str(a), gain=0.5), Source(str(b), gain=0.5)
+    e.play(sa)
+    e.set_next(sb)
+    assert e.sync(30.0) and next_open(e, 30.0)
+    got = []
+    if change_at_s is not None:
+        got = _render(e, until=lambda: e._ring.read >= na - change_at_s * SR)
+        e.set_gain(sa, 0.25)
+        e.set_gain(sb, 0.25)
+    got += _render(e)
+    return np.concatenate(got)[:, 0]
+
+
+def test_a_replaygain_change_during_a_crossfade_is_heard_on_both_songs_at_once(engine, tmp_path):  # noqa: F811
+    # Both songs of the fade take the new setting within the output's block and the glide, the
+    # buffered mix included; before, neither did (the song fading in only from its next track).
+    from player.audio.glide import REGAIN_GLIDE_FRAMES
+
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "new").mkdir()
+    ref = _crossfade_heard(engine, tmp_path / "ref", None)
+    out = _crossfade_heard(engine, tmp_path / "new", 0.6)
+    n = min(len(out), len(ref))        # (the silence after the end: a block more or less)
+    assert not out[n:].any() and not ref[n:].any()
+    out, ref = out[:n], ref[:n]
+    _no_click(out[:np.flatnonzero(out)[-1] + 1])       # (the last song ends mid-wave, as it was cut)
+    changed = int(np.flatnonzero(np.abs(out - ref) > 1e-6)[0])
+    assert abs(changed - (3 * SR - 0.6 * SR)) <= 2048         # (where the output was)
+    settled = changed + REGAIN_GLIDE_FRAMES + 1024
+    assert np.allclose(out[:changed], ref[:changed], atol=1e-6)
+    assert np.allclose(out[settled:], 0.5 * ref[settled:], atol=1e-6)
+    # In between, the level glides from the one to the other: no step (a cut: 0.5 at once).
+    window = slice(changed - 1024, settled)
+    loud = np.abs(ref[window]) > 0.02
+    ratio = out[window][loud] / ref[window][loud]
+    assert ratio.min() > 0.5 - 1e-4 and ratio.max() < 1 + 1e-4
+    assert np.abs(np.diff(ratio)).max() < 0.01
+    # (mid-fade, both tones heard together)
+    mid = out[settled:settled + 4096]
+    spectrum = np.abs(np.fft.rfft(mid * np.hanning(len(mid))))
+    freqs = np.fft.rfftfreq(len(mid), 1 / SR)
+    assert min(spectrum[np.argmin(np.abs(freqs - f))] for f in (440, 660)) > 0.3 * spectrum.max()

@@ -10,6 +10,7 @@ import pytest
 
 from player.audio.base import Source
 from player.audio.feeder import JOIN_GLIDE_FRAMES
+from player.audio.glide import REGAIN_GLIDE_FRAMES
 from player.audio.null_engine import NullEngine
 from player.audio.replaygain import replaygain_factor
 from tests.player.audio.signals import sine_residual, write_sine_parts
@@ -495,3 +496,55 @@ def test_a_next_song_taken_back_leaves_no_step_at_the_join_that_follows(engine, 
     assert worst_jump(out) < 0.01
     tail = rest + JOIN_GLIDE_FRAMES
     assert np.allclose(out[tail:], gains[2] * whole[tail:len(out)], atol=1e-6)
+
+
+def test_a_replaygain_change_is_heard_at_once_gliding_without_a_step(engine, tmp_path):
+    # A ReplayGain setting changed while a song plays (mode, preamp): the song went on at the
+    # gain it was opened with to its end, only the next one took the new setting.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.5)
+    e = engine()
+    src = Source(str(a), gain=0.8)
+    e.play(src)
+    filled(e)
+    before = render(e, 20)
+    assert np.allclose(before, 0.8 * whole[:len(before)], atol=1e-6)
+    e.set_gain(src, 0.4)
+    after = render(e, 40)
+    e.set_gain(src, 1.0)                      # (and back up, past the first, mid-song)
+    again = render(e, 40)
+    out = np.concatenate([before, after, again])
+    assert worst_jump(out) < 1e-3             # (a step of the change mid-wave: 0.1 and more)
+    # The new level within the glide, no gap, the song not begun again, the volume untouched.
+    at = len(before) + REGAIN_GLIDE_FRAMES
+    assert np.allclose(out[at:len(before) + len(after)], 0.4 * whole[at:len(before) + len(after)], atol=1e-6)
+    at = len(before) + len(after) + REGAIN_GLIDE_FRAMES
+    assert np.allclose(out[at:], 1.0 * whole[at:len(out)], atol=1e-6)
+    assert e.volume == 1.0 and src.gain == 0.8
+
+
+def test_a_replaygain_change_then_a_gapless_join_has_no_dip_nor_step(engine, tmp_path):
+    # The song playing set to its new gain at the output, the next one opened at it: the join
+    # glides from the one to the other once, not twice over different lengths (a dip).
+    n = 2 * SR
+    (a, b), whole = write_sine_parts(tmp_path, [n, SR], amp=0.5)
+    e = engine()
+    sa = Source(str(a), gain=0.8)
+    e.play(sa)
+    filled(e)
+    got = [render(e, 10)]
+    e.set_gain(sa, 0.5)
+    e.set_next(Source(str(b), gain=0.5))
+    assert wait_for(lambda: e.sync() and e._nopen is None and e._next is not None)
+    while sum(len(x) for x in got) < n + 4 * REGAIN_GLIDE_FRAMES:
+        got.append(render(e, 1))
+        assert e.sync()
+    out = np.concatenate(got)
+    assert worst_jump(out) < 1e-3
+    at = 10 * BLOCK + REGAIN_GLIDE_FRAMES
+    assert np.allclose(out[at:n], 0.5 * whole[at:n], atol=1e-6)
+    assert np.allclose(out[n + JOIN_GLIDE_FRAMES:], 0.5 * whole[n + JOIN_GLIDE_FRAMES:len(out)], atol=1e-6)
+    # Over the join's few milliseconds the two glides (the gain written, the one the output
+    # puts on it) meet within 6 % (0.5 dB); glided over different lengths, the level sank by
+    # a third for the tenth of a second of the longer one.
+    join = slice(n, n + JOIN_GLIDE_FRAMES)
+    assert np.allclose(out[join], 0.5 * whole[join], atol=0.06 * 0.25)

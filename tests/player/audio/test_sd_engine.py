@@ -806,6 +806,40 @@ def test_replaygain_turned_off_just_before_the_next_song_reaches_it_without_a_ga
                                                                                       (ids[1], "finished")]
 
 
+def test_replaygain_turned_off_mid_song_is_heard_in_that_song_gliding(sd_engine, store, tmp_path):
+    """ReplayGain turned off while a song plays: the song goes up to its level without the
+    gain at once, gliding, through the real output (the sound of before went on to the song's
+    end, only the next song took the setting)."""
+    from player.library.tags import read_tags
+    from player.playback import Player
+
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], freq=440.0)
+    st = os.stat(a)
+    store.upsert_tracks([{"path": str(a), "size": st.st_size, "mtime_ns": st.st_mtime_ns, **read_tags(str(a)),
+                          "rg_track_gain": -6.0, "rg_track_peak": 0.5}])
+    tid = store.track_by_path(str(a))["id"]
+    store.set_setting("replaygain_mode", "track")
+    engine = sd_engine()
+    p = Player(store, engine, progress_interval_s=0.2)
+    try:
+        recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+        p.play_track(tid)
+        assert wait_for(lambda: p.position > 1.2, 10.0)
+        store.set_setting("replaygain_mode", "off")
+        p.replaygain_changed()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED, 15.0)
+        heard = active_region(recorder.stop()[:, 0])
+    finally:
+        p.close()
+    assert engine.underruns == 0
+    assert abs(len(heard) - len(whole)) < 0.01 * len(whole)     # (the song not begun again)
+    first, last = heard[int(0.2 * SR):int(0.9 * SR)], heard[-int(0.9 * SR):-int(0.2 * SR)]
+    rms = [float(np.sqrt(np.mean(x ** 2))) for x in (first, last)]
+    assert rms[1] / rms[0] == pytest.approx(10 ** (6 / 20), rel=0.03)
+    residual = np.abs(sine_residual(heard[200:-200], freq=440.0, sr=SR))
+    assert residual.max() < 0.01, f"discontinuity at sample {residual.argmax() + 200} of {len(heard)}"
+
+
 def test_a_switch_of_output_as_the_device_goes_away_never_hangs(sd_engine, tmp_path, null_sink):
     """PortAudio tells of a stream that ended on its own (the sound server gone) from the
     stream's own thread, and waits for that thread when the stream is stopped or closed. The
