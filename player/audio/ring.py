@@ -37,7 +37,7 @@ class Segment:
     arrival the engine reports as an error.
 
     ``mixed``: it begins with a crossfade into it, whose mix scales the source before it by that
-    one's ``regain`` over this one's (see :class:`RingBuffer.render`).
+    one's ``regain`` over this one's (see :meth:`RingBuffer.render`).
     """
 
     __slots__ = ("start", "source", "offset", "error", "mixed")
