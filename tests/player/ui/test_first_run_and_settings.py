@@ -197,6 +197,10 @@ def test_the_replaygain_preamp_and_untagged_level_are_set_in_settings_and_reach_
     with qtbot.waitSignal(window.settings_saved, timeout=10000):
         dialog.accept()
     assert scanned.get_setting(KEY_PREAMP) == -6.0 and scanned.get_setting(KEY_UNTAGGED) == -10.0
+    # The song playing (without ReplayGain) is brought down as well, at once, not reopened.
+    playing = engine.current
+    if window.player.current_track_id == first:
+        qtbot.waitUntil(lambda: playing.gain * playing.regain == pytest.approx(10 ** (-10 / 20)), timeout=5000)
     qtbot.waitUntil(lambda: window.player.current_track_id == second, timeout=10000)
     assert engine.current.gain == pytest.approx(10 ** (-18 / 20))
     qtbot.waitUntil(lambda: window.player.current_track_id == third, timeout=10000)
