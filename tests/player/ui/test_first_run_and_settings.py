@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from player import paths
+from player.audio.base import PlaybackState
 from player.playback import STATE_SETTING
 from player.store import Store
 from player.ui.settings_dialog import (KEY_USE_GPU, KEY_CROSSFADE, KEY_DEVICE, KEY_PREAMP, KEY_REPLAYGAIN,
@@ -189,6 +190,12 @@ def test_the_replaygain_preamp_and_untagged_level_are_set_in_settings_and_reach_
     window.play_ids([first, second, third], 0, "library")
     engine = window.player.engine
     qtbot.waitUntil(lambda: engine.current is not None and engine.position > 0.2, timeout=5000)
+    # Paused (still the song held, its output open): a three-second song could end while the
+    # dialog opens and saves on a busy machine, and nothing would be left to bring down.
+    window._command(lambda p: p.pause())
+    qtbot.waitUntil(lambda: engine.state is PlaybackState.PAUSED, timeout=5000)
+    assert window.player.current_track_id == first
+    playing = engine.current
     dialog = open_settings(qtbot, window)
     assert dialog.preamp.value() == 0.0 and dialog.untagged.value() == 0.0      # the defaults
     dialog.preamp.setValue(-6.0)
@@ -198,9 +205,9 @@ def test_the_replaygain_preamp_and_untagged_level_are_set_in_settings_and_reach_
         dialog.accept()
     assert scanned.get_setting(KEY_PREAMP) == -6.0 and scanned.get_setting(KEY_UNTAGGED) == -10.0
     # The song playing (without ReplayGain) is brought down as well, at once, not reopened.
-    playing = engine.current
-    if window.player.current_track_id == first:
-        qtbot.waitUntil(lambda: playing.gain * playing.regain == pytest.approx(10 ** (-10 / 20)), timeout=5000)
+    qtbot.waitUntil(lambda: playing.gain * playing.regain == pytest.approx(10 ** (-10 / 20)), timeout=5000)
+    assert engine.current is playing and window.player.current_track_id == first
+    window._command(lambda p: p.resume())
     qtbot.waitUntil(lambda: window.player.current_track_id == second, timeout=10000)
     assert engine.current.gain == pytest.approx(10 ** (-18 / 20))
     qtbot.waitUntil(lambda: window.player.current_track_id == third, timeout=10000)
