@@ -58,6 +58,9 @@ class Crossfade:
         # scaled by its own over B's, so each song is heard at its gain after a ReplayGain
         # change, gliding there as the output does.
         self._a_rel = Glide(level=self._rel())
+        #: that factor at the fade's first frame: the output starts the fade from it (see
+        #: RingBuffer.render), for A's part to go on at the level A was heard at just before
+        self.a_rel_start = self._a_rel.level
 
     def step(self, n: int) -> tuple[np.ndarray, bool]:
         """The next mixed block [shape=(k, channels)], k <= n, and whether the fade is over.

@@ -779,9 +779,9 @@ class FeederMixin:
                     head = self._late_fade_head(src, dec, fade_len - left)
                     if head is not None or left > 0:
                         self._nseg = ring.mark(self._next, 0)
-                        self._nseg.mixed = True
                         self._fade = Crossfade(src, dec, self._next, self._ndec, left + (
                             0 if head is None else len(head)), a_head=head)
+                        self._nseg.mixed = self._fade.a_rel_start
                         continue
                     if self._ring.segments and dec.total_frames > ring.capacity:
                         # Too little left even for that: its last moment fades out and the

@@ -36,8 +36,9 @@ class Segment:
     ``error`` marks a source that could not be decoded: an empty segment whose
     arrival the engine reports as an error.
 
-    ``mixed``: it begins with a crossfade into it, whose mix scales the source before it by that
-    one's ``regain`` over this one's (see :meth:`RingBuffer.render`).
+    ``mixed``: it begins with a crossfade into it, whose mix scales the source before it by this
+    factor at its first frame (that one's ``regain`` over this one's as the mix began, see
+    :meth:`RingBuffer.render`); None: it does not.
     """
 
     __slots__ = ("start", "source", "offset", "error", "mixed")
@@ -47,7 +48,7 @@ class Segment:
         self.source = source
         self.offset = offset
         self.error = error
-        self.mixed = False
+        self.mixed: float | None = None
 
 
 class RingBuffer:
@@ -276,10 +277,18 @@ class RingBuffer:
                     source.heard_frames += stop - pos
                     # Each source at its regain: one following another without a gap glides
                     # there with the join's glide (its gain's, written), so the two make one
-                    # move; a crossfade's mix is already at the first one's (see Crossfade).
+                    # move; a crossfade's mix scales the first one by its regain over this
+                    # one's as they stood when it was written (see Crossfade): the fade starts
+                    # where that leaves the first one at the level it was just heard at, and
+                    # glides on. Taken at once, a regain changed in the second and a half
+                    # between the mix being written and heard was a step in the first one.
                     target, joined = getattr(source, "regain", 1.0), pos == segs[i].start
-                    if fresh or (joined and segs[i].mixed):
+                    mixed = segs[i].mixed if joined else None
+                    if fresh:
                         self.regain.set(target, at_once=True)
+                    elif mixed is not None:
+                        self.regain.set(self.regain.level / mixed, at_once=True)
+                        self.regain.set(target)
                     else:
                         self.regain.set(target, frames=JOIN_GLIDE_FRAMES if joined else None)
                     self.regain.apply(out[pos - read:stop - read])

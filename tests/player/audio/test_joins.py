@@ -212,9 +212,9 @@ def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap
     assert e.underruns == 0
 
 
-def _crossfade_heard(engine, tmp_path, change_at_s: float | None):  # noqa: F811
-    """Two songs at gain 0.5 crossfading over 1 s, both set to 0.25 (a preamp turned down
-    6 dB) ``change_at_s`` before the first one's end, or never: what the output played."""
+def _crossfade_heard(engine, tmp_path, change_at_s: float | None, gains=(0.25, 0.25)):  # noqa: F811
+    """Two songs at gain 0.5 crossfading over 1 s, set to ``gains`` (both 0.25: a preamp turned
+    down 6 dB) ``change_at_s`` before the first one's end, or never: what the output played."""
     a, b, na, nb = _two_songs(tmp_path)
     e = engine(speed=1.0, crossfade_s=1.0)
     hold_output(e)
@@ -225,8 +225,8 @@ def _crossfade_heard(engine, tmp_path, change_at_s: float | None):  # noqa: F811
     got = []
     if change_at_s is not None:
         got = _render(e, until=lambda: e._ring.read >= na - change_at_s * SR)
-        e.set_gain(sa, 0.25)
-        e.set_gain(sb, 0.25)
+        e.set_gain(sa, gains[0])
+        e.set_gain(sb, gains[1])
     got += _render(e)
     return np.concatenate(got)[:, 0]
 
@@ -260,3 +260,20 @@ def test_a_replaygain_change_during_a_crossfade_is_heard_on_both_songs_at_once(e
     spectrum = np.abs(np.fft.rfft(mid * np.hanning(len(mid))))
     freqs = np.fft.rfftfreq(len(mid), 1 / SR)
     assert min(spectrum[np.argmin(np.abs(freqs - f))] for f in (440, 660)) > 0.3 * spectrum.max()
+
+
+@pytest.mark.parametrize("gains", [(0.125, 0.5), (0.5, 0.125)])
+def test_a_replaygain_change_just_before_a_crossfade_starts_it_without_a_step(engine, tmp_path, gains):  # noqa: F811
+    # A mode change (each song's gain moves its own way) a moment before the fade: its mix, in
+    # the buffer already, scales the first song as the gains stood before. The output took the
+    # second song's new correction at the fade's first frame: the first song, still at full
+    # level there, jumped from its new level back to its old one, a step of 0.19.
+    (tmp_path / "ref").mkdir()
+    (tmp_path / "new").mkdir()
+    ref = _crossfade_heard(engine, tmp_path / "ref", None)
+    out = _crossfade_heard(engine, tmp_path / "new", 1.2, gains)
+    _no_click(out[:np.flatnonzero(out)[-1] + 1])       # (the last song ends mid-wave, as it was cut)
+    # and the second song, alone after the fade, at its new gain
+    after = slice(3 * SR + SR // 4, 3 * SR + 3 * SR // 4)
+    loud = np.abs(ref[after]) > 0.02
+    assert np.allclose(out[after][loud], gains[1] / 0.5 * ref[after][loud], atol=1e-5)
