@@ -26,6 +26,7 @@ import numpy as np
 from player.audio.awake import awake_clock
 from player.audio.base import Engine, Listener, PlaybackState, Source
 from player.audio.feeder import BLOCK, JOIN_GLIDE_FRAMES, FeederMixin
+from player.audio.glide import Glide
 from player.audio.ring import RingBuffer
 
 if TYPE_CHECKING:
@@ -106,10 +107,7 @@ class BufferedEngine(FeederMixin, Engine):
         self._stops = self._stops_taken = 0
         # The volume as the output has it: a change glides there from where it was, in a
         # straight line over GLIDE_FRAMES (a step in the level mid-wave is a click).
-        self._glide = np.arange(1, GLIDE_FRAMES + 1, dtype=np.float32) / GLIDE_FRAMES
-        self._gains = np.empty(GLIDE_FRAMES, dtype=np.float32)
-        self._glide_from = self._glide_to = 1.0
-        self._glide_at = GLIDE_FRAMES  # frames of the glide done (all: at the level)
+        self._glide = Glide(GLIDE_FRAMES)
         self._audible = False  # the last block had audio in it (audio thread)
         self._current: Source | None = None
         # Where a play or seek asked for is going, until the feeder has got there: the ring
@@ -249,26 +247,9 @@ class BufferedEngine(FeederMixin, Engine):
         buffered) holds from the first frame, with nothing to glide from.
         """
         target = self._volume
-        if target != self._glide_to:
-            if self._audible:
-                at = self._glide_at
-                now = self._glide_from + (self._glide_to - self._glide_from) * (at / GLIDE_FRAMES)
-                self._glide_from, self._glide_at = now, 0
-            else:
-                self._glide_from, self._glide_at = target, GLIDE_FRAMES
-            self._glide_to = target
-        at, start, end = self._glide_at, self._glide_from, self._glide_to
-        k = min(len(out), GLIDE_FRAMES - at)
-        if k > 0:
-            gains = self._gains[:k]
-            np.multiply(self._glide[at:at + k], end - start, out=gains)
-            np.add(gains, start, out=gains)
-            np.multiply(out[:k], gains[:, None], out=out[:k])
-            self._glide_at = at + k
-        else:
-            k = 0
-        if end != 1.0 and k < len(out):
-            np.multiply(out[k:], end, out=out[k:])
+        if target != self._glide.end:
+            self._glide.set(target, at_once=not self._audible)
+        self._glide.apply(out)
 
     # -- public API --------------------------------------------------------
     def set_listener(self, fn: Listener | None) -> None:
