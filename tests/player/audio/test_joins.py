@@ -200,8 +200,10 @@ def test_a_late_fade_under_an_output_of_large_blocks_plays_through_without_a_gap
     e = engine(speed=8.0, crossfade_s=1.0, blocksize=BIG_BLOCK)
     sa, sb = Source(str(a)), Source(str(b))
     e.play(sa)
-    assert wait_for(lambda: e._ring.read >= na - 1.3 * SR, 30.0)
-    assert e._ring.write == na
+    # The song in the buffer to its end as the output nears it: the output's clock runs on its
+    # own, and a feeder held up on a busy machine has the end written a moment after the output
+    # reached the mark (asserted then, a failure of the machine's, not of the fade).
+    assert wait_for(lambda: e._ring.write == na and e._ring.read >= na - 1.3 * SR, 30.0)
     e.set_next(sb)
     assert wait_for(lambda: e.state is PlaybackState.STOPPED, 30.0)
     out = _from_first_sound(e.captured()[:, 0])
