@@ -206,6 +206,22 @@ class _Heard:
             first = block[1]
         return None, first
 
+    def at(self, frame: int, rate: int) -> float | None:
+        """When the ring frame ``frame`` begins to be heard: the time the block that took it
+        begins to be heard, and its place in that block (a block's audio comes first in it);
+        a frame taken before this stream's first block, by the output a switch left, is heard
+        when that output plays it. None where no block kept took it (one just being taken,
+        whose entry is not written yet)."""
+        told, blocks = self.told, self.blocks
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            at, before, after = blocks[i % HEARD_BLOCKS]
+            if before <= frame < after:
+                return at + (frame - before) / rate
+            if after <= frame:
+                return None     # (taken in order: the blocks before this one took frames before it)
+        left = self.left
+        return left.at(frame, rate) if left is not None else None
+
     def took_music(self) -> bool:
         """Whether any block kept took audio from the buffer (not only silence)."""
         told = self.told
@@ -399,15 +415,7 @@ class SoundDeviceEngine(BufferedEngine):
         """When the ring frame ``frame`` begins to be heard: the time the block that took it
         begins to be heard, and its place in that block (a block's audio comes first in it).
         None where no block kept took it (one just being taken, whose entry is not written yet)."""
-        heard = self._heard
-        told, blocks = heard.told, heard.blocks
-        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
-            at, before, after = blocks[i % HEARD_BLOCKS]
-            if before <= frame < after:
-                return at + (frame - before) / self.rate
-            if after <= frame:
-                break   # (taken in order: the blocks before this one took frames before it)
-        return None
+        return self._heard.at(frame, self.rate)
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.
