@@ -13,7 +13,7 @@ import shiboken6
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QFont, QGuiApplication, QPalette
 
-from player.library.query import NumberTerm
+from player.library.query import NumberTerm, TextTerm
 from player.library.search import (
     _GUESSABLE, _NUMBERS, _SHOWN_TEXT, _TEXT, LibraryData, _empty, matching, not_connected, read_query,
     searched_fields,
@@ -176,7 +176,14 @@ class LibraryModel(QAbstractTableModel):
         self._order = self._sorted_order()
         # Read again over this library: "plays:0" typed as the window opened met the empty
         # library, which counts no plays, and stayed a search for the text "plays:0".
-        self._terms = self._read_filter(self._filter_text)
+        terms = self._read_filter(self._filter_text)
+        if self._make_away(terms):
+            # A column the box names that this library was read without (typed after it was
+            # asked for) is made on a worker, as typed: made here, it held the window as long.
+            # Meanwhile the search before, less what this library cannot search at once yet.
+            terms = [t for t in self._terms
+                     if not (isinstance(t, TextTerm) and t.column is not None and not data.has_field_search(t.column))]
+        self._terms = terms
         self.visible = self._filtered(self._order, self._terms)
         self._away_at = self._away_indexes()
         self.endResetModel()

@@ -1375,3 +1375,33 @@ def test_words_typed_just_before_a_big_library_is_read_again_filter_the_library_
     qtbot.waitUntil(lambda: not view.search_pending(), timeout=10000)
     assert model.visible_ids() == _expected(again, typed) and 99_999_999 in model.visible_ids()
     assert view.count.text() == f"{model.rowCount():,} of {len(again):,} tracks"
+
+
+def test_a_column_search_typed_after_a_big_library_was_asked_for_is_made_on_a_worker_when_it_lands(qtbot, monkeypatch):
+    # A library asked for before "title:" was typed lands without that column's search: made
+    # as the library replaced the one shown, it held the window as long as typing it did
+    # before it was made on a worker. It is made on a worker too, the search before shown
+    # meanwhile, and the box's words filter once it is made.
+    import threading
+
+    from player.library import search
+    from player.ui.library_model import FIELDS_AWAY_FROM
+
+    rows, data = _data(FIELDS_AWAY_FROM)
+    model = LibraryModel()
+    model.set_library(data)
+    real, on_gui = search.ColumnSearch.__init__, []
+
+    def noted(self, values):
+        on_gui.append(threading.current_thread() is threading.main_thread())
+        real(self, values)
+
+    monkeypatch.setattr(search.ColumnSearch, "__init__", noted)
+    word = rows[17]["title"].split()[0]
+    model.set_filter(f"title:{word}")
+    again = rows[: len(rows) - 1] + [dict(rows[17], id=99_999_999)]       # (one gone, one song new)
+    model.set_library(LibraryData.from_rows(again))        # (read without the column's search)
+    assert model.search_pending() and model.rowCount() == len(again)
+    qtbot.waitUntil(lambda: not model.search_pending(), timeout=20000)
+    assert on_gui and not any(on_gui)
+    assert model.visible_ids() == [r["id"] for r in again if search_form(word) in search_form(r["title"])]
