@@ -68,14 +68,8 @@ if QDBusAbstractAdaptor is not None:
         def _track(self) -> int | None:
             """The song playing, else the one left playing at the last close: the window shows
             it where it was, and Play goes on from there, as from a pause."""
-            player = self._window.player
-            if player is None:
-                return None
-            shown = self._window.shown_track_id()    # (the song still heard during a hand-over)
-            if shown is not None:
-                return shown
-            cued = player.cued
-            return cued.entry.track_id if cued is not None else None
+            # (the song still heard during a hand-over; the one a seek asked here is for)
+            return self._window.song_acted_on()
 
         def _held(self) -> bool:
             """Whether the next song, taken by the output, is not heard yet: the window still

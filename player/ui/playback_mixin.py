@@ -357,6 +357,17 @@ class PlaybackMixin:
             return self._shown_track
         return self.current_track_id()
 
+    def song_acted_on(self) -> int | None:
+        """The song a seek and the desktop's media controls act on: the one the window names
+        (:meth:`shown_track_id`), else the one left playing at the last close, cued to go on
+        from its place. One rule for both: a seek the desktop sends on the song it shows is
+        the window's seek on the song it names."""
+        shown = self.shown_track_id()
+        if shown is not None:
+            return shown
+        cued = self.player.cued if self.player is not None else None
+        return cued.entry.track_id if cued is not None else None
+
     def _info(self, track_id: int) -> tuple[str, str, str]:
         """``(title, artist, album)`` from memory: the library's, else the names read for a
         track it does not hold. The GUI thread never reads the store: a track named in
@@ -497,7 +508,7 @@ class PlaybackMixin:
     def _send_seek(self, p, target: float) -> None:
         seeking = self._seeking = (target, p.current_track_id)
         # (during a hand-over not yet heard, the song the seek bar shows, whose place this is)
-        meant_for = self._shown_track if self.bridge is not None and self.bridge.holding else _song_in_hand(p)
+        meant_for = self.song_acted_on()
 
         def seek(pl) -> bool:
             # A seek is for the song it was asked on. One that ended by itself meanwhile, or a
