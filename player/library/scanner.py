@@ -39,6 +39,7 @@ library holds that path.
 
 from __future__ import annotations
 
+import bisect
 import filecmp
 import logging
 import os
@@ -547,12 +548,20 @@ class Scanner:
     def _unreadable(self, folder: str, reason: str) -> None:
         self.progress.unreadable_folders.append((folder, reason))
 
-    def _dangling(self, path: str, state: dict) -> None:
+    def _dangling(self, path: str, state: dict, known: list) -> None:
         """A link in a library folder that leads nowhere now, where the library has tracks
         through it (a link to a share or disk not connected): those tracks are not gone,
-        and the person is told which link to look at. One that never led to a track is let be."""
-        if any(_inside(known, path) for folder in state.values() for known, row in folder.known.items()
-               if not row[3]):
+        and the person is told which link to look at. One that never led to a track is let be.
+        ``known``: a list, empty or the sorted paths of the folders' tracks not missing, made
+        here at the first link (a look through every track for each link took 30 ms a link at
+        100,000 tracks: half a minute for a folder of a thousand album links to a share)."""
+        if not known:
+            known.append(sorted(p for folder in state.values() for p, row in folder.known.items() if not row[3]))
+        paths = known[0]
+        inside = path.rstrip(os.sep) + os.sep
+        at = bisect.bisect_left(paths, path)
+        if (at < len(paths) and paths[at] == path) or (
+                (at := bisect.bisect_left(paths, inside)) < len(paths) and paths[at].startswith(inside)):
             try:
                 target = os.readlink(path)
             except OSError:
@@ -591,9 +600,10 @@ class Scanner:
         # Listed first (fast: no file is opened), so progress can say "N of M".
         files: list[FoundFile] = []
         sheets: list[tuple[str, str]] = []
+        known: list = []        # (see _dangling)
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
                                 unreadable=self._unreadable, sheets=lambda root, p: sheets.append((root, p)),
-                                dangling=lambda p: self._dangling(p, state)):
+                                dangling=lambda p: self._dangling(p, state, known)):
             if self._cancelled:
                 raise ScanCancelled()
             files.append(found)
