@@ -539,8 +539,8 @@ class Database:
 
     def _fill_left_keys(self) -> None:
         # The order keys of tracks another program wrote (the sqlite3 tool; an older Segue
-        # refuses this schema),
-        # made as the library opens, not at its first write: until then they sorted first.
+        # refuses this schema), made as the library opens, not at its first write: until
+        # then they sorted first.
         if self.conn.execute("SELECT 1 FROM tracks WHERE order_artist_key IS NULL LIMIT 1").fetchone():
             with self.transaction():
                 pass
