@@ -73,7 +73,8 @@ def _number(text) -> int | None:
         return text if text > 0 else None
     s = str(text).strip()
     head = s.split("/", 1)[0].strip()
-    if head.isdigit():
+    # (decimal digits only: "²" and "①" are digits to isdigit() and no number to int())
+    if head.isdecimal():
         return int(head) or None
     m = _LEAD.match(s + " ")
     if m:

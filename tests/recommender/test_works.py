@@ -207,3 +207,15 @@ def test_a_movement_rated_one_star_is_left_out_of_its_work_as_a_never_suggested_
     assert got[0] == brahms[3] and brahms[2] not in got
     got = [t for t, _ in rec.radio(fifth[0], 10)]
     assert got[:2] == [fifth[1], fifth[3]] and not hated & set(got)
+
+
+def test_a_movement_named_by_a_superscript_or_circled_numeral_is_read_without_failing():
+    # "²" and "①" pass str.isdigit() and fail int(): a movement tag written so raised in the
+    # library's load, which reads every movement's work, and in the store's work search.
+    from segue_common.works import work_name, work_of
+
+    for odd in ("①", "²", "③/4", "٣"):
+        assert work_name("Adagio", work="Symphony", movement_name=odd) == "Symphony"
+        assert work_name("Adagio", work="Symphony", movement=odd) == "Symphony"
+        assert work_of("Adagio", "Composer", work="Symphony", movement=odd) is not None
+    assert work_of("Adagio", "Composer", work="Symphony", movement="٣").movement == 3     # (Arabic-Indic 3)
