@@ -210,8 +210,11 @@ class LibraryModel(QAbstractTableModel):
         """One play more of ``track_id`` (its row ``play_id`` logged); ``by=-1``: one counted at
         its start that failed. Kept too for a library being read meanwhile: read before the
         play was logged and shown after, it lost the play until the next reload, and
-        ``plays:0`` listed the song just heard."""
-        self.data_.count_play(track_id, by)
+        ``plays:0`` listed the song just heard. A play the library shown already holds (read
+        after the play was logged, and landed before its start was shown: a song is shown
+        when it is heard, a latency after) is not counted again."""
+        if not (by > 0 and play_id is not None and play_id <= self.data_.plays_seen):
+            self.data_.count_play(track_id, by)
         if play_id is not None and self._asked:       # (no read out: none can miss it)
             self._counted.append((self._marks, play_id, track_id, by))
 

@@ -332,6 +332,26 @@ def test_plays_counted_while_the_library_is_read_are_counted_once(qapp, store, t
     assert int(model.data_.numbers["plays"][model.data_.position(a)]) == 1
 
 
+def test_a_play_the_library_shown_holds_already_is_not_counted_again(qapp, store, tmp_path):
+    # A song is shown when it is heard, a latency after its play is logged: a library read in
+    # between holds the play, and counting its start as it was shown made it two.
+    from player.library.search import read_plays
+
+    ids = _scanned(store, tmp_path / "music")
+    a, b = ids["Something"], ids["Help"]
+    model = LibraryModel()
+    model.set_library(load_library(store), model.plays_mark())
+    held = store.start_play(a)                # logged; its start not shown yet
+    model.set_library(load_library(store), model.plays_mark())
+    model.count_play(a, held)                 # shown now
+    assert int(model.data_.numbers["plays"][model.data_.position(a)]) == 1
+    later = store.start_play(b)               # logged after the library shown was read: counted
+    model.count_play(b, later)
+    assert int(model.data_.numbers["plays"][model.data_.position(b)]) == 1
+    assert not model.set_plays(*read_plays(store), mark=model.plays_mark())
+    assert [int(model.data_.numbers["plays"][model.data_.position(t)]) for t in (a, b)] == [1, 1]
+
+
 def test_plays_counted_are_kept_only_while_a_read_may_miss_them(qapp, store, tmp_path):
     # Kept for a library read out, they were let go only as a library landed: a session that
     # played for days without a reload (a count read, a failed read) kept every play.
