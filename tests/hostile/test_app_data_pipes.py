@@ -9,6 +9,7 @@ import sys
 
 import pytest
 
+from tests.hostile.test_decoders_read_the_file_checked import _refusal
 from tests.hostile.test_named_pipes import _within
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="named pipes are POSIX")
@@ -21,7 +22,7 @@ def test_a_named_pipe_as_the_kept_plays_is_read_as_none_at_once(tmp_path):
     os.mkfifo(pipe)
     assert _within(lambda: kept_plays.read(pipe), pipe) == ([], {})
     # Read to be changed, it says it cannot be read rather than be taken for none (and written over).
-    error = _within(lambda: _raised(lambda: kept_plays.read(pipe, changing=True)), pipe)
+    error = _within(lambda: _refusal(lambda: kept_plays.read(pipe, changing=True)), pipe)
     assert isinstance(error, OSError) and "named pipe" in str(error)
     assert os.path.exists(pipe)
 
@@ -38,11 +39,3 @@ def test_a_named_pipe_as_the_windows_key_leaves_the_window_starting(segue_home, 
         assert _within(lambda: window.claim({"argv": [], "cwd": str(segue_home), "open": []})) is True
     finally:
         window.release()
-
-
-def _raised(fn):
-    try:
-        fn()
-    except Exception as exc:  # noqa: BLE001 - the test looks at which error it is
-        return exc
-    return None
