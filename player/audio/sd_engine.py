@@ -222,14 +222,46 @@ class _Heard:
         left = self.left
         return left.at(frame, rate) if left is not None else None
 
-    def took_music(self) -> bool:
-        """Whether any block kept took audio from the buffer (not only silence)."""
+    def heard(self, now: float, read: int, rate: int) -> int | None:
+        """The ring frame heard at ``now`` over this output and those switches left before it
+        (None where nothing any of them took is heard yet). Just after a switch the output
+        left still plays what it took while this one plays its first blocks of silence: read
+        from this one alone, the position ran up to its whole latency ahead of the sound."""
+        frame, first = self.frame(now, read, rate)
+        left = self.left
+        while left is not None and not left.told:
+            left = left.left    # (one that took no block before it was left again)
+        if left is not None:
+            # (ring frames only grow: what this output takes comes after all the one left took)
+            end = left.blocks[(left.told - 1) % HEARD_BLOCKS][2]
+            if frame is None or frame <= end:
+                before = left.heard(now, read, rate)
+                if before is not None:
+                    return min(before, frame if frame is not None else read if first is None else first)
+        return frame
+
+    def music_ends(self, rate: int) -> float | None:
+        """When the last music taken by this output, or else by those left before it, has
+        been heard (None: none took any)."""
         told = self.told
         for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
-            block = self.blocks[i % HEARD_BLOCKS]
-            if block[2] > block[1]:
-                return True
-        return False
+            at, before, after = self.blocks[i % HEARD_BLOCKS]
+            if after > before:
+                return at + (after - before) / rate
+        return self.left.music_ends(rate) if self.left is not None else None
+
+    def forget_behind(self, now: float) -> None:
+        """Let go of the outputs left before the first one whose music is heard by ``now``:
+        they played theirs out before it began. Kept while none is, at a second switch come
+        before the first one's output was heard: the output before it still plays."""
+        kept = self
+        while kept.left is not None:
+            told = kept.told
+            if any((block := kept.blocks[i % HEARD_BLOCKS])[2] > block[1] and block[0] <= now
+                   for i in range(max(0, told - HEARD_BLOCKS), told)):
+                kept.left = None
+                return
+            kept = kept.left
 
 
 class SoundDeviceEngine(BufferedEngine):
@@ -391,24 +423,12 @@ class SoundDeviceEngine(BufferedEngine):
         took ran that far ahead of the sound, the synced lyrics with it. Found from the last
         blocks taken, each with the time it begins to be heard; a block's audio comes first
         in it (a pause's fade, the end of a track), silence after."""
-        now = time.monotonic()
-        heard = self._heard
-        frame, first = heard.frame(now, read, self.rate)
-        left = heard.left
-        if left is not None and left.told:
-            # Just after a switch of output the one left still plays what it took, while the
-            # new one opens and plays its first blocks of silence: the position read where the
-            # output left had taken the song to, up to its whole latency ahead of the sound,
-            # until the new one's music was heard. (Ring frames only grow: what the new one
-            # takes comes after all the output left took.)
-            end = left.blocks[(left.told - 1) % HEARD_BLOCKS][2]
-            if frame is None or frame <= end:
-                before, _ = left.frame(now, read, self.rate)
-                if before is not None:
-                    return min(before, frame if frame is not None else read if first is None else first)
+        now, heard = time.monotonic(), self._heard
+        frame = heard.heard(now, read, self.rate)
         if frame is not None:
             return frame
         # (nothing taken is heard yet: where the first block begins)
+        _, first = heard.frame(now, read, self.rate)
         return read if first is None else min(read, first)
 
     def _heard_at(self, frame: int) -> float | None:
@@ -492,13 +512,8 @@ class SoundDeviceEngine(BufferedEngine):
     def _left_plays_s(self) -> float:
         """How long the output a switch is leaving still plays music it took (0: none)."""
         left = self._heard_left
-        if left is None:
-            return 0.0
-        for i in range(left.told - 1, max(0, left.told - HEARD_BLOCKS) - 1, -1):
-            at, before, after = left.blocks[i % HEARD_BLOCKS]
-            if after > before:
-                return min(1.0, max(0.0, at + (after - before) / self.rate - time.monotonic()))
-        return 0.0
+        ends = left.music_ends(self.rate) if left is not None else None
+        return 0.0 if ends is None else min(1.0, max(0.0, ends - time.monotonic()))
 
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
@@ -724,12 +739,10 @@ class SoundDeviceEngine(BufferedEngine):
             # frames from the new output.
             with self._stream_lock:
                 left = self._heard
-            if left.left is not None and not left.took_music():
-                # Switched again before the output being left played any music (its first
-                # blocks of silence): the one before it still plays what it took, and the
-                # position read the switch's place at once, a latency ahead of the sound.
-                left = left.left
-            left.left = None    # (one output back is as far as any sound still goes)
+            # Switched again before the output being left was heard (its first blocks of
+            # silence, or music it took not heard yet): the one before it still plays what it
+            # took. Read from the newer alone, the position ran up to a latency ahead.
+            left.forget_behind(time.monotonic())
             self._heard_left = left
             self._close_stream(drain=True, wait=False, linger=True)
         else:
