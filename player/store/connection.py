@@ -541,9 +541,24 @@ class Database:
         # The order keys of tracks another program wrote (the sqlite3 tool; an older Segue
         # refuses this schema), made as the library opens, not at its first write: until
         # then they sorted first.
-        if self.conn.execute("SELECT 1 FROM tracks WHERE order_artist_key IS NULL LIMIT 1").fetchone():
+        conn = self.conn
+        if not conn.execute("SELECT 1 FROM tracks WHERE order_artist_key IS NULL LIMIT 1").fetchone():
+            return
+        # Only where the write lock is free now: the window opens the library on its own
+        # thread, and waiting here for a scan's or the learner's long transaction froze it for
+        # up to the whole busy timeout. Whoever holds the lock is most often another Segue
+        # process, whose commit makes these keys; otherwise this one's next write does.
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
             with self.transaction():
                 pass
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            log.info("the library order keys of %s are left to the next write: another one holds the lock",
+                     self.path)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_s * 1000)}")
 
     def backup(self, dest: str | Path) -> Path:
         """A consistent copy of the database (safe while others write)."""

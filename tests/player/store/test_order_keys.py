@@ -3,6 +3,8 @@ that orders it: the store's SQL (its stored keys), the window's load, ``segue pl
 and the Python order of the library (``player.library.albums.library_order``)."""
 
 import sqlite3
+import threading
+import time
 
 from player.library.albums import library_order
 from player.library.names import Namer
@@ -130,4 +132,47 @@ def test_a_write_is_kept_where_the_order_keys_cannot_be_made(tmp_path):
     assert store.get_setting("after") == "1"
     assert len(store.library_rows(["id"])) == len(EXPECTED)
     assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == len(EXPECTED)
+    store.close()
+
+
+def test_opening_does_not_wait_for_another_writer_to_make_the_left_keys(tmp_path):
+    # Tracks another program wrote have no keys; opening the library makes them, but while a
+    # scan or the learner holds the write lock the window (which opens it on its own thread)
+    # waited for it, up to the whole busy timeout. Now it opens at once and the keys are made
+    # by the next write once the lock is free.
+    path = tmp_path / "library.db"
+    store = Store(path)
+    store.upsert_tracks(_rows(store.add_folder("/music")))
+    store.close()
+    plain = sqlite3.connect(path, isolation_level=None)
+    plain.execute("INSERT INTO tracks (path, size, mtime_ns, artist, album, added_at, updated_at) "
+                  "VALUES ('/music/new.flac', 1, 1, 'Aphex Twin', 'Drukqs', 0, 0)")
+    plain.execute("BEGIN IMMEDIATE")
+    opened: list = []
+    done = threading.Event()
+
+    def open_it():
+        try:
+            opened.append(Store(path))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            opened.append(exc)
+        done.set()
+
+    thread = threading.Thread(target=open_it, daemon=True)
+    start = time.monotonic()
+    thread.start()
+    try:
+        waited = done.wait(10.0)
+        took = time.monotonic() - start
+    finally:
+        plain.execute("ROLLBACK")
+        plain.close()
+    thread.join(60)
+    store = opened[0]
+    assert isinstance(store, Store), store
+    assert waited, f"opening waited {took:.1f} s for another connection's write lock"
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 1
+    store.add_folder("/more")       # the next write, the lock free again
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
+    assert [r["artist"] for r in store.library_rows(["artist"])][4] == "Aphex Twin"
     store.close()
