@@ -519,6 +519,8 @@ class Database:
                     self.conn.execute("PRAGMA foreign_keys=ON")
             log.info("migrated %s to schema %d", self.path, target + 1)
         self._keyed = True
+        # (a library that had the keys before this update may hold tracks another program wrote)
+        self._fill_left_keys()
         try:
             for old in prune_backups(self.path, taken=taken):
                 log.info("deleted the old backup %s (the newest %d are kept)", old, KEPT_BACKUPS)

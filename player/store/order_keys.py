@@ -62,7 +62,8 @@ def order_key(name) -> str:
 def fill_order_keys(conn: sqlite3.Connection) -> int:
     """Make the keys of the tracks that have none (new, or written since by another program);
     call inside the writing transaction. Returns how many. A few microseconds where none is
-    missing: the rows without keys are in an index of their own."""
+    missing: the library order's index begins with the key, so the rows without one are
+    found through it."""
     forms: dict = {}
 
     def form(name) -> str:

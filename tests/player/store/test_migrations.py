@@ -382,10 +382,11 @@ def test_a_step_failing_after_earlier_ones_were_made_says_the_library_is_newer_n
     # Each step commits on its own: a library two steps behind whose second step fails is one
     # step on, and the Segue it came from no longer opens it; only the copy taken first does.
     path = tmp_path / "library.db"
-    conn = _db_at(path, SCHEMA_VERSION - 2)
+    before = 29         # (the step after the next, to schema 31, writes every track)
+    conn = _db_at(path, before)
     conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
                  "VALUES ('/music/a.flac', 1, 1, 'A', 0, 0)")
-    # (another program's rule on the table: the last step, which writes every track, fails)
+    # (another program's rule on the table: the step to 31, which writes every track, fails)
     conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON tracks BEGIN SELECT RAISE(ABORT, 'kept as is'); END")
     conn.commit()
     conn.close()
@@ -393,10 +394,10 @@ def test_a_step_failing_after_earlier_ones_were_made_says_the_library_is_newer_n
         Store(path)
     message = str(failed.value)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION - 1
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == before + 1
     assert "kept as it was" not in message, message
-    assert f"now at schema {SCHEMA_VERSION - 1}" in message and f"was at {SCHEMA_VERSION - 2}" in message
-    assert "cannot open" in message and f"library.db.v{SCHEMA_VERSION - 2}." in message
+    assert f"now at schema {before + 1}" in message and f"was at {before}" in message
+    assert "cannot open" in message and f"library.db.v{before}." in message
 
 
 def test_migration_2_to_3_indexes_library_order_and_keeps_data(tmp_path):
@@ -1189,5 +1190,22 @@ def test_v31_orders_an_existing_library_as_people_sort_names_in_one_step(tmp_pat
     assert [(r["artist"], r["album"]) for r in store.library_rows(["artist", "album"])] == [
         (None, None), ("2Pac", "C"), ("10cc", "B"), ("Émilie Simon", "Vol. 2"), ("Émilie Simon", "Vol. 10"),
         ("Zola", "A")]
+    assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
+    store.close()
+
+
+def test_v32_drops_the_index_nothing_read_and_the_unkeyed_rows_are_still_found_by_an_index(tmp_path):
+    # v31's index of the rows without order keys was never chosen: the order's index begins
+    # with the same key. Gone, the checks every write makes still search an index, not the table.
+    store = _migrated(tmp_path / "library.db", 31,
+                      "INSERT INTO tracks (id, path, size, mtime_ns, artist, album, added_at, updated_at) "
+                      "VALUES (1, '/m/a', 1, 1, 'Zola', 'A', 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION >= 32
+    names = [r[0] for r in store.execute("SELECT name FROM sqlite_master WHERE type = 'index'")]
+    assert "tracks_order_unkeyed" not in names and "tracks_library_order" in names
+    for query in ("SELECT 1 FROM tracks WHERE order_artist_key IS NULL LIMIT 1",
+                  "SELECT id, artist, album FROM tracks WHERE order_artist_key IS NULL"):
+        plan = " ".join(r[3] for r in store.execute(f"EXPLAIN QUERY PLAN {query}"))
+        assert "USING" in plan and "INDEX tracks_library_order" in plan, plan
     assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
     store.close()
