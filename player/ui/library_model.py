@@ -328,6 +328,11 @@ class LibraryModel(QAbstractTableModel):
         self._terms = terms
         self._relayout(self._filtered(self._order, terms))
 
+    def filtered(self) -> bool:
+        """Whether the rows shown are a search's, not the whole library: the words in the box
+        may not filter yet (the typing pause, a column's search on a worker)."""
+        return bool(self._terms)
+
     def search_pending(self) -> bool:
         """Whether the rows shown wait for a column's search a worker is making (see
         :data:`FIELDS_AWAY_FROM`): the search box's words are not all in them yet."""

@@ -607,7 +607,8 @@ class LibraryView(QWidget):
         self.count.setText(f"{shown:,} of {total:,} tracks" if shown != total else f"{total:,} tracks")
 
     def _source(self) -> str:
-        return "search" if self.search.text().strip() else "library"
+        # (the rows shown say it, not the box: in the pause after a key they are the library's)
+        return "search" if self.model.filtered() else "library"
 
     def _play_from(self, row: int) -> None:
         if 0 <= row < self.model.rowCount():

@@ -1249,6 +1249,42 @@ def test_a_query_typed_fast_over_a_big_library_is_filtered_once_for_what_it_says
     assert passes[-1] == word and model.visible_ids() == _expected(rows, word)
 
 
+def test_a_row_played_during_the_typing_pause_is_told_by_the_rows_shown_not_the_box(qtbot, monkeypatch):
+    # Over a big library the box's words filter only after a pause. A song double-clicked in
+    # it is one of the rows shown (the library's), and was logged as a play from a search
+    # because the box held words; the plays' source feeds the history and the learner.
+    from player.ui import library_view
+    from player.ui.library_view import PAUSE_FROM, LibraryView
+
+    # (a pause longer than the test: a loaded machine must not end it between the keys and the click)
+    monkeypatch.setattr(library_view, "TYPING_PAUSE_MS", 600_000)
+    rows, data = _data(PAUSE_FROM)
+    model = LibraryModel()
+    model.set_library(data)
+    view = LibraryView(model)
+    qtbot.addWidget(view)
+    view.show()
+    played = []
+    view.play_requested.connect(lambda ids, start, source: played.append((ids[start], source)))
+
+    def double_click_first_row():
+        rect = view.table.visualRect(model.index(0, 1))
+        # (a real double-click is press, release, then a double-click event: QTest sends only the last)
+        qtbot.mouseClick(view.table.viewport(), Qt.LeftButton, pos=rect.center())
+        qtbot.mouseDClick(view.table.viewport(), Qt.LeftButton, pos=rect.center())
+
+    word = rows[40]["album"].split()[0]
+    qtbot.keyClicks(view.search, word)      # (no events between the keys: before the pause)
+    assert view.search_pending() and model.rowCount() == len(rows)
+    first = model.track_id(0)
+    double_click_first_row()
+    assert played == [(first, "library")]
+    view.apply_search()                     # (the pause's end)
+    assert model.visible_ids() == _expected(rows, word)
+    double_click_first_row()
+    assert played[-1] == (_expected(rows, word)[0], "search")
+
+
 def test_a_column_a_query_names_first_over_a_big_library_is_searched_on_a_worker_once(qtbot, monkeypatch):
     # "title:l" made the title column's search on the window's thread: 0.1 to 0.75 s held at
     # 100,000 tracks. Now a worker makes it, the rows of the search before shown meanwhile,
