@@ -121,6 +121,9 @@ class LibraryModel(QAbstractTableModel):
         self._counted: list[tuple[int, int, int, int]] = []
         self._marks = 0
         self._asked: set[int] = set()     # the marks of the reads not handed back yet
+        # (track id, by) of the plays counted here that the library refused to log (a full
+        # disk): in no read until the player writes them, so counted into each one landing.
+        self._unsaved: list[tuple[int, int]] = []
         self._making: set[str] = set()    # the columns whose search a worker makes for data_
 
     def match(self, start, role, value, hits=1, flags=Qt.MatchFlag.MatchStartsWith | Qt.MatchFlag.MatchWrap):
@@ -169,6 +172,7 @@ class LibraryModel(QAbstractTableModel):
         counted in ``data`` too where its read missed them. True: read the counts again
         (:meth:`set_plays`), one counted meanwhile may or may not be in them."""
         unsure = self._count_again(data, data.plays_seen, mark)
+        self._count_unsaved(data)
         self.read_ended(mark)
         self.beginResetModel()
         self.data_ = data
@@ -217,6 +221,17 @@ class LibraryModel(QAbstractTableModel):
             self.data_.count_play(track_id, by)
         if play_id is not None and self._asked:       # (no read out: none can miss it)
             self._counted.append((self._marks, play_id, track_id, by))
+        elif play_id is None:
+            self._unsaved.append((track_id, by))
+
+    def unsaved_written(self) -> None:
+        """The plays the library refused are written now: the reads asked from here on hold
+        them (read the counts again: one asked before may land after)."""
+        self._unsaved = []
+
+    def _count_unsaved(self, data: LibraryData) -> None:
+        for track_id, by in self._unsaved:
+            data.count_play(track_id, by)
 
     def _count_again(self, data: LibraryData, seen: int, mark: int | None) -> bool:
         """Count in ``data`` (read up to play ``seen``) the plays counted here since ``mark``
@@ -309,6 +324,7 @@ class LibraryModel(QAbstractTableModel):
         if seen is not None:
             self.data_.plays_seen = seen
         unsure = self._count_again(self.data_, seen or 0, mark)
+        self._count_unsaved(self.data_)
         self.read_ended(mark)
         if any(isinstance(t, NumberTerm) and t.column == "plays" for t in self._terms):
             self._relayout(self._filtered(self._order, self._terms))

@@ -913,6 +913,9 @@ class PlaybackMixin:
             # Written at last: what counts plays shows them now, not at the next song's
             # start or end (the plays ended while they were kept were not in the library).
             self.listening.plays_changed()
+            # The library's counts held them by hand until now; read from the store again.
+            self.model.unsaved_written()
+            self.recount_plays()
         if not count and not places:
             note.hide()
             return

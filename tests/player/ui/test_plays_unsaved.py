@@ -81,3 +81,31 @@ def test_where_a_long_track_was_left_a_full_disk_refuses_is_said_until_written(q
     full_disk.allow(scanned, "INSERT", "resume_positions")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert scanned.resume_position(chapter) > 0.5
+
+
+def test_a_kept_play_stays_counted_through_a_reload_and_is_counted_once_when_written(qtbot, scanned, make_window):
+    # The window counts a play as it starts ("plays:0" no longer finds the song); one the disk
+    # refused is not in the library the next reload reads, and the count lost it until the
+    # next recount after it was written.
+    window = make_window(scanned)
+    track = scanned.tracks()[0]["id"]
+    played = "plays:>=1"
+
+    def found() -> list[int]:
+        window.model.set_filter(played)
+        return window.model.visible_ids()
+
+    full_disk.refuse(scanned, "INSERT")
+    window.player.play_tracks([track])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    qtbot.waitUntil(lambda: found() == [track], timeout=5000)
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()
+    assert found() == [track]
+    full_disk.allow(scanned, "INSERT")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()
+    window.model.set_filter("plays:2")          # (written, it is in what is read: not counted twice)
+    assert window.model.visible_ids() == [] and found() == [track]
