@@ -3350,6 +3350,17 @@ class Player:
         """How many plays wait to be written (the store refused them: its disk is full)."""
         return len(self._unsaved)
 
+    def unsaved_starts(self) -> dict[int, int]:
+        """``track id -> how many`` of the plays kept that the library holds no row of yet (a
+        row gone on with from the last run, or a play that failed, counts no play). Read
+        without the lock, which a write holds as long as the library makes it wait: the
+        window asks it, and never waits."""
+        found: dict[int, int] = {}
+        for kept in list(self._unsaved):
+            if kept.play_id is None and kept.reopen is None and not (kept.ended and kept.ended[0] == "error"):
+                found[kept.track_id] = found.get(kept.track_id, 0) + 1
+        return found
+
     @property
     def unsaved_places(self) -> int:
         """How many long tracks' places (where they were left) wait to be written."""

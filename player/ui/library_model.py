@@ -224,10 +224,18 @@ class LibraryModel(QAbstractTableModel):
         elif play_id is None:
             self._unsaved.append((track_id, by))
 
-    def unsaved_written(self) -> None:
-        """The plays the library refused are written now: the reads asked from here on hold
-        them (read the counts again: one asked before may land after)."""
-        self._unsaved = []
+    def unsaved_left(self, pending: dict[int, int]) -> bool:
+        """Of the plays the library refused, ``pending`` (track id -> how many) are not written
+        yet; the others are, and the reads asked from here on hold them. Kept all until none
+        was left, one written while another still waited was counted twice by each read.
+        True where one was dropped (read the counts again: one asked before may land after)."""
+        net: dict[int, int] = {}
+        for track_id, by in self._unsaved:
+            net[track_id] = net.get(track_id, 0) + by
+        left = [(t, 1) for t, n in net.items() for _ in range(min(n, pending.get(t, 0)))]
+        dropped = len(left) != sum(max(n, 0) for n in net.values())
+        self._unsaved = left
+        return dropped
 
     def _count_unsaved(self, data: LibraryData) -> None:
         for track_id, by in self._unsaved:

@@ -913,8 +913,10 @@ class PlaybackMixin:
             # Written at last: what counts plays shows them now, not at the next song's
             # start or end (the plays ended while they were kept were not in the library).
             self.listening.plays_changed()
-            # The library's counts held them by hand until now; read from the store again.
-            self.model.unsaved_written()
+        # The library's counts hold the kept plays by hand; those written since (all, or the
+        # first ones where the disk took only some) are read from the store again.
+        dropped = self.model.unsaved_left(player.unsaved_starts() if player is not None else {})
+        if dropped or count < kept:
             self.recount_plays()
         if not count and not places:
             note.hide()

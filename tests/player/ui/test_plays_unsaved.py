@@ -109,3 +109,26 @@ def test_a_kept_play_stays_counted_through_a_reload_and_is_counted_once_when_wri
         window.reload_library()
     window.model.set_filter("plays:2")          # (written, it is in what is read: not counted twice)
     assert window.model.visible_ids() == [] and found() == [track]
+
+
+def test_a_kept_play_written_while_another_waits_is_counted_once_through_a_reload(qtbot, scanned, make_window):
+    # Two plays refused; the disk then takes the first (oldest first) and not the second. The
+    # reload reads the first from the store, and the window counted it by hand as well: twice,
+    # for as long as the second waited.
+    window = make_window(scanned)
+    first, second = (t["id"] for t in scanned.tracks()[:2])
+    full_disk.refuse(scanned, "INSERT")
+    window.player.play_tracks([first])
+    qtbot.waitUntil(lambda: "1 play kept" in said(window), timeout=5000)
+    window.player.play_tracks([second])
+    qtbot.waitUntil(lambda: "2 plays kept" in said(window), timeout=5000)
+    # (room for the first song's play only: the second's still refused as a full disk refuses it)
+    scanned.execute(f"CREATE TRIGGER no_room_second BEFORE INSERT ON plays WHEN NEW.track_id = {second} "
+                    "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END")
+    full_disk.allow(scanned, "INSERT")
+    qtbot.waitUntil(lambda: "1 play kept" in said(window), timeout=5000)
+    assert [p["track_id"] for p in scanned.plays()] == [first]
+    with qtbot.waitSignal(window.library_loaded, timeout=10000):
+        window.reload_library()
+    window.model.set_filter("plays:1")
+    assert sorted(window.model.visible_ids()) == sorted([first, second])
