@@ -489,6 +489,9 @@ class Player:
         # round's end (see :meth:`_album_places_now`).
         self._albums_read: tuple[int | None, dict] = (None, {})
         self._natural: list[QueueEntry] = []  # the queue's order before shuffling, for "shuffle off"
+        # The entries Play next put at the top of Up next, in the order picked: the next one
+        # picked goes after those of them still waiting there.
+        self._played_next: list[QueueEntry] = []
         self._repeat = "off"
         self._repeat_copy: tuple[QueueEntry, QueueEntry] | None = None  # (playing entry, its repeat)
         # (entry, the copy repeat all queued for the next round when it started), latest last
@@ -993,11 +996,21 @@ class Player:
             self._queue_changed()
 
     def insert_next(self, track_ids, *, source: str = "queue") -> None:
+        """Play ``track_ids`` next: before everything else in Up next, but after the songs an
+        earlier Play next put there that still wait at its top. A DJ picking the next few songs
+        one by one hears them in the order picked (as in Spotify and foobar2000); each put at
+        the very top, the last picked played first and the first picked last."""
         entries = [QueueEntry(int(t), source, True) for t in track_ids]
         with self._lock:
+            queue = self._queue.entries()
+            # (by identity: the same song played next twice is two entries)
+            run = {id(e) for e in self._played_next}
+            at = next((i for i, e in enumerate(queue) if id(e) not in run), len(queue))
+            self._played_next = [*queue[:at], *entries]
             if self._shuffle:
-                self._natural[:0] = entries
-            self._queue.insert(0, entries)
+                natural_at = next((i for i, e in enumerate(self._natural) if id(e) not in run), len(self._natural))
+                self._natural[natural_at:natural_at] = entries
+            self._queue.insert(at, entries)
             self._queue_changed()
 
     def remove_from_queue(self, index: int) -> None:
