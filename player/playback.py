@@ -1773,6 +1773,28 @@ class Player:
         dealt = iter(out)
         self._queue.replace([next(dealt) if e.lap == entry.lap + 1 else e for e in queue])
 
+    def once_round(self, entries, shown: int | None = None) -> list:
+        """Of ``entries`` (Up next, as the window shows it after the track ``shown``): those that
+        make up the list once round, for a playlist saved from it. Under repeat all, each song
+        queues a copy of itself for the next round as it starts: saved, the song playing was
+        in the playlist twice, first and last. A copy goes where the song it repeats is playing
+        or still ahead in ``entries``; the copies of the songs heard before it this round stay,
+        in their places, as the list goes on round. After a restart the copies' songs are not
+        known: the last copy of the song shown goes (its own, queued as it started)."""
+        # (read without the player's lock, which a long queue's change can hold a while: the
+        # window asks, and must not wait; each of these is replaced whole, never changed in place)
+        repeats = {id(c): e for e, c in self._lap_copies}
+        held = self._playing or self._cued
+        ahead = {id(e) for e in entries}
+        if held is not None:
+            ahead.add(id(held.entry))
+        gone = {id(e) for e in entries if e.lap and id(repeats.get(id(e))) in ahead}
+        if not gone and shown is not None:
+            own = next((e for e in reversed(entries) if e.lap and e.track_id == shown and id(e) not in repeats), None)
+            if own is not None:
+                gone.add(id(own))
+        return [e for e in entries if id(e) not in gone]
+
     def _drop_copies_of(self, entries) -> None:
         """Repeat all: the copies queued for the next round when ``entries`` started go (each
         queues another when it starts again)."""

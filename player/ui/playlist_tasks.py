@@ -288,7 +288,11 @@ class PlaylistTasksMixin:
     def save_up_next_as_playlist(self, name: str | None = None) -> None:
         """The track playing and Up next, saved as a new playlist (asks for its name)."""
         shown = self.shown_track_id()     # (Up next as shown follows the song named, not the one taken)
-        ids = ([shown] if shown is not None else []) + self.up_next.track_ids()
+        entries = self.up_next.rows.entries()
+        if self.player is not None:
+            # (under repeat all, without the copies queued for the next round of songs ahead)
+            entries = self.player.once_round(entries, shown)
+        ids = ([shown] if shown is not None else []) + [e.track_id for e in entries]
         if not ids:
             self.statusBar().showMessage("Up next is empty: nothing to save", 5000)
             return

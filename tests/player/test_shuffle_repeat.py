@@ -406,3 +406,29 @@ def test_songs_moved_while_shuffling_stay_moved_when_shuffle_goes_off(store, tmp
     p.set_shuffle(False)
     assert order() == [ids[6], ids[3], ids[1], ids[4], ids[8], ids[5], ids[7], ids[2]]
     p.stop()
+
+
+def test_up_next_once_round_under_repeat_all_holds_each_song_of_the_list_once(store, tmp_path, make_player):
+    # What "Save as playlist" keeps of Up next: each song queued its copy for the next round
+    # as it started, and the playlist held the song playing twice and the ones before it again.
+    ids = add_tracks(store, tmp_path, [("a", 30.0), ("b", 30.0), ("c", 30.0)])
+    a, b, c = ids
+    p = make_player(speed=1.0)
+    p.restore_state()                                           # (the window's player: it saves)
+    p.set_repeat("all")
+    p.play_tracks([a, b, a, c], source="library")               # a on the list twice, on purpose
+    for want in (b, a):
+        p.next()
+        assert wait_for(lambda: p.current_track_id == want)
+    queue = p.queue
+    assert [e.track_id for e in queue] == [c, a, b, a]
+    assert [e.track_id for e in p.once_round(queue, a)] == [c, a, b]
+    p.pause()
+    p.close()
+    # After a restart, which copy is whose is not known: the last copy of the song playing
+    # is its own, queued as it started.
+    q = make_player(speed=1.0)
+    assert q.restore_state().entry.track_id == a
+    queue = q.queue
+    assert [e.track_id for e in queue] == [c, a, b, a]
+    assert [e.track_id for e in q.once_round(queue, a)] == [c, a, b]
