@@ -276,6 +276,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self.discover.refresh_requested.connect(lambda: self.refresh_discover(new_day=True))
         self.up_next.radio_requested.connect(self.start_radio)
         self.up_next.rating_of = self.discover.rating_of = self.library.rating_of
+        self.up_next.length_of = self.library.length_of
         for view in (self.library, self.up_next, self.discover):
             view.artist_of = self.artist_to_leave_out
             view.path_of = self.track_file

@@ -550,6 +550,18 @@ class UpNextPanel(QWidget):
         self.rating_of: Callable | None = None
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of: Callable | None = None
+        #: ``length_of(track_ids) -> str``: how long those tracks play together, as shown
+        #: ("1:12:05", "at least 1:12:05" where a length is not known, "" for none known)
+        self.length_of: Callable | None = None
+        # How long Up next plays, beside its title, as Quod Libet's queue and Rhythmbox's show
+        # it: a host who queued the evening's songs sees when they run out.
+        self.length = QLabel("")
+        self.length.setObjectName("hint")
+        self.length.setToolTip("How long Up next plays")
+        # Summed once the changes rest: with a whole library queued the sum takes some 20 ms,
+        # and a skip or a shuffle changes Up next several times in a row.
+        self._length_later = QTimer(self, singleShot=True, interval=150)
+        self._length_later.timeout.connect(self._show_length)
         self._playlists: list[tuple[int, str]] = []
         # The ids of the entries asked to leave and still shown (the player's queue has not
         # come back without them yet): no row goes to one of them in their place.
@@ -562,6 +574,7 @@ class UpNextPanel(QWidget):
         self.empty_hint.setObjectName("hint")
         top = QHBoxLayout()
         top.addWidget(self.header)
+        top.addWidget(self.length)
         top.addStretch(1)
         top.addWidget(self.save_btn)
         top.addWidget(self.clear_btn)
@@ -815,6 +828,22 @@ class UpNextPanel(QWidget):
         self.empty_hint.setVisible(not n)
         self.clear_btn.setEnabled(bool(n))
         self.header.setText(f"Up next ({n})" if n else "Up next")
+        if n:
+            self._length_later.start()
+        else:
+            self._show_length()
+
+    def _show_length(self) -> None:
+        """Show how long the rows shown play in all (see :attr:`length_of`), nothing when Up
+        next is empty."""
+        entries = self.rows.entries()
+        if not entries or self.length_of is None:
+            self.length.setText("")
+            return
+        # (the ids at C speed: Up next may hold a whole library)
+        text = self.length_of(list(map(operator.attrgetter("track_id"), entries)))
+        self.length.setText(text)
+        self.length.setAccessibleName(f"Up next plays {text}" if text else "")
 
     def track_ids(self) -> list[int]:
         return [e.track_id for e in self.rows.entries()]
