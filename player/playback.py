@@ -2321,6 +2321,10 @@ class Player:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
         except (TypeError, ValueError):
             order = []
+        try:
+            played_next = max(0, int(saved.get("next") or 0))
+        except (TypeError, ValueError):
+            played_next = 0
         try:        # (a station unreadable ends; the queue is fine without it)
             station = int(saved["station"]) if saved.get("station") is not None else None
         except (TypeError, ValueError):
@@ -2342,6 +2346,7 @@ class Player:
             if self._playing is not None or len(self._queue) or self._cued is not None:
                 return None
             self._queue.replace(entries)
+            self._played_next = [e for e in at_place[:played_next] if e is not None]
             self.keep_going = keep_going
             self._repeat, self._shuffle, self._shuffle_albums = repeat, shuffle, shuffle_albums
             # (a station from a song no longer in the library ends: it has nothing to go by)
@@ -2421,6 +2426,12 @@ class Player:
             state["station"] = self.station_seed
             if self._station_play is not None:
                 state["station_play"] = self._station_play
+        # How many of the first entries Play next put there: after a restart, the next song
+        # played next still goes after them.
+        run = {id(e) for e in self._played_next}
+        played_next = next((i for i, e in enumerate(entries) if id(e) not in run), len(entries))
+        if played_next:
+            state["next"] = played_next
         if self._shuffle:
             # The order the entries were added in (as places in ``queue``), which turning
             # shuffle off brings back after a restart too.

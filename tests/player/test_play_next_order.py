@@ -45,3 +45,20 @@ def test_songs_played_next_while_shuffling_keep_the_order_picked_when_shuffle_go
     p.set_shuffle(False)
     assert [t.track_id for t in p.queue][:3] == [a, b, c]
     p.stop()
+
+
+def test_songs_played_next_keep_the_order_picked_over_a_restart(store, tmp_path, make_player):
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(6)])
+    album, (a, b, c) = ids[:3], ids[3:]
+    p = make_player(speed=1.0)
+    p.restore_state()                                       # (the window's player: it saves)
+    p.play_tracks(album, source="library")
+    p.insert_next([a])
+    p.insert_next([b])
+    p.pause()
+    p.close()
+    q = make_player(speed=1.0)
+    q.restore_state()
+    assert [t.track_id for t in q.queue] == [a, b, album[1], album[2]]
+    q.insert_next([c])                                      # picked after the restart: after them
+    assert [t.track_id for t in q.queue] == [a, b, c, album[1], album[2]]
