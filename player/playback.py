@@ -1006,9 +1006,14 @@ class Player:
             # (by identity: the same song played next twice is two entries)
             run = {id(e) for e in self._played_next}
             at = next((i for i, e in enumerate(queue) if id(e) not in run), len(queue))
-            self._played_next = [*queue[:at], *entries]
+            natural_at = next((i for i, e in enumerate(self._natural) if id(e) not in run), len(self._natural)) \
+                if self._shuffle else 0
+            # The run ends once none of it leads Up next (played, taken out, another song put
+            # first) nor, while shuffling, the order shuffle off goes back to: shuffle on may
+            # deal another song of the person's first, and off puts the run back at the top,
+            # where the next song picked still goes after it.
+            self._played_next = [*self._played_next, *entries] if at or natural_at else entries
             if self._shuffle:
-                natural_at = next((i for i, e in enumerate(self._natural) if id(e) not in run), len(self._natural))
                 self._natural[natural_at:natural_at] = entries
             self._queue.insert(at, entries)
             self._queue_changed()

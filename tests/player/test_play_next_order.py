@@ -62,3 +62,27 @@ def test_songs_played_next_keep_the_order_picked_over_a_restart(store, tmp_path,
     assert [t.track_id for t in q.queue] == [a, b, album[1], album[2]]
     q.insert_next([c])                                      # picked after the restart: after them
     assert [t.track_id for t in q.queue] == [a, b, c, album[1], album[2]]
+
+
+def test_songs_played_next_stay_a_run_when_shuffle_deals_another_song_first(store, tmp_path, make_player):
+    # Shuffle on mixes the person's own songs: another one of theirs dealt first, the run was
+    # forgotten, and back in order with shuffle off the next song picked went before it.
+    ids = add_tracks(store, tmp_path, [(f"t{i}", 30.0) for i in range(8)])
+    album, (a, b, c, d, mine) = ids[:3], ids[3:]
+    p = make_player(speed=1.0)
+    p.play_tracks(album, source="library")
+    p.insert_next([a])
+    p.insert_next([b])
+    p.enqueue([mine])
+    for _ in range(60):                 # (until the shuffle deals ``mine`` first: 1 in 3 each time)
+        p.set_shuffle(True)
+        if p.queue[0].track_id == mine:
+            break
+        p.set_shuffle(False)
+    assert p.queue[0].track_id == mine
+    p.insert_next([c])
+    p.set_shuffle(False)
+    assert [t.track_id for t in p.queue] == [a, b, c, mine, album[1], album[2]]
+    p.insert_next([d])
+    assert [t.track_id for t in p.queue] == [a, b, c, d, mine, album[1], album[2]]
+    p.stop()
