@@ -837,12 +837,11 @@ class UpNextPanel(QWidget):
         """Show how long the rows shown play in all (see :attr:`length_of`), nothing when Up
         next is empty."""
         entries = self.rows.entries()
-        if not entries or self.length_of is None:
-            self.length.setText("")
-            return
         # (the ids at C speed: Up next may hold a whole library)
-        text = self.length_of(list(map(operator.attrgetter("track_id"), entries)))
+        text = self.length_of(list(map(operator.attrgetter("track_id"), entries))) \
+            if entries and self.length_of is not None else ""
         self.length.setText(text)
+        # (cleared with the text: Up next emptied, a reader still said how long it played)
         self.length.setAccessibleName(f"Up next plays {text}" if text else "")
 
     def track_ids(self) -> list[int]:

@@ -24,3 +24,4 @@ def test_up_next_shows_how_long_the_songs_queued_play(qtbot, scanned, make_windo
     panel.clear.emit()                                              # "Clear"
     qtbot.waitUntil(lambda: panel.track_ids() == [], timeout=5000)
     assert panel.length.text() == ""
+    assert panel.length.accessibleName() == ""                     # (a reader says no stale length)
