@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from player.library.query import HELP as SEARCH_HELP
-from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, format_duration, tracks_mime
+from player.ui.library_model import COLUMNS, OPTIONAL, LibraryModel, tracks_mime
 from player.ui.never_menu import add_never_actions
 from player.ui.playlist_menu import add_playlist_menu
 from player.ui.track_menu import add_queue_actions, add_rating_keys, add_rating_menu, add_show_in_folder, finder
@@ -639,17 +639,15 @@ class LibraryView(QWidget):
         stars = int(data.numbers["rating"][at]) if at is not None and "rating" in data.numbers else 0
         return stars or None
 
-    def length_of(self, track_ids: list[int]) -> str:
-        """How long ``track_ids`` play together, by the lengths the library holds ("1:12:05");
-        "at least" that where it lacks one (a file not read yet, a track outside it), "" where
-        it holds none."""
+    def length_of(self, track_ids: list[int]) -> tuple[float, bool]:
+        """How long ``track_ids`` play together, in seconds, by the lengths the library holds,
+        and whether it holds each one's (not: a file not read yet, a track outside it)."""
         data = self.model.data_
         at = data.positions(track_ids)
         found = at[at >= 0]
         lengths = data.numbers["duration"][found] if "duration" in data.numbers else np.zeros(0)
         lengths = lengths[lengths > 0]      # (a NaN or unknown 0 counts as not known)
-        text = format_duration(float(lengths.sum()))
-        return text if not text or len(lengths) == len(at) else f"at least {text}"
+        return float(lengths.sum()), len(lengths) == len(at)
 
     def selected_ids(self) -> list[int]:
         return self.model.track_ids(self.table.selected_row_array())

@@ -517,6 +517,19 @@ class QueueList(QTableView):
         self.move_requested.emit(dragged, after)
 
 
+def _length_text(seconds: float) -> str:
+    """How long Up next plays as its title's neighbour says it: "1:12:05", whole hours from
+    ten ("12 h", "5,120 h": the minutes of so long say little, and their room beside a long
+    title's count was the width Up next keeps at its narrowest), "" for nothing known."""
+    if not 0 < seconds < float("inf"):
+        return ""
+    if seconds >= 10 * 3600:
+        return f"{round(seconds / 3600):,} h"
+    # (as the library's Length column, library_model.format_duration: that module imports this one)
+    s = round(seconds)
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+
+
 class UpNextPanel(QWidget):
     play_entry = Signal(object)        # the entry to play now
     remove_entries = Signal(object)    # the entries to take out (a list, as the list view's move_requested)
@@ -550,8 +563,8 @@ class UpNextPanel(QWidget):
         self.rating_of: Callable | None = None
         #: ``path_of(track_id) -> str | None``, on a worker thread: the file "Show in folder" opens at
         self.path_of: Callable | None = None
-        #: ``length_of(track_ids) -> str``: how long those tracks play together, as shown
-        #: ("1:12:05", "at least 1:12:05" where a length is not known, "" for none known)
+        #: ``length_of(track_ids) -> (seconds, whole)``: how long those tracks play together,
+        #: as far as known, and whether each one's length is known
         self.length_of: Callable | None = None
         # How long Up next plays, beside its title, as Quod Libet's queue and Rhythmbox's show
         # it: a host who queued the evening's songs sees when they run out.
@@ -838,11 +851,17 @@ class UpNextPanel(QWidget):
         next is empty."""
         entries = self.rows.entries()
         # (the ids at C speed: Up next may hold a whole library)
-        text = self.length_of(list(map(operator.attrgetter("track_id"), entries))) \
-            if entries and self.length_of is not None else ""
-        self.length.setText(text)
+        seconds, whole = self.length_of(list(map(operator.attrgetter("track_id"), entries))) \
+            if entries and self.length_of is not None else (0.0, True)
+        text = _length_text(seconds)
+        # A length not known shows as "+" (at least that): "at least " beside the title held
+        # Up next some 45 px wider than it could be; a reader and the tooltip say it in words.
+        self.length.setText(text if whole or not text else f"{text}+")
+        self.length.setToolTip("How long Up next plays" if whole or not text
+                               else "Up next plays at least this long: some lengths are not known yet")
         # (cleared with the text: Up next emptied, a reader still said how long it played)
-        self.length.setAccessibleName(f"Up next plays {text}" if text else "")
+        said = f"{text[:-2]} hours" if text.endswith(" h") else text
+        self.length.setAccessibleName(f"Up next plays {'' if whole else 'at least '}{said}" if text else "")
 
     def track_ids(self) -> list[int]:
         return [e.track_id for e in self.rows.entries()]
