@@ -291,7 +291,14 @@ class RingBuffer:
                         self.regain.set(target)
                     else:
                         self.regain.set(target, frames=JOIN_GLIDE_FRAMES if joined else None)
+                    # The feeder kept a boost within full scale at the gain it wrote with; a
+                    # gain raised since scales those frames on past it, and the card cut them
+                    # wherever the volume did not bring them back: cut here as the feeder does.
+                    # (A level of one or less leaves a file's own overs for the volume.)
+                    over = self.regain.level > 1.0 or self.regain.end > 1.0
                     self.regain.apply(out[pos - read:stop - read])
+                    if over:
+                        np.clip(out[pos - read:stop - read], -1.0, 1.0, out=out[pos - read:stop - read])
                     pos, fresh = stop, False
                 if pos < end:   # (no segment: a flush's tail alone)
                     self.regain.apply(out[pos - read:end - read])

@@ -522,6 +522,26 @@ def test_a_replaygain_change_is_heard_at_once_gliding_without_a_step(engine, tmp
     assert e.volume == 1.0 and src.gain == 0.8
 
 
+def test_a_replaygain_raised_while_a_song_plays_never_takes_it_past_full_scale(engine, tmp_path):
+    # The feeder keeps a boost's samples within full scale, at the gain the song was opened
+    # with; a gain raised while it plays (ReplayGain switched on, the preamp turned up) is
+    # made at the output, which scaled those frames on past full scale for the card to cut.
+    (a,), whole = write_sine_parts(tmp_path, [3 * SR], amp=0.9)
+    e = engine()
+    src = Source(str(a), gain=1.0)
+    e.play(src)
+    filled(e)
+    before = render(e, 20)
+    e.set_gain(src, 2.0)
+    after = render(e, 60)
+    assert np.allclose(before, whole[:len(before)], atol=1e-6)
+    assert np.abs(after).max() <= 1.0
+    # (raised all the same: what was within full scale at twice its level is heard so)
+    at = len(before) + REGAIN_GLIDE_FRAMES
+    within = np.abs(whole[at:len(before) + len(after)]) < 0.45
+    assert np.allclose(after[at - len(before):][within], 2.0 * whole[at:len(before) + len(after)][within], atol=1e-5)
+
+
 def test_a_replaygain_change_then_a_gapless_join_has_no_dip_nor_step(engine, tmp_path):
     # The song playing set to its new gain at the output, the next one opened at it: the join
     # glides from the one to the other once, not twice over different lengths (a dip).
