@@ -7,8 +7,14 @@ prevention: the factor never lifts the stored peak above full scale (the gain's 
 other one where that is missing).
 
 Tags are written by anyone: the gain is clamped to ±24 dB (real corrections stay well
-inside), and without a stored peak it never boosts above unity, since nothing says the
-boosted track would not clip. A gain that is not a finite number is ignored.
+inside). A gain that is not a finite number is ignored.
+
+Without any stored peak the gain still applies, a boost up to :data:`NO_PEAK_MAX_DB`: an Opus
+file's R128 gain has no peak beside it (the format has no place for one), and held to unity
+every quiet Opus track played as much as 5 to 10 dB below the rest, its tag read and ignored.
+foobar2000 applies such a gain whole (it has no peak to prevent clipping by); whatever the
+boost takes past full scale the feeder cuts, as for a peak that understates the samples. The
+bound keeps a nonsense gain from lifting a loud track far into that cut.
 
 A track with no gain at all plays at ``untagged_db`` (0 dB unless the person sets another,
 never above unity): most such files were mastered louder than ReplayGain's level, and
@@ -25,6 +31,9 @@ SETTING = "replaygain_mode"  # store setting holding one of MODES
 PREAMP_SETTING = "replaygain_preamp_db"
 UNTAGGED_SETTING = "replaygain_untagged_db"  # the gain of a track that has none (dB)
 MAX_GAIN_DB = 24.0
+#: The most a gain with no peak stored beside it lifts a track: a track quieter than -30 LUFS,
+#: ReplayGain's -18 less this, is rare enough to be left a little quiet.
+NO_PEAK_MAX_DB = 12.0
 
 
 def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float = 0.0,
@@ -46,7 +55,7 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
         1.0 when the mode is off; ``10 ** (untagged_db / 20)``, at most 1.0, when the track has
         no gain; otherwise
         ``10 ** ((gain + preamp) / 20)`` with ``gain + preamp`` clamped to ±24 dB, lowered so
-        that ``peak * factor <= 1``, and at most 1.0 when the track has no peak.
+        that ``peak * factor <= 1``, and at most ``NO_PEAK_MAX_DB`` up when the track has no peak.
 
     Raises
     ------
@@ -79,7 +88,7 @@ def replaygain_factor(track: Mapping, mode: str = "track", *, preamp_db: float =
                 peak = get(f"rg_{'track' if kind == 'album' else 'album'}_peak")
             db = min(max(gain + preamp_db, -MAX_GAIN_DB), MAX_GAIN_DB)
             factor = 10.0 ** (db / 20.0)
-            ceiling = 1.0 / peak if peak is not None and peak > 0 else 1.0
+            ceiling = 1.0 / peak if peak is not None and peak > 0 else 10.0 ** (NO_PEAK_MAX_DB / 20.0)
             return max(min(factor, ceiling), 10.0 ** (-MAX_GAIN_DB / 20.0))
     return 10.0 ** (min(max(untagged_db, -MAX_GAIN_DB), 0.0) / 20.0)
 

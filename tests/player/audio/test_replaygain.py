@@ -10,6 +10,7 @@ from player.audio import create_engine
 from player.audio.base import Source
 from player.audio.null_engine import NullEngine
 from player.audio.replaygain import replaygain_factor
+from tests.player.audio.signals import active_region
 
 TRACK = {"rg_track_gain": -7.5, "rg_track_peak": 0.95, "rg_album_gain": -5.0, "rg_album_peak": 0.99}
 
@@ -65,9 +66,9 @@ def test_create_engine_follows_the_settings(store):
 
 
 @pytest.mark.parametrize("gain,peak,expected", [
-    (8000.0, None, 1.0),                        # garbage: never boosts without a peak
+    (8000.0, None, 10 ** (12 / 20)),            # garbage: without a peak, 12 dB up at most
     (8000.0, 0.5, 2.0),                         # with a peak: up to the peak, no more
-    (40.0, None, 1.0),                          # "+40 dB" without a peak used to be a full-scale blast
+    (40.0, None, 10 ** (12 / 20)),              # "+40 dB" without a peak used to be a full-scale blast
     (40.0, 0.001, 10 ** (24 / 20)),             # clamped to +24 dB even when the peak would allow more
     (-500.0, 0.9, 10 ** (-24 / 20)),            # clamped to -24 dB
     (float("inf"), 1.0, 1.0), (float("nan"), None, 1.0), ("+3 dB", None, 1.0),
@@ -146,3 +147,110 @@ def test_album_gain_without_an_album_peak_is_bounded_by_the_tracks_own():
     # A track gain without a track peak is bounded by the album's, never below the track's.
     only_album_peak = {"rg_track_gain": 6.0, "rg_track_peak": None, "rg_album_gain": None, "rg_album_peak": 0.8}
     assert replaygain_factor(only_album_peak, "track") == pytest.approx(1 / 0.8)
+
+
+# -- the whole path: a file tagged as each tagger writes it, read, and heard at its gain -----
+LEVEL = 0.1         # the test tone's amplitude: -20 dBFS, far from full scale at any gain here
+
+
+def _tone(sr, seconds=2.0):
+    t = np.arange(int(sr * seconds)) / sr
+    wave = (LEVEL * np.sin(2 * np.pi * 441 * t)).astype(np.float32)
+    return np.stack([wave, wave], 1)
+
+
+def _tagged(tmp_path, kind, track_db, album_db):
+    """A tone file of ``kind`` with ReplayGain written the way taggers do for that format (no
+    album gain where ``album_db`` is None); its path."""
+    from mutagen.flac import FLAC
+    from mutagen.id3 import ID3, RVA2, TXXX
+    from mutagen.mp4 import MP4, MP4FreeForm
+    from mutagen.oggopus import OggOpus
+
+    sr = 48000 if kind == "opus" else 44100
+    if kind == "flac":
+        path = tmp_path / "a.flac"
+        sf.write(str(path), _tone(sr), sr, subtype="PCM_24")
+        f = FLAC(str(path))
+        f["REPLAYGAIN_TRACK_GAIN"], f["REPLAYGAIN_TRACK_PEAK"] = f"{track_db:+.2f} dB", f"{LEVEL:.6f}"
+        if album_db is not None:
+            f["REPLAYGAIN_ALBUM_GAIN"], f["REPLAYGAIN_ALBUM_PEAK"] = f"{album_db:+.2f} dB", f"{LEVEL:.6f}"
+        f.save()
+    elif kind in ("mp3-txxx", "mp3-rva2"):
+        path = tmp_path / "a.mp3"
+        sf.write(str(path), _tone(sr), sr, format="MP3")
+        tags = ID3()
+        for name, db in (("track", track_db), ("album", album_db)):
+            if db is None:
+                continue
+            if kind == "mp3-txxx":
+                tags.add(TXXX(encoding=3, desc=f"REPLAYGAIN_{name.upper()}_GAIN", text=[f"{db:+.2f} dB"]))
+                tags.add(TXXX(encoding=3, desc=f"REPLAYGAIN_{name.upper()}_PEAK", text=[f"{LEVEL:.6f}"]))
+            else:       # (Quod Libet's way: relative volume frames only)
+                tags.add(RVA2(desc=name, channel=1, gain=db, peak=LEVEL))
+        tags.save(str(path), v2_version=4)
+    elif kind == "m4a":
+        wav = tmp_path / "a.wav"
+        sf.write(str(wav), _tone(sr), sr, subtype="FLOAT")
+        path = tmp_path / "a.m4a"
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "192k", str(path)],
+                       check=True)
+        f = MP4(str(path))
+        for name, db in (("track", track_db), ("album", album_db)):
+            if db is not None:
+                f[f"----:com.apple.iTunes:replaygain_{name}_gain"] = [MP4FreeForm(f"{db:+.2f} dB".encode())]
+                f[f"----:com.apple.iTunes:replaygain_{name}_peak"] = [MP4FreeForm(f"{LEVEL:.6f}".encode())]
+        f.save()
+    else:               # Opus: R128 gains in Q7.8 relative to -23 LUFS (ReplayGain's is -18), no peak
+        path = tmp_path / "a.opus"
+        sf.write(str(path), _tone(sr), sr, format="OGG", subtype="OPUS")
+        f = OggOpus(str(path))
+        f["R128_TRACK_GAIN"] = str(round((track_db - 5.0) * 256))
+        if album_db is not None:
+            f["R128_ALBUM_GAIN"] = str(round((album_db - 5.0) * 256))
+        f.save()
+    return path, sr
+
+
+def _heard_db(path, sr, gain):
+    """The level change (dB) the engine makes on ``path`` played at ``gain``, measured on what
+    it outputs against the tone's own level."""
+    e = NullEngine(rate=sr, speed=6.0, capture=True)
+    done = threading.Event()
+    e.set_listener(lambda name, data: done.set() if name in ("finished", "error") else None)
+    try:
+        e.play(Source(str(path), gain=gain))
+        assert done.wait(20)
+        heard = e.captured()[:, 0]
+    finally:
+        e.close()
+    heard = active_region(heard)     # (the output runs silent while ffmpeg starts)
+    middle = heard[len(heard) // 4:3 * len(heard) // 4]     # (clear of a lossy codec's edges)
+    assert len(middle) > sr // 2
+    return 20 * np.log10(np.sqrt(np.mean(middle.astype(np.float64) ** 2)) / (LEVEL / np.sqrt(2)))
+
+
+KINDS = ["flac", "mp3-txxx", "mp3-rva2", "m4a", "opus"]
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the .m4a")
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_format_is_heard_at_its_tagged_gain_within_a_tenth_of_a_db(tmp_path, kind):
+    # Quiet enough to be lifted: +4 dB for the track, +2 dB for its album; an Opus file's R128
+    # gain has no peak beside it (the format stores none), and its lift was not heard at all.
+    from player.library.tags import read_tags
+
+    path, sr = _tagged(tmp_path, kind, 4.0, 2.0)
+    row = read_tags(str(path))
+    for mode, db in (("track", 4.0), ("album", 2.0)):
+        assert _heard_db(path, sr, replaygain_factor(row, mode)) == pytest.approx(db, abs=0.1), mode
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg makes the .m4a")
+@pytest.mark.parametrize("kind", KINDS)
+def test_album_mode_without_an_album_gain_plays_the_track_gain(tmp_path, kind):
+    from player.library.tags import read_tags
+
+    path, _ = _tagged(tmp_path, kind, -3.0, None)
+    row = read_tags(str(path))
+    assert 20 * np.log10(replaygain_factor(row, "album")) == pytest.approx(-3.0, abs=0.01)
