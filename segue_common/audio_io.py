@@ -2736,6 +2736,15 @@ def soft_clip(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     return x
 
 
+def bend_overs(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
+    """``x`` [float32], in place, through :func:`soft_clip` where any of its samples passes full
+    scale, and exactly as it was where none does: a boost's overs bent smoothly below full
+    scale rather than cut flat, the peaks of a block that stays within it left exact."""
+    if x.size and (x.max() > 1.0 or x.min() < -1.0):
+        soft_clip(x, work)
+    return x
+
+
 def sums_channels(have: int, channels: int, layout: tuple[str, ...] | None = None) -> bool:
     """Whether :func:`mix_channels` makes ``channels`` (two or one) of ``have`` by a weighted
     sum, which can pass full scale (a file of more channels, or a pair that is not a left and

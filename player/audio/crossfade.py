@@ -104,9 +104,9 @@ class Crossfade:
         if self.a_dec.summed or self.b_dec.summed:
             audio_io.soft_clip(out)     # (a downmix's sum is bent, as outside a fade)
         elif self.a_src.gain > 1.0 or self.b_src.gain > 1.0:
-            # (as outside a fade, only a boost's over is cut here: a file's own, or the sum's,
+            # (as outside a fade, only a boost's over is bent here: a file's own, or the sum's,
             # is left for the volume to bring back, and for the card to clip what still passes)
-            np.clip(out, -1.0, 1.0, out=out)
+            audio_io.bend_overs(out)
         self.done_frames += k
         return out, self.done_frames >= self.length
 

@@ -865,7 +865,10 @@ class FeederMixin:
             # Only a boost can make an over; one the file holds already (a float file, a lossy
             # one decoded) is left, turned down or not, for the volume to bring back below full
             # scale, as it does at a gain of one, and for the card to clip what still passes.
-            np.clip(block, -1.0, 1.0, out=block)
+            # A boost's overs (a gain with no peak to bound it, or a peak understated) are bent
+            # smoothly below full scale, as a limiter after ReplayGain does; cut flat, every
+            # drum hit past it crackled. A block with no over is left exact.
+            audio_io.bend_overs(block)
         self._ring.push(block)
 
     def _join(self, src: Source, dec: Decoder) -> bool | None:

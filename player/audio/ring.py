@@ -20,6 +20,10 @@ import threading
 import numpy as np
 
 from player.audio.glide import JOIN_GLIDE_FRAMES, Glide
+from segue_common import audio_io
+
+#: Frames bent at a time where a raised gain passes full scale (see render).
+BEND_CHUNK = 4096
 
 #: How long the consumer waits for the lock. The producer's work under it takes
 #: microseconds, but a thread switch in the middle of it (the interpreter's, every few
@@ -85,6 +89,8 @@ class RingBuffer:
         # A source's ReplayGain changed after its frames were written (a setting changed while
         # it plays): the output scales them by its ``regain``, gliding from one to the next.
         self.regain = Glide()
+        # (room for bending a raised gain's overs without allocating on the output's thread)
+        self._bend_work = np.empty(2 * BEND_CHUNK * channels, np.float32)
 
     # -- producer side ----------------------------------------------------
     def free(self) -> int:
@@ -293,12 +299,13 @@ class RingBuffer:
                         self.regain.set(target, frames=JOIN_GLIDE_FRAMES if joined else None)
                     # The feeder kept a boost within full scale at the gain it wrote with; a
                     # gain raised since scales those frames on past it, and the card cut them
-                    # wherever the volume did not bring them back: cut here as the feeder does.
-                    # (A level of one or less leaves a file's own overs for the volume.)
+                    # wherever the volume did not bring them back: bent here as the feeder
+                    # does. (A level of one or less leaves a file's own overs for the volume.)
                     over = self.regain.level > 1.0 or self.regain.end > 1.0
                     self.regain.apply(out[pos - read:stop - read])
                     if over:
-                        np.clip(out[pos - read:stop - read], -1.0, 1.0, out=out[pos - read:stop - read])
+                        for at in range(pos - read, stop - read, BEND_CHUNK):
+                            audio_io.bend_overs(out[at:min(at + BEND_CHUNK, stop - read)], self._bend_work)
                     pos, fresh = stop, False
                 if pos < end:   # (no segment: a flush's tail alone)
                     self.regain.apply(out[pos - read:end - read])

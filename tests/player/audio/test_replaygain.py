@@ -254,3 +254,33 @@ def test_album_mode_without_an_album_gain_plays_the_track_gain(tmp_path, kind):
     path, _ = _tagged(tmp_path, kind, -3.0, None)
     row = read_tags(str(path))
     assert 20 * np.log10(replaygain_factor(row, "album")) == pytest.approx(-3.0, abs=0.01)
+
+
+def test_a_boost_past_a_files_peaks_bends_them_below_full_scale_not_flat(tmp_path):
+    # A gain with no peak beside it (an Opus file's R128 gain) can lift a track's loudest
+    # moments past full scale: they were cut flat, a crackle on every drum hit. They are bent
+    # below full scale as a downmix's sum is, what stays within the knee exactly as it was.
+    sr = 44100
+    wave = (0.8 * np.sin(2 * np.pi * 441 * np.arange(sr) / sr + 0.5)).astype(np.float32)
+    path = tmp_path / "loud.flac"
+    sf.write(str(path), np.stack([wave, wave], 1), sr, subtype="PCM_24")
+    gain = 10 ** (3 / 20)
+    e = NullEngine(rate=sr, speed=6.0, capture=True)
+    done = threading.Event()
+    e.set_listener(lambda name, data: done.set() if name in ("finished", "error") else None)
+    try:
+        e.play(Source(str(path), gain=gain))
+        assert done.wait(10)
+        heard = active_region(e.captured()[:, 0])
+    finally:
+        e.close()
+    played, _ = sf.read(str(path), dtype="float32")
+    played = played[:len(heard), 0] * np.float32(gain)
+    assert len(heard) > 0.9 * sr
+    assert np.count_nonzero(np.abs(heard) >= 0.999) == 0         # (flat at 1.0 for a third of the wave)
+    within = np.abs(played) < 0.89
+    assert np.allclose(heard[within], played[within], atol=1e-5)
+    # bent, not squashed flat: the loudest stay above the knee and keep the wave's order
+    over = np.abs(played) > 1.0
+    assert np.abs(heard[over]).min() > 0.9
+    assert np.all(np.diff(heard[:15]) > 0)                      # (the wave's first rise still rises)
