@@ -196,6 +196,9 @@ def _tagged(tmp_path, kind, track_db, album_db):
         subprocess.run(["ffmpeg", "-v", "error", "-i", str(wav), "-c:a", "aac", "-b:a", "192k", str(path)],
                        check=True)
         f = MP4(str(path))
+        # iTunes' Sound Check beside it (here saying -10 dB): its reference level is not
+        # ReplayGain's, and foobar2000 and mpv read ReplayGain alone, so does the player
+        f["----:com.apple.iTunes:iTunNORM"] = [MP4FreeForm(b" 00002710 00002710" + b" 00000000" * 8)]
         for name, db in (("track", track_db), ("album", album_db)):
             if db is not None:
                 f[f"----:com.apple.iTunes:replaygain_{name}_gain"] = [MP4FreeForm(f"{db:+.2f} dB".encode())]
