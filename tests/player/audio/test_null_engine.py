@@ -1323,6 +1323,28 @@ def test_a_downmix_past_full_scale_is_bent_and_a_stereo_file_is_left_exact(engin
         assert np.allclose(out[~within, 0], bent, atol=1e-5)
 
 
+def test_a_boosted_song_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
+    # As outside a fade, a boost's overs (a gain with no peak to bound it) are bent below full
+    # scale; the crossfade's mix cut them flat at full scale for the length of the fade.
+    from player.audio.crossfade import Crossfade
+    from player.audio.decoder import Decoder
+
+    wave = (0.8 * np.sin(2 * np.pi * 441 * np.arange(SR) / SR + 0.5)).astype(np.float32)
+    loud, quiet = tmp_path / "loud.wav", tmp_path / "q.wav"
+    sf.write(str(loud), np.stack([wave, wave], 1), SR, subtype="FLOAT")
+    sf.write(str(quiet), np.zeros((SR, 2), np.float32), SR, subtype="FLOAT")
+    a, b = Decoder(str(loud), out_rate=SR), Decoder(str(quiet), out_rate=SR)
+    fade = Crossfade(Source(str(loud), gain=1.5), a, Source(str(quiet)), b, SR // 2)
+    out, _ = fade.step(SR // 2)
+    plain = wave[:SR // 2] * 1.5 * np.cos(np.arange(SR // 2) / (SR // 2) * np.pi / 2)
+    over = np.abs(plain) > 1.0
+    assert over.sum() > 1000
+    assert np.abs(out[:, 0]).max() < 0.9999                                 # (flat at 1.0 before)
+    within = np.abs(plain) <= 0.9
+    assert np.allclose(out[within, 0], plain[within], atol=1e-5)
+    assert np.all(np.abs(out[over, 0]) > 0.9)
+
+
 def test_a_downmix_crossfaded_out_of_is_bent_not_cut_flat(tmp_path):
     # A crossfade clipped its sum hard: a loud 5.1 file fading out was flat-topped at full
     # scale for the length of the fade, where it is bent smoothly everywhere else.
