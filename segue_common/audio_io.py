@@ -2736,13 +2736,20 @@ def soft_clip(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
     return x
 
 
-def bend_overs(x: np.ndarray, work: np.ndarray | None = None) -> np.ndarray:
-    """``x`` [float32], in place, through :func:`soft_clip` where any of its samples passes full
-    scale, and exactly as it was where none does: a boost's overs bent smoothly below full
-    scale rather than cut flat, the peaks of a block that stays within it left exact."""
-    if x.size and (x.max() > 1.0 or x.min() < -1.0):
+def bend_overs(x: np.ndarray, bending: bool, work: np.ndarray | None = None) -> bool:
+    """``x`` [float32], in place, through :func:`soft_clip` where ``bending`` or where any of its
+    samples passes full scale, and exactly as it was otherwise; whether it was bent.
+
+    A boost's overs are bent smoothly below full scale rather than cut flat, and the peaks of a
+    sound that stays within it are left exact. Once a sound has bent (the caller keeps
+    ``bending`` from the result), it bends on whatever the block: decided block by block, a
+    bass note held above the knee was exact in one block and bent in the next, a step of up
+    to 0.024 at the edge, a click (a 100 Hz tone wobbling about full scale: its change above
+    5 kHz peaked at -42 dBFS, against -94 bent throughout)."""
+    if bending or (x.size and (x.max() > 1.0 or x.min() < -1.0)):
         soft_clip(x, work)
-    return x
+        return True
+    return False
 
 
 def sums_channels(have: int, channels: int, layout: tuple[str, ...] | None = None) -> bool:

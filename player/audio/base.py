@@ -86,6 +86,9 @@ class Source:
     #: set by :meth:`Engine.set_gain`: its ReplayGain changed after it was opened, and the
     #: output scales what was written at ``gain`` by this to be at the new one
     regain: float = field(default=1.0, init=False)
+    #: a boost of it has passed full scale: from then on every block of it is bent alike (see
+    #: audio_io.bend_overs); only ever set, by the feeder's and the output's threads both
+    bends: bool = field(default=False, init=False)
 
     @property
     def heard_s(self) -> float:

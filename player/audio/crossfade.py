@@ -106,7 +106,10 @@ class Crossfade:
         elif self.a_src.gain > 1.0 or self.b_src.gain > 1.0:
             # (as outside a fade, only a boost's over is bent here: a file's own, or the sum's,
             # is left for the volume to bring back, and for the card to clip what still passes)
-            audio_io.bend_overs(out)
+            if audio_io.bend_overs(out, self.a_src.bends or self.b_src.bends):
+                for src in (self.a_src, self.b_src):
+                    if src.gain > 1.0:
+                        src.bends = True
         self.done_frames += k
         return out, self.done_frames >= self.length
 

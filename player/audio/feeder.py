@@ -867,8 +867,9 @@ class FeederMixin:
             # scale, as it does at a gain of one, and for the card to clip what still passes.
             # A boost's overs (a gain with no peak to bound it, or a peak understated) are bent
             # smoothly below full scale, as a limiter after ReplayGain does; cut flat, every
-            # drum hit past it crackled. A block with no over is left exact.
-            audio_io.bend_overs(block)
+            # drum hit past it crackled. Exact until the first over, bent alike from there on.
+            if audio_io.bend_overs(block, src.bends):
+                src.bends = True
         self._ring.push(block)
 
     def _join(self, src: Source, dec: Decoder) -> bool | None:

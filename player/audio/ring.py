@@ -305,7 +305,9 @@ class RingBuffer:
                     self.regain.apply(out[pos - read:stop - read])
                     if over:
                         for at in range(pos - read, stop - read, BEND_CHUNK):
-                            audio_io.bend_overs(out[at:min(at + BEND_CHUNK, stop - read)], self._bend_work)
+                            chunk = out[at:min(at + BEND_CHUNK, stop - read)]
+                            if audio_io.bend_overs(chunk, source.bends, self._bend_work) and not source.bends:
+                                source.bends = True
                     pos, fresh = stop, False
                 if pos < end:   # (no segment: a flush's tail alone)
                     self.regain.apply(out[pos - read:end - read])
