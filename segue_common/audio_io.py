@@ -2536,8 +2536,9 @@ DEFAULT_LAYOUTS = {
 #: than a stereo one). Whether a sum clips is known only once ReplayGain has scaled it: a peak of
 #: 1.3 that a -9 dB track gain brings down to 0.46 never clips, and bending it before the gain
 #: distorted music that was nowhere near full scale. So the player bends such a file's peaks
-#: after the gain. Stereo and mono files are left as they are (only an over made by a boosting
-#: gain is clipped), so that the peaks of a master between the knee and full scale stay exact.
+#: after the gain. Stereo and mono files are left as they are (only a song a boosting gain has
+#: taken past full scale is bent, from that over on), so that the peaks of a master between the
+#: knee and full scale stay exact.
 KNEE = 0.9
 
 

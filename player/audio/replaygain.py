@@ -13,8 +13,8 @@ Without any stored peak the gain still applies, a boost up to :data:`NO_PEAK_MAX
 file's R128 gain has no peak beside it (the format has no place for one), and held to unity
 every quiet Opus track played as much as 5 to 10 dB below the rest, its tag read and ignored.
 foobar2000 applies such a gain whole (it has no peak to prevent clipping by); whatever the
-boost takes past full scale the feeder cuts, as for a peak that understates the samples. The
-bound keeps a nonsense gain from lifting a loud track far into that cut.
+boost takes past full scale the feeder bends below it, as for a peak that understates the
+samples. The bound keeps a nonsense gain from lifting a loud track far into that bend.
 
 A track with no gain at all plays at ``untagged_db`` (0 dB unless the person sets another,
 never above unity): most such files were mastered louder than ReplayGain's level, and
