@@ -143,7 +143,9 @@ if QDBusAbstractAdaptor is not None:
             twice) goes on from where that one goes, as the window's own keys do: from the
             player's position both landed in the same place."""
             player = self._window.player
-            if player is None or self._track() is None:
+            if player is None or self._track() is None or self._held():
+                # (the song shown has gone to the output whole: nothing of it is left to seek
+                # in, and the position and length at hand are the next song's)
                 return
             if self._window._nexts_asked:
                 # A Next is on its way (a Seek just went past the end, or Next was pressed): the
@@ -161,8 +163,8 @@ if QDBusAbstractAdaptor is not None:
             """Jump to ``position_us`` in ``track`` if it is still the current one (else nothing)."""
             player = self._window.player
             track_id = self._track()
-            if player is None or track_id is None:
-                return
+            if player is None or track_id is None or self._held():
+                return      # (the song shown has no place left to go to: see Seek)
             if track.path() != track_path(track_id):
                 return
             seconds = position_us / 1_000_000

@@ -506,6 +506,12 @@ class PlaybackMixin:
         self._send_seek(p, target)
 
     def _send_seek(self, p, target: float) -> None:
+        if self.bridge is not None and self.bridge.holding:
+            # The song named has gone to the output whole, its last moments sounding now: none
+            # of it is left to seek in, and the next song is not the one asked for. Nothing
+            # moves, the seek bar included: it would show the next song's length and a place
+            # in it under the title of the song still heard.
+            return
         seeking = self._seeking = (target, p.current_track_id)
         # (during a hand-over not yet heard, the song the seek bar shows, whose place this is)
         meant_for = self.song_acted_on()

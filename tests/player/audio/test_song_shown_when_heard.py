@@ -185,3 +185,41 @@ def test_a_seek_on_the_song_still_named_does_not_move_the_next_one(null_sink, st
     qtbot.waitUntil(lambda: window.windowTitle().startswith("loud") and window._seeking is None, timeout=20000)
     assert sought == []
     assert p.current_track_id == loud and p.position < 1.5
+
+
+def test_a_seek_on_the_song_still_named_leaves_its_seek_bar_and_the_desktop_untouched(null_sink, store, qtbot,
+                                                                                       tmp_path):
+    # The song named has gone to the output whole: none of it is left to seek in. A seek asked
+    # on it (a key in the window, or the desktop's media controls on the song they show) does
+    # nothing, and the seek bar stays on that song: it never shows the next song's length.
+    from PySide6.QtCore import QObject
+    from PySide6.QtDBus import QDBusObjectPath
+
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui import mpris
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 4.0, 0.3)
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    media = mpris.PlayerAdaptor(QObject(window), window)
+    sought = []
+    window.seeked.connect(sought.append)
+    window.play_ids([quiet, loud])
+    qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
+    shown = []     # (title, seek bar's length in ms) right after each ask, all on the GUI thread
+    window.seek_to(0.5)
+    shown.append((window.windowTitle(), window.transport.slider.maximum()))
+    window.seek_by(-1.0)
+    shown.append((window.windowTitle(), window.transport.slider.maximum()))
+    media.Seek(-1_000_000)
+    shown.append((window.windowTitle(), window.transport.slider.maximum()))
+    media.SetPosition(QDBusObjectPath(mpris.track_path(quiet)), 500_000)
+    shown.append((window.windowTitle(), window.transport.slider.maximum()))
+    assert [(title.split(" ")[0], length) for title, length in shown] == [("quiet", 1500)] * 4
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("loud") and window._seeking is None, timeout=20000)
+    assert sought == []
+    assert p.current_track_id == loud and p.position < 1.5
