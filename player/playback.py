@@ -1985,7 +1985,8 @@ class Player:
                         picked=True)
         self._emit("queue_changed")
 
-    def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library") -> None:
+    def start_station(self, seed: int, track_ids, *, source: str = "radio", seed_source: str = "library",
+                      ending: bool = False) -> None:
         """A station: ``seed`` plays, ``track_ids`` (the recommender's) are queued after it.
 
         The seed is the person's pick, logged with ``seed_source``; the queued tracks are
@@ -1994,6 +1995,11 @@ class Player:
         play so far as a skip of the very song the person wants more of. Decided under the
         player's lock, so a track change at that moment cannot make the seed start again
         over the station's first track.
+
+        ``ending``: the seed was asked for in its last moments, still heard, the output having
+        taken the song after it (a gapless hand-over). It has played whole: it is not started
+        again, and the station follows the song the output took. Only while the seed is the
+        latest song to have ended on its own and another plays; else it starts as any seed.
         """
         seed = int(seed)
         track_ids = [int(t) for t in track_ids]
@@ -2013,6 +2019,8 @@ class Player:
                     self.engine.resume()
             elif playing is None and cued is not None and cued.entry.track_id == seed:
                 self._resume_cued(cued, source=seed_source)
+            elif ending and playing is not None and self._ended_alone and self._ended_alone[-1].track_id == seed:
+                self._arm_next()        # (the queue is the station's now: what follows is)
             else:
                 self._start(QueueEntry(seed, seed_source, True), ended="skipped", picked=True)
             playing = self._playing

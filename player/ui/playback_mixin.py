@@ -635,7 +635,7 @@ class PlaybackMixin:
             filler = self._fill_queue
             self._command(lambda p: p.set_queue_filler(filler))    # fills now if the queue is short
 
-    def start_radio(self, seed: int, seed_source: str = "library") -> None:
+    def start_radio(self, seed: int, seed_source: str = "library", ending: bool = False) -> None:
         """A station around ``seed``: it plays now, the queue fills with its neighbours.
 
         The seed is logged with ``seed_source``: the person's own pick from the library,
@@ -643,7 +643,9 @@ class PlaybackMixin:
         entry would log, so one choice is logged alike whichever way it was started; the
         station's tracks are Segue's. A seed that is playing already (radio from the song
         now playing) goes on where it is (``Player.start_station``), and one left playing
-        at the last close resumes as itself.
+        at the last close resumes as itself. ``ending``: the seed is the song named in its last
+        moments, the next one taken by the output and not heard yet; it played whole and is
+        not started again (``Player.start_station``).
         """
         self.station = station = Station(seed)
         provider = self.provider
@@ -678,7 +680,7 @@ class PlaybackMixin:
             self.up_next.keep_going.setChecked(True)     # a station goes on until stopped
 
             def play(p):
-                p.start_station(seed, [r.track_id for r in result], seed_source=seed_source)
+                p.start_station(seed, [r.track_id for r in result], seed_source=seed_source, ending=ending)
                 station.skip_mark = p.skip_count   # the skip that ended the last track is not the station's
 
             self._command(play)
@@ -690,11 +692,14 @@ class PlaybackMixin:
 
     def radio_from_current(self) -> None:
         current, source = self.shown_track_id(), "library"
+        # Pressed in the last moments of the song named, the next one taken by the output and
+        # not heard yet: the station is seeded from the song seen, which is not started again.
+        ending = current is not None and self.bridge is not None and self.bridge.holding
         cued = self.player.cued if self.player is not None else None
         if current is None and cued is not None:       # left playing at the last close
             current, source = cued.entry.track_id, cued.entry.source
         if current is not None:
-            self.start_radio(current, source)
+            self.start_radio(current, source, ending=ending)
 
     def _fill_queue(self, player, *, replacing: int = 0) -> list[tuple[int, str]]:
         """The player's queue filler (runs on a player worker thread).
