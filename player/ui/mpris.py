@@ -194,6 +194,10 @@ if QDBusAbstractAdaptor is not None:
             player = self._window.player
             if player is None or self._track() is None:
                 return 0
+            if self._held():
+                # The song named is still heard, its last moments: at its end, as its seek bar
+                # shows it. The player's position is the next song's, at its start already.
+                return int(self._window._shown_length * 1_000_000)
             return int(self._window._position_shown(player) * 1_000_000)
 
         def _can_go_next(self) -> bool:

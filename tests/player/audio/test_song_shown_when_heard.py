@@ -233,7 +233,8 @@ def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(nu
     from player.ui.main_window import MainWindow
 
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
-    loud = _add(store, tmp_path, "loud", 4.0, 0.3)
+    # (long: on a loaded machine the station may take seconds to be found, the song playing on)
+    loud = _add(store, tmp_path, "loud", 20.0, 0.3)
     others = {_add(store, tmp_path, f"other {n}", 1.0, 0.0) for n in range(4)}
     p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
     window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
@@ -249,3 +250,34 @@ def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(nu
     qtbot.waitUntil(lambda: window.windowTitle().startswith("loud"), timeout=20000)
     p.stop()
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(quiet, "finished"), (loud, "stopped")]
+
+
+def test_the_desktop_reads_the_song_still_named_at_its_end(null_sink, store, qtbot, tmp_path):
+    # The desktop's media controls name the song still heard, with its length: the position they
+    # read is that song's end too, as the window's seek bar shows it, not the next song's place
+    # (its start), which put the bar under the old title back at its beginning for a moment.
+    from PySide6.QtCore import QObject
+
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui import mpris
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 3.0, 0.3)
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    media = mpris.PlayerAdaptor(QObject(window), window)
+    told = []       # (title, length, position) as the desktop reads them while "quiet" is named
+
+    def look():
+        if window.bridge.holding:
+            meta = media._metadata()
+            told.append((meta["xesam:title"], meta["mpris:length"], media._position()))
+        return window.windowTitle().startswith("loud")
+
+    window.play_ids([quiet, loud])
+    qtbot.waitUntil(look, timeout=20000)
+    assert told, "the hand-over was never seen"
+    assert set(told) == {("quiet", 1_500_000, 1_500_000)}
