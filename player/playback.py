@@ -2020,6 +2020,9 @@ class Player:
             elif playing is None and cued is not None and cued.entry.track_id == seed:
                 self._resume_cued(cued, source=seed_source)
             elif ending and playing is not None and self._ended_alone and self._ended_alone[-1].track_id == seed:
+                if self._repeat == "all":
+                    # (in the round as a seed playing is: its copy went with the queue replaced)
+                    self._requeue(self._ended_alone[-1])
                 self._arm_next()        # (the queue is the station's now: what follows is)
             else:
                 self._start(QueueEntry(seed, seed_source, True), ended="skipped", picked=True)

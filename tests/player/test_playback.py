@@ -1963,6 +1963,22 @@ def test_a_station_seed_is_the_persons_pick_and_repeat_all_keeps_it_in_the_round
     assert len(store.plays()) == 2 and p.early_skips == [a]
 
 
+def test_a_station_from_the_song_just_ended_lets_the_next_go_on_and_repeat_all_keeps_its_seed(
+        store, tmp_path, make_player):
+    # Asked in the seed's last moments (``ending``), the engine gone on into the next song: the
+    # seed played whole and is not started again, the next song plays on, and with repeat all
+    # the seed comes round again after the station's songs, as a seed still playing does.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 20.0), ("c", 20.0)])
+    p = make_player(speed=1.0)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b)
+    p.set_repeat("all")
+    p.start_station(a, [c], ending=True)
+    assert p.current_track_id == b and p.station_seed == a
+    assert [(e.track_id, e.source) for e in p.queue] == [(c, "radio"), (a, "library")]
+    assert ended(store) == [(a, "finished"), (b, "playing")] and p.early_skips == []
+
+
 def test_a_fill_asked_before_a_station_started_does_not_change_the_stations_queue(store, tmp_path, make_player):
     ids = add_tracks(store, tmp_path, [(f"t{i}", 8.0) for i in range(10)])
     asked, release = threading.Event(), threading.Event()
