@@ -154,7 +154,8 @@ STAT_DENIED_IS_THE_FOLDERS = os.name != "nt"
 def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | None = None,
                unreadable: Callable[[str, str], None] | None = None,
                sheets: Callable[[str, str], None] | None = None,
-               dangling: Callable[[str], None] | None = None) -> Iterator[FoundFile]:
+               dangling: Callable[[str], None] | None = None,
+               mounted: Callable[[str, str], None] | None = None) -> Iterator[FoundFile]:
     """Audio files below ``roots``, each real file once, in a stable order.
 
     Everything reachable without crossing a symlink comes first (all roots), then
@@ -165,7 +166,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
     (see :func:`conflict_copy_of`). ``duplicate(path, kept_path)`` hears of every other path to a
     file already yielded; ``unreadable(folder, reason)`` of folders that cannot be listed;
     ``sheets(root, path)`` of the CUE sheets (``.cue`` files) found on the way; ``dangling(path)``
-    of the links that lead nowhere (a link to a disk or share not connected now).
+    of the links that lead nowhere (a link to a disk or share not connected now); ``mounted(root,
+    folder)`` of the folders on another disk than the folder they are in (a mount point, not a link).
     """
     visited: set[tuple[int, int | str]] = set()
     files: dict[tuple[int, int | str], str] = {}
@@ -231,14 +233,17 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
         yield FoundFile(entry.path, root, st, key, error)
 
     def walk(root: str, top: str, *, linked: bool) -> Iterator[FoundFile]:
-        stack = [top]
+        # (each folder with the disk of the folder it was found in: None for where the walk starts)
+        stack: list[tuple[str, int | None]] = [(top, None)]
         while stack:
-            folder = stack.pop()
+            folder, outer = stack.pop()
             try:
                 key = file_identity(folder)
                 if key in visited:
                     continue
                 visited.add(key)
+                if outer is not None and key[0] != outer and mounted is not None:
+                    mounted(root, folder)
                 with os.scandir(folder) as it:
                     entries = sorted(it, key=lambda e: e.name)
             except OSError as exc:
@@ -258,7 +263,8 @@ def find_audio(roots: Iterable[str], *, duplicate: Callable[[str, str], None] | 
                         if is_link and not linked:
                             deferred_dirs.append((root, entry.path))
                         else:
-                            subdirs.append(entry.path)
+                            # (a link followed is no mount point, whatever disk it leads to)
+                            subdirs.append((entry.path, None if is_link else key[0]))
                         continue
                 except PermissionError as exc:
                     cannot_enter(entry.path, exc)    # (a listing that did not say what it is)
@@ -569,6 +575,30 @@ class Scanner:
             log.warning("%r leads to %r, which is not there; its tracks are left as they are", path, target)
             self._unreadable(path, f"it leads to {target}, which is not there (a disk or share not connected?)")
 
+    def _mounts_not_connected(self, state: dict, mounted: dict[str, set[str]], seen: set[str]) -> None:
+        """Mount points inside the library folders (a share mounted at /music/nas beside the
+        music kept in /music): one found mounted by a scan before and empty now, where the
+        library has tracks below it that this scan did not find, is a disk or share not
+        connected. Its tracks are not gone: it is reported as a folder that could not be read,
+        which keeps them as they were (their plays, stars and playlist places stay theirs, and
+        no copy elsewhere takes them over). One no longer there, or a plain folder with files of
+        its own now, is forgotten: its tracks, if not found, are missing as any deleted file is.
+        (An empty folder that was never a mount point is a folder emptied: its songs are gone.)"""
+        for root, folder in state.items():
+            found = mounted.get(root, set())
+            gone = []
+            for path in sorted(self.store.mount_points(folder.id) - found):
+                empty = _empty_folder(path)
+                if empty is None:
+                    continue            # cannot be listed: the walk says so, and keeps its tracks
+                if not empty:
+                    gone.append(path)
+                elif any(_inside(p, path) and p not in seen and not known[3] for p, known in folder.known.items()):
+                    log.warning("%r is empty (a disk or share not connected?); its tracks are left as they are", path)
+                    self._unreadable(path, "it is empty: the disk or share mounted there is not connected? Its songs "
+                                           "are kept; delete the empty folder if they are gone for good")
+            self.store.note_mount_points(folder.id, found, gone)
+
     def _scan_roots(self, roots: list[str], folders: dict) -> int:
         """Scan the available roots (``folders``: their rows by path); returns how many moved
         files were re-attached."""
@@ -601,9 +631,11 @@ class Scanner:
         files: list[FoundFile] = []
         sheets: list[tuple[str, str]] = []
         known: list = []        # (see _dangling)
+        mounted: dict[str, set[str]] = {}
         for found in find_audio(roots, duplicate=lambda p, kept: duplicates.append((p, kept)),
                                 unreadable=self._unreadable, sheets=lambda root, p: sheets.append((root, p)),
-                                dangling=lambda p: self._dangling(p, state, known)):
+                                dangling=lambda p: self._dangling(p, state, known),
+                                mounted=lambda root, p: mounted.setdefault(root, set()).add(p)):
             if self._cancelled:
                 raise ScanCancelled()
             files.append(found)
@@ -670,6 +702,7 @@ class Scanner:
         # A path is gone only if no library folder led to it (one folder may lie inside
         # another) and nothing kept the scan from looking (a folder it could not list).
         seen = set().union(*(folder.seen for folder in state.values()))
+        self._mounts_not_connected(state, mounted, seen)
         blind = [folder for folder, _reason in self.progress.unreadable_folders]
         # A library folder gone by now (a share that dropped, a disk pulled while it was read)
         # is away, as one gone at the start is: the files it took along are not gone.
@@ -1288,6 +1321,19 @@ def copy_of_missing(store: Store, track_id: int):
     player opening it as its file goes, where the scan that saw it go found no play to give."""
     old = next((row for row in store.missing_tracks() if row["id"] == track_id), None)
     return _copy_of(_Candidates(store.copies_of_missing()), old) if old is not None else None
+
+
+def _empty_folder(path: str) -> bool | None:
+    """Whether ``path`` is a folder that holds nothing (hidden names aside: a mount point may
+    hold a ``.directory`` file); False where it is not there or holds something, None where it
+    cannot be listed."""
+    try:
+        with os.scandir(path) as it:
+            return not any(not hidden_name(entry.name) for entry in it)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError:
+        return None
 
 
 def _inside(path: str, folder: str) -> bool:

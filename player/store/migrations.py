@@ -616,10 +616,23 @@ def _v31(conn: sqlite3.Connection) -> None:
 _V32 = "DROP INDEX IF EXISTS tracks_order_unkeyed"
 
 
+# v33: the folders inside a library folder that a scan found on another disk than the folder
+# they are in (a share mounted at /music/nas, a disk at D:\Music\Old): when one is there
+# but empty later, its disk is not connected, and its tracks are kept as they were rather
+# than taken for deleted (see player.library.scanner). Forgotten with their library folder.
+_V33 = """
+CREATE TABLE mount_points (
+    path TEXT PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE
+);
+CREATE INDEX mount_points_folder ON mount_points(folder_id);
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
               _script(_V26), _script(_V27), _script(_V28), _script(_V29),
-              _script(_V30), _v31, _script(_V32)]
+              _script(_V30), _v31, _script(_V32), _script(_V33)]
 SCHEMA_VERSION = len(MIGRATIONS)

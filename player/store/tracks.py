@@ -121,6 +121,7 @@ class TracksMixin:
             if row is None:
                 return
             conn.execute("UPDATE tracks SET missing = 1, folder_id = NULL WHERE folder_id = ?", (row[0],))
+            conn.execute("DELETE FROM mount_points WHERE folder_id = ?", (row[0],))
             conn.execute("DELETE FROM folders WHERE id = ?", (row[0],))
 
     def folders(self) -> list[sqlite3.Row]:
@@ -160,6 +161,21 @@ class TracksMixin:
                                 "AND away_since IS NOT NULL", (sql_text(path),)).rowcount:
                     back.append(path)
         return gone, back
+
+    def mount_points(self, folder_id: int) -> set[str]:
+        """The folders inside the library folder ``folder_id`` that a scan found on another
+        disk than the folder they are in (see migration 32)."""
+        return {r[0] for r in self.execute("SELECT path FROM mount_points WHERE folder_id = ?", (folder_id,))}
+
+    def note_mount_points(self, folder_id: int, found: Iterable[str], gone: Iterable[str] = ()) -> None:
+        """Note the mount points a scan found inside the library folder ``folder_id``, and
+        forget those in ``gone`` (folders no longer there, or a plain folder of the disk now)."""
+        with self.transaction() as conn:
+            conn.executemany("INSERT INTO mount_points (path, folder_id) VALUES (CAST(? AS TEXT), ?) "
+                             "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id",
+                             [(sql_text(path), folder_id) for path in found])
+            conn.executemany("DELETE FROM mount_points WHERE path = CAST(? AS TEXT)",
+                             [(sql_text(path),) for path in gone])
 
     def library_stamp(self) -> int:
         """Changes whenever any track or library folder is written, by any code or process

@@ -1,0 +1,110 @@
+"""A share or disk mounted inside a library folder (the library is /music, a share is mounted at
+/music/nas): a scan while it is not connected finds its mount point there but empty. Its songs
+are not deleted: they keep their plays and stay themselves, while a folder the person emptied
+or removed loses its songs as any deleted file does.
+
+The mount is real: a memory file system mounted in a mount namespace of the scan's own (Linux's
+``unshare``), which is gone, as a share unmounted, once that scan ends."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from player.library.scanner import Scanner
+from tests.audiogen import write_track
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _unshare() -> str:
+    """``unshare``, where it may mount a file system of its own here; the test is skipped elsewhere."""
+    unshare = shutil.which("unshare")
+    if sys.platform != "linux" or unshare is None:
+        pytest.skip("mounting a file system needs Linux's unshare")
+    probe = subprocess.run([unshare, "-rm", "sh", "-c", "mount -t tmpfs segue-probe /mnt"], capture_output=True,
+                           timeout=60)
+    if probe.returncode:
+        pytest.skip(f"this machine lets no mount namespace be made: {probe.stderr.decode(errors='replace')}")
+    return unshare
+
+
+def _scan_while_mounted(unshare: str, mount_point: Path, songs: list[Path]) -> None:
+    """``segue scan`` of the library with a file system mounted at ``mount_point`` holding copies of
+    ``songs`` (their times kept); unmounted when the scan ends."""
+    script = " && ".join([f"mount -t tmpfs segue-test {shlex.quote(str(mount_point))}",
+                          *(f"cp -p {shlex.quote(str(s))} {shlex.quote(str(mount_point))}/" for s in songs),
+                          f"{shlex.quote(sys.executable)} -m player scan"])
+    done = subprocess.run([unshare, "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def music(tmp_path):
+    """A library folder with a song of its own and an empty folder to mount a share on, and two
+    songs for the share, made apart."""
+    root = tmp_path / "music"
+    write_track(root / "Local", "here", tags={"title": "Here", "artist": "Local Band"})
+    (root / "nas").mkdir()
+    share = [write_track(tmp_path / "made", f"s{i}", seconds=1.0 + i * 0.5, freq=300.0 + 50 * i,
+                         tags={"title": f"Shared {i}", "artist": "Share Band"}) for i in range(2)]
+    return root, share
+
+
+def test_songs_on_a_share_mounted_inside_the_library_keep_their_history_while_it_is_not_connected(store, music):
+    root, share = music
+    unshare = _unshare()
+    store.add_folder(str(root))
+    _scan_while_mounted(unshare, root / "nas", share)
+    shared = {t["id"]: t["path"] for t in store.tracks() if t["artist"] == "Share Band"}
+    assert sorted(shared.values()) == [str(root / "nas" / "s0.flac"), str(root / "nas" / "s1.flac")]
+    played = next(iter(shared))
+    store.end_play(store.start_play(played), "finished", 1000)
+
+    # The share is not connected now: /music/nas is there, empty, beside the song of /music.
+    result = Scanner(store).scan()
+    assert result.missing == 0
+    assert [folder for folder, _ in result.unreadable_folders] == [str(root / "nas")]
+    assert "not connected" in result.unreadable_folders[0][1]
+    assert {t["id"] for t in store.tracks() if t["artist"] == "Share Band"} == set(shared)
+    assert all(store.track(i)["missing"] == 0 for i in shared)
+
+    # Connected again: the same tracks, with their plays, no second copy of either.
+    _scan_while_mounted(unshare, root / "nas", share)
+    assert {t["id"]: t["path"] for t in store.tracks() if t["artist"] == "Share Band"} == shared
+    assert [p["track_id"] for p in store.plays()] == [played]
+
+
+def test_songs_of_a_mount_point_the_person_removed_are_missing_and_no_longer_reported(store, music):
+    root, share = music
+    unshare = _unshare()
+    store.add_folder(str(root))
+    _scan_while_mounted(unshare, root / "nas", share)
+    assert Scanner(store).scan().unreadable_folders      # not connected: kept
+
+    (root / "nas").rmdir()                                  # the person took the share away for good
+    result = Scanner(store).scan()
+    assert result.unreadable_folders == []
+    assert result.missing == 2
+    assert Scanner(store).scan().unreadable_folders == []
+
+
+def test_an_album_folder_the_person_emptied_loses_its_songs(store, music):
+    root, share = music
+    album = root / "Album"
+    album.mkdir()
+    for song in share:
+        shutil.copy2(song, album)
+    Scanner(store).scan([str(root)])
+    for song in album.iterdir():
+        song.unlink()                                       # deleted in a file manager, the folder left
+    result = Scanner(store).scan()
+    assert result.unreadable_folders == []
+    assert result.missing == 2
