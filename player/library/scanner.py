@@ -734,7 +734,8 @@ class Scanner:
         # (a folder whose first scan was stopped, the app closed in it, holds the tracks written
         # then: new to it as much as the files found now, though known to this scan)
         first = [folders[root]["id"] for root in roots if folders[root]["last_scan_at"] is None]
-        moved = self._adopt_moved(new_paths) + self._adopt_late() + self._adopt_from_away(new_paths, first)
+        home, new_paths = self._back_home(new_paths)
+        moved = home + self._adopt_moved(new_paths) + self._adopt_late() + self._adopt_from_away(new_paths, first)
         # Gone are those still missing: a file moved took its track along with it.
         self.progress.missing += self.store.still_missing(vanished_now)
         self._find_compilations(folder.id for folder in state.values())
@@ -1209,10 +1210,36 @@ class Scanner:
             found = fits[new["id"]]
             if len(found) == 1 and takers[found[0]["id"]] == 1:
                 self._moved(found[0], new)
+                self.store.note_away_home(found[0]["id"], found[0]["path"])
                 moved += 1
         if moved:
             self.store.set_folders_away([row["path"] for row in self.store.folders() if row["id"] in away], [])
         return moved
+
+    def _back_home(self, new_paths: list[str]) -> tuple[int, list[str]]:
+        """Tracks a copy took over while their library folder was away (see
+        :meth:`_adopt_from_away`) whose own file is back where it was, the copy still there: the
+        folder was only away for a while (a share that dropped while an album was copied to a
+        stick), not mounted at the copy's place. Each goes back home with its history, and the
+        copy is a track of its own, as two disks connected at once are two copies. Only the same
+        file (size, modification time to the nanosecond, length). Returns how many went back,
+        and ``new_paths`` without their paths (no longer new)."""
+        homes = self.store.away_homes()
+        if not homes:
+            return 0, new_paths
+        back = set()
+        for path in new_paths:
+            track = homes.get(path)
+            if track is None or track["missing"] or track["last_error"] or not os.path.lexists(track["path"]):
+                continue
+            new = self.store.track_by_path(path)
+            if (new is None or new["last_error"] or (new["size"], new["mtime_ns"]) != (track["size"], track["mtime_ns"])
+                    or _same_recording(new, track) != 3):
+                continue
+            self.store.swap_files(track["id"], new["id"])
+            back.add(path)
+            log.info("%r is back: its track comes home from its copy %r", path, track["path"])
+        return len(back), [p for p in new_paths if p not in back]
 
     def _adopt_late(self) -> int:
         """Missing tracks with a history whose copy was scanned before they went missing (a

@@ -629,10 +629,20 @@ CREATE INDEX mount_points_folder ON mount_points(folder_id);
 """
 
 
+# v34: where a track was when a copy of its file at another place took it over, its library
+# folder away (see player.library.scanner): a folder that was only away for a while (a share
+# that dropped while an album was copied to a stick) has its files come back there, and the
+# track goes back home with its history, leaving the copy a track of its own.
+_V34 = """
+ALTER TABLE tracks ADD COLUMN away_home TEXT;
+CREATE INDEX tracks_away_home ON tracks(away_home) WHERE away_home IS NOT NULL;
+"""
+
+
 MIGRATIONS = [_script(_V1), _script(_V2), _script(_V3), _script(_V4), _script(_V5), _script(_V6), _script(_V7),
               _script(_V8), _v9, _v10, _script(_V11), _script(_V12), _script(_V13), _script(_V14),
               _script(_V15), _script(_V16), _script(_V17), _script(_V18),
               _script(_V19), _script(_V20), _script(_V21), _v22, _v23, _script(_V24), _script(_V25),
               _script(_V26), _script(_V27), _script(_V28), _script(_V29),
-              _script(_V30), _v31, _script(_V32), _script(_V33)]
+              _script(_V30), _v31, _script(_V32), _script(_V33), _script(_V34)]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -503,6 +503,29 @@ class TracksMixin:
             conn.execute(f"UPDATE tracks SET rating = {OWN_RATING} WHERE id = ? AND own_rating IS NOT NULL",
                          (old_id,))
 
+    def note_away_home(self, track_id: int, path: str) -> None:
+        """Note ``path``: where the track ``track_id`` was before a copy at another place took it
+        over while its library folder was away (see migration 33)."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE tracks SET away_home = CAST(? AS TEXT) WHERE id = ?", (sql_text(path), track_id))
+
+    def away_homes(self) -> dict[str, sqlite3.Row]:
+        """``path -> track row`` of the tracks a copy took over (see :meth:`note_away_home`)."""
+        return {row["away_home"]: row for row in self.execute("SELECT * FROM tracks WHERE away_home IS NOT NULL")}
+
+    def swap_files(self, a_id: int, b_id: int) -> None:
+        """Two tracks of the same file at two places exchange places (path, folder, file data):
+        each keeps its id and history. Both are nobody's copy after."""
+        with self.transaction() as conn:
+            a, b = (conn.execute(f"SELECT {', '.join(_FILE_FIELDS)} FROM tracks WHERE id = ?", (i,)).fetchone()
+                    for i in (a_id, b_id))
+            sets = ", ".join(f + (" = CAST(? AS TEXT)" if f == "path" else " = ?") for f in _FILE_FIELDS)
+            # (the path is unique: one of them is let go of it first)
+            conn.execute("UPDATE tracks SET path = CAST(? AS TEXT) WHERE id = ?", (f"\0swap\0{a_id}", a_id))
+            for row, to in ((a, b_id), (b, a_id)):
+                conn.execute(f"UPDATE tracks SET {sets}, away_home = NULL, updated_at = ? WHERE id = ?",
+                             [sql_text(row[f]) if f == "path" else row[f] for f in _FILE_FIELDS] + [time.time(), to])
+
     def missing_added_at(self, keys: Iterable[str]) -> dict[str, list[tuple[float | None, float]]]:
         """``match key -> [(length, added_at)]`` of the missing tracks of these match keys: when
         the songs of a file gone came into the library."""

@@ -582,6 +582,32 @@ def test_two_disks_connected_at_once_are_two_copies(store, tmp_path):
     assert sorted(Path(t["path"]).parent.name for t in store.tracks()) == ["Backup", "Drive"]
 
 
+def test_a_track_taken_over_by_a_copy_while_its_folder_was_away_goes_home_when_it_is_back(store, tmp_path):
+    # An album copied with its times (rsync -a) to a stick, added to the library while the
+    # share it is on had dropped: the copy took the tracks over, as for a disk mounted at
+    # another place. The share back, its files were new tracks with no plays, and the history
+    # stayed on the stick for good.
+    share, stick = tmp_path / "share", tmp_path / "stick"
+    played = write_track(share / "Album", "played", fmt="flac", tags={"title": "Played", "artist": "A"})
+    write_track(share / "Album", "other", fmt="flac", seconds=2.0, tags={"title": "Other", "artist": "A"})
+    Scanner(store).scan([str(share)])
+    ids = {t["title"]: t["id"] for t in store.tracks()}
+    _play(store, ids["Played"], 3)
+    shutil.copytree(share / "Album", stick / "Album")      # (copy2: the times kept to the nanosecond)
+    shutil.move(share, tmp_path / "dropped")
+    assert Scanner(store).scan([str(stick)]).moved == 2
+    shutil.move(tmp_path / "dropped", share)                # the share is back
+    result = Scanner(store).scan()
+    assert result.moved == 2
+    assert store.track(ids["Played"])["path"] == str(played) and _plays_of(store, ids["Played"]) == 3
+    assert store.track(ids["Other"])["path"] == str(share / "Album" / "other.flac")
+    copies = {t["path"]: t["id"] for t in store.tracks() if t["id"] not in ids.values()}
+    assert sorted(copies) == [str(stick / "Album" / "other.flac"), str(stick / "Album" / "played.flac")]
+    assert _plays_of(store, copies[str(stick / "Album" / "played.flac")]) == 0
+    assert Scanner(store).scan().moved == 0                 # settled: nothing moves again
+    assert store.track(ids["Played"])["path"] == str(played)
+
+
 def test_a_disk_mounted_at_another_place_whose_first_scan_was_stopped_keeps_its_history(store, tmp_path):
     # The app closed in the first scan of the place the disk is mounted now: the tracks it
     # had written were known to the next scan, not new, and stayed beside their twins away,
