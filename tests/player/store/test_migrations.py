@@ -381,12 +381,13 @@ def test_failed_migration_leaves_old_version(tmp_path, monkeypatch):
 def test_a_step_failing_after_earlier_ones_were_made_says_the_library_is_newer_now(tmp_path):
     # Each step commits on its own: a library two steps behind whose second step fails is one
     # step on, and the Segue it came from no longer opens it; only the copy taken first does.
+    # (the step to 31 writes every track: a library at 29 gets one step on before it fails)
+    before = 29
     path = tmp_path / "library.db"
-    before = 29         # (the step after the next, to schema 31, writes every track)
     conn = _db_at(path, before)
     conn.execute("INSERT INTO tracks (path, size, mtime_ns, title, added_at, updated_at) "
                  "VALUES ('/music/a.flac', 1, 1, 'A', 0, 0)")
-    # (another program's rule on the table: the step to 31, which writes every track, fails)
+    # (another program's rule on the table: the step that writes every track fails)
     conn.execute("CREATE TRIGGER refuse BEFORE UPDATE ON tracks BEGIN SELECT RAISE(ABORT, 'kept as is'); END")
     conn.commit()
     conn.close()
@@ -1209,3 +1210,16 @@ def test_v32_drops_the_index_nothing_read_and_the_unkeyed_rows_are_still_found_b
         assert "USING" in plan and "INDEX tracks_library_order" in plan, plan
     assert store.execute("SELECT count(*) FROM tracks WHERE order_artist_key IS NULL").fetchone()[0] == 0
     store.close()
+
+
+def test_migrations_32_and_33_keep_the_library_and_know_no_mount_point_nor_home_yet(tmp_path):
+    store = _migrated(tmp_path / "library.db", 31,
+                      "INSERT INTO folders (path, added_at) VALUES ('/music', 0)",
+                      "INSERT INTO tracks (path, folder_id, size, mtime_ns, title, added_at, updated_at) "
+                      "VALUES ('/music/nas/a.flac', 1, 1, 1, 'A', 0, 0)")
+    assert store.schema_version() == SCHEMA_VERSION
+    assert [t["title"] for t in store.tracks()] == ["A"]
+    assert store.mount_points(1) == set() and store.away_homes() == {}
+    store.note_mount_points(1, ["/music/nas"])
+    store.remove_folder("/music")                   # the folder forgotten: its mount points with it
+    assert store.mount_points(1) == set()
