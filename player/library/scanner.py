@@ -323,6 +323,11 @@ class _Folder:
     ctimes: list = field(default_factory=list)
 
 
+#: the reason given for a mount point found empty (see Scanner._mounts_not_connected)
+NOT_CONNECTED = ("it is empty: the disk or share mounted there is not connected? Its songs are kept; delete the "
+                 "empty folder if they are gone for good")
+
+
 class Scanner:
     """Scans folders into a :class:`Store`. Call :meth:`cancel` from any thread to stop."""
 
@@ -595,8 +600,7 @@ class Scanner:
                     gone.append(path)
                 elif any(_inside(p, path) and p not in seen and not known[3] for p, known in folder.known.items()):
                     log.warning("%r is empty (a disk or share not connected?); its tracks are left as they are", path)
-                    self._unreadable(path, "it is empty: the disk or share mounted there is not connected? Its songs "
-                                           "are kept; delete the empty folder if they are gone for good")
+                    self._unreadable(path, NOT_CONNECTED)
             self.store.note_mount_points(folder.id, found, gone)
 
     def _scan_roots(self, roots: list[str], folders: dict) -> int:

@@ -102,8 +102,15 @@ def _unreadable_notes(unreadable: list[tuple[str, str]]) -> list[str]:
     from player.library import scanner
 
     files = [path for path, _ in unreadable if not scanner.STAT_DENIED_IS_THE_FOLDERS and not os.path.isdir(path)]
-    folders = [path for path, _ in unreadable if path not in files]
+    # A mount point found empty is no folder to fix but a disk to connect, or a folder to
+    # delete once its songs are gone for good: said so, as the only way to stop hearing of it.
+    empty = [path for path, reason in unreadable if reason == scanner.NOT_CONNECTED]
+    folders = [path for path, _ in unreadable if path not in files and path not in empty]
     notes = []
+    if empty:
+        n = len(empty)
+        notes.append(f"Empty, {'their' if n > 1 else 'its'} songs kept: {_two_folders(empty)} (a disk or share not "
+                     f"connected? Delete the empty folder{'s' if n > 1 else ''} if the songs are gone for good)")
     if folders:
         n = len(folders)
         notes.append(f"{n:,} folder{'s' if n > 1 else ''} could not be read, {'their' if n > 1 else 'its'} tracks"

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from player.library.scanner import Scanner
+from player.ui.library_tasks import _unreadable_notes
 from tests.audiogen import write_track
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -72,7 +73,9 @@ def test_songs_on_a_share_mounted_inside_the_library_keep_their_history_while_it
     result = Scanner(store).scan()
     assert result.missing == 0
     assert [folder for folder, _ in result.unreadable_folders] == [str(root / "nas")]
-    assert "not connected" in result.unreadable_folders[0][1]
+    assert _unreadable_notes(result.unreadable_folders) == [
+        f"Empty, its songs kept: {root / 'nas'} (a disk or share not connected? Delete the empty folder if the "
+        "songs are gone for good)"]
     assert {t["id"] for t in store.tracks() if t["artist"] == "Share Band"} == set(shared)
     assert all(store.track(i)["missing"] == 0 for i in shared)
 
