@@ -586,12 +586,14 @@ class Scanner:
         library has tracks below it that this scan did not find, is a disk or share not
         connected. Its tracks are not gone: it is reported as a folder that could not be read,
         which keeps them as they were (their plays, stars and playlist places stay theirs, and
-        no copy elsewhere takes them over). One no longer there, or a plain folder with files of
-        its own now, is forgotten: its tracks, if not found, are missing as any deleted file is.
-        (An empty folder that was never a mount point is a folder emptied: its songs are gone.)"""
+        no copy elsewhere takes them over), and they are away until it is found mounted again
+        (greyed, never offered: they would not play). One no longer there, or a plain folder
+        with files of its own now, is forgotten: its tracks, if not found, are missing as any
+        deleted file is. (An empty folder that was never a mount point is a folder emptied:
+        its songs are gone.)"""
         for root, folder in state.items():
             found = mounted.get(root, set())
-            gone = []
+            gone, away = [], []
             for path in sorted(self.store.mount_points(folder.id) - found):
                 empty = _empty_folder(path)
                 if empty is None:
@@ -601,7 +603,8 @@ class Scanner:
                 elif any(_inside(p, path) and p not in seen and not known[3] for p, known in folder.known.items()):
                     log.warning("%r is empty (a disk or share not connected?); its tracks are left as they are", path)
                     self._unreadable(path, NOT_CONNECTED)
-            self.store.note_mount_points(folder.id, found, gone)
+                    away.append(path)
+            self.store.note_mount_points(folder.id, found, gone, away)
 
     def _scan_roots(self, roots: list[str], folders: dict) -> int:
         """Scan the available roots (``folders``: their rows by path); returns how many moved

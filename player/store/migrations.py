@@ -620,10 +620,13 @@ _V32 = "DROP INDEX IF EXISTS tracks_order_unkeyed"
 # they are in (a share mounted at /music/nas, a disk at D:\Music\Old): when one is there
 # but empty later, its disk is not connected, and its tracks are kept as they were rather
 # than taken for deleted (see player.library.scanner). Forgotten with their library folder.
+# ``away_since``: when a scan first found it empty, as a library folder's: its tracks are
+# away until it is connected again (greyed, never offered), as those of a folder away are.
 _V33 = """
 CREATE TABLE mount_points (
     path TEXT PRIMARY KEY,
-    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    away_since REAL
 );
 CREATE INDEX mount_points_folder ON mount_points(folder_id);
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import sqlite3
 import time
 from typing import Iterable, Iterator, Sequence
@@ -167,15 +168,25 @@ class TracksMixin:
         disk than the folder they are in (see migration 32)."""
         return {r[0] for r in self.execute("SELECT path FROM mount_points WHERE folder_id = ?", (folder_id,))}
 
-    def note_mount_points(self, folder_id: int, found: Iterable[str], gone: Iterable[str] = ()) -> None:
+    def note_mount_points(self, folder_id: int, found: Iterable[str], gone: Iterable[str] = (),
+                          away: Iterable[str] = ()) -> None:
         """Note the mount points a scan found inside the library folder ``folder_id``, and
-        forget those in ``gone`` (folders no longer there, or a plain folder of the disk now)."""
+        forget those in ``gone`` (folders no longer there, or a plain folder of the disk now).
+        Those in ``away`` (found empty, their disk not connected) are away from now on, their
+        tracks as a library folder's away are (see :meth:`away_tracks`); the folder's others not."""
+        away = [sql_text(path) for path in away]
         with self.transaction() as conn:
             conn.executemany("INSERT INTO mount_points (path, folder_id) VALUES (CAST(? AS TEXT), ?) "
                              "ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id",
                              [(sql_text(path), folder_id) for path in found])
             conn.executemany("DELETE FROM mount_points WHERE path = CAST(? AS TEXT)",
                              [(sql_text(path),) for path in gone])
+            # (one away since an earlier scan keeps that time: what is away changes only when that does)
+            now = time.time()
+            conn.execute("UPDATE mount_points SET away_since = NULL WHERE folder_id = ? AND away_since IS NOT NULL "
+                         f"AND path NOT IN ({', '.join('CAST(? AS TEXT)' for _ in away)})", (folder_id, *away))
+            conn.executemany("UPDATE mount_points SET away_since = ? WHERE path = CAST(? AS TEXT) "
+                             "AND away_since IS NULL", [(now, path) for path in away])
 
     def library_stamp(self) -> int:
         """Changes whenever any track or library folder is written, by any code or process
@@ -239,16 +250,30 @@ class TracksMixin:
         return out
 
     def away_stamp(self) -> tuple:
-        """Changes whenever a folder goes away or comes back (a cheap read)."""
+        """Changes whenever a folder or a mount point in one goes away or comes back (a cheap read)."""
         return tuple(self.execute("SELECT count(*), total(id), max(away_since) FROM folders "
-                                  "WHERE away_since IS NOT NULL").fetchone())
+                                  "WHERE away_since IS NOT NULL").fetchone()) + tuple(self.execute(
+            "SELECT count(*), total(rowid), max(away_since) FROM mount_points "
+            "WHERE away_since IS NOT NULL").fetchone())
 
     def away_tracks(self) -> dict[int, str]:
         """``track id -> library folder`` for the tracks of the folders the last scan of each
-        found away: listed, and not playable until their disk is connected again."""
-        return dict(self.execute(
+        found away: listed, and not playable until their disk is connected again. The tracks
+        below a mount point in a library folder found empty (see :meth:`note_mount_points`)
+        are away as well, the mount point for their folder: a disk or share not connected
+        there, whose songs would fail one after another."""
+        # (by name below it, the path's own index read in order: "/music/nas/" up to "/music/nas0")
+        below = [(path, path + os.sep, path + chr(ord(os.sep) + 1)) for (path,) in self.execute(
+            "SELECT path FROM mount_points WHERE away_since IS NOT NULL")]
+        away = {}
+        for path, start, end in below:
+            away.update((track_id, path) for (track_id,) in self.execute(
+                "SELECT id FROM tracks WHERE path > CAST(? AS TEXT) AND path < CAST(? AS TEXT) AND missing = 0",
+                (sql_text(start), sql_text(end))))
+        away.update(self.execute(
             "SELECT t.id, f.path FROM tracks t JOIN folders f ON f.id = t.folder_id "
             "WHERE f.away_since IS NOT NULL AND t.missing = 0").fetchall())
+        return away
 
     def away_track_ids(self) -> set[int]:
         return set(self.away_tracks())

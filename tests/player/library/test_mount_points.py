@@ -78,11 +78,18 @@ def test_songs_on_a_share_mounted_inside_the_library_keep_their_history_while_it
         "songs are gone for good)"]
     assert {t["id"] for t in store.tracks() if t["artist"] == "Share Band"} == set(shared)
     assert all(store.track(i)["missing"] == 0 for i in shared)
+    # (kept, but away as a disk's not connected: greyed, said where they are, never offered)
+    assert store.away_tracks() == {i: str(root / "nas") for i in shared}
+    assert store.left_out_ids() >= set(shared)
+    away_at = store.away_stamp()
+    Scanner(store).scan()
+    assert store.away_stamp() == away_at                    # (still away: nothing for readers to read again)
 
     # Connected again: the same tracks, with their plays, no second copy of either.
     _scan_while_mounted(unshare, root / "nas", share)
     assert {t["id"]: t["path"] for t in store.tracks() if t["artist"] == "Share Band"} == shared
     assert [p["track_id"] for p in store.plays()] == [played]
+    assert store.away_tracks() == {} and store.away_stamp() != away_at
 
 
 def test_songs_of_a_mount_point_the_person_removed_are_missing_and_no_longer_reported(store, music):
@@ -92,10 +99,12 @@ def test_songs_of_a_mount_point_the_person_removed_are_missing_and_no_longer_rep
     _scan_while_mounted(unshare, root / "nas", share)
     assert Scanner(store).scan().unreadable_folders      # not connected: kept
 
+    assert len(store.away_tracks()) == 2
     (root / "nas").rmdir()                                  # the person took the share away for good
     result = Scanner(store).scan()
     assert result.unreadable_folders == []
     assert result.missing == 2
+    assert store.away_tracks() == {}
     assert Scanner(store).scan().unreadable_folders == []
 
 
@@ -111,3 +120,20 @@ def test_an_album_folder_the_person_emptied_loses_its_songs(store, music):
     result = Scanner(store).scan()
     assert result.unreadable_folders == []
     assert result.missing == 2
+
+
+def test_the_songs_below_a_mount_point_away_are_away_and_no_others(store):
+    # (by name: "/music/nas" away is not "/music/nas2", nor "/music/nas.old")
+    store.add_folder("/music")
+    folder_id = store.folders()[0]["id"]
+    ids = {}
+    for path in ["/music/nas/a.flac", "/music/nas/deep/b.flac", "/music/nas2/c.flac", "/music/nas.old/d.flac",
+                 "/music/e.flac"]:
+        store.upsert_tracks([{"path": path, "folder_id": folder_id, "size": 1, "mtime_ns": 1, "title": path}])
+        ids[path] = store.track_by_path(path)["id"]
+    store.note_mount_points(folder_id, ["/music/nas", "/music/nas2"])
+    assert store.away_tracks() == {}
+    store.note_mount_points(folder_id, [], away=["/music/nas"])
+    assert store.away_tracks() == {ids["/music/nas/a.flac"]: "/music/nas", ids["/music/nas/deep/b.flac"]: "/music/nas"}
+    store.note_mount_points(folder_id, ["/music/nas"])      # mounted again
+    assert store.away_tracks() == {}
