@@ -165,7 +165,7 @@ class TracksMixin:
 
     def mount_points(self, folder_id: int) -> set[str]:
         """The folders inside the library folder ``folder_id`` that a scan found on another
-        disk than the folder they are in (see migration 32)."""
+        disk than the folder they are in (see the migration that makes ``mount_points``)."""
         return {r[0] for r in self.execute("SELECT path FROM mount_points WHERE folder_id = ?", (folder_id,))}
 
     def note_mount_points(self, folder_id: int, found: Iterable[str], gone: Iterable[str] = (),
@@ -530,7 +530,7 @@ class TracksMixin:
 
     def note_away_home(self, track_id: int, path: str) -> None:
         """Note ``path``: where the track ``track_id`` was before a copy at another place took it
-        over while its library folder was away (see migration 33)."""
+        over while its library folder was away (see the migration that adds ``away_home``)."""
         with self.transaction() as conn:
             conn.execute("UPDATE tracks SET away_home = CAST(? AS TEXT) WHERE id = ?", (sql_text(path), track_id))
 

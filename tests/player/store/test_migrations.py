@@ -1212,7 +1212,7 @@ def test_v32_drops_the_index_nothing_read_and_the_unkeyed_rows_are_still_found_b
     store.close()
 
 
-def test_migrations_32_and_33_keep_the_library_and_know_no_mount_point_nor_home_yet(tmp_path):
+def test_the_migrations_to_mount_points_and_away_home_keep_the_library_and_know_none_yet(tmp_path):
     store = _migrated(tmp_path / "library.db", 31,
                       "INSERT INTO folders (path, added_at) VALUES ('/music', 0)",
                       "INSERT INTO tracks (path, folder_id, size, mtime_ns, title, added_at, updated_at) "
