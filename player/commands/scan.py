@@ -14,7 +14,7 @@ def add_parser(sub):
 
 def run(args) -> int:
     from player.library.decoders import ffmpeg_need
-    from player.library.scanner import STAT_DENIED_IS_THE_FOLDERS, Scanner
+    from player.library.scanner import NOT_CONNECTED, STAT_DENIED_IS_THE_FOLDERS, Scanner
     from player.progress import ProgressBar
     from player.store import Store
     from segue_common.text import shown
@@ -74,7 +74,11 @@ def run(args) -> int:
     if need.missing:
         print(need.words())
     for folder, reason in result.unreadable_folders[:20]:
-        if os.path.islink(folder) and not os.path.exists(folder):
+        if reason == NOT_CONNECTED:
+            # (a mount point found empty read well, not as a folder that "cannot be read")
+            print(f"  empty, its songs kept: {shown(folder)} (a disk or share not connected? none of them is "
+                  "suggested until it is back; delete the empty folder if they are gone for good)")
+        elif os.path.islink(folder) and not os.path.exists(folder):
             # (a link to a disk or share not connected: neither a folder that would not list
             # nor one file, and on Windows it was named "its track", though it leads to many)
             print(f"  link {shown(folder)}: {reason} (its tracks are left as they were)")
