@@ -1871,8 +1871,11 @@ class Player:
             # flickered in the window and told whoever waits for the end of the queue that it
             # had come, with the next song's play already logged.
             # So is the moment of a gapless hand-over, between the engine's "finished" for one
-            # song and its "started" for the next, while the engine plays on.
-            if self._changing or (self._handing_over and self.engine.state is not PlaybackState.STOPPED):
+            # song and its "started" for the next: that "started" is always on its way, whatever
+            # the engine's state. Its word comes late on a busy machine, and short songs may all
+            # have played out by then: "stopped" read at the end of the first told whoever waits
+            # for the end of the queue that it had come, the next songs' plays not logged yet.
+            if self._changing or self._handing_over:
                 return PlaybackState.PLAYING
             return PlaybackState.STOPPED
         state = self.engine.state
@@ -3236,7 +3239,17 @@ class Player:
             src = data.get("source")
             playing = self._playing
             if event == "finished" and playing is not None and src is playing.source:
-                self._end_current("finished", handing_over=not data.get("last"))
+                armed = self._armed
+                lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
+                # (the song armed too late for the engine is started below: its end is no stop
+                # either, read by a listener of it; the word of it came late on a busy machine)
+                goes_on = bool(data.get("last") and not self._stop_after and armed is not None
+                               and (lap or any(e is armed.token for e in self._queue.entries())))
+                self._changing += goes_on
+                try:
+                    self._end_current("finished", handing_over=not data.get("last"))
+                finally:
+                    self._changing -= goes_on
                 armed = self._armed
                 lap = self._repeat_copy is not None and armed is not None and armed.token is self._repeat_copy[1]
                 if data.get("last") and self._stop_after:

@@ -429,6 +429,30 @@ def test_a_gapless_hand_over_never_reads_stopped(store, tmp_path, make_player):
     assert seen == [PlaybackState.PLAYING, PlaybackState.PLAYING, PlaybackState.STOPPED]
 
 
+def test_a_gapless_hand_over_told_late_never_reads_stopped(store, tmp_path, make_player):
+    # On a busy machine the engine's word of the first song's end reaches the player late,
+    # once the engine has played all it had and stopped (as here, held till then). "Stopped"
+    # was read at the end of the first song, then of the second, with the next songs' plays
+    # not logged yet: whoever waits for the end of the queue took it as come.
+    ids = add_tracks(store, tmp_path, [("a", 0.4), ("b", 0.4), ("c", 0.4)])
+    p = make_player()
+    seen = []
+    p.add_listener(lambda event, data: seen.append(p.state) if event == "track_ended" else None)
+    told, held = p.engine._listener, []
+
+    def late(event, data):
+        if event == "finished" and not held:
+            held.append(event)
+            assert wait_for(lambda: p.engine.state is PlaybackState.STOPPED)
+        told(event, data)
+
+    p.engine.set_listener(late)
+    p.play_tracks(ids)
+    assert wait_for(lambda: [e for _t, e in ended(store)] == ["finished"] * 3)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED)
+    assert held and seen == [PlaybackState.PLAYING, PlaybackState.PLAYING, PlaybackState.STOPPED]
+
+
 @pytest.mark.parametrize("harm, heard_ms", [("zero_middle", (4000, 4000)), ("cut_to_half", (1700, 2000)),
                                             ("forget_flac_length", (4000, 4000))])
 def test_a_damaged_cut_or_unmeasured_flac_plays_what_it_holds_and_finishes(store, tmp_path, make_player, harm,
