@@ -3774,6 +3774,33 @@ def test_the_next_track_of_the_same_album_follows_on_without_a_crossfade(store, 
     assert np.abs(out[:upto] - wave[:upto]).max() < 1e-3
 
 
+def test_a_decoder_held_back_mid_album_leaves_no_gap_in_what_is_heard(store, tmp_path):
+    # On a busy machine the decoder's thread was held back a few tenths of a second; the output,
+    # eight times faster than a sound card, ran its buffer dry (held 1.5 s of music, gone in
+    # 0.19 s) and played silence in the middle of the album: 1.96 s more of it heard than the
+    # album holds. A sound card, paced by the clock, plays that buffer for 1.5 s. (Held here
+    # 0.4 s as the second track's audio is written.)
+    import numpy as np
+
+    lens = [100003, 150011, 120007]
+    ids, wave = _continuous_album(store, tmp_path, lens, ["Live"] * 3)
+    engine = OpensInRealTime(speed=8.0, crossfade_s=1.0, capture=True)
+    push, held = engine._push, []
+
+    def late(src, block, dec):
+        if src.token is not None and src.token.track_id == ids[1] and not held:
+            held.append(src)
+            threading.Event().wait(0.4)     # (the thread kept from running)
+        push(src, block, dec)
+
+    engine._push = late
+    p = Player(store, engine, progress_interval_s=0.2)
+    out = _heard_through(store, p, ids)
+    assert held and [e for _, e in ended(store)] == ["finished"] * 3
+    assert abs(len(out) - sum(lens)) <= 2
+    assert np.abs(out[:sum(lens) - 1000] - wave[:sum(lens) - 1000]).max() < 1e-3
+
+
 def test_a_mix_in_one_file_with_a_cue_sheet_follows_on_without_a_crossfade(store, tmp_path):
     # A DJ mix ripped as one file, its sheet naming each track's performer and none for the
     # album: its tracks are one album by the file they share, and run into one another.
