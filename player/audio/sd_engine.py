@@ -28,8 +28,12 @@ log = logging.getLogger(__name__)
 WARMUP_S = 0.15  # silence played when a stream (re)starts, before any audio
 LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see _close_stream)
 #: how long a switch of output waits at most for the old one to fade out (see _fade_out): a
-#: block of the output (2048 frames, 46 ms) and the fade's own 12 ms, with room to spare
-SWITCH_FADE_WAIT_S = 0.1
+#: block of the output (2048 frames, 46 ms) and the fade's own 12 ms take a moment, but a busy
+#: machine holds the audio thread back for tenths of a second, and an output holding more than
+#: that (Bluetooth, 0.2-0.4 s) plays on meanwhile: given up on after a tenth, its music was cut
+#: at full level. Only an output that stopped calling for audio waits the whole time (on the
+#: player's thread, never the window's).
+SWITCH_FADE_WAIT_S = 1.0
 OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
 EXIT_WAIT_S = 1.0  # how long a stream left to stop is waited for as the process exits (see _at_exit)
 HEARD_BLOCKS = 128  # blocks kept to tell what is heard now (3 s of blocks of 1024 frames at 44.1 kHz)

@@ -295,6 +295,46 @@ def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tm
         assert level[end - 64:end].max() < 0.1, end       # faded: cut, it stayed at 0.3 to the last frame
 
 
+def test_the_output_left_fades_out_though_its_audio_thread_comes_late(sd_engine, tmp_path):
+    """On a busy machine the audio thread of the output being left may not run for tenths of
+    a second (held here till the switch gives up on it, 0.2 s at most). The switch
+    waited a tenth of a second for its fade, then cut it at full level: a click on the
+    speakers the person leaves."""
+    import threading
+
+    path = long_tone(tmp_path)
+    e = sd_engine(latency=0.3)      # (it holds more than the thread is late: no gap, no underrun)
+    other = next(d for d in e.devices() if d != "default")
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    render, close = e._render, e._close_stream
+    cut, held = threading.Event(), []
+
+    def late(out):
+        if e._moving_out and not held:      # (the first block asked to fade, on the audio thread)
+            held.append(out)
+            cut.wait(0.2)
+        render(out)
+
+    def closing(**kw):
+        cut.set()
+        close(**kw)
+
+    e._render, e._close_stream = late, closing
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 5)
+    e.set_device(other)
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5)
+    level = np.abs(recorder.stop()[:, 0])
+    playing = level > 1e-4
+    ends = [i for i in np.flatnonzero(playing[:-1] & ~playing[1:]) + 1
+            if i > 600 and not playing[i:i + int(0.02 * SR)].any()]
+    assert held and ends, ends
+    assert level[ends[0] - 600:ends[0]].max() > 0.25       # (the tone at its level before the end)
+    assert level[ends[0] - 64:ends[0]].max() < 0.1, ends[0]    # faded: cut, it stayed at 0.3
+
+
 def test_a_block_of_the_output_left_that_was_under_way_takes_nothing_from_the_new_one(sd_engine, tmp_path):
     """A block of the old output's callback already past its check as the switch let that
     output go renders on, on PortAudio's thread, while the new output opens: it must hear
