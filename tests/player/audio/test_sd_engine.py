@@ -335,6 +335,45 @@ def test_the_output_left_fades_out_though_its_audio_thread_comes_late(sd_engine,
     assert level[ends[0] - 64:ends[0]].max() < 0.1, ends[0]    # faded: cut, it stayed at 0.3
 
 
+def test_a_switch_away_from_an_output_that_stopped_calling_for_audio_still_moves_the_music(sd_engine, tmp_path):
+    """The fade of the output being left is waited for, however late its audio thread runs;
+    one whose thread never comes back (its server hung) must not hold the switch for good:
+    given up on, it is cut, and the music goes on on the output chosen."""
+    import threading
+
+    from player.audio.sd_engine import SWITCH_FADE_WAIT_S
+
+    path = long_tone(tmp_path)
+    e = sd_engine()
+    other = next(d for d in e.devices() if d != "default")
+    render, close = e._render, e._close_stream
+    dead, held = threading.Event(), []
+
+    def never(out):
+        if e._moving_out and not dead.is_set():     # (the old output's thread stops here for good)
+            held.append(out)
+            dead.wait()
+        render(out)
+
+    def closing(**kw):
+        dead.set()      # (a stream is closed only once its thread is let go: see _close_stream)
+        close(**kw)
+
+    e._render, e._close_stream = never, closing
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: src.heard_frames > SR // 5)
+    switched = threading.Thread(target=e.set_device, args=(other,), daemon=True)
+    began = time.monotonic()
+    switched.start()
+    switched.join(SWITCH_FADE_WAIT_S + 10)
+    assert not switched.is_alive(), "the switch waited for good for an output that stopped calling"
+    assert held and time.monotonic() - began >= SWITCH_FADE_WAIT_S      # (given up on, not faded)
+    assert e.device == other and e.state is PlaybackState.PLAYING
+    heard = src.heard_frames
+    assert wait_for(lambda: src.heard_frames > heard + SR // 5), "the music did not go on on the output chosen"
+
+
 def test_a_block_of_the_output_left_that_was_under_way_takes_nothing_from_the_new_one(sd_engine, tmp_path):
     """A block of the old output's callback already past its check as the switch let that
     output go renders on, on PortAudio's thread, while the new output opens: it must hear
