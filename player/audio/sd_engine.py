@@ -31,7 +31,8 @@ LET_GO_WAIT_S = 3.0  # how long stopping and closing a stream is waited for (see
 #: block of the output (2048 frames, 46 ms) and the fade's own 12 ms take a moment, but a busy
 #: machine holds the audio thread back for tenths of a second, and an output holding more than
 #: that (Bluetooth, 0.2-0.4 s) plays on meanwhile: given up on after a tenth, its music was cut
-#: at full level. Only an output that stopped calling for audio waits the whole time (on the
+#: at full level. The output's latency comes on top, as one of long latency asks for its blocks
+#: in bursts. Only an output that stopped calling for audio waits the whole time (on the
 #: player's thread, never the window's).
 SWITCH_FADE_WAIT_S = 1.0
 OPEN_WAIT_S = 5.0  # how long opening a stream is waited for (see _open_stream)
@@ -517,7 +518,7 @@ class SoundDeviceEngine(BufferedEngine):
         """How long the output a switch is leaving still plays music it took (0: none)."""
         left = self._heard_left
         ends = left.music_ends(self.rate) if left is not None else None
-        return 0.0 if ends is None else min(1.0, max(0.0, ends - time.monotonic()))
+        return 0.0 if ends is None else min(MAX_DAC_DELAY_S, max(0.0, ends - time.monotonic()))
 
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
@@ -581,13 +582,18 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _fade_out(self) -> bool:
         """Fade the output playing to silence, as a pause does, and wait (on the caller's
-        thread, never the window's: at most :data:`SWITCH_FADE_WAIT_S`) until the audio
+        thread, never the window's: at most :data:`SWITCH_FADE_WAIT_S` and its latency) until the audio
         thread has. False when it did not (no output running, or one that stopped calling):
         its sound is then cut as before."""
         if not self._output_running():
             return False
         self._moving_out = True
-        end = time.monotonic() + SWITCH_FADE_WAIT_S
+        # An output of long latency (Bluetooth: 0.3-2 s) takes its blocks in bursts, as its
+        # buffer empties: at 0.56 s the fade was taken 0.14 s after it was asked for, at 1.1 s
+        # after 0.27 s. Given up after 0.1 s, the old output was cut mid-wave (a click), and
+        # the music it held, up to its whole latency, was never heard.
+        latency = min(MAX_DAC_DELAY_S, self._stream_latency or 0.0)
+        end = time.monotonic() + SWITCH_FADE_WAIT_S + latency
         while self._level > 0:
             if time.monotonic() >= end:
                 return False
@@ -612,7 +618,8 @@ class SoundDeviceEngine(BufferedEngine):
         done = threading.Event()
 
         latency = self._stream_latency if linger else 0.0
-        linger_s = min(1.0, latency + 0.05) if latency else 0.0
+        # (up to the longest latency believed: cut at 1 s, an output of 1.1 s lost its fade)
+        linger_s = min(MAX_DAC_DELAY_S, latency + 0.05) if latency else 0.0
 
         def let_go():
             try:

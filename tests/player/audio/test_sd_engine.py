@@ -265,23 +265,27 @@ def test_a_device_lost_during_a_short_pause_is_opened_anew_by_play(sd_engine, tm
         server.close()
 
 
-def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tmp_path):
+@pytest.mark.parametrize("latency", ["high", 0.5])
+def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tmp_path, latency):
     """Moving the music to another output mid-song: the one left fades out, as at a pause,
     where it stopped mid-wave at full level (a click on the speakers the person leaves).
     Both outputs play into the null sink; the new one begins after its silent warm-up, so
-    the end of each old one stands alone in the recording."""
+    the end of each old one stands alone in the recording. An output of long latency (0.56 s:
+    Bluetooth) takes its blocks in bursts, and the switch, given up waiting for its fade after
+    0.1 s, cut it mid-wave all the same."""
     path = long_tone(tmp_path)
-    e = sd_engine()
+    e = sd_engine(latency=latency)
     other = next(d for d in e.devices() if d != "default")
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     src = Source(str(path))
     e.play(src)
     for name in (other, None, other):
-        heard = src.heard_frames
+        # (each switch once the music of the one before is heard: it took a latency ahead)
+        heard = src.heard_frames + int(e._stream_latency * SR)
         assert wait_for(lambda: src.heard_frames > heard + SR // 5)
         e.set_device(name)
         assert e.device == name
-    heard = src.heard_frames
+    heard = src.heard_frames + int(e._stream_latency * SR)
     assert wait_for(lambda: src.heard_frames > heard + SR // 5)
     level = np.abs(recorder.stop()[:, 0])
     playing = level > 1e-4
@@ -289,7 +293,9 @@ def test_the_output_switched_mid_song_fades_out_on_the_device_left(sd_engine, tm
     quiet = int(0.02 * SR)
     ends = [i for i in np.flatnonzero(playing[:-1] & ~playing[1:]) + 1
             if i > 600 and not playing[i:i + quiet].any()]
-    assert len(ends) >= 3, ends
+    # (at a long latency the new output's silence lasts just until the old one's fade is
+    # heard: the gap between them may be shorter than 20 ms, and that end not found here)
+    assert len(ends) >= (3 if latency == "high" else 1), ends
     for end in ends[:3]:
         assert level[end - 600:end].max() > 0.25          # (the tone at its level before the end)
         assert level[end - 64:end].max() < 0.1, end       # faded: cut, it stayed at 0.3 to the last frame
@@ -1451,15 +1457,19 @@ def test_an_output_left_whose_server_stops_answering_as_it_plays_its_last_blocks
         sink.reinit_portaudio()
 
 
-def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_time(sd_engine, tmp_path):
+@pytest.mark.parametrize("latency", [0.3, 0.5, 1.0])
+def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_time(sd_engine, tmp_path,
+                                                                                     latency):
     """The output left plays what it took (a latency of the song, then the fade) on its own
     after a switch. The new one began 0.15 s after it opened whatever the old one still held:
     the two played at once, at two places in the song, for a tenth of a second (0.3 s of
     latency, as over Bluetooth). What the device plays across the switch is the song taken
     from the buffer, each frame once, one output after the other: the sound recorded lasts
-    as long as the audio taken."""
+    as long as the audio taken. At a longer latency (0.56 s, 1.1 s: Bluetooth) the old output
+    takes its blocks in bursts: the switch gave up waiting for its fade after 0.1 s and cut
+    it mid-wave, a click, and the music it held was never heard (0.57 s, 0.83 s of it)."""
     path = long_tone(tmp_path)
-    e = sd_engine(latency=0.3)
+    e = sd_engine(latency=latency)
     src = Source(str(path))
     recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
     e.play(src)
