@@ -600,6 +600,13 @@ class SoundDeviceEngine(BufferedEngine):
             time.sleep(0.002)
         return True
 
+    def _still_sounding(self) -> bool:
+        """Whether the output open now has music it took still to be heard."""
+        with self._stream_lock:
+            heard = self._heard if self._stream is not None else None
+        ends = heard.music_ends(self.rate) if heard is not None else None
+        return ends is not None and ends > time.monotonic()
+
     def _close_stream(self, *, drain: bool = False, wait: bool = True, linger: bool = False) -> None:
         """Close the stream, if any, without reporting its end as a loss (``drain``: once it
         played what it holds; else at once; ``wait``: False lets it go on another thread,
@@ -740,7 +747,12 @@ class SoundDeviceEngine(BufferedEngine):
     def _switch_device(self, name: str | None) -> None:
         was_playing = self.state.value == "playing"
         before = self._device
-        if was_playing and self._fade_out():
+        # Paused a moment ago, the old output still plays the music it took before the pause
+        # (up to its latency: a second and more over Bluetooth): cut at once, the end of it
+        # clicked, and the resume went on from the last frame taken, so that what it still
+        # held was never heard (0.57 s at 0.56 s of latency, 1.2 s at 1.1 s). It plays out
+        # on its own, as when playing.
+        if (was_playing or self._still_sounding()) and self._fade_out():
             # Faded: the old output plays what it holds (the fade's end and silence) on its
             # own, while the new one opens; cut at once, it stopped mid-wave (a click on the
             # speakers the person leaves). (Its blocks are silence from now on: see _callback.)

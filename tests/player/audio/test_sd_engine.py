@@ -1491,3 +1491,35 @@ def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_
     off = (played - src.heard_frames) / SR
     assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the audio taken across the switch"
     assert np.abs(out).max() < 0.31, "the two outputs played at once"
+
+
+@pytest.mark.parametrize("latency", [0.5, 1.0])
+def test_a_switch_of_output_just_after_a_pause_loses_none_of_the_song(sd_engine, tmp_path, latency):
+    """Paused, the output of long latency (Bluetooth) still plays what it took before the
+    pause for its latency. A switch of output then cut it at once: a click, and the resume
+    went on from the last frame taken, so that the music it still held was never heard
+    (0.57 s at 0.56 s of latency). The song is heard whole across the pause and the switch."""
+    path = tmp_path / "three.wav"
+    sf.write(str(path), np.stack([sine(3 * SR, freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    e = sd_engine(latency=latency)
+    src = Source(str(path))
+    recorder = sink.MonitorRecorder(tmp_path / "monitor.raw")
+    e.play(src)
+    assert wait_for(lambda: e.position > 0.5)
+    e.pause()
+    e.set_device(None)     # (the same null sink, opened anew as another device would be)
+    # (resumed once what the old output held has been heard, whatever became of it)
+    more = recorder._size() + int((e._stream_latency + 0.3) * SR) * 2 * 4
+    assert recorder._wait(lambda: recorder._size() >= more)
+    e.resume()
+    assert wait_for(lambda: e.state is PlaybackState.STOPPED, 15)
+    more = recorder._size() + int((e._stream_latency + 0.2) * SR) * 2 * 4
+    recorder._wait(lambda: recorder._size() >= more)
+    out = recorder.stop()[:, 0]
+    w = 120     # (longer than the tone's period: its zero crossings are no silence)
+    sound = np.lib.stride_tricks.sliding_window_view(np.abs(out), w).max(axis=1) > 1e-3
+    stretches = int(sound[0]) + np.count_nonzero(np.diff(sound.astype(np.int8)) == 1)
+    played = np.count_nonzero(sound) - stretches * (w - 1)
+    off = (played - 3 * SR) / SR
+    assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the song's 3 s"
+    assert np.abs(out).max() < 0.31, "the two outputs played at once"
