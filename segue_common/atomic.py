@@ -3,15 +3,32 @@
 Every write goes to a temporary file in the same folder, is flushed and fsynced, then
 ``os.replace``-d over the target, and the folder is fsynced too (where the OS allows
 it), so a power cut right after the call leaves the new file, not an empty one.
+
+On Windows a file another process has open cannot be replaced: the window reading the
+models' pointer as the trainer swaps it, a virus scanner or the search indexer looking at
+a file just written. They let go within moments, so there the replacement is tried again
+for a while (``BUSY_WAIT_S``) before the refusal is given to the caller.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import IO, Iterator
+
+log = logging.getLogger(__name__)
+
+#: how long a replacement refused on Windows is tried again (a reader holds such a file for
+#: milliseconds, a virus scanner for up to about a second)
+BUSY_WAIT_S = 2.0
+#: the first pause between tries, doubled after each up to ``_BUSY_PAUSE_MAX_S``
+_BUSY_PAUSE_S = 0.005
+_BUSY_PAUSE_MAX_S = 0.1
 
 
 def fsync_dir(folder: str | os.PathLike) -> None:
@@ -33,11 +50,34 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def replace(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+def _replace_when_free(src: str | os.PathLike, dst: str | os.PathLike, platform: str,
+                       busy_wait_s: float) -> None:
+    """``os.replace(src, dst)``; on Windows (``platform`` "win32") tried again for up to
+    ``busy_wait_s`` while it is refused (PermissionError: ``dst`` or ``src`` open in another
+    process). Elsewhere a refusal is final (a folder or file the user may not change), and
+    waiting would only delay saying so."""
+    deadline = time.monotonic() + busy_wait_s
+    pause = _BUSY_PAUSE_S
+    while True:
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError as exc:
+            left = deadline - time.monotonic()
+            if platform != "win32" or left <= 0:
+                raise
+            log.debug("%s is in use (%s); trying again", dst, exc)
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _BUSY_PAUSE_MAX_S)
+
+
+def replace(src: str | os.PathLike, dst: str | os.PathLike, *, platform: str = sys.platform,
+            busy_wait_s: float = BUSY_WAIT_S) -> None:
     """``os.replace(src, dst)`` made durable.
 
     ``src`` is fsynced first: a file, or a folder with every file in it (a model run
-    written file by file, then renamed into place as a whole).
+    written file by file, then renamed into place as a whole). On Windows a replacement
+    refused while another process has a file open is tried again for ``busy_wait_s``.
     """
     src = Path(src)
     if src.is_dir():
@@ -47,13 +87,15 @@ def replace(src: str | os.PathLike, dst: str | os.PathLike) -> None:
         fsync_dir(src)
     elif src.is_file():
         _fsync_file(src)
-    os.replace(src, dst)
+    _replace_when_free(src, dst, platform, busy_wait_s)
     fsync_dir(Path(dst).parent)
 
 
 @contextlib.contextmanager
-def atomic_open(path: str | os.PathLike, mode: str = "wb", **kw) -> Iterator[IO]:
-    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``.
+def atomic_open(path: str | os.PathLike, mode: str = "wb", *, platform: str = sys.platform,
+                busy_wait_s: float = BUSY_WAIT_S, **kw) -> Iterator[IO]:
+    """Open a temporary file beside ``path`` for writing; on success it replaces ``path``
+    (on Windows tried again for ``busy_wait_s`` while another process has ``path`` open).
 
     On an exception the temporary file is removed and ``path`` is untouched.
     ``mode`` is ``"wb"`` or ``"w"`` (then ``encoding`` defaults to UTF-8).
@@ -73,7 +115,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", **kw) -> Iterator[IO]
             yield fh
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        _replace_when_free(tmp, path, platform, busy_wait_s)
         fsync_dir(path.parent)
     except BaseException:
         with contextlib.suppress(OSError):
