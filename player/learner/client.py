@@ -53,6 +53,8 @@ class LearnerExit:
         code = self.exitcode
         if code is None:
             how = "stopped answering"
+        elif windows_crash(code) is not None:
+            how = f"crashed ({windows_crash(code)})"
         elif code < 0:
             try:
                 name = signal.Signals(-code).name
@@ -62,6 +64,35 @@ class LearnerExit:
         else:
             how = f"stopped (exit code {code})"
         return f"The background learner {how}"
+
+
+#: what the commonest of Windows's crash codes mean: there a process that crashes ends with the
+#: system's status code (0xC0000005 for a bad memory access), not killed by a signal
+_WINDOWS_CRASHES = {
+    0xC0000005: "a bad memory access",
+    0xC000001D: "an instruction the processor does not have",
+    0xC0000017: "out of memory",
+    0xC000012D: "out of memory (the page file is full)",
+    0xC00000FD: "its stack overflowed",
+    0xC0000094: "a division by zero",
+    0xC0000374: "its memory was damaged",
+    0xC0000409: "it stopped itself on a fatal error",
+}
+
+
+def windows_crash(code: int) -> str | None:
+    """What the exit code ``code`` says, where it is a Windows status code of a crash (its top
+    bits 0xC), with the code as Windows tools show it: in hexadecimal (a decimal 3221225477 is
+    what nobody can look up). None for any other code: an exit status on every system is
+    0-255, and a Linux or macOS process killed by a signal ends with a small negative one.
+    A code read as a signed number (-1073741819) is the same status."""
+    if not -(1 << 31) <= code < (1 << 32):
+        return None
+    status = code & 0xFFFFFFFF
+    if status >> 28 != 0xC:
+        return None
+    meaning = _WINDOWS_CRASHES.get(status)
+    return f"{meaning}, 0x{status:08X}" if meaning else f"Windows error 0x{status:08X}"
 
 
 _live: "weakref.WeakSet[LearnerProcess]" = weakref.WeakSet()
