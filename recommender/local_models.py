@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -61,11 +62,14 @@ def prune_runs(root: Path, keep: set) -> None:
             shutil.rmtree(d, ignore_errors=True)
 
 
-def current_run(root: str | Path) -> Path | None:
-    """The folder of the latest complete run under ``root``, or None."""
+def current_run(root: str | Path, *, platform: str = sys.platform) -> Path | None:
+    """The folder of the latest complete run under ``root``, or None. On Windows the pointer
+    is read again for a moment while the trainer's swap (or a virus scanner) refuses it: a
+    refusal taken for "no run" dropped the person's models for the priors, and had the
+    trainer train again at once, the models it made looking deleted."""
     root = Path(root)
     try:
-        run = root / json.loads((root / CURRENT).read_text())["run"]
+        run = root / json.loads(atomic.read_text(root / CURRENT, platform=platform))["run"]
     except (OSError, ValueError, KeyError):
         return None
     return run if (run / "manifest.json").exists() else None

@@ -71,6 +71,26 @@ def _replace_when_free(src: str | os.PathLike, dst: str | os.PathLike, platform:
             pause = min(pause * 2, _BUSY_PAUSE_MAX_S)
 
 
+def read_text(path: str | os.PathLike, *, platform: str = sys.platform, busy_wait_s: float | None = None) -> str:
+    """The text (UTF-8) of a file that is replaced as a whole by another process. On Windows
+    opening it is refused for a moment while it is being replaced or a virus scanner holds
+    the new one (PermissionError): read then, a pointer file looked missing, and what it
+    points to was dropped. So there it is tried again for ``busy_wait_s`` (``BUSY_WAIT_S``
+    by default). A file not there (FileNotFoundError) is not waited for."""
+    deadline = time.monotonic() + (BUSY_WAIT_S if busy_wait_s is None else busy_wait_s)
+    pause = _BUSY_PAUSE_S
+    while True:
+        try:
+            return Path(path).read_text(encoding="utf-8")
+        except PermissionError as exc:
+            left = deadline - time.monotonic()
+            if platform != "win32" or left <= 0:
+                raise
+            log.debug("%s is in use (%s); trying again", path, exc)
+            time.sleep(min(pause, left))
+            pause = min(pause * 2, _BUSY_PAUSE_MAX_S)
+
+
 def replace(src: str | os.PathLike, dst: str | os.PathLike, *, platform: str = sys.platform,
             busy_wait_s: float = BUSY_WAIT_S) -> None:
     """``os.replace(src, dst)`` made durable.
