@@ -19,6 +19,7 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -85,26 +86,32 @@ def _changing(path: Path):
             os.close(fd)
 
 
-def _write(path: Path, plays: list[dict], places: dict[int, list]) -> None:
+def _write(path: Path, plays: list[dict], places: dict[int, list], **kw) -> None:
     write_text(path, json.dumps({"version": VERSION, "plays": plays,
-                                 "places": {str(t): v for t, v in places.items()}}))
+                                 "places": {str(t): v for t, v in places.items()}}), **kw)
 
 
 def replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
-            plays: list[dict], places: dict[int, list]) -> None:
+            plays: list[dict], places: dict[int, list], *, busy_wait_s: float = 0.0,
+            platform: str = sys.platform) -> None:
     """Put ``plays`` and ``places`` in ``path`` in place of ``gone_plays`` and ``gone_places``
     (what one player put there last, or read from it): a player keeps the file in step with
     what the library still refuses it as that changes, not only at its close, so that a kill
     loses nothing. The rest (another player's, closed or killed meanwhile) stays as it is. A
     play is known by its identity, not by what is known of it (its end comes later); the file
     goes once nothing is left in it. Raises OSError where it cannot, and where the file there
-    cannot be read: written over, what it held would be lost."""
+    cannot be read: written over, what it held would be lost.
+
+    A replacement Windows refuses (another process has the file open: a virus scanner, the
+    other player reading it) is tried again for ``busy_wait_s`` only: none by default, as the
+    GUI thread writes it as a play is refused, and the window froze for the whole wait; a
+    refusal is tried again at the next change or tick (see ``Player._keep_unsaved``)."""
     with _changing(path):
-        _replace(path, gone_plays, gone_places, plays, places)
+        _replace(path, gone_plays, gone_places, plays, places, busy_wait_s=busy_wait_s, platform=platform)
 
 
 def _replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
-             plays: list[dict], places: dict[int, list]) -> None:
+             plays: list[dict], places: dict[int, list], **kw) -> None:
     now_plays, now_places = read(path, changing=True)
     done = {_key(p) for p in gone_plays}
     left = [p for p in now_plays if _key(p) not in done]
@@ -113,7 +120,7 @@ def _replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
     merged_places = {t: v for t, v in now_places.items() if gone_places.get(t) != v}
     merged_places.update(places)
     if merged or merged_places:
-        _write(path, merged, merged_places)
+        _write(path, merged, merged_places, **kw)
         return
     try:
         os.unlink(path)

@@ -2691,7 +2691,11 @@ class Player:
                 places = {t: [*v, self._owner.token] for t, v in self._unsaved_places.items()}
             if (plays, places) != self._kept_mine:
                 try:
-                    kept_plays.replace(self._kept_file, *self._kept_mine, plays, places)
+                    # (at the close a moment's wait where Windows refuses the file, as the
+                    # close's writes wait a moment for the library: a refusal then loses the
+                    # plays; while playing none, the GUI thread never waits: tried at the next tick)
+                    kept_plays.replace(self._kept_file, *self._kept_mine, plays, places,
+                                       busy_wait_s=CLOSE_WRITE_WAIT_MS / 1000 if closing else 0.0)
                 except OSError as exc:
                     if not closing:
                         # (tried at every tick while plays wait: a full disk said so once, not every two seconds)

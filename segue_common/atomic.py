@@ -143,15 +143,17 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", *, platform: str = sy
         raise
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically; returns ``path``."""
-    with atomic_open(path, "wb") as fh:
+def write_bytes(path: str | os.PathLike, data: bytes, **kw) -> Path:
+    """Write ``data`` to ``path`` atomically (``kw``: ``atomic_open``'s ``platform`` and
+    ``busy_wait_s``); returns ``path``."""
+    with atomic_open(path, "wb", **kw) as fh:
         fh.write(data)
     return Path(path)
 
 
-def write_text(path: str | os.PathLike, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns ``path``."""
-    with atomic_open(path, "w") as fh:
+def write_text(path: str | os.PathLike, text: str, **kw) -> Path:
+    """Write ``text`` (UTF-8) to ``path`` atomically (``kw``: ``atomic_open``'s ``platform``
+    and ``busy_wait_s``); returns ``path``."""
+    with atomic_open(path, "w", **kw) as fh:
         fh.write(text)
     return Path(path)

@@ -142,3 +142,23 @@ def test_a_player_stopped_mid_change_holds_up_a_change_a_bounded_time(tmp_path, 
         os.close(fd)
     kept_plays.replace(path, [], {}, [_play(2, 200.0)], {})       # free again
     assert [p["track_id"] for p in kept_plays.read(path)[0]] == [1, 2]
+
+
+def test_a_refused_replacement_is_not_waited_for_by_default(tmp_path, request):
+    """The GUI thread writes the file as a play is refused: where Windows refuses the
+    replacement (another process has the file open), the window froze for the whole wait.
+    Not waited for, it is tried again at the next tick; a wait is asked for (the close)."""
+    from tests.replace_refused import busy_noted, ran_elsewhere, refused
+
+    if ran_elsewhere(request, tmp_path):
+        return
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    kept_plays.replace(path, [], {}, [_play(1, 100.0)], {})
+    held = path.read_bytes()
+    with refused(path), busy_noted() as noted:
+        with pytest.raises(PermissionError):
+            kept_plays.replace(path, [], {}, [_play(2, 200.0)], {}, platform="win32")
+        assert not noted.is_set()
+        with pytest.raises(PermissionError):
+            kept_plays.replace(path, [], {}, [_play(2, 200.0)], {}, platform="win32", busy_wait_s=0.05)
+    assert path.read_bytes() == held
