@@ -36,20 +36,23 @@ class TrainError(RuntimeError):
     """Training could not produce models, or a run cannot be read (the previous ones stay in use)."""
 
 
-def point_current(root: Path, run: Path) -> None:
+def point_current(root: Path, run: Path, *, platform: str = sys.platform) -> None:
     """Make ``run`` the current run (the one current until now becomes the previous)."""
     cur = root / CURRENT
     try:
-        prev = json.loads(cur.read_text())["run"]
+        # (read again while Windows refuses it for a moment: taken for none, the run current
+        # until now was dropped from the pointer, and the next prune deleted it)
+        prev = json.loads(atomic.read_text(cur, platform=platform))["run"]
     except (OSError, ValueError, KeyError):
         prev = None
     atomic.write_text(cur, json.dumps({"run": run.name, "previous": prev}))
 
 
 def previous_run(root: Path) -> str | None:
-    """The folder name of the run before the current one, or None."""
+    """The folder name of the run before the current one, or None (the pointer read again
+    while Windows refuses it for a moment: taken for none, the next prune deleted that run)."""
     try:
-        return json.loads((root / CURRENT).read_text()).get("previous")
+        return json.loads(atomic.read_text(root / CURRENT)).get("previous")
     except (OSError, ValueError):
         return None
 

@@ -37,6 +37,20 @@ print(run.name if run is not None else "NONE", flush=True)
 """
 
 
+POINTER = """
+import logging, sys
+logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, format="%(name)s: %(message)s")
+from pathlib import Path
+from segue_common import atomic
+atomic.BUSY_WAIT_S = float(sys.argv[3])
+from recommender.local_models import point_current, previous_run
+root = Path(sys.argv[1])
+(root / "run-2-2").mkdir()
+point_current(root, root / "run-2-2", platform=sys.argv[2])
+print(previous_run(root), flush=True)
+"""
+
+
 def _models(tmp_path: Path) -> Path:
     root = tmp_path / "models"
     run = root / "run-1-1"
@@ -46,8 +60,8 @@ def _models(tmp_path: Path) -> Path:
     return root
 
 
-def _reader(root: Path, platform: str) -> subprocess.Popen:
-    return subprocess.Popen([*unprivileged.prefix(), sys.executable, "-c", READER, str(root), platform, str(WAIT_S)],
+def _reader(root: Path, platform: str, script: str = READER) -> subprocess.Popen:
+    return subprocess.Popen([*unprivileged.prefix(), sys.executable, "-c", script, str(root), platform, str(WAIT_S)],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONPATH": str(REPO)})
 
@@ -64,11 +78,12 @@ def _lines(stream) -> queue.Queue:
     return lines
 
 
-def test_windows_reads_the_pointer_once_it_is_let_go(tmp_path):
+def _read_once_let_go(tmp_path, script: str) -> str:
+    """What ``script`` prints, the pointer refused to it until it has said it will try again."""
     root = _models(tmp_path)
     pointer = root / "current.json"
     pointer.chmod(0)
-    proc = _reader(root, "win32")
+    proc = _reader(root, "win32", script)
     try:
         errors = _lines(proc.stderr)
         said = []
@@ -86,7 +101,17 @@ def test_windows_reads_the_pointer_once_it_is_let_go(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert out.strip() == "run-1-1"
+    return out.strip()
+
+
+def test_windows_reads_the_pointer_once_it_is_let_go(tmp_path):
+    assert _read_once_let_go(tmp_path, READER) == "run-1-1"
+
+
+def test_windows_keeps_the_current_run_as_the_previous_one_when_the_pointer_is_refused(tmp_path):
+    # (taken for no pointer, the new one named no previous run, and the prune after training
+    # deleted the run the person's models fall back to)
+    assert _read_once_let_go(tmp_path, POINTER) == "run-1-1"
 
 
 def test_elsewhere_an_unreadable_pointer_is_no_run_at_once(tmp_path):
