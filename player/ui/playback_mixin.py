@@ -647,6 +647,10 @@ class PlaybackMixin:
         moments, the next one taken by the output and not heard yet; it played whole and is
         not started again (``Player.start_station``).
         """
+        # Asked from any place (a row's menu as the Now-playing button) on the song named in its
+        # last moments, the next one taken by the output and not heard yet: that song is the one
+        # seen and heard ending, and is not started again.
+        ending = ending or (self.bridge is not None and self.bridge.holding and self.shown_track_id() == seed)
         self.station = station = Station(seed)
         provider = self.provider
         # What was heard this session is no discovery for the station: its later batches

@@ -285,3 +285,29 @@ def test_the_desktop_reads_the_song_still_named_at_its_end(null_sink, store, qtb
     qtbot.waitUntil(look, timeout=20000)
     assert told, "the hand-over was never seen"
     assert set(told) == {("quiet", 1_500_000, 1_500_000)}
+
+
+def test_radio_from_the_row_of_the_song_still_named_does_not_start_it_again(null_sink, store, qtbot, tmp_path):
+    # The same station asked from the song's row (the library's or Up next's menu) rather than
+    # the Now-playing button: the song the row names is the one seen and heard ending, and is
+    # not started again either.
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 20.0, 0.3)
+    others = {_add(store, tmp_path, f"other {n}", 1.0, 0.0) for n in range(4)}
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=20000)
+    window.play_ids([quiet, loud])
+    qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
+    assert window.windowTitle().startswith("quiet")
+    window.library.radio_requested.emit(quiet)      # as the row's "Radio from this song" sends it
+    qtbot.waitUntil(lambda: p.station_seed == quiet and len(p.queue) > 0, timeout=20000)
+    assert {e.track_id for e in p.queue} <= others
+    qtbot.waitUntil(lambda: window.windowTitle().startswith("loud"), timeout=20000)
+    p.stop()
+    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(quiet, "finished"), (loud, "stopped")]
