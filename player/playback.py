@@ -95,6 +95,9 @@ END_ZONE_S = EARLY_SKIP_MS / 1000
 RESUME_LONGER_THAN_S = 20 * 60.0
 #: ...left further than this from its start (it was only begun) and from its end (it was heard).
 RESUME_MARGIN_S = 60.0
+# A stop asked on the song still named reaches the player a moment after the next song is heard
+# where the machine is busy: still meant for the song before, within this much.
+UNHEARD_GRACE_S = 0.5
 DURATION_TOLERANCE_S = 1.0  # a decoded length this far from the library's is the one a play is logged with
 #: how long closing waits for a library another process holds to give a track to its copy (the
 #: store's own wait is 30 s, on the GUI thread); past it, the next scan gives the track its plays
@@ -539,6 +542,9 @@ class Player:
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
+        # (entry, heard_at): the song the engine went on into without a gap, taken by the output
+        # and first heard at ``heard_at`` (``time.monotonic()``): see set_stop_after(ending=)
+        self._taken_ahead: tuple[QueueEntry, float] | None = None
         # Held while this player lives: another process starting now (``segue play`` beside
         # the window) must not take this player's plays for a killed one's and close them.
         self._owner = store.play_owner()
@@ -1815,21 +1821,58 @@ class Player:
         """Playback stops when the song playing now ends (see :meth:`set_stop_after`)."""
         return self._stop_after
 
-    def set_stop_after(self, on: bool) -> None:
+    def set_stop_after(self, on: bool, *, ending: bool = False) -> None:
         """Stop when the song playing now ends: it plays to its end (a finished play), and
         Up next stays as it is, its first song waiting for Play. Nothing is armed after the
         song while this is on (what was armed is taken back, or the engine would go on into
         it without a gap); turned off again, the next song is armed again and follows
         without a gap. Once it has stopped the music it turns itself off, as it does when
         the music stops otherwise; Next, Previous or a song started by hand keep it on, for
-        the song that plays then."""
+        the song that plays then.
+
+        ``ending``: asked on the song named in its last moments, the song after it taken by
+        the output and not heard yet (a gapless hand-over). The person asked to stop after
+        the song they hear: the one taken does not play on. The music stops, that song goes
+        back to the head of Up next, and its play (nothing of it heard) ends as stopped, no
+        skip. Where it has been heard a while already (the word came late), it is the song
+        playing, and the music stops after it as usual."""
         on = bool(on)
         with self._lock:
+            playing, taken = self._playing, self._taken_ahead
+            if (on and ending and playing is not None and taken is not None and taken[0] is playing.entry
+                    and time.monotonic() < taken[1] + UNHEARD_GRACE_S and self._ended_alone):
+                stopped_after = self._ended_alone[-1].track_id
+                self._stop_before(playing)
+                self._emit("stop_after_changed", on=False, stopped_after=stopped_after)
+                self._emit("queue_changed")
+                return
             if on == self._stop_after:
                 return
             self._stop_after = on
             self._arm_next()
         self._emit("stop_after_changed", on=on, stopped_after=None)
+
+    def _stop_before(self, playing: _Playing) -> None:
+        """Stop the music before ``playing``, taken by the output and not heard yet: the song
+        before it, still heard, plays out what the output holds of it, and ``playing`` goes
+        back to the head of Up next as if it had never begun. Under the lock."""
+        entry = playing.entry
+        self._taken_ahead = None
+        self._cued = None
+        self._ran_out = False
+        self._end_current("stopped", unheard=True)
+        self._armed, self._armed_recent = None, []  # the engine drops them too
+        self.engine.stop()
+        # Not heard: no part of this session, and not the song Previous goes back to.
+        if self._history and self._history[-1] is entry:
+            self._history.pop()
+            self._history_times.pop()
+        if self._back and self._back[-1] is entry:
+            self._back.pop()
+        self._drop_copies_of([entry])       # (repeat all: its copy for the next round, queued as it began)
+        self._queue.insert(0, [entry])
+        if self._shuffle and not any(e is entry for e in self._natural):
+            self._natural.insert(0, entry)
 
     def _clear_stop_after(self, stopped_after: int | None = None) -> None:
         """The music stopped (``stopped_after``: the track it was asked to stop after, at its
@@ -2772,9 +2815,11 @@ class Player:
             # (the window follows too: what it shows of the song playing, and its library)
             self._emit("tracks_followed", renumbered=taken)
 
-    def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False) -> None:
+    def _end_current(self, ended: str, error: str | None = None, *, handing_over: bool = False,
+                     unheard: bool = False) -> None:
         """End the play of the current track as ``ended``; ``handing_over``: the engine goes on
-        with the next track without a gap (see ``state``)."""
+        with the next track without a gap (see ``state``); ``unheard``: taken by the output and
+        stopped before it was heard (the window never named it)."""
         playing = self._playing
         self._handing_over = handing_over
         if playing is None:
@@ -2789,7 +2834,8 @@ class Player:
             ended = "stopped"
         if ended in ("finished", "error"):      # ran out or failed, not moved on from
             self._ended_alone = [*self._ended_alone[-4:], playing.entry]
-        heard = playing.logged_heard_ms()
+        # (stopped before it was heard: what the engine counts of it is still in the output's hands)
+        heard = 0 if unheard else playing.logged_heard_ms()
         # Where it was left, read now: the writes below may wait a moment for a busy library,
         # the song playing on meanwhile (a place read after them was past where Next was pressed).
         left_at = self._position_in(playing)
@@ -2885,7 +2931,7 @@ class Player:
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
-                   early_skip=early, reopened=playing.reopened)
+                   early_skip=early, reopened=playing.reopened, unheard=unheard)
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
@@ -3300,6 +3346,8 @@ class Player:
                     if self._armed is src:
                         self._armed = None
                     self._begin(src.token, src, heard_at=data.get("heard_at"))
+                    heard_at = data.get("heard_at")
+                    self._taken_ahead = (src.token, heard_at) if heard_at is not None else None
                 finally:
                     self._changing -= 1
                 self._arm_next()

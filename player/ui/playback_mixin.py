@@ -558,7 +558,11 @@ class PlaybackMixin:
         return self.player.shuffle if self.player is not None else False
 
     def set_stop_after(self, on: bool) -> None:
-        if self._command(lambda p: p.set_stop_after(on), lambda result, error: self._show_modes()) is None:
+        # Asked in the last moments of the song named, the next one taken by the output and
+        # not heard yet: the person means the song they hear, and the next one must not play on.
+        ending = self.bridge is not None and self.bridge.holding
+        if self._command(lambda p: p.set_stop_after(on, ending=ending),
+                         lambda result, error: self._show_modes()) is None:
             self.act_stop_after.setChecked(False)       # no player yet: nothing to stop after
 
     def set_repeat(self, mode: str) -> None:

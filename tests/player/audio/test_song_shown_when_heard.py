@@ -311,3 +311,37 @@ def test_radio_from_the_row_of_the_song_still_named_does_not_start_it_again(null
     qtbot.waitUntil(lambda: window.windowTitle().startswith("loud"), timeout=20000)
     p.stop()
     assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(quiet, "finished"), (loud, "stopped")]
+
+
+def test_stop_after_this_song_asked_on_the_song_still_named_stops_before_the_next(null_sink, store, qtbot,
+                                                                                   tmp_path):
+    # "Stop after this song" pressed in a song's last moments, the next one taken by the output
+    # and not heard yet: the person asked to stop after the song they see and hear. The next
+    # one does not play on: the music stops, it waits at the head of Up next for Play, it is
+    # never named, and its play (nothing heard) is no skip.
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.main_window import MainWindow
+
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 20.0, 0.3)
+    after = _add(store, tmp_path, "after", 1.0, 0.0)
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=20000)
+    named = []
+    window.bridge.track_started.connect(lambda data: named.append(data["track_id"]))
+    window.play_ids([quiet, loud, after])
+    qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
+    assert window.windowTitle().startswith("quiet")
+    window.set_stop_after(True)
+    qtbot.waitUntil(lambda: p.state is PlaybackState.STOPPED and not window.bridge.holding, timeout=20000)
+    assert p.current_track_id is None
+    assert [e.track_id for e in p.queue] == [loud, after]
+    assert loud not in named
+    assert not p.stop_after
+    qtbot.waitUntil(lambda: not window.act_stop_after.isChecked(), timeout=20000)
+    plays = [(r["track_id"], r["ended"], r["ms_heard"]) for r in store.plays()]
+    assert plays[0][:2] == (quiet, "finished")
+    assert plays[1:] == [(loud, "stopped", 0)]
