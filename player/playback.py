@@ -576,7 +576,9 @@ class Player:
         that could not be played, ``songs``: of how many songs, ``went_round``: repeating
         all, the list came round to one of them), plays_unsaved (``count``: the plays the
         store refused, a full disk, kept until it takes them; 0 once all are written;
-        ``why``: what the store said); called from any thread.
+        ``why``: what the store said), heard_at (``track_id``, ``play_id``, ``heard_at``: the
+        song started ahead of its sound is first heard at this other time, the output switched
+        meanwhile); called from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
         skip only that one; its ``heard_at`` (``time.monotonic()``, or None: now) is when its
         first frame is heard, after a gapless hand-over that the output took ahead of the sound."""
@@ -3283,6 +3285,17 @@ class Player:
         if event == "device_lost":
             with self._lock:    # (said once a start under way is through: the song it cued is shown)
                 self._emit("device_lost", message=data["message"])
+            return
+        if event == "heard_at":
+            # The song taken ahead of its sound is first heard at another time than told (the
+            # output switched meanwhile): what is shown of it waits till then instead.
+            with self._lock:
+                playing = self._playing
+                if playing is not None and data.get("source") is playing.source:
+                    if self._taken_ahead is not None and self._taken_ahead[0] is playing.entry:
+                        self._taken_ahead = (playing.entry, data["heard_at"])
+                    self._emit("heard_at", track_id=playing.entry.track_id, play_id=playing.play_id,
+                               heard_at=data["heard_at"])
             return
         with self._lock:
             self._handing_over = False      # whatever the engine says next, the hand-over is over

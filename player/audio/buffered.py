@@ -145,6 +145,9 @@ class BufferedEngine(FeederMixin, Engine):
         self._announced: Source | None = None
         self._announced_failed = False
         self._reached = None    # the last segment the output was seen to reach (``_watch``)
+        # (segment, heard_at): the song last told started, first heard at ``heard_at`` still
+        # to come then (see ``_retell_heard``)
+        self._heard_told = None
         self._closed = False
         self._idle_since: float | None = None  # stopped at the end of the stream, output still open
         # Held by public commands and by the feeder when it ends playback, so an
@@ -184,6 +187,11 @@ class BufferedEngine(FeederMixin, Engine):
         be heard; None where it is heard as it is taken (the null engine), or the output has
         not said when."""
         return None
+
+    def _heard_from(self, frame: int) -> float | None:
+        """When the music from the ring frame ``frame`` on is first heard, a switch of output
+        since it was taken included (see ``_retell_heard``)."""
+        return self._heard_at(frame)
 
     # -- output side (audio thread) ---------------------------------------
     def _render(self, out: np.ndarray) -> bool:

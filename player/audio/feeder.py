@@ -80,6 +80,11 @@ NEXT_OPEN_AHEAD_S = 300.0
 #: an open file cannot be saved by a tagger. Not less: a seek back of a few seconds would close
 #: a file only to open it again moments later.
 CLOSE_AHEAD_MARGIN_S = 10.0
+#: a song told started ahead of its sound is told again when the time it is first heard moves
+#: by more than this (the output switched meanwhile); the host's own times for a block jitter less
+HEARD_RETOLD_S = 0.02
+#: ...for this long after the time told, where the new output plays it later than the old would
+HEARD_WATCHED_S = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -373,6 +378,7 @@ class FeederMixin:
         self._writing = self._wdec = self._next = self._ndec = self._nerr = self._nseg = None
         self._prev = self._fade = self._join_glide = self._prev_glide = None
         self._announced, self._announced_failed = None, False
+        self._heard_told = None
 
     def _unwrite_next(self, *, heard_or_not: bool = False) -> bool:
         """Take back the next source's frames if none were heard; the current one resumes writing.
@@ -1097,6 +1103,23 @@ class FeederMixin:
         self._next_opened(needed=True)
         return self._nopen is None
 
+    def _retell_heard(self) -> None:
+        """The song told started while the output still played the one before: where the time
+        its first frame is heard moves (the output switched meanwhile: the new one plays it at
+        its own time, not when the old one would have), it is told again (``heard_at``), so what
+        the person sees changes as it is heard."""
+        told = self._heard_told
+        if told is None:
+            return
+        seg, at = told
+        if seg.source is not self._announced or time.monotonic() > at + HEARD_WATCHED_S:
+            self._heard_told = None     # heard long since, or gone: nothing more to tell
+            return
+        now_at = self._heard_from(seg.start)
+        if now_at is not None and abs(now_at - at) > HEARD_RETOLD_S:
+            self._heard_told = (seg, now_at)
+            self._emit("heard_at", source=seg.source, heard_at=now_at)
+
     def _watch(self) -> None:
         """Turn what the output has consumed into events."""
         ring = self._ring
@@ -1127,7 +1150,9 @@ class FeederMixin:
                 # ``heard_at``: when its first frame is heard, the output playing a latency after
                 # it takes: what the person sees changes then (the old song's last notes still
                 # sound till then), while the play's start is counted now.
-                self._emit("started", source=seg.source, heard_at=self._heard_at(seg.start))
+                heard_at = self._heard_at(seg.start)
+                self._heard_told = (seg, heard_at) if heard_at is not None and heard_at > time.monotonic() else None
+                self._emit("started", source=seg.source, heard_at=heard_at)
                 if self._nseg is seg:
                     self._nseg = None
                 if self._prev is not None and self._prev[0] is not seg.source:
@@ -1135,6 +1160,7 @@ class FeederMixin:
             if seg.error is not None and not self._announced_failed:
                 self._announced_failed = True
                 self._emit("error", source=seg.source, message=seg.error)
+        self._retell_heard()
         ring.prune()
         seg = ring.current_segment()
         if not (ring.end_of_stream and ring.read >= ring.write and self._writing is None and self._nopen is None

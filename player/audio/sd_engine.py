@@ -227,6 +227,19 @@ class _Heard:
         left = self.left
         return left.at(frame, rate) if left is not None else None
 
+    def first_at(self, frame: int, rate: int) -> float | None:
+        """When this output's first music at or after the ring frame ``frame`` begins to be
+        heard (None where it took none yet): where a switch came after the output left took
+        ``frame``, the new one's music goes on from there."""
+        told, blocks, found = self.told, self.blocks, None
+        for i in range(told - 1, max(0, told - HEARD_BLOCKS) - 1, -1):
+            at, before, after = blocks[i % HEARD_BLOCKS]
+            if after <= frame:
+                break       # (taken in order: the blocks before this one took frames before it)
+            if after > before:
+                found = at + max(0, frame - before) / rate
+        return found
+
     def heard(self, now: float, read: int, rate: int) -> int | None:
         """The ring frame heard at ``now`` over this output and those switches left before it
         (None where nothing any of them took is heard yet). Just after a switch the output
@@ -441,6 +454,14 @@ class SoundDeviceEngine(BufferedEngine):
         begins to be heard, and its place in that block (a block's audio comes first in it).
         None where no block kept took it (one just being taken, whose entry is not written yet)."""
         return self._heard.at(frame, self.rate)
+
+    def _heard_from(self, frame: int) -> float | None:
+        """When the music from the ring frame ``frame`` on is first heard: where it was taken by
+        an output left since (a switch), the earlier of that output's time for it and the new
+        output's for its first music after it, whichever plays first."""
+        heard = self._heard     # (read once: a switch replaces it whole)
+        times = [t for t in (heard.at(frame, self.rate), heard.first_at(frame, self.rate)) if t is not None]
+        return min(times) if times else None
 
     def _finished(self, stream) -> None:
         # Called by PortAudio when the stream ends; unexpected while we are playing.

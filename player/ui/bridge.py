@@ -80,6 +80,18 @@ class PlayerBridge(QObject):
                 if ("queue_changed", {}) not in self._held:
                     self._held.append(("queue_changed", {}))
                 return
+            if event == "heard_at":
+                # The song held is heard at another time than its start said (the output was
+                # switched meanwhile): it is named then (a new hold's timer; the old one's is void).
+                started = self._held[0][1] if self._held and self._held[0][0] == "track_started" else None
+                if (started is not None and started.get("track_id") == data.get("track_id")
+                        and started.get("play_id") == data.get("play_id")):
+                    self._holds += 1
+                    try:
+                        self._hold_begun.emit(self._holds, data["heard_at"])
+                    except RuntimeError:       # the bridge was deleted while the player still ran
+                        self._alive = False
+                return
             if self._held and event == "track_ended" and data.get("unheard"):
                 # The song held was stopped before it was heard ("Stop after this song" asked
                 # on the song before, still named): it is never named, its start nor its end.

@@ -345,3 +345,26 @@ def test_stop_after_this_song_asked_on_the_song_still_named_stops_before_the_nex
     plays = [(r["track_id"], r["ended"], r["ms_heard"]) for r in store.plays()]
     assert plays[0][:2] == (quiet, "finished")
     assert plays[1:] == [(loud, "stopped", 0)]
+
+
+def test_the_output_switched_while_the_next_song_waits_to_be_heard_names_it_as_the_new_output_plays_it(
+        played, store, qtbot, tmp_path):
+    # The output changed in a song's last moments, the next one taken by the old output and not
+    # heard yet: the new output plays it at its own time, and the title changes then, not at
+    # the time the old output would have played it.
+    p, bridge, recorder, told = played
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    loud = _add(store, tmp_path, "loud", 1.5, 0.3)
+    p.play_tracks([quiet, loud], 0)
+    qtbot.waitUntil(lambda: _when(told, "logged", loud) is not None, timeout=20000)
+    assert bridge.holding
+    p.engine.set_device(None)     # (the same null sink, opened anew as another device would be)
+    qtbot.waitUntil(lambda: _when(told, "shown", loud) is not None, timeout=20000)
+    qtbot.waitUntil(lambda: p.state is PlaybackState.STOPPED, timeout=20000)
+    recorded = recorder.stop()
+    loud_at = np.flatnonzero(np.abs(recorded[:, 0]) > 1e-3)
+    assert len(loud_at), "nothing was heard"
+    onset = int(loud_at[0])
+    shown, _ = _when(told, "shown", loud)
+    assert shown >= onset - EARLY_S * SR, f"named {(onset - shown) / SR:.3f} s before it was heard"
+    assert shown <= onset + TICK_S * SR, f"named {(shown - onset) / SR:.3f} s after it was heard"
