@@ -542,9 +542,10 @@ class Player:
         self._place_unsaved = 0      # progress ticks since the place was last saved
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
-        # (entry, heard_at): the song the engine went on into without a gap, taken by the output
-        # and first heard at ``heard_at`` (``time.monotonic()``): see set_stop_after(ending=)
-        self._taken_ahead: tuple[QueueEntry, float] | None = None
+        # (entry, heard_at, queued): the song the engine went on into without a gap, taken by the
+        # output and first heard at ``heard_at`` (``time.monotonic()``), and whether it came from
+        # Up next (not a repeat-one lap): see set_stop_after(ending=)
+        self._taken_ahead: tuple[QueueEntry, float, bool] | None = None
         # Held while this player lives: another process starting now (``segue play`` beside
         # the window) must not take this player's plays for a killed one's and close them.
         self._owner = store.play_owner()
@@ -1859,6 +1860,7 @@ class Player:
         before it, still heard, plays out what the output holds of it, and ``playing`` goes
         back to the head of Up next as if it had never begun. Under the lock."""
         entry = playing.entry
+        queued = self._taken_ahead is not None and self._taken_ahead[2]
         self._taken_ahead = None
         self._cued = None
         self._ran_out = False
@@ -1872,6 +1874,10 @@ class Player:
         if self._back and self._back[-1] is entry:
             self._back.pop()
         self._drop_copies_of([entry])       # (repeat all: its copy for the next round, queued as it began)
+        if not queued:
+            # Repeat one's next lap of the song just heard, never in Up next: Up next stays as
+            # it is, as a stop asked earlier in the song leaves it.
+            return
         self._queue.insert(0, [entry])
         if self._shuffle and not any(e is entry for e in self._natural):
             self._natural.insert(0, entry)
@@ -3293,7 +3299,7 @@ class Player:
                 playing = self._playing
                 if playing is not None and data.get("source") is playing.source:
                     if self._taken_ahead is not None and self._taken_ahead[0] is playing.entry:
-                        self._taken_ahead = (playing.entry, data["heard_at"])
+                        self._taken_ahead = (playing.entry, data["heard_at"], self._taken_ahead[2])
                     self._emit("heard_at", track_id=playing.entry.track_id, play_id=playing.play_id,
                                heard_at=data["heard_at"])
             return
@@ -3351,7 +3357,7 @@ class Player:
                 try:
                     self._arm_ahead(src)
                     self._end_current("finished")
-                    self._queue.discard(src.token)
+                    queued = self._queue.discard(src.token)
                     # A track armed since (queued as this one became audible) is what the
                     # engine plays after it: it stays armed. Armed again as a new source, it
                     # would be heard twice where this one is short enough for the engine to
@@ -3360,7 +3366,7 @@ class Player:
                         self._armed = None
                     self._begin(src.token, src, heard_at=data.get("heard_at"))
                     heard_at = data.get("heard_at")
-                    self._taken_ahead = (src.token, heard_at) if heard_at is not None else None
+                    self._taken_ahead = (src.token, heard_at, queued) if heard_at is not None else None
                 finally:
                     self._changing -= 1
                 self._arm_next()

@@ -368,3 +368,20 @@ def test_the_output_switched_while_the_next_song_waits_to_be_heard_names_it_as_t
     shown, _ = _when(told, "shown", loud)
     assert shown >= onset - EARLY_S * SR, f"named {(onset - shown) / SR:.3f} s before it was heard"
     assert shown <= onset + TICK_S * SR, f"named {(shown - onset) / SR:.3f} s after it was heard"
+
+
+def test_stop_after_this_song_asked_on_the_song_still_named_under_repeat_one_leaves_up_next_as_it_is(
+        played, store, qtbot, tmp_path):
+    # Repeating one song, the output takes its next lap ahead of the sound: stopped before that
+    # lap is heard, Up next stays as a stop asked earlier in the song leaves it (the lap was
+    # never in it, and Play goes on with Up next's head as it would then).
+    p, bridge, recorder, told = played
+    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
+    after = _add(store, tmp_path, "after", 1.0, 0.0)
+    p.play_tracks([quiet, after], 0)
+    p.set_repeat("one")
+    qtbot.waitUntil(lambda: bridge.holding, timeout=20000)
+    p.set_stop_after(True, ending=True)
+    qtbot.waitUntil(lambda: p.state is PlaybackState.STOPPED, timeout=20000)
+    assert [e.track_id for e in p.queue] == [after]
+    assert [(r["track_id"], r["ended"], r["ms_heard"]) for r in store.plays()][1:] == [(quiet, "stopped", 0)]
