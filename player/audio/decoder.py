@@ -58,8 +58,12 @@ REWRITE_GIVE_UP_S = 5.0
 #: the song ends as an error (seconds; the feeder's thread never waits for it: what is buffered
 #: plays meanwhile)
 READ_RETRY_S = 2.5
-#: how long after an open again that failed the next is made (seconds)
+#: how long after an open again the next is made, whether or not that one is over (seconds)
 READ_RETRY_EVERY_S = 0.2
+#: how many opens again may be under way at once: one begun while the file was still away can
+#: take seconds to fail (the reader's fallback to ffmpeg starts ffprobe on it; a share that stops
+#: answering holds an open), and one made after it finds the file back meanwhile
+READ_RETRIES_AT_ONCE = 4
 #: how far before the song's known length a file that shrank as it played must run out to be
 #: taken for one cut short (seconds): a length from the tags or the headers may be off by the
 #: codec's priming and padding, or be an estimate
@@ -448,8 +452,8 @@ class Decoder:
         self._seek_wanted: int | None = None
         self._seek_near = False     # (that seek is a person's: see seek_frame)
         #: reads failed in the system as it played: when it is given up, the error it ends with,
-        #: its open again under way, and when the next is made (see :meth:`_heal`)
-        self._healing: tuple[float, DecodeError, _Reopening | None, float] | None = None
+        #: its opens again under way, and when the next is made (see :meth:`_heal`)
+        self._healing: tuple[float, DecodeError, tuple[_Reopening, ...], float] | None = None
         #: the native frame the last heal read on from, and when its time was up (see read)
         self._healed: tuple[int, float] | None = None
         #: the file's size where it ran out cut short as it played, while it is waited on to
@@ -925,7 +929,7 @@ class Decoder:
                 if cut:
                     other._wait_for_cut()
                 else:
-                    other._healing = (other._clock() + READ_RETRY_S, exc, None, 0.0)
+                    other._healing = (other._clock() + READ_RETRY_S, exc, (), 0.0)
                 return None
             except DecodeError as exc:       # (its own to report, when it is read)
                 other._failed, block = exc, None
@@ -1226,15 +1230,18 @@ class Decoder:
         paused: counted as it passed, a share that dropped just before a pause and came back
         during it used the time up, and Play ended the song at once, its file readable again."""
         while self._healing is not None:
-            deadline, error, reopening, next_try = self._healing
+            deadline, error, reopenings, next_try = self._healing
             now, counted = time.monotonic(), self._clock()
-            if reopening is None and now >= next_try and not self._grown():
-                next_try = now + READ_RETRY_EVERY_S    # (cut short, and no longer yet: opened again, it runs out again)
-            elif reopening is None and now >= next_try:
-                reopening = _Reopening(self, self._opened, self._last, self._native, self.frame)
-            elif reopening is not None and (result := reopening.take()) is not None:
+            under_way = []
+            for reopening in reopenings:
+                if (result := reopening.take()) is None:
+                    under_way.append(reopening)
+                    continue
                 fresh, verdict = result
                 if fresh is not None and verdict in ("on", "moved"):
+                    for other in reopenings:
+                        if other is not reopening:
+                            other.drop()
                     self._healing = self._cut_size = None
                     log.info("%s reads again: played on where it failed", self.path)
                     self._take_fresh(fresh, verdict)
@@ -1242,14 +1249,20 @@ class Decoder:
                     return True
                 if fresh is not None:
                     fresh.close()
-                reopening, next_try = None, now + READ_RETRY_EVERY_S
+            # The next open is made on time even while one is still under way: the one begun
+            # while the file was away (the share dropped, the drive gone) can take longer to
+            # fail than the whole wait, and the file, back meanwhile, was never opened again.
+            if now >= next_try and len(under_way) < READ_RETRIES_AT_ONCE:
+                if self._grown():       # (cut short, and no longer yet: opened again, it runs out again)
+                    under_way.append(_Reopening(self, self._opened, self._last, self._native, self.frame))
+                next_try = now + READ_RETRY_EVERY_S
             if counted >= deadline:
-                if reopening is not None:
+                for reopening in under_way:
                     reopening.drop()
                 self._healing = self._cut_size = None
                 log.warning("%s did not read again in %g s: its play ends here", self.path, READ_RETRY_S)
                 raise error
-            self._healing = (deadline, error, reopening, next_try)
+            self._healing = (deadline, error, tuple(under_way), next_try)
             if not wait:
                 return False
             time.sleep(0.02)
@@ -1294,7 +1307,7 @@ class Decoder:
         if self._healed is not None and self._healed[0] == self._native:
             deadline = self._healed[1]
         error = DecodeError(f"cannot play {shown(Path(self.path).name)}: {faults.CUT_SHORT}")
-        self._healing = (deadline, error, None, 0.0)
+        self._healing = (deadline, error, (), 0.0)
 
     def _open_again(self, last: tuple[int, np.ndarray] | None, native: int, frame: int,
                     slack: int = 0, first: tuple[int, int, int] | None = None) -> tuple[Decoder | None, str]:
@@ -1383,7 +1396,7 @@ class Decoder:
                 deadline = self._clock() + READ_RETRY_S
                 if self._healed is not None and self._healed[0] == self._native:
                     deadline = self._healed[1]
-                self._healing = (deadline, exc, None, 0.0)
+                self._healing = (deadline, exc, (), 0.0)
                 readable = self._heal(wait=wait)
                 continue
             except DecodeError:
@@ -1506,8 +1519,9 @@ class Decoder:
         either way, and the feeder closing it (often because reading it had just failed)
         ended its thread on the error, leaving the player silent until a restart."""
         self._drop_reopening()
-        if self._healing is not None and self._healing[2] is not None:
-            self._healing[2].drop()
+        if self._healing is not None:
+            for reopening in self._healing[2]:
+                reopening.drop()
         self._healing = None
         for reader in (self._blocks, self._sf, self._fallback):
             if reader is not None:

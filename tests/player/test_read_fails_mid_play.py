@@ -18,6 +18,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import shutil
 import time
 
 import numpy as np
@@ -218,6 +219,47 @@ def test_a_song_whose_drive_drops_for_a_moment_plays_on_whole(store, tmp_path, c
         played = heard[np.any(heard != 0.0, axis=1)][:, 0]
         assert len(played) == np.count_nonzero(original)
         np.testing.assert_allclose(played, original[original != 0.0], atol=1e-6)
+
+
+def test_a_song_plays_on_though_the_open_made_while_its_drive_was_away_is_slow_to_fail(
+        store, tmp_path, caplog, monkeypatch):
+    """The file opened again while the drive is still away can take longer to fail than the
+    whole wait (a WAV that does not read there is tried through ffmpeg: its ffprobe, started
+    on a busy machine or on a share that stopped answering, takes seconds). The drive, back
+    meanwhile, was not tried again until that open was over: too late, the song ended as an
+    error. Here that first ffprobe is held until the song is over."""
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        pytest.skip("the open made while the drive is away goes through ffmpeg's ffprobe")
+    caplog.set_level(logging.INFO, logger="player.audio.decoder")
+    folder = tmp_path / "music"
+    folder.mkdir()
+    seconds = 6.0
+    song, a = _song(store, folder, "WAV", "PCM_16", seconds, 44100)
+    tools = tmp_path / "ffmpeg"
+    tools.mkdir()
+    (tools / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    first, release = tools / "first-probe", tools / "release"
+    # (the first ffprobe run waits for the test to let it go; any other runs at once)
+    (tools / "ffprobe").write_text(
+        f"#!/bin/sh\nif mkdir '{first}' 2>/dev/null; then while [ ! -e '{release}' ]; do sleep 0.01; done; fi\n"
+        f'exec "{shutil.which("ffprobe")}" "$@"\n')
+    (tools / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(tools / "ffmpeg"))
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.2)
+    try:
+        p.play_tracks([a])
+        assert wait_for(lambda: p.engine.current is not None and p.engine.current.heard_s > 1.0)
+        _drive_gone(song)
+        assert wait_for(first.exists, timeout=30.0), "not opened again while the drive was away"
+        _drive_back(song)
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1, timeout=60.0)
+        assert not release.exists()     # (that open was still under way as the song played on)
+    finally:
+        release.touch()
+        p.close()
+    assert ended(store) == [(a, "finished")]
+    assert store.plays()[0]["ms_heard"] >= seconds * 1000 - 100
+    assert any("reads again" in r.getMessage() for r in caplog.records)
 
 
 def test_a_place_that_never_reads_ends_the_song_though_the_file_opens_again(tmp_path):
