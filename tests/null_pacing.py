@@ -90,10 +90,11 @@ class SlowOpensInRealTimeNearTheJoin(NullEngine):
     A test of an open slower than the buffer lasts needs the output fast while the open goes
     on: it runs dry, where the open holds up the writing, in the middle of the song. Fast to
     the end, the song was over, on a loaded machine, before an open of a second or two was
-    (ffprobe and ffmpeg starting took 1.3-1.5 s of a song played in 2.5 s), and the output
-    waited for the next track: a gap that a sound card, giving the open the song's whole
-    length, would never have played. Paced so, the output plays the last second and what is
-    buffered in the time a sound card would; what comes out is the same, sample for sample."""
+    (an ffprobe alone can take 1.5 s there), and the output waited for the next track: a gap
+    that a sound card, giving the open the song's whole length, would never have played. Paced
+    so, the output plays the last second and what is buffered in the time a sound card would,
+    until the next track is read from (an ffmpeg-decoded file's ffmpeg starts at its first
+    read); what comes out is the same, sample for sample."""
 
     @property
     def _speed(self) -> float:
