@@ -19,6 +19,7 @@ import errno
 import logging
 import os
 import shutil
+import threading
 import time
 
 import numpy as np
@@ -958,3 +959,74 @@ def test_a_next_song_cut_short_once_opened_ahead_whose_copy_comes_in_plays_on_wh
     # (every frame heard once, at the output's rate: none lost where it ran out, none twice)
     out = p.engine.rate
     assert abs(np.count_nonzero(np.any(heard != 0.0, axis=1)) - (3.0 + seconds) * out) < out * 0.05
+
+
+def _children() -> list[int]:
+    """This process's child processes, zombies among them."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == me:
+                        found.append(int(name))
+            except (OSError, IndexError, ValueError):
+                pass        # (gone meanwhile)
+    return found
+
+
+def _link(path: str) -> str | None:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return None       # (closed meanwhile)
+
+
+def test_opens_made_again_on_a_share_that_hangs_are_capped_and_left_behind_at_the_end(tmp_path, monkeypatch):
+    """Every open made again hangs (its ffprobe, on a share that stopped answering): no more
+    than a few are under way at once, the song still ends as an error once its time to read
+    again is up, and its close waits on none of them. Let go, each ends: no thread, child
+    process or open file of the song is left."""
+    if shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None:
+        pytest.skip("the opens made while the drive is away go through ffmpeg's ffprobe")
+    folder = tmp_path / "music"
+    folder.mkdir()
+    song = folder / "a.wav"
+    sf.write(song, np.random.default_rng(5).uniform(-0.3, 0.3, 44100 * 6).astype(np.float32), 44100)
+    if not _memory_reads_fail_up_to(song.stat().st_size):
+        pytest.skip("reading /proc/self/mem does not fail with EIO here (not Linux, or a sandboxed kernel)")
+    tools, release = tmp_path / "ffmpeg", tmp_path / "release"
+    tools.mkdir()
+    (tools / "ffmpeg").symlink_to(shutil.which("ffmpeg"))
+    (tools / "ffprobe").write_text(f"#!/bin/sh\nwhile [ ! -e '{release}' ]; do sleep 0.01; done\n"
+                                   f'exec "{shutil.which("ffprobe")}" "$@"\n')
+    (tools / "ffprobe").chmod(0o755)
+    monkeypatch.setenv("SEGUE_FFMPEG", str(tools / "ffmpeg"))
+    children = set(_children())
+    threads = {t for t in threading.enumerate() if t.name == "audio-file-reopen"}
+
+    def reopens():
+        return [t for t in threading.enumerate() if t.name == "audio-file-reopen" and t not in threads and t.is_alive()]
+
+    dec = Decoder(str(song), out_rate=44100)
+    try:
+        assert len(dec.read(44100)) == 44100
+        _drive_gone(song)
+        began, most = time.monotonic(), 0
+        with pytest.raises(DecodeError, match="could not be read"):
+            while time.monotonic() < began + 10 * READ_RETRY_S:
+                dec.read(4096, wait=False)
+                most = max(most, len(reopens()))
+                time.sleep(0.01)
+        assert time.monotonic() - began < READ_RETRY_S + 1.0
+        assert most == decoder.READ_RETRIES_AT_ONCE
+        assert len(reopens()) == decoder.READ_RETRIES_AT_ONCE     # (still hanging, dropped)
+        closing = time.monotonic()
+    finally:
+        dec.close()
+    assert time.monotonic() - closing < 0.5
+    release.touch()
+    assert wait_for(lambda: not reopens() and set(_children()) <= children, timeout=30.0)
+    # (the file is read where it was, and at where it is opened by its path now)
+    files = {os.path.realpath(song.with_name("away-" + song.name)), os.path.realpath(song)}
+    assert not [fd for fd in os.listdir("/proc/self/fd") if _link(f"/proc/self/fd/{fd}") in files]
