@@ -268,6 +268,11 @@ class _Heard:
                 return at + (after - before) / rate
         return self.left.music_ends(rate) if self.left is not None else None
 
+    def music_left_s(self, now: float, rate: int) -> float:
+        """How long after ``now`` the music these outputs took still plays (0: all heard, or none taken)."""
+        ends = self.music_ends(rate)
+        return 0.0 if ends is None else max(0.0, ends - now)
+
     def forget_behind(self, now: float) -> None:
         """Let go of the outputs left before the first one whose music is heard by ``now``:
         they played theirs out before it began. Kept while none is, at a second switch come
@@ -538,8 +543,7 @@ class SoundDeviceEngine(BufferedEngine):
     def _left_plays_s(self) -> float:
         """How long the output a switch is leaving still plays music it took (0: none)."""
         left = self._heard_left
-        ends = left.music_ends(self.rate) if left is not None else None
-        return 0.0 if ends is None else min(MAX_DAC_DELAY_S, max(0.0, ends - time.monotonic()))
+        return 0.0 if left is None else min(MAX_DAC_DELAY_S, left.music_left_s(time.monotonic(), self.rate))
 
     def _output_stop(self, *, drain: bool = False) -> None:
         with self._stream_lock:
@@ -625,8 +629,7 @@ class SoundDeviceEngine(BufferedEngine):
         """Whether the output open now has music it took still to be heard."""
         with self._stream_lock:
             heard = self._heard if self._stream is not None else None
-        ends = heard.music_ends(self.rate) if heard is not None else None
-        return ends is not None and ends > time.monotonic()
+        return heard is not None and heard.music_left_s(time.monotonic(), self.rate) > 0.0
 
     def _close_stream(self, *, drain: bool = False, wait: bool = True, linger: bool = False) -> None:
         """Close the stream, if any, without reporting its end as a loss (``drain``: once it
