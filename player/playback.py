@@ -1864,9 +1864,12 @@ class Player:
         self._taken_ahead = None
         self._cued = None
         self._ran_out = False
+        # The music first: ending the play writes to the library, which another writer (a
+        # scan, the learner) can hold for up to a second, and the song not to be heard
+        # played on meanwhile.
+        self.engine.stop()
         self._end_current("stopped", unheard=True)
         self._armed, self._armed_recent = None, []  # the engine drops them too
-        self.engine.stop()
         # Not heard: no part of this session, and not the song Previous goes back to.
         if self._history and self._history[-1] is entry:
             self._history.pop()
