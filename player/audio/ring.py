@@ -304,10 +304,15 @@ class RingBuffer:
                     over = self.regain.level > 1.0 or self.regain.end > 1.0
                     self.regain.apply(out[pos - read:stop - read])
                     if over:
+                        # (read as the regain is: a segment's source is not always a Source, and
+                        # an error here, on the output's thread, would silence the card)
+                        bends = getattr(source, "bends", False)
                         for at in range(pos - read, stop - read, BEND_CHUNK):
                             chunk = out[at:min(at + BEND_CHUNK, stop - read)]
-                            if audio_io.bend_overs(chunk, source.bends, self._bend_work) and not source.bends:
-                                source.bends = True
+                            if audio_io.bend_overs(chunk, bends, self._bend_work) and not bends:
+                                bends = True
+                                if source is not None:
+                                    source.bends = True
                     pos, fresh = stop, False
                 if pos < end:   # (no segment: a flush's tail alone)
                     self.regain.apply(out[pos - read:end - read])
