@@ -96,10 +96,13 @@ class PlayerBridge(QObject):
                 # The song held was stopped before it was heard ("Stop after this song" asked
                 # on the song before, still named): it is never named, its start nor its end.
                 play_id = data.get("play_id")
-                self._held = [(e, d) for e, d in self._held
-                              if not (e == "track_started" and d.get("track_id") == data.get("track_id")
-                                      and d.get("play_id") == play_id)]
-                return
+                kept = [(e, d) for e, d in self._held
+                        if not (e == "track_started" and d.get("track_id") == data.get("track_id")
+                                and d.get("play_id") == play_id)]
+                if len(kept) < len(self._held):
+                    self._held = kept
+                    return
+                # (the end of a play not held: told as any other)
             # What changes the song or the playing ends the wait at once, in order (a skip cuts
             # the old song off; a pause shows what Play goes on with); the rest (a play kept
             # unsaved, tracks merged) says nothing of which song is heard and goes at once.
