@@ -229,10 +229,13 @@ def test_a_seek_on_the_song_still_named_leaves_its_seek_bar_and_the_desktop_unto
     assert p.current_track_id == loud and p.position < 1.5
 
 
-def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(null_sink, store, qtbot, tmp_path):
+@pytest.mark.parametrize("asked_from", ["button", "row"])
+def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(null_sink, store, qtbot, tmp_path,
+                                                                               asked_from):
     # "Radio from this song" pressed in a song's last moments, the next one taken by the output
     # and not heard yet: the person asked for more like the song they see and hear. The station
     # is seeded from it, and it is not started again over what it leads to (it played whole).
+    # The same from the song's row (the library's or Up next's menu) as from the Now-playing button.
     from player.audio.sd_engine import SoundDeviceEngine
     from player.ui.main_window import MainWindow
 
@@ -248,7 +251,10 @@ def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(nu
     window.play_ids([quiet, loud])
     qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
     assert window.windowTitle().startswith("quiet")
-    window.radio_from_current()
+    if asked_from == "button":
+        window.radio_from_current()
+    else:
+        window.library.radio_requested.emit(quiet)      # as the row's "Radio from this song" sends it
     qtbot.waitUntil(lambda: p.station_seed == quiet and len(p.queue) > 0, timeout=20000)
     assert {e.track_id for e in p.queue} <= others
     qtbot.waitUntil(lambda: window.windowTitle().startswith("loud"), timeout=20000)
@@ -285,32 +291,6 @@ def test_the_desktop_reads_the_song_still_named_at_its_end(null_sink, store, qtb
     qtbot.waitUntil(look, timeout=20000)
     assert told, "the hand-over was never seen"
     assert set(told) == {("quiet", 1_500_000, 1_500_000)}
-
-
-def test_radio_from_the_row_of_the_song_still_named_does_not_start_it_again(null_sink, store, qtbot, tmp_path):
-    # The same station asked from the song's row (the library's or Up next's menu) rather than
-    # the Now-playing button: the song the row names is the one seen and heard ending, and is
-    # not started again either.
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.ui.main_window import MainWindow
-
-    quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
-    loud = _add(store, tmp_path, "loud", 20.0, 0.3)
-    others = {_add(store, tmp_path, f"other {n}", 1.0, 0.0) for n in range(4)}
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
-    qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=20000)
-    window.play_ids([quiet, loud])
-    qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
-    assert window.windowTitle().startswith("quiet")
-    window.library.radio_requested.emit(quiet)      # as the row's "Radio from this song" sends it
-    qtbot.waitUntil(lambda: p.station_seed == quiet and len(p.queue) > 0, timeout=20000)
-    assert {e.track_id for e in p.queue} <= others
-    qtbot.waitUntil(lambda: window.windowTitle().startswith("loud"), timeout=20000)
-    p.stop()
-    assert [(r["track_id"], r["ended"]) for r in store.plays()] == [(quiet, "finished"), (loud, "stopped")]
 
 
 def test_stop_after_this_song_asked_on_the_song_still_named_stops_before_the_next(null_sink, store, qtbot,
