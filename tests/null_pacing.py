@@ -26,19 +26,41 @@ from __future__ import annotations
 from player.audio.null_engine import NullEngine
 
 
-class OpensInRealTime(NullEngine):
-    """:class:`NullEngine` whose output runs at real time while the next track's file opens."""
+class _Paced(NullEngine):
+    """:class:`NullEngine` whose output runs at real time while :meth:`_in_real_time` says so,
+    at the speed the test set otherwise."""
+
+    def _in_real_time(self) -> bool:
+        raise NotImplementedError
 
     @property
     def _speed(self) -> float:
-        # (read by the output's clock at each block; the open is set and taken on the feeder;
-        # one put off till the output nears the file is not opening yet)
-        opening = getattr(self, "_nopen", None)
-        if opening is not None and not opening.deferred:
-            return min(1.0, self._fast)
-        if self._answer_awaited() or self._running_low():
-            return min(1.0, self._fast)
+        # (read by the output's clock at each block)
+        return min(1.0, self._fast) if self._in_real_time() else self._fast
+
+    @_speed.setter
+    def _speed(self, speed: float) -> None:
+        self._fast = speed
+
+    @property
+    def speed(self) -> float:
+        # The speed the test set, not the real time of an open under way: a test that saves
+        # the speed, raises it and puts the saved one back must not leave it at real time.
         return self._fast
+
+    @speed.setter
+    def speed(self, speed: float) -> None:
+        NullEngine.speed.fset(self, speed)
+
+
+class OpensInRealTime(_Paced):
+    """:class:`NullEngine` whose output runs at real time while the next track's file opens."""
+
+    def _in_real_time(self) -> bool:
+        # (the open is set and taken on the feeder; one put off till the output nears the
+        # file is not opening yet)
+        opening = getattr(self, "_nopen", None)
+        return (opening is not None and not opening.deferred) or self._answer_awaited() or self._running_low()
 
     def _running_low(self) -> bool:
         """The buffer holds less than half of what it can, more still to be written: the
@@ -58,20 +80,6 @@ class OpensInRealTime(NullEngine):
             return False
         return _written_near_the_join(self)
 
-    @_speed.setter
-    def _speed(self, speed: float) -> None:
-        self._fast = speed
-
-    @property
-    def speed(self) -> float:
-        # The speed the test set, not the real time of an open under way: a test that saves
-        # the speed, raises it and puts the saved one back must not leave it at real time.
-        return self._fast
-
-    @speed.setter
-    def speed(self, speed: float) -> None:
-        NullEngine.speed.fset(self, speed)
-
 
 def _written_near_the_join(engine: NullEngine) -> bool:
     """The song playing is written to within a second of where its crossfade would begin, or
@@ -83,7 +91,7 @@ def _written_near_the_join(engine: NullEngine) -> bool:
     return total is not None and total - dec.frame <= (engine.crossfade_s + 1.0) * engine.rate
 
 
-class SlowOpensInRealTimeNearTheJoin(NullEngine):
+class SlowOpensInRealTimeNearTheJoin(_Paced):
     """:class:`NullEngine` whose output runs in real time while the next track's file still
     opens once the song playing is written to within a second of where the next joins it.
 
@@ -96,26 +104,9 @@ class SlowOpensInRealTimeNearTheJoin(NullEngine):
     until the next track is read from (an ffmpeg-decoded file's ffmpeg starts at its first
     read); what comes out is the same, sample for sample."""
 
-    @property
-    def _speed(self) -> float:
-        # (read by the output's clock at each block; the open is set and taken on the feeder.
-        # An ffmpeg-decoded file's ffmpeg starts at its first read: opened, and not read from
-        # yet, its open is not over)
+    def _in_real_time(self) -> bool:
+        # (the open is set and taken on the feeder. An ffmpeg-decoded file's ffmpeg starts at
+        # its first read: opened, and not read from yet, its open is not over)
         opening, opened = getattr(self, "_nopen", None), getattr(self, "_ndec", None)
-        if ((opening is not None and not opening.deferred or opened is not None and opened.untouched)
-                and _written_near_the_join(self)):
-            return min(1.0, self._fast)
-        return self._fast
-
-    @_speed.setter
-    def _speed(self, speed: float) -> None:
-        self._fast = speed
-
-    @property
-    def speed(self) -> float:
-        # (the speed the test set, not the real time of an open under way)
-        return self._fast
-
-    @speed.setter
-    def speed(self, speed: float) -> None:
-        NullEngine.speed.fset(self, speed)
+        return ((opening is not None and not opening.deferred or opened is not None and opened.untouched)
+                and _written_near_the_join(self))
