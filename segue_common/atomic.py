@@ -50,25 +50,29 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _replace_when_free(src: str | os.PathLike, dst: str | os.PathLike, platform: str,
-                       busy_wait_s: float) -> None:
-    """``os.replace(src, dst)``; on Windows (``platform`` "win32") tried again for up to
-    ``busy_wait_s`` while it is refused (PermissionError: ``dst`` or ``src`` open in another
-    process). Elsewhere a refusal is final (a folder or file the user may not change), and
-    waiting would only delay saying so."""
+def _when_free(do, what: str | os.PathLike, platform: str, busy_wait_s: float):
+    """``do()``; on Windows (``platform`` "win32") tried again for up to ``busy_wait_s`` while
+    it is refused (PermissionError: ``what`` open in another process). Elsewhere a refusal is
+    final (a folder or file the user may not change), and waiting would only delay saying so."""
     deadline = time.monotonic() + busy_wait_s
     pause = _BUSY_PAUSE_S
     while True:
         try:
-            os.replace(src, dst)
-            return
+            return do()
         except PermissionError as exc:
             left = deadline - time.monotonic()
             if platform != "win32" or left <= 0:
                 raise
-            log.debug("%s is in use (%s); trying again", dst, exc)
+            log.debug("%s is in use (%s); trying again", what, exc)
             time.sleep(min(pause, left))
             pause = min(pause * 2, _BUSY_PAUSE_MAX_S)
+
+
+def _replace_when_free(src: str | os.PathLike, dst: str | os.PathLike, platform: str,
+                       busy_wait_s: float) -> None:
+    """``os.replace(src, dst)``, tried again on Windows while ``dst`` or ``src`` is open in
+    another process (see :func:`_when_free`)."""
+    _when_free(lambda: os.replace(src, dst), dst, platform, busy_wait_s)
 
 
 def read_text(path: str | os.PathLike, *, platform: str = sys.platform, busy_wait_s: float | None = None) -> str:
@@ -77,18 +81,8 @@ def read_text(path: str | os.PathLike, *, platform: str = sys.platform, busy_wai
     the new one (PermissionError): read then, a pointer file looked missing, and what it
     points to was dropped. So there it is tried again for ``busy_wait_s`` (``BUSY_WAIT_S``
     by default). A file not there (FileNotFoundError) is not waited for."""
-    deadline = time.monotonic() + (BUSY_WAIT_S if busy_wait_s is None else busy_wait_s)
-    pause = _BUSY_PAUSE_S
-    while True:
-        try:
-            return Path(path).read_text(encoding="utf-8")
-        except PermissionError as exc:
-            left = deadline - time.monotonic()
-            if platform != "win32" or left <= 0:
-                raise
-            log.debug("%s is in use (%s); trying again", path, exc)
-            time.sleep(min(pause, left))
-            pause = min(pause * 2, _BUSY_PAUSE_MAX_S)
+    return _when_free(lambda: Path(path).read_text(encoding="utf-8"), path, platform,
+                      BUSY_WAIT_S if busy_wait_s is None else busy_wait_s)
 
 
 def replace(src: str | os.PathLike, dst: str | os.PathLike, *, platform: str = sys.platform,
