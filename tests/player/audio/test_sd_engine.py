@@ -1467,6 +1467,15 @@ def test_an_output_left_whose_server_stops_answering_as_it_plays_its_last_blocks
         sink.reinit_portaudio()
 
 
+def _frames_of_sound(out) -> int:
+    """How many frames of a recorded tone are sound: stretches louder than silence counted
+    over a window longer than the tone's period (its zero crossings are no silence)."""
+    w = 120
+    sound = np.lib.stride_tricks.sliding_window_view(np.abs(out), w).max(axis=1) > 1e-3
+    stretches = int(sound[0]) + np.count_nonzero(np.diff(sound.astype(np.int8)) == 1)
+    return np.count_nonzero(sound) - stretches * (w - 1)
+
+
 @pytest.mark.parametrize("latency", [0.3, 0.5, 1.0])
 def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_time(sd_engine, tmp_path,
                                                                                      latency):
@@ -1493,10 +1502,7 @@ def test_a_switch_of_output_mid_song_plays_every_frame_once_and_one_output_at_a_
     more = recorder._size() + int((e._stream.latency + 0.2) * SR) * 2 * 4
     recorder._wait(lambda: recorder._size() >= more)
     out = recorder.stop()[:, 0]
-    w = 120     # (longer than the tone's period: its zero crossings are no silence)
-    sound = np.lib.stride_tricks.sliding_window_view(np.abs(out), w).max(axis=1) > 1e-3
-    stretches = int(sound[0]) + np.count_nonzero(np.diff(sound.astype(np.int8)) == 1)
-    played = np.count_nonzero(sound) - stretches * (w - 1)
+    played = _frames_of_sound(out)
     # (the fades' quietest frames read as silence: a few milliseconds)
     off = (played - src.heard_frames) / SR
     assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the audio taken across the switch"
@@ -1526,10 +1532,7 @@ def test_a_switch_of_output_just_after_a_pause_loses_none_of_the_song(sd_engine,
     more = recorder._size() + int((e._stream_latency + 0.2) * SR) * 2 * 4
     recorder._wait(lambda: recorder._size() >= more)
     out = recorder.stop()[:, 0]
-    w = 120     # (longer than the tone's period: its zero crossings are no silence)
-    sound = np.lib.stride_tricks.sliding_window_view(np.abs(out), w).max(axis=1) > 1e-3
-    stretches = int(sound[0]) + np.count_nonzero(np.diff(sound.astype(np.int8)) == 1)
-    played = np.count_nonzero(sound) - stretches * (w - 1)
+    played = _frames_of_sound(out)
     off = (played - 3 * SR) / SR
     assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the song's 3 s"
     assert np.abs(out).max() < 0.31, "the two outputs played at once"
