@@ -571,6 +571,9 @@ class UpNextPanel(QWidget):
         self.length = QLabel("")
         self.length.setObjectName("hint")
         self.length.setToolTip("How long Up next plays")
+        # Shown only with a length to show: empty, it still took a layout gap beside the title
+        # from the library, whose columns then gave way at a width where they fitted before.
+        self.length.hide()
         # Summed once the changes rest: with a whole library queued the sum takes some 20 ms,
         # and a skip or a shuffle changes Up next several times in a row.
         self._length_later = QTimer(self, singleShot=True, interval=150)
@@ -857,6 +860,7 @@ class UpNextPanel(QWidget):
         # A length not known shows as "+" (at least that): "at least " beside the title held
         # Up next some 45 px wider than it could be; a reader and the tooltip say it in words.
         self.length.setText(text if whole or not text else f"{text}+")
+        self.length.setVisible(bool(text))
         self.length.setToolTip("How long Up next plays" if whole or not text
                                else "Up next plays at least this long: some lengths are not known yet")
         # (cleared with the text: Up next emptied, a reader still said how long it played)
