@@ -68,6 +68,18 @@ def _when(told, kind, track_id):
     return next(((n, at) for k, t, n, at in list(told) if k == kind and t == track_id), None)
 
 
+def _window_playing(store, qtbot, tmp_path):
+    """(player, window): the window shown, its player on the sound card at LATENCY_S."""
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.ui.main_window import MainWindow
+
+    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
+    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
+    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
+    window.show()
+    return p, window
+
+
 def test_at_a_gapless_hand_over_the_title_changes_as_the_new_song_is_heard(played, store, qtbot, tmp_path):
     p, bridge, recorder, told = played
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
@@ -121,15 +133,9 @@ def test_paused_just_after_the_output_took_the_next_song_the_title_is_that_song(
 
 def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, store, qtbot, tmp_path):
     # The window itself, as the person sees it: its title, and the seek bar's length with it.
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.ui.main_window import MainWindow
-
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     loud = _add(store, tmp_path, "loud", 3.0, 0.3)
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     from PySide6.QtCore import QObject
 
     from player.ui import mpris
@@ -167,15 +173,9 @@ def test_the_window_names_the_new_song_and_its_length_as_it_is_heard(null_sink, 
 def test_a_seek_on_the_song_still_named_does_not_move_the_next_one(null_sink, store, qtbot, tmp_path):
     # In the last moments of a song, its seek bar still shown while the output has taken the
     # next: a place in the song named is no place in the next, which starts from its start.
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.ui.main_window import MainWindow
-
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     loud = _add(store, tmp_path, "loud", 4.0, 0.3)
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     sought = []
     window.seeked.connect(sought.append)
     window.play_ids([quiet, loud])
@@ -195,16 +195,11 @@ def test_a_seek_on_the_song_still_named_leaves_its_seek_bar_and_the_desktop_unto
     from PySide6.QtCore import QObject
     from PySide6.QtDBus import QDBusObjectPath
 
-    from player.audio.sd_engine import SoundDeviceEngine
     from player.ui import mpris
-    from player.ui.main_window import MainWindow
 
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     loud = _add(store, tmp_path, "loud", 4.0, 0.3)
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     media = mpris.PlayerAdaptor(QObject(window), window)
     sought = []
     window.seeked.connect(sought.append)
@@ -236,17 +231,11 @@ def test_radio_from_the_song_still_named_follows_it_without_starting_it_again(nu
     # and not heard yet: the person asked for more like the song they see and hear. The station
     # is seeded from it, and it is not started again over what it leads to (it played whole).
     # The same from the song's row (the library's or Up next's menu) as from the Now-playing button.
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.ui.main_window import MainWindow
-
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     # (long: on a loaded machine the station may take seconds to be found, the song playing on)
     loud = _add(store, tmp_path, "loud", 20.0, 0.3)
     others = {_add(store, tmp_path, f"other {n}", 1.0, 0.0) for n in range(4)}
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     qtbot.waitUntil(lambda: window.model.rowCount() == 6, timeout=20000)
     window.play_ids([quiet, loud])
     qtbot.waitUntil(lambda: window.bridge.holding, timeout=20000)
@@ -268,16 +257,11 @@ def test_the_desktop_reads_the_song_still_named_at_its_end(null_sink, store, qtb
     # (its start), which put the bar under the old title back at its beginning for a moment.
     from PySide6.QtCore import QObject
 
-    from player.audio.sd_engine import SoundDeviceEngine
     from player.ui import mpris
-    from player.ui.main_window import MainWindow
 
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     loud = _add(store, tmp_path, "loud", 3.0, 0.3)
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     media = mpris.PlayerAdaptor(QObject(window), window)
     told = []       # (title, length, position) as the desktop reads them while "quiet" is named
 
@@ -299,16 +283,10 @@ def test_stop_after_this_song_asked_on_the_song_still_named_stops_before_the_nex
     # and not heard yet: the person asked to stop after the song they see and hear. The next
     # one does not play on: the music stops, it waits at the head of Up next for Play, it is
     # never named, and its play (nothing heard) is no skip.
-    from player.audio.sd_engine import SoundDeviceEngine
-    from player.ui.main_window import MainWindow
-
     quiet = _add(store, tmp_path, "quiet", 1.5, 0.0)
     loud = _add(store, tmp_path, "loud", 20.0, 0.3)
     after = _add(store, tmp_path, "after", 1.0, 0.0)
-    p = Player(store, SoundDeviceEngine(latency=LATENCY_S), progress_interval_s=0.2)
-    window = MainWindow(store, player=p, settings_file=str(tmp_path / "window.ini"))
-    qtbot.addWidget(window, before_close_func=lambda w: (w.close(), p.close()))
-    window.show()
+    p, window = _window_playing(store, qtbot, tmp_path)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=20000)
     named = []
     window.bridge.track_started.connect(lambda data: named.append(data["track_id"]))
