@@ -92,7 +92,10 @@ def build_menus(window) -> None:
     cycle.triggered.connect(lambda: window.set_repeat({"off": "all", "all": "one", "one": "off"}[window.repeat_mode()]))
     window.addAction(cycle)
     play.addSeparator()
-    play.addAction("Start radio from this song", window.radio_from_current)
+    window.act_radio = play.addAction("Start radio from this song", window.radio_from_current)
+    # Only with a song to start it from, as the now-playing bar's Radio button: with nothing
+    # playing it was there to pick, and did nothing.
+    play.aboutToShow.connect(lambda: window.act_radio.setEnabled(window.song_acted_on() is not None))
     window.act_never = play.addAction("Never suggested…", window.open_never_suggested)
     window.act_never.setStatusTip("The songs and artists Up next, Radio and Discover leave out, and a way to undo")
     window.addActions(play.actions())

@@ -236,6 +236,30 @@ def test_radio_from_the_song_now_playing_goes_on_with_it_and_logs_no_skip(qtbot,
     assert window.player.early_skips == []
 
 
+def test_the_playback_menu_offers_radio_only_with_a_song_to_start_it_from(qtbot, scanned, make_window):
+    # With nothing playing (the first start, or after Stop) "Start radio from this song" was
+    # there to pick, as the bar's Radio button beside it was not, and did nothing: no station,
+    # no word of why.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.player is not None, timeout=10000)
+    menu = window.playback_menu
+    radio = next(a for a in menu.actions() if a.text() == "Start radio from this song")
+
+    def offered() -> bool:
+        menu.popup(window.mapToGlobal(QPoint(0, 0)))      # as it opens, the menu looks at the song
+        menu.hide()
+        return radio.isEnabled()
+
+    assert not window.transport.radio_btn.isEnabled() and not offered()
+    seed = window.model.track_id(_row_of_title(window, "Stone Road"))
+    window.play_ids([seed], 0)
+    qtbot.waitUntil(lambda: window.shown_track_id() == seed and window.transport.radio_btn.isEnabled(), timeout=10000)
+    assert offered()
+    window.stop()
+    qtbot.waitUntil(lambda: not window.transport.radio_btn.isEnabled(), timeout=5000)
+    assert not offered()
+
+
 def test_reordering_up_next_by_drag_and_drop(qtbot, scanned, make_window):
     window = make_window(scanned)
     ids = [window.model.track_id(r) for r in range(4)]
