@@ -60,9 +60,12 @@ def _empty_weeks(plots, now: float, *, top: float = 10.0) -> None:
 
 def _time_words(hours: float) -> str:
     """``hours`` of listening in words: minutes under an hour ("0.0 hours" for the first
-    songs heard), then hours to a tenth, whole hours from ten on."""
+    songs heard), then hours to a tenth, whole hours from ten on. Some seconds heard are
+    "under a minute": "3 plays, 0 minutes" read as if nothing had been heard."""
     if hours < 0.95:
         minutes = round(hours * 60)
+        if not minutes and hours > 0:
+            return "under a minute"
         return f"{minutes} minute{'' if minutes == 1 else 's'}"
     return f"{hours:,.{0 if hours >= 10 else 1}f} hours"
 

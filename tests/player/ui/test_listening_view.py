@@ -203,6 +203,24 @@ def test_a_short_history_is_not_said_to_be_0_hours(qtbot, scanned, make_window):
     assert headline.startswith("5 plays, 15 minutes since") and "last 4 weeks: 5 plays, 15 minutes" in headline
 
 
+def test_the_first_seconds_heard_are_not_said_to_be_0_minutes(qtbot, scanned, make_window):
+    # The first songs tried and skipped after a few seconds each: "3 plays, 0 minutes", and
+    # the top artists "make 0 minutes", as if nothing had been heard.
+    from PySide6.QtWidgets import QLabel
+
+    now = time.time()
+    track = scanned.tracks()[0]["id"]
+    for i in range(3):          # 24 seconds in all
+        play = scanned.start_play(track, source="library", track_ms=180_000, now=now - 600 + i * 60)
+        scanned.end_play(play, "skipped", 8_000, now=now - 600 + i * 60 + 8)
+    window = make_window(scanned)
+    view = _opened(qtbot, window)
+    headline = view.overview.headline.text()
+    assert headline.startswith("3 plays, under a minute since"), headline
+    assert "last 4 weeks: 3 plays, under a minute" in headline
+    assert "0 minutes" not in " ".join(label.text() for label in view.overview.findChildren(QLabel))
+
+
 def test_a_history_that_ended_months_ago_has_no_plays_in_the_last_4_weeks(qtbot, scanned, make_window):
     now = time.time()
     track = scanned.tracks()[0]["id"]
