@@ -147,12 +147,14 @@ def play_for(listen: Listen, track) -> dict:
 def _tells_more(listen: Listen, key: str) -> dict | None:
     """What a row already imported from another export (a Last.fm scrobble of the same
     play, which says neither how long it was heard nor whether it was skipped) may learn
-    from ``listen``: for :meth:`player.store.Store.add_import`'s ``richer``."""
+    from ``listen``: for :meth:`player.store.Store.add_import`'s ``richer``. ``started_at`` is the
+    start of a play the row says was paused (Spotify's extended history), else None."""
     if listen.ms_played is None and listen.skipped is None and listen.reason_end is None:
         return None
     times = (listen.started_at, listen.unpaused_start)
     return {"song_key": key, "from": min(times) - SAME_LISTEN_S, "to": max(times) + SAME_LISTEN_S,
-            "at": times, "ms_played": listen.ms_played,
+            "at": times, "started_at": listen.started_at if listen.started_at <= listen.unpaused_start - 1.0 else None,
+            "ms_played": listen.ms_played,
             "skipped": None if listen.skipped is None else int(listen.skipped),
             "reason_end": listen.reason_end, "ended_at": listen.ended_at}
 

@@ -48,6 +48,23 @@ _NOT_PRIVATE = ("NOT EXISTS (SELECT 1 FROM imported_fill_ins f_private WHERE f_p
                 "AND f_private.columns = 'private')")
 
 
+def _unpaused(row) -> bool:
+    """Whether a stored row's start is its end less the time heard: all Spotify's account data
+    knows of a start, late by as long as the play was paused."""
+    return row["ended_at"] is not None and row["ms_played"] is not None \
+        and abs(row["ended_at"] - row["ms_played"] / 1000.0 - row["started_at"]) < 1.0
+
+
+def _real_start(row, more: dict) -> float:
+    """The start a stored row takes from another export's row of the same play (see
+    :meth:`HistoryMixin._fill_in`): that row's, where it began a second or more before the
+    end less the time heard that is all the stored row knows (a play that was paused).
+    Learned, a scrobble of the play, which gives the real start, is recognised as it."""
+    if more.get("started_at") is not None and _unpaused(row) and more["started_at"] <= row["started_at"] - 1.0:
+        return more["started_at"]
+    return row["started_at"]
+
+
 def _utils(conn) -> sqlite_utils.Database:
     """sqlite-utils over an existing connection (no plugins, no pragmas of its own)."""
     return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
@@ -483,7 +500,8 @@ class HistoryMixin:
             learned.add(row["id"])
             more = richer[k]
             got = {c: row[c] if row[c] is not None else more[c] for c in told}
-            if all(got[c] == row[c] for c in told):
+            got["started_at"] = _real_start(row, more)
+            if all(got[c] == row[c] for c in (*told, "started_at")):
                 # Taught already, the same, by another file still imported (two Spotify exports
                 # of the same months): this one gave it too, so taking that other one out leaves it.
                 gave = conn.execute("SELECT columns FROM imported_fill_ins WHERE listen_id = ? AND import_id != ? "
@@ -492,11 +510,13 @@ class HistoryMixin:
                     conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
                                  (row["id"], import_id, gave[0]))
                 continue
-            conn.execute("UPDATE imported_listens SET ms_played = ?, skipped = ?, reason_end = ?, ended_at = ? "
-                         "WHERE id = ?", (*(got[c] for c in told), row["id"]))
+            conn.execute("UPDATE imported_listens SET ms_played = ?, skipped = ?, reason_end = ?, ended_at = ?, "
+                         "started_at = ? WHERE id = ?", (*(got[c] for c in told), got["started_at"], row["id"]))
             # Which columns this file gave, to empty again if it is taken out (see remove_import).
+            gave = [c for c in told if row[c] is None and got[c] is not None]
+            gave += ["started_at"] * (got["started_at"] != row["started_at"])
             conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
-                         (row["id"], import_id, ",".join(c for c in told if row[c] is None and got[c] is not None)))
+                         (row["id"], import_id, ",".join(gave)))
             filled += 1
             if row["play_id"] is None:
                 continue
@@ -653,9 +673,12 @@ class HistoryMixin:
                 emptied.setdefault(columns, []).append(listen_id)
         for columns, ids in emptied.items():
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
-            for i in range(0, len(ids), _CHUNK) if names else ():
+            # A start learned goes back to the end less the time heard, as the row's own file gave it.
+            sets = [f"{c} = NULL" for c in names] + ["started_at = ended_at - ms_played / 1000.0"] * (
+                "started_at" in columns.split(","))
+            for i in range(0, len(ids), _CHUNK) if sets else ():
                 chunk = ids[i:i + _CHUNK]
-                conn.execute(f"UPDATE imported_listens SET {', '.join(f'{c} = NULL' for c in names)} "
+                conn.execute(f"UPDATE imported_listens SET {', '.join(sets)} "
                              f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         ids = [listen_id for ids in emptied.values() for listen_id in ids]
         ended = []

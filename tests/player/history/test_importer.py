@@ -152,6 +152,28 @@ def test_the_account_data_first_then_the_extended_history_of_a_paused_play(store
     assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused)).added == 0
 
 
+def test_scrobbles_of_a_paused_play_after_both_spotify_exports_of_it_add_nothing(store, tmp_path):
+    # The account data dates a play by its end less the time heard: an hour late for a play
+    # paused an hour. The extended history, imported next, knows the real start, and Last.fm,
+    # imported last, dates its scrobble by it: the same play, not a second one.
+    library(store)
+    paused = [("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600)]
+    account = fx.spotify(tmp_path / "StreamingHistory0.json", paused)
+    extended = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused)
+    assert import_file(store, account).added == 1
+    assert import_file(store, extended).filled_in == 1
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", paused)).added == 0
+    assert store.play_count() == 1
+    # Taken out, the extended history takes what it taught with it: the scrobble is a play
+    # of its own again, as it is where the extended history was never imported.
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    store.remove_import(ids["scrobbles.csv"])
+    store.remove_import(ids["Streaming_History_Audio_2020.json"])
+    assert [r["started_at"] for r in store.execute("SELECT started_at FROM imported_listens")] == \
+        [pytest.approx(T0 + 3600, abs=60)]
+    assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", paused)).added == 1
+
+
 def test_scrobbles_imported_first_learn_the_time_heard_and_skips_of_spotify_s_history(store, tmp_path):
     # Last.fm says a song was played, not for how long nor whether it was skipped: the
     # same plays from Spotify's extended history fill that in, and the plays they made
