@@ -515,6 +515,13 @@ class HistoryMixin:
             # Which columns this file gave, to empty again if it is taken out (see remove_import).
             gave = [c for c in told if row[c] is None and got[c] is not None]
             gave += ["started_at"] * (got["started_at"] != row["started_at"])
+            # And what another file still imported taught it that this one gives the same (a start
+            # learned only now, from a later export of the same months): a file still imported that
+            # gave something keeps all the row learned, so the last one taken out must empty all.
+            for (others,) in conn.execute(
+                    "SELECT columns FROM imported_fill_ins WHERE listen_id = ? AND import_id != ? "
+                    "AND columns NOT IN ('stretch_of', 'private')", (row["id"], import_id)):
+                gave += [c for c in others.split(",") if c and c not in gave and more.get(c) == row[c]]
             conn.execute("INSERT INTO imported_fill_ins (listen_id, import_id, columns) VALUES (?, ?, ?)",
                          (row["id"], import_id, ",".join(gave)))
             filled += 1

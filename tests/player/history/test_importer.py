@@ -176,6 +176,28 @@ def test_scrobbles_of_a_paused_play_after_both_spotify_exports_of_it_add_nothing
     assert import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", paused)).added == 1
 
 
+def test_a_start_learned_from_a_later_extended_history_goes_with_the_rest_once_both_are_taken_out(store, tmp_path):
+    # An extended history imported before Segue learned starts from it taught the account
+    # data's row of a paused play its skip, not its start. A later export of the same months
+    # teaches the start: taken out after the first, it empties what both taught.
+    library(store)
+    paused = [("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600)]
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", paused))
+    before = [tuple(r) for r in store.execute("SELECT * FROM imported_listens")]
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", paused))
+    with store.transaction() as conn:
+        conn.execute("UPDATE imported_listens SET started_at = ended_at - ms_played / 1000.0")
+        conn.execute("UPDATE imported_fill_ins SET columns = 'skipped,reason_end'")
+    later = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020-2021.json", paused)
+    assert import_file(store, later).filled_in == 1
+    assert store.execute("SELECT started_at FROM imported_listens").fetchone()[0] == T0
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    store.remove_import(ids["Streaming_History_Audio_2020.json"])
+    assert store.execute("SELECT started_at, skipped FROM imported_listens").fetchone()[:] == (T0, 0)
+    store.remove_import(ids["Streaming_History_Audio_2020-2021.json"])
+    assert [tuple(r) for r in store.execute("SELECT * FROM imported_listens")] == before
+
+
 @pytest.mark.xfail(strict=True, reason="a row is taken for one already imported when any row of the same song "
                    "began within SAME_LISTEN_S, even one another row of the file is already the same listen as")
 def test_a_skip_just_before_a_scrobbled_play_of_the_song_is_kept_whichever_file_comes_first(store, tmp_path):
