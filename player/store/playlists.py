@@ -28,6 +28,7 @@ from typing import Collection, Sequence
 
 from player.playlist_files import foreign_path, readable
 from player.store.connection import sql_text
+from player.store.tracks import AWAY_HOME
 from segue_common.text import sort_form
 
 _SEPARATORS = re.compile(r"[\\/]+")
@@ -208,10 +209,9 @@ def _entries(matcher: _Matcher, paths: Sequence[str], notes: Sequence[tuple]) ->
                      for m, (title, at, _) in zip(matches, notes)]
 
 
-# An entry's track is still in the library; and the library folder it is on, joined only
-# where a scan found that folder not connected (a disk or share away).
+# An entry's track is still in the library; and where it is, where its disk or share is not
+# connected now (the library's reading of that, mount points in a library folder included).
 _PLAYABLE = "(t.id IS NOT NULL AND t.missing = 0 AND t.last_error IS NULL)"
-_AWAY_JOIN = "LEFT JOIN folders f ON f.id = t.folder_id AND f.away_since IS NOT NULL"
 
 
 class PlaylistsMixin:
@@ -224,9 +224,9 @@ class PlaylistsMixin:
         rows = self.execute(
             "SELECT p.id, p.name, p.created_at, p.updated_at, p.query, count(e.position) AS entries, "
             f"coalesce(sum({_PLAYABLE}), 0) AS playable, "
-            f"coalesce(sum({_PLAYABLE} AND f.id IS NOT NULL), 0) AS away "
+            f"coalesce(sum({_PLAYABLE} AND {AWAY_HOME} IS NOT NULL), 0) AS away "
             "FROM playlists p LEFT JOIN playlist_entries e ON e.playlist_id = p.id "
-            f"LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
+            "LEFT JOIN tracks t ON t.id = e.track_id "
             "GROUP BY p.id"
         ).fetchall()
         return sorted(rows, key=lambda r: (sort_form(readable(r["name"])), r["name"], r["id"]))
@@ -242,8 +242,8 @@ class PlaylistsMixin:
         now, else None)."""
         return self.execute(
             f"SELECT e.position, e.track_id, e.path, e.title, e.start_s, {_PLAYABLE} AS playable, "
-            f"CASE WHEN {_PLAYABLE} THEN f.path END AS away "
-            f"FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id {_AWAY_JOIN} "
+            f"CASE WHEN {_PLAYABLE} THEN {AWAY_HOME} END AS away "
+            "FROM playlist_entries e LEFT JOIN tracks t ON t.id = e.track_id "
             "WHERE e.playlist_id = ? ORDER BY e.position", (playlist_id,)
         ).fetchall()
 

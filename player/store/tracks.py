@@ -34,6 +34,27 @@ TRACK_FIELDS: tuple[str, ...] = (
 _NEW_ID = ("max(coalesce((SELECT max(id) FROM tracks), 0), "
            "coalesce((SELECT max(gone_id) FROM track_merges), 0)) + 1")
 
+# A track ``t`` is away, its disk or share not connected, where the last scan of its library
+# folder ``f`` found that folder away, or where it is below a mount point ``m`` found empty in
+# one (see :meth:`TracksMixin.note_mount_points`): by name below it, which the path's own index
+# reads in order ("/music/nas/" up to "/music/nas0"; "+t.missing": else SQLite read every
+# track). The one reading of away, in both its forms below: the songs the library greys are
+# the songs a playlist says are not connected.
+_FOLDER_AWAY = "f.away_since IS NOT NULL"
+_BELOW_MOUNT_AWAY = (f"m.away_since IS NOT NULL AND t.path > m.path || '{os.sep}' "
+                     f"AND t.path < m.path || '{chr(ord(os.sep) + 1)}'")
+
+# ``track id, home`` of the tracks away: below a mount point (the outer one last, below two),
+# then of a library folder (its folder last, where both).
+_AWAY_BELOW_MOUNTS = ("SELECT t.id, m.path FROM mount_points m CROSS JOIN tracks t "
+                      f"WHERE {_BELOW_MOUNT_AWAY} AND +t.missing = 0 ORDER BY m.path DESC")
+_AWAY_IN_FOLDERS = ("SELECT t.id, f.path FROM folders f CROSS JOIN tracks t ON t.folder_id = f.id "
+                    f"WHERE {_FOLDER_AWAY} AND +t.missing = 0")
+
+# The same of the track ``t`` of a row (a playlist's entry): where it is, if it is away, else NULL.
+AWAY_HOME = (f"CASE WHEN t.missing = 0 THEN coalesce((SELECT f.path FROM folders f WHERE f.id = t.folder_id "
+             f"AND {_FOLDER_AWAY}), (SELECT min(m.path) FROM mount_points m WHERE {_BELOW_MOUNT_AWAY})) END")
+
 # What a row says of its file itself (where it is, its size and times), and its error: all a
 # file that cannot be read gives, so an error row writes only these.
 _FILE_FIELDS = ("path", "folder_id", "size", "mtime_ns", "ctime_ns")
@@ -262,17 +283,8 @@ class TracksMixin:
         below a mount point in a library folder found empty (see :meth:`note_mount_points`)
         are away as well, the mount point for their folder: a disk or share not connected
         there, whose songs would fail one after another."""
-        # (by name below it, the path's own index read in order: "/music/nas/" up to "/music/nas0")
-        below = [(path, path + os.sep, path + chr(ord(os.sep) + 1)) for (path,) in self.execute(
-            "SELECT path FROM mount_points WHERE away_since IS NOT NULL")]
-        away = {}
-        for path, start, end in below:
-            away.update((track_id, path) for (track_id,) in self.execute(
-                "SELECT id FROM tracks WHERE path > CAST(? AS TEXT) AND path < CAST(? AS TEXT) AND missing = 0",
-                (sql_text(start), sql_text(end))))
-        away.update(self.execute(
-            "SELECT t.id, f.path FROM tracks t JOIN folders f ON f.id = t.folder_id "
-            "WHERE f.away_since IS NOT NULL AND t.missing = 0").fetchall())
+        away = dict(self.execute(_AWAY_BELOW_MOUNTS).fetchall())
+        away.update(self.execute(_AWAY_IN_FOLDERS).fetchall())
         return away
 
     def away_track_ids(self) -> set[int]:

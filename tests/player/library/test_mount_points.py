@@ -140,3 +140,21 @@ def test_the_songs_below_a_mount_point_away_are_away_and_no_others(store):
     assert store.away_tracks() == {ids["/music/nas/a.flac"]: "/music/nas", ids["/music/nas/deep/b.flac"]: "/music/nas"}
     store.note_mount_points(folder_id, ["/music/nas"])      # mounted again
     assert store.away_tracks() == {}
+
+
+def test_a_playlist_says_which_of_its_songs_are_on_a_share_not_connected(store, music):
+    # (the same songs away as the library shows greyed: the playlist read its own, a library
+    # folder's only, and counted those of a share inside one as there)
+    root, share = music
+    unshare = _unshare()
+    store.add_folder(str(root))
+    _scan_while_mounted(unshare, root / "nas", share)
+    here = store.track_by_path(str(root / "Local" / "here.flac"))["id"]
+    shared = [store.track_by_path(str(root / "nas" / f"s{i}.flac"))["id"] for i in range(2)]
+    pid = store.create_playlist("Road trip", [shared[0], here, shared[1]])
+    Scanner(store).scan()                                   # the share not connected
+    assert set(store.away_tracks()) == set(shared)
+
+    assert [(r["entries"], r["playable"], r["away"]) for r in store.playlists()] == [(3, 3, 2)]
+    assert [(e["track_id"], e["playable"], e["away"]) for e in store.playlist_entries(pid)] == [
+        (shared[0], 1, str(root / "nas")), (here, 1, None), (shared[1], 1, str(root / "nas"))]
