@@ -50,6 +50,8 @@ def _recover(args) -> int:
 
 
 def run(args) -> int:
+    from collections import Counter
+
     from player import paths
     from player.store import Store
     from segue_common.text import in_path_order, shown
@@ -67,6 +69,14 @@ def run(args) -> int:
         away = " (not there or empty at the last scan: a disk or share not connected?)" if row["away_since"] else ""
         print(f"  {shown(row['path'])}{away}")
     print(f"tracks:    {c['tracks']} ({hours:.1f} hours)")
+    # (a library folder's own disk, or a share mounted inside one: the folder's line says only the first)
+    away = Counter(store.away_tracks().values())
+    if away:
+        print(f"away:      {sum(away.values())} (on a disk or share not connected at the last scan: kept, "
+              "they play once it is back)")
+        homes = list(away)
+        for home in (homes[i] for i in in_path_order(homes)):
+            print(f"  {shown(home)}: {away[home]} track{'s' * (away[home] != 1)}")
     print(f"missing:   {c['missing']}")
     print(f"errors:    {c['errors']}")
     print(f"plays:     {c['plays']}")

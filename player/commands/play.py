@@ -142,11 +142,25 @@ def run(args) -> int:
             # the files without tags (which it puts first) took the places of the window's first.
             found = [row["id"] for row in library_order(
                 store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS), Namer.of(store))]
-        ids = found[:SEARCH_PLAYS]
-        if not ids:
+        if not found:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)
             return 1
+        # Those on a disk or share not connected are left out, as the window leaves them out
+        # of a list played, and said where they are: tried, each failed as "file not found".
+        away = store.away_tracks()
+        if away and (kept := [t for t in found if t not in away]) != found:
+            homes = sorted({away[t] for t in found if t in away})
+            where = f"on {', '.join(shown(h) for h in homes)}, not connected now"
+            if not kept:
+                many = len(found) != 1
+                print(f"segue play: nothing to play: the {len(found)} track{'s' * many} found "
+                      f"{'are' if many else 'is'} {where}", file=sys.stderr)
+                return 1
+            gone = len(found) - len(kept)
+            print(f"segue play: {gone} track{'s' * (gone != 1)} not played: {where}", file=sys.stderr)
+            found = kept
+        ids = found[:SEARCH_PLAYS]
         if len(found) > len(ids):
             print(f"segue play: {len(found)} tracks match {what!r}: playing the first {len(ids)} in library "
                   f"order, {len(found) - len(ids)} more not played (more words find fewer)", file=sys.stderr)

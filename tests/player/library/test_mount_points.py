@@ -158,3 +158,35 @@ def test_a_playlist_says_which_of_its_songs_are_on_a_share_not_connected(store, 
     assert [(r["entries"], r["playable"], r["away"]) for r in store.playlists()] == [(3, 3, 2)]
     assert [(e["track_id"], e["playable"], e["away"]) for e in store.playlist_entries(pid)] == [
         (shared[0], 1, str(root / "nas")), (here, 1, None), (shared[1], 1, str(root / "nas"))]
+
+
+def _segue(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "player", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_segue_library_and_play_say_which_songs_are_on_a_share_not_connected(store, music):
+    # `segue library` said nothing of them, and `segue play` tried each in turn: "file not
+    # found", where the window leaves them out and says where they are.
+    root, share = music
+    unshare = _unshare()
+    store.add_folder(str(root))
+    _scan_while_mounted(unshare, root / "nas", share)
+    Scanner(store).scan()                                   # the share not connected
+    assert len(store.away_tracks()) == 2
+
+    said = _segue("library")
+    assert said.returncode == 0, said.stderr
+    assert "away:      2 (on a disk or share not connected at the last scan: kept, they play once it is back)" \
+        in said.stdout, said.stdout
+    assert f"  {root / 'nas'}: 2 tracks" in said.stdout
+
+    said = _segue("play", "--null", "--seconds", "10", "Shared")
+    assert said.returncode == 1
+    assert "playing:" not in said.stdout and "file not found" not in said.stderr, said.stderr
+    assert f"segue play: nothing to play: the 2 tracks found are on {root / 'nas'}, not connected now" \
+        in said.stderr, said.stderr
+    said = _segue("play", "--null", "--seconds", "10", "Band")     # the song here, and the two away
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines() == ["playing: Local Band - Here"]
+    assert f"segue play: 2 tracks not played: on {root / 'nas'}, not connected now" in said.stderr, said.stderr
