@@ -80,6 +80,31 @@ def _found_as_the_window_finds(store, what: str) -> list[int]:
     return query_track_ids(load_library(store, shown=False), what)[0]
 
 
+def _without_away(store, ids: list[int]) -> list[int]:
+    """``ids`` less the tracks on a disk or share not connected at the last scan (whose file is
+    not there now), said with where they are, as the window leaves them out of a list played:
+    tried, each failed as "file not found". An empty list where that left nothing, said."""
+    from player.library.cue import audio_path
+    from segue_common.text import shown
+
+    away = store.away_tracks()
+    if not away or not any(t in away for t in ids):
+        return ids
+    gone = {t for t in ids if t in away and not os.path.exists(audio_path(store.track(t)))}
+    if not gone:
+        return ids
+    kept = [t for t in ids if t not in gone]
+    where = f"on {', '.join(shown(h) for h in sorted({away[t] for t in gone}))}, not connected now"
+    if not kept:
+        many = len(ids) != 1
+        print(f"segue play: nothing to play: the {len(ids)} track{'s' * many} found {'are' if many else 'is'} "
+              f"{where}", file=sys.stderr)
+    else:
+        n = len(ids) - len(kept)
+        print(f"segue play: {n} track{'s' * (n != 1)} not played: {where}", file=sys.stderr)
+    return kept
+
+
 def run(args) -> int:
     from player.audio import AudioEngineError, create_engine
     from player.playback import Player
@@ -124,6 +149,9 @@ def run(args) -> int:
         if not ids:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1
+        ids = _without_away(store, ids)
+        if not ids:
+            return 1
     else:
         from player.library.albums import LIBRARY_ORDER_COLUMNS, library_order
         from player.library.names import Namer
@@ -146,20 +174,9 @@ def run(args) -> int:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)
             return 1
-        # Those on a disk or share not connected are left out, as the window leaves them out
-        # of a list played, and said where they are: tried, each failed as "file not found".
-        away = store.away_tracks()
-        if away and (kept := [t for t in found if t not in away]) != found:
-            homes = sorted({away[t] for t in found if t in away})
-            where = f"on {', '.join(shown(h) for h in homes)}, not connected now"
-            if not kept:
-                many = len(found) != 1
-                print(f"segue play: nothing to play: the {len(found)} track{'s' * many} found "
-                      f"{'are' if many else 'is'} {where}", file=sys.stderr)
-                return 1
-            gone = len(found) - len(kept)
-            print(f"segue play: {gone} track{'s' * (gone != 1)} not played: {where}", file=sys.stderr)
-            found = kept
+        found = _without_away(store, found)
+        if not found:
+            return 1
         ids = found[:SEARCH_PLAYS]
         if len(found) > len(ids):
             print(f"segue play: {len(found)} tracks match {what!r}: playing the first {len(ids)} in library "
