@@ -105,6 +105,13 @@ def _without_away(store, ids: list[int]) -> list[int]:
     return kept
 
 
+def _away_home(store, path: str) -> str | None:
+    """Where the library's track at ``path`` is, if it is on a disk or share not connected at
+    the last scan, else None: its path given is then no mistyped name, though no file is there."""
+    row = store.track_by_path(os.path.abspath(path))
+    return store.away_tracks().get(row["id"]) if row is not None else None
+
+
 def run(args) -> int:
     from player.audio import AudioEngineError, create_engine
     from player.playback import Player
@@ -140,7 +147,8 @@ def run(args) -> int:
         from player.library.open_files import tracks_for
 
         ids, problems = tracks_for(store, given)
-        problems = [(p, "no such file or folder") for p in args.what if p not in given] + problems
+        problems = [(p, f"on {shown(home)}, not connected now" if (home := _away_home(store, p)) else
+                     "no such file or folder") for p in args.what if p not in given] + problems
         if not ids and not problems:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
             return 1
@@ -170,6 +178,11 @@ def run(args) -> int:
             # the files without tags (which it puts first) took the places of the window's first.
             found = [row["id"] for row in library_order(
                 store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS), Namer.of(store))]
+        home = _away_home(store, what) if not found and _looks_like_a_path(what) else None
+        if home:
+            print(f"segue play: nothing to play: {shown(what)} is on {shown(home)}, not connected now",
+                  file=sys.stderr)
+            return 1
         if not found:
             print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
                   file=sys.stderr)

@@ -190,6 +190,15 @@ def test_segue_library_and_play_say_which_songs_are_on_a_share_not_connected(sto
     assert said.returncode == 0, said.stderr
     assert said.stdout.splitlines() == ["playing: Local Band - Here"]
     assert f"segue play: 2 tracks not played: on {root / 'nas'}, not connected now" in said.stderr, said.stderr
+    # Its path given: said where it is, not taken for a mistyped name or a search.
+    said = _segue("play", "--null", "--seconds", "10", str(root / "nas" / "s0.flac"))
+    assert said.returncode == 1
+    assert f"segue play: nothing to play: {root / 'nas' / 's0.flac'} is on {root / 'nas'}, not connected now" \
+        in said.stderr, said.stderr
+    said = _segue("play", "--null", "--seconds", "10", str(root / "nas" / "s1.flac"), str(root / "Local" / "here.flac"))
+    assert said.returncode == 0, said.stderr
+    assert said.stdout.splitlines() == ["playing: Local Band - Here"]
+    assert f"cannot play {root / 'nas' / 's1.flac'}: on {root / 'nas'}, not connected now" in said.stderr, said.stderr
     # A playlist file naming one of them plays the others, as the window's playlist does.
     (root.parent / "trip.m3u").write_text(f"{root / 'nas' / 's0.flac'}\n{root / 'Local' / 'here.flac'}\n")
     said = _segue("play", "--null", "--seconds", "10", str(root.parent / "trip.m3u"))
