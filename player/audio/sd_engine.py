@@ -425,6 +425,7 @@ class SoundDeviceEngine(BufferedEngine):
         i = heard.told
         heard.blocks[i % HEARD_BLOCKS] = (now + delay, before, self._ring.read)
         heard.told = i + 1   # (after the entry: a reader never finds one not yet written)
+        self._called = now
 
     def _fill_block(self, outdata, frames, status) -> None:
         if status.output_underflow:
@@ -440,13 +441,13 @@ class SoundDeviceEngine(BufferedEngine):
             return
         self._render(outdata)
 
-    def _heard_frame(self, read: int) -> int:
-        """The ring frame heard now: the output plays a block a latency after it takes it
-        (0.09-0.4 s on PulseAudio, more over Bluetooth), and the position counted by what it
+    def _heard_frame(self, read: int, now: float | None = None) -> int:
+        """The ring frame heard now (or at ``now``): the output plays a block a latency after it
+        takes it (0.09-0.4 s on PulseAudio, more over Bluetooth), and the position counted by what it
         took ran that far ahead of the sound, the synced lyrics with it. Found from the last
         blocks taken, each with the time it begins to be heard; a block's audio comes first
         in it (a pause's fade, the end of a track), silence after."""
-        now, heard = time.monotonic(), self._heard
+        now, heard = time.monotonic() if now is None else now, self._heard
         frame = heard.heard(now, read, self.rate)
         if frame is not None:
             return frame
@@ -492,6 +493,7 @@ class SoundDeviceEngine(BufferedEngine):
                 self._device_lost("the audio output stream ended unexpectedly")
 
     _closing = False
+    _called: float | None = None   # when the output last called for audio (time.monotonic())
     _open_left = None  # (its end, the device) of an open that did not return in time: see _open_stream
     _heard_left = None  # the notes of the output a switch is leaving, while it plays its last blocks
     _lost = False  # the stream went away with the device: the next start opens a new one
@@ -580,7 +582,33 @@ class SoundDeviceEngine(BufferedEngine):
 
     def _device_lost(self, message: str) -> None:
         self._lost = True
-        super()._device_lost(message)
+        with self._ctl:
+            playing = self.state.value == "playing"
+            super()._device_lost(message)
+            if playing:
+                self._back_to_heard()
+
+    def _back_to_heard(self) -> None:
+        """The output lost as it played: what it took and had not played yet (its latency, a
+        second and more over Bluetooth) is never heard, a device unplugged or hung taking it
+        along. The song goes back to the last frame heard, and only what was heard counts:
+        it went on from the last frame taken, that much of it skipped, and logged as heard.
+        Heard until the output's last call for audio and one block after it (when the next
+        call was due): a device that stops calling is seen only some seconds later."""
+        current, called = self._current, self._called
+        if current is None or called is None or self._moving is not None:
+            return
+        block_s = max(self._blocksize, self._block_seen) / self.rate
+        ring = self._ring
+        with ring.lock:
+            read = ring.read
+            frame = self._heard_frame(read, min(time.monotonic(), called + block_s))
+            segs = [seg for seg in ring.segments if seg.start < read]
+            if frame >= read or not segs or segs[-1].source is not current or segs[-1].start > frame:
+                return      # (all heard; or what was not is the next song's too: left as it was)
+            seg = segs[-1]
+            current.heard_frames = max(0, current.heard_frames - (read - frame))
+        self.seek((seg.offset + frame - seg.start) / self.rate, current)
 
     def resume(self) -> None:
         # After a loss the old stream started without error and stayed silent, which read as

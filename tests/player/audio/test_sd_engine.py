@@ -1536,3 +1536,41 @@ def test_a_switch_of_output_just_after_a_pause_loses_none_of_the_song(sd_engine,
     off = (played - 3 * SR) / SR
     assert abs(off) < 0.02, f"{off * 1000:+.0f} ms of sound against the song's 3 s"
     assert np.abs(out).max() < 0.31, "the two outputs played at once"
+
+
+def test_an_output_that_stops_calling_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path):
+    """A device that stops calling for audio (a driver hang, its sound server stopped) never
+    plays the blocks it took and had not played yet: its latency's worth, a second and more
+    over Bluetooth. The song paused at the loss reads, counts as heard and goes on from where
+    it was heard then, not from the last frame the output took: that much of it was skipped,
+    and logged as heard."""
+    path = long_tone(tmp_path)
+    server = sink.PrivateServer()
+    sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
+    stopped = False
+    try:
+        e = sd_engine(latency=0.5)
+        events = []
+        e.set_listener(lambda name, data: events.append(name))
+        src = Source(str(path))
+        e.play(src)
+        assert wait_for(lambda: e.position > 1.0)
+        sink.hold(pid)
+        stopped = True
+        heard = e.position      # (nothing is heard from here on: the server is held)
+        assert wait_for(lambda: "device_lost" in events, timeout=10)
+        assert e.state is PlaybackState.PAUSED
+        time.sleep(0.7)     # (past the latency: every block taken would read as heard by now)
+        assert e.position < heard + 0.15, f"reads {e.position - heard:.2f} s past what was heard"
+        assert src.heard_s < heard + 0.15, f"counts {src.heard_s - heard:.2f} s never heard"
+        os.kill(pid, signal.SIGCONT)
+        stopped = False
+        e.resume()
+        assert wait_for(lambda: e.state is PlaybackState.PLAYING and e.position > heard + 0.5, timeout=15)
+        assert src.heard_s < e.position + 0.15
+    finally:
+        if stopped:
+            os.kill(pid, signal.SIGCONT)
+        server.close()
+        sink.reinit_portaudio()     # (the tests after it find the session's sink)
