@@ -491,6 +491,8 @@ class SoundDeviceEngine(BufferedEngine):
         with self._ctl:
             if stream is self._stream and self.state.value == "playing":
                 self._device_lost("the audio output stream ended unexpectedly")
+            elif stream is self._stream and self.state.value == "paused":
+                self._back_to_heard()   # (paused just before, it still played what it took)
 
     _closing = False
     _called: float | None = None   # when the output last called for audio (time.monotonic())

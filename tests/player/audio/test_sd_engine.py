@@ -1538,13 +1538,14 @@ def test_a_switch_of_output_just_after_a_pause_loses_none_of_the_song(sd_engine,
     assert np.abs(out).max() < 0.31, "the two outputs played at once"
 
 
-@pytest.mark.parametrize("how", ["held", "killed"])
+@pytest.mark.parametrize("how", ["held", "killed", "killed as it pauses"])
 def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path, how):
     """A device that stops calling for audio (a driver hang, its sound server stopped: held)
     or goes away (unplugged, its sound server gone: killed) never plays the blocks it took and
     had not played yet: its latency's worth, a second and more over Bluetooth. The song paused
     at the loss reads, counts as heard and goes on from where it was heard then, not from the
-    last frame the output took: that much of it was skipped, and logged as heard."""
+    last frame the output took: that much of it was skipped, and logged as heard. So does a
+    song paused just before (the output still playing what it took, the fade's end with it)."""
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
     sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
@@ -1561,9 +1562,14 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
             sink.hold(pid)
             stopped = True
         else:
+            if how == "killed as it pauses":
+                e.pause()
             server.kill()
         heard = e.position      # (nothing is heard from here on)
-        assert wait_for(lambda: "device_lost" in events, timeout=10)
+        if how == "killed as it pauses":
+            assert wait_for(lambda: e._lost, timeout=10)     # (nothing playing: nothing to say)
+        else:
+            assert wait_for(lambda: "device_lost" in events, timeout=10)
         assert e.state is PlaybackState.PAUSED
         time.sleep(0.7)     # (past the latency: every block taken would read as heard by now)
         assert e.position < heard + 0.15, f"reads {e.position - heard:.2f} s past what was heard"
