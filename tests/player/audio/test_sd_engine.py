@@ -1548,16 +1548,17 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
     song paused just before (the output still playing what it took, the fade's end with it)."""
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
-    sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
-    pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
-    stopped = False
+    stopped, e = False, None
     try:
+        sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+        pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
         e = sd_engine(latency=0.5)
         events = []
         e.set_listener(lambda name, data: events.append(name))
         src = Source(str(path))
         e.play(src)
         assert wait_for(lambda: e.position > 1.0)
+        before = e.position     # (heard for sure: the loss comes after)
         if how == "held":
             sink.hold(pid)
             stopped = True
@@ -1574,6 +1575,9 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
         time.sleep(0.7)     # (past the latency: every block taken would read as heard by now)
         assert e.position < heard + 0.15, f"reads {e.position - heard:.2f} s past what was heard"
         assert src.heard_s < heard + 0.15, f"counts {src.heard_s - heard:.2f} s never heard"
+        # (nor goes back further than the output's last blocks: what was heard stays counted)
+        assert e.position > before - 0.3, f"went back {before - e.position:.2f} s before what was heard"
+        assert src.heard_s > before - 0.3, f"counts {before - src.heard_s:.2f} s less than was heard"
         if how == "held":
             os.kill(pid, signal.SIGCONT)
             stopped = False
@@ -1584,5 +1588,7 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
     finally:
         if stopped:
             os.kill(pid, signal.SIGCONT)
+        if e is not None:
+            e.close()   # (before its server goes: PortAudio's end would close its stream under it)
         server.close()
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
