@@ -46,6 +46,9 @@ _OTHER_TAKE = re.compile(r"\b(live|remix|karaoke|instrumental|acoustic|unplugged
 #: Only the matching parts them: the stored keys stay :func:`primary_artist`'s.
 _EAST_ASIAN_CREDIT = re.compile(r"\s*[\u3001\uff64]\s*|\s+[\u00d7\u2715]\s+")
 _VERSION_PARTS = re.compile(r"[\(\[][^\)\]]*[\)\]]|\s[-\u2013\u2014]\s.*$")
+#: Takes a live album's files often do not name: on the row's own album these words may be
+#: on one side only ("Detroit Rock City - Live" on "Alive II" is its file "Detroit Rock City").
+_LIVE_TAKES = frozenset({"live", "unplugged"})
 
 
 def other_takes(title: str | None) -> frozenset[str]:
@@ -176,13 +179,16 @@ class TrackMatcher:
             return None
         takes = other_takes(title)
         on_album = normalize_name(album) if album else ""
+        # (a remix single's files often say only its song: "Kin" on "Kin (Anthony Naples Remix)")
+        album_takes = _LIVE_TAKES | other_takes(album)
 
         def same_take(cands) -> list[Candidate]:
             # Only the same recording: a play of the studio song is none of its live take,
             # which every level (and the priors' keys) joins to it. On the row's own album
-            # it is that album's take, whatever the titles say (a live album's files often
-            # do not say "Live").
-            return [c for c in cands or () if other_takes(c.title) == takes or (on_album and c.album == on_album)]
+            # it is that album's live take, whatever the titles say (a live album's files
+            # often do not say "Live"); a single's remix is another recording even there.
+            return [c for c in cands or () if other_takes(c.title) == takes
+                    or (on_album and c.album == on_album and other_takes(c.title) ^ takes <= album_takes)]
 
         found = same_take(self._exact.get(match_key(artist, title) or ""))
         a1 = primary_artist(artist)

@@ -149,3 +149,25 @@ def test_two_songs_that_differ_only_in_punctuation_each_get_their_own_plays():
     alone = TrackMatcher([wall[1]])
     assert alone.match("Pink Floyd", "In the Flesh", album="The Wall") == 2
     assert alone.match("Pink Floyd", "In the Flesh!") == 2
+
+
+def test_a_remix_on_the_row_s_own_single_is_still_another_recording():
+    # A single or an EP holds the song and its remixes: the album the row names does not make
+    # a play of the remix one of the original, nor the reverse. Only a live album's files,
+    # which often do not say "Live", are that album's take whatever the titles say.
+    m = TrackMatcher([{"id": 1, "artist": "J. Kong", "title": "First", "album": "Simple Pleasures",
+                       "duration": 300.0, "path": "/m/j/first.flac"},
+                      {"id": 2, "artist": "Høst", "title": "SURVIVE - Om Unit Remix", "album": "SURVIVE",
+                       "duration": 330.0, "path": "/m/h/survive-remix.flac"},
+                      {"id": 3, "artist": "KISS", "title": "Detroit Rock City (Live)", "album": "Alive II",
+                       "duration": 300.0, "path": "/m/k/drc.flac"},
+                      {"id": 4, "artist": "Tourist", "title": "Kin", "album": "Kin (Anthony Naples Remix)",
+                       "duration": 400.0, "path": "/m/t/kin.flac"}])
+    assert m.match("J. Kong", "First - Aztek Remix", album="Simple Pleasures") is None
+    assert m.match("Høst", "SURVIVE", album="SURVIVE") is None
+    assert m.match("J. Kong", "First", album="Simple Pleasures") == 1
+    assert m.match("Høst", "SURVIVE (Om Unit Remix)", album="SURVIVE") == 2
+    assert m.match("KISS", "Detroit Rock City", album="Alive II") == 3
+    assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin (Anthony Naples Remix)") == 4
+    assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin") is None
+
