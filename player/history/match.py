@@ -49,6 +49,17 @@ _VERSION_PARTS = re.compile(r"[\(\[][^\)\]]*[\)\]]|\s[-\u2013\u2014]\s.*$")
 #: Takes a live album's files often do not name: on the row's own album these words may be
 #: on one side only ("Detroit Rock City - Live" on "Alive II" is its file "Detroit Rock City").
 _LIVE_TAKES = frozenset({"live", "unplugged"})
+# Spotify names a session's song "Song | Show" where a file says "Song" or "Song - Show".
+_BAR = re.compile(r"\s+\|\s+")
+
+
+def _barless(title: str) -> str:
+    """A title with the tail after a bar written as a dash tail, which the looser forms know.
+
+    >>> _barless("Arz Kiya Hai | Coke Studio Bharat")
+    'Arz Kiya Hai - Coke Studio Bharat'
+    """
+    return _BAR.sub(" - ", title) if "|" in title else title
 
 
 def other_takes(title: str | None) -> frozenset[str]:
@@ -118,6 +129,7 @@ class TrackMatcher:
 
     def add(self, t: Mapping) -> None:
         artist, title = _get(t, "artist") or _get(t, "albumartist"), _get(t, "title")
+        title = _barless(title) if title else title
         cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
                          bool(_get(t, "missing") or 0), title or "", artist or "")
         if title and _get(t, "cue_sheet") and stands_in(title, _get(t, "cue_sheet"), _get(t, "match_key")):
@@ -177,6 +189,7 @@ class TrackMatcher:
         """The track id the row names, or None."""
         if not artist or not title:
             return None
+        title = _barless(title)
         takes = other_takes(title)
         on_album = normalize_name(album) if album else ""
         # (a remix single's files often say only its song: "Kin" on "Kin (Anthony Naples Remix)")
@@ -194,12 +207,19 @@ class TrackMatcher:
         a1 = primary_artist(artist)
         if a1 not in self._by_artist:
             a1 = primary_artist(_EAST_ASIAN_CREDIT.split(artist, 1)[0]) or a1
+        b = bare_title(title, artist)
         if not found and a1:
-            loose, bare = self._levels(a1) if a1 in self._by_artist else ({}, {})
-            b = bare_title(title, artist)
-            found = (same_take(loose.get(loose_title(title, artist))) or same_take(bare.get(b))
-                     or same_take(self._titles.get(b)))
+            found = self._by_title(a1, title, artist, b, same_take)
+        if not found and a1:
+            found = same_take(self._titles.get(b))
         return self._best(found, title, artist, album, duration_ms) if found else None
+
+    def _by_title(self, a1: str, title: str, artist: str, bare: str, same_take) -> list[Candidate]:
+        """The tracks of first artist ``a1`` that the loose, then the bare title finds."""
+        if a1 not in self._by_artist:
+            return []
+        loose, bares = self._levels(a1)
+        return same_take(loose.get(loose_title(title, artist))) or same_take(bares.get(bare))
 
     @staticmethod
     def _best(found: list[Candidate], title: str, artist: str, album: str | None, duration_ms: int | None) -> int:

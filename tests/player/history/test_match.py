@@ -171,3 +171,19 @@ def test_a_remix_on_the_row_s_own_single_is_still_another_recording():
     assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin (Anthony Naples Remix)") == 4
     assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin") is None
 
+
+def test_a_show_named_after_a_bar_is_where_the_song_comes_from():
+    # Spotify names a session's song "Song | Show", where the person's file says "Song"; the
+    # bar's tail goes as a dash tail does, unless it names another recording.
+    m = TrackMatcher([{"id": 1, "artist": "Anuv Jain", "title": "Arz Kiya Hai", "album": "Coke Studio Bharat",
+                       "duration": 250.0, "path": "/m/a/arz.flac"},
+                      {"id": 2, "artist": "Aditya Rikhari", "title": "Ae Ajnabee | Coke Studio Bharat",
+                       "album": "Coke Studio Bharat", "duration": 240.0, "path": "/m/a/ae.flac"},
+                      {"id": 3, "artist": "Atif Aslam", "title": "Tera Hua", "album": "Tera Hua",
+                       "duration": 240.0, "path": "/m/a/tera.flac"}])
+    assert m.match("Anuv Jain", "Arz Kiya Hai | Coke Studio Bharat") == 1
+    assert m.match("Aditya Rikhari", "Ae Ajnabee") == 2
+    assert m.match("Aditya Rikhari", "Ae Ajnabee - Coke Studio Bharat") == 2
+    assert m.match("Anuv Jain", "Baarishein | Coke Studio Bharat") is None
+    assert m.match("Atif Aslam", "Tera Hua | Unplugged") is None
+
