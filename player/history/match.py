@@ -11,6 +11,9 @@ wins, so a loose level never overrides an exact match:
    the song comes from; those naming another recording, "Remix", "Live", stay);
 3. for a file without an artist anywhere, the bare title alone.
 
+Levels 1-2 also look under the artist spelled with other marks inside the name ("Run DMC"
+for "Run-D.M.C.", "ACDC" for "AC/DC"), among that artist's tracks only.
+
 At every level only a track of the same recording counts: "Song (Live)" is never a
 play of "Song", nor "Song" of "Song - Remix", whatever the looser forms join.
 
@@ -60,6 +63,17 @@ def _barless(title: str) -> str:
     'Arz Kiya Hai - Coke Studio Bharat'
     """
     return _BAR.sub(" - ", title) if "|" in title else title
+
+
+def _artist_names(artist: str, a1: str) -> set[str]:
+    """An artist's names without their spaces, whole and first credited: "Run-D.M.C." and
+    "Run DMC", "AC/DC" and "ACDC" are one artist spelled with and without the marks inside
+    the name (which normalising makes spaces).
+
+    >>> sorted(_artist_names("AC/DC", primary_artist("AC/DC")))
+    ['ac', 'acdc']
+    """
+    return {n.replace(" ", "") for n in (normalize_name(artist), a1) if n}
 
 
 def other_takes(title: str | None) -> frozenset[str]:
@@ -123,6 +137,7 @@ class TrackMatcher:
         self._by_artist: dict[str, list[tuple[Candidate, str, str]]] = {}
         self._artist_levels: dict[str, tuple[dict, dict]] = {}
         self._titles: dict[str, list[Candidate]] = {}     # untagged, no artist anywhere: by bare title
+        self._spellings: dict[str, set[str]] = {}        # artist without spaces -> first artists
         self.size = 0
         for t in tracks:
             self.add(t)
@@ -157,6 +172,8 @@ class TrackMatcher:
         if a1:
             self._by_artist.setdefault(a1, []).append((cand, title, artist))
             self._artist_levels.pop(a1, None)
+            for name in _artist_names(artist, a1):
+                self._spellings.setdefault(name, set()).add(a1)
 
     @staticmethod
     def _put(index: dict, key: str, cand: Candidate) -> None:
@@ -170,7 +187,7 @@ class TrackMatcher:
         from player.memory import let_go
 
         let_go(*(v for levels in self._artist_levels.values() for v in levels), self._artist_levels,
-               self._exact, self._by_artist, self._titles)
+               self._exact, self._by_artist, self._titles, self._spellings)
 
     def _levels(self, a1: str) -> tuple[dict, dict]:
         """``(loose title -> tracks, bare title -> tracks)`` of one artist, built on first use."""
@@ -210,6 +227,14 @@ class TrackMatcher:
         b = bare_title(title, artist)
         if not found and a1:
             found = self._by_title(a1, title, artist, b, same_take)
+        if not found and a1:
+            # The artist spelled with other marks inside the name: only that artist's tracks.
+            names = _artist_names(artist, a1)
+            for other in sorted(set().union(*(self._spellings.get(n, ()) for n in names)) - {a1}):
+                found = [c for c in self._by_title(other, title, artist, b, same_take)
+                         if names & _artist_names(c.artist, primary_artist(c.artist))]
+                if found:
+                    break
         if not found and a1:
             found = same_take(self._titles.get(b))
         return self._best(found, title, artist, album, duration_ms) if found else None

@@ -187,3 +187,21 @@ def test_a_show_named_after_a_bar_is_where_the_song_comes_from():
     assert m.match("Anuv Jain", "Baarishein | Coke Studio Bharat") is None
     assert m.match("Atif Aslam", "Tera Hua | Unplugged") is None
 
+
+def test_an_artist_spelled_with_other_punctuation_finds_their_tracks():
+    # "Run DMC" / "Run-D.M.C.", "ACDC" / "AC/DC", "AR Rahman" / "A.R. Rahman": one artist,
+    # spelled with and without the dots, dashes and slashes inside the name.
+    m = TrackMatcher([{"id": 1, "artist": "Run-D.M.C.", "title": "It's Tricky", "album": "Raising Hell",
+                       "duration": 183.0, "path": "/m/r/tricky.flac"},
+                      {"id": 2, "artist": "AC/DC", "title": "Back in Black", "album": "Back in Black",
+                       "duration": 255.0, "path": "/m/a/bib.flac"},
+                      {"id": 3, "artist": "AR Rahman", "title": "Guzarish", "album": "Ghajini",
+                       "duration": 300.0, "path": "/m/a/guz.flac"},
+                      {"id": 4, "artist": "AC", "title": "Thunder", "album": "Other",
+                       "duration": 200.0, "path": "/m/a/thunder.flac"}])
+    assert m.match("Run DMC", "It's Tricky") == 1
+    assert m.match("ACDC", "Back in Black - Remastered") == 2
+    assert m.match("A.R. Rahman", "Guzarish") == 3
+    assert m.match("ACDC", "Thunder") is None                       # another artist's song
+    assert m.match("Run DMC", "Walk This Way") is None
+    assert m.match("Rundmc Tribute", "It's Tricky") is None
