@@ -116,8 +116,9 @@ class HistoryTasksMixin:
             return
         from player.history.importer import batch_text
 
-        # Plays made, or plays already there that learned their time heard and skip.
-        plays = sum(s.matched + s.filled_in for s in result if not s.error)
+        # Plays made, plays already there that learned their time heard and skip, joined into
+        # one, or no longer plays (played in a private session, as this file says).
+        plays = sum(s.matched + s.filled_in + s.rejoined + s.made_private for s in result if not s.error)
         failed = sum(bool(s.error) for s in result)
         if not left:
             said = batch_text(result)

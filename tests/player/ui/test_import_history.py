@@ -242,6 +242,36 @@ def test_the_listening_tab_counts_the_plays_an_import_made(qtbot, scanned, make_
     assert overview.headline.text().startswith("7 plays")
 
 
+def test_the_listening_tab_drops_the_plays_a_later_file_says_were_private(qtbot, scanned, make_window, tmp_path):
+    # Spotify's account data does not say which plays were in a private session; its
+    # extended history, imported after it, does, and those plays go. An import whose only
+    # effect was taking plays away left the tab's totals counting them.
+    import json
+
+    from player.history.importer import import_file
+
+    window = make_window(scanned, with_player=False)
+    songs = [(artist, title, album) for _f, _n, title, artist, album, _g, _s in TRACKS]
+    plays = [(*songs[i % len(songs)], T0 + 240 * i, 180_000, False) for i in range(7)]
+    import_file(scanned, fx.spotify(tmp_path / "StreamingHistory0.json", plays))
+    with qtbot.waitSignal(window.listening.ready, timeout=20000):
+        window.tabs.setCurrentWidget(window.listening)
+    overview = window.listening.view.overview
+    qtbot.waitUntil(lambda: overview.summary is not None and overview.summary.plays == 7, timeout=10000)
+    # (only the two private plays in it: an extended history of the others fills them in)
+    extended = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", plays[:2])
+    rows = json.loads(extended.read_text(encoding="utf-8"))
+    for row in rows:
+        row["incognito_mode"] = True
+    extended.write_text(json.dumps(rows), encoding="utf-8")
+    with qtbot.waitSignal(window.history_imported, timeout=20000) as got:
+        window.import_history_files([str(extended)])
+    (summary,) = got.args[0]
+    assert (summary.matched, summary.filled_in, summary.made_private) == (0, 0, 2)
+    assert scanned.play_count() == 5
+    qtbot.waitUntil(lambda: overview.summary is not None and overview.summary.plays == 5, timeout=10000)
+
+
 def _many(songs, n: int, start: float) -> list:
     return [(*songs[i % len(songs)], start + 240 * i, 180_000, False) for i in range(n)]
 
