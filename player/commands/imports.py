@@ -61,15 +61,16 @@ def run(args) -> int:
                 return 2
             print(f"removed {removed_text(gone)}")
             return 0
-        rows, counts = store.history_imports(), store.import_counts()
+        rows, counts, fills = store.history_imports(), store.import_counts(), store.import_fill_in_counts()
         if not rows:
             print("no listening history imported (`segue import FILE...` imports one)")
             return 0
         for r in rows:
             when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r["imported_at"]))
             stored, plays = counts.get(r["id"], (0, 0))
+            why = f": {no_plays_text(r, stored, fills.get(r['id'], (0, 0, 0)))}" if not plays else ""
             print(f"{r['id']:>4}  {r['name']}  ({FORMAT_NAMES.get(r['format'], r['format'])}, imported {when}): "
-                  f"{r['rows']:,} rows, {plays:,} plays" + (f": {no_plays_text(r, stored)}" if not plays else ""))
+                  f"{r['rows']:,} rows, {plays:,} plays" + why)
         return 0
     finally:
         store.close()

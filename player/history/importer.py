@@ -457,10 +457,11 @@ def removed_text(removed: dict) -> str:
     return text
 
 
-def no_plays_text(row, stored: int) -> str:
-    """Why an imported file (its ``history_imports`` row; ``stored``: its rows stored now) is
-    no plays now, in words. A file listed with 0 plays and nothing said looked like a failed
-    import, or like one that could be taken out without losing anything."""
+def no_plays_text(row, stored: int, fills: tuple[int, int, int] = (0, 0, 0)) -> str:
+    """Why an imported file (its ``history_imports`` row; ``stored``: its rows stored now;
+    ``fills``: what it taught other files' rows, see ``import_fill_in_counts``) is no plays
+    now, in words. A file listed with 0 plays and nothing said looked like a failed import,
+    or like one that could be taken out without losing anything."""
     if stored:
         return (f"none of its {stored:,} row{'s' * (stored != 1)} names a song in the library: "
                 f"{'they are' if stored != 1 else 'it is'} kept, and become{'s' * (stored == 1)} plays "
@@ -468,7 +469,13 @@ def no_plays_text(row, stored: int) -> str:
     if row["duplicates"]:
         # Its rows were found already imported from another file, and were never stored: they
         # are that file's listens, or went with it when it was taken out.
-        return ("its listens were already imported from another file; if that file was removed, "
+        filled, joined, private = fills
+        gave = [f"gave {filled:,} of them their time heard and skips" if filled else "",
+                f"joined {joined:,} to the play before them" if joined else "",
+                f"ended {private:,} as played in a private session" if private else ""]
+        gave = [g for g in gave if g]
+        told = f", and it {' and '.join(gave)}" if gave else ""
+        return (f"its listens were already imported from another file{told}; if that file was removed, "
                 "they went with it: import this file again to bring them back")
     return ("it holds no songs (only podcasts, songs played in a private session, rows too short to be a "
             "listen or rows that could not be read)")

@@ -117,6 +117,14 @@ class HistoryMixin:
         return {r[0]: (r[1], r[2]) for r in self.execute(
             "SELECT import_id, count(*), count(DISTINCT play_id) FROM imported_listens GROUP BY import_id")}
 
+    def import_fill_in_counts(self) -> dict[int, tuple[int, int, int]]:
+        """``import id -> (rows of other files given their time heard or skip, rows joined to
+        the play before them, plays ended as played in a private session)`` by that import;
+        one that did none of that is left out."""
+        return {r[0]: (r[1], r[2], r[3]) for r in self.execute(
+            "SELECT import_id, count(DISTINCT CASE WHEN columns NOT IN ('stretch_of', 'private') THEN listen_id END), "
+            "sum(columns = 'stretch_of'), sum(columns = 'private') FROM imported_fill_ins GROUP BY import_id")}
+
     def unmatched_listens(self) -> list:
         """Imported music rows no library track matched yet (oldest first); not those another
         import says were heard in a private session (see :meth:`_make_private`)."""

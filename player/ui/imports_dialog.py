@@ -70,7 +70,7 @@ class ImportsDialog(QDialog):
         store = self.store
 
         def work():
-            return [dict(r) for r in store.history_imports()], store.import_counts()
+            return [dict(r) for r in store.history_imports()], store.import_counts(), store.import_fill_in_counts()
 
         self._reading = run_task(work, self._show, name="list-imports")
 
@@ -79,7 +79,7 @@ class ImportsDialog(QDialog):
 
         self._reading = None
         self.table.clear()
-        rows, counts = result if error is None else ([], {})
+        rows, counts, fills = result if error is None else ([], {}, {})
         if error is not None:
             self.empty.setText(f"The imported histories could not be read: {error}")
         why = []
@@ -91,7 +91,7 @@ class ImportsDialog(QDialog):
             for column in (3, 4):
                 item.setTextAlignment(column, Qt.AlignRight | Qt.AlignVCenter)
             if not plays:
-                reason = no_plays_text(row, stored)
+                reason = no_plays_text(row, stored, fills.get(row["id"], (0, 0, 0)))
                 why.append(f"{row['name']}: no plays: {reason}.")
                 for column in range(len(COLUMNS)):
                     item.setToolTip(column, f"No plays: {reason}.")

@@ -696,6 +696,24 @@ def test_taking_out_a_file_says_which_later_files_lost_the_listens_they_shared_a
     assert "3 plays and 4 imported rows left the history" in out and "imported after it" not in out
 
 
+def test_a_file_that_only_filled_in_another_s_listens_is_listed_with_what_it_added(store, tmp_path, capsys):
+    # Spotify's history of plays already scrobbled stores none of its rows, but gives the
+    # scrobbles their time heard and skips: the list said only that its listens were already
+    # imported from another file, as if the file had added nothing.
+    from player.cli import main
+
+    library(store)
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", PLAYS))
+    s = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS))
+    assert s.duplicates == 4 and s.filled_in == 4
+    assert main(["imports"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "Streaming_History_Audio_2020.json" in line and line.endswith(
+        "4 rows, 0 plays: its listens were already imported from another file, and it gave 4 of them "
+        "their time heard and skips; if that file was removed, they went with it: import this file again "
+        "to bring them back")
+
+
 def test_taking_out_a_file_that_stored_no_rows_names_no_later_file(store, tmp_path, capsys):
     # Spotify's history of plays already scrobbled stores none of its rows; ListenBrainz's
     # copy after it finds them already there too, but on the scrobbles, which stay: taking
