@@ -54,6 +54,7 @@ _VERSION_PARTS = re.compile(r"[\(\[][^\)\]]*[\)\]]|\s[-\u2013\u2014]\s.*$")
 _LIVE_TAKES = frozenset({"live", "unplugged"})
 # Spotify names a session's song "Song | Show" where a file says "Song" or "Song - Show".
 _BAR = re.compile(r"\s+\|\s+")
+_TAIL = re.compile(r"\s[-\u2013\u2014]\s(.*)$")
 
 
 def _barless(title: str) -> str:
@@ -63,6 +64,16 @@ def _barless(title: str) -> str:
     'Arz Kiya Hai - Coke Studio Bharat'
     """
     return _BAR.sub(" - ", title) if "|" in title else title
+
+
+def _tail(title: str) -> str:
+    """What follows a title's first dash, normalised; "" without one.
+
+    >>> _tail("Coke Studio - Season 14 - Pasoori"), _tail("Pasoori")
+    ('season 14 pasoori', '')
+    """
+    found = _TAIL.search(title)
+    return normalize_name(found.group(1)) if found else ""
 
 
 def _artist_names(artist: str, a1: str) -> set[str]:
@@ -138,13 +149,16 @@ class TrackMatcher:
         self._artist_levels: dict[str, tuple[dict, dict]] = {}
         self._titles: dict[str, list[Candidate]] = {}     # untagged, no artist anywhere: by bare title
         self._spellings: dict[str, set[str]] = {}        # artist without spaces -> first artists
+        self._barred: set[int] = set()                     # tracks whose title has a " | " tail
         self.size = 0
         for t in tracks:
             self.add(t)
 
     def add(self, t: Mapping) -> None:
         artist, title = _get(t, "artist") or _get(t, "albumartist"), _get(t, "title")
-        title = _barless(title) if title else title
+        if title and _barless(title) != title:
+            title = _barless(title)
+            self._barred.add(int(t["id"]))
         cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
                          bool(_get(t, "missing") or 0), title or "", artist or "")
         if title and _get(t, "cue_sheet") and stands_in(title, _get(t, "cue_sheet"), _get(t, "match_key")):
@@ -187,7 +201,7 @@ class TrackMatcher:
         from player.memory import let_go
 
         let_go(*(v for levels in self._artist_levels.values() for v in levels), self._artist_levels,
-               self._exact, self._by_artist, self._titles, self._spellings)
+               self._exact, self._by_artist, self._titles, self._spellings, self._barred)
 
     def _levels(self, a1: str) -> tuple[dict, dict]:
         """``(loose title -> tracks, bare title -> tracks)`` of one artist, built on first use."""
@@ -206,8 +220,10 @@ class TrackMatcher:
         """The track id the row names, or None."""
         if not artist or not title:
             return None
+        barred = _barless(title) != title
         title = _barless(title)
         takes = other_takes(title)
+        tail = _tail(title)
         on_album = normalize_name(album) if album else ""
         # (a remix single's files often say only its song: "Kin" on "Kin (Anthony Naples Remix)")
         album_takes = _LIVE_TAKES | other_takes(album)
@@ -217,8 +233,17 @@ class TrackMatcher:
             # which every level (and the priors' keys) joins to it. On the row's own album
             # it is that album's live take, whatever the titles say (a live album's files
             # often do not say "Live"); a single's remix is another recording even there.
-            return [c for c in cands or () if other_takes(c.title) == takes
-                    or (on_album and c.album == on_album and other_takes(c.title) ^ takes <= album_takes)]
+            return [c for c in cands or () if (other_takes(c.title) == takes
+                    or (on_album and c.album == on_album and other_takes(c.title) ^ takes <= album_takes))
+                    and tails_agree(c)]
+
+        def tails_agree(c: Candidate) -> bool:
+            # A bar's tail says where the song comes from only when the other title names no
+            # other: "Coke Studio | Pasoori" and "Coke Studio | Rung" are two songs of one show.
+            if not (barred or c.track_id in self._barred) or not tail:
+                return True
+            other = _tail(c.title)
+            return not other or other == tail
 
         found = same_take(self._exact.get(match_key(artist, title) or ""))
         a1 = primary_artist(artist)

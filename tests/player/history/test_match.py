@@ -205,3 +205,20 @@ def test_an_artist_spelled_with_other_punctuation_finds_their_tracks():
     assert m.match("ACDC", "Thunder") is None                       # another artist's song
     assert m.match("Run DMC", "Walk This Way") is None
     assert m.match("Rundmc Tribute", "It's Tricky") is None
+
+
+def test_two_songs_of_one_show_named_before_a_bar_stay_two_songs():
+    # Uploads name a show first and the song after a bar; the show is then no song's name,
+    # and one of its songs is no play of another.
+    m = TrackMatcher([{"id": 1, "artist": "Coke Studio", "title": "Coke Studio | Season 14 | Kana Yaari",
+                       "album": "Coke Studio Season 14", "duration": 300.0, "path": "/m/c/kana.flac"},
+                      {"id": 2, "artist": "Ali Sethi", "title": "Coke Studio - Rung", "album": "Rung",
+                       "duration": 280.0, "path": "/m/a/rung.flac"},
+                      {"id": 3, "artist": "Anuv Jain", "title": "Arz Kiya Hai | Coke Studio Bharat",
+                       "album": "Coke Studio Bharat", "duration": 250.0, "path": "/m/a/arz.flac"}])
+    assert m.match("Coke Studio", "Coke Studio | Season 14 | Pasoori") is None
+    assert m.match("Ali Sethi", "Coke Studio | Pasoori") is None
+    assert m.match("Anuv Jain", "Arz Kiya Hai | Coke Studio Bharat") == 3
+    assert m.match("Anuv Jain", "Arz Kiya Hai - Coke Studio Bharat") == 3
+    assert m.match("Anuv Jain", "Arz Kiya Hai") == 3
+    assert m.match("Anuv Jain", "Arz Kiya Hai | Unplugged") is None
