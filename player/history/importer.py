@@ -477,8 +477,13 @@ def no_plays_text(row, stored: int, fills: tuple[int, int, int] = (0, 0, 0)) -> 
         told = f", and it {' and '.join(gave)}" if gave else ""
         return (f"its listens were already imported from another file{told}; if that file was removed, "
                 "they went with it: import this file again to bring them back")
+    private = fills[2]
+    # (an extended history whose only songs were played in a private session still takes
+    # those plays out of the file that did not say so)
+    ended = (f", and it ended {private:,} play{'s' * (private != 1)} of another file as played in a private "
+             "session" if private else "")
     return ("it holds no songs (only podcasts, songs played in a private session, rows too short to be a "
-            "listen or rows that could not be read)")
+            f"listen or rows that could not be read){ended}")
 
 
 def batch_text(summaries: list[ImportSummary]) -> str:

@@ -714,6 +714,31 @@ def test_a_file_that_only_filled_in_another_s_listens_is_listed_with_what_it_add
         "to bring them back")
 
 
+def test_a_file_of_private_listens_only_is_listed_with_the_plays_it_ended(store, tmp_path, capsys):
+    # An extended history whose only songs were played in a private session stores none of
+    # its rows but takes those plays out of the account data: the list said it held no songs,
+    # as if taking it out would change nothing.
+    import json
+
+    from player.cli import main
+
+    library(store)
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", PLAYS))
+    extended = fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", PLAYS[:1])
+    rows = json.loads(extended.read_text(encoding="utf-8"))
+    for row in rows:
+        row["incognito_mode"] = True
+    extended.write_text(json.dumps(rows), encoding="utf-8")
+    s = import_file(store, extended)
+    assert (s.matched, s.duplicates, s.made_private) == (0, 0, 1)
+    assert main(["imports"]) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert "Streaming_History_Audio_2020.json" in line and line.endswith(
+        "1 rows, 0 plays: it holds no songs (only podcasts, songs played in a private session, rows too short "
+        "to be a listen or rows that could not be read), and it ended 1 play of another file as played in a "
+        "private session")
+
+
 def test_taking_out_a_file_that_stored_no_rows_names_no_later_file(store, tmp_path, capsys):
     # Spotify's history of plays already scrobbled stores none of its rows; ListenBrainz's
     # copy after it finds them already there too, but on the scrobbles, which stay: taking
