@@ -23,6 +23,7 @@ import contextlib
 import functools
 import inspect
 import logging
+import math
 import os
 import random
 import sqlite3
@@ -45,6 +46,7 @@ from player.library.scanner import copy_of_missing
 from player.library.names import NAME_COLUMNS, Namer, path_disc, path_numbers, release_folder, title_disc
 from player.recommendations import AlbumIds, is_book, track_bucket
 from player.store.owners import owner_alive, owners_folder
+from player.store.plays import SOURCES
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
@@ -261,6 +263,83 @@ class _Playing:
             return self.covered_ms()
         before, to = self.jumped
         return before + max(0, track_ms - to)
+
+
+# What a saved value that is none of its kind raises: a state edited by hand, a sync tool's
+# damaged copy, another Segue's (Python's JSON reads NaN, Infinity and 1e400 as numbers).
+_UNREADABLE = (TypeError, ValueError, IndexError, KeyError, OverflowError)
+
+
+def _saved_id(value) -> int:
+    """A track's or a play's id as saved; ValueError (or the like) where it is none: one
+    SQLite cannot hold raised "too large" at the first look-up."""
+    number = int(value)
+    if not 0 < number < 1 << 63:
+        raise ValueError(f"no id: {value!r}")
+    return number
+
+
+def _id_or_none(value) -> int | None:
+    """:func:`_saved_id`, None where unreadable."""
+    try:
+        return _saved_id(value)
+    except _UNREADABLE:
+        return None
+
+
+def _saved_seconds(value) -> float:
+    """A place in seconds as saved, 0 where it is no finite number."""
+    try:
+        seconds = float(value)
+    except _UNREADABLE:
+        return 0.0
+    return seconds if math.isfinite(seconds) else 0.0
+
+
+def _saved_source(source, manual: bool) -> str:
+    """Where a saved entry came from; one this Segue does not know (a newer one's) is the
+    person's own or a suggestion, as it was queued: kept as it was, it could not be logged."""
+    return source if source in SOURCES else "queue" if manual else "up_next"
+
+
+def _saved_entry(q) -> tuple | None:
+    """A saved queue entry, [track, source, manual(, lap(, placed(, sent to the end)))], as
+    ``(track, source, manual, lap, placed, sent to the end)``; None where unreadable. The lap
+    of a repeat-all copy, when it is one; whether the person moved it in Up next, and sent it
+    to the end, when they did (a state saved before that was kept has neither)."""
+    try:
+        track, manual = _saved_id(q[0]), bool(q[2])
+    except _UNREADABLE:
+        return None
+    return (track, _saved_source(q[1], manual), manual, _lap_of(q[3:4]), bool(q[4]) if len(q) > 4 else False,
+            bool(q[5]) if len(q) > 5 else False)
+
+
+def _lap_of(saved: list) -> int:
+    """The lap of a repeat-all copy as saved (``[lap]``, or ``[]`` before laps were kept), 0
+    where unreadable: the entry plays all the same."""
+    try:
+        return max(0, int(saved[0])) if saved else 0
+    except _UNREADABLE:
+        return 0
+
+
+def _saved_current(current) -> tuple | None:
+    """The saved current track, [track, source, manual, position(, credit(, heard(, play(,
+    to_end(, lap)))))], as a tuple of those; None where its track is unreadable. A state saved
+    before the credit (or the time heard, the play's row, the move to the end, the lap) lacks
+    it; one of them unreadable is taken as missing."""
+    try:
+        track, manual = _saved_id(current[0]), bool(current[2])
+    except _UNREADABLE:
+        return None
+    more = list(current[3:9])
+    position = _saved_seconds(more[0]) if more else 0.0
+    credit = _saved_seconds(more[1]) if len(more) > 1 else position
+    heard = _saved_seconds(more[2]) if len(more) > 2 and more[2] is not None else None
+    play = _id_or_none(more[3]) if len(more) > 3 and more[3] is not None else None
+    return (track, _saved_source(current[1], manual), manual, position, credit, heard, play,
+            bool(more[4]) if len(more) > 4 else False, _lap_of(more[5:6]))
 
 
 def _only_moved(state: dict, saved) -> bool:
@@ -725,9 +804,10 @@ class Player:
             log.exception("could not read the suggestions passed over in the session")
             return
         try:
-            at, ids = float(saved["at"]), {int(t) for t in saved["ids"]}
-        except (TypeError, KeyError, ValueError):
+            at, ids = float(saved["at"]), list(saved["ids"])
+        except _UNREADABLE:
             return              # none saved, or not readable: nothing is kept out
+        ids = set(map(_id_or_none, ids)) - {None}      # (an odd one among them is left out)
         if self._carried and at <= self._carried[0][2] - SESSION_GAP_S:
             return              # taken out in a session over before the one carried began
         last = max([at, *(c[3] for c in self._carried)])
@@ -2366,50 +2446,39 @@ class Player:
         self._remember = True
         if not isinstance(saved, dict):
             return None
-        try:
-            # [track, source, manual(, lap(, placed(, sent to the end)))]: the lap of a
-            # repeat-all copy, when it is one; whether the person moved it in Up next, and sent
-            # it to the end, when they did (a state saved before that was kept has neither).
-            queue = [(int(q[0]), str(q[1]), bool(q[2]), int(q[3]) if len(q) > 3 else 0,
-                      bool(q[4]) if len(q) > 4 else False, bool(q[5]) if len(q) > 5 else False)
-                     for q in saved.get("queue") or []]
-            current = saved.get("current")
-            # [track, source, manual, position(, credit(, heard(, play(, to_end(, lap)))))]: a
-            # state saved before the credit (or the time heard, the play's row, the move to the
-            # end, the lap) lacks it.
-            current = (int(current[0]), str(current[1]), bool(current[2]), float(current[3]),
-                       float(current[4]) if len(current) > 4 else float(current[3]),
-                       float(current[5]) if len(current) > 5 else None,
-                       int(current[6]) if len(current) > 6 and current[6] is not None else None,
-                       bool(current[7]) if len(current) > 7 else False,
-                       int(current[8]) if len(current) > 8 else 0) if current else None
-            keep_going = bool(saved.get("keep_going"))
-            repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
-            shuffle = bool(saved.get("shuffle"))
-            shuffle_albums = bool(saved.get("shuffle_albums"))
-        except (TypeError, ValueError, IndexError):
-            log.warning("the saved playback state is unreadable; starting with an empty queue")
-            return None
+        # One part unreadable is left out (and said), the rest comes back; an entry left out
+        # keeps its place for the order and the count below, which go by places.
+        queue = saved.get("queue") or []
+        queue = [_saved_entry(q) for q in queue] if isinstance(queue, list) else [None]
+        current = _saved_current(saved["current"]) if saved.get("current") else None
+        left_out = None in queue or (current is None and bool(saved.get("current")))
+        if left_out:
+            log.warning("the saved playback state is partly unreadable: %d of the queue's entries%s left out",
+                        queue.count(None), " and the last track" if current is None and saved.get("current") else "")
+        keep_going = bool(saved.get("keep_going"))
+        repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
+        shuffle = bool(saved.get("shuffle"))
+        shuffle_albums = bool(saved.get("shuffle_albums"))
         try:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
-        except (TypeError, ValueError):
+        except _UNREADABLE:
             order = []
         try:
             played_next = max(0, int(saved.get("next") or 0))
-        except (TypeError, ValueError):
+        except _UNREADABLE:
             played_next = 0
         try:        # (a station unreadable ends; the queue is fine without it)
-            station = int(saved["station"]) if saved.get("station") is not None else None
-        except (TypeError, ValueError):
+            station = _saved_id(saved["station"]) if saved.get("station") is not None else None
+        except _UNREADABLE:
             station = None
         try:        # (saved before it was: its seed's latest play in the session is taken instead)
-            station_play = int(saved["station_play"]) if saved.get("station_play") is not None else None
-        except (TypeError, ValueError):
+            station_play = _saved_id(saved["station_play"]) if saved.get("station_play") is not None else None
+        except _UNREADABLE:
             station_play = None
-        playable = self._playable({q[0] for q in queue} | ({current[0]} if current else set())
+        playable = self._playable({q[0] for q in queue if q is not None} | ({current[0]} if current else set())
                                   | ({station} if station is not None else set()))
-        at_place = [QueueEntry(playable[t][0], src, manual, lap, placed=placed, sent_to_end=last)
-                    if t in playable else None for t, src, manual, lap, placed, last in queue]
+        at_place = [QueueEntry(playable[q[0]][0], *q[1:4], placed=q[4], sent_to_end=q[5])
+                    if q is not None and q[0] in playable else None for q in queue]
         entries = [e for e in at_place if e is not None]
         # Shuffled, the order they were added in; a state saved without it (or with it
         # damaged) takes the shuffled order for it, as the queue itself is fine.
@@ -2437,8 +2506,9 @@ class Player:
                                   heard=None if current[5] is None else max(0.0, current[5]),
                                   play_id=current[6], to_end=current[7], slept=saved.get("slept") is True)
             # (a station ended here is saved ended at once: taken for saved, the store went on
-            # naming it until something else changed, and each start ended it, and said so, again)
-            self._saved_state = self._state() if self.station_lost is None else None
+            # naming it until something else changed, and each start ended it, and said so, again;
+            # a part left out goes at the next save, not said again at every start)
+            self._saved_state = self._state() if self.station_lost is None and not left_out else None
             cued = self._cued
         if self.station_lost is not None:
             self._save_state()

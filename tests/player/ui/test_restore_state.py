@@ -790,3 +790,92 @@ def test_after_a_forget_a_station_whose_seed_a_scan_elsewhere_merged_names_the_c
     qtbot.waitUntil(lambda: said() and all("Stone Road" in why for why in said()), timeout=10000)
     window.close()
     player.close()
+
+
+# A saved state with one odd value in it (edited by hand, a sync tool's damaged copy, another
+# Segue's): {a}, {b} are songs in the library. What comes back: the queue, and the song cued
+# (None: none). Python's JSON reads NaN, Infinity and 1e400 (infinite) as numbers.
+HOSTILE_STATES = {
+    "next infinite": ('{{"queue": [[{a}, "queue", true], [{b}, "queue", true]], "next": Infinity}}', ["a", "b"], None),
+    "next a word": ('{{"queue": [[{a}, "queue", true], [{b}, "queue", true]], "next": "two"}}', ["a", "b"], None),
+    "an entry's song infinite": ('{{"queue": [[Infinity, "queue", true], [{b}, "queue", true]]}}', ["b"], None),
+    "an entry's song 1e400": ('{{"queue": [[1e400, "queue", true], [{b}, "queue", true]]}}', ["b"], None),
+    "an entry's song past SQLite": ('{{"queue": [[1{z}, "queue", true], [{b}, "queue", true]]}}', ["b"], None),
+    "an entry no list": ('{{"queue": [7, [{b}, "queue", true]], "current": [{a}, "library", true, 1.0]}}',
+                         ["b"], "a"),
+    "an entry's lap infinite": ('{{"queue": [[{a}, "queue", true, Infinity], [{b}, "queue", true]]}}',
+                                ["a", "b"], None),
+    "a newer Segue's source": ('{{"queue": [[{a}, "podcast", true], [{b}, "queue", true]]}}', ["a", "b"], None),
+    "the queue a dict": ('{{"queue": {{"x": 1}}, "current": [{a}, "library", true, 1.0]}}', [], "a"),
+    "the station infinite": ('{{"queue": [[{a}, "radio", false]], "station": Infinity}}', ["a"], None),
+    "the station past SQLite": ('{{"queue": [[{a}, "radio", false]], "station": 1{z}}}', ["a"], None),
+    "the station's play infinite": ('{{"queue": [[{a}, "radio", false]], "station": {b}, "station_play": Infinity}}',
+                                    ["a"], None),
+    "the shuffle order infinite": ('{{"queue": [[{a}, "queue", true]], "shuffle": true, "order": [Infinity]}}',
+                                   ["a"], None),
+    "the cued song infinite": ('{{"queue": [[{b}, "queue", true]], "current": [Infinity, "library", true, 1.0]}}',
+                               ["b"], None),
+    "the cued play infinite": ('{{"queue": [[{b}, "queue", true]], '
+                               '"current": [{a}, "library", true, 1.0, 1.0, 1.0, Infinity]}}', ["b"], "a"),
+    "the cued place NaN": ('{{"queue": [[{b}, "queue", true]], "current": [{a}, "library", true, NaN, NaN]}}',
+                           ["b"], "a"),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_STATES)
+def test_an_odd_value_in_the_saved_state_leaves_out_that_part_alone(scanned, name):
+    # One such value raised (OverflowError, or SQLite's "too large") past the reading's
+    # guards, the whole queue was lost, and saved over at the next change.
+    from player.audio.null_engine import NullEngine
+    from player.playback import STATE_SETTING, Player
+
+    text, queued, cued = HOSTILE_STATES[name]
+    songs = {"a": scanned.tracks()[0]["id"], "b": scanned.tracks()[1]["id"]}
+    with scanned.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
+                     "excluded.value", (STATE_SETTING, text.format(**songs, z="0" * 30)))
+    player = Player(scanned, NullEngine())
+    try:
+        player.restore_state()
+        assert [e.track_id for e in player.queue] == [songs[s] for s in queued]
+        assert all(e.source in ("queue", "radio") for e in player.queue)
+        assert (player.cued.entry.track_id if player.cued is not None else None) == songs.get(cued)
+        if player.cued is not None:
+            assert player.cued.position == (0.0 if "NaN" in text else 1.0) and player.cued.credit >= 0.0
+        assert player.station_seed in (None, songs["b"])
+    finally:
+        player.close()
+
+
+def test_an_odd_song_among_the_suggestions_passed_over_leaves_the_player_working(scanned):
+    # It raised as the player opened: "Playback is not available" at every start.
+    from player.audio.null_engine import NullEngine
+    from player.playback import PASSED_SETTING, Player
+
+    keep = scanned.tracks()[1]["id"]
+    with scanned.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)",
+                     (PASSED_SETTING, '{"at": %r, "ids": [Infinity, 1%s, %d]}' % (time.time(), "0" * 30, keep)))
+    player = Player(scanned, NullEngine())
+    try:
+        assert player.passed_over == {keep}
+    finally:
+        player.close()
+
+
+def test_the_window_starts_with_its_queue_from_a_state_with_odd_values(qtbot, scanned, make_window):
+    from player.playback import PASSED_SETTING, STATE_SETTING
+
+    a, b = scanned.tracks()[0]["id"], scanned.tracks()[1]["id"]
+    with scanned.transaction() as conn:
+        conn.executemany("INSERT INTO settings (key, value) VALUES (?, ?)", [
+            (STATE_SETTING, '{"queue": [[1e400, "queue", true], [%d, "queue", true]], "next": Infinity, '
+                            '"current": [%d, "library", true, 1.0]}' % (b, a)),
+            (PASSED_SETTING, '{"at": %r, "ids": [Infinity]}' % time.time())])
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.restored, timeout=10000)
+    assert window.player is not None and [e.track_id for e in window.player.queue] == [b]
+    assert window.player.cued is not None and window.player.cued.entry.track_id == a
+    window.close()
+    window.player.close()
+    assert [q[0] for q in scanned.get_setting(STATE_SETTING)["queue"]] == [b]
