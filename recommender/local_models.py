@@ -36,25 +36,50 @@ class TrainError(RuntimeError):
     """Training could not produce models, or a run cannot be read (the previous ones stay in use)."""
 
 
+_said: set[str] = set()     # the unreadable pointers the log has told of, once each
+
+
+def _run_name(value) -> str | None:
+    """A run's folder name as the pointer holds it; None where it is none (a number, a path
+    out of the folder: a pointer edited by hand, or another program's)."""
+    if isinstance(value, str) and value not in ("", ".", "..") and "\0" not in value and Path(value).name == value:
+        return value
+    return None
+
+
+def _pointer(root: Path, *, platform: str = sys.platform) -> tuple[str | None, str | None]:
+    """``(current, previous)``: the runs ``root``'s pointer names, None for one it names none.
+    A pointer missing, refused or unreadable (cut short, garbled, a list where a dict was,
+    edited by hand) names none, said once: the priors serve, and the next training makes its
+    run current over it."""
+    try:
+        text = atomic.read_text(root / CURRENT, platform=platform)
+        data = json.loads(text.removeprefix("\ufeff"))     # (saved by Notepad, with its mark)
+    except OSError:
+        return None, None
+    except ValueError as exc:
+        data, why = None, exc
+    else:
+        why = "it holds no run's name"
+    names = (_run_name(data.get("run")), _run_name(data.get("previous"))) if isinstance(data, dict) else (None, None)
+    if names[0] is None and str(root) not in _said:
+        _said.add(str(root))
+        log.warning("the models' pointer %s is unreadable (%s): taken for none", root / CURRENT, why)
+    return names
+
+
 def point_current(root: Path, run: Path, *, platform: str = sys.platform) -> None:
     """Make ``run`` the current run (the one current until now becomes the previous)."""
-    cur = root / CURRENT
-    try:
-        # (read again while Windows refuses it for a moment: taken for none, the run current
-        # until now was dropped from the pointer, and the next prune deleted it)
-        prev = json.loads(atomic.read_text(cur, platform=platform))["run"]
-    except (OSError, ValueError, KeyError):
-        prev = None
-    atomic.write_text(cur, json.dumps({"run": run.name, "previous": prev}))
+    # (read again while Windows refuses it for a moment: taken for none, the run current
+    # until now was dropped from the pointer, and the next prune deleted it)
+    prev, _ = _pointer(root, platform=platform)
+    atomic.write_text(root / CURRENT, json.dumps({"run": run.name, "previous": prev}))
 
 
 def previous_run(root: Path) -> str | None:
     """The folder name of the run before the current one, or None (the pointer read again
     while Windows refuses it for a moment: taken for none, the next prune deleted that run)."""
-    try:
-        return json.loads(atomic.read_text(root / CURRENT)).get("previous")
-    except (OSError, ValueError):
-        return None
+    return _pointer(root)[1]
 
 
 def prune_runs(root: Path, keep: set) -> None:
@@ -71,11 +96,9 @@ def current_run(root: str | Path, *, platform: str = sys.platform) -> Path | Non
     refusal taken for "no run" dropped the person's models for the priors, and had the
     trainer train again at once, the models it made looking deleted."""
     root = Path(root)
-    try:
-        run = root / json.loads(atomic.read_text(root / CURRENT, platform=platform))["run"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return run if (run / "manifest.json").exists() else None
+    name, _ = _pointer(root, platform=platform)
+    run = root / name if name is not None else None
+    return run if run is not None and (run / "manifest.json").exists() else None
 
 
 def model_weights(metrics: dict) -> dict[str, float]:
@@ -173,11 +196,7 @@ def set_damaged_aside(root: str | Path) -> str | None:
     The damaged folder is removed by the next training's pruning.
     """
     root = Path(root)
-    try:
-        name = json.loads((root / CURRENT).read_text())["run"]
-    except (OSError, ValueError, KeyError, TypeError):
-        name = None
-    prev = previous_run(root)
+    name, prev = _pointer(root)
     if name:
         run = root / name
         if run.exists():

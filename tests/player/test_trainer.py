@@ -95,6 +95,40 @@ def test_a_damaged_only_run_falls_back_to_the_priors(store, tmp_path):
     assert trainer.due()
 
 
+# The models' pointer as a sync tool, a person or another program may leave it: {run} is the
+# run it named.
+ODD_POINTERS = {
+    "a list": '["{run}"]',
+    "a number for the run": '{{"run": 5}}',
+    "a number for the one before": '{{"run": "{run}", "previous": 5}}',
+    "a path out of the folder": '{{"run": "../{run}"}}',
+    "a string": '"{run}"',
+    "cut short": '{{"run": "{run}',
+    "binary": "\x00\xff\xfe garbage",
+}
+
+
+@pytest.mark.parametrize("kind", ODD_POINTERS)
+def test_an_odd_pointer_to_the_models_is_taken_for_none_and_training_replaces_it(store, tmp_path, kind):
+    # Its wrong types raised past the readers: the window's models failed to load, and the
+    # trainer raised at the end of every run, so it never made another run current.
+    ids, _ = fill_library(store)
+    models = tmp_path / "models"
+    service = RecommenderService(store, models_dir=models, priors=None)
+    trainer = Trainer(store, service, models_dir=models, every_n_plays=1000, idle_s=1e9, session_model=False)
+    sessions_of_plays(store, ids, 24)
+    first = trainer.train_now().path
+    odd = ODD_POINTERS[kind].format(run=first.name)
+    (models / "current.json").write_bytes(odd.encode("latin-1"))
+    info = service.reload_models()
+    assert info.get("run") in (None, first.name)
+    assert service.up_next([ids["Jazz song 1"]], 5)                   # still recommends
+    if "previous" not in odd:
+        assert trainer.due()                                           # the models in use are not its own
+    second = trainer.train_now().path
+    assert service.reload_models()["run"] == second.name and not trainer.due()
+
+
 @pytest.mark.parametrize("when", ["sessions", "written"])
 def test_a_history_forgotten_by_another_process_while_training_leaves_no_model(store, tmp_path, when):
     # `segue status --train` ran while the window forgot the history: the run it then put
