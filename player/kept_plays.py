@@ -148,8 +148,19 @@ def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, l
         return [], {}
     try:
         data = json.loads(text)
-        plays = [dict(p) for p in data.get("plays") or []]
-        places = {int(t): list(v) for t, v in (data.get("places") or {}).items()}
+        plays, places, odd = [], {}, []
+        # (one play or place of another shape is left out, and said: the file set aside for it
+        # held the others back from the library)
+        for p in data.get("plays") or []:
+            (plays if isinstance(p, dict) else odd).append(p)
+        for t, v in (data.get("places") or {}).items():
+            if isinstance(v, list) and t.lstrip("-").isdigit():
+                places[int(t)] = v
+            else:
+                odd.append((t, v))
+        if odd:
+            log.error("%d of the plays and places kept at the last close are unreadable, left out: %r",
+                      len(odd), odd[:5])
         return plays, places
     except (ValueError, TypeError, AttributeError) as exc:
         aside = path.with_name(path.name + ".unreadable")

@@ -23,7 +23,6 @@ import contextlib
 import functools
 import inspect
 import logging
-import math
 import os
 import random
 import sqlite3
@@ -46,7 +45,8 @@ from player.library.scanner import copy_of_missing
 from player.library.names import NAME_COLUMNS, Namer, path_disc, path_numbers, release_folder, title_disc
 from player.recommendations import AlbumIds, is_book, track_bucket
 from player.store.owners import owner_alive, owners_folder
-from player.store.plays import SOURCES
+from player.saved_values import UNREADABLE, finite, row_id, row_id_or_none, whole
+from player.store.plays import ENDINGS, SOURCES
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
@@ -265,35 +265,12 @@ class _Playing:
         return before + max(0, track_ms - to)
 
 
-# What a saved value that is none of its kind raises: a state edited by hand, a sync tool's
-# damaged copy, another Segue's (Python's JSON reads NaN, Infinity and 1e400 as numbers).
-_UNREADABLE = (TypeError, ValueError, IndexError, KeyError, OverflowError)
-
-
-def _saved_id(value) -> int:
-    """A track's or a play's id as saved; ValueError (or the like) where it is none: one
-    SQLite cannot hold raised "too large" at the first look-up."""
-    number = int(value)
-    if not 0 < number < 1 << 63:
-        raise ValueError(f"no id: {value!r}")
-    return number
-
-
-def _id_or_none(value) -> int | None:
-    """:func:`_saved_id`, None where unreadable."""
-    try:
-        return _saved_id(value)
-    except _UNREADABLE:
-        return None
-
-
 def _saved_seconds(value) -> float:
     """A place in seconds as saved, 0 where it is no finite number."""
     try:
-        seconds = float(value)
-    except _UNREADABLE:
+        return finite(value)
+    except UNREADABLE:
         return 0.0
-    return seconds if math.isfinite(seconds) else 0.0
 
 
 def _saved_source(source, manual: bool) -> str:
@@ -308,8 +285,8 @@ def _saved_entry(q) -> tuple | None:
     of a repeat-all copy, when it is one; whether the person moved it in Up next, and sent it
     to the end, when they did (a state saved before that was kept has neither)."""
     try:
-        track, manual = _saved_id(q[0]), bool(q[2])
-    except _UNREADABLE:
+        track, manual = row_id(q[0]), bool(q[2])
+    except UNREADABLE:
         return None
     return (track, _saved_source(q[1], manual), manual, _lap_of(q[3:4]), bool(q[4]) if len(q) > 4 else False,
             bool(q[5]) if len(q) > 5 else False)
@@ -320,7 +297,7 @@ def _lap_of(saved: list) -> int:
     where unreadable: the entry plays all the same."""
     try:
         return max(0, int(saved[0])) if saved else 0
-    except _UNREADABLE:
+    except UNREADABLE:
         return 0
 
 
@@ -330,16 +307,42 @@ def _saved_current(current) -> tuple | None:
     before the credit (or the time heard, the play's row, the move to the end, the lap) lacks
     it; one of them unreadable is taken as missing."""
     try:
-        track, manual = _saved_id(current[0]), bool(current[2])
-    except _UNREADABLE:
+        track, manual = row_id(current[0]), bool(current[2])
+    except UNREADABLE:
         return None
     more = list(current[3:9])
     position = _saved_seconds(more[0]) if more else 0.0
     credit = _saved_seconds(more[1]) if len(more) > 1 else position
     heard = _saved_seconds(more[2]) if len(more) > 2 and more[2] is not None else None
-    play = _id_or_none(more[3]) if len(more) > 3 and more[3] is not None else None
+    play = row_id_or_none(more[3]) if len(more) > 3 and more[3] is not None else None
     return (track, _saved_source(current[1], manual), manual, position, credit, heard, play,
             bool(more[4]) if len(more) > 4 else False, _lap_of(more[5:6]))
+
+
+def _maybe(read, value):
+    """``read(value)``, None where ``value`` is None."""
+    return None if value is None else read(value)
+
+
+def _maybe_time(value) -> float | None:
+    return _maybe(finite, value)
+
+
+def _kept_play(p: dict) -> _Unsaved:
+    """A play as the file kept at a close holds it (see ``Player._kept_entry``); ValueError
+    (or the like) where unreadable. A source or an ending this Segue does not know (a newer
+    one's) is the person's own, stopped: the play is kept, where left as it was it could not
+    be written, and the plays after it waited behind it."""
+    ended = p.get("ended")
+    if ended is not None:
+        how, heard, error, track_ms, at = ended
+        ended = (how if how in ENDINGS else "stopped", whole(heard), _maybe(str, error),
+                 _maybe(whole, track_ms), finite(at))
+    return _Unsaved(track_id=row_id(p["track_id"]), source=_saved_source(p.get("source"), True),
+                    track_ms=_maybe(whole, p.get("track_ms")), started_at=finite(p["started_at"]),
+                    play_id=_maybe(row_id, p.get("play_id")), ended=ended, reopen=_maybe(row_id, p.get("reopen")),
+                    logged_ms=whole(p.get("logged_ms") or 0),
+                    forgotten_known=_maybe_time(p.get("forgotten_known")), journaled=True)
 
 
 def _only_moved(state: dict, saved) -> bool:
@@ -805,9 +808,9 @@ class Player:
             return
         try:
             at, ids = float(saved["at"]), list(saved["ids"])
-        except _UNREADABLE:
+        except UNREADABLE:
             return              # none saved, or not readable: nothing is kept out
-        ids = set(map(_id_or_none, ids)) - {None}      # (an odd one among them is left out)
+        ids = set(map(row_id_or_none, ids)) - {None}      # (an odd one among them is left out)
         if self._carried and at <= self._carried[0][2] - SESSION_GAP_S:
             return              # taken out in a session over before the one carried began
         last = max([at, *(c[3] for c in self._carried)])
@@ -2461,19 +2464,19 @@ class Player:
         shuffle_albums = bool(saved.get("shuffle_albums"))
         try:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
-        except _UNREADABLE:
+        except UNREADABLE:
             order = []
         try:
             played_next = max(0, int(saved.get("next") or 0))
-        except _UNREADABLE:
+        except UNREADABLE:
             played_next = 0
         try:        # (a station unreadable ends; the queue is fine without it)
-            station = _saved_id(saved["station"]) if saved.get("station") is not None else None
-        except _UNREADABLE:
+            station = row_id(saved["station"]) if saved.get("station") is not None else None
+        except UNREADABLE:
             station = None
         try:        # (saved before it was: its seed's latest play in the session is taken instead)
-            station_play = _saved_id(saved["station_play"]) if saved.get("station_play") is not None else None
-        except _UNREADABLE:
+            station_play = row_id(saved["station_play"]) if saved.get("station_play") is not None else None
+        except UNREADABLE:
             station_play = None
         playable = self._playable({q[0] for q in queue if q is not None} | ({current[0]} if current else set())
                                   | ({station} if station is not None else set()))
@@ -2777,15 +2780,19 @@ class Player:
         kept = []
         for p in plays:
             try:
-                ended = tuple(p["ended"]) if p.get("ended") is not None else None
-                kept.append(_Unsaved(**{**{f: p.get(f) for f in _KEPT_FIELDS}, "ended": ended,
-                                        "logged_ms": int(p.get("logged_ms") or 0)}, journaled=True))
-            except (TypeError, KeyError, ValueError):
+                kept.append(_kept_play(p))
+            except UNREADABLE:
                 log.error("a play kept at the last close is unreadable, left out: %r", p)
+        taken = {}
+        for track_id, place in places.items():
+            try:       # [where, when, the forget known then(, owner)]
+                taken[row_id(track_id)] = (_maybe_time(place[0]), finite(place[1]), _maybe_time(place[2]))
+            except UNREADABLE:
+                log.error("a place kept at the last close is unreadable, left out: %r", place)
         with self._unsaved_lock:
             self._unsaved[:0] = kept
-            for track_id, place in places.items():
-                self._unsaved_places.setdefault(track_id, tuple(place[:3]))
+            for track_id, place in taken.items():
+                self._unsaved_places.setdefault(track_id, place)
         log.info("%d plays kept at the last close are written once the library takes them", len(kept))
         return plays, places
 

@@ -134,7 +134,8 @@ def owner_alive(folder: str | os.PathLike, token: str | None) -> bool:
     without an owner (logged by a version before owners, or where no lock could be taken)
     has none that could be: False, as is an owner whose lock nobody holds. A file system
     that cannot say also gives False, so that a killed player's play is still closed."""
-    if not token or os.sep in token or (os.altsep and os.altsep in token) or token.startswith("."):
+    if not isinstance(token, str) or not token or os.sep in token or (os.altsep and os.altsep in token) \
+            or token.startswith("."):
         return False
     if token in _HERE:
         return True

@@ -162,3 +162,57 @@ def test_a_refused_replacement_is_not_waited_for_by_default(tmp_path, request):
         with pytest.raises(PermissionError):
             kept_plays.replace(path, [], {}, [_play(2, 200.0)], {}, platform="win32", busy_wait_s=0.05)
     assert path.read_bytes() == held
+
+
+# One play in the kept file with an odd value in it (a sync tool's damaged copy, another
+# Segue's, edited by hand); {song} is a song in the library, {at} a time. Python's JSON reads
+# NaN, Infinity and 1e400 as numbers. What of it is written: its source, or None (left out).
+ODD_PLAYS = {
+    "the time already logged infinite": ('{{"track_id": {song}, "source": "library", "track_ms": 2000, '
+                                         '"started_at": {at}, "logged_ms": Infinity}}', None),
+    "the song infinite": ('{{"track_id": Infinity, "source": "library", "track_ms": 2000, "started_at": {at}}}',
+                          None),
+    "the song past SQLite": ('{{"track_id": 1{z}, "source": "library", "track_ms": 2000, "started_at": {at}}}',
+                             None),
+    "the start infinite": ('{{"track_id": {song}, "source": "library", "track_ms": 2000, "started_at": 1e400}}',
+                           None),
+    "the time heard infinite": ('{{"track_id": {song}, "source": "library", "track_ms": 2000, "started_at": {at}, '
+                                '"ended": ["finished", Infinity, null, 2000, {at}]}}', None),
+    "a newer Segue's source": ('{{"track_id": {song}, "source": "podcast", "track_ms": 2000, "started_at": {at}, '
+                               '"ended": ["finished", 2000, null, 2000, {at}]}}', "queue"),
+    "a newer Segue's ending": ('{{"track_id": {song}, "source": "library", "track_ms": 2000, "started_at": {at}, '
+                               '"ended": ["paused_forever", 2000, null, 2000, {at}]}}', "library"),
+    "an owner of another kind": ('{{"track_id": {song}, "source": "library", "track_ms": 2000, "started_at": {at}, '
+                                 '"owner": 5, "ended": ["finished", 2000, null, 2000, {at}]}}', "library"),
+    "no play": ('5', None),
+}
+
+
+@pytest.mark.parametrize("name", ODD_PLAYS)
+def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(store, tmp_path, name):
+    # Its odd value raised as the player opened ("Playback is not available" at every start)
+    # or closed, or set the whole file aside: the plays beside it were never written.
+    import time
+
+    from player.audio.null_engine import NullEngine
+    from player.library.scanner import Scanner
+    from player.playback import Player
+    from tests.audiogen import write_track
+
+    for name_ in ("one", "two"):
+        write_track(tmp_path / "music", name_, seconds=2.0)
+    Scanner(store).scan([str(tmp_path / "music")])
+    one, two = (t["id"] for t in store.tracks())
+    at = time.time() - 100
+    good = ('{"track_id": %d, "source": "library", "track_ms": 2000, "started_at": %r, '
+            '"ended": ["finished", 2000, null, 2000, %r]}' % (one, at, at + 2))
+    odd, written = ODD_PLAYS[name]
+    path = kept_plays.journal_path(store.path)
+    path.write_text('{"version": 1, "plays": [%s, %s], "places": {}}'
+                    % (good, odd.format(song=two, at=at + 10, z="0" * 30)), encoding="utf-8")
+    player = Player(store, NullEngine())
+    player.close()
+    plays = {p["track_id"]: p for p in store.plays()}
+    assert plays[one]["source"] == "library" and plays[one]["ended"] == "finished"
+    assert (plays[two]["source"] if two in plays else None) == written
+    assert not path.exists()
