@@ -37,6 +37,7 @@ from typing import Callable
 import numpy as np
 
 from player.library.cue import audio_path
+from player.saved_values import UNREADABLE, row_id, whole
 
 log = logging.getLogger(__name__)
 
@@ -500,12 +501,18 @@ class AnalysisJob:
 
     def _strike_files_that_stopped_the_last_run(self) -> dict:
         left = self.store.get_setting(IN_FLIGHT_SETTING) or {}
-        if left.get("version") != self.tagger.version:
+        try:
+            if left.get("version") != self.tagger.version:
+                return {}
+            strikes = {row_id(k): whole(v) for k, v in (left.get("strikes") or {}).items()}
+            suspects = [left["decoding"]] if left.get("decoding") is not None else left.get("tracks") or []
+            suspects = [row_id(t) for t in suspects]
+        except (*UNREADABLE, AttributeError):
+            # (raised, no pass began again, and none rewrote it: the strikes in it are lost instead)
+            log.warning("analysis: the note of the tracks in flight is unreadable, left out: %r", left)
             return {}
-        strikes = {int(k): int(v) for k, v in (left.get("strikes") or {}).items()}
-        suspects = [left["decoding"]] if left.get("decoding") is not None else left.get("tracks") or []
         for track_id in suspects:
-            strikes[int(track_id)] = strikes.get(int(track_id), 0) + 1
+            strikes[track_id] = strikes.get(track_id, 0) + 1
         for track_id, n in list(strikes.items()):
             if n >= 2:
                 self.store.save_feature_error(track_id, self.tagger.version, STOPPED_ERROR)

@@ -408,6 +408,31 @@ def test_a_file_that_kills_the_process_twice_gets_its_error(store, library):
     assert store.feature_counts(job.tagger.version) == {"analysed": 4, "errors": 2, "pending": 0}
 
 
+# The note of the tracks in flight as an older Segue, a person or a damaged copy may leave it
+# ({v}: the tagger's version).
+ODD_IN_FLIGHT = {
+    "a list": '[1, 2]',
+    "a strike infinite": '{{"version": {v}, "tracks": [], "strikes": {{"1": Infinity}}}}',
+    "a track infinite": '{{"version": {v}, "tracks": [Infinity, 1e400]}}',
+    "the decoding one past SQLite": '{{"version": {v}, "decoding": 1{z}}}',
+}
+
+
+@pytest.mark.parametrize("kind", ODD_IN_FLIGHT)
+def test_an_odd_note_of_the_tracks_in_flight_is_left_out_and_the_analysis_runs(store, library, kind):
+    # It raised as every pass began: nothing was analysed again, and the note was never rewritten.
+    import json
+
+    from player.analysis import IN_FLIGHT_SETTING
+
+    job = AnalysisJob(store, workers=0)
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (
+            IN_FLIGHT_SETTING, ODD_IN_FLIGHT[kind].format(v=json.dumps(job.tagger.version), z="0" * 30)))
+    job.run()
+    assert store.feature_counts(job.tagger.version) == {"analysed": 5, "errors": 1, "pending": 0}
+
+
 def test_cnn_workers_share_the_batches_and_change_no_result(store, tmp_path, monkeypatch):
     import player.analysis as analysis
     from player.store import Store
