@@ -64,6 +64,6 @@ def crossfade_setting(store) -> float:
 
     try:
         value = float(store.get_setting(CROSSFADE_SETTING, 0.0) or 0.0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):     # (a whole number too large for a float)
         return 0.0
     return min(MAX_CROSSFADE_S, max(0.0, value)) if value == value else 0.0

@@ -1658,3 +1658,16 @@ def test_a_crossfade_caught_by_a_rewrite_mid_way_mixes_the_same_frames_of_songs_
     assert len(got) == len(want)
     error = np.abs(got - want).max()
     assert error < 1e-6, f"{error:.4f} away from the fade left alone"
+
+
+@pytest.mark.parametrize(("stored", "crossfade"), [("1" + "0" * 400, 0.0), ("1e400", 12.0), ("NaN", 0.0),
+                                                    ("-Infinity", 0.0), ('"5 s"', 0.0), ("[3]", 0.0)])
+def test_an_odd_crossfade_setting_opens_the_output_all_the_same(store, stored, crossfade):
+    # A whole number too large for a float raised OverflowError as the output opened:
+    # "Playback is not available" at every start.
+    from player.audio import CROSSFADE_SETTING, create_engine, crossfade_setting
+
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (CROSSFADE_SETTING, stored))
+    assert crossfade_setting(store) == crossfade
+    create_engine(store, null=True).close()
