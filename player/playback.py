@@ -2458,10 +2458,11 @@ class Player:
         if left_out:
             log.warning("the saved playback state is partly unreadable: %d of the queue's entries%s left out",
                         queue.count(None), " and the last track" if current is None and saved.get("current") else "")
-        keep_going = bool(saved.get("keep_going"))
+        # (saved as booleans: another value, "false" among them, is off)
+        keep_going = saved.get("keep_going") is True
         repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
-        shuffle = bool(saved.get("shuffle"))
-        shuffle_albums = bool(saved.get("shuffle_albums"))
+        shuffle = saved.get("shuffle") is True
+        shuffle_albums = saved.get("shuffle_albums") is True
         try:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
         except UNREADABLE:

@@ -879,3 +879,22 @@ def test_the_window_starts_with_its_queue_from_a_state_with_odd_values(qtbot, sc
     window.close()
     window.player.close()
     assert [q[0] for q in scanned.get_setting(STATE_SETTING)["queue"]] == [b]
+
+
+def test_keep_it_going_and_shuffle_saved_as_words_stay_off(scanned):
+    # Saved by hand or by another program as "false", the word was taken for on: Keep it
+    # going filled Up next with suggestions, and the queue came back shuffled.
+    from player.audio.null_engine import NullEngine
+    from player.playback import STATE_SETTING, Player
+
+    a = scanned.tracks()[0]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [[a, "queue", True]], "keep_going": "false", "shuffle": "false",
+                                        "shuffle_albums": "0", "repeat": "off"})
+    player = Player(scanned, NullEngine())
+    try:
+        player.restore_state()
+        assert [e.track_id for e in player.queue] == [a]
+        assert (player.keep_going, player.shuffle, player.shuffle_albums) == (False, False, False)
+    finally:
+        player.close()
+
