@@ -2479,8 +2479,14 @@ class Player:
             station_play = row_id(saved["station_play"]) if saved.get("station_play") is not None else None
         except UNREADABLE:
             station_play = None
-        playable = self._playable({q[0] for q in queue if q is not None} | ({current[0]} if current else set())
-                                  | ({station} if station is not None else set()))
+        try:
+            playable = self._playable({q[0] for q in queue if q is not None} | ({current[0]} if current else set())
+                                      | ({station} if station is not None else set()))
+        except Exception:
+            # (a library that refuses the reading, busy or its disk away: nothing is saved in
+            # this run, or the next save wrote the empty queue over the one not read)
+            self._remember = False
+            raise
         at_place = [QueueEntry(playable[q[0]][0], *q[1:4], placed=q[4], sent_to_end=q[5])
                     if q is not None and q[0] in playable else None for q in queue]
         entries = [e for e in at_place if e is not None]

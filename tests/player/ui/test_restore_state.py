@@ -898,3 +898,30 @@ def test_keep_it_going_and_shuffle_saved_as_words_stay_off(scanned):
     finally:
         player.close()
 
+
+def test_a_library_that_refuses_the_restore_keeps_the_saved_queue_for_the_next_start(scanned, monkeypatch):
+    # The queue could not be read (the window says so and starts empty), but the player went
+    # on saving: the next change, or the close, wrote the empty queue over the saved one.
+    import sqlite3
+
+    from player.audio.null_engine import NullEngine
+    from player.playback import STATE_SETTING, Player
+
+    a, b = (t["id"] for t in scanned.tracks()[:2])
+    scanned.set_setting(STATE_SETTING, {"queue": [[a, "queue", True], [b, "queue", True]], "keep_going": False,
+                                        "current": None, "shuffle": False, "repeat": "off"})
+
+    def busy(track_id):
+        raise sqlite3.OperationalError("database is locked")
+
+    player = Player(scanned, NullEngine())
+    try:
+        with monkeypatch.context() as m:
+            m.setattr(scanned, "track", busy)
+            with pytest.raises(sqlite3.OperationalError):
+                player.restore_state()
+        player.enqueue([b])
+        player._save_state()
+    finally:
+        player.close()
+    assert [q[0] for q in scanned.get_setting(STATE_SETTING)["queue"]] == [a, b]
