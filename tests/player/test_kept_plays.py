@@ -212,6 +212,8 @@ def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(s
                     % (good, odd.format(song=two, at=at + 10, z="0" * 30)), encoding="utf-8")
     player = Player(store, NullEngine())
     player.close()
+    # Each written once, in the order kept (the rows' ids follow the order written).
+    assert [p["track_id"] for p in sorted(store.plays(), key=lambda p: p["id"])] == [one] + [two] * bool(written)
     plays = {p["track_id"]: p for p in store.plays()}
     assert plays[one]["source"] == "library" and plays[one]["ended"] == "finished"
     assert (plays[two]["source"] if two in plays else None) == written
