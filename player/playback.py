@@ -113,10 +113,11 @@ CLOSE_WRITE_WAIT_MS = 1000
 #: thread, and for the kept plays it was writing) as long
 PROGRESS_WRITE_WAIT_MS = 1000
 #: how long logging a play's start or end, where a long track was left, and the saved state wait
-#: for a library another process holds (on the GUI thread, for a click, a skip, Pause);
-#: refused by then, the play and the place are kept and written later in order, as at close,
-#: and the state is saved again at the next tick
-BEGIN_WRITE_WAIT_MS = 1000
+#: for a library another process holds (for a click, a skip, Pause: a second's wait was a Next
+#: heard a second late); long enough for another process's usual short write to end. Refused by
+#: then, the play and the place are kept and written later in order, as at close, and the state
+#: is saved again at the next tick
+BEGIN_WRITE_WAIT_MS = 20
 
 
 class _OutputWaiting(Exception):
@@ -2760,10 +2761,15 @@ class Player:
     @contextlib.contextmanager
     def _store_waits_at_most(self, wait_ms: int):
         """Within it, this thread's writes wait at most ``wait_ms`` for a library another
-        process holds (its connection's own wait is put back after)."""
-        conn = self.store.conn
-        (was,) = conn.execute("PRAGMA busy_timeout").fetchone()
-        conn.execute(f"PRAGMA busy_timeout = {min(int(was), int(wait_ms))}")
+        process holds (its connection's own wait is put back after). A connection that cannot
+        be asked (the library closed or broken) is left as it is: the writes within say so."""
+        try:
+            conn = self.store.conn
+            (was,) = conn.execute("PRAGMA busy_timeout").fetchone()
+            conn.execute(f"PRAGMA busy_timeout = {min(int(was), int(wait_ms))}")
+        except sqlite3.Error:
+            yield
+            return
         try:
             yield
         finally:
@@ -3639,7 +3645,12 @@ class Player:
         are left. A play still playing is from then on written as any other."""
         forgotten = None
         self._close_interrupted()
-        with self._unsaved_lock:
+        # (a skip or a pick waits for this lock to keep its play: the writes under it wait for a
+        # busy library only as a play's start does, not the progress thread's second; closing,
+        # as the close's writes do)
+        wait_ms = CLOSE_WRITE_WAIT_MS if self._closed.is_set() else BEGIN_WRITE_WAIT_MS
+        with self._unsaved_lock, (self._store_waits_at_most(wait_ms) if self._unsaved or self._unsaved_places
+                                  else contextlib.nullcontext()):
             while self._unsaved:
                 kept = self._unsaved[0]
                 playing = self._playing

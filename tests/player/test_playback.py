@@ -4951,6 +4951,40 @@ def test_next_while_another_process_holds_the_library_answers_at_once_and_the_sk
     assert rows[0]["id"] < rows[1]["id"] and 1000 <= rows[0]["ms_heard"] < 30_000
 
 
+def test_next_moves_on_at_once_while_another_process_holds_the_library_and_every_play_is_written_in_order(
+        store, tmp_path):
+    # Another process holding the library's write lock (an import, a scan in a terminal, the
+    # learner saving features): each Next waited a second for it before the next song began,
+    # on the thread that runs the window's commands: once for the end of the song left, and
+    # again while the progress thread held the plays kept for the whole of its own wait. Now
+    # what the library refuses is kept at once, and written, in order, once it takes writes.
+    tracks = add_tracks(store, tmp_path, [(name, 60.0) for name in "abcde"])
+    p = Player(store, NullEngine(speed=1.0), progress_interval_s=0.05)
+    try:
+        p.play_tracks(tracks)
+        assert wait_for(lambda: len(store.plays()) == 1 and p.position > 0.1)
+        took = []
+        with _library_held(store):
+            for n in range(3):
+                began = time.monotonic()
+                p.next()
+                took.append(time.monotonic() - began)
+                assert p.current_track_id == tracks[n + 1]
+                # (the progress thread tries the kept plays again meanwhile, at every tick)
+                assert wait_for(lambda: p.unsaved_plays == n + 2 and p.position > 0.3)
+            assert store.plays()[0]["ended"] == "playing"       # (refused: kept)
+        print("each Next took", [round(t, 3) for t in took], "s")
+        # (a Next that waits out the progress thread's wait for a busy library, a second, takes that long)
+        assert max(took) < 0.8, took
+        assert wait_for(lambda: p.unsaved_plays == 0, timeout=30)
+        assert ended(store) == [(tracks[0], "skipped"), (tracks[1], "skipped"), (tracks[2], "skipped"),
+                                (tracks[3], "playing")]
+        ids = [r["id"] for r in store.plays()]
+        assert ids == sorted(ids)
+    finally:
+        p.close()
+
+
 def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_left_and_writes_it_later(
         store, tmp_path, long_is_3s):
     # Where a long track was left is written as its play ends, on the GUI thread too: held by
