@@ -609,6 +609,7 @@ class Player:
         self._unsaved_places: dict[int, tuple[float | None, float, float | None]] = {}
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
+        self._closing = False     # (from the start of close: its writes wait as long as the close's do)
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
         # thread, resting while nothing plays and all is saved, waits for it instead of waking
         # every interval for nothing.
@@ -754,7 +755,7 @@ class Player:
             try:
                 # (on the engine's thread, the lock held: a library another process holds made
                 # the next song wait the store's 30 s; refused, the play stays in its session)
-                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                with self._store_waits_at_most(self._write_wait_ms):
                     self.store.resume_paused_play(playing.play_id, now=now)
             except sqlite3.Error:  # a locked or broken database must not stop the music
                 log.exception("could not move play %s to the session of now", playing.play_id)
@@ -930,7 +931,7 @@ class Player:
             if pending is None:
                 return True
             try:
-                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                with self._store_waits_at_most(self._write_wait_ms):
                     self.store.set_setting(PASSED_SETTING, pending[0])
             except sqlite3.Error as exc:     # passed over in this run still; tried again at the next tick
                 if not self._passed_failing:
@@ -2411,6 +2412,7 @@ class Player:
         player first saves what it was playing, where, and what was queued."""
         if self._closed.is_set():
             return
+        self._closing = True
         # A seek sent a moment ago (the slider let go, then the window closed) is where the
         # song is: the engine's position says so only once its feeder has taken the seek.
         # Not the open of a song that has not started (this is the GUI thread: a file on a
@@ -2617,7 +2619,7 @@ class Player:
                 # Called on the GUI thread for a change (Pause, a station ended): another process
                 # holding the library froze the window for the store's 30 s. Refused by then, the
                 # progress thread tries it again at its next tick.
-                with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                with self._store_waits_at_most(self._write_wait_ms):
                     self.store.set_setting(STATE_SETTING, state)
                 self._saved_state = state
                 self._place_unsaved = 0
@@ -2757,6 +2759,13 @@ class Player:
             self.store.merge_duplicate(track_id, copy_id)
         log.info("track %s went missing as it was opened: it plays from its copy %r", track_id, copy["path"])
         return True
+
+    @property
+    def _write_wait_ms(self) -> int:
+        """How long a write for a click, or of the plays kept, waits for a library another
+        process holds: a moment (``BEGIN_WRITE_WAIT_MS``); closing, as long as the close's own
+        writes (the state refused then is not saved at all)."""
+        return CLOSE_WRITE_WAIT_MS if self._closing else BEGIN_WRITE_WAIT_MS
 
     @contextlib.contextmanager
     def _store_waits_at_most(self, wait_ms: int):
@@ -3008,7 +3017,7 @@ class Player:
                 # the window for the store's 30 s. Refused by then, the end is kept with its play
                 # and written by the progress thread, after the plays before it.
                 if not self._unsaved:   # (else plays before it wait to be written: its end comes after theirs)
-                    with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                    with self._store_waits_at_most(self._write_wait_ms):
                         self.store.end_play(play_id, row_ended, heard, error=row_error, track_ms=track_ms,
                                             now=ending[4])
                     written = True
@@ -3072,7 +3081,7 @@ class Player:
             if write:
                 try:
                     # (as a play's end: on the GUI thread for a skip, kept where a busy library refuses it)
-                    with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+                    with self._store_waits_at_most(self._write_wait_ms):
                         if at is not None:
                             self.store.set_resume_position(track_id, at, now=now)
                         else:
@@ -3140,7 +3149,7 @@ class Player:
             # Run on the GUI thread (a click): another process holding the library (an import, a
             # scan elsewhere) froze the window for the store's 30 s. Refused by then, the play
             # is kept and written by the progress thread as the library takes writes again.
-            with self._store_waits_at_most(BEGIN_WRITE_WAIT_MS):
+            with self._store_waits_at_most(self._write_wait_ms):
                 # Armed before a merge, heard after it: the entry may name a row gone since.
                 self._follow(entry)
                 if self._unsaved:
@@ -3646,11 +3655,9 @@ class Player:
         forgotten = None
         self._close_interrupted()
         # (a skip or a pick waits for this lock to keep its play: the writes under it wait for a
-        # busy library only as a play's start does, not the progress thread's second; closing,
-        # as the close's writes do)
-        wait_ms = CLOSE_WRITE_WAIT_MS if self._closed.is_set() else BEGIN_WRITE_WAIT_MS
-        with self._unsaved_lock, (self._store_waits_at_most(wait_ms) if self._unsaved or self._unsaved_places
-                                  else contextlib.nullcontext()):
+        # busy library only as a play's start does, not the progress thread's second)
+        with self._unsaved_lock, (self._store_waits_at_most(self._write_wait_ms)
+                                  if self._unsaved or self._unsaved_places else contextlib.nullcontext()):
             while self._unsaved:
                 kept = self._unsaved[0]
                 playing = self._playing
