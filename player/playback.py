@@ -529,6 +529,9 @@ class Player:
         self._filling = False
         self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
+        # An early skip whose end the library refused: ranked at once, Up next did not see it
+        # (it reads skips from the play log), so it is re-ranked again once the kept plays are written.
+        self._skip_kept = False
         self._left_out: frozenset[int] = frozenset()  # tracks never to queue as suggestions (leave_out)
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
@@ -3033,6 +3036,8 @@ class Player:
                 self._tell_unsaved()
         if kept or refused or (play_id is not None and self._unsaved):
             self._keep_unsaved()    # its end, in the kept file at once (a kill while the library is busy)
+        if early and self._unsaved:
+            self._skip_kept = True
         if ended != "error":
             self._keep_place(playing, ended, left_at, write=not refused)
         if self._history and self._history[-1] is playing.entry:
@@ -3748,6 +3753,10 @@ class Player:
                     break
                 del self._unsaved_places[track_id]
         self._tell_unsaved()
+        if self._skip_kept and not self._unsaved and not self._closed.is_set():
+            self._skip_kept = False
+            self._reshape_wanted = True
+            self._maybe_fill()
         # What the library took goes from the kept file (a kill before this leaves it there,
         # and the next start finds each such play in the log by its identity and skips it);
         # the time heard of a play still refused is brought up to date there, a tick at most behind.

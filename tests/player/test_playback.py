@@ -4985,6 +4985,36 @@ def test_next_moves_on_at_once_while_another_process_holds_the_library_and_every
         p.close()
 
 
+def test_an_early_skip_the_library_refused_reranks_the_suggestions_again_once_it_is_written(store, tmp_path):
+    # An early skip re-ranks the suggestions at once, and Up next reads the skips from the play
+    # log. Where another process's write made the library refuse the skip's end, the log did not
+    # say it yet: the re-rank went without it, and none came after the kept play was written.
+    tracks = add_tracks(store, tmp_path, [(name, 60.0) for name in "abcdefgh"])
+    logged = []
+
+    def filler(player, *, replacing=0):
+        if replacing:       # (what a ranker reading the log would see of the song skipped)
+            logged.append(store.plays()[0]["ended"])
+        taken = set(player.history)
+        return [(t, "up_next") for t in tracks if t not in taken][:max(replacing, 3)]
+
+    p = Player(store, NullEngine(speed=1.0), progress_interval_s=0.05)
+    try:
+        p.keep_going = True
+        p.set_queue_filler(filler)
+        p.play_track(tracks[0])
+        assert wait_for(lambda: len(store.plays()) == 1 and len(p.queue) == 3)
+        with _library_held(store):
+            p.next()                                    # an early skip, its end refused
+            assert wait_for(lambda: len(logged) == 1 and p.unsaved_plays >= 1)
+            assert logged == ["playing"]
+        assert wait_for(lambda: p.unsaved_plays == 0)
+        assert wait_for(lambda: logged[-1:] == ["skipped"]), logged
+        assert ended(store)[0] == (tracks[0], "skipped")
+    finally:
+        p.close()
+
+
 def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_left_and_writes_it_later(
         store, tmp_path, long_is_3s):
     # Where a long track was left is written as its play ends, on the GUI thread too: held by
