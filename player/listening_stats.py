@@ -2,8 +2,9 @@
 
 No Qt here: the Listening view calls :func:`load_summary` on a worker and only draws the
 result. Weeks start on Monday at local midnight and hours of the day are local time, as
-the person lived them. A play counts unless it failed ("error"); its outcome (for skip
-rates) is known once it finished, was skipped or stopped. A skip means an early skip,
+the person lived them. A play counts unless it failed ("error") or was ended before anything
+of it was heard (:data:`~segue_common.listening.COUNTS_AS_PLAY`, as every count of plays
+shown); its outcome (for skip rates) is known once it finished, was skipped or stopped. A skip means an early skip,
 the rule the trainer uses: skipped before 30 s or before half the track (four minutes of a
 longer one).
 
@@ -42,7 +43,7 @@ TOP_KINDS = ("artists", "tracks", "genres")
 #: they gave other numbers on the same screen.
 RECENT = "Last 4 weeks"
 
-_FINISHED, _SKIPPED, _STOPPED, _ERROR = (ENDED_CODES.index(e) for e in ("finished", "skipped", "stopped", "error"))
+_FINISHED, _SKIPPED, _STOPPED = (ENDED_CODES.index(e) for e in ("finished", "skipped", "stopped"))
 _SEGUE = [SOURCE_CODES.index(s) for s in SEGUE_SOURCES]
 _OWN = [SOURCE_CODES.index(s) for s in OWN_SOURCES]
 
@@ -90,18 +91,19 @@ def hours_of_day(t: np.ndarray) -> np.ndarray:
 def play_outcomes(cols: PlayColumns) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``(counts, decided, early_skip, heard_hours)`` per play, each [shape=(n,)].
 
-    ``counts``: the play counts (it did not fail). ``decided``: it finished, was skipped
-    or stopped, so it has an outcome. ``early_skip``: skipped before 30 s or half the
+    ``counts``: the play counts (it did not fail, and something of it was heard: see
+    :attr:`PlayColumns.counted`). ``decided``: it counts and finished, was skipped or
+    stopped, so it has an outcome. ``early_skip``: skipped before 30 s or half the
     track (four minutes of a longer one: forty minutes of a mix are no early skip).
     ``heard_hours``: time heard (a finished play that logged no time, as an
     imported scrobble may, counts its track's length).
     """
     ended, heard, track_ms = cols.ended, cols.ms_heard, cols.track_ms
-    counts = ended != _ERROR
-    decided = np.isin(ended, [_FINISHED, _SKIPPED, _STOPPED])
+    counts = cols.counted
+    decided = counts & np.isin(ended, [_FINISHED, _SKIPPED, _STOPPED])
     known = np.isfinite(track_ms) & (track_ms > 0)
     limit = np.where(known, early_skip_limit_ms(np.where(known, track_ms, 0.0)), EARLY_SKIP_MS)
-    early = (ended == _SKIPPED) & (heard < limit)
+    early = counts & (ended == _SKIPPED) & (heard < limit)
     ms = np.where((ended == _FINISHED) & (heard <= 0) & known, track_ms, heard)
     return counts, decided, early, np.where(counts, ms, 0.0) / 3.6e6
 
@@ -344,7 +346,7 @@ def summarize(cols: PlayColumns, labels: dict, *, now: float | None = None, k: i
     # One play of 1 Jan 1970 drew 56 years of empty weeks, and "since January 1970"; one ahead
     # stayed the latest listening until its day came.
     possible = (cols.started_at >= EARLIEST) & (cols.started_at <= now + FUTURE_SLACK_S)
-    impossible = int((~possible & (cols.ended != _ERROR)).sum())
+    impossible = int((~possible & cols.counted).sum())
     if not possible.all():
         cols = PlayColumns(*(getattr(cols, f.name)[possible] for f in fields(cols)))
     counts, decided, early, hours = play_outcomes(cols)

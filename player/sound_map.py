@@ -136,14 +136,15 @@ def build_map(points, week_ids, *, seed: int = 0) -> SoundMap:
 
 
 def week_track_ids(store, *, now: float | None = None) -> set[int]:
-    """Tracks played since this week's Monday (local time). Not those of plays ahead of
+    """Tracks played since this week's Monday (local time), by the plays that count (not a
+    failed one, nor one ended before it was heard). Not those of plays ahead of
     now: logged while the clock ran ahead (a year, say, and since put right), they were
     heard some other week, and would stay "this week" until that day came, as the
     Listening charts leave them out."""
     now = time.time() if now is None else now
     monday = float(week_starts(np.array([now]))[0])
     cols = store.play_columns(since=monday)
-    return set(cols.track_id[cols.started_at <= now + FUTURE_SLACK_S].tolist())
+    return set(cols.track_id[cols.counted & (cols.started_at <= now + FUTURE_SLACK_S)].tolist())
 
 
 def load_map(store, *, now: float | None = None) -> SoundMap:

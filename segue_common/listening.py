@@ -44,6 +44,13 @@ SUGGESTED_SOURCES = ("up_next", "radio", "discover")
 #: "not this song" of songs nobody turned down. A song passed over in less than a second
 #: (Next pressed twice to go further down the queue) was not heard, so not turned down either.
 MIN_LISTEN_MS = 1_000
+#: A play counts as one wherever plays are counted for the person (a song's plays, the
+#: library's and the Listening tab's totals) where it did not fail and something of it was
+#: heard: a song stopped or passed over before a sound of it was heard was not played. One
+#: that finished counts (an imported scrobble may say nothing of the time heard), and so
+#: does one playing now (it counts from its start). As SQL over the store's ``plays`` rows;
+#: :func:`counts_as_play` is the same rule for one play.
+COUNTS_AS_PLAY = "(ended != 'error' AND (ms_heard > 0 OR ended IN ('finished', 'playing')))"
 #: 2000-01-01 UTC. No service kept listening history before it: an earlier time is a broken
 #: one (Last.fm writes 1 Jan 1970 for a scrobble that lost its time).
 EARLIEST = 946_684_800.0
@@ -59,6 +66,11 @@ def early_skip_limit_ms(track_ms):
     but never more than :data:`EARLY_SKIP_CAP_MS`. Takes a number or an array [shape=(n,)]."""
     return np.maximum(EARLY_SKIP_MS, np.minimum(EARLY_SKIP_FRACTION * np.asarray(track_ms, np.float64),
                                                 EARLY_SKIP_CAP_MS))
+
+
+def counts_as_play(ended: str, ms_heard: float) -> bool:
+    """Whether a play that ended ``ended`` after ``ms_heard`` counts (see :data:`COUNTS_AS_PLAY`)."""
+    return ended != "error" and (ms_heard > 0 or ended in ("finished", "playing"))
 
 
 def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:

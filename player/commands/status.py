@@ -60,7 +60,8 @@ def collect(store) -> dict:
         "training": {
             "last_finished_at": last_ok["finished_at"] if last_ok is not None else None,
             "last_n_plays": done,
-            "plays_since": max(0, lib["plays"] - (done or 0)),
+            # (the rows the learner reads, as it counts them: a failed play's too)
+            "plays_since": max(0, store.play_count() - (done or 0)),
             # As the learner judges it (due "now", "quiet" or None): the count alone said
             # nothing of an imported file taken out or swapped for one of as many plays.
             **Trainer(store, models_dir=paths.local_models_dir()).behind(),

@@ -17,7 +17,7 @@ import numpy as np
 
 from player.store.history import IMPORT_SOURCE
 from player.store.plays import ENDINGS, SOURCES
-from segue_common.listening import SESSION_GAP_S
+from segue_common.listening import COUNTS_AS_PLAY, SESSION_GAP_S
 from segue_common.normalize import stands_in
 
 #: Codes of :attr:`PlayColumns.ended` and :attr:`PlayColumns.source` index these tuples.
@@ -32,7 +32,8 @@ class PlayColumns:
     ``track_ms`` is NaN where unknown; ``ended`` and ``source`` are int8 codes into
     :data:`ENDED_CODES` and :data:`SOURCE_CODES` (a source this code does not know reads
     as code 0); ``imported`` marks plays that came from an imported history (source
-    ``'import'``) rather than from Segue's own player.
+    ``'import'``) rather than from Segue's own player; ``counted`` the plays that count as
+    plays (see :data:`~segue_common.listening.COUNTS_AS_PLAY`).
     """
 
     started_at: np.ndarray     # float64 [n] unix seconds
@@ -42,6 +43,7 @@ class PlayColumns:
     source: np.ndarray         # int8 [n]
     track_id: np.ndarray       # int64 [n]
     imported: np.ndarray       # bool [n]
+    counted: np.ndarray        # bool [n]
 
     def __len__(self) -> int:
         return len(self.started_at)
@@ -77,12 +79,12 @@ class ListeningMixin:
         rows = _tuples(
             self.conn,
             f"SELECT started_at, ms_heard, coalesce(track_ms, -1), CASE ended {ended_case} ELSE 0 END, "
-            f"CASE source {source_case} ELSE 0 END, track_id, source = ? FROM plays "
+            f"CASE source {source_case} ELSE 0 END, track_id, source = ?, {COUNTS_AS_PLAY} FROM plays "
             "WHERE started_at >= ? ORDER BY started_at, id",
             (IMPORT_SOURCE, -1e18 if since is None else since),
         )
         if not rows:
-            table = np.zeros((0, 7), np.float64)
+            table = np.zeros((0, 8), np.float64)
         else:
             table = np.array(rows, dtype=np.float64)
         track_ms = table[:, 2].copy()
@@ -90,7 +92,7 @@ class ListeningMixin:
         return PlayColumns(
             started_at=table[:, 0].copy(), ms_heard=table[:, 1].copy(), track_ms=track_ms,
             ended=table[:, 3].astype(np.int8), source=table[:, 4].astype(np.int8),
-            track_id=table[:, 5].astype(np.int64), imported=table[:, 6] != 0,
+            track_id=table[:, 5].astype(np.int64), imported=table[:, 6] != 0, counted=table[:, 7] != 0,
         )
 
     def played_track_labels(self) -> dict[int, tuple[str | None, str | None, str | None, str | None, str,

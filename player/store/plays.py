@@ -16,7 +16,7 @@ import numpy as np
 
 from player.store.connection import NOT_BEFORE_START
 from player.store.tracks import ORDER_ARTIST
-from segue_common.listening import SESSION_GAP_S
+from segue_common.listening import COUNTS_AS_PLAY, SESSION_GAP_S
 from segue_common.text import search_form
 
 log = logging.getLogger(__name__)
@@ -420,11 +420,12 @@ class PlaysMixin:
 
     def plays_per_track(self) -> tuple[np.ndarray, np.ndarray]:
         """``(track ids, plays)`` of the tracks played at least once, for the library search's
-        ``plays:`` (a play that failed, nothing heard, is not one). Two arrays: at 100,000
+        ``plays:`` (a play that failed, or was ended before anything of it was heard, is not
+        one: :data:`~segue_common.listening.COUNTS_AS_PLAY`). Two arrays: at 100,000
         tracks a dict held some megabytes for one column of numbers."""
         cur = self.conn.cursor()
         cur.row_factory = None
-        rows = cur.execute("SELECT track_id, count(*) FROM plays WHERE ended != 'error' GROUP BY track_id").fetchall()
+        rows = cur.execute(f"SELECT track_id, count(*) FROM plays WHERE {COUNTS_AS_PLAY} GROUP BY track_id").fetchall()
         pairs = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return pairs[:, 0], pairs[:, 1]
 

@@ -13,6 +13,7 @@ from player.library.identity import UNCOUNTED_MTIMES
 from player.store.connection import sql_text
 from player.store.migrations import WORK_CANDIDATES
 from player.store.order_keys import ORDER_ARTIST
+from segue_common.listening import COUNTS_AS_PLAY
 from segue_common.text import in_path_order
 
 log = logging.getLogger(__name__)
@@ -886,7 +887,8 @@ class TracksMixin:
             "coalesce(sum(CASE WHEN missing = 0 AND last_error IS NULL THEN duration END), 0) "
             "FROM tracks"
         ).fetchone()
-        plays = self.execute("SELECT count(*) FROM plays").fetchone()[0]
+        # (the plays the person made, as every count of them shown: see COUNTS_AS_PLAY)
+        plays = self.execute(f"SELECT count(*) FROM plays WHERE {COUNTS_AS_PLAY}").fetchone()[0]
         return {
             "tracks": row[1], "missing": row[2], "errors": row[3], "all": row[0],
             "seconds": int(row[4]), "plays": plays, "folders": len(self.folders()),

@@ -96,7 +96,8 @@ def test_imported_plays_count_but_stay_out_of_the_report_card(utc):
         started_at=MONDAY + np.arange(n) * 600.0, ms_heard=np.full(n, 5_000.0), track_ms=np.full(n, 200_000.0),
         ended=np.full(n, 2, np.int8),                       # skipped
         source=np.array([1, 1, 0, 0, 0, 0], np.int8),        # up_next, up_next, library x4
-        track_id=np.arange(n, dtype=np.int64), imported=np.array([False, False, False, True, True, True]))
+        track_id=np.arange(n, dtype=np.int64), imported=np.array([False, False, False, True, True, True]),
+        counted=np.ones(n, bool))
     s = summarize(cols, {}, now=MONDAY + WEEK_S)
     assert s.plays == 6 and s.imported == 3 and s.weekly.skips[0] == 6
     assert (s.report.segue_n[0], s.report.own_n[0]) == (2, 1)
@@ -110,7 +111,8 @@ def test_unknown_track_length_uses_the_30_second_rule_and_long_mixes_four_minute
         started_at=np.zeros(5), ms_heard=np.array([29_000.0, 31_000.0, 0.0, 2_400_000.0, 180_000.0]),
         track_ms=np.array([np.nan, np.nan, 180_000.0, 7_200_000.0, 7_200_000.0]),
         ended=np.array([2, 2, 1, 2, 2], np.int8),
-        source=np.zeros(5, np.int8), track_id=np.arange(5, dtype=np.int64), imported=np.zeros(5, bool))
+        source=np.zeros(5, np.int8), track_id=np.arange(5, dtype=np.int64), imported=np.zeros(5, bool),
+        counted=np.ones(5, bool))
     counts, decided, early, hours = play_outcomes(cols)
     assert list(early) == [True, False, False, False, True]
     assert hours[2] == pytest.approx(180 / 3600)             # finished with no time logged: its length
