@@ -48,7 +48,7 @@ from player.store.owners import owner_alive, owners_folder
 from player.saved_values import UNREADABLE, finite, row_id, row_id_or_none, whole
 from player.store.plays import ENDINGS, SOURCES
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
-                                    SUGGESTED_SOURCES, early_skip_limit_ms)
+                                    SUGGESTED_SOURCES, counts_as_play, early_skip_limit_ms)
 from segue_common.normalize import FirstCopies
 
 log = logging.getLogger(__name__)
@@ -3045,8 +3045,10 @@ class Player:
         # Cleared after the row is closed: state and current_track_id read _playing
         # without the lock, and whoever sees "stopped" must find the play ended.
         self._playing = None
+        # ``counted``: its row, as it ended, counts as a play (it counted as one while it played).
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
-                   early_skip=early, reopened=playing.reopened, unheard=unheard)
+                   early_skip=early, reopened=playing.reopened, unheard=unheard,
+                   counted=counts_as_play(row_ended, heard))
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
@@ -3197,10 +3199,11 @@ class Player:
         # the last close where it was), 0 from its start. ``resumed_at``: the same for a long
         # track only (a song goes on at the last close's place as the seek bar showed it).
         long = (source.duration_hint or source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
-        # ``reopened``: the play goes on in the last run's row, no new play to count.
+        # ``reopened``: the play goes on in the last run's row; ``was_counted``: that row, stopped,
+        # counted as a play already (not where nothing of it had been heard).
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
                    at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened,
-                   heard_at=heard_at)
+                   was_counted=reopened and counts_as_play("stopped", logged), heard_at=heard_at)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a

@@ -210,14 +210,15 @@ class LibraryModel(QAbstractTableModel):
         oldest = min(self._asked, default=None)
         self._counted = [] if oldest is None else [c for c in self._counted if c[0] >= oldest]
 
-    def count_play(self, track_id: int, play_id: int | None, by: int = 1) -> None:
+    def count_play(self, track_id: int, play_id: int | None, by: int = 1, *, again: bool = False) -> None:
         """One play more of ``track_id`` (its row ``play_id`` logged); ``by=-1``: one counted at
         its start that failed. Kept too for a library being read meanwhile: read before the
         play was logged and shown after, it lost the play until the next reload, and
         ``plays:0`` listed the song just heard. A play the library shown already holds (read
         after the play was logged, and landed before its start was shown: a song is shown
-        when it is heard, a latency after) is not counted again."""
-        if not (by > 0 and play_id is not None and play_id <= self.data_.plays_seen):
+        when it is heard, a latency after) is not counted again. ``again``: an old play going on
+        in its row, which the library holds as none (left before anything of it was heard)."""
+        if again or not (by > 0 and play_id is not None and play_id <= self.data_.plays_seen):
             self.data_.count_play(track_id, by)
         if play_id is not None and self._asked:       # (no read out: none can miss it)
             self._counted.append((self._marks, play_id, track_id, by))

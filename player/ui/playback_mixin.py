@@ -966,9 +966,9 @@ class PlaybackMixin:
         # it named is what tells a screen reader's user that the key did something.
         if data.get("ended") != "finished":
             self._started_track = None
-        if data.get("ended") == "error" and not data.get("reopened"):
-            # A play that failed is no play to the store (its row ends "error"): counted at its
-            # start, "plays:0" left it out until the next reload found it again.
+        if not data.get("counted", True):
+            # A play that failed, or was ended before anything of it was heard, is no play to the
+            # store: counted at its start, "plays:0" left it out until the next reload found it again.
             self.model.count_play(data["track_id"], data.get("play_id"), -1)
             self.searches_changed("plays")
 
@@ -978,10 +978,11 @@ class PlaybackMixin:
         # song queued twice) is a lap of what is already said: said at each, a reader repeated
         # the name every few minutes over the music.
         again, self._started_track = self._started_track == data["track_id"], data["track_id"]
-        if not data.get("reopened"):
+        if not data.get("reopened") or not data.get("was_counted", True):
             # Its play was logged: "plays:0" no longer finds it. A song left playing at the last
-            # close goes on in its old row, already counted: a reload counted it once.
-            self.model.count_play(data["track_id"], data.get("play_id"))
+            # close goes on in its old row, already counted (a reload counted it once) unless
+            # nothing of it had been heard then.
+            self.model.count_play(data["track_id"], data.get("play_id"), again=bool(data.get("reopened")))
             self.searches_changed("plays")
         self._show_track(data["track_id"])
         self._tick()            # the seek bar takes the new track's length at once

@@ -186,22 +186,30 @@ def _plays_read_again(qtbot, window, track_id: int) -> int:
     return _plays_shown(window, track_id)
 
 
-def test_a_song_left_playing_at_the_last_close_and_gone_on_with_is_one_play(qtbot, store, make_window, tmp_path):
+@pytest.mark.parametrize("heard", [True, False])
+def test_a_song_left_playing_at_the_last_close_and_gone_on_with_is_one_play(qtbot, store, make_window, tmp_path,
+                                                                          heard):
     # It goes on in its old row: counted again at its start, the window said 2 plays where
-    # the store (and the next reload) said 1.
+    # the store (and the next reload) said 1. Left before anything of it was heard, it was no
+    # play yet, and is one once it goes on.
     ids = _scanned(store, tmp_path / "music")
     song = ids["Re: Stacks"]
     window = make_window(store)
+    if not heard:
+        window.player.engine.speed = 1e-3   # (its first block takes the output 23 s: nothing is heard)
     window.play_ids([song], 0, "library")
     qtbot.waitUntil(lambda: window.player.current_track_id == song, timeout=10000)
+    if heard:
+        qtbot.waitUntil(lambda: window.player.position > 0.1, timeout=10000)
     window.pause()
     window.close()
     window.player.close()
-    assert [(r["track_id"], r["ended"]) for r in store.plays() if r["track_id"] == song] == [(song, "stopped")]
+    rows = [r for r in store.plays() if r["track_id"] == song]
+    assert [r["ended"] for r in rows] == ["stopped"] and (rows[0]["ms_heard"] > 0) == heard
 
     again = make_window(store)
     qtbot.waitUntil(lambda: again.restored and again.player.cued is not None, timeout=10000)
-    assert _plays_shown(again, song) == 1
+    assert _plays_shown(again, song) == int(heard)
     with qtbot.waitSignal(again.bridge.track_started, timeout=10000):
         again.act_play.trigger()
     assert len([r for r in store.plays() if r["track_id"] == song]) == 1     # (its old row goes on)
@@ -221,6 +229,23 @@ def test_a_song_that_fails_as_it_plays_is_still_never_played(qtbot, store, make_
                           check_params_cb=lambda data: data["track_id"] == song):
         window.play_ids([song], 0, "library")
     assert [r["ended"] for r in store.plays() if r["track_id"] == song] == ["error"]
+    assert _plays_shown(window, song) == 0
+    assert _plays_read_again(qtbot, window, song) == 0
+
+
+def test_a_song_stopped_before_it_was_heard_is_still_never_played(qtbot, store, make_window, tmp_path):
+    # Counted at its start, a play ended before a sound of it was heard stayed counted in the
+    # window ("plays:0" left the song out) though the store counts no such play.
+    ids = _scanned(store, tmp_path / "music")
+    song = ids["Untitled"]
+    window = make_window(store)
+    window.player.engine.speed = 1e-3       # (its first block takes the output 23 s: nothing is heard)
+    window.play_ids([song], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == song, timeout=10000)
+    with qtbot.waitSignal(window.bridge.track_ended, timeout=10000,
+                          check_params_cb=lambda data: data["track_id"] == song):
+        window.player.stop()
+    assert [(r["ended"], r["ms_heard"]) for r in store.plays() if r["track_id"] == song] == [("stopped", 0)]
     assert _plays_shown(window, song) == 0
     assert _plays_read_again(qtbot, window, song) == 0
 

@@ -54,6 +54,7 @@ def test_the_listening_tab_counts_the_kept_plays_once_they_are_written(qtbot, sc
     full_disk.refuse(scanned, "INSERT")
     window.player.play_tracks([scanned.tracks()[0]["id"]])
     qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    qtbot.waitUntil(lambda: window.player.position > 0.1, timeout=5000)    # (heard: a play)
     window.player.stop()                        # ended while kept: the tab reads no play yet
     qtbot.wait(300)
     assert "No plays yet" in overview.headline.text()
@@ -120,6 +121,7 @@ def test_a_kept_play_written_while_another_waits_is_counted_once_through_a_reloa
     full_disk.refuse(scanned, "INSERT")
     window.player.play_tracks([first])
     qtbot.waitUntil(lambda: "1 play kept" in said(window), timeout=5000)
+    qtbot.waitUntil(lambda: window.player.position > 0.1, timeout=5000)    # (heard: a play)
     window.player.play_tracks([second])
     qtbot.waitUntil(lambda: "2 plays kept" in said(window), timeout=5000)
     # (room for the first song's play only: the second's still refused as a full disk refuses it)
