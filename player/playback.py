@@ -3048,7 +3048,7 @@ class Player:
         # ``counted``: its row, as it ended, counts as a play (it counted as one while it played).
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
                    early_skip=early, reopened=playing.reopened, unheard=unheard,
-                   counted=counts_as_play(row_ended, heard))
+                   counted=bool(counts_as_play(row_ended, heard)))
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
@@ -3203,7 +3203,7 @@ class Player:
         # counted as a play already (not where nothing of it had been heard).
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
                    at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened,
-                   was_counted=reopened and counts_as_play("stopped", logged), heard_at=heard_at)
+                   was_counted=reopened and bool(counts_as_play("stopped", logged)), heard_at=heard_at)
 
     def _drop_list_copy(self, entry: QueueEntry) -> None:
         """A song queued by hand that is the song the list played (an album, a playlist, a

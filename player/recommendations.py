@@ -36,7 +36,7 @@ from recommender.genres import (
 from recommender.stars import one_star_unwanted
 from recommender.whole_works import whole_works
 from segue_common.listening import (
-    EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, early_skip_limit_ms,
+    EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, counts_as_play, early_skip_limit_ms,
 )
 from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
                                     same_length, stands_in)
@@ -1281,7 +1281,7 @@ class _Library:
 
 class _Plays(NamedTuple):
     """The plays as Discover reads them (oldest first): ``(id, track id, started at, what it
-    says (:func:`_feedback`), source)`` each, and what tells whether they are still the
+    says (:func:`_feedback`), source, still playing, counts as a play)`` each, and what tells whether they are still the
     store's: their count, the store's ``rewritten_stamp`` and when the history was last
     forgotten as they were read, and the first id that may still change (the latest, or one
     still playing: a song going on in its row)."""
@@ -1306,8 +1306,8 @@ class _Plays(NamedTuple):
             fresh_only = kept is not None and kept.changing is not None and count >= kept.count \
                 and (rewritten, forgotten) == (kept.rewritten, kept.forgotten)
             plays = store.plays(from_id=kept.changing) if fresh_only else store.plays()
-        fresh = [(p["id"], p["track_id"], p["started_at"], _feedback(p), p["source"], p["ended"] == "playing")
-                 for p in plays]
+        fresh = [(p["id"], p["track_id"], p["started_at"], _feedback(p), p["source"], p["ended"] == "playing",
+                  bool(counts_as_play(p["ended"], p["ms_heard"]))) for p in plays]
         if fresh_only and count == kept.count and fresh == kept.tail:
             return kept
         rows = [r for r in kept.rows if r[0] < kept.changing] + fresh if fresh_only else fresh
@@ -1648,12 +1648,13 @@ class LibraryRecommendations:
             # placed: the song is played, but not lately; taken as it was, it stayed "played
             # lately", out of these rows, until the clock caught up (the learning rows do so).
             ahead, soonest = time.time() + FUTURE_SLACK_S, float("inf")
-            for _, track_id, started_at, said, source, _ in plays.rows:
+            for _, track_id, started_at, said, source, _, counted in plays.rows:
                 t = first.get(track_id, track_id)
-                # (oldest first: the latest stays)
-                if started_at <= ahead:
+                # (oldest first: the latest stays; a play that failed, or was ended before
+                # anything of it was heard, leaves the song unplayed)
+                if counted and started_at <= ahead:
                     last_played[t] = started_at
-                else:
+                elif counted:
                     last_played.setdefault(t, 0.0)
                     soonest = min(soonest, started_at)
                 if said > 0:

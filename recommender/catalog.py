@@ -19,7 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.data import EARLY_SKIP_MS
-from segue_common.listening import SUGGESTED_SOURCES, early_skip_limit_ms
+from segue_common.listening import SUGGESTED_SOURCES, counts_as_play, early_skip_limit_ms
 from segue_common.normalize import normalize_name
 
 
@@ -562,8 +562,10 @@ class Catalog:
         np.maximum.at(last_heard, rows[ok & (fb > 0)], at[ok & (fb > 0)])
         since_any = ok & (fb < 0) & (at > _of_rows(last_heard, rows, -1))
         since = since_any & ~plays.chosen()[at]
+        # (played: by the plays that count, not one that failed or was ended before it was heard)
+        played = ok & counts_as_play(plays.ended[at], plays.ms_heard[at])
         last = np.zeros(n, np.float64)
-        np.maximum.at(last, rows[ok], plays.started_at[at][ok])
+        np.maximum.at(last, rows[played], plays.started_at[at][played])
         return (np.bincount(rows[since], minlength=n).astype(np.float32),
                 np.bincount(rows[since_any], minlength=n).astype(np.float32), last)
 

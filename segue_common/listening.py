@@ -68,9 +68,11 @@ def early_skip_limit_ms(track_ms):
                                                 EARLY_SKIP_CAP_MS))
 
 
-def counts_as_play(ended: str, ms_heard: float) -> bool:
-    """Whether a play that ended ``ended`` after ``ms_heard`` counts (see :data:`COUNTS_AS_PLAY`)."""
-    return ended != "error" and (ms_heard > 0 or ended in ("finished", "playing"))
+def counts_as_play(ended, ms_heard):
+    """Whether a play that ended ``ended`` (the store's word) after ``ms_heard`` counts (see
+    :data:`COUNTS_AS_PLAY`). Takes one play or arrays of them [shape=(n,)]."""
+    ended = np.asarray(ended, dtype=object)
+    return (ended != "error") & ((np.asarray(ms_heard) > 0) | (ended == "finished") | (ended == "playing"))
 
 
 def is_skip(ms_heard: float | None, skipped: bool | None = None) -> bool:

@@ -198,6 +198,19 @@ def test_discover_buckets_by_genre_unplayed_first(store):
     assert [r.track_id for r in rows["jazz"]] == [ids[4]]
 
 
+def test_discover_takes_a_song_stopped_before_it_was_heard_or_that_failed_for_unplayed(store):
+    # No play of either counts: Discover held them as played lately, and offered the only
+    # song played in their place.
+    ids = _add(store, [{"title": f"r{i}", "artist": f"R{i}", "genre": "Rock"} for i in range(4)])
+    store.end_play(store.start_play(ids[0], now=1000.0), "finished", 200_000, now=1200.0)
+    store.end_play(store.start_play(ids[1], now=1300.0), "stopped", 0, now=1300.5)
+    store.end_play(store.start_play(ids[2], now=1400.0), "error", 0, error="file not found", now=1400.5)
+    from player.recommender_service import RecommenderService
+
+    for provider in (LibraryRecommendations(store), RecommenderService(store, priors=None)):
+        assert sorted(r.track_id for r in provider.discover(3)["rock"]) == ids[1:]
+
+
 def test_discover_without_learning_pools_the_small_genres_of_a_library_of_many(store):
     # The plain rows (before the recommender is built, or without it) were a row per genre
     # tag too: hundreds of rows of a tile or two. Past 20 genres, those of fewer than four

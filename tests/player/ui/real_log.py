@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from recommender.genres import BUCKETS, file_genre_bucket
-from segue_common.listening import SESSION_GAP_S
+from segue_common.listening import MIN_LISTEN_MS, SESSION_GAP_S
 
 ROOT = Path(__file__).resolve().parents[3]
 LOG = "p0694b5"             # Spotify, 20,000 plays over 7 months, most artists found in HetRec
@@ -140,6 +140,8 @@ def fill_from_log(store, root: Path, *, dim: int = 200) -> FilledLog:
     rng = np.random.default_rng(17)
     plays, prev, segue = [], -np.inf, 0
     for i in order:
+        if heard[i] < MIN_LISTEN_MS:
+            continue            # (no listen, as the history importer leaves it out: no play)
         r = rows[i]
         song = (r["artist"], r["track"])
         start = float(starts[i] + shift)
