@@ -118,7 +118,7 @@ class LibraryModel(QAbstractTableModel):
         self._away_at: dict[int, str] = {}     # the same by index into data_
         # Plays counted here as songs started and failed, (mark, play id, track id, +1 or -1):
         # a library or count read on a worker meanwhile may not hold them (see plays_mark).
-        self._counted: list[tuple[int, int, int, int]] = []
+        self._counted: list[tuple[int, int, int, int, bool]] = []
         self._marks = 0
         self._asked: set[int] = set()     # the marks of the reads not handed back yet
         # (track id, by) of the plays counted here that the library refused to log (a full
@@ -221,7 +221,7 @@ class LibraryModel(QAbstractTableModel):
         if again or not (by > 0 and play_id is not None and play_id <= self.data_.plays_seen):
             self.data_.count_play(track_id, by)
         if play_id is not None and self._asked:       # (no read out: none can miss it)
-            self._counted.append((self._marks, play_id, track_id, by))
+            self._counted.append((self._marks, play_id, track_id, by, again))
         elif play_id is None:
             self._unsaved.append((track_id, by))
 
@@ -244,17 +244,18 @@ class LibraryModel(QAbstractTableModel):
 
     def _count_again(self, data: LibraryData, seen: int, mark: int | None) -> bool:
         """Count in ``data`` (read up to play ``seen``) the plays counted here since ``mark``
-        that it does not hold. True where one's failure may or may not be in it."""
+        that it does not hold. True where one's failure, or an old play going on, may or may
+        not be in it."""
         unsure = False
         if mark is None:
             return unsure
-        for at, play_id, track_id, by in self._counted:
+        for at, play_id, track_id, by, again in self._counted:
             if at < mark:
                 continue            # (logged before the read was asked for: in it)
             if play_id > seen:
                 data.count_play(track_id, by)
-            elif by < 0:
-                unsure = True       # (its start is in the read; its failure may be written after)
+            elif by < 0 or again:
+                unsure = True       # (its start is in the read; its failure, or its going on, may be written after)
         return unsure
 
     def set_away(self, away: dict[int, str]) -> None:
