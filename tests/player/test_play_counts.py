@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import numpy as np
 import pytest
 
 T0 = 1_700_000_000.0
@@ -82,3 +83,12 @@ def test_the_rule_in_sql_is_the_rule_in_python(ended, ms):
     conn = sqlite3.connect(":memory:")
     counted = conn.execute(f"SELECT {COUNTS_AS_PLAY} FROM (SELECT ? AS ended, ? AS ms_heard)", (ended, ms)).fetchone()
     assert bool(counted[0]) == counts_as_play(ended, ms)
+
+
+def test_the_rule_for_one_play_is_the_rule_for_many():
+    from segue_common.listening import counts_as_play
+
+    ended = ["playing", "finished", "skipped", "stopped", "error"] * 3
+    ms = [0] * 5 + [1] * 5 + [2_000] * 5
+    assert counts_as_play(np.array(ended, dtype=object), np.array(ms)).tolist() == \
+        [counts_as_play(e, m) for e, m in zip(ended, ms)]
