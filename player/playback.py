@@ -1919,7 +1919,7 @@ class Player:
         it without a gap); turned off again, the next song is armed again and follows
         without a gap. Once it has stopped the music it turns itself off, as it does when
         the music stops otherwise; Next, Previous or a song started by hand keep it on, for
-        the song that plays then.
+        the song that plays then. With no song playing or cued it is not turned on.
 
         ``ending``: asked on the song named in its last moments, the song after it taken by
         the output and not heard yet (a gapless hand-over). The person asked to stop after
@@ -1937,10 +1937,17 @@ class Player:
                 self._emit("stop_after_changed", on=False, stopped_after=stopped_after)
                 self._emit("queue_changed")
                 return
-            if on == self._stop_after:
+            asked = on
+            if on and self._playing is None and self._cued is None:
+                # No song to stop after (nothing played yet, stopped, Up next ran out): kept,
+                # it stopped the next song started, whenever that was, unasked. Said off, so
+                # that what shows it ticked (the menu, the sleep timer) unticks.
+                on = False
+            if on != self._stop_after:
+                self._stop_after = on
+                self._arm_next()
+            elif on == asked:
                 return
-            self._stop_after = on
-            self._arm_next()
         self._emit("stop_after_changed", on=on, stopped_after=None)
 
     def _stop_before(self, playing: _Playing) -> None:

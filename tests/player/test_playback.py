@@ -3371,6 +3371,21 @@ def test_stop_after_is_kept_for_the_song_next_starts_and_stop_turns_it_off(store
     assert not p.stop_after
 
 
+def test_stop_after_with_nothing_playing_is_not_kept_for_a_song_started_later(store, tmp_path, make_player):
+    # Asked before anything plays, after Stop, or once Up next ran out, there is no song to
+    # stop after: kept, it stopped the next song the person started at its end, unasked.
+    a, b = add_tracks(store, tmp_path, [("a", 0.4), ("b", 1.0)])
+    p = make_player(speed=4.0)
+    ev = Events(p)
+    p.set_stop_after(True)
+    assert not p.stop_after and ev.of("stop_after_changed") == [{"on": False, "stopped_after": None}]
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.current_track_id == b)      # a went on into b: nothing stopped it
+    p.stop()
+    p.set_stop_after(True)
+    assert not p.stop_after
+
+
 def test_stop_after_asked_as_the_engine_goes_on_into_the_next_song_stops_after_that_one(
         store, tmp_path, make_player):
     # Asked for in the moment the engine begins the next song (the player has not heard of
