@@ -54,12 +54,15 @@ def build_menus(window) -> None:
     play.addAction(window.act_stop_after)
     window.sleep_menu = SleepMenu(window, play)
     play.addSeparator()
-    play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S), QKeySequence("Shift+Right"))
-    play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S), QKeySequence("Shift+Left"))
+    window.act_forward = play.addAction(f"Forward {SEEK_STEP_S:g} s", lambda: window.seek_by(SEEK_STEP_S),
+                                        QKeySequence("Shift+Right"))
+    window.act_back = play.addAction(f"Back {SEEK_STEP_S:g} s", lambda: window.seek_by(-SEEK_STEP_S),
+                                     QKeySequence("Shift+Left"))
     # Chapters of a long file (an audiobook, a mix) have keys of their own, as in mpv: Next and
     # Previous stay with the tracks, as a person who skips a song expects.
-    play.addAction("Next chapter", lambda: window.chapter_by(1), QKeySequence("Ctrl+Shift+Right"))
-    play.addAction("Previous chapter", lambda: window.chapter_by(-1), QKeySequence("Ctrl+Shift+Left"))
+    window.act_chapters = (
+        play.addAction("Next chapter", lambda: window.chapter_by(1), QKeySequence("Ctrl+Shift+Right")),
+        play.addAction("Previous chapter", lambda: window.chapter_by(-1), QKeySequence("Ctrl+Shift+Left")))
     play.addAction("Volume up", lambda: window.volume_by(VOLUME_STEP), QKeySequence("Ctrl+Up"))
     play.addAction("Volume down", lambda: window.volume_by(-VOLUME_STEP), QKeySequence("Ctrl+Down"))
     window.act_mute = QAction("Mute", window, checkable=True, shortcut=QKeySequence("Ctrl+M"))
@@ -94,8 +97,11 @@ def build_menus(window) -> None:
     play.addSeparator()
     window.act_radio = play.addAction("Start radio from this song", window.radio_from_current)
     # Only with a song to start it from, as the now-playing bar's Radio button: with nothing
-    # playing it was there to pick, and did nothing.
-    play.aboutToShow.connect(lambda: window.act_radio.setEnabled(window.song_acted_on() is not None))
+    # playing it was there to pick, and did nothing. So the others on the song playing; the
+    # window shows them anew as songs start and stop (nothing plays yet).
+    for action in (window.act_stop_after, window.act_forward, window.act_back, window.act_radio,
+                   window.sleep_menu.act_end_of_song, *window.act_chapters):
+        action.setEnabled(False)
     window.act_never = play.addAction("Never suggested…", window.open_never_suggested)
     window.act_never.setStatusTip("The songs and artists Up next, Radio and Discover leave out, and a way to undo")
     window.addActions(play.actions())

@@ -459,6 +459,19 @@ class PlaybackMixin:
 
         self._command(lambda p: p.previous(), done)
 
+    def _show_song_actions(self) -> None:
+        """The actions on the song playing (stop after it, seek in it, its chapters) are there
+        to pick only while there is one: with nothing playing they did nothing, unsaid, and
+        Stop after this song kept itself for a song started later. A greyed action's key does
+        nothing either, so this follows each song and each stop, not a menu's opening."""
+        song = self.song_acted_on() is not None
+        for action in (self.act_stop_after, self.act_forward, self.act_back, self.act_radio,
+                       self.sleep_menu.act_end_of_song):
+            action.setEnabled(song)
+        chapters = song and bool(self.chapters.chapters) and self.chapters.track_id == self._shown_track
+        for action in self.act_chapters:
+            action.setEnabled(chapters)
+
     def _set_volume(self, value: float) -> None:
         if self.player is not None:
             self.player.volume = value
@@ -1026,6 +1039,7 @@ class PlaybackMixin:
         self._shown_track = track_id
         title, artist, album = self._info(track_id)
         self.transport.set_track(title, artist, album, self.model.data_.composer(track_id))
+        self._show_song_actions()
         self._show_title(title, artist)
         self.model.set_playing(track_id)
         self.listening.set_playing(track_id)
@@ -1091,6 +1105,7 @@ class PlaybackMixin:
             return
         self.chapters.show_track(track_id)
         self.transport.set_chapter_marks((), 0.0)
+        self._show_song_actions()
         if self._chapters_task is not None:
             self._chapters_task.cancel()
         store = self.store
@@ -1110,6 +1125,7 @@ class PlaybackMixin:
                 return
             self.chapters.set_chapters(track_id, chapters)
             self.transport.set_chapter_marks([c.start for c in chapters], length or 0.0)
+            self._show_song_actions()
 
         def start():
             if track_id != self.chapters.track_id:
@@ -1148,6 +1164,7 @@ class PlaybackMixin:
             self.model.set_playing(None)
             self.listening.set_playing(None)
             self.setWindowTitle("Segue")
+            self._show_song_actions()
 
     def _show_position_while(self, state) -> None:
         """The seek bar follows the song while it plays and the window is shown; paused or

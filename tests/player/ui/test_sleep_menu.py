@@ -118,6 +118,7 @@ def test_end_of_this_song_is_stop_after_this_song_and_a_time_or_off_takes_it_bac
     sleep.timer.clock = lambda: 0.0         # (the time left stays what it was set to)
     window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    qtbot.waitUntil(sleep.act_end_of_song.isEnabled, timeout=10000)     # (the window shows the song)
     sleep.act_end_of_song.trigger()
     qtbot.waitUntil(lambda: window.player.stop_after and window.act_stop_after.isChecked(), timeout=15000)
     assert sleep.label.text() == "Sleep at the end of this song"
@@ -144,6 +145,7 @@ def test_an_answer_older_than_end_of_this_song_chosen_again_leaves_off_able_to_t
     sleep.timer.clock = lambda: 0.0
     window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    qtbot.waitUntil(sleep.act_end_of_song.isEnabled, timeout=10000)     # (the window shows the song)
     sleep.act_minutes[60].trigger()
     sleep.stop_after_changed(False)         # (the event of the "off" 60 minutes sent, its answer not yet here)
     sleep.act_end_of_song.trigger()
@@ -175,6 +177,7 @@ def test_a_time_chosen_before_the_player_took_end_of_this_song_still_takes_it_ba
     sleep.timer.clock = lambda: 0.0
     window.play_ids([window.model.track_id(r) for r in range(2)], 0, "library")
     qtbot.waitUntil(lambda: window.player.state == PlaybackState.PLAYING, timeout=10000)
+    qtbot.waitUntil(sleep.act_end_of_song.isEnabled, timeout=10000)     # (the window shows the song)
     busy = threading.Event()
     window._command(lambda p: busy.wait(15))
     sleep.act_end_of_song.trigger()

@@ -234,7 +234,7 @@ def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks
     ids = [window.model.track_id(r) for r in range(3)]
     title = window.model.data_.info(ids[0])[0]
     window.play_ids(ids, 0, "library")
-    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    qtbot.waitUntil(lambda: window.transport.title.text() == title, timeout=10000)     # (named: one to stop after)
     window.activateWindow()
     window.library.table.setFocus()
     qtbot.keyClick(window.library.table, Qt.Key_Period, Qt.ControlModifier)
@@ -258,6 +258,29 @@ def test_stop_after_this_song_from_its_key_stops_at_the_end_says_so_and_unchecks
     qtbot.waitUntil(lambda: not window.player.stop_after and not window.act_stop_after.isChecked(), timeout=5000)
     window.player.engine.speed = 4.0
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[2], timeout=10000)
+
+
+def test_actions_on_the_song_playing_are_greyed_while_none_plays_and_their_keys_work_once_one_does(
+        qtbot, scanned, make_window):
+    # Nothing playing, Stop after this song was there to pick and kept itself for a song
+    # started later, and the seek and chapter keys did nothing, unsaid.
+    window = make_window(scanned)
+    menu = {a.text(): a for a in window.playback_menu.actions()}
+    on_the_song = [menu["Stop after this song"], menu["Forward 5 s"], menu["Back 5 s"],
+                   window.sleep_menu.act_end_of_song]
+    chapters = [menu["Next chapter"], menu["Previous chapter"]]
+    assert not any(a.isEnabled() for a in on_the_song + chapters)
+    ids = [window.model.track_id(r) for r in range(2)]
+    window.play_ids(ids, 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    qtbot.waitUntil(lambda: all(a.isEnabled() for a in on_the_song), timeout=5000)
+    assert not any(a.isEnabled() for a in chapters)         # (a song without chapters)
+    window.activateWindow()
+    window.library.table.setFocus()
+    with qtbot.waitSignal(window.seeked, timeout=5000):      # its key, as soon as it can
+        qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ShiftModifier)
+    window.stop()
+    qtbot.waitUntil(lambda: not any(a.isEnabled() for a in on_the_song), timeout=5000)
 
 
 def test_previous_while_paused_shows_the_song_back_at_its_start(qtbot, store, make_window, tmp_path):
