@@ -252,8 +252,10 @@ if QDBusAbstractAdaptor is not None:
         CanGoNext = Property(bool, lambda self: self._can_go_next())
         CanGoPrevious = Property(bool, lambda self: True)
         CanPlay = Property(bool, lambda self: True)
-        CanPause = Property(bool, lambda self: True)
-        CanSeek = Property(bool, lambda self: True)
+        # With no song to act on (none played yet, stopped, Up next ran out) Pause and Seek do
+        # nothing: a desktop showed a pause button and a seek bar there that did nothing.
+        CanPause = Property(bool, lambda self: self._track() is not None)
+        CanSeek = Property(bool, lambda self: self._track() is not None)
         CanControl = Property(bool, lambda self: True)
 
 
@@ -305,8 +307,11 @@ class Mpris(QObject):
         return True
 
     def announce(self, *_args) -> None:
-        """Tell MPRIS clients that the status and the metadata may have changed."""
-        self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata()})
+        """Tell MPRIS clients that the status and the metadata may have changed, and whether
+        there is a song to pause and seek in."""
+        song = self.player._track() is not None
+        self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata(),
+                       "CanPause": song, "CanSeek": song})
 
     def announce_next(self, *_args) -> None:
         """Tell MPRIS clients whether Next has a song to go to, and shuffle and repeat as they

@@ -356,6 +356,26 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
             service.close()
 
 
+def test_seek_and_pause_are_offered_only_with_a_song_to_act_on(qtbot, bus, scanned, make_window):
+    # CanSeek and CanPause said yes with nothing playing: a desktop showed a seek bar and a
+    # pause button that did nothing.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            assert "false" in _get(qtbot, "CanSeek") and "false" in _get(qtbot, "CanPause")
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.play_ids([window.model.track_id(0)], 0, "library")
+            qtbot.waitUntil(lambda: "'CanSeek': <true>" in "".join(lines), timeout=10000)
+            assert "true" in _get(qtbot, "CanSeek") and "true" in _get(qtbot, "CanPause")
+            window.stop()
+            qtbot.waitUntil(lambda: "'CanSeek': <false>" in "".join(lines), timeout=10000)
+            assert "false" in _get(qtbot, "CanPause")
+        finally:
+            service.close()
+
+
 def test_the_desktop_is_told_the_album_artist_of_an_album_and_of_a_compilation(qtbot, bus, store, tmp_path,
                                                                                 make_window):
     # A desktop's media control names the album by its album artist: none was sent, so a
