@@ -138,10 +138,11 @@ def test_media_controls_seek_set_position_and_volume(qtbot, bus, scanned, make_w
     # A client listening for the Seeked signal, as desktop widgets do.
     with _monitor() as lines:
         try:
-            assert "true" in _get(qtbot, "CanSeek")
+            assert "false" in _get(qtbot, "CanSeek")                     # (nothing to seek in yet)
             first = window.model.track_id(0)
             window.play_ids([first], 0, "library")
             qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanSeek"), timeout=5000)
             window.pause()
             qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
             # Seek: relative, in microseconds, from where it paused (a moment in, more on a busy machine).
