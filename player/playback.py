@@ -1938,10 +1938,12 @@ class Player:
                 self._emit("queue_changed")
                 return
             asked = on
-            if on and self._playing is None and self._cued is None:
+            if on and self._playing is None and self._cued is None and not self._handing_over:
                 # No song to stop after (nothing played yet, stopped, Up next ran out): kept,
                 # it stopped the next song started, whenever that was, unasked. Said off, so
-                # that what shows it ticked (the menu, the sleep timer) unticks.
+                # that what shows it ticked (the menu, the sleep timer) unticks. (Between the
+                # engine's "finished" and "started" of a gapless hand-over the music goes on:
+                # it is for the song heard next, as when asked a moment before.)
                 on = False
             if on != self._stop_after:
                 self._stop_after = on

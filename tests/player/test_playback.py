@@ -3535,6 +3535,22 @@ def test_up_next_changed_as_the_engine_goes_on_leaves_the_song_heard_playing(
     assert p.queue == []
 
 
+def test_stop_after_asked_between_the_end_of_one_song_and_the_start_of_the_next_is_kept(
+        store, tmp_path, make_player):
+    # Between the engine's "finished" for a and its "started" for b the player has no song
+    # playing, yet the music goes on: Stop after this song pressed then is for the song heard
+    # next, as when pressed just before, and not turned down as with nothing playing.
+    a, b, c = add_tracks(store, tmp_path, [("a", 0.5), ("b", 1.0), ("c", 1.0)])
+    p = make_player(speed=2.0)
+    ev = Events(p)
+    p.play_tracks([a, b, c])
+    assert between_the_events(p, lambda: p.set_stop_after(True)).wait(10)
+    assert wait_for(lambda: {"on": False, "stopped_after": b} in ev.of("stop_after_changed"))
+    assert p.state is PlaybackState.STOPPED and not p.stop_after
+    assert ended(store) == [(a, "finished"), (b, "finished")]
+    assert [e.track_id for e in p.queue] == [c]
+
+
 def test_next_pressed_as_the_engine_goes_on_is_for_the_song_that_ended(store, tmp_path, make_player):
     # Next for a, pressed as the engine began b before the player heard of it: a has ended
     # on its own, so b is not started again from its start, nor a logged as skipped.
