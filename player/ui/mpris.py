@@ -296,7 +296,7 @@ class Mpris(QObject):
         self.bus = bus
         self.root = RootAdaptor(self, window)
         self.player = PlayerAdaptor(self, window)
-        self._told: dict = {}       # what announce_next last told the desktop
+        self._told: dict = {}       # what was last told of the properties sent only as they change
 
     def register(self) -> bool:
         if not self.bus.registerObject(PATH, self):
@@ -308,10 +308,12 @@ class Mpris(QObject):
 
     def announce(self, *_args) -> None:
         """Tell MPRIS clients that the status and the metadata may have changed, and whether
-        there is a song to pause and seek in."""
+        there is a song to pause and seek in where that changed since last told."""
         song = self.player._track() is not None
-        self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata(),
-                       "CanPause": song, "CanSeek": song})
+        now = {"CanPause": song, "CanSeek": song}
+        changed = {k: v for k, v in now.items() if k not in self._told or self._told[k] != v}
+        self._told.update(now)
+        self._changed({"PlaybackStatus": self.player._status(), "Metadata": self.player._metadata(), **changed})
 
     def announce_next(self, *_args) -> None:
         """Tell MPRIS clients whether Next has a song to go to, and shuffle and repeat as they
