@@ -403,6 +403,8 @@ class SoundDeviceEngine(BufferedEngine):
         with self._stream_lock:
             self._stream = stream
             self._heard = heard
+            # (not called yet: a loss before its first call takes back nothing the one before played)
+            self._called = None
         # (read here, once: the stream may be closed by another thread when a late fade asks)
         self._stream_latency = float(stream.latency)
         log.info("audio output: %s at %d Hz, latency %.3f s", self._device or "default", self.rate,
@@ -596,7 +598,8 @@ class SoundDeviceEngine(BufferedEngine):
         along. The song goes back to the last frame heard, and only what was heard counts:
         it went on from the last frame taken, that much of it skipped, and logged as heard.
         Heard until the output's last call for audio and one block after it (when the next
-        call was due): a device that stops calling is seen only some seconds later."""
+        call was due): a device that stops calling is seen only some seconds later. One that
+        never called took nothing: what was taken before it, an output a switch left played."""
         current, called = self._current, self._called
         if current is None or called is None or self._moving is not None:
             return

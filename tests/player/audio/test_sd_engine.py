@@ -1592,3 +1592,38 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
             e.close()   # (before its server goes: PortAudio's end would close its stream under it)
         server.close()
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
+
+
+def test_an_output_switched_to_that_never_calls_for_audio_takes_nothing_off_what_the_one_left_played(
+        sd_engine, tmp_path):
+    """Switched mid-song to an output that opens and then never takes a block (its driver
+    hung at once), the song is paused as lost some seconds later. The output left played
+    every block it took, its latency's worth too: the song goes on from there, and all of it
+    counts as heard. Read from the old output's last call for audio, the song went back by
+    its latency, and that much came off the time heard though it was played."""
+    path = long_tone(tmp_path)
+    e = sd_engine(latency=0.5)
+    e._watchdog_s = 1.0
+    other = next(d for d in e.devices() if d != "default")
+    events = []
+    e.set_listener(lambda name, data: events.append(name))
+    src = Source(str(path))
+    e.play(src)
+    assert wait_for(lambda: e.position > 1.0)
+    first, callback = e._heard, e._callback
+
+    def hung(outdata, frames, time_info, status, left=False, heard=None):
+        if heard is not first:
+            outdata.fill(0.0)   # (the new output's driver: nothing taken, no call counted)
+            return
+        callback(outdata, frames, time_info, status, left=left, heard=heard)
+
+    e._callback = hung
+    e.set_device(other)
+    taken = src.heard_s     # (all the output left took: the new one takes nothing)
+    assert wait_for(lambda: "device_lost" in events, timeout=10)
+    del e._callback
+    with e._ctl:    # (the loss is taken in whole under the engine's lock)
+        assert e.state is PlaybackState.PAUSED
+    assert src.heard_s > taken - 0.05, f"{taken - src.heard_s:.2f} s played by the output left came off the time heard"
+    assert e.position > taken - 0.05, f"went back {taken - e.position:.2f} s before what the output left played"
