@@ -226,6 +226,9 @@ class _Playing:
     logged_ms: int = 0
     reopened: bool = False
     unsaved: _Unsaved | None = None  # its start waits to be written
+    # A play kept to go on in the last run's row (the library refused it then): the time heard
+    # the saved state gave that row, for the counts until the row is written (then ``logged_ms``).
+    kept_ms: int = 0
     # Begun before the history was forgotten (its row went with it): see ``Player._forget_session``.
     forgotten: bool = False
     # Paused by the sleep timer: the person fell asleep to it, and moving on from it later is
@@ -3017,9 +3020,12 @@ class Player:
             # what was heard before the close stands as it was; only this sitting failed.
             row_ended, row_error = "stopped", None
         ending = (row_ended, heard, row_error, track_ms, self._clock())
+        counted_as = (row_ended, heard)
         with self._unsaved_lock:
             if playing.unsaved is not None:     # not written yet: it is written whole, ended
                 playing.unsaved.ended = ending
+                if playing.unsaved.reopen is not None:   # (to go on in the last run's row: as it will be written)
+                    counted_as = ("stopped" if ended == "error" else row_ended, heard + playing.kept_ms)
             play_id, kept = playing.play_id, playing.unsaved is not None
         refused = False     # the library refused the end just now: the place is kept without waiting again
         if not kept and play_id is not None:    # (None: a play the forgotten history took)
@@ -3057,7 +3063,7 @@ class Player:
         # ``counted``: its row, as it ended, counts as a play (it counted as one while it played).
         self._emit("track_ended", track_id=playing.entry.track_id, play_id=playing.play_id, ended=ended,
                    early_skip=early, reopened=playing.reopened, unheard=unheard,
-                   counted=bool(counts_as_play(row_ended, heard)))
+                   counted=bool(counts_as_play(*counted_as)))
 
     def _keep_place(self, playing: _Playing, ended: str, at: float, *, write: bool = True) -> None:
         """Remember that a long track was left ``at`` seconds in, to go on from there when it is
@@ -3148,11 +3154,12 @@ class Player:
         return at if at is not None and RESUME_MARGIN_S < at < duration - RESUME_MARGIN_S else 0.0
 
     def _begin(self, entry: QueueEntry, source: Source, *, reopen: int | None = None,
-               heard_at: float | None = None) -> None:
+               heard_at: float | None = None, heard_before: float | None = None) -> None:
         """Log the start of ``entry`` (now audible, or about to be); ``reopen``: the play of
         the last run that this one goes on with (its row, if it is still there). ``heard_at``:
         when (``time.monotonic()``) its first frame is heard, where that is still to come (the
-        output took it and plays it a latency later): what is shown of it waits till then."""
+        output took it and plays it a latency later): what is shown of it waits till then.
+        ``heard_before``: the seconds the saved state says ``reopen`` was heard for."""
         hint = source.duration_hint or source.estimate_s
         track_ms = int(hint * 1000) if hint else None
         play_id, logged = None, None
@@ -3193,6 +3200,11 @@ class Player:
         if play_id is None:
             self._playing.unsaved = _Unsaved(entry.track_id, entry.source, track_ms, now, reopen=reopen,
                                              forgotten_known=forgotten)
+            if reopen is not None:
+                # (it goes on in the old row once written: told as a new play, the window counted
+                # the song twice, that row read at the start and this play)
+                self._playing.kept_ms = int(max(0.0, heard_before or 0.0) * 1000)
+                logged, reopened = self._playing.kept_ms, True
             with self._unsaved_lock:
                 self._unsaved.append(self._playing.unsaved)
             self._tell_unsaved()
@@ -3208,8 +3220,8 @@ class Player:
         # the last close where it was), 0 from its start. ``resumed_at``: the same for a long
         # track only (a song goes on at the last close's place as the seek bar showed it).
         long = (source.duration_hint or source.estimate_s or 0.0) >= RESUME_LONGER_THAN_S
-        # ``reopened``: the play goes on in the last run's row; ``was_counted``: that row, stopped,
-        # counted as a play already (not where nothing of it had been heard).
+        # ``reopened``: the play goes on in the last run's row (or will, kept); ``was_counted``: that
+        # row, stopped, counted as a play already (not where nothing of it had been heard).
         self._emit("track_started", track_id=entry.track_id, play_id=play_id, source=entry.source, entry=entry,
                    at=source.start_s, resumed_at=source.start_s if long else 0.0, reopened=reopened,
                    was_counted=reopened and bool(counts_as_play("stopped", logged)), heard_at=heard_at)
@@ -3288,7 +3300,7 @@ class Player:
                         failed = _OutputWaiting("the audio output did not start")
                     else:
                         self._cued = None
-                        self._begin(entry, source, reopen=reopen)
+                        self._begin(entry, source, reopen=reopen, heard_before=kept.heard if kept else None)
                         if restarted and self._playing is not None:
                             self._playing.restarted = True
             finally:

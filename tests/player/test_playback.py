@@ -1728,6 +1728,41 @@ def test_a_song_resumed_on_a_full_disk_goes_on_with_its_play_once_there_is_room(
     assert store.play(left)["ms_heard"] > 11_000
 
 
+@pytest.mark.parametrize("written_before_the_stop", [True, False])
+def test_a_song_resumed_while_the_library_refuses_it_is_counted_once(store, tmp_path, make_player,
+                                                                     written_before_the_stop):
+    # The song left playing at the last close, resumed while the library refused the write:
+    # its play, kept to go on in the old row, was told as a new one, and the window counted
+    # the song twice (the old row, read at the start, and the play begun).
+    from player.playback import STATE_SETTING
+    from segue_common.listening import counts_as_play
+
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    left = store.start_play(a, track_ms=60_000)
+    store.end_play(left, "stopped", 10_000)
+    store.set_setting(STATE_SETTING, {"queue": [], "keep_going": False,
+                                      "current": [a, "library", True, 10.0, 10.0, 10.0, left, False]})
+    p = make_player(speed=4.0, interval=0.02)
+    ev = Events(p)
+    assert p.restore_state().play_id == left
+    full_disk.refuse(store, "UPDATE")
+    p.resume()
+    assert wait_for(lambda: p.position > 11.0)
+    if written_before_the_stop:
+        full_disk.allow(store, "UPDATE")
+        assert wait_for(lambda: store.play(left)["ended"] == "playing")
+    p.stop()
+    if not written_before_the_stop:
+        full_disk.allow(store, "UPDATE")
+    assert wait_for(lambda: p.unsaved_plays == 0 and store.play(left)["ended"] == "stopped")
+    # As the window counts: the plays the library held at the start, one more for each play
+    # begun (not one going on in a row counted already), one less for each that ended as none.
+    shown = (1 + sum(not d["reopened"] or not d["was_counted"] for d in ev.of("track_started"))
+             - sum(not d["counted"] for d in ev.of("track_ended")))
+    assert [r["id"] for r in store.plays()] == [left]
+    assert shown == sum(bool(counts_as_play(r["ended"], r["ms_heard"])) for r in store.plays()) == 1
+
+
 def test_plays_kept_on_a_full_disk_are_not_written_back_into_a_forgotten_history(store, tmp_path, make_player):
     # "Forget my history" as plays waited for room: once there was room they were written,
     # the history the person asked to forget back in the log, started before the forget.
