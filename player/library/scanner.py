@@ -590,7 +590,8 @@ class Scanner:
         (greyed, never offered: they would not play). One no longer there, or a plain folder
         with files of its own now, is forgotten: its tracks, if not found, are missing as any
         deleted file is. (An empty folder that was never a mount point is a folder emptied:
-        its songs are gone.)"""
+        its songs are gone.) One away before and found mounted now is connected again."""
+        was_away = set(self.store.mount_points_away())
         for root, folder in state.items():
             found = mounted.get(root, set())
             gone, away = [], []
@@ -605,6 +606,10 @@ class Scanner:
                     self._unreadable(path, NOT_CONNECTED)
                     away.append(path)
             self.store.note_mount_points(folder.id, found, gone, away)
+            back = sorted(found & was_away)
+            self.progress.back += back
+            if back or set(away) - was_away:
+                self.progress.away_changed = True
 
     def _scan_roots(self, roots: list[str], folders: dict) -> int:
         """Scan the available roots (``folders``: their rows by path); returns how many moved

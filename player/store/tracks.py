@@ -190,6 +190,11 @@ class TracksMixin:
         disk than the folder they are in (see the migration that makes ``mount_points``)."""
         return {r[0] for r in self.execute("SELECT path FROM mount_points WHERE folder_id = ?", (folder_id,))}
 
+    def mount_points_away(self) -> list[str]:
+        """The mount points inside the library folders whose disk or share the last scan found
+        not connected (see :meth:`note_mount_points`)."""
+        return [r[0] for r in self.execute("SELECT path FROM mount_points WHERE away_since IS NOT NULL ORDER BY path")]
+
     def note_mount_points(self, folder_id: int, found: Iterable[str], gone: Iterable[str] = (),
                           away: Iterable[str] = ()) -> None:
         """Note the mount points a scan found inside the library folder ``folder_id``, and

@@ -36,15 +36,16 @@ def _unshare() -> str:
     return unshare
 
 
-def _scan_while_mounted(unshare: str, mount_point: Path, songs: list[Path]) -> None:
+def _scan_while_mounted(unshare: str, mount_point: Path, songs: list[Path]) -> str:
     """``segue scan`` of the library with a file system mounted at ``mount_point`` holding copies of
-    ``songs`` (their times kept); unmounted when the scan ends."""
+    ``songs`` (their times kept); unmounted when the scan ends. What it said."""
     script = " && ".join([f"mount -t tmpfs segue-test {shlex.quote(str(mount_point))}",
                           *(f"cp -p {shlex.quote(str(s))} {shlex.quote(str(mount_point))}/" for s in songs),
                           f"{shlex.quote(sys.executable)} -m player scan"])
     done = subprocess.run([unshare, "-rm", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True,
                           timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stderr
+    return done.stdout
 
 
 @pytest.fixture
@@ -88,8 +89,9 @@ def test_songs_on_a_share_mounted_inside_the_library_keep_their_history_while_it
     assert "cannot read folder" not in said.stdout
     assert store.away_stamp() == away_at                    # (still away: nothing for readers to read again)
 
-    # Connected again: the same tracks, with their plays, no second copy of either.
-    _scan_while_mounted(unshare, root / "nas", share)
+    # Connected again: the same tracks, with their plays, no second copy of either, and said.
+    said = _scan_while_mounted(unshare, root / "nas", share)
+    assert f"  connected again: {root / 'nas'}\n" in said, said
     assert {t["id"]: t["path"] for t in store.tracks() if t["artist"] == "Share Band"} == shared
     assert [p["track_id"] for p in store.plays()] == [played]
     assert store.away_tracks() == {} and store.away_stamp() != away_at
