@@ -119,9 +119,11 @@ def _there(root: str) -> bool:
         return False
 
 
-def _to_watch(roots: list[str], cap: int) -> tuple[list[str], bool, list[str], list[str]]:
-    """:func:`folders_to_watch`, the roots not there (see :func:`_there`), and the roots."""
-    return (*folders_to_watch(roots, cap), [root for root in roots if not _there(root)], roots)
+def _to_watch(roots: list[str], mounts: list[str], cap: int) -> tuple[list[str], bool, list[str], list[str]]:
+    """:func:`folders_to_watch`, the roots and the mount points away not there (see
+    :func:`_there`), and both."""
+    looked = roots + mounts
+    return (*folders_to_watch(roots, cap), [folder for folder in looked if not _there(folder)], looked)
 
 
 def newest_change(folders) -> float:
@@ -375,17 +377,20 @@ class _WatchThread:
 class FolderWatch(QObject):
     """Watches the folders ``roots()`` names (called on a worker) and those in them, from
     :meth:`start` to :meth:`stop`; :attr:`changed` comes once they changed and then stayed
-    still for ``quiet_ms`` (and no file in the changed folders was modified in that time)."""
+    still for ``quiet_ms`` (and no file in the changed folders was modified in that time).
+    ``mounts_away()`` (on a worker too): the mount points inside them whose disk or share the
+    last scan found not connected, looked for again as a root not there is."""
 
     changed = Signal()
     listed = Signal()           # the folders to watch were listed again, and are watched
     _watch = Signal(int, list)  # to the watch's thread: the folders to watch (see _Watcher)
 
     def __init__(self, roots: Callable[[], list[str]], parent=None, *, quiet_ms: int = QUIET_MS,
-                 cap: int = MAX_WATCHED):
+                 cap: int = MAX_WATCHED, mounts_away: Callable[[], list[str]] = list):
         super().__init__(parent)
         self.cap = cap
         self.roots = roots
+        self.mounts_away = mounts_away
         self.on = False
         self.complete = True    # every folder below the roots is watched
         self._thread: _WatchThread | None = None
@@ -398,7 +403,8 @@ class FolderWatch(QObject):
         self._listing = OneAtATime()
         # A disk or share connected while the window is open: its folder appears, or fills,
         # without a change in any folder watched (a mount hides the folder it lands on from
-        # the watch on it). The roots not there are looked for again now and then.
+        # the watch on it). The roots not there, and the mount points inside them away, are
+        # looked for again now and then (a share mounted at /music/nas changes nothing in /music).
         self._away: list[str] = []
         self._look = QTimer(self, interval=LOOK_AGAIN_MS)
         self._look.timeout.connect(self._look_again)
@@ -465,8 +471,8 @@ class FolderWatch(QObject):
         self._watch.emit(self._ask, folders)
 
     def _start_listing(self):
-        roots, cap = self.roots, self.cap
-        return run_task(lambda: _to_watch(roots(), cap), self._listed, pool=watch_pool(), name="list-folders")
+        roots, mounts, cap = self.roots, self.mounts_away, self.cap
+        return run_task(lambda: _to_watch(roots(), mounts(), cap), self._listed, pool=watch_pool(), name="list-folders")
 
     def _listed(self, result, error) -> None:
         if error is not None:

@@ -94,6 +94,14 @@ def _back_note(folders: list[str]) -> str:
             f"({'their' if len(folders) > 1 else 'its'} songs play, and are suggested, again)")
 
 
+def _not_connected(unreadable: list[tuple[str, str]]) -> list[str]:
+    """The mount points among the places a scan could not look into that it found empty: a disk
+    or share not connected there."""
+    from player.library import scanner
+
+    return [path for path, reason in unreadable if reason == scanner.NOT_CONNECTED]
+
+
 def _unreadable_notes(unreadable: list[tuple[str, str]]) -> list[str]:
     """What the status says of the places a scan could not look into (``(path, reason)``):
     folders it could not list or enter, and, on Windows, where any folder can be entered, single
@@ -104,7 +112,7 @@ def _unreadable_notes(unreadable: list[tuple[str, str]]) -> list[str]:
     files = [path for path, _ in unreadable if not scanner.STAT_DENIED_IS_THE_FOLDERS and not os.path.isdir(path)]
     # A mount point found empty is no folder to fix but a disk to connect, or a folder to
     # delete once its songs are gone for good: said so, as the only way to stop hearing of it.
-    empty = [path for path, reason in unreadable if reason == scanner.NOT_CONNECTED]
+    empty = _not_connected(unreadable)
     folders = [path for path, _ in unreadable if path not in files and path not in empty]
     notes = []
     if empty:
@@ -292,13 +300,15 @@ class LibraryTasksMixin:
             self._away_now(away)
             self._missing_now(missing)
             said = self._unavailable_said
+            # (a share mounted inside a library folder, found empty, is away as a library folder is)
+            away_now = [*result.unavailable, *_not_connected(result.unreadable_folders)]
             # A scan of the folders just added says nothing of the others: those it did not
             # look at stay as they were said.
-            self._unavailable_said = frozenset(result.unavailable) | (said if self._scan_some else frozenset())
+            self._unavailable_said = frozenset(away_now) | (said if self._scan_some else frozenset())
             if quiet:
                 # A disk not connected at the start leaves its tracks listed and unplayable:
                 # the person hears of it once, not again at every look while it stays away.
-                unavailable = [f for f in result.unavailable if f not in said]
+                unavailable = [f for f in away_now if f not in said]
                 notes = ([_unavailable_note(unavailable)] if unavailable else []) + \
                     ([_back_note(result.back)] if result.back else [])
                 if not _changed(result, before, after):

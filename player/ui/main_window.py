@@ -223,7 +223,8 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
         self._scan_timer.timeout.connect(self._scan_tick)
         self._scan_read = self._scan_shown = 0     # tracks read by the running scan; shown
         store = self.store
-        self.folder_watch = FolderWatch(lambda: [row["path"] for row in store.folders()], self)
+        self.folder_watch = FolderWatch(lambda: [row["path"] for row in store.folders()], self,
+                                        mounts_away=store.mount_points_away)
         self.folder_watch.changed.connect(self.follow_rescan)
         self._build_actions()
         self._connect()
