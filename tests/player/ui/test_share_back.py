@@ -18,6 +18,7 @@ import pytest
 
 from player.library.scanner import Scanner
 from tests.audiogen import write_track
+from tests.player.library.test_mount_points import _unshare
 from tests.player.ui.test_away_folders import _greyed
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -36,14 +37,8 @@ def _unmount(share: Path) -> None:
     subprocess.run(["umount", str(share)], check=True)
 
 
-def test_a_share_inside_a_library_folder_connected_or_taken_off_while_the_window_is_open(request):
-    unshare = shutil.which("unshare")
-    if sys.platform != "linux" or unshare is None:
-        pytest.skip("mounting a file system needs Linux's unshare")
-    probe = subprocess.run([unshare, "-rm", "sh", "-c", "mount -t tmpfs segue-probe /mnt"], capture_output=True,
-                           timeout=60)
-    if probe.returncode:
-        pytest.skip(f"this machine lets no mount namespace be made: {probe.stderr.decode(errors='replace')}")
+def test_a_share_inside_a_library_folder_connected_or_taken_off_while_the_window_is_open():
+    unshare = _unshare()
     inner = f"{Path(__file__).relative_to(ROOT)}::test_inside_a_mount_namespace_the_share_comes_and_goes"
     done = subprocess.run([unshare, "-rm", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", inner],
                           cwd=ROOT, capture_output=True, text=True, timeout=300,
