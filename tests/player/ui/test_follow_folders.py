@@ -854,3 +854,48 @@ def test_a_cue_sheet_edited_where_it_lies_shows_its_new_titles(qtbot, scanned, m
         f.write(_sheet(second_title="Second Take"))
     qtbot.waitUntil(lambda: "Second Take" in _titles(window), timeout=20000)
     assert "Second Song" not in _titles(window)
+
+
+def test_a_mount_point_away_is_looked_at_off_the_window_and_rescanned_only_once_it_fills(qtbot, tmp_path,
+                                                                                        monkeypatch):
+    # A share mounted inside a library folder (/music/nas) and not connected: mounting it changes
+    # nothing the watch hears of (here: the watch stops at the library folder itself), so it is
+    # looked at again; while it stays empty no look asks for a rescan, and no look waits on the
+    # window's thread (a share that does not answer would freeze it).
+    import threading
+
+    from player.ui import folder_watch
+    from player.ui.folder_watch import FolderWatch
+
+    root = tmp_path / "music"
+    (root / "Album").mkdir(parents=True)
+    (root / "Album" / "a.flac").write_bytes(b"")
+    share = root / "nas"
+    share.mkdir()
+    looks, threads = [], set()
+    there = folder_watch._there
+
+    def counted(folder):
+        threads.add(threading.current_thread())
+        if folder == str(share):
+            looks.append(folder)
+        return there(folder)
+
+    monkeypatch.setattr(folder_watch, "_there", counted)
+    watch = FolderWatch(lambda: [str(root)], quiet_ms=200, cap=1, mounts_away=lambda: [str(share)])
+    watch.look_again_ms = 100
+    changes = []
+    watch.changed.connect(lambda: changes.append(1))
+    try:
+        with qtbot.waitSignal(watch.listed, timeout=5000):
+            watch.start()
+        assert watch.watched() == [str(root)]
+        qtbot.waitUntil(lambda: len(looks) >= 5, timeout=20000)
+        assert changes == [] and watch._since is None   # empty at every look: nothing taken as changed
+        (share / "a.flac").write_bytes(b"")
+        with qtbot.waitSignal(watch.changed, timeout=20000):
+            pass
+        assert changes == [1]
+    finally:
+        watch.close()
+    assert threading.main_thread() not in threads
