@@ -45,7 +45,7 @@ from player.library.scanner import copy_of_missing
 from player.library.names import NAME_COLUMNS, Namer, path_disc, path_numbers, release_folder, title_disc
 from player.recommendations import AlbumIds, is_book, track_bucket
 from player.store.owners import owner_alive, owners_folder
-from player.saved_values import UNREADABLE, finite, row_id, row_id_or_none, whole
+from player.saved_values import UNREADABLE, finite, on, row_id, row_id_or_none, whole
 from player.store.plays import ENDINGS, SOURCES
 from segue_common.listening import (EARLY_SKIP_CAP_MS, EARLY_SKIP_FRACTION, EARLY_SKIP_MS, SESSION_GAP_S,
                                     SUGGESTED_SOURCES, counts_as_play, early_skip_limit_ms)
@@ -289,11 +289,11 @@ def _saved_entry(q) -> tuple | None:
     of a repeat-all copy, when it is one; whether the person moved it in Up next, and sent it
     to the end, when they did (a state saved before that was kept has neither)."""
     try:
-        track, manual = row_id(q[0]), bool(q[2])
+        track, manual = row_id(q[0]), on(q[2])
     except UNREADABLE:
         return None
-    return (track, _saved_source(q[1], manual), manual, _lap_of(q[3:4]), bool(q[4]) if len(q) > 4 else False,
-            bool(q[5]) if len(q) > 5 else False)
+    return (track, _saved_source(q[1], manual), manual, _lap_of(q[3:4]), on(q[4]) if len(q) > 4 else False,
+            on(q[5]) if len(q) > 5 else False)
 
 
 def _lap_of(saved: list) -> int:
@@ -311,7 +311,7 @@ def _saved_current(current) -> tuple | None:
     before the credit (or the time heard, the play's row, the move to the end, the lap) lacks
     it; one of them unreadable is taken as missing."""
     try:
-        track, manual = row_id(current[0]), bool(current[2])
+        track, manual = row_id(current[0]), on(current[2])
     except UNREADABLE:
         return None
     more = list(current[3:9])
@@ -320,7 +320,7 @@ def _saved_current(current) -> tuple | None:
     heard = _saved_seconds(more[2]) if len(more) > 2 and more[2] is not None else None
     play = row_id_or_none(more[3]) if len(more) > 3 and more[3] is not None else None
     return (track, _saved_source(current[1], manual), manual, position, credit, heard, play,
-            bool(more[4]) if len(more) > 4 else False, _lap_of(more[5:6]))
+            on(more[4]) if len(more) > 4 else False, _lap_of(more[5:6]))
 
 
 def _maybe(read, value):

@@ -39,3 +39,8 @@ def finite(value) -> float:
     if not math.isfinite(number):
         raise ValueError(f"not finite: {value!r}")
     return number
+
+
+def on(value) -> bool:
+    """A flag saved as a boolean: any other value, the word "false" among them, is off."""
+    return value is True

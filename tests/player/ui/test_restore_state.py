@@ -819,6 +819,12 @@ HOSTILE_STATES = {
                                '"current": [{a}, "library", true, 1.0, 1.0, 1.0, Infinity]}}', ["b"], "a"),
     "the cued place NaN": ('{{"queue": [[{b}, "queue", true]], "current": [{a}, "library", true, NaN, NaN]}}',
                            ["b"], "a"),
+    # (flags saved as booleans: another value, "false" among them, is off)
+    "an entry's own flag a word": ('{{"queue": [[{a}, "radio", "false"], [{b}, "podcast", "no"]]}}', ["a", "b"], None),
+    "an entry's moves words": ('{{"queue": [[{a}, "queue", true, 0, "false", "false"]]}}', ["a"], None),
+    "the cued song's flags words": ('{{"queue": [[{b}, "queue", true]], '
+                                    '"current": [{a}, "radio", "false", 1.0, 1.0, 1.0, null, "false"]}}',
+                                    ["b"], "a"),
 }
 
 
@@ -838,10 +844,13 @@ def test_an_odd_value_in_the_saved_state_leaves_out_that_part_alone(scanned, nam
     try:
         player.restore_state()
         assert [e.track_id for e in player.queue] == [songs[s] for s in queued]
-        assert all(e.source in ("queue", "radio") for e in player.queue)
+        assert all(e.source in ("queue", "radio", "up_next") for e in player.queue)
+        assert [e.manual for e in player.queue] == [e.source == "queue" for e in player.queue]
+        assert not any(e.placed or e.sent_to_end for e in player.queue)
         assert (player.cued.entry.track_id if player.cued is not None else None) == songs.get(cued)
         if player.cued is not None:
             assert player.cued.position == (0.0 if "NaN" in text else 1.0) and player.cued.credit >= 0.0
+            assert player.cued.entry.manual == (player.cued.entry.source != "radio") and not player.cued.to_end
         assert player.station_seed in (None, songs["b"])
     finally:
         player.close()
