@@ -138,7 +138,7 @@ def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, l
         # (opened without blocking and checked: a named pipe under its name waited for a
         # writer for ever, and the start with it)
         with open_regular_file(path) as f:
-            text = f.read().decode("utf-8")
+            held = f.read()
     except FileNotFoundError:
         return [], {}
     except OSError as exc:
@@ -147,14 +147,19 @@ def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, l
         log.error("the plays kept at the last close cannot be read (%s): left in %s", exc, path)
         return [], {}
     try:
-        data = json.loads(text)
+        # (past a byte-order mark: an editor's, where the file was edited by hand)
+        data = json.loads(held.decode("utf-8-sig"))
         plays, places, odd = [], {}, []
         # (one play or place of another shape is left out, and said: the file set aside for it
         # held the others back from the library)
         for p in data.get("plays") or []:
             (plays if isinstance(p, dict) else odd).append(p)
-        for t, v in (data.get("places") or {}).items():
-            if isinstance(v, list) and t.lstrip("-").isdigit():
+        saved_places = data.get("places") or {}
+        if not isinstance(saved_places, dict):
+            saved_places, odd = {}, odd + [("places", saved_places)]
+        for t, v in saved_places.items():
+            # (a song's id in decimal digits: "²" is a digit, and int() refused it)
+            if isinstance(v, list) and t.removeprefix("-").isdecimal():
                 places[int(t)] = v
             else:
                 odd.append((t, v))

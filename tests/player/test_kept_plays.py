@@ -187,6 +187,18 @@ ODD_PLAYS = {
     "no play": ('5', None),
 }
 
+# The file around them ({good} and {odd}: the plays), and files odd elsewhere, with a play
+# of a newer Segue's: a place's song a digit int() does not read, places of another shape, a
+# byte-order mark (a hand edit).
+KEPT_FILE = '{{"version": 1, "plays": [{good}, {odd}], "places": {{}}}}'
+NEWER = ODD_PLAYS["a newer Segue's source"][0]
+ODD_PLAYS.update({
+    "a place's song a superscript": (NEWER, "queue", KEPT_FILE.replace("{{}}", '{{"\u00b2": [null, 1.0, null]}}')),
+    "a place's song two minus signs": (NEWER, "queue", KEPT_FILE.replace("{{}}", '{{"--5": [null, 1.0, null]}}')),
+    "the places a list": (NEWER, "queue", KEPT_FILE.replace("{{}}", "[[1, 1.0]]")),
+    "a byte-order mark": (NEWER, "queue", "\ufeff" + KEPT_FILE),
+})
+
 
 @pytest.mark.parametrize("name", ODD_PLAYS)
 def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(store, tmp_path, name):
@@ -206,10 +218,10 @@ def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(s
     at = time.time() - 100
     good = ('{"track_id": %d, "source": "library", "track_ms": 2000, "started_at": %r, '
             '"ended": ["finished", 2000, null, 2000, %r]}' % (one, at, at + 2))
-    odd, written = ODD_PLAYS[name]
+    odd, written, *around = ODD_PLAYS[name]
     path = kept_plays.journal_path(store.path)
-    path.write_text('{"version": 1, "plays": [%s, %s], "places": {}}'
-                    % (good, odd.format(song=two, at=at + 10, z="0" * 30)), encoding="utf-8")
+    path.write_text((around or [KEPT_FILE])[0].format(good=good, odd=odd.format(song=two, at=at + 10, z="0" * 30)),
+                    encoding="utf-8")
     player = Player(store, NullEngine())
     player.close()
     # Each written once, in the order kept (the rows' ids follow the order written).
@@ -218,3 +230,17 @@ def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(s
     assert plays[one]["source"] == "library" and plays[one]["ended"] == "finished"
     assert (plays[two]["source"] if two in plays else None) == written
     assert not path.exists()
+
+
+def test_a_kept_file_not_in_utf8_is_set_aside_and_the_player_opens(store):
+    # Its decoding raised past the reading's guards: the player could not be made, at every
+    # start ("Playback is not available"), until the file was found and removed by hand.
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+
+    path = kept_plays.journal_path(store.path)
+    held = b'{"version": 1, "plays": [{"track_id": 1, "source": "library \xff"}], "places": {}}'
+    path.write_bytes(held)
+    Player(store, NullEngine()).close()
+    assert not path.exists()
+    assert path.with_name(path.name + ".unreadable").read_bytes() == held     # to be read by hand
