@@ -381,8 +381,12 @@ class AnalysisJob:
         self.cores = cores
         self.threads = cnn_threads(self.device, cores) if threads == "auto" else threads
         if cnn_workers == "auto":
-            cnn_workers = (store.get_setting(CNN_WORKERS_SETTING, None)
-                           or default_cnn_workers(self.device, cores))
+            # (more threads than cores only wait on each other; one unreadable, or none, is the default)
+            try:
+                cnn_workers = min(whole(store.get_setting(CNN_WORKERS_SETTING, None)), cores)
+            except UNREADABLE:
+                cnn_workers = 0
+            cnn_workers = cnn_workers or default_cnn_workers(self.device, cores)
         self.cnn_workers = max(1, int(cnn_workers))
         self._cnn_pool: ThreadPoolExecutor | None = None
         self._solo_calls = 0

@@ -415,6 +415,11 @@ ODD_IN_FLIGHT = {
     "a strike infinite": '{{"version": {v}, "tracks": [], "strikes": {{"1": Infinity}}}}',
     "a track infinite": '{{"version": {v}, "tracks": [Infinity, 1e400]}}',
     "the decoding one past SQLite": '{{"version": {v}, "decoding": 1{z}}}',
+    # (and the CNN's threads asked for in the settings: the job raised as it was made)
+    "the CNN's threads infinite": ("analysis.cnn_workers", "Infinity"),
+    "the CNN's threads 1e400": ("analysis.cnn_workers", "1e400"),
+    "the CNN's threads a word": ("analysis.cnn_workers", '"two"'),
+    "the CNN's threads past SQLite": ("analysis.cnn_workers", "1{z}"),
 }
 
 
@@ -426,9 +431,13 @@ def test_an_odd_note_of_the_tracks_in_flight_is_left_out_and_the_analysis_runs(s
     from player.analysis import IN_FLIGHT_SETTING
 
     job = AnalysisJob(store, workers=0)
+    key, text = ODD_IN_FLIGHT[kind] if isinstance(ODD_IN_FLIGHT[kind], tuple) else (IN_FLIGHT_SETTING,
+                                                                                   ODD_IN_FLIGHT[kind])
     with store.transaction() as conn:
         conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (
-            IN_FLIGHT_SETTING, ODD_IN_FLIGHT[kind].format(v=json.dumps(job.tagger.version), z="0" * 30)))
+            key, text.format(v=json.dumps(job.tagger.version), z="0" * 30)))
+    job = AnalysisJob(store, workers=0)
+    assert 1 <= job.cnn_workers <= job.cores
     job.run()
     assert store.feature_counts(job.tagger.version) == {"analysed": 5, "errors": 1, "pending": 0}
 
