@@ -261,9 +261,9 @@ def _earlier_measure(root: Path, n_sessions: int, keys: tuple[str, ...]) -> dict
         return None
     try:
         metrics = json.loads((run / "manifest.json").read_text()).get("metrics", {})
-    except (OSError, ValueError):
-        return None
-    taken = metrics.get(keys[-1])
-    if not taken or not all(k in metrics for k in keys) or not taken <= n_sessions < REMEASURE_GROWTH * taken:
+        taken = metrics.get(keys[-1])
+        if not taken or not all(k in metrics for k in keys) or not taken <= n_sessions < REMEASURE_GROWTH * taken:
+            return None
+    except (OSError, ValueError, TypeError, AttributeError):  # (a manifest of another shape: measured again)
         return None
     return {k: metrics[k] for k in keys}
