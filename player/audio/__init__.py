@@ -35,6 +35,11 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
     asked = device
     if store is not None:
         device = device or store.get_setting(DEVICE_SETTING)
+        if not (device is None or isinstance(device, str)):
+            # (a device is saved by its name: a number, say, went to PortAudio as the index of
+            # whichever device had it, or raised; the settings dialog shows the default for it)
+            log.warning("the output device setting holds %r, which is no name: using the default", device)
+            device = None
         crossfade = crossfade_setting(store)
     if null or device == "null":
         from player.audio.null_engine import NullEngine
@@ -59,11 +64,12 @@ def create_engine(store=None, *, device: str | None = None, null: bool = False) 
 
 def crossfade_setting(store) -> float:
     """The crossfade in seconds the settings hold, within what the engine takes; 0 (gapless)
-    where the stored value is no number."""
+    where the stored value is no finite number."""
     from player.audio.buffered import MAX_CROSSFADE_S
+    from player.saved_values import UNREADABLE, finite
 
     try:
-        value = float(store.get_setting(CROSSFADE_SETTING, 0.0) or 0.0)
-    except (TypeError, ValueError, OverflowError):     # (a whole number too large for a float)
+        value = finite(store.get_setting(CROSSFADE_SETTING, 0.0) or 0.0)
+    except UNREADABLE:      # (Infinity and 1e400 as well: no length, as NaN is none)
         return 0.0
-    return min(MAX_CROSSFADE_S, max(0.0, value)) if value == value else 0.0
+    return min(MAX_CROSSFADE_S, max(0.0, value))

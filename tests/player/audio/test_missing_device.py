@@ -36,6 +36,21 @@ def test_a_missing_device_from_the_settings_plays_on_the_default_and_says_so(nul
     assert store.get_setting(DEVICE_SETTING) == GONE    # to be chosen again once it is back
 
 
+@pytest.mark.parametrize("stored", ["0", "1", "true", "[1]", '{"name": "x"}'])
+def test_a_device_setting_that_is_no_name_plays_on_the_default(null_sink, store, stored):
+    # A number went to PortAudio as the index of whichever device had it (the settings dialog
+    # showed "System default"), or raised: "Playback is not available" at every start.
+    from player.audio.sd_engine import SoundDeviceEngine
+
+    with store.transaction() as conn:
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?)", (DEVICE_SETTING, stored))
+    engine = create_engine(store)
+    try:
+        assert isinstance(engine, SoundDeviceEngine) and engine.device is None and not engine.notice
+    finally:
+        engine.close()
+
+
 def test_a_device_asked_for_by_name_must_open(null_sink, store):
     from player.audio.base import AudioEngineError
 
