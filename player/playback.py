@@ -703,6 +703,12 @@ class Player:
         return self._queue.entries()
 
     @property
+    def has_before(self) -> bool:
+        """Whether a song of this run is there for Previous to go back to (with none playing:
+        after a stop, or once Up next ran out)."""
+        return bool(self._back)
+
+    @property
     def history(self) -> list[int]:
         """Track ids played this run, oldest first."""
         with self._lock:

@@ -142,6 +142,7 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     names_read = Signal()               # names of tracks the library in memory does not hold were read
     cover_shared = Signal()             # the song's cover is in a file for the desktop (shared_cover)
     seeked = Signal(float)              # the player jumped to this place (s) in the song, asked in the window
+    moves_changed = Signal()            # Play, Next and Previous were shown anew (moves(): what they can do)
     tags_read_again = Signal(object)    # "Read tags again" is done: its ScanProgress, or the exception
     station_ended = Signal(object)      # (Station, seed): it handed over to Up next, its seed gone (filler's thread)
     station_followed = Signal(object)   # (Station, seed, track now): a scan elsewhere merged its seed (filler's thread)
@@ -241,6 +242,10 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
     # -- set-up ----------------------------------------------------------
     def _build_actions(self) -> None:
         build_menus(self)
+        # Play starts the library's first song: with none shown (an empty library, a search
+        # that finds nothing) it has nothing to start.
+        self.model.modelReset.connect(self._show_moves)
+        self.model.layoutChanged.connect(self._show_moves)
         # Beside the import's progress, where a person looks for a way to stop it.
         self.stop_import_btn = QToolButton(autoRaise=True)
         self.stop_import_btn.setDefaultAction(self.act_stop_import)

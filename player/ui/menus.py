@@ -44,8 +44,8 @@ def build_menus(window) -> None:
     play = window.playback_menu = bar.addMenu("&Playback")
     window.act_play = play.addAction("Play / pause", window.toggle_play)
     window.act_play.setShortcut(Qt.Key_Space)
-    play.addAction("Next", window.next_track, QKeySequence("Ctrl+Right"))
-    play.addAction("Previous", window.previous_track, QKeySequence("Ctrl+Left"))
+    window.act_next = play.addAction("Next", window.next_track, QKeySequence("Ctrl+Right"))
+    window.act_previous = play.addAction("Previous", window.previous_track, QKeySequence("Ctrl+Left"))
     play.addAction("Stop", window.stop)
     # One-shot: the player turns it off once it has stopped the music (the mark follows it).
     window.act_stop_after = QAction("Stop after this song", window, checkable=True, shortcut=QKeySequence("Ctrl+."))
@@ -99,8 +99,10 @@ def build_menus(window) -> None:
     # Only with a song to start it from, as the now-playing bar's Radio button: with nothing
     # playing it was there to pick, and did nothing. So the others on the song playing; the
     # window shows them anew as songs start and stop (nothing plays yet).
+    # Play, Next and Previous likewise only where they do something (none before the player is there).
     for action in (window.act_stop_after, window.act_forward, window.act_back, window.act_radio,
-                   window.sleep_menu.act_end_of_song, *window.act_chapters):
+                   window.sleep_menu.act_end_of_song, *window.act_chapters, window.act_play, window.act_next,
+                   window.act_previous):
         action.setEnabled(False)
     window.act_never = play.addAction("Never suggested…", window.open_never_suggested)
     window.act_never.setStatusTip("The songs and artists Up next, Radio and Discover leave out, and a way to undo")

@@ -227,6 +227,7 @@ class PlaybackMixin:
         b.track_ended.connect(self._track_ended)
         b.state_changed.connect(self._state_changed)
         b.queue_changed.connect(self.refresh_up_next)
+        b.queue_changed.connect(self._show_moves)
         b.error.connect(self._play_failed)
         b.gave_up.connect(self._gave_up)
         b.device_lost.connect(self._output_lost)
@@ -238,6 +239,7 @@ class PlaybackMixin:
         player.volume = self.transport.gain()
         self.up_next.keep_going.setChecked(bool(player.keep_going))
         self.transport.set_ready(True)
+        self._show_moves()
         self._show_position_while(player.state)
         self.refresh_up_next()
         notice = getattr(getattr(player, "engine", None), "notice", None)
@@ -286,6 +288,7 @@ class PlaybackMixin:
             self._show_track(cued.entry.track_id)
             self.transport.set_position(cued.position, cued.duration)
         self.refresh_up_next()
+        self._show_moves()          # (the queue and song left last time)
         self.restored = True
         self.state_restored.emit()
 
@@ -471,6 +474,34 @@ class PlaybackMixin:
         chapters = song and bool(self.chapters.chapters) and self.chapters.track_id == self._shown_track
         for action in self.act_chapters:
             action.setEnabled(chapters)
+        self._show_moves()
+
+    def moves(self) -> dict[str, bool]:
+        """Whether Play, Next and Previous do something now. Play: with a song to go on with,
+        Up next or a library to start from. Next: with a song to skip (the last one, it ends
+        the music) or one queued; stopped with none queued it did nothing. Previous: with a
+        song (it restarts the first one) or one heard before in this run (after Stop it goes
+        back to it)."""
+        player = self.player
+        if player is None:
+            return {"play": False, "next": False, "previous": False}
+        song, queued = self.song_acted_on() is not None, bool(player.queue)
+        return {"play": song or queued or self.model.rowCount() > 0,
+                "next": player.current_track_id is not None or queued,
+                "previous": song or player.has_before}
+
+    def _show_moves(self, *_args) -> None:
+        """Play, Next and Previous (the menu's, their keys, the bar's buttons) are there to
+        pick only where they do something: with nothing to go to they did nothing, unsaid. As
+        with the actions on the song, this follows the player and the library, not a menu's
+        opening, so a key works as soon as its action can."""
+        can = self.moves()
+        for name, actions in (("play", (self.act_play, self.transport.play_btn)),
+                              ("next", (self.act_next, self.transport.next_btn)),
+                              ("previous", (self.act_previous, self.transport.prev_btn))):
+            for action in actions:
+                action.setEnabled(can[name])
+        self.moves_changed.emit()
 
     def _set_volume(self, value: float) -> None:
         if self.player is not None:
@@ -1153,6 +1184,7 @@ class PlaybackMixin:
 
         self.transport.set_playing(state == PlaybackState.PLAYING)
         self._show_position_while(state)
+        self._show_moves()          # (a song paused or stopped, a cued one let go of)
         if state == PlaybackState.STOPPED:
             self._started_track = None      # started again after a stop, a song is said again
         if state == PlaybackState.STOPPED and self.current_track_id() is None and self.player.cued is None:

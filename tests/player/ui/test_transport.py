@@ -283,6 +283,46 @@ def test_actions_on_the_song_playing_are_greyed_while_none_plays_and_their_keys_
     qtbot.waitUntil(lambda: not any(a.isEnabled() for a in on_the_song), timeout=5000)
 
 
+def test_next_previous_and_play_are_offered_only_where_they_can_do_something(qtbot, store, make_window):
+    # With nothing to go to (nothing played yet, nothing queued) Next and Previous were there
+    # to pick and did nothing; with an empty library Play did nothing either.
+    empty = make_window(store)
+    qtbot.waitUntil(lambda: empty.player is not None and empty.restored, timeout=10000)
+    bar = empty.transport
+    menu = {a.text(): a for a in empty.playback_menu.actions()}
+    moves = [menu["Next"], menu["Previous"], empty.act_play, bar.next_btn, bar.prev_btn, bar.play_btn]
+    assert not any(a.isEnabled() for a in moves)
+
+
+def test_next_and_previous_follow_the_queue_and_their_keys_work_as_soon_as_they_can(qtbot, scanned, make_window):
+    # Next with nothing queued and nothing playing, and Previous with nothing played before,
+    # did nothing; after Stop they start a song, and are offered there.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.player is not None and window.restored, timeout=10000)
+    window.up_next.keep_going.setChecked(False)         # (no suggestions queued after the song)
+    bar = window.transport
+    menu = {a.text(): a for a in window.playback_menu.actions()}
+    nexts, previous = [menu["Next"], bar.next_btn], [menu["Previous"], bar.prev_btn]
+    assert window.act_play.isEnabled() and bar.play_btn.isEnabled()      # (the library's first song)
+    assert not any(a.isEnabled() for a in nexts + previous)
+    ids = [window.model.track_id(r) for r in range(3)]
+    window.enqueue([ids[0]])
+    qtbot.waitUntil(lambda: all(a.isEnabled() for a in nexts), timeout=5000)
+    assert not any(a.isEnabled() for a in previous)
+    window.activateWindow()
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key_Right, Qt.ControlModifier)     # its key, as soon as it can
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+    qtbot.waitUntil(lambda: all(a.isEnabled() for a in previous), timeout=5000)     # (restarts it)
+    assert all(a.isEnabled() for a in nexts)        # (skips it, the last one)
+    window.stop()
+    qtbot.waitUntil(lambda: window.shown_track_id() is None, timeout=5000)
+    assert not any(a.isEnabled() for a in nexts)    # nothing queued after it
+    assert all(a.isEnabled() for a in previous)     # back to the song stopped
+    qtbot.keyClick(window.library.table, Qt.Key_Left, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
+
+
 def test_previous_while_paused_shows_the_song_back_at_its_start(qtbot, store, make_window, tmp_path):
     # Paused, the seek bar's timer rests: Previous restarting the song (past its first 3 s)
     # changes no state and starts no song, and the bar went on showing where it was paused.
