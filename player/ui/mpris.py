@@ -250,8 +250,11 @@ if QDBusAbstractAdaptor is not None:
         MinimumRate = Property(float, lambda self: 1.0)
         MaximumRate = Property(float, lambda self: 1.0)
         CanGoNext = Property(bool, lambda self: self._can_go_next())
-        CanGoPrevious = Property(bool, lambda self: True)
-        CanPlay = Property(bool, lambda self: True)
+        # As the window's Previous and Play: Previous restarts a song (the first one too) and
+        # goes back to the one stopped; with nothing played yet, or an empty library and Up
+        # next, a desktop showed buttons that did nothing.
+        CanGoPrevious = Property(bool, lambda self: self._window.moves()["previous"])
+        CanPlay = Property(bool, lambda self: self._window.moves()["play"])
         # With no song to act on (none played yet, stopped, Up next ran out) Pause and Seek do
         # nothing: a desktop showed a pause button and a seek bar there that did nothing.
         CanPause = Property(bool, lambda self: self._track() is not None)
@@ -321,10 +324,19 @@ class Mpris(QObject):
         the three that changed since last told."""
         now = {"CanGoNext": self.player._can_go_next(), "Shuffle": self.player._shuffle(),
                "LoopStatus": self.player._loop_status()}
+        self._tell_changed(now)
+
+    def _tell_changed(self, now: dict) -> None:
         changed = {k: v for k, v in now.items() if k not in self._told or self._told[k] != v}
         self._told.update(now)
         if changed:
             self._changed(changed)
+
+    def announce_moves(self, *_args) -> None:
+        """Tell MPRIS clients whether Play and Previous do something, where that changed since
+        last told (the window shows its own anew as songs, Up next and the library change)."""
+        can = self.window.moves()
+        self._tell_changed({"CanPlay": can["play"], "CanGoPrevious": can["previous"]})
 
     def announce_volume(self, *_args) -> None:
         self._changed({"Volume": self.player._volume()})
@@ -357,6 +369,7 @@ def start_mpris(window) -> Mpris | None:
     window.transport.volume.valueChanged.connect(mpris.announce_volume)
     window.transport.mute_changed.connect(mpris.announce_volume)
     window.names_read.connect(mpris.announce)       # a track first named "…" has its names now
+    window.moves_changed.connect(mpris.announce_moves)
     window.cover_shared.connect(mpris.announce)     # the cover is read after the song starts
     window.state_restored.connect(mpris.announce)   # the song left last time, back where it was
     window.ratings_changed.connect(mpris.announce)  # the stars of the song playing may be new

@@ -357,6 +357,33 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
             service.close()
 
 
+def test_play_and_previous_are_offered_only_where_they_do_something(qtbot, bus, store, tmp_path, make_window):
+    # CanPlay and CanGoPrevious said yes with an empty library and nothing played: a desktop
+    # showed Play and Previous buttons that did nothing.
+    from player.library.scanner import Scanner
+    from tests.audiogen import write_track
+
+    window = make_window(store)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            assert "false" in _get(qtbot, "CanPlay") and "false" in _get(qtbot, "CanGoPrevious")
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            write_track(tmp_path / "music", "a", seconds=0.5, tags={"title": "First"})
+            Scanner(store).scan([str(tmp_path / "music")])
+            window.reload_library()
+            qtbot.waitUntil(lambda: "'CanPlay': <true>" in "".join(lines), timeout=10000)     # told, unasked
+            assert "false" in _get(qtbot, "CanGoPrevious")      # nothing played yet
+            window.play_ids([window.model.track_id(0)], 0, "library")
+            qtbot.waitUntil(lambda: "'CanGoPrevious': <true>" in "".join(lines), timeout=10000)
+            window.stop()       # (Previous goes back to the song stopped)
+            qtbot.waitUntil(lambda: "'Stopped'" in _get(qtbot, "PlaybackStatus"), timeout=10000)
+            assert "true" in _get(qtbot, "CanGoPrevious") and "true" in _get(qtbot, "CanPlay")
+        finally:
+            service.close()
+
+
 def test_seek_and_pause_are_offered_only_with_a_song_to_act_on(qtbot, bus, scanned, make_window):
     # CanSeek and CanPause said yes with nothing playing: a desktop showed a seek bar and a
     # pause button that did nothing.
