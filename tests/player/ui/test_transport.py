@@ -324,6 +324,31 @@ def test_next_and_previous_follow_the_queue_and_their_keys_work_as_soon_as_they_
     qtbot.waitUntil(lambda: window.player.current_track_id == ids[0], timeout=10000)
 
 
+def test_play_is_offered_once_a_first_scan_fills_the_library_and_again_when_a_search_is_cleared(
+        qtbot, store, music, make_window):
+    # Greyed with an empty library, Play must come back as the library fills while the window
+    # is open, and after a search that showed nothing is cleared: else nothing starts the music.
+    window = make_window(store)
+    qtbot.waitUntil(lambda: window.player is not None and window.restored, timeout=10000)
+    window.up_next.keep_going.setChecked(False)
+    plays = [window.act_play, window.transport.play_btn]
+    assert not any(a.isEnabled() for a in plays)
+    with qtbot.waitSignal(window.library_loaded, timeout=20000):
+        window.scan([str(music)])
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    assert all(a.isEnabled() for a in plays)
+    window.library.search.setText("nothing is called this")
+    qtbot.waitUntil(lambda: window.model.rowCount() == 0, timeout=5000)
+    assert not any(a.isEnabled() for a in plays)
+    window.library.search.setText("")
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=5000)
+    assert all(a.isEnabled() for a in plays)
+    window.activateWindow()
+    window.library.table.setFocus()
+    qtbot.keyClick(window.library.table, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+
+
 def test_previous_while_paused_shows_the_song_back_at_its_start(qtbot, store, make_window, tmp_path):
     # Paused, the seek bar's timer rests: Previous restarting the song (past its first 3 s)
     # changes no state and starts no song, and the bar went on showing where it was paused.
