@@ -728,6 +728,7 @@ class LibraryTasksMixin:
 
         def done(result, error):
             self.tasks.finish("forget")
+            self._show_moves()      # (Previous has no song of the run before the forget to go back to)
             self.listening.plays_changed()
             self.recount_plays()
             if intelligence is not None:

@@ -315,3 +315,20 @@ def test_suggestions_after_a_song_cued_at_a_forget_are_ranked_anew_at_once(qtbot
                     timeout=10000)
     assert player.cued is not None and player.cued.entry.track_id not in [e.track_id for e in player.queue]
     qtbot.waitUntil(lambda: [id(e) for e in panel.rows.entries()] == [id(e) for e in player.queue], timeout=5000)
+
+
+def test_previous_is_greyed_after_a_forget_with_nothing_playing(qtbot, scanned, make_window):
+    # Stopped, Previous goes back to the song stopped; the forget takes that song off its
+    # way back, and Previous stayed there to pick, doing nothing.
+    window = _opened(qtbot, scanned, make_window)
+    window.up_next.keep_going.setChecked(False)
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10000)
+    window.play_ids([window.model.track_id(0)], 0, "library")
+    qtbot.waitUntil(lambda: window.player.current_track_id is not None, timeout=10000)
+    window.stop()
+    qtbot.waitUntil(lambda: window.shown_track_id() is None and window.player.cued is None, timeout=5000)
+    previous = [window.act_previous, window.transport.prev_btn]
+    qtbot.waitUntil(lambda: all(a.isEnabled() for a in previous), timeout=5000)
+    _forget(qtbot, window)
+    assert not window.player.has_before
+    assert not any(a.isEnabled() for a in previous)
