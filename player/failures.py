@@ -62,6 +62,13 @@ def no_room(exc: BaseException) -> bool:
     return isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS
 
 
+def library_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_BUSY: another connection (a command, the learner, a
+    second window) held the library past the wait, and a later try may well pass."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.Error) and isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
     """``(one-line message, exit status)`` for ``exc``; unexpected ones are logged with their traceback."""
     from player.store.connection import DatabaseCorruptError, StoreError, is_corruption

@@ -38,6 +38,7 @@ from player import kept_plays
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAGGED_SETTING, replaygain_factor
 from player.audio.queue import FEW, PlayQueue, QueueEntry, before_sent_to_end, index_of, queued_of, shuffled
+from player.failures import library_busy
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
@@ -616,6 +617,7 @@ class Player:
         self._state_lock = threading.Lock()
         self._closed = threading.Event()
         self._closing = False     # (from the start of close: its writes wait as long as the close's do)
+        self._held_at_close = False   # (a write at close refused as another process holds the library)
         # Set by every change (an event emitted, a seek, Keep it going, closing): the progress
         # thread, resting while nothing plays and all is saved, waits for it instead of waking
         # every interval for nothing.
@@ -2786,7 +2788,11 @@ class Player:
         """How long a write for a click, or of the plays kept, waits for a library another
         process holds: a moment (``BEGIN_WRITE_WAIT_MS``); closing, as long as the close's own
         writes (the state refused then is not saved at all)."""
-        return CLOSE_WRITE_WAIT_MS if self._closing else BEGIN_WRITE_WAIT_MS
+        if not self._closing:
+            return BEGIN_WRITE_WAIT_MS
+        # Once one write at close is refused as busy, the rest go to the kept file at once: each
+        # waiting its own second, Quit took 3 s and more with the window still on screen.
+        return 0 if self._held_at_close else CLOSE_WRITE_WAIT_MS
 
     @contextlib.contextmanager
     def _store_waits_at_most(self, wait_ms: int):
@@ -2802,8 +2808,17 @@ class Player:
             return
         try:
             yield
+        except sqlite3.Error as exc:
+            self._note_refused(exc)
+            raise
         finally:
             conn.execute(f"PRAGMA busy_timeout = {int(was)}")
+
+    def _note_refused(self, exc: sqlite3.Error) -> None:
+        """A write refused with ``exc``: at close, one refused as busy spares the writes after it
+        their wait (see ``_write_wait_ms``)."""
+        if self._closing and library_busy(exc):
+            self._held_at_close = True
 
     def _read_kept(self) -> tuple[list[dict], dict[int, list]] | None:
         """Take the plays and places a player before this one kept in a file (the library
@@ -2902,7 +2917,7 @@ class Player:
         leaves them to that scan, which gives a missing track's plays to its copy.)"""
         if not self._to_give:
             return
-        with self._store_waits_at_most(CLOSE_GIVE_WAIT_MS):
+        with self._store_waits_at_most(min(CLOSE_GIVE_WAIT_MS, self._write_wait_ms)):
             while self._to_give:
                 gone, copy = self._to_give.popitem()
                 try:
@@ -3764,6 +3779,7 @@ class Player:
                     if kept.journaled:
                         kept.play_id, kept.logged_ms = before
                     self._unsaved_why = str(exc)
+                    self._note_refused(exc)
                     break
                 self._unsaved.pop(0)
                 if not self._unsaved:
@@ -3808,7 +3824,9 @@ class Player:
                 self._nudged.wait()
                 ticked = self._clock()      # a long rest is no sleep of the computer mid-song
             self._nudged.clear()
-            if self._closed.wait(self._interval):
+            # (closing writes all of it itself: a tick's writes begun meanwhile, each waiting for
+            # a library another process holds, held the close that waits for this thread)
+            if self._closed.wait(self._interval) or self._closing:
                 return
             try:
                 self._follow_taken_over()
@@ -3838,6 +3856,8 @@ class Player:
             if (playing.play_id, heard, playing_on) == last:
                 continue  # paused: nothing new, and a long pause should end the session
             resting = False     # (once more, to find it unchanged)
+            if self._closing:   # (the play's end at close says what was heard)
+                return
             # A song playing on marks its session active once a minute; paused (or at its
             # end), exactly when it stopped, as a long pause is measured from there.
             every = SESSION_TOUCH_S if playing_on else 0.0

@@ -4875,6 +4875,39 @@ def test_closing_while_another_process_holds_the_library_is_quick_and_its_play_i
     assert not journal_path(store.path).exists()
 
 
+def test_closing_while_another_process_holds_the_library_waits_for_it_once_not_once_per_write(
+        store, tmp_path, monkeypatch):
+    # Each write at close (the state, the end of the play, the plays kept) waited its own
+    # second for a library another process held: Quit took 3 s on the GUI thread, the window
+    # still on screen. Once the library refuses one of them as busy, the rest go to the kept
+    # file at once; nothing of the play is lost. (The wait made long here, so that one wait
+    # and two are far apart on a loaded machine.)
+    from player.kept_plays import journal_path, read
+
+    wait_ms = 3000
+    monkeypatch.setattr("player.playback.CLOSE_WRITE_WAIT_MS", wait_ms)
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.restore_state()                   # (the window's player: its state is saved at close)
+    p.play_tracks([a, b])
+    assert wait_for(lambda: p.position > 2.0 and store.plays() and store.plays()[0]["ms_heard"] > 1000)
+    with _library_held(store):
+        began = time.monotonic()
+        p.close()
+        took = time.monotonic() - began
+    print(f"closed in {took:.2f} s")
+    assert took < 2 * wait_ms / 1000, took
+    (kept,) = read(journal_path(store.path))[0]
+    assert kept["track_id"] == a and kept["ended"][0] == "stopped"
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    try:
+        assert wait_for(lambda: store.plays()[0]["ended"] == "stopped" and p.unsaved_plays == 0, timeout=30)
+    finally:
+        p.close()
+    (row,) = store.plays()
+    assert (row["track_id"], row["ended"]) == (a, "stopped") and row["ms_heard"] > 2000
+
+
 def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their_file_after_writing_them(
         store, tmp_path):
     # The next start writes the plays kept at close, then removes their file: killed between
