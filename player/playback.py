@@ -2784,6 +2784,11 @@ class Player:
         return True
 
     @property
+    def progress_interval_s(self) -> float:
+        """How often the plays still kept are tried again (and a play's progress written)."""
+        return self._interval
+
+    @property
     def _write_wait_ms(self) -> int:
         """How long a write for a click, or of the plays kept, waits for a library another
         process holds: a moment (``BEGIN_WRITE_WAIT_MS``); closing, as long as the close's own

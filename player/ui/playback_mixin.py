@@ -137,6 +137,11 @@ class PlaybackMixin:
         self._seed_waiting = None
         self._seed_wait = QTimer(self, singleShot=True)
         self._seed_wait.timeout.connect(self._look_at_seed)
+        # Plays another process's write refused (the library busy), looked at again two ticks later:
+        # said only where they are still kept then (the data of the last count told).
+        self._unsaved_busy = QTimer(self, singleShot=True)
+        self._unsaved_busy.timeout.connect(lambda: self._plays_unsaved({**self._unsaved_told, "waited": True}))
+        self._unsaved_told: dict = {}
         self.reasons: dict[int, str] = {}
         # What the person left out, as last written: Discover's rows read before that leave it out too.
         self.left_out: frozenset[int] = frozenset()
@@ -982,7 +987,18 @@ class PlaybackMixin:
         if dropped or count < kept:
             self.recount_plays()
         if not count and not places:
+            self._unsaved_busy.stop()
             note.hide()
+            return
+        why = data.get("why") or ""
+        # Refused as another process held the library (a command, the learner, a second window),
+        # the plays are most often written at the next tick: said at once, a note that quitting
+        # loses them flashed up for nothing. Said once they are still kept two ticks later (a full
+        # disk, or a library that cannot be written at all, at once).
+        if "locked" in why and not note.isVisible() and not data.get("waited") and player is not None:
+            self._unsaved_told = dict(data)
+            if not self._unsaved_busy.isActive():
+                self._unsaved_busy.start(int(2000 * player.progress_interval_s))
             return
         # Where a long track (an audiobook's chapter) was left is kept as its play is, and lost
         # as it is by quitting: said too. Counted as plays alone, the note said nothing of it,
@@ -992,7 +1008,6 @@ class PlaybackMixin:
             what.append(f"where {places} long track{'s were' if places != 1 else ' was'} left")
         what = " and ".join(what)
         what = what[0].upper() + what[1:]
-        why = data.get("why") or ""
         # Said as a full disk only when it is one: a library made read-only or locked by
         # another program is no matter of room, and freeing space would not help.
         if "full" in why:

@@ -134,3 +134,38 @@ def test_a_kept_play_written_while_another_waits_is_counted_once_through_a_reloa
         window.reload_library()
     window.model.set_filter("plays:1")
     assert sorted(window.model.visible_ids()) == sorted([first, second])
+
+
+def test_a_play_another_process_refuses_for_a_moment_is_not_said_to_be_unsaved(qtbot, scanned, make_window):
+    # Another process's write (a `segue` command, the learner) holding the library as a play
+    # starts: the play is kept and written at the next tick. The note that plays cannot be
+    # saved, and that quitting loses them, flashed up for that moment: alarming for nothing.
+    from tests.player.test_playback import _library_held
+
+    window = make_window(scanned)
+    player = window.player
+    shown_at = []       # (whether the note showed as each count came)
+    window.bridge.plays_unsaved.connect(lambda data: shown_at.append(window.unsaved_note.isVisible()))
+    with _library_held(scanned):
+        player.play_tracks([scanned.tracks()[0]["id"]])
+        assert player.unsaved_plays == 1
+        qtbot.waitUntil(lambda: len(shown_at) == 1, timeout=5000)
+    qtbot.waitUntil(lambda: len(shown_at) == 2 and len(scanned.plays()) == 1, timeout=5000)
+    assert shown_at == [False, False]
+    assert "cannot be saved" not in said(window)
+
+
+def test_plays_another_process_refuses_past_a_tick_are_said_to_be_unsaved_until_written(qtbot, scanned,
+                                                                                        make_window):
+    # Held past a tick (a long import), the note is said as before, and goes once they are written.
+    from tests.player.test_playback import _library_held
+
+    window = make_window(scanned)
+    player = window.player
+    with _library_held(scanned):
+        player.play_tracks([scanned.tracks()[0]["id"]])
+        qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=10000)
+        assert "the library cannot be written. 1 play kept until it can" in said(window)
+        assert player.unsaved_plays == 1
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
