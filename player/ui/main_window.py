@@ -635,6 +635,9 @@ class MainWindow(PlaybackMixin, LibraryTasksMixin, HistoryTasksMixin, PlaylistTa
 
     def closeEvent(self, event) -> None:
         self.save_layout()
+        # Off the screen at once: what closing still does (the player's last writes, each
+        # waiting a moment where another process holds the library) left it there meanwhile.
+        self.hide()
         self._closed = True
         self.folder_watch.close()
         if self._scan is not None:

@@ -169,3 +169,35 @@ def test_plays_another_process_refuses_past_a_tick_are_said_to_be_unsaved_until_
         assert player.unsaved_plays == 1
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
+
+
+def test_the_window_goes_from_the_screen_before_closing_waits_for_a_library_another_process_holds(
+        qtbot, scanned, make_window):
+    # Closing saves the player's state and its last play on the GUI thread, each waiting a
+    # moment for a library another process holds: the window stayed on screen meanwhile, Quit
+    # seemingly ignored for seconds. It is hidden first; what the library refuses is kept.
+    import time
+
+    from player.kept_plays import journal_path
+    from tests.player.test_playback import _library_held
+
+    window = make_window(scanned)
+    player = window.player
+    window._owns_player = True          # (as the window's own player, opened by it, is closed with it)
+    player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: player.position > 0.3 and bool(scanned.plays()), timeout=5000)
+    closing = player.close
+    seen = []
+
+    def close_seen():
+        seen.append(window.isVisible())
+        closing()
+
+    player.close = close_seen
+    with _library_held(scanned):
+        began = time.monotonic()
+        window.close()
+        took = time.monotonic() - began
+    print(f"the window's close took {took:.2f} s")
+    assert seen == [False]
+    assert journal_path(scanned.path).exists()      # (the play's end refused: kept for the next start)
