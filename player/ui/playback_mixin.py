@@ -1000,6 +1000,9 @@ class PlaybackMixin:
             if not self._unsaved_busy.isActive():
                 self._unsaved_busy.start(int(2000 * player.progress_interval_s))
             return
+        # (said now: a look again still to come, told of the busy refusal before, put the older
+        # reason back over this one, a full disk said to be a library that cannot be written)
+        self._unsaved_busy.stop()
         # Where a long track (an audiobook's chapter) was left is kept as its play is, and lost
         # as it is by quitting: said too. Counted as plays alone, the note said nothing of it,
         # and nothing at all where the place alone was refused.
