@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 
 
 # How many tracks a search plays at most, the first of its matches in library order (a word
@@ -105,6 +106,16 @@ def _without_away(store, ids: list[int]) -> list[int]:
     return kept
 
 
+def _away_below(store, folders: list[str]) -> list[int]:
+    """The library's tracks inside ``folders`` that are on a disk or share not connected at the
+    last scan: the folder read from the disk holds none of them, and they went without a word."""
+    away = store.away_tracks()
+    if not away or not folders:
+        return []
+    tops = tuple(os.path.join(os.path.abspath(folder), "") for folder in folders)
+    return [t for t, row in store.tracks_by_id(away, ["path"]).items() if row["path"].startswith(tops)]
+
+
 def _away_home(store, path: str) -> str | None:
     """Where the library's track at ``path`` is, if it is on a disk or share not connected at
     the last scan, else None: its path given is then no mistyped name, though no file is there."""
@@ -147,6 +158,8 @@ def run(args) -> int:
         from player.library.open_files import tracks_for
 
         ids, problems = tracks_for(store, given)
+        known = set(ids)
+        ids += [t for t in _away_below(store, [p for p in given if os.path.isdir(p)]) if t not in known]
         problems = [(p, f"on {shown(home)}, not connected now" if (home := _away_home(store, p)) else
                      "no such file or folder") for p in args.what if p not in given] + problems
         if not ids and not problems:
@@ -183,8 +196,16 @@ def run(args) -> int:
             print(f"segue play: nothing to play: {shown(what)} is on {shown(home)}, not connected now",
                   file=sys.stderr)
             return 1
+        if not found and all(_looks_like_a_path(p) for p in args.what):
+            # Written as paths (a folder in each, or a file's extension) with no file there:
+            # each is named as a path not found, not the whole line as a search ("AC/DC" too
+            # was searched for, and is said to be).
+            for p in args.what:
+                print(f"  cannot play {shown(p)}: no such file or folder", file=sys.stderr)
+            print(f"segue play: nothing to play (nor does anything in the library match {what!r})", file=sys.stderr)
+            return 1
         if not found:
-            print(f"segue play: nothing in the library matches {what!r} (and it is not a path)",
+            print(f"segue play: nothing in the library matches {what!r}",
                   file=sys.stderr)
             return 1
         found = _without_away(store, found)
@@ -208,21 +229,41 @@ def run(args) -> int:
     done = threading.Event()
     results = {"finished": 0, "error": 0}
     gave_up = []
+    # The song started whose sound is not heard yet, and its line: said once it is heard, as a
+    # file that then cannot be opened or decoded was said to be playing, then not to play.
+    starting: list[tuple[object, str]] = []
+    said_lock = threading.Lock()        # (looked at from here and from the player's events)
 
-    def on_event(event: str, data: dict) -> None:
+    def quietly(fn, *args) -> None:
         try:
-            said(event, data)
+            fn(*args)
         except BrokenPipeError:
             # The reader went away (`segue play … | head -1`): nobody hears of the rest.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             done.set()
 
+    def say_once_heard() -> None:
+        with said_lock:
+            if starting:
+                entry, line = starting[0]
+                source = engine.current
+                if source is not None and source.token is entry and source.heard_frames:
+                    starting.clear()
+                    print(line, flush=True)
+
     def said(event: str, data: dict) -> None:
+        with said_lock:
+            tell(event, data)
+
+    def tell(event: str, data: dict) -> None:
         if event == "track_started":
-            print(f"playing: {_describe(store.track(data['track_id']), namer)}", flush=True)
+            starting[:] = [(data.get("entry"), f"playing: {_describe(store.track(data['track_id']), namer)}")]
         elif event == "track_ended":
             results[data["ended"]] = results.get(data["ended"], 0) + 1
+            if starting and data.get("counted") and getattr(starting[0][0], "track_id", None) == data["track_id"]:
+                print(starting.pop()[1], flush=True)        # (heard and over between two looks)
         elif event == "error":
+            starting.clear()
             # (named once: the decoder's reason starts "cannot play <its name>: " itself)
             name = os.path.basename(data.get("path") or "")
             print(f"  cannot play {shown(name) or 'a track'}{shown(faults.after_name(data['message'], name))}",
@@ -239,10 +280,14 @@ def run(args) -> int:
         if event in ("track_ended", "state_changed") and player.current_track_id is None and not player.queue:
             done.set()
 
-    player.add_listener(on_event)
+    player.add_listener(lambda event, data: quietly(said, event, data))
     player.play_tracks(ids, source="cli")
+    stop_at = None if args.seconds is None else time.monotonic() + args.seconds
     try:
-        done.wait(args.seconds)
+        while not done.wait(0.05 if stop_at is None else min(0.05, max(0.0, stop_at - time.monotonic()))):
+            quietly(say_once_heard)
+            if stop_at is not None and time.monotonic() >= stop_at:
+                break
     except KeyboardInterrupt:
         print()
     finally:
