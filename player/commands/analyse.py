@@ -34,6 +34,13 @@ def run(args) -> int:
     from recommender.audio_features import best_device
 
     store = Store.open()
+    counts = store.library_counts()
+    if not counts["tracks"]:
+        # (said before the tagger loads: "all 0 tracks analysed" told of a library done)
+        print("segue analyse: no tracks to analyse: " + ("the library is empty (segue scan FOLDER adds one)"
+              if not counts["all"] else "none of the library's files can be read now (segue library says why)"))
+        store.close()
+        return 0
     bar = ProgressBar("analysing")
     device = best_device(args.device) if args.device else None
     learner = Learner(store)

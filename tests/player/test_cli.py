@@ -948,3 +948,11 @@ def test_play_says_a_song_is_playing_only_once_it_is_heard(segue_home, tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines() == ["playing: A - Good"], out.stdout + out.stderr
     assert "cannot play 01 broken.flac" in out.stderr, out.stderr
+
+
+def test_analyse_of_an_empty_library_says_there_is_nothing_to_analyse(segue_home):
+    # It said "all 0 tracks analysed with …", as if a library had been analysed.
+    out = segue("analyse", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert "all 0" not in out.stdout
+    assert "no tracks to analyse" in out.stdout and "segue scan" in out.stdout, out.stdout
