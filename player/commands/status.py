@@ -43,7 +43,8 @@ def collect(store) -> dict:
     from player.trainer import Trainer
     from recommender.local_models import current_run
 
-    lib = store.library_counts()
+    # (the tracks on a disk or share not connected at the last scan, as `segue library` counts them)
+    lib = {**store.library_counts(), "away": len(store.away_tracks())}
     last = store.last_model_run(ok_only=False)
     last_ok = store.last_model_run()
     run = current_run(paths.local_models_dir())
@@ -85,6 +86,9 @@ def describe(info: dict) -> list[str]:
     lib, tr, an = info["library"], info["training"], info["analysis"]
     out = [f"Library:    {lib['tracks']:,} tracks ({lib['seconds'] / 3600:.1f} hours) in "
            f"{lib['folders']} folder{'s' if lib['folders'] != 1 else ''}"]
+    if lib.get("away"):
+        out.append(f"            {lib['away']:,} of them on a disk or share not connected at the last scan "
+                   "(kept: they play once it is back; segue library says where)")
     if lib["errors"] or lib["missing"]:
         out.append(f"            {lib['errors']:,} files could not be read (segue library --errors), "
                    f"{lib['missing']:,} are missing from their folders")
@@ -108,7 +112,10 @@ def describe(info: dict) -> list[str]:
     else:
         out.append("Sound:      not analysed yet (segue analyse, or leave the window open)")
     # Before any training (a fresh install, a history forgotten) there is no "last training".
-    since = [f"{tr['plays_since']:,} since the last training" if tr["last_finished_at"]
+    # (every song started, as the learner counts what is new to it: a skip and a failure tell it
+    # something too, where the plays counted are those heard)
+    since = [f"{tr['plays_since']:,} song{'s' * (tr['plays_since'] != 1)} started since the last training"
+             if tr["last_finished_at"]
              else "none learned from yet" if lib["plays"] else "", behind(tr)]
     if tr["last_error"] and not tr["due"]:
         # The failed run read these plays: the learner tries again once another comes. Without

@@ -576,10 +576,10 @@ def test_status_says_a_training_is_due_after_an_imported_file_is_taken_out_or_sw
     store = _trained_with_an_import(tmp_path)
     plays = store.play_count()
     out = segue("status", home=segue_home)
-    assert f"Plays:      {plays} (0 since the last training)\n" in out.stdout, out.stdout + out.stderr
+    assert f"Plays:      {plays} (0 songs started since the last training)\n" in out.stdout, out.stdout + out.stderr
     store.remove_import(store.history_imports()[0]["id"])
     out = segue("status", home=segue_home)
-    due = "(0 since the last training; an imported history was taken out since then: a training is due)"
+    due = "(0 songs started since the last training; an imported history was taken out since then: a training is due)"
     assert f"Plays:      {plays - 6} {due}\n" in out.stdout, out.stdout + out.stderr
     import_file(store, _spotify_plays(tmp_path / "ambient.json", "Ambient", 6, 1_600_100_000.0))
     store.close()
@@ -609,7 +609,8 @@ def test_status_says_plays_a_scan_moved_wait_for_a_quiet_moment(segue_home, tmp_
     plays = store.play_count()
     store.close()
     out = segue("status", home=segue_home)
-    quiet = "(0 since the last training; your plays changed since then: waiting for a quiet moment to learn)"
+    quiet = ("(0 songs started since the last training; your plays changed since then: "
+             "waiting for a quiet moment to learn)")
     assert f"Plays:      {plays} {quiet}\n" in out.stdout, out.stdout + out.stderr
     training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
     assert training["due"] == "quiet" and training["history_changed"] and not training["files_taken_out"]
@@ -630,7 +631,7 @@ def test_status_after_an_update_does_not_say_the_plays_changed(segue_home, tmp_p
         conn.execute("UPDATE model_runs SET metrics = json_remove(metrics, '$.trained_on')")
     store.close()
     out = segue("status", home=segue_home)
-    quiet = ("(0 since the last training; the last training was by an earlier version of Segue: "
+    quiet = ("(0 songs started since the last training; the last training was by an earlier version of Segue: "
              "waiting for a quiet moment to learn)")
     assert f"Plays:      {plays} {quiet}\n" in out.stdout, out.stdout + out.stderr
     assert "changed since" not in out.stdout
@@ -640,7 +641,7 @@ def test_status_after_an_update_does_not_say_the_plays_changed(segue_home, tmp_p
     Trainer(store, models_dir=paths.local_models_dir(), session_model=False).train_now()
     store.close()
     out = segue("status", home=segue_home)
-    assert f"Plays:      {plays} (0 since the last training)\n" in out.stdout, out.stdout + out.stderr
+    assert f"Plays:      {plays} (0 songs started since the last training)\n" in out.stdout, out.stdout + out.stderr
     training = json.loads(segue("status", "--json", home=segue_home).stdout)["training"]
     assert training["due"] is None and not training["read_unknown"]
 
@@ -681,12 +682,13 @@ def test_status_after_a_failed_training_says_when_it_tries_again(segue_home, tmp
     with pytest.raises(OSError):
         Trainer(store, models_dir=not_a_folder, session_model=False).train_now()
     out = segue("status", home=segue_home)
-    assert "(4 since the last training; the last training failed: it tries again after your next song)\n" \
+    assert ("(4 songs started since the last training; the last training failed: it tries again after "
+            "your next song)\n") \
         in out.stdout and "Last error: " in out.stdout, out.stdout + out.stderr
     listen(store, track, now=1_800_010_000.0)
     store.close()
     out = segue("status", home=segue_home)
-    assert "(5 since the last training; waiting for a quiet moment to learn)\n" in out.stdout, out.stdout
+    assert "(5 songs started since the last training; waiting for a quiet moment to learn)\n" in out.stdout, out.stdout
 
 
 @pytest.mark.slow
@@ -956,3 +958,44 @@ def test_analyse_of_an_empty_library_says_there_is_nothing_to_analyse(segue_home
     assert out.returncode == 0, out.stderr
     assert "all 0" not in out.stdout
     assert "no tracks to analyse" in out.stdout and "segue scan" in out.stdout, out.stdout
+
+
+def test_status_says_how_many_tracks_are_on_a_disk_not_connected_as_library_does(segue_home, tmp_path):
+    # `segue library` said the disk's tracks were away; `segue status` counted them among the
+    # library's tracks without a word.
+    disk = tmp_path / "usb-disk"
+    for name in ("one", "two"):
+        write_track(disk, name, fmt="flac", seconds=0.3, tags={"title": name, "artist": "A"})
+    write_track(tmp_path / "home", "three", fmt="flac", seconds=0.3, tags={"title": "three", "artist": "A"})
+    assert segue("scan", str(disk), str(tmp_path / "home"), home=segue_home).returncode == 0
+    assert "not connected" not in segue("status", home=segue_home).stdout
+    disk.rename(tmp_path / "unplugged")
+    assert segue("scan", home=segue_home).returncode == 0
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert "            2 of them on a disk or share not connected at the last scan (kept: they play once it " \
+           "is back; segue library says where)\n" in out.stdout, out.stdout
+    assert json.loads(segue("status", "--json", home=segue_home).stdout)["library"]["away"] == 2
+
+
+def test_status_does_not_count_songs_started_since_the_last_training_as_plays(segue_home, tmp_path):
+    # "Plays: 2 (3 since the last training)": the 2 are plays heard, the 3 every song started
+    # (failed ones too, which the learner reads), so there seemed to be more new plays than plays.
+    from player.store import Store
+
+    store = Store.open()
+    track = store.upsert_tracks([{"path": str(tmp_path / "a.flac"), "size": 1, "mtime_ns": 1}])
+    track = store.track_by_path(str(tmp_path / "a.flac"))["id"]
+    for i in range(2):
+        play = store.start_play(track, source="library", track_ms=200_000, now=1_700_000_000.0 + 300 * i)
+        store.end_play(play, "finished", 200_000, now=1_700_000_200.0 + 300 * i)
+    run = store.start_model_run("local", n_plays=store.play_count(), now=1_700_001_000.0)
+    store.finish_model_run(run, path=str(tmp_path / "run"), metrics={}, now=1_700_001_100.0)
+    for i in range(3):
+        play = store.start_play(track, source="library", track_ms=200_000, now=1_700_002_000.0 + 10 * i)
+        store.end_play(play, "error", 0, now=1_700_002_001.0 + 10 * i)
+    store.close()
+    out = segue("status", home=segue_home)
+    assert out.returncode == 0, out.stderr
+    line = next(line for line in out.stdout.splitlines() if line.startswith("Plays:"))
+    assert line.startswith("Plays:      2 (3 songs started since the last training"), line

@@ -410,7 +410,7 @@ def test_segue_status_shows_training(store, capsys):
     assert "30 (none learned from yet; a training is due)" in out and "Learned:    nothing yet" in out
     assert main(["status", "--train"]) == 0
     out = capsys.readouterr().out
-    assert "0 since the last training" in out and "from 30 plays in" in out and "taste model (WMF)" in out
+    assert "0 songs started since the last training" in out and "from 30 plays in" in out and "taste model (WMF)" in out
     assert "run-" in out
     # Plain words: none of the trainer's own names for its numbers.
     assert not any(jargon in out for jargon in ("n_listened", "hr@20", "recall@20", "=0.", "n_plays"))
