@@ -3343,7 +3343,7 @@ class Player:
         whose device goes away as it plays waits paused). ``cued``: the song cued before, whose
         place and play of the last run this start went on with; kept as it was."""
         message = str(exc) or type(exc).__name__
-        log.warning("cannot start track %s: %s", entry.track_id, message)
+        log.warning("cannot start track %s: %s", entry.track_id, message, extra={"console": False})
         try:
             self.engine.stop()
         except Exception:
@@ -3534,7 +3534,8 @@ class Player:
 
     def _on_error(self, message: str) -> None:
         track_id, path = self._playing.entry.track_id, self._playing.source.path
-        log.warning("cannot play track %s: %s", track_id, message)
+        # (to the log file only: whoever listens says it, a terminal's `segue play` named it twice)
+        log.warning("cannot play track %s: %s", track_id, message, extra={"console": False})
         self._end_current("error", error=message)
         self._emit("error", track_id=track_id, message=message, path=path)
         failed = self._failed_in_row
