@@ -1000,3 +1000,23 @@ def test_status_does_not_count_songs_started_since_the_last_training_as_plays(se
     assert out.returncode == 0, out.stderr
     line = next(line for line in out.stdout.splitlines() if line.startswith("Plays:"))
     assert line.startswith("Plays:      2 (3 songs started since the last training"), line
+
+
+def test_play_names_each_of_many_very_short_songs_once_heard(segue_home, tmp_path):
+    # A song over between two looks at what is heard is named as it ends: none goes unsaid,
+    # none is said twice, and each in its place.
+    music = tmp_path / "music"
+    for i in range(6):
+        write_track(music, f"{i:02d} blip", fmt="flac", seconds=0.03, tags={"title": f"Blip {i}", "artist": "A"})
+    out = segue("play", "--null", str(music), home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == [f"playing: A - Blip {i}" for i in range(6)], out.stdout + out.stderr
+
+
+def test_play_names_a_very_short_song_played_twice_in_a_row_twice(segue_home, tmp_path):
+    music = tmp_path / "music"
+    write_track(music, "blip", fmt="flac", seconds=0.03, tags={"title": "Blip", "artist": "A"})
+    song = str(music / "blip.flac")
+    out = segue("play", "--null", song, song, song, home=segue_home)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines() == ["playing: A - Blip"] * 3, out.stdout + out.stderr
