@@ -112,7 +112,10 @@ def replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
 
 def _replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
              plays: list[dict], places: dict[int, list], **kw) -> None:
-    now_plays, now_places = read(path, changing=True)
+    now_plays, now_places, odd = _read(path, changing=True)
+    if odd is not None:
+        # (written again without them, they were gone: set aside first, or nothing written)
+        _set_aside(path, (json.dumps({"version": VERSION, **odd}) + "\n").encode("utf-8"))
     done = {_key(p) for p in gone_plays}
     left = [p for p in now_plays if _key(p) not in done]
     known = {_key(p) for p in left}
@@ -128,51 +131,85 @@ def _replace(path: Path, gone_plays: list[dict], gone_places: dict[int, list],
         pass
 
 
+def _set_aside(path: Path, held: bytes) -> Path:
+    """Add ``held`` to the file of what could not be read beside ``path`` (made where there is
+    none), after what it holds already: what may still be read by hand is never written over.
+    Raises OSError where it cannot."""
+    aside = path.with_name(path.name + ".unreadable")
+    with open(aside, "a+b") as f:
+        f.seek(0)
+        before = f.read()
+        if held not in before:      # (set aside again after a write that failed: once is enough)
+            f.write((b"\n" if before and not before.endswith(b"\n") else b"") + held)
+            f.flush()
+            os.fsync(f.fileno())
+    return aside
+
+
+def _brief(value) -> str:
+    said = repr(value)
+    return said if len(said) <= 60 else said[:57] + "..."
+
+
 def read(path: Path, *, changing: bool = False) -> tuple[list[dict], dict[int, list]]:
     """The plays and places kept in ``path`` (none where there is no file). An unreadable
     file is set aside beside it, never written over: what it held may still be read by hand.
+    So are the odd plays and places in a file read otherwise, as it is next written.
     A file there that cannot be opened (on Windows, another process replacing it as it is
     read) raises OSError where ``changing`` it is the reason for reading: taken for none, it
     was written over, or removed, with the plays in it."""
+    plays, places, _ = _read(path, changing=changing)
+    return plays, places
+
+
+def _read(path: Path, *, changing: bool) -> tuple[list[dict], dict[int, list], dict | None]:
+    """``read``, and the odd plays and places left out (None where there are none), as they
+    were in the file."""
     try:
         # (opened without blocking and checked: a named pipe under its name waited for a
         # writer for ever, and the start with it)
         with open_regular_file(path) as f:
             held = f.read()
     except FileNotFoundError:
-        return [], {}
+        return [], {}, None
     except OSError as exc:
         if changing:
             raise
         log.error("the plays kept at the last close cannot be read (%s): left in %s", exc, path)
-        return [], {}
+        return [], {}, None
     try:
         # (past a byte-order mark: an editor's, where the file was edited by hand)
         data = json.loads(held.decode("utf-8-sig"))
-        plays, places, odd = [], {}, []
+        plays, places, odd_plays, odd_places = [], {}, [], {}
         # (one play or place of another shape is left out, and said: the file set aside for it
         # held the others back from the library)
         for p in data.get("plays") or []:
-            (plays if isinstance(p, dict) else odd).append(p)
+            (plays if isinstance(p, dict) else odd_plays).append(p)
         saved_places = data.get("places") or {}
         if not isinstance(saved_places, dict):
-            saved_places, odd = {}, odd + [("places", saved_places)]
+            saved_places, odd_places = {}, saved_places
         for t, v in saved_places.items():
             # (a song's id in decimal digits: "²" is a digit, and int() refused it)
             if isinstance(v, list) and t.removeprefix("-").isdecimal():
                 places[int(t)] = v
             else:
-                odd.append((t, v))
-        if odd:
-            log.error("%d of the plays and places kept at the last close are unreadable, left out: %r",
-                      len(odd), odd[:5])
-        return plays, places
+                odd_places[t] = v
+        if not (odd_plays or odd_places):
+            return plays, places, None
+        odd = [*odd_plays, *(odd_places.items() if isinstance(odd_places, dict) else [("places", odd_places)])]
+        log.error("%d of the plays and places kept at the last close are unreadable, left out (set aside "
+                  "as the file is next written): %s", len(odd), ", ".join(_brief(o) for o in odd))
+        return plays, places, {"plays": odd_plays, "places": odd_places}
     except (ValueError, TypeError, AttributeError) as exc:
         aside = path.with_name(path.name + ".unreadable")
         log.error("the plays kept at the last close are unreadable (%s): set aside as %s", exc, aside)
         try:
-            os.replace(path, aside)
+            if aside.exists():
+                _set_aside(path, held)
+                os.unlink(path)
+            else:
+                os.replace(path, aside)
         except OSError:
             pass
-        return [], {}
+        return [], {}, None
 

@@ -244,3 +244,46 @@ def test_a_kept_file_not_in_utf8_is_set_aside_and_the_player_opens(store):
     Player(store, NullEngine()).close()
     assert not path.exists()
     assert path.with_name(path.name + ".unreadable").read_bytes() == held     # to be read by hand
+
+
+def test_odd_plays_and_places_are_set_aside_not_lost_when_the_file_is_written_again(tmp_path, caplog):
+    # Left out as the file was read, they were gone at its next write (the file removed once
+    # the readable plays were written, nothing set aside): a hand edit lost what it held.
+    import json
+
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    aside = path.with_name(path.name + ".unreadable")
+    aside.write_bytes(b"an earlier file set aside \xff")      # (kept as it is: read by hand)
+    odd = ["odd hand edit", 42, 7, None, [1], "six", "seven"]
+    path.write_text(json.dumps({"version": 1, "plays": [_play(1, 100.0), *odd],
+                                "places": {"abc": [1.0, 2.0, None], "5": [3.0, 4.0, None]}}), encoding="utf-8")
+    with caplog.at_level("ERROR", logger=kept_plays.__name__):
+        assert kept_plays.read(path) == ([_play(1, 100.0)], {5: [3.0, 4.0, None]})
+    assert "'seven'" in caplog.text and "'abc'" in caplog.text      # all said, not the first five
+    kept_plays.replace(path, [_play(1, 100.0)], {5: [3.0, 4.0, None]}, [], {})
+    assert not path.exists()
+    held = aside.read_bytes()
+    assert held.startswith(b"an earlier file set aside \xff")
+    set_aside = json.loads(held.splitlines()[-1])
+    assert set_aside["plays"] == odd and set_aside["places"] == {"abc": [1.0, 2.0, None]}
+
+    # Odd again later (the places of another shape this time): added, the earlier kept.
+    path.write_text(json.dumps({"version": 1, "plays": [_play(2, 200.0)], "places": [[1, 1.0]]}), encoding="utf-8")
+    kept_plays.replace(path, [], {}, [_play(3, 300.0)], {})
+    assert kept_plays.read(path) == ([_play(2, 200.0), _play(3, 300.0)], {})
+    assert aside.read_bytes().startswith(held)
+    assert json.loads(aside.read_bytes().splitlines()[-1]) == {"version": 1, "plays": [], "places": [[1, 1.0]]}
+    kept_plays.replace(path, [], {}, [], {})                # nothing odd left: nothing added
+    assert len(aside.read_bytes().splitlines()) == 3
+
+
+def test_a_kept_file_set_aside_whole_keeps_an_earlier_one_set_aside(tmp_path):
+    path = kept_plays.journal_path(tmp_path / "library.db")
+    aside = path.with_name(path.name + ".unreadable")
+    # (os.replace put it over the earlier one, and the plays set aside there were gone)
+    earlier, cut_short = b'{"version": 1, "plays": ["odd"], "places": {}}\n', b'{"version": 1, "plays": [{"track_id"'
+    aside.write_bytes(earlier)
+    path.write_bytes(cut_short)
+    assert kept_plays.read(path) == ([], {})
+    assert not path.exists()
+    assert aside.read_bytes() == earlier + cut_short
