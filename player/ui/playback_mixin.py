@@ -1013,13 +1013,20 @@ class PlaybackMixin:
         what = what[0].upper() + what[1:]
         # Said as a full disk only when it is one: a library made read-only or locked by
         # another program is no matter of room, and freeing space would not help.
+        # Quitting loses them only where the file they are kept in cannot be written either:
+        # on a full disk it is on that disk too; refused otherwise (a library another process
+        # holds, one made read-only) they are in that file, and the next start writes them.
+        where = shown(str(self.store.path.parent))
         if "full" in why:
             note.setText(f"Plays cannot be saved: the disk is full. {what} kept until there is room")
+            note.setToolTip(f"The disk that holds Segue's library ({where}) is full ({why}). What is kept is "
+                            "saved as soon as there is room; quitting Segue before there is room loses it.")
         else:
             note.setText(f"Plays cannot be saved: the library cannot be written. {what} kept until it can")
-        note.setToolTip(f"The disk that holds Segue's library ({shown(str(self.store.path.parent))}) is full or "
-                        f"cannot be written ({why or 'no reason given'}). What is kept is saved as soon as it "
-                        "can be written again; quitting Segue before that loses it.")
+            note.setToolTip(f"Segue's library ({where}) cannot be written ({why or 'no reason given'}). What is "
+                            "kept is saved as soon as it can be written again; quitting Segue before that leaves "
+                            "it in a file beside the library, written at the next start (lost only where that "
+                            "folder cannot be written either).")
         note.show()
 
     def _track_ended(self, data: dict) -> None:

@@ -24,6 +24,8 @@ def test_plays_a_full_disk_refuses_are_shown_in_the_status_bar_until_written(qtb
     player.play_tracks([scanned.tracks()[0]["id"]])
     qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
     assert "1 play kept" in said(window) and "full" in said(window)
+    # (the kept file is on the full disk too: quitting can lose them, and says so)
+    assert "quitting Segue before there is room loses" in window.unsaved_note.toolTip()
     assert scanned.plays() == []
     full_disk.allow(scanned, "INSERT")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
@@ -39,6 +41,7 @@ def test_a_library_that_cannot_be_written_for_want_of_anything_but_room_is_not_c
     window.player.play_tracks([scanned.tracks()[0]["id"]])
     qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
     assert "cannot be written. 1 play kept" in said(window) and "full" not in said(window)
+    assert "full" not in window.unsaved_note.toolTip()
     scanned.execute("PRAGMA query_only = OFF")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
@@ -171,6 +174,9 @@ def test_plays_another_process_refuses_past_a_tick_are_said_to_be_unsaved_until_
         player.play_tracks([scanned.tracks()[0]["id"]])
         qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=10000)
         assert "the library cannot be written. 1 play kept until it can" in said(window)
+        # Kept in the file beside the library: quitting loses nothing, the next start writes them.
+        tip = window.unsaved_note.toolTip()
+        assert "written at the next start" in tip and "loses" not in tip and "full" not in tip
         assert player.unsaved_plays == 1
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
