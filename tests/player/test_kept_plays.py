@@ -230,6 +230,11 @@ def test_an_odd_play_kept_at_the_last_close_is_left_out_and_the_others_written(s
     assert plays[one]["source"] == "library" and plays[one]["ended"] == "finished"
     assert (plays[two]["source"] if two in plays else None) == written
     assert not path.exists()
+    # What is of no shape a play or place has is set aside, to be read by hand, not lost.
+    aside = path.with_name(path.name + ".unreadable")
+    odd_shape = name in ("no play", "a place's song a superscript", "a place's song two minus signs",
+                         "the places a list")
+    assert aside.exists() == odd_shape
 
 
 def test_a_kept_file_not_in_utf8_is_set_aside_and_the_player_opens(store):
