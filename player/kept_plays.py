@@ -146,6 +146,14 @@ def _set_aside(path: Path, held: bytes) -> Path:
     return aside
 
 
+def set_aside(path: Path, plays: list, places: dict) -> None:
+    """Add plays and places that could not be read (a value no play has) to the file of what
+    could not be read beside ``path``, before the file is written again without them.
+    Raises OSError where it cannot."""
+    _set_aside(path, (json.dumps({"version": VERSION, "plays": plays,
+                                  "places": {str(t): v for t, v in places.items()}}) + "\n").encode("utf-8"))
+
+
 def _brief(value) -> str:
     said = repr(value)
     return said if len(said) <= 60 else said[:57] + "..."

@@ -2840,18 +2840,30 @@ class Player:
         places = {t: v for t, v in places.items() if len(v) < 4 or not v[3] or not owner_alive(folder, v[3])}
         if not plays and not places:
             return None
-        kept = []
+        kept, odd_plays, odd_places = [], [], {}
         for p in plays:
             try:
                 kept.append(_kept_play(p))
             except UNREADABLE:
                 log.error("a play kept at the last close is unreadable, left out: %r", p)
+                odd_plays.append(p)
         taken = {}
         for track_id, place in places.items():
             try:       # [where, when, the forget known then(, owner)]
                 taken[row_id(track_id)] = (_maybe_time(place[0]), finite(place[1]), _maybe_time(place[2]))
             except UNREADABLE:
                 log.error("a place kept at the last close is unreadable, left out: %r", place)
+                odd_places[track_id] = place
+        if odd_plays or odd_places:
+            # (taken, they go from the file as it is next written: set aside first, to be read
+            # by hand; where they cannot be, left in it, not taken)
+            try:
+                kept_plays.set_aside(self._kept_file, odd_plays, odd_places)
+            except OSError as exc:
+                log.error("the unreadable ones are left in %s (%s)", self._kept_file, exc)
+                odd = {id(p) for p in odd_plays}
+                plays = [p for p in plays if id(p) not in odd]
+                places = {t: v for t, v in places.items() if t not in odd_places}
         with self._unsaved_lock:
             self._unsaved[:0] = kept
             for track_id, place in taken.items():
