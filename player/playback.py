@@ -3699,7 +3699,8 @@ class Player:
             return
         try:
             n = self.store.close_interrupted_plays()
-        except sqlite3.Error:
+        except sqlite3.Error as exc:
+            self._note_refused(exc)
             # A full disk: the player still plays (and keeps its own plays until there is
             # room); the plays a crash left open stay so until then.
             if at_start:
@@ -3721,7 +3722,9 @@ class Player:
         """Write the plays the store refused, oldest first, as far as it takes them; how many
         are left. A play still playing is from then on written as any other."""
         forgotten = None
-        self._close_interrupted()
+        # (at close, as the close's other writes: once one was refused as busy, not waited for again)
+        with self._store_waits_at_most(self._write_wait_ms) if self._closing else contextlib.nullcontext():
+            self._close_interrupted()
         # (a skip or a pick waits for this lock to keep its play: the writes under it wait for a
         # busy library only as a play's start does, not the progress thread's second)
         with self._unsaved_lock, (self._store_waits_at_most(self._write_wait_ms)

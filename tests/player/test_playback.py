@@ -4908,6 +4908,37 @@ def test_closing_while_another_process_holds_the_library_waits_for_it_once_not_o
     assert (row["track_id"], row["ended"]) == (a, "stopped") and row["ms_heard"] > 2000
 
 
+def test_a_busy_close_closes_the_plays_a_crash_left_open_without_waiting_for_the_library_again(
+        store, tmp_path, monkeypatch):
+    # The plays a crash left open (a full disk at the start kept them so) are closed at close:
+    # that write waited its own second for a library another process held, after the close
+    # had already been refused once as busy and sent its other writes to the kept file at once.
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    store.start_play(a, owner="a player killed long ago")
+    full_disk.refuse(store, "UPDATE")
+    p = Player(store, NullEngine(speed=4.0), progress_interval_s=0.05)
+    p.restore_state()                   # (the window's player: its state is saved at close)
+    closing, waits = threading.Event(), []
+    closes = store.close_interrupted_plays
+
+    def close_interrupted_plays():
+        if closing.is_set() and threading.current_thread() is threading.main_thread():
+            (wait_ms,) = store.conn.execute("PRAGMA busy_timeout").fetchone()
+            waits.append(wait_ms)
+        return closes()
+
+    monkeypatch.setattr(store, "close_interrupted_plays", close_interrupted_plays)
+    try:
+        with _library_held(store):
+            p.keep_going = not p.keep_going     # (a change to save at close: refused, as the library is held)
+            closing.set()
+            p.close()
+    finally:
+        full_disk.allow(store, "UPDATE")
+    assert waits == [0]
+    assert store.plays()[0]["ended"] == "playing"       # (still open: closed at the next start)
+
+
 def test_plays_kept_at_a_busy_close_are_written_once_even_when_a_kill_left_their_file_after_writing_them(
         store, tmp_path):
     # The next start writes the plays kept at close, then removes their file: killed between
