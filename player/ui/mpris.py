@@ -201,10 +201,13 @@ if QDBusAbstractAdaptor is not None:
             return int(self._window._position_shown(player) * 1_000_000)
 
         def _can_go_next(self) -> bool:
-            # Next with nothing queued stops the music: a desktop's Next button then is off,
-            # unless Keep it going will find a song (repeat all keeps the next round queued).
+            # Where the window's Next does something (it greys it stopped with nothing queued,
+            # Keep it going on or off: it does not start the music), and that is a song: on the
+            # last song it stops the music, so a desktop's Next button is off then, unless Keep
+            # it going will find a song (repeat all keeps the next round queued).
             player = self._window.player
-            return player is not None and (len(player.queue) > 0 or bool(player.keep_going))
+            return (player is not None and self._window.moves()["next"]
+                    and (len(player.queue) > 0 or bool(player.keep_going)))
 
         def _shuffle(self) -> bool:
             return self._window.shuffling()
@@ -333,10 +336,11 @@ class Mpris(QObject):
             self._changed(changed)
 
     def announce_moves(self, *_args) -> None:
-        """Tell MPRIS clients whether Play and Previous do something, where that changed since
+        """Tell MPRIS clients whether Play, Previous and Next do something, where that changed since
         last told (the window shows its own anew as songs, Up next and the library change)."""
         can = self.window.moves()
-        self._tell_changed({"CanPlay": can["play"], "CanGoPrevious": can["previous"]})
+        self._tell_changed({"CanPlay": can["play"], "CanGoPrevious": can["previous"],
+                            "CanGoNext": self.player._can_go_next()})
 
     def announce_volume(self, *_args) -> None:
         self._changed({"Volume": self.player._volume()})

@@ -357,6 +357,36 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
             service.close()
 
 
+def test_next_is_not_offered_to_the_desktop_where_the_window_greys_it(qtbot, bus, scanned, make_window):
+    # Stopped with nothing queued and Keep it going on, the window greyed Next (it does nothing
+    # then: Keep it going does not start the music) while a desktop showed a Next button.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    with _monitor() as lines:
+        try:
+            first = window.model.track_id(0)
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.player.keep_going = True
+            qtbot.waitUntil(lambda: "true" in _get(qtbot, "CanGoNext"), timeout=5000)
+            qtbot.waitUntil(lambda: "'CanGoNext': <true>" in "".join(lines), timeout=5000)
+            told = len(lines)
+            window.stop()
+            qtbot.waitUntil(lambda: "'Stopped'" in _get(qtbot, "PlaybackStatus"), timeout=10000)
+            window.player.remove_queue_entries(window.player.queue)
+            qtbot.waitUntil(lambda: not window.player.queue and not window.moves()["next"], timeout=5000)
+            assert window.player.keep_going
+            assert "false" in _get(qtbot, "CanGoNext")
+            # ... and the desktop is told, as the window greys its own, without asking.
+            qtbot.waitUntil(lambda: "'CanGoNext': <false>" in "".join(lines[told:]), timeout=5000)
+            assert _in_thread(qtbot, lambda: _gdbus(f"{mpris.PLAYER_IFACE}.Next")).returncode == 0
+            assert window.player.current_track_id is None and not window.player.queue    # Next did nothing
+        finally:
+            service.close()
+
+
 def test_play_and_previous_are_offered_only_where_they_do_something(qtbot, bus, store, tmp_path, make_window):
     # CanPlay and CanGoPrevious said yes with an empty library and nothing played: a desktop
     # showed Play and Previous buttons that did nothing.
