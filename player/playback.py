@@ -534,8 +534,9 @@ class Player:
         self._queue_gen = 0  # counts queue replacements: a fill asked for an older queue is dropped
         self._reshape_wanted = False  # an early skip asked for the suggestions to be re-ranked
         # An early skip whose end the library refused: ranked at once, Up next did not see it
-        # (it reads skips from the play log), so it is re-ranked again once the kept plays are written.
-        self._skip_kept = False
+        # (it reads skips from the play log), so it is re-ranked again once this, the skip's kept
+        # play, is written. Set and cleared under _unsaved_lock, with the kept plays.
+        self._skip_kept: _Unsaved | None = None
         self._left_out: frozenset[int] = frozenset()  # tracks never to queue as suggestions (leave_out)
         self._list_from = 0                  # the first song of the list now playing, in _history
         self._passed_over: set[int] = set()  # suggestions the person took out of the queue (passed_over)
@@ -3065,6 +3066,8 @@ class Player:
                 if playing.unsaved.reopen is not None:   # (to go on in the last run's row: as it will be written)
                     counted_as = ("stopped" if ended == "error" else row_ended, heard + playing.kept_ms)
             play_id, kept = playing.play_id, playing.unsaved is not None
+            if early and kept:
+                self._skip_kept = playing.unsaved
         refused = False     # the library refused the end just now: the place is kept without waiting again
         if not kept and play_id is not None:    # (None: a play the forgotten history took)
             written = False
@@ -3086,11 +3089,11 @@ class Player:
                 with self._unsaved_lock:
                     self._unsaved.append(_Unsaved(playing.entry.track_id, playing.entry.source, None, ending[4],
                                                   play_id=play_id, ended=ending))
+                    if early:
+                        self._skip_kept = self._unsaved[-1]
                 self._tell_unsaved()
         if kept or refused or (play_id is not None and self._unsaved):
             self._keep_unsaved()    # its end, in the kept file at once (a kill while the library is busy)
-        if early and self._unsaved:
-            self._skip_kept = True
         if ended != "error":
             self._keep_place(playing, ended, left_at, write=not refused)
         if self._history and self._history[-1] is playing.entry:
@@ -3819,9 +3822,14 @@ class Player:
                 except sqlite3.Error:
                     break
                 del self._unsaved_places[track_id]
+            # (looked at with the plays it is written with: a skip kept as they were written is
+            # not missed, nor ranked again later for plays kept after it)
+            rerank = (self._skip_kept is not None and not any(k is self._skip_kept for k in self._unsaved)
+                      and not self._closed.is_set())
+            if rerank:
+                self._skip_kept = None
         self._tell_unsaved()
-        if self._skip_kept and not self._unsaved and not self._closed.is_set():
-            self._skip_kept = False
+        if rerank:
             self._reshape_wanted = True
             self._maybe_fill()
         # What the library took goes from the kept file (a kill before this leaves it there,

@@ -5145,6 +5145,41 @@ def test_an_early_skip_the_library_refused_reranks_the_suggestions_again_once_it
         p.close()
 
 
+def test_an_early_skip_kept_on_a_full_disk_reranks_the_suggestions_once_its_own_end_is_written(store, tmp_path):
+    # The re-rank for a skip whose end the library refused waited for every kept play to be
+    # written, not for the skip's own: with room for the end and none yet for the next song's
+    # play (a full disk), Up next went on ranked without the skip until there was room for all.
+    tracks = add_tracks(store, tmp_path, [(name, 60.0) for name in "abcdefgh"])
+    logged = []
+
+    def filler(player, *, replacing=0):
+        if replacing:       # (what a ranker reading the log would see of the song skipped)
+            logged.append(store.plays()[0]["ended"])
+        taken = set(player.history)
+        return [(t, "up_next") for t in tracks if t not in taken][:max(replacing, 3)]
+
+    p = Player(store, NullEngine(speed=1.0), progress_interval_s=0.05)
+    try:
+        p.keep_going = True
+        p.set_queue_filler(filler)
+        p.play_track(tracks[0])
+        assert wait_for(lambda: len(store.plays()) == 1 and len(p.queue) == 3)
+        for op in ("INSERT", "UPDATE"):
+            full_disk.refuse(store, op)
+        p.next()                                        # an early skip, its end refused
+        assert wait_for(lambda: len(logged) == 1 and p.unsaved_plays == 2)      # (and the next song's play)
+        assert logged == ["playing"]
+        full_disk.allow(store, "UPDATE")                # room for the end, none yet for a new play
+        assert wait_for(lambda: store.plays()[0]["ended"] == "skipped")
+        assert wait_for(lambda: logged[-1:] == ["skipped"]), logged
+        assert p.unsaved_plays == 1 and len(store.plays()) == 1
+        full_disk.allow(store, "INSERT")
+        assert wait_for(lambda: p.unsaved_plays == 0 and len(store.plays()) == 2)
+        assert logged.count("skipped") == 1             # (ranked again once, not again as the rest is written)
+    finally:
+        p.close()
+
+
 def test_a_skip_from_a_long_track_while_the_library_is_held_keeps_where_it_was_left_and_writes_it_later(
         store, tmp_path, long_is_3s):
     # Where a long track was left is written as its play ends, on the GUI thread too: held by
