@@ -5115,10 +5115,9 @@ def test_next_moves_on_at_once_while_another_process_holds_the_library_and_every
         p.close()
 
 
-def test_an_early_skip_the_library_refused_reranks_the_suggestions_again_once_it_is_written(store, tmp_path):
-    # An early skip re-ranks the suggestions at once, and Up next reads the skips from the play
-    # log. Where another process's write made the library refuse the skip's end, the log did not
-    # say it yet: the re-rank went without it, and none came after the kept play was written.
+def _reranked_from_the_log(store, tmp_path) -> tuple[Player, list, list]:
+    """A player playing the first of eight songs, Keep it going on; and, each time its filler is
+    asked to re-rank, how the log had that song's play end then."""
     tracks = add_tracks(store, tmp_path, [(name, 60.0) for name in "abcdefgh"])
     logged = []
 
@@ -5129,10 +5128,18 @@ def test_an_early_skip_the_library_refused_reranks_the_suggestions_again_once_it
         return [(t, "up_next") for t in tracks if t not in taken][:max(replacing, 3)]
 
     p = Player(store, NullEngine(speed=1.0), progress_interval_s=0.05)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(tracks[0])
+    return p, tracks, logged
+
+
+def test_an_early_skip_the_library_refused_reranks_the_suggestions_again_once_it_is_written(store, tmp_path):
+    # An early skip re-ranks the suggestions at once, and Up next reads the skips from the play
+    # log. Where another process's write made the library refuse the skip's end, the log did not
+    # say it yet: the re-rank went without it, and none came after the kept play was written.
+    p, tracks, logged = _reranked_from_the_log(store, tmp_path)
     try:
-        p.keep_going = True
-        p.set_queue_filler(filler)
-        p.play_track(tracks[0])
         assert wait_for(lambda: len(store.plays()) == 1 and len(p.queue) == 3)
         with _library_held(store):
             p.next()                                    # an early skip, its end refused
@@ -5149,20 +5156,8 @@ def test_an_early_skip_kept_on_a_full_disk_reranks_the_suggestions_once_its_own_
     # The re-rank for a skip whose end the library refused waited for every kept play to be
     # written, not for the skip's own: with room for the end and none yet for the next song's
     # play (a full disk), Up next went on ranked without the skip until there was room for all.
-    tracks = add_tracks(store, tmp_path, [(name, 60.0) for name in "abcdefgh"])
-    logged = []
-
-    def filler(player, *, replacing=0):
-        if replacing:       # (what a ranker reading the log would see of the song skipped)
-            logged.append(store.plays()[0]["ended"])
-        taken = set(player.history)
-        return [(t, "up_next") for t in tracks if t not in taken][:max(replacing, 3)]
-
-    p = Player(store, NullEngine(speed=1.0), progress_interval_s=0.05)
+    p, tracks, logged = _reranked_from_the_log(store, tmp_path)
     try:
-        p.keep_going = True
-        p.set_queue_filler(filler)
-        p.play_track(tracks[0])
         assert wait_for(lambda: len(store.plays()) == 1 and len(p.queue) == 3)
         for op in ("INSERT", "UPDATE"):
             full_disk.refuse(store, op)
