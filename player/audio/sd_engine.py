@@ -587,10 +587,14 @@ class SoundDeviceEngine(BufferedEngine):
     def _device_lost(self, message: str) -> None:
         self._lost = True
         with self._ctl:
-            playing = self.state.value == "playing"
-            super()._device_lost(message)
-            if playing:
+            if self.state.value == "playing":
+                # Back to what was heard before the pause is told: the player and the window
+                # act on it at once, on another thread, and saved or showed the place the
+                # output had taken, up to its latency past where Play goes on.
+                self._ring.audible = False  # (a seek keeps no old audio: see BufferedEngine._device_lost)
+                self._level_cut = True
                 self._back_to_heard()
+            super()._device_lost(message)
 
     def _back_to_heard(self) -> None:
         """The output lost as it played: what it took and had not played yet (its latency, a

@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -1545,7 +1546,9 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
     had not played yet: its latency's worth, a second and more over Bluetooth. The song paused
     at the loss reads, counts as heard and goes on from where it was heard then, not from the
     last frame the output took: that much of it was skipped, and logged as heard. So does a
-    song paused just before (the output still playing what it took, the fade's end with it)."""
+    song paused just before (the output still playing what it took, the fade's end with it).
+    The pause is told once the song is back there: told first, the player and the window read
+    the place and time heard from before it went back."""
     path = long_tone(tmp_path)
     server = sink.PrivateServer()
     stopped, e = False, None
@@ -1553,9 +1556,28 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
         sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
         pid = int((Path(server._folders[-1]) / "pulse.pid").read_text())
         e = sd_engine(latency=0.5)
-        events = []
-        e.set_listener(lambda name, data: events.append(name))
+        events, told, lost = [], [], threading.Event()
         src = Source(str(path))
+
+        def listen(name, data):
+            # (what the player and the window read as they hear of the pause: the place they
+            # save and show, and the time counted, must already be what was heard)
+            if name == "device_lost" or (name == "state" and data["state"] is PlaybackState.PAUSED):
+                told.append((name, e.position, src.heard_s))
+            events.append(name)
+            if name == "device_lost":
+                lost.set()
+
+        back = e._back_to_heard
+
+        def late_back():
+            # (the event thread may run first, as on a loaded box: a loss told before the
+            # song goes back is read ahead of what was heard)
+            lost.wait(0.5)
+            back()
+
+        e._back_to_heard = late_back
+        e.set_listener(listen)
         e.play(src)
         assert wait_for(lambda: e.position > 1.0)
         before = e.position     # (heard for sure: the loss comes after)
@@ -1572,6 +1594,12 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
         else:
             assert wait_for(lambda: "device_lost" in events, timeout=10)
         assert e.state is PlaybackState.PAUSED
+        if how != "killed as it pauses":
+            assert [name for name, _, _ in told] == ["state", "device_lost"]
+            for name, position, heard_s in told:
+                assert position < heard + 0.15, f"{name} told at {position - heard:.2f} s past what was heard"
+                assert heard_s < heard + 0.15, f"{name} told with {heard_s - heard:.2f} s never heard counted"
+                assert position > before - 0.3, f"{name} told at {before - position:.2f} s before what was heard"
         time.sleep(0.7)     # (past the latency: every block taken would read as heard by now)
         assert e.position < heard + 0.15, f"reads {e.position - heard:.2f} s past what was heard"
         assert src.heard_s < heard + 0.15, f"counts {src.heard_s - heard:.2f} s never heard"
