@@ -4,8 +4,11 @@ call after each write, and never offers a song the library lost meanwhile."""
 
 from __future__ import annotations
 
+import inspect
 import shutil
+import sys
 import threading
+import time
 
 from player.library.scanner import Scanner
 from tests.player.test_recommender_service import listen
@@ -80,6 +83,22 @@ def test_noting_the_files_status_change_times_reads_no_new_catalogue(store, trai
     assert service._builds == builds + 1
 
 
+def _waits_for_the_lock(thread: threading.Thread, service, timeout: float = 30.0) -> bool:
+    """Whether ``thread`` came, within ``timeout``, to wait for ``service``'s lock in ``_serving``
+    (the line that takes it: the wait itself is no Python frame of its own)."""
+    lines, first = inspect.getsourcelines(type(service)._serving)
+    at = first + next(i for i, line in enumerate(lines) if "with self._lock:" in line)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None and frame.f_code is not type(service)._serving.__code__:
+            frame = frame.f_back
+        if frame is not None and frame.f_lineno == at:
+            return True
+        time.sleep(0.005)
+    return False
+
+
 def test_a_call_that_waited_while_an_import_was_read_builds_no_other(store, trained, tmp_path, monkeypatch):  # noqa: F811
     # Radio reads the imports' stamp and waits for the lock; an import lands and Up next
     # builds a catalogue with it: Radio then built another, the same.
@@ -102,6 +121,10 @@ def test_a_call_that_waited_while_an_import_was_read_builds_no_other(store, trai
         other = threading.Thread(target=service.recommender)
         other.start()
         assert read.wait(30)                   # Radio read the imports' stamp, and waits
+        # ... for the lock, past the count of builds begun it read after the stamps: the import
+        # landing before that read (a loaded box left the thread between the two), Radio rightly
+        # built again, as a build begun then may have read the stamps before its own.
+        assert _waits_for_the_lock(other, service), "Radio never came to wait for the lock"
         import_file(store, _spotify_plays(tmp_path / "jazz.json", "Jazz", 6, 1_600_000_000.0))
         builds = service._builds
         service.recommender()                  # Up next reads the import
