@@ -81,14 +81,14 @@ def _found_as_the_window_finds(store, what: str) -> list[int]:
     return query_track_ids(load_library(store, shown=False), what)[0]
 
 
-def _without_away(store, ids: list[int]) -> list[int]:
-    """``ids`` less the tracks on a disk or share not connected at the last scan (whose file is
-    not there now), said with where they are, as the window leaves them out of a list played:
-    tried, each failed as "file not found". An empty list where that left nothing, said."""
+def _without_away(store, ids: list[int], away: dict[int, str]) -> list[int]:
+    """``ids`` less the tracks on a disk or share not connected at the last scan (``away``:
+    :meth:`Store.away_tracks`) whose file is not there now, said with where they are, as the
+    window leaves them out of a list played: tried, each failed as "file not found". An empty
+    list where that left nothing, said."""
     from player.library.cue import audio_path
     from segue_common.text import shown
 
-    away = store.away_tracks()
     if not away or not any(t in away for t in ids):
         return ids
     gone = {t for t in ids if t in away and not os.path.exists(audio_path(store.track(t)))}
@@ -106,21 +106,22 @@ def _without_away(store, ids: list[int]) -> list[int]:
     return kept
 
 
-def _away_below(store, folders: list[str]) -> list[int]:
+def _away_below(store, folders: list[str], away: dict[int, str]) -> list[int]:
     """The library's tracks inside ``folders`` that are on a disk or share not connected at the
-    last scan: the folder read from the disk holds none of them, and they went without a word."""
-    away = store.away_tracks()
+    last scan (``away``): the folder read from the disk holds none of them, and they went
+    without a word."""
     if not away or not folders:
         return []
     tops = tuple(os.path.join(os.path.abspath(folder), "") for folder in folders)
     return [t for t, row in store.tracks_by_id(away, ["path"]).items() if row["path"].startswith(tops)]
 
 
-def _away_home(store, path: str) -> str | None:
+def _away_home(store, path: str, away: dict[int, str]) -> str | None:
     """Where the library's track at ``path`` is, if it is on a disk or share not connected at
-    the last scan, else None: its path given is then no mistyped name, though no file is there."""
+    the last scan (``away``), else None: its path given is then no mistyped name, though no
+    file is there."""
     row = store.track_by_path(os.path.abspath(path))
-    return store.away_tracks().get(row["id"]) if row is not None else None
+    return away.get(row["id"]) if row is not None else None
 
 
 def run(args) -> int:
@@ -159,8 +160,9 @@ def run(args) -> int:
 
         ids, problems = tracks_for(store, given)
         known = set(ids)
-        ids += [t for t in _away_below(store, [p for p in given if os.path.isdir(p)]) if t not in known]
-        problems = [(p, f"on {shown(home)}, not connected now" if (home := _away_home(store, p)) else
+        away = store.away_tracks()      # (read once: each path not found is looked up in it)
+        ids += [t for t in _away_below(store, [p for p in given if os.path.isdir(p)], away) if t not in known]
+        problems = [(p, f"on {shown(home)}, not connected now" if (home := _away_home(store, p, away)) else
                      "no such file or folder") for p in args.what if p not in given] + problems
         if not ids and not problems:
             print(f"segue play: no audio files in {what}", file=sys.stderr)
@@ -170,7 +172,7 @@ def run(args) -> int:
         if not ids:
             print(f"segue play: nothing playable in {what}", file=sys.stderr)
             return 1
-        ids = _without_away(store, ids)
+        ids = _without_away(store, ids, away)
         if not ids:
             return 1
     else:
@@ -191,7 +193,7 @@ def run(args) -> int:
             # the files without tags (which it puts first) took the places of the window's first.
             found = [row["id"] for row in library_order(
                 store.tracks_matching(what, limit=None, columns=LIBRARY_ORDER_COLUMNS), Namer.of(store))]
-        home = _away_home(store, what) if not found and _looks_like_a_path(what) else None
+        home = _away_home(store, what, store.away_tracks()) if not found and _looks_like_a_path(what) else None
         if home:
             print(f"segue play: nothing to play: {shown(what)} is on {shown(home)}, not connected now",
                   file=sys.stderr)
@@ -208,7 +210,7 @@ def run(args) -> int:
             print(f"segue play: nothing in the library matches {what!r}",
                   file=sys.stderr)
             return 1
-        found = _without_away(store, found)
+        found = _without_away(store, found, store.away_tracks())
         if not found:
             return 1
         ids = found[:SEARCH_PLAYS]
