@@ -2486,10 +2486,10 @@ class Player:
             log.warning("the saved playback state is partly unreadable: %d of the queue's entries%s left out",
                         queue.count(None), " and the last track" if current is None and saved.get("current") else "")
         # (saved as booleans: another value, "false" among them, is off)
-        keep_going = saved.get("keep_going") is True
+        keep_going = on(saved.get("keep_going"))
         repeat = saved.get("repeat") if saved.get("repeat") in REPEAT_MODES else "off"
-        shuffle = saved.get("shuffle") is True
-        shuffle_albums = saved.get("shuffle_albums") is True
+        shuffle = on(saved.get("shuffle"))
+        shuffle_albums = on(saved.get("shuffle_albums"))
         try:
             order = [int(i) for i in saved.get("order") or []] if shuffle else []
         except UNREADABLE:
@@ -2541,7 +2541,7 @@ class Player:
                 self._cued = Cued(QueueEntry(live, current[1], current[2], current[8]), position, duration,
                                   credit=max(0.0, current[4]),
                                   heard=None if current[5] is None else max(0.0, current[5]),
-                                  play_id=current[6], to_end=current[7], slept=saved.get("slept") is True)
+                                  play_id=current[6], to_end=current[7], slept=on(saved.get("slept")))
             # (a station ended here is saved ended at once: taken for saved, the store went on
             # naming it until something else changed, and each start ended it, and said so, again;
             # a part left out goes at the next save, not said again at every start)
