@@ -26,8 +26,9 @@ def add_parser(sub):
     return p
 
 
-def write_rows(rows, out, fmt: str) -> int:
-    """Write dict rows to the text stream ``out`` as CSV (with a header) or a JSON array."""
+def write_rows(rows, out, fmt: str, columns=()) -> int:
+    """Write dict rows to the text stream ``out`` as CSV (with a header) or a JSON array.
+    ``columns``: the CSV's header where there are no rows (an empty file is no table)."""
     count = 0
     if fmt == "json":
         out.write("[")
@@ -48,6 +49,8 @@ def write_rows(rows, out, fmt: str) -> int:
             writer.writeheader()
         writer.writerow(row)
         count += 1
+    if writer is None and columns:
+        csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n").writeheader()
     return count
 
 
@@ -106,7 +109,7 @@ class _Utf8:
         return self.buffer.write(text.encode("utf-8", "surrogateescape"))
 
 
-def _write_stdout(rows, fmt: str) -> None:
+def _write_stdout(rows, fmt: str, columns) -> None:
     """The export to stdout in UTF-8, whatever the console's encoding: on Windows stdout sent to a
     file or a pipe is in the code page (cp1252), which has no CJK and would make the CSV or JSON
     something other than UTF-8 (and every other reader of it would get it wrong). The same bytes
@@ -114,10 +117,10 @@ def _write_stdout(rows, fmt: str) -> None:
     sys.stdout.flush()                  # anything written as text before comes first
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:                  # stdout replaced by a text-only stream
-        write_rows(rows, sys.stdout, fmt)
+        write_rows(rows, sys.stdout, fmt, columns)
         sys.stdout.flush()
         return
-    write_rows(rows, _Utf8(buffer), fmt)
+    write_rows(rows, _Utf8(buffer), fmt, columns)
     buffer.flush()
 
 
@@ -147,13 +150,14 @@ def run(args) -> int:
     store = Store.open()
     try:
         rows = export_rows(store, args.what)
+        columns = store.export_columns(args.what)
         if args.output:
             # A file name that is not UTF-8 goes into a CSV as the bytes the file system has.
             with atomic_open(args.output, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
-                count = write_rows(rows, f, fmt)
+                count = write_rows(rows, f, fmt, columns)
             print(f"wrote {count:,} {args.what} to {args.output}", file=sys.stderr)
         else:
-            _write_stdout(rows, fmt)
+            _write_stdout(rows, fmt, columns)
     except BrokenPipeError:
         # The reader stopped early (`segue export plays | head`): not an error. Point stdout
         # at nothing so the interpreter's final flush does not complain either.

@@ -32,6 +32,16 @@ IMPORT_SOURCE = "import"
 IMPORTS_CHANGED_SETTING = "imports_changed"
 #: What ``segue export`` can write, and the order of its columns.
 EXPORT_TABLES = ("plays", "tracks", "imports")
+_EXPORT_SQL = {
+    "tracks": "SELECT * FROM tracks ORDER BY id",
+    "plays": "SELECT p.id, p.started_at, datetime(p.started_at, 'unixepoch') AS started_utc, p.track_id, "
+             "t.artist, t.title, t.album, p.ms_heard, p.track_ms, p.ended, p.source, p.session_id, p.error "
+             "FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.started_at, p.id",
+    "imports": "SELECT l.id, i.name AS file, i.format, l.started_at, datetime(l.started_at, 'unixepoch') AS "
+               "started_utc, l.artist, l.title, l.album, l.ms_played, l.duration_ms, l.skipped, l.reason_end, "
+               "l.stretch_of, l.play_id, p.track_id FROM imported_listens l JOIN history_imports i ON "
+               "i.id = l.import_id LEFT JOIN plays p ON p.id = l.play_id ORDER BY l.started_at, l.id",
+}
 _CHUNK = 500
 #: Imported rows (or plays) written between two reports of :meth:`HistoryMixin.add_import`.
 _SAVE_CHUNK = 5000
@@ -68,6 +78,12 @@ def _real_start(row, more: dict) -> float:
 def _utils(conn) -> sqlite_utils.Database:
     """sqlite-utils over an existing connection (no plugins, no pragmas of its own)."""
     return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+def _export_sql(what: str) -> str:
+    if what not in EXPORT_TABLES:
+        raise ValueError(f"cannot export {what!r}; choose one of {', '.join(EXPORT_TABLES)}")
+    return _EXPORT_SQL[what]
 
 
 class HistoryMixin:
@@ -802,18 +818,8 @@ class HistoryMixin:
     def export_rows(self, what: str) -> Iterator[dict]:
         """Rows of ``plays`` (with each track's names), ``tracks`` or ``imports`` (every
         imported row, with the track it matched), as dicts, for ``segue export``."""
-        if what not in EXPORT_TABLES:
-            raise ValueError(f"cannot export {what!r}; choose one of {', '.join(EXPORT_TABLES)}")
-        db = _utils(self.conn)
-        if what == "tracks":
-            return db["tracks"].rows_where(order_by="id")
-        if what == "plays":
-            return db.query(
-                "SELECT p.id, p.started_at, datetime(p.started_at, 'unixepoch') AS started_utc, p.track_id, "
-                "t.artist, t.title, t.album, p.ms_heard, p.track_ms, p.ended, p.source, p.session_id, p.error "
-                "FROM plays p JOIN tracks t ON t.id = p.track_id ORDER BY p.started_at, p.id")
-        return db.query(
-            "SELECT l.id, i.name AS file, i.format, l.started_at, datetime(l.started_at, 'unixepoch') AS started_utc, "
-            "l.artist, l.title, l.album, l.ms_played, l.duration_ms, l.skipped, l.reason_end, l.stretch_of, l.play_id, "
-            "p.track_id FROM imported_listens l JOIN history_imports i ON i.id = l.import_id "
-            "LEFT JOIN plays p ON p.id = l.play_id ORDER BY l.started_at, l.id")
+        return _utils(self.conn).query(_export_sql(what))
+
+    def export_columns(self, what: str) -> list[str]:
+        """The names of the columns :meth:`export_rows` gives, there where it gives no row."""
+        return [c[0] for c in self.conn.execute(_export_sql(what) + " LIMIT 0").description]

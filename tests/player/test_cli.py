@@ -291,6 +291,26 @@ def test_an_export_to_stdout_is_utf8_whatever_the_consoles_encoding(segue_home, 
             assert json.loads(text)[0]["title"] == "夜に駆ける"
 
 
+def test_a_csv_export_of_an_empty_library_still_has_its_header_row(segue_home, tmp_path):
+    # An empty library's CSV was an empty file: a spreadsheet opened it with no columns at all.
+    full = tmp_path / "full-home"
+    full.mkdir()
+    write_track(tmp_path / "music", "one", fmt="flac", seconds=0.2, tags={"title": "One", "artist": "A"})
+    assert segue("scan", str(tmp_path / "music"), home=full).returncode == 0
+    assert segue("play", "--null", "One", home=full).returncode == 0
+    for what in ("plays", "tracks", "imports"):
+        header = segue("export", what, home=full).stdout.splitlines()[0] if what != "imports" else (
+            "id,file,format,started_at,started_utc,artist,title,album,ms_played,duration_ms,skipped,"
+            "reason_end,stretch_of,play_id,track_id")
+        out = segue("export", what, home=segue_home)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout == header + "\n", (what, out.stdout)
+        out = segue("export", what, "-o", str(tmp_path / f"{what}.csv"), home=segue_home)
+        assert out.returncode == 0 and "wrote 0 " in out.stderr, out.stderr
+        assert (tmp_path / f"{what}.csv").read_text("utf-8") == header + "\n"
+        assert segue("export", what, "--format", "json", home=segue_home).stdout == "[]\n"
+
+
 def test_play_of_a_playlist_plays_its_songs_and_stores_nothing_for_the_list(segue_home, tmp_path):
     music = tmp_path / "music"
     song = write_track(music, "one", fmt="flac", seconds=0.5, tags={"title": "One", "artist": "A"})
