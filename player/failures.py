@@ -103,8 +103,11 @@ def describe(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, MemoryError):
         return "out of memory; close other programs and try again", EXIT_FAILED
     log.error("unexpected error", exc_info=exc, extra={"console": False})   # the person gets one line
-    return _one_line(f"unexpected error ({type(exc).__name__}: {exc}); the details are in {_log_file()}"), \
-        EXIT_FAILED
+    from player.log import no_log_file
+
+    where = (f"its details are kept nowhere: the log file cannot be written ({no_log_file()})" if no_log_file()
+             else f"the details are in {_log_file()}")
+    return _one_line(f"unexpected error ({type(exc).__name__}: {exc}); {where}"), EXIT_FAILED
 
 
 def quiet_helper_processes() -> None:

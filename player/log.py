@@ -12,6 +12,7 @@ from segue_common import file_lock
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(threadName)s %(name)s: %(message)s"
 _configured = False
+_no_log_file: str | None = None     # why the log file could not be opened, where it could not
 
 
 class _OneLine(logging.Formatter):
@@ -132,7 +133,7 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
     """Send logs to ``<data>/logs/<file_name>`` (1 MB × 5 files); idempotent. The learner
     process, which logs the most, has a file of its own; the window and the commands share
     one (:class:`SharedRotatingFileHandler`)."""
-    global _configured
+    global _configured, _no_log_file
     if _configured:
         return
     level = logging.DEBUG if verbose or os.environ.get("SEGUE_DEBUG") else logging.INFO
@@ -148,6 +149,7 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
         handler = None
         stderr = True
         fallback = f"cannot write the log file ({exc.strerror or exc}); logging to the terminal only"
+        _no_log_file = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
     else:
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(handler)
@@ -164,6 +166,12 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
     _configured = True
     if fallback:
         logging.getLogger(__name__).info(fallback)
+
+
+def no_log_file() -> str | None:
+    """Why the log file could not be opened (a read-only log folder), or None: there is
+    one, or logging was not set up."""
+    return _no_log_file
 
 
 _REMOVED = "<path removed>"

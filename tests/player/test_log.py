@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from player.log import SharedRotatingFileHandler
 
 
@@ -167,3 +169,35 @@ def test_a_rotation_that_cannot_open_the_new_log_lets_the_lock_go(tmp_path):
     assert done.wait(20), "logging hung on the rotation lock"
     h.close()
     assert (tmp_path / "segue.log.1").exists()
+
+
+def test_an_unexpected_error_with_no_log_file_to_write_does_not_send_the_person_to_it(tmp_path):
+    # "unexpected error (…); the details are in …/logs/segue.log": a log folder that cannot be
+    # written (left to another user by a `sudo segue`) has no such file, and nothing in it.
+    from tests import unprivileged
+
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    home = tmp_path / "segue-home"
+    (home / "logs").mkdir(parents=True)
+    os.chmod(tmp_path, 0o755)
+    os.chmod(home / "logs", 0o555)
+    code = ("from player.failures import describe\n"
+            "from player.log import setup_logging\n"
+            "setup_logging(stderr=True)\n"
+            "try:\n"
+            "    raise ValueError('boom')\n"
+            "except ValueError as exc:\n"
+            "    print(describe(exc)[0])\n")
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                             env={**os.environ, "SEGUE_HOME": str(home)}, capture_output=True, text=True, timeout=60)
+    finally:
+        os.chmod(home / "logs", 0o755)
+    assert out.returncode == 0, out.stderr
+    assert not (home / "logs" / "segue.log").exists()
+    message = out.stdout.strip()
+    assert message.startswith("unexpected error (ValueError: boom); "), message
+    assert "details are in" not in message, message
+    assert f"the log file cannot be written (Permission denied: {home / 'logs' / 'segue.log'})" in message, message
