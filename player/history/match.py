@@ -42,7 +42,17 @@ _STEM_ARTIST_TITLE = " - "
 # the one without it: a play of the studio "Song" is not one of "Song (Live)" or "Song -
 # Remix" (a remaster, an edit, a mono or an album version is the same performance).
 _OTHER_TAKE = re.compile(r"\b(live|remix|karaoke|instrumental|acoustic|unplugged|demo|cover|a ?cappella|"
-                         r"acapella|slowed|sped up|rework|bootleg)\b", re.I)
+                         r"acapella|slowed|sped up|rework|bootleg|duet|female|male|lo[- ]?fi|reimagined|"
+                         r"recreated)\b", re.I)
+# "<words> Version", "<words> Mix", "<words> ver.": another singer or arrangement ("Qawwali
+# Version", "Female Version", "Trap Mix", "Japanese ver."), unless its words only say which cut
+# or master of the song it is ("Single Version", "2011 Remastered Version", "Original Mix").
+_VERSION_WORDS = frozenset({"version", "mix", "ver"})
+_SAME_CUT = frozenset({"album", "single", "radio", "original", "extended", "remaster", "remastered", "mono",
+                       "stereo", "explicit", "clean", "dirty", "censored", "uncensored", "edit", "edited",
+                       "short", "long", "full", "lp", "main", "studio", "digital", "bonus", "track", "deluxe",
+                       "standard", "inch", "the", "a"})
+_BRACKETED = re.compile(r"[\(\[]([^\)\]]*)[\)\]]")
 #: How Chinese, Japanese and Korean credits join artists ("米津玄師、菅田将暉", "A × B"), which
 #: :func:`primary_artist` does not part: it runs the names into one with a space between, and
 #: a row of such a credit met no track of its first artist, as "A, B" or "A feat. B" does.
@@ -93,11 +103,34 @@ def other_takes(title: str | None) -> frozenset[str]:
     >>> sorted(other_takes("Hardcore (Live)")), sorted(other_takes("Live Forever")), other_takes("Song - Remastered")
     (['live'], [], frozenset())
     """
-    parts = " ".join(_VERSION_PARTS.findall(title or ""))
-    words = {w.lower().replace(" ", "").replace("acapella", "acappella") for w in _OTHER_TAKE.findall(parts)}
+    parts = _VERSION_PARTS.findall(title or "")
+    words = {w.lower().replace(" ", "").replace("-", "").replace("acapella", "acappella")
+             for w in _OTHER_TAKE.findall(" ".join(parts))}
     if "unplugged" in words:
         words.add("live")           # "(MTV Unplugged)" is "- Live From MTV Unplugged"
-    return frozenset(words)
+    return frozenset(words | _named_versions(parts))
+
+
+def _named_versions(parts: list[str]) -> set[str]:
+    """The arrangements that brackets and a dash tail name as a version or a mix, each as
+    "<words> version"; none for a cut or a master of the song, nor where the words already
+    name a take :func:`other_takes` knows ("Live Version" is "Live").
+
+    >>> sorted(_named_versions([" - Qawwali Version", "(Trap Mix)", "(Single Version)"]))
+    ['qawwali version', 'trap version']
+    """
+    out = set()
+    for part in parts:
+        # A dash tail's brackets are parts of their own: "- Film Version (From "Film")".
+        for piece in (*_BRACKETED.findall(part), _BRACKETED.sub(" ", part)):
+            words = normalize_name(piece).split()
+            at = next((i for i, w in enumerate(words) if w in _VERSION_WORDS), None)
+            if at is None or _OTHER_TAKE.search(" ".join(words[:at])):
+                continue
+            kind = [w for w in words[:at] if w not in _SAME_CUT and not w.isdigit()]
+            if kind:
+                out.add(" ".join(kind) + " version")
+    return out
 _NUMBER = re.compile(r"^\s*\d{1,3}\s*[-._)]?\s+")
 
 

@@ -114,6 +114,52 @@ def test_a_play_of_one_recording_is_never_credited_to_another_of_the_song():
     assert m.match("Pritam", "Sajde (Reprise)") is None
 
 
+def test_an_arrangement_named_as_a_version_is_another_recording():
+    # "Song - Qawwali Version", "Song (Female Version)", "Song - Trap Mix": another singer or
+    # arrangement, which the loose levels joined to the studio song when the library held only
+    # that, so its plays went to the wrong song. A version that only says which cut or
+    # master it is ("Single Version", "2011 Remastered Version", "Original Mix") is the song.
+    m = TrackMatcher([{"id": 1, "artist": "Josh Brar", "title": "Tere Bina Na Guzara E", "album": "Singles",
+                       "duration": 240.0, "path": "/m/j/tere.flac"},
+                      {"id": 2, "artist": "Jyotica Tangri", "title": "Ishq de Fanniyar", "album": "Fukrey Returns",
+                       "duration": 250.0, "path": "/m/j/ishq.flac"},
+                      {"id": 3, "artist": "BTS", "title": "Spring Day", "album": "You Never Walk Alone",
+                       "duration": 274.0, "path": "/m/b/spring.flac"},
+                      {"id": 4, "artist": "Tiga", "title": "Sunglasses at Night", "album": "Sunglasses",
+                       "duration": 300.0, "path": "/m/t/sun.flac"},
+                      {"id": 5, "artist": "Pritam", "title": "Te Amo (Duet)", "album": "Dum Maaro Dum",
+                       "duration": 260.0, "path": "/m/p/teamo.flac"},
+                      {"id": 6, "artist": "Dorian Concept", "title": "Eigendynamik (Elevator Version)",
+                       "album": "Eigendynamik", "duration": 200.0, "path": "/m/d/eigen.flac"},
+                      {"id": 7, "artist": "Mitraz", "title": "Akhiyaan", "album": "Akhiyaan",
+                       "duration": 200.0, "path": "/m/m/akhiyaan.flac"}])
+    assert m.match("Josh Brar", "Tere Bina Na Guzara E - Qawwali Version") is None
+    assert m.match("Jyotica Tangri", "Ishq de Fanniyar - Female Version", album="Fukrey Returns") is None
+    assert m.match("Jyotica Tangri", "Ishq de Fanniyar (Male)") is None
+    assert m.match("BTS", "Spring Day - Japanese ver.") is None
+    assert m.match("Tiga", "Sunglasses at Night - Deep House Mix") is None
+    assert m.match("Pritam", "Te Amo") is None
+    assert m.match("Dorian Concept", "Eigendynamik") is None
+    assert m.match("Mitraz", "Akhiyaan - Acoustic Version") is None
+    # The same arrangement in other words, and cuts or masters of the song itself.
+    assert m.match("Dorian Concept", "Eigendynamik - Elevator Version") == 6
+    assert m.match("Pritam", "Te Amo - Duet") == 5
+    assert m.match("Josh Brar", "Tere Bina Na Guzara E - Single Version") == 1
+    assert m.match("BTS", "Spring Day - 2017 Remastered Version") == 3
+    assert m.match("Tiga", "Sunglasses at Night - Original Mix") == 4
+    assert m.match("Tiga", "Sunglasses at Night (Extended Mix)") == 4
+    assert m.match("Mitraz", "Akhiyaan (Album Version)") == 7
+    assert other_takes("Akhiyaan - Acoustic Version") == other_takes("Akhiyaan (Acoustic)")
+    assert other_takes("Hardcore - Live Version") == other_takes("Hardcore (Live)")
+    # A single named after its version holds the song under its plain title.
+    assert m.match("Josh Brar", "Tere Bina Na Guzara E - Qawwali Version",
+                   album="Tere Bina Na Guzara E (Qawwali Version)") is None
+    single = TrackMatcher([{"id": 1, "artist": "Josh Brar", "title": "Tere Bina Na Guzara E",
+                            "album": "Tere Bina Na Guzara E (Qawwali Version)", "duration": 240.0}])
+    assert single.match("Josh Brar", "Tere Bina Na Guzara E - Qawwali Version",
+                        album="Tere Bina Na Guzara E (Qawwali Version)") == 1
+
+
 def test_a_collaboration_credited_the_east_asian_way_finds_its_first_artist_s_track():
     # "A、B" and "A × B" credit two artists as "A, B" and "A feat. B" do; the row of such a
     # credit went unmatched, kept as a song not in the library.
