@@ -157,6 +157,7 @@ class Candidate:
     missing: bool
     title: str = ""     # as tagged (or read from the path)
     artist: str = ""
+    album_tag: str = ""     # as tagged
 
 
 def _get(row: Mapping, key: str):
@@ -193,7 +194,7 @@ class TrackMatcher:
             title = _barless(title)
             self._barred.add(int(t["id"]))
         cand = Candidate(int(t["id"]), normalize_name(_get(t, "album")), _get(t, "duration"),
-                         bool(_get(t, "missing") or 0), title or "", artist or "")
+                         bool(_get(t, "missing") or 0), title or "", artist or "", _get(t, "album") or "")
         if title and _get(t, "cue_sheet") and stands_in(title, _get(t, "cue_sheet"), _get(t, "match_key")):
             # A sheet's track it names no title of, listed by its number ("Track 03"): no row
             # names it, and another album's untitled third track is no play of it.
@@ -259,7 +260,7 @@ class TrackMatcher:
         tail = _tail(title)
         on_album = normalize_name(album) if album else ""
         # (a remix single's files often say only its song: "Kin" on "Kin (Anthony Naples Remix)")
-        album_takes = _LIVE_TAKES | other_takes(album)
+        album_takes = other_takes(album)
 
         def same_take(cands) -> list[Candidate]:
             # Only the same recording: a play of the studio song is none of its live take,
@@ -267,8 +268,13 @@ class TrackMatcher:
             # it is that album's live take, whatever the titles say (a live album's files
             # often do not say "Live"); a single's remix is another recording even there.
             return [c for c in cands or () if (other_takes(c.title) == takes
-                    or (on_album and c.album == on_album and other_takes(c.title) ^ takes <= album_takes))
+                    or (on_album and c.album == on_album and other_takes(c.title) ^ takes <= on_own_album(c)))
                     and tails_agree(c)]
+
+        def on_own_album(c: Candidate) -> frozenset[str]:
+            # A take the album names holds only where the file's own album names it too:
+            # "Kin (Anthony Naples Remix)" and "Kin" are one album once version words go.
+            return _LIVE_TAKES | (album_takes & other_takes(c.album_tag)) if album_takes else _LIVE_TAKES
 
         def tails_agree(c: Candidate) -> bool:
             # A bar's tail says where the song comes from only when the other title names no

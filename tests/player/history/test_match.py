@@ -218,6 +218,22 @@ def test_a_remix_on_the_row_s_own_single_is_still_another_recording():
     assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin") is None
 
 
+def test_another_take_s_single_is_not_the_single_of_the_song_it_shares_a_name_with():
+    # "Kin (Anthony Naples Remix)" and "Kin" are one album name once its version words go:
+    # a row of the remix on the remix single reached the original on the original single.
+    # A file under its plain title is the album's take only where its own album names it.
+    m = TrackMatcher([{"id": 1, "artist": "Tourist", "title": "Kin", "album": "Kin",
+                       "duration": 400.0, "path": "/m/t/kin.flac"},
+                      {"id": 2, "artist": "Josh Brar", "title": "Tere Bina Na Guzara E",
+                       "album": "Tere Bina Na Guzara E", "duration": 240.0, "path": "/m/j/tere.flac"}])
+    assert m.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin (Anthony Naples Remix)") is None
+    assert m.match("Josh Brar", "Tere Bina Na Guzara E - Qawwali Version",
+                   album="Tere Bina Na Guzara E (Qawwali Version)") is None
+    remix_single = TrackMatcher([{"id": 4, "artist": "Tourist", "title": "Kin",
+                                  "album": "Kin (Anthony Naples Remix)", "duration": 400.0}])
+    assert remix_single.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin (Anthony Naples Remix)") == 4
+
+
 def test_a_show_named_after_a_bar_is_where_the_song_comes_from():
     # Spotify names a session's song "Song | Show", where the person's file says "Song"; the
     # bar's tail goes as a dash tail does, unless it names another recording.
