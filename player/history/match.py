@@ -273,8 +273,11 @@ class TrackMatcher:
 
         def on_own_album(c: Candidate) -> frozenset[str]:
             # A take the album names holds only where the file's own album names it too:
-            # "Kin (Anthony Naples Remix)" and "Kin" are one album once version words go.
-            return _LIVE_TAKES | (album_takes & other_takes(c.album_tag)) if album_takes else _LIVE_TAKES
+            # "Kin (Anthony Naples Remix)" and "Kin", "Song (Live)" and "Song" are one album
+            # once version words go. A live take it does not name holds as before.
+            if not album_takes:
+                return _LIVE_TAKES
+            return (_LIVE_TAKES - album_takes) | (album_takes & other_takes(c.album_tag))
 
         def tails_agree(c: Candidate) -> bool:
             # A bar's tail says where the song comes from only when the other title names no

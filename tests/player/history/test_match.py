@@ -234,6 +234,21 @@ def test_another_take_s_single_is_not_the_single_of_the_song_it_shares_a_name_wi
     assert remix_single.match("Tourist", "Kin (Anthony Naples Remix)", album="Kin (Anthony Naples Remix)") == 4
 
 
+def test_a_live_single_is_not_the_studio_single_of_the_song():
+    # "Hardcore (Live)" is "Hardcore" once its version words go, and a live take was let
+    # through on the row's own album whatever the file's album said (a live album's files
+    # often do not say "Live"): a row of the live single reached the studio single's file.
+    m = TrackMatcher([{"id": 1, "artist": "Odezenne", "title": "Hardcore", "album": "Hardcore",
+                       "duration": 200.0, "path": "/m/o/hardcore.flac"},
+                      {"id": 2, "artist": "KISS", "title": "Detroit Rock City", "album": "Alive II",
+                       "duration": 300.0, "path": "/m/k/drc.flac"}])
+    assert m.match("Odezenne", "Hardcore - Live", album="Hardcore (Live)") is None
+    assert m.match("KISS", "Detroit Rock City - Live", album="Alive II") == 2
+    live = TrackMatcher([{"id": 3, "artist": "Odezenne", "title": "Hardcore", "album": "Hardcore (Live)",
+                          "duration": 210.0}])
+    assert live.match("Odezenne", "Hardcore - Live", album="Hardcore (Live)") == 3
+
+
 def test_a_show_named_after_a_bar_is_where_the_song_comes_from():
     # Spotify names a session's song "Song | Show", where the person's file says "Song"; the
     # bar's tail goes as a dash tail does, unless it names another recording.
