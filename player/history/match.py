@@ -51,7 +51,7 @@ _VERSION_WORDS = frozenset({"version", "mix", "ver"})
 _SAME_CUT = frozenset({"album", "single", "radio", "original", "extended", "remaster", "remastered", "mono",
                        "stereo", "explicit", "clean", "dirty", "censored", "uncensored", "edit", "edited",
                        "short", "long", "full", "lp", "main", "studio", "digital", "bonus", "track", "deluxe",
-                       "standard", "inch", "the", "a"})
+                       "standard", "inch", "length", "complete", "uncut", "unedited", "cd", "vinyl", "the", "a"})
 _BRACKETED = re.compile(r"[\(\[]([^\)\]]*)[\)\]]")
 #: How Chinese, Japanese and Korean credits join artists ("米津玄師、菅田将暉", "A × B"), which
 #: :func:`primary_artist` does not part: it runs the names into one with a space between, and

@@ -151,6 +151,9 @@ def test_an_arrangement_named_as_a_version_is_another_recording():
     assert m.match("Tiga", "Sunglasses at Night - Original Mix") == 4
     assert m.match("Tiga", "Sunglasses at Night (Extended Mix)") == 4
     assert m.match("Mitraz", "Akhiyaan (Album Version)") == 7
+    for cut in ("Full Length Version", "Complete Version", "Uncut Version", "Unedited Version", "CD Version",
+                "Vinyl Version"):
+        assert m.match("Mitraz", f"Akhiyaan - {cut}") == 7, cut
     assert other_takes("Akhiyaan - Acoustic Version") == other_takes("Akhiyaan (Acoustic)")
     assert other_takes("Hardcore - Live Version") == other_takes("Hardcore (Live)")
     # A single named after its version holds the song under its plain title.
@@ -249,6 +252,7 @@ def test_a_live_single_is_not_the_studio_single_of_the_song():
     live = TrackMatcher([{"id": 3, "artist": "Odezenne", "title": "Hardcore", "album": "Hardcore (Live)",
                           "duration": 210.0}])
     assert live.match("Odezenne", "Hardcore - Live", album="Hardcore (Live)") == 3
+
 
 
 @pytest.mark.xfail(strict=True, reason="on the row's own album a live take the album does not name is let "
