@@ -261,6 +261,7 @@ class TrackMatcher:
         on_album = normalize_name(album) if album else ""
         # (a remix single's files often say only its song: "Kin" on "Kin (Anthony Naples Remix)")
         album_takes = other_takes(album)
+        single = normalize_name(_VERSION_PARTS.sub("", title))     # the album name of the song's single
 
         def same_take(cands) -> list[Candidate]:
             # Only the same recording: a play of the studio song is none of its live take,
@@ -274,10 +275,11 @@ class TrackMatcher:
         def on_own_album(c: Candidate) -> frozenset[str]:
             # A take the album names holds only where the file's own album names it too:
             # "Kin (Anthony Naples Remix)" and "Kin", "Song (Live)" and "Song" are one album
-            # once version words go. A live take it does not name holds as before.
-            if not album_takes:
-                return _LIVE_TAKES
-            return (_LIVE_TAKES - album_takes) | (album_takes & other_takes(c.album_tag))
+            # once version words go. A live take holds as before, unless the album is the
+            # song's own single: "Stop Making Sense (Live)" is a live album whose files say
+            # "Stop Making Sense", "Hardcore (Live)" is not the studio single "Hardcore".
+            own = album_takes & other_takes(c.album_tag)
+            return ((_LIVE_TAKES - album_takes) if on_album == single else _LIVE_TAKES) | own
 
         def tails_agree(c: Candidate) -> bool:
             # A bar's tail says where the song comes from only when the other title names no

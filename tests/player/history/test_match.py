@@ -254,6 +254,13 @@ def test_a_live_single_is_not_the_studio_single_of_the_song():
     assert live.match("Odezenne", "Hardcore - Live", album="Hardcore (Live)") == 3
 
 
+def test_a_live_album_named_live_holds_its_files_under_their_plain_titles():
+    # Spotify names many live albums "Album (Live)", where the person's files say "Album" and
+    # "Song": the album is not the song's single, so its live take is still that file.
+    m = TrackMatcher([{"id": 1, "artist": "Talking Heads", "title": "Psycho Killer", "album": "Stop Making Sense",
+                       "duration": 300.0, "path": "/m/t/pk.flac"}])
+    assert m.match("Talking Heads", "Psycho Killer - Live", album="Stop Making Sense (Live)") == 1
+
 
 @pytest.mark.xfail(strict=True, reason="on the row's own album a live take the album does not name is let "
                    "through for live albums whose files do not say Live; a studio album's deluxe edition with a "
