@@ -613,9 +613,12 @@ class SoundDeviceEngine(BufferedEngine):
             read = ring.read
             frame = self._heard_frame(read, min(time.monotonic(), called + block_s))
             segs = [seg for seg in ring.segments if seg.start < read]
-            if frame >= read or not segs or segs[-1].source is not current or segs[-1].start > frame:
-                return      # (all heard; or what was not is the next song's too: left as it was)
+            if frame >= read or not segs or segs[-1].source is not current:
+                return      # (all heard; or the output took the next song not told yet: left as it was)
             seg = segs[-1]
+            # Lost in a gapless hand-over, the song before still playing its last notes, none
+            # of this one was heard: it goes on from its first frame the output took.
+            frame = max(frame, seg.start)
             current.heard_frames = max(0, current.heard_frames - (read - frame))
         self.seek((seg.offset + frame - seg.start) / self.rate, current)
 

@@ -1622,6 +1622,54 @@ def test_an_output_lost_mid_song_goes_on_from_what_was_heard(sd_engine, tmp_path
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
 
 
+def test_an_output_lost_in_a_gapless_hand_over_goes_on_from_what_was_heard_of_the_next_song(sd_engine, tmp_path):
+    """The output is lost just after it took the first blocks of the next song of a gapless
+    pair, its latency's worth of the song before still to be played: none of the next song
+    was heard. It reads, counts as heard and goes on from where it was heard then, its start,
+    not from the last frame the output took: that much of its start was skipped, and logged
+    as heard."""
+    a, b = tmp_path / "a.wav", tmp_path / "b.wav"
+    sf.write(str(a), np.stack([sine(int(1.5 * SR), freq=440, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    sf.write(str(b), np.stack([sine(int(1.5 * SR), freq=660, sr=SR)] * 2, 1), SR, subtype="FLOAT")
+    server = sink.PrivateServer()
+    e = None
+    try:
+        sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+        e = sd_engine(latency=0.5)
+        events, taken = [], threading.Event()
+        first, second = Source(str(a)), Source(str(b))
+
+        def listen(name, data):
+            events.append(name)
+            if name == "started" and data["source"] is second:
+                taken.set()
+
+        e.set_listener(listen)
+        e.play(first)
+        e.set_next(second)
+        assert taken.wait(10)
+        # (into the hand-over: the output has taken a few blocks of the next song, whose
+        # first frame it plays only a latency after it took it)
+        assert wait_for(lambda: e._ring.read - e._ring.current_segment().start > SR // 4, timeout=5)
+        server.kill()
+        heard = e.position      # (nothing is heard from here on)
+        assert wait_for(lambda: "device_lost" in events, timeout=10)
+        assert e.state is PlaybackState.PAUSED
+        time.sleep(0.7)     # (past the latency: every block taken would read as heard by now)
+        assert e.current is second
+        assert e.position < heard + 0.15, f"reads {e.position - heard:.2f} s past what was heard"
+        assert second.heard_s < heard + 0.15, f"counts {second.heard_s - heard:.2f} s never heard"
+        server.start()
+        e.resume()
+        assert wait_for(lambda: e.state is PlaybackState.PLAYING and e.position > heard + 0.3, timeout=15)
+        assert e.current is second
+    finally:
+        if e is not None:
+            e.close()   # (before its server goes: PortAudio's end would close its stream under it)
+        server.close()
+        sink.reinit_portaudio()     # (the tests after it find the session's sink)
+
+
 def test_an_output_switched_to_that_never_calls_for_audio_takes_nothing_off_what_the_one_left_played(
         sd_engine, tmp_path):
     """Switched mid-song to an output that opens and then never takes a block (its driver
