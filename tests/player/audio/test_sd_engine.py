@@ -1670,6 +1670,46 @@ def test_an_output_lost_in_a_gapless_hand_over_goes_on_from_what_was_heard_of_th
         sink.reinit_portaudio()     # (the tests after it find the session's sink)
 
 
+@pytest.mark.xfail(strict=True, reason="the song before is logged as heard to its end as the output takes its "
+                   "end; the row is not amended when the output is lost before that end is heard")
+def test_an_output_lost_in_a_gapless_hand_over_logs_the_song_before_as_heard_only_as_far_as_it_was(
+        null_sink, store, tmp_path):
+    """Through the player: lost in the hand-over, the song before was heard to a latency
+    before its end at most. Its play is not logged as heard to its end, and the next song is
+    heard whole once Play goes on."""
+    from player.audio.sd_engine import SoundDeviceEngine
+    from player.playback import Player
+    from tests.player.test_playback import Events, add_tracks
+
+    a, b = add_tracks(store, tmp_path, [("a", 1.5), ("b", 1.5)])
+    server = sink.PrivateServer()
+    p = None
+    try:
+        sink.reinit_portaudio()     # (its list as this server has it, whatever the tests before left)
+        engine = SoundDeviceEngine(latency=0.5)
+        p = Player(store, engine, progress_interval_s=0.2)
+        ev = Events(p)
+        p.play_tracks([a, b])
+        assert wait_for(lambda: [d["track_id"] for d in ev.of("track_started")] == [a, b], 15.0)
+        assert wait_for(lambda: engine._ring.read - engine._ring.current_segment().start > SR // 4, timeout=5)
+        server.kill()
+        assert wait_for(lambda: ev.of("device_lost"), timeout=10)
+        assert p.current_track_id == b
+        server.start()
+        p.resume()
+        assert wait_for(lambda: p.state is PlaybackState.STOPPED and p.current_track_id is None, 15.0)
+        rows = store.plays()
+        assert [r["track_id"] for r in rows] == [a, b]
+        assert rows[1]["ms_heard"] == pytest.approx(1500, abs=60)
+        assert (rows[0]["ended"], rows[0]["ms_heard"] < 1350) == ("stopped", True), \
+            f"logged {rows[0]['ended']} with {rows[0]['ms_heard']} ms heard"
+    finally:
+        if p is not None:
+            p.close()   # (before its server goes: PortAudio's end would close its stream under it)
+        server.close()
+        sink.reinit_portaudio()     # (the tests after it find the session's sink)
+
+
 def test_an_output_switched_to_that_never_calls_for_audio_takes_nothing_off_what_the_one_left_played(
         sd_engine, tmp_path):
     """Switched mid-song to an output that opens and then never takes a block (its driver
