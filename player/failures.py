@@ -69,6 +69,28 @@ def library_busy(exc: BaseException) -> bool:
     return isinstance(exc, sqlite3.Error) and isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
+def read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_READONLY (its result code; else its words, "attempt to
+    write a readonly database", whichever error class carries them): the library's file or its
+    disk cannot be written (mounted read-only, its permissions)."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_READONLY:
+        return True
+    return "readonly database" in str(exc)
+
+
+def refusal(exc: BaseException) -> str:
+    """What kind of refusal of a write ``exc`` is: "busy" (another process holds the library: a
+    later try may pass), "full" (no room: the person's to free), "read-only", or "other"."""
+    if library_busy(exc):
+        return "busy"
+    if no_room(exc):
+        return "full"
+    return "read-only" if read_only(exc) else "other"
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
     """``(one-line message, exit status)`` for ``exc``; unexpected ones are logged with their traceback."""
     from player.store.connection import DatabaseCorruptError, StoreError, is_corruption

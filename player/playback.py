@@ -38,7 +38,7 @@ from player import kept_plays
 from player.audio.base import AudioEngineError, Engine, PlaybackState, Source, follows_on
 from player.audio.replaygain import PREAMP_SETTING, SETTING as RG_SETTING, UNTAGGED_SETTING, replaygain_factor
 from player.audio.queue import FEW, PlayQueue, QueueEntry, before_sent_to_end, index_of, queued_of, shuffled
-from player.failures import library_busy
+from player.failures import library_busy, refusal
 from player.library.albums import is_compilation
 from player.library.cue import audio_path
 from player.library.identity import ESTIMATED_MTIME, moved_with_its_folder
@@ -607,8 +607,11 @@ class Player:
         # lock is held while they are written, so a play ends either before or after it.
         self._unsaved: list[_Unsaved] = []
         self._unsaved_lock = threading.Lock()
-        self._unsaved_told = (0, 0)          # how many plays and places the listeners were last told of
+        # What the listeners were last told: how many plays and places are kept, the kind of the
+        # last refusal, and whether the file beside the library holds them (see ``_tell_unsaved``)
+        self._unsaved_told: tuple[int, int, str, bool] = (0, 0, "", True)
         self._unsaved_why = ""               # what the store said as it last refused one
+        self._unsaved_kind = ""              # and what kind of refusal that was (see ``failures.refusal``)
         # Where long tracks were left, as the store refused it (the same full disk): track id
         # -> (seconds in, or None where there is nowhere to go on from; when; the last forget
         # of the history as it stood then, None if not known). Played again,
@@ -670,9 +673,10 @@ class Player:
         that could not be played, ``songs``: of how many songs, ``went_round``: repeating
         all, the list came round to one of them), plays_unsaved (``count``: the plays the
         store refused, a full disk, kept until it takes them; 0 once all are written;
-        ``why``: what the store said), heard_at (``track_id``, ``play_id``, ``heard_at``: the
-        song started ahead of its sound is first heard at this other time, the output switched
-        meanwhile); called from any thread.
+        ``why``: what the store said, ``kind``: of which kind, see ``failures.refusal``;
+        ``kept``: whether the file beside the library holds them too), heard_at (``track_id``,
+        ``play_id``, ``heard_at``: the song started ahead of its sound is first heard at this
+        other time, the output switched meanwhile); called from any thread.
         ``track_started`` names the queue ``entry`` that started: :meth:`next` takes it, to
         skip only that one; its ``heard_at`` (``time.monotonic()``, or None: now) is when its
         first frame is heard, after a gapless hand-over that the output took ahead of the sound."""
@@ -2885,6 +2889,13 @@ class Player:
         return entry
 
     def _keep_unsaved(self, *, closing: bool = False) -> None:
+        """See ``_keep_in_file``; while playing, whether the file could be written is told with
+        the plays kept (where it cannot, quitting loses them: the window says so)."""
+        self._keep_in_file(closing=closing)
+        if not closing:
+            self._tell_unsaved()
+
+    def _keep_in_file(self, *, closing: bool = False) -> None:
         """Keep what the library still refuses in the file beside it, for the next start: as
         soon as a play, its end or a place is refused, and again as that changes (killed, or
         the battery dead, while another process held the library, the plays kept only in
@@ -3081,7 +3092,7 @@ class Player:
                                             now=ending[4])
                     written = True
             except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
-                self._unsaved_why = str(exc)
+                self._refused_by(exc)
                 refused = True
                 log.exception("could not record the end of play %s (kept, written once the library "
                               "takes writes again)", play_id)
@@ -3152,6 +3163,7 @@ class Player:
                     self._unsaved_places.pop(track_id, None)
                 except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
                     refused = str(exc)
+                    self._refused_by(exc)
                     if track_id not in self._unsaved_places:
                         log.exception("could not remember where track %s was left (kept, written once the "
                                       "library takes writes again)", track_id)
@@ -3160,7 +3172,6 @@ class Player:
                     log.warning("where track %s was left is kept, written once the library takes writes "
                                 "again (%s)", track_id, refused)
                 self._unsaved_places[track_id] = (at, now, forgotten)
-                self._unsaved_why = refused
         # Said as the plays kept are: a place refused alone (its play written) was said nowhere
         # but the log, and quitting lost it.
         self._tell_unsaved()
@@ -3228,7 +3239,7 @@ class Player:
                     play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
                                                     owner=self._owner.token, now=now)
         except sqlite3.Error as exc:  # played anyway; its play is kept until the store takes it
-            self._unsaved_why = str(exc)
+            self._refused_by(exc)
             log.exception("could not record the start of track %s (kept, written once the library "
                           "takes writes again)", entry.track_id)
             play_id = None
@@ -3685,12 +3696,30 @@ class Player:
         """How many long tracks' places (where they were left) wait to be written."""
         return len(self._unsaved_places)
 
+    @property
+    def unsaved_kind(self) -> str:
+        """What kind of refusal the library last gave a play or place kept: "busy", "full",
+        "read-only" or "other" (see ``failures.refusal``); "" before any."""
+        return self._unsaved_kind
+
+    @property
+    def unsaved_kept_aside(self) -> bool:
+        """Whether the file beside the library holds what is kept (quitting leaves it there, for
+        the next start): not where that file could not be written at the last try."""
+        return not self._kept_failing
+
+    def _refused_by(self, exc: sqlite3.Error) -> None:
+        """The library refused a play or a place with ``exc``: kept, and said why."""
+        self._unsaved_why, self._unsaved_kind = str(exc), refusal(exc)
+
     def _tell_unsaved(self) -> None:
-        """Tell the listeners how many plays and places wait to be written, when that changed."""
-        told = (len(self._unsaved), len(self._unsaved_places))
+        """Tell the listeners how many plays and places wait to be written, why, and whether the
+        file beside the library holds them, when any of that changed."""
+        told = (len(self._unsaved), len(self._unsaved_places), self._unsaved_kind, not self._kept_failing)
         if told != self._unsaved_told:
             self._unsaved_told = told
-            self._emit("plays_unsaved", count=told[0], places=told[1], why=self._unsaved_why)
+            self._emit("plays_unsaved", count=told[0], places=told[1], why=self._unsaved_why, kind=told[2],
+                       kept=told[3])
 
     def _close_interrupted(self, *, at_start: bool = False) -> None:
         """Close the plays a crash left open, where the player's start could not (a full
@@ -3792,7 +3821,7 @@ class Player:
                     if kept.journaled:      # (its transaction rolled back: the row it named is not there)
                         kept.play_id, kept.logged_ms = before
                     if exc.sqlite_errorname not in _NEVER_TAKEN:
-                        self._unsaved_why = str(exc)
+                        self._refused_by(exc)
                         break
                     # The schema refuses the row, and would every time (its song left the
                     # library meanwhile): waiting for it would hold back every play after it.
@@ -3802,7 +3831,7 @@ class Player:
                 except sqlite3.Error as exc:
                     if kept.journaled:
                         kept.play_id, kept.logged_ms = before
-                    self._unsaved_why = str(exc)
+                    self._refused_by(exc)
                     self._note_refused(exc)
                     break
                 self._unsaved.pop(0)

@@ -991,11 +991,14 @@ class PlaybackMixin:
             note.hide()
             return
         why = data.get("why") or ""
+        # (the kind and the kept file as they are now, as the count: see above)
+        kind = player.unsaved_kind if player is not None else data.get("kind", "")
+        kept_aside = player.unsaved_kept_aside if player is not None else data.get("kept", True)
         # Refused as another process held the library (a command, the learner, a second window),
         # the plays are most often written at the next tick: said at once, a note that quitting
         # loses them flashed up for nothing. Said once they are still kept two ticks later (a full
         # disk, or a library that cannot be written at all, at once).
-        if "locked" in why and not note.isVisible() and not data.get("waited") and player is not None:
+        if kind == "busy" and not note.isVisible() and not data.get("waited") and player is not None:
             self._unsaved_told = dict(data)
             if not self._unsaved_busy.isActive():
                 self._unsaved_busy.start(int(2000 * player.progress_interval_s))
@@ -1013,20 +1016,22 @@ class PlaybackMixin:
         what = what[0].upper() + what[1:]
         # Said as a full disk only when it is one: a library made read-only or locked by
         # another program is no matter of room, and freeing space would not help.
-        # Quitting loses them only where the file they are kept in cannot be written either:
-        # on a full disk it is on that disk too; refused otherwise (a library another process
-        # holds, one made read-only) they are in that file, and the next start writes them.
+        # Quitting loses them only where the file they are kept in cannot be written either: on
+        # a full disk it is on that disk too; refused otherwise (a library another process holds,
+        # one made read-only) they are in that file, and the next start writes them, unless the
+        # player found that file refused too (the folder read-only as well: it said they were
+        # there, and quitting lost them).
         where = shown(str(self.store.path.parent))
-        if "full" in why:
+        if kind == "full":
             note.setText(f"Plays cannot be saved: the disk is full. {what} kept until there is room")
             note.setToolTip(f"The disk that holds Segue's library ({where}) is full ({why}). What is kept is "
                             "saved as soon as there is room; quitting Segue before there is room loses it.")
         else:
             note.setText(f"Plays cannot be saved: the library cannot be written. {what} kept until it can")
+            quitting = ("leaves it in a file beside the library, written at the next start." if kept_aside else
+                        "loses it: the folder that holds the library cannot be written either.")
             note.setToolTip(f"Segue's library ({where}) cannot be written ({why or 'no reason given'}). What is "
-                            "kept is saved as soon as it can be written again; quitting Segue before that leaves "
-                            "it in a file beside the library, written at the next start (lost only where that "
-                            "folder cannot be written either).")
+                            f"kept is saved as soon as it can be written again; quitting Segue before that {quitting}")
         note.show()
 
     def _track_ended(self, data: dict) -> None:

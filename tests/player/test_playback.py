@@ -5323,6 +5323,37 @@ def test_a_kept_file_that_cannot_be_written_is_said_once_not_at_every_tick(store
         p.close()
 
 
+def test_plays_kept_are_told_with_the_kind_of_refusal_and_whether_the_file_beside_the_library_holds_them(
+        store, tmp_path, make_player):
+    # The window told a busy library from a full disk by the words in SQLite's message, and was
+    # never told whether the file beside the library held the plays kept: its note said that
+    # quitting would leave them there where that file could not be written, and lose them.
+    from player.kept_plays import journal_path
+
+    a, b = add_tracks(store, tmp_path, [("a", 60.0), ("b", 60.0)])
+    p = make_player(speed=4.0, interval=0.05)
+    told = []
+    p.add_listener(lambda event, data: told.append((data["count"], data.get("kind"), data.get("kept")))
+                   if event == "plays_unsaved" else None)
+    with _library_held(store):
+        p.play_track(a)
+        assert wait_for(lambda: told[-1:] == [(1, "busy", True)])
+    assert wait_for(lambda: told[-1:] == [(0, "busy", True)])
+    kept = journal_path(store.path)
+    kept.mkdir()                    # (neither read nor replaced: as a disk refusing it)
+    full_disk.refuse(store, "INSERT")
+    try:
+        p.play_track(b)
+        assert wait_for(lambda: told[-1:] == [(1, "full", False)])
+        assert p.unsaved_kind == "full" and not p.unsaved_kept_aside
+        kept.rmdir()
+        assert wait_for(lambda: told[-1:] == [(1, "full", True)])
+        assert p.unsaved_kept_aside
+    finally:
+        full_disk.allow(store, "INSERT")
+    assert wait_for(lambda: told[-1][0] == 0 and len(store.plays()) == 2)
+
+
 def test_a_player_starting_beside_one_that_keeps_refused_plays_leaves_them_to_it(store, tmp_path):
     # The window keeps what a busy library refuses it in the file beside the library as it
     # plays. ``segue play`` starting meanwhile read the file as if a close had left it, and

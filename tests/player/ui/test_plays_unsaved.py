@@ -237,3 +237,30 @@ def test_a_full_disk_said_while_a_busy_refusal_waits_to_be_said_stays_said_as_fu
     qtbot.waitUntil(lambda: not window._unsaved_busy.isActive(), timeout=10000)
     qtbot.wait(50)      # (a timeout due now is handled)
     assert "the disk is full" in said(window)
+
+
+def test_plays_kept_where_the_file_beside_the_library_cannot_be_written_either_are_said_to_be_lost_by_quitting(
+        qtbot, scanned, make_window):
+    # A library that cannot be written (a disk put back read-only after an error), and the
+    # folder beside it neither: the note's tip said quitting would leave the plays in a file
+    # there, written at the next start, and quitting lost them. SQLite itself refuses the
+    # plays (a trigger, in every connection); the kept file's place is taken by a folder.
+    from player.kept_plays import journal_path
+
+    window = make_window(scanned)
+    kept = journal_path(scanned.path)
+    kept.mkdir()
+    scanned.execute("CREATE TRIGGER read_only BEFORE INSERT ON plays "
+                    "BEGIN SELECT RAISE(ABORT, 'attempt to write a readonly database'); END")
+    window.player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    assert "cannot be written. 1 play kept" in said(window) and "full" not in said(window)
+    qtbot.waitUntil(lambda: "loses" in window.unsaved_note.toolTip(), timeout=5000)
+    assert "written at the next start" not in window.unsaved_note.toolTip()
+    kept.rmdir()
+    # (the file written again: quitting now leaves them there)
+    qtbot.waitUntil(lambda: "written at the next start" in window.unsaved_note.toolTip(), timeout=5000)
+    assert "loses" not in window.unsaved_note.toolTip()
+    scanned.execute("DROP TRIGGER read_only")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
