@@ -48,47 +48,53 @@ NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", 
 #: SQLite's primary result code for "database or disk is full"
 SQLITE_FULL = 13
 
+#: SQLite's primary result codes (an extended code holds one in its low byte), by what a
+#: refused write means to the person: another connection holds the library (SQLITE_BUSY; this
+#: one's own statement, SQLITE_LOCKED): a later try may well pass; no room; a library that
+#: cannot be written (its file, its folder or its disk read-only)
+_KINDS = {sqlite3.SQLITE_BUSY: "busy", sqlite3.SQLITE_LOCKED: "busy", SQLITE_FULL: "full",
+          sqlite3.SQLITE_READONLY: "read-only"}
 
-def no_room(exc: BaseException) -> bool:
-    """Whether ``exc`` says the disk had no room for a write: SQLite's SQLITE_FULL (its result
-    code, which holds whatever words come with it; else its words, "database or disk is
-    full", whichever error class carries them), or a file write's ENOSPC. Such a failure is
-    the person's to mend, not a fault to log with a traceback."""
-    if isinstance(exc, sqlite3.Error):
-        code = getattr(exc, "sqlite_errorcode", None)
-        if isinstance(code, int) and code & 0xFF == SQLITE_FULL:
-            return True
-        return "database or disk is full" in str(exc)
-    return isinstance(exc, OSError) and exc.errno in NO_ROOM_ERRNOS
-
-
-def library_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite's SQLITE_BUSY: another connection (a command, the learner, a
-    second window) held the library past the wait, and a later try may well pass."""
-    code = getattr(exc, "sqlite_errorcode", None)
-    return isinstance(exc, sqlite3.Error) and isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
-
-
-def read_only(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite's SQLITE_READONLY (its result code; else its words, "attempt to
-    write a readonly database", whichever error class carries them): the library's file or its
-    disk cannot be written (mounted read-only, its permissions)."""
-    if not isinstance(exc, sqlite3.Error):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_READONLY:
-        return True
-    return "readonly database" in str(exc)
+#: SQLite's words for those, for an error that carries none of its codes: one a trigger raises
+#: with them (its code says only that a trigger refused), or one from an older Python
+_WORDS = (("database or disk is full", "full"), ("is locked", "busy"), ("readonly database", "read-only"))
 
 
 def refusal(exc: BaseException) -> str:
     """What kind of refusal of a write ``exc`` is: "busy" (another process holds the library: a
-    later try may pass), "full" (no room: the person's to free), "read-only", or "other"."""
-    if library_busy(exc):
-        return "busy"
-    if no_room(exc):
-        return "full"
-    return "read-only" if read_only(exc) else "other"
+    later try may pass), "full" (no room: the person's to free), "read-only", or "other" (a
+    disk I/O error among them: a disk gone or failing). SQLite's result code decides; its
+    words only where the code names none of these. The one place that reads them: the
+    window's note, the player and the commands' messages cannot disagree. A file write's
+    ENOSPC (or a quota's) is "full" too."""
+    if isinstance(exc, OSError):
+        return "full" if exc.errno in NO_ROOM_ERRNOS else "other"
+    if not isinstance(exc, sqlite3.Error):
+        return "other"
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _KINDS:
+        return _KINDS[code & 0xFF]
+    text = str(exc)
+    return next((kind for words, kind in _WORDS if words in text), "other")
+
+
+def no_room(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk had no room for a write: SQLite's SQLITE_FULL (see
+    :func:`refusal`), or a file write's ENOSPC. Such a failure is the person's to mend, not a
+    fault to log with a traceback."""
+    return refusal(exc) == "full"
+
+
+def library_busy(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_BUSY (or SQLITE_LOCKED): another connection (a command,
+    the learner, a second window) held the library past the wait, and a later try may well pass."""
+    return refusal(exc) == "busy"
+
+
+def read_only(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's SQLITE_READONLY: the library's file or its disk cannot be
+    written (mounted read-only, its permissions)."""
+    return refusal(exc) == "read-only"
 
 
 def describe(exc: BaseException) -> tuple[str, int]:
@@ -102,16 +108,16 @@ def describe(exc: BaseException) -> tuple[str, int]:
             return _one_line(str(DatabaseCorruptError(_db_path(), str(exc)))), EXIT_DATA
         except OSError:
             return _one_line(f"the library database is damaged ({exc})"), EXIT_DATA
-    if isinstance(exc, sqlite3.Error) and no_room(exc):
+    kind = refusal(exc)
+    if kind == "full":
         return _one_line(f"the disk holding {_db_path()} is full; free some space and try again "
                          "(what was saved before is kept)"), EXIT_FAILED
+    if kind == "busy":
+        return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
+    if kind == "read-only":
+        return _one_line(f"{_db_path()} cannot be written (read-only); make it writable and try again"), EXIT_DATA
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
-        if "locked" in text or "busy" in text:
-            return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
-        if "readonly" in text.replace("-", "") or "read only" in text:
-            return _one_line(f"{_db_path()} cannot be written (read-only); make it writable and try again"), \
-                EXIT_DATA
         if "unable to open" in text:
             return _one_line(f"cannot open {_db_path()} ({text})"), EXIT_DATA
     if isinstance(exc, OSError):

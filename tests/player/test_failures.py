@@ -1,0 +1,91 @@
+"""How a refused write is told: the player's note, its busy wait and the commands' messages read
+the same SQLite result code, so none of them says "full" where another says "busy"."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from player.failures import describe, library_busy, no_room, read_only, refusal
+
+
+def _refused(conn, sql: str) -> sqlite3.Error:
+    with pytest.raises(sqlite3.Error) as caught:
+        conn.execute(sql)
+    return caught.value
+
+
+def _library(tmp_path, name="library.db"):
+    conn = sqlite3.connect(tmp_path / name, isolation_level=None, timeout=0)
+    conn.execute("CREATE TABLE plays (x)")
+    conn.executemany("INSERT INTO plays VALUES (?)", [(i,) for i in range(5)])
+    return conn
+
+
+def _held_by_another(tmp_path):
+    conn, other = _library(tmp_path), sqlite3.connect(tmp_path / "library.db", isolation_level=None, timeout=0)
+    other.execute("BEGIN IMMEDIATE")
+    return _refused(conn, "INSERT INTO plays VALUES (9)")
+
+
+def _held_by_its_own_statement(tmp_path):
+    conn = _library(tmp_path)
+    reading = conn.execute("SELECT x FROM plays")
+    reading.fetchone()
+    return _refused(conn, "DROP TABLE plays")
+
+
+def _full(tmp_path):
+    conn = _library(tmp_path)
+    conn.execute("PRAGMA max_page_count = 3")
+    return _refused(conn, "INSERT INTO plays VALUES (zeroblob(100000))")
+
+
+def _read_only(tmp_path):
+    _library(tmp_path).close()
+    return _refused(sqlite3.connect(f"file:{tmp_path / 'library.db'}?mode=ro", uri=True),
+                    "INSERT INTO plays VALUES (9)")
+
+
+def _by_trigger(words):
+    def made(tmp_path):
+        conn = _library(tmp_path)
+        conn.execute(f"CREATE TRIGGER refuse BEFORE INSERT ON plays BEGIN SELECT RAISE(ABORT, '{words}'); END")
+        return _refused(conn, "INSERT INTO plays VALUES (9)")
+    return made
+
+
+def _without_code(words):
+    # (the real thing on a Python before 3.11: SQLite's words, no result code with them)
+    return lambda tmp_path: sqlite3.OperationalError(words)
+
+
+@pytest.mark.parametrize(("make", "kind", "said"), [
+    (_held_by_another, "busy", "busy"),
+    (_held_by_its_own_statement, "busy", "busy"),
+    (_full, "full", "full"),
+    (_read_only, "read-only", "read-only"),
+    (_by_trigger("database or disk is full"), "full", "full"),
+    (_by_trigger("attempt to write a readonly database"), "read-only", "read-only"),
+    (_by_trigger("no such song"), "other", "unexpected"),
+    (_without_code("database is locked"), "busy", "busy"),
+    (_without_code("database or disk is full"), "full", "full"),
+    (_without_code("attempt to write a readonly database"), "read-only", "read-only"),
+    (_without_code("disk I/O error"), "other", "unexpected"),
+], ids=["busy", "locked", "full", "read-only", "trigger-full", "trigger-read-only", "trigger-other",
+        "old-python-busy", "old-python-full", "old-python-read-only", "disk-io-error"])
+def test_the_kind_of_a_refused_write_is_the_same_wherever_it_is_told(tmp_path, make, kind, said):
+    exc = make(tmp_path)
+    assert refusal(exc) == kind
+    assert (library_busy(exc), no_room(exc), read_only(exc)) == (kind == "busy", kind == "full", kind == "read-only")
+    assert said in describe(exc)[0]
+
+
+def test_a_file_write_with_no_room_is_told_as_a_full_disk():
+    import errno
+
+    for exc in (OSError(errno.ENOSPC, "No space left on device"), OSError(errno.EFBIG, "File too large")):
+        assert (refusal(exc), no_room(exc), library_busy(exc)) == ("full", True, False)
+    exc = OSError(errno.EACCES, "Permission denied")
+    assert (refusal(exc), no_room(exc)) == ("other", False)
