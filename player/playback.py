@@ -3703,6 +3703,11 @@ class Player:
         return self._unsaved_kind
 
     @property
+    def unsaved_why(self) -> str:
+        """What the library said as it last refused a play or place kept ("" before any)."""
+        return self._unsaved_why
+
+    @property
     def unsaved_kept_aside(self) -> bool:
         """Whether the file beside the library holds what is kept (quitting leaves it there, for
         the next start): not where that file could not be written at the last try."""

@@ -990,8 +990,9 @@ class PlaybackMixin:
             self._unsaved_busy.stop()
             note.hide()
             return
-        why = data.get("why") or ""
-        # (the kind and the kept file as they are now, as the count: see above)
+        # (the reason, its kind and the kept file as they are now, as the count: see above; the
+        # words of an older event with the kind of now said "the disk is full (database is locked)")
+        why = (player.unsaved_why if player is not None else data.get("why")) or ""
         kind = player.unsaved_kind if player is not None else data.get("kind", "")
         kept_aside = player.unsaved_kept_aside if player is not None else data.get("kept", True)
         # Refused as another process held the library (a command, the learner, a second window),

@@ -264,3 +264,22 @@ def test_plays_kept_where_the_file_beside_the_library_cannot_be_written_either_a
     scanned.execute("DROP TRIGGER read_only")
     qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
     assert len(scanned.plays()) == 1
+
+
+def test_a_refusal_told_late_by_another_thread_does_not_put_its_reason_under_the_kind_of_now(qtbot, scanned,
+                                                                                             make_window):
+    # Two threads tell of refusals (a skip on the GUI thread, the progress thread's try): the
+    # event of an earlier busy refusal can come after that of the full disk of now. The note
+    # took the kind from the player and the reason from the event: "the disk is full
+    # (database is locked)".
+    window = make_window(scanned)
+    full_disk.refuse(scanned, "INSERT")
+    window.player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "the disk is full" in said(window), timeout=5000)
+    window.bridge.plays_unsaved.emit({"count": 1, "places": 0, "why": "database is locked", "kind": "busy",
+                                      "kept": True})
+    assert "the disk is full" in said(window)
+    assert "database or disk is full" in window.unsaved_note.toolTip()
+    assert "locked" not in window.unsaved_note.toolTip()
+    full_disk.allow(scanned, "INSERT")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
