@@ -3092,7 +3092,8 @@ class Player:
                                             now=ending[4])
                     written = True
             except sqlite3.Error as exc:  # a locked, full or broken database must not stop the music
-                self._refused_by(exc)
+                with self._unsaved_lock:
+                    self._refused_by(exc)
                 refused = True
                 log.exception("could not record the end of play %s (kept, written once the library "
                               "takes writes again)", play_id)
@@ -3239,7 +3240,8 @@ class Player:
                     play_id = self.store.start_play(entry.track_id, source=entry.source, track_ms=track_ms,
                                                     owner=self._owner.token, now=now)
         except sqlite3.Error as exc:  # played anyway; its play is kept until the store takes it
-            self._refused_by(exc)
+            with self._unsaved_lock:
+                self._refused_by(exc)
             log.exception("could not record the start of track %s (kept, written once the library "
                           "takes writes again)", entry.track_id)
             play_id = None
@@ -3714,17 +3716,21 @@ class Player:
         return not self._kept_failing
 
     def _refused_by(self, exc: sqlite3.Error) -> None:
-        """The library refused a play or a place with ``exc``: kept, and said why."""
+        """The library refused a play or a place with ``exc``: kept, and said why. Called with
+        ``_unsaved_lock`` held: refused on two threads at once (a skip, the progress thread's
+        try), the words of one went out with the kind of the other."""
         self._unsaved_why, self._unsaved_kind = str(exc), refusal(exc)
 
     def _tell_unsaved(self) -> None:
         """Tell the listeners how many plays and places wait to be written, why, and whether the
-        file beside the library holds them, when any of that changed."""
-        told = (len(self._unsaved), len(self._unsaved_places), self._unsaved_kind, not self._kept_failing)
-        if told != self._unsaved_told:
-            self._unsaved_told = told
-            self._emit("plays_unsaved", count=told[0], places=told[1], why=self._unsaved_why, kind=told[2],
-                       kept=told[3])
+        file beside the library holds them, when any of that changed (read and compared under
+        the lock, told outside it)."""
+        with self._unsaved_lock:
+            told = (len(self._unsaved), len(self._unsaved_places), self._unsaved_kind, not self._kept_failing)
+            if told == self._unsaved_told:
+                return
+            self._unsaved_told, why = told, self._unsaved_why
+        self._emit("plays_unsaved", count=told[0], places=told[1], why=why, kind=told[2], kept=told[3])
 
     def _close_interrupted(self, *, at_start: bool = False) -> None:
         """Close the plays a crash left open, where the player's start could not (a full
