@@ -172,6 +172,7 @@ class PlaybackMixin:
         # the window four times a second for as long as it stayed open.
         self._position_timer = QTimer(self, interval=POSITION_MS)
         self._position_timer.timeout.connect(self._tick)
+        self._paused_at: float | None = None    # the place the bar showed last while paused
         self.station_ended.connect(self._station_ended)
         self.station_followed.connect(self._station_followed)
         t = self.transport
@@ -633,6 +634,8 @@ class PlaybackMixin:
         self.act_stop_after.setChecked(p.stop_after)
 
     def _tick(self) -> None:
+        from player.audio.base import PlaybackState
+
         p = self.player
         if self.bridge is not None and self.bridge.holding:
             # The next song is taken by the output but not heard yet: the seek bar stays on the
@@ -642,7 +645,12 @@ class PlaybackMixin:
             return
         if p is not None and (p.current_track_id is not None or p.cued is not None):
             self._shown_length = p.duration
-            self.transport.set_position(self._position_shown(p), self._shown_length)
+            position = self._position_shown(p)
+            self.transport.set_position(position, self._shown_length)
+            if p.state is PlaybackState.PAUSED:
+                if position == self._paused_at:
+                    self._position_timer.stop()     # (the sound has stopped: nothing moves now)
+                self._paused_at = position
 
     # -- what plays ------------------------------------------------------------
     def play_ids(self, ids: list[int], start: int = 0, source: str = "library") -> None:
@@ -1236,12 +1244,20 @@ class PlaybackMixin:
         hours of music in the background), and follows again once it is shown."""
         from player.audio.base import PlaybackState
 
-        if state == PlaybackState.PLAYING and self.isVisible() and not self.isMinimized():
+        seen = self.isVisible() and not self.isMinimized()
+        if state == PlaybackState.PLAYING and seen:
             if not self._position_timer.isActive():
                 self._position_timer.start()
                 # Shown again, the bar is where the song is now, not where it was when the
                 # window was hidden (a song ago, maybe) until the timer's first tick.
                 self._tick()
+        elif state == PlaybackState.PAUSED and seen:
+            # Paused, the output still plays what it took (its latency: half a second and more)
+            # and Play goes on from where that ends: the bar follows the sound there, and rests
+            # once it stands still (see _tick). Left where the Pause was, it jumped ahead at Play.
+            self._paused_at = None
+            self._position_timer.start()
+            self._tick()
         else:
             self._position_timer.stop()
             self._tick()

@@ -343,3 +343,32 @@ def test_stop_after_this_song_asked_on_the_song_still_named_under_repeat_one_lea
     qtbot.waitUntil(lambda: p.state is PlaybackState.STOPPED, timeout=20000)
     assert [e.track_id for e in p.queue] == [after]
     assert [(r["track_id"], r["ended"], r["ms_heard"]) for r in store.plays()][1:] == [(quiet, "stopped", 0)]
+
+
+def test_paused_the_seek_bar_follows_the_sound_to_its_end_and_play_goes_on_from_there(null_sink, store, qtbot,
+                                                                                      tmp_path):
+    # After Pause the output still plays what it took (its latency), then fades. The seek bar
+    # follows the sound to where it stopped, which is where Play goes on: it stayed at the
+    # place of the Pause, and jumped ahead by the latency and more at Play.
+    song = _add(store, tmp_path, "song", 8.0, 0.3)
+    p, window = _window_playing(store, qtbot, tmp_path)
+    shown = []
+    window.transport.position_shown.connect(shown.append)
+    window.play_ids([song])
+    qtbot.waitUntil(lambda: p.state is PlaybackState.PLAYING and p.position > 1.5, timeout=20000)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: p.state is PlaybackState.PAUSED, timeout=10000)
+    paused_at = p.position
+    qtbot.waitUntil(lambda: not p.engine._still_sounding(), timeout=10000)
+    goes_on = p.position
+    assert goes_on > paused_at + LATENCY_S / 2, "the output played nothing on after the pause"
+    qtbot.waitUntil(lambda: window.transport.play_btn.accessibleName() == "Play", timeout=5000)
+    qtbot.wait(3 * TICK_S * 1000)
+    assert shown[-1] == pytest.approx(goes_on, abs=0.05), \
+        f"the bar shows {shown[-1]:.3f} s, Play goes on from {goes_on:.3f} s"
+    qtbot.waitUntil(lambda: not window._position_timer.isActive(), timeout=5000)    # (then it rests)
+    n = len(shown)
+    window.toggle_play()
+    qtbot.waitUntil(lambda: len(shown) > n + 2, timeout=10000)
+    steps = np.diff([goes_on] + shown[n:])
+    assert steps.max() < 0.5 and steps.min() > -0.05, f"the bar moved by {steps} at Play"
