@@ -1252,8 +1252,8 @@ class PlaybackMixin:
                 # window was hidden (a song ago, maybe) until the timer's first tick.
                 self._tick()
         elif state == PlaybackState.PAUSED and seen:
-            # Paused, the output still plays what it took (its latency: half a second and more)
-            # and Play goes on from where that ends: the bar follows the sound there, and rests
+            # Paused, the output still plays what it took (its latency: a tenth of a second, more
+            # over Bluetooth) and Play goes on from where that ends: the bar follows the sound there, and rests
             # once it stands still (see _tick). Left where the Pause was, it jumped ahead at Play.
             self._paused_at = None
             self._position_timer.start()
