@@ -28,7 +28,7 @@ from recommender.genres import (
 from recommender.stars import one_star_unwanted
 from recommender.whole_works import whole_works
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
-from segue_common.normalize import recording_key, same_length
+from segue_common.normalize import SAME_RECORDING_S, recording_key, same_length
 
 log = logging.getLogger(__name__)
 
@@ -1865,12 +1865,13 @@ class Recommender:
         order, pooled = arrange_rows(affinity, offered, min_row=min(MIN_ROW, max(k_per_bucket, 1)),
                                      untagged=names.index(UNTAGGED) if UNTAGGED in names else None,
                                      artists=artists)
+        known = self._known_copies(np.isfinite(score))
         for b in order:
             picked = self._pick(score, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
                                 per_artist=2, among=self.bucket_rows[b], recordings=shown,
                                 timeline=False)
             if picked:
-                rows[names[b]] = picked
+                rows[names[b]] = known(picked)
         if pooled and k_per_bucket:
             # The small genres' songs in one row, a genre's best first (as its own row would
             # lead) and one of each genre before a second of any, the best of them first.
@@ -1881,8 +1882,36 @@ class Recommender:
             picked = self._pick(pool, k_per_bucket, np.zeros(0, np.int64), history=np.zeros(0, np.int64),
                                 per_artist=2, among=among, recordings=shown, timeline=False)
             if picked:
-                rows[pooled_heading(pooled, names, who)] = picked
+                rows[pooled_heading(pooled, names, who)] = known(picked)
         return rows
+
+    def _known_copies(self, allowed: np.ndarray):
+        """A function giving a row of picks (track id, score) each in the copy of its recording
+        people know it by, of the rows ``allowed``: from its first release (the earliest year:
+        the album's, not a best-of's remaster), on the largest album of those (the album, not
+        its single); the pick itself where it is as good. Which copy a row took was the day's
+        shuffle's choice, and any copy's score is the song's."""
+        cat = self.catalog
+        sizes = np.bincount(cat.album[cat.album >= 0], minlength=len(cat.album_names))
+        year = np.where(np.isfinite(cat.year), cat.year, np.inf) if cat.year is not None else np.full(cat.n, np.inf)
+        by_artist = self._derived.get("rows_by_artist")
+        if by_artist is None:
+            by_artist = self._derived["rows_by_artist"] = np.argsort(cat.artist, kind="stable")
+        artists = cat.artist[by_artist]
+
+        def known(row: int) -> int:
+            key, a = self._recording(row), cat.artist[row]
+            if key is None or a < 0:
+                return row
+            lo, hi = np.searchsorted(artists, a), np.searchsorted(artists, a, side="right")
+            near = by_artist[lo:hi]
+            # (a length not known is no evidence against, as :func:`same_length` has it)
+            near = near[allowed[near] & ~(np.abs(cat.duration[near] - cat.duration[row]) > SAME_RECORDING_S)]
+            copies = [int(r) for r in near if self._recording(int(r)) == key]
+            size = lambda r: sizes[cat.album[r]] if cat.album[r] >= 0 else 0      # noqa: E731
+            return min([row, *copies], key=lambda r: (year[r], -size(r), r != row))
+
+        return lambda picked: [(int(cat.track_ids[known(cat.row(t))]), s) for t, s in picked]
 
     def _skipped_in_discover(self) -> np.ndarray:
         """Per track: skipped early when Discover offered it, within ``skipped_rest_s``, and

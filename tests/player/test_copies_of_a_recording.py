@@ -1,0 +1,86 @@
+"""One recording in several files of a real-shaped library (its album, a single, a best-of's
+remaster, an MP3 copy, a backup of the album's folder), scanned from real tagged files."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+from player.library.scanner import Scanner
+from player.recommendations import LibraryRecommendations
+from player.recommender_service import RecommenderService
+from tests.audiogen import write_track
+
+_SONGS = [("Bicycle Race", 31.0), ("Fat Bottomed Girls", 34.0), ("Don't Stop Me Now", 29.0),
+          ("Jealousy", 33.0), ("Mustapha", 30.0), ("Dreamers Ball", 32.0)]
+
+
+def _library(music):
+    """The songs on their album, three of them again on a best-of (remastered, 0.3 s longer),
+    the first on its single, the album as an MP3 copy, and other artists of the genre."""
+    tags = {"artist": "Queen", "albumartist": "Queen", "genre": "Rock"}
+    for i, (title, s) in enumerate(_SONGS):
+        freq = 300.0 + 30 * i           # (one recording: the same sound in every copy)
+        write_track(music / "Queen" / "1978 - Jazz", f"{i + 1:02d} {title}", seconds=s, freq=freq,
+                    tags={**tags, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
+        write_track(music / "Phone" / "Jazz", f"{i + 1:02d} {title}", fmt="mp3", seconds=s, freq=freq,
+                    tags={**tags, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
+        if i < 3:
+            write_track(music / "Queen" / "Greatest Hits", f"{i + 1:02d} {title}", seconds=s + 0.3, freq=freq,
+                        tags={**tags, "title": f"{title} - Remastered 2011", "album": "Greatest Hits",
+                              "date": "1981", "tracknumber": i + 1})
+    write_track(music / "Queen" / "Bicycle Race", "01 Bicycle Race", seconds=31.0, freq=300.0,
+                tags={**tags, "title": "Bicycle Race", "album": "Bicycle Race", "date": "1978", "tracknumber": 1})
+    for a, artist in enumerate(["Heart", "The Who"]):
+        for i in range(4):
+            write_track(music / artist / "Album", f"{i + 1:02d} Song", seconds=28.0 + i, freq=500.0 + 100 * a + 10 * i,
+                        tags={"artist": artist, "albumartist": artist, "genre": "Rock", "album": f"{artist} Album",
+                              "title": f"{artist} Song {i + 1}", "date": "1975", "tracknumber": i + 1})
+
+
+def _where(store, track_ids) -> dict[str, str]:
+    """Title -> album of each of ``track_ids`` by Queen."""
+    rows = [store.track(t) for t in track_ids]
+    return {r["title"]: r["album"] for r in rows if r["artist"] == "Queen"}
+
+
+def test_discover_offers_a_song_on_its_album_not_on_its_single_or_a_best_of(store, tmp_path):
+    # Discover's copy of a song was the first in library order: "Bicycle Race [Bicycle Race]"
+    # (the single sorts before "Jazz") and "Fat Bottomed Girls - Remastered 2011 [Greatest
+    # Hits]", where the album the person knows the songs by is in the library.
+    music = tmp_path / "Music"
+    _library(music)
+    Scanner(store).scan([str(music)])
+    row = LibraryRecommendations(store).discover(30)["rock"]
+    assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}
+    # each song once, in the album's own FLAC (not the phone's MP3 copy)
+    assert all(store.track(r.track_id)["path"].endswith(".flac") for r in row)
+
+
+def test_discover_offers_a_song_found_only_on_a_best_of_and_a_backup_once(store, tmp_path):
+    # The album gone, its best-of's remaster is the song; a byte-identical backup of the
+    # album's folder is the album again, one tile a song.
+    music = tmp_path / "Music"
+    _library(music)
+    shutil.rmtree(music / "Queen" / "1978 - Jazz")
+    shutil.rmtree(music / "Phone")
+    shutil.copytree(music / "Queen" / "Greatest Hits", music / "Backup" / "Greatest Hits")
+    Scanner(store).scan([str(music)])
+    row = [r.track_id for r in LibraryRecommendations(store).discover(30)["rock"]]
+    assert _where(store, row) == {"Bicycle Race": "Bicycle Race",
+                                  "Fat Bottomed Girls - Remastered 2011": "Greatest Hits",
+                                  "Don't Stop Me Now - Remastered 2011": "Greatest Hits"}
+    assert len(row) == 11
+
+
+def test_the_learning_discover_offers_a_song_on_its_album_every_day(store, tmp_path):
+    # Before any play, the learning recommender's row took whichever copy the day's shuffle
+    # put first: "Don't Stop Me Now - Remastered 2011 [Greatest Hits]" one day, the single
+    # the next, with the album the songs are known by in the library.
+    music = tmp_path / "Music"
+    _library(music)
+    Scanner(store).scan([str(music)])
+    service = RecommenderService(store, priors=None)
+    for day in range(6):
+        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
+        assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
