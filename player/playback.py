@@ -84,6 +84,10 @@ UNDO_ENTRIES = 2_000_000
 PLACE_SAVE_TICKS = 5
 #: while a song plays on, its session is marked active this often (seconds), not at every tick
 SESSION_TOUCH_S = 60.0
+#: how often the progress thread looks whether a song's sound is under way before its first
+#: tick: its time heard is then written once, so a kill in its first seconds (a tick is 2 s
+#: in the window) leaves a play that was heard, not one of 0 ms that counts nowhere
+FIRST_HEARD_LOOK_S = 0.1
 REPEAT_MODES = ("off", "all", "one")
 # A jump ahead to within this of the end leaves less to hear than a play must last to count
 # as listened to (the early-skip rule's 30 s): the person moved past the song, and if it
@@ -636,6 +640,7 @@ class Player:
         self._to_give: dict[int, int] = {}
         self._giving_failed: set[int] = set()     # of those, the ones said to wait for a busy library
         self._place_unsaved = 0      # progress ticks since the place was last saved
+        self._first_heard: int | None = None     # the last play whose first time heard was written early
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
         # (entry, heard_at, queued): the song the engine went on into without a gap, taken by the
@@ -3878,6 +3883,49 @@ class Player:
         self._keep_unsaved()
         return len(self._unsaved)
 
+    def _wait_tick(self, last: tuple | None) -> tuple[bool, tuple | None]:
+        """Wait one progress interval: ``(closed meanwhile, last)``, ``last`` the progress
+        thread's last write of a play's progress, ``(play id, ms heard, playing on)``.
+
+        A song playing with nothing heard in its row yet is looked at every
+        :data:`FIRST_HEARD_LOOK_S` meanwhile: once its sound is under way, the time heard is
+        written, once (a tick later, it was written every tick as before). A change meanwhile
+        (a song starting) wakes the wait to look; it is left set for the loop's rest."""
+        end, nudged = time.monotonic() + self._interval, False
+        try:
+            while True:
+                left = end - time.monotonic()
+                if self._closed.is_set():
+                    return True, last
+                if left <= 0:
+                    return False, last
+                playing = self._playing
+                if (left <= FIRST_HEARD_LOOK_S or playing is None or playing.play_id is None or playing.logged_ms
+                        or self._first_heard == playing.play_id or (last and last[0] == playing.play_id and last[1])
+                        or self.engine.state is not PlaybackState.PLAYING):
+                    if self._nudged.wait(left):
+                        self._nudged.clear()
+                        nudged = True
+                    continue
+                if self._closed.wait(FIRST_HEARD_LOOK_S):
+                    return True, last
+                last = self._write_first_heard(playing, last)
+        finally:
+            if nudged:
+                self._nudged.set()
+
+    def _write_first_heard(self, playing: _Playing, last: tuple | None) -> tuple | None:
+        """Write the time heard of ``playing`` once its sound is under way (tried once)."""
+        heard = playing.logged_heard_ms()
+        if heard <= 0 or self._closing or playing is not self._playing:
+            return last
+        self._first_heard = playing.play_id     # (a busy library waits for the tick, which says why)
+        try:
+            self.store.update_play(playing.play_id, heard, now=self._clock(), session_every_s=SESSION_TOUCH_S)
+        except Exception:
+            return last
+        return playing.play_id, heard, True
+
     def _progress_loop(self) -> None:
         try:
             conn = self.store.conn
@@ -3895,7 +3943,8 @@ class Player:
             self._nudged.clear()
             # (closing writes all of it itself: a tick's writes begun meanwhile, each waiting for
             # a library another process holds, held the close that waits for this thread)
-            if self._closed.wait(self._interval) or self._closing:
+            closed, last = self._wait_tick(last)
+            if closed or self._closing:
                 return
             try:
                 self._follow_taken_over()

@@ -111,6 +111,42 @@ def test_sigkill_mid_play_keeps_the_play(tmp_path, segue_home):
         store.close()
 
 
+# The progress ticks are a minute apart: any time heard in the row before then is the one
+# write made as the sound gets under way.
+FIRST_SECONDS = CHILD.replace("progress_interval_s=0.5", "progress_interval_s=60.0")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_play_killed_in_its_first_seconds_still_counts_once_it_was_heard(tmp_path, segue_home):
+    # Killed a moment after the sound started, before the first progress tick: the row says
+    # it was heard, so the next start closes it as a play that counts, not one of 0 ms.
+    assert FIRST_SECONDS != CHILD
+    db_path = segue_home / "library.db"
+    with playing_child(FIRST_SECONDS, tmp_path, segue_home) as child:
+        deadline = time.monotonic() + 30
+        while heard_so_far(db_path) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        early = heard_so_far(db_path)
+        os.kill(child.pid, signal.SIGKILL)
+        elapsed_ms = (time.monotonic() - child.asked_at) * 1000
+        assert child.wait(10) == -signal.SIGKILL
+    assert 0 < early <= elapsed_ms, "no time heard was written before the first progress tick"
+
+    from player.audio.null_engine import NullEngine
+    from player.playback import Player
+    from player.store import Store
+
+    store = Store.open()
+    player = Player(store, NullEngine())
+    try:
+        (row,) = store.plays()
+        assert (row["ended"], row["ms_heard"]) == ("stopped", early)
+        assert store.library_counts()["plays"] == 1     # as `segue status` and the library show it
+    finally:
+        player.close()
+        store.close()
+
+
 def _play_row(db_path: Path, play_id: int) -> tuple[str, int]:
     db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
     try:

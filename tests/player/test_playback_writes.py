@@ -86,6 +86,22 @@ def test_the_progress_of_a_play_is_written_at_every_tick_and_the_place_at_every_
     assert heard >= 2000                                    # what was heard is logged as it goes
 
 
+def test_a_play_has_its_time_heard_written_once_as_its_sound_gets_under_way_then_at_the_ticks(
+        store, tmp_path, make_player, monkeypatch):
+    # Written first at the first tick (2 s in the window), a play killed before then was left
+    # with 0 ms heard: no play at all once the next start closed it. One write as the sound
+    # gets under way, and no more until the tick.
+    (a,) = add_tracks(store, tmp_path, [("a", 60.0)])
+    progress = spy(monkeypatch, store, "update_play")
+    p = make_player(speed=8.0, interval=3600.0)     # (no tick within the test)
+    p.play_tracks([a])
+    assert wait_for(lambda: progress)
+    early = store.plays()[0]["ms_heard"]
+    assert early > 0
+    assert wait_for(lambda: p.position > early / 1000 + 2.0)    # seconds more of sound...
+    assert len(progress) == 1 and store.plays()[0]["ms_heard"] == early     # ...and no other write
+
+
 def test_a_session_marked_active_a_moment_ago_is_not_written_again(store, tmp_path):
     # Each progress write also moved the session's last activity (the row and its index) on
     # by 2 s: a gap of 30 minutes cannot tell.
