@@ -2347,6 +2347,12 @@ class Player:
                 # Ended on its own just now, the engine's word of it on its way: the song the
                 # engine went on into is heard already, and is not started again for it.
                 return
+            if playing is None and self._cued is not None and not len(self._queue):
+                # A song waiting where it was left (from the last run, or an output that did not
+                # start) with nothing after it: nothing to go to, and the window greys Next. A
+                # desktop's Next let go of it unsaid: the window and the desktop went on showing
+                # it, and Play started the library from its top instead of going on with it.
+                return
             self._cued = None
             entry = self._queue.pop_front()
             if entry is None:

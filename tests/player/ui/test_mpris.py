@@ -762,3 +762,27 @@ def test_a_seek_sent_while_its_next_is_on_its_way_moves_nothing_in_the_next_song
     finally:
         gate.set()
         service.close()
+
+
+def test_next_from_the_desktop_leaves_the_song_left_last_time_waiting(qtbot, bus, scanned, make_window):
+    # The window greys Next with the song left last time waiting and nothing queued; a desktop's
+    # Next came through all the same and let go of the song unsaid: the window and the desktop
+    # went on showing it waiting, and Play then played nothing.
+    from player.playback import STATE_SETTING
+
+    track = scanned.tracks()[0]["id"]
+    scanned.set_setting(STATE_SETTING, {"queue": [], "keep_going": False, "current": [track, "library", True, 2.0]})
+    window = make_window(scanned, wait_library=False)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    try:
+        assert not window.moves()["next"] and "false" in _get(qtbot, "CanGoNext")
+        assert _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".Next")).returncode == 0
+        qtbot.waitUntil(lambda: not window._nexts_asked, timeout=5000)
+        assert window.player.cued is not None and window.player.cued.entry.track_id == track
+        assert "'Paused'" in _get(qtbot, "PlaybackStatus")
+        assert _in_thread(qtbot, lambda: _gdbus(mpris.PLAYER_IFACE + ".PlayPause")).returncode == 0
+        qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
+        assert window.player.position >= 1.9                # from where it was
+    finally:
+        service.close()
