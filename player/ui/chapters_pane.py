@@ -65,6 +65,15 @@ class ChaptersPane(QWidget):
         self.hint.show()
         self._set_current(None)
 
+    def renumber(self, track_id: int) -> bool:
+        """The track shown is ``track_id`` now: a scan merged it into its copy, the same
+        recording, and its chapters read already stay. False where they are still being read
+        (that read is for the track gone, and is not shown)."""
+        read = bool(self.chapters) or self.hint.text() == NO_CHAPTERS
+        if read:
+            self.track_id = track_id
+        return read
+
     def set_chapters(self, track_id: int, chapters: tuple[Chapter, ...]) -> None:
         """The chapters read for ``track_id``; ignored where another track is shown by now."""
         if track_id != self.track_id:

@@ -380,6 +380,10 @@ class LibraryTasksMixin:
             return
         self._shown_track = now = followed(renumbered, shown)
         self.listening.set_playing(now)
+        if self.chapters.track_id == shown and not self.chapters.renumber(now):
+            # (its chapters still being read for the track gone: read for the copy)
+            self.chapters.show_track(None)
+            self._read_chapters(now)
         if self.shared_cover is not None and self.shared_cover[0] == shown:
             self.shared_cover = (now, self.shared_cover[1])     # the same file, the same picture
         self._name_shown_again()
