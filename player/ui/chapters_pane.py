@@ -35,6 +35,7 @@ class ChaptersPane(QWidget):
         super().__init__(parent)
         self.track_id: int | None = None
         self.chapters: tuple[Chapter, ...] = ()
+        self.reading = False                # the track's chapters asked for and not here yet
         self._starts: list[float] = []      # the chapters' starts, looked up at each tick of the clock
         self._position = 0.0
         self._current: int | None = None
@@ -59,6 +60,7 @@ class ChaptersPane(QWidget):
         if track_id == self.track_id:
             return
         self.track_id, self.chapters, self._starts = track_id, (), []
+        self.reading = track_id is not None
         self.list.clear()
         self.list.hide()
         self.hint.setText(NOTHING_PLAYING if track_id is None else LOOKING)
@@ -69,15 +71,16 @@ class ChaptersPane(QWidget):
         """The track shown is ``track_id`` now: a scan merged it into its copy, the same
         recording, and its chapters read already stay. False where they are still being read
         (that read is for the track gone, and is not shown)."""
-        read = bool(self.chapters) or self.hint.text() == NO_CHAPTERS
-        if read:
-            self.track_id = track_id
-        return read
+        if self.reading:
+            return False
+        self.track_id = track_id
+        return True
 
     def set_chapters(self, track_id: int, chapters: tuple[Chapter, ...]) -> None:
         """The chapters read for ``track_id``; ignored where another track is shown by now."""
         if track_id != self.track_id:
             return
+        self.reading = False
         self.chapters = tuple(chapters)
         self._starts = [c.start for c in self.chapters]
         self.list.clear()

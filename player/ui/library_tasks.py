@@ -381,9 +381,7 @@ class LibraryTasksMixin:
         self._shown_track = now = followed(renumbered, shown)
         self.listening.set_playing(now)
         if self.chapters.track_id == shown and not self.chapters.renumber(now):
-            # (its chapters still being read for the track gone: read for the copy)
-            self.chapters.show_track(None)
-            self._read_chapters(now)
+            self._read_chapters(now)    # (the read under way is for the track gone, and is not shown)
         if self.shared_cover is not None and self.shared_cover[0] == shown:
             self.shared_cover = (now, self.shared_cover[1])     # the same file, the same picture
         self._name_shown_again()

@@ -203,3 +203,45 @@ def test_the_chapter_keys_go_on_working_on_a_book_a_rescan_merged_into_its_copy(
     assert all(action.isEnabled() for action in window.act_chapters)
     assert window.chapters.track_id == copy and len(window.chapters.chapters) == 3
     assert window.transport.slider.marks == (4000, 9000)
+
+
+def test_chapters_still_being_read_when_a_rescan_merges_the_book_are_read_for_its_copy(qtbot, store, music,
+                                                                                       make_window, monkeypatch):
+    # The book's file lies on a share slow to answer: its chapters are still being read when the
+    # rescan merges it into its copy. That read, for the track gone, is not shown; the copy's is.
+    book = with_chapters(music / "Books" / "book.m4b", "aac",
+                         [(0, 4000, "One"), (4000, 9000, "Two"), (9000, 60000, "Three")], seconds=60.0)
+    Scanner(store).scan([str(music)])
+    (music / "Copies").mkdir()
+    shutil.copy2(book, music / "Copies" / book.name)
+    Scanner(store).scan([str(music)])
+    track = store.track_by_path(str(book))["id"]
+    copy = store.track_by_path(str(music / "Copies" / book.name))["id"]
+    share_answers = threading.Event()
+    asked: list[str] = []
+    real = audio_io.probe_chapters
+
+    def probe(path):
+        asked.append(str(path))
+        share_answers.wait(30)
+        return real(path)
+
+    monkeypatch.setattr(audio_io, "probe_chapters", probe)
+    window = make_window(store)
+    try:
+        window.play_ids([track], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == track and len(asked) == 1, timeout=10000)
+        assert window.chapters.track_id == track and window.chapters.reading
+        book.unlink()
+        window.scan(None)
+        qtbot.waitUntil(lambda: window.player.current_track_id == copy and window._scan is None, timeout=30000)
+        qtbot.waitUntil(lambda: window._shown_track == copy, timeout=10000)
+    finally:
+        share_answers.set()
+    qtbot.waitUntil(lambda: window.chapters.track_id == copy and len(window.chapters.chapters) == 3, timeout=10000)
+    assert asked[-1] == str(music / "Copies" / book.name)
+    window.pause()
+    qtbot.waitUntil(lambda: window.player.state == PlaybackState.PAUSED, timeout=5000)
+    window._show_song_actions()
+    assert all(action.isEnabled() for action in window.act_chapters)
+    assert window.transport.slider.marks == (4000, 9000)
