@@ -177,10 +177,9 @@ def test_a_run_of_songs_shown_reads_one_files_chapters_at_a_time_and_shows_the_l
     assert most[0] == 1 and calls[0] <= 2       # (the one that was running, then the last one asked for)
 
 
-def test_the_chapter_keys_go_on_working_on_a_book_a_rescan_merged_into_its_copy(qtbot, store, music, make_window):
-    # The book playing moved to another folder and the library scanned again: the player plays
-    # on as the copy, and the window names the copy, but its chapters stayed the merged track's:
-    # the chapter keys did nothing, and were greyed once the actions were shown anew.
+def _book_and_its_copy(store, music):
+    """An audiobook of three chapters, and a copy of it in another folder, both scanned:
+    ``(its path, its track id, the copy's track id)``."""
     book = with_chapters(music / "Books" / "book.m4b", "aac",
                          [(0, 4000, "One"), (4000, 9000, "Two"), (9000, 60000, "Three")], seconds=60.0)
     Scanner(store).scan([str(music)])
@@ -189,6 +188,14 @@ def test_the_chapter_keys_go_on_working_on_a_book_a_rescan_merged_into_its_copy(
     Scanner(store).scan([str(music)])
     track = store.track_by_path(str(book))["id"]
     copy = store.track_by_path(str(music / "Copies" / book.name))["id"]
+    return book, track, copy
+
+
+def test_the_chapter_keys_go_on_working_on_a_book_a_rescan_merged_into_its_copy(qtbot, store, music, make_window):
+    # The book playing moved to another folder and the library scanned again: the player plays
+    # on as the copy, and the window names the copy, but its chapters stayed the merged track's:
+    # the chapter keys did nothing, and were greyed once the actions were shown anew.
+    book, track, copy = _book_and_its_copy(store, music)
     window = make_window(store)
     window.play_ids([track], 0, "library")
     qtbot.waitUntil(lambda: window.player.current_track_id == track, timeout=10000)
@@ -209,14 +216,7 @@ def test_chapters_still_being_read_when_a_rescan_merges_the_book_are_read_for_it
                                                                                        make_window, monkeypatch):
     # The book's file lies on a share slow to answer: its chapters are still being read when the
     # rescan merges it into its copy. That read, for the track gone, is not shown; the copy's is.
-    book = with_chapters(music / "Books" / "book.m4b", "aac",
-                         [(0, 4000, "One"), (4000, 9000, "Two"), (9000, 60000, "Three")], seconds=60.0)
-    Scanner(store).scan([str(music)])
-    (music / "Copies").mkdir()
-    shutil.copy2(book, music / "Copies" / book.name)
-    Scanner(store).scan([str(music)])
-    track = store.track_by_path(str(book))["id"]
-    copy = store.track_by_path(str(music / "Copies" / book.name))["id"]
+    book, track, copy = _book_and_its_copy(store, music)
     share_answers = threading.Event()
     asked: list[str] = []
     real = audio_io.probe_chapters
