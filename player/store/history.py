@@ -498,6 +498,25 @@ class HistoryMixin:
             conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
                          "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
 
+    def _move_starts(self, conn, moved: Sequence[tuple[int, float, float]], now: float) -> None:
+        """Begin again the imported plays a row's start learned or given back moved (``(play,
+        start before, start now)`` each), where the play began with that row, and cut the
+        sessions around both starts again: a play paused for an hour, dated by its end, joins
+        the session it was really heard in."""
+        gone: list[tuple[float, float, int]] = []
+        for play_id, was, start in moved:
+            play = conn.execute("SELECT session_id, ms_heard FROM plays WHERE id = ? AND source = ? "
+                                "AND abs(started_at - ?) < 1.0", (play_id, IMPORT_SOURCE, was)).fetchone()
+            if play is None or abs(start - was) < 1.0:
+                continue
+            conn.execute(f"UPDATE plays SET started_at = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
+                         (start, now, play_id))
+            heard = (play["ms_heard"] or 0) / 1000.0
+            gone.append((min(was, start), max(was, start) + heard, play["session_id"]))
+        if gone:
+            self._recut_around(conn, gone)
+            self._plays_rewritten(conn)         # (plays stored before moved: see ``rewritten_stamp``)
+
     def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:
         """See :meth:`add_import`'s ``richer``: how many stored rows learned something. Each
         stored row learns from the row of the file nearest it in time, and each of those
@@ -517,6 +536,7 @@ class HistoryMixin:
         pairs.sort(key=lambda pair: pair[:2])
         taught, learned = set(), set()
         filled = 0
+        moved: list[tuple[int, float, float]] = []
         for _distance, k, row in pairs:
             if k in taught or row["id"] in learned:
                 continue
@@ -551,6 +571,8 @@ class HistoryMixin:
             filled += 1
             if row["play_id"] is None:
                 continue
+            if got["started_at"] != row["started_at"]:
+                moved.append((row["play_id"], row["started_at"], got["started_at"]))
             # The play this row made (alone) ends as the richer export says.
             if conn.execute(
                     f"UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = {NOT_BEFORE_START} "
@@ -560,6 +582,7 @@ class HistoryMixin:
                      row["play_id"], IMPORT_SOURCE, row["id"])).rowcount:
                 # (a play logged before changed: a reader that reads again only the latest reads all)
                 self._plays_rewritten(conn)
+        self._move_starts(conn, moved, now)
         return filled
 
     def link_listens(self, links: Sequence[tuple[Sequence[int], dict]]) -> int:
@@ -702,8 +725,16 @@ class HistoryMixin:
         for listen_id, columns in fills:
             if columns != "stretch_of":
                 emptied.setdefault(columns, []).append(listen_id)
+        moved: list[tuple[int, float, float]] = []
         for columns, ids in emptied.items():
             names = [c for c in columns.split(",") if c in ("ms_played", "skipped", "reason_end", "ended_at")]
+            if "started_at" in columns.split(","):
+                # (the play such a row began goes back to that start too: see _move_starts)
+                for i in range(0, len(ids), _CHUNK):
+                    chunk = ids[i:i + _CHUNK]
+                    moved += [tuple(r) for r in conn.execute(
+                        "SELECT play_id, started_at, ended_at - ms_played / 1000.0 FROM imported_listens "
+                        f"WHERE id IN ({','.join('?' * len(chunk))}) AND play_id IS NOT NULL", chunk)]
             # A start learned goes back to the end less the time heard, as the row's own file gave it.
             sets = [f"{c} = NULL" for c in names] + ["started_at = ended_at - ms_played / 1000.0"] * (
                 "started_at" in columns.split(","))
@@ -729,6 +760,7 @@ class HistoryMixin:
                               row["play_id"]))
         conn.executemany(f"UPDATE plays SET ms_heard = ?, ended = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
                          ended)
+        self._move_starts(conn, moved, now)
         changed = changed or bool(ended)
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:

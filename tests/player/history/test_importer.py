@@ -198,6 +198,34 @@ def test_a_start_learned_from_a_later_extended_history_goes_with_the_rest_once_b
     assert [tuple(r) for r in store.execute("SELECT * FROM imported_listens")] == before
 
 
+def _played(store):
+    """Each play's title and start, grouped by session, in time order."""
+    sessions: dict[int, list] = {}
+    for p in plays_of(store):
+        sessions.setdefault(p["session_id"], []).append((p["title"], round(p["started_at"])))
+    return sorted(sessions.values())
+
+
+def test_a_start_the_extended_history_corrects_moves_the_play_into_its_session(store, tmp_path):
+    # The account data dates Hyperballad, paused an hour, an hour late: a session of its own,
+    # an hour after Halo's. The extended history, imported next, knows it began just after
+    # Halo: the play begins then, in Halo's session, as where the extended history came
+    # first. Taken out, the extended history takes the start back with it.
+    library(store)
+    heard = [("Beyonce", "HALO", "I Am... Sasha Fierce", T0 - 300, 200_000, False),
+             ("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600)]
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", heard))
+    alone = _played(store)
+    assert alone == [[("Halo", T0 - 300)], [("Hyperballad", T0 + 3600)]]
+    extended = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard))
+    assert extended.filled_in == 2
+    assert _played(store) == [[("Halo", T0 - 300), ("Hyperballad", T0)]]
+    store.remove_import(next(r["id"] for r in store.history_imports() if r["format"] == "spotify_extended"))
+    assert _played(store) == alone
+    assert store.execute("SELECT count(*) FROM sessions WHERE id NOT IN (SELECT session_id FROM plays)"
+                         ).fetchone()[0] == 0
+
+
 @pytest.mark.xfail(strict=True, reason="a row is taken for one already imported when any row of the same song "
                    "began within SAME_LISTEN_S, even one another row of the file is already the same listen as")
 def test_a_skip_just_before_a_scrobbled_play_of_the_song_is_kept_whichever_file_comes_first(store, tmp_path):
