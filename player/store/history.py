@@ -560,8 +560,8 @@ class HistoryMixin:
             gave = [c for c in told if row[c] is None and got[c] is not None]
             gave += ["started_at"] * (got["started_at"] != row["started_at"])
             # And what another file still imported taught it that this one gives the same (a start
-            # learned only now, from a later export of the same months): a file still imported that
-            # gave something keeps all the row learned, so the last one taken out must empty all.
+            # learned only now, from a later export of the same months): a column a file still
+            # imported gave is kept when another is taken out, so the last one taken out must empty it.
             for (others,) in conn.execute(
                     "SELECT columns FROM imported_fill_ins WHERE listen_id = ? AND import_id != ? "
                     "AND columns NOT IN ('stretch_of', 'private')", (row["id"], import_id)):
@@ -676,18 +676,28 @@ class HistoryMixin:
         the import had made them; returns how many rows lost what it gave them."""
         fills = conn.execute("SELECT listen_id, columns, track_id FROM imported_fill_ins WHERE import_id = ?",
                              (import_id,)).fetchall()
+        fills_given = [f for f in fills if f[1] not in ("stretch_of", "private")]
         now, changed = time.time(), False
-        # A row another file still imported gave the same, joined too or took out too keeps it
-        # (see _fill_in, _rejoin, _make_private).
-        kind = "CASE WHEN {0}.columns IN ('stretch_of', 'private') THEN {0}.columns ELSE '' END"
+        # A row another file still imported joined too or took out too stays so (see _rejoin,
+        # _make_private); a column another file still imported gave too keeps what it holds, and
+        # only the rest is emptied (see _fill_in): an end the account data alone told goes with
+        # it, though the extended history still gives the row its skip.
         kept = {(r[0], r[1]) for r in conn.execute(
-            f"SELECT f.listen_id, {kind.format('f')} FROM imported_fill_ins f WHERE f.import_id = ? AND EXISTS "
-            "(SELECT 1 FROM imported_fill_ins o WHERE o.listen_id = f.listen_id AND o.import_id != ? "
-            f"AND {kind.format('o')} = {kind.format('f')})", (import_id, import_id))}
+            "SELECT f.listen_id, f.columns FROM imported_fill_ins f WHERE f.import_id = ? "
+            "AND f.columns IN ('stretch_of', 'private') AND EXISTS (SELECT 1 FROM imported_fill_ins o "
+            "WHERE o.listen_id = f.listen_id AND o.import_id != ? AND o.columns = f.columns)", (import_id, import_id))}
+        others: dict[int, set[str]] = {}
+        for listen_id, columns in conn.execute(
+                "SELECT o.listen_id, o.columns FROM imported_fill_ins o JOIN imported_fill_ins f "
+                "ON f.listen_id = o.listen_id AND f.import_id = ? WHERE o.import_id != ? "
+                "AND o.columns NOT IN ('stretch_of', 'private')", (import_id, import_id)):
+            others.setdefault(listen_id, set()).update(columns.split(","))
         private = [(listen_id, track_id) for listen_id, columns, track_id in fills
                    if columns == "private" and (listen_id, "private") not in kept]
-        fills = [(listen_id, columns) for listen_id, columns, _track in fills if columns != "private"
-                 and (listen_id, columns if columns == "stretch_of" else "") not in kept]
+        fills = [(listen_id, columns) for listen_id, columns, _track in fills if columns == "stretch_of"
+                 and (listen_id, columns) not in kept]
+        fills += [(listen_id, ",".join(left)) for listen_id, columns, _track in fills_given
+                  if (left := [c for c in columns.split(",") if c and c not in others.get(listen_id, ())])]
         if private:
             self._unmake_private(conn, private, now)
             changed = True

@@ -313,6 +313,33 @@ def test_what_two_spotify_files_taught_the_scrobbles_stays_until_both_are_taken_
     assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == before
 
 
+def test_what_a_file_alone_taught_the_scrobbles_goes_with_it_though_another_taught_them_more(store, tmp_path):
+    # The account data taught the scrobbles their time heard and when they ended (to the
+    # minute); the extended history, imported next, their skips. Taken out first, the
+    # account data left its ends behind because the extended history still gave the rows
+    # something; and once the extended history went too, the ends stayed for good, told by
+    # no file still imported.
+    library(store)
+    heard = [("Björk", "Hyperballad", "Post", T0 + 20, 200_000, False),
+             ("Beyonce", "HALO", "I Am... Sasha Fierce", T0 + 230, 9_000, True)]
+    columns = ("SELECT id, started_at, ms_played, skipped, reason_end, ended_at FROM imported_listens "
+               "ORDER BY started_at")
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", heard))
+    alone = [tuple(r) for r in store.execute(columns)]
+    plays_alone = [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)]
+    assert import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", heard)).filled_in == 2
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard)).filled_in == 2
+    ids = {r["format"]: r["id"] for r in store.history_imports()}
+    store.remove_import(ids["spotify"])
+    # What the extended history gives stays: the time heard and the skip.
+    assert [tuple(r)[2:5] for r in store.execute(columns)] == [(200_000, 0, "trackdone"), (9_000, 1, "fwdbtn")]
+    assert [(p["ended"], p["ms_heard"]) for p in plays_of(store)] == [("finished", 200_000), ("skipped", 9_000)]
+    assert [r[0] for r in store.execute("SELECT ended_at FROM imported_listens")] == [None, None]  # (its ends went)
+    store.remove_import(ids["spotify_extended"])
+    assert [tuple(r) for r in store.execute(columns)] == alone
+    assert [(p["id"], p["ended"], p["ms_heard"]) for p in plays_of(store)] == plays_alone
+
+
 def test_songs_played_in_a_spotify_private_session_are_left_out_and_said_so(store, tmp_path):
     # A private session is Spotify's way to play something (a child's songs, rain sounds for
     # sleep) without it shaping what it suggests: Segue's suggestions do the same. They
