@@ -498,11 +498,11 @@ class HistoryMixin:
             conn.execute(f"DELETE FROM sessions WHERE id IN ({','.join('?' * len(chunk))}) AND NOT EXISTS "
                          "(SELECT 1 FROM plays WHERE plays.session_id = sessions.id)", chunk)
 
-    def _move_starts(self, conn, moved: Sequence[tuple[int, float, float]], now: float) -> None:
+    def _move_starts(self, conn, moved: Sequence[tuple[int, float, float]], now: float) -> list[tuple]:
         """Begin again the imported plays a row's start learned or given back moved (``(play,
-        start before, start now)`` each), where the play began with that row, and cut the
-        sessions around both starts again: a play paused for an hour, dated by its end, joins
-        the session it was really heard in."""
+        start before, start now)`` each), where the play began with that row; returns what
+        :meth:`_recut_around` takes to cut the sessions around both starts again (a play paused
+        for an hour, dated by its end, joins the session it was really heard in)."""
         gone: list[tuple[float, float, int]] = []
         for play_id, was, start in moved:
             play = conn.execute("SELECT session_id, ms_heard FROM plays WHERE id = ? AND source = ? "
@@ -513,9 +513,15 @@ class HistoryMixin:
                          (start, now, play_id))
             heard = (play["ms_heard"] or 0) / 1000.0
             gone.append((min(was, start), max(was, start) + heard, play["session_id"]))
-        if gone:
-            self._recut_around(conn, gone)
-            self._plays_rewritten(conn)         # (plays stored before moved: see ``rewritten_stamp``)
+        return gone
+
+    def _recut_changed(self, conn, changed: Sequence[tuple[float, float, int]]) -> None:
+        """Cut the sessions again around imported plays whose start or time heard changed
+        (``(start, end, session)`` each, spanning before and after): a play now shorter may
+        leave a gap that parts its session, one now longer or earlier may bridge two."""
+        if changed:
+            self._recut_around(conn, changed)
+            self._plays_rewritten(conn)         # (plays stored before changed: see ``rewritten_stamp``)
 
     def _fill_in(self, conn, richer: Sequence[dict], import_id: int, now: float) -> int:
         """See :meth:`add_import`'s ``richer``: how many stored rows learned something. Each
@@ -537,6 +543,7 @@ class HistoryMixin:
         taught, learned = set(), set()
         filled = 0
         moved: list[tuple[int, float, float]] = []
+        changed: list[tuple[float, float, int]] = []
         for _distance, k, row in pairs:
             if k in taught or row["id"] in learned:
                 continue
@@ -573,6 +580,8 @@ class HistoryMixin:
                 continue
             if got["started_at"] != row["started_at"]:
                 moved.append((row["play_id"], row["started_at"], got["started_at"]))
+            play = conn.execute("SELECT started_at, ms_heard, session_id FROM plays WHERE id = ?",
+                                (row["play_id"],)).fetchone()
             # The play this row made (alone) ends as the richer export says.
             if conn.execute(
                     f"UPDATE plays SET ms_heard = coalesce(?, ms_heard), ended = ?, updated_at = {NOT_BEFORE_START} "
@@ -582,7 +591,10 @@ class HistoryMixin:
                      row["play_id"], IMPORT_SOURCE, row["id"])).rowcount:
                 # (a play logged before changed: a reader that reads again only the latest reads all)
                 self._plays_rewritten(conn)
-        self._move_starts(conn, moved, now)
+                if got["ms_played"] is not None and got["ms_played"] != play["ms_heard"]:
+                    changed.append((play["started_at"], play["started_at"]
+                                    + max(got["ms_played"], play["ms_heard"] or 0) / 1000.0, play["session_id"]))
+        self._recut_changed(conn, changed + self._move_starts(conn, moved, now))
         return filled
 
     def link_listens(self, links: Sequence[tuple[Sequence[int], dict]]) -> int:
@@ -753,12 +765,12 @@ class HistoryMixin:
                 conn.execute(f"UPDATE imported_listens SET {', '.join(sets)} "
                              f"WHERE id IN ({','.join('?' * len(chunk))})", chunk)
         ids = [listen_id for ids in emptied.values() for listen_id in ids]
-        ended = []
+        ended, spans = [], []
         for i in range(0, len(ids), _CHUNK):
             chunk = ids[i:i + _CHUNK]
             for row in conn.execute(
-                    "SELECT l.play_id, l.ms_played, l.duration_ms, l.skipped, l.reason_end, p.track_ms "
-                    "FROM imported_listens l JOIN plays p ON p.id = l.play_id "
+                    "SELECT l.play_id, l.ms_played, l.duration_ms, l.skipped, l.reason_end, p.track_ms, "
+                    "p.started_at, p.ms_heard, p.session_id FROM imported_listens l JOIN plays p ON p.id = l.play_id "
                     f"WHERE l.id IN ({','.join('?' * len(chunk))}) AND p.source = ? AND NOT EXISTS "
                     "(SELECT 1 FROM imported_listens o WHERE o.play_id = l.play_id AND o.id != l.id)",
                     (*chunk, IMPORT_SOURCE)):
@@ -768,9 +780,12 @@ class HistoryMixin:
                 skipped = None if row["skipped"] is None else bool(row["skipped"])
                 ended.append((int(heard), play_ending(row["ms_played"], skipped, row["reason_end"]), now,
                               row["play_id"]))
+                if int(heard) != row["ms_heard"]:
+                    spans.append((row["started_at"], row["started_at"] + max(int(heard), row["ms_heard"] or 0)
+                                  / 1000.0, row["session_id"]))
         conn.executemany(f"UPDATE plays SET ms_heard = ?, ended = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
                          ended)
-        self._move_starts(conn, moved, now)
+        self._recut_changed(conn, spans + self._move_starts(conn, moved, now))
         changed = changed or bool(ended)
         conn.execute("DELETE FROM imported_fill_ins WHERE import_id = ?", (import_id,))
         if changed:

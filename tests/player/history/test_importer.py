@@ -226,6 +226,25 @@ def test_a_start_the_extended_history_corrects_moves_the_play_into_its_session(s
                          ).fetchone()[0] == 0
 
 
+def test_a_time_heard_the_extended_history_tells_the_scrobbles_cuts_their_sessions_again(store, tmp_path):
+    # Scrobbles say nothing of how long a song was heard: Hyperballad counts whole (200 s),
+    # and Halo, begun 29 minutes 50 s after that end, is in its session. Spotify says
+    # Hyperballad was skipped after 9 s: more than half an hour passed before Halo, two
+    # sessions, as where Spotify's history came first; taken out, one session again.
+    library(store)
+    heard = [("Björk", "Hyperballad", "Post", T0, 9_000, True),
+             ("Beyonce", "HALO", "I Am... Sasha Fierce", T0 + 200 + SESSION_GAP_S - 10, 200_000, False)]
+    import_file(store, fx.lastfm_mbids(tmp_path / "scrobbles.csv", heard))
+    alone = _played(store)
+    assert len(alone) == 1
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard)).filled_in == 2
+    assert _played(store) == [[("Halo", T0 + 190 + SESSION_GAP_S)], [("Hyperballad", T0)]]
+    store.remove_import(next(r["id"] for r in store.history_imports() if r["format"] == "spotify_extended"))
+    assert _played(store) == alone
+    assert store.execute("SELECT count(*) FROM sessions WHERE id NOT IN (SELECT session_id FROM plays)"
+                         ).fetchone()[0] == 0
+
+
 @pytest.mark.xfail(strict=True, reason="a row is taken for one already imported when any row of the same song "
                    "began within SAME_LISTEN_S, even one another row of the file is already the same listen as")
 def test_a_skip_just_before_a_scrobbled_play_of_the_song_is_kept_whichever_file_comes_first(store, tmp_path):
