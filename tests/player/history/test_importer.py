@@ -226,6 +226,27 @@ def test_a_start_the_extended_history_corrects_moves_the_play_into_its_session(s
                          ).fetchone()[0] == 0
 
 
+def test_a_play_logged_in_segue_between_imported_ones_stays_as_it_was_when_their_sessions_are_cut_again(
+        store, tmp_path):
+    # Hey Jude, played in Segue between Halo and Hyperballad (paused an hour, dated by its
+    # end in the account data): the extended history moves Hyperballad back next to Halo,
+    # and its removal moves it out again; what Segue logged keeps its start and session.
+    ids = library(store)
+    heard = [("Beyonce", "HALO", "I Am... Sasha Fierce", T0 - 300, 200_000, False),
+             ("Björk", "Hyperballad", "Post", T0, 200_000, False, 3600)]
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", heard))
+    mine = store.start_play(ids["Hey Jude"], track_ms=200_000, now=T0 + 1800)
+    store.end_play(mine, "finished", 200_000, now=T0 + 2000)
+    logged = dict(store.play(mine))
+    extended = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard))
+    assert extended.filled_in == 2
+    assert [round(p["started_at"]) for p in plays_of(store)] == [T0 - 300, T0, T0 + 1800]
+    assert dict(store.play(mine)) == logged
+    store.remove_import(next(r["id"] for r in store.history_imports() if r["format"] == "spotify_extended"))
+    assert [round(p["started_at"]) for p in plays_of(store)] == [T0 - 300, T0 + 1800, T0 + 3600]
+    assert dict(store.play(mine)) == logged
+
+
 def test_a_time_heard_the_extended_history_tells_the_scrobbles_cuts_their_sessions_again(store, tmp_path):
     # Scrobbles say nothing of how long a song was heard: Hyperballad counts whole (200 s),
     # and Halo, begun 29 minutes 50 s after that end, is in its session. Spotify says
