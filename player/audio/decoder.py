@@ -1493,10 +1493,13 @@ class Decoder:
         return native
 
     def _follow_move(self) -> None:
-        """Where the file is gone from its path (its folder renamed as it played, no scan since),
-        take it where it is now, the same file unchanged: ffmpeg is started afresh at each seek,
-        given the file's name, and the song ended "file not found" there, where the readers
-        that hold the file open read on."""
+        """Where the file is gone from its path (its folder renamed as it played, no scan since,
+        or deleted and its track given to a copy of it by a scan), take it where it is now, the
+        same file unchanged: ffmpeg is started afresh at each seek, given the file's name, and
+        the song ended "file not found" there, where the readers that hold the file open read
+        on. A copy (made with its dates, or moved to another disk) is another file of the same
+        size and time, as the scan that gave it the track found it: asked for the same inode,
+        a seek in an audiobook whose file was deleted and its copy kept failed the book."""
         if self._find_moved is None or os.path.exists(self.path):
             return
         try:
@@ -1504,8 +1507,11 @@ class Decoder:
         except Exception:   # (not finding it leaves the file missing, as it is)
             log.exception("looking for %s failed", self.path)
             return
-        if found is not None and self._opened is not None and _stamp(found) == self._opened:
+        now = _stamp(found) if found is not None else None
+        if now is not None and self._opened is not None and now[1:] == self._opened[1:]:
             self.path = self._fallback.path = found
+            # (the file read from now on: a rewrite of it is told as one, not as another file)
+            self._opened = self._first_stamp = now
 
     def _drop_reopening(self) -> None:
         """The file's open again (see :meth:`_look_again`) is no longer wanted."""
