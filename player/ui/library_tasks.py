@@ -375,6 +375,10 @@ class LibraryTasksMixin:
         playing = self.model.playing_id
         if playing is not None and playing in renumbered:
             self.model.set_playing(followed(renumbered, playing))
+        started = self._started_track
+        if started is not None and started in renumbered:
+            # (repeat one: the next lap comes as the copy's track, and is the song already said)
+            self._started_track = followed(renumbered, started)
         shown = self._shown_track
         if shown is None or shown not in renumbered:
             return

@@ -564,6 +564,42 @@ def test_repeat_one_says_the_song_once_not_at_every_lap(qtbot, scanned, make_win
     qtbot.waitUntil(lambda: [m for m, _, _ in sent if m == said] == [said] * 3, timeout=10000)
 
 
+def test_repeat_one_says_the_song_once_after_a_rescan_gives_it_to_its_copy(qtbot, scanned, music, make_window,
+                                                                          monkeypatch):
+    # Repeating one song whose file was deleted, a copy of it kept in the library: the rescan
+    # gave the track to the copy, and the next lap, named by the copy's track, was said as a
+    # new song, though it is the same song coming round.
+    import shutil
+    from pathlib import Path
+
+    sent = _announcements(monkeypatch)
+    window = make_window(scanned)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    first = window.model.track_id(0)
+    title, artist = window.model.data_.info(first)[:2]
+    said = f"{title}, {artist}"
+    song = Path(scanned.track(first)["path"])
+    (music / "Copies").mkdir()
+    shutil.copy2(song, music / "Copies" / song.name)
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    copy = scanned.track_by_path(str(music / "Copies" / song.name))["id"]
+    starts = []
+    window.bridge.track_started.connect(lambda data: starts.append(data["track_id"]))
+    window.set_repeat("one")
+    qtbot.waitUntil(lambda: window.repeat_mode() == "one", timeout=5000)
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: [m for m, _, _ in sent if m == said] == [said], timeout=10000)
+    qtbot.waitUntil(lambda: len(scanned.plays()) == 1, timeout=10000)
+    song.unlink()
+    with qtbot.waitSignal(window.scan_finished, timeout=20000):
+        window.rescan()
+    assert scanned.live_track_id(first) == copy
+    qtbot.waitUntil(lambda: starts.count(copy) >= 2, timeout=30000)      # two laps from the copy
+    assert [m for m, _, _ in sent if m == said] == [said]
+
+
 def test_a_song_whose_names_are_still_being_read_is_said_once_they_are(qtbot, scanned, make_window, monkeypatch):
     # A song outside the library is named by a worker after it starts: until then the bar
     # shows "…", which said nothing; its names are said when they come.
