@@ -130,7 +130,11 @@ if QDBusAbstractAdaptor is not None:
 
         @Slot()
         def Next(self):
-            self._window.next_track()
+            # As the spec asks, nothing where CanGoNext is false (the last song, Keep it going
+            # off): a desktop greys its button then, but a headset's or keyboard's Next key is
+            # sent anyway, and stopped the music the person was listening to.
+            if self._can_go_next():
+                self._window.next_track()
 
         @Slot()
         def Previous(self):

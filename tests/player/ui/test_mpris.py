@@ -357,6 +357,26 @@ def test_next_is_offered_only_when_a_song_follows(qtbot, bus, scanned, make_wind
             service.close()
 
 
+def test_next_on_the_last_song_with_keep_it_going_off_does_nothing(qtbot, bus, scanned, make_window):
+    # The last song playing, nothing queued, Keep it going off: CanGoNext is false, and a
+    # desktop greys its Next button, yet a headset's or keyboard's Next key (sent anyway) stopped
+    # the music. The MPRIS spec: where CanGoNext is false, Next has no effect.
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    try:
+        first = window.model.track_id(0)
+        window.player.keep_going = False
+        window.play_ids([first], 0, "library")
+        qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+        assert "false" in _get(qtbot, "CanGoNext")
+        assert _in_thread(qtbot, lambda: _gdbus(f"{mpris.PLAYER_IFACE}.Next")).returncode == 0
+        qtbot.waitUntil(lambda: window._nexts_asked == 0, timeout=10000)   # (a Next asked is done)
+        assert window.player.current_track_id == first and "'Playing'" in _get(qtbot, "PlaybackStatus")
+    finally:
+        service.close()
+
+
 def test_next_is_not_offered_to_the_desktop_where_the_window_greys_it(qtbot, bus, scanned, make_window):
     # Stopped with nothing queued and Keep it going on, the window greyed Next (it does nothing
     # then: Keep it going does not start the music) while a desktop showed a Next button.
