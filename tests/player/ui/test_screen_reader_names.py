@@ -535,17 +535,23 @@ def test_the_song_a_key_starts_is_said_to_a_screen_reader(qtbot, scanned, make_w
     dialog.close()
 
 
-def test_repeat_one_says_the_song_once_not_at_every_lap(qtbot, scanned, make_window, monkeypatch):
-    # Repeating one song, its title and artist were said again each time it came round.
-    # The song that comes round again after itself is the one already said; started again
-    # by the person (Enter on it, or Stop, then Play), it is said again.
+def _first_song_said(qtbot, scanned, make_window, monkeypatch):
+    """A window in use, what it says to a screen reader (see :func:`_announcements`), the first
+    track of its library and the words that say it: (sent, window, track id, words)."""
     sent = _announcements(monkeypatch)
     window = make_window(scanned)
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=5000)
     first = window.model.track_id(0)
     title, artist = window.model.data_.info(first)[:2]
-    said = f"{title}, {artist}"
+    return sent, window, first, f"{title}, {artist}"
+
+
+def test_repeat_one_says_the_song_once_not_at_every_lap(qtbot, scanned, make_window, monkeypatch):
+    # Repeating one song, its title and artist were said again each time it came round.
+    # The song that comes round again after itself is the one already said; started again
+    # by the person (Enter on it, or Stop, then Play), it is said again.
+    sent, window, first, said = _first_song_said(qtbot, scanned, make_window, monkeypatch)
     starts = []
     window.bridge.track_started.connect(lambda data: starts.append(data["track_id"]))
     window.set_repeat("one")
@@ -572,13 +578,7 @@ def test_repeat_one_says_the_song_once_after_a_rescan_gives_it_to_its_copy(qtbot
     import shutil
     from pathlib import Path
 
-    sent = _announcements(monkeypatch)
-    window = make_window(scanned)
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
-    first = window.model.track_id(0)
-    title, artist = window.model.data_.info(first)[:2]
-    said = f"{title}, {artist}"
+    sent, window, first, said = _first_song_said(qtbot, scanned, make_window, monkeypatch)
     song = Path(scanned.track(first)["path"])
     (music / "Copies").mkdir()
     shutil.copy2(song, music / "Copies" / song.name)
