@@ -158,7 +158,7 @@ if QDBusAbstractAdaptor is not None:
                 return
             target = self._window._position_shown(player) + offset_us / 1_000_000
             if player.duration and target >= player.duration:
-                self._window.next_track()
+                self.Next()     # (as the spec has it: nothing where Next would do nothing)
                 return
             self._jump(max(0.0, target))
 

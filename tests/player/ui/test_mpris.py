@@ -373,6 +373,10 @@ def test_next_on_the_last_song_with_keep_it_going_off_does_nothing(qtbot, bus, s
         assert _in_thread(qtbot, lambda: _gdbus(f"{mpris.PLAYER_IFACE}.Next")).returncode == 0
         qtbot.waitUntil(lambda: window._nexts_asked == 0, timeout=10000)   # (a Next asked is done)
         assert window.player.current_track_id == first and "'Playing'" in _get(qtbot, "PlaybackStatus")
+        # A Seek past the end acts as Next does, the spec says: nothing here either.
+        assert _in_thread(qtbot, lambda: _gdbus(f"{mpris.PLAYER_IFACE}.Seek", "3600000000")).returncode == 0
+        qtbot.waitUntil(lambda: window._nexts_asked == 0, timeout=10000)
+        assert window.player.current_track_id == first and "'Playing'" in _get(qtbot, "PlaybackStatus")
     finally:
         service.close()
 
