@@ -3871,7 +3871,9 @@ class Player:
                                                            forgotten_known=known)
                         else:
                             self.store.forget_resume_position(track_id)
-                except sqlite3.Error:
+                except sqlite3.Error as exc:    # (said with what refused it now, as a play is)
+                    self._refused_by(exc)
+                    self._note_refused(exc)
                     break
                 del self._unsaved_places[track_id]
             # (looked at with the plays it is written with: a skip kept as they were written is

@@ -4749,6 +4749,33 @@ def test_where_a_long_track_was_left_on_a_full_disk_is_kept_until_there_is_room(
     p.stop()
 
 
+def test_a_place_refused_again_is_told_with_why_it_was_refused_this_time(store, tmp_path, make_player, long_is_3s):
+    # The progress thread tries a kept place again at every tick: refused there, what it was
+    # refused with was not noted, and the window went on telling the person the older reason
+    # (the disk full, where another process now held the library).
+    chapter, song = add_tracks(store, tmp_path, [("chapter", 6.0), ("song", 60.0)])
+    p = make_player(speed=8.0, interval=0.02)
+    told = []
+    p.add_listener(lambda event, data: told.append((data["places"], data.get("kind"))) if event == "plays_unsaved"
+                   else None)
+    for op in ("INSERT", "UPDATE"):
+        full_disk.refuse(store, op, "resume_positions")
+    p.play_track(chapter)
+    assert wait_for(lambda: p.position > 3.0)
+    p.play_track(song)
+    p.pause()                   # (nothing else is written meanwhile: the song's end would be)
+    assert p.unsaved_places == 1 and p.unsaved_plays == 0 and p.unsaved_kind == "full"
+    try:
+        with _library_held(store):
+            assert wait_for(lambda: p.unsaved_kind == "busy", timeout=30)
+            assert "locked" in p.unsaved_why and wait_for(lambda: told[-1:] == [(1, "busy")])
+    finally:
+        for op in ("INSERT", "UPDATE"):
+            full_disk.allow(store, op, "resume_positions")
+    assert wait_for(lambda: p.unsaved_places == 0 and told[-1:] == [(0, "busy")], timeout=30)
+    p.stop()
+
+
 @pytest.mark.parametrize("change", ["clear", "remove"])
 def test_put_back_leaves_out_a_song_heard_since_it_was_taken_out(store, tmp_path, make_player, change):
     # Taken out of Up next as the engine began it, the song plays all the same (see above):
