@@ -2074,7 +2074,9 @@ class Player:
         song) a moment before its event reaches the player: the song ended on its own."""
         return self.engine.current is not playing.source and bool(playing.source.heard_frames)
 
-    def _position_in(self, playing: _Playing) -> float:
+    def _position_in(self, playing: _Playing, *, resumes: bool = False) -> float:
+        """Where ``playing`` is, as heard; ``resumes``: where Play goes on from (see
+        ``Engine.resumes_at``)."""
         source = playing.source
         if self.engine.current is not source:
             if source.heard_frames:
@@ -2085,7 +2087,7 @@ class Player:
             # engine's place is still another song's, and the state saved in that
             # moment would resume this one there.
             return source.start_s
-        position = self.engine.position
+        position = self.engine.resumes_at if resumes else self.engine.position
         if not position and not source.heard_frames:
             return source.start_s      # a resumed track before its first frame
         return position
@@ -2590,7 +2592,11 @@ class Player:
     def _state(self) -> dict:
         playing, cued = self._playing, self._cued
         if playing is not None:
-            e, position = playing.entry, self._position_in(playing)
+            # Paused, where the sound stops (the output plays out what it took first), which is
+            # where Play goes on: saved as it is pressed, a kill before the next tick went back
+            # up to the output's latency (0.7 s at 0.5 s).
+            e = playing.entry
+            position = self._position_in(playing, resumes=self.engine.state is PlaybackState.PAUSED)
             # How far into it the person got by listening (less, when they jumped ahead).
             credit = min(position, playing.reached_ms() / 1000)
             # A jump to near the end (``jumped``) is one still when resumed there: judged by

@@ -208,6 +208,11 @@ class Engine(abc.ABC):
         """Seconds into the current source."""
 
     @property
+    def resumes_at(self) -> float:
+        """Where Play goes on from: the position, where the output plays at once what it takes."""
+        return self.position
+
+    @property
     @abc.abstractmethod
     def volume(self) -> float: ...
 

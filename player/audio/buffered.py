@@ -403,6 +403,16 @@ class BufferedEngine(FeederMixin, Engine):
         it, the current one is at its end. While a play or seek is on its way, the place it
         goes to; once there, that place until its first frame is heard (the sound before it
         is the old place's, or the song before's: it never reads below the place gone to)."""
+        return self._place(heard=True)
+
+    @property
+    def resumes_at(self) -> float:
+        """Where Play goes on from: past what the output took, heard or not yet (paused, it
+        plays that out first, and the sound stops there)."""
+        return self._place(heard=False)
+
+    def _place(self, *, heard: bool) -> float:
+        """Seconds into the current source, as far as it is heard (``heard``) or taken."""
         move = self._moving
         if move is not None and move.source is self._current:
             duration = move.source.duration
@@ -418,8 +428,8 @@ class BufferedEngine(FeederMixin, Engine):
                 after = seg
         if mine is None:
             return 0.0
-        heard = min(self._heard_frame(read), read if after is None else after.start)
-        return (mine.offset + max(0, heard - mine.start)) / self.rate
+        frame = min(self._heard_frame(read) if heard else read, read if after is None else after.start)
+        return (mine.offset + max(0, frame - mine.start)) / self.rate
 
     @property
     def volume(self) -> float:

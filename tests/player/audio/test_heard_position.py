@@ -7,6 +7,9 @@ sound. What is heard is read from the null sink's monitor: the frames recorded s
 moment the position is read.
 """
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -15,6 +18,7 @@ import pytest
 import soundfile as sf
 
 from player.audio.base import PlaybackState, Source
+from player.audio.null_engine import NullEngine
 from tests.player.audio import sink
 
 pytestmark = pytest.mark.audio
@@ -223,3 +227,68 @@ def test_a_second_switch_once_the_first_ones_output_took_music_never_moves_the_p
     # ahead of the sound (0.21 s measured), until the output before it was remembered too.
     ahead = _ahead_of_the_sound_over_switches(engine, tmp_path, 2, between=_music_taken_not_heard)
     assert ahead < 0.05, f"the position ran {ahead:.3f} s ahead of the time gone by during the switches"
+
+
+PAUSED_CHILD = """
+import sys, time
+from player.audio.sd_engine import SoundDeviceEngine
+from player.library.tags import read_tags
+from player.playback import Player
+from player.store import Store
+
+path = sys.argv[1]
+store = Store.open()
+store.upsert_tracks([{"path": path, "size": 1, "mtime_ns": 1, **read_tags(path)}])
+# (no progress tick in the test's time: only what Pause itself saves is saved)
+player = Player(store, SoundDeviceEngine(latency=0.5), progress_interval_s=600.0)
+player.restore_state()
+player.play_track(store.track_by_path(path)["id"], source="cli")
+end = time.monotonic() + 30
+while player.position < 1.5 and time.monotonic() < end:
+    time.sleep(0.005)
+player.pause()
+# Where Play goes on from: where the sound stopped, once the output played what it took.
+seen, still = player.position, 0
+while still < 3 and time.monotonic() < end:
+    time.sleep(0.1)
+    still = still + 1 if player.position == seen else 0
+    seen = player.position
+print("stopped", seen, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+def test_a_player_killed_while_paused_goes_on_where_the_sound_stopped(null_sink, tmp_path, segue_home):
+    # Pause saved the place the output was heard at as it was pressed, but the output still
+    # plays what it took (its latency: 0.5 s here), and Play goes on from where the sound
+    # stopped. Killed while paused (a crash, a power cut) before a progress tick, the song
+    # came back up to a latency earlier than Play would have taken it on from.
+    from player.playback import Player
+    from player.store import Store
+
+    song = tmp_path / "song.wav"
+    x = (0.3 * np.sin(2 * np.pi * 220.0 * np.arange(60 * SR) / SR)).astype(np.float32)
+    sf.write(str(song), np.stack([x, x], 1), SR, subtype="FLOAT")
+    env = {**os.environ, "PYTHONPATH": str(sink.ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", PAUSED_CHILD, str(song)], env=env, cwd=sink.ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        said = child.stdout.readline().split()
+        assert said[:1] == ["stopped"], child.stderr.read()
+        stopped = float(said[1])
+        assert stopped > 1.6, "the output played nothing after the pause"
+    finally:
+        child.kill()
+        child.wait()
+        child.stdout.close()
+        child.stderr.close()
+    store = Store.open()
+    p = Player(store, NullEngine())
+    try:
+        cued = p.restore_state()
+        assert cued is not None and cued.position == pytest.approx(stopped, abs=0.1), (
+            f"killed while paused, it goes on at {cued.position:.3f} s, where Play went on at {stopped:.3f} s")
+    finally:
+        p.close()
+        store.close()
