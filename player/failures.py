@@ -2,8 +2,9 @@
 
 :func:`describe` turns any exception into ``(message, exit status)``: a damaged
 library (2, naming the file, its newest backup and the way out), a data folder
-Segue cannot write (2), a full disk, a busy or read-only database, a file that
-cannot be opened (1), or anything unexpected (1, with the traceback in the log).
+Segue cannot write (2), a full disk, a busy or read-only database, a disk that failed
+under the library (2), a file that cannot be opened (1), or anything unexpected (1, with
+the traceback in the log).
 Qt-free, and cheap to import (the CLI imports it on every failure).
 """
 
@@ -97,6 +98,22 @@ def read_only(exc: BaseException) -> bool:
     return refusal(exc) == "read-only"
 
 
+#: SQLite's primary result code for "disk I/O error": the disk under a library open on it went
+#: read-only after an error, was pulled out, or is failing
+SQLITE_IOERR = 10
+
+
+def disk_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` is SQLite's "disk I/O error" (SQLITE_IOERR, or its words where no code
+    came with it): the disk's to mend, not a fault of Segue's."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_IOERR
+    return "disk I/O error" in str(exc)
+
+
 def describe(exc: BaseException) -> tuple[str, int]:
     """``(one-line message, exit status)`` for ``exc``; unexpected ones are logged with their traceback."""
     from player.store.connection import DatabaseCorruptError, StoreError, is_corruption
@@ -116,6 +133,10 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
     if kind == "read-only":
         return _one_line(f"{_db_path()} cannot be written (read-only); make it writable and try again"), EXIT_DATA
+    if disk_failed(exc):
+        return _one_line(f"{_db_path()} could not be written: the disk that holds it failed ({exc}: gone "
+                         "read-only after an error, disconnected, or failing); what was saved before is kept. "
+                         "Check the disk, then try again"), EXIT_DATA
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc)
         if "unable to open" in text:

@@ -48,6 +48,24 @@ def _read_only(tmp_path):
                     "INSERT INTO plays VALUES (9)")
 
 
+def _disk_failing(tmp_path):
+    # SQLite's "disk I/O error" (SQLITE_IOERR_WRITE), as a disk remounted read-only after an error
+    # or pulled out gives it to a library open on it: here a write past the file size limit.
+    import resource
+    import signal
+
+    conn = _library(tmp_path)
+    limit, was = resource.getrlimit(resource.RLIMIT_FSIZE), signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, ((tmp_path / "library.db").stat().st_size, limit[1]))
+    try:
+        exc = _refused(conn, "INSERT INTO plays VALUES (zeroblob(1000000))")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, was)
+    assert exc.sqlite_errorname == "SQLITE_IOERR_WRITE"
+    return exc
+
+
 def _by_trigger(words):
     def made(tmp_path):
         conn = _library(tmp_path)
@@ -72,9 +90,10 @@ def _without_code(words):
     (_without_code("database is locked"), "busy", "busy"),
     (_without_code("database or disk is full"), "full", "full"),
     (_without_code("attempt to write a readonly database"), "read-only", "read-only"),
-    (_without_code("disk I/O error"), "other", "unexpected"),
+    (_disk_failing, "other", "the disk that holds it failed"),
+    (_without_code("disk I/O error"), "other", "the disk that holds it failed"),
 ], ids=["busy", "locked", "full", "read-only", "trigger-full", "trigger-read-only", "trigger-other",
-        "old-python-busy", "old-python-full", "old-python-read-only", "disk-io-error"])
+        "old-python-busy", "old-python-full", "old-python-read-only", "disk-io-error", "old-python-disk-io-error"])
 def test_the_kind_of_a_refused_write_is_the_same_wherever_it_is_told(tmp_path, make, kind, said):
     exc = make(tmp_path)
     assert refusal(exc) == kind
