@@ -204,6 +204,9 @@ class _Unsaved:
     # Read from the file a close kept it in: the log may hold it already (the last start wrote
     # it and was killed before it removed the file), so it is looked for before it is written.
     journaled: bool = False
+    # What its end said, as the player judged it: -1 an early skip, 1 heard, 0 neither (see
+    # ``Player.ends_kept``).
+    said: int = 0
 
 
 #: what of a ``_Unsaved`` the file kept at close holds (see ``player.kept_plays``)
@@ -3065,14 +3068,17 @@ class Player:
             ended = "stopped"
         self._last_finished = playing.entry.track_id if ended == "finished" else None
         early = ended == "skipped" and short(heard) and not playing.forgotten
+        said = 0
         if playing.forgotten:
             pass        # begun before the history was forgotten: it says nothing (see ``_forget_session``)
         elif early:
             self._early_skips.append(playing.entry.track_id)
             self._streak += 1
             self._reshape_wanted = True
+            said = -1
         elif ended == "finished" or (ended in ("skipped", "stopped") and not short(reached)):
             self._streak = 0     # listened to: the run of skips is over
+            said = 1
         # The decoder's length is the file's; the library's came from the tags, which only
         # estimate some files (a VBR MP3 without a Xing header, by its first frame's bit
         # rate: minutes off). The play is judged by the decoder's, so it is logged with it.
@@ -3091,7 +3097,7 @@ class Player:
         counted_as = (row_ended, heard)
         with self._unsaved_lock:
             if playing.unsaved is not None:     # not written yet: it is written whole, ended
-                playing.unsaved.ended = ending
+                playing.unsaved.ended, playing.unsaved.said = ending, said
                 if playing.unsaved.reopen is not None:   # (to go on in the last run's row: as it will be written)
                     counted_as = ("stopped" if ended == "error" else row_ended, heard + playing.kept_ms)
             play_id, kept = playing.play_id, playing.unsaved is not None
@@ -3118,7 +3124,7 @@ class Player:
             if not written:
                 with self._unsaved_lock:
                     self._unsaved.append(_Unsaved(playing.entry.track_id, playing.entry.source, None, ending[4],
-                                                  play_id=play_id, ended=ending))
+                                                  play_id=play_id, ended=ending, said=said))
                     if early:
                         self._skip_kept = self._unsaved[-1]
                 self._tell_unsaved()
@@ -3699,6 +3705,15 @@ class Player:
     def unsaved_plays(self) -> int:
         """How many plays wait to be written (the store refused them: its disk is full)."""
         return len(self._unsaved)
+
+    @property
+    def ends_kept(self) -> list[tuple[int, int]]:
+        """The plays whose ends wait to be written (the library busy, or its disk full), oldest
+        first, as ``(track id, what the end said)``: -1 an early skip, 1 heard, 0 neither. The
+        play log does not hold them yet, and Up next, which reads the session's skips from it,
+        reshapes with them at once, as a station does with :attr:`session_skips`. (Read without
+        the lock, which a write holds as long as the library makes it wait.)"""
+        return [(kept.track_id, kept.said) for kept in list(self._unsaved) if kept.ended is not None]
 
     def unsaved_starts(self) -> dict[int, int]:
         """``track id -> how many`` of the plays kept that the library holds no row of yet (a

@@ -73,10 +73,13 @@ class RecommendationProvider(Protocol):
     """What the window asks for. ``exclude`` is never recommended; given as a list in
     play order (the queue ahead, or a station's played-then-queued tracks) it also lets
     the recommender space artists after the queue's last track. ``passed``: suggestions
-    the person took out of the queue in this session, not recommended either (in no order)."""
+    the person took out of the queue in this session, not recommended either (in no order).
+    ``ends_kept``: the session's latest plays whose ends the library has not taken yet, as
+    ``(track id, -1 an early skip / 1 heard / 0 neither)`` (see ``Player.ends_kept``)."""
 
     def up_next(self, session_track_ids: list[int], k: int, *,
-                exclude: Collection[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]: ...
+                exclude: Collection[int] = frozenset(), passed: Collection[int] = frozenset(),
+                ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]: ...
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]: ...
@@ -1502,7 +1505,8 @@ class LibraryRecommendations:
         return order
 
     def up_next(self, session_track_ids: list[int], k: int, *,
-                exclude: set[int] = frozenset(), passed: Collection[int] = frozenset()) -> list[Rec]:
+                exclude: set[int] = frozenset(), passed: Collection[int] = frozenset(),
+                ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]:
         """The tracks that follow the last one played, in library order (wrapping). A second
         copy of one recording (an album's phone copy in MP3, its song on a best-of) is left
         out, as is a copy of one heard this session, queued or taken out of the queue: in

@@ -18,7 +18,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -688,12 +688,23 @@ class RecommenderService:
         return never | self._gone_since(rec, seen) if rec is not None else never
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
-                passed: Collection[int] = frozenset()) -> list[Rec]:
+                passed: Collection[int] = frozenset(), ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]:
         book = self._book_goes_on(session_track_ids, exclude, passed)
         if book:
             return book[:k] if k > 0 else []
         rec, seen = self._serving(list(session_track_ids)[-1:])      # (Up next follows the latest)
         skipped, streak, heard = self._session_plays(rec, list(session_track_ids))
+        # The latest ends, kept while the library is busy, are not in the log yet: without them
+        # Up next went on with the songs just skipped until the library took them, where the
+        # station, which reads the player's memory, had moved away at once. (Kept plays are
+        # written in order, after every play the log holds.)
+        wanted = set(session_track_ids)
+        for track, said in ends_kept:
+            if said < 0 and track in wanted:
+                skipped.append(track)
+                streak += 1
+            elif said > 0:
+                streak = 0
         why: dict = {}          # what put each of the later places' songs there, for their reasons
         got = rec.up_next(list(session_track_ids), k, exclude=list(exclude), skipped=skipped, streak=streak,
                           never=sorted(self._never_suggested(rec, seen) | set(passed)), heard_through=heard, why=why)

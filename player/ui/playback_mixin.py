@@ -802,7 +802,7 @@ class PlaybackMixin:
                                            passed=passed)
                 source = "radio"
             else:
-                recs = self.provider.up_next(history, k, exclude=queued, passed=passed)
+                recs = self.provider.up_next(history, k, exclude=queued, passed=passed, ends_kept=player.ends_kept)
                 source = "up_next"
             # A session longer than the library (a small one, or a long evening) has heard
             # everything: the songs heard longest ago come back rather than the music stopping,

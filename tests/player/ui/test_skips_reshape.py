@@ -89,3 +89,61 @@ def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, s
     assert now_playing == mine and not any(e.manual for e in player.queue)
     skips = [p for p in store.plays() if p["track_id"] in (first, x, y) and p["ended"] == "skipped"]
     assert len(skips) == 3 and all(p["ms_heard"] < 30_000 for p in skips)
+
+
+def test_skips_the_busy_library_refused_reshape_up_next_at_once(qtbot, store, library, make_window):
+    # Up next read the session's skips from the play log: where another process held the library
+    # as the skips ended (an import, a scan in a terminal), their ends were kept for later and Up
+    # next re-ranked without them, the artist skipped three times in a row still lined up until
+    # the library took the writes. The station reads the player's own memory and reacted at once.
+    import sqlite3
+
+    from player.recommender_service import RecommenderService
+
+    window = make_window(store)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    assert isinstance(window.provider, RecommenderService)
+    player = window.player
+    choir = set(library[CHOIR])
+    first, x, y = library[CHOIR][5], library[CHOIR][6], library[CHOIR][7]
+
+    # Each Up next the window asks for, with the early skips the player had made as it asked.
+    service, ranked = window.provider, []
+
+    def up_next(*args, **kwargs):
+        skips = len(player.early_skips)
+        got = RecommenderService.up_next(service, *args, **kwargs)
+        ranked.append((skips, [r.track_id for r in got]))
+        return got
+
+    service.up_next = up_next
+
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == first, timeout=5000)
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(player.queue) >= 5, timeout=10000)
+    assert len(choir & {e.track_id for e in player.queue[:5]}) >= 2    # the soundtrack lines up
+
+    writer = sqlite3.connect(store.path, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")               # the library busy as the skips end
+        for following in (x, y, None):
+            if following is not None:
+                window.play_next([following])
+                qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
+            playing = player.current_track_id
+            window.next_track()
+            qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=15000)
+        assert player.skip_streak == 3 and player.unsaved_plays >= 3
+        qtbot.waitUntil(lambda: any(n == 3 for n, _ in ranked), timeout=10000)
+        after = next(got for n, got in ranked if n == 3)
+        assert not choir & set(after[:5]), (after, sorted(choir))
+        assert player.unsaved_plays >= 3                # (ranked before the skips were written)
+    finally:
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+        writer.close()
+    qtbot.waitUntil(lambda: player.unsaved_plays == 0, timeout=30000)
+    assert [p["ended"] for p in store.plays() if p["track_id"] in (first, x, y)] == ["skipped"] * 3
