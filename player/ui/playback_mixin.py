@@ -27,6 +27,9 @@ from segue_common.text import shown
 log = logging.getLogger(__name__)
 RADIO_BATCH = 20
 FILL_BATCH = 10
+# Once the session has heard everything, the songs skipped early in it come back only after
+# those heard through, while these come back at least this many songs after they played.
+SKIPPED_HELD_GAP = 4
 POSITION_MS = 250
 #: seconds into a chapter past which Previous chapter goes back to its start, not the one before
 CHAPTER_RESTART_S = 3.0
@@ -795,14 +798,18 @@ class PlaybackMixin:
         asked = seed = station.seed if station is not None else None
         if station is not None:
             seed = self.store.live_track_id(asked) or asked
+        whole, held, skips = history, [], None
         while True:
+            # (the songs skipped early that are held back go first: the latest song stays the one
+            # the picks follow)
+            kept_out = held + history
             if station is not None:
-                recs = self.provider.radio(seed, k, exclude=list(dict.fromkeys(history + queued)),
+                recs = self.provider.radio(seed, k, exclude=list(dict.fromkeys(kept_out + queued)),
                                            skipped=station.skipped(player), streak=player.skip_streak,
                                            passed=passed)
                 source = "radio"
             else:
-                recs = self.provider.up_next(history, k, exclude=queued, passed=passed, ends_kept=player.ends_kept)
+                recs = self.provider.up_next(kept_out, k, exclude=queued, passed=passed, ends_kept=player.ends_kept)
                 source = "up_next"
             # A session longer than the library (a small one, or a long evening) has heard
             # everything: the songs heard longest ago come back rather than the music stopping,
@@ -827,6 +834,15 @@ class PlaybackMixin:
                 station, history, passed = None, list(player.session), player.passed_over
             else:
                 history = history[len(history) // 2:]
+                # The songs the person skipped early stay out as long as the ones that come back
+                # were heard a few songs ago: let back with the rest, the song skipped came
+                # again in each round of a small library; held back for good, a library of
+                # songs mostly skipped went round the two heard through, one after the other.
+                if len(history) >= SKIPPED_HELD_GAP:
+                    skips = skips if skips is not None else set(player.session_skips)
+                    held = [t for t in dict.fromkeys(whole) if t in skips and t not in history]
+                else:
+                    held = []
         if ended is not None and seed != asked:
             # (the seed as read above, not read again: a fill that began before a merge and
             # found the station around the track merged away told the window, which had
