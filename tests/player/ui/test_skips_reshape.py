@@ -44,6 +44,18 @@ def library(store, tmp_path):
     return by_artist
 
 
+def _three_skips(qtbot, window, x: int, y: int) -> None:
+    """Early skips of what plays, then of ``x`` and ``y``, each put next before it."""
+    player = window.player
+    for following in (x, y, None):
+        if following is not None:
+            window.play_next([following])
+            qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
+        playing = player.current_track_id
+        window.next_track()
+        qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=15000)
+
+
 def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, store, library, make_window):
     from player.recommender_service import RecommenderService
 
@@ -69,13 +81,7 @@ def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, s
 
     # Three early skips of the soundtrack, in a row: what plays, then two the person put next;
     # the song queued by hand plays after them.
-    for following in (x, y, None):
-        if following is not None:
-            window.play_next([following])
-            qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
-        playing = player.current_track_id
-        window.next_track()
-        qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=15000)
+    _three_skips(qtbot, window, x, y)
     now_playing = player.current_track_id
 
     def reshaped():
@@ -129,13 +135,7 @@ def test_skips_the_busy_library_refused_reshape_up_next_at_once(qtbot, store, li
     writer = sqlite3.connect(store.path, isolation_level=None)
     try:
         writer.execute("BEGIN IMMEDIATE")               # the library busy as the skips end
-        for following in (x, y, None):
-            if following is not None:
-                window.play_next([following])
-                qtbot.waitUntil(lambda: player.queue[0].track_id == following, timeout=5000)
-            playing = player.current_track_id
-            window.next_track()
-            qtbot.waitUntil(lambda: player.current_track_id not in (playing, None), timeout=15000)
+        _three_skips(qtbot, window, x, y)
         assert player.skip_streak == 3 and player.unsaved_plays >= 3
         qtbot.waitUntil(lambda: any(n == 3 for n, _ in ranked), timeout=10000)
         after = next(got for n, got in ranked if n == 3)
