@@ -2106,6 +2106,29 @@ def test_a_fill_asked_before_a_station_started_does_not_change_the_stations_queu
     assert [e.source for e in p.queue] == ["radio"] * 3
 
 
+def test_next_on_the_last_song_while_keep_it_going_ranks_goes_on_to_what_it_finds(store, tmp_path, make_player):
+    # Next on the last song of Up next while Keep it going was still ranking the songs to
+    # follow it (a small library mostly skipped, a slow ranking) stopped the music: the songs
+    # it found came into Up next, and nothing played them.
+    a, b, c = add_tracks(store, tmp_path, [("a", 8.0), ("b", 8.0), ("c", 8.0)])
+    asked, release = threading.Event(), threading.Event()
+
+    def filler(player, replacing=0):
+        asked.set()
+        release.wait(10)                        # still ranking as the person presses Next
+        return [(t, "up_next") for t in (b, c) if t not in player.history]
+
+    p = make_player(speed=1.0)
+    p.keep_going = True
+    p.set_queue_filler(filler)
+    p.play_track(a)                             # nothing queued: the filler is asked
+    assert asked.wait(5) and wait_for(lambda: p.current_track_id == a)
+    p.next()
+    release.set()
+    assert wait_for(lambda: p.current_track_id == b), (p.state, [e.track_id for e in p.queue])
+    assert ended(store)[0] == (a, "skipped")
+
+
 def test_stop_after_the_queue_ran_out_means_nothing_starts_by_itself(store, tmp_path, make_player):
     # The queue ran out, then the person pressed Stop: turning Keep it going on later, or
     # queueing a song, must not start the music (after a run-out alone, Keep it going goes on).
