@@ -3101,7 +3101,8 @@ class Player:
         counted_as = (row_ended, heard)
         with self._unsaved_lock:
             if playing.unsaved is not None:     # not written yet: it is written whole, ended
-                playing.unsaved.ended, playing.unsaved.said = ending, said
+                # (what it said first: ``ends_kept``, read without the lock, takes an end as it finds it)
+                playing.unsaved.said, playing.unsaved.ended = said, ending
                 if playing.unsaved.reopen is not None:   # (to go on in the last run's row: as it will be written)
                     counted_as = ("stopped" if ended == "error" else row_ended, heard + playing.kept_ms)
             play_id, kept = playing.play_id, playing.unsaved is not None
