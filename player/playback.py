@@ -2362,10 +2362,10 @@ class Player:
             self._cued = None
             entry = self._queue.pop_front()
             if entry is None:
-                # Keep it going goes on from here, as where the last song ended by itself: its
-                # ranking may still be under way (a small library mostly skipped, a slow ranking),
-                # and what it finds plays.
-                self._ran_out = self.keep_going and not self._stop_after
+                # Keep it going goes on from the song moved on from, as where the last song ended
+                # by itself: its ranking may still be under way (a small library mostly skipped, a
+                # slow ranking), and what it finds plays. (Stopped, Next does nothing.)
+                self._ran_out = playing is not None and self.keep_going and not self._stop_after
                 self._end_current("skipped")
                 self._armed, self._armed_recent = None, []  # the engine drops them too
                 self.engine.stop()
