@@ -15,7 +15,7 @@ def _library(store, tmp_path, n: int, artists: int) -> list[int]:
     root = tmp_path / "music"
     for i in range(n):
         a = i % artists
-        write_track(root / f"album {a}", f"{i:02d}", fmt="wav", seconds=3.0, freq=200.0 + 20 * i,
+        write_track(root / f"album {a}", f"{i:02d}", fmt="wav", seconds=6.0, freq=200.0 + 20 * i,
                     tags={"title": f"Song {i + 1}", "artist": f"Artist {a}", "album": f"Album {a}",
                           "genre": "Rock", "tracknumber": str(i // artists + 1), "date": "2016"})
     Scanner(store).scan([str(root)])
