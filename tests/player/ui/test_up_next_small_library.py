@@ -65,7 +65,7 @@ def _keep_going(qtbot, store, make_window, first: int, skipped, plays: int) -> l
         return len(now) > plays             # (the ones before the latest have ended)
 
     try:
-        qtbot.waitUntil(played, timeout=120000)
+        qtbot.waitUntil(played, timeout=300000)
     except Exception as e:     # (say where it stood: the music stopped, or the box was slow)
         raise AssertionError((started, player.state, player.current_track_id,
                               [q.track_id for q in player.queue], events[-12:])) from e
