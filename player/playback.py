@@ -2334,8 +2334,8 @@ class Player:
             self._emit("state_changed", state=PlaybackState.STOPPED, new_session=False)
 
     def next(self, entry: QueueEntry | None = None) -> None:
-        """Skip to the next queued track (stops when there is none; a song only waiting, nothing
-        playing, stays where it is).
+        """Skip to the next queued track (where there is none, stops, Keep it going playing what it
+        finds; a song only waiting, nothing playing, stays where it is).
 
         ``entry``: the song the person saw playing when they pressed Next (as the
         ``track_started`` event named it). If that song has ended on its own meanwhile (it
