@@ -643,7 +643,7 @@ class Player:
         self._to_give: dict[int, int] = {}
         self._giving_failed: set[int] = set()     # of those, the ones said to wait for a busy library
         self._place_unsaved = 0      # progress ticks since the place was last saved
-        self._first_heard: int | None = None     # the last play whose first time heard was written early
+        self._first_heard: _Playing | None = None     # the last play whose first time heard was written early
         self._last_finished: int | None = None    # the track of the last play, if it ended finished
         self._ended_alone: list[QueueEntry] = []  # the latest entries whose plays ended on their own
         # (entry, heard_at, queued): the song the engine went on into without a gap, taken by the
@@ -3922,7 +3922,7 @@ class Player:
         """Wait one progress interval: ``(closed meanwhile, last)``, ``last`` the progress
         thread's last write of a play's progress, ``(play id, ms heard, playing on)``.
 
-        A song playing with nothing heard in its row yet is looked at every
+        A song playing with nothing heard in its row (or its kept play) yet is looked at every
         :data:`FIRST_HEARD_LOOK_S` meanwhile: once its sound is under way, the time heard is
         written, once (a tick later, it was written every tick as before). A change meanwhile
         (a song starting) wakes the wait to look; it is left set for the loop's rest."""
@@ -3935,8 +3935,9 @@ class Player:
                 if left <= 0:
                     return False, last
                 playing = self._playing
-                if (left <= FIRST_HEARD_LOOK_S or playing is None or playing.play_id is None or playing.logged_ms
-                        or self._first_heard == playing.play_id or (last and last[0] == playing.play_id and last[1])
+                if (left <= FIRST_HEARD_LOOK_S or playing is None or playing.logged_ms or self._first_heard is playing
+                        or (playing.play_id is None and playing.unsaved is None)
+                        or (last and last[0] == playing.play_id and last[1])
                         or self.engine.state is not PlaybackState.PLAYING):
                     if self._nudged.wait(left):
                         self._nudged.clear()
@@ -3950,11 +3951,16 @@ class Player:
                 self._nudged.set()
 
     def _write_first_heard(self, playing: _Playing, last: tuple | None) -> tuple | None:
-        """Write the time heard of ``playing`` once its sound is under way (tried once)."""
+        """Write the time heard of ``playing`` once its sound is under way (tried once): in its
+        row, or, refused by the library, in the file its play is kept in (kept there with 0 ms
+        as it began, a kill before the tick left a play that counts nowhere)."""
         heard = playing.logged_heard_ms()
         if heard <= 0 or self._closing or playing is not self._playing:
             return last
-        self._first_heard = playing.play_id     # (a busy library waits for the tick, which says why)
+        self._first_heard = playing     # (a busy library waits for the tick, which says why)
+        if playing.play_id is None:
+            self._keep_in_file()        # (its entry there is what was heard so far: ``_kept_entry``)
+            return last
         try:
             self.store.update_play(playing.play_id, heard, now=self._clock(), session_every_s=SESSION_TOUCH_S)
         except Exception:

@@ -29,6 +29,7 @@ SOUND_FILES = frozenset({
     "tests/player/audio/test_cue_playback.py",
     "tests/player/audio/test_device_list.py",
     "tests/player/audio/test_heard_position.py",
+    "tests/player/audio/test_kept_play_killed_early.py",
     "tests/player/audio/test_missing_device.py",
     "tests/player/audio/test_open_ahead.py",
     "tests/player/audio/test_sd_engine.py",
