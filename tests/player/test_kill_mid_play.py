@@ -268,6 +268,36 @@ BUSY = textwrap.dedent("""
 """)
 
 
+@contextlib.contextmanager
+def playing_beside_an_import(script: str, tmp_path: Path, segue_home: Path):
+    """A player in a process of its own (``script``, as ``BUSY``) playing a 60 s song, begun
+    while another connection (an import) holds the library's write lock: ``(child, writer)``
+    from the moment it says it plays; ended (killed, if nothing ended it), its pipes closed
+    and the import ended (rolled back where still open) afterwards."""
+    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
+                       tags={"title": "Long", "artist": "Someone"})
+    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen([sys.executable, "-c", script, str(song)], env=env, cwd=ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    writer = None
+    try:
+        assert child.stdout.readline().split() == ["ready"], child.stderr.read()
+        writer = sqlite3.connect(segue_home / "library.db", isolation_level=None)
+        writer.execute("BEGIN IMMEDIATE")     # an import in another process
+        child.asked_at = time.monotonic()
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        assert child.stdout.readline().split() == ["playing"], child.stderr.read()
+        yield child, writer
+    finally:
+        if child.poll() is None:
+            child.kill()
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            pipe.close()
+        if writer is not None:
+            writer.close()
+
+
 def _kept(db_path: Path) -> list[dict]:
     from player.kept_plays import journal_path, read
 
@@ -284,20 +314,8 @@ def test_a_play_refused_by_a_busy_library_survives_a_kill_exactly_once(tmp_path,
     # after the library took it, the file no longer holds it and the next start adds nothing.
     from player.kept_plays import journal_path
 
-    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
-                       tags={"title": "Long", "artist": "Someone"})
     db_path = segue_home / "library.db"
-    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen([sys.executable, "-c", BUSY, str(song)], env=env, cwd=ROOT, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    writer = None
-    try:
-        assert child.stdout.readline().split() == ["ready"], child.stderr.read()
-        writer = sqlite3.connect(db_path, isolation_level=None)
-        writer.execute("BEGIN IMMEDIATE")     # an import in another process
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        assert child.stdout.readline().split() == ["playing"], child.stderr.read()
+    with playing_beside_an_import(BUSY, tmp_path, segue_home) as (child, writer):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             kept = _kept(db_path)
@@ -315,29 +333,29 @@ def test_a_play_refused_by_a_busy_library_survives_a_kill_exactly_once(tmp_path,
             assert not journal_path(db_path).exists()       # written, and out of the file
         os.kill(child.pid, signal.SIGKILL)
         assert child.wait(10) == -signal.SIGKILL
-    finally:
-        if child.poll() is None:
-            child.kill()
-        for pipe in (child.stdin, child.stdout, child.stderr):
-            pipe.close()
-        if writer is not None:
-            writer.close()      # (a transaction still open is rolled back: the import ends)
 
+    rows, _ = next_start_writes_the_kept_plays(db_path)
+    assert len(rows) == 1
+    assert rows[0]["ended"] == "stopped" and rows[0]["ms_heard"] >= heard_kept
+    assert rows[0]["source"] == "cli"
+
+
+def next_start_writes_the_kept_plays(db_path: Path) -> tuple[list, int]:
+    """Start a player on the library a killed one left, wait till it wrote the plays kept in
+    the file: the plays the library holds then, and how many count (as `segue status` says)."""
     from player.audio.null_engine import NullEngine
+    from player.kept_plays import journal_path
     from player.playback import Player
     from player.store import Store
 
     store = Store.open()
-    player = Player(store, NullEngine())        # the next start
+    player = Player(store, NullEngine())
     try:
         deadline = time.monotonic() + 60
         while (player.unsaved_plays or journal_path(db_path).exists()) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert player.unsaved_plays == 0 and not journal_path(db_path).exists()
-        rows = store.plays()
-        assert len(rows) == 1
-        assert rows[0]["ended"] == "stopped" and rows[0]["ms_heard"] >= heard_kept
-        assert rows[0]["source"] == "cli"
+        return store.plays(), store.library_counts()["plays"]
     finally:
         player.close()
         store.close()

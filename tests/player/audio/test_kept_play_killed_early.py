@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
-import subprocess
 import sys
 import time
 
 import pytest
 
-from tests.audiogen import write_track
-from tests.player.test_kill_mid_play import BUSY, ROOT, _kept
+from tests.player.test_kill_mid_play import BUSY, _kept, next_start_writes_the_kept_plays, playing_beside_an_import
 
 # Into the sound card, and the progress ticks a minute apart: any time heard in the kept
 # file before then is the one write made as the sound gets under way.
@@ -45,53 +42,17 @@ def test_a_play_refused_by_a_busy_library_and_killed_in_its_first_seconds_still_
     # under way (long before a tick), the file says it was heard, and the next start writes
     # a play that counts, not one stopped at 0 ms that counts nowhere. Gone on with from the
     # last run, the play's row holds both sittings.
-    from player.audio.null_engine import NullEngine
-    from player.kept_plays import journal_path
-    from player.playback import Player
-    from player.store import Store
-
-    assert "SoundDeviceEngine()" in FIRST_SECONDS and "60.0" in FIRST_SECONDS
-    song = write_track(tmp_path, "long", fmt="flac", seconds=60.0, freq=220.0,
-                       tags={"title": "Long", "artist": "Someone"})
+    assert "SoundDeviceEngine()" in FIRST_SECONDS and "60.0" in FIRST_SECONDS and "restore_state" in RESUMED
     db_path = segue_home / "library.db"
-    env = {**os.environ, "SEGUE_HOME": str(segue_home), "PYTHONPATH": str(ROOT)}
-    script = RESUMED if resumed else FIRST_SECONDS
-    child = subprocess.Popen([sys.executable, "-c", script, str(song)], env=env, cwd=ROOT,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    writer = None
-    try:
-        assert child.stdout.readline().split() == ["ready"], child.stderr.read()
-        writer = sqlite3.connect(db_path, isolation_level=None)
-        writer.execute("BEGIN IMMEDIATE")     # an import in another process
-        asked = time.monotonic()
-        child.stdin.write("go\n")
-        child.stdin.flush()
-        assert child.stdout.readline().split() == ["playing"], child.stderr.read()
+    with playing_beside_an_import(RESUMED if resumed else FIRST_SECONDS, tmp_path, segue_home) as (child, _):
         deadline = time.monotonic() + 20
         while not ((kept := _kept(db_path)) and kept[0]["ended"][1]) and time.monotonic() < deadline:
             time.sleep(0.05)
         os.kill(child.pid, signal.SIGKILL)
-        elapsed_ms = (time.monotonic() - asked) * 1000
+        elapsed_ms = (time.monotonic() - child.asked_at) * 1000
         assert child.wait(10) == -signal.SIGKILL
-        assert len(kept) == 1 and 0 < kept[0]["ended"][1] <= elapsed_ms, kept     # heard, before any tick
-    finally:
-        if child.poll() is None:
-            child.kill()
-        for pipe in (child.stdin, child.stdout, child.stderr):
-            pipe.close()
-        if writer is not None:
-            writer.close()      # (the import ends)
+    assert len(kept) == 1 and 0 < kept[0]["ended"][1] <= elapsed_ms, kept     # heard, before any tick
 
-    store = Store.open()
-    player = Player(store, NullEngine())        # the next start
-    try:
-        deadline = time.monotonic() + 60
-        while (player.unsaved_plays or journal_path(db_path).exists()) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert player.unsaved_plays == 0 and not journal_path(db_path).exists()
-        (row,) = store.plays()
-        assert (row["ended"], row["ms_heard"]) == ("stopped", kept[0]["ended"][1] + (10_000 if resumed else 0))
-        assert store.library_counts()["plays"] == 1     # as `segue status` and the library show it
-    finally:
-        player.close()
-        store.close()
+    (row,), counted = next_start_writes_the_kept_plays(db_path)
+    assert (row["ended"], row["ms_heard"]) == ("stopped", kept[0]["ended"][1] + (10_000 if resumed else 0))
+    assert counted == 1
