@@ -208,10 +208,11 @@ if QDBusAbstractAdaptor is not None:
             # Where the window's Next does something (it greys it stopped with nothing queued,
             # Keep it going on or off: it does not start the music), and that is a song: on the
             # last song it stops the music, so a desktop's Next button is off then, unless Keep
-            # it going will find a song (repeat all keeps the next round queued).
+            # it going will find a song (repeat all keeps the next round queued), which it does
+            # not after a song set to stop after: Next stops the music there.
             player = self._window.player
             return (player is not None and self._window.moves()["next"]
-                    and (len(player.queue) > 0 or bool(player.keep_going)))
+                    and (len(player.queue) > 0 or (bool(player.keep_going) and not player.stop_after)))
 
         def _shuffle(self) -> bool:
             return self._window.shuffling()
@@ -394,6 +395,7 @@ def start_mpris(window) -> Mpris | None:
         window.bridge.started_over.connect(lambda data: mpris.player.Seeked.emit(0))
         window.bridge.state_changed.connect(mpris.announce)
         window.bridge.queue_changed.connect(mpris.announce_next)
+        window.bridge.stop_after_changed.connect(mpris.announce_next)   # (Next may stop the music now)
 
     if window.bridge is not None:
         hook()

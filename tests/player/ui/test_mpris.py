@@ -381,6 +381,43 @@ def test_next_on_the_last_song_with_keep_it_going_off_does_nothing(qtbot, bus, s
         service.close()
 
 
+def test_next_on_the_last_song_set_to_stop_after_it_does_nothing(qtbot, bus, scanned, make_window):
+    # The last song (paused: it is a short one), Keep it going on and still ranking, but Stop
+    # after this song set: Next stops the music (Keep it going does not go on after it), yet
+    # CanGoNext said yes, and a headset's Next key let go of the song the person meant to hear.
+    import threading
+
+    from player.audio.base import PlaybackState
+
+    window = make_window(scanned)
+    qtbot.waitUntil(lambda: window.bridge is not None and window.restored, timeout=10000)
+    service = _serve(window)
+    ranking = threading.Event()
+    with _monitor() as lines:
+        try:
+            first = window.model.track_id(0)
+            window.player.keep_going = False
+            window.play_ids([first], 0, "library")
+            qtbot.waitUntil(lambda: window.player.current_track_id == first, timeout=10000)
+            window.player.pause()
+            qtbot.waitUntil(lambda: window.player.state is PlaybackState.PAUSED, timeout=5000)
+            qtbot.waitUntil(lambda: f"{mpris.SERVICE} is owned by" in "".join(lines), timeout=10000)
+            window.player.set_queue_filler(lambda player, replacing=0: ranking.wait(30) and [])
+            window.player.keep_going = True
+            assert "true" in _get(qtbot, "CanGoNext")                    # Keep it going finds one
+            window.set_stop_after(True)
+            qtbot.waitUntil(lambda: window.player.stop_after, timeout=5000)
+            assert not len(window.player.queue) and window.player.keep_going
+            qtbot.waitUntil(lambda: "false" in _get(qtbot, "CanGoNext"), timeout=5000)
+            qtbot.waitUntil(lambda: "'CanGoNext': <false>" in "".join(lines), timeout=5000)   # told, unasked
+            assert _in_thread(qtbot, lambda: _gdbus(f"{mpris.PLAYER_IFACE}.Next")).returncode == 0
+            qtbot.waitUntil(lambda: window._nexts_asked == 0, timeout=10000)
+            assert window.player.current_track_id == first and "'Paused'" in _get(qtbot, "PlaybackStatus")
+        finally:
+            ranking.set()
+            service.close()
+
+
 def test_next_is_not_offered_to_the_desktop_where_the_window_greys_it(qtbot, bus, scanned, make_window):
     # Stopped with nothing queued and Keep it going on, the window greyed Next (it does nothing
     # then: Keep it going does not start the music) while a desktop showed a Next button.
