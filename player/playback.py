@@ -3712,13 +3712,15 @@ class Player:
         return len(self._unsaved)
 
     @property
-    def ends_kept(self) -> list[tuple[int, int]]:
+    def ends_kept(self) -> list[tuple[int, int, object]]:
         """The plays whose ends wait to be written (the library busy, or its disk full), oldest
-        first, as ``(track id, what the end said)``: -1 an early skip, 1 heard, 0 neither. The
-        play log does not hold them yet, and Up next, which reads the session's skips from it,
-        reshapes with them at once, as a station does with :attr:`session_skips`. (Read without
-        the lock, which a write holds as long as the library makes it wait.)"""
-        return [(kept.track_id, kept.said) for kept in list(self._unsaved) if kept.ended is not None]
+        first, as ``(track id, what the end said, the play kept)``: -1 an early skip, 1 heard, 0
+        neither. The play log does not hold them yet, and Up next, which reads the session's skips
+        from it, reshapes with them at once, as a station does with :attr:`session_skips`. The
+        play kept has the ``play_id`` its row was written with (None before): the library may
+        take the end after this is read and before the log is read again. (Read without the
+        lock, which a write holds as long as the library makes it wait.)"""
+        return [(kept.track_id, kept.said, kept) for kept in list(self._unsaved) if kept.ended is not None]
 
     def unsaved_starts(self) -> dict[int, int]:
         """``track id -> how many`` of the plays kept that the library holds no row of yet (a

@@ -75,11 +75,11 @@ class RecommendationProvider(Protocol):
     the recommender space artists after the queue's last track. ``passed``: suggestions
     the person took out of the queue in this session, not recommended either (in no order).
     ``ends_kept``: the session's latest plays whose ends the library has not taken yet, as
-    ``(track id, -1 an early skip / 1 heard / 0 neither)`` (see ``Player.ends_kept``)."""
+    ``(track id, -1 an early skip / 1 heard / 0 neither, the play kept)`` (see ``Player.ends_kept``)."""
 
     def up_next(self, session_track_ids: list[int], k: int, *,
                 exclude: Collection[int] = frozenset(), passed: Collection[int] = frozenset(),
-                ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]: ...
+                ends_kept: Sequence[tuple] = ()) -> list[Rec]: ...
 
     def radio(self, seed_track_id: int, k: int, *, exclude: Collection[int] = frozenset(),
               skipped: list[int] = (), streak: int = 0, passed: Collection[int] = frozenset()) -> list[Rec]: ...
@@ -1506,7 +1506,7 @@ class LibraryRecommendations:
 
     def up_next(self, session_track_ids: list[int], k: int, *,
                 exclude: set[int] = frozenset(), passed: Collection[int] = frozenset(),
-                ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]:
+                ends_kept: Sequence[tuple] = ()) -> list[Rec]:
         """The tracks that follow the last one played, in library order (wrapping). A second
         copy of one recording (an album's phone copy in MP3, its song on a best-of) is left
         out, as is a copy of one heard this session, queued or taken out of the queue: in

@@ -688,7 +688,7 @@ class RecommenderService:
         return never | self._gone_since(rec, seen) if rec is not None else never
 
     def up_next(self, session_track_ids: list[int], k: int, *, exclude: set[int] = frozenset(),
-                passed: Collection[int] = frozenset(), ends_kept: Sequence[tuple[int, int]] = ()) -> list[Rec]:
+                passed: Collection[int] = frozenset(), ends_kept: Sequence[tuple] = ()) -> list[Rec]:
         book = self._book_goes_on(session_track_ids, exclude, passed)
         if book:
             return book[:k] if k > 0 else []
@@ -699,7 +699,7 @@ class RecommenderService:
         # station, which reads the player's memory, had moved away at once. (Kept plays are
         # written in order, after every play the log holds.)
         wanted = set(session_track_ids)
-        for track, said in ends_kept:
+        for track, said, _ in self._ends_not_logged(rec, ends_kept):
             if said < 0 and track in wanted:
                 skipped.append(track)
                 streak += 1
@@ -713,6 +713,20 @@ class RecommenderService:
         last = next((t for t in reversed(session_track_ids) if rec.catalog.row(t) >= 0), None)
         ctx = f"after:{last}" if last is not None else ""
         return [Rec(t, rec.explain(t, ctx, why.get(t)), s) for t, s in got]
+
+    @staticmethod
+    def _ends_not_logged(rec: Recommender, ends_kept: Sequence[tuple]) -> list[tuple]:
+        """The ends kept that the play log read for ``rec`` does not hold as ended: the library
+        may have taken them after they were read and before the log was read again (a build
+        holds that read for seconds), and each one then counted twice. Their ids are read now,
+        after the log: the write gives a kept play its id before it writes the end."""
+        p = rec.catalog.plays
+        ids = {kept.play_id for _, _, kept in ends_kept if kept.play_id is not None}
+        if not ids or not len(p) or p.play_id is None:
+            return list(ends_kept)
+        at = np.isin(p.play_id, list(ids))
+        logged = {int(i) for i, e in zip(p.play_id[at], p.ended[at]) if e != "playing"}
+        return [end for end in ends_kept if end[2].play_id not in logged]
 
     def _book_goes_on(self, session_track_ids, exclude, passed) -> list[Rec]:
         """Where the session's latest track is a chapter of a book, the book's chapters after

@@ -150,3 +150,61 @@ def test_skips_the_busy_library_refused_reshape_up_next_at_once(qtbot, store, li
     # Written, the skips are the log's: the re-rank then still moves away from the artist.
     qtbot.waitUntil(lambda: any(not kept for _, _, kept in ranked[-1:]), timeout=10000)
     assert not choir & set(ranked[-1][1][:5]), (ranked[-1], sorted(choir))
+
+
+def test_a_kept_skip_written_as_up_next_reloads_the_log_counts_once(qtbot, store, library, make_window,
+                                                                    monkeypatch):
+    # The fill read the ends kept before the service read the play log again (which waits behind a
+    # build): the library took them in between, and each skip counted twice, from the log and from
+    # what the fill had read. Three skips read as six, and Up next moved further away than asked.
+    import sqlite3
+    import threading
+
+    from player.recommender_service import RecommenderService
+    from recommender.rank import Recommender
+
+    window = make_window(store)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    service, player = window.provider, window.player
+    assert isinstance(service, RecommenderService)
+    first, x, y = library[CHOIR][5], library[CHOIR][6], library[CHOIR][7]
+    window.play_ids([first], 0, "library")
+    qtbot.waitUntil(lambda: player.current_track_id == first, timeout=5000)
+    window.up_next.keep_going.setChecked(True)
+    qtbot.waitUntil(lambda: len(player.queue) >= 5, timeout=10000)
+
+    here = threading.get_ident()
+    writer = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
+    serving, asked = service._serving, []
+
+    def held(*args, **kwargs):
+        # (this test's own ask only: the library takes the kept ends before the log is read again)
+        if threading.get_ident() == here and writer.in_transaction:
+            writer.execute("ROLLBACK")
+            qtbot.waitUntil(lambda: player.unsaved_plays == 0, timeout=30000)
+        return serving(*args, **kwargs)
+
+    ranking = Recommender.up_next
+
+    def up_next(rec, *args, **kwargs):
+        if threading.get_ident() == here:
+            asked.append((list(kwargs["skipped"]), kwargs["streak"]))
+        return ranking(rec, *args, **kwargs)
+
+    try:
+        writer.execute("BEGIN IMMEDIATE")               # the library busy as the skips end
+        _three_skips(qtbot, window, x, y)
+        kept = player.ends_kept
+        assert [end[:2] for end in kept][:3] == [(first, -1), (x, -1), (y, -1)]
+        monkeypatch.setattr(service, "_serving", held)
+        monkeypatch.setattr(Recommender, "up_next", up_next)
+        service.up_next(list(player.session), 5, ends_kept=kept)
+    finally:
+        if writer.in_transaction:
+            writer.execute("ROLLBACK")
+        writer.close()
+    assert [p["ended"] for p in store.plays() if p["track_id"] in (first, x, y)] == ["skipped"] * 3
+    (skipped, streak), = asked
+    assert sorted(skipped) == sorted([first, x, y]) and streak == 3, (skipped, streak)
