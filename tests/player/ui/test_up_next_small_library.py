@@ -23,10 +23,10 @@ def _library(store, tmp_path, n: int, artists: int) -> list[int]:
 
 
 #: how long each song is, and how much faster than real time the null engine plays the songs
-#: heard through: a quarter of a second each, the time the player has to say that a song to
+#: heard through: three eighths of a second each, the time the player has to say that a song to
 #: skip began before it is over
-SECONDS, SPEED = 4.0, 16.0
-#: how slowly a song to skip plays until it is skipped (half of it: 8 s)
+SECONDS, SPEED = 6.0, 16.0
+#: how slowly a song to skip plays until it is skipped (half of it: 12 s)
 CRAWL = 0.25
 
 
