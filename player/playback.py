@@ -2758,12 +2758,14 @@ class Player:
         return source
 
     def _moved_to(self, track_id: int, path: str, size: int | None, mtime_ns: int | None,
-                  root: str | None) -> str | None:
+                  root: str | None) -> tuple[str, bool] | None:
         """Where the file of ``track_id``, gone from ``path`` as the engine opens it, is now
         (asked from the engine's thread). A scan by another process (``segue scan`` in a
         terminal) may have moved its track to the file's new place, or given it to a copy made
         before, since its source was made: the song was "file not found" and skipped, though
-        the library knew where it was. Else its folder may have been renamed, with no scan yet."""
+        the library knew where it was. Else its folder may have been renamed, with no scan yet.
+        With the path, whether the library gave the track to that file (the folder's look only
+        finds a file like it: see Decoder._follow_move)."""
         live = self.store.live_track_id(track_id)
         row = self.store.track(live) if live is not None else None
         if live is not None and live != track_id:
@@ -2772,12 +2774,13 @@ class Player:
             self._taken_over[track_id] = live
             self._nudged.set()
         if row is not None and not row["missing"] and audio_path(row) != path and os.path.isfile(audio_path(row)):
-            return audio_path(row)
+            return audio_path(row), True
         if row is not None and row["missing"]:
             copy = self._copy_taking_over(live)
             if copy is not None:
-                return copy
-        return moved_with_its_folder(path, size, mtime_ns, root)
+                return copy, True
+        moved = moved_with_its_folder(path, size, mtime_ns, root)
+        return None if moved is None else (moved, False)
 
     def _copy_taking_over(self, track_id: int) -> str | None:
         """The file of the copy that takes over the missing track ``track_id``, if it has one.

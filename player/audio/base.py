@@ -61,6 +61,9 @@ class Source:
         ``start_s`` and the length count from ``begin_s``: the range is the track.
     find_moved : where the file is now, or None, asked when ``path`` is gone as the engine
         opens it (its folder renamed since the track was queued); ``path`` then becomes that.
+        With it, whether the library gave the track to that file (a scan moved it there, or
+        gave it to a copy), rather than a file of its name, size and time found beside its
+        gone folder.
     estimate_s : a length the library only estimated (a Shorten file not counted yet), for
         the player to show and judge the play by while the file's is unknown; the engine never
         reads it (a fade begun where an estimate short of the file ends cuts the rest off).
@@ -74,7 +77,7 @@ class Source:
     album_place: tuple | None = None
     begin_s: float = 0.0
     end_s: float | None = None
-    find_moved: Callable[[], str | None] | None = None
+    find_moved: Callable[[], tuple[str, bool] | None] | None = None
     estimate_s: float | None = None
     # Filled by the engine: output frames of this source actually sent to the device
     # (seeks skip, they never add), the output rate, and the length once known.

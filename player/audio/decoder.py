@@ -394,8 +394,9 @@ class Decoder:
         with a CUE sheet): from ``begin_s``, up to ``end_s`` (None: the file's end). Frames,
         :attr:`duration` and seeks count from ``begin_s``, so the range is a file of its own
         to whoever reads it; two ranges that meet play on into one another sample-exactly.
-    find_moved : where the file is now, or None, asked where ``path`` is gone as a reader that
-        opens the file again by its name (ffmpeg's, at each seek) is moved: see :meth:`_follow_move`.
+    find_moved : where the file is now and whether the library gave the track to it, or None,
+        asked where ``path`` is gone as a reader that opens the file again by its name (ffmpeg's,
+        at each seek) is moved: see :meth:`_follow_move`.
     clock : the time (seconds, from any start) that the wait for a file whose reads failed counts
         (see :meth:`_heal`); the player's stands still while it is paused. The system's by default.
 
@@ -407,7 +408,8 @@ class Decoder:
 
     def __init__(self, path: str, *, out_rate: int, channels: int = 2,
                  duration_hint: float | None = None, begin_s: float = 0.0, end_s: float | None = None,
-                 find_moved: Callable[[], str | None] | None = None, clock: Callable[[], float] | None = None):
+                 find_moved: Callable[[], tuple[str, bool] | None] | None = None,
+                 clock: Callable[[], float] | None = None):
         if out_rate <= 0 or channels <= 0:
             raise ValueError(f"bad output format {out_rate} Hz x {channels}")
         self.path = str(path)
@@ -1499,7 +1501,10 @@ class Decoder:
         the song ended "file not found" there, where the readers that hold the file open read
         on. A copy (made with its dates, or moved to another disk) is another file of the same
         size and time, as the scan that gave it the track found it: asked for the same inode,
-        a seek in an audiobook whose file was deleted and its copy kept failed the book."""
+        a seek in an audiobook whose file was deleted and its copy kept failed the book. A file
+        found only by its name, size and time beside its gone folder must be the same file (its
+        inode): the album's folder deleted, a backup folder beside it was read on from, a file
+        the library never gave the track to."""
         if self._find_moved is None or os.path.exists(self.path):
             return
         try:
@@ -1507,9 +1512,12 @@ class Decoder:
         except Exception:   # (not finding it leaves the file missing, as it is)
             log.exception("looking for %s failed", self.path)
             return
-        now = _stamp(found) if found is not None else None
-        if now is not None and self._opened is not None and now[1:] == self._opened[1:]:
-            self.path = self._fallback.path = found
+        if found is None or self._opened is None:
+            return
+        path, given = found
+        now = _stamp(path)
+        if now is not None and (now[1:] == self._opened[1:] if given else now == self._opened):
+            self.path = self._fallback.path = path
             # (the file read from now on: a rewrite of it is told as one, not as another file)
             self._opened = self._first_stamp = now
 

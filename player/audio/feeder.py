@@ -308,7 +308,7 @@ class FeederMixin:
             return False
         if found is None:
             return False
-        source.path = found
+        source.path = found[0]
         return True
 
     def _decoder(self, source: Source) -> tuple[Decoder | None, str | None]:

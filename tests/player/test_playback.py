@@ -630,6 +630,34 @@ def test_a_song_playing_a_scan_gave_to_its_copy_plays_on_from_the_copy_after_a_s
     assert ended(store) == [(copy, "finished")]
 
 
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed")
+def test_a_song_whose_album_folder_is_deleted_never_plays_on_from_a_backup_beside_it(store, tmp_path, make_player):
+    # An AAC song playing (ffmpeg started afresh by the file's name at each seek), its album's
+    # folder deleted, a backup folder beside it holding the same bytes with their dates, which
+    # the library never gave the track to: the look for a renamed folder finds the backup's
+    # file, of the same name, size and time, but it is another file. A seek ends the song as
+    # its file gone, as before, rather than reading on from a file the library does not list.
+    music = tmp_path / "music"
+    (music / "Album").mkdir(parents=True)
+    path = music / "Album" / "song.m4a"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=440:duration=6",
+                    "-ac", "2", "-c:a", "aac", "-b:a", "64k", str(path)], check=True)
+    from player.library.scanner import Scanner
+
+    Scanner(store).scan([str(music)])
+    song = store.track_by_path(str(path))["id"]
+    (music / "Album (backup)").mkdir()
+    shutil.copy2(path, music / "Album (backup)" / "song.m4a")
+    p = make_player(speed=2.0)
+    p.play_tracks([song])
+    assert wait_for(lambda: p.current_track_id == song and p.position > 0.2)       # (heard: opened)
+    shutil.rmtree(music / "Album")
+    p.seek(3.0)
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 1)
+    assert ended(store) == [(song, "error")]
+
+
 def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tmp_path, make_player,
                                                                          monkeypatch):
     # The look for a renamed folder came just before the file was opened; renamed between
