@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import math
 import os
 import re
 import random
@@ -38,8 +39,8 @@ from recommender.whole_works import whole_works
 from segue_common.listening import (
     EARLY_SKIP_MS, FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION, counts_as_play, early_skip_limit_ms,
 )
-from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, primary_artist, recording_key,
-                                    same_length, stands_in)
+from segue_common.normalize import (FirstCopies, credited_artists, first_of_artists, known_copy_order, primary_artist,
+                                    recording_key, same_length, stands_in)
 from segue_common.text import in_path_order
 from segue_common.works import may_name_a_work, work_of_track
 
@@ -450,10 +451,9 @@ _LOSSY = (".mp3", ".ogg", ".opus", ".aac", ".wma", ".mpc")
 
 def _originals_first(ids: list[int], rows: dict, keys: dict) -> list[int]:
     """``ids`` (library order) with the copies of a song that is in several ordered as people
-    know it: from its first release (the earliest year: the album's, not a best-of's
-    remaster), on the largest of those (the album, not its single), lossless before a lossy
-    copy; then in library order. Songs of one copy keep their place. ``keys`` as
-    :func:`_first_copies` takes it (filled in here)."""
+    know it (:func:`known_copy_order`: from its first release, not a best-of's remaster, on
+    its album, not its single), lossless before a lossy copy; then in library order. Songs of
+    one copy keep their place. ``keys`` as :func:`_first_copies` takes it (filled in here)."""
     _key_all(ids, rows, keys)
     met = Counter(keys[t] for t in ids)
     met[None] = 0
@@ -464,7 +464,15 @@ def _originals_first(ids: list[int], rows: dict, keys: dict) -> list[int]:
     # (the sizes of those copies' albums alone: counting every album took 0.14 s at 100,000 tracks)
     titles = {rows[t].album for t in many}
     sizes = Counter(album(r) for r in rows.values() if r.album in titles)
-    rank = {t: (r.year or 10_000, -sizes[album(r)], r.path.lower().endswith(_LOSSY))
+    # (the first release of each recording: a live take of the song, another length, is another)
+    copies = FirstCopies()
+    one = {t: copies.first(keys[t], rows[t]["duration"], t) for t in many}
+    year = {t: rows[t].year or math.inf for t in many}
+    first: dict = {}
+    for t in many:
+        first[one[t]] = min(first.get(one[t], math.inf), year[t])
+    rank = {t: (*known_copy_order(year[t], first[one[t]], sizes[album(r)] if r.album else 0, r.album, r.title),
+                r.path.lower().endswith(_LOSSY))
             for t in many for r in (rows[t],)}
     # (only the order of a song's copies among themselves says which is first: the songs
     # of one copy may go after them)

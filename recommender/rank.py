@@ -28,7 +28,7 @@ from recommender.genres import (
 from recommender.stars import one_star_unwanted
 from recommender.whole_works import whole_works
 from segue_common.listening import FUTURE_SLACK_S, LONG_FACTOR, LONG_FLOOR_S, SHORT_FRACTION
-from segue_common.normalize import SAME_RECORDING_S, recording_key, same_length
+from segue_common.normalize import SAME_RECORDING_S, known_copy_order, recording_key, same_length
 
 log = logging.getLogger(__name__)
 
@@ -1887,10 +1887,10 @@ class Recommender:
 
     def _known_copies(self, allowed: np.ndarray):
         """A function giving a row of picks (track id, score) each in the copy of its recording
-        people know it by, of the rows ``allowed``: from its first release (the earliest year:
-        the album's, not a best-of's remaster), on the largest album of those (the album, not
-        its single); the pick itself where it is as good. Which copy a row took was the day's
-        shuffle's choice, and any copy's score is the song's."""
+        people know it by (:func:`known_copy_order`: from its first release, not a best-of's
+        remaster, on its album, not its single), of the rows ``allowed``; the pick itself where
+        it is as good. Which copy a row took was the day's shuffle's choice, and any copy's
+        score is the song's."""
         cat = self.catalog
         sizes = np.bincount(cat.album[cat.album >= 0], minlength=len(cat.album_names))
         year = np.where(np.isfinite(cat.year), cat.year, np.inf) if cat.year is not None else np.full(cat.n, np.inf)
@@ -1908,8 +1908,16 @@ class Recommender:
             # (a length not known is no evidence against, as :func:`same_length` has it)
             near = near[allowed[near] & ~(np.abs(cat.duration[near] - cat.duration[row]) > SAME_RECORDING_S)]
             copies = [int(r) for r in near if self._recording(int(r)) == key]
-            size = lambda r: sizes[cat.album[r]] if cat.album[r] >= 0 else 0      # noqa: E731
-            return min([row, *copies], key=lambda r: (year[r], -size(r), r != row))
+            if not copies:
+                return row
+            first = min(year[r] for r in [row, *copies])
+
+            def order(r: int) -> tuple:
+                a = cat.album[r]
+                album = cat.album_names[a].split("\x1e")[0] if a >= 0 else None
+                return *known_copy_order(year[r], first, sizes[a] if a >= 0 else 0, album, cat.titles[r]), r != row
+
+            return min([row, *copies], key=order)
 
         return lambda picked: [(int(cat.track_ids[known(cat.row(t))]), s) for t, s in picked]
 

@@ -204,6 +204,25 @@ def same_length(a: float | None, b: float | None) -> bool:
     return not (math.isfinite(a) and math.isfinite(b)) or abs(a - b) <= SAME_RECORDING_S
 
 
+def known_copy_order(year: float, first: float, size: int, album: str | None, title: str | None) -> tuple:
+    """Sort key of one copy of a recording among its copies, the copy people know it by first:
+    from its first release (``first``: the earliest ``year`` of its copies, a year not known
+    as infinity), on an album before its single or EP, then the earliest, on the largest
+    album (``size``: its tracks in the library). A lead single is often tagged the year
+    before its album ("Creep", 1992; "Pablo Honey", 1993), so the year after the first counts
+    as the first release too; a best-of's remaster, later, does not. A single: an album of
+    three tracks or fewer, or named as the song.
+
+    >>> single = known_copy_order(1992, 1992, 1, "Creep", "Creep")
+    >>> album = known_copy_order(1993, 1992, 12, "Pablo Honey", "Creep")
+    >>> best_of = known_copy_order(2008, 1992, 17, "The Best Of", "Creep")
+    >>> sorted([best_of, single, album]) == [album, single, best_of]
+    True
+    """
+    single = size <= 3 or normalize_name(album) == normalize_name(title)
+    return max(year, first + 1), single, year, -size
+
+
 class FirstCopies:
     """The copies of each recording met so far, so that each later copy is named by the first:
     the top lists count one song in several files once, shuffle keeps its copies apart.

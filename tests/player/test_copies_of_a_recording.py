@@ -15,22 +15,25 @@ _SONGS = [("Bicycle Race", 31.0), ("Fat Bottomed Girls", 34.0), ("Don't Stop Me 
           ("Jealousy", 33.0), ("Mustapha", 30.0), ("Dreamers Ball", 32.0)]
 
 
-def _library(music):
-    """The songs on their album, three of them again on a best-of (remastered, 0.3 s longer),
-    the first on its single, the album as an MP3 copy, and other artists of the genre."""
+def _library(music, single_year="1978", album_genre="Rock"):
+    """The songs on their album (tagged ``album_genre``), three of them again on a best-of
+    (remastered, 0.3 s longer), the first on its single (of ``single_year``), the album as an
+    MP3 copy, and other artists of the genre."""
     tags = {"artist": "Queen", "albumartist": "Queen", "genre": "Rock"}
+    on_album = {**tags, "genre": album_genre}
     for i, (title, s) in enumerate(_SONGS):
         freq = 300.0 + 30 * i           # (one recording: the same sound in every copy)
         write_track(music / "Queen" / "1978 - Jazz", f"{i + 1:02d} {title}", seconds=s, freq=freq,
-                    tags={**tags, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
+                    tags={**on_album, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
         write_track(music / "Phone" / "Jazz", f"{i + 1:02d} {title}", fmt="mp3", seconds=s, freq=freq,
-                    tags={**tags, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
+                    tags={**on_album, "title": title, "album": "Jazz", "date": "1978", "tracknumber": i + 1})
         if i < 3:
             write_track(music / "Queen" / "Greatest Hits", f"{i + 1:02d} {title}", seconds=s + 0.3, freq=freq,
                         tags={**tags, "title": f"{title} - Remastered 2011", "album": "Greatest Hits",
                               "date": "1981", "tracknumber": i + 1})
     write_track(music / "Queen" / "Bicycle Race", "01 Bicycle Race", seconds=31.0, freq=300.0,
-                tags={**tags, "title": "Bicycle Race", "album": "Bicycle Race", "date": "1978", "tracknumber": 1})
+                tags={**tags, "title": "Bicycle Race", "album": "Bicycle Race", "date": single_year,
+                      "tracknumber": 1})
     for a, artist in enumerate(["Heart", "The Who"]):
         for i in range(4):
             write_track(music / artist / "Album", f"{i + 1:02d} Song", seconds=28.0 + i, freq=500.0 + 100 * a + 10 * i,
@@ -84,3 +87,18 @@ def test_the_learning_discover_offers_a_song_on_its_album_every_day(store, tmp_p
     for day in range(6):
         row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
         assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
+
+
+def test_discover_offers_a_song_on_its_album_not_on_its_lead_single_of_the_year_before(store, tmp_path):
+    # A lead single is often tagged the year before its album ("Creep", 1992; "Pablo Honey",
+    # 1993): both Discovers took the single, the earliest year, for the album's song.
+    music = tmp_path / "Music"
+    _library(music, single_year="1977")
+    Scanner(store).scan([str(music)])
+    row = LibraryRecommendations(store).discover(30)["rock"]
+    assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}
+    service = RecommenderService(store, priors=None)
+    for day in range(3):
+        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
+        assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
+
