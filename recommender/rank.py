@@ -1888,9 +1888,10 @@ class Recommender:
     def _known_copies(self, allowed: np.ndarray):
         """A function giving a row of picks (track id, score) each in the copy of its recording
         people know it by (:func:`known_copy_order`: from its first release, not a best-of's
-        remaster, on its album, not its single), of the rows ``allowed``; the pick itself where
-        it is as good. Which copy a row took was the day's shuffle's choice, and any copy's
-        score is the song's."""
+        remaster, on its album, not its single), of the rows ``allowed`` in the pick's genre (a
+        Rock row showed the album's copy tagged Pop); the pick itself where it is as good.
+        Which copy a row took was the day's shuffle's choice, and any copy's score is the
+        song's."""
         cat = self.catalog
         sizes = np.bincount(cat.album[cat.album >= 0], minlength=len(cat.album_names))
         year = np.where(np.isfinite(cat.year), cat.year, np.inf) if cat.year is not None else np.full(cat.n, np.inf)
@@ -1906,7 +1907,8 @@ class Recommender:
             lo, hi = np.searchsorted(artists, a), np.searchsorted(artists, a, side="right")
             near = by_artist[lo:hi]
             # (a length not known is no evidence against, as :func:`same_length` has it)
-            near = near[allowed[near] & ~(np.abs(cat.duration[near] - cat.duration[row]) > SAME_RECORDING_S)]
+            near = near[allowed[near] & ~(np.abs(cat.duration[near] - cat.duration[row]) > SAME_RECORDING_S)
+                        & (cat.bucket[near] == cat.bucket[row])]
             copies = [int(r) for r in near if self._recording(int(r)) == key]
             if not copies:
                 return row

@@ -102,3 +102,15 @@ def test_discover_offers_a_song_on_its_album_not_on_its_lead_single_of_the_year_
         row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
         assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
 
+
+def test_the_learning_discover_offers_a_copy_of_the_rows_own_genre(store, tmp_path):
+    # The album tagged Pop, its single and best-of Rock: the Rock row's single or remaster
+    # became the album's Pop copy, a Pop song under the Rock heading.
+    music = tmp_path / "Music"
+    _library(music, album_genre="Pop")
+    Scanner(store).scan([str(music)])
+    service = RecommenderService(store, priors=None)
+    for day in range(3):
+        rows = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))
+        for genre, row in rows.items():
+            assert {store.track(r.track_id)["genre"].casefold() for r in row} == {genre}, (day, genre)
