@@ -47,6 +47,16 @@ def _where(store, track_ids) -> dict[str, str]:
     return {r["title"]: r["album"] for r in rows if r["artist"] == "Queen"}
 
 
+_ON_ALBUM = {title: "Jazz" for title, _ in _SONGS}
+
+
+def _learning_rows(store, days: int) -> list[dict[str, str]]:
+    """:func:`_where` of the learning Discover's Rock row on each of ``days`` days."""
+    service = RecommenderService(store, priors=None)
+    rows = (service.discover(30, today=date(2026, 3, 1) + timedelta(days=d))["rock"] for d in range(days))
+    return [_where(store, [r.track_id for r in row]) for row in rows]
+
+
 def test_discover_offers_a_song_on_its_album_not_on_its_single_or_a_best_of(store, tmp_path):
     # Discover's copy of a song was the first in library order: "Bicycle Race [Bicycle Race]"
     # (the single sorts before "Jazz") and "Fat Bottomed Girls - Remastered 2011 [Greatest
@@ -55,7 +65,7 @@ def test_discover_offers_a_song_on_its_album_not_on_its_single_or_a_best_of(stor
     _library(music)
     Scanner(store).scan([str(music)])
     row = LibraryRecommendations(store).discover(30)["rock"]
-    assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}
+    assert _where(store, [r.track_id for r in row]) == _ON_ALBUM
     # each song once, in the album's own FLAC (not the phone's MP3 copy)
     assert all(store.track(r.track_id)["path"].endswith(".flac") for r in row)
 
@@ -83,10 +93,7 @@ def test_the_learning_discover_offers_a_song_on_its_album_every_day(store, tmp_p
     music = tmp_path / "Music"
     _library(music)
     Scanner(store).scan([str(music)])
-    service = RecommenderService(store, priors=None)
-    for day in range(6):
-        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
-        assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
+    assert _learning_rows(store, 6) == [_ON_ALBUM] * 6
 
 
 def test_discover_offers_a_song_on_its_album_not_on_its_lead_single_of_the_year_before(store, tmp_path):
@@ -96,11 +103,8 @@ def test_discover_offers_a_song_on_its_album_not_on_its_lead_single_of_the_year_
     _library(music, single_year="1977")
     Scanner(store).scan([str(music)])
     row = LibraryRecommendations(store).discover(30)["rock"]
-    assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}
-    service = RecommenderService(store, priors=None)
-    for day in range(3):
-        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
-        assert _where(store, [r.track_id for r in row]) == {title: "Jazz" for title, _ in _SONGS}, day
+    assert _where(store, [r.track_id for r in row]) == _ON_ALBUM
+    assert _learning_rows(store, 3) == [_ON_ALBUM] * 3
 
 
 def test_the_learning_discover_offers_a_copy_of_the_rows_own_genre(store, tmp_path):
