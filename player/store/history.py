@@ -65,13 +65,33 @@ def _unpaused(row) -> bool:
         and abs(row["ended_at"] - row["ms_played"] / 1000.0 - row["started_at"]) < 1.0
 
 
+def _start_told(more: dict) -> float | None:
+    """The start another export's row gives (see :meth:`HistoryMixin._fill_in`): the real start
+    of a play it says was paused, else its end less the time heard, else None (a scrobble)."""
+    if more.get("started_at") is not None:
+        return more["started_at"]
+    if more.get("ended_at") is not None and more.get("ms_played") is not None:
+        return more["ended_at"] - more["ms_played"] / 1000.0
+    return None
+
+
 def _real_start(row, more: dict) -> float:
     """The start a stored row takes from another export's row of the same play (see
     :meth:`HistoryMixin._fill_in`): that row's, where it began a second or more before the
     end less the time heard that is all the stored row knows (a play that was paused).
-    Learned, a scrobble of the play, which gives the real start, is recognised as it."""
-    if more.get("started_at") is not None and _unpaused(row) and more["started_at"] <= row["started_at"] - 1.0:
+    Learned, a scrobble of the play, which gives the real start, is recognised as it.
+
+    The account data writes the end to the minute, rounded down: a row whose end is the
+    other row's, to the minute, began up to a minute earlier than it did, paused or not,
+    and takes the other row's start, to the second, as where that row came first."""
+    if not _unpaused(row):
+        return row["started_at"]
+    if more.get("started_at") is not None and more["started_at"] <= row["started_at"] - 1.0:
         return more["started_at"]
+    end = more.get("ended_at")
+    if end is not None and more.get("ms_played") is not None and row["ended_at"] % 60 == 0 \
+            and row["ended_at"] < end < row["ended_at"] + 60:
+        return _start_told(more)
     return row["started_at"]
 
 
@@ -509,8 +529,9 @@ class HistoryMixin:
                                 "AND abs(started_at - ?) < 1.0", (play_id, IMPORT_SOURCE, was)).fetchone()
             if play is None or abs(start - was) < 1.0:
                 continue
-            conn.execute(f"UPDATE plays SET started_at = ?, updated_at = {NOT_BEFORE_START} WHERE id = ?",
-                         (start, now, play_id))
+            # (not before the start it takes: the old one, in the statement, may be the earlier)
+            conn.execute("UPDATE plays SET started_at = ?, updated_at = ? WHERE id = ?",
+                         (start, max(now, start), play_id))
             heard = (play["ms_heard"] or 0) / 1000.0
             gone.append((min(was, start), max(was, start) + heard, play["session_id"]))
         return gone
@@ -549,9 +570,10 @@ class HistoryMixin:
                 continue
             taught.add(k)
             learned.add(row["id"])
-            more = richer[k]
+            # (the start it gives stands with the columns, to tell what it gives the same as another file)
+            more = {**richer[k], "started_at": _start_told(richer[k])}
             got = {c: row[c] if row[c] is not None else more[c] for c in told}
-            got["started_at"] = _real_start(row, more)
+            got["started_at"] = _real_start(row, richer[k])
             if all(got[c] == row[c] for c in (*told, "started_at")):
                 # Taught already, the same, by another file still imported (two Spotify exports
                 # of the same months): this one gave it too, so taking that other one out leaves it.

@@ -198,6 +198,32 @@ def test_a_start_learned_from_a_later_extended_history_goes_with_the_rest_once_b
     assert [tuple(r) for r in store.execute("SELECT * FROM imported_listens")] == before
 
 
+def test_the_extended_history_s_exact_start_wins_whichever_spotify_export_comes_first(store, tmp_path):
+    # The account data knows the end only to the minute: Hyperballad, ended 50 s into a minute,
+    # is dated 50 s early there. Imported after it, the extended history's start to the second
+    # is the row's and the play's, as where the extended history came first; taken out (with
+    # any other export that gives it too), it takes that start back with it.
+    library(store)
+    heard = [("Björk", "Hyperballad", "Post", T0 + 230, 200_000, False)]
+    assert (T0 + 430) % 60 == 50
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", heard))
+    before = [tuple(r) for r in store.execute("SELECT * FROM imported_listens")]
+    assert [p["started_at"] for p in plays_of(store)] == [T0 + 180]
+    assert import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", heard)
+                       ).filled_in == 1
+    assert store.execute("SELECT started_at FROM imported_listens").fetchone()[0] == T0 + 230
+    assert [p["started_at"] for p in plays_of(store)] == [T0 + 230]
+    # A later export of the same months gives that start too: it stays until both are taken out.
+    later = heard + [("Beyonce", "HALO", "I Am... Sasha Fierce", T0 + 7200, 200_000, False)]
+    import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020-2021.json", later))
+    ids = {r["name"]: r["id"] for r in store.history_imports()}
+    store.remove_import(ids["Streaming_History_Audio_2020.json"])
+    assert [p["started_at"] for p in plays_of(store)] == [T0 + 230, T0 + 7200]
+    store.remove_import(ids["Streaming_History_Audio_2020-2021.json"])
+    assert [tuple(r) for r in store.execute("SELECT * FROM imported_listens")] == before
+    assert [p["started_at"] for p in plays_of(store)] == [T0 + 180]
+
+
 def _played(store):
     """Each play's title and start, grouped by session, in time order."""
     sessions: dict[int, list] = {}
