@@ -112,10 +112,19 @@ class Listen:
 
     @property
     def fingerprint(self) -> str:
-        """A stable id of this row: the same row in the same (or a renamed) file gives the same id."""
+        """A stable id of this row: the same row in the same (or a renamed) file gives the same id.
+
+        Spotify's account data names no album and writes the end to the minute: the extended
+        history's row of the same play, of a song it names no album of either and ended on a
+        whole minute, says the same. It also says how the play ended, which the account data
+        never does: that mark keeps the two apart, so the richer row is not taken for a row
+        imported before (it teaches the account data's row its skip)."""
         when = self.time_written if self.time_written is not None else self.started_at
-        text = "\x1f".join((self.artist, self.title, self.album or "", str(int(round(when))),
-                            "" if self.ms_played is None else str(int(self.ms_played))))
+        fields = [self.artist, self.title, self.album or "", str(int(round(when))),
+                  "" if self.ms_played is None else str(int(self.ms_played))]
+        if self.written_at_end and not self.album and (self.skipped is not None or self.reason_end is not None):
+            fields.append("ended")
+        text = "\x1f".join(fields)
         return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 

@@ -224,6 +224,24 @@ def test_the_extended_history_s_exact_start_wins_whichever_spotify_export_comes_
     assert [p["started_at"] for p in plays_of(store)] == [T0 + 180]
 
 
+def test_the_extended_history_s_row_of_a_song_with_no_album_ending_on_a_whole_minute_is_not_a_reimport(
+        store, tmp_path):
+    # The account data names no album; neither does the extended history for some songs. A
+    # row of one that ended on a whole minute has the same names, end and time heard in both:
+    # it is still the richer export's row of the play, and teaches the skip it tells.
+    library(store)
+    skipped = [("Beyonce", "HALO", None, T0 + 160, 40_000, True)]
+    assert (T0 + 200) % 60 == 0
+    import_file(store, fx.spotify(tmp_path / "StreamingHistory0.json", skipped))
+    assert [p["ended"] for p in plays_of(store)] == ["finished"]
+    s = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", skipped))
+    assert (s.added, s.duplicates, s.filled_in) == (0, 1, 1)
+    assert [p["ended"] for p in plays_of(store)] == ["skipped"]
+    # The same extended file again is a re-import, teaching nothing more.
+    again = import_file(store, fx.spotify_extended(tmp_path / "Streaming_History_Audio_2020.json", skipped))
+    assert (again.added, again.duplicates, again.filled_in) == (0, 1, 0)
+
+
 def _played(store):
     """Each play's title and start, grouped by session, in time order."""
     sessions: dict[int, list] = {}
