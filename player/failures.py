@@ -49,22 +49,27 @@ NO_ROOM_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", 
 #: SQLite's primary result code for "database or disk is full"
 SQLITE_FULL = 13
 
+#: SQLite's primary result code for "disk I/O error": the disk under a library open on it went
+#: read-only after an error, was pulled out, or is failing
+SQLITE_IOERR = 10
+
 #: SQLite's primary result codes (an extended code holds one in its low byte), by what a
 #: refused write means to the person: another connection holds the library (SQLITE_BUSY; this
 #: one's own statement, SQLITE_LOCKED): a later try may well pass; no room; a library that
-#: cannot be written (its file, its folder or its disk read-only)
+#: cannot be written (its file, its folder or its disk read-only); a disk that failed under it
 _KINDS = {sqlite3.SQLITE_BUSY: "busy", sqlite3.SQLITE_LOCKED: "busy", SQLITE_FULL: "full",
-          sqlite3.SQLITE_READONLY: "read-only"}
+          sqlite3.SQLITE_READONLY: "read-only", SQLITE_IOERR: "disk"}
 
 #: SQLite's words for those, for an error that carries none of its codes: one a trigger raises
 #: with them (its code says only that a trigger refused), or one from an older Python
-_WORDS = (("database or disk is full", "full"), ("is locked", "busy"), ("readonly database", "read-only"))
+_WORDS = (("database or disk is full", "full"), ("is locked", "busy"), ("readonly database", "read-only"),
+          ("disk I/O error", "disk"))
 
 
 def refusal(exc: BaseException) -> str:
     """What kind of refusal of a write ``exc`` is: "busy" (another process holds the library: a
-    later try may pass), "full" (no room: the person's to free), "read-only", or "other" (a
-    disk I/O error among them: a disk gone or failing). SQLite's result code decides; its
+    later try may pass), "full" (no room: the person's to free), "read-only", "disk" (SQLite's
+    "disk I/O error": a disk gone or failing) or "other". SQLite's result code decides; its
     words only where the code names none of these. The one place that reads them: the
     window's note, the player and the commands' messages cannot disagree. A file write's
     ENOSPC (or a quota's) is "full" too."""
@@ -98,20 +103,10 @@ def read_only(exc: BaseException) -> bool:
     return refusal(exc) == "read-only"
 
 
-#: SQLite's primary result code for "disk I/O error": the disk under a library open on it went
-#: read-only after an error, was pulled out, or is failing
-SQLITE_IOERR = 10
-
-
 def disk_failed(exc: BaseException) -> bool:
-    """Whether ``exc`` is SQLite's "disk I/O error" (SQLITE_IOERR, or its words where no code
-    came with it): the disk's to mend, not a fault of Segue's."""
-    if not isinstance(exc, sqlite3.Error):
-        return False
-    code = getattr(exc, "sqlite_errorcode", None)
-    if isinstance(code, int):
-        return code & 0xFF == SQLITE_IOERR
-    return "disk I/O error" in str(exc)
+    """Whether ``exc`` is SQLite's "disk I/O error" (see :func:`refusal`): the disk's to mend,
+    not a fault of Segue's."""
+    return refusal(exc) == "disk"
 
 
 def describe(exc: BaseException) -> tuple[str, int]:
@@ -133,7 +128,7 @@ def describe(exc: BaseException) -> tuple[str, int]:
         return _one_line("the library is busy (another Segue is writing to it); try again"), EXIT_FAILED
     if kind == "read-only":
         return _one_line(f"{_db_path()} cannot be written (read-only); make it writable and try again"), EXIT_DATA
-    if disk_failed(exc):
+    if kind == "disk":
         return _one_line(f"{_db_path()} could not be written: the disk that holds it failed ({exc}: gone "
                          "read-only after an error, disconnected, or failing); what was saved before is kept. "
                          "Check the disk, then try again"), EXIT_DATA

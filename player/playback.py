@@ -3744,7 +3744,7 @@ class Player:
     @property
     def unsaved_kind(self) -> str:
         """What kind of refusal the library last gave a play or place kept: "busy", "full",
-        "read-only" or "other" (see ``failures.refusal``); "" before any."""
+        "read-only", "disk" or "other" (see ``failures.refusal``); "" before any."""
         return self._unsaved_kind
 
     @property

@@ -1051,6 +1051,17 @@ class PlaybackMixin:
             note.setText(f"Plays cannot be saved: the disk is full. {what} kept until there is room")
             note.setToolTip(f"The disk that holds Segue's library ({where}) is full ({why}). What is kept is "
                             "saved as soon as there is room; quitting Segue before there is room loses it.")
+        elif kind == "disk":
+            # SQLite's "disk I/O error", told as the commands tell it: the disk is the person's to
+            # look at, and the file beside the library is on that disk too.
+            note.setText(f"Plays cannot be saved: the disk that holds the library failed. {what} kept until it "
+                         "can be written")
+            quitting = ("leaves it in a file beside the library, written at the next start, as long as that "
+                        "disk takes writes." if kept_aside else
+                        "loses it: the file beside the library cannot be written either.")
+            note.setToolTip(f"The disk that holds Segue's library ({where}) failed ({why or 'no reason given'}: "
+                            "gone read-only after an error, disconnected, or failing). Check the disk. What is kept "
+                            f"is saved as soon as it can be written again; quitting Segue before that {quitting}")
         else:
             note.setText(f"Plays cannot be saved: the library cannot be written. {what} kept until it can")
             quitting = ("leaves it in a file beside the library, written at the next start." if kept_aside else

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from player.failures import describe, library_busy, no_room, read_only, refusal
+from player.failures import describe, disk_failed, library_busy, no_room, read_only, refusal
 
 
 def _refused(conn, sql: str) -> sqlite3.Error:
@@ -90,14 +90,17 @@ def _without_code(words):
     (_without_code("database is locked"), "busy", "busy"),
     (_without_code("database or disk is full"), "full", "full"),
     (_without_code("attempt to write a readonly database"), "read-only", "read-only"),
-    (_disk_failing, "other", "the disk that holds it failed"),
-    (_without_code("disk I/O error"), "other", "the disk that holds it failed"),
+    (_disk_failing, "disk", "the disk that holds it failed"),
+    (_without_code("disk I/O error"), "disk", "the disk that holds it failed"),
+    (_by_trigger("disk I/O error"), "disk", "the disk that holds it failed"),
 ], ids=["busy", "locked", "full", "read-only", "trigger-full", "trigger-read-only", "trigger-other",
-        "old-python-busy", "old-python-full", "old-python-read-only", "disk-io-error", "old-python-disk-io-error"])
+        "old-python-busy", "old-python-full", "old-python-read-only", "disk-io-error", "old-python-disk-io-error",
+        "trigger-disk-io-error"])
 def test_the_kind_of_a_refused_write_is_the_same_wherever_it_is_told(tmp_path, make, kind, said):
     exc = make(tmp_path)
     assert refusal(exc) == kind
-    assert (library_busy(exc), no_room(exc), read_only(exc)) == (kind == "busy", kind == "full", kind == "read-only")
+    assert (library_busy(exc), no_room(exc), read_only(exc), disk_failed(exc)) == (
+        kind == "busy", kind == "full", kind == "read-only", kind == "disk")
     assert said in describe(exc)[0]
 
 

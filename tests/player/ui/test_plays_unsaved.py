@@ -47,6 +47,26 @@ def test_a_library_that_cannot_be_written_for_want_of_anything_but_room_is_not_c
     assert len(scanned.plays()) == 1
 
 
+def test_plays_a_failing_disk_refuses_are_said_to_be_the_disks_as_the_commands_say(qtbot, scanned, make_window):
+    # SQLite's "disk I/O error" (a disk put back read-only after an error, pulled out): a command
+    # said "the disk that holds it failed ... Check the disk", the note "the library cannot be
+    # written", with no word of the disk. SQLite itself refuses the plays (a trigger, in every
+    # connection, with SQLite's words).
+    window = make_window(scanned)
+    scanned.execute("CREATE TRIGGER io_error BEFORE INSERT ON plays BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END")
+    window.player.play_tracks([scanned.tracks()[0]["id"]])
+    qtbot.waitUntil(lambda: "cannot be saved" in said(window), timeout=5000)
+    assert "the disk that holds the library failed. 1 play kept" in said(window), said(window)
+    tip = window.unsaved_note.toolTip()
+    assert "full" not in said(window) and "full" not in tip
+    assert "Check the disk" in tip and "disk I/O error" in tip, tip
+    # (the file beside the library was written: quitting leaves them there, if that disk takes them)
+    assert "in a file beside the library" in tip, tip
+    scanned.execute("DROP TRIGGER io_error")
+    qtbot.waitUntil(lambda: "cannot be saved" not in said(window), timeout=5000)
+    assert len(scanned.plays()) == 1
+
+
 def test_the_listening_tab_counts_the_kept_plays_once_they_are_written(qtbot, scanned, make_window):
     # It showed them only at the next song's start or end after they were written.
     window = make_window(scanned)
