@@ -148,8 +148,8 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
         # A read-only data folder: no log file, but the command (or its clear refusal) goes on.
         handler = None
         stderr = True
-        fallback = f"cannot write the log file ({exc.strerror or exc}); logging to the terminal only"
         _no_log_file = f"{exc.strerror}: {exc.filename}" if exc.strerror and exc.filename else str(exc)
+        fallback = f"cannot write the log file ({_no_log_file}); logging to the terminal only"
     else:
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
         root.addHandler(handler)
@@ -165,7 +165,11 @@ def setup_logging(*, verbose: bool = False, stderr: bool = False, file_name: str
     logging.raiseExceptions = False
     _configured = True
     if fallback:
-        logging.getLogger(__name__).info(fallback)
+        # Said in the terminal (once: this runs once a process) where the command goes on
+        # with no log; where the data folder itself cannot be written (the store's own test),
+        # the command's refusal names it, and this would be a second line for one cause.
+        level = logging.WARNING if os.access(paths.data_dir_location(), os.W_OK) else logging.INFO
+        logging.getLogger(__name__).log(level, fallback)
 
 
 def no_log_file() -> str | None:

@@ -201,3 +201,34 @@ def test_an_unexpected_error_with_no_log_file_to_write_does_not_send_the_person_
     assert message.startswith("unexpected error (ValueError: boom); "), message
     assert "details are in" not in message, message
     assert f"the log file cannot be written (Permission denied: {home / 'logs' / 'segue.log'})" in message, message
+
+
+@pytest.mark.parametrize("read_only", ["logs", "data folder"])
+def test_a_command_with_no_log_file_says_so_once_in_the_terminal(tmp_path, read_only):
+    # A log folder left to another user (a `sudo segue`): the command went on with no log,
+    # and said so at INFO, which the terminal does not show. Where the whole data folder is
+    # read-only, the command's own refusal names it: one line, not that one and a second.
+    from tests import unprivileged
+
+    prefix = unprivileged.prefix()
+    if prefix is None:
+        pytest.skip(unprivileged.SKIP_REASON)
+    home = tmp_path / "segue-home"
+    (home / "logs").mkdir(parents=True)
+    os.chmod(tmp_path, 0o755)
+    locked = home / "logs" if read_only == "logs" else home
+    os.chmod(locked, 0o555)
+    try:
+        out = subprocess.run([*prefix, sys.executable, "-m", "player", "status"],
+                             cwd=Path(__file__).resolve().parents[2], env={**os.environ, "SEGUE_HOME": str(home)},
+                             capture_output=True, text=True, timeout=120)
+    finally:
+        os.chmod(locked, 0o755)
+    said = out.stderr.splitlines()
+    if read_only == "logs":
+        assert out.returncode == 0, out.stderr
+        assert said == [f"WARNING: cannot write the log file (Permission denied: {home / 'logs' / 'segue.log'}); "
+                        "logging to the terminal only"], said
+    else:
+        assert out.returncode == 2, out.stderr
+        assert len(said) == 1 and "cannot write its data folder" in said[0], said
