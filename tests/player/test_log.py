@@ -171,9 +171,9 @@ def test_a_rotation_that_cannot_open_the_new_log_lets_the_lock_go(tmp_path):
     assert (tmp_path / "segue.log.1").exists()
 
 
-def test_an_unexpected_error_with_no_log_file_to_write_does_not_send_the_person_to_it(tmp_path):
-    # "unexpected error (…); the details are in …/logs/segue.log": a log folder that cannot be
-    # written (left to another user by a `sudo segue`) has no such file, and nothing in it.
+def _unprivileged_home(tmp_path) -> tuple[list[str], Path]:
+    """What runs a command with file permissions applying to it (see ``tests.unprivileged``),
+    and a data folder with its log folder made, that such a command can reach."""
     from tests import unprivileged
 
     prefix = unprivileged.prefix()
@@ -182,6 +182,13 @@ def test_an_unexpected_error_with_no_log_file_to_write_does_not_send_the_person_
     home = tmp_path / "segue-home"
     (home / "logs").mkdir(parents=True)
     os.chmod(tmp_path, 0o755)
+    return prefix, home
+
+
+def test_an_unexpected_error_with_no_log_file_to_write_does_not_send_the_person_to_it(tmp_path):
+    # "unexpected error (…); the details are in …/logs/segue.log": a log folder that cannot be
+    # written (left to another user by a `sudo segue`) has no such file, and nothing in it.
+    prefix, home = _unprivileged_home(tmp_path)
     os.chmod(home / "logs", 0o555)
     code = ("from player.failures import describe\n"
             "from player.log import setup_logging\n"
@@ -208,14 +215,7 @@ def test_a_command_with_no_log_file_says_so_once_in_the_terminal(tmp_path, read_
     # A log folder left to another user (a `sudo segue`): the command went on with no log,
     # and said so at INFO, which the terminal does not show. Where the whole data folder is
     # read-only, the command's own refusal names it: one line, not that one and a second.
-    from tests import unprivileged
-
-    prefix = unprivileged.prefix()
-    if prefix is None:
-        pytest.skip(unprivileged.SKIP_REASON)
-    home = tmp_path / "segue-home"
-    (home / "logs").mkdir(parents=True)
-    os.chmod(tmp_path, 0o755)
+    prefix, home = _unprivileged_home(tmp_path)
     locked = home / "logs" if read_only == "logs" else home
     os.chmod(locked, 0o555)
     try:
