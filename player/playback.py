@@ -2748,7 +2748,8 @@ class Player:
                         estimate_s=row["duration"] if estimated else None,
                         album_place=album_place(row), begin_s=row["cue_start_s"] or 0.0, end_s=row["cue_end_s"],
                         find_moved=functools.partial(self._moved_to, entry.track_id, path, row["size"],
-                                                     row["mtime_ns"], self.store.folder_path(row["folder_id"])))
+                                                     row["mtime_ns"], self.store.folder_path(row["folder_id"]),
+                                                     row["ctime_ns"]))
         # A book's chapter goes on where it was left however it came (Keep it going after the
         # chapter before it, the book played through): the book is heard as one, its place
         # kept, as Apple Books and Audible keep it; from its start, the minutes already heard
@@ -2758,7 +2759,7 @@ class Player:
         return source
 
     def _moved_to(self, track_id: int, path: str, size: int | None, mtime_ns: int | None,
-                  root: str | None) -> tuple[str, bool] | None:
+                  root: str | None, mark: int | None = None) -> tuple[str, bool] | None:
         """Where the file of ``track_id``, gone from ``path`` as the engine opens it, is now
         (asked from the engine's thread). A scan by another process (``segue scan`` in a
         terminal) may have moved its track to the file's new place, or given it to a copy made
@@ -2779,7 +2780,7 @@ class Player:
             copy = self._copy_taking_over(live)
             if copy is not None:
                 return copy, True
-        moved = moved_with_its_folder(path, size, mtime_ns, root)
+        moved = moved_with_its_folder(path, size, mtime_ns, root, mark)
         return None if moved is None else (moved, False)
 
     def _copy_taking_over(self, track_id: int) -> str | None:

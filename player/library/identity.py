@@ -8,6 +8,7 @@ import stat as stat_mod
 import unicodedata
 
 from player.library.names import is_disc_folder
+from segue_common.file_stamp import change_mark
 
 #: the modification time a track listed at an estimated length is written with until the scan
 #: counts it (see ``Scanner._count_lengths``): no file has it, so a scan finds that file changed
@@ -44,7 +45,7 @@ MOVED_LOOK_LIMIT = 2000
 
 
 def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
-                          root: str | None = None) -> str | None:
+                          root: str | None = None, mark: int | None = None) -> str | None:
     """Where the file ``path`` is now, where its folder was renamed (an album's folder given
     its year, say) and no scan has followed it yet: the one file of its name, size and time
     of change in a folder beside the gone one. None where its folder is still there, or none
@@ -54,7 +55,11 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
     (``Album/CD1/01.flac``) is looked for in each folder beside its album's renamed one; no
     other folder is looked for a level further up. ``root``: the library folder the file was
     found in; nothing outside it is looked through (that folder gone is a disk or share not
-    connected, whose songs say so, not one renamed)."""
+    connected, whose songs say so, not one renamed). ``mark``: the file's change mark as the
+    library kept it (see ``change_mark``), which a renamed folder's files keep and a copy
+    never has: the album's folder deleted, a backup folder beside it (``cp -a``) held files of
+    the same names, sizes and times, and the next song played from there, a file the library
+    never gave it to. None where none was kept: its name, size and time alone."""
     folder, name = os.path.split(path)
     if size is None or mtime_ns is None or os.path.isdir(folder):
         return None
@@ -99,7 +104,8 @@ def moved_with_its_folder(path: str, size: int | None, mtime_ns: int | None,
                     # (a track listed at an estimated length and not counted yet has no time to
                     # go by: its name and size to the byte alone)
                     same_time = mtime_ns == st.st_mtime_ns or mtime_ns in UNCOUNTED_MTIMES
-                    if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time:
+                    same_file = mark is None or change_mark(st) in (mark, None)
+                    if stat_mod.S_ISREG(st.st_mode) and st.st_size == size and same_time and same_file:
                         found.append(candidate)
                     break       # (one file a folder: where names are compared in one form, both forms are it)
     except OSError:

@@ -658,6 +658,35 @@ def test_a_song_whose_album_folder_is_deleted_never_plays_on_from_a_backup_besid
     assert ended(store) == [(song, "error")]
 
 
+def test_the_next_song_whose_album_folder_was_deleted_is_not_played_from_a_backup_beside_it(store, tmp_path,
+                                                                                             make_player):
+    # An album's folder deleted, a backup folder beside it holding the same bytes with their
+    # dates (cp -a), which the library never gave the tracks to: the next song, opened after,
+    # was played from the backup, found by its name, size and time, and its play logged as
+    # the album's. It is another file: the song is skipped as its file gone. A folder only
+    # renamed holds the same files, and its songs are still found there.
+    from player.library.scanner import Scanner
+
+    music = tmp_path / "music"
+    first = write_track(music / "Other", "first", fmt="flac", seconds=0.5, freq=330.0,
+                        tags={"title": "first", "artist": "Artist", "album": "Other"})
+    for album in ("Album", "Kept"):
+        write_track(music / album, album, fmt="flac", seconds=0.5, freq=440.0,
+                    tags={"title": album, "artist": "Artist", "album": album})
+    Scanner(store).scan([str(music)])
+    first, deleted, renamed = (store.track_by_path(str(music / folder / f"{name}.flac"))["id"]
+                               for folder, name in (("Other", "first"), ("Album", "Album"), ("Kept", "Kept")))
+    shutil.copytree(music / "Album", tmp_path / "backup")
+    shutil.rmtree(music / "Album")
+    shutil.copytree(tmp_path / "backup", music / "Album (backup)")     # (copytree keeps the dates)
+    (music / "Kept").rename(music / "Kept (1999)")
+    p = make_player()
+    p.play_tracks([first, deleted, renamed])
+    assert wait_for(lambda: p.state is PlaybackState.STOPPED and len(ended(store)) == 3)
+    assert ended(store) == [(first, "finished"), (deleted, "error"), (renamed, "finished")]
+    assert store.plays()[1]["error"] == f"file not found: {music / 'Album' / 'Album.flac'}"
+
+
 def test_a_song_whose_folder_is_renamed_as_it_is_opened_is_found_in_it(store, tmp_path, make_player,
                                                                          monkeypatch):
     # The look for a renamed folder came just before the file was opened; renamed between

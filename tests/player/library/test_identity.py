@@ -105,3 +105,25 @@ def test_a_renamed_folders_song_is_found_with_its_accents_written_the_other_way(
         st = os.stat(song)
         gone_path = tmp_path / there / "Album" / unicodedata.normalize(gone, "01 Déjà vu.flac")
         assert moved_with_its_folder(str(gone_path), st.st_size, st.st_mtime_ns) == str(song), there
+
+
+def test_a_deleted_album_folders_backup_beside_it_is_not_taken_for_it_renamed(tmp_path):
+    # The album's folder deleted, a backup beside it made with the files' dates (cp -a): the
+    # same names, sizes and times, another file. With the change mark the library kept, only
+    # the file itself is found, as it is in a folder only renamed beside the backup.
+    import shutil
+
+    from segue_common.file_stamp import change_mark
+
+    (tmp_path / "Album").mkdir()
+    song = tmp_path / "Album" / "01.flac"
+    song.write_bytes(b"x" * 100)
+    st = os.stat(song)
+    shutil.copytree(tmp_path / "Album", tmp_path / "Album (backup)")
+    (tmp_path / "Album").rename(tmp_path / "Album (1999)")
+    gone, mark = str(song), change_mark(st)
+    renamed = str(tmp_path / "Album (1999)" / "01.flac")
+    assert moved_with_its_folder(gone, st.st_size, st.st_mtime_ns, mark=mark) == renamed
+    shutil.rmtree(tmp_path / "Album (1999)")
+    assert moved_with_its_folder(gone, st.st_size, st.st_mtime_ns) == str(tmp_path / "Album (backup)" / "01.flac")
+    assert moved_with_its_folder(gone, st.st_size, st.st_mtime_ns, mark=mark) is None
