@@ -223,6 +223,9 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     # The tags served the priors above; the ranker does not use them, so the catalogue
     # (which the window holds all along) does not keep them.
     plays = PlayLog.from_rows(store.plays())
+    # (one song in several files, told as Up next and shuffle tell them: found by the stored
+    # match key's index, not by keying every title again)
+    shared = store.shared_recording_keys()
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=plays, years=years, album_artists=album_artists,
@@ -231,7 +234,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         outside=outside_counts(store, tagged_artists),
                         gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
-                        ratings=ratings, own_ratings=own_ratings, composers=composers, works=works)
+                        ratings=ratings, own_ratings=own_ratings, composers=composers, works=works,
+                        recordings=[shared[t][0] if t in shared else None for t in ids.tolist()])
     return cat, prior
 
 

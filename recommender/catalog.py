@@ -20,7 +20,7 @@ import scipy.sparse as sp
 
 from recommender.data import EARLY_SKIP_MS
 from segue_common.listening import SUGGESTED_SOURCES, counts_as_play, early_skip_limit_ms
-from segue_common.normalize import normalize_name
+from segue_common.normalize import FirstCopies, normalize_name
 
 
 class CatalogError(ValueError):
@@ -302,6 +302,11 @@ class Catalog:
     composer_names: list = None
     work: np.ndarray = None               # int32 [n]
     movement: np.ndarray = None           # int32 [n]
+    # One song in several files (its album, a single, a best-of's remaster, an MP3 copy): per
+    # row the row of the first copy of its recording (itself where it has none), and the rows
+    # that have a copy; None: no song is in several files, or none were told.
+    recording: np.ndarray = None          # int64 [n]
+    copy_rows: np.ndarray = None          # int64 [m]
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
     _album_size = None                    # (album, tracks per album code) (not a field: shared by copies)
 
@@ -328,7 +333,8 @@ class Catalog:
               ratings: Sequence[float | None] | np.ndarray | None = None,
               own_ratings: Sequence[int | None] | np.ndarray | None = None,
               composers: Sequence[str | None] | None = None,
-              works: Sequence[tuple[str, int | None] | None] | None = None) -> "Catalog":
+              works: Sequence[tuple[str, int | None] | None] | None = None,
+              recordings: Sequence[str | None] | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -369,6 +375,9 @@ class Catalog:
             (None/NaN/0 none): where given they are its ``ratings`` too; this tells which one
             star was given here (``rated_here_one``), which keeps a song out of suggestions
             even after it was listened to
+        recordings : [shape=(n,)] each track's recording key
+            (:func:`segue_common.normalize.recording_key`) where another track has it too, else
+            None: one song in several files (``recording``), played in any of them; None: none is
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -454,8 +463,38 @@ class Catalog:
             cat.rated_here_one = here if here.any() else None
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat._set_works(aligned(composers, "composers"), aligned(works, "works"))
+        cat._set_recordings(aligned(recordings, "recordings"))
         cat.set_plays(plays or PlayLog.empty())
         return cat
+
+    def _set_recordings(self, keys: list | None) -> None:
+        """``recording`` and ``copy_rows`` from each row's recording key (None: of no song in
+        several files); copies of one key are one recording where their lengths are."""
+        if keys is None:
+            return
+        copies = FirstCopies()
+        first = np.arange(self.n, dtype=np.int64)
+        for i in [i for i, k in enumerate(keys) if k]:
+            d = float(self.duration[i])
+            first[i] = copies.first(keys[i], d if np.isfinite(d) else None, i)
+        moved = first != np.arange(self.n)
+        if moved.any():
+            self.recording = first
+            self.copy_rows = np.flatnonzero(moved | np.isin(np.arange(self.n), first[moved]))
+
+    def by_recording(self, values: np.ndarray, ufunc=np.maximum) -> np.ndarray:
+        """``values`` per row (none below 0), each row's taken over every copy of its recording
+        with ``ufunc`` (``np.maximum``: the latest of them; ``np.add``: their sum): a song
+        played from its single was played, on its album too."""
+        if self.recording is None:
+            return values
+        rows = self.copy_rows
+        to = self.recording[rows]
+        whole = np.zeros(self.n, values.dtype)
+        ufunc.at(whole, to, values[rows])
+        out = values.copy()
+        out[rows] = whole[to]
+        return out
 
     def _set_works(self, composers: list | None, works: list | None = None) -> None:
         """The composers, and the works the tracks are movements of: ``works``' ``(key,

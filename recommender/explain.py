@@ -300,7 +300,8 @@ def explain_row(rec, row: int, context: str = "", evidence: tuple | None = None)
             best = int(sims.argmax())
             if sims[best] >= SOUNDS_LIKE and top[best] != ctx:
                 reasons.append(f"sounds like {_label(cat, top[best])}, which you play")
-    if not reasons and cat.last_played[row] == 0 and sound \
+    heard = getattr(rec, "heard_last", cat.last_played)      # (of the song, in any of its files)
+    if not reasons and heard[row] == 0 and sound \
             and float(rec.E[row] @ _listened_taste(rec)) > 0.5:
         reasons.append("new to you, and close to what you play")
     # A track of no genre tag is of no genre a reason can name ("No genre tag, which you played

@@ -630,7 +630,10 @@ class Recommender:
         self.skip_artist_push = self._skip_artist_push()
         self.new_release = self._new_release()
         last = self._last_played()
-        self.recently_played = (last > 0) & (self.now - last < cfg.recent_s)
+        # Discover's "played" and "played lately" are of the song, in any of its files: one
+        # played last month from its single took a never-played song's turn on its album.
+        self.heard_last = cat.by_recording(last)
+        self.recently_played = (self.heard_last > 0) & (self.now - self.heard_last < cfg.recent_s)
         # 1 just played, fading with a half-life: Up next keeps replays for later.
         played = np.flatnonzero(last > 0)
         self.freshness = np.zeros(cat.n, np.float32)
@@ -1816,7 +1819,7 @@ class Recommender:
         self._check_k(k_per_bucket)
         cat = self.catalog
         fit = _z(self.E @ self.taste_e) if self.taste_e.any() else np.zeros(cat.n, np.float32)
-        unplayed = cat.last_played == 0
+        unplayed = self.heard_last == 0
         score = self.personal * self.trust + self._popular(0.5) + (1 - self.trust) * OUTSIDE_DISCOVER * self.outside
         score = score + 0.6 * (unplayed & (fit > 0)) * fit + 0.2 * unplayed
         day = int(self.now // DAY) if day is None else int(day)
@@ -1849,7 +1852,8 @@ class Recommender:
         score = score - 1e3 * (_place_in_group(score, cat.bucket, cat.artist) >= 2)
         ranked = score
         # (a song only ever skipped is no favourite to come back to: after both kinds)
-        score = _alternate(score, unplayed, cat.bucket, last=~unplayed & (cat.play_count == 0))
+        heard = cat.by_recording(cat.play_count, np.add)
+        score = _alternate(score, unplayed, cat.bucket, last=~unplayed & (heard == 0))
         shown: dict[str, list[float]] = {}
         for r in np.flatnonzero(self.recently_played):
             self._remember(int(r), shown)       # its other copies are no discovery either

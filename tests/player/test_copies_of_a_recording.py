@@ -4,12 +4,15 @@ remaster, an MP3 copy, a backup of the album's folder), scanned from real tagged
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date, timedelta
 
 from player.library.scanner import Scanner
 from player.recommendations import LibraryRecommendations
 from player.recommender_service import RecommenderService
 from tests.audiogen import write_track
+
+DAY_S = 86400.0
 
 _SONGS = [("Bicycle Race", 31.0), ("Fat Bottomed Girls", 34.0), ("Don't Stop Me Now", 29.0),
           ("Jealousy", 33.0), ("Mustapha", 30.0), ("Dreamers Ball", 32.0)]
@@ -118,3 +121,35 @@ def test_the_learning_discover_offers_a_copy_of_the_rows_own_genre(store, tmp_pa
         rows = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))
         for genre, row in rows.items():
             assert {store.track(r.track_id)["genre"].casefold() for r in row} == {genre}, (day, genre)
+
+
+def _play(store, track_id: int, when: float, times: int = 1) -> None:
+    """``times`` plays of ``track_id`` heard to their end, a minute apart from ``when``."""
+    for i in range(times):
+        play = store.start_play(track_id, now=when + 60 * i)
+        store.end_play(play, "finished", 30_000, now=when + 60 * i + 30)
+
+
+def test_the_learning_discover_counts_a_song_played_in_any_of_its_copies_as_played(store, tmp_path):
+    # "Played" was of the file: a song played a month ago from its single (or its best-of)
+    # was "never played" on its album, took a never-played song's turn, and led the row.
+    music = tmp_path / "Music"
+    _library(music)
+    Scanner(store).scan([str(music)])
+    ids = {}
+    for t in store.library_order_ids():
+        r = store.track(t)
+        ids[r["title"], r["album"], r["path"].rsplit(".", 1)[-1]] = t
+    now = time.time()
+    _play(store, ids["Bicycle Race", "Bicycle Race", "flac"], now - 30 * DAY_S, times=3)
+    _play(store, ids["Fat Bottomed Girls - Remastered 2011", "Greatest Hits", "flac"], now - 30 * DAY_S, times=3)
+    _play(store, ids["Jealousy", "Jazz", "mp3"], now - 3 * DAY_S)        # lately, from the phone's copy
+    _play(store, ids["Heart Song 1", "Heart Album", "flac"], now - 60)
+    played = {"Bicycle Race", "Fat Bottomed Girls"}
+    service = RecommenderService(store, priors=None)
+    for day in range(6):
+        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
+        titles = [store.track(r.track_id)["title"] for r in row]
+        assert played <= set(titles) and "Jealousy" not in titles, (day, titles)
+        # never-played songs and songs heard before in turns, the best never-played first
+        assert titles[0] not in played, (day, titles)

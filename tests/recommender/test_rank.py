@@ -436,6 +436,26 @@ def test_discover_takes_turns_when_the_best_never_played_songs_are_a_few_artists
     assert len(row) == 12 and fresh[0] and 5 <= sum(fresh) <= 7, fresh
 
 
+def test_a_song_played_in_one_of_its_files_counts_as_played_in_each_copy_of_its_recording():
+    # One song on its album, on a best-of (0.3 s longer) and as a live take (a minute longer):
+    # a play of the best-of's copy is one of the album's too, for Discover's "played" and
+    # "played lately", not of the live take, another recording.
+    t = 1_700_000_000.0
+    log = PlayLog(np.array([2], np.int64), np.array([1]), np.array([t]), np.array([200_000.0]),
+                  np.array([200_000.0]), np.array(["finished"], dtype=object))
+    cat = Catalog.build(track_ids=[1, 2, 3, 4], artists=["a"] * 4, durations=[200.0, 200.3, 260.0, 180.0],
+                        titles=["Song", "Song - Remastered", "Song (Live)", "Other"], buckets=["rock"] * 4,
+                        plays=log, recordings=["a\x1fsong"] * 3 + [None])
+    assert cat.last_played.tolist() == [0, t, 0, 0]
+    assert cat.by_recording(cat.last_played).tolist() == [t, t, 0, 0]
+    assert cat.by_recording(cat.play_count, np.add).tolist() == [1, 1, 0, 0]
+    assert Recommender(cat, now=t + 30 * 86400).heard_last.tolist() == [t, t, 0, 0]
+    assert Recommender(cat, now=t + 86400).recently_played.tolist() == [True, True, False, False]
+    # where no song is in several files, each track is its own
+    alone = Catalog.build(track_ids=[1, 2], durations=[200.0, 200.0], plays=log)
+    assert alone.recording is None and alone.by_recording(alone.last_played) is alone.last_played
+
+
 def test_discover_offers_songs_only_ever_skipped_after_everything_else():
     # Songs a light listener skipped and never heard through are no favourites to come back
     # to: taking turns with the never-played ones, they held every other place of a row.
