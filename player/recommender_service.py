@@ -27,7 +27,8 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import AlbumIds, Rec, book_goes_on, genre_title, is_book, one_spelling, track_bucket
+from player.recommendations import (_LOSSY, AlbumIds, Rec, book_goes_on, genre_title, is_book, one_spelling,
+                                    track_bucket)
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
@@ -133,6 +134,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     ratings: list[int | None] = []      # the stars another player gave each song (taste before plays)
     own_ratings: list[int | None] = []  # those the person gave here (their one star outweighs any play)
     composers: list[str | None] = []
+    lossy: list[bool] = []      # an MP3 or other lossy file: of two copies of one song, the lesser
     works: list = []            # (work key, movement) of the movements of classical works, else None
     lately: list[tuple[int, str, float | None]] = []    # (index, match key, length): added within NEW_RELEASE_S
     since = time.time() - NEW_RELEASE_S
@@ -163,6 +165,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             named.append(r["cue_sheet"] is not None and stands_in(r["title"]) and not stands_in(
                 r["title"], r["cue_sheet"], r["match_key"]))
             durations.append(r["duration"])
+            lossy.append(r["path"].lower().endswith(_LOSSY))
             # (the first of several composers: a work goes by its first, "Mozart; Süssmayr")
             composer = (r["composer"] or "").split("; ")[0].strip() or None
             composers.append(one(composer, composer) if composer else None)
@@ -225,7 +228,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
     plays = PlayLog.from_rows(store.plays())
     # (one song in several files, told as Up next and shuffle tell them: found by the stored
     # match key's index, not by keying every title again)
-    shared = store.shared_recording_keys()
+    recording_of = store.shared_recording_keys()
     cat = Catalog.build(track_ids=ids, artists=artists, albums=albums, titles=titles, durations=durations,
                         embedding=emb, tags=None, buckets=buckets, factors=prior,
                         plays=plays, years=years, album_artists=album_artists,
@@ -235,7 +238,8 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
                         gone=gone_counts(store, plays, tagged_artists, buckets),
                         artists_guessed=[t is None for t in tagged_artists], added=added, titles_named=named,
                         ratings=ratings, own_ratings=own_ratings, composers=composers, works=works,
-                        recordings=[shared[t][0] if t in shared else None for t in ids.tolist()])
+                        recordings=[recording_of[t][0] if t in recording_of else None for t in ids.tolist()],
+                        lossy=lossy)
     return cat, prior
 
 

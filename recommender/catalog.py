@@ -307,6 +307,7 @@ class Catalog:
     # that have a copy; None: no song is in several files, or none were told.
     recording: np.ndarray = None          # int64 [n]
     copy_rows: np.ndarray = None          # int64 [m]
+    lossy: np.ndarray = None              # bool [n] an MP3 or other lossy file; None: none is, or not known
     _play_state = None                    # _PlayState of the plays (not a field: shared by copies, never edited)
     _album_size = None                    # (album, tracks per album code) (not a field: shared by copies)
 
@@ -334,7 +335,8 @@ class Catalog:
               own_ratings: Sequence[int | None] | np.ndarray | None = None,
               composers: Sequence[str | None] | None = None,
               works: Sequence[tuple[str, int | None] | None] | None = None,
-              recordings: Sequence[str | None] | None = None) -> "Catalog":
+              recordings: Sequence[str | None] | None = None,
+              lossy: Sequence[bool] | None = None) -> "Catalog":
         """Build a catalogue; every array is aligned with ``track_ids``.
 
         Parameters
@@ -378,6 +380,8 @@ class Catalog:
         recordings : [shape=(n,)] each track's recording key
             (:func:`segue_common.normalize.recording_key`) where another track has it too, else
             None: one song in several files (``recording``), played in any of them; None: none is
+        lossy : [shape=(n,)] True where the file is of a lossy format (MP3, AAC...): of two copies
+            of a song otherwise as good, the other is the one to show; None: not known
         embedding_dims : wider embeddings are projected on their top principal
             components (the ranker is memory-bound: 200 float32 columns at 50,000
             tracks cost 8 ms per similarity on this machine, 64 cost under 3)
@@ -464,6 +468,8 @@ class Catalog:
         cat.album_next = _album_order(album_codes, _places(tracks, discs, n))
         cat._set_works(aligned(composers, "composers"), aligned(works, "works"))
         cat._set_recordings(aligned(recordings, "recordings"))
+        lossy = aligned(lossy, "lossy")
+        cat.lossy = np.array(lossy, bool) if lossy is not None and any(lossy) else None
         cat.set_plays(plays or PlayLog.empty())
         return cat
 

@@ -1892,7 +1892,7 @@ class Recommender:
     def _known_copies(self, allowed: np.ndarray):
         """A function giving a row of picks (track id, score) each in the copy of its recording
         people know it by (:func:`known_copy_order`: from its first release, not a best-of's
-        remaster, on its album, not its single), of the rows ``allowed`` in the pick's genre (a
+        remaster, on its album, not its single; lossless), of the rows ``allowed`` in the pick's genre (a
         Rock row showed the album's copy tagged Pop); the pick itself where it is as good.
         Which copy a row took was the day's shuffle's choice, and any copy's score is the
         song's."""
@@ -1921,7 +1921,9 @@ class Recommender:
             def order(r: int) -> tuple:
                 a = cat.album[r]
                 album = cat.album_names[a].split("\x1e")[0] if a >= 0 else None
-                return *known_copy_order(year[r], first, sizes[a] if a >= 0 else 0, album, cat.titles[r]), r != row
+                # (then lossless before a lossy copy: the album's FLAC, not the phone's MP3 of it)
+                return (*known_copy_order(year[r], first, sizes[a] if a >= 0 else 0, album, cat.titles[r]),
+                        cat.lossy is not None and bool(cat.lossy[r]), r != row)
 
             return min([row, *copies], key=order)
 

@@ -153,3 +153,16 @@ def test_the_learning_discover_counts_a_song_played_in_any_of_its_copies_as_play
         assert played <= set(titles) and "Jealousy" not in titles, (day, titles)
         # never-played songs and songs heard before in turns, the best never-played first
         assert titles[0] not in played, (day, titles)
+
+
+def test_the_learning_discover_offers_a_song_in_its_lossless_copy_not_the_phones_mp3(store, tmp_path):
+    # The album in FLAC and its phone copy in MP3 are as good by release, album and size:
+    # the learning row kept whichever the day's shuffle put first, often the MP3.
+    music = tmp_path / "Music"
+    _library(music)
+    Scanner(store).scan([str(music)])
+    service = RecommenderService(store, priors=None)
+    for day in range(6):
+        row = service.discover(30, today=date(2026, 3, 1) + timedelta(days=day))["rock"]
+        paths = [store.track(r.track_id)["path"] for r in row]
+        assert all(p.endswith(".flac") for p in paths), (day, [p for p in paths if not p.endswith(".flac")])
