@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 import unicodedata
 from dataclasses import dataclass
 
@@ -798,7 +799,7 @@ class PlaybackMixin:
         asked = seed = station.seed if station is not None else None
         if station is not None:
             seed = self.store.live_track_id(asked) or asked
-        whole, held, skips = history, [], None
+        whole, held, skips, again = history, [], None, False
         while True:
             # (the songs skipped early that are held back go first: the latest song stays the one
             # the picks follow)
@@ -833,16 +834,30 @@ class PlaybackMixin:
                 # music stopped with the queue, the station still shown as playing.
                 station, history, passed = None, list(player.session), player.passed_over
             else:
-                history = history[len(history) // 2:]
+                # The later half of the songs heard and queued stays out, each counted once at
+                # its latest: half of the session, counted by plays, kept out all but the one
+                # song heard longest ago, and a small library came back one song at a time in
+                # the order of the round before.
+                latest = list(dict.fromkeys(reversed(history + queued)))
+                kept = set(latest[:len(latest) // 2])
+                history = [t for t in dict.fromkeys(reversed(history)) if t in kept and t not in queued][::-1]
+                again = True
                 # The songs the person skipped early stay out as long as the ones that come back
                 # were heard a few songs ago: let back with the rest, the song skipped came
                 # again in each round of a small library; held back for good, a library of
                 # songs mostly skipped went round the two heard through, one after the other.
-                if len(history) >= SKIPPED_HELD_GAP:
+                if len(history) + len(queued) >= SKIPPED_HELD_GAP:
                     skips = skips if skips is not None else set(player.session_skips)
                     held = [t for t in dict.fromkeys(whole) if t in skips and t not in history]
                 else:
                     held = []
+        if again and len(recs) > 2:
+            # The songs that come back follow the first pick in another order each time: ranked
+            # alike in each round, a small library went round in one order, again and again.
+            # (Drawn from the session's length: a fill asked again at the same point draws alike.)
+            rest = recs[1:]
+            random.Random(len(whole)).shuffle(rest)
+            recs = [recs[0], *rest]
         if ended is not None and seed != asked:
             # (the seed as read above, not read again: a fill that began before a merge and
             # found the station around the track merged away told the window, which had

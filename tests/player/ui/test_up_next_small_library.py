@@ -104,3 +104,18 @@ def test_a_small_library_mostly_skipped_does_not_go_round_the_two_songs_heard(
     for song in heard[:2]:
         at = [i for i, t in enumerate(heard) if t == song]
         assert min(b - a for a, b in zip(at, at[1:])) >= 4, (song, heard)
+
+
+def test_a_small_library_heard_round_and_round_comes_back_in_another_order(
+        qtbot, store, tmp_path, make_window):
+    # Each round of a small library came back in the order of the one before (the ranking of the
+    # songs let back, alike each time): the same eight songs in the same order, again and again.
+    library = _library(store, tmp_path, 8, 2)
+    heard = _keep_going(qtbot, store, make_window, library[0], lambda h: (), 40)
+    later = heard[8:]
+    assert len(set(later)) == 8, heard                  # every song comes back, the music never stopped
+    rounds = [tuple(later[i:i + 8]) for i in range(0, len(later) - 7, 8)]
+    assert len(set(rounds)) == len(rounds), heard       # no round in the order of another
+    for song in set(heard):
+        at = [i for i, t in enumerate(heard) if t == song]
+        assert min(b - a for a, b in zip(at, at[1:])) >= 4, (song, heard)
