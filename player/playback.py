@@ -569,6 +569,7 @@ class Player:
         #: the entries the latest :meth:`put_back` brought back (the window chooses their rows)
         self.last_put_back: list[QueueEntry] = []
         self._early_skips: list[int] = []  # track ids skipped early this run, in order
+        self._early_skip_plays: list[QueueEntry] = []   # the plays of those, in ``_history``
         self._streak = 0  # early skips in a row, up to the last play that ended
         self._fill_lock = threading.Lock()  # guards _filling's check-and-set
         self._ran_out = False  # the last track ended with nothing queued after it
@@ -872,28 +873,34 @@ class Player:
         the last run left in progress goes on over the restart (see ``_carry_session``);
         "forget my listening history" begins one anew (see ``_forget_session``)."""
         with self._lock:
-            now = self._clock()
-            start, after = len(self._history), now
-            for i in range(len(self._history) - 1, self._session_from - 1, -1):
-                began, ended = self._history_times[i]
-                if ended is None:                # playing, or paused since it was
-                    ended = self._paused_at or now
-                # A gap either way ends a session, as in the log: a clock put back hours begins
-                # another there, and so does one put back as this song played (it ended before it
-                # began), which leaves the song in the session before.
-                if abs(after - ended) >= SESSION_GAP_S or began - ended >= SESSION_GAP_S:
+            carried, start = self._session_starts()
+            return ([c[0] for c in self._carried[carried:]]
+                    + [e.track_id for e in self._history[start:]])
+
+    def _session_starts(self) -> tuple[int, int]:
+        """Under the lock: where :attr:`session` begins in ``_carried`` and in ``_history``
+        (``len(self._carried)`` where none of the last run's session is in it)."""
+        now = self._clock()
+        start, after = len(self._history), now
+        for i in range(len(self._history) - 1, self._session_from - 1, -1):
+            began, ended = self._history_times[i]
+            if ended is None:                # playing, or paused since it was
+                ended = self._paused_at or now
+            # A gap either way ends a session, as in the log: a clock put back hours begins
+            # another there, and so does one put back as this song played (it ended before it
+            # began), which leaves the song in the session before.
+            if abs(after - ended) >= SESSION_GAP_S or began - ended >= SESSION_GAP_S:
+                break
+            start, after = i, began
+        else:               # nothing of this run's ended it: the last run's goes on before
+            carried = len(self._carried)
+            for i in range(len(self._carried) - 1, -1, -1):
+                _track, _play, began, ended = self._carried[i]
+                if abs(after - ended) >= SESSION_GAP_S:
                     break
-                start, after = i, began
-            else:               # nothing of this run's ended it: the last run's goes on before
-                carried = len(self._carried)
-                for i in range(len(self._carried) - 1, -1, -1):
-                    _track, _play, began, ended = self._carried[i]
-                    if abs(after - ended) >= SESSION_GAP_S:
-                        break
-                    carried, after = i, began
-                mine = self._history[self._session_from:]
-                return [c[0] for c in self._carried[carried:]] + [e.track_id for e in mine]
-            return [e.track_id for e in self._history[start:]]
+                carried, after = i, began
+            return carried, self._session_from
+        return len(self._carried), start
 
     @property
     def passed_over(self) -> frozenset[int]:
@@ -991,6 +998,18 @@ class Player:
         :meth:`skips_since`."""
         return self._skips_forgotten + len(self._carried_skips) + len(self._early_skips)
 
+    @property
+    def skips_this_session(self) -> list[int]:
+        """The early skips of :attr:`session` alone, oldest first: a song skipped in a session
+        before, in the same run, and heard through in this one was held back with the songs
+        skipped now, once a small library came round again."""
+        with self._lock:
+            carried_from, start = self._session_starts()
+            plays = {c[1] for c in self._carried[carried_from:]}
+            mine = {id(e) for e in self._history[start:]}
+            return ([t for t, play in zip(self._carried_skips, self._carried_skip_plays) if play in plays]
+                    + [t for t, e in zip(self._early_skips, self._early_skip_plays) if id(e) in mine])
+
     def skips_since(self, mark: int) -> list[int]:
         """The early skips of :attr:`session_skips` made since ``skip_count`` was ``mark``
         (those before a forget since are gone with the history)."""
@@ -1032,7 +1051,7 @@ class Player:
         self._skips_forgotten = self.skip_count
         self._carried, self._carried_skips, self._carried_marks = [], [], {}
         self._carried_skip_plays = []
-        self._early_skips, self._streak = [], 0
+        self._early_skips, self._early_skip_plays, self._streak = [], [], 0
         # The suggestions queued were ranked from the session gone (its songs kept out, its
         # skips steering): ranked anew at the next look, as for someone new, not played on.
         self._reshape_wanted = True
@@ -3081,6 +3100,7 @@ class Player:
             pass        # begun before the history was forgotten: it says nothing (see ``_forget_session``)
         elif early:
             self._early_skips.append(playing.entry.track_id)
+            self._early_skip_plays.append(playing.entry)
             self._streak += 1
             self._reshape_wanted = True
             said = -1

@@ -847,7 +847,7 @@ class PlaybackMixin:
                 # again in each round of a small library; held back for good, a library of
                 # songs mostly skipped went round the two heard through, one after the other.
                 if len(history) + len(queued) >= SKIPPED_HELD_GAP:
-                    skips = skips if skips is not None else set(player.session_skips)
+                    skips = skips if skips is not None else set(player.skips_this_session)
                     held = [t for t in dict.fromkeys(whole) if t in skips and t not in history]
                 else:
                     held = []

@@ -427,3 +427,27 @@ def test_forgetting_the_history_ranks_the_suggestions_queued_anew(store, players
     p.forget_session()
     assert wait_for(lambda: [e.track_id for e in p.queue] == ids[:3])
     assert ranked_from[-1] == [ids[5]] and p.current_track_id == ids[5]
+
+
+def test_a_song_skipped_in_a_session_before_and_heard_through_in_this_one_is_no_skip_of_this_one(
+        store, players, tmp_path):
+    # The window holds back the songs skipped in this session once a small library comes round
+    # again; the skips it read were the whole run's: a song skipped yesterday, the window left
+    # open, and heard through today was held back with today's skips.
+    ids = album(store, tmp_path / "music")
+    clock = {"now": time.time()}
+    p = players(clock)
+    p.play_tracks(ids[:2])
+    assert wait_for(lambda: p.current_track_id == ids[1])
+    p.next()                                            # song 2: an early skip
+    assert wait_for(lambda: p.current_track_id is None)
+    assert p.skips_this_session == [ids[1]]
+    clock["now"] += SESSION_GAP_S + 60                  # the next day, the same run
+    p.engine.speed = 400.0
+    p.play_tracks([ids[1], ids[4]])                     # heard through this time; song 5 skipped
+    assert wait_for(lambda: p.current_track_id == ids[4])
+    p.next()
+    assert wait_for(lambda: p.current_track_id is None)
+    assert p.session == [ids[1], ids[4]]
+    assert p.skips_this_session == [ids[4]]
+    assert p.session_skips == [ids[1], ids[4]]          # (a station steers away from both still)
