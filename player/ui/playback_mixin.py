@@ -819,6 +819,8 @@ class PlaybackMixin:
                 break
             if passed:
                 passed = frozenset()
+            elif held and len(history) < 2:
+                held = []       # (the songs skipped come back rather than the music stopping)
             elif len(history) < 2:
                 if station is None:
                     break
@@ -840,7 +842,9 @@ class PlaybackMixin:
                 # the order of the round before.
                 latest = list(dict.fromkeys(reversed(history + queued)))
                 kept = set(latest[:len(latest) // 2])
-                history = [t for t in dict.fromkeys(reversed(history)) if t in kept and t not in queued][::-1]
+                # (the latest song stays out all the same: the picks follow it)
+                history = [t for t in dict.fromkeys(reversed(history)) if t in kept and t not in queued][::-1] \
+                    or history[-1:]
                 again = True
                 # The songs the person skipped early stay out as long as the ones that come back
                 # were heard a few songs ago: let back with the rest, the song skipped came
@@ -851,13 +855,17 @@ class PlaybackMixin:
                     held = [t for t in dict.fromkeys(whole) if t in skips and t not in history]
                 else:
                     held = []
-        if again and len(recs) > 2:
-            # The songs that come back follow the first pick in another order each time: ranked
-            # alike in each round, a small library went round in one order, again and again.
-            # (Drawn from the session's length: a fill asked again at the same point draws alike.)
-            rest = recs[1:]
-            random.Random(len(whole)).shuffle(rest)
-            recs = [recs[0], *rest]
+        if again:
+            # The songs heard that come back follow the first pick in another order each time:
+            # ranked alike in each round, a small library went round in one order, again and
+            # again. (Drawn from the session's length: a fill asked again at the same point draws
+            # alike. Songs not heard in the session keep their ranked places.)
+            heard = set(whole)
+            back = [i for i in range(1, len(recs)) if recs[i].track_id in heard]
+            drawn = [recs[i] for i in back]
+            random.Random(len(whole)).shuffle(drawn)
+            for i, r in zip(back, drawn):
+                recs[i] = r
         if ended is not None and seed != asked:
             # (the seed as read above, not read again: a fill that began before a merge and
             # found the station around the track merged away told the window, which had
