@@ -3129,7 +3129,7 @@ def test_a_song_paused_past_the_session_gap_starts_the_session_again(store, make
     from segue_common.listening import SESSION_GAP_S
 
     clock = {"now": 1_800_000_000.0}
-    monkeypatch.setattr(playback, "time", types.SimpleNamespace(time=lambda: clock["now"]))
+    monkeypatch.setattr(playback, "time", types.SimpleNamespace(time=lambda: clock["now"], monotonic=time.monotonic))
     ids = add_tracks(store, tmp_path, [("a", 0.3), ("b", 30.0)])
     p = make_player(speed=1.0)
     p.play_tracks(ids)
