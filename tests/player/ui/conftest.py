@@ -121,6 +121,19 @@ def make_window(qtbot, tmp_path, monkeypatch):
     wait_all(5000)
 
 
+def learning_window(qtbot, make_window, store, **kw):
+    """The window on ``store`` with the learning recommender ready (none of it trained: what the
+    window does comes from the plays, not from a training run): (window, its service)."""
+    from player.recommender_service import RecommenderService
+
+    window = make_window(store, **kw)
+    window.enable_intelligence(analyse=False, learn=False)
+    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
+        pass
+    assert isinstance(window.provider, RecommenderService)
+    return window, window.provider
+
+
 def _close_and_settle(window, player) -> None:
     window.close()
     if player is not None:

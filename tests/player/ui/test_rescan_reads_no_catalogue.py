@@ -4,21 +4,11 @@ every File → Rescan and every look of the folders' watch that changed nothing)
 
 from __future__ import annotations
 
-
-def _learning_window(qtbot, make_window, store, **kw):
-    """The window on ``store`` with the learning recommender ready: (window, its service)."""
-    from player.recommender_service import RecommenderService
-
-    window = make_window(store, **kw)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    assert isinstance(window.provider, RecommenderService)
-    return window, window.provider
+from tests.player.ui.conftest import learning_window
 
 
 def test_a_rescan_that_changed_nothing_reads_no_new_catalogue(qtbot, scanned, make_window):
-    window, service = _learning_window(qtbot, make_window, scanned)
+    window, service = learning_window(qtbot, make_window, scanned)
     service.recommender()
     builds, stamp = service._builds, scanned.library_stamp()
     with qtbot.waitSignal(window.library_scanned, timeout=30000):
@@ -37,7 +27,7 @@ def test_any_scan_that_ends_ends_the_recommenders_wait(qtbot, scanned, music, ma
     from player.library.scanner import Scanner
     from tests.audiogen import write_track
 
-    window, service = _learning_window(qtbot, make_window, scanned, follow=True)
+    window, service = learning_window(qtbot, make_window, scanned, follow=True)
     qtbot.waitUntil(lambda: window._scan is None, timeout=30000)      # (the look at the start)
     service.settle_s = 3600.0            # (longer than the test: only a scan's end ends it)
     service.recommender()
@@ -70,7 +60,7 @@ def test_each_tags_read_again_in_the_window_is_in_the_recommender_at_once(qtbot,
     # the wait the recommender keeps while the library keeps changing.
     from tests.audiogen import write_tags
 
-    window, service = _learning_window(qtbot, make_window, scanned)
+    window, service = learning_window(qtbot, make_window, scanned)
     service.settle_s = 3600.0            # (longer than the test)
     service.recommender()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.audiogen import write_track
+from tests.player.ui.conftest import learning_window
 
 CHOIR = "Stone Choir"
 # (artist, album, genre, tracks): the person's favourite soundtrack, and six other artists.
@@ -57,13 +58,7 @@ def _three_skips(qtbot, window, x: int, y: int) -> None:
 
 
 def test_three_skips_of_one_artist_take_it_out_of_the_next_five_at_once(qtbot, store, library, make_window):
-    from player.recommender_service import RecommenderService
-
-    window = make_window(store)
-    window.enable_intelligence(analyse=False, learn=False)  # the reaction must not come from training
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    assert isinstance(window.provider, RecommenderService)
+    window, _ = learning_window(qtbot, make_window, store)     # the reaction must not come from training
     player = window.player
     choir = set(library[CHOIR])
     artist_of = {t: a for a, ids in library.items() for t in ids}
@@ -106,11 +101,7 @@ def test_skips_the_busy_library_refused_reshape_up_next_at_once(qtbot, store, li
 
     from player.recommender_service import RecommenderService
 
-    window = make_window(store)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    assert isinstance(window.provider, RecommenderService)
+    window, _ = learning_window(qtbot, make_window, store)
     player = window.player
     choir = set(library[CHOIR])
     first, x, y = library[CHOIR][5], library[CHOIR][6], library[CHOIR][7]
@@ -160,15 +151,10 @@ def test_a_kept_skip_written_as_up_next_reloads_the_log_counts_once(qtbot, store
     import sqlite3
     import threading
 
-    from player.recommender_service import RecommenderService
     from recommender.rank import Recommender
 
-    window = make_window(store)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    service, player = window.provider, window.player
-    assert isinstance(service, RecommenderService)
+    window, service = learning_window(qtbot, make_window, store)
+    player = window.player
     first, x, y = library[CHOIR][5], library[CHOIR][6], library[CHOIR][7]
     window.play_ids([first], 0, "library")
     qtbot.waitUntil(lambda: player.current_track_id == first, timeout=5000)

@@ -6,6 +6,7 @@ come back."""
 from __future__ import annotations
 
 from tests.audiogen import write_track
+from tests.player.ui.conftest import learning_window
 
 
 def _library(store, tmp_path, n: int, artists: int) -> list[int]:
@@ -34,13 +35,7 @@ def _keep_going(qtbot, store, make_window, first: int, skipped, plays: int) -> l
     """The window playing ``first`` with Keep it going on and the learning recommender; each
     song ``skipped(started)`` names (``started``: the songs begun so far, this one last) is
     skipped early as it plays. The first ``plays`` songs."""
-    from player.recommender_service import RecommenderService
-
-    window = make_window(store)
-    window.enable_intelligence(analyse=False, learn=False)
-    with qtbot.waitSignal(window.intelligence.ready, timeout=30000):
-        pass
-    assert isinstance(window.provider, RecommenderService)
+    window, _ = learning_window(qtbot, make_window, store)
     player = window.player
     engine, started, to_skip = player.engine, [], []
 
