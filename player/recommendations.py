@@ -446,7 +446,7 @@ def _first_copies(ids: Iterable[int], rows: dict, keys: dict | None = None) -> d
 
 
 # Lossy formats: of two copies of one song on one album, the other is the rip and this its copy.
-_LOSSY = (".mp3", ".ogg", ".opus", ".aac", ".wma", ".mpc")
+LOSSY_SUFFIXES = (".mp3", ".ogg", ".opus", ".aac", ".wma", ".mpc")
 
 
 def _originals_first(ids: list[int], rows: dict, keys: dict) -> list[int]:
@@ -472,7 +472,7 @@ def _originals_first(ids: list[int], rows: dict, keys: dict) -> list[int]:
     for t in many:
         first[one[t]] = min(first.get(one[t], math.inf), year[t])
     rank = {t: (*known_copy_order(year[t], first[one[t]], sizes[album(r)] if r.album else 0, r.album, r.title),
-                r.path.lower().endswith(_LOSSY))
+                r.path.lower().endswith(LOSSY_SUFFIXES))
             for t in many for r in (rows[t],)}
     # (only the order of a song's copies among themselves says which is first: the songs
     # of one copy may go after them)

@@ -27,8 +27,8 @@ import numpy as np
 from player import paths
 from player.memory import release_free_memory
 from player.library.names import Namer, title_disc
-from player.recommendations import (_LOSSY, AlbumIds, Rec, book_goes_on, genre_title, is_book, one_spelling,
-                                    track_bucket)
+from player.recommendations import (LOSSY_SUFFIXES, AlbumIds, Rec, book_goes_on, genre_title, is_book,
+                                    one_spelling, track_bucket)
 from recommender.catalog import Catalog, PlayLog
 from recommender.explain import genre_captions
 from recommender.genres import UNTAGGED, assign_buckets
@@ -165,7 +165,7 @@ def build_catalog(store, *, priors=None) -> tuple[Catalog, np.ndarray | None]:
             named.append(r["cue_sheet"] is not None and stands_in(r["title"]) and not stands_in(
                 r["title"], r["cue_sheet"], r["match_key"]))
             durations.append(r["duration"])
-            lossy.append(r["path"].lower().endswith(_LOSSY))
+            lossy.append(r["path"].lower().endswith(LOSSY_SUFFIXES))
             # (the first of several composers: a work goes by its first, "Mozart; Süssmayr")
             composer = (r["composer"] or "").split("; ")[0].strip() or None
             composers.append(one(composer, composer) if composer else None)
